@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+//
+// fed/clock.h: wall-clock and monotonic time in milliseconds.
+
+#ifndef FED_CLOCK_H
+#define FED_CLOCK_H
+
+#include <stdint.h>
+
+// UTC milliseconds since the Unix epoch (CLOCK_REALTIME).
+int64_t fed_clock_now_ms(void);
+
+// Milliseconds on a clock that never goes back (CLOCK_MONOTONIC): for
+// timeouts and rates, never for timestamps.
+int64_t fed_clock_mono_ms(void);
+
+// Nanoseconds on the monotonic clock, for benchmarks.
+int64_t fed_clock_mono_ns(void);
+
+#endif // FED_CLOCK_H
