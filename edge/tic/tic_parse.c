@@ -66,6 +66,8 @@ find_byte(const uint8_t *buf, size_t from, size_t to, uint8_t c)
 
 // Historic: label SP data SP checksum; the checksum covers "label SP data".
 // The checksum byte may itself be a SP, so the split starts from the end.
+// The checksum is checked once the separators are in place and before the
+// fields, so that a byte damaged on the line counts as a bad checksum.
 static fed_status
 parse_historic(const uint8_t *buf, size_t len, tic_group *out)
 {
@@ -75,12 +77,12 @@ parse_historic(const uint8_t *buf, size_t len, tic_group *out)
 	size_t sep = find_byte(buf, 0, end, SP);
 	if (sep == 0 || sep >= end - 1)
 		return FED_INVALID_ARGUMENT; // empty label or empty data
+	if (tic_checksum(buf, end) != buf[len - 1])
+		return FED_DATA_LOSS;
 	FED_TRY(copy_field(out->label, TIC_LABEL_MAX, buf, sep, 0x21));
 	FED_TRY(copy_field(
 	    out->data, TIC_DATA_MAX, buf + sep + 1, end - sep - 1, 0x21));
 	out->horodate[0] = '\0';
-	if (tic_checksum(buf, end) != buf[len - 1])
-		return FED_DATA_LOSS;
 	return FED_OK;
 }
 
@@ -93,25 +95,23 @@ parse_standard(const uint8_t *buf, size_t len, tic_group *out)
 		return FED_INVALID_ARGUMENT;
 	size_t end = len - 2; // the HT before the checksum
 	size_t sep1 = find_byte(buf, 0, end, HT);
-	if (sep1 == 0 || sep1 == end)
+	size_t sep2 = sep1 < end ? find_byte(buf, sep1 + 1, end, HT) : end;
+	if (sep1 == 0 || sep1 == end
+	    || (sep2 < end
+	        && (sep2 - sep1 - 1 != TIC_HORODATE_LEN
+	            || find_byte(buf, sep2 + 1, end, HT) != end)))
 		return FED_INVALID_ARGUMENT;
-	size_t sep2 = find_byte(buf, sep1 + 1, end, HT);
+	if (tic_checksum(buf, len - 1) != buf[len - 1])
+		return FED_DATA_LOSS;
 	size_t data = sep1 + 1;
 	out->horodate[0] = '\0';
 	if (sep2 < end) {
-		if (sep2 - sep1 - 1 != TIC_HORODATE_LEN
-		    || find_byte(buf, sep2 + 1, end, HT) != end)
-			return FED_INVALID_ARGUMENT;
 		FED_TRY(copy_field(out->horodate, TIC_HORODATE_LEN,
 		    buf + sep1 + 1, TIC_HORODATE_LEN, 0x20));
 		data = sep2 + 1;
 	}
 	FED_TRY(copy_field(out->label, TIC_LABEL_MAX, buf, sep1, 0x21));
-	FED_TRY(
-	    copy_field(out->data, TIC_DATA_MAX, buf + data, end - data, SP));
-	if (tic_checksum(buf, len - 1) != buf[len - 1])
-		return FED_DATA_LOSS;
-	return FED_OK;
+	return copy_field(out->data, TIC_DATA_MAX, buf + data, end - data, SP);
 }
 
 FED_TESTABLE fed_status

@@ -86,7 +86,7 @@ typedef struct tic_stats {
 	uint64_t overflows; // overlong groups and frames, skipped
 } tic_stats;
 
-// The parser lives in caller-provided memory (about 14 KB; it holds the
+// The parser lives in caller-provided memory (about 13 KB; it holds the
 // frame being built). Its members are private to tic_parse.c: read the
 // counters with tic_parser_stats(). Nothing to release: there is no _fini.
 typedef struct tic_parser {
@@ -231,10 +231,12 @@ fed_status tic_frame_get_date_ms(const tic_frame *f, int64_t *utc_ms);
 // The core group parser, for tests and fuzzers: parses the `len` bytes
 // between a group's LF and CR (both excluded) of shape `mode` (AUTO: HT
 // means standard, else historic) into *out, and the shape found into
-// *shape. Returns OK; DATA_LOSS for a well-shaped group whose checksum is
-// wrong; INVALID_ARGUMENT for anything else (missing separators, field
-// lengths, control characters, horodate not 13 characters, a shape other
-// than `mode`). *out is meaningful only on OK. Never reads outside buf.
+// *shape. Returns OK; INVALID_ARGUMENT when the separators are not in place
+// (missing, empty label, historic data empty, a standard horodate not 13
+// characters, a shape other than `mode`); then DATA_LOSS when the checksum
+// is wrong; then INVALID_ARGUMENT for a field out of bounds (label over 9,
+// data over 104 characters, control bytes, SP inside historic data). *out
+// is meaningful only on OK. Never reads outside buf.
 fed_status tic_parse_group(const uint8_t *buf, size_t len, tic_mode mode,
     tic_group *out, tic_mode *shape);
 #endif

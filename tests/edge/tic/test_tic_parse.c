@@ -616,26 +616,48 @@ test_group_parser(void **state)
 	    FED_OK);
 	assert_string_equal(g.horodate, "E240615094512");
 	assert_string_equal(g.data, "03218");
-	// Shapes refused before any checksum.
-	const char *bad[] = {
+	// Separators out of place: refused before any checksum.
+	const char *bad_shape[] = {
 	    "", "P",
 	    "PAPP 00930", // no checksum
 	    "PAPP00930 -", // no label separator
 	    " 00930 -", // empty label
 	    "PAPP  -", // empty data
-	    "PAPP 009 30 -", // SP inside historic data
-	    "ABCDEFGHIJ 1 -", // label too long
-	    "PAPP 0\x01"
-	    "930 -", // control byte
 	    "SMAXSN\tE2406150945\t03218\t?", // short horodate
 	    "SMAXSN\tE240615094512\t032\t18\t?", // three fields
 	    "EAST\t004512345 '", // SP before checksum
 	    "\t004512345\t'", // empty label
 	    "EAST\t'", // no data field
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(parse_line(bad[i], TIC_MODE_AUTO, &g),
+	for (size_t i = 0; i < sizeof(bad_shape) / sizeof(bad_shape[0]); i++)
+		assert_int_equal(parse_line(bad_shape[i], TIC_MODE_AUTO, &g),
 		    FED_INVALID_ARGUMENT);
+	// Fields out of bounds, under a right checksum.
+	const char *bad_field[] = {
+	    "PAPP 009 30 ", // SP inside historic data
+	    "ABCDEFGHIJ 1 ", // label too long
+	    "PAPP 0\x01"
+	    "930 ", // control byte
+	    "PAPP 0\x7f"
+	    "930 ", // DEL
+	    "ABCDEFGHIJ\t1\t", // standard label too long
+	    "EAST\t0045\x02"
+	    "2345\t", // control byte
+	};
+	for (size_t i = 0; i < sizeof(bad_field) / sizeof(bad_field[0]); i++) {
+		char line[64];
+		size_t n = strlen(bad_field[i]);
+		bool historic = bad_field[i][n - 1] == ' ';
+		memcpy(line, bad_field[i], n);
+		line[n] = (char) tic_checksum(
+		    (const uint8_t *) line, historic ? n - 1 : n);
+		line[n + 1] = '\0';
+		assert_int_equal(
+		    parse_line(line, TIC_MODE_AUTO, &g), FED_INVALID_ARGUMENT);
+		line[n] ^= 1;
+		assert_int_equal(
+		    parse_line(line, TIC_MODE_AUTO, &g), FED_DATA_LOSS);
+	}
 	// A fixed mode refuses the other shape.
 	assert_int_equal(parse_line("PAPP 00930 -", TIC_MODE_STANDARD, &g),
 	    FED_INVALID_ARGUMENT);
