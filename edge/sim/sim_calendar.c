@@ -70,16 +70,61 @@ saturday_from(int y, int m, int d)
 	return day + (5 - sim__weekday(day) + 7) % 7;
 }
 
+// Summer time of year y: [*start_ms, *end_ms).
+static void
+summer_time(int y, int64_t *start_ms, int64_t *end_ms)
+{
+	int64_t start = sunday_on_or_before(sim__days_from_civil(y, 3, 31));
+	int64_t end = sunday_on_or_before(sim__days_from_civil(y, 10, 31));
+	*start_ms = start * SIM__DAY_MS + 3600000;
+	*end_ms = end * SIM__DAY_MS + 3600000;
+}
+
+int32_t
+sim__paris_span(int64_t t_ms, int64_t *from_ms, int64_t *to_ms)
+{
+	int y, m, d;
+	int64_t start, end, other;
+	civil_from_days(sim__floor_div(t_ms, SIM__DAY_MS), &y, &m, &d);
+	summer_time(y, &start, &end);
+	if (t_ms >= start && t_ms < end) {
+		*from_ms = start;
+		*to_ms = end;
+		return 7200;
+	}
+	if (t_ms < start) {
+		summer_time(y - 1, &other, from_ms);
+		*to_ms = start;
+	} else {
+		*from_ms = end;
+		summer_time(y + 1, to_ms, &other);
+	}
+	return 3600;
+}
+
 int32_t
 sim_paris_offset_s(int64_t t_ms)
 {
-	int y, m, d;
-	civil_from_days(sim__floor_div(t_ms, SIM__DAY_MS), &y, &m, &d);
-	int64_t start = sunday_on_or_before(sim__days_from_civil(y, 3, 31));
-	int64_t end = sunday_on_or_before(sim__days_from_civil(y, 10, 31));
-	int64_t start_ms = start * SIM__DAY_MS + 3600000;
-	int64_t end_ms = end * SIM__DAY_MS + 3600000;
-	return (t_ms >= start_ms && t_ms < end_ms) ? 7200 : 3600;
+	int64_t from, to;
+	return sim__paris_span(t_ms, &from, &to);
+}
+
+void
+sim__offset_init(sim__offset_cache *c)
+{
+	c->from_ms = 1;
+	c->to_ms = 0;
+	c->offset_ms = 0;
+}
+
+int64_t
+sim__offset_ms(sim__offset_cache *c, int64_t t_ms)
+{
+	if (t_ms < c->from_ms || t_ms >= c->to_ms)
+		c->offset_ms
+		    = (int64_t) sim__paris_span(t_ms, &c->from_ms, &c->to_ms)
+		    * 1000;
+	return c->offset_ms;
 }
 
 void

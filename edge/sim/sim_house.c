@@ -79,6 +79,7 @@ typedef struct house_ctx {
 	uint64_t seed;
 	house_day d;
 	sim__wx_day wx;
+	sim__offset_cache off;
 } house_ctx;
 
 // Mean powers over a window, by power factor class.
@@ -269,10 +270,33 @@ hourly(const double v[24], double minute)
 	return a + (b - a) * fr;
 }
 
+// The walk over a year runs this for every slot: plain comparisons rather
+// than fmin/fmax, which are library calls unless NaNs are ruled out.
 static double
-overlap(double a0, double a1, double b0, double b1)
+clamp(double v, double lo, double hi)
 {
-	return fmax(fmin(a1, b1) - fmax(a0, b0), 0);
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+// Mean power of the day's events over local minutes [m0, m1).
+static void
+add_events(const house_day *d, double m0, double m1, mix *x)
+{
+	double res = 0, motor = 0;
+	for (size_t i = 0; i < d->n_ev; i++) {
+		const event *e = &d->ev[i];
+		double end = e->start_min + e->dur_min;
+		double lo = m0 > e->start_min ? m0 : e->start_min;
+		double hi = m1 < end ? m1 : end;
+		if (hi <= lo)
+			continue;
+		if (e->motor)
+			motor += e->w * (hi - lo);
+		else
+			res += e->w * (hi - lo);
+	}
+	x->res += res / (m1 - m0);
+	x->motor += motor / (m1 - m0);
 }
 
 // Share of [t0, t1) (minutes since epoch) the compressor runs.
@@ -284,9 +308,9 @@ fridge_share(const house_ctx *c, double t0, double t1)
 	double a = t0 / FRIDGE_PERIOD_MIN + phase,
 	       b = t1 / FRIDGE_PERIOD_MIN + phase;
 	double fa
-	    = floor(a) * on + fmin((a - floor(a)) * FRIDGE_PERIOD_MIN, on);
+	    = floor(a) * on + clamp((a - floor(a)) * FRIDGE_PERIOD_MIN, 0, on);
 	double fb
-	    = floor(b) * on + fmin((b - floor(b)) * FRIDGE_PERIOD_MIN, on);
+	    = floor(b) * on + clamp((b - floor(b)) * FRIDGE_PERIOD_MIN, 0, on);
 	return (fb - fa) / (t1 - t0);
 }
 
@@ -295,7 +319,7 @@ darkness(const house_day *d, double m)
 {
 	double morning = (d->rise_min + 30 - m) / 60;
 	double evening = (m - (d->set_min - 30)) / 60;
-	return fmin(fmax(fmax(morning, evening), 0), 1);
+	return clamp(morning > evening ? morning : evening, 0, 1);
 }
 
 static double
@@ -322,7 +346,7 @@ add_heating(house_ctx *c, int64_t t_ms, double m, mix *x, double u)
 		return;
 	double mod = 0.85 + 0.3 * u;
 	if (h->heating == SIM_HEATING_HEAT_PUMP) {
-		double cop = fmin(fmax(3.0 + 0.085 * (t_out - 7), 1.8), 4.6);
+		double cop = clamp(3.0 + 0.085 * (t_out - 7), 1.8, 4.6);
 		x->hp += need / cop * mod;
 	} else if (h->heating == SIM_HEATING_ELECTRIC) {
 		x->res += need * mod;
@@ -351,13 +375,7 @@ house_mix(house_ctx *c, int64_t t0_ms, int64_t t1_ms, double m0, mix *x)
 	    * (0.7 + 0.6 * sim__unif(c->seed, SIM__TAG_HOUSE_SLOT, j, 1));
 	x->elec += h->lighting_w * hourly(presence[d->profile], mid)
 	    * darkness(d, mid);
-	for (size_t i = 0; i < d->n_ev; i++) {
-		const event *e = &d->ev[i];
-		double w = e->w
-		    * overlap(m0, m1, e->start_min, e->start_min + e->dur_min)
-		    / len;
-		*(e->motor ? &x->motor : &x->res) += w;
-	}
+	add_events(d, m0, m1, x);
 	add_heating(c, t0_ms + (t1_ms - t0_ms) / 2, mid, x,
 	    sim__unif(c->seed, SIM__TAG_HOUSE_SLOT, j, 2));
 }
@@ -369,6 +387,7 @@ ctx_init(house_ctx *c, const sim_house *h, uint64_t seed)
 	c->seed = seed;
 	c->d.day = INT64_MIN;
 	sim__wx_init(&c->wx);
+	sim__offset_init(&c->off);
 }
 
 // Local minute of t_ms, with the day's plan refreshed when t_ms is in
@@ -376,7 +395,7 @@ ctx_init(house_ctx *c, const sim_house *h, uint64_t seed)
 static double
 ctx_minute(house_ctx *c, int64_t t_ms)
 {
-	int64_t lt = t_ms + (int64_t) sim_paris_offset_s(t_ms) * 1000;
+	int64_t lt = t_ms + sim__offset_ms(&c->off, t_ms);
 	int64_t day = sim__floor_div(lt, SIM__DAY_MS);
 	if (day != c->d.day)
 		plan_day(c, t_ms);

@@ -48,6 +48,22 @@ int64_t sim__floor_div(int64_t a, int64_t b);
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
 int64_t sim__days_from_civil(int y, int m, int d);
 
+// The Europe/Paris offset at t_ms (seconds), and the span [*from_ms,
+// *to_ms) around t_ms during which it holds, for callers that walk time.
+int32_t sim__paris_span(int64_t t_ms, int64_t *from_ms, int64_t *to_ms);
+
+// A cache of the offset for walks: sim__offset_ms refreshes it only when
+// t_ms leaves the span it holds.
+typedef struct sim__offset_cache {
+	int64_t from_ms, to_ms; // empty when from_ms > to_ms
+	int64_t offset_ms;
+} sim__offset_cache;
+
+void sim__offset_init(sim__offset_cache *c);
+
+// The Europe/Paris offset at t_ms, in ms.
+int64_t sim__offset_ms(sim__offset_cache *c, int64_t t_ms);
+
 // Day of the week of day number `day` (days since 1970-01-01): 0 = Monday.
 int sim__weekday(int64_t day);
 

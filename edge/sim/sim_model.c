@@ -275,12 +275,16 @@ sim__clearness(
 static void
 spencer(double g, double *decl, double *eot_min)
 {
-	*decl = 0.006918 - 0.399912 * cos(g) + 0.070257 * sin(g)
-	    - 0.006758 * cos(2 * g) + 0.000907 * sin(2 * g)
-	    - 0.002697 * cos(3 * g) + 0.00148 * sin(3 * g);
+	// Multiple angles from one sine and cosine: this runs for every
+	// instant the plant is evaluated.
+	double c1 = cos(g), s1 = sin(g);
+	double c2 = 2 * c1 * c1 - 1, s2 = 2 * s1 * c1;
+	double c3 = c2 * c1 - s2 * s1, s3 = s2 * c1 + c2 * s1;
+	*decl = 0.006918 - 0.399912 * c1 + 0.070257 * s1 - 0.006758 * c2
+	    + 0.000907 * s2 - 0.002697 * c3 + 0.00148 * s3;
 	*eot_min = 229.18
-	    * (0.000075 + 0.001868 * cos(g) - 0.032077 * sin(g)
-	        - 0.014615 * cos(2 * g) - 0.040849 * sin(2 * g));
+	    * (0.000075 + 0.001868 * c1 - 0.032077 * s1 - 0.014615 * c2
+	        - 0.040849 * s2);
 }
 
 static double

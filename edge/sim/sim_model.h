@@ -159,14 +159,14 @@ fed_status sim_house_slot_wh(const sim_house *h, uint64_t seed,
 
 // Fills out_wh[0..n_slots) with consecutive slots from start_ms, each
 // slot_ms long: out_wh[i] is bit-identical to sim_house_slot_wh of slot i.
-// A year of 5-minute slots takes a few milliseconds. Same arguments rules
+// A year of 5-minute slots takes about 10 ms of CPU. Same arguments rules
 // as sim_house_slot_wh; n_slots 0 is OK and writes nothing.
 fed_status sim_house_fill_wh(const sim_house *h, uint64_t seed,
     int64_t start_ms, int64_t slot_ms, size_t n_slots, double *out_wh);
 
 // The Linky BASE index (Wh) read at t_ms: index_origin_wh plus every slot
 // from index_origin_ms to the last 5-minute boundary at or before t_ms.
-// Costs one slot computation per 5 minutes since the origin (about 20 ms a
+// Costs one slot computation per 5 minutes since the origin (about 10 ms a
 // year): a live simulator computes it once and then adds slots.
 // INVALID_ARGUMENT for bad arguments, OUT_OF_RANGE for t_ms before the
 // origin.

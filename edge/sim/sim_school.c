@@ -42,6 +42,7 @@ typedef struct school_ctx {
 	sim_day_kind kind;
 	int heat_season;
 	sim__wx_day wx;
+	sim__offset_cache off;
 } school_ctx;
 
 void
@@ -187,7 +188,7 @@ heating_w(school_ctx *c, int64_t t_ms, double m, double occ, double u)
 static double
 ctx_minute(school_ctx *c, int64_t t_ms)
 {
-	int64_t lt = t_ms + (int64_t) sim_paris_offset_s(t_ms) * 1000;
+	int64_t lt = t_ms + sim__offset_ms(&c->off, t_ms);
 	int64_t day = sim__floor_div(lt, SIM__DAY_MS);
 	if (day != c->day) {
 		sim__local l;
@@ -236,6 +237,7 @@ sim_school_fill_wh(const sim_school *s, uint64_t seed, int64_t start_ms,
 		return sim__invalid("out_wh (NULL)");
 	school_ctx c = {.s = s, .seed = seed, .day = INT64_MIN};
 	sim__wx_init(&c.wx);
+	sim__offset_init(&c.off);
 	int64_t n5 = slot_ms / SIM_SLOT_MS;
 	for (size_t i = 0; i < n_slots; i++) {
 		int64_t t = start_ms + (int64_t) i * slot_ms;
