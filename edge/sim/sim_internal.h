@@ -15,19 +15,20 @@
 #define SIM__PI     3.14159265358979323846
 
 // Hash domains: one per model and per use, so that no two draws collide.
+// The numbers are part of every output: renumbering one would change the
+// history a simulator regenerates, so they are fixed.
 enum sim__tag {
 	SIM__TAG_TEMP = 1,
-	SIM__TAG_CLOUD_DAY,
-	SIM__TAG_CLOUD_HOUR,
-	SIM__TAG_CLOUD_5MIN,
-	SIM__TAG_HOUSE_DAY,
-	SIM__TAG_HOUSE_SLOT,
-	SIM__TAG_HOUSE_ROUND,
-	SIM__TAG_HOUSE_YEAR,
-	SIM__TAG_SCHOOL_DAY,
-	SIM__TAG_SCHOOL_SLOT,
-	SIM__TAG_SCHOOL_ROUND,
-	SIM__TAG_PV_UNIT,
+	SIM__TAG_CLOUD_DAY = 2,
+	SIM__TAG_CLOUD_HOUR = 3,
+	SIM__TAG_CLOUD_5MIN = 4,
+	SIM__TAG_HOUSE_DAY = 5,
+	SIM__TAG_HOUSE_SLOT = 6,
+	SIM__TAG_HOUSE_ROUND = 7,
+	SIM__TAG_HOUSE_YEAR = 8,
+	SIM__TAG_SCHOOL_SLOT = 10,
+	SIM__TAG_SCHOOL_ROUND = 11,
+	SIM__TAG_PV_UNIT = 12,
 };
 
 // A 64-bit hash of (seed, tag, index): splitmix64's finaliser over a
@@ -59,6 +60,7 @@ typedef struct sim__offset_cache {
 	int64_t offset_ms;
 } sim__offset_cache;
 
+// Empties a cache.
 void sim__offset_init(sim__offset_cache *c);
 
 // The Europe/Paris offset at t_ms, in ms.
@@ -76,6 +78,7 @@ typedef struct sim__local {
 	int doy; // day of year, 1..366
 } sim__local;
 
+// Fills *out with the local day, minute and civil date of t_ms.
 void sim__local_at(int64_t t_ms, sim__local *out);
 
 // The school kind of local day `day` with its civil fields.
@@ -96,6 +99,7 @@ typedef struct sim__wx_day {
 	double var; // within-day cloud variability
 } sim__wx_day;
 
+// Empties a cache.
 void sim__wx_init(sim__wx_day *c);
 
 // The cached day `day`, refreshed when the cache holds another day.
@@ -117,6 +121,7 @@ typedef struct sim__sun {
 	double e0; // (r0/r)^2
 } sim__sun;
 
+// The sun seen from the weather's site at t_ms.
 void sim__sun_at(const sim_weather *w, int64_t t_ms, sim__sun *out);
 
 // Clear-sky irradiances for a sun above the horizon (W/m²).

@@ -473,6 +473,11 @@ test_pv_night_and_clipping(void **state)
 			double h = local_hour(t);
 			if (h >= 23 || h < 4)
 				assert_true(w == 0);
+			sim_weather_point p;
+			assert_int_equal(
+			    sim_weather_at(&pv.weather, 3, t, &p), FED_OK);
+			if (p.sun_elev_deg <= 0)
+				assert_true(w == 0);
 		}
 	}
 	print_message("pv: June maximum %.1f W per inverter\n", max);
