@@ -167,6 +167,8 @@ struct fed_rpc_server {
 	size_t n_services;
 	struct worker *workers;
 	unsigned n_started;
+	void *attached[MAX_SERVICES];
+	size_t n_attached;
 };
 
 void
@@ -241,6 +243,26 @@ fed_rpc_server_add_service(fed_rpc_server *srv,
 	srv->services[srv->n_services++]
 	    = (struct service) {.desc = desc, .handlers = h, .arg = arg};
 	return FED_OK;
+}
+
+fed_status
+fed_rpc_server_attach(fed_rpc_server *srv, void *p)
+{
+	if (srv->n_attached == MAX_SERVICES) {
+		free(p);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	srv->attached[srv->n_attached++] = p;
+	return FED_OK;
+}
+
+size_t
+fed_rpc_server_services(
+    const fed_rpc_server *srv, const char **names, size_t max)
+{
+	for (size_t i = 0; i < srv->n_services && i < max; i++)
+		names[i] = srv->services[i].desc->name;
+	return srv->n_services;
 }
 
 fed_status
@@ -456,6 +478,8 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	free(srv->workers);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);
+	for (size_t i = 0; i < srv->n_attached; i++)
+		free(srv->attached[i]);
 	free(srv);
 }
 
