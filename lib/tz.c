@@ -264,22 +264,42 @@ gap_end_s(const fed_tz *tz, int64_t lo_s, int64_t hi_s, int64_t local_ms)
 	return hi_s;
 }
 
+static bool
+contains(const int64_t *v, int n, int64_t x)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+// The distinct offsets local_ms may have been read with: those in force a
+// window before and after it, and at the instants these map it to. When
+// local_ms exists, one of them is right unless more than two changes fall
+// within the window.
+static int
+candidate_offsets(const fed_tz *tz, int64_t local_ms, int64_t cand[4])
+{
+	int64_t before = offset_ms(tz, local_ms - WINDOW_MS);
+	int64_t after = offset_ms(tz, local_ms + WINDOW_MS);
+	int64_t all[4] = {before, after, offset_ms(tz, local_ms - before),
+	    offset_ms(tz, local_ms - after)};
+	int n = 0;
+	for (int i = 0; i < 4; i++)
+		if (!contains(cand, n, all[i]))
+			cand[n++] = all[i];
+	return n;
+}
+
 // The earliest UTC instant whose local time is local_ms. Returns false when
 // local_ms is skipped by a transition, with *utc_ms the instant it ends.
 static bool
 local_to_utc(const fed_tz *tz, int64_t local_ms, int64_t *utc_ms)
 {
 	int64_t cand[4];
-	cand[0] = offset_ms(tz, local_ms - WINDOW_MS);
-	cand[1] = offset_ms(tz, local_ms + WINDOW_MS);
-	cand[2] = offset_ms(tz, local_ms - cand[0]);
-	cand[3] = offset_ms(tz, local_ms - cand[1]);
+	int n = candidate_offsets(tz, local_ms, cand);
 	bool found = false;
-	for (int i = 0; i < 4; i++) {
-		if ((i > 0 && cand[i] == cand[0])
-		    || (i > 1 && cand[i] == cand[1])
-		    || (i > 2 && cand[i] == cand[2]))
-			continue;
+	for (int i = 0; i < n; i++) {
 		int64_t u = local_ms - cand[i];
 		if (offset_ms(tz, u) == cand[i] && (!found || u < *utc_ms)) {
 			*utc_ms = u;

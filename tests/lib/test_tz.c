@@ -615,6 +615,9 @@ test_tzif_corrupt(void **state)
 	size_t h2 = v2_header_at(buf);
 	size_t idx = h2 + 44 + 8 * count_at(buf + h2, 32);
 	size_t types = idx + count_at(buf + h2, 32);
+	size_t footer = len - 1; // just after the footer's opening newline
+	while (buf[footer - 1] != '\n')
+		footer--;
 	// Places whose corruption must be noticed: magic, version, each
 	// count, and in the 64-bit block the first transition time (now after
 	// the second), a type index, an offset, an isdst flag, the footer.
@@ -625,7 +628,7 @@ test_tzif_corrupt(void **state)
 	    {h2 + 4, '3'}, {h2 + 23, 7}, {h2 + 27, 7}, {h2 + 31, 1},
 	    {h2 + 35, 0xff}, {h2 + 39, 0}, {h2 + 43, 0}, {h2 + 35, 0},
 	    {h2 + 44, 0x7f}, {len - 1, 'x'}, {len - 2, 'X'}, {len - 5, '9'},
-	    {len - 27, '\n'}, {types, 0x80}, {types + 4, 2}, {types + 5, 0xf0},
+	    {footer, '\n'}, {types, 0x80}, {types + 4, 2}, {types + 5, 0xf0},
 	    {idx, 0xfe}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(bad, buf, len);
@@ -638,8 +641,24 @@ test_tzif_corrupt(void **state)
 			fail_msg("corruption %zu at byte %zu: %s", i,
 			    cases[i].at, fed_status_name(st));
 	}
-	// Every byte of the file set to every value of a few: valid or
-	// DATA_LOSS, never anything else, and no invalid access (ASan).
+	// Trailing bytes after the footer.
+	memcpy(bad, buf, len);
+	bad[len] = 'x';
+	expect_tzif(bad, len + 1, FED_DATA_LOSS);
+	free(bad);
+	free(buf);
+}
+
+// Every byte of the file set to each of a few values: valid or DATA_LOSS,
+// never anything else, and no invalid access (ASan).
+static void
+test_tzif_corrupt_sweep(void **state)
+{
+	(void) state;
+	size_t len;
+	uint8_t *buf = read_zone_file("Europe/Paris", &len);
+	uint8_t *bad = malloc(len);
+	assert_non_null(bad);
 	static const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff, '\n'};
 	for (size_t at = 0; at < len; at++)
 		for (size_t v = 0; v < sizeof(vals); v++) {
@@ -653,10 +672,6 @@ test_tzif_corrupt(void **state)
 				    tz, 1774746000000, FED_TZ_DAY);
 			fed_tz_free(tz);
 		}
-	// Trailing bytes after the footer.
-	memcpy(bad, buf, len);
-	bad[len] = 'x';
-	expect_tzif(bad, len + 1, FED_DATA_LOSS);
 	free(bad);
 	free(buf);
 }
@@ -752,6 +767,36 @@ test_tzif_versions(void **state)
 	expect_tzif(leap.b, leap.n, FED_UNIMPLEMENTED);
 }
 
+// A rule that ends and starts again at the same instant (RFC 8536's
+// all-year DST, "0/0,J365/25") stays on DST, in the expanded table and
+// past it.
+static void
+test_tzif_all_year_dst(void **state)
+{
+	(void) state;
+	static const char foot[] = "\n<+01>-1<+02>,0/0,J365/25\n";
+	tzif_buf f = {0};
+	put_header(&f, '3', 1, 2, 4, 0);
+	put_block(&f, 4);
+	put_header(&f, '3', 1, 2, 4, 0);
+	put_block(&f, 8);
+	put(&f, foot, sizeof(foot) - 1);
+	fed_tz *tz = NULL;
+	assert_int_equal(fed__tz_parse_tzif(f.b, f.n, "dst", &tz), FED_OK);
+	assert_int_equal(fed_tz_offset_s(tz, 999999), 3600);
+	assert_int_equal(fed_tz_offset_s(tz, 1000000), 7200);
+	assert_int_equal(fed_tz_offset_s(tz, 1001000), 7200);
+	// Every 6 h 53 min from 1970 to 2400, new years included.
+	for (int64_t t = 1000000; t < INT64_C(13569465600000); t += 24780000) {
+		if (fed_tz_offset_s(tz, t) != 7200)
+			fail_msg("standard time at %lld", (long long) t);
+	}
+	// 2030-01-01T00:00 local and the instant before.
+	assert_int_equal(fed_tz_offset_s(tz, INT64_C(1893448800000)), 7200);
+	assert_int_equal(fed_tz_offset_s(tz, INT64_C(1893448799999)), 7200);
+	fed_tz_free(tz);
+}
+
 // Footer rules: the tzdata forms, and malformed ones.
 static void
 test_tzif_footers(void **state)
@@ -822,7 +867,9 @@ main(void)
 	    cmocka_unit_test(test_extremes),
 	    cmocka_unit_test(test_tzif_truncated),
 	    cmocka_unit_test(test_tzif_corrupt),
+	    cmocka_unit_test(test_tzif_corrupt_sweep),
 	    cmocka_unit_test(test_tzif_versions),
+	    cmocka_unit_test(test_tzif_all_year_dst),
 	    cmocka_unit_test(test_tzif_footers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
