@@ -107,7 +107,7 @@ read_file(const char *path, uint8_t **out, size_t *out_len)
 {
 	fed_status st = FED_DATA_LOSS;
 	uint8_t *buf = NULL;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return open_error(errno);
 	struct stat sb;
