@@ -438,6 +438,32 @@ test_round_trip(void **state)
 	}
 }
 
+// Goose Bay left double daylight time on 1988-10-30 at 00:01 (-02:00),
+// back to 22:01 the day before (-04:00): October 30 began at its first
+// midnight, and the instants that show October 29 again belong to it.
+static void
+test_fall_back_across_midnight(void **state)
+{
+	(void) state;
+	fed_tz *tz = load("America/Goose_Bay");
+	int64_t t = 594181860000; // 1988-10-30T02:31Z
+	assert_string_equal(iso(tz, t), "1988-10-29T22:31:00-04:00");
+	int64_t d = fed_tz_floor(tz, t, FED_TZ_DAY);
+	assert_int_equal(d, 594180000000); // 1988-10-30T02:00Z
+	assert_string_equal(iso(tz, d), "1988-10-30T00:00:00-02:00");
+	assert_int_equal(fed_tz_floor(tz, d - 1, FED_TZ_DAY), 594093600000);
+	assert_int_equal(fed_tz_next(tz, 594093600000, FED_TZ_DAY), d);
+	// 26 hours, from 00:00 -02:00 to 00:00 -04:00 the next day. Its
+	// hourly buckets: 00:00-00:01 (-02:00), 22:01-23:00 (-04:00), then
+	// 25 whole hours.
+	int64_t n = fed_tz_next(tz, d, FED_TZ_DAY);
+	assert_int_equal(n - d, 26 * HOUR_MS);
+	assert_int_equal(count_buckets(tz, d, n, FED_TZ_HOUR), 27);
+	assert_int_equal(fed_tz_next(tz, d, FED_TZ_HOUR), d + 60000);
+	assert_int_equal(fed_tz_next(tz, d + 60000, FED_TZ_HOUR), d + HOUR_MS);
+	fed_tz_free(tz);
+}
+
 // floor and next agree with each other and with the local calendar, for
 // every unit, across zones with odd rules, over the whole supported range.
 static void
@@ -488,9 +514,10 @@ static void
 test_buckets_at_transitions(void **state)
 {
 	(void) state;
-	static const char *const zones[] = {"Europe/Paris",
-	    "America/Sao_Paulo", "Australia/Lord_Howe", "America/Havana",
-	    "Africa/Casablanca", "Asia/Gaza", "America/Santiago"};
+	static const char *const zones[]
+	    = {"Europe/Paris", "America/Sao_Paulo", "Australia/Lord_Howe",
+	        "America/Havana", "Africa/Casablanca", "Asia/Gaza",
+	        "America/Santiago", "America/Goose_Bay"};
 	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
 		fed_tz *tz = load(zones[z]);
 		int32_t prev = fed_tz_offset_s(tz, 0);
@@ -862,6 +889,7 @@ main(void)
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_fall_back_across_midnight),
 	    cmocka_unit_test(test_bucket_invariants),
 	    cmocka_unit_test(test_buckets_at_transitions),
 	    cmocka_unit_test(test_extremes),
