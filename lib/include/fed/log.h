@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "fed/status.h"
+
 typedef enum fed_log_level {
 	FED_LOG_ERR = 3,
 	FED_LOG_WARNING = 4,
@@ -46,12 +48,6 @@ void fed_log_stderr_sink(
 
 // True when a line at `level` would be written.
 int fed_log_enabled(fed_log_level level);
-
-#if defined(__GNUC__)
-#define FED__PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define FED__PRINTF(a, b)
-#endif
 
 // Formats and emits one line. `component` names the module ("rpc", "node").
 void fed_log(fed_log_level level, const char *component, const char *fmt, ...)

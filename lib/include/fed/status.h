@@ -65,4 +65,11 @@ fed_status fed_status_from_int(int code);
 #define FED_TESTABLE static
 #endif
 
+// printf-style format checking for the project's variadic functions.
+#if defined(__GNUC__)
+#define FED__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define FED__PRINTF(a, b)
+#endif
+
 #endif // FED_STATUS_H

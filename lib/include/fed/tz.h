@@ -60,11 +60,11 @@ int64_t fed_tz_next(const fed_tz *tz, int64_t start_ms, fed_tz_unit unit);
 
 // Local broken-down time of utc_ms.
 typedef struct fed_tz_tm {
-	int year, month, day;      // month 1..12, day 1..31
-	int hour, minute, second;  // 0..23, 0..59, 0..59
-	int millis;                // 0..999
-	int weekday;               // 0 = Monday .. 6 = Sunday
-	int32_t offset_s;          // the offset in force
+	int year, month, day; // month 1..12, day 1..31
+	int hour, minute, second; // 0..23, 0..59, 0..59
+	int millis; // 0..999
+	int weekday; // 0 = Monday .. 6 = Sunday
+	int32_t offset_s; // the offset in force
 } fed_tz_tm;
 
 void fed_tz_localtime(const fed_tz *tz, int64_t utc_ms, fed_tz_tm *out);
@@ -73,8 +73,8 @@ void fed_tz_localtime(const fed_tz *tz, int64_t utc_ms, fed_tz_tm *out);
 // "2026-03-29T03:00:00+02:00" (with ".123" when millis are not zero; a zero
 // offset is written "+00:00"). Returns INVALID_ARGUMENT if buf is too small
 // (32 bytes always suffice).
-fed_status fed_tz_format_iso(const fed_tz *tz, int64_t utc_ms, char *buf,
-    size_t len);
+fed_status fed_tz_format_iso(
+    const fed_tz *tz, int64_t utc_ms, char *buf, size_t len);
 
 // Parses ISO 8601 with an explicit offset ("2026-03-29T03:00:00+02:00",
 // "...Z", optional fractional seconds up to milliseconds, "T" or " " between

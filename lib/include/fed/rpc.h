@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+//
+// fed/rpc.h: unary RPC over nng REQ/REP, with the envelope of
+// proto/enfed/v1/rpc.proto.
+//
+// Server: serves one or more protobuf-c services on one REP socket that may
+// listen on several addresses. Requests are dispatched through the
+// services' ProtobufCServiceDescriptor: the method name of the envelope is
+// looked up in the descriptor, and the handler registered under that name
+// is called with the decoded request and a reply message of the method's
+// output type. A fixed number of worker threads, each with its own REP
+// context, serve requests concurrently; handlers may block (on sqlite,
+// on another RPC) without stalling nng's own threads.
+//
+// Ownership (STYLE.md):
+// - The runtime owns the decoded request; a handler borrows it and keeps no
+//   pointer into it past return.
+// - The runtime provides the reply, initialised, and packs and frees it
+//   after the handler returns. Whatever the reply points to must outlive
+//   the handler: allocate it with fed_rpc_ctx_alloc()/fed_rpc_ctx_strdup()
+//   (freed with the call), hand heap memory to fed_rpc_ctx_defer_free(),
+//   or point into the request or static storage. The runtime frees only
+//   the top-level reply struct and what the call owns, never sub-fields.
+// - fed_rpc_call(..., &reply) hands a heap reply to its caller, who frees
+//   it with protobuf_c_message_free_unpacked(reply, NULL).
+
+#ifndef FED_RPC_H
+#define FED_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "fed/codec.h"
+#include "fed/status.h"
+#include "fed/transport.h"
+
+typedef struct fed_rpc_server fed_rpc_server;
+typedef struct fed_rpc_client fed_rpc_client;
+typedef struct fed_rpc_ctx fed_rpc_ctx;
+
+// A method handler. `req` is of the method's input type, `reply` of its
+// output type (cast them). Returns OK, or the status to send back, with a
+// message set by fed_rpc_ctx_error(). Called on a worker thread; several
+// handlers run at once.
+typedef fed_status (*fed_rpc_handler)(fed_rpc_ctx *call,
+    const ProtobufCMessage *req, ProtobufCMessage *reply, void *arg);
+
+// One entry of a service's handler table: the method's short name as in the
+// .proto ("Query") and its handler.
+typedef struct fed_rpc_method {
+	const char *name;
+	fed_rpc_handler handler;
+} fed_rpc_method;
+
+// Authentication hook, called for every request before its body is
+// decoded, with the envelope's token and the full method name. Returns OK
+// (optionally setting *principal, which handlers read back with
+// fed_rpc_ctx_principal), UNAUTHENTICATED or PERMISSION_DENIED. Called on
+// worker threads concurrently.
+typedef fed_status (*fed_rpc_auth_fn)(
+    const char *token, const char *method, void **principal, void *arg);
+
+typedef struct fed_rpc_server_opts {
+	unsigned n_workers; // requests served at once (default 16)
+	size_t max_msg; // largest request accepted (default 16 MiB)
+	fed_codec_opts codec; // compression of replies, bounds of bodies
+	uint32_t default_timeout_ms; // when the envelope has none (30 s)
+	fed_rpc_auth_fn auth; // NULL: no authentication (tests, demos)
+	void *auth_arg;
+	const char *name; // service name for logs ("node")
+} fed_rpc_server_opts;
+
+// Fills opts with the defaults above.
+void fed_rpc_server_opts_default(fed_rpc_server_opts *opts);
+
+// Creates a server (not yet listening). opts is copied; NULL = defaults.
+// RESOURCE_EXHAUSTED or UNAVAILABLE if the socket cannot be opened.
+fed_status fed_rpc_server_new(
+    const fed_rpc_server_opts *opts, fed_rpc_server **out);
+
+// Registers a service: every method of desc must appear in methods (by
+// short name) or be absent, in which case it answers UNIMPLEMENTED.
+// INVALID_ARGUMENT for a name that is not a method of desc, or a service
+// registered twice. Call before fed_rpc_server_start. `arg` is passed to
+// the handlers.
+fed_status fed_rpc_server_add_service(fed_rpc_server *srv,
+    const ProtobufCServiceDescriptor *desc, const fed_rpc_method *methods,
+    size_t n_methods, void *arg);
+
+// Listens on url (ipc://, tcp://, tls+tcp:// with tls). May be called for
+// several addresses. INVALID_ARGUMENT for a bad URL or TLS settings,
+// UNAVAILABLE when the address is in use.
+fed_status fed_rpc_server_listen(
+    fed_rpc_server *srv, const char *url, const fed_tls_opts *tls);
+
+// Starts the worker threads. Requests that arrived earlier are served.
+fed_status fed_rpc_server_start(fed_rpc_server *srv);
+
+// Stops listening, lets running handlers finish (their replies may not be
+// sent), joins the workers and frees the server. NULL does nothing.
+void fed_rpc_server_free(fed_rpc_server *srv);
+
+// --- Inside a handler -----------------------------------------------------
+
+// The envelope's token (never NULL; "" when absent). Borrowed for the call.
+const char *fed_rpc_ctx_token(const fed_rpc_ctx *call);
+
+// The full method name, "/enfed.v1.SeriesStore/Query".
+const char *fed_rpc_ctx_method(const fed_rpc_ctx *call);
+
+// What the authentication hook set, or NULL.
+void *fed_rpc_ctx_principal(const fed_rpc_ctx *call);
+
+// Milliseconds left before the caller's deadline (<= 0: passed). A
+// long-running handler checks it and gives up with DEADLINE_EXCEEDED.
+int64_t fed_rpc_ctx_remaining_ms(const fed_rpc_ctx *call);
+
+// Memory that lives until the reply is packed, zeroed. NULL only when
+// memory is exhausted.
+void *fed_rpc_ctx_alloc(fed_rpc_ctx *call, size_t len);
+
+// A copy of s in call memory (NULL if s is NULL or memory is exhausted).
+char *fed_rpc_ctx_strdup(fed_rpc_ctx *call, const char *s);
+
+// Hands heap memory to the call: free(p) once the reply is packed. Returns
+// RESOURCE_EXHAUSTED (and frees p at once) if it cannot be recorded.
+fed_status fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p);
+
+// Sets the message sent back with a failure status and returns st, so a
+// handler can `return fed_rpc_ctx_error(call, FED_NOT_FOUND, "series
+// '%s'", id);`. The message must reveal nothing the caller may not see.
+fed_status fed_rpc_ctx_error(
+    fed_rpc_ctx *call, fed_status st, const char *fmt, ...) FED__PRINTF(3, 4);
+
+// --- Client ---------------------------------------------------------------
+
+typedef struct fed_rpc_client_opts {
+	const char *url; // the server's address (borrowed)
+	const fed_tls_opts
+	    *tls; // for tls+tcp:// (borrowed until _new returns)
+	const char *token; // bearer token sent with every call (copied)
+	uint32_t timeout_ms; // per call (default 10 s)
+	size_t max_msg; // largest reply accepted (default 16 MiB)
+	fed_codec_opts codec; // compression of requests, bounds of replies
+} fed_rpc_client_opts;
+
+// Fills opts with defaults (url and token NULL).
+void fed_rpc_client_opts_default(fed_rpc_client_opts *opts);
+
+// Creates a client that dials url in the background and redials whenever
+// the connection drops; the server need not be up yet. INVALID_ARGUMENT
+// for a bad URL or TLS settings. Safe to share between threads.
+fed_status fed_rpc_client_new(
+    const fed_rpc_client_opts *opts, fed_rpc_client **out);
+
+// Closes the client. Calls in progress fail with UNAVAILABLE. NULL does
+// nothing.
+void fed_rpc_client_free(fed_rpc_client *c);
+
+// Calls `method` of service `svc` with req (of the method's input type)
+// and waits for the reply until the client's timeout. On OK, *reply is a
+// new message of the method's output type, owned by the caller. Otherwise
+// *reply is NULL and the status says why: the server's status, or
+// DEADLINE_EXCEEDED (no reply in time, server reached), UNAVAILABLE (the
+// server could not be reached), INVALID_ARGUMENT (unknown method name,
+// request of the wrong type, malformed reply). The server's message (or a
+// local explanation) is written to err when err is not NULL. Blocks the
+// calling thread; callable from any number of threads at once.
+fed_status fed_rpc_call(fed_rpc_client *c,
+    const ProtobufCServiceDescriptor *svc, const char *method,
+    const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
+    size_t err_len);
+
+#endif // FED_RPC_H

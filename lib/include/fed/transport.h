@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+//
+// fed/transport.h: the addresses enfed listens on and dials, and the TLS
+// settings of tls+tcp:// between organisations.
+//
+// ipc:// and tcp:// need nothing more. tls+tcp:// needs a certificate, its
+// key and the federation CA, on both sides: a listener requires the peer to
+// present a certificate signed by that CA (nng's listeners do not by
+// default), and a dialer verifies the listener's certificate against the
+// CA and the server name. nng 1.5.2 cannot tell which certificate a peer
+// presented, so identity comes from the token in the RPC envelope.
+
+#ifndef FED_TRANSPORT_H
+#define FED_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "fed/status.h"
+
+// Borrowed file paths; read when a listener or dialer is started.
+typedef struct fed_tls_opts {
+	const char *cert_file; // this side's certificate (PEM)
+	const char *key_file; // its private key (PEM, unencrypted)
+	const char *ca_file; // the federation CA certificate(s) (PEM)
+	const char *server_name; // dialers: name expected in the listener's
+	                         // certificate; NULL = host part of the URL
+} fed_tls_opts;
+
+// True when url starts with "tls+tcp://" (or tls+tcp4/6).
+int fed_transport_is_tls(const char *url);
+
+// Checks that url uses a scheme enfed supports (ipc, tcp, tcp4, tcp6,
+// tls+tcp, tls+tcp4, tls+tcp6, inproc) and, for TLS, that tls names a
+// certificate, a key and a CA. INVALID_ARGUMENT otherwise, with a message
+// in err (may be NULL) of err_len bytes.
+fed_status fed_transport_check(
+    const char *url, const fed_tls_opts *tls, char *err, size_t err_len);
+
+#endif // FED_TRANSPORT_H

@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: MIT
+//
+// rpc.c: the unary RPC server and client.
+//
+// Server: n worker threads, each owning one nng REP context and running a
+// synchronous receive -> dispatch -> reply loop, so that a handler blocked
+// on sqlite holds only its own worker. Dispatch resolves the envelope's
+// "/package.Service/Method" through the registered service descriptors
+// (protobuf_c_service_descriptor_get_method_by_name) to a handler table
+// indexed like the descriptor's methods.
+//
+// Client: one REQ socket, one nng context per call, so calls from many
+// threads proceed in parallel over the same connection.
+
+#include "fed/rpc.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "enfed/v1/rpc.pb-c.h"
+#include "fed/clock.h"
+#include "fed/log.h"
+#include "transport_internal.h"
+
+#define MAX_SERVICES    16
+#define MAX_METHOD_NAME 256
+#define ERR_LEN         256
+
+// --- Call memory ------------------------------------------------------------
+
+// Everything a handler allocates for its reply, released in one go.
+struct chunk {
+	struct chunk *next;
+	max_align_t data[];
+};
+
+struct fed_rpc_ctx {
+	const char *token;
+	const char *method;
+	void *principal;
+	int64_t deadline_ms; // monotonic
+	struct chunk *chunks;
+	void **deferred;
+	size_t n_deferred, cap_deferred;
+	char err[ERR_LEN];
+};
+
+void *
+fed_rpc_ctx_alloc(fed_rpc_ctx *call, size_t len)
+{
+	struct chunk *c = calloc(1, sizeof(*c) + len);
+	if (c == NULL)
+		return NULL;
+	c->next = call->chunks;
+	call->chunks = c;
+	return c->data;
+}
+
+char *
+fed_rpc_ctx_strdup(fed_rpc_ctx *call, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	size_t len = strlen(s) + 1;
+	char *d = fed_rpc_ctx_alloc(call, len);
+	if (d != NULL)
+		memcpy(d, s, len);
+	return d;
+}
+
+fed_status
+fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p)
+{
+	if (p == NULL)
+		return FED_OK;
+	if (call->n_deferred == call->cap_deferred) {
+		size_t ncap = call->cap_deferred ? call->cap_deferred * 2 : 8;
+		void **nd = realloc(call->deferred, ncap * sizeof(*nd));
+		if (nd == NULL) {
+			free(p);
+			return FED_RESOURCE_EXHAUSTED;
+		}
+		call->deferred = nd;
+		call->cap_deferred = ncap;
+	}
+	call->deferred[call->n_deferred++] = p;
+	return FED_OK;
+}
+
+static void
+call_release(fed_rpc_ctx *call)
+{
+	while (call->chunks != NULL) {
+		struct chunk *next = call->chunks->next;
+		free(call->chunks);
+		call->chunks = next;
+	}
+	for (size_t i = 0; i < call->n_deferred; i++)
+		free(call->deferred[i]);
+	free(call->deferred);
+	call->deferred = NULL;
+	call->n_deferred = call->cap_deferred = 0;
+}
+
+const char *
+fed_rpc_ctx_token(const fed_rpc_ctx *call)
+{
+	return call->token;
+}
+
+const char *
+fed_rpc_ctx_method(const fed_rpc_ctx *call)
+{
+	return call->method;
+}
+
+void *
+fed_rpc_ctx_principal(const fed_rpc_ctx *call)
+{
+	return call->principal;
+}
+
+int64_t
+fed_rpc_ctx_remaining_ms(const fed_rpc_ctx *call)
+{
+	return call->deadline_ms - fed_clock_mono_ms();
+}
+
+fed_status
+fed_rpc_ctx_error(fed_rpc_ctx *call, fed_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(call->err, sizeof(call->err), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+// --- Server -----------------------------------------------------------------
+
+struct service {
+	const ProtobufCServiceDescriptor *desc;
+	fed_rpc_handler *handlers; // indexed like desc->methods
+	void *arg;
+};
+
+struct worker {
+	fed_rpc_server *srv;
+	pthread_t thread;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int running;
+};
+
+struct fed_rpc_server {
+	nng_socket sock;
+	fed_rpc_server_opts opts;
+	struct service services[MAX_SERVICES];
+	size_t n_services;
+	struct worker *workers;
+	unsigned n_started;
+};
+
+void
+fed_rpc_server_opts_default(fed_rpc_server_opts *opts)
+{
+	*opts = (fed_rpc_server_opts) {
+	    .n_workers = 16,
+	    .max_msg = 16u << 20,
+	    .codec = (fed_codec_opts) FED_CODEC_OPTS_DEFAULT,
+	    .default_timeout_ms = 30000,
+	    .name = "rpc",
+	};
+}
+
+fed_status
+fed_rpc_server_new(const fed_rpc_server_opts *opts, fed_rpc_server **out)
+{
+	fed_rpc_server *srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	if (opts != NULL)
+		srv->opts = *opts;
+	else
+		fed_rpc_server_opts_default(&srv->opts);
+	if (srv->opts.n_workers == 0)
+		srv->opts.n_workers = 1;
+	if (srv->opts.name == NULL)
+		srv->opts.name = "rpc";
+	int rv = nng_rep0_open(&srv->sock);
+	if (rv != 0) {
+		free(srv);
+		return fed__nng_status(rv, "rep0 open");
+	}
+	fed_status st
+	    = fed__transport_set_recvmax(srv->sock, srv->opts.max_msg);
+	if (st != FED_OK) {
+		nng_close(srv->sock);
+		free(srv);
+		return st;
+	}
+	*out = srv;
+	return FED_OK;
+}
+
+fed_status
+fed_rpc_server_add_service(fed_rpc_server *srv,
+    const ProtobufCServiceDescriptor *desc, const fed_rpc_method *methods,
+    size_t n_methods, void *arg)
+{
+	if (srv->n_services == MAX_SERVICES || srv->n_started > 0)
+		return FED_FAILED_PRECONDITION;
+	for (size_t i = 0; i < srv->n_services; i++) {
+		if (strcmp(srv->services[i].desc->name, desc->name) == 0)
+			return FED_INVALID_ARGUMENT;
+	}
+	fed_rpc_handler *h = calloc(desc->n_methods, sizeof(*h));
+	if (h == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < n_methods; i++) {
+		const ProtobufCMethodDescriptor *m
+		    = protobuf_c_service_descriptor_get_method_by_name(
+		        desc, methods[i].name);
+		if (m == NULL) {
+			fed_log(FED_LOG_ERR, srv->opts.name,
+			    "%s has no method %s", desc->name,
+			    methods[i].name);
+			free(h);
+			return FED_INVALID_ARGUMENT;
+		}
+		h[m - desc->methods] = methods[i].handler;
+	}
+	srv->services[srv->n_services++]
+	    = (struct service) {.desc = desc, .handlers = h, .arg = arg};
+	return FED_OK;
+}
+
+fed_status
+fed_rpc_server_listen(
+    fed_rpc_server *srv, const char *url, const fed_tls_opts *tls)
+{
+	return fed__transport_listen(srv->sock, url, tls);
+}
+
+// Splits "/pkg.Service/Method" and finds the service and method index.
+static fed_status
+resolve(const fed_rpc_server *srv, const char *full,
+    const struct service **svc, const ProtobufCMethodDescriptor **method)
+{
+	const char *slash = strrchr(full, '/');
+	if (full[0] != '/' || slash == NULL || slash == full)
+		return FED_UNIMPLEMENTED;
+	size_t svc_len = (size_t) (slash - full - 1);
+	for (size_t i = 0; i < srv->n_services; i++) {
+		const char *name = srv->services[i].desc->name;
+		if (strlen(name) != svc_len
+		    || memcmp(name, full + 1, svc_len) != 0)
+			continue;
+		*method = protobuf_c_service_descriptor_get_method_by_name(
+		    srv->services[i].desc, slash + 1);
+		if (*method == NULL)
+			return FED_UNIMPLEMENTED;
+		*svc = &srv->services[i];
+		return FED_OK;
+	}
+	return FED_UNIMPLEMENTED;
+}
+
+// Runs the handler for a decoded envelope; fills rep (status, message,
+// body). The body buffer is handed to *body_out for the caller to free.
+static void
+dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
+    Enfed__V1__Reply *rep, fed_rpc_ctx *call, uint8_t **body_out)
+{
+	const struct service *svc = NULL;
+	const ProtobufCMethodDescriptor *m = NULL;
+	fed_status st = resolve(srv, req->method, &svc, &m);
+	fed_rpc_handler h
+	    = st == FED_OK ? svc->handlers[m - svc->desc->methods] : NULL;
+	if (h == NULL) {
+		st = fed_rpc_ctx_error(call, FED_UNIMPLEMENTED,
+		    "unknown method '%.200s'", req->method);
+		rep->status = (Enfed__V1__StatusCode) st;
+		return;
+	}
+	if (srv->opts.auth != NULL) {
+		st = srv->opts.auth(call->token, req->method, &call->principal,
+		    srv->opts.auth_arg);
+		if (st != FED_OK) {
+			rep->status = (Enfed__V1__StatusCode) st;
+			snprintf(call->err, sizeof(call->err), "%s",
+			    st == FED_UNAUTHENTICATED
+			        ? "missing or invalid token"
+			        : "the token does not allow this call");
+			return;
+		}
+	}
+	ProtobufCMessage *in = NULL;
+	st = fed_codec_unpack(&srv->opts.codec, m->input,
+	    (fed_codec) req->codec, req->body.data, req->body.len, &in);
+	if (st != FED_OK) {
+		rep->status = (Enfed__V1__StatusCode) st;
+		snprintf(call->err, sizeof(call->err),
+		    st == FED_RESOURCE_EXHAUSTED
+		        ? "request body too large"
+		        : "malformed body: not a valid %s",
+		    m->input->name);
+		return;
+	}
+	ProtobufCMessage *out = calloc(1, m->output->sizeof_message);
+	if (out == NULL) {
+		protobuf_c_message_free_unpacked(in, NULL);
+		rep->status = (Enfed__V1__StatusCode) FED_RESOURCE_EXHAUSTED;
+		return;
+	}
+	protobuf_c_message_init(m->output, out);
+	if (fed_rpc_ctx_remaining_ms(call) <= 0)
+		st = fed_rpc_ctx_error(call, FED_DEADLINE_EXCEEDED,
+		    "deadline passed before the call started");
+	else
+		st = h(call, in, out, svc->arg);
+	if (st == FED_OK) {
+		fed_codec codec = FED_CODEC_NONE;
+		st = fed_codec_pack(
+		    &srv->opts.codec, out, body_out, &rep->body.len, &codec);
+		rep->body.data = *body_out;
+		rep->codec = (Enfed__V1__Codec) codec;
+		if (st != FED_OK)
+			snprintf(
+			    call->err, sizeof(call->err), "reply too large");
+	}
+	rep->status = (Enfed__V1__StatusCode) st;
+	free(out); // sub-fields belong to the call (see fed/rpc.h)
+	protobuf_c_message_free_unpacked(in, NULL);
+}
+
+// Builds the reply nng message for one request message; NULL when none
+// can be sent (out of memory).
+static nng_msg *
+handle(fed_rpc_server *srv, nng_msg *msg)
+{
+	fed_rpc_ctx call = {.token = "", .method = ""};
+	Enfed__V1__Reply rep = ENFED__V1__REPLY__INIT;
+	uint8_t *body = NULL;
+	int64_t t0 = fed_clock_mono_ns();
+	Enfed__V1__Request *req = enfed__v1__request__unpack(
+	    NULL, nng_msg_len(msg), nng_msg_body(msg));
+	if (req == NULL) {
+		rep.status = ENFED__V1__STATUS_CODE__INVALID_ARGUMENT;
+		snprintf(
+		    call.err, sizeof(call.err), "malformed request envelope");
+	} else {
+		rep.id = req->id;
+		call.token = req->token;
+		call.method = req->method;
+		call.deadline_ms = fed_clock_mono_ms()
+		    + (req->timeout_ms ? req->timeout_ms
+		                       : srv->opts.default_timeout_ms);
+		dispatch(srv, req, &rep, &call, &body);
+	}
+	if (rep.status != ENFED__V1__STATUS_CODE__OK) {
+		rep.message = call.err[0]
+		    ? call.err
+		    : (char *) fed_status_str((fed_status) rep.status);
+		rep.body.len = 0;
+		rep.codec = ENFED__V1__CODEC__CODEC_NONE;
+	}
+	fed_log(FED_LOG_DEBUG, srv->opts.name, "%s -> %s (%lld us)",
+	    req ? req->method : "?", fed_status_name((fed_status) rep.status),
+	    (long long) ((fed_clock_mono_ns() - t0) / 1000));
+	nng_msg *out = NULL;
+	size_t len = enfed__v1__reply__get_packed_size(&rep);
+	if (nng_msg_alloc(&out, len) == 0)
+		enfed__v1__reply__pack(&rep, nng_msg_body(out));
+	free(body);
+	call_release(&call);
+	if (req != NULL)
+		enfed__v1__request__free_unpacked(req, NULL);
+	return out;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	for (;;) {
+		nng_ctx_recv(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		int rv = nng_aio_result(w->aio);
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+			break;
+		if (rv != 0)
+			continue;
+		nng_msg *msg = nng_aio_get_msg(w->aio);
+		nng_msg *rep = handle(w->srv, msg);
+		nng_msg_free(msg);
+		if (rep == NULL)
+			continue;
+		nng_aio_set_msg(w->aio, rep);
+		nng_ctx_send(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		if (nng_aio_result(w->aio) != 0)
+			nng_msg_free(rep);
+	}
+	return NULL;
+}
+
+fed_status
+fed_rpc_server_start(fed_rpc_server *srv)
+{
+	if (srv->workers != NULL)
+		return FED_FAILED_PRECONDITION;
+	srv->workers = calloc(srv->opts.n_workers, sizeof(*srv->workers));
+	if (srv->workers == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (unsigned i = 0; i < srv->opts.n_workers; i++) {
+		struct worker *w = &srv->workers[i];
+		w->srv = srv;
+		int rv = nng_ctx_open(&w->ctx, srv->sock);
+		if (rv == 0)
+			rv = nng_aio_alloc(&w->aio, NULL, NULL);
+		if (rv != 0)
+			return fed__nng_status(rv, "rep context");
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+			return FED_RESOURCE_EXHAUSTED;
+		w->running = 1;
+		srv->n_started++;
+	}
+	return FED_OK;
+}
+
+void
+fed_rpc_server_free(fed_rpc_server *srv)
+{
+	if (srv == NULL)
+		return;
+	// Closing the socket fails every pending receive with NNG_ECLOSED; a
+	// worker inside a handler finishes it, fails its send and exits.
+	nng_close(srv->sock);
+	for (unsigned i = 0; srv->workers != NULL && i < srv->opts.n_workers;
+	     i++) {
+		struct worker *w = &srv->workers[i];
+		if (w->running)
+			pthread_join(w->thread, NULL);
+		if (w->aio != NULL)
+			nng_aio_free(w->aio);
+	}
+	free(srv->workers);
+	for (size_t i = 0; i < srv->n_services; i++)
+		free(srv->services[i].handlers);
+	free(srv);
+}
+
+// --- Client -----------------------------------------------------------------
+
+struct fed_rpc_client {
+	nng_socket sock;
+	char *token;
+	char *url;
+	uint32_t timeout_ms;
+	fed_codec_opts codec;
+	atomic_uint_fast64_t next_id;
+	atomic_int n_pipes;
+};
+
+void
+fed_rpc_client_opts_default(fed_rpc_client_opts *opts)
+{
+	*opts = (fed_rpc_client_opts) {
+	    .timeout_ms = 10000,
+	    .max_msg = 16u << 20,
+	    .codec = (fed_codec_opts) FED_CODEC_OPTS_DEFAULT,
+	};
+}
+
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void) p;
+	fed_rpc_client *c = arg;
+	atomic_fetch_add(&c->n_pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1);
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return strdup(s != NULL ? s : "");
+}
+
+fed_status
+fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
+{
+	fed_rpc_client *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	c->token = dup_or_empty(opts->token);
+	c->url = dup_or_empty(opts->url);
+	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
+	c->codec = opts->codec;
+	c->next_id = (uint64_t) fed_clock_now_ms() << 16;
+	fed_status st = FED_RESOURCE_EXHAUSTED;
+	int rv = -1;
+	if (c->token == NULL || c->url == NULL)
+		goto out;
+	if ((rv = nng_req0_open(&c->sock)) != 0) {
+		st = fed__nng_status(rv, "req0 open");
+		goto out;
+	}
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
+	st = fed__transport_set_recvmax(
+	    c->sock, opts->max_msg ? opts->max_msg : (16u << 20));
+	if (st == FED_OK)
+		st = fed__transport_dial(c->sock, c->url, opts->tls);
+out:
+	if (st != FED_OK) {
+		if (rv == 0)
+			nng_close(c->sock);
+		free(c->token);
+		free(c->url);
+		free(c);
+		return st;
+	}
+	*out = c;
+	return FED_OK;
+}
+
+void
+fed_rpc_client_free(fed_rpc_client *c)
+{
+	if (c == NULL)
+		return;
+	nng_close(c->sock);
+	free(c->token);
+	free(c->url);
+	free(c);
+}
+
+static fed_status set_err(char *err, size_t err_len, fed_status st,
+    const char *fmt, ...) FED__PRINTF(4, 5);
+
+static fed_status
+set_err(char *err, size_t err_len, fed_status st, const char *fmt, ...)
+{
+	if (err != NULL && err_len > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+// Encodes the envelope for req into a new nng message.
+static fed_status
+build_request(fed_rpc_client *c, const char *full, uint64_t id,
+    const ProtobufCMessage *req, nng_msg **out)
+{
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	uint8_t *body = NULL;
+	fed_codec codec = FED_CODEC_NONE;
+	FED_TRY(fed_codec_pack(&c->codec, req, &body, &env.body.len, &codec));
+	env.body.data = body;
+	env.id = id;
+	env.method = (char *) full;
+	env.timeout_ms = c->timeout_ms;
+	env.token = c->token;
+	env.codec = (Enfed__V1__Codec) codec;
+	size_t len = enfed__v1__request__get_packed_size(&env);
+	nng_msg *msg = NULL;
+	int rv = nng_msg_alloc(&msg, len);
+	if (rv == 0)
+		enfed__v1__request__pack(&env, nng_msg_body(msg));
+	free(body);
+	if (rv != 0)
+		return fed__nng_status(rv, "request alloc");
+	*out = msg;
+	return FED_OK;
+}
+
+// Sends msg on a fresh context and waits for the reply message.
+static fed_status
+exchange(fed_rpc_client *c, nng_msg *msg, nng_msg **reply)
+{
+	nng_ctx ctx;
+	nng_aio *aio = NULL;
+	int rv = nng_ctx_open(&ctx, c->sock);
+	if (rv != 0) {
+		nng_msg_free(msg);
+		return fed__nng_status(rv, "req context");
+	}
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		nng_msg_free(msg);
+		nng_ctx_close(ctx);
+		return fed__nng_status(rv, "aio");
+	}
+	nng_aio_set_timeout(aio, (nng_duration) c->timeout_ms);
+	nng_aio_set_msg(aio, msg);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		nng_msg_free(nng_aio_get_msg(aio));
+	} else {
+		nng_ctx_recv(ctx, aio);
+		nng_aio_wait(aio);
+		if ((rv = nng_aio_result(aio)) == 0)
+			*reply = nng_aio_get_msg(aio);
+	}
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return rv == 0 ? FED_OK : fed__nng_status(rv, "call");
+}
+
+fed_status
+fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
+    const char *method, const ProtobufCMessage *req, ProtobufCMessage **reply,
+    char *err, size_t err_len)
+{
+	*reply = NULL;
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	const ProtobufCMethodDescriptor *m
+	    = protobuf_c_service_descriptor_get_method_by_name(svc, method);
+	if (m == NULL || req->descriptor != m->input)
+		return set_err(err, err_len, FED_INVALID_ARGUMENT,
+		    "%s.%s: no such method or wrong request type", svc->name,
+		    method);
+	char full[MAX_METHOD_NAME];
+	snprintf(full, sizeof(full), "/%s/%s", svc->name, method);
+	uint64_t id = atomic_fetch_add(&c->next_id, 1);
+	nng_msg *msg = NULL, *rmsg = NULL;
+	FED_TRY(build_request(c, full, id, req, &msg));
+	fed_status st = exchange(c, msg, &rmsg);
+	if (st != FED_OK) {
+		if (st == FED_DEADLINE_EXCEEDED
+		    && atomic_load(&c->n_pipes) == 0)
+			st = FED_UNAVAILABLE;
+		return set_err(err, err_len, st, "%s: %s (%s)", full,
+		    st == FED_UNAVAILABLE ? "cannot reach the service"
+		                          : fed_status_str(st),
+		    c->url);
+	}
+	Enfed__V1__Reply *rep = enfed__v1__reply__unpack(
+	    NULL, nng_msg_len(rmsg), nng_msg_body(rmsg));
+	nng_msg_free(rmsg);
+	if (rep == NULL || rep->id != id) {
+		if (rep != NULL)
+			enfed__v1__reply__free_unpacked(rep, NULL);
+		return set_err(err, err_len, FED_INVALID_ARGUMENT,
+		    "%s: malformed reply envelope", full);
+	}
+	st = fed_status_from_int((int) rep->status);
+	if (st != FED_OK) {
+		set_err(err, err_len, st, "%s", rep->message);
+	} else {
+		st = fed_codec_unpack(&c->codec, m->output,
+		    (fed_codec) rep->codec, rep->body.data, rep->body.len,
+		    reply);
+		if (st != FED_OK)
+			set_err(err, err_len, st, "%s: malformed reply body",
+			    full);
+	}
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	return st;
+}

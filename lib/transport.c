@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+//
+// transport.c: URLs, TLS configuration and the nng error boundary.
+
+#include "transport_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/supplemental/tls/tls.h>
+
+#include "fed/log.h"
+
+static const char *const schemes[] = {
+    "ipc://",
+    "tcp://",
+    "tcp4://",
+    "tcp6://",
+    "tls+tcp://",
+    "tls+tcp4://",
+    "tls+tcp6://",
+    "inproc://",
+};
+
+fed_status
+fed__nng_status(int rv, const char *what)
+{
+	if (rv == 0)
+		return FED_OK;
+	fed_log(FED_LOG_DEBUG, "nng", "%s: %s (nng %d)", what,
+	    nng_strerror(rv), rv);
+	switch (rv) {
+	case NNG_ETIMEDOUT:
+		return FED_DEADLINE_EXCEEDED;
+	case NNG_ENOMEM:
+	case NNG_EMSGSIZE:
+	case NNG_ENOSPC:
+		return FED_RESOURCE_EXHAUSTED;
+	case NNG_EINVAL:
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+	case NNG_EBADTYPE:
+		return FED_INVALID_ARGUMENT;
+	case NNG_ECANCELED:
+		return FED_CANCELLED;
+	case NNG_ECLOSED:
+	case NNG_ECONNREFUSED:
+	case NNG_ECONNRESET:
+	case NNG_ECONNSHUT:
+	case NNG_EADDRINUSE:
+	case NNG_EUNREACHABLE:
+	case NNG_ESTATE:
+	case NNG_EAGAIN:
+		return FED_UNAVAILABLE;
+	case NNG_EPERM:
+	case NNG_EPEERAUTH:
+	case NNG_ECRYPTO:
+		return FED_PERMISSION_DENIED;
+	case NNG_EPROTO:
+		return FED_INVALID_ARGUMENT;
+	default:
+		return FED_INTERNAL;
+	}
+}
+
+int
+fed_transport_is_tls(const char *url)
+{
+	return url != NULL && strncmp(url, "tls+tcp", 7) == 0;
+}
+
+fed_status
+fed_transport_check(
+    const char *url, const fed_tls_opts *tls, char *err, size_t err_len)
+{
+	char dummy[1];
+	if (err == NULL) {
+		err = dummy;
+		err_len = sizeof(dummy);
+	}
+	if (url == NULL || url[0] == '\0') {
+		snprintf(err, err_len, "empty address");
+		return FED_INVALID_ARGUMENT;
+	}
+	int known = 0;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		known |= strncmp(url, schemes[i], strlen(schemes[i])) == 0;
+	if (!known) {
+		snprintf(err, err_len,
+		    "address '%s': scheme must be ipc://, tcp:// or "
+		    "tls+tcp://",
+		    url);
+		return FED_INVALID_ARGUMENT;
+	}
+	if (!fed_transport_is_tls(url))
+		return FED_OK;
+	if (tls == NULL || tls->cert_file == NULL || tls->key_file == NULL
+	    || tls->ca_file == NULL || tls->cert_file[0] == '\0'
+	    || tls->key_file[0] == '\0' || tls->ca_file[0] == '\0') {
+		snprintf(err, err_len,
+		    "address '%s' is TLS: a certificate, a key and the "
+		    "federation CA are required",
+		    url);
+		return FED_INVALID_ARGUMENT;
+	}
+	return FED_OK;
+}
+
+// Reads a PEM file (at most 1 MiB) into a NUL-terminated heap string.
+static char *
+read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap + 1);
+	size_t n = buf != NULL ? fread(buf, 1, cap, f) : 0;
+	int bad = buf == NULL || ferror(f) || !feof(f) || n == 0;
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+// Loads this side's certificate and key from their two files (nng's own
+// loader wants both in one file).
+static int
+own_cert(nng_tls_config *cfg, const fed_tls_opts *tls)
+{
+	char *cert = read_pem(tls->cert_file);
+	char *key = read_pem(tls->key_file);
+	int rv = cert == NULL || key == NULL
+	    ? NNG_ENOENT
+	    : nng_tls_config_own_cert(cfg, cert, key, NULL);
+	free(cert);
+	if (key != NULL)
+		memset(key, 0, strlen(key));
+	free(key);
+	return rv;
+}
+
+// Builds the TLS configuration of one side. Peer verification is required
+// in both modes.
+static fed_status
+tls_config(nng_tls_mode mode, const fed_tls_opts *tls, nng_tls_config **out)
+{
+	nng_tls_config *cfg = NULL;
+	int rv = nng_tls_config_alloc(&cfg, mode);
+	if (rv != 0)
+		return fed__nng_status(rv, "tls config");
+	if ((rv = nng_tls_config_ca_file(cfg, tls->ca_file)) != 0
+	    || (rv = own_cert(cfg, tls)) != 0
+	    || (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED))
+	        != 0) {
+		fed_log(FED_LOG_ERR, "tls",
+		    "cannot load certificate '%s', key '%s' or CA '%s': %s",
+		    tls->cert_file, tls->key_file, tls->ca_file,
+		    nng_strerror(rv));
+		nng_tls_config_free(cfg);
+		return FED_INVALID_ARGUMENT;
+	}
+	if (mode == NNG_TLS_MODE_CLIENT && tls->server_name != NULL
+	    && (rv = nng_tls_config_server_name(cfg, tls->server_name)) != 0) {
+		nng_tls_config_free(cfg);
+		return fed__nng_status(rv, "tls server name");
+	}
+	*out = cfg;
+	return FED_OK;
+}
+
+fed_status
+fed__transport_listen(nng_socket s, const char *url, const fed_tls_opts *tls)
+{
+	char err[256];
+	if (fed_transport_check(url, tls, err, sizeof(err)) != FED_OK) {
+		fed_log(FED_LOG_ERR, "transport", "%s", err);
+		return FED_INVALID_ARGUMENT;
+	}
+	nng_listener l;
+	int rv = nng_listener_create(&l, s, url);
+	if (rv != 0)
+		return fed__nng_status(rv, url);
+	if (fed_transport_is_tls(url)) {
+		nng_tls_config *cfg = NULL;
+		fed_status st = tls_config(NNG_TLS_MODE_SERVER, tls, &cfg);
+		if (st != FED_OK) {
+			nng_listener_close(l);
+			return st;
+		}
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, cfg);
+		nng_tls_config_free(
+		    cfg); // the listener holds its own reference
+		if (rv != 0) {
+			nng_listener_close(l);
+			return fed__nng_status(rv, "listener tls");
+		}
+	}
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		fed_log(FED_LOG_ERR, "transport", "cannot listen on %s: %s",
+		    url, nng_strerror(rv));
+		nng_listener_close(l);
+		return fed__nng_status(rv, url);
+	}
+	return FED_OK;
+}
+
+fed_status
+fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
+{
+	char err[256];
+	if (fed_transport_check(url, tls, err, sizeof(err)) != FED_OK) {
+		fed_log(FED_LOG_ERR, "transport", "%s", err);
+		return FED_INVALID_ARGUMENT;
+	}
+	nng_dialer d;
+	int rv = nng_dialer_create(&d, s, url);
+	if (rv != 0)
+		return fed__nng_status(rv, url);
+	if (fed_transport_is_tls(url)) {
+		nng_tls_config *cfg = NULL;
+		fed_status st = tls_config(NNG_TLS_MODE_CLIENT, tls, &cfg);
+		if (st != FED_OK) {
+			nng_dialer_close(d);
+			return st;
+		}
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+		nng_tls_config_free(cfg);
+		if (rv != 0) {
+			nng_dialer_close(d);
+			return fed__nng_status(rv, "dialer tls");
+		}
+	}
+	// Non-blocking: the dialer keeps retrying in the background.
+	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_dialer_close(d);
+		return fed__nng_status(rv, url);
+	}
+	return FED_OK;
+}
+
+fed_status
+fed__transport_set_recvmax(nng_socket s, size_t max)
+{
+	return fed__nng_status(
+	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, max), "recv-size-max");
+}

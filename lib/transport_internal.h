@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+//
+// transport_internal.h: what lib/*.c share about nng sockets: the one
+// translation of nng error codes, and listening/dialing with TLS applied.
+
+#ifndef FED_TRANSPORT_INTERNAL_H
+#define FED_TRANSPORT_INTERNAL_H
+
+#include <nng/nng.h>
+
+#include "fed/status.h"
+#include "fed/transport.h"
+
+// The nng boundary: maps an nng error code to a fed_status and logs the
+// native code with `what` at debug level. 0 maps to OK.
+fed_status fed__nng_status(int rv, const char *what);
+
+// Starts a listener on s at url (TLS applied for tls+tcp:// with client
+// certificates required). INVALID_ARGUMENT for a bad URL or TLS settings,
+// UNAVAILABLE when the address cannot be bound (in use, no permission).
+fed_status fed__transport_listen(
+    nng_socket s, const char *url, const fed_tls_opts *tls);
+
+// Starts a dialer on s to url in the background: the socket reconnects by
+// itself whenever the peer goes away or is not there yet.
+fed_status fed__transport_dial(
+    nng_socket s, const char *url, const fed_tls_opts *tls);
+
+// Sets the socket's maximum receive size (bytes, 0 = nng default of none:
+// never used by enfed).
+fed_status fed__transport_set_recvmax(nng_socket s, size_t max);
+
+#endif // FED_TRANSPORT_INTERNAL_H

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+//
+// test_rpc.c: the RPC runtime against a real server on ipc:// and tcp://
+// loopback: envelope round trip, compression both ways, size limits, zstd
+// bombs, deadlines, unknown methods, malformed input, authentication,
+// concurrency and reconnection.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <zstd.h>
+
+#include "enfed/test/echo.pb-c.h"
+#include "enfed/v1/health.pb-c.h"
+#include "enfed/v1/rpc.pb-c.h"
+#include "fed/clock.h"
+#include "fed/rpc.h"
+#include "fed_test.h"
+
+struct fixture {
+	fed_rpc_server *srv;
+	fed_rpc_client *cli;
+	char url[256];
+};
+
+static fed_status
+auth_hook(const char *token, const char *method, void **principal, void *arg)
+{
+	(void) arg;
+	(void) principal;
+	if (strcmp(token, "secret") == 0)
+		return FED_OK;
+	if (strcmp(token, "reader") == 0)
+		return strstr(method, "Health") ? FED_OK
+		                                : FED_PERMISSION_DENIED;
+	return FED_UNAUTHENTICATED;
+}
+
+static fed_rpc_server *
+start_server(const char *url, const fed_rpc_server_opts *opts)
+{
+	fed_rpc_server *srv = NULL;
+	assert_int_equal(fed_rpc_server_new(opts, &srv), FED_OK);
+	assert_int_equal(fed_test_echo_register(srv), FED_OK);
+	assert_int_equal(fed_rpc_server_listen(srv, url, NULL), FED_OK);
+	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	return srv;
+}
+
+static fed_rpc_client *
+new_client(const char *url, const char *token, uint32_t timeout_ms)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	o.timeout_ms = timeout_ms;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	fed_test_ipc_url(f->url, sizeof(f->url), "rpc");
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.n_workers = 4;
+	o.max_msg = 256 * 1024;
+	o.codec.max_len = 1 << 20;
+	o.auth = auth_hook;
+	f->srv = start_server(f->url, &o);
+	f->cli = new_client(f->url, "secret", 3000);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	fed_rpc_client_free(f->cli);
+	fed_rpc_server_free(f->srv);
+	free(f);
+	return 0;
+}
+
+static fed_status
+echo(fed_rpc_client *c, const Enfed__Test__EchoRequest *req,
+    Enfed__Test__EchoReply **rep, char *err)
+{
+	return fed_rpc_call(c, &enfed__test__echo__descriptor, "Echo",
+	    &req->base, (ProtobufCMessage **) rep, err, 256);
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t payload[64];
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t) (i * 37);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.payload.data = payload;
+	req.payload.len = sizeof(payload);
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(f->cli, &req, &rep, err), FED_OK);
+	assert_int_equal(rep->payload.len, sizeof(payload));
+	assert_memory_equal(rep->payload.data, payload, sizeof(payload));
+	assert_string_equal(rep->token, "secret");
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
+
+	req.fail = 1;
+	assert_int_equal(echo(f->cli, &req, &rep, err), FED_NOT_FOUND);
+	assert_null(rep);
+	assert_string_equal(err, "echo asked to fail");
+}
+
+// Sends raw bytes as a request and returns the decoded reply envelope.
+static Enfed__V1__Reply *
+raw_call(const char *url, const void *buf, size_t len)
+{
+	nng_socket s;
+	assert_int_equal(nng_req0_open(&s), 0);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 3000);
+	assert_int_equal(nng_dial(s, url, NULL, 0), 0);
+	assert_int_equal(nng_send(s, (void *) buf, len, 0), 0);
+	char *rbuf = NULL;
+	size_t rlen = 0;
+	assert_int_equal(nng_recv(s, &rbuf, &rlen, NNG_FLAG_ALLOC), 0);
+	Enfed__V1__Reply *rep
+	    = enfed__v1__reply__unpack(NULL, rlen, (uint8_t *) rbuf);
+	nng_free(rbuf, rlen);
+	nng_close(s);
+	assert_non_null(rep);
+	return rep;
+}
+
+static Enfed__V1__Reply *
+raw_envelope(const char *url, const char *method, const char *token, int codec,
+    const void *body, size_t body_len)
+{
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	env.id = 42;
+	env.method = (char *) method;
+	env.token = (char *) token;
+	env.codec = codec;
+	env.body.data = (uint8_t *) body;
+	env.body.len = body_len;
+	size_t len = enfed__v1__request__get_packed_size(&env);
+	uint8_t *buf = malloc(len + 1);
+	enfed__v1__request__pack(&env, buf);
+	Enfed__V1__Reply *rep = raw_call(url, buf, len);
+	free(buf);
+	return rep;
+}
+
+static uint8_t *
+pack_echo(const Enfed__Test__EchoRequest *req, size_t *len)
+{
+	*len = enfed__test__echo_request__get_packed_size(req);
+	uint8_t *b = malloc(*len + 1);
+	enfed__test__echo_request__pack(req, b);
+	return b;
+}
+
+// A compressed request is understood; a large compressible reply comes
+// back compressed, smaller than what it holds.
+static void
+test_compression(void **state)
+{
+	struct fixture *f = *state;
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.reply_len = 100000;
+	size_t len;
+	uint8_t *plain = pack_echo(&req, &len);
+	uint8_t *z = NULL;
+	size_t zlen = 0;
+	assert_int_equal(fed_codec_compress(plain, len, 3, &z, &zlen), FED_OK);
+	Enfed__V1__Reply *rep = raw_envelope(f->url, "/enfed.test.Echo/Echo",
+	    "secret", ENFED__V1__CODEC__CODEC_ZSTD, z, zlen);
+	assert_int_equal(rep->status, 0);
+	assert_int_equal(rep->id, 42);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_ZSTD);
+	assert_true(rep->body.len < 10000);
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	assert_int_equal(fed_codec_decompress(rep->body.data, rep->body.len,
+	                     1 << 20, &out, &out_len),
+	    FED_OK);
+	Enfed__Test__EchoReply *er
+	    = enfed__test__echo_reply__unpack(NULL, out_len, out);
+	assert_non_null(er);
+	assert_int_equal(er->payload.len, 100000);
+	assert_int_equal(er->payload.data[99999], 'a' + 99999 % 7);
+	enfed__test__echo_reply__free_unpacked(er, NULL);
+	free(out);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	// Through the client, both directions compressed, same result.
+	req.reply_len = 0;
+	uint8_t big[50000];
+	memset(big, 'x', sizeof(big));
+	req.payload.data = big;
+	req.payload.len = sizeof(big);
+	Enfed__Test__EchoReply *cr = NULL;
+	char err[256];
+	assert_int_equal(echo(f->cli, &req, &cr, err), FED_OK);
+	assert_int_equal(cr->payload.len, sizeof(big));
+	assert_memory_equal(cr->payload.data, big, sizeof(big));
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	free(plain);
+	free(z);
+}
+
+// Past the socket's maximum receive size the message is refused and the
+// server stays up; past the body limit after decompression too.
+static void
+test_oversized(void **state)
+{
+	struct fixture *f = *state;
+	fed_rpc_client *c = new_client(f->url, "secret", 500);
+	size_t n = 300 * 1024; // over max_msg (256 KiB), incompressible
+	uint8_t *big = malloc(n);
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		big[i] = (uint8_t) x;
+	}
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.payload.data = big;
+	req.payload.len = n;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_not_equal(echo(c, &req, &rep, err), FED_OK);
+	assert_null(rep);
+	fed_rpc_client_free(c);
+
+	// Compressible: fits on the wire, but inflates past codec.max_len.
+	size_t m = 2u << 20;
+	uint8_t *zeros = calloc(1, m);
+	req.payload.data = zeros;
+	req.payload.len = m;
+	assert_int_equal(
+	    echo(f->cli, &req, &rep, err), FED_RESOURCE_EXHAUSTED);
+	free(zeros);
+	free(big);
+
+	// Still serving.
+	req.payload.len = 0;
+	assert_int_equal(echo(f->cli, &req, &rep, err), FED_OK);
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
+}
+
+// A zstd frame of a few KiB that inflates to 256 MiB, with and without a
+// declared content size: refused without inflating it.
+static void
+test_zstd_bomb(void **state)
+{
+	struct fixture *f = *state;
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	size_t cap = 1 << 20;
+	uint8_t *out = malloc(cap);
+	uint8_t *zero = calloc(1, 1 << 20);
+	ZSTD_outBuffer ob = {out, cap, 0};
+	for (int i = 0; i < 256; i++) {
+		ZSTD_inBuffer ib = {zero, 1 << 20, 0};
+		while (ib.pos < ib.size)
+			ZSTD_compressStream2(cc, &ob, &ib, ZSTD_e_continue);
+	}
+	ZSTD_inBuffer empty = {zero, 0, 0};
+	while (ZSTD_compressStream2(cc, &ob, &empty, ZSTD_e_end) != 0)
+		;
+	assert_true(ob.pos < 64 * 1024);
+	Enfed__V1__Reply *rep = raw_envelope(f->url, "/enfed.test.Echo/Echo",
+	    "secret", ENFED__V1__CODEC__CODEC_ZSTD, out, ob.pos);
+	assert_int_equal(rep->status, FED_RESOURCE_EXHAUSTED);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	// The same size declared in the frame header: refused at once.
+	size_t hlen = 0;
+	uint8_t *h = NULL;
+	ZSTD_CCtx_reset(cc, ZSTD_reset_session_only);
+	ZSTD_CCtx_setPledgedSrcSize(cc, 256ull << 20);
+	ob = (ZSTD_outBuffer) {out, cap, 0};
+	for (int i = 0; i < 256; i++) {
+		ZSTD_inBuffer ib = {zero, 1 << 20, 0};
+		while (ib.pos < ib.size)
+			ZSTD_compressStream2(cc, &ob, &ib, ZSTD_e_continue);
+	}
+	while (ZSTD_compressStream2(cc, &ob, &empty, ZSTD_e_end) != 0)
+		;
+	h = out;
+	hlen = ob.pos;
+	assert_true(ZSTD_getFrameContentSize(h, hlen) == 256ull << 20);
+	assert_int_equal(fed_codec_decompress(h, hlen, 1 << 20, &out, &cap),
+	    FED_RESOURCE_EXHAUSTED);
+	rep = raw_envelope(f->url, "/enfed.test.Echo/Echo", "secret",
+	    ENFED__V1__CODEC__CODEC_ZSTD, h, hlen);
+	assert_int_equal(rep->status, FED_RESOURCE_EXHAUSTED);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	ZSTD_freeCCtx(cc);
+	free(h);
+	free(zero);
+}
+
+static void
+test_deadline(void **state)
+{
+	struct fixture *f = *state;
+	fed_rpc_client *c = new_client(f->url, "secret", 200);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.sleep_ms = 1000;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &rep, err), FED_DEADLINE_EXCEEDED);
+	assert_null(rep);
+	fed_rpc_client_free(c);
+}
+
+static void
+test_unknown_method(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"/enfed.test.Echo/Nope", "/nope.Service/Echo",
+	    "garbage", "", "/", "//"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		Enfed__V1__Reply *rep
+		    = raw_envelope(f->url, bad[i], "secret", 0, NULL, 0);
+		assert_int_equal(rep->status, FED_UNIMPLEMENTED);
+		assert_int_equal(rep->body.len, 0);
+		enfed__v1__reply__free_unpacked(rep, NULL);
+	}
+	// Locally: a method the descriptor does not have.
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	ProtobufCMessage *rep = NULL;
+	char err[256];
+	assert_int_equal(fed_rpc_call(f->cli, &enfed__test__echo__descriptor,
+	                     "Nope", &req.base, &rep, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	// A registered service without a handler for a method.
+	Enfed__V1__HealthCheckRequest hreq
+	    = ENFED__V1__HEALTH_CHECK_REQUEST__INIT;
+	assert_int_equal(fed_rpc_call(f->cli, &enfed__v1__health__descriptor,
+	                     "Check", &hreq.base, &rep, err, sizeof(err)),
+	    FED_UNIMPLEMENTED);
+}
+
+static void
+test_malformed(void **state)
+{
+	struct fixture *f = *state;
+	// Not a protobuf at all: a field with wire type 7.
+	const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x07};
+	Enfed__V1__Reply *rep = raw_call(f->url, junk, sizeof(junk));
+	assert_int_equal(rep->status, FED_INVALID_ARGUMENT);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	// A valid envelope whose body is not an EchoRequest (truncated field).
+	const uint8_t body[] = {0x0a, 0x40, 0x01};
+	rep = raw_envelope(
+	    f->url, "/enfed.test.Echo/Echo", "secret", 0, body, sizeof(body));
+	assert_int_equal(rep->status, FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(rep->message, "malformed body"));
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	// An unknown codec.
+	rep = raw_envelope(
+	    f->url, "/enfed.test.Echo/Echo", "secret", 9, NULL, 0);
+	assert_int_equal(rep->status, FED_INVALID_ARGUMENT);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	// Corrupt zstd.
+	rep = raw_envelope(
+	    f->url, "/enfed.test.Echo/Echo", "secret", 1, body, sizeof(body));
+	assert_int_equal(rep->status, FED_INVALID_ARGUMENT);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+}
+
+static void
+test_auth(void **state)
+{
+	struct fixture *f = *state;
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	fed_rpc_client *none = new_client(f->url, NULL, 2000);
+	assert_int_equal(echo(none, &req, &rep, err), FED_UNAUTHENTICATED);
+	assert_string_equal(err, "missing or invalid token");
+	fed_rpc_client *reader = new_client(f->url, "reader", 2000);
+	assert_int_equal(echo(reader, &req, &rep, err), FED_PERMISSION_DENIED);
+	fed_rpc_client_free(none);
+	fed_rpc_client_free(reader);
+}
+
+struct worker_arg {
+	const char *url;
+	int id;
+	int ok;
+	uint32_t rendezvous;
+};
+
+static void *
+client_thread(void *p)
+{
+	struct worker_arg *a = p;
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = a->url;
+	o.token = "secret";
+	fed_rpc_client *c = NULL;
+	if (fed_rpc_client_new(&o, &c) != FED_OK)
+		return NULL;
+	int n = a->rendezvous ? 1 : 200;
+	for (int i = 0; i < n; i++) {
+		char msg[64];
+		int len = snprintf(
+		    msg, sizeof(msg), "client %d call %d", a->id, i);
+		Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+		req.payload.data = (uint8_t *) msg;
+		req.payload.len = (size_t) len;
+		req.rendezvous = a->rendezvous;
+		Enfed__Test__EchoReply *rep = NULL;
+		char err[256];
+		if (fed_rpc_call(c, &enfed__test__echo__descriptor, "Echo",
+		        &req.base, (ProtobufCMessage **) &rep, err,
+		        sizeof(err))
+		    != FED_OK)
+			continue;
+		a->ok += rep->payload.len == (size_t) len
+		    && memcmp(rep->payload.data, msg, (size_t) len) == 0;
+		protobuf_c_message_free_unpacked(&rep->base, NULL);
+	}
+	fed_rpc_client_free(c);
+	return NULL;
+}
+
+// 8 clients x 200 calls each get their own replies; and 4 calls meet
+// inside the server at once, so it does not serialise handlers.
+static void
+test_concurrent(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t th[8];
+	struct worker_arg args[8];
+	for (int i = 0; i < 8; i++) {
+		args[i] = (struct worker_arg) {.url = f->url, .id = i};
+		pthread_create(&th[i], NULL, client_thread, &args[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].ok, 200);
+	}
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct worker_arg) {
+		    .url = f->url, .id = i, .rendezvous = 4};
+		pthread_create(&th[i], NULL, client_thread, &args[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].ok, 1);
+	}
+}
+
+// No server: UNAVAILABLE. Server comes up later (tcp loopback): the same
+// client reaches it. Server restarts: the client reconnects.
+static void
+test_unavailable_and_reconnect(void **state)
+{
+	(void) state;
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_client *c = new_client(url, "secret", 300);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &rep, err), FED_UNAVAILABLE);
+	assert_non_null(strstr(err, "cannot reach"));
+	fed_rpc_client_free(c);
+	c = new_client(url, "secret", 5000);
+
+	for (int round = 0; round < 2; round++) {
+		fed_rpc_server_opts o;
+		fed_rpc_server_opts_default(&o);
+		o.n_workers = 2;
+		fed_rpc_server *srv = start_server(url, &o);
+		assert_int_equal(echo(c, &req, &rep, err), FED_OK);
+		protobuf_c_message_free_unpacked(&rep->base, NULL);
+		fed_rpc_server_free(srv);
+	}
+	fed_rpc_client_free(c);
+}
+
+static void
+test_bad_addresses(void **state)
+{
+	(void) state;
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	fed_rpc_client *c = NULL;
+	const char *bad[] = {"http://x", "", "tls+tcp://127.0.0.1:1"};
+	for (size_t i = 0; i < 3; i++) {
+		o.url = bad[i];
+		assert_int_equal(
+		    fed_rpc_client_new(&o, &c), FED_INVALID_ARGUMENT);
+	}
+	fed_rpc_server *srv = NULL;
+	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
+	assert_int_equal(
+	    fed_rpc_server_listen(srv, "tcp://nohost.invalid:x", NULL),
+	    FED_INVALID_ARGUMENT);
+	static const fed_rpc_method bogus[] = {{"Nope", NULL}};
+	assert_int_equal(fed_rpc_server_add_service(srv,
+	                     &enfed__test__echo__descriptor, bogus, 1, NULL),
+	    FED_INVALID_ARGUMENT);
+	fed_rpc_server_free(srv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zstd_bomb, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_unknown_method, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+	    cmocka_unit_test(test_unavailable_and_reconnect),
+	    cmocka_unit_test(test_bad_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

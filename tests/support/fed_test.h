@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+//
+// fed_test.h: what the test programs and benchmarks share: addresses that
+// do not collide, temporary folders, running a command, and the Echo
+// diagnostic service (proto/enfed/test/echo.proto) on a real RPC server.
+
+#ifndef FED_TEST_H
+#define FED_TEST_H
+
+#include <stddef.h>
+
+#include "fed/rpc.h"
+#include "fed/status.h"
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and
+// released). 0 on failure.
+int fed_test_free_port(void);
+
+// Writes "ipc://<tmp>/fedtest-<pid>-<tag>-<n>.sock" into buf; each call
+// gives a new path.
+void fed_test_ipc_url(char *buf, size_t len, const char *tag);
+
+// Creates a new temporary folder; the caller frees the string. NULL on
+// failure.
+char *fed_test_tmpdir(const char *tag);
+
+// Removes a folder and everything in it (no symlinks followed).
+void fed_test_rmtree(const char *dir);
+
+// Runs argv (argv[0] looked up in PATH) without a shell, its output to
+// /dev/null unless verbose; returns its exit status, or -1.
+int fed_test_spawn(char *const argv[], int verbose);
+
+// Registers the Echo service on srv.
+fed_status fed_test_echo_register(fed_rpc_server *srv);
+
+#endif // FED_TEST_H
