@@ -157,12 +157,16 @@ conn_close(store_conn *c)
 	memset(c, 0, sizeof(*c));
 }
 
+// 8 KB pages: a block of a 5-minute series is 1-2 KB, a third of a 4 KB
+// page, which left pages a third empty; on 8 KB pages rows pack better
+// (page_size only takes effect when the database is created).
 static fed_status
 conn_pragmas(store_conn *c, const node_store_opts *o)
 {
 	char sql[200];
 	snprintf(sql, sizeof(sql),
-	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+	    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL;"
+	    " PRAGMA synchronous = %s;"
 	    " PRAGMA cache_size = -%u; PRAGMA temp_store = MEMORY;",
 	    o->sync_normal ? "NORMAL" : "FULL", o->cache_kib);
 	sqlite3_busy_timeout(c->db, 5000);

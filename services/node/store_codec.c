@@ -21,6 +21,7 @@
 #define MODE_INT_DELTA  0
 #define MODE_INT_PLAIN  1
 #define MODE_XOR_PLANES 2
+#define MODE_INT_DOD    3
 #define MAX_EXACT_INT   9007199254740992.0 // 2^53
 
 struct node_codec {
@@ -203,22 +204,27 @@ bitlen(uint64_t v)
 	return n;
 }
 
-// The value mode for these values: integer modes when exact, the cheaper of
-// delta and plain by total significant bits.
+// The value mode for these values: integer modes when exact, the one of
+// plain, delta and delta-of-delta with the fewest significant bits.
 FED_TESTABLE int
 choose_mode(const double *value, size_t n)
 {
-	uint64_t bits_delta = 0, bits_plain = 0;
-	int64_t prev = 0;
+	uint64_t bits[3] = {0, 0, 0}; // delta, plain, delta-of-delta
+	uint64_t prev = 0, prev_delta = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!is_exact_int(value[i]))
 			return MODE_XOR_PLANES;
-		int64_t v = (int64_t) value[i];
-		bits_plain += bitlen(zigzag((uint64_t) v));
-		bits_delta += bitlen(zigzag((uint64_t) v - (uint64_t) prev));
+		uint64_t v = (uint64_t) (int64_t) value[i];
+		uint64_t delta = v - prev;
+		bits[0] += bitlen(zigzag(delta));
+		bits[1] += bitlen(zigzag(v));
+		bits[2] += bitlen(zigzag(i < 2 ? delta : delta - prev_delta));
+		prev_delta = delta;
 		prev = v;
 	}
-	return bits_delta <= bits_plain ? MODE_INT_DELTA : MODE_INT_PLAIN;
+	if (bits[2] < bits[0] && bits[2] < bits[1])
+		return MODE_INT_DOD;
+	return bits[0] <= bits[1] ? MODE_INT_DELTA : MODE_INT_PLAIN;
 }
 
 static uint8_t *
@@ -235,10 +241,22 @@ put_ts(uint8_t *p, const int64_t *ts, size_t n)
 	return p;
 }
 
+// The integer residual of value i: v, v - prev or the delta-of-delta.
+static uint64_t
+int_residual(
+    int mode, uint64_t v, uint64_t prev, uint64_t prev_delta, size_t i)
+{
+	if (mode == MODE_INT_PLAIN)
+		return v;
+	if (mode == MODE_INT_DOD && i >= 2)
+		return v - prev - prev_delta;
+	return v - prev;
+}
+
 static uint8_t *
 put_values(uint8_t *p, const double *value, size_t n, int mode)
 {
-	uint64_t prev = 0;
+	uint64_t prev = 0, prev_delta = 0;
 	if (mode == MODE_XOR_PLANES) {
 		for (size_t i = 0; i < n; i++) {
 			uint64_t x = dbits(value[i]) ^ prev;
@@ -251,7 +269,8 @@ put_values(uint8_t *p, const double *value, size_t n, int mode)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = (uint64_t) (int64_t) value[i];
 		p = put_varint(
-		    p, zigzag(mode == MODE_INT_DELTA ? v - prev : v));
+		    p, zigzag(int_residual(mode, v, prev, prev_delta, i)));
+		prev_delta = v - prev;
 		prev = v;
 	}
 	return p;
@@ -327,7 +346,7 @@ get_ts(reader *r, int64_t *ts, size_t n)
 static int
 get_values(reader *r, double *value, size_t n, int mode)
 {
-	uint64_t prev = 0;
+	uint64_t prev = 0, prev_delta = 0;
 	if (mode == MODE_XOR_PLANES) {
 		if ((size_t) (r->end - r->p) / 8 < n)
 			return -1;
@@ -345,9 +364,15 @@ get_values(reader *r, double *value, size_t n, int mode)
 		uint64_t z;
 		if (get_varint(r, &z) != 0)
 			return -1;
-		uint64_t v = mode == MODE_INT_DELTA ? prev + unzigzag(z)
-		                                    : unzigzag(z);
+		uint64_t res = unzigzag(z), v;
+		if (mode == MODE_INT_PLAIN)
+			v = res;
+		else if (mode == MODE_INT_DOD && i >= 2)
+			v = prev + prev_delta + res;
+		else
+			v = prev + res;
 		value[i] = (double) (int64_t) v;
+		prev_delta = v - prev;
 		prev = v;
 	}
 	return 0;
@@ -365,7 +390,7 @@ node_codec_decode(
 	    || n == 0 || n > NODE_CODEC_MAX_POINTS || r.p == r.end)
 		return FED_DATA_LOSS;
 	int mode = *r.p++;
-	if (mode > MODE_XOR_PLANES)
+	if (mode > MODE_INT_DOD)
 		return FED_DATA_LOSS;
 	FED_TRY(node_points_reserve(pts, pts->n + (size_t) n));
 	int64_t *ts = pts->ts_ms + pts->n;

@@ -9,19 +9,22 @@
 //   u8      format (1)
 //   varint  n, the number of points
 //   u8      value mode: 0 = integers as zigzag deltas, 1 = integers as
-//           zigzag values, 2 = doubles as XOR-with-previous byte planes
+//           zigzag values, 2 = doubles as XOR-with-previous byte planes,
+//           3 = integers as zigzag deltas-of-deltas
 //   ts      zigzag varint of ts[0], then of ts[1]-ts[0], then the
 //           delta-of-delta of each following timestamp (0 for a regular
 //           series, one byte that zstd then squeezes to nearly nothing)
-//   values  mode 0/1: one zigzag varint per point (of v[i]-v[i-1] or v[i]);
+//   values  mode 0/1/3: one zigzag varint per point (of v[i]-v[i-1], v[i],
+//           or (v[i]-v[i-1])-(v[i-1]-v[i-2]) from the third point on);
 //           mode 2: 8 planes of n bytes, plane k holding byte k of
 //           bits(v[i]) ^ bits(v[i-1]), so that zstd sees runs of zero bytes
 //
 // Integer modes are used only when every value is an integer of magnitude
 // at most 2^53 and none is negative zero, so every value round-trips
-// bit-exactly. Between modes 0 and 1 the encoder picks the one with fewer
-// significant bits (cumulative indexes favour deltas, noisy consumption
-// often favours plain values).
+// bit-exactly. Among modes 0, 1 and 3 the encoder picks the one with the
+// fewest significant bits in total (noisy consumption favours deltas or
+// plain values, smooth curves such as clear-sky PV or a steadily rising
+// index favour deltas-of-deltas).
 //
 // A node_codec is scratch memory plus zstd contexts: one per thread (the
 // store keeps one per sqlite connection). Not thread-safe.
@@ -86,7 +89,7 @@ fed_status node_codec_decode(
     node_codec *c, const uint8_t *buf, size_t len, node_points *pts);
 
 #ifdef FED_TESTING
-// The value mode the encoder picks for these values (0, 1 or 2 as above).
+// The value mode the encoder picks for these values (0 to 3 as above).
 int choose_mode(const double *value, size_t n);
 #endif
 

@@ -82,9 +82,12 @@ test_integers_exact(void **state)
 	double big[] = {9007199254740992.0, -9007199254740992.0, 0, 1, -1};
 	round_trip(*state, ts, big, 5);
 	assert_int_equal(choose_mode(big, 5), 1);
-	double index[] = {1e9, 1e9 + 12, 1e9 + 30, 1e9 + 41, 1e9 + 55};
+	double index[] = {1e9, 1e9 + 12, 1e9 + 42, 1e9 + 44, 1e9 + 85};
 	round_trip(*state, ts, index, 5);
 	assert_int_equal(choose_mode(index, 5), 0);
+	double ramp[] = {-5000, -4000, -2999, -1997, -1000};
+	round_trip(*state, ts, ramp, 5);
+	assert_int_equal(choose_mode(ramp, 5), 3);
 	// Negative zero and 2^53 + 2 must not take the integer path.
 	double nz[] = {-0.0};
 	assert_int_equal(choose_mode(nz, 1), 2);
@@ -150,8 +153,9 @@ test_bad_streams_rejected(void **state)
 	    {1, 2, 0, 2, 2, 2}, // values truncated
 	    {1, 1, 0, 2, 2, 2, 2}, // trailing bytes
 	    {1, 1, 2, 2, 1, 2, 3, 4}, // XOR planes too short
+	    {1, 3, 3, 2, 2, 2, 2, 2}, // three deltas-of-deltas, two given
 	};
-	static const size_t lens[] = {5, 3, 7, 5, 6, 7, 8};
+	static const size_t lens[] = {5, 3, 7, 5, 6, 7, 8, 7};
 	uint8_t frame[128];
 	node_points p;
 	node_points_init(&p);
@@ -169,6 +173,13 @@ test_bad_streams_rejected(void **state)
 	assert_int_equal(node_codec_decode(c, frame, z, &p), FED_OK);
 	assert_int_equal(p.n, 2);
 	assert_int_equal(p.ts_ms[1], 11);
+	// Deltas-of-deltas: values 1, 1+1, 2+1+1.
+	static const uint8_t dod[] = {1, 3, 3, 2, 2, 2, 2, 2, 2};
+	z = ZSTD_compress(frame, sizeof(frame), dod, sizeof(dod), 1);
+	p.n = 0;
+	assert_int_equal(node_codec_decode(c, frame, z, &p), FED_OK);
+	assert_int_equal(p.n, 3);
+	assert_true(p.value[0] == 1 && p.value[1] == 2 && p.value[2] == 4);
 	node_points_fini(&p);
 }
 
