@@ -209,6 +209,46 @@ gorilla_add(bitcount *g, int64_t ts, double v)
 	g->n++;
 }
 
+// ---- order-0 entropy of the value deltas -------------------------------
+
+// The entropy a perfect order-0 coder of v[i] - v[i-1] would reach: the
+// floor for any scheme that codes deltas independently (Gorilla, ours).
+#define HIST_SPAN 65536
+
+typedef struct delta_hist {
+	uint32_t *count; // 2 * HIST_SPAN + 1 bins
+	uint64_t n, n_deltas, n_wide;
+	double prev;
+} delta_hist;
+
+static void
+hist_add(delta_hist *h, double v)
+{
+	if (h->n > 0) {
+		double d = v - h->prev;
+		if (fabs(d) <= HIST_SPAN)
+			h->count[(int64_t) d + HIST_SPAN]++;
+		else
+			h->n_wide++;
+		h->n_deltas++;
+	}
+	h->prev = v;
+	h->n++;
+}
+
+static double
+hist_bits_per_point(const delta_hist *h)
+{
+	double total = (double) h->n_deltas, bits = 0;
+	for (size_t i = 0; i <= 2 * HIST_SPAN; i++) {
+		if (h->count[i] == 0)
+			continue;
+		double p = h->count[i] / total;
+		bits -= p * log2(p);
+	}
+	return bits + (double) h->n_wide / total * 32;
+}
+
 // ---- helpers -----------------------------------------------------------
 
 static void
@@ -452,7 +492,7 @@ typedef double (*gen_fn)(uint64_t seed, uint64_t slot);
 // catching up would) and the plain table; counts Gorilla bits.
 static void
 load_year(node_store *st, sqlite3 *db, const char *id, uint64_t seed,
-    gen_fn gen, bitcount *g)
+    gen_fn gen, bitcount *g, delta_hist *h)
 {
 	static int64_t ts[SLOTS_PER_DAY];
 	static double v[SLOTS_PER_DAY];
@@ -467,6 +507,7 @@ load_year(node_store *st, sqlite3 *db, const char *id, uint64_t seed,
 			ts[k] = T0 + (int64_t) slot * SLOT_MS;
 			v[k] = gen(seed, slot);
 			gorilla_add(g, ts[k], v[k]);
+			hist_add(h, v[k]);
 			sqlite3_bind_int64(ins, 1, (int64_t) seed);
 			sqlite3_bind_int64(ins, 2, ts[k]);
 			sqlite3_bind_double(ins, 3, v[k]);
@@ -556,6 +597,39 @@ query_plain_days(sqlite3 *db, uint64_t series)
 	return median(ms, QUERY_RUNS);
 }
 
+static void
+print_query(const char *path, sqlite3 *db, const char *kind)
+{
+	char id[40];
+	node_store *st = store_open(path, 1);
+	series_id(id, sizeof(id), kind, 0);
+	double ms_store = query_store_days(st, id);
+	double ms_plain = query_plain_days(db, 0);
+	printf("query_year_to_days_store %.3f ms\n", ms_store);
+	printf("query_year_to_days_sqlite_plain %.3f ms\n", ms_plain);
+	printf("query_store_speedup %.1f x\n", ms_plain / ms_store);
+	node_store_close(st);
+}
+
+// The store's own view of its size, then compacted.
+static void
+print_store_sizes(const char *path, const char *kind, double n)
+{
+	node_store *st = store_open(path, 1);
+	node_store_stats stats;
+	fed_status s = node_store_get_stats(st, &stats);
+	if (s != FED_OK)
+		die("stats", s, NULL);
+	printf("disk_store_%s_blocks_only %.3f bytes/point\n", kind,
+	    (double) stats.block_bytes / n);
+	s = node_store_compact(st);
+	if (s != FED_OK)
+		die("compact", s, NULL);
+	node_store_close(st);
+	printf("disk_store_%s_compacted %.3f bytes/point\n", kind,
+	    db_size(path) / n);
+}
+
 // One store of DISK_SERIES years of `kind`; prints its figures.
 static void
 bench_disk_kind(const bench_cfg *cfg, const char *kind, gen_fn gen, int query)
@@ -566,14 +640,20 @@ bench_disk_kind(const bench_cfg *cfg, const char *kind, gen_fn gen, int query)
 	node_store *st = store_open(path, 1);
 	sqlite3 *db = plain_open(plain);
 	bitcount g_total = {0};
+	delta_hist h
+	    = {calloc(2 * HIST_SPAN + 1, sizeof(uint32_t)), 0, 0, 0, 0};
+	double entropy;
 	for (size_t i = 0; i < DISK_SERIES; i++) {
 		bitcount g = {0};
 		series_id(id, sizeof(id), kind, i);
 		store_create(st, id);
-		load_year(st, db, id, i, gen, &g);
+		h.n = 0;
+		load_year(st, db, id, i, gen, &g, &h);
 		g_total.bits += g.bits;
 		g_total.n += g.n;
 	}
+	entropy = hist_bits_per_point(&h);
+	free(h.count);
 	node_store_close(st);
 	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	double n = (double) g_total.n;
@@ -582,22 +662,15 @@ bench_disk_kind(const bench_cfg *cfg, const char *kind, gen_fn gen, int query)
 	    (double) g_total.bits / 8 / n);
 	printf("disk_sqlite_plain_%s %.3f bytes/point\n", kind,
 	    db_size(plain) / n);
-	if (query) {
-		st = store_open(path, 1);
-		series_id(id, sizeof(id), kind, 0);
-		double ms_store = query_store_days(st, id);
-		double ms_plain = query_plain_days(db, 0);
-		printf("query_year_to_days_store %.3f ms\n", ms_store);
-		printf("query_year_to_days_sqlite_plain %.3f ms\n", ms_plain);
-		printf("query_store_speedup %.1f x\n", ms_plain / ms_store);
-		node_store_close(st);
-	}
+	printf(
+	    "entropy_order0_deltas_%s %.3f bytes/point\n", kind, entropy / 8);
+	print_store_sizes(path, kind, n);
+	if (query)
+		print_query(path, db, kind);
 	fflush(stdout);
 	sqlite3_close(db);
-	if (getenv("BENCH_KEEP") == NULL) {
-		remove_db(path);
-		remove_db(plain);
-	}
+	remove_db(path);
+	remove_db(plain);
 }
 
 // ---- resident memory ---------------------------------------------------

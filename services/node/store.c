@@ -451,3 +451,67 @@ node__store_series(
 		    sizeof(double));
 	return FED_OK;
 }
+
+static fed_status
+stats_query(store_conn *c, const char *sql, uint64_t *out, int n)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return node__store_sql_status(c->db, rc, sql);
+	rc = sqlite3_step(s);
+	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+		out[i] = (uint64_t) sqlite3_column_int64(s, i);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, sql);
+	return FED_OK;
+}
+
+static fed_status
+stats_read(store_conn *c, node_store_stats *out)
+{
+	uint64_t blocks[3], pages[3];
+	FED_TRY(
+	    stats_query(c, "SELECT count(*) FROM series", &out->n_series, 1));
+	FED_TRY(stats_query(c,
+	    "SELECT count(*), total(n), total(length(data)) FROM blocks",
+	    blocks, 3));
+	FED_TRY(stats_query(c,
+	    "SELECT page_count, freelist_count, page_size"
+	    " FROM pragma_page_count, pragma_freelist_count, pragma_page_size",
+	    pages, 3));
+	out->n_blocks = blocks[0];
+	out->n_points = blocks[1];
+	out->block_bytes = blocks[2];
+	out->file_bytes = pages[0] * pages[2];
+	out->free_bytes = pages[1] * pages[2];
+	return FED_OK;
+}
+
+fed_status
+node_store_get_stats(node_store *st, node_store_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	store_conn *c;
+	FED_TRY(node__store_read_begin(st, &c));
+	fed_status s = stats_read(c, out);
+	node__store_read_end(st, c);
+	return s;
+}
+
+fed_status
+node_store_compact(node_store *st)
+{
+	store_conn *c = node__store_writer_lock(st);
+	node__store_reset_all(c);
+	fed_status s = node__store_exec(c, "VACUUM");
+	if (s == FED_OK) {
+		int rc = sqlite3_wal_checkpoint_v2(
+		    c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			s = node__store_sql_status(c->db, rc, "checkpoint");
+	}
+	node__store_writer_unlock(st);
+	return s;
+}

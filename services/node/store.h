@@ -177,4 +177,28 @@ fed_status node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
 // Frees a query response. NULL does nothing.
 void node_store_query_free(Enfed__V1__QueryResponse *resp);
 
+// Sizes, for operators and benchmarks.
+typedef struct node_store_stats {
+	uint64_t n_series;
+	uint64_t n_blocks;
+	uint64_t n_points;
+	uint64_t block_bytes; // compressed point blocks alone
+	uint64_t file_bytes; // pages in use or free, page_count x page_size
+	uint64_t free_bytes; // pages on the free list
+} node_store_stats;
+
+// Fills *out on a reader snapshot. Reads every block row's header (not the
+// blocks themselves): takes time in proportion to the number of blocks.
+// UNAVAILABLE or INTERNAL on sqlite errors.
+fed_status node_store_get_stats(node_store *st, node_store_stats *out);
+
+// Rewrites the database compactly (sqlite VACUUM, then a WAL checkpoint):
+// gives the free pages that deletes and block rewrites leave back to the
+// file system and packs the blocks' pages full. Blocks writers (not
+// readers) for its duration, about a second per 100 MB; needs as much free
+// disk as the database. A maintenance call, e.g. nightly or after large
+// deletes. UNAVAILABLE, RESOURCE_EXHAUSTED (disk full) or INTERNAL on
+// sqlite errors.
+fed_status node_store_compact(node_store *st);
+
 #endif // NODE_STORE_H
