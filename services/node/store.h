@@ -148,8 +148,10 @@ typedef struct node_store_counts {
 // order and into any past window. All or nothing: INVALID_ARGUMENT (bad id,
 // ts_ms and value counts differ, ts outside [NODE_STORE_MIN_TS_MS,
 // NODE_STORE_END_TS_MS), NaN or infinite value; message names series[i]
-// and the index) or NOT_FOUND (unknown series) store nothing. *counts
-// (may be NULL) gets the counts on OK.
+// and the index) or NOT_FOUND (unknown series) store nothing, nor does
+// RESOURCE_EXHAUSTED (a block window would pass NODE_CODEC_MAX_POINTS, a
+// million points) or DATA_LOSS (a block on disk is corrupt). *counts (may
+// be NULL) gets the counts on OK.
 fed_status node_store_append(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_err *err);

@@ -183,6 +183,44 @@ test_bad_streams_rejected(void **state)
 	node_points_fini(&p);
 }
 
+// Random streams inside valid frames: decoding answers OK or DATA_LOSS,
+// and whatever it accepts has increasing timestamps (ASan watches the
+// rest).
+static void
+test_random_streams(void **state)
+{
+	node_codec *c = *state;
+	uint64_t x = 88172645463325252u;
+	uint8_t raw[64], frame[256];
+	node_points p;
+	node_points_init(&p);
+	size_t n_ok = 0;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 3 + round % 60;
+		for (size_t i = 0; i < len; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			raw[i] = (uint8_t) x;
+		}
+		raw[0] = 1; // the format byte
+		raw[1] = (uint8_t) (1 + raw[1] % 6); // a few points
+		raw[2] %= 4; // a known mode
+		size_t z = ZSTD_compress(frame, sizeof(frame), raw, len, 1);
+		assert_false(ZSTD_isError(z));
+		p.n = 0;
+		fed_status st = node_codec_decode(c, frame, z, &p);
+		assert_true(st == FED_OK || st == FED_DATA_LOSS);
+		if (st != FED_OK)
+			continue;
+		n_ok++;
+		for (size_t i = 1; i < p.n; i++)
+			assert_true(p.ts_ms[i] > p.ts_ms[i - 1]);
+	}
+	node_points_fini(&p);
+	assert_true(n_ok > 0);
+}
+
 static void
 test_decode_appends(void **state)
 {
@@ -219,6 +257,8 @@ main(void)
 	        test_corrupt_rejected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_bad_streams_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_random_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_decode_appends, setup, teardown),
 	};
