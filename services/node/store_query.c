@@ -330,8 +330,8 @@ raw_block(query_ctx *q, const block_row *b)
 	return FED_OK;
 }
 
-// Cumulative readings: the range's points and the first one after it
-// (points before the range are handled by prev_reading).
+// Cumulative readings: the last point before the range (when it is in this
+// block), the range's points and the first point after the range.
 static fed_status
 cum_block(query_ctx *q, const block_row *b)
 {
@@ -340,9 +340,8 @@ cum_block(query_ctx *q, const block_row *b)
 	node_points *r = &q->readings;
 	for (size_t i = 0; i < p->n; i++) {
 		int64_t ts = p->ts_ms[i];
-		if (ts < q->from) {
-			r->n = 0; // a later reading before the range replaces
-			          // it
+		if (ts < q->from) { // the latest one before the range wins
+			r->n = 0;
 			FED_TRY(node_points_push(r, ts, p->value[i]));
 			continue;
 		}
@@ -355,8 +354,9 @@ cum_block(query_ctx *q, const block_row *b)
 	return FED_OK;
 }
 
-// The last reading before the first block of the range, from the summary
-// of the block before it.
+// The last reading of the block before the range's first window (after =
+// 0) or the first reading of the block after its last window (after = 1),
+// from that block's summary, without decoding it.
 static fed_status
 edge_reading(query_ctx *q, const store_series *row, int after, int64_t *ts,
     double *v, int *found)
