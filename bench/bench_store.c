@@ -18,8 +18,9 @@
 //   rss      a child process opens a store of --rss-series R (1000) series
 //            of a year each, runs one day query, reports VmRSS.
 //
-// Prints one figure per line, `name value unit`. Data come from a local
-// generator with daily and seasonal shapes, appliance events and clouds.
+// Prints one figure per line, `name value unit`. Data come from the
+// project's simulator (edge/sim, sim_model): the 4-person house with its
+// heat pump, and the 16.2 kWc school roof plant rounded to integer Wh.
 // Days are UTC days until time zones are available to the store. Files go
 // to a fresh directory under $TMPDIR (or /tmp), removed at the end.
 
@@ -34,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "fed/clock.h"
+#include "sim_model.h"
 #include "store.h"
 
 #define T0            INT64_C(1767225600000) // 2026-01-01T00:00Z
@@ -54,76 +56,44 @@ typedef struct bench_cfg {
 	char dir[256];
 } bench_cfg;
 
-// ---- data --------------------------------------------------------------
+// ---- data ---------------------------------------------------------------
 
-static uint64_t
-mix(uint64_t x)
+// n consecutive 5-minute slots from start_ms of model `seed`, Wh.
+typedef void (*fill_fn)(
+    uint64_t seed, int64_t start_ms, size_t n, double *out);
+
+static void
+fill_failed(const char *what, fed_status st)
 {
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64_C(0xc4ceb9fe1a85ec53);
-	return x ^ (x >> 33);
+	fprintf(stderr, "bench_store: %s: %s\n", what, fed_status_name(st));
+	exit(1);
 }
 
-// Uniform in [0, 1) from (seed, slot, salt).
-static double
-unif(uint64_t seed, uint64_t slot, uint64_t salt)
+// The simulator's 4-person house (heat pump, about 7,000 kWh a year), as
+// its Linky reads it: integer Wh per 5 minutes.
+static void
+house_fill(uint64_t seed, int64_t start_ms, size_t n, double *out)
 {
-	return (double) (mix(seed * 1000003 + slot * 7919 + salt) >> 11)
-	    / 9007199254740992.0;
+	sim_house h;
+	sim_house_defaults(&h);
+	fed_status st = sim_house_fill_wh(&h, seed, start_ms, SLOT_MS, n, out);
+	if (st != FED_OK)
+		fill_failed("sim_house_fill_wh", st);
 }
 
-// Roughly normal (sum of uniforms), mean 0, deviation 1.
-static double
-gauss(uint64_t seed, uint64_t slot)
+// The simulator's 16.2 kWc school roof plant, rounded to integer Wh per
+// 5 minutes as an Envoy's counters report it.
+static void
+pv_fill(uint64_t seed, int64_t start_ms, size_t n, double *out)
 {
-	double s = 0;
-	for (int k = 0; k < 4; k++)
-		s += unif(seed, slot, 11 + k);
-	return (s - 2) * 1.732;
-}
-
-// A 4-person house, 5-minute energy in Wh (about 4,500 kWh a year): base
-// load, fridge cycle, morning and evening peaks, winter heating, and
-// appliances (oven, washing machine) switched on at random.
-static double
-house_wh(uint64_t seed, uint64_t slot)
-{
-	double day = (double) (slot / SLOTS_PER_DAY);
-	double h = (double) (slot % SLOTS_PER_DAY) / 12.0;
-	double season = 1 + 0.5 * cos(2 * PI * (day - 15) / 365);
-	double wh = 22 + ((slot / 3) % 3 == 0 ? 8 : 0);
-	wh += 35 * exp(-pow((h - 7.5) / 1.0, 2));
-	wh += 60 * exp(-pow((h - 19.5) / 1.8, 2));
-	wh *= season;
-	uint64_t event = slot / 6; // appliances run for half an hour
-	if (h > 7 && h < 23 && unif(seed, event, 1) < 0.06)
-		wh += 80 + 120 * unif(seed, event, 2);
-	wh += 3 * gauss(seed, slot);
-	return wh < 1 ? 1 : round(wh);
-}
-
-// A 36 kWp plant, 5-minute energy in Wh: a clear-sky bell between sunrise
-// and sunset that follow the season, times a cloudiness drawn per day and
-// flickering per slot on cloudy days.
-static double
-pv_wh(uint64_t seed, uint64_t slot)
-{
-	uint64_t d = slot / SLOTS_PER_DAY;
-	double h = (double) (slot % SLOTS_PER_DAY) / 12.0;
-	double season = cos(2 * PI * ((double) d - 172) / 365);
-	double half_day = 6 + 2.2 * season;
-	double x = (h - 13.5) / half_day;
-	if (fabs(x) >= 1)
-		return 0;
-	double clear
-	    = 36000 * (0.55 + 0.45 * season) * pow(cos(x * PI / 2), 1.3);
-	double cloud = unif(seed, d, 3);
-	double k = cloud < 0.4 ? 1.0 : 1.0 - 0.7 * (cloud - 0.4) / 0.6;
-	if (cloud >= 0.4)
-		k *= 0.6 + 0.4 * unif(seed, slot / 2, 4);
-	return round(clear * k / 12);
+	sim_pv pv;
+	sim_pv_defaults(&pv);
+	fed_status st
+	    = sim_pv_plant_fill_wh(&pv, seed, start_ms, SLOT_MS, n, out);
+	if (st != FED_OK)
+		fill_failed("sim_pv_plant_fill_wh", st);
+	for (size_t i = 0; i < n; i++)
+		out[i] = round(out[i]);
 }
 
 // ---- Gorilla -----------------------------------------------------------
@@ -376,10 +346,9 @@ batch_fill(batch *b, size_t s0, size_t ns, size_t p0, size_t np)
 		sp->n_ts_ms = sp->n_value = np;
 		sp->ts_ms = b->ts[i];
 		sp->value = b->v[i];
-		for (size_t k = 0; k < np; k++) {
+		for (size_t k = 0; k < np; k++)
 			b->ts[i][k] = T0 + (int64_t) (p0 + k) * SLOT_MS;
-			b->v[i][k] = house_wh(s0 + i, p0 + k);
-		}
+		house_fill(s0 + i, b->ts[i][0], np, b->v[i]);
 		b->list[i] = sp;
 	}
 }
@@ -486,13 +455,11 @@ bench_ingest(const bench_cfg *cfg)
 
 // ---- disk and query ----------------------------------------------------
 
-typedef double (*gen_fn)(uint64_t seed, uint64_t slot);
-
 // A year of series `seed` into the store (daily appends, as a collector
 // catching up would) and the plain table; counts Gorilla bits.
 static void
 load_year(node_store *st, sqlite3 *db, const char *id, uint64_t seed,
-    gen_fn gen, bitcount *g, delta_hist *h)
+    fill_fn fill, bitcount *g, delta_hist *h)
 {
 	static int64_t ts[SLOTS_PER_DAY];
 	static double v[SLOTS_PER_DAY];
@@ -502,10 +469,11 @@ load_year(node_store *st, sqlite3 *db, const char *id, uint64_t seed,
 	plain_exec(db, "BEGIN");
 	for (size_t d = 0; d < 365; d++) {
 		Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+		for (size_t k = 0; k < SLOTS_PER_DAY; k++)
+			ts[k]
+			    = T0 + (int64_t) (d * SLOTS_PER_DAY + k) * SLOT_MS;
+		fill(seed, ts[0], SLOTS_PER_DAY, v);
 		for (size_t k = 0; k < SLOTS_PER_DAY; k++) {
-			uint64_t slot = d * SLOTS_PER_DAY + k;
-			ts[k] = T0 + (int64_t) slot * SLOT_MS;
-			v[k] = gen(seed, slot);
 			gorilla_add(g, ts[k], v[k]);
 			hist_add(h, v[k]);
 			sqlite3_bind_int64(ins, 1, (int64_t) seed);
@@ -632,7 +600,8 @@ print_store_sizes(const char *path, const char *kind, double n)
 
 // One store of DISK_SERIES years of `kind`; prints its figures.
 static void
-bench_disk_kind(const bench_cfg *cfg, const char *kind, gen_fn gen, int query)
+bench_disk_kind(
+    const bench_cfg *cfg, const char *kind, fill_fn fill, int query)
 {
 	char path[300], plain[300], id[40];
 	snprintf(path, sizeof(path), "%s/%s.db", cfg->dir, kind);
@@ -648,7 +617,7 @@ bench_disk_kind(const bench_cfg *cfg, const char *kind, gen_fn gen, int query)
 		series_id(id, sizeof(id), kind, i);
 		store_create(st, id);
 		h.n = 0;
-		load_year(st, db, id, i, gen, &g, &h);
+		load_year(st, db, id, i, fill, &g, &h);
 		g_total.bits += g.bits;
 		g_total.n += g.n;
 	}
@@ -697,13 +666,12 @@ build_rss_store(const char *path, size_t n)
 	int64_t *ts = malloc(YEAR_SLOTS * sizeof(*ts));
 	double *v = malloc(YEAR_SLOTS * sizeof(*v));
 	char id[40];
+	for (size_t k = 0; k < YEAR_SLOTS; k++)
+		ts[k] = T0 + (int64_t) k * SLOT_MS;
 	for (size_t i = 0; i < n; i++) {
 		series_id(id, sizeof(id), "house", i);
 		store_create(st, id);
-		for (size_t k = 0; k < YEAR_SLOTS; k++) {
-			ts[k] = T0 + (int64_t) k * SLOT_MS;
-			v[k] = house_wh(i, k);
-		}
+		house_fill(i, T0, YEAR_SLOTS, v);
 		Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
 		sp.series_id = id;
 		sp.n_ts_ms = sp.n_value = YEAR_SLOTS;
@@ -797,8 +765,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	bench_ingest(&cfg);
-	bench_disk_kind(&cfg, "house", house_wh, 1);
-	bench_disk_kind(&cfg, "pv", pv_wh, 0);
+	bench_disk_kind(&cfg, "house", house_fill, 1);
+	bench_disk_kind(&cfg, "pv", pv_fill, 0);
 	if (cfg.rss_series > 0)
 		bench_rss(&cfg, argv[0]);
 	rmdir(cfg.dir);
