@@ -53,6 +53,7 @@ typedef struct bench_cfg {
 	size_t n_points;
 	size_t n_series;
 	size_t rss_series;
+	size_t disk; // 0: skip the disk and query figures
 	char dir[256];
 } bench_cfg;
 
@@ -738,10 +739,12 @@ parse_args(int argc, char **argv, bench_cfg *cfg)
 			dst = &cfg->n_series;
 		else if (strcmp(argv[i], "--rss-series") == 0)
 			dst = &cfg->rss_series;
+		else if (strcmp(argv[i], "--disk") == 0)
+			dst = &cfg->disk;
 		if (dst == NULL || i + 1 == argc) {
 			fprintf(stderr,
 			    "usage: bench_store [--points N] [--series S]"
-			    " [--rss-series R]\n");
+			    " [--rss-series R] [--disk 0|1]\n");
 			return -1;
 		}
 		*dst = strtoul(argv[++i], NULL, 10);
@@ -754,7 +757,7 @@ main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--rss-child") == 0)
 		return rss_child(argv[2]);
-	bench_cfg cfg = {10000000, 1000, 1000, ""};
+	bench_cfg cfg = {10000000, 1000, 1000, 1, ""};
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
 	const char *tmp = getenv("TMPDIR");
@@ -765,8 +768,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	bench_ingest(&cfg);
-	bench_disk_kind(&cfg, "house", house_fill, 1);
-	bench_disk_kind(&cfg, "pv", pv_fill, 0);
+	if (cfg.disk) {
+		bench_disk_kind(&cfg, "house", house_fill, 1);
+		bench_disk_kind(&cfg, "pv", pv_fill, 0);
+	}
 	if (cfg.rss_series > 0)
 		bench_rss(&cfg, argv[0]);
 	rmdir(cfg.dir);

@@ -196,12 +196,16 @@ is_exact_int(double v)
 static unsigned
 bitlen(uint64_t v)
 {
+#if defined(__GNUC__)
+	return v ? 64 - (unsigned) __builtin_clzll(v) : 0;
+#else
 	unsigned n = 0;
 	while (v) {
 		n++;
 		v >>= 1;
 	}
 	return n;
+#endif
 }
 
 // The value mode for these values: integer modes when exact, the one of
