@@ -8,6 +8,8 @@
 
 #include "fed/codec.h"
 
+#include <pthread.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,15 +26,51 @@ zstd_status(size_t rc, fed_status st, const char *what)
 	return st;
 }
 
+// One compression context per thread, kept for the thread's life:
+// ZSTD_compress() would allocate and zero several hundred KiB per call,
+// which costs more than compressing a 4 KiB body.
+static _Thread_local ZSTD_CCtx *tl_cctx;
+static pthread_key_t cctx_key;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+
+static void
+cctx_destroy(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void
+cctx_key_init(void)
+{
+	pthread_key_create(&cctx_key, cctx_destroy);
+}
+
+static ZSTD_CCtx *
+thread_cctx(void)
+{
+	if (tl_cctx == NULL) {
+		pthread_once(&cctx_once, cctx_key_init);
+		tl_cctx = ZSTD_createCCtx();
+		if (tl_cctx != NULL)
+			pthread_setspecific(
+			    cctx_key, tl_cctx); // freed at exit
+	}
+	return tl_cctx;
+}
+
 fed_status
 fed_codec_compress(
     const uint8_t *in, size_t len, int level, uint8_t **out, size_t *out_len)
 {
+	ZSTD_CCtx *cctx = thread_cctx();
+	if (cctx == NULL)
+		return FED_RESOURCE_EXHAUSTED;
 	size_t cap = ZSTD_compressBound(len);
 	uint8_t *buf = malloc(cap > 0 ? cap : 1);
 	if (buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	size_t rc = ZSTD_compress(buf, cap, in, len, level > 0 ? level : 1);
+	size_t rc = ZSTD_compressCCtx(
+	    cctx, buf, cap, in, len, level > 0 ? level : 1);
 	if (ZSTD_isError(rc)) {
 		free(buf);
 		return zstd_status(rc, FED_INTERNAL, "compress");

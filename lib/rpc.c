@@ -157,6 +157,7 @@ struct worker {
 	pthread_t thread;
 	nng_ctx ctx;
 	nng_aio *aio;
+	int ctx_open;
 	int running;
 };
 
@@ -167,6 +168,9 @@ struct fed_rpc_server {
 	size_t n_services;
 	struct worker *workers;
 	unsigned n_started;
+	void *attached[MAX_SERVICES];
+	size_t n_attached;
+	atomic_int stopping;
 };
 
 void
@@ -241,6 +245,26 @@ fed_rpc_server_add_service(fed_rpc_server *srv,
 	srv->services[srv->n_services++]
 	    = (struct service) {.desc = desc, .handlers = h, .arg = arg};
 	return FED_OK;
+}
+
+fed_status
+fed_rpc_server_attach(fed_rpc_server *srv, void *p)
+{
+	if (srv->n_attached == MAX_SERVICES) {
+		free(p);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	srv->attached[srv->n_attached++] = p;
+	return FED_OK;
+}
+
+size_t
+fed_rpc_server_services(
+    const fed_rpc_server *srv, const char **names, size_t max)
+{
+	for (size_t i = 0; i < srv->n_services && i < max; i++)
+		names[i] = srv->services[i].desc->name;
+	return srv->n_services;
 }
 
 fed_status
@@ -391,16 +415,14 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	for (;;) {
+	fed_rpc_server *srv = w->srv;
+	while (!atomic_load(&srv->stopping)) {
 		nng_ctx_recv(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
-		int rv = nng_aio_result(w->aio);
-		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
-			break;
-		if (rv != 0)
-			continue;
+		if (nng_aio_result(w->aio) != 0)
+			continue; // stopping (aio stopped), or a transient error
 		nng_msg *msg = nng_aio_get_msg(w->aio);
-		nng_msg *rep = handle(w->srv, msg);
+		nng_msg *rep = handle(srv, msg);
 		nng_msg_free(msg);
 		if (rep == NULL)
 			continue;
@@ -424,11 +446,12 @@ fed_rpc_server_start(fed_rpc_server *srv)
 	for (unsigned i = 0; i < srv->opts.n_workers; i++) {
 		struct worker *w = &srv->workers[i];
 		w->srv = srv;
-		int rv = nng_ctx_open(&w->ctx, srv->sock);
-		if (rv == 0)
-			rv = nng_aio_alloc(&w->aio, NULL, NULL);
+		int rv = nng_aio_alloc(&w->aio, NULL, NULL);
 		if (rv != 0)
+			return fed__nng_status(rv, "aio");
+		if ((rv = nng_ctx_open(&w->ctx, srv->sock)) != 0)
 			return fed__nng_status(rv, "rep context");
+		w->ctx_open = 1;
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
 			return FED_RESOURCE_EXHAUSTED;
 		w->running = 1;
@@ -442,20 +465,29 @@ fed_rpc_server_free(fed_rpc_server *srv)
 {
 	if (srv == NULL)
 		return;
-	// Closing the socket fails every pending receive with NNG_ECLOSED; a
-	// worker inside a handler finishes it, fails its send and exits.
-	nng_close(srv->sock);
+	// Workers are stopped before the socket is closed: nng 1.5.2 can
+	// panic when a context is used while its socket closes. nng_aio_stop
+	// makes the pending receive (and any later one) fail at once; a
+	// worker inside a handler finishes it, sends, and sees `stopping`.
+	atomic_store(&srv->stopping, 1);
 	for (unsigned i = 0; srv->workers != NULL && i < srv->opts.n_workers;
 	     i++) {
 		struct worker *w = &srv->workers[i];
+		if (w->aio != NULL)
+			nng_aio_stop(w->aio);
 		if (w->running)
 			pthread_join(w->thread, NULL);
+		if (w->ctx_open)
+			nng_ctx_close(w->ctx);
 		if (w->aio != NULL)
 			nng_aio_free(w->aio);
 	}
+	nng_close(srv->sock);
 	free(srv->workers);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);
+	for (size_t i = 0; i < srv->n_attached; i++)
+		free(srv->attached[i]);
 	free(srv);
 }
 

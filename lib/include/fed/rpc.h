@@ -89,6 +89,17 @@ fed_status fed_rpc_server_add_service(fed_rpc_server *srv,
     const ProtobufCServiceDescriptor *desc, const fed_rpc_method *methods,
     size_t n_methods, void *arg);
 
+// Hands heap memory to the server: free(p) when the server is freed (for
+// state that handlers registered with it need). RESOURCE_EXHAUSTED (p is
+// freed at once) if it cannot be recorded.
+fed_status fed_rpc_server_attach(fed_rpc_server *srv, void *p);
+
+// The full names of the services registered so far ("enfed.v1.Health"),
+// up to max of them written to names (borrowed from the descriptors).
+// Returns how many there are.
+size_t fed_rpc_server_services(
+    const fed_rpc_server *srv, const char **names, size_t max);
+
 // Listens on url (ipc://, tcp://, tls+tcp:// with tls). May be called for
 // several addresses. INVALID_ARGUMENT for a bad URL or TLS settings,
 // UNAVAILABLE when the address is in use.

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+//
+// fed/token.h: bearer tokens: made from the system's random source, kept
+// only as SHA-256 hashes, compared in constant time.
+//
+// A token is "fed_" followed by 43 characters of base64url (256 random
+// bits). A service stores the hex SHA-256 of each token it accepts (its
+// config and databases never hold a token itself), and checks a presented
+// token by hashing it and comparing hashes without data-dependent timing.
+
+#ifndef FED_TOKEN_H
+#define FED_TOKEN_H
+
+#include <stddef.h>
+
+#include "fed/status.h"
+
+#define FED_TOKEN_LEN      47 // strlen of a token
+#define FED_TOKEN_HASH_LEN 64 // strlen of its hex SHA-256
+
+// Writes a new random token and its NUL into buf (at least
+// FED_TOKEN_LEN + 1 bytes). UNAVAILABLE when the random source fails,
+// INVALID_ARGUMENT when buf is too small.
+fed_status fed_token_new(char *buf, size_t len);
+
+// Writes the hex SHA-256 of token and its NUL into hex (at least
+// FED_TOKEN_HASH_LEN + 1 bytes).
+void fed_token_hash(const char *token, char *hex);
+
+// 1 when token hashes to hash_hex (64 hex digits, any case), else 0. Takes
+// the same time whatever the position of the first difference.
+int fed_token_check(const char *token, const char *hash_hex);
+
+// Constant-time equality of two NUL-terminated strings of the same length;
+// 0 when lengths differ (the length itself is not secret).
+int fed_token_equal(const char *a, const char *b);
+
+#endif // FED_TOKEN_H

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+//
+// token.c: random tokens, SHA-256 (mbedtls, already linked by nng's TLS)
+// and constant-time comparison.
+
+#include "fed/token.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/sha256.h>
+
+static const char b64url[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int
+random_bytes(uint8_t *buf, size_t len)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+	}
+	close(fd);
+	return got == len ? 0 : -1;
+}
+
+fed_status
+fed_token_new(char *buf, size_t len)
+{
+	if (len < FED_TOKEN_LEN + 1)
+		return FED_INVALID_ARGUMENT;
+	uint8_t r[33]; // 264 bits; 43 characters use 258 of them
+	if (random_bytes(r, sizeof(r)) != 0)
+		return FED_UNAVAILABLE;
+	memcpy(buf, "fed_", 4);
+	for (size_t i = 0; i < 43; i++) {
+		size_t bit = i * 6;
+		unsigned v = ((unsigned) r[bit / 8] << 8 | r[bit / 8 + 1])
+		    >> (10 - bit % 8);
+		buf[4 + i] = b64url[v & 63];
+	}
+	buf[FED_TOKEN_LEN] = '\0';
+	memset(r, 0, sizeof(r));
+	return FED_OK;
+}
+
+void
+fed_token_hash(const char *token, char *hex)
+{
+	uint8_t d[32];
+	mbedtls_sha256_ret((const unsigned char *) token, strlen(token), d, 0);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int
+fed_token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return 0;
+	unsigned diff = 0;
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned) (a[i] ^ b[i]);
+	return diff == 0;
+}
+
+int
+fed_token_check(const char *token, const char *hash_hex)
+{
+	if (token == NULL || hash_hex == NULL
+	    || strlen(hash_hex) != FED_TOKEN_HASH_LEN)
+		return 0;
+	char h[FED_TOKEN_HASH_LEN + 1], want[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(token, h);
+	for (int i = 0; i < FED_TOKEN_HASH_LEN; i++)
+		want[i] = (char) tolower((unsigned char) hash_hex[i]);
+	want[FED_TOKEN_HASH_LEN] = '\0';
+	return fed_token_equal(h, want);
+}
