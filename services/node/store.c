@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+//
+// store.c: opening and closing the series store, its connections (one
+// writer behind a mutex, a pool of readers), the schema, the sqlite error
+// boundary, and the series metadata (create, update, delete, get, list).
+// Appends live in store_append.c and queries in store_query.c.
+//
+// Connections are opened with SQLITE_OPEN_NOMUTEX: the store guarantees
+// that one thread at a time uses each, so sqlite's own mutexes would only
+// cost. Every connection carries its prepared statements and a block codec.
+
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_internal.h"
+
+#define SCHEMA_VERSION 1
+
+struct node_store {
+	node_store_opts opts;
+	char *default_tz;
+	store_conn writer;
+	pthread_mutex_t writer_mtx;
+	store_conn *readers;
+	unsigned n_readers;
+	store_conn *free_readers;
+	pthread_mutex_t pool_mtx;
+	pthread_cond_t pool_cond;
+};
+
+static const char *const stmt_sql[STMT_COUNT] = {
+#define STORE__STMT_SQL(name, sql) [STMT_##name] = sql,
+    STORE_STMTS(STORE__STMT_SQL)
+#undef STORE__STMT_SQL
+};
+
+static const char schema_sql[]
+    = "CREATE TABLE series("
+      " sid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+      " kind INTEGER NOT NULL, unit INTEGER NOT NULL,"
+      " interval_s INTEGER NOT NULL, source TEXT NOT NULL,"
+      " owner TEXT NOT NULL, visibility INTEGER NOT NULL,"
+      " cumulative INTEGER NOT NULL, origin_node TEXT NOT NULL,"
+      " tz TEXT NOT NULL, window_ms INTEGER NOT NULL,"
+      " n_points INTEGER NOT NULL DEFAULT 0,"
+      " first_ms INTEGER NOT NULL DEFAULT 0,"
+      " last_ms INTEGER NOT NULL DEFAULT 0, last_value BLOB);"
+      "CREATE TABLE facts(series INTEGER NOT NULL, pos INTEGER NOT NULL,"
+      " key TEXT NOT NULL, value TEXT NOT NULL,"
+      " PRIMARY KEY(series, pos)) WITHOUT ROWID;"
+      "CREATE TABLE blocks(key INTEGER PRIMARY KEY, n INTEGER NOT NULL,"
+      " first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
+      " vals BLOB NOT NULL, data BLOB NOT NULL);"
+      "PRAGMA user_version = 1;";
+
+void
+node_store_opts_init(node_store_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->n_readers = 2;
+	opts->cache_kib = 1024;
+	opts->zstd_level = 3;
+	opts->max_raw_points = 200000;
+	opts->max_buckets = 200000;
+	opts->default_tz = "Europe/Paris";
+}
+
+const node_store_opts *
+node__store_opts(const node_store *st)
+{
+	return &st->opts;
+}
+
+fed_status
+node__store_fail(node_store_err *err, fed_status st, const char *fmt, ...)
+{
+	if (err != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+fed_status
+node__store_sql_status(sqlite3 *db, int rc, const char *what)
+{
+	fed_log(FED_LOG_ERR, "store", "sqlite %s: %s (%d)", what,
+	    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return FED_UNAVAILABLE;
+	case SQLITE_FULL:
+	case SQLITE_NOMEM:
+		return FED_RESOURCE_EXHAUSTED;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return FED_DATA_LOSS;
+	default:
+		return FED_INTERNAL;
+	}
+}
+
+fed_status
+node__store_exec(store_conn *c, const char *sql)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return node__store_sql_status(c->db, rc, sql);
+	return FED_OK;
+}
+
+sqlite3_stmt *
+node__store_stmt(store_conn *c, store_stmt which)
+{
+	sqlite3_stmt *s = c->stmt[which];
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+void
+node__store_reset_all(store_conn *c)
+{
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_reset(c->stmt[i]);
+}
+
+void
+node__store_summary_get(const void *blob, int len, store_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (blob != NULL && len == STORE_SUMMARY_LEN)
+		memcpy(out, blob, STORE_SUMMARY_LEN);
+}
+
+static void
+conn_close(store_conn *c)
+{
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+	node_codec_free(c->codec);
+	node_points_fini(&c->pts);
+	node_points_fini(&c->merged);
+	memset(c, 0, sizeof(*c));
+}
+
+// 8 KB pages: a block of a 5-minute series is 1-2 KB, a third of a 4 KB
+// page, which left pages a third empty; on 8 KB pages rows pack better
+// (page_size only takes effect when the database is created).
+static fed_status
+conn_pragmas(store_conn *c, const node_store_opts *o)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql),
+	    "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL;"
+	    " PRAGMA synchronous = %s;"
+	    " PRAGMA cache_size = -%u; PRAGMA temp_store = MEMORY;",
+	    o->sync_normal ? "NORMAL" : "FULL", o->cache_kib);
+	sqlite3_busy_timeout(c->db, 5000);
+	return node__store_exec(c, sql);
+}
+
+static fed_status
+conn_prepare(store_conn *c)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return node__store_sql_status(c->db, rc, stmt_sql[i]);
+	}
+	return FED_OK;
+}
+
+static fed_status
+conn_open(store_conn *c, const char *path, const node_store_opts *o)
+{
+	memset(c, 0, sizeof(*c));
+	node_points_init(&c->pts);
+	node_points_init(&c->merged);
+	int rc = sqlite3_open_v2(path, &c->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		fed_status st = node__store_sql_status(c->db, rc, path);
+		conn_close(c);
+		return st;
+	}
+	fed_status st = node_codec_new((int) o->zstd_level, &c->codec);
+	if (st == FED_OK)
+		st = conn_pragmas(c, o);
+	if (st != FED_OK)
+		conn_close(c);
+	return st;
+}
+
+// Creates the schema in an empty database, or checks its version.
+static fed_status
+schema_setup(store_conn *c, node_store_err *err)
+{
+	sqlite3_stmt *s;
+	int rc
+	    = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return node__store_sql_status(c->db, rc, "user_version");
+	rc = sqlite3_step(s);
+	int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (version < 0)
+		return node__store_sql_status(c->db, rc, "user_version");
+	if (version > SCHEMA_VERSION)
+		return node__store_fail(err, FED_FAILED_PRECONDITION,
+		    "store schema version %d is newer than this program's %d",
+		    version, SCHEMA_VERSION);
+	if (version == SCHEMA_VERSION)
+		return FED_OK;
+	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
+	fed_status st = node__store_exec(c, schema_sql);
+	if (st == FED_OK)
+		st = node__store_exec(c, "COMMIT");
+	if (st != FED_OK)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+static char *
+db_path(const char *dir_or_path)
+{
+	struct stat sb;
+	size_t len = strlen(dir_or_path);
+	int is_dir = stat(dir_or_path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	char *p = malloc(len + sizeof("/series.db"));
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir_or_path, len + 1);
+	if (is_dir)
+		memcpy(p + len, "/series.db", sizeof("/series.db"));
+	return p;
+}
+
+static fed_status
+check_opts(node_store_opts *o, node_store_err *err)
+{
+	if (o->n_readers == 0 || o->n_readers > 64)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.n_readers: must be 1..64");
+	if (o->zstd_level < 1 || o->zstd_level > 19)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.zstd_level: must be 1..19");
+	if (o->cache_kib < 64)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.cache_kib: must be at least 64");
+	if (o->max_raw_points == 0 || o->max_buckets == 0)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.max_raw_points, opts.max_buckets: must not be 0");
+	if (o->default_tz == NULL || o->default_tz[0] == '\0')
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.default_tz: must name a zone");
+	return FED_OK;
+}
+
+static fed_status
+open_readers(node_store *st, const char *path)
+{
+	st->readers = calloc(st->opts.n_readers, sizeof(*st->readers));
+	if (st->readers == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (unsigned i = 0; i < st->opts.n_readers; i++) {
+		store_conn *c = &st->readers[i];
+		FED_TRY(conn_open(c, path, &st->opts));
+		st->n_readers = i + 1;
+		FED_TRY(conn_prepare(c));
+		c->next_free = st->free_readers;
+		st->free_readers = c;
+	}
+	return FED_OK;
+}
+
+static fed_status
+store_init(node_store *st, const char *path, node_store_err *err)
+{
+	FED_TRY(conn_open(&st->writer, path, &st->opts));
+	FED_TRY(schema_setup(&st->writer, err));
+	FED_TRY(conn_prepare(&st->writer));
+	return open_readers(st, path);
+}
+
+fed_status
+node_store_open(const char *dir_or_path, const node_store_opts *opts,
+    node_store **out, node_store_err *err)
+{
+	if (dir_or_path == NULL || dir_or_path[0] == '\0')
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "path: must not be empty");
+	node_store_opts o;
+	if (opts == NULL)
+		node_store_opts_init(&o);
+	else
+		o = *opts;
+	FED_TRY(check_opts(&o, err));
+	node_store *st = calloc(1, sizeof(*st));
+	char *path = db_path(dir_or_path);
+	if (st == NULL || path == NULL
+	    || (st->default_tz = strdup(o.default_tz)) == NULL) {
+		free(st);
+		free(path);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	st->opts = o;
+	st->opts.default_tz = st->default_tz;
+	pthread_mutex_init(&st->writer_mtx, NULL);
+	pthread_mutex_init(&st->pool_mtx, NULL);
+	pthread_cond_init(&st->pool_cond, NULL);
+	fed_status s = store_init(st, path, err);
+	if (s != FED_OK && err != NULL && err->msg[0] == '\0')
+		node__store_fail(err, s, "%s: cannot open store (%s)", path,
+		    fed_status_str(s));
+	free(path);
+	if (s != FED_OK) {
+		node_store_close(st);
+		return s;
+	}
+	*out = st;
+	return FED_OK;
+}
+
+void
+node_store_close(node_store *st)
+{
+	if (st == NULL)
+		return;
+	for (unsigned i = 0; i < st->n_readers; i++)
+		conn_close(&st->readers[i]);
+	free(st->readers);
+	if (st->writer.db != NULL) {
+		int rc = sqlite3_wal_checkpoint_v2(st->writer.db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK)
+			node__store_sql_status(
+			    st->writer.db, rc, "checkpoint");
+	}
+	conn_close(&st->writer);
+	pthread_mutex_destroy(&st->writer_mtx);
+	pthread_mutex_destroy(&st->pool_mtx);
+	pthread_cond_destroy(&st->pool_cond);
+	free(st->default_tz);
+	free(st);
+}
+
+store_conn *
+node__store_reader_get(node_store *st)
+{
+	pthread_mutex_lock(&st->pool_mtx);
+	while (st->free_readers == NULL)
+		pthread_cond_wait(&st->pool_cond, &st->pool_mtx);
+	store_conn *c = st->free_readers;
+	st->free_readers = c->next_free;
+	pthread_mutex_unlock(&st->pool_mtx);
+	return c;
+}
+
+void
+node__store_reader_put(node_store *st, store_conn *c)
+{
+	pthread_mutex_lock(&st->pool_mtx);
+	c->next_free = st->free_readers;
+	st->free_readers = c;
+	pthread_cond_signal(&st->pool_cond);
+	pthread_mutex_unlock(&st->pool_mtx);
+}
+
+store_conn *
+node__store_writer_lock(node_store *st)
+{
+	pthread_mutex_lock(&st->writer_mtx);
+	return &st->writer;
+}
+
+void
+node__store_writer_unlock(node_store *st)
+{
+	pthread_mutex_unlock(&st->writer_mtx);
+}
+
+int
+node_store_valid_id(const char *id)
+{
+	if (id == NULL)
+		return 0;
+	size_t len = strlen(id);
+	if (len < 1 || len > 200)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = id[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+		    || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
+		    || ch == '/' || ch == '-';
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+fed_status
+node__store_check_id(const char *id, const char *field, node_store_err *err)
+{
+	if (!node_store_valid_id(id))
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "%s: a series id is 1-200 bytes of [A-Za-z0-9._/-]",
+		    field);
+	return FED_OK;
+}
+
+fed_status
+node__store_series(
+    store_conn *c, const char *id, store_series *out, node_store_err *err)
+{
+	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_BY_ID);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return node__store_fail(
+		    err, FED_NOT_FOUND, "series %s: not found", id);
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, "series lookup");
+	out->sid = sqlite3_column_int64(s, 0);
+	out->kind = sqlite3_column_int(s, 1);
+	out->unit = sqlite3_column_int(s, 2);
+	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
+	out->cumulative = sqlite3_column_int(s, 7);
+	out->window_ms = sqlite3_column_int64(s, 10);
+	out->n_points = (uint64_t) sqlite3_column_int64(s, 11);
+	out->first_ms = sqlite3_column_int64(s, 12);
+	out->last_ms = sqlite3_column_int64(s, 13);
+	out->last_value = 0;
+	if (sqlite3_column_bytes(s, 14) == (int) sizeof(double))
+		memcpy(&out->last_value, sqlite3_column_blob(s, 14),
+		    sizeof(double));
+	return FED_OK;
+}
+
+static fed_status
+stats_query(store_conn *c, const char *sql, uint64_t *out, int n)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return node__store_sql_status(c->db, rc, sql);
+	rc = sqlite3_step(s);
+	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+		out[i] = (uint64_t) sqlite3_column_int64(s, i);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, sql);
+	return FED_OK;
+}
+
+static fed_status
+stats_read(store_conn *c, node_store_stats *out)
+{
+	uint64_t blocks[3], pages[3];
+	FED_TRY(
+	    stats_query(c, "SELECT count(*) FROM series", &out->n_series, 1));
+	FED_TRY(stats_query(c,
+	    "SELECT count(*), total(n), total(length(data)) FROM blocks",
+	    blocks, 3));
+	FED_TRY(stats_query(c,
+	    "SELECT page_count, freelist_count, page_size"
+	    " FROM pragma_page_count, pragma_freelist_count, pragma_page_size",
+	    pages, 3));
+	out->n_blocks = blocks[0];
+	out->n_points = blocks[1];
+	out->block_bytes = blocks[2];
+	out->file_bytes = pages[0] * pages[2];
+	out->free_bytes = pages[1] * pages[2];
+	return FED_OK;
+}
+
+fed_status
+node_store_get_stats(node_store *st, node_store_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	store_conn *c;
+	FED_TRY(node__store_read_begin(st, &c));
+	fed_status s = stats_read(c, out);
+	node__store_read_end(st, c);
+	return s;
+}
+
+fed_status
+node_store_compact(node_store *st)
+{
+	store_conn *c = node__store_writer_lock(st);
+	node__store_reset_all(c);
+	fed_status s = node__store_exec(c, "VACUUM");
+	if (s == FED_OK) {
+		int rc = sqlite3_wal_checkpoint_v2(
+		    c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			s = node__store_sql_status(c->db, rc, "checkpoint");
+	}
+	node__store_writer_unlock(st);
+	return s;
+}

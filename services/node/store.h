@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+//
+// store.h: fed-node's series store, the only module of fed-node that opens
+// sqlite.
+//
+// A store is one sqlite database in WAL mode holding series metadata and
+// their points. Points are kept in compressed blocks, one per series and
+// fixed time window (store_codec.h; layout in docs/storage.md), never one
+// row per point. Every write is one transaction, committed (durable with
+// synchronous=FULL, the default) before the call returns.
+//
+// Threads: every function may be called from any number of threads at
+// once. Writes are serialised on one writer connection; reads take one of a
+// small pool of reader connections and run beside the writer (WAL), each on
+// a consistent snapshot. Calls block on sqlite I/O and, for reads, while
+// every reader connection is busy.
+//
+// Ownership: `const T *` arguments are borrowed for the call and no pointer
+// to them is kept. Messages returned through `T **out` are heap-allocated
+// with malloc in the layout protobuf-c's __free_unpacked expects and belong
+// to the caller, who frees them with the matching node_store_*_free (or the
+// message's __free_unpacked); their fields may be moved into another
+// message that is freed the same way (an RPC reply).
+//
+// Errors: functions that take a node_store_err (which may be NULL) write a
+// one-line English message there on any status but OK, naming the field at
+// fault ("series[2].ts_ms[17]: ..."). Messages never hold point values.
+
+#ifndef NODE_STORE_H
+#define NODE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/status.h"
+
+typedef struct node_store node_store;
+
+// Smallest and first excluded timestamps a point may carry: years 1970 to
+// 2200, UTC.
+#define NODE_STORE_MIN_TS_MS INT64_C(0)
+#define NODE_STORE_END_TS_MS INT64_C(7289654400000) // 2201-01-01T00:00Z
+
+typedef struct node_store_opts {
+	int sync_normal; // 0: synchronous=FULL (default); 1: NORMAL
+	unsigned n_readers; // reader connections; default 2
+	unsigned cache_kib; // sqlite page cache per connection; default 1024
+	unsigned zstd_level; // block compression level 1..19; default 3
+	size_t max_raw_points; // raw queries above this: RESOURCE_EXHAUSTED;
+	                       // default 200000
+	size_t max_buckets; // queries above this: RESOURCE_EXHAUSTED;
+	                    // default 200000
+	const char *default_tz; // zone when a query or series names none;
+	                        // default "Europe/Paris"; copied by open
+} node_store_opts;
+
+#define NODE_STORE_ERR_LEN 256
+
+typedef struct node_store_err {
+	char msg[NODE_STORE_ERR_LEN];
+} node_store_err;
+
+// Fills *opts with the defaults above.
+void node_store_opts_init(node_store_opts *opts);
+
+// Opens (creating if needed) the store at `dir_or_path`: an existing
+// directory gets "series.db" inside it, anything else is the database file
+// itself. `opts` may be NULL (defaults); it is copied. Returns
+// INVALID_ARGUMENT for bad options, UNAVAILABLE when the file cannot be
+// opened or is locked, DATA_LOSS when it is not a database,
+// FAILED_PRECONDITION when its schema is newer than this program knows. On
+// OK, *out is owned by the caller (node_store_close).
+fed_status node_store_open(const char *dir_or_path,
+    const node_store_opts *opts, node_store **out, node_store_err *err);
+
+// Checkpoints the WAL into the database, closes every connection and frees
+// the store. No call may be running on it. NULL does nothing.
+void node_store_close(node_store *st);
+
+// 1 when `id` is a valid series id (1 to 200 bytes of [A-Za-z0-9._/-]),
+// else 0. NULL is not valid. For every module that accepts ids.
+int node_store_valid_id(const char *id);
+
+// Creates a series with `meta` (borrowed). Idempotent: a series that exists
+// with identical metadata is OK. Returns INVALID_ARGUMENT for a bad id,
+// enum, string or box (naming the field), ALREADY_EXISTS when the id exists
+// with different metadata. On OK, *out (may be NULL when not wanted) is the
+// series' info, owned by the caller (node_store_info_free).
+fed_status node_store_create(node_store *st, const Enfed__V1__SeriesMeta *meta,
+    Enfed__V1__SeriesInfo **out, node_store_err *err);
+
+// Replaces the description box of series req->id with req->box, and its
+// source with req->source when that is not empty. NOT_FOUND for an
+// unknown series, INVALID_ARGUMENT for a bad box. *out as for create.
+fed_status node_store_update(node_store *st,
+    const Enfed__V1__UpdateSeriesRequest *req, Enfed__V1__SeriesInfo **out,
+    node_store_err *err);
+
+// Deletes series `id` and all its points. NOT_FOUND when it does not exist.
+fed_status node_store_delete(
+    node_store *st, const char *id, node_store_err *err);
+
+// The metadata and point statistics of series `id` (n_points, first_ms,
+// last_ms, last_value; seq is 0: the stream layer owns it). NOT_FOUND,
+// INVALID_ARGUMENT for a bad id. *out is owned by the caller
+// (node_store_info_free).
+fed_status node_store_get(node_store *st, const char *id,
+    Enfed__V1__SeriesInfo **out, node_store_err *err);
+
+// The last point and count of series `id`, without its metadata (cheap).
+// last_ms and last_value are 0 for an empty series. NOT_FOUND,
+// INVALID_ARGUMENT for a bad id.
+typedef struct node_store_latest {
+	uint64_t n_points;
+	int64_t first_ms;
+	int64_t last_ms;
+	double last_value;
+} node_store_latest;
+
+fed_status node_store_get_latest(node_store *st, const char *id,
+    node_store_latest *out, node_store_err *err);
+
+// The series matching `filter` (borrowed; NULL = all): id prefix, kind
+// (UNSPECIFIED = any), owner ("" = any), sorted by id. On OK, *out is a
+// heap array of *n_out heap infos, owned by the caller
+// (node_store_info_list_free); *out is NULL when nothing matches.
+fed_status node_store_list(node_store *st,
+    const Enfed__V1__ListSeriesRequest *filter, Enfed__V1__SeriesInfo ***out,
+    size_t *n_out, node_store_err *err);
+
+// Frees an info from create, update or get. NULL does nothing.
+void node_store_info_free(Enfed__V1__SeriesInfo *info);
+
+// Frees an array from node_store_list and its infos. NULL does nothing.
+void node_store_info_list_free(Enfed__V1__SeriesInfo **infos, size_t n);
+
+typedef struct node_store_counts {
+	uint64_t n_stored; // points newly stored
+	uint64_t n_duplicate; // points whose (series, ts) was already stored
+} node_store_counts;
+
+// Stores the points of `req` (borrowed) in one transaction, committed on
+// return. Idempotent on (series, ts): a point whose timestamp is already
+// stored (or appears earlier in the same request) is a duplicate and the
+// first value stays, even when the resend carries a different value, so
+// at-least-once delivery never rewrites history. Points may come in any
+// order and into any past window. All or nothing: INVALID_ARGUMENT (bad id,
+// ts_ms and value counts differ, ts outside [NODE_STORE_MIN_TS_MS,
+// NODE_STORE_END_TS_MS), NaN or infinite value; message names series[i]
+// and the index) or NOT_FOUND (unknown series) store nothing, nor does
+// RESOURCE_EXHAUSTED (a block window would pass NODE_CODEC_MAX_POINTS, a
+// million points) or DATA_LOSS (a block on disk is corrupt). *counts (may
+// be NULL) gets the counts on OK.
+fed_status node_store_append(node_store *st,
+    const Enfed__V1__IngestRequest *req, node_store_counts *counts,
+    node_store_err *err);
+
+// Answers `req` (borrowed): for each series, the points (STEP_RAW) or the
+// buckets of the range [from_ms, to_ms) with their aggregate, coverage and
+// point count; all series share the same buckets. Bucket i is
+// [ts_ms[i], bucket_end_ms[i]); the first starts at or before from_ms and
+// only points inside the range count. Coverage is n points x the series'
+// nominal interval / bucket length, capped at 1 (1 for any point when the
+// interval is 0); for a cumulative series, the fraction of the bucket
+// spanned by regular index differences. AGG_DEFAULT is SUM for
+// consumption, production and cumulative series, LAST for other indexes,
+// MEAN otherwise. For a cumulative series, SUM is the energy from index
+// differences (spread linearly over each interval, gaps included; resets
+// and jumps beyond its bound count 0) and events lists GAP, RESET and JUMP;
+// other aggregates apply to the index readings themselves. Returns
+// INVALID_ARGUMENT for an empty or bad range, id, step, aggregate or zone,
+// NOT_FOUND for an unknown series or zone, RESOURCE_EXHAUSTED when the
+// answer would exceed max_raw_points or max_buckets. On OK, *out is owned
+// by the caller (node_store_query_free).
+fed_status node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
+    Enfed__V1__QueryResponse **out, node_store_err *err);
+
+// Frees a query response. NULL does nothing.
+void node_store_query_free(Enfed__V1__QueryResponse *resp);
+
+// Sizes, for operators and benchmarks.
+typedef struct node_store_stats {
+	uint64_t n_series;
+	uint64_t n_blocks;
+	uint64_t n_points;
+	uint64_t block_bytes; // compressed point blocks alone
+	uint64_t file_bytes; // pages in use or free, page_count x page_size
+	uint64_t free_bytes; // pages on the free list
+} node_store_stats;
+
+// Fills *out on a reader snapshot. Reads every block row's header (not the
+// blocks themselves): takes time in proportion to the number of blocks.
+// UNAVAILABLE or INTERNAL on sqlite errors.
+fed_status node_store_get_stats(node_store *st, node_store_stats *out);
+
+// Rewrites the database compactly (sqlite VACUUM, then a WAL checkpoint):
+// gives the free pages that deletes and block rewrites leave back to the
+// file system and packs the blocks' pages full. Blocks writers (not
+// readers) for its duration, about a second per 100 MB; needs as much free
+// disk as the database. A maintenance call, e.g. nightly or after large
+// deletes. UNAVAILABLE, RESOURCE_EXHAUSTED (disk full) or INTERNAL on
+// sqlite errors.
+fed_status node_store_compact(node_store *st);
+
+#endif // NODE_STORE_H

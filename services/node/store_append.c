@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+//
+// store_append.c: node_store_append, part of the store module (store.h).
+//
+// A request is validated whole before the writer is taken, so a bad point
+// anywhere stores nothing. Then, in one transaction, each series' points
+// are sorted (stable: the first of equal timestamps wins), cut by block
+// window, and each window's block is read, merged and rewritten. The common
+// case, points after the block's last one, skips the merge: the decoded
+// block is extended and re-encoded, one read and one write per window per
+// request, so a bulk load costs O(block size) per batch, not per point.
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+typedef struct in_point {
+	int64_t ts_ms;
+	double value;
+	size_t idx; // position in the request, for a stable sort
+} in_point;
+
+// What one series' points did, for its statistics.
+typedef struct apply_stats {
+	uint64_t n_stored;
+	uint64_t n_duplicate;
+	int64_t min_ts; // smallest stored timestamp
+	int64_t max_ts; // largest stored timestamp, and its value
+	double max_value;
+} apply_stats;
+
+static fed_status
+check_series(const Enfed__V1__SeriesPoints *sp, size_t i, node_store_err *err)
+{
+	if (sp == NULL)
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "series[%zu]: missing", i);
+	if (!node_store_valid_id(sp->series_id))
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "series[%zu].series_id: a series id is 1-200 bytes of "
+		    "[A-Za-z0-9._/-]",
+		    i);
+	if (sp->n_ts_ms != sp->n_value)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "series[%zu]: %zu timestamps but %zu values", i,
+		    sp->n_ts_ms, sp->n_value);
+	for (size_t k = 0; k < sp->n_ts_ms; k++) {
+		int64_t ts = sp->ts_ms[k];
+		if (ts < NODE_STORE_MIN_TS_MS || ts >= NODE_STORE_END_TS_MS)
+			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			    "series[%zu].ts_ms[%zu]: outside years 1970-2200",
+			    i, k);
+		if (!isfinite(sp->value[k]))
+			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			    "series[%zu].value[%zu]: not a finite number", i,
+			    k);
+	}
+	return FED_OK;
+}
+
+static fed_status
+check_request(const Enfed__V1__IngestRequest *req, node_store_err *err)
+{
+	if (req == NULL)
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "request: missing");
+	for (size_t i = 0; i < req->n_series; i++)
+		FED_TRY(check_series(req->series[i], i, err));
+	return FED_OK;
+}
+
+static int
+cmp_point(const void *a, const void *b)
+{
+	const in_point *x = a, *y = b;
+	if (x->ts_ms != y->ts_ms)
+		return x->ts_ms < y->ts_ms ? -1 : 1;
+	return x->idx < y->idx ? -1 : (x->idx > y->idx);
+}
+
+// Sorts the request's points of one series into *out and drops repeated
+// timestamps (keeping the first sent); returns how many were dropped.
+static size_t
+sort_points(const Enfed__V1__SeriesPoints *sp, in_point *out)
+{
+	int sorted = 1;
+	for (size_t k = 0; k < sp->n_ts_ms; k++) {
+		out[k] = (in_point) {sp->ts_ms[k], sp->value[k], k};
+		if (k > 0 && sp->ts_ms[k] <= sp->ts_ms[k - 1])
+			sorted = 0;
+	}
+	if (sorted)
+		return 0;
+	qsort(out, sp->n_ts_ms, sizeof(*out), cmp_point);
+	size_t w = 0;
+	for (size_t k = 0; k < sp->n_ts_ms; k++)
+		if (w == 0 || out[k].ts_ms != out[w - 1].ts_ms)
+			out[w++] = out[k];
+	return sp->n_ts_ms - w;
+}
+
+static void
+note_stored(apply_stats *a, int64_t ts, double v)
+{
+	a->n_stored++;
+	if (ts < a->min_ts)
+		a->min_ts = ts;
+	if (ts > a->max_ts) {
+		a->max_ts = ts;
+		a->max_value = v;
+	}
+}
+
+// Merges sorted new points into the sorted block points in c->pts, into
+// c->merged; an existing timestamp keeps its value.
+static fed_status
+merge_points(store_conn *c, const in_point *in, size_t n, apply_stats *a)
+{
+	node_points *old = &c->pts, *m = &c->merged;
+	m->n = 0;
+	FED_TRY(node_points_reserve(m, old->n + n));
+	size_t i = 0, k = 0;
+	while (i < old->n || k < n) {
+		if (k == n || (i < old->n && old->ts_ms[i] < in[k].ts_ms)) {
+			m->ts_ms[m->n] = old->ts_ms[i];
+			m->value[m->n++] = old->value[i++];
+		} else if (i < old->n && old->ts_ms[i] == in[k].ts_ms) {
+			a->n_duplicate++;
+			k++;
+		} else {
+			note_stored(a, in[k].ts_ms, in[k].value);
+			m->ts_ms[m->n] = in[k].ts_ms;
+			m->value[m->n++] = in[k++].value;
+		}
+	}
+	node_points tmp = *old;
+	*old = *m;
+	*m = tmp;
+	return FED_OK;
+}
+
+static fed_status
+extend_points(store_conn *c, const in_point *in, size_t n, apply_stats *a)
+{
+	FED_TRY(node_points_reserve(&c->pts, c->pts.n + n));
+	for (size_t k = 0; k < n; k++) {
+		note_stored(a, in[k].ts_ms, in[k].value);
+		c->pts.ts_ms[c->pts.n] = in[k].ts_ms;
+		c->pts.value[c->pts.n++] = in[k].value;
+	}
+	return FED_OK;
+}
+
+// Loads block `key` into c->pts (empty when there is none).
+static fed_status
+load_block(store_conn *c, int64_t key)
+{
+	c->pts.n = 0;
+	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCK_GET);
+	sqlite3_bind_int64(s, 1, key);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return FED_OK;
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, "block read");
+	const void *data = sqlite3_column_blob(s, 2);
+	int len = sqlite3_column_bytes(s, 2);
+	fed_status st
+	    = node_codec_decode(c->codec, data, (size_t) len, &c->pts);
+	sqlite3_reset(s);
+	if (st == FED_DATA_LOSS)
+		fed_log(FED_LOG_ERR, "store", "block %lld: corrupt",
+		    (long long) key);
+	return st;
+}
+
+static void
+summarise(const node_points *p, store_summary *sum)
+{
+	sum->first_v = p->value[0];
+	sum->last_v = p->value[p->n - 1];
+	sum->sum = 0;
+	sum->min = sum->max = p->value[0];
+	for (size_t i = 0; i < p->n; i++) {
+		double v = p->value[i];
+		sum->sum += v;
+		if (v < sum->min)
+			sum->min = v;
+		if (v > sum->max)
+			sum->max = v;
+	}
+}
+
+static fed_status
+save_block(store_conn *c, int64_t key)
+{
+	const node_points *p = &c->pts;
+	if (p->n > NODE_CODEC_MAX_POINTS)
+		return FED_RESOURCE_EXHAUSTED;
+	const uint8_t *data;
+	size_t len;
+	FED_TRY(node_codec_encode(
+	    c->codec, p->ts_ms, p->value, p->n, &data, &len));
+	store_summary sum;
+	summarise(p, &sum);
+	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCK_PUT);
+	sqlite3_bind_int64(s, 1, key);
+	sqlite3_bind_int64(s, 2, (int64_t) p->n);
+	sqlite3_bind_int64(s, 3, p->ts_ms[0]);
+	sqlite3_bind_int64(s, 4, p->ts_ms[p->n - 1]);
+	sqlite3_bind_blob(s, 5, &sum, STORE_SUMMARY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, data, (int) len, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return node__store_sql_status(c->db, rc, "block write");
+	return FED_OK;
+}
+
+static fed_status
+apply_window(
+    store_conn *c, int64_t key, const in_point *in, size_t n, apply_stats *a)
+{
+	FED_TRY(load_block(c, key));
+	uint64_t before = a->n_stored;
+	if (c->pts.n == 0 || in[0].ts_ms > c->pts.ts_ms[c->pts.n - 1])
+		FED_TRY(extend_points(c, in, n, a));
+	else
+		FED_TRY(merge_points(c, in, n, a));
+	if (a->n_stored == before)
+		return FED_OK;
+	return save_block(c, key);
+}
+
+static fed_status
+save_stats(store_conn *c, const store_series *row, const apply_stats *a)
+{
+	if (a->n_stored == 0)
+		return FED_OK;
+	int had = row->n_points > 0;
+	int64_t first
+	    = had && row->first_ms < a->min_ts ? row->first_ms : a->min_ts;
+	int newer = !had || a->max_ts > row->last_ms;
+	int64_t last = newer ? a->max_ts : row->last_ms;
+	double last_v = newer ? a->max_value : row->last_value;
+	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_STATS);
+	sqlite3_bind_int64(s, 1, row->sid);
+	sqlite3_bind_int64(s, 2, (int64_t) (row->n_points + a->n_stored));
+	sqlite3_bind_int64(s, 3, first);
+	sqlite3_bind_int64(s, 4, last);
+	sqlite3_bind_blob(s, 5, &last_v, sizeof(last_v), SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return node__store_sql_status(c->db, rc, "series stats");
+	return FED_OK;
+}
+
+// Stores one SeriesPoints; `buf` has room for all its points.
+static fed_status
+apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, in_point *buf,
+    node_store_counts *counts, node_store_err *err)
+{
+	store_series row;
+	FED_TRY(node__store_series(c, sp->series_id, &row, err));
+	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
+	apply_stats a = {0, 0, INT64_MAX, INT64_MIN, 0};
+	a.n_duplicate = sort_points(sp, buf);
+	size_t n = sp->n_ts_ms - (size_t) a.n_duplicate;
+	for (size_t i = 0; i < n;) {
+		int64_t widx = buf[i].ts_ms / row.window_ms;
+		size_t j = i + 1;
+		while (j < n && buf[j].ts_ms / row.window_ms == widx)
+			j++;
+		FED_TRY(apply_window(
+		    c, node__store_key(row.sid, widx), buf + i, j - i, &a));
+		i = j;
+	}
+	counts->n_stored += a.n_stored;
+	counts->n_duplicate += a.n_duplicate;
+	return save_stats(c, &row, &a);
+}
+
+static fed_status
+apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
+    in_point *buf, node_store_counts *counts, node_store_err *err)
+{
+	for (size_t i = 0; i < req->n_series; i++)
+		FED_TRY(apply_series(c, req->series[i], buf, counts, err));
+	return FED_OK;
+}
+
+fed_status
+node_store_append(node_store *st, const Enfed__V1__IngestRequest *req,
+    node_store_counts *counts, node_store_err *err)
+{
+	FED_TRY(check_request(req, err));
+	size_t max_n = 1;
+	for (size_t i = 0; i < req->n_series; i++)
+		if (req->series[i]->n_ts_ms > max_n)
+			max_n = req->series[i]->n_ts_ms;
+	in_point *buf = malloc(max_n * sizeof(*buf));
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	node_store_counts got = {0, 0};
+	store_conn *c = node__store_writer_lock(st);
+	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
+	if (s == FED_OK)
+		s = node__store_write_end(
+		    c, apply_request(c, req, buf, &got, err));
+	node__store_writer_unlock(st);
+	free(buf);
+	if (s == FED_OK && counts != NULL)
+		*counts = got;
+	return s;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+//
+// store_internal.h: what store.c (connections, schema, metadata, appends)
+// and store_query.c (queries) share: the connection type with its prepared
+// statements, the sqlite error boundary and the series row.
+//
+// Block keys: a block is the row of table `blocks` whose INTEGER PRIMARY
+// KEY is (series sid << 32) | window index, the window index being
+// floor(ts / window_ms). One rowid b-tree thus orders blocks by series then
+// time, and a block of up to ~4 KB stays on its leaf page (a WITHOUT ROWID
+// table would spill anything past ~1 KB to an overflow page).
+
+#ifndef NODE_STORE_INTERNAL_H
+#define NODE_STORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "fed/log.h"
+#include "store.h"
+#include "store_codec.h"
+
+// X(NAME, sql)
+#define STORE_STMTS(X)                                                       \
+	X(SERIES_BY_ID,                                                      \
+	    "SELECT sid, kind, unit, interval_s, source, owner, visibility," \
+	    " cumulative, origin_node, tz, window_ms, n_points, first_ms,"   \
+	    " last_ms, last_value FROM series WHERE id = ?1")                \
+	X(SERIES_INSERT,                                                     \
+	    "INSERT INTO series(id, kind, unit, interval_s, source, owner,"  \
+	    " visibility, cumulative, origin_node, tz, window_ms)"           \
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")         \
+	X(SERIES_STATS,                                                      \
+	    "UPDATE series SET n_points = ?2, first_ms = ?3, last_ms = ?4,"  \
+	    " last_value = ?5 WHERE sid = ?1")                               \
+	X(SERIES_SOURCE, "UPDATE series SET source = ?2 WHERE sid = ?1")     \
+	X(SERIES_DELETE, "DELETE FROM series WHERE sid = ?1")                \
+	X(SERIES_LIST,                                                       \
+	    "SELECT id FROM series WHERE id >= ?1"                           \
+	    " AND substr(id, 1, length(?1)) = ?1"                            \
+	    " AND (?2 = 0 OR kind = ?2) AND (?3 = '' OR owner = ?3)"         \
+	    " ORDER BY id")                                                  \
+	X(FACTS_GET,                                                         \
+	    "SELECT key, value FROM facts WHERE series = ?1 ORDER BY pos")   \
+	X(FACT_BY_KEY,                                                       \
+	    "SELECT value FROM facts WHERE series = ?1 AND key = ?2"         \
+	    " ORDER BY pos LIMIT 1")                                         \
+	X(FACTS_DELETE, "DELETE FROM facts WHERE series = ?1")               \
+	X(FACT_INSERT,                                                       \
+	    "INSERT INTO facts(series, pos, key, value)"                     \
+	    " VALUES(?1, ?2, ?3, ?4)")                                       \
+	X(BLOCK_GET, "SELECT n, last_ts, data FROM blocks WHERE key = ?1")   \
+	X(BLOCK_PUT,                                                         \
+	    "INSERT OR REPLACE INTO blocks(key, n, first_ts, last_ts, vals," \
+	    " data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                         \
+	X(BLOCKS_DELETE, "DELETE FROM blocks WHERE key BETWEEN ?1 AND ?2")   \
+	X(BLOCKS_RANGE,                                                      \
+	    "SELECT n, first_ts, last_ts, vals, data FROM blocks"            \
+	    " WHERE key BETWEEN ?1 AND ?2 ORDER BY key")                     \
+	X(BLOCK_BEFORE,                                                      \
+	    "SELECT last_ts, vals FROM blocks WHERE key >= ?1 AND key < ?2"  \
+	    " ORDER BY key DESC LIMIT 1")                                    \
+	X(BLOCK_AFTER,                                                       \
+	    "SELECT first_ts, vals FROM blocks WHERE key > ?1 AND key <= ?2" \
+	    " ORDER BY key LIMIT 1")
+
+typedef enum store_stmt {
+#define STORE__STMT_ENUM(name, sql) STMT_##name,
+	STORE_STMTS(STORE__STMT_ENUM)
+#undef STORE__STMT_ENUM
+	STMT_COUNT
+} store_stmt;
+
+// One sqlite connection and what goes with it; used by one thread at a
+// time (the writer under the store's mutex, a reader while checked out).
+typedef struct store_conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	node_codec *codec;
+	node_points pts; // scratch for decoded blocks
+	node_points merged; // scratch for merging points into a block
+	struct store_conn *next_free;
+} store_conn;
+
+// A block's summary, stored as the 40-byte little-endian blob `vals` so
+// that every double (negative zero, infinite sums) survives exactly.
+typedef struct store_summary {
+	double first_v, last_v, sum, min, max;
+} store_summary;
+
+#define STORE_SUMMARY_LEN 40
+
+// A series row, without its strings.
+typedef struct store_series {
+	int64_t sid;
+	int kind;
+	int unit;
+	uint32_t interval_s;
+	int cumulative;
+	int64_t window_ms;
+	uint64_t n_points;
+	int64_t first_ms;
+	int64_t last_ms;
+	double last_value;
+} store_series;
+
+// The store's options after defaults, as the query code needs them.
+const node_store_opts *node__store_opts(const node_store *st);
+
+// Checks out a reader connection (blocking while all are busy) and returns
+// it with node__store_reader_put.
+store_conn *node__store_reader_get(node_store *st);
+void node__store_reader_put(node_store *st, store_conn *c);
+
+// Locks the writer connection for one transaction; unlock when done.
+store_conn *node__store_writer_lock(node_store *st);
+void node__store_writer_unlock(node_store *st);
+
+// Ends the writer's transaction: COMMIT when st is OK, else ROLLBACK.
+// Returns st, or the COMMIT's failure.
+fed_status node__store_write_end(store_conn *c, fed_status st);
+
+// Checks out a reader and opens a read transaction on it (one snapshot);
+// node__store_read_end ends it and returns the reader.
+fed_status node__store_read_begin(node_store *st, store_conn **c);
+void node__store_read_end(node_store *st, store_conn *c);
+
+// INVALID_ARGUMENT naming `field` unless node_store_valid_id(id).
+fed_status node__store_check_id(
+    const char *id, const char *field, node_store_err *err);
+
+// The one place sqlite result codes become fed_status: logs the native code
+// and message with `what`, and maps BUSY/LOCKED/CANTOPEN/IOERR to
+// UNAVAILABLE, FULL/NOMEM to RESOURCE_EXHAUSTED, CORRUPT/NOTADB to
+// DATA_LOSS, anything else to INTERNAL.
+fed_status node__store_sql_status(sqlite3 *db, int rc, const char *what);
+
+// Runs one statement without results ("BEGIN", "COMMIT").
+fed_status node__store_exec(store_conn *c, const char *sql);
+
+// Resets every statement of c, ending its implicit reads; before COMMIT.
+void node__store_reset_all(store_conn *c);
+
+// Resets statement `which` of `c` and returns it, ready for binding.
+sqlite3_stmt *node__store_stmt(store_conn *c, store_stmt which);
+
+// Looks up series `id`: NOT_FOUND (with a message in err) when absent.
+fed_status node__store_series(
+    store_conn *c, const char *id, store_series *out, node_store_err *err);
+
+// Writes a formatted message into err (when not NULL) and returns st.
+fed_status node__store_fail(node_store_err *err, fed_status st,
+    const char *fmt, ...) FED__PRINTF(3, 4);
+
+// Block key of window `widx` of series `sid`.
+static inline int64_t
+node__store_key(int64_t sid, int64_t widx)
+{
+	return (int64_t) ((uint64_t) sid << 32) | widx;
+}
+
+// Decodes a summary blob (zeroes when its length is wrong).
+void node__store_summary_get(const void *blob, int len, store_summary *out);
+
+#endif // NODE_STORE_INTERNAL_H
