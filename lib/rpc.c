@@ -88,7 +88,8 @@ fed_rpc_ctx_defer(fed_rpc_ctx *call, void (*fn)(void *), void *p)
 		return FED_OK;
 	if (call->n_deferred == call->cap_deferred) {
 		size_t ncap = call->cap_deferred ? call->cap_deferred * 2 : 8;
-		struct deferred *nd = realloc(call->deferred, ncap * sizeof(*nd));
+		struct deferred *nd
+		    = realloc(call->deferred, ncap * sizeof(*nd));
 		if (nd == NULL) {
 			fn(p);
 			return FED_RESOURCE_EXHAUSTED;
@@ -431,7 +432,8 @@ worker_main(void *arg)
 		nng_ctx_recv(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
 		if (nng_aio_result(w->aio) != 0)
-			continue; // stopping (aio stopped), or a transient error
+			continue; // stopping (aio stopped), or a transient
+			          // error
 		nng_msg *msg = nng_aio_get_msg(w->aio);
 		nng_msg *rep = handle(srv, msg);
 		nng_msg_free(msg);
