@@ -514,6 +514,16 @@ struct fed_rpc_client {
 	fed_codec_opts codec;
 	atomic_uint_fast64_t next_id;
 	atomic_int n_pipes;
+	pthread_mutex_t mtx;        // guards the pool
+	struct call_slot *pool;     // idle (context, aio) pairs
+};
+
+// A REQ context and its aio, kept between calls: opening a context and
+// allocating an aio for every call costs more than a small call itself.
+struct call_slot {
+	struct call_slot *next;
+	nng_ctx ctx;
+	nng_aio *aio;
 };
 
 void
@@ -551,6 +561,7 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
 	c->codec = opts->codec;
 	c->next_id = (uint64_t) fed_clock_now_ms() << 16;
+	pthread_mutex_init(&c->mtx, NULL);
 	fed_status st = FED_RESOURCE_EXHAUSTED;
 	int rv = -1;
 	if (c->token == NULL || c->url == NULL)
@@ -583,7 +594,15 @@ fed_rpc_client_free(fed_rpc_client *c)
 {
 	if (c == NULL)
 		return;
+	while (c->pool != NULL) {
+		struct call_slot *sl = c->pool;
+		c->pool = sl->next;
+		nng_ctx_close(sl->ctx);
+		nng_aio_free(sl->aio);
+		free(sl);
+	}
 	nng_close(c->sock);
+	pthread_mutex_destroy(&c->mtx);
 	free(c->token);
 	free(c->url);
 	free(c);
@@ -631,37 +650,72 @@ build_request(fed_rpc_client *c, const char *full, uint64_t id,
 	return FED_OK;
 }
 
-// Sends msg on a fresh context and waits for the reply message.
+static struct call_slot *
+slot_get(fed_rpc_client *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	struct call_slot *sl = c->pool;
+	if (sl != NULL)
+		c->pool = sl->next;
+	pthread_mutex_unlock(&c->mtx);
+	if (sl != NULL)
+		return sl;
+	sl = calloc(1, sizeof(*sl));
+	if (sl == NULL)
+		return NULL;
+	if (nng_aio_alloc(&sl->aio, NULL, NULL) != 0) {
+		free(sl);
+		return NULL;
+	}
+	if (nng_ctx_open(&sl->ctx, c->sock) != 0) {
+		nng_aio_free(sl->aio);
+		free(sl);
+		return NULL;
+	}
+	return sl;
+}
+
+static void
+slot_put(fed_rpc_client *c, struct call_slot *sl)
+{
+	pthread_mutex_lock(&c->mtx);
+	sl->next = c->pool;
+	c->pool = sl;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+// Sends msg on a pooled context and waits for the reply message. A
+// context whose exchange failed is closed rather than reused, so that no
+// late reply to an abandoned request can reach a later call.
 static fed_status
 exchange(fed_rpc_client *c, nng_msg *msg, nng_msg **reply)
 {
-	nng_ctx ctx;
-	nng_aio *aio = NULL;
-	int rv = nng_ctx_open(&ctx, c->sock);
+	struct call_slot *sl = slot_get(c);
+	if (sl == NULL) {
+		nng_msg_free(msg);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	nng_aio_set_timeout(sl->aio, (nng_duration) c->timeout_ms);
+	nng_aio_set_msg(sl->aio, msg);
+	nng_ctx_send(sl->ctx, sl->aio);
+	nng_aio_wait(sl->aio);
+	int rv = nng_aio_result(sl->aio);
 	if (rv != 0) {
-		nng_msg_free(msg);
-		return fed__nng_status(rv, "req context");
-	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
-		nng_msg_free(msg);
-		nng_ctx_close(ctx);
-		return fed__nng_status(rv, "aio");
-	}
-	nng_aio_set_timeout(aio, (nng_duration) c->timeout_ms);
-	nng_aio_set_msg(aio, msg);
-	nng_ctx_send(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
-		nng_msg_free(nng_aio_get_msg(aio));
+		nng_msg_free(nng_aio_get_msg(sl->aio));
 	} else {
-		nng_ctx_recv(ctx, aio);
-		nng_aio_wait(aio);
-		if ((rv = nng_aio_result(aio)) == 0)
-			*reply = nng_aio_get_msg(aio);
+		nng_ctx_recv(sl->ctx, sl->aio);
+		nng_aio_wait(sl->aio);
+		if ((rv = nng_aio_result(sl->aio)) == 0)
+			*reply = nng_aio_get_msg(sl->aio);
 	}
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
-	return rv == 0 ? FED_OK : fed__nng_status(rv, "call");
+	if (rv == 0) {
+		slot_put(c, sl);
+		return FED_OK;
+	}
+	nng_ctx_close(sl->ctx);
+	nng_aio_free(sl->aio);
+	free(sl);
+	return fed__nng_status(rv, "call");
 }
 
 fed_status
