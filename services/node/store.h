@@ -51,8 +51,9 @@ typedef struct node_store_opts {
 	                       // default 200000
 	size_t max_buckets; // queries above this: RESOURCE_EXHAUSTED;
 	                    // default 200000
-	const char *default_tz; // zone when a query or series names none;
-	                        // default "Europe/Paris"; copied by open
+	const char *default_tz; // zone of a query that names none; default
+	                        // "Europe/Paris"; loaded (so checked) and
+	                        // copied by open
 } node_store_opts;
 
 #define NODE_STORE_ERR_LEN 256
@@ -67,7 +68,8 @@ void node_store_opts_init(node_store_opts *opts);
 // Opens (creating if needed) the store at `dir_or_path`: an existing
 // directory gets "series.db" inside it, anything else is the database file
 // itself. `opts` may be NULL (defaults); it is copied. Returns
-// INVALID_ARGUMENT for bad options, UNAVAILABLE when the file cannot be
+// INVALID_ARGUMENT for bad options (default_tz included: a zone this
+// system's tzdata lacks is refused here), UNAVAILABLE when the file cannot be
 // opened or is locked, DATA_LOSS when it is not a database,
 // FAILED_PRECONDITION when its schema is newer than this program knows. On
 // OK, *out is owned by the caller (node_store_close).

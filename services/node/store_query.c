@@ -3,7 +3,8 @@
 // store_query.c: node_store_query, part of the store module (store.h).
 //
 // All series of a query share one array of bucket boundaries, computed once
-// from the step and the zone. Blocks are read in time order on one reader
+// from the step and the zone (fed_tz_floor/fed_tz_next, so local days have
+// 23 or 25 hours at DST changes). Blocks are read in time order on one reader
 // snapshot; a block whose points all fall in one bucket and inside the
 // range is added from its stored summary (count, sum, min, max, first and
 // last) without decoding, which is what makes month and year queries cheap;
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed/tz.h"
 #include "store_internal.h"
 
 #define MAX_SERIES_PER_QUERY  1000
@@ -47,6 +49,7 @@ typedef struct bucket_acc {
 typedef struct query_ctx {
 	store_conn *c;
 	const node_store_opts *opts;
+	const fed_tz *zone; // borrowed from the store's zone cache
 	int step;
 	int64_t from, to;
 	int64_t *bounds; // nb + 1 boundaries
@@ -66,92 +69,20 @@ typedef struct block_row {
 	size_t len;
 } block_row;
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// algorithm).
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+// The fed_tz unit of a (non-raw) step.
+static fed_tz_unit
+step_unit(int step)
 {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t
-fixed_step_ms(int step)
-{
-	switch (step) {
-	case ENFED__V1__STEP__STEP_5MIN:
-		return 300000;
-	case ENFED__V1__STEP__STEP_15MIN:
-		return 900000;
-	case ENFED__V1__STEP__STEP_HOUR:
-		return HOUR_MS;
-	default:
-		return DAY_MS;
-	}
-}
-
-// Start of the UTC bucket of `step` holding t (t >= 0).
-static int64_t
-utc_floor(int64_t t, int step)
-{
-	int64_t day = t / DAY_MS, y;
-	int m;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_WEEK: // 1970-01-01 was a Thursday
-		return (day - (day + 3) % 7) * DAY_MS;
-	case ENFED__V1__STEP__STEP_MONTH:
-		civil_from_days(day, &y, &m);
-		return days_from_civil(y, m, 1) * DAY_MS;
-	case ENFED__V1__STEP__STEP_YEAR:
-		civil_from_days(day, &y, &m);
-		return days_from_civil(y, 1, 1) * DAY_MS;
-	default:
-		return t - t % fixed_step_ms(step);
-	}
-}
-
-// Start of the UTC bucket after the one starting at `start`.
-static int64_t
-utc_next(int64_t start, int step)
-{
-	int64_t y;
-	int m;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_WEEK:
-		return start + 7 * DAY_MS;
-	case ENFED__V1__STEP__STEP_MONTH:
-		civil_from_days(start / DAY_MS, &y, &m);
-		return days_from_civil(y + (m == 12), m == 12 ? 1 : m + 1, 1)
-		    * DAY_MS;
-	case ENFED__V1__STEP__STEP_YEAR:
-		civil_from_days(start / DAY_MS, &y, &m);
-		return days_from_civil(y + 1, 1, 1) * DAY_MS;
-	default:
-		return start + fixed_step_ms(step);
-	}
-}
-
-static int
-is_utc(const char *zone)
-{
-	return strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0;
+	static const fed_tz_unit units[] = {
+	    [ENFED__V1__STEP__STEP_5MIN] = FED_TZ_5MIN,
+	    [ENFED__V1__STEP__STEP_15MIN] = FED_TZ_15MIN,
+	    [ENFED__V1__STEP__STEP_HOUR] = FED_TZ_HOUR,
+	    [ENFED__V1__STEP__STEP_DAY] = FED_TZ_DAY,
+	    [ENFED__V1__STEP__STEP_WEEK] = FED_TZ_WEEK,
+	    [ENFED__V1__STEP__STEP_MONTH] = FED_TZ_MONTH,
+	    [ENFED__V1__STEP__STEP_YEAR] = FED_TZ_YEAR,
+	};
+	return units[step];
 }
 
 static fed_status
@@ -161,7 +92,8 @@ make_bounds(query_ctx *q)
 	q->bounds = malloc(cap * sizeof(*q->bounds));
 	if (q->bounds == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	int64_t b = utc_floor(q->from, q->step);
+	fed_tz_unit unit = step_unit(q->step);
+	int64_t b = fed_tz_floor(q->zone, q->from, unit);
 	q->bounds[n++] = b;
 	while (b < q->to) {
 		if (n > q->opts->max_buckets)
@@ -176,7 +108,7 @@ make_bounds(query_ctx *q)
 			q->bounds = nbnd;
 			cap *= 2;
 		}
-		b = utc_next(b, q->step);
+		b = fed_tz_next(q->zone, b, unit);
 		q->bounds[n++] = b;
 	}
 	q->nb = n - 1;
@@ -715,11 +647,7 @@ query_zone(query_ctx *q, node_store *st, const Enfed__V1__QueryRequest *req,
     const char **zone)
 {
 	*zone = req->tz[0] ? req->tz : q->opts->default_tz;
-	if (q->step != ENFED__V1__STEP__STEP_RAW && !is_utc(*zone))
-		return node__store_fail(q->err, FED_UNIMPLEMENTED,
-		    "tz: zone %s: only UTC buckets are supported yet", *zone);
-	(void) st;
-	return FED_OK;
+	return node__store_zone(st, *zone, &q->zone, q->err);
 }
 
 fed_status
