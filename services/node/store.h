@@ -169,12 +169,16 @@ fed_status node_store_append(node_store *st,
 // consumption, production and cumulative series, LAST for other indexes,
 // MEAN otherwise. For a cumulative series, SUM is the energy from index
 // differences (spread linearly over each interval, gaps included; resets
-// and jumps beyond its bound count 0) and events lists GAP, RESET and JUMP;
-// other aggregates apply to the index readings themselves. Returns
-// INVALID_ARGUMENT for an empty or bad range, id, step, aggregate or zone,
-// NOT_FOUND for an unknown series or zone, RESOURCE_EXHAUSTED when the
-// answer would exceed max_raw_points or max_buckets. On OK, *out is owned
-// by the caller (node_store_query_free).
+// and jumps count 0) and events lists GAP (more than 3 nominal intervals,
+// or 1 h when the interval is 0, between readings), RESET (the index went
+// down) and JUMP (a rise above the box fact "max_power_w", default 1 MW,
+// over the interval); other aggregates apply to the index readings
+// themselves. Buckets follow req->tz, else the store's default zone.
+// Returns INVALID_ARGUMENT for an empty or bad range, id, step, aggregate
+// or zone name, NOT_FOUND for an unknown series or zone,
+// RESOURCE_EXHAUSTED when the answer would exceed max_raw_points or
+// max_buckets, DATA_LOSS for a corrupt block. On OK, *out is owned by the
+// caller (node_store_query_free).
 fed_status node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
     Enfed__V1__QueryResponse **out, node_store_err *err);
 
