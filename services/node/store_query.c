@@ -21,7 +21,8 @@
 //     as covered, so the buckets it crosses show coverage below 1;
 //   - otherwise its energy is spread linearly over [p.ts, c.ts) and the
 //     segment counts as covered.
-// Energy is therefore never negative and never absurd.
+// Energy is therefore never negative and never absurd. Only the previous
+// reading is kept, so memory does not grow with the range.
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ typedef struct query_ctx {
 	size_t nb;
 	size_t cur; // bucket cursor, moves forward as points are added
 	bucket_acc *acc;
-	node_points readings; // cumulative series: the readings in order
+	node_points readings; // raw step: the points in order
+	struct cum_state *cum; // cumulative energy: the segment walk
 	node_store_err *err;
 } query_ctx;
 
@@ -262,30 +264,6 @@ raw_block(query_ctx *q, const block_row *b)
 	return FED_OK;
 }
 
-// Cumulative readings: the last point before the range (when it is in this
-// block), the range's points and the first point after the range.
-static fed_status
-cum_block(query_ctx *q, const block_row *b)
-{
-	FED_TRY(decode_block(q, b));
-	const node_points *p = &q->c->pts;
-	node_points *r = &q->readings;
-	for (size_t i = 0; i < p->n; i++) {
-		int64_t ts = p->ts_ms[i];
-		if (ts < q->from) { // the latest one before the range wins
-			r->n = 0;
-			FED_TRY(node_points_push(r, ts, p->value[i]));
-			continue;
-		}
-		if (r->n > 0 && r->ts_ms[r->n - 1] >= q->to)
-			break;
-		FED_TRY(node_points_push(r, ts, p->value[i]));
-		if (ts < q->to)
-			acc_point(&q->acc[bucket_at(q, ts)], ts, p->value[i]);
-	}
-	return FED_OK;
-}
-
 // The last reading of the block before the range's first window (after =
 // 0) or the first reading of the block after its last window (after = 1),
 // from that block's summary, without decoding it.
@@ -312,26 +290,6 @@ edge_reading(query_ctx *q, const store_series *row, int after, int64_t *ts,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return node__store_sql_status(q->c->db, rc, "edge block");
-	return FED_OK;
-}
-
-// Gathers the readings of a cumulative series around and in the range.
-static fed_status
-gather_readings(query_ctx *q, const store_series *row)
-{
-	node_points *r = &q->readings;
-	int64_t ts;
-	double v;
-	int found;
-	FED_TRY(edge_reading(q, row, 0, &ts, &v, &found));
-	if (found)
-		FED_TRY(node_points_push(r, ts, v));
-	FED_TRY(scan_blocks(q, row, cum_block));
-	if (r->n > 0 && r->ts_ms[r->n - 1] >= q->to)
-		return FED_OK;
-	FED_TRY(edge_reading(q, row, 1, &ts, &v, &found));
-	if (found)
-		FED_TRY(node_points_push(r, ts, v));
 	return FED_OK;
 }
 
@@ -397,44 +355,90 @@ max_power_w(query_ctx *q, const store_series *row)
 	return w;
 }
 
-// Classifies segment [p, c) and books its energy and event.
+// The walk over a cumulative series' readings: one reading is kept (the
+// previous one), so memory does not grow with the range.
+typedef struct cum_state {
+	Enfed__V1__SeriesResult *res; // gets the events
+	int64_t gap_ms;
+	double max_w;
+	int have_prev;
+	int done; // a reading at or after the range's end was seen
+	int64_t prev_ts;
+	double prev_v;
+} cum_state;
+
+// Classifies segment [prev, (b, vb)) and books its energy and event.
 static fed_status
-cum_segment(query_ctx *q, size_t k, int64_t gap_ms, double max_w,
-    Enfed__V1__SeriesResult *res)
+cum_segment(query_ctx *q, int64_t b, double vb)
 {
-	const node_points *r = &q->readings;
-	int64_t a = r->ts_ms[k - 1], b = r->ts_ms[k];
-	double d = r->value[k] - r->value[k - 1];
+	cum_state *cs = q->cum;
+	int64_t a = cs->prev_ts;
+	double va = cs->prev_v, d = vb - va;
 	int in_range = b >= q->from && b < q->to;
-	int overlaps = b > q->from && a < q->to;
+	int kind = -1;
 	if (d < 0)
-		return in_range
-		    ? add_event(res, ENFED__V1__INDEX_EVENT__KIND__RESET, b,
-		        r->value[k - 1], r->value[k])
-		    : FED_OK;
-	if (d > max_w * (double) (b - a) / MS_PER_WH_AT_1W)
-		return in_range
-		    ? add_event(res, ENFED__V1__INDEX_EVENT__KIND__JUMP, b,
-		        r->value[k - 1], r->value[k])
-		    : FED_OK;
-	int gap = b - a > gap_ms;
+		kind = ENFED__V1__INDEX_EVENT__KIND__RESET;
+	else if (d > cs->max_w * (double) (b - a) / MS_PER_WH_AT_1W)
+		kind = ENFED__V1__INDEX_EVENT__KIND__JUMP;
+	if (kind >= 0)
+		return in_range ? add_event(cs->res, kind, b, va, vb) : FED_OK;
+	int gap = b - a > cs->gap_ms;
 	spread(q, a, b, d, !gap);
-	if (gap && overlaps)
-		return add_event(res, ENFED__V1__INDEX_EVENT__KIND__GAP, b,
-		    r->value[k - 1], r->value[k]);
+	if (gap && b > q->from && a < q->to)
+		return add_event(
+		    cs->res, ENFED__V1__INDEX_EVENT__KIND__GAP, b, va, vb);
+	return FED_OK;
+}
+
+// Takes the next reading in time order.
+static fed_status
+cum_reading(query_ctx *q, int64_t ts, double v)
+{
+	cum_state *cs = q->cum;
+	if (cs->have_prev && ts >= q->from)
+		FED_TRY(cum_segment(q, ts, v));
+	if (ts >= q->from && ts < q->to)
+		acc_point(&q->acc[bucket_at(q, ts)], ts, v);
+	cs->done = ts >= q->to;
+	cs->have_prev = 1;
+	cs->prev_ts = ts;
+	cs->prev_v = v;
 	return FED_OK;
 }
 
 static fed_status
+cum_block(query_ctx *q, const block_row *b)
+{
+	if (q->cum->done)
+		return FED_OK;
+	FED_TRY(decode_block(q, b));
+	const node_points *p = &q->c->pts;
+	for (size_t i = 0; i < p->n && !q->cum->done; i++)
+		FED_TRY(cum_reading(q, p->ts_ms[i], p->value[i]));
+	return FED_OK;
+}
+
+// Walks the readings from the last before the range to the first after.
+static fed_status
 cum_energy(query_ctx *q, const store_series *row, Enfed__V1__SeriesResult *res)
 {
-	FED_TRY(gather_readings(q, row));
-	int64_t gap_ms = row->interval_s > 0
-	    ? 3 * (int64_t) row->interval_s * 1000
-	    : HOUR_MS;
-	double max_w = max_power_w(q, row);
-	for (size_t k = 1; k < q->readings.n; k++)
-		FED_TRY(cum_segment(q, k, gap_ms, max_w, res));
+	cum_state cs = {res,
+	    row->interval_s > 0 ? 3 * (int64_t) row->interval_s * 1000
+	                        : HOUR_MS,
+	    max_power_w(q, row), 0, 0, 0, 0};
+	q->cum = &cs;
+	int64_t ts;
+	double v;
+	int found;
+	FED_TRY(edge_reading(q, row, 0, &ts, &v, &found));
+	if (found)
+		FED_TRY(cum_reading(q, ts, v));
+	FED_TRY(scan_blocks(q, row, cum_block));
+	if (cs.done)
+		return FED_OK;
+	FED_TRY(edge_reading(q, row, 1, &ts, &v, &found));
+	if (found)
+		FED_TRY(cum_reading(q, ts, v));
 	return FED_OK;
 }
 

@@ -659,6 +659,34 @@ test_cumulative_index(void **state)
 	node_store_query_free(r);
 }
 
+// Readings ten days apart, the one before the range and the one after it
+// in other blocks (read from the blocks' summaries): gap energy spread
+// evenly over the days, none of them covered.
+static void
+test_cumulative_across_blocks(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "h/idx", INDEX, 300, 1);
+	int64_t ts[] = {T0, T0 + 10 * DAY, T0 + 20 * DAY};
+	double v[] = {1000, 1240, 1480};
+	assert_int_equal(append(f->st, "h/idx", ts, v, 3, NULL), FED_OK);
+	Enfed__V1__QueryResponse *r = query(f->st, "h/idx", T0 + 8 * DAY,
+	    T0 + 13 * DAY, ENFED__V1__STEP__STEP_DAY, 0);
+	Enfed__V1__SeriesResult *s = r->results[0];
+	assert_int_equal(s->n_value, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(fabs(s->value[i] - 24) < 1e-9);
+		assert_true(s->coverage[i] == 0);
+		assert_int_equal(s->n_points[i], i == 2 ? 1 : 0);
+	}
+	assert_int_equal(s->n_events, 2);
+	assert_int_equal(
+	    s->events[0]->kind, ENFED__V1__INDEX_EVENT__KIND__GAP);
+	assert_int_equal(s->events[0]->ts_ms, T0 + 10 * DAY);
+	assert_int_equal(s->events[1]->ts_ms, T0 + 20 * DAY);
+	node_store_query_free(r);
+}
+
 static void
 test_raw_limit(void **state)
 {
@@ -966,6 +994,7 @@ main(void)
 	    T(test_week_month_year_utc),
 	    T(test_dst_days_paris),
 	    T(test_cumulative_index),
+	    T(test_cumulative_across_blocks),
 	    T(test_raw_limit),
 	    T(test_reopen),
 	    T(test_concurrent),
