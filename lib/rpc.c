@@ -42,13 +42,18 @@ struct chunk {
 	max_align_t data[];
 };
 
+struct deferred {
+	void (*fn)(void *);
+	void *p;
+};
+
 struct fed_rpc_ctx {
 	const char *token;
 	const char *method;
 	void *principal;
 	int64_t deadline_ms; // monotonic
 	struct chunk *chunks;
-	void **deferred;
+	struct deferred *deferred;
 	size_t n_deferred, cap_deferred;
 	char err[ERR_LEN];
 };
@@ -77,22 +82,29 @@ fed_rpc_ctx_strdup(fed_rpc_ctx *call, const char *s)
 }
 
 fed_status
-fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p)
+fed_rpc_ctx_defer(fed_rpc_ctx *call, void (*fn)(void *), void *p)
 {
 	if (p == NULL)
 		return FED_OK;
 	if (call->n_deferred == call->cap_deferred) {
 		size_t ncap = call->cap_deferred ? call->cap_deferred * 2 : 8;
-		void **nd = realloc(call->deferred, ncap * sizeof(*nd));
+		struct deferred *nd
+		    = realloc(call->deferred, ncap * sizeof(*nd));
 		if (nd == NULL) {
-			free(p);
+			fn(p);
 			return FED_RESOURCE_EXHAUSTED;
 		}
 		call->deferred = nd;
 		call->cap_deferred = ncap;
 	}
-	call->deferred[call->n_deferred++] = p;
+	call->deferred[call->n_deferred++] = (struct deferred) {fn, p};
 	return FED_OK;
+}
+
+fed_status
+fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p)
+{
+	return fed_rpc_ctx_defer(call, free, p);
 }
 
 static void
@@ -104,7 +116,7 @@ call_release(fed_rpc_ctx *call)
 		call->chunks = next;
 	}
 	for (size_t i = 0; i < call->n_deferred; i++)
-		free(call->deferred[i]);
+		call->deferred[i].fn(call->deferred[i].p);
 	free(call->deferred);
 	call->deferred = NULL;
 	call->n_deferred = call->cap_deferred = 0;
@@ -420,7 +432,8 @@ worker_main(void *arg)
 		nng_ctx_recv(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
 		if (nng_aio_result(w->aio) != 0)
-			continue; // stopping (aio stopped), or a transient error
+			continue; // stopping (aio stopped), or a transient
+			          // error
 		nng_msg *msg = nng_aio_get_msg(w->aio);
 		nng_msg *rep = handle(srv, msg);
 		nng_msg_free(msg);

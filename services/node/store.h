@@ -158,6 +158,20 @@ fed_status node_store_append(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_err *err);
 
+// Called by node_store_append_notify after the commit, once per series
+// that gained points, with the points newly stored (duplicates left out),
+// sorted by time. The arrays are borrowed for the call.
+typedef void (*node_store_new_fn)(const char *series_id, const int64_t *ts_ms,
+    const double *value, size_t n, void *arg);
+
+// As node_store_append, and then tells on_new (called on this thread,
+// after the commit, still holding the writer lock so that calls come in
+// commit order: on_new must not call the store) which points were new: what a
+// live stream publishes, so that a resent batch publishes nothing twice.
+fed_status node_store_append_notify(node_store *st,
+    const Enfed__V1__IngestRequest *req, node_store_counts *counts,
+    node_store_new_fn on_new, void *arg, node_store_err *err);
+
 // Answers `req` (borrowed): for each series, the points (STEP_RAW) or the
 // buckets of the range [from_ms, to_ms) with their aggregate, coverage and
 // point count; all series share the same buckets. Bucket i is

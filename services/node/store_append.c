@@ -29,6 +29,7 @@ typedef struct apply_stats {
 	int64_t min_ts; // smallest stored timestamp
 	int64_t max_ts; // largest stored timestamp, and its value
 	double max_value;
+	node_points *fresh; // newly stored points are added here, if not NULL
 } apply_stats;
 
 static fed_status
@@ -105,6 +106,8 @@ static void
 note_stored(apply_stats *a, int64_t ts, double v)
 {
 	a->n_stored++;
+	if (a->fresh != NULL) // room reserved by apply_series
+		node_points_push(a->fresh, ts, v);
 	if (ts < a->min_ts)
 		a->min_ts = ts;
 	if (ts > a->max_ts) {
@@ -261,12 +264,14 @@ save_stats(store_conn *c, const store_series *row, const apply_stats *a)
 // Stores one SeriesPoints; `buf` has room for all its points.
 static fed_status
 apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, in_point *buf,
-    node_store_counts *counts, node_store_err *err)
+    node_points *fresh, node_store_counts *counts, node_store_err *err)
 {
 	store_series row;
 	FED_TRY(node__store_series(c, sp->series_id, &row, err));
 	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
-	apply_stats a = {0, 0, INT64_MAX, INT64_MIN, 0};
+	apply_stats a = {0, 0, INT64_MAX, INT64_MIN, 0, fresh};
+	if (fresh != NULL)
+		FED_TRY(node_points_reserve(fresh, fresh->n + sp->n_ts_ms));
 	a.n_duplicate = sort_points(sp, buf);
 	size_t n = sp->n_ts_ms - (size_t) a.n_duplicate;
 	for (size_t i = 0; i < n;) {
@@ -283,18 +288,47 @@ apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, in_point *buf,
 	return save_stats(c, &row, &a);
 }
 
+// Applies every series of req; starts[i] (when fresh is not NULL) is where
+// series i's newly stored points begin in fresh.
 static fed_status
 apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
-    in_point *buf, node_store_counts *counts, node_store_err *err)
+    in_point *buf, node_points *fresh, size_t *starts,
+    node_store_counts *counts, node_store_err *err)
 {
-	for (size_t i = 0; i < req->n_series; i++)
-		FED_TRY(apply_series(c, req->series[i], buf, counts, err));
+	for (size_t i = 0; i < req->n_series; i++) {
+		if (fresh != NULL)
+			starts[i] = fresh->n;
+		FED_TRY(
+		    apply_series(c, req->series[i], buf, fresh, counts, err));
+	}
 	return FED_OK;
+}
+
+// After the commit: hands each series' new points to the caller.
+static void
+notify(const Enfed__V1__IngestRequest *req, const node_points *fresh,
+    const size_t *starts, node_store_new_fn on_new, void *arg)
+{
+	for (size_t i = 0; i < req->n_series; i++) {
+		size_t end = i + 1 < req->n_series ? starts[i + 1] : fresh->n;
+		if (end > starts[i])
+			on_new(req->series[i]->series_id,
+			    fresh->ts_ms + starts[i], fresh->value + starts[i],
+			    end - starts[i], arg);
+	}
 }
 
 fed_status
 node_store_append(node_store *st, const Enfed__V1__IngestRequest *req,
     node_store_counts *counts, node_store_err *err)
+{
+	return node_store_append_notify(st, req, counts, NULL, NULL, err);
+}
+
+fed_status
+node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
+    node_store_counts *counts, node_store_new_fn on_new, void *arg,
+    node_store_err *err)
 {
 	FED_TRY(check_request(req, err));
 	size_t max_n = 1;
@@ -302,16 +336,30 @@ node_store_append(node_store *st, const Enfed__V1__IngestRequest *req,
 		if (req->series[i]->n_ts_ms > max_n)
 			max_n = req->series[i]->n_ts_ms;
 	in_point *buf = malloc(max_n * sizeof(*buf));
-	if (buf == NULL)
+	size_t *starts = on_new != NULL
+	    ? calloc(req->n_series + 1, sizeof(*starts))
+	    : NULL;
+	if (buf == NULL || (on_new != NULL && starts == NULL)) {
+		free(buf);
+		free(starts);
 		return FED_RESOURCE_EXHAUSTED;
+	}
+	node_points fresh;
+	node_points_init(&fresh);
 	node_store_counts got = {0, 0};
 	store_conn *c = node__store_writer_lock(st);
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
 	if (s == FED_OK)
-		s = node__store_write_end(
-		    c, apply_request(c, req, buf, &got, err));
+		s = node__store_write_end(c,
+		    apply_request(c, req, buf, on_new ? &fresh : NULL, starts,
+		        &got, err));
+	// Still under the writer lock: the stream sees commits in order.
+	if (s == FED_OK && on_new != NULL)
+		notify(req, &fresh, starts, on_new, arg);
 	node__store_writer_unlock(st);
+	node_points_fini(&fresh);
 	free(buf);
+	free(starts);
 	if (s == FED_OK && counts != NULL)
 		*counts = got;
 	return s;

@@ -17,11 +17,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "enfed/test/echo.pb-c.h"
+#include "enfed/v1/health.pb-c.h"
 
 extern char **environ;
 
@@ -112,6 +114,74 @@ fed_test_spawn(char *const argv[], int verbose)
 			return -1;
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+fed_test_proc_start(char *const argv[], const char *log_path)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (log_path != NULL) {
+		posix_spawn_file_actions_addopen(
+		    &fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	}
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc == 0 ? (int) pid : -1;
+}
+
+int
+fed_test_proc_stop(int pid, int sig, int timeout_ms)
+{
+	if (pid <= 0)
+		return -1;
+	kill((pid_t) pid, sig);
+	int status = 0;
+	for (int waited = 0;; waited += 10) {
+		pid_t r = waitpid((pid_t) pid, &status, WNOHANG);
+		if (r == (pid_t) pid)
+			break;
+		if (r < 0)
+			return -1;
+		if (waited >= timeout_ms) {
+			kill((pid_t) pid, SIGKILL);
+			waitpid((pid_t) pid, &status, 0);
+			break;
+		}
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+fed_status
+fed_test_wait_health(const char *url, int timeout_ms)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.timeout_ms = 200;
+	fed_rpc_client *c = NULL;
+	fed_status st = fed_rpc_client_new(&o, &c);
+	if (st != FED_OK)
+		return st;
+	Enfed__V1__HealthCheckRequest req
+	    = ENFED__V1__HEALTH_CHECK_REQUEST__INIT;
+	for (int waited = 0; waited < timeout_ms; waited += 200) {
+		ProtobufCMessage *rep = NULL;
+		st = fed_rpc_call(c, &enfed__v1__health__descriptor, "Check",
+		    &req.base, &rep, NULL, 0);
+		if (st == FED_OK) {
+			protobuf_c_message_free_unpacked(rep, NULL);
+			break;
+		}
+	}
+	fed_rpc_client_free(c);
+	return st;
 }
 
 // --- Echo ---------------------------------------------------------------

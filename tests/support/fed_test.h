@@ -31,6 +31,19 @@ void fed_test_rmtree(const char *dir);
 // /dev/null unless verbose; returns its exit status, or -1.
 int fed_test_spawn(char *const argv[], int verbose);
 
+// Starts argv (argv[0] a path) in the background, its stdout and stderr
+// appended to log_path (NULL: inherited). Returns its pid, or -1.
+int fed_test_proc_start(char *const argv[], const char *log_path);
+
+// Sends sig to pid and waits (up to timeout_ms, then SIGKILL) for it to
+// exit. Returns its exit status (128 + signal when killed by a signal),
+// or -1.
+int fed_test_proc_stop(int pid, int sig, int timeout_ms);
+
+// Calls Health/Check on url until it answers OK (up to timeout_ms).
+// Returns FED_OK, or the last failure.
+fed_status fed_test_wait_health(const char *url, int timeout_ms);
+
 // Registers the Echo service on srv.
 fed_status fed_test_echo_register(fed_rpc_server *srv);
 

@@ -135,8 +135,13 @@ void *fed_rpc_ctx_alloc(fed_rpc_ctx *call, size_t len);
 // A copy of s in call memory (NULL if s is NULL or memory is exhausted).
 char *fed_rpc_ctx_strdup(fed_rpc_ctx *call, const char *s);
 
-// Hands heap memory to the call: free(p) once the reply is packed. Returns
-// RESOURCE_EXHAUSTED (and frees p at once) if it cannot be recorded.
+// Runs fn(p) once the reply is packed (or the call failed): for memory the
+// reply points to that needs its own destructor, e.g. a message from a
+// store moved into the reply. RESOURCE_EXHAUSTED (and fn(p) at once) if it
+// cannot be recorded.
+fed_status fed_rpc_ctx_defer(fed_rpc_ctx *call, void (*fn)(void *), void *p);
+
+// fed_rpc_ctx_defer(call, free, p).
 fed_status fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p);
 
 // Sets the message sent back with a failure status and returns st, so a

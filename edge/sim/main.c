@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+//
+// fed-edge-sim: a simulated installation feeding a fed-node: the 4-person
+// house, the Kermélo school or its solar plant (edge/sim models). It
+// declares its series on the node (with their description boxes), fills
+// `history` of past data, then goes live: every slot that the simulated
+// clock completes is sent, the clock running `speed` times faster than
+// real time. The models are deterministic functions of (seed, time), so a
+// restart resumes after the node's last point and a resend stores nothing
+// twice: nothing is lost while the node is down, it is sent once it is back.
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/cfg.h"
+#include "fed/clock.h"
+#include "fed/health.h"
+#include "fed/log.h"
+#include "fed/rpc.h"
+#include "sim_model.h"
+
+#define SLOT_MS     (5 * 60 * 1000)
+#define BATCH_SLOTS 2016 // a week of 5-minute slots per call
+
+struct sim_cfg {
+	char *node;
+	char *token;
+	char *site;
+	int model;
+	uint64_t seed;
+	int64_t history_ms;
+	double speed;
+	char *owner;
+	int64_t fail_after_ms;
+	int64_t fail_inverter;
+	fed_log_level log_level;
+};
+
+enum {
+	MODEL_HOUSE,
+	MODEL_SCHOOL,
+	MODEL_PV
+};
+
+#define C struct sim_cfg
+static const fed_cfg_opt sim_opts[] = {
+    FED_CFG_OPT_STRING_LEN(C, node, "node", "tcp://127.0.0.1:7410", 1, 4000,
+        "RPC address of the fed-node to feed"),
+    FED_CFG_OPT_STRING(C, token, "token", NULL,
+        "token with the writer role on that node (@FILE reads a file)"),
+    FED_CFG_OPT_STRING_LEN(C, site, "site", "kermelo", 1, 64,
+        "site name: the first part of the series ids"),
+    FED_CFG_OPT_ENUM(
+        C, model, "model", "house", "house|school|pv", "what to simulate"),
+    FED_CFG_OPT_UINT(C, seed, "seed", "1", 0, 0, "random seed of the model"),
+    FED_CFG_OPT_DURATION(C, history_ms, "history", "365d", 0,
+        INT64_C(3650) * 86400000, "past data to fill at start"),
+    FED_CFG_OPT_DOUBLE(C, speed, "speed", "1", 0.001, 100000,
+        "simulated seconds per real second once live"),
+    FED_CFG_OPT_STRING(C, owner, "owner", "", "owner written in the series"),
+    FED_CFG_OPT_DURATION(C, fail_after_ms, "fail-after", "0", 0,
+        INT64_C(3650) * 86400000,
+        "pv: the failing inverter stops this long after going live (0: "
+        "never)"),
+    FED_CFG_OPT_INT(C, fail_inverter, "fail-inverter", "-1", -1, 1023,
+        "pv: the inverter that fails (-1: none)"),
+    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
+        "err, warning, notice, info or debug"),
+};
+#undef C
+
+static const fed_cfg_spec sim_spec = {"fed-edge-sim", "[OPTION]...",
+    "Feeds a fed-node with a simulated house, school or solar plant.",
+    sim_opts, FED_CFG_N(sim_opts), 0};
+
+struct sim {
+	const struct sim_cfg *cfg;
+	fed_rpc_client *rpc;
+	char series_id[256];
+	sim_house house;
+	sim_school school;
+	sim_pv pv;
+};
+
+static void
+facts(Enfed__V1__SeriesMeta *m, Enfed__V1__Fact *f, Enfed__V1__Fact **box,
+    const char *const kv[][2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enfed__v1__fact__init(&f[i]);
+		f[i].key = (char *) kv[i][0];
+		f[i].value = (char *) kv[i][1];
+		box[i] = &f[i];
+	}
+	m->box = box;
+	m->n_box = n;
+}
+
+// The series' definition and description box, by model.
+static void
+describe(const struct sim *s, Enfed__V1__SeriesMeta *m, Enfed__V1__Fact *f,
+    Enfed__V1__Fact **box, char *peak, size_t peak_len)
+{
+	static const char *const house[][2]
+	    = {{"type", "house"}, {"occupants", "4 (2 adults, 2 children)"},
+	        {"surface", "110 m²"}, {"heating", "air-to-water heat pump"},
+	        {"hot water", "electric, 200 L"}, {"location", "Lorient"},
+	        {"meter", "Linky, read every 5 minutes"}};
+	static const char *const school[][2]
+	    = {{"type", "primary school"}, {"pupils", "230"},
+	        {"surface", "1,500 m²"}, {"heating", "heat pump"},
+	        {"canteen", "satellite kitchen"}, {"location", "Lorient"}};
+	const char *pv[][2] = {{"type", "rooftop solar plant"},
+	    {"peak power", peak}, {"inverters", "60 × Enphase M250"},
+	    {"orientation", "south, 30° tilt"}, {"commissioned", "2024-09-01"},
+	    {"location", "Kermélo school roof, Lorient"}};
+	m->unit = ENFED__V1__UNIT__UNIT_WH;
+	m->interval_s = SLOT_MS / 1000;
+	m->owner = s->cfg->owner;
+	if (s->cfg->model == MODEL_HOUSE) {
+		m->kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+		m->source = "Linky (simulated)";
+		facts(m, f, box, house, sizeof(house) / sizeof(house[0]));
+	} else if (s->cfg->model == MODEL_SCHOOL) {
+		m->kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+		m->source = "Linky (simulated)";
+		facts(m, f, box, school, sizeof(school) / sizeof(school[0]));
+	} else {
+		snprintf(peak, peak_len, "%.1f kWc", sim_pv_peak_kwc(&s->pv));
+		m->kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+		m->source = "Enphase M250 (simulated)";
+		m->visibility = ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
+		facts(m, f, box, (const char *const(*)[2]) pv,
+		    sizeof(pv) / sizeof(pv[0]));
+	}
+}
+
+static fed_status
+declare(struct sim *s)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	Enfed__V1__Fact f[8], *box[8];
+	char peak[32];
+	m.id = s->series_id;
+	describe(s, &m, f, box, peak, sizeof(peak));
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	ProtobufCMessage *rep = NULL;
+	char err[256];
+	fed_status st
+	    = fed_rpc_call(s->rpc, &enfed__v1__series_store__descriptor,
+	        "CreateSeries", &req.base, &rep, err, sizeof(err));
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "sim", "declaring %s: %s (%s)",
+		    s->series_id, err, fed_status_name(st));
+	protobuf_c_message_free_unpacked(rep, NULL);
+	return st;
+}
+
+// The node's last timestamp of the series, 0 if empty.
+static fed_status
+last_stored(struct sim *s, int64_t *last_ms)
+{
+	char *ids[1] = {s->series_id};
+	Enfed__V1__LatestRequest req = ENFED__V1__LATEST_REQUEST__INIT;
+	req.series_ids = ids;
+	req.n_series_ids = 1;
+	Enfed__V1__LatestResponse *rep = NULL;
+	char err[256];
+	fed_status st = fed_rpc_call(s->rpc,
+	    &enfed__v1__series_store__descriptor, "Latest", &req.base,
+	    (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_WARNING, "sim", "latest of %s: %s",
+		    s->series_id, err);
+		return st;
+	}
+	*last_ms = rep->n_series == 1 && rep->series[0]->n_points > 0
+	    ? rep->series[0]->last_ms
+	    : 0;
+	enfed__v1__latest_response__free_unpacked(rep, NULL);
+	return FED_OK;
+}
+
+static fed_status
+fill(const struct sim *s, int64_t from_ms, size_t n, double *wh)
+{
+	switch (s->cfg->model) {
+	case MODEL_HOUSE:
+		return sim_house_fill_wh(
+		    &s->house, s->cfg->seed, from_ms, SLOT_MS, n, wh);
+	case MODEL_SCHOOL:
+		return sim_school_fill_wh(
+		    &s->school, s->cfg->seed, from_ms, SLOT_MS, n, wh);
+	default:
+		return sim_pv_plant_fill_wh(
+		    &s->pv, s->cfg->seed, from_ms, SLOT_MS, n, wh);
+	}
+}
+
+// Sends n slots from from_ms: each point is stamped with its slot's end,
+// as a meter reports the energy of the interval that just closed.
+static fed_status
+send_slots(struct sim *s, int64_t from_ms, size_t n)
+{
+	int64_t ts[BATCH_SLOTS];
+	double wh[BATCH_SLOTS];
+	FED_TRY(fill(s, from_ms, n, wh));
+	for (size_t i = 0; i < n; i++)
+		ts[i] = from_ms + (int64_t) (i + 1) * SLOT_MS;
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *sps[1] = {&sp};
+	sp.series_id = s->series_id;
+	sp.ts_ms = ts;
+	sp.value = wh;
+	sp.n_ts_ms = sp.n_value = n;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = sps;
+	req.n_series = 1;
+	ProtobufCMessage *rep = NULL;
+	char err[256];
+	fed_status st
+	    = fed_rpc_call(s->rpc, &enfed__v1__series_store__descriptor,
+	        "Ingest", &req.base, &rep, err, sizeof(err));
+	if (st != FED_OK)
+		fed_log(FED_LOG_WARNING, "sim",
+		    "ingest %s: %s (%s); will retry", s->series_id, err,
+		    fed_status_name(st));
+	protobuf_c_message_free_unpacked(rep, NULL);
+	return st;
+}
+
+// Waits up to ms for a stop signal; 1 if one came.
+static int
+stop_requested(const sigset_t *stop, int64_t ms)
+{
+	struct timespec ts
+	    = {(time_t) (ms / 1000), (long) (ms % 1000) * 1000000L};
+	return sigtimedwait(stop, NULL, &ts) > 0;
+}
+
+static int
+run(struct sim *s, const sigset_t *stop)
+{
+	const struct sim_cfg *cfg = s->cfg;
+	while (declare(s) != FED_OK)
+		if (stop_requested(stop, 2000))
+			return 0;
+	int64_t real0 = fed_clock_now_ms(), mono0 = fed_clock_mono_ms();
+	int64_t next = 0; // start of the next slot to send
+	int64_t sent = 0;
+	for (;;) {
+		int64_t sim_now = real0
+		    + (int64_t) ((double) (fed_clock_mono_ms() - mono0)
+		        * cfg->speed);
+		if (next == 0) {
+			int64_t last = 0;
+			if (last_stored(s, &last) != FED_OK) {
+				if (stop_requested(stop, 2000))
+					return 0;
+				continue;
+			}
+			int64_t floor_ms
+			    = (real0 - cfg->history_ms) / SLOT_MS * SLOT_MS;
+			next = last > 0 ? last
+			                : floor_ms; // last is a slot's end
+			if (next < floor_ms)
+				next = floor_ms;
+			fed_log(FED_LOG_INFO, "sim", "%s: sending from %lld",
+			    s->series_id, (long long) next);
+		}
+		int64_t due = (sim_now - next) / SLOT_MS; // complete slots
+		if (due > 0) {
+			size_t n
+			    = due > BATCH_SLOTS ? BATCH_SLOTS : (size_t) due;
+			if (send_slots(s, next, n) == FED_OK) {
+				next += (int64_t) n * SLOT_MS;
+				sent += (int64_t) n;
+				if (due > BATCH_SLOTS)
+					continue; // still catching up
+			} else if (stop_requested(stop, 1000)) {
+				break;
+			}
+		}
+		// Sleep until the next slot completes on the simulated clock.
+		int64_t wait = (int64_t) ((double) (next + SLOT_MS - sim_now)
+		    / cfg->speed);
+		if (wait < 10)
+			wait = 10;
+		if (wait > 1000)
+			wait = 1000;
+		if (stop_requested(stop, wait))
+			break;
+	}
+	fed_log(FED_LOG_NOTICE, "sim", "%s: stopped after %lld points",
+	    s->series_id, (long long) sent);
+	return 0;
+}
+
+static const char *
+quantity(int model)
+{
+	return model == MODEL_HOUSE ? "linky/energy"
+	    : model == MODEL_SCHOOL ? "school/energy"
+	                            : "pv/energy";
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sim_cfg cfg;
+	fed_cfg_result res;
+	if (fed_cfg_load(&sim_spec, &cfg, argc, argv, &res) != FED_OK) {
+		fprintf(stderr, "fed-edge-sim: %s\n", res.err);
+		fed_cfg_fini(&sim_spec, &cfg);
+		return 2;
+	}
+	if (res.action != FED_CFG_RUN || res.n_args > 0) {
+		if (res.action == FED_CFG_HELP)
+			fed_cfg_help(&sim_spec, stdout);
+		else if (res.action == FED_CFG_VERSION)
+			printf("fed-edge-sim %s\n", fed_version());
+		else
+			fprintf(stderr,
+			    "fed-edge-sim: unexpected argument '%s'\n",
+			    res.args[0]);
+		fed_cfg_fini(&sim_spec, &cfg);
+		return res.n_args > 0 ? 2 : 0;
+	}
+	fed_log_set_sink(fed_log_stderr_sink, NULL);
+	fed_log_set_level(cfg.log_level);
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	struct sim s = {.cfg = &cfg};
+	snprintf(s.series_id, sizeof(s.series_id), "%s/%s", cfg.site,
+	    quantity(cfg.model));
+	sim_house_defaults(&s.house);
+	sim_school_defaults(&s.school);
+	sim_pv_defaults(&s.pv);
+	if (cfg.fail_inverter >= 0 && cfg.fail_after_ms > 0) {
+		s.pv.failures[0].inverter = (int) cfg.fail_inverter;
+		s.pv.failures[0].from_ms
+		    = (fed_clock_now_ms() + cfg.fail_after_ms) / SLOT_MS
+		    * SLOT_MS;
+		s.pv.n_failures = 1;
+	}
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = cfg.node;
+	o.token = cfg.token;
+	o.timeout_ms = 30000;
+	int rc = 1;
+	if (sim_pv_check(&s.pv) != FED_OK) {
+		fprintf(stderr,
+		    "fed-edge-sim: --fail-inverter: no such inverter\n");
+	} else if (fed_rpc_client_new(&o, &s.rpc) == FED_OK) {
+		rc = run(&s, &stop);
+		fed_rpc_client_free(s.rpc);
+	}
+	fed_cfg_fini(&sim_spec, &cfg);
+	return rc;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+//
+// fed-node: one organisation's node of the federation. Stores meter series
+// in sqlite, serves enfed.v1.SeriesStore and Health on its RPC addresses,
+// and publishes every newly stored point on its stream address.
+//
+// Configuration: the table below (file, FED_* environment, --flags; see
+// --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
+// progress finish, the store is checkpointed and closed; nothing that was
+// acknowledged is lost (each ingest is committed before its reply).
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fed/cfg.h"
+#include "fed/health.h"
+#include "fed/log.h"
+#include "fed/rpc.h"
+#include "fed/stream.h"
+#include "node_auth.h"
+#include "node_rpc.h"
+#include "store.h"
+
+struct node_cfg {
+	char *name;
+	char *data_dir;
+	char *listen;
+	char *stream;
+	char *tz;
+	int sync;
+	char *admin_token;
+	char *admin_token_hash;
+	char *tokens_file;
+	uint64_t workers;
+	size_t max_msg;
+	uint64_t max_batch_points;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	fed_log_level log_level;
+};
+
+#define C struct node_cfg
+static const fed_cfg_opt node_opts[] = {
+    FED_CFG_OPT_STRING_LEN(C, name, "name", "node", 1, 64,
+        "this node's name in the federation, e.g. lognact"),
+    FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", "./node-data", 1, 4000,
+        "folder of the series database (created if missing)"),
+    FED_CFG_OPT_STRING_LEN(C, listen, "listen", "tcp://127.0.0.1:7410", 1,
+        4000, "RPC addresses, comma-separated (ipc://, tcp://, tls+tcp://)"),
+    FED_CFG_OPT_STRING_LEN(C, stream, "stream", "tcp://127.0.0.1:7411", 1,
+        4000, "live stream (PUB) addresses, comma-separated"),
+    FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
+        "time zone of calendar steps when a query names none"),
+    FED_CFG_OPT_ENUM(C, sync, "sync", "full", "full|normal",
+        "sqlite synchronous mode: full loses nothing acknowledged on a "
+        "power cut; normal may lose the last commits"),
+    FED_CFG_OPT_STRING(C, admin_token, "admin-token", NULL,
+        "administrator token (use @FILE to read it from a file)"),
+    FED_CFG_OPT_STRING(C, admin_token_hash, "admin-token-hash", NULL,
+        "hex SHA-256 of the administrator token, instead of the token"),
+    FED_CFG_OPT_STRING(C, tokens_file, "tokens-file", NULL,
+        "file of app tokens: one 'name reader|writer|admin sha256hex' a line"),
+    FED_CFG_OPT_UINT(
+        C, workers, "workers", "16", 1, 256, "RPC requests served at once"),
+    FED_CFG_OPT_SIZE(C, max_msg, "max-msg", "16MiB", 4096, 1 << 30,
+        "largest request accepted, compressed or not"),
+    FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
+        100000000, "most points in one Ingest call"),
+    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
+        "certificate (PEM) for tls+tcp:// addresses"),
+    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
+    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
+        "the federation CA (PEM); peers must present a certificate it signed"),
+    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
+        "err, warning, notice, info or debug"),
+};
+#undef C
+
+static const fed_cfg_spec node_spec = {"fed-node", "[OPTION]...",
+    "Stores an organisation's meter series and serves them to the "
+    "federation.",
+    node_opts, FED_CFG_N(node_opts), 0};
+
+// Listens on every address of a comma-separated list.
+static fed_status
+listen_all(const char *list, const fed_tls_opts *tls,
+    fed_status (*fn)(void *, const char *, const fed_tls_opts *), void *obj)
+{
+	char *copy = strdup(list), *save = NULL;
+	if (copy == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = FED_OK;
+	for (char *u = strtok_r(copy, ",", &save); u != NULL && st == FED_OK;
+	     u = strtok_r(NULL, ",", &save)) {
+		st = fn(obj, u, tls);
+		if (st != FED_OK)
+			fed_log(FED_LOG_ERR, "node", "cannot listen on %s: %s",
+			    u, fed_status_str(st));
+		else
+			fed_log(FED_LOG_INFO, "node", "listening on %s", u);
+	}
+	free(copy);
+	return st;
+}
+
+static fed_status
+rpc_listen(void *srv, const char *url, const fed_tls_opts *tls)
+{
+	return fed_rpc_server_listen(srv, url, tls);
+}
+
+static fed_status
+pub_listen(void *pub, const char *url, const fed_tls_opts *tls)
+{
+	return fed_stream_pub_listen(pub, url, tls);
+}
+
+static fed_status
+open_store(const struct node_cfg *cfg, node_store **out)
+{
+	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+		fed_log(FED_LOG_ERR, "node", "cannot create %s: %s",
+		    cfg->data_dir, strerror(errno));
+		return FED_UNAVAILABLE;
+	}
+	node_store_opts so;
+	node_store_opts_init(&so);
+	so.sync_normal = cfg->sync == 1;
+	so.default_tz = cfg->tz;
+	node_store_err err = {{0}};
+	fed_status st = node_store_open(cfg->data_dir, &so, out, &err);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "node", "store %s: %s", cfg->data_dir,
+		    err.msg);
+	return st;
+}
+
+static int
+run(const struct node_cfg *cfg, const sigset_t *stop_signals)
+{
+	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
+	node_store *store = NULL;
+	node_auth *auth = NULL;
+	fed_stream_pub *pub = NULL;
+	fed_rpc_server *srv = NULL;
+	char err[256] = "";
+	int rc = 1;
+	if (node_auth_new(cfg->admin_token, cfg->admin_token_hash,
+	        cfg->tokens_file, &auth, err, sizeof(err))
+	    != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "%s", err);
+		goto out;
+	}
+	if (node_auth_count(auth) == 0)
+		fed_log(FED_LOG_WARNING, "node",
+		    "no token configured: every call but Health is refused "
+		    "(set --admin-token or --tokens-file)");
+	if (open_store(cfg, &store) != FED_OK)
+		goto out;
+	if (fed_stream_pub_new(&pub) != FED_OK
+	    || listen_all(cfg->stream, &tls, pub_listen, pub) != FED_OK)
+		goto out;
+	fed_rpc_server_opts ro;
+	fed_rpc_server_opts_default(&ro);
+	ro.n_workers = (unsigned) cfg->workers;
+	ro.max_msg = cfg->max_msg;
+	ro.codec.max_len
+	    = cfg->max_msg > (16u << 20) ? cfg->max_msg : 16u << 20;
+	ro.auth = node_auth_check;
+	ro.auth_arg = auth;
+	ro.name = "node";
+	node_rpc nr = {.store = store,
+	    .pub = pub,
+	    .max_batch_points = cfg->max_batch_points,
+	    .max_query_series = 64};
+	if (fed_rpc_server_new(&ro, &srv) != FED_OK
+	    || node_rpc_register(srv, &nr) != FED_OK
+	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
+	    || listen_all(cfg->listen, &tls, rpc_listen, srv) != FED_OK
+	    || fed_rpc_server_start(srv) != FED_OK)
+		goto out;
+	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
+	    cfg->data_dir);
+	int sig = 0;
+	sigwait(stop_signals, &sig);
+	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
+	rc = 0;
+out:
+	fed_rpc_server_free(srv); // finishes calls in progress first
+	fed_stream_pub_free(pub);
+	node_store_close(store);
+	node_auth_free(auth);
+	if (rc == 0)
+		fed_log(FED_LOG_NOTICE, "node", "stopped");
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct node_cfg cfg;
+	fed_cfg_result res;
+	if (fed_cfg_load(&node_spec, &cfg, argc, argv, &res) != FED_OK) {
+		fprintf(stderr, "fed-node: %s\n", res.err);
+		fed_cfg_fini(&node_spec, &cfg);
+		return 2;
+	}
+	if (res.action != FED_CFG_RUN) {
+		if (res.action == FED_CFG_HELP)
+			fed_cfg_help(&node_spec, stdout);
+		else
+			printf("fed-node %s\n", fed_version());
+		fed_cfg_fini(&node_spec, &cfg);
+		return 0;
+	}
+	if (res.n_args > 0) {
+		fprintf(stderr,
+		    "fed-node: unexpected argument '%s' (see --help)\n",
+		    res.args[0]);
+		fed_cfg_fini(&node_spec, &cfg);
+		return 2;
+	}
+	fed_log_set_sink(fed_log_stderr_sink, NULL);
+	fed_log_set_level(cfg.log_level);
+	// Blocked before any thread exists, so that only sigwait sees them.
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = run(&cfg, &stop_signals);
+	fed_cfg_fini(&node_spec, &cfg);
+	return rc;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+//
+// node_auth.c: the token table and the per-method roles.
+
+#include "node_auth.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fed/token.h"
+
+#define MAX_TOKENS 256
+
+struct node_auth {
+	size_t n;
+	node_principal p[MAX_TOKENS];
+};
+
+// The least role each method needs. Methods not listed need admin.
+static const struct {
+	const char *method;
+	int role; // 0: no token needed
+} method_roles[] = {
+    {"/enfed.v1.Health/Check", 0},
+    {"/enfed.v1.SeriesStore/Query", NODE_ROLE_READER},
+    {"/enfed.v1.SeriesStore/Latest", NODE_ROLE_READER},
+    {"/enfed.v1.SeriesStore/ListSeries", NODE_ROLE_READER},
+    {"/enfed.v1.SeriesStore/GetSeries", NODE_ROLE_READER},
+    {"/enfed.v1.SeriesStore/Ingest", NODE_ROLE_WRITER},
+    {"/enfed.v1.SeriesStore/CreateSeries", NODE_ROLE_WRITER},
+};
+
+int
+node_role_parse(const char *s, node_role *out)
+{
+	static const char *const names[] = {NULL, "reader", "writer", "admin"};
+	for (int r = NODE_ROLE_READER; r <= NODE_ROLE_ADMIN; r++) {
+		if (strcmp(s, names[r]) == 0) {
+			*out = (node_role) r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static fed_status
+add(node_auth *a, const char *name, node_role role, const char *hash)
+{
+	if (a->n == MAX_TOKENS)
+		return FED_RESOURCE_EXHAUSTED;
+	node_principal *p = &a->p[a->n++];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->role = role;
+	for (size_t i = 0; i < FED_TOKEN_HASH_LEN; i++)
+		p->hash[i] = (char) tolower((unsigned char) hash[i]);
+	p->hash[FED_TOKEN_HASH_LEN] = '\0';
+	return FED_OK;
+}
+
+static int
+is_hex64(const char *s)
+{
+	return strlen(s) == FED_TOKEN_HASH_LEN
+	    && strspn(s, "0123456789abcdefABCDEF") == FED_TOKEN_HASH_LEN;
+}
+
+// One "name role hash" line; blank and '#' lines are skipped.
+static fed_status
+parse_line(node_auth *a, char *line, const char *file, int lineno, char *err,
+    size_t err_len)
+{
+	char *save = NULL;
+	char *name = strtok_r(line, " \t\r\n", &save);
+	if (name == NULL || name[0] == '#')
+		return FED_OK;
+	char *role_s = strtok_r(NULL, " \t\r\n", &save);
+	char *hash = strtok_r(NULL, " \t\r\n", &save);
+	node_role role;
+	if (role_s == NULL || hash == NULL || strtok_r(NULL, " \t\r\n", &save)
+	    || node_role_parse(role_s, &role) != 0 || !is_hex64(hash)
+	    || strlen(name) >= sizeof(((node_principal *) 0)->name)) {
+		snprintf(err, err_len,
+		    "%s:%d: expected 'name reader|writer|admin sha256hex'",
+		    file, lineno);
+		return FED_INVALID_ARGUMENT;
+	}
+	return add(a, name, role, hash);
+}
+
+static fed_status
+load_file(node_auth *a, const char *path, char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(
+		    err, err_len, "tokens file %s: %s", path, strerror(errno));
+		return errno == ENOENT ? FED_NOT_FOUND : FED_INVALID_ARGUMENT;
+	}
+	char line[512];
+	fed_status st = FED_OK;
+	for (int n = 1; st == FED_OK && fgets(line, sizeof(line), f); n++)
+		st = parse_line(a, line, path, n, err, err_len);
+	fclose(f);
+	return st;
+}
+
+fed_status
+node_auth_new(const char *admin_token, const char *admin_hash,
+    const char *tokens_file, node_auth **out, char *err, size_t err_len)
+{
+	node_auth *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = FED_OK;
+	if (admin_token != NULL && admin_token[0] != '\0') {
+		char h[FED_TOKEN_HASH_LEN + 1];
+		fed_token_hash(admin_token, h);
+		st = add(a, "admin", NODE_ROLE_ADMIN, h);
+	}
+	if (st == FED_OK && admin_hash != NULL && admin_hash[0] != '\0') {
+		if (!is_hex64(admin_hash)) {
+			snprintf(err, err_len,
+			    "admin-token-hash: expected 64 hex digits");
+			st = FED_INVALID_ARGUMENT;
+		} else {
+			st = add(a, "admin", NODE_ROLE_ADMIN, admin_hash);
+		}
+	}
+	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
+		st = load_file(a, tokens_file, err, err_len);
+	if (st != FED_OK) {
+		free(a);
+		return st;
+	}
+	*out = a;
+	return FED_OK;
+}
+
+void
+node_auth_free(node_auth *a)
+{
+	free(a);
+}
+
+size_t
+node_auth_count(const node_auth *a)
+{
+	return a->n;
+}
+
+static int
+required_role(const char *method)
+{
+	for (size_t i = 0; i < sizeof(method_roles) / sizeof(method_roles[0]);
+	     i++) {
+		if (strcmp(method, method_roles[i].method) == 0)
+			return method_roles[i].role;
+	}
+	return NODE_ROLE_ADMIN;
+}
+
+fed_status
+node_auth_check(
+    const char *token, const char *method, void **principal, void *arg)
+{
+	const node_auth *a = arg;
+	int need = required_role(method);
+	if (need == 0)
+		return FED_OK;
+	// Every entry is compared, so the time taken says nothing about
+	// which token (or how much of it) matched.
+	char h[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(token, h);
+	const node_principal *found = NULL;
+	for (size_t i = 0; i < a->n; i++) {
+		if (fed_token_equal(h, a->p[i].hash) && found == NULL)
+			found = &a->p[i];
+	}
+	if (found == NULL)
+		return FED_UNAUTHENTICATED;
+	if ((int) found->role < need)
+		return FED_PERMISSION_DENIED;
+	*principal = (void *) found;
+	return FED_OK;
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+//
+// node_auth.h: who may call what on a fed-node.
+//
+// A node knows its tokens by their SHA-256 hashes only: the administrator's
+// (from the config) and the local apps' (a tokens file, one
+// `name role sha256hex` per line). Each has a role: reader (query, list,
+// latest), writer (a reader that may also ingest and create series:
+// collectors, simulators), admin (everything, including changing a
+// description box and deleting a series). Health/Check needs no token.
+//
+// The table is loaded once and then immutable: the RPC auth hook reads it
+// from any worker thread without locking.
+
+#ifndef NODE_AUTH_H
+#define NODE_AUTH_H
+
+#include <stddef.h>
+
+#include "fed/status.h"
+
+typedef enum node_role {
+	NODE_ROLE_READER = 1,
+	NODE_ROLE_WRITER = 2,
+	NODE_ROLE_ADMIN = 3,
+} node_role;
+
+// One known token.
+typedef struct node_principal {
+	char name[64]; // "admin", "edge-kermelo", ...
+	node_role role;
+	char hash[65]; // hex SHA-256 of the token
+} node_principal;
+
+typedef struct node_auth node_auth;
+
+// Builds the table from the admin token (plain, hashed here; may be NULL
+// or empty), the admin token's hash (may be NULL or empty) and a tokens
+// file (may be NULL or empty: none). INVALID_ARGUMENT with a message in
+// err (file:line) for a malformed line or unknown role; NOT_FOUND when the
+// file does not exist. *out is owned by the caller (node_auth_free).
+fed_status node_auth_new(const char *admin_token, const char *admin_hash,
+    const char *tokens_file, node_auth **out, char *err, size_t err_len);
+
+// Frees the table. NULL does nothing.
+void node_auth_free(node_auth *a);
+
+// Number of tokens known.
+size_t node_auth_count(const node_auth *a);
+
+// The RPC auth hook (fed_rpc_auth_fn; arg is the node_auth): OK with
+// *principal set to the borrowed node_principal, UNAUTHENTICATED for a
+// missing or unknown token, PERMISSION_DENIED when its role does not cover
+// the method.
+fed_status node_auth_check(
+    const char *token, const char *method, void **principal, void *arg);
+
+// Parses "reader", "writer" or "admin"; 0 on success.
+int node_role_parse(const char *s, node_role *out);
+
+#endif // NODE_AUTH_H

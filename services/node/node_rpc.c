@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+//
+// node_rpc.c: SeriesStore handlers. The store validates ids, timestamps
+// and values and names the offending field; this layer adds the limits of
+// one call, moves store results into the replies, and publishes what an
+// ingest newly stored.
+
+#include "node_rpc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/log.h"
+
+// The store's message, or the status' own text, back to the caller.
+static fed_status
+store_error(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
+{
+	return fed_rpc_ctx_error(call, st, "%s",
+	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
+}
+
+static void
+publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
+    size_t n, void *arg)
+{
+	fed_stream_pub *pub = arg;
+	// A batch larger than a stream message is cut into frames.
+	const size_t per_frame = 10000;
+	for (size_t i = 0; i < n; i += per_frame) {
+		size_t k = n - i < per_frame ? n - i : per_frame;
+		fed_status st = fed_stream_publish(
+		    pub, series_id, ts_ms + i, value + i, k, NULL);
+		if (st != FED_OK)
+			fed_log(FED_LOG_WARNING, "node",
+			    "publishing %s: %s (subscribers will back-fill)",
+			    series_id, fed_status_name(st));
+	}
+}
+
+static fed_status
+ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+    void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__IngestRequest *req = (const void *) in;
+	Enfed__V1__IngestResponse *rep = (void *) out;
+	size_t total = 0;
+	for (size_t i = 0; i < req->n_series; i++)
+		total += req->series[i]->n_ts_ms;
+	if (total > n->max_batch_points)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "series: %zu points in one call, more than the maximum "
+		    "of %zu",
+		    total, n->max_batch_points);
+	node_store_counts counts;
+	node_store_err err = {{0}};
+	fed_status st = node_store_append_notify(n->store, req, &counts,
+	    n->pub != NULL ? publish_new : NULL, n->pub, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	rep->n_stored = counts.n_stored;
+	rep->n_duplicate = counts.n_duplicate;
+	return FED_OK;
+}
+
+static void
+free_query(void *p)
+{
+	node_store_query_free(p);
+}
+
+static fed_status
+query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+    void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__QueryRequest *req = (const void *) in;
+	if (req->n_series_ids == 0 || req->n_series_ids > n->max_query_series)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "series_ids: between 1 and %zu ids, got %zu",
+		    n->max_query_series, req->n_series_ids);
+	if (req->range == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "range: missing");
+	Enfed__V1__QueryResponse *res = NULL;
+	node_store_err err = {{0}};
+	fed_status st = node_store_query(n->store, req, &res, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	// The reply takes the result's fields; the result (and so the
+	// fields) is freed once the reply is packed.
+	ProtobufCMessage base = *out;
+	*(Enfed__V1__QueryResponse *) out = *res;
+	*out = base;
+	return fed_rpc_ctx_defer(call, free_query, res);
+}
+
+static void
+free_info(void *p)
+{
+	node_store_info_free(p);
+}
+
+// Moves a store info into the reply, freed after packing.
+static fed_status
+reply_info(
+    fed_rpc_ctx *call, ProtobufCMessage *out, Enfed__V1__SeriesInfo *info)
+{
+	ProtobufCMessage base = *out;
+	*(Enfed__V1__SeriesInfo *) out = *info;
+	*out = base;
+	return fed_rpc_ctx_defer(call, free_info, info);
+}
+
+static fed_status
+latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+    void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__LatestRequest *req = (const void *) in;
+	Enfed__V1__LatestResponse *rep = (void *) out;
+	if (req->n_series_ids == 0 || req->n_series_ids > n->max_query_series)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "series_ids: between 1 and %zu ids, got %zu",
+		    n->max_query_series, req->n_series_ids);
+	rep->series = fed_rpc_ctx_alloc(
+	    call, req->n_series_ids * sizeof(*rep->series));
+	if (rep->series == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < req->n_series_ids; i++) {
+		node_store_err err = {{0}};
+		Enfed__V1__SeriesInfo *info = NULL;
+		fed_status st = node_store_get(
+		    n->store, req->series_ids[i], &info, &err);
+		if (st != FED_OK)
+			return store_error(call, st, &err);
+		rep->series[rep->n_series++] = info;
+		FED_TRY(fed_rpc_ctx_defer(call, free_info, info));
+	}
+	return FED_OK;
+}
+
+struct info_list {
+	Enfed__V1__SeriesInfo **infos;
+	size_t n;
+};
+
+static void
+free_info_list(void *p)
+{
+	struct info_list *l = p;
+	node_store_info_list_free(l->infos, l->n);
+	free(l);
+}
+
+static fed_status
+list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_rpc *n = arg;
+	Enfed__V1__ListSeriesResponse *rep = (void *) out;
+	struct info_list *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	node_store_err err = {{0}};
+	fed_status st = node_store_list(n->store,
+	    (const Enfed__V1__ListSeriesRequest *) in, &l->infos, &l->n, &err);
+	if (st != FED_OK) {
+		free(l);
+		return store_error(call, st, &err);
+	}
+	rep->series = l->infos;
+	rep->n_series = l->n;
+	return fed_rpc_ctx_defer(call, free_info_list, l);
+}
+
+static fed_status
+get_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__GetSeriesRequest *req = (const void *) in;
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err err = {{0}};
+	fed_status st = node_store_get(n->store, req->id, &info, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	return reply_info(call, out, info);
+}
+
+static fed_status
+create_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__CreateSeriesRequest *req = (const void *) in;
+	if (req->meta == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "meta: missing");
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err err = {{0}};
+	fed_status st = node_store_create(n->store, req->meta, &info, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	fed_log(FED_LOG_INFO, "node", "series %s created or confirmed",
+	    req->meta->id);
+	return reply_info(call, out, info);
+}
+
+static fed_status
+update_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_rpc *n = arg;
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err err = {{0}};
+	fed_status st = node_store_update(n->store,
+	    (const Enfed__V1__UpdateSeriesRequest *) in, &info, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	return reply_info(call, out, info);
+}
+
+static fed_status
+delete_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) out;
+	node_rpc *n = arg;
+	const Enfed__V1__DeleteSeriesRequest *req = (const void *) in;
+	node_store_err err = {{0}};
+	fed_status st = node_store_delete(n->store, req->id, &err);
+	if (st != FED_OK)
+		return store_error(call, st, &err);
+	fed_log(FED_LOG_NOTICE, "node", "series %s deleted", req->id);
+	return FED_OK;
+}
+
+fed_status
+node_rpc_register(fed_rpc_server *srv, node_rpc *n)
+{
+	static const fed_rpc_method methods[] = {
+	    {"Ingest", ingest},
+	    {"Query", query},
+	    {"Latest", latest},
+	    {"ListSeries", list_series},
+	    {"GetSeries", get_series},
+	    {"CreateSeries", create_series},
+	    {"UpdateSeries", update_series},
+	    {"DeleteSeries", delete_series},
+	};
+	return fed_rpc_server_add_service(srv,
+	    &enfed__v1__series_store__descriptor, methods,
+	    sizeof(methods) / sizeof(methods[0]), n);
+}

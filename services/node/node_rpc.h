@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+//
+// node_rpc.h: the enfed.v1.SeriesStore service of fed-node: request
+// validation, the store, and the live stream of newly stored points.
+
+#ifndef NODE_RPC_H
+#define NODE_RPC_H
+
+#include <stddef.h>
+
+#include "fed/rpc.h"
+#include "fed/stream.h"
+#include "store.h"
+
+// What the handlers share; borrowed, and alive as long as the server.
+typedef struct node_rpc {
+	node_store *store;
+	fed_stream_pub *pub; // newly stored points are published here
+	size_t max_batch_points; // Ingest: more points in one call is
+	                         // INVALID_ARGUMENT
+	size_t max_query_series; // Query/Latest: more ids is INVALID_ARGUMENT
+} node_rpc;
+
+// Registers SeriesStore on srv with `n` as the handlers' state.
+fed_status node_rpc_register(fed_rpc_server *srv, node_rpc *n);
+
+#endif // NODE_RPC_H

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+//
+// test_node.c: the fed-node program end to end, as its clients see it: a
+// real fed-node process on loopback, called through the RPC runtime and
+// watched through its stream. Tokens and roles, series lifecycle, ingest
+// (idempotent, durable across a restart), queries, bad input, and the live
+// stream publishing each newly stored point once.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/rpc.h"
+#include "fed/stream.h"
+#include "fed/token.h"
+#include "fed_test.h"
+
+#define ADMIN  "admin-secret-for-tests"
+#define WRITER "writer-secret-for-tests"
+#define READER "reader-secret-for-tests"
+#define T0     INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
+
+struct node {
+	char *dir;
+	char rpc[128], stream[128], log[512];
+	int pid;
+};
+
+static void
+node_start(struct node *n)
+{
+	char data[512], tokens[512];
+	snprintf(data, sizeof(data), "--data-dir=%s/data", n->dir);
+	snprintf(tokens, sizeof(tokens), "--tokens-file=%s/tokens", n->dir);
+	char listen[160], stream[160];
+	snprintf(listen, sizeof(listen), "--listen=%s", n->rpc);
+	snprintf(stream, sizeof(stream), "--stream=%s", n->stream);
+	char *argv[] = {FED_NODE_BIN, "--name=lognact", data, listen, stream,
+	    tokens, "--admin-token=" ADMIN, "--log-level=debug", NULL};
+	n->pid = fed_test_proc_start(argv, n->log);
+	assert_true(n->pid > 0);
+	assert_int_equal(fed_test_wait_health(n->rpc, 10000), FED_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	n->dir = fed_test_tmpdir("node");
+	snprintf(n->log, sizeof(n->log), "%s/node.log", n->dir);
+	snprintf(n->rpc, sizeof(n->rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fed_test_ipc_url(n->stream, sizeof(n->stream), "nodestream");
+	char path[512], hw[65], hr[65];
+	snprintf(path, sizeof(path), "%s/tokens", n->dir);
+	fed_token_hash(WRITER, hw);
+	fed_token_hash(READER, hr);
+	FILE *f = fopen(path, "w");
+	fprintf(
+	    f, "# test tokens\nedge writer %s\nteacher reader %s\n", hw, hr);
+	fclose(f);
+	node_start(n);
+	*state = n;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct node *n = *state;
+	int rc = fed_test_proc_stop(n->pid, SIGTERM, 10000);
+	if (rc != 0) {
+		char *argv[] = {"cat", n->log, NULL};
+		fed_test_spawn(argv, 1);
+	}
+	assert_int_equal(rc, 0);
+	fed_test_rmtree(n->dir);
+	free(n->dir);
+	free(n);
+	return 0;
+}
+
+static fed_rpc_client *
+client(const struct node *n, const char *token)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = n->rpc;
+	o.token = token;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	return c;
+}
+
+static fed_status
+call(fed_rpc_client *c, const char *method, const void *req, void *rep,
+    char *err)
+{
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, method,
+	    req, (ProtobufCMessage **) rep, err, 256);
+}
+
+static void
+create(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind,
+    fed_status want)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = kind;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	m.source = "Enphase M250";
+	m.owner = "Bretagne Energie Citoyenne";
+	Enfed__V1__Fact f = ENFED__V1__FACT__INIT, *box[1] = {&f};
+	f.key = "peak power";
+	f.value = "15 kWc";
+	m.box = box;
+	m.n_box = 1;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	char err[256];
+	assert_int_equal(call(c, "CreateSeries", &req, &info, err), want);
+	if (info != NULL) {
+		assert_string_equal(info->meta->id, id);
+		assert_int_equal(info->meta->n_box, 1);
+		enfed__v1__series_info__free_unpacked(info, NULL);
+	}
+}
+
+// n points every 5 minutes from T0, value 100 + i.
+static fed_status
+ingest(fed_rpc_client *c, const char *id, size_t n, double bad,
+    Enfed__V1__IngestResponse **rep, char *err)
+{
+	int64_t *ts = calloc(n, sizeof(*ts));
+	double *v = calloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		ts[i] = T0 + (int64_t) i * 300000;
+		v[i] = 100 + (double) i;
+	}
+	if (bad != 0)
+		v[n / 2] = bad;
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *sps[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = n;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = sps;
+	req.n_series = 1;
+	fed_status st = call(c, "Ingest", &req, rep, err);
+	free(ts);
+	free(v);
+	return st;
+}
+
+static Enfed__V1__QueryResponse *
+query_days(fed_rpc_client *c, const char *id, int days)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) days * 86400000;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	q.step = ENFED__V1__STEP__STEP_DAY;
+	q.tz = "UTC";
+	Enfed__V1__QueryResponse *res = NULL;
+	char err[256];
+	assert_int_equal(call(c, "Query", &q, &res, err), FED_OK);
+	return res;
+}
+
+static void
+test_roles(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *none = client(n, NULL), *rd = client(n, READER),
+	               *wr = client(n, WRITER), *bad = client(n, "guess");
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	char err[256];
+	assert_int_equal(
+	    call(none, "ListSeries", &lr, &ls, err), FED_UNAUTHENTICATED);
+	assert_int_equal(
+	    call(bad, "ListSeries", &lr, &ls, err), FED_UNAUTHENTICATED);
+	assert_int_equal(call(rd, "ListSeries", &lr, &ls, err), FED_OK);
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	create(rd, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION,
+	    FED_PERMISSION_DENIED);
+	create(wr, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	Enfed__V1__DeleteSeriesRequest dr
+	    = ENFED__V1__DELETE_SERIES_REQUEST__INIT;
+	dr.id = "kermelo/pv/energy";
+	Enfed__V1__Empty *e = NULL;
+	assert_int_equal(
+	    call(wr, "DeleteSeries", &dr, &e, err), FED_PERMISSION_DENIED);
+	fed_rpc_client_free(none);
+	fed_rpc_client_free(rd);
+	fed_rpc_client_free(wr);
+	fed_rpc_client_free(bad);
+}
+
+struct seen {
+	size_t points;
+	size_t frames;
+	double sum;
+};
+
+static void
+on_stream(const fed_stream_event *ev, void *arg)
+{
+	struct seen *s = arg;
+	if (ev->kind != FED_STREAM_POINTS)
+		return;
+	s->frames++;
+	s->points += ev->n;
+	for (size_t i = 0; i < ev->n; i++)
+		s->sum += ev->value[i];
+}
+
+static void
+test_ingest_query_stream(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	// Creating it again with the same definition is not an error.
+	create(adm, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	create(adm, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_POWER, FED_ALREADY_EXISTS);
+
+	fed_stream_sub_opts so = {.url = n->stream};
+	fed_stream_sub *sub = NULL;
+	assert_int_equal(fed_stream_sub_new(&so, &sub), FED_OK);
+	assert_int_equal(fed_stream_sub_subscribe(sub, "kermelo/"), FED_OK);
+	// The subscription is up once a probe ingest arrives.
+	create(adm, "kermelo/probe", ENFED__V1__SERIES_KIND__SERIES_KIND_POWER,
+	    FED_OK);
+	struct seen probe = {0};
+	char err[256];
+	Enfed__V1__IngestResponse *ir = NULL;
+	for (int i = 0; i < 100 && probe.frames == 0; i++) {
+		assert_int_equal(
+		    ingest(adm, "kermelo/probe", (size_t) i + 1, 0, &ir, err),
+		    FED_OK);
+		enfed__v1__ingest_response__free_unpacked(ir, NULL);
+		fed_stream_sub_recv(sub, 50, on_stream, &probe);
+	}
+	assert_true(probe.frames > 0);
+	while (fed_stream_sub_recv(sub, 100, on_stream, &probe) == FED_OK)
+		;
+
+	// Two days of 5-minute points.
+	assert_int_equal(
+	    ingest(adm, "kermelo/pv/energy", 576, 0, &ir, err), FED_OK);
+	assert_int_equal(ir->n_stored, 576);
+	assert_int_equal(ir->n_duplicate, 0);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	struct seen s = {0};
+	for (int i = 0; i < 100 && s.points < 576; i++)
+		fed_stream_sub_recv(sub, 50, on_stream, &s);
+	assert_int_equal(s.points, 576);
+	// Resent: stored once, and nothing new on the stream.
+	assert_int_equal(
+	    ingest(adm, "kermelo/pv/energy", 576, 0, &ir, err), FED_OK);
+	assert_int_equal(ir->n_stored, 0);
+	assert_int_equal(ir->n_duplicate, 576);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	// One more point: the stream carries it alone.
+	assert_int_equal(
+	    ingest(adm, "kermelo/pv/energy", 577, 0, &ir, err), FED_OK);
+	assert_int_equal(ir->n_stored, 1);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	struct seen s2 = {0};
+	for (int i = 0; i < 40 && s2.points < 1; i++)
+		fed_stream_sub_recv(sub, 50, on_stream, &s2);
+	while (fed_stream_sub_recv(sub, 200, on_stream, &s2) == FED_OK)
+		;
+	assert_int_equal(s2.points, 1);
+	assert_true(s2.sum == 100 + 576);
+	fed_stream_sub_free(sub);
+
+	// Daily sums in Paris time: day 1 holds points 0..287.
+	Enfed__V1__QueryResponse *res
+	    = query_days(adm, "kermelo/pv/energy", 3);
+	assert_int_equal(res->n_results, 1);
+	Enfed__V1__SeriesResult *r = res->results[0];
+	assert_int_equal(r->n_ts_ms, 3);
+	assert_int_equal(r->ts_ms[0], T0);
+	assert_true(r->value[0] == 288 * 100 + 287.0 * 288 / 2);
+	assert_true(fabs(r->coverage[0] - 1.0) < 1e-9);
+	assert_int_equal(r->n_points[2], 1);
+	assert_true(r->coverage[2] < 0.01);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+
+	// Latest, list by prefix, get, update the box, delete.
+	char *ids[1] = {"kermelo/pv/energy"};
+	Enfed__V1__LatestRequest lq = ENFED__V1__LATEST_REQUEST__INIT;
+	lq.series_ids = ids;
+	lq.n_series_ids = 1;
+	Enfed__V1__LatestResponse *lt = NULL;
+	assert_int_equal(call(adm, "Latest", &lq, &lt, err), FED_OK);
+	assert_int_equal(lt->series[0]->n_points, 577);
+	assert_int_equal(lt->series[0]->last_ms, T0 + 576 * 300000);
+	enfed__v1__latest_response__free_unpacked(lt, NULL);
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	lr.prefix = "kermelo/pv/";
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	assert_int_equal(call(adm, "ListSeries", &lr, &ls, err), FED_OK);
+	assert_int_equal(ls->n_series, 1);
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	Enfed__V1__Fact f = ENFED__V1__FACT__INIT, *box[1] = {&f};
+	f.key = "surface";
+	f.value = "90 m²";
+	Enfed__V1__UpdateSeriesRequest ur
+	    = ENFED__V1__UPDATE_SERIES_REQUEST__INIT;
+	ur.id = "kermelo/pv/energy";
+	ur.box = box;
+	ur.n_box = 1;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(call(adm, "UpdateSeries", &ur, &info, err), FED_OK);
+	assert_string_equal(info->meta->box[0]->value, "90 m²");
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	Enfed__V1__DeleteSeriesRequest dr
+	    = ENFED__V1__DELETE_SERIES_REQUEST__INIT;
+	dr.id = "kermelo/probe";
+	Enfed__V1__Empty *e = NULL;
+	assert_int_equal(call(adm, "DeleteSeries", &dr, &e, err), FED_OK);
+	enfed__v1__empty__free_unpacked(e, NULL);
+	Enfed__V1__GetSeriesRequest gr = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	gr.id = "kermelo/probe";
+	assert_int_equal(
+	    call(adm, "GetSeries", &gr, &info, err), FED_NOT_FOUND);
+	fed_rpc_client_free(adm);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "bmhs/house/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	create(adm, "bad id!", ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION,
+	    FED_INVALID_ARGUMENT);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256];
+	assert_int_equal(
+	    ingest(adm, "bmhs/nope", 10, 0, &ir, err), FED_NOT_FOUND);
+	assert_int_equal(ingest(adm, "bmhs/house/energy", 10, NAN, &ir, err),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "value"));
+	assert_int_equal(
+	    ingest(adm, "bmhs/house/energy", 10, INFINITY, &ir, err),
+	    FED_INVALID_ARGUMENT);
+	assert_int_equal(
+	    ingest(adm, "", 10, 0, &ir, err), FED_INVALID_ARGUMENT);
+	// Nothing of the rejected batches was stored.
+	Enfed__V1__QueryResponse *res
+	    = query_days(adm, "bmhs/house/energy", 1);
+	assert_int_equal(res->results[0]->n_points[0], 0);
+	assert_true(res->results[0]->coverage[0] == 0);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+	// A range the wrong way round, and no series at all.
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 - 1;
+	char *ids[1] = {"bmhs/house/energy"};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	assert_int_equal(
+	    call(adm, "Query", &q, &res, err), FED_INVALID_ARGUMENT);
+	q.n_series_ids = 0;
+	assert_int_equal(
+	    call(adm, "Query", &q, &res, err), FED_INVALID_ARGUMENT);
+	fed_rpc_client_free(adm);
+}
+
+// Acknowledged means durable: what was acknowledged survives a stop and a
+// restart, and so does a kill -9.
+static void
+test_restart(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "bmhs/house/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256];
+	assert_int_equal(
+	    ingest(adm, "bmhs/house/energy", 288, 0, &ir, err), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	assert_int_equal(fed_test_proc_stop(n->pid, SIGTERM, 10000), 0);
+	node_start(n);
+	assert_int_equal(
+	    ingest(adm, "bmhs/house/energy", 300, 0, &ir, err), FED_OK);
+	assert_int_equal(ir->n_stored, 12);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	assert_int_equal(
+	    fed_test_proc_stop(n->pid, SIGKILL, 10000), 128 + SIGKILL);
+	node_start(n);
+	Enfed__V1__QueryResponse *res
+	    = query_days(adm, "bmhs/house/energy", 2);
+	assert_int_equal(res->results[0]->n_points[0], 288);
+	assert_int_equal(res->results[0]->n_points[1], 12);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+	fed_rpc_client_free(adm);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_ingest_query_stream, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
