@@ -31,6 +31,9 @@ struct node_store {
 	store_conn *free_readers;
 	pthread_mutex_t pool_mtx;
 	pthread_cond_t pool_cond;
+	fed_tz *zones[NODE__STORE_MAX_ZONES];
+	size_t n_zones;
+	pthread_mutex_t zone_mtx;
 };
 
 static const char *const stmt_sql[STMT_COUNT] = {
@@ -292,6 +295,11 @@ open_readers(node_store *st, const char *path)
 static fed_status
 store_init(node_store *st, const char *path, node_store_err *err)
 {
+	const fed_tz *zone;
+	if (node__store_zone(st, st->default_tz, &zone, NULL) != FED_OK)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.default_tz: %s: not a zone this system knows",
+		    st->default_tz);
 	FED_TRY(conn_open(&st->writer, path, &st->opts));
 	FED_TRY(schema_setup(&st->writer, err));
 	FED_TRY(conn_prepare(&st->writer));
@@ -324,6 +332,7 @@ node_store_open(const char *dir_or_path, const node_store_opts *opts,
 	pthread_mutex_init(&st->writer_mtx, NULL);
 	pthread_mutex_init(&st->pool_mtx, NULL);
 	pthread_cond_init(&st->pool_cond, NULL);
+	pthread_mutex_init(&st->zone_mtx, NULL);
 	fed_status s = store_init(st, path, err);
 	if (s != FED_OK && err != NULL && err->msg[0] == '\0')
 		node__store_fail(err, s, "%s: cannot open store (%s)", path,
@@ -356,8 +365,52 @@ node_store_close(node_store *st)
 	pthread_mutex_destroy(&st->writer_mtx);
 	pthread_mutex_destroy(&st->pool_mtx);
 	pthread_cond_destroy(&st->pool_cond);
+	for (size_t i = 0; i < st->n_zones; i++)
+		fed_tz_free(st->zones[i]);
+	pthread_mutex_destroy(&st->zone_mtx);
 	free(st->default_tz);
 	free(st);
+}
+
+static fed_status
+zone_load_failed(fed_status s, const char *name, node_store_err *err)
+{
+	switch (s) {
+	case FED_INVALID_ARGUMENT:
+		return node__store_fail(
+		    err, s, "tz: %s: not a valid zone name", name);
+	case FED_NOT_FOUND:
+		return node__store_fail(err, s, "tz: %s: unknown zone", name);
+	default:
+		return node__store_fail(err, s, "tz: %s: cannot load (%s)",
+		    name, fed_status_str(s));
+	}
+}
+
+fed_status
+node__store_zone(
+    node_store *st, const char *name, const fed_tz **out, node_store_err *err)
+{
+	fed_status s = FED_OK;
+	pthread_mutex_lock(&st->zone_mtx);
+	size_t i = 0;
+	while (i < st->n_zones && strcmp(fed_tz_name(st->zones[i]), name) != 0)
+		i++;
+	if (i == st->n_zones && i == NODE__STORE_MAX_ZONES)
+		s = node__store_fail(err, FED_RESOURCE_EXHAUSTED,
+		    "tz: %s: more than %d zones in use", name,
+		    NODE__STORE_MAX_ZONES);
+	else if (i == st->n_zones) {
+		s = fed_tz_load(name, &st->zones[i]);
+		if (s == FED_OK)
+			st->n_zones++;
+		else
+			s = zone_load_failed(s, name, err);
+	}
+	if (s == FED_OK)
+		*out = st->zones[i];
+	pthread_mutex_unlock(&st->zone_mtx);
+	return s;
 }
 
 store_conn *

@@ -51,8 +51,9 @@ typedef struct node_store_opts {
 	                       // default 200000
 	size_t max_buckets; // queries above this: RESOURCE_EXHAUSTED;
 	                    // default 200000
-	const char *default_tz; // zone when a query or series names none;
-	                        // default "Europe/Paris"; copied by open
+	const char *default_tz; // zone of a query that names none; default
+	                        // "Europe/Paris"; loaded (so checked) and
+	                        // copied by open
 } node_store_opts;
 
 #define NODE_STORE_ERR_LEN 256
@@ -67,7 +68,8 @@ void node_store_opts_init(node_store_opts *opts);
 // Opens (creating if needed) the store at `dir_or_path`: an existing
 // directory gets "series.db" inside it, anything else is the database file
 // itself. `opts` may be NULL (defaults); it is copied. Returns
-// INVALID_ARGUMENT for bad options, UNAVAILABLE when the file cannot be
+// INVALID_ARGUMENT for bad options (default_tz included: a zone this
+// system's tzdata lacks is refused here), UNAVAILABLE when the file cannot be
 // opened or is locked, DATA_LOSS when it is not a database,
 // FAILED_PRECONDITION when its schema is newer than this program knows. On
 // OK, *out is owned by the caller (node_store_close).
@@ -181,12 +183,16 @@ fed_status node_store_append_notify(node_store *st,
 // consumption, production and cumulative series, LAST for other indexes,
 // MEAN otherwise. For a cumulative series, SUM is the energy from index
 // differences (spread linearly over each interval, gaps included; resets
-// and jumps beyond its bound count 0) and events lists GAP, RESET and JUMP;
-// other aggregates apply to the index readings themselves. Returns
-// INVALID_ARGUMENT for an empty or bad range, id, step, aggregate or zone,
-// NOT_FOUND for an unknown series or zone, RESOURCE_EXHAUSTED when the
-// answer would exceed max_raw_points or max_buckets. On OK, *out is owned
-// by the caller (node_store_query_free).
+// and jumps count 0) and events lists GAP (more than 3 nominal intervals,
+// or 1 h when the interval is 0, between readings), RESET (the index went
+// down) and JUMP (a rise above the box fact "max_power_w", default 1 MW,
+// over the interval); other aggregates apply to the index readings
+// themselves. Buckets follow req->tz, else the store's default zone.
+// Returns INVALID_ARGUMENT for an empty or bad range, id, step, aggregate
+// or zone name, NOT_FOUND for an unknown series or zone,
+// RESOURCE_EXHAUSTED when the answer would exceed max_raw_points or
+// max_buckets, DATA_LOSS for a corrupt block. On OK, *out is owned by the
+// caller (node_store_query_free).
 fed_status node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
     Enfed__V1__QueryResponse **out, node_store_err *err);
 

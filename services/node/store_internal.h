@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "fed/log.h"
+#include "fed/tz.h"
 #include "store.h"
 #include "store_codec.h"
 
@@ -108,6 +109,15 @@ typedef struct store_series {
 
 // The store's options after defaults, as the query code needs them.
 const node_store_opts *node__store_opts(const node_store *st);
+
+// The zone `name`, loaded on first use and kept until the store closes
+// (at most NODE__STORE_MAX_ZONES different zones); *out is borrowed.
+// INVALID_ARGUMENT for a malformed name, NOT_FOUND for an unknown zone,
+// DATA_LOSS for a corrupt zone file, RESOURCE_EXHAUSTED past the limit;
+// the message names the field "tz".
+#define NODE__STORE_MAX_ZONES 16
+fed_status node__store_zone(
+    node_store *st, const char *name, const fed_tz **out, node_store_err *err);
 
 // Checks out a reader connection (blocking while all are busy) and returns
 // it with node__store_reader_put.

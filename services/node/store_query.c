@@ -3,7 +3,8 @@
 // store_query.c: node_store_query, part of the store module (store.h).
 //
 // All series of a query share one array of bucket boundaries, computed once
-// from the step and the zone. Blocks are read in time order on one reader
+// from the step and the zone (fed_tz_floor/fed_tz_next, so local days have
+// 23 or 25 hours at DST changes). Blocks are read in time order on one reader
 // snapshot; a block whose points all fall in one bucket and inside the
 // range is added from its stored summary (count, sum, min, max, first and
 // last) without decoding, which is what makes month and year queries cheap;
@@ -20,12 +21,14 @@
 //     as covered, so the buckets it crosses show coverage below 1;
 //   - otherwise its energy is spread linearly over [p.ts, c.ts) and the
 //     segment counts as covered.
-// Energy is therefore never negative and never absurd.
+// Energy is therefore never negative and never absurd. Only the previous
+// reading is kept, so memory does not grow with the range.
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed/tz.h"
 #include "store_internal.h"
 
 #define MAX_SERIES_PER_QUERY  1000
@@ -47,13 +50,15 @@ typedef struct bucket_acc {
 typedef struct query_ctx {
 	store_conn *c;
 	const node_store_opts *opts;
+	const fed_tz *zone; // borrowed from the store's zone cache
 	int step;
 	int64_t from, to;
 	int64_t *bounds; // nb + 1 boundaries
 	size_t nb;
 	size_t cur; // bucket cursor, moves forward as points are added
 	bucket_acc *acc;
-	node_points readings; // cumulative series: the readings in order
+	node_points readings; // raw step: the points in order
+	struct cum_state *cum; // cumulative energy: the segment walk
 	node_store_err *err;
 } query_ctx;
 
@@ -66,92 +71,20 @@ typedef struct block_row {
 	size_t len;
 } block_row;
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// algorithm).
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+// The fed_tz unit of a (non-raw) step.
+static fed_tz_unit
+step_unit(int step)
 {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t
-fixed_step_ms(int step)
-{
-	switch (step) {
-	case ENFED__V1__STEP__STEP_5MIN:
-		return 300000;
-	case ENFED__V1__STEP__STEP_15MIN:
-		return 900000;
-	case ENFED__V1__STEP__STEP_HOUR:
-		return HOUR_MS;
-	default:
-		return DAY_MS;
-	}
-}
-
-// Start of the UTC bucket of `step` holding t (t >= 0).
-static int64_t
-utc_floor(int64_t t, int step)
-{
-	int64_t day = t / DAY_MS, y;
-	int m;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_WEEK: // 1970-01-01 was a Thursday
-		return (day - (day + 3) % 7) * DAY_MS;
-	case ENFED__V1__STEP__STEP_MONTH:
-		civil_from_days(day, &y, &m);
-		return days_from_civil(y, m, 1) * DAY_MS;
-	case ENFED__V1__STEP__STEP_YEAR:
-		civil_from_days(day, &y, &m);
-		return days_from_civil(y, 1, 1) * DAY_MS;
-	default:
-		return t - t % fixed_step_ms(step);
-	}
-}
-
-// Start of the UTC bucket after the one starting at `start`.
-static int64_t
-utc_next(int64_t start, int step)
-{
-	int64_t y;
-	int m;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_WEEK:
-		return start + 7 * DAY_MS;
-	case ENFED__V1__STEP__STEP_MONTH:
-		civil_from_days(start / DAY_MS, &y, &m);
-		return days_from_civil(y + (m == 12), m == 12 ? 1 : m + 1, 1)
-		    * DAY_MS;
-	case ENFED__V1__STEP__STEP_YEAR:
-		civil_from_days(start / DAY_MS, &y, &m);
-		return days_from_civil(y + 1, 1, 1) * DAY_MS;
-	default:
-		return start + fixed_step_ms(step);
-	}
-}
-
-static int
-is_utc(const char *zone)
-{
-	return strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0;
+	static const fed_tz_unit units[] = {
+	    [ENFED__V1__STEP__STEP_5MIN] = FED_TZ_5MIN,
+	    [ENFED__V1__STEP__STEP_15MIN] = FED_TZ_15MIN,
+	    [ENFED__V1__STEP__STEP_HOUR] = FED_TZ_HOUR,
+	    [ENFED__V1__STEP__STEP_DAY] = FED_TZ_DAY,
+	    [ENFED__V1__STEP__STEP_WEEK] = FED_TZ_WEEK,
+	    [ENFED__V1__STEP__STEP_MONTH] = FED_TZ_MONTH,
+	    [ENFED__V1__STEP__STEP_YEAR] = FED_TZ_YEAR,
+	};
+	return units[step];
 }
 
 static fed_status
@@ -161,7 +94,8 @@ make_bounds(query_ctx *q)
 	q->bounds = malloc(cap * sizeof(*q->bounds));
 	if (q->bounds == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	int64_t b = utc_floor(q->from, q->step);
+	fed_tz_unit unit = step_unit(q->step);
+	int64_t b = fed_tz_floor(q->zone, q->from, unit);
 	q->bounds[n++] = b;
 	while (b < q->to) {
 		if (n > q->opts->max_buckets)
@@ -176,7 +110,7 @@ make_bounds(query_ctx *q)
 			q->bounds = nbnd;
 			cap *= 2;
 		}
-		b = utc_next(b, q->step);
+		b = fed_tz_next(q->zone, b, unit);
 		q->bounds[n++] = b;
 	}
 	q->nb = n - 1;
@@ -330,30 +264,6 @@ raw_block(query_ctx *q, const block_row *b)
 	return FED_OK;
 }
 
-// Cumulative readings: the last point before the range (when it is in this
-// block), the range's points and the first point after the range.
-static fed_status
-cum_block(query_ctx *q, const block_row *b)
-{
-	FED_TRY(decode_block(q, b));
-	const node_points *p = &q->c->pts;
-	node_points *r = &q->readings;
-	for (size_t i = 0; i < p->n; i++) {
-		int64_t ts = p->ts_ms[i];
-		if (ts < q->from) { // the latest one before the range wins
-			r->n = 0;
-			FED_TRY(node_points_push(r, ts, p->value[i]));
-			continue;
-		}
-		if (r->n > 0 && r->ts_ms[r->n - 1] >= q->to)
-			break;
-		FED_TRY(node_points_push(r, ts, p->value[i]));
-		if (ts < q->to)
-			acc_point(&q->acc[bucket_at(q, ts)], ts, p->value[i]);
-	}
-	return FED_OK;
-}
-
 // The last reading of the block before the range's first window (after =
 // 0) or the first reading of the block after its last window (after = 1),
 // from that block's summary, without decoding it.
@@ -380,26 +290,6 @@ edge_reading(query_ctx *q, const store_series *row, int after, int64_t *ts,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return node__store_sql_status(q->c->db, rc, "edge block");
-	return FED_OK;
-}
-
-// Gathers the readings of a cumulative series around and in the range.
-static fed_status
-gather_readings(query_ctx *q, const store_series *row)
-{
-	node_points *r = &q->readings;
-	int64_t ts;
-	double v;
-	int found;
-	FED_TRY(edge_reading(q, row, 0, &ts, &v, &found));
-	if (found)
-		FED_TRY(node_points_push(r, ts, v));
-	FED_TRY(scan_blocks(q, row, cum_block));
-	if (r->n > 0 && r->ts_ms[r->n - 1] >= q->to)
-		return FED_OK;
-	FED_TRY(edge_reading(q, row, 1, &ts, &v, &found));
-	if (found)
-		FED_TRY(node_points_push(r, ts, v));
 	return FED_OK;
 }
 
@@ -465,44 +355,90 @@ max_power_w(query_ctx *q, const store_series *row)
 	return w;
 }
 
-// Classifies segment [p, c) and books its energy and event.
+// The walk over a cumulative series' readings: one reading is kept (the
+// previous one), so memory does not grow with the range.
+typedef struct cum_state {
+	Enfed__V1__SeriesResult *res; // gets the events
+	int64_t gap_ms;
+	double max_w;
+	int have_prev;
+	int done; // a reading at or after the range's end was seen
+	int64_t prev_ts;
+	double prev_v;
+} cum_state;
+
+// Classifies segment [prev, (b, vb)) and books its energy and event.
 static fed_status
-cum_segment(query_ctx *q, size_t k, int64_t gap_ms, double max_w,
-    Enfed__V1__SeriesResult *res)
+cum_segment(query_ctx *q, int64_t b, double vb)
 {
-	const node_points *r = &q->readings;
-	int64_t a = r->ts_ms[k - 1], b = r->ts_ms[k];
-	double d = r->value[k] - r->value[k - 1];
+	cum_state *cs = q->cum;
+	int64_t a = cs->prev_ts;
+	double va = cs->prev_v, d = vb - va;
 	int in_range = b >= q->from && b < q->to;
-	int overlaps = b > q->from && a < q->to;
+	int kind = -1;
 	if (d < 0)
-		return in_range
-		    ? add_event(res, ENFED__V1__INDEX_EVENT__KIND__RESET, b,
-		        r->value[k - 1], r->value[k])
-		    : FED_OK;
-	if (d > max_w * (double) (b - a) / MS_PER_WH_AT_1W)
-		return in_range
-		    ? add_event(res, ENFED__V1__INDEX_EVENT__KIND__JUMP, b,
-		        r->value[k - 1], r->value[k])
-		    : FED_OK;
-	int gap = b - a > gap_ms;
+		kind = ENFED__V1__INDEX_EVENT__KIND__RESET;
+	else if (d > cs->max_w * (double) (b - a) / MS_PER_WH_AT_1W)
+		kind = ENFED__V1__INDEX_EVENT__KIND__JUMP;
+	if (kind >= 0)
+		return in_range ? add_event(cs->res, kind, b, va, vb) : FED_OK;
+	int gap = b - a > cs->gap_ms;
 	spread(q, a, b, d, !gap);
-	if (gap && overlaps)
-		return add_event(res, ENFED__V1__INDEX_EVENT__KIND__GAP, b,
-		    r->value[k - 1], r->value[k]);
+	if (gap && b > q->from && a < q->to)
+		return add_event(
+		    cs->res, ENFED__V1__INDEX_EVENT__KIND__GAP, b, va, vb);
+	return FED_OK;
+}
+
+// Takes the next reading in time order.
+static fed_status
+cum_reading(query_ctx *q, int64_t ts, double v)
+{
+	cum_state *cs = q->cum;
+	if (cs->have_prev && ts >= q->from)
+		FED_TRY(cum_segment(q, ts, v));
+	if (ts >= q->from && ts < q->to)
+		acc_point(&q->acc[bucket_at(q, ts)], ts, v);
+	cs->done = ts >= q->to;
+	cs->have_prev = 1;
+	cs->prev_ts = ts;
+	cs->prev_v = v;
 	return FED_OK;
 }
 
 static fed_status
+cum_block(query_ctx *q, const block_row *b)
+{
+	if (q->cum->done)
+		return FED_OK;
+	FED_TRY(decode_block(q, b));
+	const node_points *p = &q->c->pts;
+	for (size_t i = 0; i < p->n && !q->cum->done; i++)
+		FED_TRY(cum_reading(q, p->ts_ms[i], p->value[i]));
+	return FED_OK;
+}
+
+// Walks the readings from the last before the range to the first after.
+static fed_status
 cum_energy(query_ctx *q, const store_series *row, Enfed__V1__SeriesResult *res)
 {
-	FED_TRY(gather_readings(q, row));
-	int64_t gap_ms = row->interval_s > 0
-	    ? 3 * (int64_t) row->interval_s * 1000
-	    : HOUR_MS;
-	double max_w = max_power_w(q, row);
-	for (size_t k = 1; k < q->readings.n; k++)
-		FED_TRY(cum_segment(q, k, gap_ms, max_w, res));
+	cum_state cs = {res,
+	    row->interval_s > 0 ? 3 * (int64_t) row->interval_s * 1000
+	                        : HOUR_MS,
+	    max_power_w(q, row), 0, 0, 0, 0};
+	q->cum = &cs;
+	int64_t ts;
+	double v;
+	int found;
+	FED_TRY(edge_reading(q, row, 0, &ts, &v, &found));
+	if (found)
+		FED_TRY(cum_reading(q, ts, v));
+	FED_TRY(scan_blocks(q, row, cum_block));
+	if (cs.done)
+		return FED_OK;
+	FED_TRY(edge_reading(q, row, 1, &ts, &v, &found));
+	if (found)
+		FED_TRY(cum_reading(q, ts, v));
 	return FED_OK;
 }
 
@@ -715,11 +651,7 @@ query_zone(query_ctx *q, node_store *st, const Enfed__V1__QueryRequest *req,
     const char **zone)
 {
 	*zone = req->tz[0] ? req->tz : q->opts->default_tz;
-	if (q->step != ENFED__V1__STEP__STEP_RAW && !is_utc(*zone))
-		return node__store_fail(q->err, FED_UNIMPLEMENTED,
-		    "tz: zone %s: only UTC buckets are supported yet", *zone);
-	(void) st;
-	return FED_OK;
+	return node__store_zone(st, *zone, &q->zone, q->err);
 }
 
 fed_status

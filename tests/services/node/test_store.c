@@ -118,8 +118,8 @@ append(node_store *st, const char *id, const int64_t *ts, const double *v,
 }
 
 static Enfed__V1__QueryResponse *
-query_many(node_store *st, const char **ids, size_t n, int64_t from,
-    int64_t to, Enfed__V1__Step step, Enfed__V1__Aggregate agg,
+query_tz(node_store *st, const char **ids, size_t n, int64_t from, int64_t to,
+    Enfed__V1__Step step, Enfed__V1__Aggregate agg, const char *tz,
     fed_status want)
 {
 	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
@@ -131,13 +131,21 @@ query_many(node_store *st, const char **ids, size_t n, int64_t from,
 	req.range = &r;
 	req.step = step;
 	req.agg = agg;
-	req.tz = (char *) "UTC";
+	req.tz = (char *) tz;
 	Enfed__V1__QueryResponse *resp = NULL;
 	node_store_err err = {""};
 	assert_int_equal(node_store_query(st, &req, &resp, &err), want);
 	if (want != FED_OK)
 		assert_true(err.msg[0] != '\0');
 	return resp;
+}
+
+static Enfed__V1__QueryResponse *
+query_many(node_store *st, const char **ids, size_t n, int64_t from,
+    int64_t to, Enfed__V1__Step step, Enfed__V1__Aggregate agg,
+    fed_status want)
+{
+	return query_tz(st, ids, n, from, to, step, agg, "UTC", want);
 }
 
 static Enfed__V1__QueryResponse *
@@ -651,6 +659,34 @@ test_cumulative_index(void **state)
 	node_store_query_free(r);
 }
 
+// Readings ten days apart, the one before the range and the one after it
+// in other blocks (read from the blocks' summaries): gap energy spread
+// evenly over the days, none of them covered.
+static void
+test_cumulative_across_blocks(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "h/idx", INDEX, 300, 1);
+	int64_t ts[] = {T0, T0 + 10 * DAY, T0 + 20 * DAY};
+	double v[] = {1000, 1240, 1480};
+	assert_int_equal(append(f->st, "h/idx", ts, v, 3, NULL), FED_OK);
+	Enfed__V1__QueryResponse *r = query(f->st, "h/idx", T0 + 8 * DAY,
+	    T0 + 13 * DAY, ENFED__V1__STEP__STEP_DAY, 0);
+	Enfed__V1__SeriesResult *s = r->results[0];
+	assert_int_equal(s->n_value, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(fabs(s->value[i] - 24) < 1e-9);
+		assert_true(s->coverage[i] == 0);
+		assert_int_equal(s->n_points[i], i == 2 ? 1 : 0);
+	}
+	assert_int_equal(s->n_events, 2);
+	assert_int_equal(
+	    s->events[0]->kind, ENFED__V1__INDEX_EVENT__KIND__GAP);
+	assert_int_equal(s->events[0]->ts_ms, T0 + 10 * DAY);
+	assert_int_equal(s->events[1]->ts_ms, T0 + 20 * DAY);
+	node_store_query_free(r);
+}
+
 static void
 test_raw_limit(void **state)
 {
@@ -788,6 +824,79 @@ test_corrupt_block(void **state)
 	node_store_query_free(r);
 }
 
+// Europe/Paris: 2026-03-29 has 23 hours, 2026-10-25 has 25. Local days
+// and local hours on both, with 5-minute points of 1 Wh throughout.
+#define PARIS_MAR28 INT64_C(1774652400000) // 2026-03-28T00:00+01:00
+#define PARIS_MAR29 INT64_C(1774738800000) // 2026-03-29T00:00+01:00
+#define PARIS_MAR30 INT64_C(1774821600000) // 2026-03-30T00:00+02:00
+#define PARIS_MAR31 INT64_C(1774908000000) // 2026-03-31T00:00+02:00
+#define PARIS_OCT25 INT64_C(1792879200000) // 2026-10-25T00:00+02:00
+#define PARIS_OCT26 INT64_C(1792969200000) // 2026-10-26T00:00+01:00
+
+static void
+fill_ones(node_store *st, const char *id, int64_t from, int64_t to)
+{
+	size_t n = (size_t) ((to - from) / MIN5);
+	int64_t *ts = malloc(n * sizeof(*ts));
+	double *v = malloc(n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		ts[i] = from + (int64_t) i * MIN5;
+		v[i] = 1;
+	}
+	assert_int_equal(append(st, id, ts, v, n, NULL), FED_OK);
+	free(ts);
+	free(v);
+}
+
+static void
+check_hours(
+    node_store *st, const char *id, int64_t from, int64_t to, size_t n_hours)
+{
+	Enfed__V1__QueryResponse *r = query_tz(st, &id, 1, from, to,
+	    ENFED__V1__STEP__STEP_HOUR, 0, "Europe/Paris", FED_OK);
+	Enfed__V1__SeriesResult *s = r->results[0];
+	assert_int_equal(s->n_value, n_hours);
+	for (size_t i = 0; i < n_hours; i++) {
+		assert_int_equal(r->bucket_end_ms[i] - s->ts_ms[i], HOUR);
+		assert_true(s->value[i] == 12 && s->coverage[i] == 1);
+	}
+	node_store_query_free(r);
+}
+
+static void
+test_dst_days_paris(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "h/e", ENERGY, 300, 0);
+	fill_ones(f->st, "h/e", PARIS_MAR28, PARIS_MAR31);
+	fill_ones(f->st, "h/e", PARIS_OCT25, PARIS_OCT26);
+	const char *id = "h/e";
+	// "" is the store's default zone, Europe/Paris.
+	Enfed__V1__QueryResponse *r = query_tz(f->st, &id, 1, PARIS_MAR28,
+	    PARIS_MAR31, ENFED__V1__STEP__STEP_DAY, 0, "", FED_OK);
+	Enfed__V1__SeriesResult *s = r->results[0];
+	assert_string_equal(r->tz, "Europe/Paris");
+	assert_int_equal(s->n_value, 3);
+	assert_int_equal(s->ts_ms[1], PARIS_MAR29);
+	assert_int_equal(r->bucket_end_ms[1], PARIS_MAR30);
+	assert_true(s->value[0] == 288 && s->value[1] == 276);
+	assert_true(s->coverage[1] == 1 && s->value[2] == 288);
+	node_store_query_free(r);
+	r = query_tz(f->st, &id, 1, PARIS_OCT25, PARIS_OCT26,
+	    ENFED__V1__STEP__STEP_DAY, 0, "Europe/Paris", FED_OK);
+	assert_int_equal(r->results[0]->n_value, 1);
+	assert_true(r->results[0]->value[0] == 300);
+	assert_true(r->results[0]->coverage[0] == 1);
+	node_store_query_free(r);
+	check_hours(f->st, id, PARIS_MAR29, PARIS_MAR30, 23);
+	check_hours(f->st, id, PARIS_OCT25, PARIS_OCT26, 25);
+	query_tz(f->st, &id, 1, PARIS_OCT25, PARIS_OCT26,
+	    ENFED__V1__STEP__STEP_DAY, 0, "Mars/Olympus_Mons", FED_NOT_FOUND);
+	query_tz(f->st, &id, 1, PARIS_OCT25, PARIS_OCT26,
+	    ENFED__V1__STEP__STEP_DAY, 0, "../etc/passwd",
+	    FED_INVALID_ARGUMENT);
+}
+
 typedef struct race {
 	node_store *st;
 	int n_batches;
@@ -883,7 +992,9 @@ main(void)
 	    T(test_coarse_matches_points),
 	    T(test_several_series_same_buckets),
 	    T(test_week_month_year_utc),
+	    T(test_dst_days_paris),
 	    T(test_cumulative_index),
+	    T(test_cumulative_across_blocks),
 	    T(test_raw_limit),
 	    T(test_reopen),
 	    T(test_concurrent),
