@@ -178,7 +178,7 @@ query_days(fed_rpc_client *c, const char *id, int days)
 	q.n_series_ids = 1;
 	q.range = &r;
 	q.step = ENFED__V1__STEP__STEP_DAY;
-	q.tz = "UTC";
+	q.tz = "Europe/Paris";
 	Enfed__V1__QueryResponse *res = NULL;
 	char err[256];
 	assert_int_equal(call(c, "Query", &q, &res, err), FED_OK);
