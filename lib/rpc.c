@@ -514,8 +514,8 @@ struct fed_rpc_client {
 	fed_codec_opts codec;
 	atomic_uint_fast64_t next_id;
 	atomic_int n_pipes;
-	pthread_mutex_t mtx;        // guards the pool
-	struct call_slot *pool;     // idle (context, aio) pairs
+	pthread_mutex_t mtx; // guards the pool
+	struct call_slot *pool; // idle (context, aio) pairs
 };
 
 // A REQ context and its aio, kept between calls: opening a context and
