@@ -19,7 +19,13 @@
 //            instead of following summer time, so it is cheaper than the
 //            real thing and the comparison favours plain sqlite.
 //   rss      a child process opens a store of --rss-series R (1000) series
-//            of a year each, runs one day query, reports VmRSS.
+//            of a year each, runs one day query, reports VmRSS; then a
+//            fed-node process serves the same database, answers one query
+//            and idles: its VmRSS.
+//   rpc      the ingest above, through a fed-node process's Ingest RPC
+//            (100 series x 1,000 points per call, FULL), beside the same
+//            plain sqlite figure. --node FED_NODE names the binary (the
+//            build's by default; "" to skip the process figures).
 //
 // Prints one figure per line, `name value unit`. Data come from the
 // project's simulator (edge/sim, sim_model): the 4-person house with its
@@ -36,6 +42,7 @@
 
 #include <sqlite3.h>
 
+#include "bench_node.h"
 #include "fed/clock.h"
 #include "sim_model.h"
 #include "store.h"
@@ -59,6 +66,7 @@ typedef struct bench_cfg {
 	size_t rss_series;
 	size_t disk; // 0: skip the disk and query figures
 	char dir[256];
+	char node_bin[512]; // fed-node to measure over RPC; "" = none
 } bench_cfg;
 
 // ---- data ---------------------------------------------------------------
@@ -454,6 +462,13 @@ bench_ingest(const bench_cfg *cfg)
 	printf("ingest_sqlite_plain %.0f points/s\n", plain);
 	printf("ingest_store_vs_sqlite %.2f x\n", store / plain);
 	fflush(stdout);
+	if (cfg->node_bin[0] != '\0') {
+		double rpc = bench_node_ingest(cfg->node_bin, cfg->dir,
+		    cfg->n_series, per_series, T0, house_fill);
+		printf("ingest_node_rpc %.0f points/s\n", rpc);
+		printf("ingest_node_rpc_vs_sqlite %.2f x\n", rpc / plain);
+		fflush(stdout);
+	}
 	free(b);
 }
 
@@ -727,6 +742,21 @@ bench_rss(const bench_cfg *cfg, const char *argv0)
 	}
 	int status;
 	waitpid(pid, &status, 0);
+	if (cfg->node_bin[0] != '\0') {
+		// The same database, served by an idle fed-node process.
+		char dir[300], db[340], id[40];
+		snprintf(dir, sizeof(dir), "%s/rssnode", cfg->dir);
+		snprintf(db, sizeof(db), "%s/series.db", dir);
+		mkdir(dir, 0700);
+		if (rename(path, db) == 0) {
+			series_id(id, sizeof(id), "house", 0);
+			printf("rss_node_idle %.1f MB\n",
+			    bench_node_rss_mb(cfg->node_bin, dir, id, T0));
+			fflush(stdout);
+			remove_db(db);
+		}
+		rmdir(dir);
+	}
 	remove_db(path);
 }
 
@@ -745,10 +775,16 @@ parse_args(int argc, char **argv, bench_cfg *cfg)
 			dst = &cfg->rss_series;
 		else if (strcmp(argv[i], "--disk") == 0)
 			dst = &cfg->disk;
+		else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
+			snprintf(cfg->node_bin, sizeof(cfg->node_bin), "%s",
+			    argv[++i]);
+			continue;
+		}
 		if (dst == NULL || i + 1 == argc) {
 			fprintf(stderr,
 			    "usage: bench_store [--points N] [--series S]"
-			    " [--rss-series R] [--disk 0|1]\n");
+			    " [--rss-series R] [--disk 0|1] [--node "
+			    "FED_NODE]\n");
 			return -1;
 		}
 		*dst = strtoul(argv[++i], NULL, 10);
@@ -761,7 +797,7 @@ main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--rss-child") == 0)
 		return rss_child(argv[2]);
-	bench_cfg cfg = {10000000, 1000, 1000, 1, ""};
+	bench_cfg cfg = {10000000, 1000, 1000, 1, "", FED_NODE_BIN};
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
 	const char *tmp = getenv("TMPDIR");
