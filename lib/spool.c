@@ -11,7 +11,7 @@
 
 #include "fed/spool.h"
 
-#include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -190,6 +190,8 @@ static fed_status
 sync_data(fed_spool *sp)
 {
 	struct spool_seg *a = seg_active(sp);
+	if (sp->failed)
+		return FED_INTERNAL;
 	if (!sp->dirty || a == NULL || sp->wfd < 0)
 		return FED_OK;
 	if (fdatasync(sp->wfd) != 0) {
@@ -240,7 +242,7 @@ flusher(void *arg)
 	fed_spool *sp = arg;
 	pthread_mutex_lock(&sp->mu);
 	while (!sp->stop) {
-		if (!sp->dirty && !sp->cursor_dirty) {
+		if ((!sp->dirty || sp->failed) && !sp->cursor_dirty) {
 			pthread_cond_wait(&sp->flush_cv, &sp->mu);
 			continue;
 		}
@@ -444,7 +446,11 @@ static fed_status
 read_record(fed_spool *sp, struct spool_seg *s, size_t *len, const char **why)
 {
 	int fd;
-	FED_TRY(read_fd(sp, s->id, &fd));
+	fed_status st = read_fd(sp, s->id, &fd);
+	*why = "segment file missing";
+	if (st == FED_NOT_FOUND)
+		return FED_DATA_LOSS;
+	FED_TRY(st);
 	uint64_t off = sp->ack.offset;
 	*why = "unreadable record";
 	if (s->end - off < SPOOL_REC_HDR)
@@ -637,6 +643,7 @@ fed_spool_sync(fed_spool *sp)
 void
 fed_spool_pending(fed_spool *sp, uint64_t *n_records, uint64_t *n_bytes)
 {
+	assert(sp != NULL);
 	pthread_mutex_lock(&sp->mu);
 	if (n_records != NULL)
 		*n_records = sp->n_pending;
@@ -648,6 +655,7 @@ fed_spool_pending(fed_spool *sp, uint64_t *n_records, uint64_t *n_bytes)
 void
 fed_spool_get_stats(fed_spool *sp, fed_spool_stats *st)
 {
+	assert(sp != NULL && st != NULL);
 	pthread_mutex_lock(&sp->mu);
 	*st = sp->stats;
 	st->n_segments = sp->n_segs;

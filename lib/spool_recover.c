@@ -247,15 +247,14 @@ scan_records(
 	}
 	if (why != NULL)
 		handle_bad(sp, fd, seg, size, is_last && at_tail, why);
-	if (seg->id != sp->ack.segment || from <= SPOOL_SEG_HDR
-	    || acked_to == from)
+	if (seg->id != sp->ack.segment || acked_to == from)
 		return;
-	fed_log(FED_LOG_WARNING, C,
-	    "cursor (%" PRIu64 ", %" PRIu64 ") is not a record boundary: "
-	    "resending from offset %" PRIu64,
-	    seg->id, from, acked_to);
+	if (from > SPOOL_SEG_HDR)
+		fed_log(FED_LOG_WARNING, C,
+		    "cursor (%" PRIu64 ", %" PRIu64 ") is not a record "
+		    "boundary here: resending from offset %" PRIu64,
+		    seg->id, from, acked_to);
 	sp->ack.offset = acked_to;
-	sp->cursor_dirty = true;
 }
 
 static fed_status

@@ -3,10 +3,11 @@
 // test_spool.c: the store-and-forward spool. Order across segment
 // rotation; reopen keeping the unacknowledged records and the cursor; a
 // torn tail cut at every byte of the last record; flipped bytes found at
-// open and at peek; the size cap; a damaged cursor file; the directory
-// lock; an appender and a sender thread at once; and a child process
-// killed with SIGKILL while appending, ten times, after which every record
-// it reported durable is there, in order, intact.
+// open and at peek; group commit handing out only synced records; the
+// size cap; damaged and crafted cursor files; the directory lock; an appender
+// and a sender thread at once; and a child process killed with SIGKILL while
+// appending, ten times, after which every record it reported durable is there,
+// in order, intact.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -310,6 +311,34 @@ test_reopen(void **state)
 	reopen_mode(FED_SPOOL_SYNC_GROUP);
 }
 
+// Group commit: a record is not handed out before it is synced; wait
+// times out until then.
+static void
+test_group_durability(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	fed_spool_opts o = small_opts(FED_SPOOL_SYNC_GROUP);
+	o.group_ms = 10000;
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	append_range(sp, 0, 3);
+	const uint8_t *b;
+	size_t l;
+	fed_spool_cursor c;
+	assert_int_equal(fed_spool_peek(sp, &b, &l, &c), FED_NOT_FOUND);
+	assert_int_equal(fed_spool_wait(sp, 20), FED_DEADLINE_EXCEEDED);
+	uint64_t n;
+	fed_spool_pending(sp, &n, NULL);
+	assert_int_equal(n, 3);
+	assert_int_equal(fed_spool_sync(sp), FED_OK);
+	assert_int_equal(fed_spool_wait(sp, 0), FED_OK);
+	consume_range(sp, 0, 3);
+	expect_empty(sp);
+	fed_spool_close(sp);
+	rm_dir(dir);
+}
+
 static uint8_t *
 read_file(const char *path, size_t *len)
 {
@@ -579,6 +608,62 @@ test_damaged_cursor(void **state)
 	rm_dir(dir);
 }
 
+// Writes a cursor file (valid CRC) naming (segment, offset).
+static void
+put_cursor(const char *dir, uint64_t segment, uint64_t offset)
+{
+	uint8_t b[SPOOL_CURSOR_LEN];
+	memcpy(b, SPOOL_CURSOR_MAGIC, 8);
+	fed__spool_put64(b + 8, segment);
+	fed__spool_put64(b + 16, offset);
+	fed__spool_put32(b + 24, fed__spool_crc32c(0, b, 24));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/cursor", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b, sizeof(b)), (ssize_t) sizeof(b));
+	close(fd);
+}
+
+// Cursors that our own writer never produces still lose nothing: inside
+// the header, between boundaries (back to the boundary before), past the
+// end (all of that segment acknowledged).
+static void
+test_crafted_cursor(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	fed_spool_opts o = small_opts(FED_SPOOL_SYNC_EACH);
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	append_range(sp, 0, 5);
+	fed_spool_close(sp);
+	char *path = seg_path(dir, 1);
+	size_t len;
+	uint8_t *f = read_file(path, &len);
+	put_cursor(dir, 1, 0);
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	uint64_t n;
+	fed_spool_pending(sp, &n, NULL);
+	assert_int_equal(n, 5);
+	fed_spool_close(sp);
+	put_cursor(dir, 1, (uint64_t) rec_offset(f, 2) + 3);
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	fed_spool_pending(sp, &n, NULL);
+	assert_int_equal(n, 3);
+	consume_range(sp, 2, 3);
+	fed_spool_close(sp);
+	put_cursor(dir, 1, len + 1000);
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	expect_empty(sp);
+	append_range(sp, 5, 6);
+	consume_range(sp, 5, 6);
+	fed_spool_close(sp);
+	free(f);
+	free(path);
+	rm_dir(dir);
+}
+
 static void
 test_lock(void **state)
 {
@@ -769,12 +854,14 @@ main(void)
 	    cmocka_unit_test(test_order_across_rotation),
 	    cmocka_unit_test(test_ack_batches_and_bad_cursors),
 	    cmocka_unit_test(test_reopen),
+	    cmocka_unit_test(test_group_durability),
 	    cmocka_unit_test(test_torn_tail),
 	    cmocka_unit_test(test_flipped_byte_at_open),
 	    cmocka_unit_test(test_flipped_byte_at_peek),
 	    cmocka_unit_test(test_flipped_byte_last_segment_and_header),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_damaged_cursor),
+	    cmocka_unit_test(test_crafted_cursor),
 	    cmocka_unit_test(test_lock),
 	    cmocka_unit_test(test_concurrent),
 	    cmocka_unit_test(test_crash),

@@ -149,10 +149,12 @@ fed_status fed_spool_wait(fed_spool *sp, int64_t timeout_ms);
 fed_status fed_spool_sync(fed_spool *sp);
 
 // The number of unacknowledged records and the bytes they take in the
-// segments (8-byte record headers included), durable or not.
+// segments (8-byte record headers included), durable or not. sp is not
+// NULL; either out-pointer may be.
 void fed_spool_pending(fed_spool *sp, uint64_t *n_records, uint64_t *n_bytes);
 
 // Counters of recovery and corruption since open (see fed_spool_stats).
+// Neither pointer may be NULL.
 void fed_spool_get_stats(fed_spool *sp, fed_spool_stats *st);
 
 #endif // FED_SPOOL_H
