@@ -258,8 +258,8 @@ flusher(void *arg)
 	return NULL;
 }
 
-static fed_status
-seg_push(fed_spool *sp, struct spool_seg seg)
+fed_status
+fed__spool_seg_push(fed_spool *sp, const struct spool_seg *seg)
 {
 	if (sp->n_segs == sp->cap_segs) {
 		size_t cap = sp->cap_segs ? sp->cap_segs * 2 : 8;
@@ -269,7 +269,7 @@ seg_push(fed_spool *sp, struct spool_seg seg)
 		sp->segs = p;
 		sp->cap_segs = cap;
 	}
-	sp->segs[sp->n_segs++] = seg;
+	sp->segs[sp->n_segs++] = *seg;
 	return FED_OK;
 }
 
@@ -303,7 +303,7 @@ rotate(fed_spool *sp)
 		return st;
 	}
 	struct spool_seg seg = {.id = id, .end = SPOOL_SEG_HDR};
-	fed_status st = seg_push(sp, seg);
+	fed_status st = fed__spool_seg_push(sp, &seg);
 	if (st != FED_OK) {
 		close(fd);
 		return st;

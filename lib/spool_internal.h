@@ -70,6 +70,9 @@ uint32_t fed__spool_crc32c(uint32_t crc, const void *buf, size_t len);
 // "seg-%016x.log" into name (SPOOL_NAME_LEN bytes).
 void fed__spool_seg_name(char *name, uint64_t id);
 
+// Appends seg to sp->segs. RESOURCE_EXHAUSTED when memory is short.
+fed_status fed__spool_seg_push(fed_spool *sp, const struct spool_seg *seg);
+
 // Reads the directory: cursor, segments (checked record by record, torn
 // tail truncated, corrupt rests skipped) into sp, whose dirfd, opts and
 // lock are set. Logs what it repairs. INTERNAL on an I/O error.

@@ -258,21 +258,6 @@ scan_records(
 }
 
 static fed_status
-push(fed_spool *sp, const struct spool_seg *seg)
-{
-	if (sp->n_segs == sp->cap_segs) {
-		size_t cap = sp->cap_segs ? sp->cap_segs * 2 : 8;
-		struct spool_seg *p = realloc(sp->segs, cap * sizeof(*p));
-		if (p == NULL)
-			return FED_RESOURCE_EXHAUSTED;
-		sp->segs = p;
-		sp->cap_segs = cap;
-	}
-	sp->segs[sp->n_segs++] = *seg;
-	return FED_OK;
-}
-
-static fed_status
 scan_segment(fed_spool *sp, uint64_t id, bool is_last)
 {
 	char name[SPOOL_NAME_LEN];
@@ -310,7 +295,7 @@ scan_segment(fed_spool *sp, uint64_t id, bool is_last)
 		close(fd);
 	if (!is_last)
 		seg.sealed = true;
-	return push(sp, &seg);
+	return fed__spool_seg_push(sp, &seg);
 }
 
 // The newest segment may hold records a crashed process wrote but never
