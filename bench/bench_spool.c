@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+//
+// bench_spool.c: the edge spool's throughput on the disk at hand. Appends
+// with an fdatasync per record and with group commit, then peek + ack
+// (each ack persisted, or grouped). Prints `name value unit` lines.
+//
+// Usage: bench_spool [parent_dir] [record_bytes]
+//   parent_dir   where the scratch spools go (default $TMPDIR or /tmp);
+//                measure on the device the collector will use
+//   record_bytes payload size (default 200, about one IngestRequest of a
+//                few points)
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fed/clock.h"
+#include "fed/spool.h"
+
+static void
+rm_spool(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char p[4096 + 260];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void
+print_rate(const char *name, double n, int64_t ns, size_t rec)
+{
+	double s = (double) ns / 1e9;
+	printf("%s_records %.0f records/s\n", name, n / s);
+	printf("%s_mb %.2f MB/s\n", name, n * (double) rec / s / 1e6);
+}
+
+static int
+bench_append(const char *dir, fed_spool_sync_mode mode, long n, size_t rec,
+    const char *name)
+{
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = mode;
+	o.max_bytes = 1u << 30;
+	fed_spool *sp;
+	if (fed_spool_open(dir, &o, &sp) != FED_OK)
+		return -1;
+	uint8_t *buf = calloc(1, rec);
+	int64_t t0 = fed_clock_mono_ns();
+	for (long i = 0; i < n && buf != NULL; i++) {
+		memcpy(buf, &i, sizeof(i) < rec ? sizeof(i) : rec);
+		if (fed_spool_append(sp, buf, rec) != FED_OK)
+			return -1;
+	}
+	fed_status st = fed_spool_sync(sp);
+	print_rate(name, (double) n, fed_clock_mono_ns() - t0, rec);
+	free(buf);
+	fed_spool_close(sp);
+	return st == FED_OK ? 0 : -1;
+}
+
+static int
+bench_drain(const char *dir, fed_spool_sync_mode mode, long n, size_t rec,
+    const char *name)
+{
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = mode;
+	o.max_bytes = 1u << 30;
+	fed_spool *sp;
+	if (fed_spool_open(dir, &o, &sp) != FED_OK)
+		return -1;
+	int64_t t0 = fed_clock_mono_ns();
+	long got = 0;
+	const uint8_t *b;
+	size_t l;
+	fed_spool_cursor c;
+	while (got < n && fed_spool_peek(sp, &b, &l, &c) == FED_OK
+	    && fed_spool_ack(sp, c) == FED_OK)
+		got++;
+	fed_status st = fed_spool_sync(sp);
+	print_rate(name, (double) got, fed_clock_mono_ns() - t0, rec);
+	fed_spool_close(sp);
+	return st == FED_OK && got == n ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *parent = argc > 1 ? argv[1] : getenv("TMPDIR");
+	size_t rec = argc > 2 ? (size_t) strtoul(argv[2], NULL, 10) : 200;
+	if (rec == 0 || rec > (1u << 20)) {
+		fprintf(stderr, "record_bytes must be 1..1048576\n");
+		return 2;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/bench-spool-XXXXXX",
+	    parent ? parent : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	int rc = 0;
+	rc |= bench_append(dir, FED_SPOOL_SYNC_EACH, 2000, rec, "append_each");
+	rc |= bench_drain(
+	    dir, FED_SPOOL_SYNC_EACH, 2000, rec, "peek_ack_each");
+	rc |= bench_append(
+	    dir, FED_SPOOL_SYNC_GROUP, 200000, rec, "append_group");
+	rc |= bench_drain(
+	    dir, FED_SPOOL_SYNC_GROUP, 200000, rec, "peek_ack_group");
+	rm_spool(dir);
+	if (rc != 0)
+		fprintf(stderr, "bench_spool: a spool call failed\n");
+	return rc != 0;
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+//
+// spool_recover.c: opening a spool directory after a clean close or a
+// crash. Reads the cursor, deletes segments it says are done, and checks
+// every record of the others: a torn tail of the newest segment is
+// truncated, any other bad record ends its segment (sealed, the rest
+// skipped). Everything is counted in sp->stats and logged; bad data never
+// makes open fail. Also the CRC32C used by records and the cursor file.
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fed/log.h"
+#include "spool_internal.h"
+
+#define C "spool"
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+uint32_t
+fed__spool_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&crc_once, crc_init);
+	const uint8_t *p = buf;
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++)
+		crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+void
+fed__spool_seg_name(char *name, uint64_t id)
+{
+	snprintf(name, SPOOL_NAME_LEN, "seg-%016" PRIx64 ".log", id);
+}
+
+// "seg-" + exactly 16 lower-case hex digits + ".log".
+static int
+parse_seg_name(const char *s, uint64_t *id)
+{
+	if (strlen(s) != 24 || strncmp(s, "seg-", 4) != 0
+	    || strcmp(s + 20, ".log") != 0)
+		return -1;
+	uint64_t v = 0;
+	for (int i = 4; i < 20; i++) {
+		const char *hex = "0123456789abcdef";
+		const char *d = strchr(hex, s[i]);
+		if (d == NULL || s[i] == '\0')
+			return -1;
+		v = v << 4 | (uint64_t) (d - hex);
+	}
+	*id = v;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+static fed_status
+list_segments(fed_spool *sp, uint64_t **ids, size_t *n)
+{
+	int fd = dup(sp->dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return FED_INTERNAL;
+	}
+	size_t cap = 0;
+	fed_status st = FED_OK;
+	struct dirent *e;
+	*ids = NULL;
+	*n = 0;
+	while (st == FED_OK && (e = readdir(d)) != NULL) {
+		uint64_t id;
+		if (parse_seg_name(e->d_name, &id) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uint64_t *p = realloc(*ids, cap * sizeof(*p));
+			if (p == NULL) {
+				st = FED_RESOURCE_EXHAUSTED;
+				break;
+			}
+			*ids = p;
+		}
+		(*ids)[(*n)++] = id;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(*ids, *n, sizeof(**ids), cmp_u64);
+	return st;
+}
+
+// The cursor file, or false when it is missing or damaged (then every
+// segment is sent again: safe, the node's ingest is idempotent).
+static bool
+read_cursor(fed_spool *sp)
+{
+	int fd = openat(sp->dirfd, "cursor", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	uint8_t b[SPOOL_CURSOR_LEN + 1];
+	ssize_t n = read(fd, b, sizeof(b));
+	close(fd);
+	if (n != SPOOL_CURSOR_LEN || memcmp(b, SPOOL_CURSOR_MAGIC, 8) != 0
+	    || fed__spool_crc32c(0, b, 24) != fed__spool_get32(b + 24)) {
+		fed_log(FED_LOG_WARNING, C,
+		    "cursor file damaged: resending from the oldest segment");
+		return false;
+	}
+	sp->ack.segment = fed__spool_get64(b + 8);
+	sp->ack.offset = fed__spool_get64(b + 16);
+	return true;
+}
+
+static bool
+pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n
+		    = pread(fd, buf + done, len - done, (off_t) (off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t) n;
+	}
+	return true;
+}
+
+// Checks the record at off in a file of `size` bytes; NULL when good
+// (*rec = its size on disk), else why not. *at_tail: the bad record reaches
+// the end of the file, as a write cut short by a crash does.
+static const char *
+check_record(fed_spool *sp, int fd, uint64_t off, uint64_t size, uint64_t *rec,
+    bool *at_tail)
+{
+	uint8_t h[SPOOL_REC_HDR];
+	*at_tail = true;
+	if (size - off < SPOOL_REC_HDR)
+		return "partial record header";
+	if (!pread_full(fd, h, sizeof(h), off))
+		return "unreadable record header";
+	uint32_t len = fed__spool_get32(h);
+	if (len == 0 || len > FED_SPOOL_RECORD_MAX)
+		return "bad record length";
+	if (off + SPOOL_REC_HDR + len > size)
+		return "record cut short";
+	*at_tail = off + SPOOL_REC_HDR + len == size;
+	if (sp->rbuf_cap < len) {
+		uint8_t *p = realloc(sp->rbuf, len);
+		if (p == NULL)
+			return "no memory to check record";
+		sp->rbuf = p;
+		sp->rbuf_cap = len;
+	}
+	if (!pread_full(fd, sp->rbuf, len, off + SPOOL_REC_HDR))
+		return "unreadable record";
+	uint32_t crc = fed__spool_crc32c(0, h, 4);
+	if (fed__spool_crc32c(crc, sp->rbuf, len) != fed__spool_get32(h + 4))
+		return "CRC mismatch";
+	*rec = SPOOL_REC_HDR + len;
+	return NULL;
+}
+
+static bool
+header_ok(int fd, uint64_t id, uint64_t size)
+{
+	uint8_t h[SPOOL_SEG_HDR];
+	return size >= SPOOL_SEG_HDR && pread_full(fd, h, sizeof(h), 0)
+	    && memcmp(h, SPOOL_SEG_MAGIC, 8) == 0
+	    && fed__spool_get64(h + 8) == id;
+}
+
+// A bad record at `seg->end`: a torn tail of the newest segment is cut
+// off; anything else seals the segment and skips its rest.
+static void
+handle_bad(fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size,
+    bool torn, const char *why)
+{
+	uint64_t lost = size - seg->end;
+	sp->stats.bytes_dropped += lost;
+	if (torn && ftruncate(fd, (off_t) seg->end) == 0) {
+		sp->stats.n_torn++;
+		fed_log(FED_LOG_WARNING, C,
+		    "segment %" PRIu64 ": torn tail at offset %" PRIu64
+		    " (%s), %" PRIu64 " bytes truncated",
+		    seg->id, seg->end, why, lost);
+		return;
+	}
+	sp->stats.n_corrupt++;
+	seg->sealed = true;
+	fed_log(FED_LOG_ERR, C,
+	    "segment %" PRIu64 ": %s at offset %" PRIu64 ", skipping the "
+	    "%" PRIu64 " bytes after it",
+	    seg->id, why, seg->end, lost);
+}
+
+// Walks every record; those ending at or before the cursor are already
+// acknowledged. A cursor that is not on a record boundary falls back to the
+// boundary before it.
+static void
+scan_records(
+    fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size, bool is_last)
+{
+	uint64_t from = seg->id == sp->ack.segment ? sp->ack.offset : 0;
+	uint64_t acked_to = SPOOL_SEG_HDR;
+	const char *why = NULL;
+	bool at_tail = false;
+	while (seg->end < size) {
+		uint64_t rec = 0;
+		why = check_record(sp, fd, seg->end, size, &rec, &at_tail);
+		if (why != NULL)
+			break;
+		seg->end += rec;
+		if (seg->end <= from) {
+			acked_to = seg->end;
+		} else {
+			seg->n_live++;
+			seg->live_bytes += rec;
+		}
+	}
+	if (why != NULL)
+		handle_bad(sp, fd, seg, size, is_last && at_tail, why);
+	if (seg->id != sp->ack.segment || acked_to == from)
+		return;
+	if (from > SPOOL_SEG_HDR)
+		fed_log(FED_LOG_WARNING, C,
+		    "cursor (%" PRIu64 ", %" PRIu64 ") is not a record "
+		    "boundary here: resending from offset %" PRIu64,
+		    seg->id, from, acked_to);
+	sp->ack.offset = acked_to;
+}
+
+static fed_status
+scan_segment(fed_spool *sp, uint64_t id, bool is_last)
+{
+	char name[SPOOL_NAME_LEN];
+	fed__spool_seg_name(name, id);
+	int fd = openat(sp->dirfd, name, O_RDWR | O_CLOEXEC);
+	struct stat stb;
+	if (fd < 0 || fstat(fd, &stb) != 0) {
+		fed_log(FED_LOG_ERR, C, "open %s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FED_INTERNAL;
+	}
+	uint64_t size = (uint64_t) stb.st_size;
+	struct spool_seg seg = {.id = id, .end = SPOOL_SEG_HDR};
+	if (is_last && size < SPOOL_SEG_HDR) {
+		// Created, but the crash came before its header was synced.
+		close(fd);
+		unlinkat(sp->dirfd, name, 0);
+		sp->stats.n_torn++;
+		fed_log(FED_LOG_WARNING, C, "%s: empty, removed", name);
+		return FED_OK;
+	}
+	if (!header_ok(fd, id, size)) {
+		sp->stats.n_corrupt++;
+		sp->stats.bytes_dropped += size;
+		seg.sealed = true;
+		fed_log(
+		    FED_LOG_ERR, C, "%s: bad header, segment skipped", name);
+	} else {
+		scan_records(sp, fd, &seg, size, is_last);
+	}
+	if (is_last && !seg.sealed)
+		sp->wfd = fd;
+	else
+		close(fd);
+	if (!is_last)
+		seg.sealed = true;
+	return fed__spool_seg_push(sp, &seg);
+}
+
+// The newest segment may hold records a crashed process wrote but never
+// synced: sync them before treating them as durable.
+static fed_status
+settle(fed_spool *sp)
+{
+	if (sp->wfd >= 0 && fdatasync(sp->wfd) != 0) {
+		fed_log(FED_LOG_ERR, C, "fdatasync: %s", strerror(errno));
+		return FED_INTERNAL;
+	}
+	sp->durable = sp->ack;
+	if (sp->n_segs > 0) {
+		struct spool_seg *last = &sp->segs[sp->n_segs - 1];
+		sp->durable = (fed_spool_cursor) {last->id, last->end};
+	}
+	for (size_t i = 0; i < sp->n_segs; i++) {
+		sp->n_pending += sp->segs[i].n_live;
+		sp->pending_bytes += sp->segs[i].live_bytes;
+	}
+	sp->ack_disk = sp->ack;
+	return FED_OK;
+}
+
+fed_status
+fed__spool_recover(fed_spool *sp)
+{
+	unlinkat(sp->dirfd, "cursor.tmp", 0);
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	fed_status st = list_segments(sp, &ids, &n);
+	bool have_cursor = read_cursor(sp);
+	if (!have_cursor)
+		sp->ack
+		    = (fed_spool_cursor) {n > 0 ? ids[0] : 0, SPOOL_SEG_HDR};
+	for (size_t i = 0; st == FED_OK && i < n; i++) {
+		char name[SPOOL_NAME_LEN];
+		fed__spool_seg_name(name, ids[i]);
+		if (ids[i] < sp->ack.segment)
+			unlinkat(sp->dirfd, name, 0); // deletion interrupted
+		else
+			st = scan_segment(sp, ids[i], i + 1 == n);
+	}
+	uint64_t top = n > 0 && ids[n - 1] > sp->ack.segment ? ids[n - 1]
+	                                                     : sp->ack.segment;
+	sp->next_id = top + 1;
+	free(ids);
+	if (st == FED_OK)
+		st = settle(sp);
+	if (st == FED_OK && sp->stats.bytes_dropped > 0)
+		fed_log(FED_LOG_WARNING, C,
+		    "recovered: %" PRIu64 " torn, %" PRIu64
+		    " corrupt, %" PRIu64 " bytes dropped",
+		    sp->stats.n_torn, sp->stats.n_corrupt,
+		    sp->stats.bytes_dropped);
+	return st;
+}
