@@ -184,6 +184,30 @@ fed_test_wait_health(const char *url, int timeout_ms)
 	return st;
 }
 
+int
+fed_test_node_start(const char *bin, const char *name, const char *dir,
+    const char *rpc_url, const char *stream_url, const char *admin,
+    const char *tokens_file)
+{
+	char a[6][600], log[600];
+	snprintf(a[0], sizeof(a[0]), "--name=%s", name);
+	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/data", dir);
+	snprintf(a[2], sizeof(a[2]), "--listen=%s", rpc_url);
+	snprintf(a[3], sizeof(a[3]), "--stream=%s", stream_url);
+	snprintf(a[4], sizeof(a[4]), "--admin-token=%s", admin);
+	snprintf(a[5], sizeof(a[5]), "--tokens-file=%s",
+	    tokens_file != NULL ? tokens_file : "");
+	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+	char *argv[] = {(char *) bin, a[0], a[1], a[2], a[3], a[4], a[5],
+	    "--log-level=debug", NULL};
+	int pid = fed_test_proc_start(argv, log);
+	if (pid > 0 && fed_test_wait_health(rpc_url, 10000) != FED_OK) {
+		fed_test_proc_stop(pid, SIGKILL, 1000);
+		return -1;
+	}
+	return pid;
+}
+
 // --- Echo ---------------------------------------------------------------
 
 static pthread_mutex_t rv_mtx = PTHREAD_MUTEX_INITIALIZER;

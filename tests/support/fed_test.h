@@ -44,6 +44,15 @@ int fed_test_proc_stop(int pid, int sig, int timeout_ms);
 // Returns FED_OK, or the last failure.
 fed_status fed_test_wait_health(const char *url, int timeout_ms);
 
+// Starts the fed-node program `bin` named `name` with its data in
+// DIR/data, RPC on rpc_url, stream on stream_url, the admin token `admin`
+// and, when tokens_file is not NULL, that tokens file; its log goes to
+// DIR/NAME.log. Waits until Health answers (10 s at most). Returns the
+// pid, or -1.
+int fed_test_node_start(const char *bin, const char *name, const char *dir,
+    const char *rpc_url, const char *stream_url, const char *admin,
+    const char *tokens_file);
+
 // Registers the Echo service on srv.
 fed_status fed_test_echo_register(fed_rpc_server *srv);
 

@@ -38,17 +38,11 @@ struct node {
 static void
 node_start(struct node *n)
 {
-	char data[512], tokens[512];
-	snprintf(data, sizeof(data), "--data-dir=%s/data", n->dir);
-	snprintf(tokens, sizeof(tokens), "--tokens-file=%s/tokens", n->dir);
-	char listen[160], stream[160];
-	snprintf(listen, sizeof(listen), "--listen=%s", n->rpc);
-	snprintf(stream, sizeof(stream), "--stream=%s", n->stream);
-	char *argv[] = {FED_NODE_BIN, "--name=lognact", data, listen, stream,
-	    tokens, "--admin-token=" ADMIN, "--log-level=debug", NULL};
-	n->pid = fed_test_proc_start(argv, n->log);
+	char tokens[512];
+	snprintf(tokens, sizeof(tokens), "%s/tokens", n->dir);
+	n->pid = fed_test_node_start(
+	    FED_NODE_BIN, "lognact", n->dir, n->rpc, n->stream, ADMIN, tokens);
 	assert_true(n->pid > 0);
-	assert_int_equal(fed_test_wait_health(n->rpc, 10000), FED_OK);
 }
 
 static int
@@ -56,7 +50,7 @@ setup(void **state)
 {
 	struct node *n = calloc(1, sizeof(*n));
 	n->dir = fed_test_tmpdir("node");
-	snprintf(n->log, sizeof(n->log), "%s/node.log", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/lognact.log", n->dir);
 	snprintf(n->rpc, sizeof(n->rpc), "tcp://127.0.0.1:%d",
 	    fed_test_free_port());
 	fed_test_ipc_url(n->stream, sizeof(n->stream), "nodestream");
