@@ -23,6 +23,7 @@
 #include "fed/rpc.h"
 #include "fed/stream.h"
 #include "node_auth.h"
+#include "node_grants.h"
 #include "node_rpc.h"
 #include "store.h"
 
@@ -147,6 +148,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
 	node_store *store = NULL;
 	node_auth *auth = NULL;
+	node_grants *grants = NULL;
 	fed_stream_pub *pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -163,6 +165,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		    "(set --admin-token or --tokens-file)");
 	if (open_store(cfg, &store) != FED_OK)
 		goto out;
+	if (node_grants_new(store, &grants) != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "cannot load the grants");
+		goto out;
+	}
+	node_auth_set_grants(auth, grants);
 	if (fed_stream_pub_new(&pub) != FED_OK
 	    || listen_all(cfg->stream, &tls, pub_listen, pub) != FED_OK)
 		goto out;
@@ -181,6 +188,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .max_query_series = 64};
 	if (fed_rpc_server_new(&ro, &srv) != FED_OK
 	    || node_rpc_register(srv, &nr) != FED_OK
+	    || node_grants_register(srv, grants) != FED_OK
 	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
 	    || listen_all(cfg->listen, &tls, rpc_listen, srv) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
@@ -194,6 +202,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 out:
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	fed_stream_pub_free(pub);
+	node_grants_free(grants);
 	node_store_close(store);
 	node_auth_free(auth);
 	if (rc == 0)

@@ -10,13 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed/clock.h"
 #include "fed/token.h"
+#include "node_grants.h"
 
 #define MAX_TOKENS 256
 
 struct node_auth {
 	size_t n;
 	node_principal p[MAX_TOKENS];
+	struct node_grants *grants;
+};
+
+// What a grant token may call; the handlers then check the grant's reach.
+static const char *const grantee_methods[] = {
+    "/enfed.v1.SeriesStore/Query",
+    "/enfed.v1.SeriesStore/GetSeries",
+    "/enfed.v1.SeriesStore/Latest",
+    "/enfed.v1.SeriesStore/ListSeries",
 };
 
 // The least role each method needs. Methods not listed need admin.
@@ -145,6 +156,12 @@ node_auth_free(node_auth *a)
 	free(a);
 }
 
+void
+node_auth_set_grants(node_auth *a, struct node_grants *gs)
+{
+	a->grants = gs;
+}
+
 size_t
 node_auth_count(const node_auth *a)
 {
@@ -160,6 +177,27 @@ required_role(const char *method)
 			return method_roles[i].role;
 	}
 	return NODE_ROLE_ADMIN;
+}
+
+// A token that is no configured principal may be a grant's.
+static fed_status
+check_grant(
+    const node_auth *a, const char *hash, const char *method, void **principal)
+{
+	const node_grant *g
+	    = a->grants != NULL ? node_grants_by_hash(a->grants, hash) : NULL;
+	if (g == NULL)
+		return FED_UNAUTHENTICATED;
+	int allowed = 0;
+	for (size_t i = 0;
+	     i < sizeof(grantee_methods) / sizeof(grantee_methods[0]); i++)
+		allowed |= strcmp(method, grantee_methods[i]) == 0;
+	if (!allowed
+	    || !node_grant_usable(
+	        g, NODE_STORE_SCOPE_QUERY, fed_clock_now_ms()))
+		return FED_PERMISSION_DENIED;
+	*principal = (void *) &g->principal;
+	return FED_OK;
 }
 
 fed_status
@@ -180,7 +218,7 @@ node_auth_check(
 			found = &a->p[i];
 	}
 	if (found == NULL)
-		return FED_UNAUTHENTICATED;
+		return check_grant(a, h, method, principal);
 	if ((int) found->role < need)
 		return FED_PERMISSION_DENIED;
 	*principal = (void *) found;

@@ -20,6 +20,7 @@
 #include "fed/status.h"
 
 typedef enum node_role {
+	NODE_ROLE_GRANTEE = 0, // another node holding a grant token
 	NODE_ROLE_READER = 1,
 	NODE_ROLE_WRITER = 2,
 	NODE_ROLE_ADMIN = 3,
@@ -45,13 +46,21 @@ fed_status node_auth_new(const char *admin_token, const char *admin_hash,
 // Frees the table. NULL does nothing.
 void node_auth_free(node_auth *a);
 
+struct node_grants;
+
+// Lets the table accept the grant tokens of gs (borrowed; may be NULL):
+// a grant token may call Query, GetSeries, Latest and ListSeries, and the
+// handlers check what its grant covers. Call before serving.
+void node_auth_set_grants(node_auth *a, struct node_grants *gs);
+
 // Number of tokens known.
 size_t node_auth_count(const node_auth *a);
 
 // The RPC auth hook (fed_rpc_auth_fn; arg is the node_auth): OK with
-// *principal set to the borrowed node_principal, UNAUTHENTICATED for a
-// missing or unknown token, PERMISSION_DENIED when its role does not cover
-// the method.
+// *principal set to the borrowed node_principal (for a grant token, the
+// first member of its node_grant), UNAUTHENTICATED for a missing or
+// unknown token, PERMISSION_DENIED when its role does not cover the method
+// or its grant is revoked or expired.
 fed_status node_auth_check(
     const char *token, const char *method, void **principal, void *arg);
 

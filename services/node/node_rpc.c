@@ -12,6 +12,7 @@
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
+#include "node_grants.h"
 
 // The store's message, or the status' own text, back to the caller.
 static fed_status
@@ -19,6 +20,30 @@ store_error(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
 {
 	return fed_rpc_ctx_error(call, st, "%s",
 	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
+}
+
+// The caller's grant when it called with a grant token, else NULL.
+static const node_grant *
+grant_of(const fed_rpc_ctx *call)
+{
+	const node_principal *p = fed_rpc_ctx_principal(call);
+	return p != NULL && p->role == NODE_ROLE_GRANTEE ? (const void *) p
+	                                                 : NULL;
+}
+
+// A grantee may read series its grant covers; the points themselves
+// (Latest's last value) only when the grant allows raw data.
+static fed_status
+check_grant_series(fed_rpc_ctx *call, const char *id, int needs_raw)
+{
+	const node_grant *g = grant_of(call);
+	if (g == NULL)
+		return FED_OK;
+	if (!node_grant_covers(g, id)
+	    || (needs_raw && g->finest_step != ENFED__V1__STEP__STEP_RAW))
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "the grant does not cover this");
+	return FED_OK;
 }
 
 static void
@@ -84,6 +109,8 @@ query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	if (req->range == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "range: missing");
+	if (grant_of(call) != NULL)
+		FED_TRY(node_grants_check_query(call, grant_of(call), req));
 	Enfed__V1__QueryResponse *res = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_query(n->store, req, &res, &err);
@@ -129,6 +156,8 @@ latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	    call, req->n_series_ids * sizeof(*rep->series));
 	if (rep->series == NULL)
 		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < req->n_series_ids; i++)
+		FED_TRY(check_grant_series(call, req->series_ids[i], 1));
 	for (size_t i = 0; i < req->n_series_ids; i++) {
 		node_store_err err = {{0}};
 		Enfed__V1__SeriesInfo *info = NULL;
@@ -173,7 +202,23 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	}
 	rep->series = l->infos;
 	rep->n_series = l->n;
-	return fed_rpc_ctx_defer(call, free_info_list, l);
+	FED_TRY(fed_rpc_ctx_defer(call, free_info_list, l));
+	const node_grant *g = grant_of(call);
+	if (g != NULL) {
+		// A grantee sees the series its grant covers, no others. The
+		// filtered-out infos stay in l and are freed with it.
+		Enfed__V1__SeriesInfo **kept
+		    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*kept));
+		if (kept == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		size_t k = 0;
+		for (size_t i = 0; i < l->n; i++)
+			if (node_grant_covers(g, l->infos[i]->meta->id))
+				kept[k++] = l->infos[i];
+		rep->series = kept;
+		rep->n_series = k;
+	}
+	return FED_OK;
 }
 
 static fed_status
@@ -182,6 +227,7 @@ get_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 {
 	node_rpc *n = arg;
 	const Enfed__V1__GetSeriesRequest *req = (const void *) in;
+	FED_TRY(check_grant_series(call, req->id, 0));
 	Enfed__V1__SeriesInfo *info = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_get(n->store, req->id, &info, &err);

@@ -19,7 +19,7 @@
 
 #include "store_internal.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct node_store {
 	node_store_opts opts;
@@ -60,6 +60,16 @@ static const char schema_sql[]
       " first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
       " vals BLOB NOT NULL, data BLOB NOT NULL);"
       "PRAGMA user_version = 1;";
+
+// Version 2: consent grants (store_grants.c).
+static const char schema_v2_sql[]
+    = "CREATE TABLE grants(id TEXT PRIMARY KEY, series TEXT NOT NULL,"
+      " grantee TEXT NOT NULL, scopes INTEGER NOT NULL,"
+      " finest_step INTEGER NOT NULL, from_ms INTEGER NOT NULL,"
+      " to_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+      " created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+      " token_hash TEXT NOT NULL UNIQUE, grantee_addr TEXT NOT NULL);"
+      "PRAGMA user_version = 2;";
 
 void
 node_store_opts_init(node_store_opts *opts)
@@ -231,7 +241,9 @@ schema_setup(store_conn *c, node_store_err *err)
 	if (version == SCHEMA_VERSION)
 		return FED_OK;
 	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
-	fed_status st = node__store_exec(c, schema_sql);
+	fed_status st = version < 1 ? node__store_exec(c, schema_sql) : FED_OK;
+	if (st == FED_OK)
+		st = node__store_exec(c, schema_v2_sql);
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)

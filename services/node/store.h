@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/status.h"
 
@@ -222,5 +223,33 @@ fed_status node_store_get_stats(node_store *st, node_store_stats *out);
 // deletes. UNAVAILABLE, RESOURCE_EXHAUSTED (disk full) or INTERNAL on
 // sqlite errors.
 fed_status node_store_compact(node_store *st);
+
+// ---- Consent grants ------------------------------------------------------
+//
+// The store keeps grants (proto/enfed/v1/grant.proto) with the hex SHA-256
+// of their token; the token itself is never stored. Validation and the
+// meaning of a grant belong to the caller (services/node/node_grants.c).
+
+// Bit of the `scopes` column for each enfed.v1.Scope.
+#define NODE_STORE_SCOPE_QUERY 1u
+#define NODE_STORE_SCOPE_LIVE  2u
+
+// Stores a new grant `g` (borrowed; its id must be new) with token_hash.
+// ALREADY_EXISTS when the id or the token hash exists.
+fed_status node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
+    const char *token_hash, node_store_err *err);
+
+// Marks grant `id` revoked. NOT_FOUND when there is none. Revoking twice
+// is not an error.
+fed_status node_store_grant_revoke(
+    node_store *st, const char *id, node_store_err *err);
+
+// Calls fn once per stored grant, oldest first, with the grant and its
+// token hash, both borrowed for the call. Stops at and returns the first
+// status other than OK that fn returns.
+typedef fed_status (*node_store_grant_fn)(
+    const Enfed__V1__Grant *g, const char *token_hash, void *arg);
+fed_status node_store_grant_list(
+    node_store *st, node_store_grant_fn fn, void *arg, node_store_err *err);
 
 #endif // NODE_STORE_H

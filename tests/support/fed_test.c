@@ -208,6 +208,21 @@ fed_test_node_start(const char *bin, const char *name, const char *dir,
 	return pid;
 }
 
+int64_t
+fed_test_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fed_test_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
 // --- Echo ---------------------------------------------------------------
 
 static pthread_mutex_t rv_mtx = PTHREAD_MUTEX_INITIALIZER;

@@ -8,6 +8,7 @@
 #define FED_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fed/rpc.h"
 #include "fed/status.h"
@@ -52,6 +53,10 @@ fed_status fed_test_wait_health(const char *url, int timeout_ms);
 int fed_test_node_start(const char *bin, const char *name, const char *dir,
     const char *rpc_url, const char *stream_url, const char *admin,
     const char *tokens_file);
+
+// Wall-clock milliseconds, and a sleep, for tests that wait on time.
+int64_t fed_test_now_ms(void);
+void fed_test_sleep_ms(int ms);
 
 // Registers the Echo service on srv.
 fed_status fed_test_echo_register(fed_rpc_server *srv);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
@@ -422,6 +423,178 @@ test_restart(void **state)
 	fed_rpc_client_free(adm);
 }
 
+static fed_status
+grant_call(fed_rpc_client *c, const char *method, const void *req, void *rep)
+{
+	char err[256];
+	return fed_rpc_call(c, &enfed__v1__grants__descriptor, method, req,
+	    (ProtobufCMessage **) rep, err, sizeof(err));
+}
+
+// Creates a grant of `series` to bmhs; returns its token (caller frees).
+static char *
+grant(fed_rpc_client *adm, const char *series, Enfed__V1__Step finest,
+    int64_t from, int64_t to, int64_t expires, char *id, size_t id_len)
+{
+	Enfed__V1__Scope scopes[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = from;
+	r.to_ms = to;
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = (char *) series;
+	g.grantee_node = "bmhs";
+	g.scopes = scopes;
+	g.n_scopes = 1;
+	g.finest_step = finest;
+	g.data_range = &r;
+	g.expires_ms = expires;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	assert_int_equal(grant_call(adm, "Create", &req, &rep), FED_OK);
+	assert_int_equal(strlen(rep->token), FED_TOKEN_LEN);
+	assert_string_equal(rep->grant->series, series);
+	snprintf(id, id_len, "%s", rep->grant->id);
+	char *token = strdup(rep->token);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	return token;
+}
+
+static fed_status
+query_as(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
+    Enfed__V1__Step step)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = from;
+	r.to_ms = to;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	q.step = step;
+	Enfed__V1__QueryResponse *res = NULL;
+	char err[256];
+	fed_status st = call(c, "Query", &q, &res, err);
+	if (st == FED_OK)
+		enfed__v1__query_response__free_unpacked(res, NULL);
+	else
+		assert_null(strstr(err, "kermelo")); // nothing leaks
+	return st;
+}
+
+// A grant of daily totals of one house, for two days: the grantee gets
+// exactly that, nothing finer, nothing else, and nothing once revoked.
+static void
+test_grants(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "maison/linky/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	create(adm, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256], id[64];
+	assert_int_equal(
+	    ingest(adm, "maison/linky/energy", 576, 0, &ir, err), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	const int64_t day = 86400000;
+	char *tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_DAY, T0,
+	    T0 + 2 * day, 0, id, sizeof(id));
+	fed_rpc_client *g = client(n, tok);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_DAY),
+	    FED_OK);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_HOUR),
+	    FED_PERMISSION_DENIED);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_RAW),
+	    FED_PERMISSION_DENIED);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0 - day, T0 + day,
+	                     ENFED__V1__STEP__STEP_DAY),
+	    FED_PERMISSION_DENIED);
+	assert_int_equal(query_as(g, "kermelo/pv/energy", T0, T0 + day,
+	                     ENFED__V1__STEP__STEP_DAY),
+	    FED_PERMISSION_DENIED);
+	// Writes and the grants service stay out of reach.
+	assert_int_equal(ingest(g, "maison/linky/energy", 600, 0, &ir, err),
+	    FED_PERMISSION_DENIED);
+	Enfed__V1__ListGrantsRequest lg = ENFED__V1__LIST_GRANTS_REQUEST__INIT;
+	Enfed__V1__ListGrantsResponse *lgr = NULL;
+	assert_int_equal(
+	    grant_call(g, "List", &lg, &lgr), FED_PERMISSION_DENIED);
+	// Listing shows only what the grant covers; Latest needs raw data.
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	assert_int_equal(call(g, "ListSeries", &lr, &ls, err), FED_OK);
+	assert_int_equal(ls->n_series, 1);
+	assert_string_equal(ls->series[0]->meta->id, "maison/linky/energy");
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	char *ids[1] = {"maison/linky/energy"};
+	Enfed__V1__LatestRequest lq = ENFED__V1__LATEST_REQUEST__INIT;
+	lq.series_ids = ids;
+	lq.n_series_ids = 1;
+	Enfed__V1__LatestResponse *lt = NULL;
+	assert_int_equal(
+	    call(g, "Latest", &lq, &lt, err), FED_PERMISSION_DENIED);
+
+	// Grants survive a restart; revocation takes effect at once.
+	assert_int_equal(fed_test_proc_stop(n->pid, SIGTERM, 10000), 0);
+	node_start(n);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_DAY),
+	    FED_OK);
+	assert_int_equal(grant_call(adm, "List", &lg, &lgr), FED_OK);
+	assert_int_equal(lgr->n_grants, 1);
+	assert_false(lgr->grants[0]->revoked);
+	enfed__v1__list_grants_response__free_unpacked(lgr, NULL);
+	Enfed__V1__RevokeGrantRequest rv
+	    = ENFED__V1__REVOKE_GRANT_REQUEST__INIT;
+	rv.id = id;
+	Enfed__V1__Grant *gr = NULL;
+	assert_int_equal(grant_call(adm, "Revoke", &rv, &gr), FED_OK);
+	assert_true(gr->revoked);
+	enfed__v1__grant__free_unpacked(gr, NULL);
+	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_DAY),
+	    FED_PERMISSION_DENIED);
+	rv.id = "g-unknown";
+	assert_int_equal(grant_call(adm, "Revoke", &rv, &gr), FED_NOT_FOUND);
+
+	// An expiring grant stops working when it expires.
+	char *tok2
+	    = grant(adm, "maison/linky/energy", ENFED__V1__STEP__STEP_RAW, 0,
+	        0, fed_test_now_ms() + 1500, id, sizeof(id));
+	fed_rpc_client *g2 = client(n, tok2);
+	assert_int_equal(call(g2, "Latest", &lq, &lt, err), FED_OK);
+	enfed__v1__latest_response__free_unpacked(lt, NULL);
+	fed_status st = FED_OK;
+	for (int i = 0; i < 50 && st == FED_OK; i++) {
+		st = query_as(g2, "maison/linky/energy", T0, T0 + day,
+		    ENFED__V1__STEP__STEP_RAW);
+		fed_test_sleep_ms(100);
+	}
+	assert_int_equal(st, FED_PERMISSION_DENIED);
+	// Bad grants.
+	Enfed__V1__Grant bad = ENFED__V1__GRANT__INIT;
+	bad.series = "maison/";
+	bad.grantee_node = "bmhs";
+	Enfed__V1__CreateGrantRequest cr
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	cr.grant = &bad;
+	Enfed__V1__CreateGrantResponse *crr = NULL;
+	assert_int_equal(
+	    grant_call(adm, "Create", &cr, &crr), FED_INVALID_ARGUMENT);
+	fed_rpc_client_free(g2);
+	fed_rpc_client_free(g);
+	fed_rpc_client_free(adm);
+	free(tok);
+	free(tok2);
+}
+
 int
 main(void)
 {
@@ -431,6 +604,7 @@ main(void)
 	        test_ingest_query_stream, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
