@@ -24,6 +24,7 @@
 #include "fed/stream.h"
 #include "node_auth.h"
 #include "node_grants.h"
+#include "node_replicate.h"
 #include "node_rpc.h"
 #include "store.h"
 
@@ -37,6 +38,7 @@ struct node_cfg {
 	char *admin_token;
 	char *admin_token_hash;
 	char *tokens_file;
+	char *peers_file;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -67,6 +69,9 @@ static const fed_cfg_opt node_opts[] = {
         "hex SHA-256 of the administrator token, instead of the token"),
     FED_CFG_OPT_STRING(C, tokens_file, "tokens-file", NULL,
         "file of app tokens: one 'name reader|writer|admin sha256hex' a line"),
+    FED_CFG_OPT_STRING(C, peers_file, "peers-file", NULL,
+        "nodes this one replicates granted series to: one "
+        "'name rpc-address token|@file' a line"),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "RPC requests served at once"),
     FED_CFG_OPT_SIZE(C, max_msg, "max-msg", "16MiB", 4096, 1 << 30,
@@ -149,6 +154,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_store *store = NULL;
 	node_auth *auth = NULL;
 	node_grants *grants = NULL;
+	node_replicator *repl = NULL;
 	fed_stream_pub *pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -170,6 +176,13 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_auth_set_grants(auth, grants);
+	node_replicator_opts rpo = {.store = store,
+	    .grants = grants,
+	    .node_name = cfg->name,
+	    .peers_file = cfg->peers_file,
+	    .tls = &tls};
+	if (node_replicator_new(&rpo, &repl) != FED_OK)
+		goto out;
 	if (fed_stream_pub_new(&pub) != FED_OK
 	    || listen_all(cfg->stream, &tls, pub_listen, pub) != FED_OK)
 		goto out;
@@ -201,6 +214,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	rc = 0;
 out:
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	node_replicator_free(repl);
 	fed_stream_pub_free(pub);
 	node_grants_free(grants);
 	node_store_close(store);

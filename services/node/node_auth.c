@@ -47,8 +47,9 @@ static const struct {
 int
 node_role_parse(const char *s, node_role *out)
 {
-	static const char *const names[] = {NULL, "reader", "writer", "admin"};
-	for (int r = NODE_ROLE_READER; r <= NODE_ROLE_ADMIN; r++) {
+	static const char *const names[]
+	    = {NULL, "reader", "writer", "admin", "replica"};
+	for (int r = NODE_ROLE_READER; r <= NODE_ROLE_REPLICA; r++) {
 		if (strcmp(s, names[r]) == 0) {
 			*out = (node_role) r;
 			return 0;
@@ -94,7 +95,8 @@ parse_line(node_auth *a, char *line, const char *file, int lineno, char *err,
 	    || node_role_parse(role_s, &role) != 0 || !is_hex64(hash)
 	    || strlen(name) >= sizeof(((node_principal *) 0)->name)) {
 		snprintf(err, err_len,
-		    "%s:%d: expected 'name reader|writer|admin sha256hex'",
+		    "%s:%d: expected 'name reader|writer|admin|replica "
+		    "sha256hex'",
 		    file, lineno);
 		return FED_INVALID_ARGUMENT;
 	}
@@ -179,6 +181,15 @@ required_role(const char *method)
 	return NODE_ROLE_ADMIN;
 }
 
+// A replica may only push: the handlers check that what it pushes is its
+// own (series whose origin is its name).
+static int
+replica_allowed(const char *method)
+{
+	return strcmp(method, "/enfed.v1.SeriesStore/Ingest") == 0
+	    || strcmp(method, "/enfed.v1.SeriesStore/CreateSeries") == 0;
+}
+
 // A token that is no configured principal may be a grant's.
 static fed_status
 check_grant(
@@ -219,6 +230,12 @@ node_auth_check(
 	}
 	if (found == NULL)
 		return check_grant(a, h, method, principal);
+	if (found->role == NODE_ROLE_REPLICA && !replica_allowed(method))
+		return FED_PERMISSION_DENIED;
+	if (found->role == NODE_ROLE_REPLICA) {
+		*principal = (void *) found;
+		return FED_OK;
+	}
 	if ((int) found->role < need)
 		return FED_PERMISSION_DENIED;
 	*principal = (void *) found;

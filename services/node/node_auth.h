@@ -21,6 +21,9 @@
 
 typedef enum node_role {
 	NODE_ROLE_GRANTEE = 0, // another node holding a grant token
+	NODE_ROLE_REPLICA = 4, // another node replicating its series here:
+	                       // Ingest and CreateSeries of series whose
+	                       // origin is that node, nothing else
 	NODE_ROLE_READER = 1,
 	NODE_ROLE_WRITER = 2,
 	NODE_ROLE_ADMIN = 3,
@@ -64,7 +67,7 @@ size_t node_auth_count(const node_auth *a);
 fed_status node_auth_check(
     const char *token, const char *method, void **principal, void *arg);
 
-// Parses "reader", "writer" or "admin"; 0 on success.
+// Parses "reader", "writer", "admin" or "replica"; 0 on success.
 int node_role_parse(const char *s, node_role *out);
 
 #endif // NODE_AUTH_H

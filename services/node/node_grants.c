@@ -132,6 +132,12 @@ by_id(node_grants *gs, const char *id)
 	return found;
 }
 
+const node_grant *
+node_grants_by_id(node_grants *gs, const char *id)
+{
+	return by_id(gs, id);
+}
+
 int
 node_grant_usable(const node_grant *g, unsigned scope, int64_t now_ms)
 {
@@ -210,6 +216,15 @@ validate(fed_rpc_ctx *call, const Enfed__V1__Grant *g, int64_t now)
 	    && (r->from_ms < 0 || (r->to_ms != 0 && r->to_ms <= r->from_ms)))
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "data_range: from_ms >= 0 and to_ms after it (0: open)");
+	int live = 0;
+	for (size_t i = 0; i < g->n_scopes; i++)
+		live |= g->scopes[i] == ENFED__V1__SCOPE__SCOPE_LIVE;
+	if (live && g->finest_step != ENFED__V1__STEP__STEP_RAW)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "finest_step: live replication sends the points "
+		    "themselves; "
+		    "a grant of aggregates only must have the query scope "
+		    "alone");
 	if (g->expires_ms != 0 && g->expires_ms <= now)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "expires_ms: in the past");

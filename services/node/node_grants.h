@@ -52,6 +52,9 @@ void node_grants_free(node_grants *gs);
 // state, or NULL. The pointer stays valid until node_grants_free.
 const node_grant *node_grants_by_hash(node_grants *gs, const char *hash);
 
+// The grant with this id, or NULL; valid until node_grants_free.
+const node_grant *node_grants_by_id(node_grants *gs, const char *id);
+
 // 1 when g is neither revoked nor expired at now_ms and has `scope`.
 int node_grant_usable(const node_grant *g, unsigned scope, int64_t now_ms);
 

@@ -46,6 +46,35 @@ check_grant_series(fed_rpc_ctx *call, const char *id, int needs_raw)
 	return FED_OK;
 }
 
+// The replicating node's name when a replica calls, else NULL.
+static const char *
+replica_of(const fed_rpc_ctx *call)
+{
+	const node_principal *p = fed_rpc_ctx_principal(call);
+	return p != NULL && p->role == NODE_ROLE_REPLICA ? p->name : NULL;
+}
+
+// A replica writes only into series it replicates here: their origin is
+// its name.
+static fed_status
+check_replica_series(fed_rpc_ctx *call, node_store *store, const char *id)
+{
+	const char *peer = replica_of(call);
+	if (peer == NULL)
+		return FED_OK;
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err err = {{0}};
+	fed_status st = node_store_get(store, id, &info, &err);
+	int own = st == FED_OK && strcmp(info->meta->origin_node, peer) == 0;
+	node_store_info_free(info);
+	if (st == FED_NOT_FOUND)
+		return fed_rpc_ctx_error(call, st, "series %.200s", id);
+	if (st != FED_OK || !own)
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "series %.200s: not replicated from %s", id, peer);
+	return FED_OK;
+}
+
 static void
 publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
     size_t n, void *arg)
@@ -79,6 +108,9 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    "series: %zu points in one call, more than the maximum "
 		    "of %zu",
 		    total, n->max_batch_points);
+	for (size_t i = 0; i < req->n_series && replica_of(call) != NULL; i++)
+		FED_TRY(check_replica_series(
+		    call, n->store, req->series[i]->series_id));
 	node_store_counts counts;
 	node_store_err err = {{0}};
 	fed_status st = node_store_append_notify(n->store, req, &counts,
@@ -245,6 +277,13 @@ create_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (req->meta == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "meta: missing");
+	const char *peer = replica_of(call);
+	if (peer != NULL && strcmp(req->meta->origin_node, peer) != 0)
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "meta.origin_node: a replica creates only its own series");
+	if (peer == NULL && req->meta->origin_node[0] != '\0')
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "meta.origin_node: set by replication only");
 	Enfed__V1__SeriesInfo *info = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_create(n->store, req->meta, &info, &err);

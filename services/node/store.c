@@ -31,6 +31,7 @@ struct node_store {
 	store_conn *free_readers;
 	pthread_mutex_t pool_mtx;
 	pthread_cond_t pool_cond;
+	node__live_grants live; // under the writer lock
 	fed_tz *zones[NODE__STORE_MAX_ZONES];
 	size_t n_zones;
 	pthread_mutex_t zone_mtx;
@@ -69,6 +70,10 @@ static const char schema_v2_sql[]
       " to_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
       " created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
       " token_hash TEXT NOT NULL UNIQUE, grantee_addr TEXT NOT NULL);"
+      "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " grant_id TEXT NOT NULL, series TEXT NOT NULL, ts INTEGER NOT NULL,"
+      " value BLOB NOT NULL);"
+      "CREATE INDEX outbox_grant ON outbox(grant_id, seq);"
       "PRAGMA user_version = 2;";
 
 void
@@ -315,6 +320,7 @@ store_init(node_store *st, const char *path, node_store_err *err)
 	FED_TRY(conn_open(&st->writer, path, &st->opts));
 	FED_TRY(schema_setup(&st->writer, err));
 	FED_TRY(conn_prepare(&st->writer));
+	FED_TRY(node__store_live_reload(st, &st->writer));
 	return open_readers(st, path);
 }
 
@@ -381,7 +387,14 @@ node_store_close(node_store *st)
 		fed_tz_free(st->zones[i]);
 	pthread_mutex_destroy(&st->zone_mtx);
 	free(st->default_tz);
+	free(st->live.g);
 	free(st);
+}
+
+node__live_grants *
+node__store_live(node_store *st)
+{
+	return &st->live;
 }
 
 static fed_status

@@ -252,4 +252,35 @@ typedef fed_status (*node_store_grant_fn)(
 fed_status node_store_grant_list(
     node_store *st, node_store_grant_fn fn, void *arg, node_store_err *err);
 
+// ---- Replication outbox ----------------------------------------------------
+//
+// Every point newly stored in a series that a live grant (scope LIVE, not
+// revoked, not expired, the point inside its data range) covers is added
+// to the outbox in the append's own transaction; creating a live grant
+// adds the backlog of stored points it covers, in the grant's
+// transaction. Rows leave the outbox only when the replicator says they
+// reached the grantee (node_store_outbox_done), or when the grant is
+// revoked (in the revocation's transaction) or its series deleted. A
+// restart therefore loses nothing and replication resumes where it was.
+
+typedef struct node_store_outbox_row {
+	int64_t seq; // order of entry into the outbox
+	char grant_id[40];
+	char series_id[208];
+	int64_t ts_ms;
+	double value;
+} node_store_outbox_row;
+
+// The oldest rows (at most max) into rows[], their number in *n.
+fed_status node_store_outbox_peek(node_store *st, node_store_outbox_row *rows,
+    size_t max, size_t *n, node_store_err *err);
+
+// Removes the rows of grant_id with seq <= up_to_seq: they were delivered.
+fed_status node_store_outbox_done(node_store *st, const char *grant_id,
+    int64_t up_to_seq, node_store_err *err);
+
+// Rows waiting for grant_id ("" = all grants).
+fed_status node_store_outbox_count(
+    node_store *st, const char *grant_id, uint64_t *n, node_store_err *err);
+
 #endif // NODE_STORE_H

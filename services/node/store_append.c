@@ -304,6 +304,22 @@ apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
 	return FED_OK;
 }
 
+// In the transaction: the replication outbox gets the new points.
+static fed_status
+outbox(node_store *st, store_conn *c, const Enfed__V1__IngestRequest *req,
+    const node_points *fresh, const size_t *starts)
+{
+	for (size_t i = 0; i < req->n_series; i++) {
+		size_t end = i + 1 < req->n_series ? starts[i + 1] : fresh->n;
+		if (end > starts[i])
+			FED_TRY(node__store_outbox_add(st, c,
+			    req->series[i]->series_id,
+			    fresh->ts_ms + starts[i], fresh->value + starts[i],
+			    end - starts[i]));
+	}
+	return FED_OK;
+}
+
 // After the commit: hands each series' new points to the caller.
 static void
 notify(const Enfed__V1__IngestRequest *req, const node_points *fresh,
@@ -336,10 +352,14 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
 		if (req->series[i]->n_ts_ms > max_n)
 			max_n = req->series[i]->n_ts_ms;
 	in_point *buf = malloc(max_n * sizeof(*buf));
-	size_t *starts = on_new != NULL
-	    ? calloc(req->n_series + 1, sizeof(*starts))
-	    : NULL;
-	if (buf == NULL || (on_new != NULL && starts == NULL)) {
+	// The writer lock guards the live grants: read them under it.
+	store_conn *c = node__store_writer_lock(st);
+	int live = node__store_live(st)->n > 0;
+	int collect = on_new != NULL || live;
+	size_t *starts
+	    = collect ? calloc(req->n_series + 1, sizeof(*starts)) : NULL;
+	if (buf == NULL || (collect && starts == NULL)) {
+		node__store_writer_unlock(st);
 		free(buf);
 		free(starts);
 		return FED_RESOURCE_EXHAUSTED;
@@ -347,12 +367,14 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
 	node_points fresh;
 	node_points_init(&fresh);
 	node_store_counts got = {0, 0};
-	store_conn *c = node__store_writer_lock(st);
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(c,
-		    apply_request(c, req, buf, on_new ? &fresh : NULL, starts,
-		        &got, err));
+	if (s == FED_OK) {
+		fed_status a = apply_request(
+		    c, req, buf, collect ? &fresh : NULL, starts, &got, err);
+		if (a == FED_OK && live)
+			a = outbox(st, c, req, &fresh, starts);
+		s = node__store_write_end(c, a);
+	}
 	// Still under the writer lock: the stream sees commits in order.
 	if (s == FED_OK && on_new != NULL)
 		notify(req, &fresh, starts, on_new, arg);

@@ -3,13 +3,18 @@
 // store_grants.c: the grants table. Scopes are kept as a bit set
 // (NODE_STORE_SCOPE_*), the step and times as integers.
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "fed/clock.h"
 #include "store.h"
+#include "store_codec.h"
 #include "store_internal.h"
+
+static fed_status grant_added(node_store *st, store_conn *c, const char *id);
 
 static unsigned
 scope_bits(const Enfed__V1__Grant *g)
@@ -24,18 +29,22 @@ scope_bits(const Enfed__V1__Grant *g)
 	return bits;
 }
 
-// Runs one prepared write statement in its own transaction.
+// Runs the grant's insert, then its backlog, in its transaction.
 static fed_status
-write_one(node_store *st, sqlite3_stmt *s, store_conn *c, const char *what)
+write_grant(node_store *st, sqlite3_stmt *s, store_conn *c, const char *id)
 {
 	int rc = sqlite3_step(s);
 	fed_status res = FED_OK;
 	if (rc == SQLITE_CONSTRAINT)
 		res = FED_ALREADY_EXISTS;
 	else if (rc != SQLITE_DONE)
-		res = node__store_sql_status(c->db, rc, what);
+		res = node__store_sql_status(c->db, rc, "grant insert");
 	sqlite3_finalize(s);
+	if (res == FED_OK)
+		res = grant_added(st, c, id);
 	res = node__store_write_end(c, res);
+	if (res != FED_OK)
+		node__store_live_reload(st, c); // the rollback undid it
 	node__store_writer_unlock(st);
 	return res;
 }
@@ -74,11 +83,13 @@ node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
 	sqlite3_bind_int64(s, 9, g->created_ms);
 	sqlite3_bind_text(s, 10, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, g->grantee_rpc_addr, -1, SQLITE_STATIC);
-	res = write_one(st, s, c, "grant insert");
+	res = write_grant(st, s, c, g->id);
 	if (res == FED_ALREADY_EXISTS)
 		node__store_fail(err, res, "grant %s exists already", g->id);
 	return res;
 }
+
+static fed_status drop_outbox(store_conn *c, const char *grant_id);
 
 fed_status
 node_store_grant_revoke(node_store *st, const char *id, node_store_err *err)
@@ -106,6 +117,11 @@ node_store_grant_revoke(node_store *st, const char *id, node_store_err *err)
 		res = node__store_sql_status(c->db, rc, "grant revoke");
 	else if (changed == 0)
 		res = node__store_fail(err, FED_NOT_FOUND, "no grant %s", id);
+	// Nothing more leaves for a revoked grant, from this very commit.
+	if (res == FED_OK)
+		res = drop_outbox(c, id);
+	if (res == FED_OK)
+		res = node__store_live_reload(st, c);
 	res = node__store_write_end(c, res);
 	node__store_writer_unlock(st);
 	return res;
@@ -165,4 +181,276 @@ node_store_grant_list(
 	sqlite3_finalize(s);
 	node__store_read_end(st, c);
 	return res;
+}
+
+// ---- Live grants and the replication outbox --------------------------------
+
+static int
+covers(const char *pattern, const char *id)
+{
+	size_t n = strlen(pattern);
+	if (n > 0 && pattern[n - 1] == '/')
+		return strncmp(id, pattern, n) == 0;
+	return strcmp(id, pattern) == 0;
+}
+
+fed_status
+node__store_live_reload(node_store *st, store_conn *c)
+{
+	node__live_grants *lg = node__store_live(st);
+	lg->n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT id, series, from_ms, to_ms, expires_ms FROM grants"
+	    " WHERE revoked = 0 AND (scopes & 2) != 0",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return node__store_sql_status(c->db, rc, "live grants");
+	fed_status res = FED_OK;
+	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (lg->n == lg->cap) {
+			size_t ncap = lg->cap ? lg->cap * 2 : 8;
+			node__live_grant *ng
+			    = realloc(lg->g, ncap * sizeof(*ng));
+			if (ng == NULL) {
+				res = FED_RESOURCE_EXHAUSTED;
+				break;
+			}
+			lg->g = ng;
+			lg->cap = ncap;
+		}
+		node__live_grant *g = &lg->g[lg->n++];
+		snprintf(
+		    g->id, sizeof(g->id), "%s", sqlite3_column_text(s, 0));
+		snprintf(g->series, sizeof(g->series), "%s",
+		    sqlite3_column_text(s, 1));
+		g->from_ms = sqlite3_column_int64(s, 2);
+		g->to_ms = sqlite3_column_int64(s, 3);
+		g->expires_ms = sqlite3_column_int64(s, 4);
+	}
+	if (res == FED_OK && rc != SQLITE_DONE)
+		res = node__store_sql_status(c->db, rc, "live grants");
+	sqlite3_finalize(s);
+	return res;
+}
+
+static int
+in_range(const node__live_grant *g, int64_t ts)
+{
+	return ts >= g->from_ms && (g->to_ms == 0 || ts < g->to_ms);
+}
+
+// Adds rows of one grant for the points inside its range.
+static fed_status
+outbox_rows(store_conn *c, sqlite3_stmt *ins, const node__live_grant *g,
+    const char *series_id, const int64_t *ts, const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!in_range(g, ts[i]))
+			continue;
+		sqlite3_bind_text(ins, 1, g->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, series_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, ts[i]);
+		sqlite3_bind_blob(ins, 4, &v[i], sizeof(v[i]), SQLITE_STATIC);
+		int rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE)
+			return node__store_sql_status(c->db, rc, "outbox add");
+	}
+	return FED_OK;
+}
+
+static fed_status
+prepare_insert(store_conn *c, sqlite3_stmt **ins)
+{
+	int rc = sqlite3_prepare_v2(c->db,
+	    "INSERT INTO outbox(grant_id, series, ts, value)"
+	    " VALUES(?, ?, ?, ?)",
+	    -1, ins, NULL);
+	return rc == SQLITE_OK ? FED_OK
+	                       : node__store_sql_status(c->db, rc, "outbox");
+}
+
+fed_status
+node__store_outbox_add(node_store *st, store_conn *c, const char *series_id,
+    const int64_t *ts_ms, const double *value, size_t n)
+{
+	const node__live_grants *lg = node__store_live(st);
+	int64_t now = fed_clock_now_ms();
+	sqlite3_stmt *ins = NULL;
+	fed_status res = FED_OK;
+	for (size_t k = 0; k < lg->n && res == FED_OK; k++) {
+		const node__live_grant *g = &lg->g[k];
+		if (!covers(g->series, series_id)
+		    || (g->expires_ms != 0 && now >= g->expires_ms))
+			continue;
+		if (ins == NULL && (res = prepare_insert(c, &ins)) != FED_OK)
+			break;
+		res = outbox_rows(c, ins, g, series_id, ts_ms, value, n);
+	}
+	sqlite3_finalize(ins);
+	return res;
+}
+
+// The backlog of a new live grant: every stored point it covers.
+static fed_status
+outbox_backlog(store_conn *c, const node__live_grant *g)
+{
+	sqlite3_stmt *ser = NULL, *blk = NULL, *ins = NULL;
+	int rc = sqlite3_prepare_v2(
+	    c->db, "SELECT sid, id FROM series ORDER BY id", -1, &ser, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db,
+		    "SELECT data FROM blocks WHERE key >= ?1 AND key < ?2"
+		    " ORDER BY key",
+		    -1, &blk, NULL);
+	fed_status res = rc == SQLITE_OK
+	    ? prepare_insert(c, &ins)
+	    : node__store_sql_status(c->db, rc, "backlog");
+	while (res == FED_OK && sqlite3_step(ser) == SQLITE_ROW) {
+		const char *id = (const char *) sqlite3_column_text(ser, 1);
+		if (!covers(g->series, id))
+			continue;
+		int64_t sid = sqlite3_column_int64(ser, 0);
+		sqlite3_bind_int64(blk, 1, node__store_key(sid, 0));
+		sqlite3_bind_int64(blk, 2, node__store_key(sid + 1, 0));
+		while (res == FED_OK && sqlite3_step(blk) == SQLITE_ROW) {
+			res = node_codec_decode(c->codec,
+			    sqlite3_column_blob(blk, 0),
+			    (size_t) sqlite3_column_bytes(blk, 0), &c->pts);
+			if (res == FED_OK)
+				res = outbox_rows(c, ins, g, id, c->pts.ts_ms,
+				    c->pts.value, c->pts.n);
+		}
+		sqlite3_reset(blk);
+	}
+	sqlite3_finalize(ser);
+	sqlite3_finalize(blk);
+	sqlite3_finalize(ins);
+	return res;
+}
+
+// After a grant's insert, in its transaction: reload, then the backlog.
+static fed_status
+grant_added(node_store *st, store_conn *c, const char *id)
+{
+	FED_TRY(node__store_live_reload(st, c));
+	const node__live_grants *lg = node__store_live(st);
+	for (size_t k = 0; k < lg->n; k++) {
+		if (strcmp(lg->g[k].id, id) == 0)
+			return outbox_backlog(c, &lg->g[k]);
+	}
+	return FED_OK;
+}
+
+fed_status
+node_store_outbox_peek(node_store *st, node_store_outbox_row *rows, size_t max,
+    size_t *n, node_store_err *err)
+{
+	(void) err;
+	*n = 0;
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT seq, grant_id, series, ts, value FROM outbox"
+	    " ORDER BY seq LIMIT ?",
+	    -1, &s, NULL);
+	fed_status res = rc == SQLITE_OK
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "outbox peek");
+	if (res == FED_OK)
+		sqlite3_bind_int64(s, 1, (int64_t) max);
+	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		node_store_outbox_row *r = &rows[(*n)++];
+		r->seq = sqlite3_column_int64(s, 0);
+		snprintf(r->grant_id, sizeof(r->grant_id), "%s",
+		    sqlite3_column_text(s, 1));
+		snprintf(r->series_id, sizeof(r->series_id), "%s",
+		    sqlite3_column_text(s, 2));
+		r->ts_ms = sqlite3_column_int64(s, 3);
+		if (sqlite3_column_bytes(s, 4) == sizeof(r->value))
+			memcpy(&r->value, sqlite3_column_blob(s, 4),
+			    sizeof(r->value));
+	}
+	if (res == FED_OK && rc != SQLITE_DONE)
+		res = node__store_sql_status(c->db, rc, "outbox peek");
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}
+
+// Runs one DELETE with a text and an integer parameter as a transaction.
+static fed_status
+delete_rows(node_store *st, const char *sql, const char *text, int64_t num)
+{
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	sqlite3_stmt *s = NULL;
+	if (res == FED_OK) {
+		int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, num);
+			rc = sqlite3_step(s);
+		}
+		if (rc != SQLITE_DONE)
+			res = node__store_sql_status(
+			    c->db, rc, "outbox delete");
+		sqlite3_finalize(s);
+	}
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	return res;
+}
+
+fed_status
+node_store_outbox_done(node_store *st, const char *grant_id, int64_t up_to_seq,
+    node_store_err *err)
+{
+	(void) err;
+	return delete_rows(st,
+	    "DELETE FROM outbox WHERE grant_id = ?1 AND seq <= ?2", grant_id,
+	    up_to_seq);
+}
+
+fed_status
+node_store_outbox_count(
+    node_store *st, const char *grant_id, uint64_t *n, node_store_err *err)
+{
+	(void) err;
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT count(*) FROM outbox WHERE ?1 = '' OR grant_id = ?1", -1,
+	    &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, grant_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	fed_status res = rc == SQLITE_ROW
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "outbox count");
+	if (res == FED_OK)
+		*n = (uint64_t) sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}
+
+static fed_status
+drop_outbox(store_conn *c, const char *grant_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(
+	    c->db, "DELETE FROM outbox WHERE grant_id = ?", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, grant_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "outbox drop");
 }

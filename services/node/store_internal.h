@@ -52,6 +52,7 @@
 	X(FACT_INSERT,                                                       \
 	    "INSERT INTO facts(series, pos, key, value)"                     \
 	    " VALUES(?1, ?2, ?3, ?4)")                                       \
+	X(OUTBOX_DELETE_SERIES, "DELETE FROM outbox WHERE series = ?1")      \
 	X(BLOCK_GET, "SELECT n, last_ts, data FROM blocks WHERE key = ?1")   \
 	X(BLOCK_PUT,                                                         \
 	    "INSERT OR REPLACE INTO blocks(key, n, first_ts, last_ts, vals," \
@@ -106,6 +107,32 @@ typedef struct store_series {
 	int64_t last_ms;
 	double last_value;
 } store_series;
+
+// The grants with the live scope, as appends need them to fill the
+// replication outbox. Kept under the writer lock.
+typedef struct node__live_grant {
+	char id[40];
+	char series[208]; // id, or a prefix ending in '/'
+	int64_t from_ms, to_ms, expires_ms;
+} node__live_grant;
+
+typedef struct node__live_grants {
+	node__live_grant *g;
+	size_t n, cap;
+} node__live_grants;
+
+// The store's live grants (borrowed; use under the writer lock).
+node__live_grants *node__store_live(node_store *st);
+
+// Reloads the live grants from the grants table on connection c (the
+// writer, under its lock). Called at open and after grant changes.
+fed_status node__store_live_reload(node_store *st, store_conn *c);
+
+// Adds one outbox row per point and live grant covering series_id, the
+// point inside the grant's range (c: the writer, in its transaction).
+fed_status node__store_outbox_add(node_store *st, store_conn *c,
+    const char *series_id, const int64_t *ts_ms, const double *value,
+    size_t n);
 
 // The store's options after defaults, as the query code needs them.
 const node_store_opts *node__store_opts(const node_store *st);

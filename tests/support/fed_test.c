@@ -189,9 +189,18 @@ fed_test_node_start(const char *bin, const char *name, const char *dir,
     const char *rpc_url, const char *stream_url, const char *admin,
     const char *tokens_file)
 {
+	return fed_test_node_start_ex(
+	    bin, name, dir, rpc_url, stream_url, admin, tokens_file, NULL);
+}
+
+int
+fed_test_node_start_ex(const char *bin, const char *name, const char *dir,
+    const char *rpc_url, const char *stream_url, const char *admin,
+    const char *tokens_file, const char *extra)
+{
 	char a[6][600], log[600];
 	snprintf(a[0], sizeof(a[0]), "--name=%s", name);
-	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/data", dir);
+	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/data-%s", dir, name);
 	snprintf(a[2], sizeof(a[2]), "--listen=%s", rpc_url);
 	snprintf(a[3], sizeof(a[3]), "--stream=%s", stream_url);
 	snprintf(a[4], sizeof(a[4]), "--admin-token=%s", admin);
@@ -199,7 +208,7 @@ fed_test_node_start(const char *bin, const char *name, const char *dir,
 	    tokens_file != NULL ? tokens_file : "");
 	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
 	char *argv[] = {(char *) bin, a[0], a[1], a[2], a[3], a[4], a[5],
-	    "--log-level=debug", NULL};
+	    "--log-level=debug", (char *) extra, NULL};
 	int pid = fed_test_proc_start(argv, log);
 	if (pid > 0 && fed_test_wait_health(rpc_url, 10000) != FED_OK) {
 		fed_test_proc_stop(pid, SIGKILL, 1000);

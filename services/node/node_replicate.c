@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+//
+// node_replicate.c: the replication thread.
+
+#include "node_replicate.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/clock.h"
+#include "fed/log.h"
+#include "fed/rpc.h"
+
+#define MAX_PEERS      64
+#define BATCH          5000
+#define MAX_BACKOFF_MS 30000
+
+struct peer {
+	char name[72];
+	char url[512];
+	char token[512];
+	fed_rpc_client *rpc;
+	int64_t retry_at_ms; // monotonic; 0: ready
+	int64_t backoff_ms;
+	int64_t last_log_ms;
+};
+
+// (grant, series) pairs declared on their grantee during this run.
+struct declared {
+	struct declared *next;
+	char key[256];
+};
+
+struct node_replicator {
+	node_replicator_opts o;
+	char node_name[72];
+	struct peer peers[MAX_PEERS];
+	size_t n_peers;
+	struct declared *declared;
+	node_store_outbox_row *rows;
+	pthread_t thread;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	int stop;
+};
+
+// Reads "@FILE" values, keeps others; one trailing newline removed.
+static int
+token_value(const char *v, char *out, size_t len)
+{
+	if (v[0] != '@') {
+		snprintf(out, len, "%s", v);
+		return 0;
+	}
+	FILE *f = fopen(v + 1, "r");
+	if (f == NULL || fgets(out, (int) len, f) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static fed_status
+load_peers(node_replicator *r, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fed_log(FED_LOG_ERR, "replicate", "peers file %s: %s", path,
+		    strerror(errno));
+		return FED_INVALID_ARGUMENT;
+	}
+	char line[1200];
+	fed_status st = FED_OK;
+	for (int n = 1; st == FED_OK && fgets(line, sizeof(line), f); n++) {
+		char *save = NULL, *name = strtok_r(line, " \t\r\n", &save);
+		if (name == NULL || name[0] == '#')
+			continue;
+		char *url = strtok_r(NULL, " \t\r\n", &save);
+		char *tok = strtok_r(NULL, " \t\r\n", &save);
+		struct peer *p = &r->peers[r->n_peers];
+		if (url == NULL || tok == NULL || r->n_peers == MAX_PEERS
+		    || strlen(name) >= sizeof(p->name)
+		    || strlen(url) >= sizeof(p->url)
+		    || token_value(tok, p->token, sizeof(p->token)) != 0) {
+			fed_log(FED_LOG_ERR, "replicate",
+			    "%s:%d: expected 'name rpc-address token|@file'",
+			    path, n);
+			st = FED_INVALID_ARGUMENT;
+			break;
+		}
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		snprintf(p->url, sizeof(p->url), "%s", url);
+		r->n_peers++;
+	}
+	fclose(f);
+	return st;
+}
+
+// The peer a grant replicates to, its client opened on first use.
+static struct peer *
+peer_of(node_replicator *r, const node_grant *g)
+{
+	for (size_t i = 0; i < r->n_peers; i++) {
+		struct peer *p = &r->peers[i];
+		if (strcmp(p->name, g->grantee) != 0)
+			continue;
+		if (p->rpc == NULL) {
+			fed_rpc_client_opts o;
+			fed_rpc_client_opts_default(&o);
+			o.url = g->grantee_addr[0] ? g->grantee_addr : p->url;
+			o.tls = r->o.tls;
+			o.token = p->token;
+			o.timeout_ms = 30000;
+			if (fed_rpc_client_new(&o, &p->rpc) != FED_OK)
+				return NULL;
+		}
+		return p;
+	}
+	return NULL;
+}
+
+static void
+peer_failed(struct peer *p, fed_status st, const char *err)
+{
+	int64_t now = fed_clock_mono_ms();
+	p->backoff_ms = p->backoff_ms == 0 ? 1000 : p->backoff_ms * 2;
+	if (p->backoff_ms > MAX_BACKOFF_MS)
+		p->backoff_ms = MAX_BACKOFF_MS;
+	p->retry_at_ms = now + p->backoff_ms;
+	fed_log_limited(&p->last_log_ms, 10000, FED_LOG_WARNING, "replicate",
+	    "to %s: %s (%s); retrying in %lld ms", p->name,
+	    fed_status_name(st), err, (long long) p->backoff_ms);
+}
+
+static int
+declared(node_replicator *r, const char *key)
+{
+	for (struct declared *d = r->declared; d != NULL; d = d->next)
+		if (strcmp(d->key, key) == 0)
+			return 1;
+	return 0;
+}
+
+// Declares the series on the grantee once per run: its metadata and box,
+// with this node as origin. A definition that differs there (a box
+// changed since) is left as it is.
+static fed_status
+declare(node_replicator *r, struct peer *p, const node_grant *g,
+    const char *series_id)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "%s\t%s", g->id, series_id);
+	if (declared(r, key))
+		return FED_OK;
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err e = {{0}};
+	fed_status st = node_store_get(r->o.store, series_id, &info, &e);
+	if (st != FED_OK)
+		return st;
+	Enfed__V1__SeriesMeta m = *info->meta;
+	m.origin_node = r->node_name;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	ProtobufCMessage *rep = NULL;
+	char err[256];
+	st = fed_rpc_call(p->rpc, &enfed__v1__series_store__descriptor,
+	    "CreateSeries", &req.base, &rep, err, sizeof(err));
+	protobuf_c_message_free_unpacked(rep, NULL);
+	node_store_info_free(info);
+	if (st == FED_ALREADY_EXISTS)
+		st = FED_OK;
+	if (st != FED_OK) {
+		peer_failed(p, st, err);
+		return st;
+	}
+	struct declared *d = calloc(1, sizeof(*d));
+	if (d != NULL) {
+		snprintf(d->key, sizeof(d->key), "%s", key);
+		d->next = r->declared;
+		r->declared = d;
+	}
+	return FED_OK;
+}
+
+// Sends the rows of grant g among rows[0..n) (in outbox order), grouped
+// by series, in one Ingest; *last gets the highest seq sent.
+static fed_status
+send_grant(node_replicator *r, struct peer *p, const node_grant *g,
+    const node_store_outbox_row *rows, size_t n, int64_t *last)
+{
+	Enfed__V1__SeriesPoints *sp = calloc(n, sizeof(*sp));
+	Enfed__V1__SeriesPoints **list = calloc(n, sizeof(*list));
+	int64_t *ts = calloc(n, sizeof(*ts));
+	double *v = calloc(n, sizeof(*v));
+	fed_status st
+	    = sp && list && ts && v ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	size_t n_series = 0, used = 0;
+	// One SeriesPoints per series, its points copied contiguously.
+	for (size_t i = 0; st == FED_OK && i < n; i++) {
+		if (strcmp(rows[i].grant_id, g->id) != 0)
+			continue;
+		int seen = 0;
+		for (size_t k = 0; k < n_series && !seen; k++)
+			seen = strcmp(list[k]->series_id, rows[i].series_id)
+			    == 0;
+		if (seen)
+			continue;
+		st = declare(r, p, g, rows[i].series_id);
+		if (st != FED_OK)
+			break;
+		Enfed__V1__SeriesPoints *s = &sp[n_series];
+		enfed__v1__series_points__init(s);
+		s->series_id = (char *) rows[i].series_id;
+		s->ts_ms = ts + used;
+		s->value = v + used;
+		for (size_t j = i; j < n; j++) {
+			if (strcmp(rows[j].grant_id, g->id) != 0
+			    || strcmp(rows[j].series_id, rows[i].series_id)
+			        != 0)
+				continue;
+			ts[used] = rows[j].ts_ms;
+			v[used++] = rows[j].value;
+			s->n_ts_ms++;
+			if (rows[j].seq > *last)
+				*last = rows[j].seq;
+		}
+		s->n_value = s->n_ts_ms;
+		list[n_series++] = s;
+	}
+	if (st == FED_OK && n_series > 0) {
+		Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+		req.series = list;
+		req.n_series = n_series;
+		ProtobufCMessage *rep = NULL;
+		char err[256];
+		st = fed_rpc_call(p->rpc, &enfed__v1__series_store__descriptor,
+		    "Ingest", &req.base, &rep, err, sizeof(err));
+		protobuf_c_message_free_unpacked(rep, NULL);
+		if (st != FED_OK)
+			peer_failed(p, st, err);
+	}
+	free(sp);
+	free(list);
+	free(ts);
+	free(v);
+	return st;
+}
+
+// Handles the grants found in one batch of rows. Returns 1 if anything
+// was delivered or dropped.
+static int
+drain(node_replicator *r, size_t n)
+{
+	int progress = 0;
+	int64_t now = fed_clock_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		int first = 1;
+		for (size_t k = 0; k < i && first; k++)
+			first
+			    = strcmp(r->rows[k].grant_id, r->rows[i].grant_id)
+			    != 0;
+		if (!first)
+			continue;
+		const node_grant *g
+		    = node_grants_by_id(r->o.grants, r->rows[i].grant_id);
+		int64_t last = 0;
+		node_store_err e = {{0}};
+		if (g == NULL
+		    || !node_grant_usable(g, NODE_STORE_SCOPE_LIVE, now)) {
+			// Expired (or gone): nothing more leaves for it.
+			for (size_t k = i; k < n; k++)
+				if (strcmp(r->rows[k].grant_id,
+				        r->rows[i].grant_id)
+				        == 0
+				    && r->rows[k].seq > last)
+					last = r->rows[k].seq;
+			node_store_outbox_done(
+			    r->o.store, r->rows[i].grant_id, last, &e);
+			progress = 1;
+			continue;
+		}
+		struct peer *p = peer_of(r, g);
+		if (p == NULL || fed_clock_mono_ms() < p->retry_at_ms)
+			continue;
+		if (send_grant(r, p, g, r->rows + i, n - i, &last) == FED_OK) {
+			p->backoff_ms = 0;
+			p->retry_at_ms = 0;
+			node_store_outbox_done(r->o.store, g->id, last, &e);
+			progress = 1;
+		}
+	}
+	return progress;
+}
+
+static void
+wait_ms(node_replicator *r, int64_t ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mtx);
+	if (!r->stop)
+		pthread_cond_timedwait(&r->cond, &r->mtx, &until);
+	pthread_mutex_unlock(&r->mtx);
+}
+
+static int
+stopping(node_replicator *r)
+{
+	pthread_mutex_lock(&r->mtx);
+	int s = r->stop;
+	pthread_mutex_unlock(&r->mtx);
+	return s;
+}
+
+static void *
+run(void *arg)
+{
+	node_replicator *r = arg;
+	while (!stopping(r)) {
+		size_t n = 0;
+		node_store_err e = {{0}};
+		if (node_store_outbox_peek(r->o.store, r->rows, BATCH, &n, &e)
+		        != FED_OK
+		    || n == 0 || !drain(r, n))
+			wait_ms(r, r->o.poll_ms);
+	}
+	return NULL;
+}
+
+fed_status
+node_replicator_new(const node_replicator_opts *opts, node_replicator **out)
+{
+	node_replicator *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	r->o = *opts;
+	if (r->o.poll_ms <= 0)
+		r->o.poll_ms = 200;
+	snprintf(r->node_name, sizeof(r->node_name), "%s", opts->node_name);
+	r->rows = calloc(BATCH, sizeof(*r->rows));
+	pthread_mutex_init(&r->mtx, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	fed_status st = r->rows != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	if (st == FED_OK && opts->peers_file != NULL && opts->peers_file[0])
+		st = load_peers(r, opts->peers_file);
+	if (st == FED_OK && pthread_create(&r->thread, NULL, run, r) != 0)
+		st = FED_RESOURCE_EXHAUSTED;
+	if (st != FED_OK) {
+		free(r->rows);
+		free(r);
+		return st;
+	}
+	*out = r;
+	return FED_OK;
+}
+
+void
+node_replicator_free(node_replicator *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mtx);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+	pthread_join(r->thread, NULL);
+	for (size_t i = 0; i < r->n_peers; i++)
+		fed_rpc_client_free(r->peers[i].rpc);
+	while (r->declared != NULL) {
+		struct declared *d = r->declared;
+		r->declared = d->next;
+		free(d);
+	}
+	pthread_mutex_destroy(&r->mtx);
+	pthread_cond_destroy(&r->cond);
+	free(r->rows);
+	free(r);
+}

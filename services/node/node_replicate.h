@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+//
+// node_replicate.h: pushes granted series to the grantees' nodes.
+//
+// A thread drains the store's replication outbox (store.h): for each
+// grant with rows waiting, it declares the series on the grantee's node
+// (CreateSeries, with this node as origin and the series' description
+// box), sends the points with Ingest (idempotent there), and removes the
+// rows from the outbox only once the grantee acknowledged them. A
+// grantee that cannot be reached is retried with a growing delay (up to
+// 30 s) while the others go on; a restart of either node resumes from the
+// outbox, so nothing is lost or stored twice.
+//
+// Peers: a file of `name rpc-address token` lines (the token, or @FILE);
+// the grantee's node names itself with `name`, and holds the token's hash
+// with the role `replica` in its tokens file.
+
+#ifndef NODE_REPLICATE_H
+#define NODE_REPLICATE_H
+
+#include <stdint.h>
+
+#include "fed/transport.h"
+#include "node_grants.h"
+#include "store.h"
+
+typedef struct node_replicator node_replicator;
+
+typedef struct node_replicator_opts {
+	node_store *store; // borrowed
+	node_grants *grants; // borrowed
+	const char *node_name; // this node: the replicated series' origin
+	const char *peers_file; // NULL or "": no peers (nothing replicates)
+	const fed_tls_opts *tls; // for tls+tcp:// peers
+	int64_t poll_ms; // outbox polling period when idle
+} node_replicator_opts;
+
+// Reads the peers file and starts the thread. INVALID_ARGUMENT (logged
+// with file:line) for a malformed peers file.
+fed_status node_replicator_new(
+    const node_replicator_opts *opts, node_replicator **out);
+
+// Stops the thread (after the call in progress) and frees. NULL: nothing.
+void node_replicator_free(node_replicator *r);
+
+#endif // NODE_REPLICATE_H

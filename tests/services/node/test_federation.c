@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+//
+// test_federation.c: two real fed-node processes, lognact (the building
+// app: the school and its solar plant) and bmhs (the household app), on
+// loopback, exchanging series under grants, as in both use cases:
+// - the plant's production replicated lognact -> bmhs, with its box and
+//   origin; the school's consumption, not granted, never leaves lognact;
+// - the house's consumption replicated bmhs -> lognact;
+// - the grantee killed (-9) while points wait, then the owner killed
+//   right after an ingest: every point arrives, exactly once;
+// - revocation stops the flow at once;
+// - a replica token cannot write into the grantee's own series.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "enfed/v1/grant.pb-c.h"
+#include "enfed/v1/series.pb-c.h"
+#include "fed/rpc.h"
+#include "fed/token.h"
+#include "fed_test.h"
+
+#define ADMIN_L "lognact-admin-token"
+#define ADMIN_B "bmhs-admin-token"
+#define REPL_LB "lognact-pushes-to-bmhs"
+#define REPL_BL "bmhs-pushes-to-lognact"
+#define T0      INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
+#define DAY     288
+
+struct node {
+	const char *name, *admin;
+	char rpc[128], stream[128], tokens[512], peers[600];
+	int pid;
+	fed_rpc_client *cli;
+};
+
+static char *dir;
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+start(struct node *n)
+{
+	n->pid = fed_test_node_start_ex(FED_NODE_BIN, n->name, dir, n->rpc,
+	    n->stream, n->admin, n->tokens, n->peers);
+	assert_true(n->pid > 0);
+}
+
+// Sets up a node whose peer `to` (the other node) accepts push_token.
+static void
+prepare(struct node *n, const char *name, const char *admin,
+    const struct node *to, const char *push_token, const char *accept_from,
+    const char *accept_token)
+{
+	n->name = name;
+	n->admin = admin;
+	if (n->rpc[0] == '\0')
+		snprintf(n->rpc, sizeof(n->rpc), "tcp://127.0.0.1:%d",
+		    fed_test_free_port());
+	fed_test_ipc_url(n->stream, sizeof(n->stream), name);
+	char path[512], line[600], hash[FED_TOKEN_HASH_LEN + 1];
+	snprintf(n->tokens, sizeof(n->tokens), "%s/%s.tokens", dir, name);
+	fed_token_hash(accept_token, hash);
+	snprintf(line, sizeof(line), "%s replica %s\n", accept_from, hash);
+	write_file(n->tokens, line);
+	snprintf(path, sizeof(path), "%s/%s.peers", dir, name);
+	snprintf(
+	    line, sizeof(line), "%s %s %s\n", to->name, to->rpc, push_token);
+	write_file(path, line);
+	snprintf(n->peers, sizeof(n->peers), "--peers-file=%s", path);
+}
+
+static fed_rpc_client *
+client(const char *url, const char *token)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	return c;
+}
+
+static fed_status
+series_call(fed_rpc_client *c, const char *m, const void *req, void *rep)
+{
+	char err[256];
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, m, req,
+	    (ProtobufCMessage **) rep, err, sizeof(err));
+}
+
+static void
+create(fed_rpc_client *c, const char *id, const char *fact)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	Enfed__V1__Fact f = ENFED__V1__FACT__INIT, *box[1] = {&f};
+	f.key = "description";
+	f.value = (char *) fact;
+	m.box = box;
+	m.n_box = 1;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(series_call(c, "CreateSeries", &req, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+// Points day*288 .. day*288+287, value = index.
+static fed_status
+ingest_day(fed_rpc_client *c, const char *id, int day)
+{
+	int64_t ts[DAY];
+	double v[DAY];
+	for (int i = 0; i < DAY; i++) {
+		ts[i] = T0 + (int64_t) (day * DAY + i) * 300000;
+		v[i] = day * DAY + i;
+	}
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *l[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = DAY;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = l;
+	req.n_series = 1;
+	Enfed__V1__IngestResponse *rep = NULL;
+	fed_status st = series_call(c, "Ingest", &req, &rep);
+	if (rep != NULL)
+		enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	return st;
+}
+
+// Points of `id` held by the node behind c (0 if it has no such series),
+// with their checks: timestamps distinct and values = index.
+static uint64_t
+count(fed_rpc_client *c, const char *id)
+{
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = (char *) id;
+	Enfed__V1__SeriesInfo *info = NULL;
+	if (series_call(c, "GetSeries", &g, &info) != FED_OK)
+		return 0;
+	uint64_t n = info->n_points;
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	return n;
+}
+
+static void
+wait_count(fed_rpc_client *c, const char *id, uint64_t want)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < 300 && (n = count(c, id)) < want; i++)
+		fed_test_sleep_ms(50);
+	assert_int_equal(n, want);
+}
+
+// Every point of days [0, days) exactly once, with its value.
+static void
+check_exact(fed_rpc_client *c, const char *id, int days)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) days * DAY * 300000;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	Enfed__V1__SeriesResult *sr = res->results[0];
+	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
+	for (size_t i = 0; i < sr->n_ts_ms; i++) {
+		assert_int_equal(sr->ts_ms[i], T0 + (int64_t) i * 300000);
+		assert_true(sr->value[i] == (double) i);
+	}
+	enfed__v1__query_response__free_unpacked(res, NULL);
+}
+
+static char *
+grant_live(fed_rpc_client *owner, const char *series, const char *grantee,
+    char *id, size_t id_len)
+{
+	Enfed__V1__Scope sc[2]
+	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = (char *) series;
+	g.grantee_node = (char *) grantee;
+	g.scopes = sc;
+	g.n_scopes = 2;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	assert_int_equal(
+	    fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
+	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err)),
+	    FED_OK);
+	snprintf(id, id_len, "%s", rep->grant->id);
+	char *tok = strdup(rep->token);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	return tok;
+}
+
+static void
+test_two_organisations(void **state)
+{
+	(void) state;
+	dir = fed_test_tmpdir("federation");
+	struct node l = {0}, b = {0};
+	// Ports first: each node's peers file names the other's address.
+	l.name = "lognact";
+	b.name = "bmhs";
+	snprintf(
+	    l.rpc, sizeof(l.rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	prepare(&b, "bmhs", ADMIN_B, &l, REPL_BL, "lognact", REPL_LB);
+	prepare(&l, "lognact", ADMIN_L, &b, REPL_LB, "bmhs", REPL_BL);
+	start(&l);
+	start(&b);
+	l.cli = client(l.rpc, ADMIN_L);
+	b.cli = client(b.rpc, ADMIN_B);
+
+	// Use case 1: the plant's production, backlog then live.
+	create(l.cli, "kermelo/pv/energy", "60 x Enphase M250, 16.2 kWc");
+	create(l.cli, "kermelo/school/energy", "primary school");
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 0), FED_OK);
+	assert_int_equal(
+	    ingest_day(l.cli, "kermelo/school/energy", 0), FED_OK);
+	char gid[64];
+	char *gtok
+	    = grant_live(l.cli, "kermelo/pv/", "bmhs", gid, sizeof(gid));
+	wait_count(b.cli, "kermelo/pv/energy", DAY);
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 1), FED_OK);
+	wait_count(b.cli, "kermelo/pv/energy", 2 * DAY);
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = "kermelo/pv/energy";
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(series_call(b.cli, "GetSeries", &g, &info), FED_OK);
+	assert_string_equal(info->meta->origin_node, "lognact");
+	assert_int_equal(info->meta->n_box, 1);
+	assert_string_equal(
+	    info->meta->box[0]->value, "60 x Enphase M250, 16.2 kWc");
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	assert_int_equal(count(b.cli, "kermelo/school/energy"), 0);
+
+	// Use case 2: the house's consumption, the other way.
+	create(b.cli, "maison/linky/energy", "4-person house");
+	assert_int_equal(ingest_day(b.cli, "maison/linky/energy", 0), FED_OK);
+	char gid2[64];
+	char *gtok2
+	    = grant_live(b.cli, "maison/", "lognact", gid2, sizeof(gid2));
+	wait_count(l.cli, "maison/linky/energy", DAY);
+
+	// A replica token writes only what it replicates.
+	fed_rpc_client *intruder = client(b.rpc, REPL_LB);
+	assert_int_equal(ingest_day(intruder, "maison/linky/energy", 5),
+	    FED_PERMISSION_DENIED);
+	fed_rpc_client_free(intruder);
+
+	// The grantee dies while points wait; they arrive once it is back.
+	assert_int_equal(
+	    fed_test_proc_stop(b.pid, SIGKILL, 5000), 128 + SIGKILL);
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 2), FED_OK);
+	fed_test_sleep_ms(300);
+	start(&b);
+	wait_count(b.cli, "kermelo/pv/energy", 3 * DAY);
+	// The owner dies right after acknowledging an ingest.
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 3), FED_OK);
+	assert_int_equal(
+	    fed_test_proc_stop(l.pid, SIGKILL, 5000), 128 + SIGKILL);
+	start(&l);
+	wait_count(b.cli, "kermelo/pv/energy", 4 * DAY);
+	check_exact(b.cli, "kermelo/pv/energy", 4);
+	check_exact(l.cli, "maison/linky/energy", 1);
+
+	// Revocation stops the flow at once.
+	Enfed__V1__RevokeGrantRequest rv
+	    = ENFED__V1__REVOKE_GRANT_REQUEST__INIT;
+	rv.id = gid;
+	Enfed__V1__Grant *gr = NULL;
+	char err[256];
+	assert_int_equal(
+	    fed_rpc_call(l.cli, &enfed__v1__grants__descriptor, "Revoke",
+	        &rv.base, (ProtobufCMessage **) &gr, err, sizeof(err)),
+	    FED_OK);
+	enfed__v1__grant__free_unpacked(gr, NULL);
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 4), FED_OK);
+	fed_test_sleep_ms(1000); // several replication rounds
+	assert_int_equal(count(b.cli, "kermelo/pv/energy"), 4 * DAY);
+
+	fed_rpc_client_free(l.cli);
+	fed_rpc_client_free(b.cli);
+	assert_int_equal(fed_test_proc_stop(l.pid, SIGTERM, 10000), 0);
+	assert_int_equal(fed_test_proc_stop(b.pid, SIGTERM, 10000), 0);
+	free(gtok);
+	free(gtok2);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_two_organisations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
