@@ -259,23 +259,60 @@ granted_lease(const dir_rpc *r, uint32_t lease_s)
 	return want > 0 && want < r->lease_ms ? want : r->lease_ms;
 }
 
-// A new name with the enrolment token: a fresh node token, shown once.
+// The token of a node registering with the enrolment token: the one it
+// chose, or a new one.
 static fed_status
-create_node(dir_rpc *r, fed_rpc_ctx *call, const Enfed__V1__NodeRecord *rec,
-    const dir_lease *lease, Enfed__V1__RegisterResponse *rep)
+pick_token(dir_rpc *r, fed_rpc_ctx *call, const char *chosen, char *token)
+{
+	if (chosen[0] == '\0') {
+		fed_status st = fed_token_new(token, FED_TOKEN_LEN + 1);
+		return st == FED_OK
+		    ? st
+		    : fed_rpc_ctx_error(call, st, "no token could be made");
+	}
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(chosen, hash);
+	if (strlen(chosen) != FED_TOKEN_LEN || strncmp(chosen, "fed_", 4) != 0
+	    || !chars_ok(chosen + 4, "-_")
+	    || fed_token_equal(hash, r->enrol_hash))
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "node_token: a new token as fed_token_new makes them");
+	memcpy(token, chosen, FED_TOKEN_LEN + 1);
+	return FED_OK;
+}
+
+// Registration with the enrolment token: a new name, or, when the caller
+// proves with the token it chose that the name is already its own (the
+// resend of a call whose reply was lost), an update. A token the
+// directory made is returned once.
+static fed_status
+create_node(dir_rpc *r, fed_rpc_ctx *call,
+    const Enfed__V1__RegisterRequest *req, const dir_lease *lease,
+    Enfed__V1__RegisterResponse *rep, Enfed__V1__MembershipEvent__Kind *kind)
 {
 	char token[FED_TOKEN_LEN + 1], hash[FED_TOKEN_HASH_LEN + 1];
-	FED_TRY(fed_token_new(token, sizeof(token)));
+	FED_TRY(pick_token(r, call, req->node_token, token));
 	fed_token_hash(token, hash);
-	fed_status st = dir_store_create(r->store, rec, hash, lease);
-	if (st == FED_ALREADY_EXISTS)
-		return fed_rpc_ctx_error(
+	int chosen = req->node_token[0] != '\0';
+	*kind = ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED;
+	fed_status st = dir_store_create(r->store, req->node, hash, lease);
+	if (st == FED_ALREADY_EXISTS && chosen) {
+		*kind = ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED;
+		st = dir_store_update(r->store, req->node, hash, lease);
+	}
+	if (st == FED_ALREADY_EXISTS || st == FED_NOT_FOUND
+	    || st == FED_PERMISSION_DENIED)
+		st = fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
-	if (st != FED_OK)
-		return fed_rpc_ctx_error(call, st, "the directory failed");
-	rep->node_token = fed_rpc_ctx_strdup(call, token);
+	else if (st != FED_OK)
+		st = fed_rpc_ctx_error(call, st, "the directory failed");
+	if (st == FED_OK && !chosen) {
+		rep->node_token = fed_rpc_ctx_strdup(call, token);
+		if (rep->node_token == NULL)
+			st = FED_RESOURCE_EXHAUSTED;
+	}
 	memset(token, 0, sizeof(token));
-	return rep->node_token != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	return st;
 }
 
 // An existing name with its own node token.
@@ -304,17 +341,15 @@ register_node(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	Enfed__V1__RegisterResponse *rep = (Enfed__V1__RegisterResponse *) out;
 	FED_TRY(check_record(call, req->node));
 	dir_lease lease = {fed_clock_now_ms(), granted_lease(r, req->lease_s)};
-	int enrol = is_enrol(call);
-	FED_TRY(enrol ? create_node(r, call, req->node, &lease, rep)
-	              : update_node(r, call, req->node, &lease));
+	Enfed__V1__MembershipEvent__Kind kind
+	    = ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED;
+	FED_TRY(is_enrol(call) ? create_node(r, call, req, &lease, rep, &kind)
+	                       : update_node(r, call, req->node, &lease));
 	ProtobufCAllocator a = call_allocator(call);
 	fed_status st = find_one(r, req->node->name, &a, &rep->node);
 	if (st != FED_OK)
 		return fed_rpc_ctx_error(call, st, "the directory failed");
-	publish(r,
-	    enrol ? ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED
-	          : ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED,
-	    req->node->name);
+	publish(r, kind, req->node->name);
 	return FED_OK;
 }
 

@@ -231,7 +231,7 @@ insert_node(dir_store *s, const Enfed__V1__NodeRecord *rec,
 	    "INSERT INTO nodes (name, organisation, rpc_addr, stream_addr,"
 	    " token_hash, registered_ms, lease_ms, lease_expires_ms,"
 	    " available) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
-	    " ON CONFLICT (name) DO NOTHING",
+	    " ON CONFLICT DO NOTHING",
 	    &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rec->organisation, -1, SQLITE_STATIC);
@@ -474,7 +474,7 @@ series_range_init(struct series_range *r, const char *series)
 
 #define SERIES_MATCH(col)                                                  \
 	"(?3 = '' OR " col " = ?3 OR (?4 AND " col " >= ?3 AND " col " < " \
-	                                                             "?5))"
+	"?5))"
 
 static void
 bind_series(sqlite3_stmt *st, const struct series_range *r)

@@ -59,8 +59,8 @@ void dir_store_close(dir_store *s);
 // Inserts a new node: rec's name, organisation, addresses and offers (its
 // times and availability are ignored), with token_hash (hex SHA-256 of the
 // node's token), registered now, available, lease ending now + lease_ms.
-// ALREADY_EXISTS when the name is taken (nothing written); INTERNAL or
-// UNAVAILABLE on a database failure. rec is borrowed.
+// ALREADY_EXISTS when the name (or the token hash) is taken (nothing written);
+// INTERNAL or UNAVAILABLE on a database failure. rec is borrowed.
 fed_status dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
     const char *token_hash, const dir_lease *lease);
 

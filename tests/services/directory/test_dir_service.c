@@ -119,10 +119,11 @@ static const struct node lognact = {"lognact", "Bretagne Energie Citoyenne",
 static const struct node maison
     = {"maison", "Household app", {"house4/linky/energy"}, 1};
 
-// Registers n, with offers carrying kind, unit, visibility and a box.
+// Registers n, with offers carrying kind, unit, visibility and a box, and
+// node_token as the token chosen by the node ("": none).
 static fed_status
-reg(fed_rpc_client *c, const struct node *n, uint32_t lease_s,
-    Enfed__V1__RegisterResponse **out, char *err)
+reg_token(fed_rpc_client *c, const struct node *n, uint32_t lease_s,
+    const char *node_token, Enfed__V1__RegisterResponse **out, char *err)
 {
 	Enfed__V1__Fact fact = ENFED__V1__FACT__INIT;
 	fact.key = "building";
@@ -149,6 +150,7 @@ reg(fed_rpc_client *c, const struct node *n, uint32_t lease_s,
 	Enfed__V1__RegisterRequest req = ENFED__V1__REGISTER_REQUEST__INIT;
 	req.node = &rec;
 	req.lease_s = lease_s;
+	req.node_token = (char *) node_token;
 	char buf[256];
 	Enfed__V1__RegisterResponse *rep = NULL;
 	fed_status st = fed_rpc_call(c, DIR_SVC, "RegisterNode", &req.base,
@@ -158,6 +160,13 @@ reg(fed_rpc_client *c, const struct node *n, uint32_t lease_s,
 	else if (rep != NULL)
 		enfed__v1__register_response__free_unpacked(rep, NULL);
 	return st;
+}
+
+static fed_status
+reg(fed_rpc_client *c, const struct node *n, uint32_t lease_s,
+    Enfed__V1__RegisterResponse **out, char *err)
+{
+	return reg_token(c, n, lease_s, "", out, err);
 }
 
 // Registers n with the enrolment token and returns a client holding its
@@ -340,6 +349,42 @@ test_tokens(void **state)
 	assert_int_equal(heartbeat(b, "maison", NULL), FED_OK);
 	fed_rpc_client_free(a);
 	fed_rpc_client_free(b);
+}
+
+// A token chosen by the node makes a resent first registration harmless.
+static void
+test_chosen_token(void **state)
+{
+	struct fix *f = *state;
+	start(f, 60000);
+	char mine[FED_TOKEN_LEN + 1], theirs[FED_TOKEN_LEN + 1], err[256];
+	assert_int_equal(fed_token_new(mine, sizeof(mine)), FED_OK);
+	assert_int_equal(fed_token_new(theirs, sizeof(theirs)), FED_OK);
+	Enfed__V1__RegisterResponse *rep = NULL;
+	assert_int_equal(
+	    reg_token(f->enrolled, &lognact, 0, mine, &rep, NULL), FED_OK);
+	assert_string_equal(rep->node_token, "");
+	assert_string_equal(rep->node->name, "lognact");
+	enfed__v1__register_response__free_unpacked(rep, NULL);
+	assert_int_equal(
+	    reg_token(f->enrolled, &lognact, 0, mine, NULL, NULL), FED_OK);
+	assert_int_equal(
+	    reg_token(f->enrolled, &lognact, 0, theirs, NULL, err),
+	    FED_PERMISSION_DENIED);
+	fed_rpc_client *a = client(f, mine);
+	assert_int_equal(heartbeat(a, "lognact", NULL), FED_OK);
+	fed_rpc_client_free(a);
+	// Someone else's token, the enrolment token or a weak one: refused.
+	assert_int_equal(reg_token(f->enrolled, &maison, 0, mine, NULL, err),
+	    FED_PERMISSION_DENIED);
+	assert_int_equal(
+	    reg_token(f->enrolled, &maison, 0, f->enrol, NULL, err),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "node_token"));
+	assert_int_equal(
+	    reg_token(f->enrolled, &maison, 0, "fed_short", NULL, err),
+	    FED_INVALID_ARGUMENT);
+	assert_int_equal(count(f->enrolled, "maison", "", ""), 0);
 }
 
 // --- Bad input ------------------------------------------------------------
@@ -609,8 +654,9 @@ test_restart_keeps_everything(void **state)
 	snprintf(token, sizeof(token), "%s", rep->node_token);
 	int64_t registered = rep->node->registered_ms;
 	enfed__v1__register_response__free_unpacked(rep, NULL);
-	fed_rpc_client_free(enrol_node(f, &maison));
+	fed_rpc_client *b = enrol_node(f, &maison);
 	stop(f);
+	fed_rpc_client_free(b);
 
 	start(f, 60000);
 	Enfed__V1__LookupResponse *lr = NULL;
@@ -640,6 +686,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_register_and_lookup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_chosen_token, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_events_and_expiry, setup, teardown),
