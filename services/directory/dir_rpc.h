@@ -30,6 +30,10 @@ typedef struct dir_rpc dir_rpc;
 // Most series one node may offer.
 #define DIR_RPC_MAX_OFFERS 10000
 
+// Largest event published with the node's offers; a larger one is
+// published without them (NodeRecord.offers empty).
+#define DIR_RPC_MAX_EVENT (1u << 20)
+
 typedef struct dir_rpc_opts {
 	dir_store *store; // borrowed; must outlive the dir_rpc
 	fed_stream_pub *pub; // borrowed, may be NULL (no events)

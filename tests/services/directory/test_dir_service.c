@@ -416,10 +416,16 @@ reg_addr(fed_rpc_client *c, const char *rpc, const char *pub, char *err)
 	return st;
 }
 
-// n offers named s/<i>: 10,000 pass, 10,001 do not.
+// Registers node `name` with n offers named s/<i>, each with a fact of
+// value `fact` when it is not NULL. 10,000 pass, 10,001 do not.
 static fed_status
-reg_many(fed_rpc_client *c, size_t n, char *err)
+reg_many(
+    fed_rpc_client *c, const char *name, size_t n, const char *fact, char *err)
 {
+	Enfed__V1__Fact f = ENFED__V1__FACT__INIT;
+	f.key = "note";
+	f.value = (char *) fact;
+	Enfed__V1__Fact *box[] = {&f};
 	Enfed__V1__SeriesMeta *metas = calloc(n, sizeof(*metas));
 	Enfed__V1__SeriesMeta **offers = calloc(n, sizeof(*offers));
 	char(*ids)[16] = calloc(n, sizeof(*ids));
@@ -427,10 +433,12 @@ reg_many(fed_rpc_client *c, size_t n, char *err)
 		enfed__v1__series_meta__init(&metas[i]);
 		snprintf(ids[i], sizeof(ids[i]), "s/%zu", i);
 		metas[i].id = ids[i];
+		metas[i].n_box = fact != NULL ? 1 : 0;
+		metas[i].box = box;
 		offers[i] = &metas[i];
 	}
 	Enfed__V1__NodeRecord rec = ENFED__V1__NODE_RECORD__INIT;
-	rec.name = "many";
+	rec.name = (char *) name;
 	rec.organisation = "org";
 	rec.rpc_addr = "tcp://127.0.0.1:1";
 	rec.stream_addr = "tcp://127.0.0.1:2";
@@ -492,10 +500,11 @@ test_bad_input(void **state)
 	        (ProtobufCMessage **) &rrep, err, sizeof(err)),
 	    FED_INVALID_ARGUMENT);
 	assert_non_null(strstr(err, "node"));
-	assert_int_equal(
-	    reg_many(f->enrolled, 10001, err), FED_INVALID_ARGUMENT);
+	assert_int_equal(reg_many(f->enrolled, "many", 10001, NULL, err),
+	    FED_INVALID_ARGUMENT);
 	assert_non_null(strstr(err, "node.offers"));
-	assert_int_equal(reg_many(f->enrolled, 10000, err), FED_OK);
+	assert_int_equal(
+	    reg_many(f->enrolled, "many", 10000, NULL, err), FED_OK);
 	assert_int_equal(count(f->enrolled, "", "s/", ""), 1);
 
 	Enfed__V1__LookupResponse *lr = NULL;
@@ -637,6 +646,18 @@ test_events_and_expiry(void **state)
 	    "lognact", 5000);
 	assert_true(i >= 0);
 	assert_true(e.available[i]);
+	// A record too big for one event goes without its offers.
+	char fact[200];
+	memset(fact, 'x', sizeof(fact) - 1);
+	fact[sizeof(fact) - 1] = '\0';
+	char err[256];
+	assert_int_equal(
+	    reg_many(f->enrolled, "big", 10000, fact, err), FED_OK);
+	i = wait_event(
+	    sub, &e, ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED, "big", 5000);
+	assert_true(i >= 0);
+	assert_int_equal(e.n_offers[i], 0);
+	assert_int_equal(count(a, "big", "s/9999", ""), 1);
 	fed_rpc_client_free(a);
 	fed_stream_sub_free(sub);
 }
