@@ -71,15 +71,51 @@ valid_series(const char *s)
 	return len >= 1 && len <= MAX_SERIES && chars_ok(s, "._/-");
 }
 
+// Length of the UTF-8 sequence at s (1-4), or 0 when it is not valid
+// (overlong, surrogate, past U+10FFFF, truncated). protobuf-c does not
+// check strings, and other implementations refuse a reply that holds
+// invalid UTF-8, so nothing invalid is stored.
+static size_t
+utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	uint32_t cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+// Valid UTF-8 without control characters, at most max bytes (empty when
+// allow_empty).
+static int
+text_ok(const char *s, size_t max, int allow_empty)
+{
+	if (s == NULL)
+		return allow_empty;
+	const unsigned char *p = (const unsigned char *) s;
+	size_t len = strlen(s);
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_len(p + i);
+		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	}
+	return (allow_empty || len >= 1) && len <= max;
+}
+
 static int
 valid_text(const char *s, size_t max)
 {
-	size_t len = s != NULL ? strlen(s) : 0;
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	}
-	return len >= 1 && len <= max;
+	return text_ok(s, max, 0);
 }
 
 static fed_status
@@ -106,14 +142,30 @@ check_box(fed_rpc_ctx *call, size_t i, const Enfed__V1__SeriesMeta *m)
 		const Enfed__V1__Fact *f = m->box[j];
 		if (!valid_text(f->key, MAX_FACT_KEY))
 			return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
-			    "node.offers[%zu].box[%zu].key: 1-%d bytes, no "
-			    "control characters",
+			    "node.offers[%zu].box[%zu].key: 1-%d bytes of "
+			    "UTF-8, no control characters",
 			    i, j, MAX_FACT_KEY);
-		if (strlen(f->value) > MAX_FACT_VAL)
+		if (!text_ok(f->value, MAX_FACT_VAL, 1))
 			return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 			    "node.offers[%zu].box[%zu].value: at most %d "
-			    "bytes",
+			    "bytes of UTF-8, no control characters",
 			    i, j, MAX_FACT_VAL);
+	}
+	return FED_OK;
+}
+
+// The free-text fields of a SeriesMeta besides its box.
+static fed_status
+check_meta_text(fed_rpc_ctx *call, size_t i, const Enfed__V1__SeriesMeta *m)
+{
+	const char *names[] = {"source", "owner", "origin_node", "tz"};
+	const char *vals[] = {m->source, m->owner, m->origin_node, m->tz};
+	for (size_t k = 0; k < 4; k++) {
+		if (!text_ok(vals[k], MAX_ORG, 1))
+			return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+			    "node.offers[%zu].%s: at most %d bytes of UTF-8, "
+			    "no control characters",
+			    i, names[k], MAX_ORG);
 	}
 	return FED_OK;
 }
@@ -131,6 +183,7 @@ check_offers(fed_rpc_ctx *call, const Enfed__V1__NodeRecord *n)
 			    "node.offers[%zu].id: 1-%d bytes of "
 			    "[A-Za-z0-9._/-], not ending in '/'",
 			    i, MAX_SERIES);
+		FED_TRY(check_meta_text(call, i, m));
 		FED_TRY(check_box(call, i, m));
 	}
 	return FED_OK;
@@ -147,7 +200,8 @@ check_record(fed_rpc_ctx *call, const Enfed__V1__NodeRecord *n)
 		    "node.name: 1-%d characters of [A-Za-z0-9._-]", MAX_NAME);
 	if (!valid_text(n->organisation, MAX_ORG))
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
-		    "node.organisation: 1-%d bytes, no control characters",
+		    "node.organisation: 1-%d bytes of UTF-8, no control "
+		    "characters",
 		    MAX_ORG);
 	FED_TRY(check_addr(call, "rpc_addr", n->rpc_addr));
 	FED_TRY(check_addr(call, "stream_addr", n->stream_addr));
@@ -170,7 +224,7 @@ check_lookup(fed_rpc_ctx *call, const Enfed__V1__LookupRequest *q)
 	if (q->organisation[0] != '\0'
 	    && !valid_text(q->organisation, MAX_ORG))
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
-		    "organisation: 1-%d bytes, no control characters",
+		    "organisation: 1-%d bytes of UTF-8, no control characters",
 		    MAX_ORG);
 	return FED_OK;
 }

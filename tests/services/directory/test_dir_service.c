@@ -475,6 +475,10 @@ test_bad_input(void **state)
 	    {"ok", "", {"a/b"}, 1},
 	    {"ok", long_org, {"a/b"}, 1},
 	    {"ok", "tab\there", {"a/b"}, 1},
+	    {"ok", "Caf\xc3", {"a/b"}, 1},
+	    {"ok", "\xed\xa0\x80", {"a/b"}, 1},
+	    {"ok", "\xc0\xaf", {"a/b"}, 1},
+	    {"ok", "\xf4\x90\x80\x80", {"a/b"}, 1},
 	    {"ok", "org", {"a b"}, 1},
 	    {"ok", "org", {""}, 1},
 	    {"ok", "org", {"a/b", "kermelo/"}, 2},
@@ -482,8 +486,9 @@ test_bad_input(void **state)
 	};
 	const char *field[] = {"node.name", "node.name", "node.name",
 	    "node.name", "node.organisation", "node.organisation",
-	    "node.organisation", "node.offers[0].id", "node.offers[0].id",
-	    "node.offers[1].id", "node.offers[0].id"};
+	    "node.organisation", "node.organisation", "node.organisation",
+	    "node.organisation", "node.organisation", "node.offers[0].id",
+	    "node.offers[0].id", "node.offers[1].id", "node.offers[0].id"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_bad(f->enrolled, &bad[i], field[i]);
 	assert_int_equal(
@@ -503,8 +508,14 @@ test_bad_input(void **state)
 	assert_int_equal(reg_many(f->enrolled, "many", 10001, NULL, err),
 	    FED_INVALID_ARGUMENT);
 	assert_non_null(strstr(err, "node.offers"));
+	assert_int_equal(reg_many(f->enrolled, "many", 1, "bad \xff", err),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "node.offers[0].box[0].value"));
 	assert_int_equal(
 	    reg_many(f->enrolled, "many", 10000, NULL, err), FED_OK);
+	// Any valid UTF-8 passes.
+	struct node accents = {"accents", "Énergie citoyenne ☀ 🌞", {"a/b"}, 1};
+	assert_int_equal(reg(f->enrolled, &accents, 0, NULL, NULL), FED_OK);
 	assert_int_equal(count(f->enrolled, "", "s/", ""), 1);
 
 	Enfed__V1__LookupResponse *lr = NULL;
@@ -518,7 +529,8 @@ test_bad_input(void **state)
 	assert_non_null(strstr(err, "name"));
 	// Nothing of the refused registrations was stored.
 	assert_int_equal(list(f->enrolled, &lr), FED_OK);
-	assert_int_equal(lr->n_nodes, 1);
+	assert_int_equal(lr->n_nodes, 2);
+	assert_string_equal(lr->nodes[0]->organisation, accents.org);
 	enfed__v1__lookup_response__free_unpacked(lr, NULL);
 }
 
