@@ -712,6 +712,46 @@ test_restart_keeps_everything(void **state)
 	fed_rpc_client_free(a);
 }
 
+// A service that cannot start leaves nothing behind (the leak checker
+// would see it) and says why.
+static void
+test_start_failures(void **state)
+{
+	struct fix *f = *state;
+	start(f, 60000);
+	char db2[600], other[256];
+	snprintf(db2, sizeof(db2), "%s/second.db", f->dir);
+	fed_test_ipc_url(other, sizeof(other), "dir-other");
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(f->enrol, hash);
+	dir_service_opts o = {.listen = f->rpc_url,
+	    .stream = other,
+	    .db_path = db2,
+	    .sync_full = true,
+	    .enrol_hash = hash,
+	    .lease_ms = 1000,
+	    .check_ms = 20};
+	dir_service *d = NULL;
+	assert_int_equal(dir_service_new(&o, &d), FED_UNAVAILABLE);
+	assert_null(d);
+	o.listen = "http://127.0.0.1:1";
+	assert_int_equal(dir_service_new(&o, &d), FED_INVALID_ARGUMENT);
+	o.listen = other;
+	o.stream = f->pub_url;
+	assert_int_equal(dir_service_new(&o, &d), FED_UNAVAILABLE);
+	fed_test_ipc_url(other, sizeof(other), "dir-other");
+	o.listen = other;
+	o.stream = "inproc://dir-other-stream";
+	o.enrol_hash = "not hex";
+	assert_int_equal(dir_service_new(&o, &d), FED_INVALID_ARGUMENT);
+	o.enrol_hash = hash;
+	o.db_path = f->dir; // a folder, not a database
+	assert_int_equal(dir_service_new(&o, &d), FED_UNAVAILABLE);
+	o.db_path = db2;
+	assert_int_equal(dir_service_new(&o, &d), FED_OK);
+	dir_service_free(d);
+}
+
 int
 main(void)
 {
@@ -726,6 +766,8 @@ main(void)
 	        test_events_and_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_restart_keeps_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_start_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
