@@ -1,0 +1,675 @@
+// SPDX-License-Identifier: MIT
+//
+// dir_store.c: the directory's sqlite database (see dir_store.h).
+//
+// Writes run in BEGIN IMMEDIATE transactions, so that the check of a
+// node's token and the write it allows see the same row. sqlite result
+// codes become fed_status in one place, sql_status(), which logs the
+// native code and message.
+
+#include "dir_store.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "fed/log.h"
+#include "fed/token.h"
+
+#define LOG "directory"
+
+struct dir_store {
+	sqlite3 *db;
+	pthread_mutex_t mtx;
+};
+
+static const char schema_v1[]
+    = "CREATE TABLE nodes ("
+      " name TEXT PRIMARY KEY,"
+      " organisation TEXT NOT NULL,"
+      " rpc_addr TEXT NOT NULL,"
+      " stream_addr TEXT NOT NULL,"
+      " token_hash TEXT NOT NULL UNIQUE,"
+      " registered_ms INTEGER NOT NULL,"
+      " lease_ms INTEGER NOT NULL,"
+      " lease_expires_ms INTEGER NOT NULL,"
+      " available INTEGER NOT NULL) WITHOUT ROWID;"
+      "CREATE INDEX nodes_org ON nodes(organisation);"
+      "CREATE INDEX nodes_lease ON nodes(available, lease_expires_ms);"
+      "CREATE TABLE offers ("
+      " series_id TEXT NOT NULL,"
+      " node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,"
+      " meta BLOB NOT NULL," // encoded enfed.v1.SeriesMeta
+      " PRIMARY KEY (series_id, node)) WITHOUT ROWID;"
+      "CREATE INDEX offers_node ON offers(node, series_id);";
+
+// The one translation of sqlite's codes; logs the native code.
+static fed_status
+sql_status(dir_store *s, int rc, const char *what)
+{
+	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return FED_OK;
+	fed_log(FED_LOG_ERR, LOG, "sqlite %s: %s (%d): %s", what,
+	    sqlite3_errstr(rc), rc,
+	    s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "");
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return FED_RESOURCE_EXHAUSTED;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return FED_UNAVAILABLE;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return FED_DATA_LOSS;
+	default:
+		return FED_INTERNAL;
+	}
+}
+
+static fed_status
+exec(dir_store *s, const char *sql)
+{
+	return sql_status(s, sqlite3_exec(s->db, sql, NULL, NULL, NULL), sql);
+}
+
+static fed_status
+prep(dir_store *s, const char *sql, sqlite3_stmt **st)
+{
+	return sql_status(
+	    s, sqlite3_prepare_v2(s->db, sql, -1, st, NULL), "prepare");
+}
+
+// Steps a statement that returns no row, and finalises it.
+static fed_status
+run(dir_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return sql_status(s, rc, what);
+}
+
+// Ends a transaction: COMMIT when st is OK, else ROLLBACK; returns the
+// status of the whole.
+static fed_status
+finish(dir_store *s, fed_status st)
+{
+	if (st == FED_OK)
+		st = exec(s, "COMMIT");
+	if (st != FED_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&s->mtx);
+	return st;
+}
+
+static fed_status
+begin(dir_store *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	fed_status st = exec(s, "BEGIN IMMEDIATE");
+	if (st != FED_OK)
+		pthread_mutex_unlock(&s->mtx);
+	return st;
+}
+
+static fed_status
+migrate(dir_store *s)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s, "PRAGMA user_version", &st));
+	int rc = sqlite3_step(st);
+	int version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sql_status(s, rc, "user_version");
+	if (version > DIR_STORE_SCHEMA) {
+		fed_log(FED_LOG_ERR, LOG,
+		    "database schema %d is newer than %d", version,
+		    DIR_STORE_SCHEMA);
+		return FED_FAILED_PRECONDITION;
+	}
+	if (version == DIR_STORE_SCHEMA)
+		return FED_OK;
+	FED_TRY(begin(s));
+	fed_status r = exec(s, schema_v1);
+	if (r == FED_OK)
+		r = exec(s, "PRAGMA user_version = 1");
+	return finish(s, r);
+}
+
+static fed_status
+configure(dir_store *s, bool sync_full)
+{
+	sqlite3_busy_timeout(s->db, 5000);
+	FED_TRY(exec(s, "PRAGMA journal_mode = WAL"));
+	FED_TRY(exec(s,
+	    sync_full ? "PRAGMA synchronous = FULL"
+	              : "PRAGMA synchronous = NORMAL"));
+	FED_TRY(exec(s, "PRAGMA foreign_keys = ON"));
+	return migrate(s);
+}
+
+fed_status
+dir_store_open(const char *path, bool sync_full, dir_store **out)
+{
+	dir_store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	pthread_mutex_init(&s->mtx, NULL);
+	int rc = sqlite3_open_v2(path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	fed_status st = sql_status(s, rc, "open");
+	if (st == FED_OK)
+		st = configure(s, sync_full);
+	if (st != FED_OK) {
+		dir_store_close(s);
+		return st == FED_INTERNAL ? FED_UNAVAILABLE : st;
+	}
+	*out = s;
+	return FED_OK;
+}
+
+void
+dir_store_close(dir_store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->mtx);
+	free(s);
+}
+
+// --- Writes -----------------------------------------------------------
+
+static fed_status
+insert_offer(dir_store *s, const char *node, const Enfed__V1__SeriesMeta *m)
+{
+	size_t len = enfed__v1__series_meta__get_packed_size(m);
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	enfed__v1__series_meta__pack(m, buf);
+	sqlite3_stmt *st;
+	fed_status r = prep(s,
+	    "INSERT OR REPLACE INTO offers (series_id, node, meta)"
+	    " VALUES (?1, ?2, ?3)",
+	    &st);
+	if (r == FED_OK) {
+		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, buf, (int) len, SQLITE_STATIC);
+		r = run(s, st, "insert offer");
+	}
+	free(buf);
+	return r;
+}
+
+static fed_status
+replace_offers(dir_store *s, const Enfed__V1__NodeRecord *rec)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s, "DELETE FROM offers WHERE node = ?1", &st));
+	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
+	FED_TRY(run(s, st, "delete offers"));
+	for (size_t i = 0; i < rec->n_offers; i++)
+		FED_TRY(insert_offer(s, rec->name, rec->offers[i]));
+	return FED_OK;
+}
+
+static fed_status
+insert_node(dir_store *s, const Enfed__V1__NodeRecord *rec,
+    const char *token_hash, const dir_lease *l)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "INSERT INTO nodes (name, organisation, rpc_addr, stream_addr,"
+	    " token_hash, registered_ms, lease_ms, lease_expires_ms,"
+	    " available) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
+	    " ON CONFLICT DO NOTHING",
+	    &st));
+	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rec->organisation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rec->rpc_addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rec->stream_addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, l->now_ms);
+	sqlite3_bind_int64(st, 7, l->lease_ms);
+	sqlite3_bind_int64(st, 8, l->now_ms + l->lease_ms);
+	FED_TRY(run(s, st, "insert node"));
+	return sqlite3_changes(s->db) == 1 ? FED_OK : FED_ALREADY_EXISTS;
+}
+
+fed_status
+dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
+    const char *token_hash, const dir_lease *lease)
+{
+	FED_TRY(begin(s));
+	fed_status r = insert_node(s, rec, token_hash, lease);
+	if (r == FED_OK)
+		r = replace_offers(s, rec);
+	return finish(s, r);
+}
+
+// Checks that node `name` exists and belongs to token_hash; reads its
+// lease length and availability when asked.
+static fed_status
+check_owner(dir_store *s, const char *name, const char *token_hash,
+    int64_t *lease_ms, bool *available)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "SELECT token_hash, lease_ms, available FROM nodes"
+	    " WHERE name = ?1",
+	    &st));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	fed_status r = FED_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *) sqlite3_column_text(st, 0);
+		r = h != NULL && fed_token_equal(h, token_hash)
+		    ? FED_OK
+		    : FED_PERMISSION_DENIED;
+		if (lease_ms != NULL)
+			*lease_ms = sqlite3_column_int64(st, 1);
+		if (available != NULL)
+			*available = sqlite3_column_int(st, 2) != 0;
+	} else if (rc != SQLITE_DONE) {
+		r = sql_status(s, rc, "select owner");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static fed_status
+update_node(dir_store *s, const Enfed__V1__NodeRecord *rec, const dir_lease *l)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "UPDATE nodes SET organisation = ?2, rpc_addr = ?3,"
+	    " stream_addr = ?4, lease_ms = ?5, lease_expires_ms = ?6,"
+	    " available = 1 WHERE name = ?1",
+	    &st));
+	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rec->organisation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rec->rpc_addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rec->stream_addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->lease_ms);
+	sqlite3_bind_int64(st, 6, l->now_ms + l->lease_ms);
+	return run(s, st, "update node");
+}
+
+fed_status
+dir_store_update(dir_store *s, const Enfed__V1__NodeRecord *rec,
+    const char *token_hash, const dir_lease *lease)
+{
+	FED_TRY(begin(s));
+	fed_status r = check_owner(s, rec->name, token_hash, NULL, NULL);
+	if (r == FED_OK)
+		r = update_node(s, rec, lease);
+	if (r == FED_OK)
+		r = replace_offers(s, rec);
+	return finish(s, r);
+}
+
+static fed_status
+renew(dir_store *s, const char *name, int64_t expires_ms)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "UPDATE nodes SET lease_expires_ms = ?2, available = 1"
+	    " WHERE name = ?1",
+	    &st));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, expires_ms);
+	return run(s, st, "renew");
+}
+
+fed_status
+dir_store_heartbeat(dir_store *s, const char *name, const char *token_hash,
+    int64_t now_ms, int64_t *expires_ms, bool *revived)
+{
+	FED_TRY(begin(s));
+	int64_t lease_ms = 0;
+	bool available = false;
+	fed_status r = check_owner(s, name, token_hash, &lease_ms, &available);
+	if (r == FED_OK)
+		r = renew(s, name, now_ms + lease_ms);
+	r = finish(s, r);
+	if (r == FED_OK) {
+		*expires_ms = now_ms + lease_ms;
+		*revived = !available;
+	}
+	return r;
+}
+
+// Appends a copy of name to *names (grown by doubling).
+static fed_status
+push_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t c = *cap == 0 ? 8 : *cap * 2;
+		char **p = realloc(*names, c * sizeof(*p));
+		if (p == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		*names = p;
+		*cap = c;
+	}
+	char *d = strdup(name);
+	if (d == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	(*names)[(*n)++] = d;
+	return FED_OK;
+}
+
+static fed_status
+select_expired(dir_store *s, int64_t now_ms, char ***names, size_t *n)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "SELECT name FROM nodes WHERE available = 1"
+	    " AND lease_expires_ms <= ?1 ORDER BY name",
+	    &st));
+	sqlite3_bind_int64(st, 1, now_ms);
+	size_t cap = 0;
+	fed_status r = FED_OK;
+	int rc;
+	while (r == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = push_name(
+		    names, n, &cap, (const char *) sqlite3_column_text(st, 0));
+	if (r == FED_OK)
+		r = sql_status(s, rc, "select expired");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static fed_status
+mark_expired(dir_store *s, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "UPDATE nodes SET available = 0 WHERE available = 1"
+	    " AND lease_expires_ms <= ?1",
+	    &st));
+	sqlite3_bind_int64(st, 1, now_ms);
+	return run(s, st, "mark expired");
+}
+
+fed_status
+dir_store_expire(dir_store *s, int64_t now_ms, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	FED_TRY(begin(s));
+	fed_status r = select_expired(s, now_ms, names, n);
+	if (r == FED_OK && *n > 0)
+		r = mark_expired(s, now_ms);
+	r = finish(s, r);
+	if (r != FED_OK) {
+		dir_store_names_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+void
+dir_store_names_free(char **names, size_t n)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+dir_store_token_known(dir_store *s, const char *token_hash)
+{
+	pthread_mutex_lock(&s->mtx);
+	sqlite3_stmt *st;
+	int known = 0;
+	if (prep(s, "SELECT 1 FROM nodes WHERE token_hash = ?1", &st)
+	    == FED_OK) {
+		sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		known = rc == SQLITE_ROW;
+		if (rc != SQLITE_ROW)
+			sql_status(s, rc, "select token");
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&s->mtx);
+	return known;
+}
+
+// --- Reads ------------------------------------------------------------
+
+// The series part of a filter, as the SQL below binds it: the id or
+// prefix, whether it is a prefix, and the first string after the prefix's
+// range (the prefix with its final '/' turned into '0', the next byte).
+struct series_range {
+	const char *id;
+	int is_prefix;
+	char *upper;
+};
+
+static fed_status
+series_range_init(struct series_range *r, const char *series)
+{
+	size_t len = strlen(series);
+	r->id = series;
+	r->is_prefix = len > 0 && series[len - 1] == '/';
+	r->upper = strdup(series);
+	if (r->upper == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	if (r->is_prefix)
+		r->upper[len - 1]++;
+	return FED_OK;
+}
+
+#define SERIES_MATCH(col)                                                  \
+	"(?3 = '' OR " col " = ?3 OR (?4 AND " col " >= ?3 AND " col " < " \
+	"?5))"
+
+static void
+bind_series(sqlite3_stmt *st, const struct series_range *r)
+{
+	sqlite3_bind_text(st, 3, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, r->is_prefix);
+	sqlite3_bind_text(st, 5, r->upper, -1, SQLITE_STATIC);
+}
+
+static char *
+a_strdup(ProtobufCAllocator *a, const unsigned char *text)
+{
+	const char *t = text != NULL ? (const char *) text : "";
+	size_t len = strlen(t) + 1;
+	char *d = a->alloc(a->allocator_data, len);
+	if (d != NULL)
+		memcpy(d, t, len);
+	return d;
+}
+
+// A linked list of results built in the caller's allocator, turned into
+// an array once its length is known.
+struct item {
+	void *msg;
+	struct item *next;
+};
+
+static fed_status
+list_push(ProtobufCAllocator *a, struct item **head, size_t *n, void *msg)
+{
+	struct item *it = a->alloc(a->allocator_data, sizeof(*it));
+	if (it == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	it->msg = msg;
+	it->next = *head;
+	*head = it;
+	(*n)++;
+	return FED_OK;
+}
+
+// The list's offers as an array, in insertion order.
+static fed_status
+offers_array(ProtobufCAllocator *a, struct item *head, size_t n,
+    Enfed__V1__SeriesMeta ***out)
+{
+	*out = NULL;
+	if (n == 0)
+		return FED_OK;
+	Enfed__V1__SeriesMeta **arr
+	    = a->alloc(a->allocator_data, n * sizeof(*arr));
+	if (arr == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = n; i-- > 0; head = head->next)
+		arr[i] = head->msg;
+	*out = arr;
+	return FED_OK;
+}
+
+// The list's nodes as an array, in insertion order.
+static fed_status
+nodes_array(ProtobufCAllocator *a, struct item *head, size_t n,
+    Enfed__V1__NodeRecord ***out)
+{
+	*out = NULL;
+	if (n == 0)
+		return FED_OK;
+	Enfed__V1__NodeRecord **arr
+	    = a->alloc(a->allocator_data, n * sizeof(*arr));
+	if (arr == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = n; i-- > 0; head = head->next)
+		arr[i] = head->msg;
+	*out = arr;
+	return FED_OK;
+}
+
+static fed_status
+read_offers(dir_store *s, const struct series_range *r, ProtobufCAllocator *a,
+    Enfed__V1__NodeRecord *rec)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "SELECT meta FROM offers WHERE node = ?1 AND " SERIES_MATCH(
+	        "series_id") " ORDER BY series_id",
+	    &st));
+	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
+	bind_series(st, r);
+	struct item *head = NULL;
+	size_t n = 0;
+	fed_status res = FED_OK;
+	int rc;
+	while (res == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		Enfed__V1__SeriesMeta *m = enfed__v1__series_meta__unpack(a,
+		    (size_t) sqlite3_column_bytes(st, 0),
+		    sqlite3_column_blob(st, 0));
+		res = m != NULL ? list_push(a, &head, &n, m) : FED_DATA_LOSS;
+	}
+	if (res == FED_OK)
+		res = sql_status(s, rc, "select offers");
+	sqlite3_finalize(st);
+	if (res == FED_DATA_LOSS)
+		fed_log(FED_LOG_ERR, LOG, "an offer of '%s' does not decode",
+		    rec->name);
+	FED_TRY(res);
+	rec->n_offers = n;
+	return offers_array(a, head, n, &rec->offers);
+}
+
+static fed_status
+node_from_row(
+    sqlite3_stmt *st, ProtobufCAllocator *a, Enfed__V1__NodeRecord **out)
+{
+	Enfed__V1__NodeRecord *rec = a->alloc(a->allocator_data, sizeof(*rec));
+	if (rec == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	enfed__v1__node_record__init(rec);
+	rec->name = a_strdup(a, sqlite3_column_text(st, 0));
+	rec->organisation = a_strdup(a, sqlite3_column_text(st, 1));
+	rec->rpc_addr = a_strdup(a, sqlite3_column_text(st, 2));
+	rec->stream_addr = a_strdup(a, sqlite3_column_text(st, 3));
+	rec->registered_ms = sqlite3_column_int64(st, 4);
+	rec->lease_expires_ms = sqlite3_column_int64(st, 5);
+	rec->available = sqlite3_column_int(st, 6) != 0;
+	if (rec->name == NULL || rec->organisation == NULL
+	    || rec->rpc_addr == NULL || rec->stream_addr == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	*out = rec;
+	return FED_OK;
+}
+
+static fed_status
+read_nodes(dir_store *s, const dir_filter *f, const struct series_range *r,
+    ProtobufCAllocator *a, struct item **head, size_t *n)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "SELECT name, organisation, rpc_addr, stream_addr,"
+	    " registered_ms, lease_expires_ms, available FROM nodes n"
+	    " WHERE (?1 = '' OR name = ?1) AND (?2 = '' OR organisation = ?2)"
+	    " AND (?3 = '' OR EXISTS (SELECT 1 FROM offers o"
+	    " WHERE o.node = n.name AND " SERIES_MATCH(
+	        "o.series_id") ")) ORDER BY name",
+	    &st));
+	sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->organisation, -1, SQLITE_STATIC);
+	bind_series(st, r);
+	fed_status res = FED_OK;
+	int rc;
+	while (res == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		Enfed__V1__NodeRecord *rec = NULL;
+		res = node_from_row(st, a, &rec);
+		if (res == FED_OK)
+			res = list_push(a, head, n, rec);
+	}
+	if (res == FED_OK)
+		res = sql_status(s, rc, "select nodes");
+	sqlite3_finalize(st);
+	return res;
+}
+
+static fed_status
+find_locked(dir_store *s, const dir_filter *f, const struct series_range *r,
+    ProtobufCAllocator *a, Enfed__V1__NodeRecord ***nodes, size_t *n)
+{
+	struct item *head = NULL;
+	FED_TRY(read_nodes(s, f, r, a, &head, n));
+	for (struct item *it = head; it != NULL; it = it->next)
+		FED_TRY(read_offers(s, r, a, it->msg));
+	return nodes_array(a, head, *n, nodes);
+}
+
+fed_status
+dir_store_find(dir_store *s, const dir_filter *f, ProtobufCAllocator *a,
+    Enfed__V1__NodeRecord ***nodes, size_t *n)
+{
+	*nodes = NULL;
+	*n = 0;
+	struct series_range r;
+	FED_TRY(series_range_init(&r, f->series != NULL ? f->series : ""));
+	dir_filter all = {
+	    .name = f->name != NULL ? f->name : "",
+	    .organisation = f->organisation != NULL ? f->organisation : "",
+	};
+	pthread_mutex_lock(&s->mtx);
+	// One read transaction, so that nodes and offers agree.
+	fed_status st = exec(s, "BEGIN");
+	if (st == FED_OK) {
+		st = find_locked(s, &all, &r, a, nodes, n);
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&s->mtx);
+	free(r.upper);
+	if (st != FED_OK) {
+		*nodes = NULL;
+		*n = 0;
+	}
+	return st;
+}

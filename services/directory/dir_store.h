@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+//
+// dir_store.h: the directory's database, the only module of fed-directory
+// that opens sqlite.
+//
+// One sqlite file (WAL; synchronous=FULL unless asked for NORMAL) holds the
+// nodes (name, organisation, addresses, the hash of the node's token, lease)
+// and the series each node offers, each kept as its encoded
+// enfed.v1.SeriesMeta so that every field (kind, unit, visibility,
+// description box) survives as sent. The schema carries its version in
+// PRAGMA user_version. Every write is one transaction, so a restart finds
+// the database as the last acknowledged call left it.
+//
+// Records read back are enfed.v1.NodeRecord messages built with the
+// caller's ProtobufCAllocator (an RPC call's memory, or a dir_arena): the
+// caller frees them by freeing that memory as a whole, never field by
+// field. A store is safe to use from several threads at once (one
+// connection, serialised by a mutex).
+
+#ifndef DIR_STORE_H
+#define DIR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "enfed/v1/directory.pb-c.h"
+#include "fed/status.h"
+
+typedef struct dir_store dir_store;
+
+// The schema version written to PRAGMA user_version.
+#define DIR_STORE_SCHEMA 1
+
+// What dir_store_find returns; empty strings are "any".
+typedef struct dir_filter {
+	const char *name; // exact node name
+	const char *organisation; // exact organisation
+	const char *series; // a series id, or a prefix ending in '/'
+} dir_filter;
+
+// The part of a write that the store computes from the caller's clock.
+typedef struct dir_lease {
+	int64_t now_ms; // time of the call (UTC ms)
+	int64_t lease_ms; // length of the lease granted
+} dir_lease;
+
+// Opens (creating if needed) the database at path and brings its schema to
+// DIR_STORE_SCHEMA. sync_full selects synchronous=FULL (else NORMAL).
+// UNAVAILABLE when the file cannot be opened, FAILED_PRECONDITION when it
+// holds a newer schema, DATA_LOSS when it is not a database.
+fed_status dir_store_open(const char *path, bool sync_full, dir_store **out);
+
+// Closes the database. NULL does nothing.
+void dir_store_close(dir_store *s);
+
+// Inserts a new node: rec's name, organisation, addresses and offers (its
+// times and availability are ignored), with token_hash (hex SHA-256 of the
+// node's token), registered now, available, lease ending now + lease_ms.
+// ALREADY_EXISTS when the name (or the token hash) is taken (nothing written);
+// INTERNAL or UNAVAILABLE on a database failure. rec is borrowed.
+fed_status dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
+    const char *token_hash, const dir_lease *lease);
+
+// Replaces the record of an existing node whose stored token hash equals
+// token_hash: organisation, addresses and offers as in rec, available, the
+// lease renewed; registered_ms is kept. NOT_FOUND when no such name,
+// PERMISSION_DENIED when the name belongs to another token (nothing
+// written either way); INTERNAL or UNAVAILABLE on a database failure.
+fed_status dir_store_update(dir_store *s, const Enfed__V1__NodeRecord *rec,
+    const char *token_hash, const dir_lease *lease);
+
+// Renews the lease of node `name` if its token hash equals token_hash:
+// available again, lease ending at lease->now_ms plus the lease_ms granted
+// at registration (lease->lease_ms is ignored). Writes the new end to
+// *expires_ms and whether the node was unavailable before to *revived.
+// NOT_FOUND or PERMISSION_DENIED as dir_store_update.
+fed_status dir_store_heartbeat(dir_store *s, const char *name,
+    const char *token_hash, int64_t now_ms, int64_t *expires_ms,
+    bool *revived);
+
+// Marks unavailable every available node whose lease ended at or before
+// now_ms, and returns their names in *names (*n of them, sorted), which
+// the caller frees with dir_store_names_free; NULL when there are none.
+// RESOURCE_EXHAUSTED, INTERNAL or UNAVAILABLE (nothing marked).
+fed_status dir_store_expire(
+    dir_store *s, int64_t now_ms, char ***names, size_t *n);
+
+// Frees what dir_store_expire returned. NULL does nothing.
+void dir_store_names_free(char **names, size_t n);
+
+// 1 when some node's stored token hash equals token_hash, else 0 (also on
+// a database failure, which is logged).
+int dir_store_token_known(dir_store *s, const char *token_hash);
+
+// The nodes matching f, sorted by name, with their offers (only those that
+// match f->series when it is set), allocated with a (see the header).
+// *nodes is NULL when n is 0. RESOURCE_EXHAUSTED when a fails; DATA_LOSS
+// when a stored offer does not decode; INTERNAL or UNAVAILABLE on a
+// database failure.
+fed_status dir_store_find(dir_store *s, const dir_filter *f,
+    ProtobufCAllocator *a, Enfed__V1__NodeRecord ***nodes, size_t *n);
+
+#endif // DIR_STORE_H

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+//
+// fed-directory: who is in the federation. Reads its configuration from
+// the table below (file, FED_* environment, command line), runs one
+// dir_service until SIGTERM or SIGINT, and logs to stderr. See
+// docs/directory.md.
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dir_service.h"
+#include "fed/cfg.h"
+#include "fed/health.h"
+#include "fed/log.h"
+#include "fed/token.h"
+
+struct dir_cfg {
+	char *listen;
+	char *stream;
+	char *db;
+	int sync;
+	char *enrol_hash;
+	char *enrol_token;
+	int64_t lease_ms;
+	int64_t check_ms;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	uint64_t workers;
+	fed_log_level log_level;
+};
+
+#define C struct dir_cfg
+static const fed_cfg_opt dir_opts[] = {
+    FED_CFG_OPT_STRING(C, listen, "listen", "tcp://127.0.0.1:7400",
+        "RPC address (ipc://, tcp://, tls+tcp://)"),
+    FED_CFG_OPT_STRING(C, stream, "stream", "tcp://127.0.0.1:7401",
+        "PUB address of membership events (topic \"!members\")"),
+    FED_CFG_OPT_STRING_LEN(C, db, "db", "directory.db", 1, 4096,
+        "the sqlite database (created if missing)"),
+    FED_CFG_OPT_ENUM(C, sync, "sync", "full", "full|normal",
+        "sqlite synchronous mode: full loses nothing acknowledged"),
+    FED_CFG_OPT_STRING(C, enrol_hash, "enrolment-token-hash", NULL,
+        "hex SHA-256 of the federation enrolment token"),
+    FED_CFG_OPT_STRING(C, enrol_token, "enrolment-token", NULL,
+        "the enrolment token itself (use @FILE); instead of its hash"),
+    FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 100, 86400000,
+        "lease granted to nodes, renewed by Heartbeat"),
+    FED_CFG_OPT_DURATION(C, check_ms, "expiry-check", "1s", 10, 3600000,
+        "how often expired leases are looked for"),
+    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
+        "certificate (PEM) for tls+tcp:// addresses"),
+    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
+    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
+        "the federation CA (PEM); clients must present a certificate from it"),
+    FED_CFG_OPT_UINT(
+        C, workers, "workers", "16", 1, 256, "requests served at once"),
+    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
+        "err, warning, notice, info or debug"),
+};
+#undef C
+
+static const fed_cfg_spec dir_spec = {"fed-directory", "[OPTION]...",
+    "The federation directory: nodes register, renew a lease by heartbeat\n"
+    "and are looked up by name, series or organisation.",
+    dir_opts, FED_CFG_N(dir_opts), 0};
+
+// The enrolment token's hash, from exactly one of the two options.
+static int
+enrol_hash(const struct dir_cfg *cfg, char *hash)
+{
+	int has_hash = cfg->enrol_hash != NULL && cfg->enrol_hash[0] != '\0';
+	int has_token
+	    = cfg->enrol_token != NULL && cfg->enrol_token[0] != '\0';
+	if (has_hash == has_token) {
+		fprintf(stderr,
+		    "fed-directory: set one of enrolment-token-hash and "
+		    "enrolment-token\n");
+		return -1;
+	}
+	if (has_token) {
+		fed_token_hash(cfg->enrol_token, hash);
+		return 0;
+	}
+	size_t len = strlen(cfg->enrol_hash);
+	if (len != FED_TOKEN_HASH_LEN
+	    || strspn(cfg->enrol_hash, "0123456789abcdefABCDEF") != len) {
+		fprintf(stderr,
+		    "fed-directory: enrolment-token-hash: 64 hex digits\n");
+		return -1;
+	}
+	memcpy(hash, cfg->enrol_hash, len + 1);
+	return 0;
+}
+
+// Serves until SIGTERM or SIGINT; the signals are blocked in every thread
+// and taken here with sigwait, so no handler runs inside nng or sqlite.
+static int
+run(const struct dir_cfg *cfg, const char *hash)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
+	dir_service_opts o
+	    = {cfg->listen, cfg->stream, cfg->db, cfg->sync == 0, hash,
+	        cfg->lease_ms, cfg->check_ms, &tls, (unsigned) cfg->workers};
+	dir_service *d = NULL;
+	fed_status st = dir_service_new(&o, &d);
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "directory", "cannot start: %s",
+		    fed_status_str(st));
+		return 1;
+	}
+	fed_log(FED_LOG_NOTICE, "directory", "ready: rpc %s, stream %s",
+	    cfg->listen, cfg->stream);
+	int sig = 0;
+	sigwait(&set, &sig);
+	fed_log(FED_LOG_NOTICE, "directory", "stopping on signal %d", sig);
+	dir_service_free(d);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dir_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc = 0;
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	if (fed_cfg_load(&dir_spec, &cfg, argc, argv, &res) != FED_OK) {
+		fprintf(stderr, "fed-directory: %s\n", res.err);
+		rc = 2;
+	} else if (res.action == FED_CFG_HELP) {
+		rc = fed_cfg_help(&dir_spec, stdout) == FED_OK ? 0 : 1;
+	} else if (res.action == FED_CFG_VERSION) {
+		printf("fed-directory %s\n", fed_version());
+	} else if (res.n_args > 0) {
+		fprintf(stderr, "fed-directory: unexpected argument\n");
+		rc = 2;
+	} else if (enrol_hash(&cfg, hash) != 0) {
+		rc = 2;
+	} else {
+		fed_log_set_sink(fed_log_stderr_sink, NULL);
+		fed_log_set_level(cfg.log_level);
+		rc = run(&cfg, hash);
+	}
+	fed_cfg_fini(&dir_spec, &cfg);
+	return rc;
+}
