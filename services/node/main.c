@@ -23,6 +23,7 @@
 #include "fed/rpc.h"
 #include "fed/stream.h"
 #include "node_auth.h"
+#include "node_directory.h"
 #include "node_grants.h"
 #include "node_replicate.h"
 #include "node_rpc.h"
@@ -39,6 +40,12 @@ struct node_cfg {
 	char *admin_token_hash;
 	char *tokens_file;
 	char *peers_file;
+	char *directory;
+	char *enrolment_token;
+	char *organisation;
+	char *advertise_rpc;
+	char *advertise_stream;
+	int64_t lease_ms;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -72,6 +79,20 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_STRING(C, peers_file, "peers-file", NULL,
         "nodes this one replicates granted series to: one "
         "'name rpc-address token|@file' a line"),
+    FED_CFG_OPT_STRING(C, directory, "directory", "",
+        "fed-directory's RPC address to register with (empty: none)"),
+    FED_CFG_OPT_STRING(C, enrolment_token, "enrolment-token", "",
+        "the federation's enrolment token for the first registration "
+        "(@FILE reads it from a file)"),
+    FED_CFG_OPT_STRING(C, organisation, "organisation", "",
+        "the organisation running this node, shown in the directory"),
+    FED_CFG_OPT_STRING(C, advertise_rpc, "advertise-rpc", "",
+        "RPC address given to the directory (default: the first --listen)"),
+    FED_CFG_OPT_STRING(C, advertise_stream, "advertise-stream", "",
+        "stream address given to the directory (default: the first "
+        "--stream)"),
+    FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
+        "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "RPC requests served at once"),
     FED_CFG_OPT_SIZE(C, max_msg, "max-msg", "16MiB", 4096, 1 << 30,
@@ -147,6 +168,42 @@ open_store(const struct node_cfg *cfg, node_store **out)
 	return st;
 }
 
+// The first address of a comma-separated list, into buf.
+static const char *
+first_of(const char *list, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int) strcspn(list, ","), list);
+	return buf;
+}
+
+static fed_status
+join_directory(const struct node_cfg *cfg, node_store *store,
+    const fed_tls_opts *tls, node_directory **out)
+{
+	char rpc[512], stream[512];
+	node_directory_opts o = {
+	    .url = cfg->directory,
+	    .enrolment_token = cfg->enrolment_token,
+	    .name = cfg->name,
+	    .organisation = cfg->organisation,
+	    .rpc_addr = cfg->advertise_rpc[0]
+	        ? cfg->advertise_rpc
+	        : first_of(cfg->listen, rpc, sizeof(rpc)),
+	    .stream_addr = cfg->advertise_stream[0]
+	        ? cfg->advertise_stream
+	        : first_of(cfg->stream, stream, sizeof(stream)),
+	    .data_dir = cfg->data_dir,
+	    .lease_s = (uint32_t) (cfg->lease_ms / 1000),
+	    .store = store,
+	    .tls = tls,
+	};
+	fed_status st = node_directory_new(&o, out);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "node", "directory %s: %s",
+		    cfg->directory, fed_status_str(st));
+	return st;
+}
+
 static int
 run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 {
@@ -155,6 +212,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_auth *auth = NULL;
 	node_grants *grants = NULL;
 	node_replicator *repl = NULL;
+	node_directory *dir = NULL;
 	fed_stream_pub *pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -206,6 +264,9 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    || listen_all(cfg->listen, &tls, rpc_listen, srv) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
+	if (cfg->directory[0] != '\0'
+	    && join_directory(cfg, store, &tls, &dir) != FED_OK)
+		goto out;
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
 	int sig = 0;
@@ -213,6 +274,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	node_directory_free(dir);
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	node_replicator_free(repl);
 	fed_stream_pub_free(pub);

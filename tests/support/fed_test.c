@@ -196,7 +196,7 @@ fed_test_node_start(const char *bin, const char *name, const char *dir,
 int
 fed_test_node_start_ex(const char *bin, const char *name, const char *dir,
     const char *rpc_url, const char *stream_url, const char *admin,
-    const char *tokens_file, const char *extra)
+    const char *tokens_file, const char *const *extra)
 {
 	char a[6][600], log[600];
 	snprintf(a[0], sizeof(a[0]), "--name=%s", name);
@@ -207,8 +207,10 @@ fed_test_node_start_ex(const char *bin, const char *name, const char *dir,
 	snprintf(a[5], sizeof(a[5]), "--tokens-file=%s",
 	    tokens_file != NULL ? tokens_file : "");
 	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
-	char *argv[] = {(char *) bin, a[0], a[1], a[2], a[3], a[4], a[5],
-	    "--log-level=debug", (char *) extra, NULL};
+	char *argv[18] = {(char *) bin, a[0], a[1], a[2], a[3], a[4], a[5],
+	    "--log-level=debug", NULL};
+	for (int i = 0; extra != NULL && extra[i] != NULL && i < 8; i++)
+		argv[8 + i] = (char *) extra[i];
 	int pid = fed_test_proc_start(argv, log);
 	if (pid > 0 && fed_test_wait_health(rpc_url, 10000) != FED_OK) {
 		fed_test_proc_stop(pid, SIGKILL, 1000);

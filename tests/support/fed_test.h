@@ -58,11 +58,11 @@ int fed_test_node_start(const char *bin, const char *name, const char *dir,
 int64_t fed_test_now_ms(void);
 void fed_test_sleep_ms(int ms);
 
-// As fed_test_node_start, with one more option (e.g. "--peers-file=...")
-// when extra is not NULL.
+// As fed_test_node_start, with more options (e.g. "--peers-file=..."):
+// extra is NULL or a NULL-terminated list of at most 8.
 int fed_test_node_start_ex(const char *bin, const char *name, const char *dir,
     const char *rpc_url, const char *stream_url, const char *admin,
-    const char *tokens_file, const char *extra);
+    const char *tokens_file, const char *const *extra);
 
 // Registers the Echo service on srv.
 fed_status fed_test_echo_register(fed_rpc_server *srv);

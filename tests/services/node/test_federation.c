@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "enfed/v1/directory.pb-c.h"
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
@@ -32,12 +33,13 @@
 #define ADMIN_B "bmhs-admin-token"
 #define REPL_LB "lognact-pushes-to-bmhs"
 #define REPL_BL "bmhs-pushes-to-lognact"
+#define ENROL   "federation-enrolment-token"
 #define T0      INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
 #define DAY     288
 
 struct node {
 	const char *name, *admin;
-	char rpc[128], stream[128], tokens[512], peers[600];
+	char rpc[128], stream[128], tokens[512], peers[600], dir_opt[160];
 	int pid;
 	fed_rpc_client *cli;
 };
@@ -56,8 +58,11 @@ write_file(const char *path, const char *text)
 static void
 start(struct node *n)
 {
+	const char *extra[]
+	    = {n->peers, n->dir_opt, "--enrolment-token=" ENROL,
+	        "--organisation=Test org", "--lease=3s", NULL};
 	n->pid = fed_test_node_start_ex(FED_NODE_BIN, n->name, dir, n->rpc,
-	    n->stream, n->admin, n->tokens, n->peers);
+	    n->stream, n->admin, n->tokens, extra);
 	assert_true(n->pid > 0);
 }
 
@@ -113,6 +118,8 @@ create(fed_rpc_client *c, const char *id, const char *fact)
 	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 300;
+	if (strstr(id, "/pv/") != NULL) // a citizen plant: public
+		m.visibility = ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
 	Enfed__V1__Fact f = ENFED__V1__FACT__INIT, *box[1] = {&f};
 	f.key = "description";
 	f.value = (char *) fact;
@@ -225,11 +232,48 @@ grant_live(fed_rpc_client *owner, const char *series, const char *grantee,
 	return tok;
 }
 
+// Nodes of the directory at url offering `series` (a prefix or an id).
+static size_t
+lookup(const char *url, const char *series, char *first, size_t len)
+{
+	fed_rpc_client *c = client(url, ENROL);
+	Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
+	req.series = (char *) series;
+	Enfed__V1__LookupResponse *rep = NULL;
+	char err[256];
+	size_t n = 0;
+	if (fed_rpc_call(c, &enfed__v1__directory__descriptor, "Lookup",
+	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err))
+	    == FED_OK) {
+		n = rep->n_nodes;
+		if (n > 0)
+			snprintf(first, len, "%s", rep->nodes[0]->name);
+		enfed__v1__lookup_response__free_unpacked(rep, NULL);
+	}
+	fed_rpc_client_free(c);
+	return n;
+}
+
 static void
 test_two_organisations(void **state)
 {
 	(void) state;
 	dir = fed_test_tmpdir("federation");
+	// The directory first: both nodes register with it.
+	char durl[128], dstream[128], db[600], dlog[600], dopt[160];
+	fed_test_ipc_url(durl, sizeof(durl), "dir");
+	fed_test_ipc_url(dstream, sizeof(dstream), "dirstream");
+	snprintf(db, sizeof(db), "--db=%s/directory.db", dir);
+	snprintf(dlog, sizeof(dlog), "%s/directory.log", dir);
+	char lo[160], so[160];
+	snprintf(lo, sizeof(lo), "--listen=%s", durl);
+	snprintf(so, sizeof(so), "--stream=%s", dstream);
+	char *dargv[] = {
+	    FED_DIRECTORY_BIN, lo, so, db, "--enrolment-token=" ENROL, NULL};
+	int dpid = fed_test_proc_start(dargv, dlog);
+	assert_true(dpid > 0);
+	assert_int_equal(fed_test_wait_health(durl, 10000), FED_OK);
+	snprintf(dopt, sizeof(dopt), "--directory=%s", durl);
 	struct node l = {0}, b = {0};
 	// Ports first: each node's peers file names the other's address.
 	l.name = "lognact";
@@ -238,6 +282,8 @@ test_two_organisations(void **state)
 	    l.rpc, sizeof(l.rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
 	prepare(&b, "bmhs", ADMIN_B, &l, REPL_BL, "lognact", REPL_LB);
 	prepare(&l, "lognact", ADMIN_L, &b, REPL_LB, "bmhs", REPL_BL);
+	snprintf(l.dir_opt, sizeof(l.dir_opt), "%s", dopt);
+	snprintf(b.dir_opt, sizeof(b.dir_opt), "%s", dopt);
 	start(&l);
 	start(&b);
 	l.cli = client(l.rpc, ADMIN_L);
@@ -265,6 +311,17 @@ test_two_organisations(void **state)
 	    info->meta->box[0]->value, "60 x Enphase M250, 16.2 kWc");
 	enfed__v1__series_info__free_unpacked(info, NULL);
 	assert_int_equal(count(b.cli, "kermelo/school/energy"), 0);
+	// The directory knows who offers the public plant: lognact, which
+	// re-registers within a few heartbeats of its lease to list it.
+	char who[80] = "";
+	size_t found = 0;
+	for (int i = 0; i < 200 && found == 0; i++) {
+		found = lookup(durl, "kermelo/", who, sizeof(who));
+		if (found == 0)
+			fed_test_sleep_ms(100);
+	}
+	assert_int_equal(found, 1);
+	assert_string_equal(who, "lognact");
 
 	// Use case 2: the house's consumption, the other way.
 	create(b.cli, "maison/linky/energy", "4-person house");
@@ -315,6 +372,7 @@ test_two_organisations(void **state)
 	fed_rpc_client_free(b.cli);
 	assert_int_equal(fed_test_proc_stop(l.pid, SIGTERM, 10000), 0);
 	assert_int_equal(fed_test_proc_stop(b.pid, SIGTERM, 10000), 0);
+	assert_int_equal(fed_test_proc_stop(dpid, SIGTERM, 10000), 0);
 	free(gtok);
 	free(gtok2);
 	fed_test_rmtree(dir);
