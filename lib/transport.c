@@ -146,8 +146,31 @@ own_cert(nng_tls_config *cfg, const fed_tls_opts *tls)
 
 // Builds the TLS configuration of one side. Peer verification is required
 // in both modes.
+// The name a dialer expects in the listener's certificate: the one
+// configured, else the host part of the URL ("tls+tcp://host:port"), so
+// that a member's certificate cannot stand in for another member's.
+static void
+expected_name(const char *url, const fed_tls_opts *tls, char *buf, size_t len)
+{
+	if (tls->server_name != NULL && tls->server_name[0] != '\0') {
+		snprintf(buf, len, "%s", tls->server_name);
+		return;
+	}
+	const char *h = strstr(url, "://");
+	h = h != NULL ? h + 3 : url;
+	size_t n;
+	if (h[0] == '[') { // [v6]:port
+		h++;
+		n = strcspn(h, "]");
+	} else {
+		n = strcspn(h, ":/");
+	}
+	snprintf(buf, len, "%.*s", (int) n, h);
+}
+
 static fed_status
-tls_config(nng_tls_mode mode, const fed_tls_opts *tls, nng_tls_config **out)
+tls_config(nng_tls_mode mode, const fed_tls_opts *tls, const char *server_name,
+    nng_tls_config **out)
 {
 	nng_tls_config *cfg = NULL;
 	int rv = nng_tls_config_alloc(&cfg, mode);
@@ -164,8 +187,8 @@ tls_config(nng_tls_mode mode, const fed_tls_opts *tls, nng_tls_config **out)
 		nng_tls_config_free(cfg);
 		return FED_INVALID_ARGUMENT;
 	}
-	if (mode == NNG_TLS_MODE_CLIENT && tls->server_name != NULL
-	    && (rv = nng_tls_config_server_name(cfg, tls->server_name)) != 0) {
+	if (mode == NNG_TLS_MODE_CLIENT
+	    && (rv = nng_tls_config_server_name(cfg, server_name)) != 0) {
 		nng_tls_config_free(cfg);
 		return fed__nng_status(rv, "tls server name");
 	}
@@ -187,7 +210,8 @@ fed__transport_listen(nng_socket s, const char *url, const fed_tls_opts *tls)
 		return fed__nng_status(rv, url);
 	if (fed_transport_is_tls(url)) {
 		nng_tls_config *cfg = NULL;
-		fed_status st = tls_config(NNG_TLS_MODE_SERVER, tls, &cfg);
+		fed_status st
+		    = tls_config(NNG_TLS_MODE_SERVER, tls, NULL, &cfg);
 		if (st != FED_OK) {
 			nng_listener_close(l);
 			return st;
@@ -223,7 +247,10 @@ fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
 		return fed__nng_status(rv, url);
 	if (fed_transport_is_tls(url)) {
 		nng_tls_config *cfg = NULL;
-		fed_status st = tls_config(NNG_TLS_MODE_CLIENT, tls, &cfg);
+		char name[256];
+		expected_name(url, tls, name, sizeof(name));
+		fed_status st
+		    = tls_config(NNG_TLS_MODE_CLIENT, tls, name, &cfg);
 		if (st != FED_OK) {
 			nng_dialer_close(d);
 			return st;

@@ -141,6 +141,11 @@ test_rpc_tls(void **state)
 	fed_tls_opts wrong_name = {p->path[CLI_CRT], p->path[CLI_KEY],
 	    p->path[CA_A], "elsewhere.example"};
 	assert_int_equal(call(url, &wrong_name, 1500), FED_UNAVAILABLE);
+	// No name configured: the URL's host (127.0.0.1) is expected, and the
+	// server's certificate names only server and localhost.
+	fed_tls_opts url_name
+	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
+	assert_int_equal(call(url, &url_name, 1500), FED_UNAVAILABLE);
 	// Plain TCP to a TLS port.
 	char plain[64];
 	snprintf(plain, sizeof(plain), "tcp://%s", url + strlen("tls+tcp://"));

@@ -379,11 +379,116 @@ test_two_organisations(void **state)
 	free(dir);
 }
 
+static int
+pki(const char *a0, const char *a1, const char *a2, const char *a3,
+    const char *a4)
+{
+	char tool[512];
+	snprintf(tool, sizeof(tool), "%s/cli/fed-pki/fed-pki",
+	    getenv("FED_SOURCE_DIR"));
+	char *argv[] = {tool, (char *) a0, (char *) a1, (char *) a2,
+	    (char *) a3, (char *) a4, NULL};
+	return fed_test_spawn(argv, 0);
+}
+
+// The same exchange between organisations over tls+tcp://, certificates
+// from the federation CA (fed-pki); a peer with another CA's certificate
+// cannot even connect.
+static void
+test_over_tls(void **state)
+{
+	(void) state;
+	dir = fed_test_tmpdir("fedtls");
+	char ca[600], ca2[600];
+	snprintf(ca, sizeof(ca), "%s/ca", dir);
+	snprintf(ca2, sizeof(ca2), "%s/other-ca", dir);
+	assert_int_equal(pki("ca", ca, NULL, NULL, NULL), 0);
+	assert_int_equal(pki("node", ca, "lognact", "--dns", "127.0.0.1"), 0);
+	assert_int_equal(pki("node", ca, "bmhs", "--dns", "127.0.0.1"), 0);
+	assert_int_equal(pki("ca", ca2, NULL, NULL, NULL), 0);
+	assert_int_equal(pki("node", ca2, "rogue", "--dns", "127.0.0.1"), 0);
+	struct node l = {0}, b = {0};
+	l.name = "lognact";
+	b.name = "bmhs";
+	snprintf(l.rpc, sizeof(l.rpc), "tls+tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	snprintf(b.rpc, sizeof(b.rpc), "tls+tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	prepare(&b, "bmhs", ADMIN_B, &l, REPL_BL, "lognact", REPL_LB);
+	prepare(&l, "lognact", ADMIN_L, &b, REPL_LB, "bmhs", REPL_BL);
+	char tl[3][700], tb[3][700];
+	snprintf(tl[0], sizeof(tl[0]), "--tls-cert=%s/lognact.crt", ca);
+	snprintf(tl[1], sizeof(tl[1]), "--tls-key=%s/lognact.key", ca);
+	snprintf(tl[2], sizeof(tl[2]), "--tls-ca=%s/ca.crt", ca);
+	snprintf(tb[0], sizeof(tb[0]), "--tls-cert=%s/bmhs.crt", ca);
+	snprintf(tb[1], sizeof(tb[1]), "--tls-key=%s/bmhs.key", ca);
+	snprintf(tb[2], sizeof(tb[2]), "--tls-ca=%s/ca.crt", ca);
+	// Each node also listens on ipc:// for this test's own calls.
+	char ll[300], lb[300], ipl[128], ipb[128];
+	fed_test_ipc_url(ipl, sizeof(ipl), "lognact-local");
+	fed_test_ipc_url(ipb, sizeof(ipb), "bmhs-local");
+	snprintf(ll, sizeof(ll), "--listen=%s,%s", l.rpc, ipl);
+	snprintf(lb, sizeof(lb), "--listen=%s,%s", b.rpc, ipb);
+	const char *xl[] = {l.peers, tl[0], tl[1], tl[2], ll, NULL};
+	const char *xb[] = {b.peers, tb[0], tb[1], tb[2], lb, NULL};
+	l.pid = fed_test_node_start_ex(FED_NODE_BIN, "lognact", dir, ipl,
+	    l.stream, ADMIN_L, l.tokens, xl);
+	b.pid = fed_test_node_start_ex(
+	    FED_NODE_BIN, "bmhs", dir, ipb, b.stream, ADMIN_B, b.tokens, xb);
+	assert_true(l.pid > 0 && b.pid > 0);
+	l.cli = client(ipl, ADMIN_L);
+	b.cli = client(ipb, ADMIN_B);
+	create(l.cli, "kermelo/pv/energy", "60 x Enphase M250");
+	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 0), FED_OK);
+	char gid[64];
+	char *gtok
+	    = grant_live(l.cli, "kermelo/pv/", "bmhs", gid, sizeof(gid));
+	wait_count(b.cli, "kermelo/pv/energy", DAY);
+	check_exact(b.cli, "kermelo/pv/energy", 1);
+	// A grant token works over TLS for a federation member...
+	char crt[700], key[700], cafile[700];
+	snprintf(crt, sizeof(crt), "%s/bmhs.crt", ca);
+	snprintf(key, sizeof(key), "%s/bmhs.key", ca);
+	snprintf(cafile, sizeof(cafile), "%s/ca.crt", ca);
+	fed_tls_opts member = {crt, key, cafile, NULL};
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = l.rpc;
+	o.tls = &member;
+	o.token = gtok;
+	o.timeout_ms = 3000;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	assert_int_equal(count(c, "kermelo/pv/energy"), DAY);
+	fed_rpc_client_free(c);
+	// ...and not for a peer whose certificate another CA signed.
+	snprintf(crt, sizeof(crt), "%s/rogue.crt", ca2);
+	snprintf(key, sizeof(key), "%s/rogue.key", ca2);
+	fed_tls_opts rogue = {crt, key, cafile, NULL};
+	o.tls = &rogue;
+	o.timeout_ms = 1500;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = "kermelo/pv/energy";
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    series_call(c, "GetSeries", &g, &info), FED_UNAVAILABLE);
+	fed_rpc_client_free(c);
+	fed_rpc_client_free(l.cli);
+	fed_rpc_client_free(b.cli);
+	assert_int_equal(fed_test_proc_stop(l.pid, SIGTERM, 10000), 0);
+	assert_int_equal(fed_test_proc_stop(b.pid, SIGTERM, 10000), 0);
+	free(gtok);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_two_organisations),
+	    cmocka_unit_test(test_over_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
