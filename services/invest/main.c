@@ -41,7 +41,7 @@ struct invest_cfg {
 	char *tokens_file;
 	uint64_t workers;
 	double panel_m2_per_kwc;
-	double household_wh_per_day;
+	double household_kwh_per_year;
 	double grid_g_co2_per_kwh;
 	char *tls_cert;
 	char *tls_key;
@@ -78,9 +78,9 @@ static const fed_cfg_opt invest_opts[] = {
         C, workers, "workers", "8", 1, 256, "RPC requests served at once"),
     FED_CFG_OPT_DOUBLE(C, panel_m2_per_kwc, "panel-m2-per-kwc", "5", 1, 20,
         "panel surface of 1 kWc when a project gives none (docs/invest.md)"),
-    FED_CFG_OPT_DOUBLE(C, household_wh_per_day, "household-wh-per-day",
-        "12328.767", 1000, 100000,
-        "an average household's electricity use per day, Wh"),
+    FED_CFG_OPT_DOUBLE(C, household_kwh_per_year, "household-kwh-per-year",
+        "4500", 100, 100000,
+        "an average household's electricity use in a year, kWh"),
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
     FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
@@ -184,7 +184,8 @@ serve(const struct invest_cfg *cfg, struct parts *p, invest_rpc *ir)
 	ir->auth = p->auth;
 	ir->tz = p->tz;
 	ir->factors.panel_m2_per_kwc = cfg->panel_m2_per_kwc;
-	ir->factors.household_wh_per_day = cfg->household_wh_per_day;
+	ir->factors.household_wh_per_day
+	    = cfg->household_kwh_per_year * 1000.0 / 365.0;
 	ir->factors.grid_g_co2_per_kwh = cfg->grid_g_co2_per_kwh;
 	FED_TRY(fed_rpc_server_new(&ro, &p->srv));
 	FED_TRY(invest_rpc_register(p->srv, ir));
