@@ -62,6 +62,7 @@ sql_status(sqlite3 *db, int rc, const char *what, char *err, size_t err_len)
 	fed_status st;
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM:
+	case SQLITE_FULL:
 		st = FED_RESOURCE_EXHAUSTED;
 		break;
 	case SQLITE_CORRUPT:
@@ -72,7 +73,6 @@ sql_status(sqlite3 *db, int rc, const char *what, char *err, size_t err_len)
 	case SQLITE_LOCKED:
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
-	case SQLITE_FULL:
 		st = FED_UNAVAILABLE;
 		break;
 	default:
@@ -579,9 +579,9 @@ invest_store_holdings(invest_store *s, const char *investor,
 			sqlite3_bind_text(
 			    st, 2, project_id, -1, SQLITE_STATIC);
 		r = read_holdings(st, out, n);
-		if (r != FED_OK)
-			r = sql_status(s->db, SQLITE_ERROR, "list holdings",
-			    err, err_len);
+		if (r == FED_INTERNAL)
+			r = sql_status(s->db, sqlite3_errcode(s->db),
+			    "list holdings", err, err_len);
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mtx);
