@@ -240,6 +240,10 @@ invest__summary(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		st = invest__investor_known(r, investor, err, sizeof(err));
 	if (st == FED_OK)
 		st = call_zone(call, r, req->tz, &tz, err, sizeof(err));
+	if (st == FED_OK && req->at_ms < 0) {
+		snprintf(err, sizeof(err), "at_ms: must be >= 0 (0 = now)");
+		st = FED_INVALID_ARGUMENT;
+	}
 	if (st != FED_OK)
 		return invest__fail(call, st, err);
 	s->investor = (char *) investor;

@@ -553,6 +553,18 @@ test_bad_input(void **state)
 	q.series_node = "elsewhere";
 	expect(put_project(fx.admin, "CreateProject", q, err),
 	    FED_INVALID_ARGUMENT, err, "'elsewhere' is not a node");
+	// A household series the node does not have.
+	Enfed__V1__LinkConsumptionRequest lr
+	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
+	lr.series_id = "bmhs/nope/energy";
+	Enfed__V1__InvestEmpty *e = NULL;
+	expect(icall(fx.alice, "LinkConsumption", &lr, &e, err),
+	    FED_FAILED_PRECONDITION, err, "node 'lognact' answered NOT_FOUND");
+	// A zone that does not exist.
+	Enfed__V1__SummaryRequest sr = ENFED__V1__SUMMARY_REQUEST__INIT;
+	sr.tz = "Europe/Atlantis";
+	expect(icall(fx.alice, "Summary", &sr, &s, err), FED_INVALID_ARGUMENT,
+	    err, "tz: 'Europe/Atlantis'");
 	// A project with other values under an existing id.
 	q = kermelo();
 	q.name = "Another";
