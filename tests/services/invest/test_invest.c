@@ -44,6 +44,8 @@
 #define JUNE_9  INT64_C(1780956000000) // 2026-06-09T00:00+02:00
 #define JUNE_10 INT64_C(1781042400000) // 2026-06-10T00:00+02:00
 #define GAP     INT64_C(1781481600000) // 2026-06-15T02:00+02:00, 2 h gap
+#define MAY_1   INT64_C(1777586400000) // 2026-05-01T00:00+02:00
+#define JULY_1  INT64_C(1782856800000) // 2026-07-01T00:00+02:00
 #define EPS     1e-9
 
 #define assert_near(a, b)                                                   \
@@ -467,6 +469,20 @@ test_detail(void **state)
 	assert_near(d->attributed->value[0], 100.0 / 68);
 	assert_near(d->attributed->value[2], 0);
 	enfed__v1__detail_response__free_unpacked(d, NULL);
+	// Months: all of May (744 hours); June until the instant, 346 of its
+	// 720 hours with data.
+	d = detail(
+	    fx.alice, "alice", MAY_1, JULY_1, ENFED__V1__STEP__STEP_MONTH);
+	assert_int_equal(d->production->n_value, 2);
+	assert_int_equal(d->bucket_end_ms[0], MAY_1 + 31 * 24 * HOUR);
+	assert_near(d->production->value[0], 74400);
+	assert_near(d->production->coverage[0], 1);
+	assert_near(d->production->value[1], 34600);
+	assert_near(d->production->coverage[1], 346.0 / 720);
+	assert_near(d->attributed->value[0], 74400.0 / 68);
+	assert_near(d->attributed->value[1], 34600.0 / 68);
+	assert_near(d->attributed->coverage[1], 346.0 / 720);
+	enfed__v1__detail_response__free_unpacked(d, NULL);
 	// Without an investor (the organisation): production only.
 	d = detail(fx.bec, "", TODAY, AT, ENFED__V1__STEP__STEP_HOUR);
 	assert_null(d->attributed);
@@ -560,6 +576,27 @@ test_bad_input(void **state)
 	Enfed__V1__InvestEmpty *e = NULL;
 	expect(icall(fx.alice, "LinkConsumption", &lr, &e, err),
 	    FED_FAILED_PRECONDITION, err, "node 'lognact' answered NOT_FOUND");
+	// Detail needs a bucket step and a range in order.
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = AT;
+	r.to_ms = TODAY;
+	Enfed__V1__DetailRequest dr = ENFED__V1__DETAIL_REQUEST__INIT;
+	dr.project_id = "kermelo-pv";
+	dr.range = &r;
+	dr.step = ENFED__V1__STEP__STEP_DAY;
+	Enfed__V1__DetailResponse *d = NULL;
+	expect(icall(fx.alice, "Detail", &dr, &d, err), FED_INVALID_ARGUMENT,
+	    err, "range: 0 <= from_ms < to_ms");
+	r.from_ms = TODAY;
+	r.to_ms = AT;
+	dr.step = ENFED__V1__STEP__STEP_RAW;
+	expect(icall(fx.alice, "Detail", &dr, &d, err), FED_INVALID_ARGUMENT,
+	    err, "step: a bucket step");
+	dr.step = ENFED__V1__STEP__STEP_DAY;
+	dr.investor = "bob";
+	expect(icall(fx.alice, "Detail", &dr, &d, err), FED_PERMISSION_DENIED,
+	    err, "another investor");
+	assert_null(d);
 	// A zone that does not exist.
 	Enfed__V1__SummaryRequest sr = ENFED__V1__SUMMARY_REQUEST__INIT;
 	sr.tz = "Europe/Atlantis";
