@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+//
+// invest_rpc.c: the Invest handlers for projects, holdings and consumption
+// links, and the service's registration. The figures (Summary, Detail,
+// Distribution) are in invest_figures.c.
+
+#include "invest_rpc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fed/clock.h"
+#include "fed/log.h"
+#include "invest_rpc_internal.h"
+
+const invest_principal *
+invest__caller(const fed_rpc_ctx *call)
+{
+	return fed_rpc_ctx_principal(call);
+}
+
+fed_status
+invest__fail(fed_rpc_ctx *call, fed_status st, const char *err)
+{
+	return fed_rpc_ctx_error(
+	    call, st, "%s", err[0] != '\0' ? err : fed_status_str(st));
+}
+
+fed_status
+invest__investor_known(
+    invest_rpc *r, const char *investor, char *err, size_t err_len)
+{
+	bool known = invest_auth_knows_investor(r->auth, investor);
+	if (!known)
+		FED_TRY(
+		    invest_store_investor_known(r->store, investor, &known));
+	if (known)
+		return FED_OK;
+	snprintf(err, err_len, "investor '%s'", investor);
+	return FED_NOT_FOUND;
+}
+
+static void
+free_project(void *p)
+{
+	enfed__v1__project__free_unpacked(p, NULL);
+}
+
+fed_status
+invest__project(fed_rpc_ctx *call, invest_rpc *r, const char *id,
+    Enfed__V1__Project **out, char *err, size_t err_len)
+{
+	if (id == NULL || id[0] == '\0') {
+		snprintf(err, err_len, "project_id: missing");
+		return FED_INVALID_ARGUMENT;
+	}
+	FED_TRY(invest_store_project_get(r->store, id, out, err, err_len));
+	bool derived = false;
+	(*out)->effective_panel_m2 = invest_calc_panel_m2(
+	    (*out)->panel_m2, (*out)->peak_kw, &r->factors, &derived);
+	(*out)->panel_m2_derived = derived;
+	return fed_rpc_ctx_defer(call, free_project, *out);
+}
+
+// Copies a project's fields into a reply, keeping the reply's header.
+static void
+reply_project(ProtobufCMessage *out, const Enfed__V1__Project *p)
+{
+	ProtobufCMessage base = *out;
+	*(Enfed__V1__Project *) out = *p;
+	*out = base;
+}
+
+// Checks an entered project: values, node, and the caller's right to
+// manage its organisation. *p is a shallow copy of the request's project.
+static fed_status
+check_project(invest_rpc *r, const invest_principal *who,
+    Enfed__V1__Project *p, char *err, size_t err_len)
+{
+	FED_TRY(invest_calc_check_project(p, &r->factors, err, err_len));
+	FED_TRY(invest_auth_may_manage(who, p->organisation, err, err_len));
+	return invest_nodes_check(r->nodes, p->series_node, err, err_len);
+}
+
+static fed_status
+create_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	invest_rpc *r = arg;
+	const Enfed__V1__PutProjectRequest *req = (const void *) in;
+	char err[INVEST_ERR_LEN] = "";
+	if (req->project == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "project: missing");
+	Enfed__V1__Project p = *req->project;
+	fed_status st
+	    = check_project(r, invest__caller(call), &p, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_project_create(
+		    r->store, &p, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	fed_log(
+	    FED_LOG_INFO, "invest", "project %s created or confirmed", p.id);
+	reply_project(out, &p);
+	return FED_OK;
+}
+
+static fed_status
+update_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	invest_rpc *r = arg;
+	const Enfed__V1__PutProjectRequest *req = (const void *) in;
+	char err[INVEST_ERR_LEN] = "";
+	if (req->project == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "project: missing");
+	Enfed__V1__Project p = *req->project, *old = NULL;
+	const invest_principal *who = invest__caller(call);
+	fed_status st
+	    = invest_calc_check_id(p.id, "id", false, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest__project(call, r, p.id, &old, err, sizeof(err));
+	// Both the organisation it had and the one it gets must be the
+	// caller's: an organisation can neither take nor give away projects.
+	if (st == FED_OK)
+		st = invest_auth_may_manage(
+		    who, old->organisation, err, sizeof(err));
+	if (st == FED_OK)
+		st = check_project(r, who, &p, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_project_update(
+		    r->store, &p, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	fed_log(FED_LOG_INFO, "invest", "project %s updated", p.id);
+	reply_project(out, &p);
+	return FED_OK;
+}
+
+static fed_status
+get_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	const Enfed__V1__ProjectRequest *req = (const void *) in;
+	Enfed__V1__Project *p = NULL;
+	char err[INVEST_ERR_LEN] = "";
+	fed_status st
+	    = invest__project(call, arg, req->id, &p, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	reply_project(out, p);
+	return FED_OK;
+}
+
+struct project_list {
+	Enfed__V1__Project **list;
+	size_t n;
+};
+
+static void
+free_project_list(void *p)
+{
+	struct project_list *l = p;
+	invest_store_project_list_free(l->list, l->n);
+}
+
+static fed_status
+list_projects(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	invest_rpc *r = arg;
+	const Enfed__V1__ListProjectsRequest *req = (const void *) in;
+	Enfed__V1__ListProjectsResponse *rep = (void *) out;
+	struct project_list *l = fed_rpc_ctx_alloc(call, sizeof(*l));
+	char err[INVEST_ERR_LEN] = "";
+	if (l == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = invest_store_project_list(
+	    r->store, req->organisation, &l->list, &l->n, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	FED_TRY(fed_rpc_ctx_defer(call, free_project_list, l));
+	for (size_t i = 0; i < l->n; i++) {
+		bool derived = false;
+		l->list[i]->effective_panel_m2
+		    = invest_calc_panel_m2(l->list[i]->panel_m2,
+		        l->list[i]->peak_kw, &r->factors, &derived);
+		l->list[i]->panel_m2_derived = derived;
+	}
+	rep->projects = l->list;
+	rep->n_projects = l->n;
+	return FED_OK;
+}
+
+// --- holdings -------------------------------------------------------------
+
+// Fills h from an Investment of the request, the investor resolved.
+static fed_status
+holding_from(const Enfed__V1__Investment *inv, const char *investor,
+    invest_holding *h, char *err, size_t err_len)
+{
+	FED_TRY(
+	    invest_calc_check_id(investor, "investor", true, err, err_len));
+	FED_TRY(invest_calc_check_id(
+	    inv->project_id, "project_id", false, err, err_len));
+	if (inv->acquired_ms < 0) {
+		snprintf(err, err_len, "acquired_ms: must be >= 0");
+		return FED_INVALID_ARGUMENT;
+	}
+	snprintf(h->investor, sizeof(h->investor), "%s", investor);
+	snprintf(h->project_id, sizeof(h->project_id), "%s", inv->project_id);
+	h->shares = inv->shares;
+	h->acquired_ms
+	    = inv->acquired_ms != 0 ? inv->acquired_ms : fed_clock_now_ms();
+	return FED_OK;
+}
+
+static fed_status
+put_investment(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	invest_rpc *r = arg;
+	const Enfed__V1__PutInvestmentRequest *req = (const void *) in;
+	Enfed__V1__Investment *rep = (void *) out;
+	char err[INVEST_ERR_LEN] = "";
+	const char *investor = NULL;
+	invest_holding h;
+	if (req->investment == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "investment: missing");
+	fed_status st = invest_auth_investor(invest__caller(call),
+	    req->investment->investor, &investor, err, sizeof(err));
+	if (st == FED_OK)
+		st = holding_from(
+		    req->investment, investor, &h, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_holding_put(r->store, &h, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	rep->investor = fed_rpc_ctx_strdup(call, h.investor);
+	rep->project_id = fed_rpc_ctx_strdup(call, h.project_id);
+	rep->shares = h.shares;
+	rep->acquired_ms = h.acquired_ms;
+	return rep->investor && rep->project_id ? FED_OK
+	                                        : FED_RESOURCE_EXHAUSTED;
+}
+
+static fed_status
+remove_investment(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) out;
+	invest_rpc *r = arg;
+	const Enfed__V1__RemoveInvestmentRequest *req = (const void *) in;
+	char err[INVEST_ERR_LEN] = "";
+	const char *investor = NULL;
+	fed_status st = invest_auth_investor(
+	    invest__caller(call), req->investor, &investor, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest__investor_known(r, investor, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_holding_remove(
+		    r->store, investor, req->project_id, err, sizeof(err));
+	return st == FED_OK ? FED_OK : invest__fail(call, st, err);
+}
+
+// Holdings as Investment messages in call memory.
+static fed_status
+reply_holdings(fed_rpc_ctx *call, const invest_holding *h, size_t n,
+    Enfed__V1__ListInvestmentsResponse *rep)
+{
+	Enfed__V1__Investment *inv
+	    = fed_rpc_ctx_alloc(call, (n ? n : 1) * sizeof(*inv));
+	rep->investments
+	    = fed_rpc_ctx_alloc(call, (n ? n : 1) * sizeof(*rep->investments));
+	if (inv == NULL || rep->investments == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < n; i++) {
+		enfed__v1__investment__init(&inv[i]);
+		inv[i].investor = fed_rpc_ctx_strdup(call, h[i].investor);
+		inv[i].project_id = fed_rpc_ctx_strdup(call, h[i].project_id);
+		if (inv[i].investor == NULL || inv[i].project_id == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		inv[i].shares = h[i].shares;
+		inv[i].acquired_ms = h[i].acquired_ms;
+		rep->investments[i] = &inv[i];
+	}
+	rep->n_investments = n;
+	return FED_OK;
+}
+
+// The investor filter of ListInvestments: "" stays "" for the admin (all
+// investors) and becomes the caller's own id for an investor.
+static fed_status
+list_filter(invest_rpc *r, const invest_principal *who, const char *asked,
+    const char **investor, char *err, size_t err_len)
+{
+	*investor = "";
+	if (who != NULL && who->role == INVEST_ROLE_ADMIN
+	    && (asked == NULL || asked[0] == '\0'))
+		return FED_OK;
+	FED_TRY(invest_auth_investor(who, asked, investor, err, err_len));
+	return invest__investor_known(r, *investor, err, err_len);
+}
+
+static fed_status
+list_investments(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	invest_rpc *r = arg;
+	const Enfed__V1__ListInvestmentsRequest *req = (const void *) in;
+	char err[INVEST_ERR_LEN] = "";
+	const char *investor = NULL;
+	invest_holding *h = NULL;
+	size_t n = 0;
+	fed_status st = list_filter(r, invest__caller(call), req->investor,
+	    &investor, err, sizeof(err));
+	if (st == FED_OK && req->project_id != NULL && req->project_id[0]) {
+		Enfed__V1__Project *p = NULL;
+		st = invest__project(
+		    call, r, req->project_id, &p, err, sizeof(err));
+	}
+	if (st == FED_OK)
+		st = invest_store_holdings(r->store, investor, req->project_id,
+		    &h, &n, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	st = reply_holdings(call, h, n, (void *) out);
+	free(h);
+	return st;
+}
+
+static fed_status
+check_link(invest_rpc *r, const Enfed__V1__LinkConsumptionRequest *req,
+    invest_link *link, char *err, size_t err_len)
+{
+	const char *series = req->series_id != NULL ? req->series_id : "";
+	const char *node = req->series_node != NULL ? req->series_node : "";
+	if (strlen(series) > INVEST_SERIES_MAX) {
+		snprintf(err, err_len, "series_id: at most %d bytes",
+		    INVEST_SERIES_MAX);
+		return FED_INVALID_ARGUMENT;
+	}
+	FED_TRY(invest_nodes_check(r->nodes, node, err, err_len));
+	snprintf(link->series_id, sizeof(link->series_id), "%s", series);
+	snprintf(link->node, sizeof(link->node), "%s", node);
+	if (series[0] == '\0')
+		return FED_OK;
+	// The series must exist on the node now, so that a typo is told at
+	// once rather than as a summary that cannot be computed.
+	int64_t last = 0;
+	return invest_nodes_last_ms(
+	    r->nodes, node, series, &last, err, err_len);
+}
+
+static fed_status
+link_consumption(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) out;
+	invest_rpc *r = arg;
+	const Enfed__V1__LinkConsumptionRequest *req = (const void *) in;
+	char err[INVEST_ERR_LEN] = "";
+	const char *investor = NULL;
+	invest_link link;
+	fed_status st = invest_auth_investor(
+	    invest__caller(call), req->investor, &investor, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest__investor_known(r, investor, err, sizeof(err));
+	if (st == FED_OK)
+		st = check_link(r, req, &link, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_link_put(
+		    r->store, investor, &link, err, sizeof(err));
+	return st == FED_OK ? FED_OK : invest__fail(call, st, err);
+}
+
+fed_status
+invest_rpc_register(fed_rpc_server *srv, invest_rpc *r)
+{
+	static const fed_rpc_method methods[] = {
+	    {"CreateProject", create_project},
+	    {"UpdateProject", update_project},
+	    {"GetProject", get_project},
+	    {"ListProjects", list_projects},
+	    {"PutInvestment", put_investment},
+	    {"RemoveInvestment", remove_investment},
+	    {"ListInvestments", list_investments},
+	    {"LinkConsumption", link_consumption},
+	    {"Summary", invest__summary},
+	    {"Detail", invest__detail},
+	    {"Distribution", invest__distribution},
+	};
+	return fed_rpc_server_add_service(srv, &enfed__v1__invest__descriptor,
+	    methods, sizeof(methods) / sizeof(methods[0]), r);
+}

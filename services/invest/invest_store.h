@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+//
+// invest_store.h: fed-invest's state in sqlite: projects, holdings and the
+// investors' linked consumption series. The only module of fed-invest that
+// opens sqlite.
+//
+// One database file (invest.db) in the data folder, in WAL mode with
+// synchronous=FULL: a write is answered OK only once committed. The schema
+// carries a version (PRAGMA user_version); a database from a newer program
+// is refused. Every write is idempotent, since an RPC may be resent: the
+// same project created twice, the same holding put twice, a holding
+// removed twice leave the same state and answer OK.
+//
+// A project is stored as its packed Project message beside the columns
+// queries need. Validation of field values is the caller's (invest_calc);
+// the store checks what needs the stored state: that a project exists,
+// and that the shares held never exceed its total.
+//
+// Thread safety: every function may be called from any thread; calls are
+// serialised on one connection.
+
+#ifndef INVEST_STORE_H
+#define INVEST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enfed/v1/invest.pb-c.h"
+#include "fed/status.h"
+#include "invest_calc.h"
+
+#define INVEST_SERIES_MAX 200 // longest series id
+#define INVEST_NODE_MAX   64 // longest node name
+
+typedef struct invest_store invest_store;
+
+// One holding.
+typedef struct invest_holding {
+	char investor[INVEST_ID_MAX + 1];
+	char project_id[INVEST_ID_MAX + 1];
+	uint32_t shares;
+	int64_t acquired_ms;
+} invest_holding;
+
+// An investor's linked consumption series.
+typedef struct invest_link {
+	char series_id[INVEST_SERIES_MAX + 1];
+	char node[INVEST_NODE_MAX + 1];
+} invest_link;
+
+// Opens (creating if needed) DIR/invest.db, which must exist as a folder.
+// UNAVAILABLE when it cannot be opened, FAILED_PRECONDITION for a schema
+// newer than this program's, DATA_LOSS for a file that is not a database;
+// err says which. *out is owned by the caller (invest_store_close).
+fed_status invest_store_open(
+    const char *dir, invest_store **out, char *err, size_t err_len);
+
+// Checkpoints and closes. NULL does nothing.
+void invest_store_close(invest_store *s);
+
+// Stores a new project (already checked by invest_calc_check_project).
+// OK when it is new or identical to the stored one; ALREADY_EXISTS when
+// its id holds a different project.
+fed_status invest_store_project_create(
+    invest_store *s, const Enfed__V1__Project *p, char *err, size_t err_len);
+
+// Replaces a project. NOT_FOUND when it does not exist; FAILED_PRECONDITION
+// when its new total_shares is below the shares already held (numbers in
+// err).
+fed_status invest_store_project_update(
+    invest_store *s, const Enfed__V1__Project *p, char *err, size_t err_len);
+
+// A project by id: *out is a new message owned by the caller
+// (enfed__v1__project__free_unpacked). NOT_FOUND when unknown.
+fed_status invest_store_project_get(invest_store *s, const char *id,
+    Enfed__V1__Project **out, char *err, size_t err_len);
+
+// Every project (of `organisation` when not NULL or ""), by id: *out is an
+// array owned by the caller (invest_store_project_list_free).
+fed_status invest_store_project_list(invest_store *s, const char *organisation,
+    Enfed__V1__Project ***out, size_t *n, char *err, size_t err_len);
+
+// Frees what invest_store_project_list returned. NULL does nothing.
+void invest_store_project_list_free(Enfed__V1__Project **list, size_t n);
+
+// Creates or replaces the holding (h->investor, h->project_id), in one
+// transaction with the check that the project exists (NOT_FOUND) and that
+// h->shares fit (invest_calc_check_shares: INVALID_ARGUMENT for 0,
+// FAILED_PRECONDITION beyond what remains, numbers in err).
+fed_status invest_store_holding_put(
+    invest_store *s, const invest_holding *h, char *err, size_t err_len);
+
+// Removes a holding. NOT_FOUND when the project is unknown; OK when there
+// was no such holding (already removed).
+fed_status invest_store_holding_remove(invest_store *s, const char *investor,
+    const char *project_id, char *err, size_t err_len);
+
+// The holdings of `investor` (by project id) or of `project_id` (largest
+// first), or every holding when both are NULL or "". *out is a heap array
+// owned by the caller (free), NULL when *n is 0.
+fed_status invest_store_holdings(invest_store *s, const char *investor,
+    const char *project_id, invest_holding **out, size_t *n, char *err,
+    size_t err_len);
+
+// Sum of the shares held of project_id by every investor but `except`
+// (NULL: all).
+fed_status invest_store_shares_held(invest_store *s, const char *project_id,
+    const char *except, uint64_t *out, char *err, size_t err_len);
+
+// Links the investor's consumption series (series_id "" removes the link).
+fed_status invest_store_link_put(invest_store *s, const char *investor,
+    const invest_link *link, char *err, size_t err_len);
+
+// The investor's link: *found false when none.
+fed_status invest_store_link_get(invest_store *s, const char *investor,
+    invest_link *out, bool *found, char *err, size_t err_len);
+
+// True in *known when the investor has a holding or a link.
+fed_status invest_store_investor_known(
+    invest_store *s, const char *investor, bool *known);
+
+#endif // INVEST_STORE_H

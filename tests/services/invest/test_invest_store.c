@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+//
+// test_invest_store.c: fed-invest's sqlite store: projects (idempotent
+// create, conflicting create, update, list by organisation), holdings
+// (the shares never exceed the total, idempotent put and remove, unknown
+// project), consumption links, durability across a reopen, and a database
+// from a newer schema refused.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fed_test.h"
+#include "invest_store.h"
+
+struct fx {
+	char *dir;
+	invest_store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	x->dir = fed_test_tmpdir("invstore");
+	char err[256] = "";
+	assert_int_equal(
+	    invest_store_open(x->dir, &x->s, err, sizeof(err)), FED_OK);
+	*state = x;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *x = *state;
+	invest_store_close(x->s);
+	fed_test_rmtree(x->dir);
+	free(x->dir);
+	free(x);
+	return 0;
+}
+
+static Enfed__V1__Project
+project(const char *id, const char *org)
+{
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	p.id = (char *) id;
+	p.name = "Kermélo";
+	p.organisation = (char *) org;
+	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
+	p.peak_kw = 18;
+	p.cost_cents = 3400000;
+	p.share_price_cents = 25000;
+	p.total_shares = 136;
+	p.series_id = "kermelo/pv/energy";
+	return p;
+}
+
+static invest_holding
+holding(const char *investor, const char *project_id, uint32_t shares)
+{
+	invest_holding h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.investor, sizeof(h.investor), "%s", investor);
+	snprintf(h.project_id, sizeof(h.project_id), "%s", project_id);
+	h.shares = shares;
+	h.acquired_ms = INT64_C(1769900400000);
+	return h;
+}
+
+static void
+test_projects(void **state)
+{
+	struct fx *x = *state;
+	char err[256] = "";
+	Enfed__V1__Project p = project("kermelo-pv", "BEC");
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)), FED_OK);
+	// The same project again (a resent request) is OK; another one
+	// under the same id is not.
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)), FED_OK);
+	p.name = "Other";
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)),
+	    FED_ALREADY_EXISTS);
+	assert_int_equal(
+	    invest_store_project_update(x->s, &p, err, sizeof(err)), FED_OK);
+	Enfed__V1__Project *got = NULL;
+	assert_int_equal(invest_store_project_get(
+	                     x->s, "kermelo-pv", &got, err, sizeof(err)),
+	    FED_OK);
+	assert_string_equal(got->name, "Other");
+	assert_int_equal(got->total_shares, 136);
+	enfed__v1__project__free_unpacked(got, NULL);
+	assert_int_equal(
+	    invest_store_project_get(x->s, "nope", &got, err, sizeof(err)),
+	    FED_NOT_FOUND);
+	assert_string_equal(err, "project 'nope'");
+	Enfed__V1__Project q = project("enercoop-wind", "Enercoop");
+	assert_int_equal(
+	    invest_store_project_update(x->s, &q, err, sizeof(err)),
+	    FED_NOT_FOUND);
+	assert_int_equal(
+	    invest_store_project_create(x->s, &q, err, sizeof(err)), FED_OK);
+	Enfed__V1__Project **list = NULL;
+	size_t n = 0;
+	assert_int_equal(
+	    invest_store_project_list(x->s, NULL, &list, &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0]->id, "enercoop-wind");
+	invest_store_project_list_free(list, n);
+	assert_int_equal(invest_store_project_list(
+	                     x->s, "BEC", &list, &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0]->id, "kermelo-pv");
+	invest_store_project_list_free(list, n);
+}
+
+static void
+test_holdings(void **state)
+{
+	struct fx *x = *state;
+	char err[256] = "";
+	Enfed__V1__Project p = project("kermelo-pv", "BEC");
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)), FED_OK);
+	invest_holding a = holding("alice", "kermelo-pv", 2);
+	invest_holding b = holding("bob", "kermelo-pv", 130);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &a, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &a, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &b, err, sizeof(err)), FED_OK);
+	// 136 - 130 = 6 remain for alice; 7 is too many, 6 fits.
+	a.shares = 7;
+	assert_int_equal(invest_store_holding_put(x->s, &a, err, sizeof(err)),
+	    FED_FAILED_PRECONDITION);
+	assert_non_null(strstr(err, "only 6 of its 136 shares"));
+	a.shares = 6;
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &a, err, sizeof(err)), FED_OK);
+	uint64_t held = 0;
+	assert_int_equal(invest_store_shares_held(x->s, "kermelo-pv", NULL,
+	                     &held, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(held, 136);
+	// The total cannot go below what is held.
+	p.cost_cents = 3000000;
+	p.total_shares = 120;
+	assert_int_equal(
+	    invest_store_project_update(x->s, &p, err, sizeof(err)),
+	    FED_FAILED_PRECONDITION);
+	assert_non_null(strstr(err, "120 would be fewer than the 136"));
+	a.shares = 0;
+	assert_int_equal(invest_store_holding_put(x->s, &a, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	invest_holding c = holding("alice", "nope", 1);
+	assert_int_equal(invest_store_holding_put(x->s, &c, err, sizeof(err)),
+	    FED_NOT_FOUND);
+	invest_holding *h = NULL;
+	size_t n = 0;
+	assert_int_equal(invest_store_holdings(x->s, NULL, "kermelo-pv", &h,
+	                     &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].investor, "bob"); // largest first
+	assert_int_equal(h[1].shares, 6);
+	assert_int_equal(h[1].acquired_ms, INT64_C(1769900400000));
+	free(h);
+	assert_int_equal(invest_store_holding_remove(
+	                     x->s, "alice", "kermelo-pv", err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(invest_store_holding_remove(
+	                     x->s, "alice", "kermelo-pv", err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(invest_store_holding_remove(
+	                     x->s, "alice", "nope", err, sizeof(err)),
+	    FED_NOT_FOUND);
+	assert_int_equal(invest_store_holdings(
+	                     x->s, "alice", NULL, &h, &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 0);
+	assert_null(h);
+	bool known = true;
+	assert_int_equal(
+	    invest_store_investor_known(x->s, "alice", &known), FED_OK);
+	assert_false(known);
+	assert_int_equal(
+	    invest_store_investor_known(x->s, "bob", &known), FED_OK);
+	assert_true(known);
+}
+
+static void
+test_links_and_reopen(void **state)
+{
+	struct fx *x = *state;
+	char err[256] = "";
+	invest_link l = {"bmhs/linky/energy", "bmhs"}, got;
+	bool found = false;
+	assert_int_equal(
+	    invest_store_link_put(x->s, "carol", &l, err, sizeof(err)),
+	    FED_OK);
+	Enfed__V1__Project p = project("kermelo-pv", "BEC");
+	invest_holding a = holding("alice", "kermelo-pv", 2);
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &a, err, sizeof(err)), FED_OK);
+	invest_store_close(x->s);
+	x->s = NULL;
+	assert_int_equal(
+	    invest_store_open(x->dir, &x->s, err, sizeof(err)), FED_OK);
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "carol", &got, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_true(found);
+	assert_string_equal(got.series_id, "bmhs/linky/energy");
+	assert_string_equal(got.node, "bmhs");
+	uint64_t held = 0;
+	assert_int_equal(invest_store_shares_held(x->s, "kermelo-pv", "bob",
+	                     &held, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(held, 2);
+	invest_link none = {"", ""};
+	assert_int_equal(
+	    invest_store_link_put(x->s, "carol", &none, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "carol", &got, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_false(found);
+}
+
+static void
+test_newer_schema(void **state)
+{
+	struct fx *x = *state;
+	invest_store_close(x->s);
+	x->s = NULL;
+	char path[600], err[256] = "";
+	snprintf(path, sizeof(path), "%s/invest.db", x->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(invest_store_open(x->dir, &x->s, err, sizeof(err)),
+	    FED_FAILED_PRECONDITION);
+	assert_null(x->s);
+	assert_non_null(strstr(err, "schema version 99"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_projects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holdings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_links_and_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_newer_schema, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
