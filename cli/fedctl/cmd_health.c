@@ -58,7 +58,7 @@ print_text(const Enfed__V1__HealthCheckResponse *r)
 int
 cmd_health(fedctl *c, int argc, char **argv)
 {
-	struct health_cfg cfg;
+	struct health_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc = fedctl_load_sub(
 	    c, &health_spec, &cfg, argc, argv, &cfg.out, &res);

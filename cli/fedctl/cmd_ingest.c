@@ -211,7 +211,7 @@ parse_file(
 int
 cmd_ingest(fedctl *c, int argc, char **argv)
 {
-	struct ingest_cfg cfg;
+	struct ingest_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc = fedctl_load_sub(
 	    c, &ingest_spec, &cfg, argc, argv, &cfg.out, &res);

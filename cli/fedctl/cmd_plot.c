@@ -151,7 +151,7 @@ plot(fedctl *c, struct plot_cfg *cfg, char **ids, size_t n)
 int
 cmd_plot(fedctl *c, int argc, char **argv)
 {
-	struct plot_cfg cfg;
+	struct plot_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc
 	    = fedctl_load_sub(c, &plot_spec, &cfg, argc, argv, &cfg.out, &res);

@@ -146,7 +146,7 @@ print_ls(const fedctl *c, const Enfed__V1__ListSeriesResponse *r)
 static int
 series_ls(fedctl *c, int argc, char **argv)
 {
-	struct ls_cfg cfg;
+	struct ls_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc
 	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
@@ -217,7 +217,7 @@ print_info_reply(fedctl *c, fed_status st, Enfed__V1__SeriesInfo *info)
 static int
 series_show(fedctl *c, int argc, char **argv)
 {
-	struct show_cfg cfg;
+	struct show_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc
 	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
@@ -376,7 +376,7 @@ series_create(fedctl *c, int argc, char **argv)
 {
 	struct facts f;
 	int rc = facts_take(c, &argc, argv, &f);
-	struct create_cfg cfg;
+	struct create_cfg cfg = {0};
 	fed_cfg_result res;
 	if (rc < 0)
 		rc = fedctl_load_sub(
@@ -422,7 +422,7 @@ series_describe(fedctl *c, int argc, char **argv)
 {
 	struct facts f;
 	int rc = facts_take(c, &argc, argv, &f);
-	struct describe_cfg cfg;
+	struct describe_cfg cfg = {0};
 	fed_cfg_result res;
 	if (rc < 0)
 		rc = fedctl_load_sub(
@@ -469,7 +469,7 @@ static const fed_cfg_spec rm_spec = {"fedctl series rm", "ID",
 static int
 series_rm(fedctl *c, int argc, char **argv)
 {
-	struct rm_cfg cfg;
+	struct rm_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc
 	    = fedctl_load_sub(c, &rm_spec, &cfg, argc, argv, &cfg.out, &res);

@@ -222,7 +222,7 @@ cmd_watch(fedctl *c, int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	// Blocked before nng starts its threads, so only the poll sees them.
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	struct watch_cfg cfg;
+	struct watch_cfg cfg = {0};
 	fed_cfg_result res;
 	int rc = fedctl_load_sub(
 	    c, &watch_spec, &cfg, argc, argv, &cfg.out, &res);

@@ -57,15 +57,24 @@ bad(fedctl_parse_err *err, size_t line, const char *fmt, ...)
 	return FED_INVALID_ARGUMENT;
 }
 
-// Trims spaces and one pair of surrounding double quotes, in place.
+// Trims spaces, in place.
 static char *
-unwrap(char *s)
+trim(char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
 	char *e = s + strlen(s);
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		*--e = '\0';
+	return s;
+}
+
+// Trims spaces and one pair of surrounding double quotes, in place.
+static char *
+unwrap(char *s)
+{
+	s = trim(s);
+	char *e = s + strlen(s);
 	if (e - s >= 2 && s[0] == '"' && e[-1] == '"') {
 		e[-1] = '\0';
 		s++;
@@ -94,7 +103,7 @@ static fed_status
 parse_line(char *line, size_t lineno, bool *first, const fed_tz *zone,
     int64_t *ts, double *v, fedctl_parse_err *err)
 {
-	char *s = unwrap(line);
+	char *s = trim(line);
 	if (s[0] == '\0' || s[0] == '#')
 		return FED_NOT_FOUND;
 	bool header = *first;

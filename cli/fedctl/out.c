@@ -175,11 +175,12 @@ fedctl_store_call(fedctl *c, const char *method, const char *what,
 		return st;
 	if (st == FED_UNAVAILABLE && err[0] == '\0')
 		snprintf(err, sizeof(err), "node %s unreachable", c->g->node);
-	if (st == FED_UNAUTHENTICATED && c->g->token == NULL)
+	if (st == FED_UNAUTHENTICATED
+	    && (c->g->token == NULL || c->g->token[0] == '\0'))
 		snprintf(err, sizeof(err),
 		    "no token given (--token, FED_TOKEN or the config file)");
-	fedctl_fail(c, st, "%s %s: %s", method, what,
-	    err[0] != '\0' ? err : fed_status_str(st));
+	fedctl_fail(c, st, "%s%s%s: %s", method, what[0] != '\0' ? " " : "",
+	    what, err[0] != '\0' ? err : fed_status_str(st));
 	return st;
 }
 
