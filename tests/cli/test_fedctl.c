@@ -451,7 +451,7 @@ listed(char *text, const char *section, char names[][32], size_t max)
 	char *p = strstr(text, section);
 	assert_non_null(p);
 	size_t n = 0;
-	for (p = strchr(p, '\n') + 1; strncmp(p, "  ", 2) == 0 && n < max;) {
+	for (p += strlen(section); strncmp(p, "  ", 2) == 0 && n < max;) {
 		sscanf(p + 2, "%31s", names[n++]);
 		p = strchr(p, '\n');
 		if (p == NULL)
