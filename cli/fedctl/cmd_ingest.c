@@ -181,10 +181,46 @@ send_all(fedctl *c, const char *id, const struct ingest_cfg *cfg,
 	return FEDCTL_EXIT_OK;
 }
 
+// The series' unit, and NOT_FOUND (exit 3) before the file is read when
+// the series does not exist.
 static int
-parse_file(
-    fedctl *c, const struct ingest_cfg *cfg, fedctl_points *p, size_t *n_bad)
+series_unit(fedctl *c, const char *id, char *unit, size_t len)
 {
+	Enfed__V1__GetSeriesRequest req = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	req.id = (char *) id;
+	Enfed__V1__SeriesInfo *info = NULL;
+	fed_status st = fedctl_store_call(c, "GetSeries", id, &req, &info);
+	if (st != FED_OK)
+		return fedctl_exit_code(st);
+	snprintf(unit, len, "%s", fedctl_unit_name(info->meta->unit));
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	return -1;
+}
+
+static fed_status
+parse_senml(fedctl *c, const char *id, const char *unit, const char *buf,
+    size_t len, bool skip_bad, fedctl_points *p, size_t *n_bad,
+    fedctl_parse_err *err)
+{
+	char name[256];
+	fed_status st = fedctl_senml_parse(buf, len, fed_clock_now_ms(), unit,
+	    skip_bad, p, n_bad, name, sizeof(name), err);
+	if (st == FED_OK && name[0] != '\0' && strcmp(name, id) != 0)
+		fprintf(stderr,
+		    "%s: note: the pack names '%s'; its points go "
+		    "to %s\n",
+		    c->prog, name, id);
+	return st;
+}
+
+static int
+parse_file(fedctl *c, const char *id, const struct ingest_cfg *cfg,
+    fedctl_points *p, size_t *n_bad)
+{
+	char unit[16];
+	int rc = series_unit(c, id, unit, sizeof(unit));
+	if (rc >= 0)
+		return rc;
 	const char *path = cfg->csv != NULL ? cfg->csv : cfg->senml;
 	char *buf = NULL;
 	size_t len = 0;
@@ -192,13 +228,12 @@ parse_file(
 	if (st != FED_OK)
 		return fedctl_fail(c, st, "cannot read '%s'", path);
 	fedctl_parse_err err = {0, ""};
-	char name[256];
 	if (cfg->csv != NULL)
 		st = fedctl_csv_parse(
 		    buf, len, c->zone, cfg->skip_bad, p, n_bad, &err);
 	else
-		st = fedctl_senml_parse(buf, len, fed_clock_now_ms(), NULL,
-		    cfg->skip_bad, p, n_bad, name, sizeof(name), &err);
+		st = parse_senml(
+		    c, id, unit, buf, len, cfg->skip_bad, p, n_bad, &err);
 	free(buf);
 	if (st == FED_INVALID_ARGUMENT)
 		return fedctl_fail(c, st, "%s:%zu: %s (nothing sent)", path,
@@ -222,7 +257,7 @@ cmd_ingest(fedctl *c, int argc, char **argv)
 	fedctl_points p = {0};
 	size_t n_bad = 0;
 	if (rc < 0)
-		rc = parse_file(c, &cfg, &p, &n_bad);
+		rc = parse_file(c, res.args[0], &cfg, &p, &n_bad);
 	if (rc < 0)
 		rc = send_all(c, res.args[0], &cfg, &p, n_bad);
 	fedctl_points_fini(&p);

@@ -82,6 +82,8 @@ y_of(const fedctl_columns *cols, double v)
 	    - (v - cols->ymin) / (cols->ymax - cols->ymin) * CHART_H;
 }
 
+// The curve as horizontal runs of equal columns, joined by vertical
+// steps, lifted over columns without data.
 static void
 svg_curve(const fedctl_columns *cols, FILE *f)
 {
@@ -93,10 +95,14 @@ svg_curve(const fedctl_columns *cols, FILE *f)
 			pen = false;
 			continue;
 		}
-		double y = y_of(cols, cols->col[x]);
+		size_t end = x + 1;
+		while (end < cols->width && cols->has[end]
+		    && cols->col[end] == cols->col[x])
+			end++;
 		fprintf(f, "%s%d %.1f H%d ", pen ? "L" : "M", LEFT + (int) x,
-		    y, LEFT + (int) x + 1);
+		    y_of(cols, cols->col[x]), LEFT + (int) end);
 		pen = true;
+		x = end - 1;
 	}
 	fputs("\"/>\n", f);
 }

@@ -8,6 +8,7 @@
 // codes and messages), and every --help, checked against docs/fedctl.md.
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,20 @@ struct env {
 
 static struct env *E;
 
+static void
+node_start(struct env *e)
+{
+	char data[600], listen[160], stream[160];
+	snprintf(data, sizeof(data), "--data-dir=%s/data", e->dir);
+	snprintf(listen, sizeof(listen), "--listen=%s", e->rpc);
+	snprintf(stream, sizeof(stream), "--stream=%s", e->stream);
+	char *argv[] = {FED_NODE_BIN, "--name=lognact", data, listen, stream,
+	    "--admin-token=" ADMIN, "--log-level=warning", NULL};
+	e->pid = fed_test_proc_start(argv, e->log);
+	assert_true(e->pid > 0);
+	assert_int_equal(fed_test_wait_health(e->rpc, 10000), FED_OK);
+}
+
 static int
 setup(void **state)
 {
@@ -55,15 +70,7 @@ setup(void **state)
 	unsetenv("FED_NODE");
 	unsetenv("FED_STREAM");
 	unsetenv("FED_TZ");
-	char data[600], listen[160], stream[160];
-	snprintf(data, sizeof(data), "--data-dir=%s/data", e->dir);
-	snprintf(listen, sizeof(listen), "--listen=%s", e->rpc);
-	snprintf(stream, sizeof(stream), "--stream=%s", e->stream);
-	char *argv[] = {FED_NODE_BIN, "--name=lognact", data, listen, stream,
-	    "--admin-token=" ADMIN, "--log-level=warning", NULL};
-	e->pid = fed_test_proc_start(argv, e->log);
-	assert_true(e->pid > 0);
-	assert_int_equal(fed_test_wait_health(e->rpc, 10000), FED_OK);
+	node_start(e);
 	E = e;
 	*state = e;
 	return 0;
@@ -307,13 +314,64 @@ ingest_one(int i)
 {
 	char csv[128], path[600];
 	snprintf(path, sizeof(path), "%s/one.csv", E->dir);
-	snprintf(csv, sizeof(csv), "2026-05-01T00:%02d:00Z,%d\n", i, 1000 + i);
+	snprintf(csv, sizeof(csv), "2026-05-01T%02d:%02d:00Z,%d\n", i / 60,
+	    i % 60, 1000 + i);
 	FILE *f = fopen(path, "w");
 	fputs(csv, f);
 	fclose(f);
 	assert_int_equal(fedctl_in(path, NULL, NULL, "ingest",
 	                     "test/house/power", "--csv", "-", NULL),
 	    0);
+}
+
+static int
+start_watch(const char *log, const char *count)
+{
+	char *argv[] = {FEDCTL_BIN, E->node_opt, E->stream_opt,
+	    "--token=" ADMIN, "watch", "test/house/", "--count",
+	    (char *) count, "--duration", "30s", "--csv", NULL};
+	int pid = fed_test_proc_start(argv, log);
+	assert_true(pid > 0);
+	return pid;
+}
+
+// Whether pid has exited (its status in *status).
+static bool
+exited(int pid, int *status)
+{
+	int st;
+	if (waitpid(pid, &st, WNOHANG) != pid)
+		return false;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+	return true;
+}
+
+// The watch's point lines (the log also holds its stderr): values must
+// be consecutive. Returns their number; *notes counts the other lines
+// that contain `note`.
+static int
+check_watch_log(const char *log, const char *note, int *notes)
+{
+	FILE *f = fopen(log, "r");
+	assert_non_null(f);
+	char line[256];
+	int prev = -1, lines = 0;
+	*notes = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = strstr(line, ",test/house/power,");
+		if (p == NULL) {
+			*notes += strstr(line, note) != NULL;
+			continue;
+		}
+		int v = atoi(p + strlen(",test/house/power,"));
+		assert_true(v >= 1000);
+		if (prev >= 0 && v != prev + 1)
+			fail_msg("watch printed %d after %d", v, prev);
+		prev = v;
+		lines++;
+	}
+	fclose(f);
+	return lines;
 }
 
 // watch is started first; points are ingested one by one until it has
@@ -324,37 +382,39 @@ test_watch(void **state)
 	(void) state;
 	char log[600];
 	snprintf(log, sizeof(log), "%s/watch.out", E->dir);
-	char *argv[] = {FEDCTL_BIN, E->node_opt, E->stream_opt,
-	    "--token=" ADMIN, "watch", "test/house/", "--count", "3",
-	    "--duration", "20s", "--csv", NULL};
-	int pid = fed_test_proc_start(argv, log);
-	assert_true(pid > 0);
-	int status = -1;
-	for (int i = 0; i < 60 && status < 0; i++) {
+	int pid = start_watch(log, "3"), status = -1;
+	for (int i = 0; i < 60 && !exited(pid, &status); i++)
 		ingest_one(i);
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			status = WIFEXITED(st) ? WEXITSTATUS(st) : 99;
-	}
 	if (status < 0)
 		status = fed_test_proc_stop(pid, SIGTERM, 5000);
 	assert_int_equal(status, 0);
-	FILE *f = fopen(log, "r");
-	assert_non_null(f);
-	char line[256];
-	int prev = -1, lines = 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		int v = 0;
-		char *p = strstr(line, ",test/house/power,");
-		assert_non_null(p);
-		v = atoi(p + strlen(",test/house/power,"));
-		assert_true(v >= 1000);
-		assert_true(prev < 0 || v == prev + 1);
-		prev = v;
-		lines++;
-	}
-	fclose(f);
-	assert_int_equal(lines, 3);
+	int notes;
+	assert_int_equal(check_watch_log(log, "back-fill", &notes), 3);
+}
+
+// The node restarts under a watch: the watch says so, and the points
+// stored while its stream was away are fetched, so none is missing.
+static void
+test_watch_restart(void **state)
+{
+	struct env *e = *state;
+	char log[600];
+	snprintf(log, sizeof(log), "%s/watch2.out", E->dir);
+	int pid = start_watch(log, "8"), status = -1, i = 100, notes;
+	while (i < 160 && check_watch_log(log, "x", &notes) == 0)
+		ingest_one(i++);
+	assert_int_equal(fed_test_proc_stop(e->pid, SIGTERM, 10000), 0);
+	node_start(e);
+	// Stored at once, most likely before the watch has redialled.
+	ingest_one(i++);
+	ingest_one(i++);
+	for (int n = 0; n < 60 && !exited(pid, &status); n++)
+		ingest_one(i++);
+	if (status < 0)
+		status = fed_test_proc_stop(pid, SIGTERM, 5000);
+	assert_int_equal(status, 0);
+	assert_int_equal(check_watch_log(log, "restarted", &notes), 8);
+	assert_int_equal(notes, 1);
 }
 
 static void
@@ -513,6 +573,7 @@ main(void)
 	    cmocka_unit_test(test_senml_roundtrip),
 	    cmocka_unit_test(test_plot_svg),
 	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_watch_restart),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_no_token_unreachable),
 	};
