@@ -40,7 +40,8 @@ void fedctl_points_fini(fedctl_points *p);
 
 // Parses CSV `timestamp,value` lines from buf[0..len) (no NUL needed):
 // LF or CRLF line ends; blank lines and lines starting with '#' ignored; a
-// first line whose timestamp does not parse is a header; fields may be
+// first line where neither the timestamp nor the value parses
+// is a header; fields may be
 // "quoted". Timestamps are ISO 8601 (fed_tz_parse_iso); those without an
 // offset are local time in `zone`. Values are finite decimal numbers.
 // Returns OK with the points appended to *out; INVALID_ARGUMENT with err
@@ -54,7 +55,8 @@ fed_status fedctl_csv_parse(const char *buf, size_t len, const fed_tz *zone,
 // needs a numeric v (bv added); its time is bt + t in seconds (a time
 // below 2^28 is relative to now_ms, as the RFC says), kept to the
 // millisecond. Every record must resolve to the same name (bn + n); that
-// name is written to name (at most name_len - 1 bytes; may be empty). A
+// name is written to name (at most name_len - 1 bytes, name_len >= 1;
+// may be empty). A
 // record's unit (u, else bu) must be `unit` when unit is not NULL.
 // Returns as fedctl_csv_parse, err->line being the record's 1-based index
 // (0 when the pack itself is not a JSON array).

@@ -97,8 +97,8 @@ parse_value(const char *s, double *out)
 
 // One line (NUL-terminated copy, line end removed). Returns OK with a
 // point, FED_NOT_FOUND for a blank or comment line or the header (a first
-// line whose timestamp does not parse), INVALID_ARGUMENT with err set for
-// a bad line. *first turns false at the first line that is not blank.
+// line where neither field parses), INVALID_ARGUMENT with err set for a bad
+// line. *first turns false at the first line that is not blank.
 static fed_status
 parse_line(char *line, size_t lineno, bool *first, const fed_tz *zone,
     int64_t *ts, double *v, fedctl_parse_err *err)
@@ -106,21 +106,22 @@ parse_line(char *line, size_t lineno, bool *first, const fed_tz *zone,
 	char *s = trim(line);
 	if (s[0] == '\0' || s[0] == '#')
 		return FED_NOT_FOUND;
-	bool header = *first;
+	bool first_line = *first;
 	*first = false;
 	char *comma = strchr(s, ',');
 	if (comma == NULL)
-		return header
-		    ? FED_NOT_FOUND
-		    : bad(err, lineno, "expected timestamp,value (no comma)");
+		return bad(err, lineno, "expected timestamp,value (no comma)");
 	*comma = '\0';
 	char *t = unwrap(s), *val = unwrap(comma + 1);
+	// A header: the first line, its value not a number.
+	if (first_line && !parse_value(val, v)
+	    && fed_tz_parse_iso(zone, t, ts) != FED_OK)
+		return FED_NOT_FOUND;
 	if (fed_tz_parse_iso(zone, t, ts) != FED_OK)
-		return header ? FED_NOT_FOUND
-		              : bad(err, lineno,
-		                  "timestamp '%.60s' is not ISO 8601 (e.g. "
-		                  "2026-03-29T03:00:00+02:00)",
-		                  t);
+		return bad(err, lineno,
+		    "timestamp '%.60s' is not ISO 8601 (e.g. "
+		    "2026-03-29T03:00:00+02:00)",
+		    t);
 	if (strchr(val, ',') != NULL)
 		return bad(err, lineno, "more than two fields");
 	if (!parse_value(val, v))

@@ -220,8 +220,9 @@ fedctl_senml_parse(const char *buf, size_t len, int64_t now_ms,
     char *name, size_t name_len, fedctl_parse_err *err)
 {
 	*n_bad = 0;
-	if (name_len > 0)
-		name[0] = '\0';
+	if (name == NULL || name_len == 0)
+		return bad(err, 0, "no room for the pack's name");
+	name[0] = '\0';
 	cJSON *a = cJSON_ParseWithLength(buf, len);
 	if (a == NULL || !cJSON_IsArray(a)) {
 		cJSON_Delete(a);

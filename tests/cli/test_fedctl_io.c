@@ -112,6 +112,8 @@ test_csv_bad(void **state)
 	    {"2026-03-29T00:00:00Z,1e999\n", "1"},
 	    {"x,y\n2026-03-29T02:30:00,1\n", "2"}, // does not exist in Paris
 	    {"2026-03-29T00:00:00Z,\n", "1"},
+	    {"2026-13-29T00:00:00Z,5\n2026-03-29T00:00:00Z,1\n", "1"},
+	    {"time;value\n2026-03-29T00:00:00Z,1\n", "1"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		fedctl_points p = {0};
