@@ -189,6 +189,12 @@ fed_status fedctl_time_parse(
 
 // --- Subcommands (cmd_<noun>.c) -------------------------------------------
 
+// Each runs one noun: argv[0] is the noun, the rest its verb, arguments and
+// options (argv is reordered by the option loader). It prints its result
+// on stdout and its errors on stderr, and returns the exit code (0 for
+// --help). Called once, on the main thread; c's client and zones stay
+// owned by main.c.
+
 int cmd_health(fedctl *c, int argc, char **argv);
 int cmd_series(fedctl *c, int argc, char **argv);
 int cmd_query(fedctl *c, int argc, char **argv);
