@@ -116,6 +116,70 @@ fed_test_spawn(char *const argv[], int verbose)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static char *
+slurp_fd(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *b = malloc(len > 0 ? (size_t) len + 1 : 1);
+	if (b == NULL)
+		return NULL;
+	size_t n = 0;
+	if (len > 0 && lseek(fd, 0, SEEK_SET) == 0) {
+		ssize_t r;
+		while (n < (size_t) len
+		    && (r = read(fd, b + n, (size_t) len - n)) > 0)
+			n += (size_t) r;
+	}
+	b[n] = '\0';
+	return b;
+}
+
+static int
+capture_file(const char *tag)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/fedtest-%s-XXXXXX", tmp_root(), tag);
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+int
+fed_test_run(char *const argv[], const char *in_path, char **out, char **err)
+{
+	int fo = capture_file("out"), fe = capture_file("err");
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(
+	    &fa, 0, in_path != NULL ? in_path : "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fo, 1);
+	posix_spawn_file_actions_adddup2(&fa, fe, 2);
+	pid_t pid;
+	int rc = fo < 0 || fe < 0
+	    ? -1
+	    : posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	int status = 0;
+	while (rc == 0 && waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			rc = -1;
+	}
+	if (out != NULL)
+		*out = fo >= 0 ? slurp_fd(fo) : NULL;
+	if (err != NULL)
+		*err = fe >= 0 ? slurp_fd(fe) : NULL;
+	if (fo >= 0)
+		close(fo);
+	if (fe >= 0)
+		close(fe);
+	if (rc != 0)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
 int
 fed_test_proc_start(char *const argv[], const char *log_path)
 {

@@ -32,6 +32,14 @@ void fed_test_rmtree(const char *dir);
 // /dev/null unless verbose; returns its exit status, or -1.
 int fed_test_spawn(char *const argv[], int verbose);
 
+// Runs argv (argv[0] a path) to completion with its standard input from
+// in_path (NULL: /dev/null), its standard output and error captured into
+// *out and *err (heap, NUL-terminated, freed by the caller; pass NULL for
+// what is not wanted). Returns its exit status (128 + signal when killed by
+// a signal), or -1 when it cannot be run.
+int fed_test_run(
+    char *const argv[], const char *in_path, char **out, char **err);
+
 // Starts argv (argv[0] a path) in the background, its stdout and stderr
 // appended to log_path (NULL: inherited). Returns its pid, or -1.
 int fed_test_proc_start(char *const argv[], const char *log_path);

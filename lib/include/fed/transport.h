@@ -7,8 +7,9 @@
 // key and the federation CA, on both sides: a listener requires the peer to
 // present a certificate signed by that CA (nng's listeners do not by
 // default), and a dialer verifies the listener's certificate against the
-// CA and the server name (the configured one, else the host of the URL). nng 1.5.2 cannot tell which certificate a peer
-// presented, so identity comes from the token in the RPC envelope.
+// CA and the server name (the configured one, else the host of the URL).
+// nng 1.5.2 cannot tell which certificate a peer presented, so identity comes
+// from the token in the RPC envelope.
 
 #ifndef FED_TRANSPORT_H
 #define FED_TRANSPORT_H

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+//
+// test_fedctl_io.c: fedctl's parsers on buffers: the command line's times
+// (relative forms across a DST change), CSV (header, CRLF, quotes, the
+// number of a bad line, --skip-bad, truncated and binary input) and SenML
+// (base fields, relative times, one name per pack, must-understand
+// fields).
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fedctl.h"
+#include "io.h"
+
+#define PARIS_0329 INT64_C(1774738800000) // 2026-03-29T00:00:00+01:00
+
+static fed_tz *paris;
+
+static int
+setup(void **state)
+{
+	(void) state;
+	return fed_tz_load("Europe/Paris", &paris) == FED_OK ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	fed_tz_free(paris);
+	return 0;
+}
+
+static int64_t
+t(const char *s, int64_t now)
+{
+	int64_t v = -1;
+	assert_int_equal(fedctl_time_parse(paris, s, now, &v), FED_OK);
+	return v;
+}
+
+static void
+test_time(void **state)
+{
+	(void) state;
+	// Noon on the 29th, the day Paris springs forward at 02:00.
+	int64_t now = PARIS_0329 + 11 * 3600000LL;
+	assert_int_equal(t("now", now), now);
+	assert_int_equal(t("today", now), PARIS_0329);
+	assert_int_equal(t("yesterday", now), PARIS_0329 - 24 * 3600000LL);
+	assert_int_equal(t("today-1d", now), PARIS_0329 - 24 * 3600000LL);
+	assert_int_equal(t("tomorrow", now), PARIS_0329 + 23 * 3600000LL);
+	assert_int_equal(t("today+1w", now), PARIS_0329 + 167 * 3600000LL);
+	// A calendar day back keeps noon: 23 hours, not 24.
+	assert_int_equal(t("-1d", now), now - 23 * 3600000LL);
+	assert_int_equal(t("-90m", now), now - 90 * 60000LL);
+	assert_int_equal(t("now+2h", now), now + 2 * 3600000LL);
+	assert_int_equal(t("2026-03-29", now), PARIS_0329);
+	assert_int_equal(
+	    t("2026-03-29T03:00:00+02:00", now), PARIS_0329 + 2 * 3600000LL);
+	int64_t v;
+	const char *bad[] = {"", "soon", "-7", "-7y", "today-", "now+1dd",
+	    "-999999999d", "2026-13-01", "--1d"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(fedctl_time_parse(paris, bad[i], now, &v),
+		    FED_INVALID_ARGUMENT);
+}
+
+static void
+test_csv(void **state)
+{
+	(void) state;
+	const char *text = "timestamp,value\r\n"
+	                   "# a comment\r\n"
+	                   "2026-03-29T00:00:00+01:00,1.5\r\n"
+	                   "\"2026-03-29T03:00:00+02:00\", \"2\"\r\n"
+	                   "2026-03-29T04:00,-3e2\n"
+	                   "\n"
+	                   "2026-03-29T03:00:00Z,0.1";
+	fedctl_points p = {0};
+	fedctl_parse_err err = {0, ""};
+	size_t n_bad = 9;
+	assert_int_equal(fedctl_csv_parse(text, strlen(text), paris, false, &p,
+	                     &n_bad, &err),
+	    FED_OK);
+	assert_int_equal(n_bad, 0);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(p.ts_ms[0], PARIS_0329);
+	assert_int_equal(p.ts_ms[1], PARIS_0329 + 2 * 3600000LL);
+	assert_int_equal(p.ts_ms[2], PARIS_0329 + 3 * 3600000LL);
+	assert_true(p.value[2] == -300.0);
+	assert_true(p.value[3] == 0.1);
+	fedctl_points_fini(&p);
+}
+
+static void
+test_csv_bad(void **state)
+{
+	(void) state;
+	const char *cases[][2] = {
+	    {"2026-03-29T00:00:00Z,1\n2026-03-29T01:00:00Z,x\n", "2"},
+	    {"2026-03-29T00:00:00Z,1\n2026-03-29T01:00:00Z\n", "2"},
+	    {"2026-03-29T00:00:00Z,1\nnot a time,1\n", "2"},
+	    {"h,v\n2026-03-29T00:00:00Z,1,2\n", "2"},
+	    {"2026-03-29T00:00:00Z,nan\n", "1"},
+	    {"2026-03-29T00:00:00Z,1e999\n", "1"},
+	    {"x,y\n2026-03-29T02:30:00,1\n", "2"}, // does not exist in Paris
+	    {"2026-03-29T00:00:00Z,\n", "1"},
+	    {"2026-13-29T00:00:00Z,5\n2026-03-29T00:00:00Z,1\n", "1"},
+	    {"time;value\n2026-03-29T00:00:00Z,1\n", "1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		fedctl_points p = {0};
+		fedctl_parse_err err = {0, ""};
+		size_t n_bad;
+		const char *s = cases[i][0];
+		assert_int_equal(fedctl_csv_parse(s, strlen(s), paris, false,
+		                     &p, &n_bad, &err),
+		    FED_INVALID_ARGUMENT);
+		assert_int_equal(err.line, (size_t) atoi(cases[i][1]));
+		assert_true(err.msg[0] != '\0');
+		assert_int_equal(p.n, 0);
+		assert_int_equal(fedctl_csv_parse(s, strlen(s), paris, true,
+		                     &p, &n_bad, &err),
+		    FED_OK);
+		assert_int_equal(n_bad, 1);
+		fedctl_points_fini(&p);
+	}
+	// Binary and truncated input: refused or partial, never a crash.
+	char bin[2048];
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (char) (i * 7 + 3);
+	fedctl_points p = {0};
+	fedctl_parse_err err;
+	size_t n_bad;
+	fedctl_csv_parse(bin, sizeof(bin), paris, true, &p, &n_bad, &err);
+	assert_int_equal(p.n, 0);
+	const char *ok = "2026-03-29T00:00:00Z,12";
+	for (size_t len = 0; len < strlen(ok); len++)
+		fedctl_csv_parse(ok, len, paris, false, &p, &n_bad, &err);
+	fedctl_points_fini(&p);
+}
+
+static void
+test_senml(void **state)
+{
+	(void) state;
+	const char *pack
+	    = "[{\"bn\":\"kermelo/pv/\",\"n\":\"energy\","
+	      "\"bt\":1774738800,\"bu\":\"Wh\",\"v\":1},"
+	      "{\"n\":\"energy\",\"t\":300.5,\"v\":2.25},"
+	      "{\"n\":\"energy\",\"t\":600,\"v\":3,\"u\":\"Wh\"}]";
+	fedctl_points p = {0};
+	fedctl_parse_err err = {0, ""};
+	size_t n_bad;
+	char name[64];
+	assert_int_equal(fedctl_senml_parse(pack, strlen(pack), 0, "Wh", false,
+	                     &p, &n_bad, name, sizeof(name), &err),
+	    FED_OK);
+	assert_string_equal(name, "kermelo/pv/energy");
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.ts_ms[0], PARIS_0329);
+	assert_int_equal(p.ts_ms[1], PARIS_0329 + 300500);
+	assert_true(p.value[1] == 2.25);
+	fedctl_points_fini(&p);
+	// Relative times (below 2^28 s) count from now.
+	const char *rel = "[{\"t\":-60,\"v\":5}]";
+	assert_int_equal(fedctl_senml_parse(rel, strlen(rel), PARIS_0329, NULL,
+	                     false, &p, &n_bad, name, sizeof(name), &err),
+	    FED_OK);
+	assert_int_equal(p.ts_ms[0], PARIS_0329 - 60000);
+	fedctl_points_fini(&p);
+}
+
+static void
+test_senml_bad(void **state)
+{
+	(void) state;
+	const char *cases[][2] = {
+	    {"{\"v\":1}", "0"},
+	    {"[{\"bt\":1774738800,\"v\":1},{\"t\":1}]", "2"},
+	    {"[{\"bn\":\"a\",\"bt\":1774738800,\"v\":1},{\"bn\":\"b\",\"v\":1}"
+	     "]",
+	        "2"},
+	    {"[{\"bt\":1774738800,\"v\":1,\"x_\":1}]", "1"},
+	    {"[{\"bt\":\"1774738800\",\"v\":1}]", "1"},
+	    {"[{\"bt\":1774738800,\"vs\":\"on\"}]", "1"},
+	    {"[{\"bt\":1774738800,\"bu\":\"W\",\"v\":1}]", "1"},
+	    {"[{\"bt\":1e300,\"v\":1}]", "1"},
+	    {"[1]", "1"},
+	    {"[{\"bt\":1774738800,\"v\":1", "0"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		fedctl_points p = {0};
+		fedctl_parse_err err = {0, ""};
+		size_t n_bad;
+		char name[64];
+		const char *s = cases[i][0];
+		assert_int_equal(
+		    fedctl_senml_parse(s, strlen(s), 0, "Wh", false, &p,
+		        &n_bad, name, sizeof(name), &err),
+		    FED_INVALID_ARGUMENT);
+		assert_int_equal(err.line, (size_t) atoi(cases[i][1]));
+		assert_int_equal(p.n, 0);
+		fedctl_points_fini(&p);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_csv_bad),
+	    cmocka_unit_test(test_senml),
+	    cmocka_unit_test(test_senml_bad),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
