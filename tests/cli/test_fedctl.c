@@ -408,8 +408,11 @@ test_watch_restart(void **state)
 	// Stored at once, most likely before the watch has redialled.
 	ingest_one(i++);
 	ingest_one(i++);
-	for (int n = 0; n < 60 && !exited(pid, &status); n++)
+	// The watch redials in the background: feed it for up to 10 s.
+	for (int n = 0; n < 200 && !exited(pid, &status); n++) {
 		ingest_one(i++);
+		fed_test_sleep_ms(50);
+	}
 	if (status < 0)
 		status = fed_test_proc_stop(pid, SIGTERM, 5000);
 	assert_int_equal(status, 0);
