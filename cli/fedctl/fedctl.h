@@ -197,6 +197,7 @@ fed_status fedctl_time_parse(
 
 int cmd_health(fedctl *c, int argc, char **argv);
 int cmd_series(fedctl *c, int argc, char **argv);
+int cmd_grant(fedctl *c, int argc, char **argv);
 int cmd_query(fedctl *c, int argc, char **argv);
 int cmd_export(fedctl *c, int argc, char **argv);
 int cmd_ingest(fedctl *c, int argc, char **argv);

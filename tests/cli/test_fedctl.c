@@ -566,6 +566,50 @@ test_help_and_doc(void **state)
 	free(doc);
 }
 
+// A grant made, listed and revoked with fedctl; its token is printed once
+// and then works for a query of what it covers, and no more after revoke.
+static void
+test_grant(void **state)
+{
+	(void) state;
+	create("grant/pv/energy", "production", "Wh");
+	char *out = NULL, *err = NULL;
+	assert_int_equal(FEDCTL(&out, &err, "grant", "create", "grant/pv/",
+	                     "--to", "bmhs", "--scope", "both", "--json"),
+	    0);
+	char *tok = strstr(out, "\"token\":");
+	assert_non_null(tok);
+	char token[64] = "", id[64] = "";
+	assert_int_equal(sscanf(tok, "\"token\": \"%63[^\"]\"", token), 1);
+	assert_int_equal(
+	    sscanf(strstr(out, "\"id\":"), "\"id\": \"%63[^\"]\"", id), 1);
+	free(out);
+	free(err);
+	assert_int_equal(FEDCTL(&out, NULL, "grant", "ls"), 0);
+	assert_non_null(strstr(out, id));
+	assert_non_null(strstr(out, "query+live"));
+	free(out);
+	char tokopt[100];
+	snprintf(tokopt, sizeof(tokopt), "--token=%s", token);
+	char *argv[] = {FEDCTL_BIN, E->node_opt, tokopt, "series", "ls", NULL};
+	char *o = NULL, *r = NULL;
+	assert_int_equal(fed_test_run(argv, NULL, &o, &r), 0);
+	assert_non_null(strstr(o, "grant/pv/energy"));
+	assert_null(strstr(o, "test/house")); // not covered: not shown
+	free(o);
+	free(r);
+	assert_int_equal(FEDCTL(&out, NULL, "grant", "revoke", id), 0);
+	assert_non_null(strstr(out, "[revoked]"));
+	free(out);
+	assert_int_equal(fed_test_run(argv, NULL, &o, &r), 4);
+	free(o);
+	free(r);
+	assert_int_equal(
+	    FEDCTL(NULL, &err, "grant", "create", "grant/pv/"), 2);
+	assert_non_null(strstr(err, "--to"));
+	free(err);
+}
+
 int
 main(void)
 {
@@ -577,6 +621,7 @@ main(void)
 	    cmocka_unit_test(test_plot_svg),
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_watch_restart),
+	    cmocka_unit_test(test_grant),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_no_token_unreachable),
 	};
