@@ -6,33 +6,62 @@
 # runs, so a second start resumes where the first stopped). Ctrl-C (or
 # SIGTERM) stops every process cleanly. Called by `./run demo`.
 #
+#   fed-directory        the federation's members
+#   fed-node lognact     the building app: the Kermélo school's consumption
+#                        and its rooftop plant (60 Enphase M250)
+#   fed-node bmhs        the household app: a 4-person house in Lorient
+#   simulators           a year of history, then live on an accelerated clock
+#   grants               the plant's production lognact -> bmhs, the house's
+#                        consumption bmhs -> lognact, and nothing else
+#
 # Environment: DEMO_SPEED (simulated seconds per real second once live,
 # default 60), DEMO_HISTORY (past data filled at the first start, default
-# 365d), DEMO_BASE_PORT (default 7410).
+# 365d), DEMO_BASE_PORT (default 7400).
 set -eu
 build=$1
 data=$2
 speed=${DEMO_SPEED:-60}
 history=${DEMO_HISTORY:-365d}
-base=${DEMO_BASE_PORT:-7410}
+base=${DEMO_BASE_PORT:-7400}
+bin_dir=$build/services/directory/fed-directory
 bin_node=$build/services/node/fed-node
 bin_sim=$build/edge/sim/fed-edge-sim
-for b in "$bin_node" "$bin_sim"; do
+fedctl=$build/cli/fedctl/fedctl
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
-mkdir -p "$data"
+mkdir -p "$data/logs"
 chmod 700 "$data"
 log=$data/logs
-mkdir -p "$log"
 
-# One admin token per node, made at the first start and kept.
-token() {
-	f=$data/$1.token
+# A secret made at the first start and kept (0600): tokens of the demo.
+secret() {
+	f=$data/$1
 	if [ ! -s "$f" ]; then
 		(umask 077 && printf 'fed_%s\n' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >"$f")
 	fi
 	echo "$f"
 }
+hash_of() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
+
+dir_rpc=tcp://127.0.0.1:$base
+dir_stream=tcp://127.0.0.1:$((base + 1))
+lognact_rpc=tcp://127.0.0.1:$((base + 10))
+lognact_stream=tcp://127.0.0.1:$((base + 11))
+bmhs_rpc=tcp://127.0.0.1:$((base + 20))
+bmhs_stream=tcp://127.0.0.1:$((base + 21))
+
+enrol=$(secret enrolment.token)
+adm_l=$(secret lognact.token)
+adm_b=$(secret bmhs.token)
+push_lb=$(secret push-lognact-to-bmhs.token)
+push_bl=$(secret push-bmhs-to-lognact.token)
+# Each node accepts the other's pushes (role replica) and knows where and
+# with which token to push its own granted series.
+printf 'bmhs replica %s\n' "$(hash_of "$push_bl")" >"$data/lognact.tokens"
+printf 'lognact replica %s\n' "$(hash_of "$push_lb")" >"$data/bmhs.tokens"
+printf 'bmhs %s @%s\n' "$bmhs_rpc" "$push_lb" >"$data/lognact.peers"
+printf 'lognact %s @%s\n' "$lognact_rpc" "$push_bl" >"$data/bmhs.peers"
 
 pids=""
 stop() {
@@ -53,35 +82,66 @@ start() { # name command...
 	pids="$pids $!"
 }
 
-lognact_rpc=tcp://127.0.0.1:$base
-lognact_stream=tcp://127.0.0.1:$((base + 1))
-bmhs_rpc=tcp://127.0.0.1:$((base + 10))
-bmhs_stream=tcp://127.0.0.1:$((base + 11))
-
-start lognact "$bin_node" --name=lognact --data-dir="$data/lognact" \
-	--listen="$lognact_rpc" --stream="$lognact_stream" --admin-token=@"$(token lognact)"
-start bmhs "$bin_node" --name=bmhs --data-dir="$data/bmhs" \
-	--listen="$bmhs_rpc" --stream="$bmhs_stream" --admin-token=@"$(token bmhs)"
-
-sim() { # name node token-file model site owner
-	start "sim-$1" "$bin_sim" --node="$2" --token=@"$3" --model="$4" --site="$5" \
-		--owner="$6" --history="$history" --speed="$speed"
+wait_health() { # url
+	i=0
+	until "$fedctl" --node "$1" --timeout 1s health >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "demo: $1 does not answer; see $log" >&2; stop; }
+		sleep 0.1
+	done
 }
-sim school "$lognact_rpc" "$(token lognact)" school kermelo "Ville de Lorient"
-sim pv "$lognact_rpc" "$(token lognact)" pv kermelo "Bretagne Energie Citoyenne"
-sim house "$bmhs_rpc" "$(token bmhs)" house maison-lorient "famille Le Gall"
+
+start directory "$bin_dir" --listen="$dir_rpc" --stream="$dir_stream" \
+	--db="$data/directory.db" --enrolment-token=@"$enrol"
+wait_health "$dir_rpc"
+node() { # name rpc stream admin organisation
+	start "$1" "$bin_node" --name="$1" --data-dir="$data/$1" \
+		--listen="$2" --stream="$3" --admin-token=@"$4" \
+		--tokens-file="$data/$1.tokens" --peers-file="$data/$1.peers" \
+		--directory="$dir_rpc" --enrolment-token=@"$enrol" \
+		--organisation="$5"
+	wait_health "$2"
+}
+node lognact "$lognact_rpc" "$lognact_stream" "$adm_l" "Lorient Agglomération (building app)"
+node bmhs "$bmhs_rpc" "$bmhs_stream" "$adm_b" "BMHS (household app)"
+
+sim() { # name node token model site owner
+	start "sim-$1" "$bin_sim" --node="$2" --token=@"$3" --model="$4" \
+		--site="$5" --owner="$6" --history="$history" --speed="$speed"
+}
+sim school "$lognact_rpc" "$adm_l" school kermelo "Ville de Lorient"
+sim pv "$lognact_rpc" "$adm_l" pv kermelo "Bretagne Energie Citoyenne"
+sim house "$bmhs_rpc" "$adm_b" house maison-lorient "famille Le Gall"
+
+# The grants, made once: the plant to bmhs (its investors), the house to
+# lognact (the school's comparison of load curves).
+grant() { # node admin series to
+	if ! "$fedctl" --node "$1" --token @"$2" grant ls 2>/dev/null | grep -q " $3 .* $4 "; then
+		"$fedctl" --node "$1" --token @"$2" grant create "$3" --to "$4" \
+			--scope both >>"$log/grants.log" 2>&1 ||
+			{ echo "demo: granting $3 to $4 failed; see $log/grants.log" >&2; stop; }
+	fi
+}
+grant "$lognact_rpc" "$adm_l" kermelo/pv/ bmhs
+grant "$bmhs_rpc" "$adm_b" maison-lorient/ lognact
 
 cat <<MSG
 enfed demo federation running (logs in $log):
+  fed-directory      RPC $dir_rpc   events $dir_stream
   fed-node lognact   RPC $lognact_rpc   stream $lognact_stream
-                     series kermelo/school/energy, kermelo/pv/energy
+                     kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
-                     series maison-lorient/linky/energy
+                     maison-lorient/linky/energy (+ the plant, replicated)
   simulators         $history of history, then live at ${speed}x real time
-Admin tokens: $data/lognact.token, $data/bmhs.token
+Tokens (admin): $adm_l, $adm_b; enrolment: $enrol
 
-Watch live points with nothing but nngcat:
-  nngcat --sub --dial $lognact_stream --subscribe kermelo/ --quoted
+Try:
+  F="$fedctl"
+  \$F --node $lognact_rpc --token @$adm_l series ls
+  \$F --node $bmhs_rpc --token @$adm_b query kermelo/pv/energy maison-lorient/linky/energy --from -7d --to now --step day
+  \$F --node $lognact_rpc --token @$adm_l plot kermelo/school/energy maison-lorient/linky/energy kermelo/pv/energy --from today --to now --step hour
+  \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
+  \$F --node $lognact_rpc --token @$adm_l grant ls
 Ctrl-C stops everything; './run demo' again resumes with the same data.
 MSG
 while :; do
