@@ -204,6 +204,12 @@ join_directory(const struct node_cfg *cfg, node_store *store,
 	return st;
 }
 
+static void
+kick(void *repl)
+{
+	node_replicator_kick(repl);
+}
+
 static int
 run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 {
@@ -256,7 +262,9 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_rpc nr = {.store = store,
 	    .pub = pub,
 	    .max_batch_points = cfg->max_batch_points,
-	    .max_query_series = 64};
+	    .max_query_series = 64,
+	    .on_stored = kick,
+	    .on_stored_arg = repl};
 	if (fed_rpc_server_new(&ro, &srv) != FED_OK
 	    || node_rpc_register(srv, &nr) != FED_OK
 	    || node_grants_register(srv, grants) != FED_OK

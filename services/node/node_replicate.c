@@ -48,6 +48,7 @@ struct node_replicator {
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
 	int stop;
+	int kicked;
 };
 
 // Reads "@FILE" values, keeps others; one trailing newline removed.
@@ -263,14 +264,23 @@ drain(node_replicator *r, size_t n)
 {
 	int progress = 0;
 	int64_t now = fed_clock_now_ms();
+	// The distinct grants of the batch, in order of first appearance (a
+	// batch holds few grants; comparing with the previous row skips runs).
+	const char *done[64];
+	size_t n_done = 0;
 	for (size_t i = 0; i < n; i++) {
-		int first = 1;
-		for (size_t k = 0; k < i && first; k++)
-			first
-			    = strcmp(r->rows[k].grant_id, r->rows[i].grant_id)
-			    != 0;
-		if (!first)
+		if (i > 0
+		    && strcmp(r->rows[i - 1].grant_id, r->rows[i].grant_id)
+		        == 0)
 			continue;
+		int seen = 0;
+		for (size_t k = 0; k < n_done && !seen; k++)
+			seen = strcmp(done[k], r->rows[i].grant_id) == 0;
+		if (seen)
+			continue;
+		if (n_done == sizeof(done) / sizeof(done[0]))
+			break; // the rest next round
+		done[n_done++] = r->rows[i].grant_id;
 		const node_grant *g
 		    = node_grants_by_id(r->o.grants, r->rows[i].grant_id);
 		int64_t last = 0;
@@ -314,8 +324,18 @@ wait_ms(node_replicator *r, int64_t ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&r->mtx);
-	if (!r->stop)
+	if (!r->stop && !r->kicked)
 		pthread_cond_timedwait(&r->cond, &r->mtx, &until);
+	r->kicked = 0;
+	pthread_mutex_unlock(&r->mtx);
+}
+
+void
+node_replicator_kick(node_replicator *r)
+{
+	pthread_mutex_lock(&r->mtx);
+	r->kicked = 1;
+	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
 }
 

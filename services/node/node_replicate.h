@@ -40,6 +40,10 @@ typedef struct node_replicator_opts {
 fed_status node_replicator_new(
     const node_replicator_opts *opts, node_replicator **out);
 
+// Wakes the thread now rather than at its next poll (after an ingest that
+// may have filled the outbox). Any thread; cheap.
+void node_replicator_kick(node_replicator *r);
+
 // Stops the thread (after the call in progress) and frees. NULL: nothing.
 void node_replicator_free(node_replicator *r);
 

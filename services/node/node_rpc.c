@@ -119,6 +119,8 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		return store_error(call, st, &err);
 	rep->n_stored = counts.n_stored;
 	rep->n_duplicate = counts.n_duplicate;
+	if (counts.n_stored > 0 && n->on_stored != NULL)
+		n->on_stored(n->on_stored_arg);
 	return FED_OK;
 }
 

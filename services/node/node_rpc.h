@@ -19,6 +19,8 @@ typedef struct node_rpc {
 	size_t max_batch_points; // Ingest: more points in one call is
 	                         // INVALID_ARGUMENT
 	size_t max_query_series; // Query/Latest: more ids is INVALID_ARGUMENT
+	void (*on_stored)(void *); // called after an ingest stored points
+	void *on_stored_arg; // (e.g. to wake the replicator); may be NULL
 } node_rpc;
 
 // Registers SeriesStore on srv with `n` as the handlers' state.

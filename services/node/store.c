@@ -70,7 +70,7 @@ static const char schema_v2_sql[]
       " to_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
       " created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
       " token_hash TEXT NOT NULL UNIQUE, grantee_addr TEXT NOT NULL);"
-      "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "CREATE TABLE outbox(seq INTEGER PRIMARY KEY,"
       " grant_id TEXT NOT NULL, series TEXT NOT NULL, ts INTEGER NOT NULL,"
       " value BLOB NOT NULL);"
       "CREATE INDEX outbox_grant ON outbox(grant_id, seq);"
