@@ -315,6 +315,7 @@ outbox_backlog(store_conn *c, const node__live_grant *g)
 		sqlite3_bind_int64(blk, 1, node__store_key(sid, 0));
 		sqlite3_bind_int64(blk, 2, node__store_key(sid + 1, 0));
 		while (res == FED_OK && sqlite3_step(blk) == SQLITE_ROW) {
+			c->pts.n = 0; // decode appends
 			res = node_codec_decode(c->codec,
 			    sqlite3_column_blob(blk, 0),
 			    (size_t) sqlite3_column_bytes(blk, 0), &c->pts);

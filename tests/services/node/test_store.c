@@ -715,6 +715,78 @@ test_raw_limit(void **state)
 	    node_store_open(f->dir, &o, &bad, NULL), FED_INVALID_ARGUMENT);
 }
 
+// The replication outbox: a live grant's backlog holds each covered point
+// once (across several blocks), new points in range are added by the
+// append, points outside the range and other series are not, delivered
+// rows leave, and revocation empties what is left.
+static void
+test_outbox(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "a/x", ENERGY, 300, 0);
+	create(f->st, "b/y", ENERGY, 300, 0);
+	enum {
+		N = 3 * 2016 + 17
+	}; // three weekly blocks and a bit
+	int64_t *ts = calloc(N, sizeof(*ts));
+	double *v = calloc(N, sizeof(*v));
+	for (size_t i = 0; i < N; i++) {
+		ts[i] = T0 + (int64_t) i * 300000;
+		v[i] = (double) i;
+	}
+	assert_int_equal(append(f->st, "a/x", ts, v, N, NULL), FED_OK);
+	assert_int_equal(append(f->st, "b/y", ts, v, 10, NULL), FED_OK);
+	Enfed__V1__Scope sc[1] = {ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) (N + 5) * 300000;
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.id = "g-test";
+	g.series = "a/";
+	g.grantee_node = "peer";
+	g.scopes = sc;
+	g.n_scopes = 1;
+	g.data_range = &r;
+	node_store_err err = {""};
+	assert_int_equal(node_store_grant_put(f->st, &g, "00", &err), FED_OK);
+	uint64_t n = 0;
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, N);
+	// New points: 5 inside the range, 3 after it; other series: none.
+	int64_t more[8];
+	double mv[8] = {0};
+	for (int i = 0; i < 8; i++)
+		more[i] = T0 + (int64_t) (N + i) * 300000;
+	assert_int_equal(append(f->st, "a/x", more, mv, 8, NULL), FED_OK);
+	assert_int_equal(append(f->st, "b/y", more, mv, 8, NULL), FED_OK);
+	assert_int_equal(
+	    node_store_outbox_count(f->st, "g-test", &n, &err), FED_OK);
+	assert_int_equal(n, N + 5);
+	node_store_outbox_row *rows = calloc(100, sizeof(*rows));
+	size_t got = 0;
+	assert_int_equal(
+	    node_store_outbox_peek(f->st, rows, 100, &got, &err), FED_OK);
+	assert_int_equal(got, 100);
+	assert_string_equal(rows[0].series_id, "a/x");
+	assert_int_equal(rows[0].ts_ms, T0);
+	assert_int_equal(
+	    node_store_outbox_done(f->st, "g-test", rows[99].seq, &err),
+	    FED_OK);
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, N + 5 - 100);
+	assert_int_equal(
+	    node_store_grant_revoke(f->st, "g-test", &err), FED_OK);
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, 0);
+	// Revoked: new points are not queued any more.
+	assert_int_equal(append(f->st, "a/x", more, mv, 1, NULL), FED_OK);
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, 0);
+	free(rows);
+	free(ts);
+	free(v);
+}
+
 static void
 test_reopen(void **state)
 {
@@ -997,6 +1069,7 @@ main(void)
 	    T(test_cumulative_across_blocks),
 	    T(test_raw_limit),
 	    T(test_reopen),
+	    T(test_outbox),
 	    T(test_concurrent),
 	    T(test_stats_and_compact),
 	    T(test_corrupt_block),
