@@ -148,7 +148,7 @@ fedctl_write_table(const fedctl *c, const Enfed__V1__QueryResponse *r, FILE *f)
 	}
 	fprintf(f, "\n");
 	struct rows m = {r, at};
-	int64_t t;
+	int64_t t = 0;
 	while (next_row(&m, &t)) {
 		char ts[48];
 		fedctl_time_short(c, t, ts, sizeof(ts));
@@ -211,7 +211,7 @@ fedctl_write_csv(
 	}
 	fputc('\n', f);
 	struct rows m = {r, at};
-	int64_t t;
+	int64_t t = 0;
 	while (next_row(&m, &t)) {
 		char ts[48];
 		fedctl_time_iso(c, t, ts, sizeof(ts));

@@ -542,7 +542,7 @@ test_help_and_doc(void **state)
 	char *doc = read_doc(), *out = NULL;
 	char *top[] = {FEDCTL_BIN, "--help", NULL};
 	assert_int_equal(fed_test_run(top, NULL, &out, NULL), 0);
-	char cmds[32][32], verbs[16][32], title[128];
+	char cmds[32][32], verbs[16][32], title[1100];
 	size_t n = listed(out, "\nCommands:\n", cmds, 32);
 	assert_true(n >= 7);
 	free(out);

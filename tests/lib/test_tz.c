@@ -366,7 +366,7 @@ expect_bad(const fed_tz *tz, const char *s)
 {
 	int64_t got = 42;
 	if (fed_tz_parse_iso(tz, s, &got) != FED_INVALID_ARGUMENT)
-		fail_msg("\"%s\" was accepted", s);
+		fail_msg("\"%s\" was accepted", s != NULL ? s : "(null)");
 	assert_int_equal(got, 42);
 }
 
