@@ -168,10 +168,21 @@ struct worker {
 	fed_rpc_server *srv;
 	pthread_t thread;
 	nng_ctx ctx;
-	nng_aio *aio;
+	nng_aio *aio; // receives, waited for by the worker
+	nng_aio *saio; // sends, completed by send_done
 	int ctx_open;
 	int running;
 };
+
+// A reply's send completed; a failed one (the client went away) still
+// owns its message.
+static void
+send_done(void *arg)
+{
+	struct worker *w = arg;
+	if (nng_aio_result(w->saio) != 0)
+		nng_msg_free(nng_aio_get_msg(w->saio));
+}
 
 struct fed_rpc_server {
 	nng_socket sock;
@@ -431,19 +442,24 @@ worker_main(void *arg)
 	while (!atomic_load(&srv->stopping)) {
 		nng_ctx_recv(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
-		if (nng_aio_result(w->aio) != 0)
-			continue; // stopping (aio stopped), or a transient
-			          // error
+		if (nng_aio_result(w->aio) != 0) {
+			// Stopping (the aio was stopped), or a transient
+			// error: let a reply in flight finish before trying
+			// again.
+			nng_aio_wait(w->saio);
+			continue;
+		}
 		nng_msg *msg = nng_aio_get_msg(w->aio);
 		nng_msg *rep = handle(srv, msg);
 		nng_msg_free(msg);
 		if (rep == NULL)
 			continue;
-		nng_aio_set_msg(w->aio, rep);
-		nng_ctx_send(w->ctx, w->aio);
-		nng_aio_wait(w->aio);
-		if (nng_aio_result(w->aio) != 0)
-			nng_msg_free(rep);
+		// The worker does not wait for the send: it goes back to
+		// receiving at once (one thread wake-up less per call), and
+		// waits only if the previous reply is still going out.
+		nng_aio_wait(w->saio);
+		nng_aio_set_msg(w->saio, rep);
+		nng_ctx_send(w->ctx, w->saio);
 	}
 	return NULL;
 }
@@ -460,6 +476,8 @@ fed_rpc_server_start(fed_rpc_server *srv)
 		struct worker *w = &srv->workers[i];
 		w->srv = srv;
 		int rv = nng_aio_alloc(&w->aio, NULL, NULL);
+		if (rv == 0)
+			rv = nng_aio_alloc(&w->saio, send_done, w);
 		if (rv != 0)
 			return fed__nng_status(rv, "aio");
 		if ((rv = nng_ctx_open(&w->ctx, srv->sock)) != 0)
@@ -490,10 +508,14 @@ fed_rpc_server_free(fed_rpc_server *srv)
 			nng_aio_stop(w->aio);
 		if (w->running)
 			pthread_join(w->thread, NULL);
+		if (w->saio != NULL)
+			nng_aio_stop(w->saio); // waits for a send in flight
 		if (w->ctx_open)
 			nng_ctx_close(w->ctx);
 		if (w->aio != NULL)
 			nng_aio_free(w->aio);
+		if (w->saio != NULL)
+			nng_aio_free(w->saio);
 	}
 	nng_close(srv->sock);
 	free(srv->workers);
