@@ -259,6 +259,20 @@ ratio_json(const Enfed__V1__PeriodRatio *r)
 	return j;
 }
 
+static cJSON *
+factors_json(const Enfed__V1__Factors *f)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (f == NULL)
+		return j;
+	cJSON_AddNumberToObject(j, "panel_m2_per_kwc", f->panel_m2_per_kwc);
+	cJSON_AddNumberToObject(
+	    j, "household_wh_per_day", f->household_wh_per_day);
+	cJSON_AddNumberToObject(
+	    j, "grid_g_co2_per_kwh", f->grid_g_co2_per_kwh);
+	return j;
+}
+
 static void
 emit_json(const fedctl *c, const Enfed__V1__InvestorSummary *s,
     const struct daily *per, const struct daily *total)
@@ -287,15 +301,7 @@ emit_json(const fedctl *c, const Enfed__V1__InvestorSummary *s,
 	    j, "consumption", period_json(c, linked ? s->consumption : NULL));
 	cJSON_AddItemToObject(j, "consumption_share",
 	    ratio_json(linked ? s->consumption_share : NULL));
-	cJSON *f = cJSON_AddObjectToObject(j, "factors");
-	if (s->factors != NULL) {
-		cJSON_AddNumberToObject(
-		    f, "panel_m2_per_kwc", s->factors->panel_m2_per_kwc);
-		cJSON_AddNumberToObject(f, "household_wh_per_day",
-		    s->factors->household_wh_per_day);
-		cJSON_AddNumberToObject(
-		    f, "grid_g_co2_per_kwh", s->factors->grid_g_co2_per_kwh);
-	}
+	cJSON_AddItemToObject(j, "factors", factors_json(s->factors));
 	cJSON *a = cJSON_AddArrayToObject(j, "projects");
 	for (size_t i = 0; i < s->n_projects; i++)
 		cJSON_AddItemToArray(
@@ -386,8 +392,8 @@ print_spark(const struct daily *d, bool ascii)
 	char m[40], label[32];
 	fedctl_fmt_energy(max, m, sizeof(m));
 	snprintf(label, sizeof(label), "last %zu days:", d->n);
-	printf("  %-14s %s  (max %s a day; %zu of %zu days shown)\n",
-	    label, buf, m, with, d->n);
+	printf("  %-14s %s  (max %s a day; %zu of %zu days shown)\n", label,
+	    buf, m, with, d->n);
 	free(buf);
 }
 
