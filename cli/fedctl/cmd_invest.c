@@ -218,6 +218,22 @@ struct plain_cfg {
 	fedctl_out_opts out;
 };
 
+// What rm and link did: the line `text`, or with --json {"investor":
+// investor, key: value}.
+static void
+print_done(const fedctl *c, const char *investor, const char *key,
+    const char *value, const char *text)
+{
+	if (c->format != FEDCTL_JSON) {
+		fputs(text, stdout);
+		return;
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "investor", investor);
+	cJSON_AddStringToObject(j, key, value);
+	fedctl_json_emit(j);
+}
+
 static const fed_cfg_opt rm_opts[] = {
     FEDCTL_OUT_OPTS(struct plain_cfg, out),
 };
@@ -248,9 +264,13 @@ invest_rm(fedctl *c, int argc, char **argv)
 		    c, "RemoveInvestment", req.project_id, &req, &rep);
 		if (rep != NULL)
 			enfed__v1__invest_empty__free_unpacked(rep, NULL);
-		if (st == FED_OK && c->format != FEDCTL_JSON)
-			printf("removed the holding of %s in %s\n",
-			    req.investor, req.project_id);
+		char line[512];
+		snprintf(line, sizeof(line),
+		    "removed the holding of %s in %s\n", req.investor,
+		    req.project_id);
+		if (st == FED_OK)
+			print_done(c, req.investor, "project_id",
+			    req.project_id, line);
 		rc = fedctl_exit_code(st);
 	}
 	fed_cfg_fini(&rm_spec, &cfg);
@@ -293,10 +313,12 @@ invest_link(fedctl *c, int argc, char **argv)
 		    c, "LinkConsumption", req.investor, &req, &rep);
 		if (rep != NULL)
 			enfed__v1__invest_empty__free_unpacked(rep, NULL);
-		if (st == FED_OK && c->format != FEDCTL_JSON)
-			printf("%s: consumption series %s\n", req.investor,
-			    req.series_id[0] != '\0' ? req.series_id
-			                             : "(none)");
+		char line[512];
+		snprintf(line, sizeof(line), "%s: consumption series '%s'\n",
+		    req.investor, req.series_id);
+		if (st == FED_OK)
+			print_done(c, req.investor, "consumption_series",
+			    req.series_id, line);
 		rc = fedctl_exit_code(st);
 	}
 	fed_cfg_fini(&link_spec, &cfg);
