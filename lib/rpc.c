@@ -107,19 +107,22 @@ fed_rpc_ctx_defer_free(fed_rpc_ctx *call, void *p)
 	return fed_rpc_ctx_defer(call, free, p);
 }
 
+// The deferred functions run first, in the order they were registered, as
+// they may read memory from fed_rpc_ctx_alloc (a list whose length sits in
+// a chunk); the chunks go after them.
 static void
 call_release(fed_rpc_ctx *call)
 {
-	while (call->chunks != NULL) {
-		struct chunk *next = call->chunks->next;
-		free(call->chunks);
-		call->chunks = next;
-	}
 	for (size_t i = 0; i < call->n_deferred; i++)
 		call->deferred[i].fn(call->deferred[i].p);
 	free(call->deferred);
 	call->deferred = NULL;
 	call->n_deferred = call->cap_deferred = 0;
+	while (call->chunks != NULL) {
+		struct chunk *next = call->chunks->next;
+		free(call->chunks);
+		call->chunks = next;
+	}
 }
 
 const char *

@@ -43,6 +43,10 @@ typedef struct fedctl_global {
 	char *node; // RPC address of the node
 	char *stream; // its live stream address
 	char *token; // bearer token (@FILE read by the loader)
+	char *directory; // RPC address of fed-directory
+	char *directory_token; // its token (NULL: token)
+	char *invest; // RPC address of fed-invest
+	char *invest_token; // its token (NULL: token)
 	char *tz; // zone of local times and calendar steps
 	int64_t timeout_ms; // per RPC call
 	bool json, csv, utc;
@@ -87,7 +91,14 @@ typedef struct fedctl {
 	fed_tz *zone; // --tz (owned)
 	fed_tz *utc_zone; // UTC (owned)
 	fed_rpc_client *rpc; // made by fedctl_call on first use (owned)
+	fed_rpc_client *svc_rpc[2]; // fedctl_svc_call's clients (owned)
 } fedctl;
+
+// The services other than the node that fedctl calls (svc.c).
+typedef enum fedctl_svc {
+	FEDCTL_SVC_DIRECTORY, // --directory, --directory-token
+	FEDCTL_SVC_INVEST, // --invest, --invest-token
+} fedctl_svc;
 
 // Maps a status to an exit code (INVALID_ARGUMENT is OTHER: a usage error
 // is reported by fedctl_usage, which returns USAGE).
@@ -134,6 +145,41 @@ fed_status fedctl_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
 // the status.
 fed_status fedctl_store_call(fedctl *c, const char *method, const char *what,
     const void *req, void *reply);
+
+// As fedctl_store_call, on service `svc` of the given program (--directory
+// or --invest, with its token, or --token when it has none), its client
+// made on first use in c->svc_rpc. `what` may be "". A failure is reported
+// on stderr as "<prog>: <method> <what>: <message>: <STATUS_NAME>" and its
+// status returned; *reply is the caller's on OK.
+fed_status fedctl_svc_call(fedctl *c, fedctl_svc which,
+    const ProtobufCServiceDescriptor *svc, const char *method,
+    const char *what, const void *req, void *reply);
+
+// Frees the clients made by fedctl_svc_call (main.c, at the end).
+void fedctl_svc_close(fedctl *c);
+
+// Parses an amount of euros ("34000", "250.5", "0.05") into cents: digits,
+// an optional '.' and at most two decimals, below 10^15 euros.
+// INVALID_ARGUMENT otherwise; *cents written only on OK.
+fed_status fedctl_parse_euros(const char *s, int64_t *cents);
+
+// Writes cents as euros for people, with a thousands comma and decimals
+// only when there are cents: "34,000 €", "1,234.50 €", "-0.05 €". buf: at
+// least 40 bytes.
+void fedctl_fmt_euros(int64_t cents, char *buf, size_t len);
+
+// Writes an energy in Wh with a sensible unit (Wh, kWh, MWh, GWh) and at
+// most 3 significant decimals: "850 Wh", "12.4 kWh", "3.21 MWh". buf: at
+// least 40 bytes.
+void fedctl_fmt_energy(double wh, char *buf, size_t len);
+
+// Writes a sparkline of v[0..n) into buf: one character per value, scaled
+// from 0 to the largest value (Unicode blocks U+2581..U+2588, or with
+// ascii "_.:-=+*#"); a value whose gap[i] is true (no data) is a space,
+// never the lowest block. Negative values count as 0. buf needs 3 * n + 1
+// bytes (n + 1 with ascii); RESOURCE_EXHAUSTED when it is shorter.
+fed_status fedctl_sparkline(const double *v, const bool *gap, size_t n,
+    bool ascii, char *buf, size_t len);
 
 // The zone in which times are shown: UTC with --utc, else --tz.
 const fed_tz *fedctl_show_zone(const fedctl *c);
@@ -203,5 +249,12 @@ int cmd_export(fedctl *c, int argc, char **argv);
 int cmd_ingest(fedctl *c, int argc, char **argv);
 int cmd_watch(fedctl *c, int argc, char **argv);
 int cmd_plot(fedctl *c, int argc, char **argv);
+int cmd_directory(fedctl *c, int argc, char **argv);
+int cmd_project(fedctl *c, int argc, char **argv);
+int cmd_invest(fedctl *c, int argc, char **argv);
+
+// `fedctl invest summary`, the investor's widget (invest_summary.c), as a
+// verb: argv[0] is "summary".
+int fedctl_invest_summary(fedctl *c, int argc, char **argv);
 
 #endif // FEDCTL_H

@@ -35,6 +35,12 @@ static const struct fedctl_cmd commands[] = {
     {"plot", cmd_plot, "load curves one under another (terminal or SVG)"},
     {"grant", cmd_grant,
         "create | ls | revoke: consent grants of series to other nodes"},
+    {"directory", cmd_directory,
+        "ls | show | lookup: the nodes of the federation (fed-directory)"},
+    {"project", cmd_project,
+        "ls | show | add | edit: projects financed by citizens (fed-invest)"},
+    {"invest", cmd_invest,
+        "add | ls | rm | link | summary: holdings, investor's figures"},
 };
 
 #define C fedctl_global
@@ -45,6 +51,14 @@ static const fed_cfg_opt global_opts[] = {
         4000, "live stream address of the node (for watch)"),
     FED_CFG_OPT_STRING(
         C, token, "token", NULL, "access token (@FILE reads it from FILE)"),
+    FED_CFG_OPT_STRING_LEN(C, directory, "directory", "tcp://127.0.0.1:7400",
+        1, 4000, "RPC address of fed-directory (for directory)"),
+    FED_CFG_OPT_STRING(C, directory_token, "directory-token", NULL,
+        "token for fed-directory (default: --token; @FILE reads a file)"),
+    FED_CFG_OPT_STRING_LEN(C, invest, "invest", "tcp://127.0.0.1:7430", 1,
+        4000, "RPC address of fed-invest (for project and invest)"),
+    FED_CFG_OPT_STRING(C, invest_token, "invest-token", NULL,
+        "token for fed-invest (default: --token; @FILE reads a file)"),
     FED_CFG_OPT_DURATION(C, timeout_ms, "timeout", "10s", 100, 3600000,
         "deadline of each call to the node"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
@@ -60,7 +74,8 @@ static const fed_cfg_opt global_opts[] = {
 static const fed_cfg_spec global_spec
     = {"fedctl", "[GLOBAL OPTION]... COMMAND [ARG]...",
         "The command-line client of enfed: series, queries, ingest, live "
-        "points, plots.\n"
+        "points, plots, the federation's directory and citizen "
+        "investment.\n"
         "Global options come before the command; each command has its own "
         "--help.\n"
         "Config file: ~/.config/enfed/fedctl.conf ($XDG_CONFIG_HOME/enfed/"
@@ -82,6 +97,8 @@ print_help(void)
 	       "today --step day\n"
 	       "  fedctl --node tcp://10.0.0.2:7410 --token @admin.token "
 	       "series rm old/meter/energy\n"
+	       "  fedctl directory lookup --series kermelo/\n"
+	       "  fedctl invest summary alice\n"
 	       "\nExit codes: 0 ok, 1 other failure, 2 usage, 3 not found, "
 	       "4 permission denied or unauthenticated, 5 unavailable or "
 	       "deadline exceeded.\n");
@@ -133,6 +150,7 @@ run(const fedctl_global *g, int argc, char **argv)
 	int rc = st == FED_OK ? cmd->fn(&c, argc, argv)
 	                      : fedctl_fail(&c, st, "zone UTC");
 	fed_rpc_client_free(c.rpc);
+	fedctl_svc_close(&c);
 	fed_tz_free(c.zone);
 	fed_tz_free(c.utc_zone);
 	return rc;

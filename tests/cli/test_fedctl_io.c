@@ -4,7 +4,8 @@
 // (relative forms across a DST change), CSV (header, CRLF, quotes, the
 // number of a bad line, --skip-bad, truncated and binary input) and SenML
 // (base fields, relative times, one name per pack, must-understand
-// fields).
+// fields); amounts of euros read and written, energies with their unit,
+// and the sparkline's gaps.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,83 @@ test_senml_bad(void **state)
 	}
 }
 
+static void
+test_euros(void **state)
+{
+	(void) state;
+	int64_t c = -1;
+	assert_int_equal(fedctl_parse_euros("34000", &c), FED_OK);
+	assert_int_equal(c, 3400000);
+	assert_int_equal(fedctl_parse_euros("250.5", &c), FED_OK);
+	assert_int_equal(c, 25050);
+	assert_int_equal(fedctl_parse_euros("0.05", &c), FED_OK);
+	assert_int_equal(c, 5);
+	const char *bad[] = {"", "-1", "1.", ".5", "1.234", "1,5", "12e3",
+	    " 1", "1 ", "1000000000000000", "0x10"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = 7;
+		assert_int_equal(
+		    fedctl_parse_euros(bad[i], &c), FED_INVALID_ARGUMENT);
+		assert_int_equal(c, 7);
+	}
+	char buf[48];
+	fedctl_fmt_euros(3400000, buf, sizeof(buf));
+	assert_string_equal(buf, "34,000 €");
+	fedctl_fmt_euros(123456, buf, sizeof(buf));
+	assert_string_equal(buf, "1,234.56 €");
+	fedctl_fmt_euros(-5, buf, sizeof(buf));
+	assert_string_equal(buf, "-0.05 €");
+	fedctl_fmt_euros(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0 €");
+	fedctl_fmt_euros(100000000000, buf, sizeof(buf));
+	assert_string_equal(buf, "1,000,000,000 €");
+	fedctl_fmt_euros(INT64_MIN, buf, sizeof(buf));
+	assert_string_equal(buf, "-92,233,720,368,547,758.08 €");
+}
+
+static void
+test_energy(void **state)
+{
+	(void) state;
+	const struct {
+		double wh;
+		const char *text;
+	} cases[] = {{0, "0 Wh"}, {0.25, "0.25 Wh"}, {14.705882, "14.7 Wh"},
+	    {155.88, "156 Wh"}, {999, "999 Wh"}, {1000, "1 kWh"},
+	    {29800, "29.8 kWh"}, {66000, "66 kWh"}, {1234567, "1.23 MWh"},
+	    {-2500, "-2.5 kWh"}, {5e12, "5000 GWh"}};
+	char buf[48];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fedctl_fmt_energy(cases[i].wh, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+	}
+}
+
+static void
+test_sparkline(void **state)
+{
+	(void) state;
+	const double v[] = {0, 10, 70, 35, 5, -3};
+	const bool gap[] = {false, false, false, true, false, false};
+	char buf[64];
+	assert_int_equal(
+	    fedctl_sparkline(v, gap, 6, false, buf, sizeof(buf)), FED_OK);
+	// 0 and a negative value are the lowest block; the gap a space.
+	assert_string_equal(buf, "▁▂█ ▂▁");
+	assert_int_equal(
+	    fedctl_sparkline(v, gap, 6, true, buf, sizeof(buf)), FED_OK);
+	assert_string_equal(buf, "_.# ._");
+	// All gaps: all spaces, never a level.
+	const bool all[] = {true, true, true};
+	assert_int_equal(
+	    fedctl_sparkline(v, all, 3, false, buf, sizeof(buf)), FED_OK);
+	assert_string_equal(buf, "   ");
+	assert_int_equal(fedctl_sparkline(v, gap, 6, false, buf, 18),
+	    FED_RESOURCE_EXHAUSTED);
+	assert_int_equal(
+	    fedctl_sparkline(v, gap, 6, true, buf, 6), FED_RESOURCE_EXHAUSTED);
+}
+
 int
 main(void)
 {
@@ -221,6 +299,9 @@ main(void)
 	    cmocka_unit_test(test_csv_bad),
 	    cmocka_unit_test(test_senml),
 	    cmocka_unit_test(test_senml_bad),
+	    cmocka_unit_test(test_euros),
+	    cmocka_unit_test(test_energy),
+	    cmocka_unit_test(test_sparkline),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

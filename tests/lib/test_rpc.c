@@ -525,6 +525,76 @@ test_bad_addresses(void **state)
 	fed_rpc_server_free(srv);
 }
 
+// A deferred function may read memory of fed_rpc_ctx_alloc: it runs
+// before that memory is freed (a store's list whose length sits there).
+struct in_call {
+	uint32_t magic;
+	uint8_t *payload;
+};
+
+static uint32_t deferred_saw;
+
+static void
+deferred_read(void *p)
+{
+	struct in_call *ic = p;
+	deferred_saw = ic->magic;
+	free(ic->payload);
+}
+
+static fed_status
+echo_deferred(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) arg;
+	const Enfed__Test__EchoRequest *req = (const void *) in;
+	Enfed__Test__EchoReply *rep = (void *) out;
+	struct in_call *ic = fed_rpc_ctx_alloc(call, sizeof(*ic));
+	if (ic == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	ic->magic = 0x5eed;
+	ic->payload = malloc(req->payload.len + 1);
+	if (ic->payload == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	memcpy(ic->payload, req->payload.data, req->payload.len);
+	FED_TRY(fed_rpc_ctx_defer(call, deferred_read, ic));
+	rep->payload.data = ic->payload;
+	rep->payload.len = req->payload.len;
+	return FED_OK;
+}
+
+static void
+test_defer_reads_call_memory(void **state)
+{
+	(void) state;
+	char url[128];
+	fed_test_ipc_url(url, sizeof(url), "rpcdefer");
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.n_workers = 1;
+	fed_rpc_server *srv = NULL;
+	static const fed_rpc_method methods[] = {{"Echo", echo_deferred}};
+	assert_int_equal(fed_rpc_server_new(&o, &srv), FED_OK);
+	assert_int_equal(fed_rpc_server_add_service(srv,
+	                     &enfed__test__echo__descriptor, methods, 1, NULL),
+	    FED_OK);
+	assert_int_equal(fed_rpc_server_listen(srv, url, NULL), FED_OK);
+	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	fed_rpc_client *c = new_client(url, NULL, 3000);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.payload.data = (uint8_t *) "kept";
+	req.payload.len = 4;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	deferred_saw = 0;
+	assert_int_equal(echo(c, &req, &rep, err), FED_OK);
+	assert_memory_equal(rep->payload.data, "kept", 4);
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
+	fed_rpc_client_free(c);
+	fed_rpc_server_free(srv);
+	assert_int_equal(deferred_saw, 0x5eed);
+}
+
 int
 main(void)
 {
@@ -541,6 +611,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	    cmocka_unit_test(test_unavailable_and_reconnect),
 	    cmocka_unit_test(test_bad_addresses),
+	    cmocka_unit_test(test_defer_reads_call_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,7 +138,9 @@ char *fed_rpc_ctx_strdup(fed_rpc_ctx *call, const char *s);
 // Runs fn(p) once the reply is packed (or the call failed): for memory the
 // reply points to that needs its own destructor, e.g. a message from a
 // store moved into the reply. RESOURCE_EXHAUSTED (and fn(p) at once) if it
-// cannot be recorded.
+// cannot be recorded. The deferred functions run in the order they were
+// recorded, before the memory of fed_rpc_ctx_alloc is freed, so p may live
+// there.
 fed_status fed_rpc_ctx_defer(fed_rpc_ctx *call, void (*fn)(void *), void *p);
 
 // fed_rpc_ctx_defer(call, free, p).

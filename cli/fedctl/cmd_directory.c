@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+//
+// cmd_directory.c: `fedctl directory ls|show|lookup`, the nodes of the
+// federation as fed-directory knows them (enfed.v1.Directory List and
+// Lookup): name, organisation, addresses, lease status and, with show,
+// the series each offers with their description boxes. Calls go to
+// --directory with --directory-token (or --token): the enrolment token or
+// a node token.
+
+#include <string.h>
+
+#include "enfed/v1/directory.pb-c.h"
+#include "fed/clock.h"
+#include "fedctl.h"
+
+struct verb {
+	const char *name;
+	int (*fn)(fedctl *c, int argc, char **argv);
+	const char *help;
+};
+
+// --- Output -----------------------------------------------------------------
+
+static cJSON *
+meta_json(const Enfed__V1__SeriesMeta *m)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "id", m->id);
+	cJSON_AddStringToObject(j, "kind", fedctl_kind_name(m->kind));
+	cJSON_AddStringToObject(j, "unit", fedctl_unit_name(m->unit));
+	cJSON_AddNumberToObject(j, "interval_s", m->interval_s);
+	cJSON_AddStringToObject(j, "source", m->source);
+	cJSON_AddStringToObject(j, "owner", m->owner);
+	cJSON_AddBoolToObject(j, "cumulative", m->cumulative);
+	cJSON *box = cJSON_AddArrayToObject(j, "box");
+	for (size_t i = 0; i < m->n_box; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "key", m->box[i]->key);
+		cJSON_AddStringToObject(f, "value", m->box[i]->value);
+		cJSON_AddItemToArray(box, f);
+	}
+	return j;
+}
+
+static cJSON *
+node_json(const fedctl *c, const Enfed__V1__NodeRecord *n)
+{
+	cJSON *j = cJSON_CreateObject();
+	char t[48];
+	cJSON_AddStringToObject(j, "name", n->name);
+	cJSON_AddStringToObject(j, "organisation", n->organisation);
+	cJSON_AddStringToObject(j, "rpc_addr", n->rpc_addr);
+	cJSON_AddStringToObject(j, "stream_addr", n->stream_addr);
+	cJSON_AddBoolToObject(j, "available", n->available);
+	fedctl_time_iso(c, n->registered_ms, t, sizeof(t));
+	cJSON_AddStringToObject(j, "registered", t);
+	fedctl_time_iso(c, n->lease_expires_ms, t, sizeof(t));
+	cJSON_AddStringToObject(j, "lease_expires", t);
+	cJSON_AddNumberToObject(
+	    j, "lease_expires_ms", (double) n->lease_expires_ms);
+	cJSON *o = cJSON_AddArrayToObject(j, "offers");
+	for (size_t i = 0; i < n->n_offers; i++)
+		cJSON_AddItemToArray(o, meta_json(n->offers[i]));
+	return j;
+}
+
+// "available until 2026-06-15 14:05:03" or "unavailable since ...".
+static void
+lease_text(
+    const fedctl *c, const Enfed__V1__NodeRecord *n, char *buf, size_t len)
+{
+	char t[48];
+	fedctl_time_short(c, n->lease_expires_ms, t, sizeof(t));
+	bool ended = n->lease_expires_ms <= fed_clock_now_ms();
+	if (n->available)
+		snprintf(buf, len, "available, lease ends %s", t);
+	else
+		snprintf(buf, len, "unavailable, lease %s %s",
+		    ended ? "ended" : "ends", t);
+}
+
+static void
+print_nodes(const fedctl *c, const Enfed__V1__LookupResponse *r)
+{
+	if (c->format == FEDCTL_JSON) {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; i < r->n_nodes; i++)
+			cJSON_AddItemToArray(a, node_json(c, r->nodes[i]));
+		fedctl_json_emit(a);
+		return;
+	}
+	printf("%-16s %-28s %-11s %-19s %6s  %s\n", "NAME", "ORGANISATION",
+	    "STATUS", "LEASE ENDS", "SERIES", "RPC / STREAM");
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		const Enfed__V1__NodeRecord *n = r->nodes[i];
+		char t[48];
+		fedctl_time_short(c, n->lease_expires_ms, t, sizeof(t));
+		printf("%-16s %-28s %-11s %-19s %6zu  %s %s\n", n->name,
+		    n->organisation,
+		    n->available ? "available" : "unavailable", t, n->n_offers,
+		    n->rpc_addr, n->stream_addr);
+	}
+	if (r->n_nodes == 0)
+		printf("(no node)\n");
+}
+
+static void
+print_offer(const Enfed__V1__SeriesMeta *m)
+{
+	printf("  %s  (%s, %s, every %u s%s, %s, owner %s)\n", m->id,
+	    fedctl_kind_name(m->kind), fedctl_unit_name(m->unit),
+	    m->interval_s, m->cumulative ? ", cumulative" : "", m->source,
+	    m->owner);
+	for (size_t i = 0; i < m->n_box; i++)
+		printf("      %s: %s\n", m->box[i]->key, m->box[i]->value);
+}
+
+static void
+print_node(const fedctl *c, const Enfed__V1__NodeRecord *n)
+{
+	char t[48], lease[96];
+	lease_text(c, n, lease, sizeof(lease));
+	printf("name:          %s\n", n->name);
+	printf("organisation:  %s\n", n->organisation);
+	printf("rpc:           %s\n", n->rpc_addr);
+	printf("stream:        %s\n", n->stream_addr);
+	printf("status:        %s\n", lease);
+	fedctl_time_short(c, n->registered_ms, t, sizeof(t));
+	printf("registered:    %s\n", t);
+	printf("series offered (%zu):\n", n->n_offers);
+	for (size_t i = 0; i < n->n_offers; i++)
+		print_offer(n->offers[i]);
+	if (n->n_offers == 0)
+		printf("  (none)\n");
+}
+
+// --- ls ---------------------------------------------------------------------
+
+struct ls_cfg {
+	fedctl_out_opts out;
+};
+
+static const fed_cfg_opt ls_opts[] = {
+    FEDCTL_OUT_OPTS(struct ls_cfg, out),
+};
+
+static const fed_cfg_spec ls_spec = {"fedctl directory ls", "[OPTION]...",
+    "Lists every node of the federation: name, organisation, lease status "
+    "and its end (local time), number of series offered, RPC and stream "
+    "addresses.\n"
+    "Examples:\n"
+    "  fedctl directory ls\n"
+    "  fedctl --directory tcp://10.0.0.1:7400 directory ls --json",
+    ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
+
+static int
+call_print(
+    fedctl *c, const char *method, const char *what, const void *req, bool one)
+{
+	Enfed__V1__LookupResponse *rep = NULL;
+	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_DIRECTORY,
+	    &enfed__v1__directory__descriptor, method, what, req, &rep);
+	if (st == FED_OK && one && rep->n_nodes == 0)
+		st = FED_NOT_FOUND;
+	if (st == FED_NOT_FOUND && rep != NULL)
+		fedctl_fail(c, st, "node '%s' is not in the directory", what);
+	else if (st == FED_OK && one && c->format == FEDCTL_JSON)
+		fedctl_json_emit(node_json(c, rep->nodes[0]));
+	else if (st == FED_OK && one)
+		print_node(c, rep->nodes[0]);
+	else if (st == FED_OK)
+		print_nodes(c, rep);
+	if (rep != NULL)
+		enfed__v1__lookup_response__free_unpacked(rep, NULL);
+	return fedctl_exit_code(st);
+}
+
+static int
+dir_ls(fedctl *c, int argc, char **argv)
+{
+	struct ls_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args > 0)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
+	fed_cfg_fini(&ls_spec, &cfg);
+	if (rc >= 0)
+		return rc;
+	Enfed__V1__ListNodesRequest req = ENFED__V1__LIST_NODES_REQUEST__INIT;
+	return call_print(c, "List", "", &req, false);
+}
+
+// --- show -------------------------------------------------------------------
+
+static const fed_cfg_spec show_spec
+    = {"fedctl directory show", "[OPTION]... NAME",
+        "Shows one node: organisation, addresses, lease status, and every "
+        "series it offers with its description box.\n"
+        "Examples:\n"
+        "  fedctl directory show lognact\n"
+        "  fedctl directory show lognact --json",
+        ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
+
+static int
+dir_show(fedctl *c, int argc, char **argv)
+{
+	struct ls_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args == 0)
+		rc = fedctl_usage(c, "a node name is needed");
+	if (rc < 0 && res.n_args > 1)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
+	if (rc < 0) {
+		Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
+		req.name = res.args[0];
+		rc = call_print(c, "Lookup", req.name, &req, true);
+	}
+	fed_cfg_fini(&show_spec, &cfg);
+	return rc;
+}
+
+// --- lookup -----------------------------------------------------------------
+
+struct lookup_cfg {
+	char *series;
+	char *org;
+	char *name;
+	bool offers;
+	fedctl_out_opts out;
+};
+
+#define C struct lookup_cfg
+static const fed_cfg_opt lookup_opts[] = {
+    FED_CFG_OPT_STRING(C, series, "series", "",
+        "nodes offering this series id, or a series under this prefix "
+        "ending in '/'"),
+    FED_CFG_OPT_STRING(
+        C, org, "org", "", "nodes of exactly this organisation"),
+    FED_CFG_OPT_STRING(C, name, "name", "", "exactly this node"),
+    FED_CFG_OPT_BOOL(C, offers, "offers", "false",
+        "also list the matching series under each node"),
+    FEDCTL_OUT_OPTS(C, out),
+};
+#undef C
+
+static const fed_cfg_spec lookup_spec = {"fedctl directory lookup",
+    "[--series S] [--org O] [--name N] [OPTION]...",
+    "Finds nodes: those offering a series (an id, or a prefix ending in "
+    "'/'), of an organisation, or by name; the criteria given must all "
+    "match, and at least one is needed. --offers lists the matching "
+    "series under each node (--json always has them).\n"
+    "Examples:\n"
+    "  fedctl directory lookup --series kermelo/pv/energy\n"
+    "  fedctl directory lookup --series kermelo/ --offers\n"
+    "  fedctl directory lookup --org 'Bretagne Energie Citoyenne' --json",
+    lookup_opts, FED_CFG_N(lookup_opts), FED_CFG_ARGV_ONLY};
+
+static void
+print_offers(const Enfed__V1__LookupResponse *r)
+{
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		printf("\n%s:\n", r->nodes[i]->name);
+		for (size_t k = 0; k < r->nodes[i]->n_offers; k++)
+			print_offer(r->nodes[i]->offers[k]);
+	}
+}
+
+static int
+do_lookup(fedctl *c, const struct lookup_cfg *cfg)
+{
+	Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
+	req.series = cfg->series;
+	req.organisation = cfg->org;
+	req.name = cfg->name;
+	Enfed__V1__LookupResponse *rep = NULL;
+	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_DIRECTORY,
+	    &enfed__v1__directory__descriptor, "Lookup", "", &req, &rep);
+	if (st == FED_OK) {
+		print_nodes(c, rep);
+		if (cfg->offers && c->format != FEDCTL_JSON)
+			print_offers(rep);
+	}
+	if (rep != NULL)
+		enfed__v1__lookup_response__free_unpacked(rep, NULL);
+	return fedctl_exit_code(st);
+}
+
+static int
+dir_lookup(fedctl *c, int argc, char **argv)
+{
+	struct lookup_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc = fedctl_load_sub(
+	    c, &lookup_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args > 0)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
+	if (rc < 0 && cfg.series[0] == '\0' && cfg.org[0] == '\0'
+	    && cfg.name[0] == '\0')
+		rc = fedctl_usage(
+		    c, "--series, --org or --name is needed (ls lists all)");
+	if (rc < 0)
+		rc = do_lookup(c, &cfg);
+	fed_cfg_fini(&lookup_spec, &cfg);
+	return rc;
+}
+
+// --- Dispatch ---------------------------------------------------------------
+
+static const struct verb verbs[] = {
+    {"ls", dir_ls, "every node: organisation, lease, addresses"},
+    {"show", dir_show, "one node and the series it offers, with boxes"},
+    {"lookup", dir_lookup, "nodes by series (id or prefix/), org or name"},
+};
+
+static void
+dir_help(void)
+{
+	printf("Usage: fedctl directory VERB [OPTION]... [ARG]...\n"
+	       "The nodes of the federation, from fed-directory (--directory, "
+	       "--directory-token).\n\n"
+	       "Verbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
+	printf("\nEach verb has its own --help, e.g. 'fedctl directory lookup "
+	       "--help'.\n");
+}
+
+int
+cmd_directory(fedctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return fedctl_usage(c, "a verb is needed: ls, show or lookup");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		dir_help();
+		return FEDCTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, argv[1]) == 0)
+			return verbs[i].fn(c, argc - 1, argv + 1);
+	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+//
+// cmd_invest.c: `fedctl invest add|ls|rm|link|summary`, citizens' holdings
+// in projects and the investor's widget, on fed-invest (enfed.v1.Invest
+// PutInvestment, ListInvestments, RemoveInvestment, LinkConsumption,
+// Summary and Detail). The summary's figures are computed by fed-invest;
+// this file only lays them out: euros, energies with their unit, coverage
+// when a period is partly covered, and a sparkline of the last days'
+// attributed production in which a day without data is a gap.
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "enfed/v1/invest.pb-c.h"
+#include "fed/clock.h"
+#include "fedctl.h"
+
+struct verb {
+	const char *name;
+	int (*fn)(fedctl *c, int argc, char **argv);
+	const char *help;
+};
+
+static fed_status
+invest_call(fedctl *c, const char *method, const char *what, const void *req,
+    void *rep)
+{
+	return fedctl_svc_call(c, FEDCTL_SVC_INVEST,
+	    &enfed__v1__invest__descriptor, method, what, req, rep);
+}
+
+// Parses a time argument of option `opt` in --tz; -1 when it parses.
+static int
+parse_time(fedctl *c, const char *opt, const char *s, int64_t *out)
+{
+	if (fedctl_time_parse(c->zone, s, fed_clock_now_ms(), out) != FED_OK)
+		return fedctl_usage(c,
+		    "--%s '%s': a date (2026-06-10), a time or 'now' is "
+		    "expected",
+		    opt, s);
+	return -1;
+}
+
+static cJSON *
+investment_json(const fedctl *c, const Enfed__V1__Investment *iv)
+{
+	cJSON *j = cJSON_CreateObject();
+	char t[48];
+	cJSON_AddStringToObject(j, "investor", iv->investor);
+	cJSON_AddStringToObject(j, "project_id", iv->project_id);
+	cJSON_AddNumberToObject(j, "shares", iv->shares);
+	fedctl_time_iso(c, iv->acquired_ms, t, sizeof(t));
+	cJSON_AddStringToObject(j, "acquired", t);
+	return j;
+}
+
+// --- add --------------------------------------------------------------------
+
+struct add_cfg {
+	char *acquired;
+	fedctl_out_opts out;
+};
+
+static const fed_cfg_opt add_opts[] = {
+    FED_CFG_OPT_STRING(struct add_cfg, acquired, "acquired", "now",
+        "when the holding started (a date, a time, 'now')"),
+    FEDCTL_OUT_OPTS(struct add_cfg, out),
+};
+
+static const fed_cfg_spec add_spec = {"fedctl invest add",
+    "INVESTOR PROJECT SHARES [--acquired T] [OPTION]...",
+    "Records that INVESTOR holds SHARES shares of PROJECT (replacing its "
+    "holding there, if any). Refused, with the numbers, when fewer shares "
+    "remain available. Needs the admin token or the investor's own.\n"
+    "Examples:\n"
+    "  fedctl invest add alice kermelo-pv 2 --acquired 2026-06-10\n"
+    "  fedctl --invest-token @alice.token invest add alice kermelo-pv 4",
+    add_opts, FED_CFG_N(add_opts), FED_CFG_ARGV_ONLY};
+
+static int
+parse_shares(fedctl *c, const char *s, uint32_t *out)
+{
+	char *end = NULL;
+	unsigned long v = strtoul(s, &end, 10);
+	if (end == s || *end != '\0' || s[0] == '-' || v == 0
+	    || v > UINT32_MAX)
+		return fedctl_usage(
+		    c, "SHARES '%s': a whole number above 0 is expected", s);
+	*out = (uint32_t) v;
+	return -1;
+}
+
+static int
+do_add(fedctl *c, char **args, int64_t acquired, uint32_t shares)
+{
+	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
+	iv.investor = args[0];
+	iv.project_id = args[1];
+	iv.shares = shares;
+	iv.acquired_ms = acquired;
+	Enfed__V1__PutInvestmentRequest req
+	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
+	req.investment = &iv;
+	Enfed__V1__Investment *rep = NULL;
+	fed_status st = invest_call(c, "PutInvestment", args[1], &req, &rep);
+	if (st == FED_OK && c->format == FEDCTL_JSON) {
+		fedctl_json_emit(investment_json(c, rep));
+	} else if (st == FED_OK) {
+		char t[48];
+		fedctl_time_short(c, rep->acquired_ms, t, sizeof(t));
+		printf("%s holds %u shares of %s since %s\n", rep->investor,
+		    rep->shares, rep->project_id, t);
+	}
+	if (rep != NULL)
+		enfed__v1__investment__free_unpacked(rep, NULL);
+	return fedctl_exit_code(st);
+}
+
+static int
+invest_add(fedctl *c, int argc, char **argv)
+{
+	struct add_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &add_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args != 3)
+		rc = fedctl_usage(c, "INVESTOR PROJECT SHARES are needed");
+	uint32_t shares = 0;
+	int64_t acquired = 0;
+	if (rc < 0)
+		rc = parse_shares(c, res.args[2], &shares);
+	if (rc < 0)
+		rc = parse_time(c, "acquired", cfg.acquired, &acquired);
+	if (rc < 0)
+		rc = do_add(c, res.args, acquired, shares);
+	fed_cfg_fini(&add_spec, &cfg);
+	return rc;
+}
+
+// --- ls ---------------------------------------------------------------------
+
+struct ls_cfg {
+	char *investor, *project;
+	fedctl_out_opts out;
+};
+
+static const fed_cfg_opt ls_opts[] = {
+    FED_CFG_OPT_STRING(struct ls_cfg, investor, "investor", "",
+        "only this investor's holdings (an investor's token: its own)"),
+    FED_CFG_OPT_STRING(struct ls_cfg, project, "project", "",
+        "only the holdings of this project"),
+    FEDCTL_OUT_OPTS(struct ls_cfg, out),
+};
+
+static const fed_cfg_spec ls_spec = {"fedctl invest ls", "[OPTION]...",
+    "Lists holdings: investor, project, shares, since when.\n"
+    "Examples:\n"
+    "  fedctl invest ls --project kermelo-pv\n"
+    "  fedctl invest ls --investor alice --json",
+    ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
+
+static void
+print_ls(const fedctl *c, const Enfed__V1__ListInvestmentsResponse *r)
+{
+	if (c->format == FEDCTL_JSON) {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; i < r->n_investments; i++)
+			cJSON_AddItemToArray(
+			    a, investment_json(c, r->investments[i]));
+		fedctl_json_emit(a);
+		return;
+	}
+	printf(
+	    "%-24s %-20s %8s  %s\n", "INVESTOR", "PROJECT", "SHARES", "SINCE");
+	for (size_t i = 0; i < r->n_investments; i++) {
+		const Enfed__V1__Investment *iv = r->investments[i];
+		char t[48];
+		fedctl_time_short(c, iv->acquired_ms, t, sizeof(t));
+		printf("%-24s %-20s %8u  %s\n", iv->investor, iv->project_id,
+		    iv->shares, t);
+	}
+	if (r->n_investments == 0)
+		printf("(no holding)\n");
+}
+
+static int
+invest_ls(fedctl *c, int argc, char **argv)
+{
+	struct ls_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args > 0)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
+	if (rc < 0) {
+		Enfed__V1__ListInvestmentsRequest req
+		    = ENFED__V1__LIST_INVESTMENTS_REQUEST__INIT;
+		req.investor = cfg.investor;
+		req.project_id = cfg.project;
+		Enfed__V1__ListInvestmentsResponse *rep = NULL;
+		fed_status st
+		    = invest_call(c, "ListInvestments", "", &req, &rep);
+		if (st == FED_OK)
+			print_ls(c, rep);
+		if (rep != NULL)
+			enfed__v1__list_investments_response__free_unpacked(
+			    rep, NULL);
+		rc = fedctl_exit_code(st);
+	}
+	fed_cfg_fini(&ls_spec, &cfg);
+	return rc;
+}
+
+// --- rm, link ---------------------------------------------------------------
+
+struct plain_cfg {
+	char *node;
+	fedctl_out_opts out;
+};
+
+// What rm and link did: the line `text`, or with --json {"investor":
+// investor, key: value}.
+static void
+print_done(const fedctl *c, const char *investor, const char *key,
+    const char *value, const char *text)
+{
+	if (c->format != FEDCTL_JSON) {
+		fputs(text, stdout);
+		return;
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "investor", investor);
+	cJSON_AddStringToObject(j, key, value);
+	fedctl_json_emit(j);
+}
+
+static const fed_cfg_opt rm_opts[] = {
+    FEDCTL_OUT_OPTS(struct plain_cfg, out),
+};
+
+static const fed_cfg_spec rm_spec = {"fedctl invest rm", "INVESTOR PROJECT",
+    "Removes INVESTOR's holding in PROJECT (no holding there: nothing to "
+    "do, not an error).\n"
+    "Example:\n"
+    "  fedctl invest rm alice kermelo-pv",
+    rm_opts, FED_CFG_N(rm_opts), FED_CFG_ARGV_ONLY};
+
+static int
+invest_rm(fedctl *c, int argc, char **argv)
+{
+	struct plain_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &rm_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args != 2)
+		rc = fedctl_usage(c, "INVESTOR PROJECT are needed");
+	if (rc < 0) {
+		Enfed__V1__RemoveInvestmentRequest req
+		    = ENFED__V1__REMOVE_INVESTMENT_REQUEST__INIT;
+		req.investor = res.args[0];
+		req.project_id = res.args[1];
+		Enfed__V1__InvestEmpty *rep = NULL;
+		fed_status st = invest_call(
+		    c, "RemoveInvestment", req.project_id, &req, &rep);
+		if (rep != NULL)
+			enfed__v1__invest_empty__free_unpacked(rep, NULL);
+		char line[512];
+		snprintf(line, sizeof(line),
+		    "removed the holding of %s in %s\n", req.investor,
+		    req.project_id);
+		if (st == FED_OK)
+			print_done(c, req.investor, "project_id",
+			    req.project_id, line);
+		rc = fedctl_exit_code(st);
+	}
+	fed_cfg_fini(&rm_spec, &cfg);
+	return rc;
+}
+
+static const fed_cfg_opt link_opts[] = {
+    FED_CFG_OPT_STRING(struct plain_cfg, node, "series-node", "",
+        "the fed-node holding it, as named in fed-invest's --nodes "
+        "(empty: the first)"),
+    FEDCTL_OUT_OPTS(struct plain_cfg, out),
+};
+
+static const fed_cfg_spec link_spec
+    = {"fedctl invest link", "INVESTOR SERIES [--series-node NAME]",
+        "Links INVESTOR's household consumption series, so that the summary "
+        "shows the consumption and the share of it the holdings produced. "
+        "SERIES '' removes the link.\n"
+        "Example:\n"
+        "  fedctl invest link alice bmhs/house/energy --series-node bmhs",
+        link_opts, FED_CFG_N(link_opts), FED_CFG_ARGV_ONLY};
+
+static int
+invest_link(fedctl *c, int argc, char **argv)
+{
+	struct plain_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &link_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args != 2)
+		rc = fedctl_usage(c, "INVESTOR SERIES are needed");
+	if (rc < 0) {
+		Enfed__V1__LinkConsumptionRequest req
+		    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
+		req.investor = res.args[0];
+		req.series_id = res.args[1];
+		req.series_node = cfg.node;
+		Enfed__V1__InvestEmpty *rep = NULL;
+		fed_status st = invest_call(
+		    c, "LinkConsumption", req.investor, &req, &rep);
+		if (rep != NULL)
+			enfed__v1__invest_empty__free_unpacked(rep, NULL);
+		char line[512];
+		snprintf(line, sizeof(line), "%s: consumption series '%s'\n",
+		    req.investor, req.series_id);
+		if (st == FED_OK)
+			print_done(c, req.investor, "consumption_series",
+			    req.series_id, line);
+		rc = fedctl_exit_code(st);
+	}
+	fed_cfg_fini(&link_spec, &cfg);
+	return rc;
+}
+
+// --- Dispatch ---------------------------------------------------------------
+
+static const struct verb verbs[] = {
+    {"add", invest_add, "record a holding: INVESTOR PROJECT SHARES"},
+    {"ls", invest_ls, "the holdings (--investor, --project)"},
+    {"rm", invest_rm, "remove a holding: INVESTOR PROJECT"},
+    {"link", invest_link, "link an investor's household consumption"},
+    {"summary", fedctl_invest_summary,
+        "the investor's widget: shares, production, equivalents"},
+};
+
+static void
+invest_help(void)
+{
+	printf("Usage: fedctl invest VERB [OPTION]... [ARG]...\n"
+	       "Citizens' holdings in projects and the investor's figures, on "
+	       "fed-invest (--invest, --invest-token).\n\n"
+	       "Verbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
+	printf("\nEach verb has its own --help, e.g. 'fedctl invest summary "
+	       "--help'.\n");
+}
+
+int
+cmd_invest(fedctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return fedctl_usage(
+		    c, "a verb is needed: add, ls, rm, link or summary");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		invest_help();
+		return FEDCTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, argv[1]) == 0)
+			return verbs[i].fn(c, argc - 1, argv + 1);
+	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+}

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: MIT
+//
+// cmd_project.c: `fedctl project ls|show|add|edit`, the production plants
+// that citizens finance, on fed-invest (enfed.v1.Invest ListProjects,
+// GetProject, Distribution, CreateProject, UpdateProject). Amounts are
+// written and read in euros (cents in the proto); add and edit take the
+// fields as options, edit changing only those given.
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "enfed/v1/invest.pb-c.h"
+#include "fed/clock.h"
+#include "fedctl.h"
+
+struct verb {
+	const char *name;
+	int (*fn)(fedctl *c, int argc, char **argv);
+	const char *help;
+};
+
+static const char *
+type_name(int t)
+{
+	static const char *const names[]
+	    = {"unspecified", "pv", "wind", "hydro", "other"};
+	return t >= 0 && t < 5 ? names[t] : "unknown";
+}
+
+static fed_status
+invest_call(fedctl *c, const char *method, const char *what, const void *req,
+    void *rep)
+{
+	return fedctl_svc_call(c, FEDCTL_SVC_INVEST,
+	    &enfed__v1__invest__descriptor, method, what, req, rep);
+}
+
+// --- Output -----------------------------------------------------------------
+
+static cJSON *
+project_json(const fedctl *c, const Enfed__V1__Project *p)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "id", p->id);
+	cJSON_AddStringToObject(j, "name", p->name);
+	cJSON_AddStringToObject(j, "organisation", p->organisation);
+	cJSON_AddStringToObject(j, "type", type_name(p->type));
+	cJSON_AddStringToObject(j, "location", p->location);
+	cJSON_AddNumberToObject(j, "peak_kw", p->peak_kw);
+	cJSON_AddNumberToObject(j, "cost_eur", (double) p->cost_cents / 100);
+	cJSON_AddNumberToObject(j, "cost_cents", (double) p->cost_cents);
+	cJSON_AddNumberToObject(
+	    j, "share_price_eur", (double) p->share_price_cents / 100);
+	cJSON_AddNumberToObject(
+	    j, "share_price_cents", (double) p->share_price_cents);
+	cJSON_AddNumberToObject(j, "total_shares", p->total_shares);
+	cJSON_AddNumberToObject(j, "panel_m2", p->panel_m2);
+	cJSON_AddNumberToObject(
+	    j, "effective_panel_m2", p->effective_panel_m2);
+	cJSON_AddBoolToObject(j, "panel_m2_derived", p->panel_m2_derived);
+	if (p->commissioned_ms != 0) {
+		char t[48];
+		fedctl_time_iso(c, p->commissioned_ms, t, sizeof(t));
+		cJSON_AddStringToObject(j, "commissioned", t);
+	} else {
+		cJSON_AddNullToObject(j, "commissioned");
+	}
+	cJSON_AddStringToObject(j, "series_id", p->series_id);
+	cJSON_AddStringToObject(j, "series_node", p->series_node);
+	cJSON_AddStringToObject(j, "url", p->url);
+	return j;
+}
+
+static void
+print_project(const fedctl *c, const Enfed__V1__Project *p)
+{
+	char cost[48], price[48], v[40], t[48] = "unknown";
+	fedctl_fmt_euros(p->cost_cents, cost, sizeof(cost));
+	fedctl_fmt_euros(p->share_price_cents, price, sizeof(price));
+	printf("id:            %s\n", p->id);
+	printf("name:          %s\n", p->name);
+	printf("organisation:  %s\n", p->organisation);
+	printf("type:          %s\n", type_name(p->type));
+	printf("location:      %s\n", p->location);
+	fedctl_fmt_human(p->peak_kw, v, sizeof(v));
+	printf("peak power:    %s kWc\n", v);
+	printf("cost:          %s, %u shares of %s\n", cost, p->total_shares,
+	    price);
+	fedctl_fmt_human(p->effective_panel_m2, v, sizeof(v));
+	printf("panels:        %s m²%s\n", v,
+	    p->panel_m2_derived ? " (derived from the peak power)" : "");
+	if (p->commissioned_ms != 0)
+		fedctl_time_short(c, p->commissioned_ms, t, sizeof(t));
+	printf("commissioned:  %s\n", t);
+	printf("series:        %s%s%s\n",
+	    p->series_id[0] != '\0' ? p->series_id : "(none yet)",
+	    p->series_node[0] != '\0' ? " on " : "", p->series_node);
+	if (p->url[0] != '\0')
+		printf("url:           %s\n", p->url);
+}
+
+// --- ls ---------------------------------------------------------------------
+
+struct ls_cfg {
+	char *org;
+	fedctl_out_opts out;
+};
+
+static const fed_cfg_opt ls_opts[] = {
+    FED_CFG_OPT_STRING(struct ls_cfg, org, "organisation", "",
+        "only the projects of this organisation"),
+    FEDCTL_OUT_OPTS(struct ls_cfg, out),
+};
+
+static const fed_cfg_spec ls_spec = {"fedctl project ls", "[OPTION]...",
+    "Lists the projects: id, type, peak power, cost, share price, shares, "
+    "organisation.\n"
+    "Examples:\n"
+    "  fedctl project ls\n"
+    "  fedctl project ls --organisation 'Bretagne Energie Citoyenne' --json",
+    ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
+
+static void
+print_ls(const fedctl *c, const Enfed__V1__ListProjectsResponse *r)
+{
+	if (c->format == FEDCTL_JSON) {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; i < r->n_projects; i++)
+			cJSON_AddItemToArray(
+			    a, project_json(c, r->projects[i]));
+		fedctl_json_emit(a);
+		return;
+	}
+	printf("%-20s %-6s %9s %14s %10s %7s  %s\n", "ID", "TYPE", "PEAK kWc",
+	    "COST", "SHARE", "SHARES", "ORGANISATION");
+	for (size_t i = 0; i < r->n_projects; i++) {
+		const Enfed__V1__Project *p = r->projects[i];
+		char cost[48], price[48], v[40];
+		fedctl_fmt_euros(p->cost_cents, cost, sizeof(cost));
+		fedctl_fmt_euros(p->share_price_cents, price, sizeof(price));
+		fedctl_fmt_human(p->peak_kw, v, sizeof(v));
+		// "€" is 3 bytes for 1 column: widths count 2 more.
+		printf("%-20s %-6s %9s %16s %12s %7u  %s\n", p->id,
+		    type_name(p->type), v, cost, price, p->total_shares,
+		    p->organisation);
+	}
+	if (r->n_projects == 0)
+		printf("(no project)\n");
+}
+
+static int
+project_ls(fedctl *c, int argc, char **argv)
+{
+	struct ls_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args > 0)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
+	if (rc < 0) {
+		Enfed__V1__ListProjectsRequest req
+		    = ENFED__V1__LIST_PROJECTS_REQUEST__INIT;
+		req.organisation = cfg.org;
+		Enfed__V1__ListProjectsResponse *rep = NULL;
+		fed_status st = invest_call(c, "ListProjects", "", &req, &rep);
+		if (st == FED_OK)
+			print_ls(c, rep);
+		if (rep != NULL)
+			enfed__v1__list_projects_response__free_unpacked(
+			    rep, NULL);
+		rc = fedctl_exit_code(st);
+	}
+	fed_cfg_fini(&ls_spec, &cfg);
+	return rc;
+}
+
+// --- show -------------------------------------------------------------------
+
+struct show_cfg {
+	fedctl_out_opts out;
+};
+
+static const fed_cfg_opt show_opts[] = {
+    FEDCTL_OUT_OPTS(struct show_cfg, out),
+};
+
+static const fed_cfg_spec show_spec = {"fedctl project show", "[OPTION]... ID",
+    "Shows a project and how its shares are held: total, held, available, "
+    "and each holding (investors' names only where the token may see "
+    "them).\n"
+    "Examples:\n"
+    "  fedctl project show kermelo-pv\n"
+    "  fedctl project show kermelo-pv --json",
+    show_opts, FED_CFG_N(show_opts), FED_CFG_ARGV_ONLY};
+
+static cJSON *
+dist_json(const Enfed__V1__ProjectDistribution *d)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "total_shares", d->total_shares);
+	cJSON_AddNumberToObject(j, "shares_held", d->shares_held);
+	cJSON_AddNumberToObject(j, "shares_available", d->shares_available);
+	cJSON *a = cJSON_AddArrayToObject(j, "holders");
+	for (size_t i = 0; i < d->n_holders; i++) {
+		const Enfed__V1__Holder *h = d->holders[i];
+		cJSON *o = cJSON_CreateObject();
+		if (h->investor[0] != '\0')
+			cJSON_AddStringToObject(o, "investor", h->investor);
+		else
+			cJSON_AddNullToObject(o, "investor");
+		cJSON_AddNumberToObject(o, "shares", h->shares);
+		cJSON_AddNumberToObject(
+		    o, "budget_fraction", h->budget_fraction);
+		cJSON_AddNumberToObject(
+		    o, "invested_eur", (double) h->invested_cents / 100);
+		cJSON_AddItemToArray(a, o);
+	}
+	return j;
+}
+
+static void
+print_dist(const Enfed__V1__ProjectDistribution *d)
+{
+	printf("shares:        %u held, %u available of %u\n", d->shares_held,
+	    d->shares_available, d->total_shares);
+	for (size_t i = 0; i < d->n_holders; i++) {
+		const Enfed__V1__Holder *h = d->holders[i];
+		char eur[48];
+		fedctl_fmt_euros(h->invested_cents, eur, sizeof(eur));
+		printf("  %-24s %6u shares  %6.2f %%  %s\n",
+		    h->investor[0] != '\0' ? h->investor : "(anonymous)",
+		    h->shares, h->budget_fraction * 100, eur);
+	}
+}
+
+static int
+do_show(fedctl *c, const char *id)
+{
+	Enfed__V1__ProjectRequest req = ENFED__V1__PROJECT_REQUEST__INIT;
+	req.id = (char *) id;
+	Enfed__V1__Project *p = NULL;
+	Enfed__V1__ProjectDistribution *d = NULL;
+	fed_status st = invest_call(c, "GetProject", id, &req, &p);
+	if (st == FED_OK)
+		st = invest_call(c, "Distribution", id, &req, &d);
+	if (st == FED_OK && c->format == FEDCTL_JSON) {
+		cJSON *j = project_json(c, p);
+		cJSON_AddItemToObject(j, "distribution", dist_json(d));
+		fedctl_json_emit(j);
+	} else if (st == FED_OK) {
+		print_project(c, p);
+		print_dist(d);
+	}
+	if (p != NULL)
+		enfed__v1__project__free_unpacked(p, NULL);
+	if (d != NULL)
+		enfed__v1__project_distribution__free_unpacked(d, NULL);
+	return fedctl_exit_code(st);
+}
+
+static int
+project_show(fedctl *c, int argc, char **argv)
+{
+	struct show_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args == 0)
+		rc = fedctl_usage(c, "a project id is needed");
+	if (rc < 0 && res.n_args > 1)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
+	if (rc < 0)
+		rc = do_show(c, res.args[0]);
+	fed_cfg_fini(&show_spec, &cfg);
+	return rc;
+}
+
+// --- add, edit
+// ----------------------------------------------------------------
+
+// Every field is a string, NULL when the option is not given, so that edit
+// changes only what is given.
+struct put_cfg {
+	char *id, *name, *org, *location, *series, *series_node, *url;
+	char *type, *peak_kw, *cost, *price, *panel_m2, *commissioned;
+	fedctl_out_opts out;
+};
+
+#define C struct put_cfg
+static const fed_cfg_opt put_opts[] = {
+    FED_CFG_OPT_STRING(C, id, "id", NULL,
+        "the project's id, [A-Za-z0-9._-] (add only; edit takes it as "
+        "argument)"),
+    FED_CFG_OPT_STRING(C, name, "name", NULL, "its name"),
+    FED_CFG_OPT_STRING(
+        C, org, "organisation", NULL, "the organisation carrying it"),
+    FED_CFG_OPT_STRING(C, type, "type", NULL, "pv, wind, hydro or other"),
+    FED_CFG_OPT_STRING(
+        C, location, "location", NULL, "where it is: 'Lorient, Morbihan'"),
+    FED_CFG_OPT_STRING(C, peak_kw, "peak-kw", NULL, "peak power, kWc"),
+    FED_CFG_OPT_STRING(
+        C, cost, "cost-eur", NULL, "total cost, euros (34000, 1250.50)"),
+    FED_CFG_OPT_STRING(C, price, "share-price-eur", NULL,
+        "price of one share, euros; must divide the cost"),
+    FED_CFG_OPT_STRING(C, panel_m2, "panel-m2", NULL,
+        "panel surface, m² (0: unknown, derived from the peak power)"),
+    FED_CFG_OPT_STRING(C, commissioned, "commissioned", NULL,
+        "commissioning date (2026-06-01, local midnight in --tz)"),
+    FED_CFG_OPT_STRING(
+        C, series, "series", NULL, "the production series (energy, Wh)"),
+    FED_CFG_OPT_STRING(C, series_node, "series-node", NULL,
+        "the fed-node holding it, as named in fed-invest's --nodes"),
+    FED_CFG_OPT_STRING(C, url, "url", NULL, "the project's web page"),
+    FEDCTL_OUT_OPTS(C, out),
+};
+#undef C
+
+static const fed_cfg_spec add_spec = {"fedctl project add",
+    "--id ID --name NAME --organisation ORG --cost-eur E --share-price-eur E "
+    "[OPTION]...",
+    "Creates a project (creating the same one again confirms it). The "
+    "number of shares is the cost over the share price. Needs the admin "
+    "token or the organisation's token of fed-invest.\n"
+    "Example:\n"
+    "  fedctl project add --id kermelo-pv --name 'Kermélo solar roof' \\\n"
+    "      --organisation 'Bretagne Energie Citoyenne' --type pv "
+    "--location Lorient \\\n"
+    "      --peak-kw 18 --cost-eur 34000 --share-price-eur 250 "
+    "--commissioned 2026-06-01 \\\n"
+    "      --series kermelo/pv/energy --series-node lognact",
+    put_opts, FED_CFG_N(put_opts), FED_CFG_ARGV_ONLY};
+
+static const fed_cfg_spec edit_spec = {"fedctl project edit", "ID [OPTION]...",
+    "Changes the fields given of a project and keeps the others; the "
+    "number of shares follows the cost and price and cannot fall below the "
+    "shares held.\n"
+    "Examples:\n"
+    "  fedctl project edit kermelo-pv --series kermelo/pv/energy "
+    "--series-node lognact\n"
+    "  fedctl project edit kermelo-pv --panel-m2 96.5 --url "
+    "https://example.org/kermelo",
+    put_opts, FED_CFG_N(put_opts), FED_CFG_ARGV_ONLY};
+
+static int
+parse_double(fedctl *c, const char *opt, const char *s, double *out)
+{
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v >= 0 && v < 1e12))
+		return fedctl_usage(
+		    c, "--%s '%s': a number >= 0 is expected", opt, s);
+	*out = v;
+	return -1;
+}
+
+static int
+parse_euros(fedctl *c, const char *opt, const char *s, int64_t *out)
+{
+	if (fedctl_parse_euros(s, out) != FED_OK)
+		return fedctl_usage(c,
+		    "--%s '%s': an amount of euros is expected (1250 or "
+		    "1250.50)",
+		    opt, s);
+	return -1;
+}
+
+static int
+parse_type(fedctl *c, const char *s, Enfed__V1__InstallationType *out)
+{
+	for (int t = 1; t < 5; t++)
+		if (strcmp(s, type_name(t)) == 0) {
+			*out = (Enfed__V1__InstallationType) t;
+			return -1;
+		}
+	return fedctl_usage(c, "--type '%s': pv, wind, hydro or other", s);
+}
+
+static int
+parse_date(fedctl *c, const char *s, int64_t *out)
+{
+	if (fedctl_time_parse(c->zone, s, fed_clock_now_ms(), out) != FED_OK)
+		return fedctl_usage(c,
+		    "--commissioned '%s': a date (2026-06-01) or a time is "
+		    "expected",
+		    s);
+	return -1;
+}
+
+// Strings of cfg given on the command line replace those of p (borrowed).
+static void
+apply_strings(const struct put_cfg *cfg, Enfed__V1__Project *p)
+{
+	if (cfg->name != NULL)
+		p->name = cfg->name;
+	if (cfg->org != NULL)
+		p->organisation = cfg->org;
+	if (cfg->location != NULL)
+		p->location = cfg->location;
+	if (cfg->series != NULL)
+		p->series_id = cfg->series;
+	if (cfg->series_node != NULL)
+		p->series_node = cfg->series_node;
+	if (cfg->url != NULL)
+		p->url = cfg->url;
+}
+
+// The fields of cfg that are given replace those of p; -1 when all parse.
+static int
+apply(fedctl *c, const struct put_cfg *cfg, Enfed__V1__Project *p)
+{
+	int rc = -1;
+	apply_strings(cfg, p);
+	if (cfg->type != NULL)
+		rc = parse_type(c, cfg->type, &p->type);
+	if (rc < 0 && cfg->peak_kw != NULL)
+		rc = parse_double(c, "peak-kw", cfg->peak_kw, &p->peak_kw);
+	if (rc < 0 && cfg->panel_m2 != NULL)
+		rc = parse_double(c, "panel-m2", cfg->panel_m2, &p->panel_m2);
+	if (rc < 0 && cfg->cost != NULL)
+		rc = parse_euros(c, "cost-eur", cfg->cost, &p->cost_cents);
+	if (rc < 0 && cfg->price != NULL)
+		rc = parse_euros(
+		    c, "share-price-eur", cfg->price, &p->share_price_cents);
+	if (rc < 0 && cfg->commissioned != NULL)
+		rc = parse_date(c, cfg->commissioned, &p->commissioned_ms);
+	// Output-only fields, and the shares, derived by fed-invest.
+	p->total_shares = 0;
+	p->effective_panel_m2 = 0;
+	p->panel_m2_derived = false;
+	return rc;
+}
+
+static int
+put_reply(fedctl *c, fed_status st, Enfed__V1__Project *p)
+{
+	if (st == FED_OK && c->format == FEDCTL_JSON)
+		fedctl_json_emit(project_json(c, p));
+	else if (st == FED_OK)
+		print_project(c, p);
+	if (p != NULL)
+		enfed__v1__project__free_unpacked(p, NULL);
+	return fedctl_exit_code(st);
+}
+
+static int
+check_add(fedctl *c, const struct put_cfg *cfg, const fed_cfg_result *res)
+{
+	if (res->n_args > 0)
+		return fedctl_usage(c,
+		    "unexpected argument '%s' (the id is --id)", res->args[0]);
+	static const char *const names[]
+	    = {"id", "name", "organisation", "cost-eur", "share-price-eur"};
+	const char *vals[]
+	    = {cfg->id, cfg->name, cfg->org, cfg->cost, cfg->price};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		if (vals[i] == NULL || vals[i][0] == '\0')
+			return fedctl_usage(c, "--%s is required", names[i]);
+	return -1;
+}
+
+static int
+project_add(fedctl *c, int argc, char **argv)
+{
+	struct put_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &add_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0)
+		rc = check_add(c, &cfg, &res);
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	if (rc < 0) {
+		p.id = cfg.id;
+		rc = apply(c, &cfg, &p);
+	}
+	if (rc < 0) {
+		Enfed__V1__PutProjectRequest req
+		    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+		req.project = &p;
+		Enfed__V1__Project *rep = NULL;
+		fed_status st
+		    = invest_call(c, "CreateProject", p.id, &req, &rep);
+		rc = put_reply(c, st, rep);
+	}
+	fed_cfg_fini(&add_spec, &cfg);
+	return rc;
+}
+
+static int
+do_edit(fedctl *c, const char *id, const struct put_cfg *cfg)
+{
+	Enfed__V1__ProjectRequest get = ENFED__V1__PROJECT_REQUEST__INIT;
+	get.id = (char *) id;
+	Enfed__V1__Project *old = NULL;
+	fed_status st = invest_call(c, "GetProject", id, &get, &old);
+	if (st != FED_OK)
+		return fedctl_exit_code(st);
+	// A copy whose strings point into old or cfg.
+	Enfed__V1__Project p = *old;
+	int rc = apply(c, cfg, &p);
+	if (rc < 0) {
+		Enfed__V1__PutProjectRequest req
+		    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+		req.project = &p;
+		Enfed__V1__Project *rep = NULL;
+		st = invest_call(c, "UpdateProject", id, &req, &rep);
+		rc = put_reply(c, st, rep);
+	}
+	enfed__v1__project__free_unpacked(old, NULL);
+	return rc;
+}
+
+static int
+project_edit(fedctl *c, int argc, char **argv)
+{
+	struct put_cfg cfg = {0};
+	fed_cfg_result res;
+	int rc
+	    = fedctl_load_sub(c, &edit_spec, &cfg, argc, argv, &cfg.out, &res);
+	if (rc < 0 && res.n_args == 0)
+		rc = fedctl_usage(c, "a project id is needed");
+	if (rc < 0 && res.n_args > 1)
+		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
+	if (rc < 0 && cfg.id != NULL)
+		rc = fedctl_usage(c, "--id cannot be changed");
+	if (rc < 0)
+		rc = do_edit(c, res.args[0], &cfg);
+	fed_cfg_fini(&edit_spec, &cfg);
+	return rc;
+}
+
+// --- Dispatch ---------------------------------------------------------------
+
+static const struct verb verbs[] = {
+    {"ls", project_ls, "the projects (--organisation)"},
+    {"show", project_show, "one project and how its shares are held"},
+    {"add", project_add, "create a project from options"},
+    {"edit", project_edit, "change the fields given of a project"},
+};
+
+static void
+project_help(void)
+{
+	printf("Usage: fedctl project VERB [OPTION]... [ARG]...\n"
+	       "Production plants financed by citizens' shares, on fed-invest "
+	       "(--invest, --invest-token).\n\n"
+	       "Verbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
+	printf("\nEach verb has its own --help, e.g. 'fedctl project add "
+	       "--help'.\n");
+}
+
+int
+cmd_project(fedctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return fedctl_usage(
+		    c, "a verb is needed: ls, show, add or edit");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		project_help();
+		return FEDCTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, argv[1]) == 0)
+			return verbs[i].fn(c, argc - 1, argv + 1);
+	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+}
