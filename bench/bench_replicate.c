@@ -44,11 +44,16 @@ static const char *node_bin = FED_NODE_BIN;
 static char *base; // the bench's folder
 static char dir[600]; // the current run's folder, under base
 
+static int running[2]; // pids of the nodes started, to stop on failure
+
 static void
 die(const char *what, fed_status st)
 {
 	fprintf(
 	    stderr, "bench_replicate: %s: %s\n", what, fed_status_name(st));
+	for (int i = 0; i < 2; i++)
+		if (running[i] > 0)
+			fed_test_proc_stop(running[i], SIGKILL, 5000);
 	exit(1);
 }
 
@@ -93,6 +98,7 @@ start(struct side *s, const char *name, const char *tokens, const char *peers,
 	    node_bin, name, dir, s->local, s->stream, ADMIN, tokens, extra);
 	if (s->pid < 0)
 		die("starting fed-node", FED_UNAVAILABLE);
+	running[running[0] > 0 ? 1 : 0] = s->pid;
 	s->cli = client(s->local);
 }
 
@@ -101,6 +107,9 @@ stop(struct side *s)
 {
 	fed_rpc_client_free(s->cli);
 	fed_test_proc_stop(s->pid, SIGTERM, 30000);
+	for (int i = 0; i < 2; i++)
+		if (running[i] == s->pid)
+			running[i] = 0;
 }
 
 static uint64_t

@@ -285,9 +285,10 @@ drain(node_replicator *r, size_t n)
 		    = node_grants_by_id(r->o.grants, r->rows[i].grant_id);
 		int64_t last = 0;
 		node_store_err e = {{0}};
-		if (g == NULL
-		    || !node_grant_usable(g, NODE_STORE_SCOPE_LIVE, now)) {
-			// Expired (or gone): nothing more leaves for it.
+		if (g == NULL)
+			continue; // committed, not yet in memory: next round
+		if (!node_grant_usable(g, NODE_STORE_SCOPE_LIVE, now)) {
+			// Expired: nothing more leaves for it.
 			for (size_t k = i; k < n; k++)
 				if (strcmp(r->rows[k].grant_id,
 				        r->rows[i].grant_id)
