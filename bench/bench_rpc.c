@@ -11,7 +11,8 @@
 // points published flat out, and the share of frames the subscriber had to
 // back-fill (reported as gaps).
 // Prints one figure per line, `name value unit`. Server and clients share
-// the machine (2 cores here): compare ratios of the same run.
+// the machine (2 cores here): compare ratios of the same run. The server
+// runs 16 workers (BENCH_WORKERS=N in the environment to change it).
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -241,7 +242,9 @@ unary(const char *tname, const char *url_fed, const char *url_raw)
 {
 	fed_rpc_server_opts o;
 	fed_rpc_server_opts_default(&o);
-	o.n_workers = N_CONC;
+	o.n_workers = getenv("BENCH_WORKERS")
+	    ? (unsigned) atoi(getenv("BENCH_WORKERS"))
+	    : N_CONC;
 	fed_rpc_server *srv = NULL;
 	fed_rpc_server_new(&o, &srv);
 	fed_test_echo_register(srv);

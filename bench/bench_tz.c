@@ -22,7 +22,7 @@ static void
 report(const char *what, int64_t t0, long n)
 {
 	double ns = (double) (fed_clock_mono_ns() - t0) / (double) n;
-	printf("%-28s %8.1f ns/call\n", what, ns);
+	printf("tz_%s %.1f ns/call\n", what, ns);
 }
 
 static void
@@ -69,7 +69,7 @@ bench_iso(const fed_tz *tz)
 		acc += fed_tz_parse_iso(tz, "2026-10-25T02:30:00.250", &t) + t;
 	}
 	sink = acc;
-	report("parse_iso (local, ambiguous)", t0, N_CALLS);
+	report("parse_iso_local_ambiguous", t0, N_CALLS);
 }
 
 int
@@ -89,12 +89,12 @@ main(int argc, char **argv)
 		if (fed_tz_load(name, &z) == FED_OK)
 			fed_tz_free(z);
 	}
-	report("load (file read + parse)", t0, 1000);
-	bench_offsets(tz, INT64_C(1767225600000), "offset 2026 (table)");
-	bench_offsets(tz, INT64_C(5680281600000), "offset 2150 (footer rule)");
-	static const char *const names[] = {"floor+next 5min",
-	    "floor+next 15min", "floor+next hour", "floor+next day",
-	    "floor+next week", "floor+next month", "floor+next year"};
+	report("load_file_and_parse", t0, 1000);
+	bench_offsets(tz, INT64_C(1767225600000), "offset_2026_table");
+	bench_offsets(tz, INT64_C(5680281600000), "offset_2150_footer_rule");
+	static const char *const names[] = {"floor_next_5min",
+	    "floor_next_15min", "floor_next_hour", "floor_next_day",
+	    "floor_next_week", "floor_next_month", "floor_next_year"};
 	for (int u = FED_TZ_5MIN; u <= FED_TZ_YEAR; u++)
 		bench_buckets(tz, (fed_tz_unit) u, names[u]);
 	bench_iso(tz);
