@@ -312,13 +312,16 @@ fed_status
 edge_sender_drain(edge_sender *s, int64_t timeout_ms)
 {
 	int64_t end = fed_clock_mono_ms() + timeout_ms;
+	uint64_t tried_at = UINT64_MAX; // spool size at the last flush try
 	for (;;) {
 		uint64_t n = 0;
 		fed_spool_pending(s->spool, &n, NULL);
 		if (n == 0 && s->n_mem == 0)
 			return FED_OK;
-		if (s->n_mem > 0)
+		if (s->n_mem > 0 && n != tried_at) { // room may have come
+			tried_at = n;
 			(void) mem_flush(s);
+		}
 		int64_t left = end - fed_clock_mono_ms();
 		if (left <= 0)
 			return FED_DEADLINE_EXCEEDED;
