@@ -48,25 +48,41 @@ baud_of(tic_mode mode)
 	return mode == TIC_MODE_HISTORIC ? 1200 : 9600;
 }
 
-// 7E1, raw, no flow control, at in->baud.
-static fed_status
-configure(tic_input *in)
+// Raw, no flow control, at in->baud: 7E1, or 8N1 with bits 7 bits wide.
+static int
+set_port(int fd, int baud, bool seven_e_one)
 {
 	struct termios t;
-	if (tcgetattr(in->fd, &t) != 0)
-		return FED_INTERNAL;
+	if (tcgetattr(fd, &t) != 0)
+		return -1;
 	cfmakeraw(&t);
-	t.c_cflag &= ~(tcflag_t) (CSIZE | CSTOPB | PARODD | CRTSCTS);
-	t.c_cflag |= CS7 | PARENB | CLOCAL | CREAD;
+	t.c_cflag &= ~(tcflag_t) (CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
+	t.c_cflag |= CLOCAL | CREAD | (seven_e_one ? CS7 | PARENB : CS8);
 	t.c_iflag &= ~(tcflag_t) (IXON | IXOFF | IXANY | INPCK | ISTRIP);
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
-	speed_t sp = in->baud == 1200 ? B1200 : B9600;
+	speed_t sp = baud == 1200 ? B1200 : B9600;
 	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0)
-		return FED_INTERNAL;
-	if (tcsetattr(in->fd, TCSANOW, &t) != 0)
-		return FED_INTERNAL;
+		return -1;
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
+// 7E1; a port that refuses 7 data bits (some USB adapters' drivers, some
+// pseudo-terminals) is read as 8N1: the parity bit then arrives as bit 7,
+// which the parser masks (docs/tic.md), and a wrong bit still fails the
+// group's checksum.
+static fed_status
+configure(tic_input *in)
+{
+	bool seven = true;
+	if (set_port(in->fd, in->baud, true) != 0) {
+		if (errno != EINVAL || set_port(in->fd, in->baud, false) != 0)
+			return FED_INTERNAL;
+		seven = false;
+	}
 	tcflush(in->fd, TCIFLUSH);
+	fed_log(FED_LOG_INFO, "tic", "%s: %d Bd %s", in->source, in->baud,
+	    seven ? "7E1" : "8N1 (7E1 refused; parity bit masked)");
 	return FED_OK;
 }
 
@@ -93,7 +109,6 @@ open_source(tic_input *in)
 		in->fd = -1;
 		return st;
 	}
-	fed_log(FED_LOG_INFO, "tic", "%s: %d Bd 7E1", in->source, in->baud);
 	return FED_OK;
 }
 
