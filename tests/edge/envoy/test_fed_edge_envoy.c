@@ -9,7 +9,9 @@
 //   - /production.json as the source of the site totals (readingTime);
 //   - an HTTP 500, malformed JSON and a request left unanswered past the
 //     timeout: each counted, no point, and the next poll stores the
-//     points.
+//     points;
+//   - the HTTP client itself (envoy_http): statuses mapped (401, 404),
+//     the body bound, a refused connection, the deadline, bad URLs.
 // The expected values are read from the same files with envoy_parse.
 
 #include <setjmp.h>
@@ -27,7 +29,9 @@
 #include <nng/supplemental/http/http.h>
 
 #include "edge_test.h"
+#include "envoy_http.h"
 #include "envoy_parse.h"
+#include "fed/clock.h"
 #include "fed_test.h"
 
 #define TOKEN "gateway-token-for-tests"
@@ -37,6 +41,8 @@ enum reply {
 	REPLY_500,
 	REPLY_MALFORMED,
 	REPLY_SILENT, // never answered while the client waits
+	REPLY_401,
+	REPLY_404,
 };
 
 // One endpoint of the fake gateway.
@@ -102,6 +108,10 @@ serve(nng_aio *aio)
 		reply(aio, 500, "{}", 2);
 	else if (r == REPLY_MALFORMED)
 		reply(aio, 200, ep->body, ep->len / 2); // cut in the middle
+	else if (r == REPLY_401)
+		reply(aio, 401, "{}", 2);
+	else if (r == REPLY_404)
+		reply(aio, 404, "{}", 2);
 	else if (r == REPLY_SILENT)
 		ep->silent[atomic_fetch_add(&ep->n_silent, 1)] = aio;
 	else
@@ -318,6 +328,85 @@ test_errors_then_recovery(void **state)
 	edge_node_stop(&n);
 }
 
+static envoy_http *
+client(const char *url, size_t max_body, int64_t timeout_ms)
+{
+	envoy_http_opts o = {.base_url = url,
+	    .token = TOKEN,
+	    .max_body = max_body,
+	    .timeout_ms = timeout_ms};
+	envoy_http *h = NULL;
+	assert_int_equal(envoy_http_new(&o, &h), FED_OK);
+	return h;
+}
+
+static void
+test_http_client(void **state)
+{
+	(void) state;
+	envoy_http *h = NULL;
+	envoy_http_opts bad = {.base_url = "ftp://127.0.0.1",
+	    .max_body = 1024,
+	    .timeout_ms = 1000};
+	assert_int_equal(envoy_http_new(&bad, &h), FED_INVALID_ARGUMENT);
+	bad.base_url = "https://127.0.0.1";
+	bad.verify = true; // and no CA file
+	assert_int_equal(envoy_http_new(&bad, &h), FED_INVALID_ARGUMENT);
+
+	gateway g;
+	memset(&g, 0, sizeof(g));
+	g.ep[0].script[0] = REPLY_401;
+	g.ep[0].script[1] = REPLY_404;
+	g.ep[0].script[3] = REPLY_SILENT;
+	gateway_start(&g);
+	h = client(g.url, ENVOY_INPUT_MAX, 2000);
+	char *body = NULL;
+	size_t len = 0;
+	int status = 0;
+	const char *path = "/api/v1/production";
+	assert_int_equal(envoy_http_get(h, path, &body, &len, &status),
+	    FED_UNAUTHENTICATED);
+	assert_int_equal(status, 401);
+	assert_null(body);
+	assert_int_equal(
+	    envoy_http_get(h, path, &body, &len, &status), FED_NOT_FOUND);
+	assert_int_equal(status, 404);
+	assert_int_equal(
+	    envoy_http_get(h, path, &body, &len, &status), FED_OK);
+	assert_int_equal(status, 200);
+	assert_int_equal(len, g.ep[0].len);
+	assert_memory_equal(body, g.ep[0].body, len);
+	assert_int_equal(body[len], '\0');
+	free(body);
+	int64_t t0 = fed_clock_mono_ms();
+	assert_int_equal(envoy_http_get(h, path, &body, &len, &status),
+	    FED_DEADLINE_EXCEEDED);
+	int64_t waited = fed_clock_mono_ms() - t0;
+	assert_true(waited >= 1900 && waited < 5000);
+	assert_int_equal(atomic_load(&g.ep[0].n_bearer), 4);
+	envoy_http_free(h);
+
+	// A body over the bound is refused (its length is announced).
+	h = client(g.url, 100, 2000);
+	assert_int_equal(envoy_http_get(h, "/api/v1/production/inverters",
+	                     &body, &len, &status),
+	    FED_RESOURCE_EXHAUSTED);
+	assert_int_equal(status, 200);
+	assert_null(body);
+	envoy_http_free(h);
+	gateway_stop(&g);
+
+	// Nobody listening.
+	char url[64];
+	snprintf(
+	    url, sizeof(url), "http://127.0.0.1:%d", fed_test_free_port());
+	h = client(url, 1024, 2000);
+	assert_int_equal(
+	    envoy_http_get(h, path, &body, &len, &status), FED_UNAVAILABLE);
+	assert_int_equal(status, 0);
+	envoy_http_free(h);
+}
+
 int
 main(void)
 {
@@ -325,6 +414,7 @@ main(void)
 	    cmocka_unit_test(test_inverters_and_totals),
 	    cmocka_unit_test(test_production_json),
 	    cmocka_unit_test(test_errors_then_recovery),
+	    cmocka_unit_test(test_http_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
