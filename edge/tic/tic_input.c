@@ -158,7 +158,7 @@ set_baud(tic_input *in, int baud)
 	if (baud == in->baud)
 		return;
 	in->baud = baud;
-	in->speed_changed = true;
+	in->speed_changed = in->serial; // a file's bytes have no speed
 	in->pace_start_ms = fed_clock_mono_ms();
 	in->pace_bytes = 0;
 }

@@ -237,11 +237,16 @@ assert_stored(edge_node *n, const expect *e)
 	assert_int_equal(total, e->n);
 }
 
+// Replays input into the node: as fast as possible, or paced at `speed`
+// times the line's rate (small reads: the parser must keep its frame
+// across them, and across the pace's change to 1200 Bd on the first
+// historic frame).
 static void
 run_replay(edge_node *n, const char *input, const char *site,
-    const char *period, const char *log)
+    const char *period, const char *speed, const char *log)
 {
-	char a[8][1100];
+	char a[9][1100];
+	snprintf(a[8], sizeof(a[8]), "--replay-speed=%s", speed);
 	snprintf(a[0], sizeof(a[0]), "--node=%s", n->rpc);
 	snprintf(a[1], sizeof(a[1]), "--input=%s", input);
 	snprintf(a[2], sizeof(a[2]), "--site=%s", site);
@@ -251,7 +256,7 @@ run_replay(edge_node *n, const char *input, const char *site,
 	snprintf(a[6], sizeof(a[6]), "--spool-dir=%s/spool-%s", n->dir, site);
 	snprintf(a[7], sizeof(a[7]), "--token=%s", EDGE_TEST_ADMIN);
 	char *argv[] = {FED_EDGE_TIC_BIN, a[0], a[1], a[2], a[3], a[4], a[5],
-	    a[6], a[7], "--spool-sync=group", NULL};
+	    a[6], a[7], a[8], "--spool-sync=group", NULL};
 	int rc = edge_run(argv, log, 60000);
 	if (rc != 0)
 		edge_dump_file(log);
@@ -260,7 +265,7 @@ run_replay(edge_node *n, const char *input, const char *site,
 
 static void
 replay_fixture(const char *name, const char *site, const char *period,
-    int64_t period_ms, size_t min_points)
+    int64_t period_ms, const char *speed, size_t min_points)
 {
 	edge_node n;
 	assert_int_equal(edge_node_start(&n, "tic-replay"), 0);
@@ -278,7 +283,7 @@ replay_fixture(const char *name, const char *site, const char *period,
 	snprintf(
 	    input, sizeof(input), "%s/tic/%s", getenv("FED_FIXTURES"), name);
 	snprintf(log, sizeof(log), "%s/tic.log", n.dir);
-	run_replay(&n, input, site, period, log);
+	run_replay(&n, input, site, period, speed, log);
 	assert_stored(&n, &e);
 	uint64_t points = 0;
 	assert_int_equal(edge_log_counter(log, "points", &points), 0);
@@ -292,21 +297,22 @@ test_replay_standard(void **state)
 {
 	(void) state;
 	// 12 frames, one pair within one second: 11 of each series.
-	replay_fixture("linky_1P_standard.bin", "std", "0", 0, 44);
+	replay_fixture("linky_1P_standard.bin", "std", "0", 0, "0", 44);
 }
 
 static void
 test_replay_historic_3p(void **state)
 {
 	(void) state;
-	replay_fixture("linky_3P_historic.bin", "tri", "0", 0, 12);
+	replay_fixture("linky_3P_historic.bin", "tri", "0", 0, "0", 12);
 }
 
 static void
 test_replay_tempo(void **state)
 {
 	(void) state;
-	replay_fixture("historic_tempo_frames.bin", "tempo", "0", 0, 70);
+	// Read at 10 times the line's rate (about 2 s): small reads.
+	replay_fixture("historic_tempo_frames.bin", "tempo", "0", 0, "10", 70);
 }
 
 static void
@@ -314,7 +320,8 @@ test_replay_tempo_period(void **state)
 {
 	(void) state;
 	// 10 frames over ~23 s of line time: one sample per 5 s slot.
-	replay_fixture("historic_tempo_frames.bin", "tempo5", "5s", 5000, 14);
+	replay_fixture(
+	    "historic_tempo_frames.bin", "tempo5", "5s", 5000, "0", 14);
 }
 
 // Finds the n-th (0-based) occurrence of needle in buf.
@@ -374,7 +381,7 @@ test_damaged_capture(void **state)
 	snprintf(input, sizeof(input), "%s/damaged.bin", n.dir);
 	snprintf(log, sizeof(log), "%s/tic.log", n.dir);
 	write_file(input, bad, len);
-	run_replay(&n, input, "dmg", "0", log);
+	run_replay(&n, input, "dmg", "0", "0", log);
 	assert_stored(&n, &d); // the parser's view of the damaged bytes
 	// ... which lacks exactly the damaged values, and holds nothing else.
 	for (size_t i = 0; i < d.n; i++)
