@@ -181,7 +181,8 @@ feed(struct reader *r, const uint8_t *buf, size_t len)
 	log_damage(r);
 }
 
-// Reads until a signal, or the end of a file. 1 at the end of the input.
+// Reads until a signal, or the end of a file. 1 at the end of the input,
+// 0 on a signal, -1 on a read error (logged by the input).
 static int
 read_loop(struct reader *r)
 {
@@ -193,7 +194,7 @@ read_loop(struct reader *r)
 		if (st == FED_OUT_OF_RANGE)
 			return 1;
 		if (st != FED_OK)
-			return 0;
+			return -1;
 		if (tic_input_speed_changed(r->in))
 			tic_parser_reset(&r->parser);
 		feed(r, buf, n);
@@ -249,8 +250,9 @@ run(const struct tic_cfg *cfg, edge_sender *s)
 	int rc = 1;
 	if (tic_input_open(&io, &r.in) == FED_OK) {
 		int at_end = read_loop(&r);
-		rc = 0;
-		if (at_end && edge_sender_drain(s, cfg->drain_ms) != FED_OK) {
+		rc = at_end < 0 ? 1 : 0;
+		if (at_end > 0
+		    && edge_sender_drain(s, cfg->drain_ms) != FED_OK) {
 			fed_log(FED_LOG_WARNING, "tic",
 			    "end of input: points left in the spool");
 			rc = 3;
@@ -295,6 +297,14 @@ load(struct tic_cfg *cfg, int argc, char **argv)
 		fprintf(stderr,
 		    "fed-edge-tic: give --device or --input (one "
 		    "of them), and no other argument\n");
+		return 2;
+	}
+	if (cfg->device != NULL
+	    && (cfg->replay_speed > 0 || cfg->replay_clock_ms > 0
+	        || cfg->follow)) {
+		fprintf(stderr,
+		    "fed-edge-tic: --replay-speed, --replay-clock "
+		    "and --follow go with --input only\n");
 		return 2;
 	}
 	return -1;
