@@ -192,7 +192,7 @@ assert_inverters(edge_node *n, const char *site, const endpoint *ep)
 	    FED_OK);
 	assert_int_equal(n_inv, 12);
 	for (size_t i = 0; i < n_inv; i++) {
-		char id[128];
+		char id[4200];
 		snprintf(
 		    id, sizeof(id), "%s/pv/inv/%s/power", site, inv[i].serial);
 		int64_t *ts;
