@@ -180,10 +180,15 @@ send_one(edge_sender *s)
 	char err[256] = "";
 	fed_status st = ingest(s, req, err, sizeof(err));
 	if (st == FED_NOT_FOUND) {
-		// The node may have lost its series: declare and try again.
+		// The node may have lost its series: declare and try again
+		// (a node that cannot be reached now is a retry, not a
+		// refusal).
 		edge_series_mark_all(&s->reg);
-		if (edge_series_declare_pending(&s->reg, s->rpc) == FED_OK)
+		st = edge_series_declare_pending(&s->reg, s->rpc);
+		if (st == FED_OK)
 			st = ingest(s, req, err, sizeof(err));
+		else
+			snprintf(err, sizeof(err), "declaring series again");
 	}
 	enfed__v1__ingest_request__free_unpacked(req, NULL);
 	if (st == FED_OK) {

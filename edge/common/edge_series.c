@@ -290,7 +290,7 @@ create(edge_series *r, fed_rpc_client *rpc, const Enfed__V1__SeriesMeta *m)
 	    "CreateSeries", &req.base, &rep, err, sizeof(err));
 	protobuf_c_message_free_unpacked(rep, NULL);
 	if (st == FED_OK) {
-		fed_log(FED_LOG_INFO, r->component, "declared %s", m->id);
+		fed_log(FED_LOG_DEBUG, r->component, "declared %s", m->id);
 		return FED_OK;
 	}
 	if (st == FED_ALREADY_EXISTS || st == FED_INVALID_ARGUMENT) {
@@ -309,14 +309,23 @@ create(edge_series *r, fed_rpc_client *rpc, const Enfed__V1__SeriesMeta *m)
 fed_status
 edge_series_declare_pending(edge_series *r, fed_rpc_client *rpc)
 {
-	size_t i = 0;
+	size_t i = 0, n = 0;
 	const Enfed__V1__SeriesMeta *m;
-	while ((m = next_pending(r, &i)) != NULL) {
-		FED_TRY(create(r, rpc, m));
+	fed_status st = FED_OK;
+	while (st == FED_OK && (m = next_pending(r, &i)) != NULL) {
+		st = create(r, rpc, m);
+		if (st != FED_OK)
+			break;
 		pthread_mutex_lock(&r->mu);
 		r->declared[i] = true;
 		r->n_declared++;
 		pthread_mutex_unlock(&r->mu);
+		n++;
 	}
-	return FED_OK;
+	if (n > 0)
+		fed_log(FED_LOG_INFO, r->component,
+		    "declared %zu series on the "
+		    "node",
+		    n);
+	return st;
 }
