@@ -11,6 +11,8 @@
 //   - a capture damaged in place (a changed digit, a changed checksum, a
 //     lost LF, a lost ETX): the damaged groups and frames give no point,
 //     every other point is there, none is wrong;
+//   - auto mode on a silent port switches to 1200 Bd, then reads the
+//     historic frames written to it;
 //   - store and forward: frames written to a FIFO while the node is killed
 //     with SIGKILL and restarted: every point is stored exactly once.
 //
@@ -532,6 +534,74 @@ test_serial_pty(void **state)
 	edge_node_stop(&n);
 }
 
+// A pseudo-terminal in raw mode, its slave held open; the slave's path.
+static int
+open_pty(char *slave_path, size_t len, int *slave)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	snprintf(slave_path, len, "%s", ptsname(master));
+	*slave = open(slave_path, O_RDWR | O_NOCTTY);
+	assert_true(*slave >= 0);
+	set_7e1(*slave, B9600);
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	return master;
+}
+
+static void
+test_serial_detect(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "tic-detect"), 0);
+	char slave_path[256];
+	int slave = -1;
+	int master = open_pty(slave_path, sizeof(slave_path), &slave);
+	size_t len;
+	uint8_t *buf = read_fixture("historic_tempo_frames.bin", &len);
+	char a[4][1100], log[1024];
+	snprintf(a[0], sizeof(a[0]), "--node=%s", n.rpc);
+	snprintf(a[1], sizeof(a[1]), "--device=%s", slave_path);
+	snprintf(a[2], sizeof(a[2]), "--spool-dir=%s/spool", n.dir);
+	snprintf(a[3], sizeof(a[3]), "--token=%s", EDGE_TEST_ADMIN);
+	snprintf(log, sizeof(log), "%s/tic.log", n.dir);
+	char *argv[] = {FED_EDGE_TIC_BIN, a[0], a[1], a[2], a[3], "--site=det",
+	    "--mode=auto", "--detect-timeout=1s", "--period=0",
+	    "--power-period=0", NULL};
+	int pid = fed_test_proc_start(argv, log);
+	assert_true(pid > 0);
+	// Silence at 9600 Bd: the program tries 1200 Bd (historic).
+	assert_true(wait_in_file(log, "9600 Bd", 20000));
+	if (!wait_in_file(log, "1200 Bd", 20000)) {
+		edge_dump_file(log);
+		fail_msg("no switch to 1200 Bd");
+	}
+	// One frame at a time, as a meter sends them (the board's clock
+	// stamps them: two frames read within one millisecond would share a
+	// time), each once the previous one is stored.
+	size_t from = 0, got = 0;
+	for (int k = 0; k < 10; k++) {
+		size_t to = k < 9 ? find(buf, len, "\002", k + 1) : len;
+		uint8_t chunk[4096];
+		memcpy(chunk, buf + from, to - from);
+		add_parity(chunk, to - from);
+		write_all_within(master, chunk, to - from, 20000);
+		got = edge_wait_points(
+		    n.client, "det/linky/power", (size_t) k + 1, 20000);
+		from = to;
+	}
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	if (got != 10)
+		edge_dump_file(log);
+	assert_int_equal(got, 10);
+	close(slave);
+	close(master);
+	free(buf);
+	edge_node_stop(&n);
+}
+
 static void
 test_store_and_forward(void **state)
 {
@@ -603,6 +673,7 @@ main(void)
 	    cmocka_unit_test(test_replay_tempo_period),
 	    cmocka_unit_test(test_damaged_capture),
 	    cmocka_unit_test(test_serial_pty),
+	    cmocka_unit_test(test_serial_detect),
 	    cmocka_unit_test(test_store_and_forward),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
