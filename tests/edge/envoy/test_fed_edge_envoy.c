@@ -10,6 +10,8 @@
 //   - an HTTP 500, malformed JSON and a request left unanswered past the
 //     timeout: each counted, no point, and the next poll stores the
 //     points;
+//   - SIGTERM while waiting for the next poll: a clean exit, nothing
+//     left unsent;
 //   - the HTTP client itself (envoy_http): statuses mapped (401, 404),
 //     the body bound, a refused connection, the deadline, bad URLs.
 // The expected values are read from the same files with envoy_parse.
@@ -328,6 +330,39 @@ test_errors_then_recovery(void **state)
 	edge_node_stop(&n);
 }
 
+static void
+test_sigterm(void **state)
+{
+	(void) state;
+	edge_node n;
+	gateway g;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(edge_node_start(&n, "envoy-term"), 0);
+	gateway_start(&g);
+	char a[5][1100], log[1024];
+	snprintf(a[0], sizeof(a[0]), "--node=%s", n.rpc);
+	snprintf(a[1], sizeof(a[1]), "--url=%s", g.url);
+	snprintf(a[2], sizeof(a[2]), "--spool-dir=%s/spool", n.dir);
+	snprintf(a[3], sizeof(a[3]), "--token=%s", EDGE_TEST_ADMIN);
+	snprintf(a[4], sizeof(a[4]), "--envoy-token=%s", TOKEN);
+	snprintf(log, sizeof(log), "%s/envoy.log", n.dir);
+	char *argv[] = {FED_EDGE_ENVOY_BIN, a[0], a[1], a[2], a[3], a[4],
+	    "--site=tm", "--period=1h", NULL};
+	int pid = fed_test_proc_start(argv, log);
+	assert_true(pid > 0);
+	// The first poll is at start; the next one would be an hour away.
+	// Its last request holds the inverters' reports (one request).
+	assert_int_equal(edge_wait_points(n.client,
+	                     "tm/pv/inv/121547058983/power", 1, 20000),
+	    1);
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(counter(log, "polls"), 1);
+	assert_int_equal(counter(log, "pending"), 0);
+	assert_inverters(&n, "tm", &g.ep[1]);
+	gateway_stop(&g);
+	edge_node_stop(&n);
+}
+
 static envoy_http *
 client(const char *url, size_t max_body, int64_t timeout_ms)
 {
@@ -415,6 +450,7 @@ main(void)
 	    cmocka_unit_test(test_production_json),
 	    cmocka_unit_test(test_errors_then_recovery),
 	    cmocka_unit_test(test_http_client),
+	    cmocka_unit_test(test_sigterm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
