@@ -188,10 +188,17 @@ status_of(int http)
 }
 
 // The announced length, -1 when there is none; INVALID_ARGUMENT when it
-// is not a plain decimal number.
+// is not a plain decimal number, or the body is in a transfer encoding
+// (chunked) that this reader does not decode.
 static fed_status
 content_length(nng_http_res *res, int64_t *len)
 {
+	const char *te = nng_http_res_get_header(res, "Transfer-Encoding");
+	if (te != NULL && strcmp(te, "identity") != 0) {
+		fed_log(FED_LOG_WARNING, "envoy",
+		    "reply in Transfer-Encoding %s: not supported", te);
+		return FED_INVALID_ARGUMENT;
+	}
 	const char *v = nng_http_res_get_header(res, "Content-Length");
 	*len = -1;
 	if (v == NULL)

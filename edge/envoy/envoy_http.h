@@ -8,7 +8,8 @@
 // application/json` and, when a token is configured, `Authorization:
 // Bearer <token>`, reads the status line and headers, and then the body:
 // exactly Content-Length bytes, or up to the connection's close when the
-// reply has no length. A body longer than max_body is refused without being
+// reply has no length; a chunked reply is refused (logged), since this
+// reader does not decode transfer encodings. A body longer than max_body is refused without being
 // read whole. The whole exchange must end within timeout_ms. https:// URLs
 // go over TLS: the gateway's certificate is checked against ca_file, or,
 // with verify false (a gateway's self-signed certificate not at hand), not
@@ -56,7 +57,7 @@ void envoy_http_free(envoy_http *h);
 // missing or expired), PERMISSION_DENIED (403), NOT_FOUND (404: this
 // firmware has no such endpoint), RESOURCE_EXHAUSTED (the body passes
 // max_body), INVALID_ARGUMENT (another status, or a malformed reply such
-// as a bad Content-Length). Blocks up to timeout_ms.
+// as a bad Content-Length, or a chunked body). Blocks up to timeout_ms.
 fed_status envoy_http_get(
     envoy_http *h, const char *path, char **body, size_t *len, int *status);
 
