@@ -9,11 +9,11 @@
 // Bearer <token>`, reads the status line and headers, and then the body:
 // exactly Content-Length bytes, or up to the connection's close when the
 // reply has no length; a chunked reply is refused (logged), since this
-// reader does not decode transfer encodings. A body longer than max_body is refused without being
-// read whole. The whole exchange must end within timeout_ms. https:// URLs
-// go over TLS: the gateway's certificate is checked against ca_file, or,
-// with verify false (a gateway's self-signed certificate not at hand), not
-// at all.
+// reader does not decode transfer encodings. A body longer than max_body
+// is refused without being read whole. The whole exchange must end within
+// timeout_ms. https:// URLs go over TLS: the gateway's certificate is
+// checked against ca_file, or, with verify false (a gateway's self-signed
+// certificate not at hand), not at all.
 //
 // Threads: one thread uses an envoy_http at a time.
 
