@@ -14,6 +14,48 @@
 #include "enfed/v1/series.pb-c.h"
 #include "fed_test.h"
 
+// What a test started and has not stopped yet, for edge_test_teardown.
+// Copies, not pointers to the tests' edge_node (on their stacks, gone
+// once a failed assertion left the test).
+#define LIVE_MAX 16
+static int live_pids[LIVE_MAX];
+static struct live_node {
+	const char *key; // n->dir, for lookup only
+	char *dir; // a copy
+	int pid;
+	fed_rpc_client *client;
+} live_nodes[LIVE_MAX];
+
+static struct live_node *
+live_of(const edge_node *n)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_nodes[i].key != NULL && live_nodes[i].key == n->dir)
+			return &live_nodes[i];
+	return NULL;
+}
+
+// Records the node's state now (or forgets it when gone is set).
+static void
+track(const edge_node *n, int gone)
+{
+	struct live_node *l = live_of(n);
+	for (int i = 0; l == NULL && i < LIVE_MAX; i++)
+		if (live_nodes[i].key == NULL) {
+			l = &live_nodes[i];
+			l->key = n->dir;
+			l->dir = strdup(n->dir);
+		}
+	if (l == NULL)
+		return;
+	l->pid = n->pid;
+	l->client = n->client;
+	if (gone) {
+		free(l->dir);
+		memset(l, 0, sizeof(*l));
+	}
+}
+
 static void
 nap_ms(int ms)
 {
@@ -39,11 +81,14 @@ edge_node_start(edge_node *n, const char *tag)
 	n->dir = fed_test_tmpdir(tag);
 	if (n->dir == NULL)
 		return -1;
+	track(n, 0);
 	fed_test_ipc_url(n->rpc, sizeof(n->rpc), "edgerpc");
 	fed_test_ipc_url(n->stream, sizeof(n->stream), "edgestream");
 	if (edge_node_restart(n) != 0)
 		return -1;
-	return connect_client(n);
+	int rc = connect_client(n);
+	track(n, 0);
+	return rc;
 }
 
 int
@@ -51,6 +96,7 @@ edge_node_restart(edge_node *n)
 {
 	n->pid = fed_test_node_start(FED_NODE_BIN, "node", n->dir, n->rpc,
 	    n->stream, EDGE_TEST_ADMIN, NULL);
+	track(n, 0);
 	return n->pid > 0 ? 0 : -1;
 }
 
@@ -60,6 +106,7 @@ edge_node_kill(edge_node *n, int sig)
 	if (n->pid > 0)
 		fed_test_proc_stop(n->pid, sig, 10000);
 	n->pid = 0;
+	track(n, 0);
 }
 
 void
@@ -70,8 +117,52 @@ edge_node_stop(edge_node *n)
 	n->client = NULL;
 	if (n->dir != NULL)
 		fed_test_rmtree(n->dir);
+	track(n, 1);
 	free(n->dir);
 	n->dir = NULL;
+}
+
+int
+edge_proc_start(char *const argv[], const char *log_path)
+{
+	int pid = fed_test_proc_start(argv, log_path);
+	for (int i = 0; pid > 0 && i < LIVE_MAX; i++)
+		if (live_pids[i] == 0) {
+			live_pids[i] = pid;
+			break;
+		}
+	return pid;
+}
+
+int
+edge_proc_stop(int pid, int sig, int timeout_ms)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_pids[i] == pid)
+			live_pids[i] = 0;
+	return fed_test_proc_stop(pid, sig, timeout_ms);
+}
+
+int
+edge_test_teardown(void **state)
+{
+	(void) state;
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_pids[i] > 0)
+			edge_proc_stop(live_pids[i], SIGKILL, 1000);
+	for (int i = 0; i < LIVE_MAX; i++) {
+		struct live_node *l = &live_nodes[i];
+		if (l->key == NULL)
+			continue;
+		if (l->pid > 0)
+			fed_test_proc_stop(l->pid, SIGKILL, 1000);
+		fed_rpc_client_free(l->client);
+		fed_test_rmtree(l->dir);
+		free(l->dir);
+		free((char *) l->key); // the test's n->dir, never freed
+		memset(l, 0, sizeof(*l));
+	}
+	return 0;
 }
 
 static fed_status

@@ -60,4 +60,17 @@ int edge_log_counter(const char *log_path, const char *key, uint64_t *out);
 // Prints the file to stderr (for a failing test's diagnosis).
 void edge_dump_file(const char *path);
 
+// Starts argv in the background as fed_test_proc_start does, and records
+// its pid so that edge_test_teardown kills it if the test failed before
+// stopping it. Returns the pid, or -1.
+int edge_proc_start(char *const argv[], const char *log_path);
+
+// Stops a process started by edge_proc_start (fed_test_proc_stop) and
+// forgets it. Its exit status.
+int edge_proc_stop(int pid, int sig, int timeout_ms);
+
+// A cmocka teardown: kills (SIGKILL) the processes and nodes a failed
+// test left running and removes their folders. Always 0.
+int edge_test_teardown(void **state);
+
 #endif // EDGE_TEST_H

@@ -344,11 +344,12 @@ main(void)
 	fed_log_set_level(FED_LOG_WARNING);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_dead_letters),
-	    cmocka_unit_test(test_node_killed),
-	    cmocka_unit_test(test_node_wiped),
-	    cmocka_unit_test(test_backlog_of_previous_run),
-	    cmocka_unit_test(test_spool_full),
+	    cmocka_unit_test_teardown(test_dead_letters, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_node_killed, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_node_wiped, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_backlog_of_previous_run, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_spool_full, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,14 +348,14 @@ test_sigterm(void **state)
 	snprintf(log, sizeof(log), "%s/envoy.log", n.dir);
 	char *argv[] = {FED_EDGE_ENVOY_BIN, a[0], a[1], a[2], a[3], a[4],
 	    "--site=tm", "--period=1h", NULL};
-	int pid = fed_test_proc_start(argv, log);
+	int pid = edge_proc_start(argv, log);
 	assert_true(pid > 0);
 	// The first poll is at start; the next one would be an hour away.
 	// Its last request holds the inverters' reports (one request).
 	assert_int_equal(edge_wait_points(n.client,
 	                     "tm/pv/inv/121547058983/power", 1, 20000),
 	    1);
-	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(edge_proc_stop(pid, SIGTERM, 10000), 0);
 	assert_int_equal(counter(log, "polls"), 1);
 	assert_int_equal(counter(log, "pending"), 0);
 	assert_inverters(&n, "tm", &g.ep[1]);
@@ -446,11 +446,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_inverters_and_totals),
-	    cmocka_unit_test(test_production_json),
-	    cmocka_unit_test(test_errors_then_recovery),
+	    cmocka_unit_test_teardown(
+	        test_inverters_and_totals, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_production_json, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_errors_then_recovery, edge_test_teardown),
 	    cmocka_unit_test(test_http_client),
-	    cmocka_unit_test(test_sigterm),
+	    cmocka_unit_test_teardown(test_sigterm, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

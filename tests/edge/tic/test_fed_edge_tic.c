@@ -509,7 +509,7 @@ test_serial_pty(void **state)
 	snprintf(log, sizeof(log), "%s/tic.log", n.dir);
 	char *argv[] = {FED_EDGE_TIC_BIN, a[0], a[1], a[2], a[3], a[4],
 	    "--site=pty", "--period=0", "--power-period=0", NULL};
-	int pid = fed_test_proc_start(argv, log);
+	int pid = edge_proc_start(argv, log);
 	assert_true(pid > 0);
 	// Write the capture once the port is set (the program flushes what
 	// came before), then wait for the last frame's points.
@@ -523,7 +523,7 @@ test_serial_pty(void **state)
 		want += strcmp(e.p[i].id, "pty/linky/power") == 0;
 	size_t got
 	    = edge_wait_points(n.client, "pty/linky/power", want, 20000);
-	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(edge_proc_stop(pid, SIGTERM, 10000), 0);
 	if (got != want)
 		edge_dump_file(log);
 	assert_int_equal(got, want);
@@ -570,7 +570,7 @@ test_serial_detect(void **state)
 	char *argv[] = {FED_EDGE_TIC_BIN, a[0], a[1], a[2], a[3], "--site=det",
 	    "--mode=auto", "--detect-timeout=1s", "--period=0",
 	    "--power-period=0", NULL};
-	int pid = fed_test_proc_start(argv, log);
+	int pid = edge_proc_start(argv, log);
 	assert_true(pid > 0);
 	// Silence at 9600 Bd: the program tries 1200 Bd (historic).
 	assert_true(wait_in_file(log, "9600 Bd", 20000));
@@ -592,7 +592,7 @@ test_serial_detect(void **state)
 		    n.client, "det/linky/power", (size_t) k + 1, 20000);
 		from = to;
 	}
-	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(edge_proc_stop(pid, SIGTERM, 10000), 0);
 	if (got != 10)
 		edge_dump_file(log);
 	assert_int_equal(got, 10);
@@ -630,7 +630,7 @@ test_store_and_forward(void **state)
 	    "--follow", "--site=sf", "--period=0", "--power-period=0",
 	    "--rpc-timeout=1s", "--backoff-min=50ms", "--backoff-max=300ms",
 	    NULL};
-	int pid = fed_test_proc_start(argv, log);
+	int pid = edge_proc_start(argv, log);
 	assert_true(pid > 0);
 	// Five frames while the node is up ...
 	size_t half = find(buf, len, "\002", 5);
@@ -651,7 +651,7 @@ test_store_and_forward(void **state)
 	assert_int_equal(
 	    edge_wait_points(n.client, "sf/linky/index_bbrhcjb", n_idx, 30000),
 	    n_idx);
-	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(edge_proc_stop(pid, SIGTERM, 10000), 0);
 	assert_stored(&n, &e); // every point, exactly once
 	uint64_t pending = 1, dead = 1;
 	assert_int_equal(edge_log_counter(log, "pending", &pending), 0);
@@ -667,14 +667,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_replay_standard),
-	    cmocka_unit_test(test_replay_historic_3p),
-	    cmocka_unit_test(test_replay_tempo),
-	    cmocka_unit_test(test_replay_tempo_period),
-	    cmocka_unit_test(test_damaged_capture),
-	    cmocka_unit_test(test_serial_pty),
-	    cmocka_unit_test(test_serial_detect),
-	    cmocka_unit_test(test_store_and_forward),
+	    cmocka_unit_test_teardown(
+	        test_replay_standard, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_replay_historic_3p, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_replay_tempo, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_replay_tempo_period, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_damaged_capture, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_serial_pty, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_serial_detect, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_store_and_forward, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
