@@ -30,10 +30,17 @@
 #define ADMIN "bench-edge-admin"
 #define T0    INT64_C(1767222000000)
 
+static int node_pid; // stopped on the way out, even on failure
+static char *scratch;
+
 static void
 die(const char *what)
 {
 	fprintf(stderr, "bench_edge: %s\n", what);
+	if (node_pid > 0)
+		fed_test_proc_stop(node_pid, SIGTERM, 10000);
+	if (scratch != NULL)
+		fed_test_rmtree(scratch);
 	exit(1);
 }
 
@@ -147,10 +154,7 @@ bench_tic_rss(const char *dir, const char *rpc, fed_rpc_client *c, long copies)
 	long rss = proc_kb(pid, "VmRSS"), hwm = proc_kb(pid, "VmHWM");
 	fed_test_proc_stop(pid, SIGTERM, 10000);
 	if (got < (uint64_t) frames)
-		fprintf(stderr,
-		    "bench_edge: %llu of %ld frames sent in 120 s\n",
-		    (unsigned long long) got, frames),
-		    exit(1);
+		die("fed-edge-tic did not send every frame in 120 s");
 	printf("tic_replay_frames %ld frames\n", frames);
 	printf("tic_replay_rate %.0f frames/s\n", (double) frames * 1000 / ms);
 	printf("tic_rss_after_replay %.2f MB\n", (double) rss / 1024);
@@ -263,6 +267,7 @@ main(int argc, char **argv)
 	fed_log_set_sink(fed_log_stderr_sink, NULL);
 	fed_log_set_level(FED_LOG_ERR);
 	char *dir = fed_test_tmpdir("bench-edge");
+	scratch = dir;
 	char rpc[160], stream[160];
 	fed_test_ipc_url(rpc, sizeof(rpc), "benchrpc");
 	fed_test_ipc_url(stream, sizeof(stream), "benchstream");
@@ -271,6 +276,7 @@ main(int argc, char **argv)
 	                          rpc, stream, ADMIN, NULL);
 	if (pid <= 0)
 		die("cannot start fed-node");
+	node_pid = pid;
 	fed_rpc_client_opts o;
 	fed_rpc_client_opts_default(&o);
 	o.url = rpc;
@@ -286,6 +292,7 @@ main(int argc, char **argv)
 	bench_forward(dir, rpc, 5000);
 	fed_rpc_client_free(c);
 	fed_test_proc_stop(pid, SIGTERM, 10000);
+	node_pid = 0;
 	fed_test_rmtree(dir);
 	free(dir);
 	return 0;
