@@ -291,6 +291,8 @@ edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
 		return FED_RESOURCE_EXHAUSTED;
 	enfed__v1__ingest_request__pack(req, buf);
 	count(s, &s->st.n_submitted, 1);
+	// series.pb first: no spooled record may name a series it lacks.
+	(void) edge_series_save(&s->reg);
 	fed_status st = mem_flush(s);
 	if (st == FED_OK)
 		st = fed_spool_append(s->spool, buf, len);
@@ -478,6 +480,8 @@ edge_sender_free(edge_sender *s)
 		pthread_join(s->thread, NULL);
 	}
 	flush_at_exit(s);
+	if (s->reg.path != NULL)
+		(void) edge_series_save(&s->reg);
 	fed_rpc_client_free(s->rpc);
 	fed_spool_close(s->dead);
 	fed_spool_close(s->spool);

@@ -89,10 +89,10 @@ fed_status edge_sender_new(const edge_sender_opts *opts, edge_sender **out);
 
 // Registers a series to declare on the node (meta is borrowed and copied).
 // A series already registered with the same id is left as it was (OK). A
-// new one is added to series.pb and declared by the sender thread before
-// it sends anything further. INVALID_ARGUMENT for a NULL or id-less meta;
-// INTERNAL when series.pb cannot be written (the series is still declared
-// in this run).
+// new one is written to series.pb before the next request is spooled (one
+// write for all the series added since) and declared by the sender thread
+// before it sends anything further. INVALID_ARGUMENT for a NULL or id-less
+// meta; RESOURCE_EXHAUSTED.
 fed_status edge_sender_declare(
     edge_sender *s, const Enfed__V1__SeriesMeta *meta);
 

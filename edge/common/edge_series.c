@@ -181,8 +181,20 @@ edge_series_add(edge_series *r, const Enfed__V1__SeriesMeta *meta)
 	fed_status st = FED_OK;
 	if (!known(r, meta->id)) {
 		st = push(r, meta);
-		if (st == FED_OK)
-			st = save(r);
+		r->dirty |= st == FED_OK;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return st;
+}
+
+fed_status
+edge_series_save(edge_series *r)
+{
+	pthread_mutex_lock(&r->mu);
+	fed_status st = FED_OK;
+	if (r->dirty) {
+		st = save(r);
+		r->dirty = st != FED_OK;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return st;

@@ -4,9 +4,9 @@
 // edge_sender.c. Each series is a copy of its enfed.v1.SeriesMeta and a
 // "declared" flag; the list is kept in the spool folder as series.pb (a
 // packed enfed.v1.ListSeriesResponse of metadata only), replaced atomically
-// (temporary file, fsync, rename, fsync of the folder) whenever a series is
-// added, so that a restarted collector declares them all before sending its
-// backlog.
+// (temporary file, fsync, rename, fsync of the folder) before a record
+// that may name a new series is spooled, so that a restarted collector
+// declares them all before sending its backlog.
 //
 // Threads: every function takes the registry's mutex, except the CreateSeries
 // calls themselves, which run without it (the collector thread may add a
@@ -32,6 +32,7 @@ typedef struct edge_series {
 	bool *declared;
 	size_t n, cap;
 	uint64_t n_declared; // successful CreateSeries calls
+	bool dirty; // added since series.pb was written
 	int64_t log_ms;
 } edge_series;
 
@@ -49,10 +50,15 @@ void edge_series_fini(edge_series *r);
 // cannot be read.
 fed_status edge_series_load(edge_series *r);
 
-// Adds a copy of meta unless its id is known (OK either way) and rewrites
-// series.pb. INVALID_ARGUMENT for a NULL meta or id; INTERNAL when the file
-// cannot be written (logged; the series is kept in memory).
+// Adds a copy of meta unless its id is known (OK either way); series.pb is
+// rewritten by the next edge_series_save. INVALID_ARGUMENT for a NULL meta
+// or id; RESOURCE_EXHAUSTED.
 fed_status edge_series_add(edge_series *r, const Enfed__V1__SeriesMeta *meta);
+
+// Rewrites series.pb if a series was added since the last save (one write
+// for the many series a first poll may add). OK; INTERNAL when the file
+// cannot be written (logged; the next call tries again).
+fed_status edge_series_save(edge_series *r);
 
 // Marks every series undeclared (after a NOT_FOUND or an outage).
 void edge_series_mark_all(edge_series *r);
