@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+//
+// edge_sender.h: the store-and-forward half shared by the edge collectors
+// (fed-edge-tic, fed-edge-envoy).
+//
+// A collector hands its points to edge_sender_submit() as an
+// enfed.v1.IngestRequest; the request is packed and appended to a durable
+// spool (fed/spool.h) before anything is sent. A sender thread peeks the
+// oldest record, calls SeriesStore/Ingest on the node (idempotent on
+// (series, ts)) and acknowledges the record only on OK:
+//
+//   UNAVAILABLE, DEADLINE_EXCEEDED and every other status that a later try
+//   may cure (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED,
+//   INTERNAL, ...) are retried with a backoff doubling from backoff_min_ms
+//   to backoff_max_ms; the record stays first in the spool.
+//   NOT_FOUND (an unknown series: the node lost or deleted it) makes the
+//   sender declare every series again and retry once; a second NOT_FOUND,
+//   or INVALID_ARGUMENT (a bug, a value the node refuses), parks the record
+//   in the dead-letter spool (the "dead" folder inside the spool folder),
+//   logged with the node's message: never retried for ever, never dropped
+//   silently.
+//
+// Series are declared with CreateSeries (idempotent) before the first
+// Ingest, again after the node was unreachable (it may have restarted from
+// an empty store) and after a NOT_FOUND. Their metadata is also kept in the
+// spool folder (file "series.pb", replaced atomically), so that a collector
+// restarted with a backlog can declare series it has not met again yet.
+// ALREADY_EXISTS (the node holds the series with other metadata) is logged
+// and accepted.
+//
+// When the spool is full (or its disk fails), a submitted request is kept
+// in memory (at most mem_records of them, the oldest then lost, counted and
+// logged) and appended again at the next submit and at edge_sender_free.
+//
+// Threads: submit, declare, drain and free are called from one thread (the
+// collector's); the sender thread is private. stats may be called from any
+// thread. Logs go through fed_log under the component given in the options.
+
+#ifndef EDGE_SENDER_H
+#define EDGE_SENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enfed/v1/series.pb-c.h"
+#include "fed/spool.h"
+#include "fed/status.h"
+
+typedef struct edge_sender edge_sender;
+
+typedef struct edge_sender_opts {
+	const char *node_url; // the fed-node's RPC address (copied)
+	const char *token; // writer token, or NULL (copied)
+	const char *spool_dir; // created if missing, one level (copied)
+	fed_spool_sync_mode sync; // of the spool (group: group_ms 20)
+	uint64_t spool_max_bytes; // cap of the spool, >= 1 MiB
+	uint32_t rpc_timeout_ms; // per call, 100 .. 600000
+	int64_t backoff_min_ms; // first retry delay, >= 10
+	int64_t backoff_max_ms; // longest retry delay, >= backoff_min_ms
+	size_t mem_records; // requests kept in memory when the spool refuses
+	const char *component; // log component, e.g. "tic" (borrowed, static)
+} edge_sender_opts;
+
+// Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
+// backoff 1 s .. 60 s, 1024 records in memory, component "edge"; node_url,
+// token and spool_dir NULL.
+void edge_sender_opts_default(edge_sender_opts *opts);
+
+typedef struct edge_sender_stats {
+	uint64_t n_submitted; // requests given to submit
+	uint64_t n_sent; // records the node acknowledged
+	uint64_t n_points_stored; // points newly stored, per the node
+	uint64_t n_points_duplicate; // points the node had already
+	uint64_t n_retries; // failed Ingest or CreateSeries calls retried
+	uint64_t n_dead; // records parked in the dead-letter spool
+	uint64_t n_lost; // requests lost (memory queue full, or at free)
+	uint64_t n_declared; // successful CreateSeries calls
+	uint64_t n_in_memory; // requests now waiting in memory
+	uint64_t n_pending; // records now waiting in the spool
+} edge_sender_stats;
+
+// Opens the spool (and its dead-letter spool), reads series.pb, creates
+// the RPC client and starts the sender thread. opts is copied. On OK *out
+// is the caller's, freed with edge_sender_free. INVALID_ARGUMENT for
+// missing or out-of-range options (logged), FAILED_PRECONDITION when
+// another process holds the spool, or the status of fed_spool_open /
+// fed_rpc_client_new.
+fed_status edge_sender_new(const edge_sender_opts *opts, edge_sender **out);
+
+// Registers a series to declare on the node (meta is borrowed and copied).
+// A series already registered with the same id is left as it was (OK). A
+// new one is written to series.pb before the next request is spooled (one
+// write for all the series added since) and declared by the sender thread
+// before it sends anything further. INVALID_ARGUMENT for a NULL or id-less
+// meta; RESOURCE_EXHAUSTED.
+fed_status edge_sender_declare(
+    edge_sender *s, const Enfed__V1__SeriesMeta *meta);
+
+// Packs req (borrowed) and appends it to the spool. OK when it is in the
+// spool; RESOURCE_EXHAUSTED when it is held in memory instead (the spool
+// refused it); INVALID_ARGUMENT for an empty request or one over the
+// spool's record limit (logged, counted as lost).
+fed_status edge_sender_submit(
+    edge_sender *s, const Enfed__V1__IngestRequest *req);
+
+// Waits until nothing is pending (spool and memory: every record sent or
+// parked), up to timeout_ms. OK, or DEADLINE_EXCEEDED.
+fed_status edge_sender_drain(edge_sender *s, int64_t timeout_ms);
+
+// The counters (see edge_sender_stats). Neither pointer NULL.
+void edge_sender_get_stats(edge_sender *s, edge_sender_stats *st);
+
+// Stops the sender thread (waiting for a call in progress, at most the RPC
+// timeout), appends what is held in memory to the spool (what still does
+// not fit is logged as lost), closes the spools and frees s. Records not
+// yet sent stay in the spool for the next start. NULL does nothing.
+void edge_sender_free(edge_sender *s);
+
+#ifdef FED_TESTING
+// The next retry delay after `cur` (0: none yet): min, then doubling, at
+// most max.
+int64_t edge_sender_next_backoff(int64_t cur, int64_t min_ms, int64_t max_ms);
+#endif
+
+#endif // EDGE_SENDER_H

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+//
+// test_edge_sender.c: the collectors' spool-then-send (edge_sender) against
+// a real fed-node: points sent exactly once, through a node killed with
+// SIGKILL and restarted, a node restarted from an empty store (series
+// declared again), a backlog left by a previous run (series.pb), refused
+// records parked in the dead-letter spool, and a full spool (requests held
+// in memory, the oldest lost and counted when memory is full too).
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edge_sender.h"
+#include "edge_test.h"
+#include "enfed/v1/series.pb-c.h"
+#include "fed/log.h"
+#include "fed_test.h"
+
+#define T0 INT64_C(1767222000000)
+
+static void
+test_backoff(void **state)
+{
+	(void) state;
+	int64_t b = 0;
+	int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		b = edge_sender_next_backoff(b, 1000, 60000);
+		assert_int_equal(b, want[i]);
+	}
+}
+
+static void
+declare(edge_sender *s, const char *id)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.cumulative = 1;
+	m.interval_s = 300;
+	m.source = "test";
+	assert_int_equal(edge_sender_declare(s, &m), FED_OK);
+}
+
+// One point of series id: (T0 + k minutes, value v).
+static fed_status
+submit_point(edge_sender *s, const char *id, int k, double v)
+{
+	int64_t ts = T0 + (int64_t) k * 60000;
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+	Enfed__V1__SeriesPoints *ptrs[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = &ts;
+	sp.value = &v;
+	sp.n_ts_ms = sp.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 1;
+	return edge_sender_submit(s, &req);
+}
+
+static edge_sender *
+new_sender(const char *url, const char *spool)
+{
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = url;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.rpc_timeout_ms = 2000;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	return s;
+}
+
+// The series holds exactly points k = 0 .. n-1 with value 1000 + k, in
+// order, once each.
+static void
+assert_points(edge_node *n, const char *id, int count)
+{
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n->client, id, &ts, &v, &got), FED_OK);
+	assert_int_equal(got, (size_t) count);
+	for (int k = 0; k < count; k++) {
+		assert_int_equal(ts[k], T0 + (int64_t) k * 60000);
+		assert_true(v[k] == 1000.0 + k);
+	}
+	free(ts);
+	free(v);
+}
+
+static char *
+spool_in(const edge_node *n)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/spool", n->dir);
+	return strdup(path);
+}
+
+static void
+test_dead_letters(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-dead"), 0);
+	char *spool = spool_in(&n);
+	edge_sender *s = new_sender(n.rpc, spool);
+	declare(s, "t/m/index_base");
+	assert_int_equal(submit_point(s, "t/m/index_base", 0, 1000), FED_OK);
+	assert_int_equal(submit_point(s, "t/m/index_base", 1, 1001), FED_OK);
+	// Never declared: NOT_FOUND twice (before and after re-declaring).
+	assert_int_equal(submit_point(s, "t/m/unknown", 0, 1), FED_OK);
+	// NaN: INVALID_ARGUMENT.
+	assert_int_equal(submit_point(s, "t/m/index_base", 2, NAN), FED_OK);
+	assert_int_equal(submit_point(s, "t/m/index_base", 2, 1002), FED_OK);
+	assert_int_equal(edge_sender_drain(s, 20000), FED_OK);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_dead, 2);
+	assert_int_equal(st.n_sent, 3);
+	assert_int_equal(st.n_points_stored, 3);
+	assert_int_equal(st.n_pending, 0);
+	assert_int_equal(st.n_lost, 0);
+	edge_sender_free(s);
+	assert_points(&n, "t/m/index_base", 3);
+
+	// The parked records are in the dead-letter spool, unchanged.
+	char dead[700];
+	snprintf(dead, sizeof(dead), "%s/dead", spool);
+	fed_spool *d = NULL;
+	assert_int_equal(fed_spool_open(dead, NULL, &d), FED_OK);
+	const char *want[2] = {"t/m/unknown", "t/m/index_base"};
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *buf;
+		size_t len;
+		fed_spool_cursor next;
+		assert_int_equal(fed_spool_peek(d, &buf, &len, &next), FED_OK);
+		Enfed__V1__IngestRequest *r
+		    = enfed__v1__ingest_request__unpack(NULL, len, buf);
+		assert_non_null(r);
+		assert_string_equal(r->series[0]->series_id, want[i]);
+		enfed__v1__ingest_request__free_unpacked(r, NULL);
+		assert_int_equal(fed_spool_ack(d, next), FED_OK);
+	}
+	fed_spool_close(d);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+static void
+test_node_killed(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-kill"), 0);
+	char *spool = spool_in(&n);
+	edge_sender *s = new_sender(n.rpc, spool);
+	const char *id = "t/m/index_hchc";
+	declare(s, id);
+	for (int k = 0; k < 10; k++)
+		assert_int_equal(submit_point(s, id, k, 1000 + k), FED_OK);
+	assert_int_equal(edge_wait_points(n.client, id, 10, 20000), 10);
+	edge_node_kill(&n, SIGKILL);
+	for (int k = 10; k < 20; k++)
+		assert_int_equal(submit_point(s, id, k, 1000 + k), FED_OK);
+	// Nothing can be sent while the node is down: the sender retries.
+	edge_sender_stats st;
+	for (int i = 0; i < 400; i++) {
+		edge_sender_get_stats(s, &st);
+		if (st.n_retries >= 2)
+			break;
+		assert_int_equal(
+		    edge_sender_drain(s, 50), FED_DEADLINE_EXCEEDED);
+	}
+	assert_true(st.n_retries >= 2);
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 30000), FED_OK);
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_dead, 0);
+	edge_sender_free(s);
+	assert_points(&n, id, 20);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+static void
+test_node_wiped(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-wipe"), 0);
+	char *spool = spool_in(&n);
+	edge_sender *s = new_sender(n.rpc, spool);
+	const char *id = "t/m/index_east";
+	declare(s, id);
+	assert_int_equal(submit_point(s, id, 0, 1000), FED_OK);
+	assert_int_equal(edge_sender_drain(s, 20000), FED_OK);
+	// The node comes back with an empty store: the series is declared
+	// again on NOT_FOUND, and the point is not parked.
+	edge_node_kill(&n, SIGTERM);
+	char data[700];
+	snprintf(data, sizeof(data), "%s/data", n.dir);
+	fed_test_rmtree(data);
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(submit_point(s, id, 0, 1000), FED_OK);
+	assert_int_equal(submit_point(s, id, 1, 1001), FED_OK);
+	assert_int_equal(edge_sender_drain(s, 30000), FED_OK);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_dead, 0);
+	assert_true(st.n_declared >= 2);
+	edge_sender_free(s);
+	assert_points(&n, id, 2);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+static void
+test_backlog_of_previous_run(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-backlog"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	const char *id = "t/m/power";
+	// A first run that cannot reach the node.
+	edge_sender *s = new_sender(n.rpc, spool);
+	declare(s, id);
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(submit_point(s, id, k, 1000 + k), FED_OK);
+	edge_sender_free(s);
+	// The next run declares nothing itself: series.pb does.
+	assert_int_equal(edge_node_restart(&n), 0);
+	s = new_sender(n.rpc, spool);
+	assert_int_equal(edge_sender_drain(s, 30000), FED_OK);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_sent, 5);
+	assert_int_equal(st.n_dead, 0);
+	edge_sender_free(s);
+	assert_points(&n, id, 5);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+// A request of `count` points of id from minute k0, values 1000 + k.
+static fed_status
+submit_many(edge_sender *s, const char *id, int k0, int count)
+{
+	int64_t *ts = malloc((size_t) count * sizeof(*ts));
+	double *v = malloc((size_t) count * sizeof(*v));
+	assert_non_null(ts);
+	assert_non_null(v);
+	for (int i = 0; i < count; i++) {
+		ts[i] = T0 + (int64_t) (k0 + i) * 60000;
+		v[i] = 1000.0 + k0 + i;
+	}
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+	Enfed__V1__SeriesPoints *ptrs[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = (size_t) count;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 1;
+	fed_status st = edge_sender_submit(s, &req);
+	free(ts);
+	free(v);
+	return st;
+}
+
+static void
+test_spool_full(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-full"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = n.rpc;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.spool_max_bytes = 1u << 20;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.mem_records = 2;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	const char *id = "t/m/index_base";
+	declare(s, id);
+	// About 300 KB a request: three fit in the 1 MiB spool.
+	const int per = 20000;
+	fed_status want[6] = {FED_OK, FED_OK, FED_OK, FED_RESOURCE_EXHAUSTED,
+	    FED_RESOURCE_EXHAUSTED, FED_RESOURCE_EXHAUSTED};
+	for (int r = 0; r < 6; r++)
+		assert_int_equal(submit_many(s, id, r * per, per), want[r]);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_in_memory, 2);
+	assert_int_equal(st.n_lost, 1); // the fourth, oldest in memory
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_free(s);
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n.client, id, &ts, &v, &got), FED_OK);
+	assert_int_equal(got, (size_t) (5 * per));
+	for (size_t i = 0; i < got; i++) {
+		int k = (int) ((ts[i] - T0) / 60000);
+		assert_true(k < 3 * per || k >= 4 * per); // the lost one
+		assert_true(v[i] == 1000.0 + k);
+	}
+	free(ts);
+	free(v);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+int
+main(void)
+{
+	fed_log_set_sink(fed_log_stderr_sink, NULL);
+	fed_log_set_level(FED_LOG_WARNING);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test_teardown(test_dead_letters, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_node_killed, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_node_wiped, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_backlog_of_previous_run, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_spool_full, edge_test_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
