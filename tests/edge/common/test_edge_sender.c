@@ -210,11 +210,12 @@ test_node_wiped(void **state)
 	declare(s, id);
 	assert_int_equal(submit_point(s, id, 0, 1000), FED_OK);
 	assert_int_equal(edge_sender_drain(s, 20000), FED_OK);
-	// The node comes back with an empty store: the series is declared
+	// The node comes back with an empty store (fed_test_node_start keeps
+	// it in DIR/data-NAME): the series is declared
 	// again on NOT_FOUND, and the point is not parked.
 	edge_node_kill(&n, SIGTERM);
 	char data[700];
-	snprintf(data, sizeof(data), "%s/data", n.dir);
+	snprintf(data, sizeof(data), "%s/data-node", n.dir);
 	fed_test_rmtree(data);
 	assert_int_equal(edge_node_restart(&n), 0);
 	assert_int_equal(submit_point(s, id, 0, 1000), FED_OK);
