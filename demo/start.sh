@@ -11,8 +11,10 @@
 #                        and its rooftop plant (60 Enphase M250)
 #   fed-node bmhs        the household app: a 4-person house in Lorient
 #   simulators           a year of history, then live on an accelerated clock
-#   grants               the plant's production lognact -> bmhs, the house's
+#   grants               the plants' production lognact -> bmhs, the house's
 #                        consumption bmhs -> lognact, and nothing else
+#   fed-invest           two citizen projects and three investors, computed
+#                        from the production replicated to bmhs
 #
 # Environment: DEMO_SPEED (simulated seconds per real second once live,
 # default 60), DEMO_HISTORY (past data filled at the first start, default
@@ -26,8 +28,9 @@ base=${DEMO_BASE_PORT:-7400}
 bin_dir=$build/services/directory/fed-directory
 bin_node=$build/services/node/fed-node
 bin_sim=$build/edge/sim/fed-edge-sim
+bin_invest=$build/services/invest/fed-invest
 fedctl=$build/cli/fedctl/fedctl
-for b in "$bin_dir" "$bin_node" "$bin_sim" "$fedctl"; do
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
 mkdir -p "$data/logs"
@@ -50,16 +53,24 @@ lognact_rpc=tcp://127.0.0.1:$((base + 10))
 lognact_stream=tcp://127.0.0.1:$((base + 11))
 bmhs_rpc=tcp://127.0.0.1:$((base + 20))
 bmhs_stream=tcp://127.0.0.1:$((base + 21))
+invest_rpc=tcp://127.0.0.1:$((base + 30))
 
 enrol=$(secret enrolment.token)
 adm_l=$(secret lognact.token)
 adm_b=$(secret bmhs.token)
 push_lb=$(secret push-lognact-to-bmhs.token)
 push_bl=$(secret push-bmhs-to-lognact.token)
+adm_i=$(secret invest.token)
+inv_read=$(secret invest-reads-bmhs.token)
+alice=$(secret alice.token)
+legall=$(secret legall.token)
 # Each node accepts the other's pushes (role replica) and knows where and
 # with which token to push its own granted series.
 printf 'bmhs replica %s\n' "$(hash_of "$push_bl")" >"$data/lognact.tokens"
-printf 'lognact replica %s\n' "$(hash_of "$push_lb")" >"$data/bmhs.tokens"
+printf 'lognact replica %s\nfed-invest reader %s\n' "$(hash_of "$push_lb")" \
+	"$(hash_of "$inv_read")" >"$data/bmhs.tokens"
+printf 'alice investor %s alice\nlegall investor %s legall\n' \
+	"$(hash_of "$alice")" "$(hash_of "$legall")" >"$data/invest.tokens"
 printf 'bmhs %s @%s\n' "$bmhs_rpc" "$push_lb" >"$data/lognact.peers"
 printf 'lognact %s @%s\n' "$lognact_rpc" "$push_bl" >"$data/bmhs.peers"
 
@@ -111,6 +122,7 @@ sim() { # name node token model site owner
 }
 sim school "$lognact_rpc" "$adm_l" school kermelo "Ville de Lorient"
 sim pv "$lognact_rpc" "$adm_l" pv kermelo "Bretagne Energie Citoyenne"
+sim lucioles "$lognact_rpc" "$adm_l" pv lucioles "Les Lucioles de la Ria d'Etel"
 sim house "$bmhs_rpc" "$adm_b" house maison-lorient "famille Le Gall"
 
 # The grants, made once: the plant to bmhs (its investors), the house to
@@ -123,7 +135,32 @@ grant() { # node admin series to
 	fi
 }
 grant "$lognact_rpc" "$adm_l" kermelo/pv/ bmhs
+grant "$lognact_rpc" "$adm_l" lucioles/pv/ bmhs
 grant "$bmhs_rpc" "$adm_b" maison-lorient/ lognact
+
+# Citizen investment (use case 1), on the household app's side.
+start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
+	--nodes="bmhs=$bmhs_rpc" --node-token=@"$inv_read" \
+	--admin-token=@"$adm_i" --tokens-file="$data/invest.tokens"
+wait_health "$invest_rpc"
+inv() { "$fedctl" --invest "$invest_rpc" --invest-token @"$adm_i" "$@" >>"$log/invest-setup.log" 2>&1; }
+if [ ! -e "$data/invest.done" ]; then
+	inv project add --id kermelo-pv --name "Kermélo — Bretagne Energie Citoyenne" \
+		--organisation "Bretagne Energie Citoyenne" --type pv --location "Lorient, Morbihan" \
+		--peak-kw 16.2 --cost-eur 34000 --share-price-eur 250 --commissioned 2024-09-01 \
+		--series kermelo/pv/energy --series-node bmhs --url https://www.enercoop.fr/ &&
+	inv project add --id lucioles-pv --name "Les Lucioles de la Ria d'Etel" \
+		--organisation "Les Lucioles de la Ria d'Etel" --type pv --location "Belz, Morbihan" \
+		--peak-kw 16.2 --cost-eur 30000 --share-price-eur 100 --commissioned 2024-09-01 \
+		--series lucioles/pv/energy --series-node bmhs &&
+	inv invest add alice kermelo-pv 2 --acquired 2025-01-15 &&
+	inv invest add alice lucioles-pv 10 --acquired 2025-03-01 &&
+	inv invest add legall kermelo-pv 4 --acquired 2024-10-01 &&
+	inv invest add bob kermelo-pv 8 --acquired 2025-06-01 &&
+	inv invest link legall maison-lorient/linky/energy --series-node bmhs &&
+	touch "$data/invest.done" ||
+		{ echo "demo: setting up the projects failed; see $log/invest-setup.log" >&2; stop; }
+fi
 
 cat <<MSG
 enfed demo federation running (logs in $log):
@@ -132,8 +169,10 @@ enfed demo federation running (logs in $log):
                      kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
                      maison-lorient/linky/energy (+ the plant, replicated)
+  fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
   simulators         $history of history, then live at ${speed}x real time
-Tokens (admin): $adm_l, $adm_b; enrolment: $enrol
+Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol
+Investor logins: alice ($alice), legall ($legall)
 
 Try:
   F="$fedctl"
@@ -142,6 +181,7 @@ Try:
   \$F --node $lognact_rpc --token @$adm_l plot kermelo/school/energy maison-lorient/linky/energy kermelo/pv/energy --from today --to now --step hour
   \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
   \$F --node $lognact_rpc --token @$adm_l grant ls
+  \$F --invest $invest_rpc --invest-token @$legall invest summary legall
 Ctrl-C stops everything; './run demo' again resumes with the same data.
 MSG
 while :; do
