@@ -2,8 +2,9 @@
 //
 // test_invest.c: fed-invest end to end: a real fed-node holding a known
 // production series (100 Wh an hour from 2025-12-31, two hours missing on
-// 15 June 2026) and a household's consumption (500 Wh an hour since
-// 1 February), a real fed-invest process reading it with a reader token,
+// 15 June 2026) replicated from another organisation's node under a live
+// grant, and a household's consumption (500 Wh an hour since 1 February),
+// a real fed-invest process reading it with a reader token,
 // and the numbers of the widget checked exactly against hand counts of
 // hours: a 34,000 EUR project at 250 EUR a share (136 shares), alice with 2
 // shares since 1 February, bob with 100 since 10 June. Then the detail
@@ -23,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
@@ -31,6 +33,7 @@
 
 #define ADMIN  "admin-secret-for-tests"
 #define READER "reader-secret-for-tests"
+#define PUSH   "owner-pushes-to-lognact"
 #define ALICE  "alice-secret-for-tests"
 #define BOB    "bob-secret-for-tests"
 #define BEC    "bec-secret-for-tests"
@@ -58,7 +61,8 @@
 struct fx {
 	char *dir;
 	char node_rpc[128], node_stream[128], rpc[128], log[600];
-	int node_pid, pid;
+	char owner_rpc[128], owner_stream[128];
+	int node_pid, pid, owner_pid;
 	fed_rpc_client *admin, *alice, *bob, *bec;
 };
 
@@ -158,12 +162,77 @@ start_node(void)
 {
 	char path[600], h[65], text[256];
 	snprintf(path, sizeof(path), "%s/node-tokens", fx.dir);
+	char hp[65];
 	fed_token_hash(READER, h);
-	snprintf(text, sizeof(text), "fed-invest reader %s\n", h);
+	fed_token_hash(PUSH, hp);
+	snprintf(text, sizeof(text),
+	    "fed-invest reader %s\nowner replica %s\n", h, hp);
 	write_tokens(path, text);
 	fx.node_pid = fed_test_node_start(FED_NODE_BIN, "lognact", fx.dir,
 	    fx.node_rpc, fx.node_stream, ADMIN, path);
 	assert_true(fx.node_pid > 0);
+}
+
+// The plant's production is held by another organisation's node, the
+// owner, and reaches lognact (the node fed-invest reads) by replication
+// under a live grant, as in the federation: the figures are computed from
+// replicated data.
+static void
+start_owner(void)
+{
+	char peers[600], opt[700], line[300];
+	snprintf(peers, sizeof(peers), "%s/owner-peers", fx.dir);
+	snprintf(line, sizeof(line), "lognact %s %s\n", fx.node_rpc, PUSH);
+	write_tokens(peers, line);
+	snprintf(opt, sizeof(opt), "--peers-file=%s", peers);
+	const char *extra[] = {opt, NULL};
+	fed_test_ipc_url(fx.owner_rpc, sizeof(fx.owner_rpc), "owner");
+	fed_test_ipc_url(fx.owner_stream, sizeof(fx.owner_stream), "owners");
+	fx.owner_pid = fed_test_node_start_ex(FED_NODE_BIN, "owner", fx.dir,
+	    fx.owner_rpc, fx.owner_stream, ADMIN, NULL, extra);
+	assert_true(fx.owner_pid > 0);
+}
+
+static void
+grant_to_lognact(fed_rpc_client *owner)
+{
+	Enfed__V1__Scope sc[1] = {ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = "kermelo/pv/";
+	g.grantee_node = "lognact";
+	g.scopes = sc;
+	g.n_scopes = 1;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	assert_int_equal(
+	    fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
+	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err)),
+	    FED_OK);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+}
+
+// Waits until lognact holds n points of the replicated series (10 s).
+static void
+wait_replicated(fed_rpc_client *c, uint64_t n)
+{
+	uint64_t have = 0;
+	for (int i = 0; i < 200 && have < n; i++) {
+		Enfed__V1__GetSeriesRequest g
+		    = ENFED__V1__GET_SERIES_REQUEST__INIT;
+		g.id = "kermelo/pv/energy";
+		Enfed__V1__SeriesInfo *info = NULL;
+		if (scall(c, "GetSeries", &g, &info) == FED_OK) {
+			have = info->n_points;
+			assert_string_equal(info->meta->origin_node, "owner");
+			enfed__v1__series_info__free_unpacked(info, NULL);
+		}
+		if (have < n)
+			fed_test_sleep_ms(50);
+	}
+	assert_int_equal(have, n);
 }
 
 static void
@@ -212,13 +281,18 @@ group_setup(void **state)
 	fed_test_ipc_url(fx.node_stream, sizeof(fx.node_stream), "invstream");
 	snprintf(fx.log, sizeof(fx.log), "%s/invest.log", fx.dir);
 	start_node();
-	fed_rpc_client *na = client(fx.node_rpc, ADMIN);
-	create_series(na, "kermelo/pv/energy",
+	start_owner();
+	fed_rpc_client *own = client(fx.owner_rpc, ADMIN);
+	create_series(own, "kermelo/pv/energy",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION);
+	ingest_hours(own, "kermelo/pv/energy", COMM, AT, 100, GAP);
+	grant_to_lognact(own);
+	fed_rpc_client_free(own);
+	fed_rpc_client *na = client(fx.node_rpc, ADMIN);
 	create_series(na, "bmhs/house/energy",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION);
-	ingest_hours(na, "kermelo/pv/energy", COMM, AT, 100, GAP);
 	ingest_hours(na, "bmhs/house/energy", FEB_1, AT, 500, 0);
+	wait_replicated(na, (uint64_t) ((AT - COMM) / HOUR) - 2);
 	fed_rpc_client_free(na);
 	write_invest_tokens();
 	start_invest();
@@ -240,6 +314,8 @@ group_teardown(void **state)
 	int rc = fed_test_proc_stop(fx.pid, SIGTERM, 10000);
 	if (fx.node_pid > 0)
 		fed_test_proc_stop(fx.node_pid, SIGTERM, 10000);
+	if (fx.owner_pid > 0)
+		fed_test_proc_stop(fx.owner_pid, SIGTERM, 10000);
 	if (rc != 0) {
 		char *argv[] = {"cat", fx.log, NULL};
 		fed_test_spawn(argv, 1);
