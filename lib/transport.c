@@ -262,11 +262,10 @@ fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
 			return fed__nng_status(rv, "dialer tls");
 		}
 	}
-	// Redial quickly after a peer restarts: 100 ms, doubling to 2 s at
-	// most (nng's default has no ceiling).
-	nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, 100);
-	nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
-	// Non-blocking: the dialer keeps retrying in the background.
+	// nng's defaults redial every 100 ms, without backoff (maximum 0):
+	// kept. With a backoff maximum set on the dialer, nng_close hung in
+	// this project's tests (nng 1.5.2, a socket whose peer had dropped
+	// it). Non-blocking: the dialer keeps retrying in the background.
 	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_dialer_close(d);
 		return fed__nng_status(rv, url);
