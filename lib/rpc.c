@@ -300,6 +300,13 @@ fed_rpc_server_listen(
 	return fed__transport_listen(srv->sock, url, tls);
 }
 
+fed_status
+fed_rpc_server_listen_list(
+    fed_rpc_server *srv, const char *list, const fed_tls_opts *tls)
+{
+	return fed__transport_listen_list(srv->sock, list, tls);
+}
+
 // Splits "/pkg.Service/Method" and finds the service and method index.
 static fed_status
 resolve(const fed_rpc_server *srv, const char *full,

@@ -142,6 +142,13 @@ fed_stream_pub_listen(
 	return fed__transport_listen(pub->sock, url, tls);
 }
 
+fed_status
+fed_stream_pub_listen_list(
+    fed_stream_pub *pub, const char *list, const fed_tls_opts *tls)
+{
+	return fed__transport_listen_list(pub->sock, list, tls);
+}
+
 uint64_t
 fed_stream_pub_epoch(const fed_stream_pub *pub)
 {

@@ -234,6 +234,30 @@ fed__transport_listen(nng_socket s, const char *url, const fed_tls_opts *tls)
 }
 
 fed_status
+fed__transport_listen_list(
+    nng_socket s, const char *list, const fed_tls_opts *tls)
+{
+	char *copy = list != NULL ? strdup(list) : NULL, *save = NULL;
+	if (copy == NULL)
+		return list == NULL ? FED_INVALID_ARGUMENT
+		                    : FED_RESOURCE_EXHAUSTED;
+	fed_status st = FED_OK;
+	int n = 0;
+	for (char *u = strtok_r(copy, ",", &save); u != NULL && st == FED_OK;
+	     u = strtok_r(NULL, ",", &save), n++) {
+		st = fed__transport_listen(s, u, tls);
+		if (st != FED_OK)
+			fed_log(FED_LOG_ERR, "transport",
+			    "cannot listen on %s: %s", u, fed_status_str(st));
+		else
+			fed_log(
+			    FED_LOG_INFO, "transport", "listening on %s", u);
+	}
+	free(copy);
+	return st == FED_OK && n == 0 ? FED_INVALID_ARGUMENT : st;
+}
+
+fed_status
 fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
 {
 	char err[256];

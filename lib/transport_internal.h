@@ -21,6 +21,11 @@ fed_status fed__nng_status(int rv, const char *what);
 fed_status fed__transport_listen(
     nng_socket s, const char *url, const fed_tls_opts *tls);
 
+// fed__transport_listen for each address of a comma-separated list, logging
+// each at info level; stops at the first failure and returns it.
+fed_status fed__transport_listen_list(
+    nng_socket s, const char *list, const fed_tls_opts *tls);
+
 // Starts a dialer on s to url in the background: the socket reconnects by
 // itself whenever the peer goes away or is not there yet.
 fed_status fed__transport_dial(

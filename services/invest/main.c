@@ -99,26 +99,6 @@ static const fed_cfg_spec invest_spec = {"fed-invest", "[OPTION]...",
     invest_opts, FED_CFG_N(invest_opts), 0};
 
 static fed_status
-listen_all(fed_rpc_server *srv, const char *list, const fed_tls_opts *tls)
-{
-	char *copy = strdup(list), *save = NULL;
-	if (copy == NULL)
-		return FED_RESOURCE_EXHAUSTED;
-	fed_status st = FED_OK;
-	for (char *u = strtok_r(copy, ",", &save); u != NULL && st == FED_OK;
-	     u = strtok_r(NULL, ",", &save)) {
-		st = fed_rpc_server_listen(srv, u, tls);
-		if (st != FED_OK)
-			fed_log(FED_LOG_ERR, "invest",
-			    "cannot listen on %s: %s", u, fed_status_str(st));
-		else
-			fed_log(FED_LOG_INFO, "invest", "listening on %s", u);
-	}
-	free(copy);
-	return st;
-}
-
-static fed_status
 open_store(const struct invest_cfg *cfg, invest_store **out)
 {
 	char err[256] = "";
@@ -190,7 +170,7 @@ serve(const struct invest_cfg *cfg, struct parts *p, invest_rpc *ir)
 	FED_TRY(fed_rpc_server_new(&ro, &p->srv));
 	FED_TRY(invest_rpc_register(p->srv, ir));
 	FED_TRY(fed_health_register(p->srv, "fed-invest", cfg->name));
-	FED_TRY(listen_all(p->srv, cfg->listen, &tls));
+	FED_TRY(fed_rpc_server_listen_list(p->srv, cfg->listen, &tls));
 	return fed_rpc_server_start(p->srv);
 }
 

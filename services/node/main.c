@@ -114,40 +114,6 @@ static const fed_cfg_spec node_spec = {"fed-node", "[OPTION]...",
     "federation.",
     node_opts, FED_CFG_N(node_opts), 0};
 
-// Listens on every address of a comma-separated list.
-static fed_status
-listen_all(const char *list, const fed_tls_opts *tls,
-    fed_status (*fn)(void *, const char *, const fed_tls_opts *), void *obj)
-{
-	char *copy = strdup(list), *save = NULL;
-	if (copy == NULL)
-		return FED_RESOURCE_EXHAUSTED;
-	fed_status st = FED_OK;
-	for (char *u = strtok_r(copy, ",", &save); u != NULL && st == FED_OK;
-	     u = strtok_r(NULL, ",", &save)) {
-		st = fn(obj, u, tls);
-		if (st != FED_OK)
-			fed_log(FED_LOG_ERR, "node", "cannot listen on %s: %s",
-			    u, fed_status_str(st));
-		else
-			fed_log(FED_LOG_INFO, "node", "listening on %s", u);
-	}
-	free(copy);
-	return st;
-}
-
-static fed_status
-rpc_listen(void *srv, const char *url, const fed_tls_opts *tls)
-{
-	return fed_rpc_server_listen(srv, url, tls);
-}
-
-static fed_status
-pub_listen(void *pub, const char *url, const fed_tls_opts *tls)
-{
-	return fed_stream_pub_listen(pub, url, tls);
-}
-
 static fed_status
 open_store(const struct node_cfg *cfg, node_store **out)
 {
@@ -248,7 +214,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (node_replicator_new(&rpo, &repl) != FED_OK)
 		goto out;
 	if (fed_stream_pub_new(&pub) != FED_OK
-	    || listen_all(cfg->stream, &tls, pub_listen, pub) != FED_OK)
+	    || fed_stream_pub_listen_list(pub, cfg->stream, &tls) != FED_OK)
 		goto out;
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
@@ -269,7 +235,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    || node_rpc_register(srv, &nr) != FED_OK
 	    || node_grants_register(srv, grants) != FED_OK
 	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
-	    || listen_all(cfg->listen, &tls, rpc_listen, srv) != FED_OK
+	    || fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
 	if (cfg->directory[0] != '\0'

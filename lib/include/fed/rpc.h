@@ -106,6 +106,13 @@ size_t fed_rpc_server_services(
 fed_status fed_rpc_server_listen(
     fed_rpc_server *srv, const char *url, const fed_tls_opts *tls);
 
+// Listens on every address of a comma-separated list
+// ("ipc:///run/enfed/node.sock,tls+tcp://0.0.0.0:7410"), logging each; as
+// fed_rpc_server_listen, stopping at the first failure. INVALID_ARGUMENT
+// for an empty list.
+fed_status fed_rpc_server_listen_list(
+    fed_rpc_server *srv, const char *list, const fed_tls_opts *tls);
+
 // Starts the worker threads. Requests that arrived earlier are served.
 fed_status fed_rpc_server_start(fed_rpc_server *srv);
 

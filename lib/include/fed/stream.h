@@ -38,6 +38,10 @@ fed_status fed_stream_pub_new(fed_stream_pub **out);
 fed_status fed_stream_pub_listen(
     fed_stream_pub *pub, const char *url, const fed_tls_opts *tls);
 
+// As fed_rpc_server_listen_list: every address of a comma-separated list.
+fed_status fed_stream_pub_listen_list(
+    fed_stream_pub *pub, const char *list, const fed_tls_opts *tls);
+
 // The publisher's epoch: a random value chosen at creation.
 uint64_t fed_stream_pub_epoch(const fed_stream_pub *pub);
 
