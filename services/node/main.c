@@ -231,15 +231,18 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .max_query_series = 64,
 	    .on_stored = kick,
 	    .on_stored_arg = repl};
+	if (cfg->directory[0] != '\0'
+	    && join_directory(cfg, store, &tls, &dir) != FED_OK)
+		goto out;
+	if (dir != NULL) // other members may read the public series
+		node_auth_set_member_check(
+		    auth, node_directory_is_member, dir);
 	if (fed_rpc_server_new(&ro, &srv) != FED_OK
 	    || node_rpc_register(srv, &nr) != FED_OK
 	    || node_grants_register(srv, grants) != FED_OK
 	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
 	    || fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
-		goto out;
-	if (cfg->directory[0] != '\0'
-	    && join_directory(cfg, store, &tls, &dir) != FED_OK)
 		goto out;
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
@@ -248,8 +251,9 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
-	node_directory_free(dir);
+	// The server first: its workers may be asking the directory.
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	node_directory_free(dir);
 	node_replicator_free(repl);
 	fed_stream_pub_free(pub);
 	node_grants_free(grants);

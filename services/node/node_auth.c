@@ -20,7 +20,13 @@ struct node_auth {
 	size_t n;
 	node_principal p[MAX_TOKENS];
 	struct node_grants *grants;
+	int (*is_member)(const char *token, void *arg);
+	void *member_arg;
 };
+
+// The one principal of every federation member calling with its own
+// token: what it may read is decided by the series' visibility.
+static const node_principal member = {"member", NODE_ROLE_MEMBER, ""};
 
 // What a grant token may call; the handlers then check the grant's reach.
 static const char *const grantee_methods[] = {
@@ -164,6 +170,14 @@ node_auth_set_grants(node_auth *a, struct node_grants *gs)
 	a->grants = gs;
 }
 
+void
+node_auth_set_member_check(
+    node_auth *a, int (*is_member)(const char *token, void *arg), void *arg)
+{
+	a->is_member = is_member;
+	a->member_arg = arg;
+}
+
 size_t
 node_auth_count(const node_auth *a)
 {
@@ -190,19 +204,28 @@ replica_allowed(const char *method)
 	    || strcmp(method, "/enfed.v1.SeriesStore/CreateSeries") == 0;
 }
 
-// A token that is no configured principal may be a grant's.
+// A token that is no configured principal may be a grant's, or a
+// federation member's.
 static fed_status
-check_grant(
-    const node_auth *a, const char *hash, const char *method, void **principal)
+check_grant(const node_auth *a, const char *token, const char *hash,
+    const char *method, void **principal)
 {
 	const node_grant *g
 	    = a->grants != NULL ? node_grants_by_hash(a->grants, hash) : NULL;
-	if (g == NULL)
-		return FED_UNAUTHENTICATED;
 	int allowed = 0;
 	for (size_t i = 0;
 	     i < sizeof(grantee_methods) / sizeof(grantee_methods[0]); i++)
 		allowed |= strcmp(method, grantee_methods[i]) == 0;
+	if (g == NULL) {
+		// Perhaps another node of the federation, for public series.
+		if (token[0] == '\0' || a->is_member == NULL
+		    || !a->is_member(token, a->member_arg))
+			return FED_UNAUTHENTICATED;
+		if (!allowed)
+			return FED_PERMISSION_DENIED;
+		*principal = (void *) &member;
+		return FED_OK;
+	}
 	if (!allowed
 	    || !node_grant_usable(
 	        g, NODE_STORE_SCOPE_QUERY, fed_clock_now_ms()))
@@ -229,7 +252,7 @@ node_auth_check(
 			found = &a->p[i];
 	}
 	if (found == NULL)
-		return check_grant(a, h, method, principal);
+		return check_grant(a, token, h, method, principal);
 	if (found->role == NODE_ROLE_REPLICA && !replica_allowed(method))
 		return FED_PERMISSION_DENIED;
 	if (found->role == NODE_ROLE_REPLICA) {

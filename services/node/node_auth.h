@@ -21,6 +21,8 @@
 
 typedef enum node_role {
 	NODE_ROLE_GRANTEE = 0, // another node holding a grant token
+	NODE_ROLE_MEMBER = 5, // any node of the federation (a token the
+	                      // directory accepts): the public series only
 	NODE_ROLE_REPLICA = 4, // another node replicating its series here:
 	                       // Ingest and CreateSeries of series whose
 	                       // origin is that node, nothing else
@@ -55,6 +57,12 @@ struct node_grants;
 // a grant token may call Query, GetSeries, Latest and ListSeries, and the
 // handlers check what its grant covers. Call before serving.
 void node_auth_set_grants(node_auth *a, struct node_grants *gs);
+
+// Lets the table accept, for reading public series, any token that
+// is_member(token, arg) says belongs to a federation member (the
+// directory knows it). The check may block; it runs on RPC workers.
+void node_auth_set_member_check(
+    node_auth *a, int (*is_member)(const char *token, void *arg), void *arg);
 
 // Number of tokens known.
 size_t node_auth_count(const node_auth *a);

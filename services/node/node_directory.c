@@ -15,11 +15,29 @@
 #include <unistd.h>
 
 #include "enfed/v1/directory.pb-c.h"
+#include "fed/clock.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/token.h"
 
+#define MEMBER_CACHE        256
+#define MEMBER_TTL_MS       60000
+#define MEMBER_CHECKS_PER_S 10
+
+struct member_entry {
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	int ok;
+	int64_t until_ms; // monotonic
+};
+
 struct node_directory {
+	char *url;
+	const fed_tls_opts *tls; // borrowed, outlives the directory
+	pthread_mutex_t cache_mtx;
+	struct member_entry cache[MEMBER_CACHE];
+	size_t cache_next;
+	int64_t window_ms; // the current second of new checks
+	int checks_in_window;
 	char *name, *organisation, *rpc_addr, *stream_addr, *enrolment;
 	char node_token[FED_TOKEN_LEN + 1];
 	uint32_t lease_s;
@@ -225,6 +243,9 @@ node_directory_new(const node_directory_opts *opts, node_directory **out)
 		return FED_RESOURCE_EXHAUSTED;
 	pthread_mutex_init(&d->mtx, NULL);
 	pthread_cond_init(&d->cond, NULL);
+	pthread_mutex_init(&d->cache_mtx, NULL);
+	d->url = strdup(opts->url);
+	d->tls = opts->tls;
 	d->name = strdup(opts->name);
 	d->organisation = strdup(opts->organisation ? opts->organisation : "");
 	d->rpc_addr = strdup(opts->rpc_addr);
@@ -233,7 +254,7 @@ node_directory_new(const node_directory_opts *opts, node_directory **out)
 	    = strdup(opts->enrolment_token ? opts->enrolment_token : "");
 	d->lease_s = opts->lease_s ? opts->lease_s : 60;
 	d->store = opts->store;
-	fed_status st = d->name && d->organisation && d->rpc_addr
+	fed_status st = d->url && d->name && d->organisation && d->rpc_addr
 	        && d->stream_addr && d->enrolment
 	    ? node_token(opts->data_dir, d->node_token)
 	    : FED_RESOURCE_EXHAUSTED;
@@ -253,6 +274,79 @@ node_directory_new(const node_directory_opts *opts, node_directory **out)
 	}
 	*out = d;
 	return FED_OK;
+}
+
+// The cached answer for hash: 1, 0, or -1 when unknown or stale. Under
+// cache_mtx.
+static int
+cached(node_directory *d, const char *hash, int64_t now)
+{
+	for (size_t i = 0; i < MEMBER_CACHE; i++) {
+		const struct member_entry *e = &d->cache[i];
+		if (e->until_ms > now && fed_token_equal(e->hash, hash))
+			return e->ok;
+	}
+	return -1;
+}
+
+// Asks the directory whether it accepts token: a Lookup of this node
+// made with that token.
+static int
+ask_directory(node_directory *d, const char *token, int *definitive)
+{
+	fed_rpc_client_opts co;
+	fed_rpc_client_opts_default(&co);
+	co.url = d->url;
+	co.tls = d->tls;
+	co.token = token;
+	co.timeout_ms = 3000;
+	fed_rpc_client *c = NULL;
+	*definitive = 0;
+	if (fed_rpc_client_new(&co, &c) != FED_OK)
+		return 0;
+	Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
+	req.name = d->name;
+	char err[256];
+	fed_status st = call(c, "Lookup", &req.base, err);
+	fed_rpc_client_free(c);
+	*definitive = st == FED_OK || st == FED_UNAUTHENTICATED
+	    || st == FED_PERMISSION_DENIED;
+	return st == FED_OK;
+}
+
+int
+node_directory_is_member(const char *token, void *arg)
+{
+	node_directory *d = arg;
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(token, hash);
+	int64_t now = fed_clock_mono_ms();
+	pthread_mutex_lock(&d->cache_mtx);
+	int ok = cached(d, hash, now);
+	if (ok < 0 && now - d->window_ms >= 1000) {
+		d->window_ms = now;
+		d->checks_in_window = 0;
+	}
+	int allowed = ok < 0 && d->checks_in_window < MEMBER_CHECKS_PER_S;
+	if (allowed)
+		d->checks_in_window++;
+	pthread_mutex_unlock(&d->cache_mtx);
+	if (ok >= 0)
+		return ok;
+	if (!allowed)
+		return 0; // too many new tokens at once: refuse, try later
+	int definitive = 0;
+	ok = ask_directory(d, token, &definitive);
+	if (definitive) {
+		pthread_mutex_lock(&d->cache_mtx);
+		struct member_entry *e = &d->cache[d->cache_next];
+		d->cache_next = (d->cache_next + 1) % MEMBER_CACHE;
+		snprintf(e->hash, sizeof(e->hash), "%s", hash);
+		e->ok = ok;
+		e->until_ms = now + MEMBER_TTL_MS;
+		pthread_mutex_unlock(&d->cache_mtx);
+	}
+	return ok;
 }
 
 int
@@ -275,6 +369,8 @@ node_directory_free(node_directory *d)
 		pthread_join(d->thread, NULL);
 	fed_rpc_client_free(d->as_node);
 	fed_rpc_client_free(d->as_enroled);
+	free(d->url);
+	pthread_mutex_destroy(&d->cache_mtx);
 	free(d->name);
 	free(d->organisation);
 	free(d->rpc_addr);

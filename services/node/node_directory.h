@@ -33,7 +33,7 @@ typedef struct node_directory_opts {
 	const char *data_dir; // where directory.token is kept
 	uint32_t lease_s; // lease asked for
 	node_store *store; // for the public series (borrowed)
-	const fed_tls_opts *tls;
+	const fed_tls_opts *tls; // borrowed: must outlive the directory
 } node_directory_opts;
 
 // Starts the membership thread (strings are copied). INVALID_ARGUMENT for a
@@ -43,6 +43,14 @@ fed_status node_directory_new(
 
 // 1 once the directory has accepted the node's registration.
 int node_directory_registered(const node_directory *d);
+
+// 1 when `token` is a federation member's: the directory accepts it (the
+// member's own node token, or the enrolment token). Answers are cached
+// (by the token's hash) for a minute, and at most 10 new tokens a second
+// are checked, so that random tokens cannot flood the directory. Blocks
+// for the directory's answer (3 s at most). For node_auth_set_member_check
+// (arg: the node_directory). Thread-safe.
+int node_directory_is_member(const char *token, void *arg);
 
 // Stops the thread and frees. NULL does nothing.
 void node_directory_free(node_directory *d);

@@ -31,11 +31,37 @@ grant_of(const fed_rpc_ctx *call)
 	                                                 : NULL;
 }
 
-// A grantee may read series its grant covers; the points themselves
-// (Latest's last value) only when the grant allows raw data.
-static fed_status
-check_grant_series(fed_rpc_ctx *call, const char *id, int needs_raw)
+// 1 when a federation member calls with its own token (no grant).
+static int
+is_member(const fed_rpc_ctx *call)
 {
+	const node_principal *p = fed_rpc_ctx_principal(call);
+	return p != NULL && p->role == NODE_ROLE_MEMBER;
+}
+
+// 1 when series id exists and is public.
+static int
+is_public(node_store *store, const char *id)
+{
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err err = {{0}};
+	int pub = node_store_get(store, id, &info, &err) == FED_OK
+	    && info->meta->visibility
+	        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
+	node_store_info_free(info);
+	return pub;
+}
+
+// A grantee may read series its grant covers; the points themselves
+// (Latest's last value) only when the grant allows raw data. A member of
+// the federation without a grant reads public series only.
+static fed_status
+check_grant_series(
+    fed_rpc_ctx *call, node_store *store, const char *id, int needs_raw)
+{
+	if (is_member(call) && !is_public(store, id))
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "the token does not cover this");
 	const node_grant *g = grant_of(call);
 	if (g == NULL)
 		return FED_OK;
@@ -145,6 +171,9 @@ query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    call, FED_INVALID_ARGUMENT, "range: missing");
 	if (grant_of(call) != NULL)
 		FED_TRY(node_grants_check_query(call, grant_of(call), req));
+	for (size_t i = 0; i < req->n_series_ids && is_member(call); i++)
+		FED_TRY(
+		    check_grant_series(call, n->store, req->series_ids[i], 0));
 	Enfed__V1__QueryResponse *res = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_query(n->store, req, &res, &err);
@@ -191,7 +220,8 @@ latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	if (rep->series == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	for (size_t i = 0; i < req->n_series_ids; i++)
-		FED_TRY(check_grant_series(call, req->series_ids[i], 1));
+		FED_TRY(
+		    check_grant_series(call, n->store, req->series_ids[i], 1));
 	for (size_t i = 0; i < req->n_series_ids; i++) {
 		node_store_err err = {{0}};
 		Enfed__V1__SeriesInfo *info = NULL;
@@ -238,17 +268,22 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	rep->n_series = l->n;
 	FED_TRY(fed_rpc_ctx_defer(call, free_info_list, l));
 	const node_grant *g = grant_of(call);
-	if (g != NULL) {
-		// A grantee sees the series its grant covers, no others. The
-		// filtered-out infos stay in l and are freed with it.
+	if (g != NULL || is_member(call)) {
+		// A grantee sees the series its grant covers, a member the
+		// public ones, no others. The filtered-out infos stay in l and
+		// are freed with it.
 		Enfed__V1__SeriesInfo **kept
 		    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*kept));
 		if (kept == NULL)
 			return FED_RESOURCE_EXHAUSTED;
 		size_t k = 0;
-		for (size_t i = 0; i < l->n; i++)
-			if (node_grant_covers(g, l->infos[i]->meta->id))
+		for (size_t i = 0; i < l->n; i++) {
+			const Enfed__V1__SeriesMeta *m = l->infos[i]->meta;
+			if (g != NULL ? node_grant_covers(g, m->id)
+			              : m->visibility
+			            == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC)
 				kept[k++] = l->infos[i];
+		}
 		rep->series = kept;
 		rep->n_series = k;
 	}
@@ -261,7 +296,7 @@ get_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 {
 	node_rpc *n = arg;
 	const Enfed__V1__GetSeriesRequest *req = (const void *) in;
-	FED_TRY(check_grant_series(call, req->id, 0));
+	FED_TRY(check_grant_series(call, n->store, req->id, 0));
 	Enfed__V1__SeriesInfo *info = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_get(n->store, req->id, &info, &err);

@@ -323,6 +323,35 @@ test_two_organisations(void **state)
 	assert_int_equal(found, 1);
 	assert_string_equal(who, "lognact");
 
+	// Any node of the federation reads the public plant without a grant,
+	// with its own directory token, and nothing private.
+	char path[700], mtok[128] = "";
+	snprintf(path, sizeof(path), "%s/data-bmhs/directory.token", dir);
+	FILE *tf = fopen(path, "r");
+	assert_non_null(tf);
+	assert_non_null(fgets(mtok, sizeof(mtok), tf));
+	fclose(tf);
+	fed_rpc_client *member = client(l.rpc, mtok);
+	assert_int_equal(count(member, "kermelo/pv/energy"), 2 * DAY);
+	Enfed__V1__GetSeriesRequest priv = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	priv.id = "kermelo/school/energy";
+	Enfed__V1__SeriesInfo *pinfo = NULL;
+	assert_int_equal(series_call(member, "GetSeries", &priv, &pinfo),
+	    FED_PERMISSION_DENIED);
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	assert_int_equal(series_call(member, "ListSeries", &lr, &ls), FED_OK);
+	assert_int_equal(ls->n_series, 1);
+	assert_string_equal(ls->series[0]->meta->id, "kermelo/pv/energy");
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	assert_int_equal(
+	    ingest_day(member, "kermelo/pv/energy", 7), FED_PERMISSION_DENIED);
+	fed_rpc_client_free(member);
+	fed_rpc_client *stranger = client(l.rpc, "not-a-member-token");
+	assert_int_equal(series_call(stranger, "ListSeries", &lr, &ls),
+	    FED_UNAUTHENTICATED);
+	fed_rpc_client_free(stranger);
+
 	// Use case 2: the house's consumption, the other way.
 	create(b.cli, "maison/linky/energy", "4-person house");
 	assert_int_equal(ingest_day(b.cli, "maison/linky/energy", 0), FED_OK);
