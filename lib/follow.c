@@ -21,6 +21,7 @@
 
 struct pending {
 	int active;
+	fed_follow_origin origin;
 	char series_id[256];
 	int64_t from_ms; // exclusive: the newest point delivered before
 	int64_t to_ms; // inclusive: the newest point of the frame
@@ -109,6 +110,8 @@ on_event(const fed_stream_event *ev, void *arg)
 	fed_follow *f = arg;
 	if (ev->kind == FED_STREAM_GAP || ev->kind == FED_STREAM_RESET) {
 		f->loss.active = 1;
+		f->loss.origin = ev->kind == FED_STREAM_GAP ? FED_FOLLOW_GAP
+		                                            : FED_FOLLOW_RESET;
 		snprintf(f->loss.series_id, sizeof(f->loss.series_id), "%s",
 		    ev->series_id);
 		f->loss.from_ms = ev->last_ts_ms;
@@ -127,7 +130,8 @@ on_event(const fed_stream_event *ev, void *arg)
 		return; // delivered by the back-fill
 	}
 	f->stats.frames++;
-	f->cb(ev->series_id, ev->ts_ms, ev->value, ev->n, 0, f->arg);
+	f->cb(ev->series_id, ev->ts_ms, ev->value, ev->n, FED_FOLLOW_LIVE,
+	    f->arg);
 }
 
 fed_status

@@ -33,10 +33,16 @@ typedef struct fed_follow_opts {
 	uint32_t timeout_ms; // of a back-fill Query (0: 10 s)
 } fed_follow_opts;
 
-// Points of one series, borrowed for the callback. backfilled is 1 when
-// they come from a Query after a loss, 0 when they came live.
+// Where delivered points come from.
+typedef enum fed_follow_origin {
+	FED_FOLLOW_LIVE = 0, // a stream frame
+	FED_FOLLOW_GAP = 1, // a Query after frames were lost
+	FED_FOLLOW_RESET = 2, // a Query after the node restarted
+} fed_follow_origin;
+
+// Points of one series, borrowed for the callback.
 typedef void (*fed_follow_cb)(const char *series_id, const int64_t *ts_ms,
-    const double *value, size_t n, int backfilled, void *arg);
+    const double *value, size_t n, fed_follow_origin origin, void *arg);
 
 // Creates a follower (connecting in the background). INVALID_ARGUMENT for
 // a bad address or TLS settings. *out is owned by the caller.

@@ -35,7 +35,7 @@ struct seen {
 
 static void
 on_points(const char *id, const int64_t *ts, const double *v, size_t n,
-    int backfilled, void *arg)
+    fed_follow_origin origin, void *arg)
 {
 	struct seen *s = arg;
 	if (strcmp(id, "maison/linky/energy") != 0)
@@ -49,7 +49,7 @@ on_points(const char *id, const int64_t *ts, const double *v, size_t n,
 			s->got[k]++;
 		s->last = ts[i];
 		s->n++;
-		s->backfilled += backfilled != 0;
+		s->backfilled += origin != FED_FOLLOW_LIVE;
 	}
 }
 
