@@ -13,12 +13,6 @@
 #include "fed/clock.h"
 #include "fedctl.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-};
-
 // --- Output -----------------------------------------------------------------
 
 static cJSON *
@@ -309,36 +303,17 @@ dir_lookup(fedctl *c, int argc, char **argv)
 
 // --- Dispatch ---------------------------------------------------------------
 
-static const struct verb verbs[] = {
+static const fedctl_verb verbs[] = {
     {"ls", dir_ls, "every node: organisation, lease, addresses"},
     {"show", dir_show, "one node and the series it offers, with boxes"},
     {"lookup", dir_lookup, "nodes by series (id or prefix/), org or name"},
 };
 
-static void
-dir_help(void)
-{
-	printf("Usage: fedctl directory VERB [OPTION]... [ARG]...\n"
-	       "The nodes of the federation, from fed-directory (--directory, "
-	       "--directory-token).\n\n"
-	       "Verbs:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-	printf("\nEach verb has its own --help, e.g. 'fedctl directory lookup "
-	       "--help'.\n");
-}
-
 int
 cmd_directory(fedctl *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return fedctl_usage(c, "a verb is needed: ls, show or lookup");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		dir_help();
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+	return fedctl_run_verb(c, "directory",
+	    "The nodes of the federation, from fed-directory (--directory, "
+	    "--directory-token).",
+	    verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

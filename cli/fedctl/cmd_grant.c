@@ -271,13 +271,7 @@ grant_revoke(fedctl *c, int argc, char **argv)
 	return rc;
 }
 
-struct verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-};
-
-static const struct verb verbs[] = {
+static const fedctl_verb verbs[] = {
     {"create", grant_create,
         "grant a series to another node; prints its token"},
     {"ls", grant_ls, "list the grants"},
@@ -287,19 +281,8 @@ static const struct verb verbs[] = {
 int
 cmd_grant(fedctl *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return fedctl_usage(
-		    c, "a verb is needed: create, ls or revoke");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("Usage: fedctl grant VERB [OPTION]... [ARG]...\n"
-		       "Consent grants of this node's series to other nodes "
-		       "(admin token).\n\nVerbs:\n");
-		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-			printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+	return fedctl_run_verb(c, "grant",
+	    "Consent grants of this node's series to other nodes (admin "
+	    "token).",
+	    verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

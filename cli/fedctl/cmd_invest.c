@@ -15,12 +15,6 @@
 #include "fed/clock.h"
 #include "fedctl.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-};
-
 static fed_status
 invest_call(fedctl *c, const char *method, const char *what, const void *req,
     void *rep)
@@ -327,7 +321,7 @@ invest_link(fedctl *c, int argc, char **argv)
 
 // --- Dispatch ---------------------------------------------------------------
 
-static const struct verb verbs[] = {
+static const fedctl_verb verbs[] = {
     {"add", invest_add, "record a holding: INVESTOR PROJECT SHARES"},
     {"ls", invest_ls, "the holdings (--investor, --project)"},
     {"rm", invest_rm, "remove a holding: INVESTOR PROJECT"},
@@ -336,31 +330,11 @@ static const struct verb verbs[] = {
         "the investor's widget: shares, production, equivalents"},
 };
 
-static void
-invest_help(void)
-{
-	printf("Usage: fedctl invest VERB [OPTION]... [ARG]...\n"
-	       "Citizens' holdings in projects and the investor's figures, on "
-	       "fed-invest (--invest, --invest-token).\n\n"
-	       "Verbs:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-	printf("\nEach verb has its own --help, e.g. 'fedctl invest summary "
-	       "--help'.\n");
-}
-
 int
 cmd_invest(fedctl *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return fedctl_usage(
-		    c, "a verb is needed: add, ls, rm, link or summary");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		invest_help();
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+	return fedctl_run_verb(c, "invest",
+	    "Citizens' holdings in projects and the investor's figures, on "
+	    "fed-invest (--invest, --invest-token).",
+	    verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

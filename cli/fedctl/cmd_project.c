@@ -13,12 +13,6 @@
 #include "fed/clock.h"
 #include "fedctl.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-};
-
 static const char *
 type_name(int t)
 {
@@ -530,38 +524,18 @@ project_edit(fedctl *c, int argc, char **argv)
 
 // --- Dispatch ---------------------------------------------------------------
 
-static const struct verb verbs[] = {
+static const fedctl_verb verbs[] = {
     {"ls", project_ls, "the projects (--organisation)"},
     {"show", project_show, "one project and how its shares are held"},
     {"add", project_add, "create a project from options"},
     {"edit", project_edit, "change the fields given of a project"},
 };
 
-static void
-project_help(void)
-{
-	printf("Usage: fedctl project VERB [OPTION]... [ARG]...\n"
-	       "Production plants financed by citizens' shares, on fed-invest "
-	       "(--invest, --invest-token).\n\n"
-	       "Verbs:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-	printf("\nEach verb has its own --help, e.g. 'fedctl project add "
-	       "--help'.\n");
-}
-
 int
 cmd_project(fedctl *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return fedctl_usage(
-		    c, "a verb is needed: ls, show, add or edit");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		project_help();
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+	return fedctl_run_verb(c, "project",
+	    "Production plants financed by citizens' shares, on fed-invest "
+	    "(--invest, --invest-token).",
+	    verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

@@ -10,12 +10,6 @@
 #include "enfed/v1/series.pb-c.h"
 #include "fedctl.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-};
-
 // --- Output of one series -------------------------------------------------
 
 static cJSON *
@@ -495,7 +489,7 @@ series_rm(fedctl *c, int argc, char **argv)
 // --- Dispatch
 // ------------------------------------------------------------------
 
-static const struct verb verbs[] = {
+static const fedctl_verb verbs[] = {
     {"ls", series_ls, "list series (--prefix, --kind, --owner)"},
     {"show", series_show, "metadata, description box and stored points"},
     {"create", series_create, "create a series with its box"},
@@ -503,31 +497,10 @@ static const struct verb verbs[] = {
     {"rm", series_rm, "delete a series and its points (asks nothing)"},
 };
 
-static void
-series_help(void)
-{
-	printf("Usage: fedctl series VERB [OPTION]... [ARG]...\n"
-	       "The series of a node and their description boxes.\n\n"
-	       "Verbs:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-	printf("\nEach verb has its own --help, e.g. 'fedctl series create "
-	       "--help'.\n");
-}
-
 int
 cmd_series(fedctl *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return fedctl_usage(c,
-		    "a verb is needed: ls, show, create, "
-		    "describe or rm");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		series_help();
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	return fedctl_usage(c, "unknown verb '%s'", argv[1]);
+	return fedctl_run_verb(c, "series",
+	    "The series of a node and their description boxes.", verbs,
+	    sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

@@ -233,6 +233,20 @@ const char *fedctl_agg_name(int agg); // "default", "sum", ...
 fed_status fedctl_time_parse(
     const fed_tz *zone, const char *s, int64_t now_ms, int64_t *out);
 
+// One verb of a noun ("fedctl series ls"): its name, what runs it (argv[0]
+// is the verb), and one line of help.
+typedef struct fedctl_verb {
+	const char *name;
+	int (*fn)(fedctl *c, int argc, char **argv);
+	const char *help;
+} fedctl_verb;
+
+// Runs the verb named by argv[1] of `noun` (argv[0]): `--help` prints the
+// noun's usage, `summary` and its verbs; a missing or unknown verb is a
+// usage error naming the verbs. Returns the exit code.
+int fedctl_run_verb(fedctl *c, const char *noun, const char *summary,
+    const fedctl_verb *verbs, size_t n, int argc, char **argv);
+
 // --- Subcommands (cmd_<noun>.c) -------------------------------------------
 
 // Each runs one noun: argv[0] is the noun, the rest its verb, arguments and
