@@ -6,6 +6,7 @@
 #include "fed/token.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,4 +88,68 @@ fed_token_check(const char *token, const char *hash_hex)
 		want[i] = (char) tolower((unsigned char) hash_hex[i]);
 	want[FED_TOKEN_HASH_LEN] = '\0';
 	return fed_token_equal(h, want);
+}
+
+int
+fed_token_is_hash(const char *s)
+{
+	return s != NULL && strlen(s) == FED_TOKEN_HASH_LEN
+	    && strspn(s, "0123456789abcdefABCDEF") == FED_TOKEN_HASH_LEN;
+}
+
+static char *
+trim(char *s)
+{
+	if (s == NULL)
+		return "";
+	while (isspace((unsigned char) *s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char) s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static fed_status
+read_line(char *line, const char *path, int lineno, fed_token_line_fn fn,
+    void *arg, char *err, size_t err_len)
+{
+	char *save = NULL;
+	char *name = strtok_r(line, " \t\r\n", &save);
+	if (name == NULL || name[0] == '#')
+		return FED_OK;
+	char *role = strtok_r(NULL, " \t\r\n", &save);
+	char *hash = strtok_r(NULL, " \t\r\n", &save);
+	char *binding = trim(strtok_r(NULL, "\r\n", &save));
+	if (role == NULL || !fed_token_is_hash(hash)) {
+		snprintf(err, err_len,
+		    "%s:%d: expected 'name role sha256hex [binding]'", path,
+		    lineno);
+		return FED_INVALID_ARGUMENT;
+	}
+	for (char *h = hash; *h != '\0'; h++)
+		*h = (char) tolower((unsigned char) *h);
+	char msg[256] = "";
+	fed_status st = fn(name, role, hash, binding, arg, msg, sizeof(msg));
+	if (st != FED_OK)
+		snprintf(err, err_len, "%s:%d: %s", path, lineno, msg);
+	return st;
+}
+
+fed_status
+fed_token_file_read(const char *path, fed_token_line_fn fn, void *arg,
+    char *err, size_t err_len)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(
+		    err, err_len, "tokens file %s: %s", path, strerror(errno));
+		return errno == ENOENT ? FED_NOT_FOUND : FED_INVALID_ARGUMENT;
+	}
+	char line[1024];
+	fed_status st = FED_OK;
+	for (int n = 1; st == FED_OK && fgets(line, sizeof(line), f); n++)
+		st = read_line(line, path, n, fn, arg, err, err_len);
+	fclose(f);
+	return st;
 }

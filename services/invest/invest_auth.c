@@ -81,27 +81,6 @@ add(invest_auth *a, const char *name, invest_role role, const char *hash,
 	return FED_OK;
 }
 
-static int
-is_hex64(const char *s)
-{
-	return strlen(s) == FED_TOKEN_HASH_LEN
-	    && strspn(s, "0123456789abcdefABCDEF") == FED_TOKEN_HASH_LEN;
-}
-
-// The rest of a line after the hash, trimmed: the binding.
-static char *
-trim(char *s)
-{
-	if (s == NULL)
-		return "";
-	while (isspace((unsigned char) *s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && isspace((unsigned char) s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
 static bool
 binding_ok(invest_role role, const char *bound)
 {
@@ -110,48 +89,22 @@ binding_ok(invest_role role, const char *bound)
 	return role == INVEST_ROLE_ADMIN ? bound[0] == '\0' : bound[0] != '\0';
 }
 
-// One "name role hash [binding]" line; blank and '#' lines are skipped.
+// One line of the tokens file: `name role hash [binding]`.
 static fed_status
-parse_line(invest_auth *a, char *line, const char *file, int lineno, char *err,
-    size_t err_len)
+token_line(const char *name, const char *role_s, const char *hash,
+    const char *bound, void *arg, char *err, size_t err_len)
 {
-	char *save = NULL;
-	char *name = strtok_r(line, " \t\r\n", &save);
-	if (name == NULL || name[0] == '#')
-		return FED_OK;
-	char *role_s = strtok_r(NULL, " \t\r\n", &save);
-	char *hash = strtok_r(NULL, " \t\r\n", &save);
-	char *bound = trim(strtok_r(NULL, "\r\n", &save));
 	invest_role role = INVEST_ROLE_ADMIN;
-	if (role_s == NULL || hash == NULL
-	    || invest_role_parse(role_s, &role) != 0 || !is_hex64(hash)
+	if (invest_role_parse(role_s, &role) != 0
 	    || strlen(name) >= sizeof(((invest_principal *) 0)->name)
 	    || !binding_ok(role, bound)) {
 		snprintf(err, err_len,
-		    "%s:%d: expected 'name admin sha256hex', 'name investor "
+		    "expected 'name admin sha256hex', 'name investor "
 		    "sha256hex investor-id' or 'name organisation sha256hex "
-		    "organisation name'",
-		    file, lineno);
+		    "organisation name'");
 		return FED_INVALID_ARGUMENT;
 	}
-	return add(a, name, role, hash, bound);
-}
-
-static fed_status
-load_file(invest_auth *a, const char *path, char *err, size_t err_len)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(
-		    err, err_len, "tokens file %s: %s", path, strerror(errno));
-		return errno == ENOENT ? FED_NOT_FOUND : FED_INVALID_ARGUMENT;
-	}
-	char line[512];
-	fed_status st = FED_OK;
-	for (int n = 1; st == FED_OK && fgets(line, sizeof(line), f); n++)
-		st = parse_line(a, line, path, n, err, err_len);
-	fclose(f);
-	return st;
+	return add(arg, name, role, hash, bound);
 }
 
 static fed_status
@@ -165,7 +118,7 @@ add_admin(invest_auth *a, const char *token, const char *hash, char *err,
 	}
 	if (hash == NULL || hash[0] == '\0')
 		return FED_OK;
-	if (!is_hex64(hash)) {
+	if (!fed_token_is_hash(hash)) {
 		snprintf(
 		    err, err_len, "admin-token-hash: expected 64 hex digits");
 		return FED_INVALID_ARGUMENT;
@@ -182,7 +135,8 @@ invest_auth_new(const char *admin_token, const char *admin_hash,
 		return FED_RESOURCE_EXHAUSTED;
 	fed_status st = add_admin(a, admin_token, admin_hash, err, err_len);
 	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
-		st = load_file(a, tokens_file, err, err_len);
+		st = fed_token_file_read(
+		    tokens_file, token_line, a, err, err_len);
 	if (st != FED_OK) {
 		free(a);
 		return st;

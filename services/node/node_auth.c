@@ -78,52 +78,19 @@ add(node_auth *a, const char *name, node_role role, const char *hash)
 	return FED_OK;
 }
 
-static int
-is_hex64(const char *s)
-{
-	return strlen(s) == FED_TOKEN_HASH_LEN
-	    && strspn(s, "0123456789abcdefABCDEF") == FED_TOKEN_HASH_LEN;
-}
-
-// One "name role hash" line; blank and '#' lines are skipped.
+// One line of the tokens file: `name reader|writer|admin|replica hash`.
 static fed_status
-parse_line(node_auth *a, char *line, const char *file, int lineno, char *err,
-    size_t err_len)
+token_line(const char *name, const char *role_s, const char *hash,
+    const char *binding, void *arg, char *err, size_t err_len)
 {
-	char *save = NULL;
-	char *name = strtok_r(line, " \t\r\n", &save);
-	if (name == NULL || name[0] == '#')
-		return FED_OK;
-	char *role_s = strtok_r(NULL, " \t\r\n", &save);
-	char *hash = strtok_r(NULL, " \t\r\n", &save);
 	node_role role;
-	if (role_s == NULL || hash == NULL || strtok_r(NULL, " \t\r\n", &save)
-	    || node_role_parse(role_s, &role) != 0 || !is_hex64(hash)
+	if (node_role_parse(role_s, &role) != 0 || binding[0] != '\0'
 	    || strlen(name) >= sizeof(((node_principal *) 0)->name)) {
 		snprintf(err, err_len,
-		    "%s:%d: expected 'name reader|writer|admin|replica "
-		    "sha256hex'",
-		    file, lineno);
+		    "expected 'name reader|writer|admin|replica sha256hex'");
 		return FED_INVALID_ARGUMENT;
 	}
-	return add(a, name, role, hash);
-}
-
-static fed_status
-load_file(node_auth *a, const char *path, char *err, size_t err_len)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(
-		    err, err_len, "tokens file %s: %s", path, strerror(errno));
-		return errno == ENOENT ? FED_NOT_FOUND : FED_INVALID_ARGUMENT;
-	}
-	char line[512];
-	fed_status st = FED_OK;
-	for (int n = 1; st == FED_OK && fgets(line, sizeof(line), f); n++)
-		st = parse_line(a, line, path, n, err, err_len);
-	fclose(f);
-	return st;
+	return add(arg, name, role, hash);
 }
 
 fed_status
@@ -140,7 +107,7 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 		st = add(a, "admin", NODE_ROLE_ADMIN, h);
 	}
 	if (st == FED_OK && admin_hash != NULL && admin_hash[0] != '\0') {
-		if (!is_hex64(admin_hash)) {
+		if (!fed_token_is_hash(admin_hash)) {
 			snprintf(err, err_len,
 			    "admin-token-hash: expected 64 hex digits");
 			st = FED_INVALID_ARGUMENT;
@@ -149,7 +116,8 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 		}
 	}
 	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
-		st = load_file(a, tokens_file, err, err_len);
+		st = fed_token_file_read(
+		    tokens_file, token_line, a, err, err_len);
 	if (st != FED_OK) {
 		free(a);
 		return st;

@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -54,12 +57,87 @@ test_hash_and_check(void **state)
 	assert_false(fed_token_equal("same", "samey"));
 }
 
+struct seen {
+	int n;
+	char last_binding[64];
+};
+
+static fed_status
+line_fn(const char *name, const char *role, const char *hash,
+    const char *binding, void *arg, char *err, size_t err_len)
+{
+	struct seen *s = arg;
+	if (strcmp(role, "nope") == 0) {
+		snprintf(err, err_len, "unknown role '%s'", role);
+		return FED_INVALID_ARGUMENT;
+	}
+	assert_int_equal(strlen(hash), FED_TOKEN_HASH_LEN);
+	assert_null(strpbrk(hash, "ABCDEF")); // lower-cased
+	assert_true(name[0] != '\0');
+	snprintf(s->last_binding, sizeof(s->last_binding), "%s", binding);
+	s->n++;
+	return FED_OK;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+// The tokens file reader: comments, blank lines, bindings with spaces,
+// upper-case hashes; a bad hash, a missing word and a refused role name
+// their line.
+static void
+test_file(void **state)
+{
+	(void) state;
+	char path[] = "/tmp/test_token_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *h = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410F"
+	                "F61F20015AD";
+	char text[1024];
+	snprintf(text, sizeof(text),
+	    "# comment\n\nadmin admin %s\nbec organisation %s  Bretagne "
+	    "Energie "
+	    "Citoyenne  \r\n",
+	    h, h);
+	write_file(path, text);
+	struct seen s = {0};
+	char err[256] = "";
+	assert_int_equal(
+	    fed_token_file_read(path, line_fn, &s, err, sizeof(err)), FED_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.last_binding, "Bretagne Energie Citoyenne");
+	char nope[128];
+	snprintf(nope, sizeof(nope), "x nope %s\n", h);
+	const char *bad[] = {"x reader abc\n", "x reader\n", nope};
+	for (int i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "# first\n%s", bad[i]);
+		write_file(path, text);
+		assert_int_equal(
+		    fed_token_file_read(path, line_fn, &s, err, sizeof(err)),
+		    FED_INVALID_ARGUMENT);
+		assert_non_null(strstr(err, ":2: "));
+	}
+	unlink(path);
+	assert_int_equal(
+	    fed_token_file_read(path, line_fn, &s, err, sizeof(err)),
+	    FED_NOT_FOUND);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_new),
 	    cmocka_unit_test(test_hash_and_check),
+	    cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,4 +35,24 @@ int fed_token_check(const char *token, const char *hash_hex);
 // 0 when lengths differ (the length itself is not secret).
 int fed_token_equal(const char *a, const char *b);
 
+// 1 when s is 64 hex digits (a token hash as a config may give it).
+int fed_token_is_hash(const char *s);
+
+// One line of a tokens file, `name role sha256hex [binding...]`: the words
+// borrowed for the call, hash lower-cased, binding the rest of the line
+// trimmed ("" when absent). Returns OK to go on, or a status (with a
+// message in err) that stops the reading.
+typedef fed_status (*fed_token_line_fn)(const char *name, const char *role,
+    const char *hash, const char *binding, void *arg, char *err,
+    size_t err_len);
+
+// Reads a tokens file of services (fed-node, fed-invest): one line per
+// token, `name role sha256hex [binding...]`, blank lines and '#' comments
+// skipped, and calls fn for each. NOT_FOUND when the file does not exist;
+// INVALID_ARGUMENT, with "file:line: ..." in err, for a line without its
+// three words or whose hash is not 64 hex digits, or when fn refuses it
+// (fn's message is prefixed with file:line).
+fed_status fed_token_file_read(const char *path, fed_token_line_fn fn,
+    void *arg, char *err, size_t err_len);
+
 #endif // FED_TOKEN_H
