@@ -13,6 +13,7 @@
 #include "fed/clock.h"
 #include "fed/token.h"
 #include "node_grants.h"
+#include "store.h"
 
 #define MAX_TOKENS 256
 
@@ -26,7 +27,7 @@ struct node_auth {
 
 // The one principal of every federation member calling with its own
 // token: what it may read is decided by the series' visibility.
-static const node_principal member = {"member", NODE_ROLE_MEMBER, ""};
+static const node_principal member = {"member", NODE_ROLE_MEMBER, "", ""};
 
 // What a grant token may call; the handlers then check the grant's reach.
 static const char *const grantee_methods[] = {
@@ -65,12 +66,14 @@ node_role_parse(const char *s, node_role *out)
 }
 
 static fed_status
-add(node_auth *a, const char *name, node_role role, const char *hash)
+add(node_auth *a, const char *name, node_role role, const char *hash,
+    const char *prefix)
 {
 	if (a->n == MAX_TOKENS)
 		return FED_RESOURCE_EXHAUSTED;
 	node_principal *p = &a->p[a->n++];
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->prefix, sizeof(p->prefix), "%s", prefix);
 	p->role = role;
 	for (size_t i = 0; i < FED_TOKEN_HASH_LEN; i++)
 		p->hash[i] = (char) tolower((unsigned char) hash[i]);
@@ -84,13 +87,20 @@ token_line(const char *name, const char *role_s, const char *hash,
     const char *binding, void *arg, char *err, size_t err_len)
 {
 	node_role role;
-	if (node_role_parse(role_s, &role) != 0 || binding[0] != '\0'
-	    || strlen(name) >= sizeof(((node_principal *) 0)->name)) {
+	int prefixed = binding[0] != '\0';
+	if (node_role_parse(role_s, &role) != 0
+	    || strlen(name) >= sizeof(((node_principal *) 0)->name)
+	    || (prefixed
+	        && (role == NODE_ROLE_ADMIN || role == NODE_ROLE_REPLICA
+	            || !node_store_valid_id(binding)
+	            || binding[strlen(binding) - 1] != '/'))) {
 		snprintf(err, err_len,
-		    "expected 'name reader|writer|admin|replica sha256hex'");
+		    "expected 'name reader|writer|admin|replica sha256hex', a "
+		    "reader or writer optionally followed by a series prefix "
+		    "ending in '/'");
 		return FED_INVALID_ARGUMENT;
 	}
-	return add(arg, name, role, hash);
+	return add(arg, name, role, hash, binding);
 }
 
 fed_status
@@ -104,7 +114,7 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 	if (admin_token != NULL && admin_token[0] != '\0') {
 		char h[FED_TOKEN_HASH_LEN + 1];
 		fed_token_hash(admin_token, h);
-		st = add(a, "admin", NODE_ROLE_ADMIN, h);
+		st = add(a, "admin", NODE_ROLE_ADMIN, h, "");
 	}
 	if (st == FED_OK && admin_hash != NULL && admin_hash[0] != '\0') {
 		if (!fed_token_is_hash(admin_hash)) {
@@ -112,7 +122,7 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 			    "admin-token-hash: expected 64 hex digits");
 			st = FED_INVALID_ARGUMENT;
 		} else {
-			st = add(a, "admin", NODE_ROLE_ADMIN, admin_hash);
+			st = add(a, "admin", NODE_ROLE_ADMIN, admin_hash, "");
 		}
 	}
 	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
@@ -144,6 +154,13 @@ node_auth_set_member_check(
 {
 	a->is_member = is_member;
 	a->member_arg = arg;
+}
+
+int
+node_principal_covers(const node_principal *p, const char *id)
+{
+	return p == NULL || p->prefix[0] == '\0'
+	    || strncmp(id, p->prefix, strlen(p->prefix)) == 0;
 }
 
 size_t

@@ -36,7 +36,14 @@ typedef struct node_principal {
 	char name[64]; // "admin", "edge-kermelo", ...
 	node_role role;
 	char hash[65]; // hex SHA-256 of the token
+	// Readers and writers: when not empty, the series prefix their token
+	// is limited to ("kermelo/": an edge board's own meters).
+	char prefix[208];
 } node_principal;
+
+// 1 when principal p (NULL: no token needed) may use series `id`: always,
+// but for a reader's or writer's token limited to another prefix.
+int node_principal_covers(const node_principal *p, const char *id);
 
 typedef struct node_auth node_auth;
 

@@ -31,6 +31,17 @@ grant_of(const fed_rpc_ctx *call)
 	                                                 : NULL;
 }
 
+// A reader's or writer's token limited to a series prefix may not reach
+// beyond it.
+static fed_status
+check_prefix(fed_rpc_ctx *call, const char *id)
+{
+	if (node_principal_covers(fed_rpc_ctx_principal(call), id))
+		return FED_OK;
+	return fed_rpc_ctx_error(
+	    call, FED_PERMISSION_DENIED, "the token does not cover this");
+}
+
 // 1 when a federation member calls with its own token (no grant).
 static int
 is_member(const fed_rpc_ctx *call)
@@ -59,6 +70,7 @@ static fed_status
 check_grant_series(
     fed_rpc_ctx *call, node_store *store, const char *id, int needs_raw)
 {
+	FED_TRY(check_prefix(call, id));
 	if (is_member(call) && !is_public(store, id))
 		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
 		    "the token does not cover this");
@@ -134,6 +146,8 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    "series: %zu points in one call, more than the maximum "
 		    "of %zu",
 		    total, n->max_batch_points);
+	for (size_t i = 0; i < req->n_series; i++)
+		FED_TRY(check_prefix(call, req->series[i]->series_id));
 	for (size_t i = 0; i < req->n_series && replica_of(call) != NULL; i++)
 		FED_TRY(check_replica_series(
 		    call, n->store, req->series[i]->series_id));
@@ -268,10 +282,13 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	rep->n_series = l->n;
 	FED_TRY(fed_rpc_ctx_defer(call, free_info_list, l));
 	const node_grant *g = grant_of(call);
-	if (g != NULL || is_member(call)) {
+	const node_principal *who = fed_rpc_ctx_principal(call);
+	int limited = who != NULL && who->prefix[0] != '\0';
+	if (g != NULL || is_member(call) || limited) {
 		// A grantee sees the series its grant covers, a member the
-		// public ones, no others. The filtered-out infos stay in l and
-		// are freed with it.
+		// public ones, a token limited to a prefix the series below
+		// it, no others. The filtered-out infos stay in l and are
+		// freed with it.
 		Enfed__V1__SeriesInfo **kept
 		    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*kept));
 		if (kept == NULL)
@@ -279,9 +296,11 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		size_t k = 0;
 		for (size_t i = 0; i < l->n; i++) {
 			const Enfed__V1__SeriesMeta *m = l->infos[i]->meta;
-			if (g != NULL ? node_grant_covers(g, m->id)
+			int keep = g != NULL ? node_grant_covers(g, m->id)
+			    : limited ? node_principal_covers(who, m->id)
 			              : m->visibility
-			            == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC)
+			        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
+			if (keep)
 				kept[k++] = l->infos[i];
 		}
 		rep->series = kept;
@@ -314,6 +333,7 @@ create_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (req->meta == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "meta: missing");
+	FED_TRY(check_prefix(call, req->meta->id));
 	const char *peer = replica_of(call);
 	if (peer != NULL && strcmp(req->meta->origin_node, peer) != 0)
 		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,

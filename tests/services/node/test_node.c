@@ -28,6 +28,7 @@
 #define ADMIN  "admin-secret-for-tests"
 #define WRITER "writer-secret-for-tests"
 #define READER "reader-secret-for-tests"
+#define BOARD  "edge-board-secret-for-tests"
 #define T0     INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
 
 struct node {
@@ -60,8 +61,12 @@ setup(void **state)
 	fed_token_hash(WRITER, hw);
 	fed_token_hash(READER, hr);
 	FILE *f = fopen(path, "w");
-	fprintf(
-	    f, "# test tokens\nedge writer %s\nteacher reader %s\n", hw, hr);
+	char hb[65];
+	fed_token_hash(BOARD, hb);
+	fprintf(f,
+	    "# test tokens\nedge writer %s\nteacher reader %s\n"
+	    "board writer %s kermelo/\n",
+	    hw, hr, hb);
 	fclose(f);
 	node_start(n);
 	*state = n;
@@ -595,6 +600,42 @@ test_grants(void **state)
 	free(tok2);
 }
 
+// A writer's token limited to a prefix (an edge board's own meters):
+// it creates and ingests below it, and sees nothing else.
+static void
+test_prefix_token(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN), *board = client(n, BOARD);
+	create(adm, "bmhs/house/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	create(board, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	create(board, "bmhs/other/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION,
+	    FED_PERMISSION_DENIED);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256];
+	assert_int_equal(
+	    ingest(board, "kermelo/pv/energy", 10, 0, &ir, err), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	assert_int_equal(ingest(board, "bmhs/house/energy", 10, 0, &ir, err),
+	    FED_PERMISSION_DENIED);
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	assert_int_equal(call(board, "ListSeries", &lr, &ls, err), FED_OK);
+	assert_int_equal(ls->n_series, 1);
+	assert_string_equal(ls->series[0]->meta->id, "kermelo/pv/energy");
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = "bmhs/house/energy";
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    call(board, "GetSeries", &g, &info, err), FED_PERMISSION_DENIED);
+	fed_rpc_client_free(board);
+	fed_rpc_client_free(adm);
+}
+
 int
 main(void)
 {
@@ -605,6 +646,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_prefix_token, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
