@@ -66,9 +66,14 @@ alice=$(secret alice.token)
 legall=$(secret legall.token)
 # Each node accepts the other's pushes (role replica) and knows where and
 # with which token to push its own granted series.
-printf 'bmhs replica %s\n' "$(hash_of "$push_bl")" >"$data/lognact.tokens"
-printf 'lognact replica %s\nfed-invest reader %s\n' "$(hash_of "$push_lb")" \
-	"$(hash_of "$inv_read")" >"$data/bmhs.tokens"
+# The simulators write with tokens limited to their own site's series.
+sim_k=$(secret sim-kermelo.token)
+sim_l=$(secret sim-lucioles.token)
+sim_h=$(secret sim-house.token)
+printf 'bmhs replica %s\nsim-kermelo writer %s kermelo/\nsim-lucioles writer %s lucioles/\n' \
+	"$(hash_of "$push_bl")" "$(hash_of "$sim_k")" "$(hash_of "$sim_l")" >"$data/lognact.tokens"
+printf 'lognact replica %s\nfed-invest reader %s\nsim-house writer %s maison-lorient/\n' \
+	"$(hash_of "$push_lb")" "$(hash_of "$inv_read")" "$(hash_of "$sim_h")" >"$data/bmhs.tokens"
 printf 'alice investor %s alice\nlegall investor %s legall\n' \
 	"$(hash_of "$alice")" "$(hash_of "$legall")" >"$data/invest.tokens"
 printf 'bmhs %s @%s\n' "$bmhs_rpc" "$push_lb" >"$data/lognact.peers"
@@ -120,10 +125,10 @@ sim() { # name node token model site owner
 	start "sim-$1" "$bin_sim" --node="$2" --token=@"$3" --model="$4" \
 		--site="$5" --owner="$6" --history="$history" --speed="$speed"
 }
-sim school "$lognact_rpc" "$adm_l" school kermelo "Ville de Lorient"
-sim pv "$lognact_rpc" "$adm_l" pv kermelo "Bretagne Energie Citoyenne"
-sim lucioles "$lognact_rpc" "$adm_l" pv lucioles "Les Lucioles de la Ria d'Etel"
-sim house "$bmhs_rpc" "$adm_b" house maison-lorient "famille Le Gall"
+sim school "$lognact_rpc" "$sim_k" school kermelo "Ville de Lorient"
+sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne"
+sim lucioles "$lognact_rpc" "$sim_l" pv lucioles "Les Lucioles de la Ria d'Etel"
+sim house "$bmhs_rpc" "$sim_h" house maison-lorient "famille Le Gall"
 
 # The grants, made once: the plant to bmhs (its investors), the house to
 # lognact (the school's comparison of load curves).
