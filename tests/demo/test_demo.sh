@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# test_demo.sh BUILD_DIR SOURCE_DIR: the first run of the demo federation,
+# as a newcomer does it, from a clean data folder: wait until it says it
+# runs, check through fedctl that every service answers, that replicated
+# series arrived on the other node, that an investor summary has figures,
+# then stop it and check that every process it started has exited.
+# Everything listens on loopback ports above 20000.
+set -u
+build=$1
+src=$2
+work=$(mktemp -d)
+data=$work/demo-data
+export DEMO_HISTORY=2d DEMO_SPEED=600 DEMO_BASE_PORT=$((20000 + ($$ % 400) * 100))
+base=$DEMO_BASE_PORT
+F="$build/cli/fedctl/fedctl"
+fail() {
+	echo "FAIL: $*"
+	[ -d "$data/logs" ] && tail -n 5 "$data"/logs/*.log
+	kill -TERM "$demo" 2>/dev/null
+	sleep 2
+	pkill -KILL -f "$data" 2>/dev/null
+	rm -rf "$work"
+	exit 1
+}
+sh "$src/demo/start.sh" "$build" "$data" >"$work/out" 2>&1 &
+demo=$!
+i=0
+until grep -q "demo federation running" "$work/out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || fail "the demo did not start in 60 s"
+	kill -0 "$demo" 2>/dev/null || fail "the demo exited: $(cat "$work/out")"
+	sleep 0.1
+done
+cat "$work/out"
+lognact=tcp://127.0.0.1:$((base + 10))
+bmhs=tcp://127.0.0.1:$((base + 20))
+for url in tcp://127.0.0.1:$base $lognact $bmhs tcp://127.0.0.1:$((base + 30)); do
+	"$F" --node "$url" health >/dev/null || fail "$url does not answer Health"
+done
+# Replicated both ways (the simulators' history takes a moment to cross).
+ok=0
+for i in $(seq 1 100); do
+	b=$("$F" --node "$bmhs" --token @"$data/bmhs.token" series ls --json 2>/dev/null | grep -c '"kermelo/pv/energy"')
+	l=$("$F" --node "$lognact" --token @"$data/lognact.token" series ls --json 2>/dev/null | grep -c '"maison-lorient/linky/energy"')
+	if [ "$b" -ge 1 ] && [ "$l" -ge 1 ]; then ok=1; break; fi
+	sleep 0.2
+done
+[ $ok -eq 1 ] || fail "replicated series did not arrive"
+"$F" --node "$bmhs" --token @"$data/bmhs.token" series show kermelo/pv/energy | grep -q "origin" ||
+	fail "the replicated plant does not name its origin"
+# The school's consumption is not granted: it never reaches bmhs.
+"$F" --node "$bmhs" --token @"$data/bmhs.token" series ls | grep -q "kermelo/school" &&
+	fail "an ungranted series reached bmhs"
+"$F" --directory tcp://127.0.0.1:$base --directory-token @"$data/enrolment.token" \
+	directory ls | grep -q lognact || fail "lognact is not in the directory"
+sum=$("$F" --invest tcp://127.0.0.1:$((base + 30)) --invest-token @"$data/legall.token" \
+	invest summary legall --json) || fail "no investor summary"
+echo "$sum" | grep -Eq '"shares":[[:space:]]*4,' || fail "the summary lacks legall's 4 shares: $sum"
+echo "$sum" | grep -q '"today_wh"' || fail "the summary has no production figures"
+kill -TERM "$demo"
+i=0
+while kill -0 "$demo" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the demo did not stop in 30 s"
+	sleep 0.1
+done
+sleep 0.5
+if pgrep -f "$data" >/dev/null; then
+	pgrep -fa "$data"
+	fail "processes left running"
+fi
+rm -rf "$work"
+echo "demo first run: 1 passed, 0 failed"
