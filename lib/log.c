@@ -80,6 +80,9 @@ fed_log_stderr_sink(
 	    (long long) (now % 1000), lv, component, line);
 }
 
+static void emit(fed_log_level level, const char *component, const char *fmt,
+    va_list ap) FED__PRINTF(3, 0);
+
 static void
 emit(fed_log_level level, const char *component, const char *fmt, va_list ap)
 {

@@ -832,8 +832,8 @@ test_tzif_footers(void **state)
 	static const char *const good[]
 	    = {"CET-1CEST,M3.5.0,M10.5.0/3", "IST-5:30",
 	        "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1", "EST5EDT,M3.2.0,M11.1.0",
-	        "<+1245>-12:45<+1345>,M9.5.0/2:45,"
-	        "M4.1.0/3:45",
+	        ("<+1245>-12:45<+1345>,M9.5.0/2:45,"
+	         "M4.1.0/3:45"),
 	        "XXX-1YYY-3:00:10,J60/167,300/-167", "UTC0"};
 	static const char *const bad[] = {"CET", "CE-1", "CET-1CEST",
 	    "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
