@@ -35,6 +35,11 @@ for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$fedctl"; do
 done
 mkdir -p "$data/logs"
 chmod 700 "$data"
+if [ -s "$data/demo.pid" ] && kill -0 "$(cat "$data/demo.pid")" 2>/dev/null; then
+	echo "demo: already running (pid $(cat "$data/demo.pid")); './run stop' stops it" >&2
+	exit 1
+fi
+echo $$ >"$data/demo.pid"
 log=$data/logs
 
 # A secret made at the first start and kept (0600): tokens of the demo.
@@ -86,6 +91,7 @@ stop() {
 	echo "demo: stopping..."
 	for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	rm -f "$data/demo.pid"
 	echo "demo: every process stopped; data kept in $data"
 	exit 0
 }
@@ -187,7 +193,8 @@ Try:
   \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
   \$F --node $lognact_rpc --token @$adm_l grant ls
   \$F --invest $invest_rpc --invest-token @$legall invest summary legall
-Ctrl-C stops everything; './run demo' again resumes with the same data.
+Ctrl-C (or './run stop' from another terminal) stops everything;
+'./run demo' again resumes with the same data.
 MSG
 while :; do
 	for p in $pids; do
