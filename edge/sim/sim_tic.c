@@ -192,9 +192,32 @@ sim_tic_encode(tic_mode mode, const sim_tic_values *v, uint8_t *buf,
 	return w.overflow ? FED_OUT_OF_RANGE : FED_OK;
 }
 
+// The index at t_ms, through the cache when there is one.
+static fed_status
+index_at(const sim_house *h, uint64_t seed, int64_t t_ms, sim_tic_index *c,
+    double *wh)
+{
+	if (c == NULL)
+		return sim_house_index_wh(h, seed, t_ms, wh);
+	int64_t b = t_ms / SIM_SLOT_MS * SIM_SLOT_MS;
+	if (!c->valid || b < c->at_ms) {
+		FED_TRY(sim_house_index_wh(h, seed, b, &c->wh));
+		c->at_ms = b;
+		c->valid = 1;
+	}
+	while (c->at_ms < b) {
+		double d = 0;
+		FED_TRY(sim_house_slot_wh(h, seed, c->at_ms, SIM_SLOT_MS, &d));
+		c->wh += d;
+		c->at_ms += SIM_SLOT_MS;
+	}
+	*wh = c->wh;
+	return FED_OK;
+}
+
 fed_status
 sim_tic_house_values(const sim_house *h, uint64_t seed, int64_t t_ms,
-    const char *meter_id, sim_tic_values *out)
+    const char *meter_id, sim_tic_index *cache, sim_tic_values *out)
 {
 	if (h == NULL || meter_id == NULL || out == NULL)
 		return FED_INVALID_ARGUMENT;
@@ -204,7 +227,7 @@ sim_tic_house_values(const sim_house *h, uint64_t seed, int64_t t_ms,
 		return FED_INVALID_ARGUMENT;
 	}
 	double wh = 0, va = 0;
-	FED_TRY(sim_house_index_wh(h, seed, t_ms, &wh));
+	FED_TRY(index_at(h, seed, t_ms, cache, &wh));
 	FED_TRY(sim_house_va(h, seed, t_ms, &va));
 	memset(out, 0, sizeof(*out));
 	memcpy(out->meter_id, meter_id, TIC_METER_ID_LEN + 1);

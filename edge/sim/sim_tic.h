@@ -33,14 +33,27 @@ typedef struct sim_tic_values {
 	int64_t t_ms; // the meter's clock (DATE horodate), UTC ms
 } sim_tic_values;
 
+// The index at a 5-minute boundary, kept between calls of a live writer so
+// that each frame costs a slot or two rather than the whole history. Start
+// it zeroed; it serves one (house, seed) only.
+typedef struct sim_tic_index {
+	int64_t at_ms; // the boundary; meaningful when valid
+	double wh; // sim_house_index_wh at at_ms
+	int valid;
+} sim_tic_index;
+
 // Fills *out for the house `h` with `seed` at instant t_ms: index_wh the
-// model's BASE index at t_ms (sim_house_index_wh, truncated to Wh), va its
-// apparent power (sim_house_va), smax_va = va, volt_v 230, meter_id
-// `meter_id` (12 digits, borrowed). INVALID_ARGUMENT for a NULL pointer or
-// a meter id that is not 12 digits; the model's status otherwise (e.g.
-// OUT_OF_RANGE for t_ms before the house's index origin).
+// model's BASE index at t_ms (sim_house_index_wh, an integer of Wh), va
+// its apparent power (sim_house_va, rounded), smax_va = va, volt_v 230,
+// meter_id `meter_id` (12 digits, borrowed), t_ms. With a cache (may be
+// NULL) the index is the cached one plus the slots since (the sum of the
+// same integer slots: equal to sim_house_index_wh), recomputed in full when
+// t_ms goes back. INVALID_ARGUMENT for a NULL pointer or a meter id that is
+// not 12 digits; the model's status otherwise (e.g. OUT_OF_RANGE for t_ms
+// before the house's index origin).
 fed_status sim_tic_house_values(const sim_house *h, uint64_t seed,
-    int64_t t_ms, const char *meter_id, sim_tic_values *out);
+    int64_t t_ms, const char *meter_id, sim_tic_index *cache,
+    sim_tic_values *out);
 
 // Writes one frame of `mode` (HISTORIC or STANDARD) with the values *v into
 // buf[0..cap), its length in *len. Historic: ADCO, OPTARIF BASE, ISOUSC 45,
