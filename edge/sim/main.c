@@ -19,12 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+#include <pthread.h>
+
 #include "enfed/v1/series.pb-c.h"
 #include "fed/cfg.h"
 #include "fed/clock.h"
 #include "fed/health.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
+#include "sim_envoy.h"
 #include "sim_model.h"
 #include "sim_tic.h"
 
@@ -46,6 +51,7 @@ struct sim_cfg {
 	int tic_mode;
 	int64_t tic_period_ms;
 	char *meter_id;
+	char *envoy_listen;
 	fed_log_level log_level;
 };
 
@@ -86,6 +92,9 @@ static const fed_cfg_opt sim_opts[] = {
         INT64_C(3600000), "simulated time between two TIC frames"),
     FED_CFG_OPT_STRING_LEN(C, meter_id, "meter-id", "031764598210", 12, 12,
         "meter address written in the TIC frames (12 digits)"),
+    FED_CFG_OPT_STRING(C, envoy_listen, "envoy-listen", "",
+        "pv: serve the plant as an Envoy's local API at this URL "
+        "(http://127.0.0.1:PORT) instead of feeding the node"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -432,6 +441,147 @@ run_tic(struct sim *s, const sigset_t *stop)
 	return rc;
 }
 
+// --- Envoy HTTP API --------------------------------------------------------
+
+// What the HTTP handlers share: the plant's gateway state on the
+// simulated clock, under a mutex (nng runs handlers on its own threads).
+struct envoy_srv {
+	pthread_mutex_t mu;
+	sim_envoy env;
+	int64_t real0, mono0;
+	double speed;
+};
+
+typedef fed_status (*envoy_reply_fn)(const sim_envoy *e, char **out);
+
+static void
+http_reply(nng_aio *aio, uint16_t status, const char *body)
+{
+	nng_http_res *res = NULL;
+	if (nng_http_res_alloc(&res) != 0) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_http_res_set_status(res, status);
+	nng_http_res_set_header(res, "Content-Type", "application/json");
+	nng_http_res_copy_data(res, body, strlen(body));
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+// The JSON of `fn` at the simulated now, or NULL (logged).
+static char *
+envoy_body(struct envoy_srv *srv, envoy_reply_fn fn)
+{
+	pthread_mutex_lock(&srv->mu);
+	int64_t now = srv->real0
+	    + (int64_t) ((double) (fed_clock_mono_ms() - srv->mono0)
+	        * srv->speed);
+	char *body = NULL;
+	fed_status st = sim_envoy_advance(&srv->env, now);
+	if (st == FED_OK)
+		st = fn(&srv->env, &body);
+	pthread_mutex_unlock(&srv->mu);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "sim", "envoy reply: %s",
+		    fed_status_name(st));
+	return body;
+}
+
+static void
+envoy_serve(nng_aio *aio, envoy_reply_fn fn)
+{
+	nng_http_handler *h = nng_aio_get_input(aio, 1);
+	struct envoy_srv *srv = nng_http_handler_get_data(h);
+	char *body = envoy_body(srv, fn);
+	if (body == NULL) {
+		http_reply(aio, 500, "{}");
+		return;
+	}
+	http_reply(aio, 200, body);
+	free(body);
+}
+
+static void
+serve_production(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_api_production);
+}
+
+static void
+serve_inverters(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_api_inverters);
+}
+
+static void
+serve_production_json(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_production_json);
+}
+
+static int
+envoy_handlers(nng_http_server *hs, struct envoy_srv *srv)
+{
+	static const struct {
+		const char *path;
+		void (*cb)(nng_aio *);
+	} routes[] = {{"/api/v1/production", serve_production},
+	    {"/api/v1/production/inverters", serve_inverters},
+	    {"/production.json", serve_production_json}};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		nng_http_handler *h = NULL;
+		int rv
+		    = nng_http_handler_alloc(&h, routes[i].path, routes[i].cb);
+		if (rv == 0)
+			rv = nng_http_handler_set_data(h, srv, NULL);
+		if (rv == 0)
+			rv = nng_http_server_add_handler(hs, h);
+		else
+			nng_http_handler_free(h);
+		if (rv != 0)
+			return rv;
+	}
+	return 0;
+}
+
+// Serves the plant until a stop signal.
+static int
+run_envoy(struct sim *s, const sigset_t *stop)
+{
+	struct envoy_srv srv = {.real0 = fed_clock_now_ms(),
+	    .mono0 = fed_clock_mono_ms(),
+	    .speed = s->cfg->speed};
+	if (sim_envoy_init(&srv.env, &s->pv, s->cfg->seed) != FED_OK)
+		return 1;
+	pthread_mutex_init(&srv.mu, NULL);
+	nng_url *u = NULL;
+	nng_http_server *hs = NULL;
+	int rv = nng_url_parse(&u, s->cfg->envoy_listen);
+	if (rv == 0)
+		rv = nng_http_server_hold(&hs, u);
+	if (rv == 0)
+		rv = envoy_handlers(hs, &srv);
+	if (rv == 0)
+		rv = nng_http_server_start(hs);
+	if (rv == 0) {
+		fed_log(FED_LOG_INFO, "sim", "serving an Envoy at %s",
+		    s->cfg->envoy_listen);
+		while (!stop_requested(stop, 1000))
+			;
+		nng_http_server_stop(hs);
+	} else {
+		fed_log(FED_LOG_ERR, "sim", "--envoy-listen=%s: %s",
+		    s->cfg->envoy_listen, nng_strerror(rv));
+	}
+	if (hs != NULL)
+		nng_http_server_release(hs);
+	if (u != NULL)
+		nng_url_free(u);
+	pthread_mutex_destroy(&srv.mu);
+	return rv == 0 ? 0 : 1;
+}
+
 static const char *
 quantity(int model)
 {
@@ -490,7 +640,15 @@ main(int argc, char **argv)
 	o.token = cfg.token;
 	o.timeout_ms = 30000;
 	int rc = 1;
-	if (cfg.emit_tic[0] != '\0') {
+	if (cfg.envoy_listen[0] != '\0' && sim_pv_check(&s.pv) == FED_OK) {
+		if (cfg.model != MODEL_PV)
+			fprintf(stderr,
+			    "fed-edge-sim: --envoy-listen: only --model=pv "
+			    "has "
+			    "an Envoy\n");
+		else
+			rc = run_envoy(&s, &stop);
+	} else if (cfg.emit_tic[0] != '\0') {
 		if (cfg.model != MODEL_HOUSE)
 			fprintf(stderr,
 			    "fed-edge-sim: --emit-tic: only --model=house has "
