@@ -338,6 +338,83 @@ test_spool_full(void **state)
 	edge_node_stop(&n);
 }
 
+// Index points (one per request, k = r) and raw samples (per points per
+// request) together, the samples spool full while the node is away: every
+// index reading arrives, the samples are thinned as docs/spool.md says
+// (the newest request whole, only older points missing, every stored value
+// right), and stored + thinned samples = submitted: nothing else is lost.
+static void
+test_samples_thinned(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-thin"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = n.rpc;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.spool_max_bytes = 1u << 20;
+	o.samples_max_bytes = 2u << 20;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	const char *idx = "t/m/index_base", *pw = "t/m/power";
+	declare(s, idx);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) pw;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_POWER;
+	m.unit = ENFED__V1__UNIT__UNIT_VA;
+	m.interval_s = 60;
+	m.source = "test";
+	assert_int_equal(edge_sender_declare(s, &m), FED_OK);
+	// About 300 KB of samples a request: 12 of them are 3.6 MB, for a
+	// samples spool of 2 MiB.
+	const int per = 20000, n_req = 12;
+	for (int r = 0; r < n_req; r++) {
+		assert_int_equal(submit_point(s, idx, r, 1000.0 + r), FED_OK);
+		assert_int_equal(submit_many(s, pw, r * per, per), FED_OK);
+	}
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_true(st.n_thin_rounds >= 1);
+	assert_true(st.n_points_thinned > 0);
+	assert_int_equal(st.n_lost, 0);
+	assert_int_equal(st.n_in_memory, 0);
+	uint64_t thinned = st.n_points_thinned;
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_points_thinned, thinned); // no more since
+	edge_sender_free(s);
+	assert_points(&n, idx, n_req); // every index reading
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n.client, pw, &ts, &v, &got), FED_OK);
+	assert_int_equal(got + thinned, (size_t) (n_req * per));
+	size_t newest = 0;
+	for (size_t i = 0; i < got; i++) {
+		int k = (int) ((ts[i] - T0) / 60000);
+		assert_true(v[i] == 1000.0 + k);
+		newest += k >= (n_req - 1) * per;
+	}
+	assert_int_equal(newest, (size_t) per); // the newest request whole
+	// The oldest request lost some of its points, by halves.
+	size_t oldest = 0;
+	for (size_t i = 0; i < got; i++)
+		oldest += (ts[i] - T0) / 60000 < per;
+	assert_true(oldest < (size_t) per && oldest >= (size_t) per / 8);
+	free(ts);
+	free(v);
+	free(spool);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
@@ -351,6 +428,8 @@ main(void)
 	    cmocka_unit_test_teardown(
 	        test_backlog_of_previous_run, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_spool_full, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_samples_thinned, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
