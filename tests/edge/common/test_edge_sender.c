@@ -4,8 +4,10 @@
 // a real fed-node: points sent exactly once, through a node killed with
 // SIGKILL and restarted, a node restarted from an empty store (series
 // declared again), a backlog left by a previous run (series.pb), refused
-// records parked in the dead-letter spool, and a full spool (requests held
-// in memory, the oldest lost and counted when memory is full too).
+// records parked in the dead-letter spool, a full spool (requests held
+// in memory, the oldest lost and counted when memory is full too), and the
+// full-spool rule for raw samples (edge_thin: the oldest half thinned to
+// every other point; index readings never).
 
 #include <math.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 
 #include "edge_sender.h"
+#include "edge_thin.h"
 #include "edge_test.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
@@ -338,6 +341,91 @@ test_spool_full(void **state)
 	edge_node_stop(&n);
 }
 
+// A packed request of one series "a" with points k0 .. k0+n-1 (value k)
+// and one series "b" with the single point k0.
+static void
+append_two(fed_spool *sp, int k0, int n)
+{
+	int64_t ts[64], tb = k0;
+	double v[64], vb = k0;
+	for (int i = 0; i < n; i++)
+		ts[i] = k0 + i, v[i] = k0 + i;
+	Enfed__V1__SeriesPoints a = ENFED__V1__SERIES_POINTS__INIT,
+	                        b = ENFED__V1__SERIES_POINTS__INIT;
+	Enfed__V1__SeriesPoints *ptrs[2] = {&a, &b};
+	a.series_id = "a";
+	a.ts_ms = ts;
+	a.value = v;
+	a.n_ts_ms = a.n_value = (size_t) n;
+	b.series_id = "b";
+	b.ts_ms = &tb;
+	b.value = &vb;
+	b.n_ts_ms = b.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 2;
+	uint8_t buf[4096];
+	size_t len = enfed__v1__ingest_request__pack(&req, buf);
+	assert_int_equal(fed_spool_append(sp, buf, len), FED_OK);
+}
+
+// The thinning rule on a spool alone: 8 records of 10 points of "a" and
+// 1 of "b"; one round takes the oldest half (4 records) and keeps points
+// 0, 2, 4, ... of each series among them (20 of 40 of "a", 2 of 4 of
+// "b"), appended after the 4 untouched records.
+static void
+test_thin_rule(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("thin");
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = FED_SPOOL_SYNC_EACH;
+	fed_spool *sp = NULL;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	for (int r = 0; r < 8; r++)
+		append_two(sp, r * 10, 10);
+	edge_thin_result res;
+	edge_thin_oldest(sp, "test", &res);
+	assert_int_equal(res.n_records, 4);
+	assert_int_equal(res.n_dropped, 20 + 2);
+	assert_int_equal(res.n_kept, 20 + 2);
+	// Read everything back, in spool order.
+	int64_t seen_a[80];
+	size_t n_a = 0, n_b = 0, n_rec = 0;
+	const uint8_t *buf;
+	size_t len;
+	fed_spool_cursor next;
+	while (fed_spool_peek(sp, &buf, &len, &next) == FED_OK) {
+		Enfed__V1__IngestRequest *req
+		    = enfed__v1__ingest_request__unpack(NULL, len, buf);
+		assert_non_null(req);
+		for (size_t i = 0; i < req->n_series; i++) {
+			Enfed__V1__SeriesPoints *p = req->series[i];
+			for (size_t j = 0; j < p->n_ts_ms; j++) {
+				assert_true(
+				    p->value[j] == (double) p->ts_ms[j]);
+				if (strcmp(p->series_id, "a") == 0)
+					seen_a[n_a++] = p->ts_ms[j];
+				else
+					n_b++;
+			}
+		}
+		enfed__v1__ingest_request__free_unpacked(req, NULL);
+		assert_int_equal(fed_spool_ack(sp, next), FED_OK);
+		n_rec++;
+	}
+	assert_int_equal(n_rec, 8);
+	assert_int_equal(n_a, 40 + 20);
+	assert_int_equal(n_b, 4 + 2);
+	for (size_t i = 0; i < 40; i++) // the newest 4 records, untouched
+		assert_int_equal(seen_a[i], 40 + (int64_t) i);
+	for (size_t i = 0; i < 20; i++) // then the oldest, every other point
+		assert_int_equal(seen_a[40 + i], (int64_t) (2 * i));
+	fed_spool_close(sp);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
 // Index points (one per request, k = r) and raw samples (per points per
 // request) together, the samples spool full while the node is away: every
 // index reading arrives, the samples are thinned as docs/spool.md says
@@ -428,6 +516,7 @@ main(void)
 	    cmocka_unit_test_teardown(
 	        test_backlog_of_previous_run, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_spool_full, edge_test_teardown),
+	    cmocka_unit_test(test_thin_rule),
 	    cmocka_unit_test_teardown(
 	        test_samples_thinned, edge_test_teardown),
 	};
