@@ -52,6 +52,7 @@ struct sim_cfg {
 	int64_t tic_period_ms;
 	char *meter_id;
 	char *envoy_listen;
+	int64_t start_ms;
 	fed_log_level log_level;
 };
 
@@ -95,6 +96,9 @@ static const fed_cfg_opt sim_opts[] = {
     FED_CFG_OPT_STRING(C, envoy_listen, "envoy-listen", "",
         "pv: serve the plant as an Envoy's local API at this URL "
         "(http://127.0.0.1:PORT) instead of feeding the node"),
+    FED_CFG_OPT_INT(C, start_ms, "start", "0", 0, INT64_C(4102444800000),
+        "--emit-tic, --envoy-listen: UTC ms the simulated clock starts "
+        "at (0: now)"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -331,6 +335,13 @@ run(struct sim *s, const sigset_t *stop)
 
 // --- TIC output ----------------------------------------------------------
 
+// Where the simulated clock of --emit-tic and --envoy-listen starts.
+static int64_t
+sim_start(const struct sim_cfg *cfg)
+{
+	return cfg->start_ms > 0 ? cfg->start_ms : fed_clock_now_ms();
+}
+
 // Opens the TIC output for writing: a FIFO waits (without blocking the stop
 // signals) until a reader opens it. -1 when stopped, -2 on error (logged).
 static int
@@ -394,7 +405,7 @@ static int
 run_tic(struct sim *s, const sigset_t *stop)
 {
 	const struct sim_cfg *cfg = s->cfg;
-	int64_t real0 = fed_clock_now_ms(), mono0 = fed_clock_mono_ms();
+	int64_t real0 = sim_start(cfg), mono0 = fed_clock_mono_ms();
 	int64_t period = cfg->tic_period_ms;
 	int64_t next = real0 / period * period;
 	sim_tic_index cache = {0};
@@ -549,7 +560,7 @@ envoy_handlers(nng_http_server *hs, struct envoy_srv *srv)
 static int
 run_envoy(struct sim *s, const sigset_t *stop)
 {
-	struct envoy_srv srv = {.real0 = fed_clock_now_ms(),
+	struct envoy_srv srv = {.real0 = sim_start(s->cfg),
 	    .mono0 = fed_clock_mono_ms(),
 	    .speed = s->cfg->speed};
 	if (sim_envoy_init(&srv.env, &s->pv, s->cfg->seed) != FED_OK)

@@ -146,10 +146,12 @@ plant_at(const sim_pv *pv, int64_t b, int k)
 	return round(sum);
 }
 
-// Every point of `id` equals plant_at(its ts, k); how many there are.
+// Every point of `id` equals plant_at(its ts, k); how many there are, and
+// the highest value in *max.
 static size_t
-check_plant(edge_node *n, const sim_pv *pv, const char *id, int k)
+check_plant(edge_node *n, const sim_pv *pv, const char *id, int k, double *max)
 {
+	*max = 0;
 	int64_t *ts = NULL;
 	double *v = NULL;
 	size_t np = 0;
@@ -159,6 +161,8 @@ check_plant(edge_node *n, const sim_pv *pv, const char *id, int k)
 			fail_msg("%s: %lld is not a report time", id,
 			    (long long) ts[i]);
 		double want = plant_at(pv, ts[i], k);
+		if (v[i] > *max)
+			*max = v[i];
 		if (v[i] != want)
 			fail_msg("%s at %lld: %.0f stored, model %.0f", id,
 			    (long long) ts[i], v[i], want);
@@ -180,8 +184,10 @@ test_envoy_end_to_end(void **state)
 	snprintf(
 	    url, sizeof(url), "http://127.0.0.1:%d", fed_test_free_port());
 	snprintf(a[1], sizeof(a[1]), "--envoy-listen=%s", url);
+	// From a June morning (2025-06-21T09:00:00Z), so that the plant
+	// produces whatever the hour the test runs.
 	char *sim_argv[] = {FED_EDGE_SIM_BIN, a[1], "--model=pv", "--seed=9",
-	    "--speed=600", NULL};
+	    "--speed=600", "--start=1750496400000", NULL};
 	int sim = edge_proc_start(sim_argv, sim_log);
 	assert_true(sim > 0);
 	snprintf(a[1], sizeof(a[1]), "--url=%s", url);
@@ -204,14 +210,20 @@ test_envoy_end_to_end(void **state)
 	assert_int_equal(edge_proc_stop(sim, SIGTERM, 10000), 0);
 	sim_pv pv;
 	sim_pv_defaults(&pv);
-	assert_true(check_plant(&n, &pv, "simpv/pv/energy_lifetime", -2) >= 4);
-	assert_true(check_plant(&n, &pv, "simpv/pv/power", -1) >= 4);
+	double max = 0;
+	assert_true(
+	    check_plant(&n, &pv, "simpv/pv/energy_lifetime", -2, &max) >= 4);
+	assert_true(max > 1e6); // MWh since 2024-09-01
+	assert_true(check_plant(&n, &pv, "simpv/pv/power", -1, &max) >= 4);
+	assert_true(max > 500); // a June morning
+
 	static const int invs[] = {0, 29, 59};
 	for (size_t i = 0; i < 3; i++) {
 		char serial[SIM_ENVOY_SERIAL_LEN + 1], id[128];
 		sim_envoy_serial(invs[i], serial);
 		snprintf(id, sizeof(id), "simpv/pv/inv/%s/power", serial);
-		assert_true(check_plant(&n, &pv, id, invs[i]) >= 4);
+		assert_true(check_plant(&n, &pv, id, invs[i], &max) >= 4);
+		assert_true(max > 0);
 	}
 	edge_node_stop(&n);
 }
