@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "edge_series.h"
+#include "edge_thin.h"
 #include "fed/clock.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
@@ -29,7 +30,8 @@ typedef struct mem_record {
 struct edge_sender {
 	edge_sender_opts opts;
 	char *node_url, *token, *spool_dir;
-	fed_spool *spool;
+	fed_spool *spool; // index readings (and unknown series): never thinned
+	fed_spool *samples; // raw samples (non-cumulative series): thinned
 	fed_spool *dead;
 	fed_rpc_client *rpc;
 	edge_series reg;
@@ -41,7 +43,12 @@ struct edge_sender {
 	edge_sender_stats st;
 	mem_record *mem; // FIFO of mem_records entries, [mem_head, +n_mem)
 	size_t mem_head, n_mem;
-	int64_t log_retry_ms, log_spool_ms;
+	int64_t log_retry_ms, log_spool_ms, log_thin_ms;
+	// The samples spool is read by the sender and by thinning (collector
+	// thread): both under samples_mu; thinning bumps samples_gen, and a
+	// record the sender peeked before is then not acknowledged by it.
+	pthread_mutex_t samples_mu;
+	uint64_t samples_gen;
 };
 
 void
@@ -54,6 +61,7 @@ edge_sender_opts_default(edge_sender_opts *o)
 	o->backoff_min_ms = 1000;
 	o->backoff_max_ms = 60000;
 	o->mem_records = 1024;
+	o->samples_max_bytes = 16u << 20;
 	o->component = "edge";
 }
 
@@ -109,10 +117,11 @@ retryable(fed_status st)
 	    && st != FED_NOT_FOUND;
 }
 
-// Moves the record to the dead-letter spool, then acknowledges it.
+// Copies a refused record to the dead-letter spool (the caller then
+// acknowledges it in its spool).
 static fed_status
-park(edge_sender *s, const uint8_t *buf, size_t len, fed_spool_cursor next,
-    fed_status why, const char *msg)
+park(edge_sender *s, const uint8_t *buf, size_t len, fed_status why,
+    const char *msg)
 {
 	fed_status st = fed_spool_append(s->dead, buf, len);
 	if (st != FED_OK) {
@@ -126,7 +135,7 @@ park(edge_sender *s, const uint8_t *buf, size_t len, fed_spool_cursor next,
 	    "node refused a record (%s: %s): parked in %s/dead",
 	    fed_status_name(why), msg, s->spool_dir);
 	count(s, &s->st.n_dead, 1);
-	return fed_spool_ack(s->spool, next);
+	return FED_OK;
 }
 
 static fed_status
@@ -147,36 +156,34 @@ ingest(edge_sender *s, const Enfed__V1__IngestRequest *req, char *err,
 	return FED_OK;
 }
 
+// Acknowledges a record that was sent (counted) or parked.
 static void
-acked(edge_sender *s, fed_spool_cursor next)
+acked(edge_sender *s, fed_spool *sp, fed_spool_cursor next, bool sent)
 {
-	fed_status st = fed_spool_ack(s->spool, next);
+	fed_status st = fed_spool_ack(sp, next);
 	if (st != FED_OK)
 		fed_log(FED_LOG_WARNING, s->opts.component,
 		    "ack not persisted (%s): the record may be sent again",
 		    fed_status_name(st));
 	pthread_mutex_lock(&s->mu);
-	s->st.n_sent++;
+	s->st.n_sent += sent;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
-// Sends the oldest record. OK when it was sent, parked or there was none;
-// otherwise the status to retry after a backoff.
+// Sends one packed record. OK when the node took it or when it was refused
+// for good and copied to the dead-letter spool: the caller then
+// acknowledges it (*parked tells which). Otherwise the status to retry.
 static fed_status
-send_one(edge_sender *s)
+deliver(edge_sender *s, const uint8_t *buf, size_t len, bool *parked)
 {
-	if (fed_spool_wait(s->spool, 200) != FED_OK)
-		return FED_OK;
-	const uint8_t *buf;
-	size_t len;
-	fed_spool_cursor next;
-	FED_TRY(fed_spool_peek(s->spool, &buf, &len, &next));
+	*parked = true;
 	Enfed__V1__IngestRequest *req
 	    = enfed__v1__ingest_request__unpack(NULL, len, buf);
-	if (req == NULL)
-		return park(s, buf, len, next, FED_INVALID_ARGUMENT,
-		    "not an IngestRequest");
+	if (req == NULL) {
+		return park(
+		    s, buf, len, FED_INVALID_ARGUMENT, "not an IngestRequest");
+	}
 	char err[256] = "";
 	fed_status st = ingest(s, req, err, sizeof(err));
 	if (st == FED_NOT_FOUND) {
@@ -191,18 +198,75 @@ send_one(edge_sender *s)
 			snprintf(err, sizeof(err), "declaring series again");
 	}
 	enfed__v1__ingest_request__free_unpacked(req, NULL);
-	if (st == FED_OK) {
-		acked(s, next);
+	*parked = st != FED_OK;
+	if (st == FED_OK)
 		return FED_OK;
-	}
 	if (!retryable(st))
-		return park(s, buf, len, next, st, err);
+		return park(s, buf, len, st, err);
 	if (st == FED_UNAVAILABLE)
 		edge_series_mark_all(&s->reg); // it may come back empty
 	fed_log_limited(&s->log_retry_ms, LOG_EVERY_MS, FED_LOG_WARNING,
 	    s->opts.component, "ingest: %s (%s); will retry", err,
 	    fed_status_name(st));
 	return st;
+}
+
+// Sends the oldest index record (the spool is only read by this thread).
+static fed_status
+send_index(edge_sender *s)
+{
+	const uint8_t *buf;
+	size_t len;
+	fed_spool_cursor next;
+	FED_TRY(fed_spool_peek(s->spool, &buf, &len, &next));
+	bool parked;
+	FED_TRY(deliver(s, buf, len, &parked));
+	acked(s, s->spool, next, !parked);
+	return FED_OK;
+}
+
+// Sends the oldest samples record: copied under samples_mu (thinning may
+// peek meanwhile), acknowledged only if no thinning came in between (the
+// thinned copy of the record is then sent again: ingest is idempotent).
+static fed_status
+send_sample(edge_sender *s)
+{
+	const uint8_t *b;
+	size_t len = 0;
+	fed_spool_cursor next;
+	pthread_mutex_lock(&s->samples_mu);
+	fed_status st = fed_spool_peek(s->samples, &b, &len, &next);
+	uint8_t *buf = st == FED_OK ? malloc(len) : NULL;
+	if (buf != NULL)
+		memcpy(buf, b, len);
+	uint64_t gen = s->samples_gen;
+	pthread_mutex_unlock(&s->samples_mu);
+	if (st == FED_NOT_FOUND) {
+		(void) fed_spool_wait(s->spool, 100);
+		return FED_OK;
+	}
+	if (st != FED_OK || buf == NULL)
+		return st != FED_OK ? st : FED_RESOURCE_EXHAUSTED;
+	bool parked;
+	st = deliver(s, buf, len, &parked);
+	free(buf);
+	if (st != FED_OK)
+		return st;
+	pthread_mutex_lock(&s->samples_mu);
+	if (gen == s->samples_gen)
+		acked(s, s->samples, next, !parked);
+	pthread_mutex_unlock(&s->samples_mu);
+	return FED_OK;
+}
+
+// Sends the oldest record, index readings first. OK when it was sent,
+// parked or there was none; otherwise the status to retry after a backoff.
+static fed_status
+send_one(edge_sender *s)
+{
+	if (fed_spool_wait(s->spool, 0) == FED_OK)
+		return send_index(s);
+	return send_sample(s);
 }
 
 static void *
@@ -275,24 +339,24 @@ mem_flush(edge_sender *s)
 	return FED_OK;
 }
 
-fed_status
-edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
+static fed_status
+pack(const Enfed__V1__IngestRequest *req, uint8_t **buf, size_t *len)
 {
-	size_t len = enfed__v1__ingest_request__get_packed_size(req);
-	if (req->n_series == 0 || len == 0 || len > (1u << 20)) {
-		fed_log(FED_LOG_ERR, s->opts.component,
-		    "request of %zu series, %zu bytes: not spooled",
-		    req->n_series, len);
-		count(s, &s->st.n_lost, 1);
-		return FED_INVALID_ARGUMENT;
-	}
-	uint8_t *buf = malloc(len);
-	if (buf == NULL)
+	*len = enfed__v1__ingest_request__get_packed_size(req);
+	*buf = malloc(*len > 0 ? *len : 1);
+	if (*buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	enfed__v1__ingest_request__pack(req, buf);
-	count(s, &s->st.n_submitted, 1);
-	// series.pb first: no spooled record may name a series it lacks.
-	(void) edge_series_save(&s->reg);
+	enfed__v1__ingest_request__pack(req, *buf);
+	return FED_OK;
+}
+
+// Index readings: to the main spool, or held in memory when it refuses.
+static fed_status
+submit_index(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	uint8_t *buf;
+	size_t len;
+	FED_TRY(pack(req, &buf, &len));
 	fed_status st = mem_flush(s);
 	if (st == FED_OK)
 		st = fed_spool_append(s->spool, buf, len);
@@ -309,6 +373,107 @@ edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
 	return FED_RESOURCE_EXHAUSTED;
 }
 
+static uint64_t
+n_points(const Enfed__V1__IngestRequest *req)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < req->n_series; i++)
+		n += req->series[i]->n_ts_ms;
+	return n;
+}
+
+// Raw samples: to the samples spool; when it is full, its oldest half is
+// thinned first (edge_thin.c) and the append tried again. A record that
+// still does not fit is dropped, counted as thinned and logged.
+static fed_status
+submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	uint8_t *buf;
+	size_t len;
+	FED_TRY(pack(req, &buf, &len));
+	pthread_mutex_lock(&s->samples_mu);
+	fed_status st = fed_spool_append(s->samples, buf, len);
+	if (st == FED_RESOURCE_EXHAUSTED) {
+		edge_thin_result r;
+		edge_thin_oldest(s->samples, s->opts.component, &r);
+		s->samples_gen++;
+		pthread_mutex_lock(&s->mu);
+		s->st.n_points_thinned += r.n_dropped;
+		s->st.n_thin_rounds++;
+		pthread_mutex_unlock(&s->mu);
+		fed_log_limited(&s->log_thin_ms, LOG_EVERY_MS, FED_LOG_WARNING,
+		    s->opts.component,
+		    "samples spool full: %" PRIu64 " raw samples of the "
+		    "oldest %" PRIu64 " records thinned (every other point "
+		    "kept; index readings are never thinned)",
+		    r.n_dropped, r.n_records);
+		st = fed_spool_append(s->samples, buf, len);
+	}
+	pthread_mutex_unlock(&s->samples_mu);
+	free(buf);
+	if (st != FED_OK) {
+		uint64_t n = n_points(req);
+		count(s, &s->st.n_points_thinned, n);
+		fed_log_limited(&s->log_thin_ms, LOG_EVERY_MS, FED_LOG_ERR,
+		    s->opts.component,
+		    "samples spool refuses a record (%s): its %" PRIu64
+		    " raw samples are dropped",
+		    fed_status_name(st), n);
+	}
+	return st;
+}
+
+// The series of req split into index readings and raw samples (arrays of
+// req->n_series pointers, borrowed from req).
+static void
+split(edge_sender *s, const Enfed__V1__IngestRequest *req,
+    Enfed__V1__IngestRequest *idx, Enfed__V1__IngestRequest *smp)
+{
+	for (size_t i = 0; i < req->n_series; i++) {
+		Enfed__V1__SeriesPoints *sp = req->series[i];
+		if (edge_series_is_index(&s->reg, sp->series_id))
+			idx->series[idx->n_series++] = sp;
+		else
+			smp->series[smp->n_series++] = sp;
+	}
+}
+
+fed_status
+edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	size_t len = enfed__v1__ingest_request__get_packed_size(req);
+	if (req->n_series == 0 || len == 0 || len > (1u << 20)) {
+		fed_log(FED_LOG_ERR, s->opts.component,
+		    "request of %zu series, %zu bytes: not spooled",
+		    req->n_series, len);
+		count(s, &s->st.n_lost, 1);
+		return FED_INVALID_ARGUMENT;
+	}
+	Enfed__V1__IngestRequest idx = ENFED__V1__INGEST_REQUEST__INIT;
+	Enfed__V1__IngestRequest smp = ENFED__V1__INGEST_REQUEST__INIT;
+	idx.series = calloc(req->n_series, sizeof(*idx.series));
+	smp.series = calloc(req->n_series, sizeof(*smp.series));
+	fed_status st = FED_RESOURCE_EXHAUSTED;
+	if (idx.series != NULL && smp.series != NULL) {
+		count(s, &s->st.n_submitted, 1);
+		// series.pb first: no spooled record may name a series it
+		// lacks.
+		(void) edge_series_save(&s->reg);
+		split(s, req, &idx, &smp);
+		st = FED_OK;
+		if (idx.n_series > 0)
+			st = submit_index(s, &idx);
+		if (smp.n_series > 0) {
+			fed_status st2 = submit_samples(s, &smp);
+			if (st == FED_OK)
+				st = st2;
+		}
+	}
+	free(idx.series);
+	free(smp.series);
+	return st;
+}
+
 fed_status
 edge_sender_declare(edge_sender *s, const Enfed__V1__SeriesMeta *meta)
 {
@@ -321,9 +486,10 @@ edge_sender_drain(edge_sender *s, int64_t timeout_ms)
 	int64_t end = fed_clock_mono_ms() + timeout_ms;
 	uint64_t tried_at = UINT64_MAX; // spool size at the last flush try
 	for (;;) {
-		uint64_t n = 0;
+		uint64_t n = 0, n_samples = 0;
 		fed_spool_pending(s->spool, &n, NULL);
-		if (n == 0 && s->n_mem == 0)
+		fed_spool_pending(s->samples, &n_samples, NULL);
+		if (n == 0 && n_samples == 0 && s->n_mem == 0)
 			return FED_OK;
 		if (s->n_mem > 0 && n != tried_at) { // room may have come
 			tried_at = n;
@@ -339,12 +505,14 @@ edge_sender_drain(edge_sender *s, int64_t timeout_ms)
 void
 edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, n_samples = 0;
 	fed_spool_pending(s->spool, &n, NULL);
+	fed_spool_pending(s->samples, &n_samples, NULL);
 	pthread_mutex_lock(&s->mu);
 	*st = s->st;
 	pthread_mutex_unlock(&s->mu);
-	st->n_pending = n;
+	st->n_pending = n + n_samples;
+	st->n_samples_pending = n_samples;
 	st->n_declared = edge_series_n_declared(&s->reg);
 }
 
@@ -368,6 +536,8 @@ check_opts(const edge_sender_opts *o)
 		bad = "backoff_min_ms/backoff_max_ms";
 	else if (o->mem_records == 0 || o->mem_records > 1000000)
 		bad = "mem_records";
+	else if (o->samples_max_bytes < (2u << 20))
+		bad = "samples_max_bytes";
 	if (bad == NULL)
 		return FED_OK;
 	fed_log(FED_LOG_ERR, "edge", "sender options: bad %s", bad);
@@ -396,7 +566,16 @@ open_spools(edge_sender *s)
 	fed_spool_opts d = FED_SPOOL_OPTS_DEFAULT;
 	d.max_bytes = so.max_bytes;
 	d.segment_bytes = so.segment_bytes;
-	return fed_spool_open(dead, &d, &s->dead);
+	FED_TRY(fed_spool_open(dead, &d, &s->dead));
+	n = snprintf(dead, sizeof(dead), "%s/samples", s->spool_dir);
+	if (n < 0 || (size_t) n >= sizeof(dead))
+		return FED_INVALID_ARGUMENT;
+	fed_spool_opts m = so;
+	m.max_bytes = s->opts.samples_max_bytes;
+	// Segments of an eighth of the cap: thinning half of it frees whole
+	// segments on disk, not only in the count.
+	m.segment_bytes = m.max_bytes / 8;
+	return fed_spool_open(dead, &m, &s->samples);
 }
 
 static fed_status
@@ -431,6 +610,7 @@ edge_sender_new(const edge_sender_opts *opts, edge_sender **out)
 	s->spool_dir = dup_or_null(opts->spool_dir);
 	s->mem = calloc(opts->mem_records, sizeof(*s->mem));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->samples_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -484,10 +664,12 @@ edge_sender_free(edge_sender *s)
 		(void) edge_series_save(&s->reg);
 	fed_rpc_client_free(s->rpc);
 	fed_spool_close(s->dead);
+	fed_spool_close(s->samples);
 	fed_spool_close(s->spool);
 	edge_series_fini(&s->reg);
 	free(s->mem);
 	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->samples_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s->node_url);
 	free(s->token);

@@ -28,9 +28,21 @@
 // ALREADY_EXISTS (the node holds the series with other metadata) is logged
 // and accepted.
 //
-// When the spool is full (or its disk fails), a submitted request is kept
-// in memory (at most mem_records of them, the oldest then lost, counted and
-// logged) and appended again at the next submit and at edge_sender_free.
+// Index readings and raw samples are spooled apart. Each request is split
+// by series: a series declared non-cumulative (apparent power, inverter
+// reports) is a raw sample and goes to the samples spool (folder
+// "samples" inside the spool folder, capped by samples_max_bytes); every
+// other series (the cumulative index readings, and any series not
+// declared) goes to the main spool. The sender sends index readings first.
+//
+// When the samples spool is full, its oldest records (about half its
+// bytes) are thinned: every other point of each series among them is
+// dropped, the rest appended back at its end (edge_thin.h), logged at most
+// once a minute and counted (n_points_thinned, n_thin_rounds). Index
+// readings are never thinned: when the main spool is full (or its disk
+// fails), a request is kept in memory (at most mem_records of them, the
+// oldest then lost, counted and logged) and appended again at the next
+// submit and at edge_sender_free. docs/spool.md gives the whole rule.
 //
 // Threads: submit, declare, drain and free are called from one thread (the
 // collector's); the sender thread is private. stats may be called from any
@@ -58,11 +70,13 @@ typedef struct edge_sender_opts {
 	int64_t backoff_min_ms; // first retry delay, >= 10
 	int64_t backoff_max_ms; // longest retry delay, >= backoff_min_ms
 	size_t mem_records; // requests kept in memory when the spool refuses
+	uint64_t samples_max_bytes; // cap of the samples spool, >= 2 MiB
 	const char *component; // log component, e.g. "tic" (borrowed, static)
 } edge_sender_opts;
 
 // Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
-// backoff 1 s .. 60 s, 1024 records in memory, component "edge"; node_url,
+// backoff 1 s .. 60 s, 1024 records in memory, samples spool 16 MiB,
+// component "edge"; node_url,
 // token and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
 
@@ -76,7 +90,10 @@ typedef struct edge_sender_stats {
 	uint64_t n_lost; // requests lost (memory queue full, or at free)
 	uint64_t n_declared; // successful CreateSeries calls
 	uint64_t n_in_memory; // requests now waiting in memory
-	uint64_t n_pending; // records now waiting in the spool
+	uint64_t n_pending; // records now waiting in both spools
+	uint64_t n_samples_pending; // of which in the samples spool
+	uint64_t n_points_thinned; // raw samples dropped by thinning
+	uint64_t n_thin_rounds; // times the full samples spool was thinned
 } edge_sender_stats;
 
 // Opens the spool (and its dead-letter spool), reads series.pb, creates
@@ -96,10 +113,13 @@ fed_status edge_sender_new(const edge_sender_opts *opts, edge_sender **out);
 fed_status edge_sender_declare(
     edge_sender *s, const Enfed__V1__SeriesMeta *meta);
 
-// Packs req (borrowed) and appends it to the spool. OK when it is in the
-// spool; RESOURCE_EXHAUSTED when it is held in memory instead (the spool
-// refused it); INVALID_ARGUMENT for an empty request or one over the
-// spool's record limit (logged, counted as lost).
+// Splits req (borrowed) into index readings and raw samples, packs each
+// part and appends it to its spool (thinning the samples spool when it is
+// full). OK when both parts are spooled; RESOURCE_EXHAUSTED when the index
+// part is held in memory instead (the spool refused it); the samples
+// spool's status when even after thinning it refused the samples part
+// (dropped, counted as thinned, logged); INVALID_ARGUMENT for an empty
+// request or one over the spool's record limit (logged, counted as lost).
 fed_status edge_sender_submit(
     edge_sender *s, const Enfed__V1__IngestRequest *req);
 

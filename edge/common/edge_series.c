@@ -274,6 +274,20 @@ edge_series_n_declared(edge_series *r)
 	return n;
 }
 
+bool
+edge_series_is_index(edge_series *r, const char *id)
+{
+	bool index = true;
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->metas[i]->id, id) == 0) {
+			index = r->metas[i]->cumulative;
+			break;
+		}
+	pthread_mutex_unlock(&r->mu);
+	return index;
+}
+
 // The first undeclared series (its index in *i), or NULL. The meta is
 // never freed before fini, so it may be used without the mutex.
 static const Enfed__V1__SeriesMeta *

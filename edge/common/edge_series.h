@@ -70,6 +70,10 @@ void edge_series_mark_all(edge_series *r);
 // series' points, which then go to the dead-letter spool).
 fed_status edge_series_declare_pending(edge_series *r, fed_rpc_client *rpc);
 
+// True unless `id` is a registered series declared non-cumulative: an
+// index reading, or a series the registry does not know (never thinned).
+bool edge_series_is_index(edge_series *r, const char *id);
+
 // The number of successful CreateSeries calls so far.
 uint64_t edge_series_n_declared(edge_series *r);
 

@@ -228,9 +228,14 @@ add_report(reports *r, inverter *v, const envoy_inverter *in)
 	r->ptrs[k] = &r->sp[k];
 }
 
+// Two passes: every inverter of the reply is registered first, so that the
+// table (which may grow, moving its entries) is stable while the requests'
+// series_id point into it.
 static void
 collect_new(envoy_collect *c, const envoy_inverter *inv, size_t n, reports *r)
 {
+	for (size_t i = 0; i < n; i++)
+		(void) inverter_of(c, inv[i].serial);
 	for (size_t i = 0; i < n; i++) {
 		inverter *v = inverter_of(c, inv[i].serial);
 		if (v == NULL) {

@@ -9,12 +9,19 @@
 // restart resumes after the node's last point and a resend stores nothing
 // twice: nothing is lost while the node is down, it is sent once it is back.
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+#include <pthread.h>
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/cfg.h"
@@ -22,7 +29,9 @@
 #include "fed/health.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
+#include "sim_envoy.h"
 #include "sim_model.h"
+#include "sim_tic.h"
 
 #define SLOT_MS     (5 * 60 * 1000)
 #define BATCH_SLOTS 2016 // a week of 5-minute slots per call
@@ -38,6 +47,12 @@ struct sim_cfg {
 	char *owner;
 	int64_t fail_after_ms;
 	int64_t fail_inverter;
+	char *emit_tic;
+	int tic_mode;
+	int64_t tic_period_ms;
+	char *meter_id;
+	char *envoy_listen;
+	int64_t start_ms;
 	fed_log_level log_level;
 };
 
@@ -69,6 +84,21 @@ static const fed_cfg_opt sim_opts[] = {
         "never)"),
     FED_CFG_OPT_INT(C, fail_inverter, "fail-inverter", "-1", -1, 1023,
         "pv: the inverter that fails (-1: none)"),
+    FED_CFG_OPT_STRING(C, emit_tic, "emit-tic", "",
+        "house: write TIC frames to this FIFO or file instead of feeding "
+        "the node (read them with fed-edge-tic --input=PATH --follow)"),
+    FED_CFG_OPT_ENUM(C, tic_mode, "tic-mode", "historic", "historic|standard",
+        "TIC mode of --emit-tic"),
+    FED_CFG_OPT_DURATION(C, tic_period_ms, "tic-period", "1s", 1000,
+        INT64_C(3600000), "simulated time between two TIC frames"),
+    FED_CFG_OPT_STRING_LEN(C, meter_id, "meter-id", "031764598210", 12, 12,
+        "meter address written in the TIC frames (12 digits)"),
+    FED_CFG_OPT_STRING(C, envoy_listen, "envoy-listen", "",
+        "pv: serve the plant as an Envoy's local API at this URL "
+        "(http://127.0.0.1:PORT) instead of feeding the node"),
+    FED_CFG_OPT_INT(C, start_ms, "start", "0", 0, INT64_C(4102444800000),
+        "--emit-tic, --envoy-listen: UTC ms the simulated clock starts "
+        "at (0: now)"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -303,6 +333,266 @@ run(struct sim *s, const sigset_t *stop)
 	return 0;
 }
 
+// --- TIC output ----------------------------------------------------------
+
+// Where the simulated clock of --emit-tic and --envoy-listen starts.
+static int64_t
+sim_start(const struct sim_cfg *cfg)
+{
+	return cfg->start_ms > 0 ? cfg->start_ms : fed_clock_now_ms();
+}
+
+// Opens the TIC output for writing: a FIFO waits (without blocking the stop
+// signals) until a reader opens it. -1 when stopped, -2 on error (logged).
+static int
+tic_open(const char *path, const sigset_t *stop)
+{
+	for (;;) {
+		int fd = open(
+		    path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, 0644);
+		if (fd >= 0) {
+			int fl = fcntl(fd, F_GETFL);
+			(void) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+			return fd;
+		}
+		if (errno != ENXIO) { // ENXIO: a FIFO without reader yet
+			fed_log(FED_LOG_ERR, "sim", "opening %s: %s", path,
+			    strerror(errno));
+			return -2;
+		}
+		if (stop_requested(stop, 100))
+			return -1;
+	}
+}
+
+// Writes all of buf; false when the reader went away or on error.
+static bool
+tic_write(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t) n;
+	}
+	return true;
+}
+
+// One frame of the house at t_ms into fd. OK, UNAVAILABLE when the write
+// failed (the reader left), or the model's or encoder's status.
+static fed_status
+tic_emit(struct sim *s, int fd, int64_t t_ms, sim_tic_index *cache)
+{
+	sim_tic_values v;
+	FED_TRY(sim_tic_house_values(
+	    &s->house, s->cfg->seed, t_ms, s->cfg->meter_id, cache, &v));
+	uint8_t buf[SIM_TIC_FRAME_MAX];
+	size_t len = 0;
+	tic_mode mode
+	    = s->cfg->tic_mode == 0 ? TIC_MODE_HISTORIC : TIC_MODE_STANDARD;
+	FED_TRY(sim_tic_encode(mode, &v, buf, sizeof(buf), &len));
+	return tic_write(fd, buf, len) ? FED_OK : FED_UNAVAILABLE;
+}
+
+// Writes a frame every tic_period_ms of simulated time, the simulated
+// clock starting now and running `speed` times real time. A writer that
+// falls behind skips to the present rather than replay the gap. A reader
+// that leaves a FIFO is waited for again.
+static int
+run_tic(struct sim *s, const sigset_t *stop)
+{
+	const struct sim_cfg *cfg = s->cfg;
+	int64_t real0 = sim_start(cfg), mono0 = fed_clock_mono_ms();
+	int64_t period = cfg->tic_period_ms;
+	int64_t next = real0 / period * period;
+	sim_tic_index cache = {0};
+	uint64_t n_frames = 0;
+	int fd = tic_open(cfg->emit_tic, stop);
+	while (fd >= 0) {
+		int64_t sim_now = real0
+		    + (int64_t) ((double) (fed_clock_mono_ms() - mono0)
+		        * cfg->speed);
+		if (sim_now - next > 10 * period)
+			next = sim_now / period * period;
+		if (sim_now >= next) {
+			fed_status st = tic_emit(s, fd, next, &cache);
+			if (st == FED_UNAVAILABLE) {
+				fed_log(FED_LOG_WARNING, "sim",
+				    "%s: reader gone; waiting for another",
+				    cfg->emit_tic);
+				close(fd);
+				fd = tic_open(cfg->emit_tic, stop);
+				continue;
+			}
+			if (st != FED_OK) {
+				close(fd);
+				fd = -2;
+				break;
+			}
+			n_frames++;
+			next += period;
+			continue;
+		}
+		int64_t wait
+		    = (int64_t) ((double) (next - sim_now) / cfg->speed);
+		if (stop_requested(stop,
+		        wait < 1          ? 1
+		            : wait > 1000 ? 1000
+		                          : wait))
+			break;
+	}
+	int rc = fd == -2 ? 1 : 0;
+	if (fd >= 0)
+		close(fd);
+	fed_log(FED_LOG_NOTICE, "sim", "%s: stopped after %llu TIC frames",
+	    cfg->emit_tic, (unsigned long long) n_frames);
+	return rc;
+}
+
+// --- Envoy HTTP API --------------------------------------------------------
+
+// What the HTTP handlers share: the plant's gateway state on the
+// simulated clock, under a mutex (nng runs handlers on its own threads).
+struct envoy_srv {
+	pthread_mutex_t mu;
+	sim_envoy env;
+	int64_t real0, mono0;
+	double speed;
+};
+
+typedef fed_status (*envoy_reply_fn)(const sim_envoy *e, char **out);
+
+static void
+http_reply(nng_aio *aio, uint16_t status, const char *body)
+{
+	nng_http_res *res = NULL;
+	if (nng_http_res_alloc(&res) != 0) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_http_res_set_status(res, status);
+	nng_http_res_set_header(res, "Content-Type", "application/json");
+	nng_http_res_copy_data(res, body, strlen(body));
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+// The JSON of `fn` at the simulated now, or NULL (logged).
+static char *
+envoy_body(struct envoy_srv *srv, envoy_reply_fn fn)
+{
+	pthread_mutex_lock(&srv->mu);
+	int64_t now = srv->real0
+	    + (int64_t) ((double) (fed_clock_mono_ms() - srv->mono0)
+	        * srv->speed);
+	char *body = NULL;
+	fed_status st = sim_envoy_advance(&srv->env, now);
+	if (st == FED_OK)
+		st = fn(&srv->env, &body);
+	pthread_mutex_unlock(&srv->mu);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "sim", "envoy reply: %s",
+		    fed_status_name(st));
+	return body;
+}
+
+static void
+envoy_serve(nng_aio *aio, envoy_reply_fn fn)
+{
+	nng_http_handler *h = nng_aio_get_input(aio, 1);
+	struct envoy_srv *srv = nng_http_handler_get_data(h);
+	char *body = envoy_body(srv, fn);
+	if (body == NULL) {
+		http_reply(aio, 500, "{}");
+		return;
+	}
+	http_reply(aio, 200, body);
+	free(body);
+}
+
+static void
+serve_production(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_api_production);
+}
+
+static void
+serve_inverters(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_api_inverters);
+}
+
+static void
+serve_production_json(nng_aio *aio)
+{
+	envoy_serve(aio, sim_envoy_production_json);
+}
+
+static int
+envoy_handlers(nng_http_server *hs, struct envoy_srv *srv)
+{
+	static const struct {
+		const char *path;
+		void (*cb)(nng_aio *);
+	} routes[] = {{"/api/v1/production", serve_production},
+	    {"/api/v1/production/inverters", serve_inverters},
+	    {"/production.json", serve_production_json}};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		nng_http_handler *h = NULL;
+		int rv
+		    = nng_http_handler_alloc(&h, routes[i].path, routes[i].cb);
+		if (rv == 0)
+			rv = nng_http_handler_set_data(h, srv, NULL);
+		if (rv == 0)
+			rv = nng_http_server_add_handler(hs, h);
+		else
+			nng_http_handler_free(h);
+		if (rv != 0)
+			return rv;
+	}
+	return 0;
+}
+
+// Serves the plant until a stop signal.
+static int
+run_envoy(struct sim *s, const sigset_t *stop)
+{
+	struct envoy_srv srv = {.real0 = sim_start(s->cfg),
+	    .mono0 = fed_clock_mono_ms(),
+	    .speed = s->cfg->speed};
+	if (sim_envoy_init(&srv.env, &s->pv, s->cfg->seed) != FED_OK)
+		return 1;
+	pthread_mutex_init(&srv.mu, NULL);
+	nng_url *u = NULL;
+	nng_http_server *hs = NULL;
+	int rv = nng_url_parse(&u, s->cfg->envoy_listen);
+	if (rv == 0)
+		rv = nng_http_server_hold(&hs, u);
+	if (rv == 0)
+		rv = envoy_handlers(hs, &srv);
+	if (rv == 0)
+		rv = nng_http_server_start(hs);
+	if (rv == 0) {
+		fed_log(FED_LOG_INFO, "sim", "serving an Envoy at %s",
+		    s->cfg->envoy_listen);
+		while (!stop_requested(stop, 1000))
+			;
+		nng_http_server_stop(hs);
+	} else {
+		fed_log(FED_LOG_ERR, "sim", "--envoy-listen=%s: %s",
+		    s->cfg->envoy_listen, nng_strerror(rv));
+	}
+	if (hs != NULL)
+		nng_http_server_release(hs);
+	if (u != NULL)
+		nng_url_free(u);
+	pthread_mutex_destroy(&srv.mu);
+	return rv == 0 ? 0 : 1;
+}
+
 static const char *
 quantity(int model)
 {
@@ -340,6 +630,7 @@ main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN); // a TIC reader leaving is an EPIPE
 
 	struct sim s = {.cfg = &cfg};
 	snprintf(s.series_id, sizeof(s.series_id), "%s/%s", cfg.site,
@@ -360,7 +651,22 @@ main(int argc, char **argv)
 	o.token = cfg.token;
 	o.timeout_ms = 30000;
 	int rc = 1;
-	if (sim_pv_check(&s.pv) != FED_OK) {
+	if (cfg.envoy_listen[0] != '\0' && sim_pv_check(&s.pv) == FED_OK) {
+		if (cfg.model != MODEL_PV)
+			fprintf(stderr,
+			    "fed-edge-sim: --envoy-listen: only --model=pv "
+			    "has "
+			    "an Envoy\n");
+		else
+			rc = run_envoy(&s, &stop);
+	} else if (cfg.emit_tic[0] != '\0') {
+		if (cfg.model != MODEL_HOUSE)
+			fprintf(stderr,
+			    "fed-edge-sim: --emit-tic: only --model=house has "
+			    "a Linky\n");
+		else
+			rc = run_tic(&s, &stop);
+	} else if (sim_pv_check(&s.pv) != FED_OK) {
 		fprintf(stderr,
 		    "fed-edge-sim: --fail-inverter: no such inverter\n");
 	} else if (fed_rpc_client_new(&o, &s.rpc) == FED_OK) {

@@ -45,6 +45,7 @@ struct tic_cfg {
 	char *spool_dir;
 	int spool_sync;
 	size_t spool_max;
+	size_t samples_max;
 	int64_t rpc_timeout_ms;
 	int64_t backoff_min_ms;
 	int64_t backoff_max_ms;
@@ -92,6 +93,9 @@ static const fed_cfg_opt tic_opts[] = {
         "each: fsync every record; group: within 20 ms (fewer writes)"),
     FED_CFG_OPT_SIZE(C, spool_max, "spool-max", "64MiB", 1 << 20,
         (double) (INT64_C(1) << 40), "cap on unsent records on disk"),
+    FED_CFG_OPT_SIZE(C, samples_max, "samples-max", "16MiB", 2 << 20,
+        (double) (INT64_C(1) << 40),
+        "cap on unsent raw samples (power), thinned when full"),
     FED_CFG_OPT_DURATION(C, rpc_timeout_ms, "rpc-timeout", "10s", 100, 600000,
         "deadline of one call to the node"),
     FED_CFG_OPT_DURATION(C, backoff_min_ms, "backoff-min", "1s", 10, 3600000,
@@ -214,6 +218,7 @@ log_summary(const struct reader *r, edge_sender *s)
 	    "summary: frames_ok=%llu frames_bad=%llu frames_truncated=%llu "
 	    "groups_bad_checksum=%llu groups_malformed=%llu points=%llu "
 	    "sent=%llu stored=%llu duplicate=%llu dead=%llu lost=%llu "
+	    "thinned=%llu "
 	    "pending=%llu",
 	    (unsigned long long) ps->frames_ok,
 	    (unsigned long long) ps->frames_bad,
@@ -224,6 +229,7 @@ log_summary(const struct reader *r, edge_sender *s)
 	    (unsigned long long) ss.n_points_stored,
 	    (unsigned long long) ss.n_points_duplicate,
 	    (unsigned long long) ss.n_dead, (unsigned long long) ss.n_lost,
+	    (unsigned long long) ss.n_points_thinned,
 	    (unsigned long long) ss.n_pending);
 }
 
@@ -330,6 +336,7 @@ main(int argc, char **argv)
 	so.sync
 	    = cfg.spool_sync == 1 ? FED_SPOOL_SYNC_GROUP : FED_SPOOL_SYNC_EACH;
 	so.spool_max_bytes = cfg.spool_max;
+	so.samples_max_bytes = cfg.samples_max;
 	so.rpc_timeout_ms = (uint32_t) cfg.rpc_timeout_ms;
 	so.backoff_min_ms = cfg.backoff_min_ms;
 	so.backoff_max_ms = cfg.backoff_max_ms;

@@ -4,8 +4,10 @@
 // a real fed-node: points sent exactly once, through a node killed with
 // SIGKILL and restarted, a node restarted from an empty store (series
 // declared again), a backlog left by a previous run (series.pb), refused
-// records parked in the dead-letter spool, and a full spool (requests held
-// in memory, the oldest lost and counted when memory is full too).
+// records parked in the dead-letter spool, a full spool (requests held
+// in memory, the oldest lost and counted when memory is full too), and the
+// full-spool rule for raw samples (edge_thin: the oldest half thinned to
+// every other point; index readings never).
 
 #include <math.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 
 #include "edge_sender.h"
+#include "edge_thin.h"
 #include "edge_test.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
@@ -338,6 +341,168 @@ test_spool_full(void **state)
 	edge_node_stop(&n);
 }
 
+// A packed request of one series "a" with points k0 .. k0+n-1 (value k)
+// and one series "b" with the single point k0.
+static void
+append_two(fed_spool *sp, int k0, int n)
+{
+	int64_t ts[64], tb = k0;
+	double v[64], vb = k0;
+	for (int i = 0; i < n; i++)
+		ts[i] = k0 + i, v[i] = k0 + i;
+	Enfed__V1__SeriesPoints a = ENFED__V1__SERIES_POINTS__INIT,
+	                        b = ENFED__V1__SERIES_POINTS__INIT;
+	Enfed__V1__SeriesPoints *ptrs[2] = {&a, &b};
+	a.series_id = "a";
+	a.ts_ms = ts;
+	a.value = v;
+	a.n_ts_ms = a.n_value = (size_t) n;
+	b.series_id = "b";
+	b.ts_ms = &tb;
+	b.value = &vb;
+	b.n_ts_ms = b.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 2;
+	uint8_t buf[4096];
+	size_t len = enfed__v1__ingest_request__pack(&req, buf);
+	assert_int_equal(fed_spool_append(sp, buf, len), FED_OK);
+}
+
+// The thinning rule on a spool alone: 8 records of 10 points of "a" and
+// 1 of "b"; one round takes the oldest half (4 records) and keeps points
+// 0, 2, 4, ... of each series among them (20 of 40 of "a", 2 of 4 of
+// "b"), appended after the 4 untouched records.
+static void
+test_thin_rule(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("thin");
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = FED_SPOOL_SYNC_EACH;
+	fed_spool *sp = NULL;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	for (int r = 0; r < 8; r++)
+		append_two(sp, r * 10, 10);
+	edge_thin_result res;
+	edge_thin_oldest(sp, "test", &res);
+	assert_int_equal(res.n_records, 4);
+	assert_int_equal(res.n_dropped, 20 + 2);
+	assert_int_equal(res.n_kept, 20 + 2);
+	// Read everything back, in spool order.
+	int64_t seen_a[80];
+	size_t n_a = 0, n_b = 0, n_rec = 0;
+	const uint8_t *buf;
+	size_t len;
+	fed_spool_cursor next;
+	while (fed_spool_peek(sp, &buf, &len, &next) == FED_OK) {
+		Enfed__V1__IngestRequest *req
+		    = enfed__v1__ingest_request__unpack(NULL, len, buf);
+		assert_non_null(req);
+		for (size_t i = 0; i < req->n_series; i++) {
+			Enfed__V1__SeriesPoints *p = req->series[i];
+			for (size_t j = 0; j < p->n_ts_ms; j++) {
+				assert_true(
+				    p->value[j] == (double) p->ts_ms[j]);
+				if (strcmp(p->series_id, "a") == 0)
+					seen_a[n_a++] = p->ts_ms[j];
+				else
+					n_b++;
+			}
+		}
+		enfed__v1__ingest_request__free_unpacked(req, NULL);
+		assert_int_equal(fed_spool_ack(sp, next), FED_OK);
+		n_rec++;
+	}
+	assert_int_equal(n_rec, 8);
+	assert_int_equal(n_a, 40 + 20);
+	assert_int_equal(n_b, 4 + 2);
+	for (size_t i = 0; i < 40; i++) // the newest 4 records, untouched
+		assert_int_equal(seen_a[i], 40 + (int64_t) i);
+	for (size_t i = 0; i < 20; i++) // then the oldest, every other point
+		assert_int_equal(seen_a[40 + i], (int64_t) (2 * i));
+	fed_spool_close(sp);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+// Index points (one per request, k = r) and raw samples (per points per
+// request) together, the samples spool full while the node is away: every
+// index reading arrives, the samples are thinned as docs/spool.md says
+// (the newest request whole, only older points missing, every stored value
+// right), and stored + thinned samples = submitted: nothing else is lost.
+static void
+test_samples_thinned(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-thin"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = n.rpc;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.spool_max_bytes = 1u << 20;
+	o.samples_max_bytes = 2u << 20;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	const char *idx = "t/m/index_base", *pw = "t/m/power";
+	declare(s, idx);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) pw;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_POWER;
+	m.unit = ENFED__V1__UNIT__UNIT_VA;
+	m.interval_s = 60;
+	m.source = "test";
+	assert_int_equal(edge_sender_declare(s, &m), FED_OK);
+	// About 300 KB of samples a request: 12 of them are 3.6 MB, for a
+	// samples spool of 2 MiB.
+	const int per = 20000, n_req = 12;
+	for (int r = 0; r < n_req; r++) {
+		assert_int_equal(submit_point(s, idx, r, 1000.0 + r), FED_OK);
+		assert_int_equal(submit_many(s, pw, r * per, per), FED_OK);
+	}
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_true(st.n_thin_rounds >= 1);
+	assert_true(st.n_points_thinned > 0);
+	assert_int_equal(st.n_lost, 0);
+	assert_int_equal(st.n_in_memory, 0);
+	uint64_t thinned = st.n_points_thinned;
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_points_thinned, thinned); // no more since
+	edge_sender_free(s);
+	assert_points(&n, idx, n_req); // every index reading
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n.client, pw, &ts, &v, &got), FED_OK);
+	assert_int_equal(got + thinned, (size_t) (n_req * per));
+	size_t newest = 0;
+	for (size_t i = 0; i < got; i++) {
+		int k = (int) ((ts[i] - T0) / 60000);
+		assert_true(v[i] == 1000.0 + k);
+		newest += k >= (n_req - 1) * per;
+	}
+	assert_int_equal(newest, (size_t) per); // the newest request whole
+	// The oldest request lost some of its points, by halves.
+	size_t oldest = 0;
+	for (size_t i = 0; i < got; i++)
+		oldest += (ts[i] - T0) / 60000 < per;
+	assert_true(oldest < (size_t) per && oldest >= (size_t) per / 8);
+	free(ts);
+	free(v);
+	free(spool);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
@@ -351,6 +516,9 @@ main(void)
 	    cmocka_unit_test_teardown(
 	        test_backlog_of_previous_run, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_spool_full, edge_test_teardown),
+	    cmocka_unit_test(test_thin_rule),
+	    cmocka_unit_test_teardown(
+	        test_samples_thinned, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
