@@ -120,7 +120,7 @@ peer_of(node_replicator *r, const node_grant *g)
 			o.url = g->grantee_addr[0] ? g->grantee_addr : p->url;
 			o.tls = r->o.tls;
 			o.token = p->token;
-			o.timeout_ms = 30000;
+			o.timeout_ms = (uint32_t) r->o.timeout_ms;
 			if (fed_rpc_client_new(&o, &p->rpc) != FED_OK)
 				return NULL;
 		}
@@ -129,9 +129,19 @@ peer_of(node_replicator *r, const node_grant *g)
 	return NULL;
 }
 
+// Schedules the next try. A call that got no answer in time, or could not
+// reach the grantee, also closes the peer's client, so the next try dials
+// a new connection: nng keeps using a half-open connection (the grantee's
+// side gone without a FIN or reset, or a link that swallows what it is
+// sent) for as long as TCP keeps it up, and every call on it would time
+// out in turn.
 static void
 peer_failed(struct peer *p, fed_status st, const char *err)
 {
+	if (st == FED_DEADLINE_EXCEEDED || st == FED_UNAVAILABLE) {
+		fed_rpc_client_free(p->rpc);
+		p->rpc = NULL;
+	}
 	int64_t now = fed_clock_mono_ms();
 	p->backoff_ms = p->backoff_ms == 0 ? 1000 : p->backoff_ms * 2;
 	if (p->backoff_ms > MAX_BACKOFF_MS)
@@ -373,6 +383,8 @@ node_replicator_new(const node_replicator_opts *opts, node_replicator **out)
 	r->o = *opts;
 	if (r->o.poll_ms <= 0)
 		r->o.poll_ms = 200;
+	if (r->o.timeout_ms <= 0 || r->o.timeout_ms > UINT32_MAX)
+		r->o.timeout_ms = 30000;
 	snprintf(r->node_name, sizeof(r->node_name), "%s", opts->node_name);
 	r->rows = calloc(BATCH, sizeof(*r->rows));
 	pthread_mutex_init(&r->mtx, NULL);
