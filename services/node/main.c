@@ -46,6 +46,7 @@ struct node_cfg {
 	char *advertise_rpc;
 	char *advertise_stream;
 	int64_t lease_ms;
+	int64_t replicate_timeout_ms;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -91,6 +92,10 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_STRING(C, advertise_stream, "advertise-stream", "",
         "stream address given to the directory (default: the first "
         "--stream)"),
+    FED_CFG_OPT_DURATION(C, replicate_timeout_ms, "replicate-timeout", "30s",
+        100, 600000,
+        "longest wait for a grantee's reply to one replication call; "
+        "after it the connection is redialled and the call retried"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(
@@ -210,7 +215,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .grants = grants,
 	    .node_name = cfg->name,
 	    .peers_file = cfg->peers_file,
-	    .tls = &tls};
+	    .tls = &tls,
+	    .timeout_ms = cfg->replicate_timeout_ms};
 	if (node_replicator_new(&rpo, &repl) != FED_OK)
 		goto out;
 	if (fed_stream_pub_new(&pub) != FED_OK

@@ -20,6 +20,7 @@
 #define MAX_PEERS      64
 #define BATCH          5000
 #define MAX_BACKOFF_MS 30000
+#define MIN_ROWS       64
 
 struct peer {
 	char name[72];
@@ -29,6 +30,7 @@ struct peer {
 	int64_t retry_at_ms; // monotonic; 0: ready
 	int64_t backoff_ms;
 	int64_t last_log_ms;
+	size_t max_rows; // outbox rows per call: halved after a timeout
 };
 
 // (grant, series) pairs declared on their grantee during this run.
@@ -100,6 +102,7 @@ load_peers(node_replicator *r, const char *path)
 		}
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		snprintf(p->url, sizeof(p->url), "%s", url);
+		p->max_rows = BATCH;
 		r->n_peers++;
 	}
 	fclose(f);
@@ -120,7 +123,7 @@ peer_of(node_replicator *r, const node_grant *g)
 			o.url = g->grantee_addr[0] ? g->grantee_addr : p->url;
 			o.tls = r->o.tls;
 			o.token = p->token;
-			o.timeout_ms = 30000;
+			o.timeout_ms = (uint32_t) r->o.timeout_ms;
 			if (fed_rpc_client_new(&o, &p->rpc) != FED_OK)
 				return NULL;
 		}
@@ -129,9 +132,23 @@ peer_of(node_replicator *r, const node_grant *g)
 	return NULL;
 }
 
+// Schedules the next try. A call that got no answer in time, or could not
+// reach the grantee, also closes the peer's client, so the next try dials
+// a new connection: nng keeps using a half-open connection (the grantee's
+// side gone without a FIN or reset, or a link that swallows what it is
+// sent) for as long as TCP keeps it up, and every call on it would time
+// out in turn. A timeout also halves the rows sent per call (down to
+// MIN_ROWS): over a link too slow to carry a whole batch within the
+// timeout, the same batch would otherwise be sent again forever.
 static void
 peer_failed(struct peer *p, fed_status st, const char *err)
 {
+	if (st == FED_DEADLINE_EXCEEDED || st == FED_UNAVAILABLE) {
+		fed_rpc_client_free(p->rpc);
+		p->rpc = NULL;
+	}
+	if (st == FED_DEADLINE_EXCEEDED && p->max_rows / 2 >= MIN_ROWS)
+		p->max_rows /= 2;
 	int64_t now = fed_clock_mono_ms();
 	p->backoff_ms = p->backoff_ms == 0 ? 1000 : p->backoff_ms * 2;
 	if (p->backoff_ms > MAX_BACKOFF_MS)
@@ -303,9 +320,14 @@ drain(node_replicator *r, size_t n)
 		struct peer *p = peer_of(r, g);
 		if (p == NULL || fed_clock_mono_ms() < p->retry_at_ms)
 			continue;
-		if (send_grant(r, p, g, r->rows + i, n - i, &last) == FED_OK) {
+		// A prefix of the batch: the rows of g before its end all come
+		// after i, so every row up to `last` is among those sent.
+		size_t k = n - i < p->max_rows ? n - i : p->max_rows;
+		if (send_grant(r, p, g, r->rows + i, k, &last) == FED_OK) {
 			p->backoff_ms = 0;
 			p->retry_at_ms = 0;
+			p->max_rows = p->max_rows * 2 < BATCH ? p->max_rows * 2
+			                                      : BATCH;
 			node_store_outbox_done(r->o.store, g->id, last, &e);
 			progress = 1;
 		}
@@ -373,6 +395,8 @@ node_replicator_new(const node_replicator_opts *opts, node_replicator **out)
 	r->o = *opts;
 	if (r->o.poll_ms <= 0)
 		r->o.poll_ms = 200;
+	if (r->o.timeout_ms <= 0 || r->o.timeout_ms > UINT32_MAX)
+		r->o.timeout_ms = 30000;
 	snprintf(r->node_name, sizeof(r->node_name), "%s", opts->node_name);
 	r->rows = calloc(BATCH, sizeof(*r->rows));
 	pthread_mutex_init(&r->mtx, NULL);

@@ -8,8 +8,10 @@
 // box), sends the points with Ingest (idempotent there), and removes the
 // rows from the outbox only once the grantee acknowledged them. A
 // grantee that cannot be reached is retried with a growing delay (up to
-// 30 s) while the others go on; a restart of either node resumes from the
-// outbox, so nothing is lost or stored twice.
+// 30 s) while the others go on; a call left unanswered for timeout_ms (a
+// half-open connection, a stalled link) is retried on a new connection; a
+// restart of either node resumes from the outbox, so nothing is lost or stored
+// twice.
 //
 // Peers: a file of `name rpc-address token` lines (the token, or @FILE);
 // the grantee's node names itself with `name`, and holds the token's hash
@@ -33,6 +35,7 @@ typedef struct node_replicator_opts {
 	const char *peers_file; // NULL or "": no peers (nothing replicates)
 	const fed_tls_opts *tls; // for tls+tcp:// peers
 	int64_t poll_ms; // outbox polling period when idle
+	int64_t timeout_ms; // per call to a grantee; 0: 30 s
 } node_replicator_opts;
 
 // Reads the peers file and starts the thread. INVALID_ARGUMENT (logged

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: MIT
+//
+// test_faults.c: replication between two real fed-node processes, lognact
+// (the owner) and bmhs (the grantee), over a faulty link, points ingested
+// steadily on the owner all along. After each fault, every point is on the
+// grantee exactly once, with its value, and the owner's outbox is empty:
+// - through the fault-injecting proxy (fed_proxy.h) that lognact's peers
+//   file names as bmhs: a delay and a bandwidth limit; every connection
+//   dropped several times; a half-open link (read, never answered nor
+//   closed: the replicator's call times out, --replicate-timeout, and it
+//   redials); connections reset in the middle of a message;
+// - in two network namespaces joined by a veth pair (a private /30 that
+//   exists only inside them), the link taken down for a few seconds. The
+//   test process reaches both nodes over ipc://, which namespaces do not
+//   separate. Without permission to create namespaces, it is skipped.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "enfed/v1/grant.pb-c.h"
+#include "enfed/v1/series.pb-c.h"
+#include "fed/rpc.h"
+#include "fed/token.h"
+#include "fed_proxy.h"
+#include "fed_test.h"
+#include "store.h"
+
+#define ADMIN_L "lognact-admin-token"
+#define ADMIN_B "bmhs-admin-token"
+#define REPL_LB "lognact-pushes-to-bmhs"
+#define SERIES  "kermelo/pv/energy"
+#define T0      INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
+#define DAY     288
+#define TIMEOUT "--replicate-timeout=1500ms"
+
+// The namespaces (named after the pid, see name_netns) and their /30:
+// nothing outside them sees it.
+static char ns_l[32], ns_b[32];
+#define VETH_L "fedt-l"
+#define VETH_B "fedt-b"
+#define ADDR_L "10.231.77.1"
+#define ADDR_B "10.231.77.2"
+
+struct node {
+	const char *name, *admin, *ns; // ns: NULL, or the namespace to run in
+	char rpc[256], stream[128], tokens[512], opts[4][700];
+	const char *extra[5];
+	int pid;
+	fed_rpc_client *cli;
+};
+
+struct world {
+	char *dir;
+	struct node l, b;
+	fed_proxy *proxy;
+	int days; // days [0, days) ingested on the owner
+	int netns; // the namespaces were created
+};
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static fed_rpc_client *
+client(const char *url, const char *token)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	return c;
+}
+
+static fed_status
+series_call(fed_rpc_client *c, const char *m, const void *req, void *rep)
+{
+	char err[256];
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, m, req,
+	    (ProtobufCMessage **) rep, err, sizeof(err));
+}
+
+// The path of the `ip` tool, or NULL.
+static const char *
+ip_tool(void)
+{
+	static const char *const where[]
+	    = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (access(where[i], X_OK) == 0)
+			return where[i];
+	return NULL;
+}
+
+// Runs `ip a0 a1 ...` (at most 8 arguments); its exit status.
+static int
+ip(const char *a0, const char *a1, const char *a2, const char *a3,
+    const char *a4, const char *a5, const char *a6, const char *a7)
+{
+	const char *tool = ip_tool();
+	if (tool == NULL)
+		return -1;
+	char *argv[] = {(char *) tool, (char *) a0, (char *) a1, (char *) a2,
+	    (char *) a3, (char *) a4, (char *) a5, (char *) a6, (char *) a7,
+	    NULL};
+	return fed_test_run(argv, NULL, NULL, NULL);
+}
+
+// Starts n (inside its namespace when it has one) and opens its client.
+static void
+start(struct world *w, struct node *n)
+{
+	if (n->ns == NULL) {
+		n->pid = fed_test_node_start_ex(FED_NODE_BIN, n->name, w->dir,
+		    n->rpc, n->stream, n->admin, n->tokens, n->extra);
+	} else {
+		char a[6][700], log[600];
+		snprintf(a[0], sizeof(a[0]), "--name=%s", n->name);
+		snprintf(a[1], sizeof(a[1]), "--data-dir=%s/data-%s", w->dir,
+		    n->name);
+		snprintf(a[2], sizeof(a[2]), "--listen=%s", n->rpc);
+		snprintf(a[3], sizeof(a[3]), "--stream=%s", n->stream);
+		snprintf(a[4], sizeof(a[4]), "--admin-token=%s", n->admin);
+		snprintf(a[5], sizeof(a[5]), "--tokens-file=%s", n->tokens);
+		snprintf(log, sizeof(log), "%s/%s.log", w->dir, n->name);
+		char *argv[16] = {(char *) ip_tool(), "netns", "exec",
+		    (char *) n->ns, FED_NODE_BIN, a[0], a[1], a[2], a[3], a[4],
+		    a[5], "--log-level=debug"};
+		for (int i = 0; n->extra[i] != NULL && 12 + i < 15; i++)
+			argv[12 + i] = (char *) n->extra[i];
+		n->pid = fed_test_proc_start(argv, log);
+		// Health over the ipc:// address, the first of its list.
+		char url[128];
+		snprintf(url, sizeof(url), "%.*s", (int) strcspn(n->rpc, ","),
+		    n->rpc);
+		if (n->pid > 0 && fed_test_wait_health(url, 10000) != FED_OK) {
+			fed_test_proc_stop(n->pid, SIGKILL, 1000);
+			n->pid = -1;
+		}
+	}
+	assert_true(n->pid > 0);
+	if (n->cli == NULL) {
+		char url[128];
+		snprintf(url, sizeof(url), "%.*s", (int) strcspn(n->rpc, ","),
+		    n->rpc);
+		n->cli = client(url, n->admin);
+	}
+}
+
+// bmhs accepts lognact's pushes with REPL_LB; lognact's peers file names
+// bmhs at bmhs_addr, its calls bounded by TIMEOUT.
+static void
+prepare(struct world *w, const char *bmhs_addr)
+{
+	struct node *l = &w->l, *b = &w->b;
+	char hash[FED_TOKEN_HASH_LEN + 1], line[700], peers[600];
+	l->name = "lognact";
+	l->admin = ADMIN_L;
+	b->name = "bmhs";
+	b->admin = ADMIN_B;
+	fed_test_ipc_url(l->stream, sizeof(l->stream), "lognact");
+	fed_test_ipc_url(b->stream, sizeof(b->stream), "bmhs");
+	snprintf(b->tokens, sizeof(b->tokens), "%s/bmhs.tokens", w->dir);
+	fed_token_hash(REPL_LB, hash);
+	snprintf(line, sizeof(line), "lognact replica %s\n", hash);
+	write_file(b->tokens, line);
+	snprintf(l->tokens, sizeof(l->tokens), "%s/lognact.tokens", w->dir);
+	write_file(l->tokens, "");
+	snprintf(peers, sizeof(peers), "%s/lognact.peers", w->dir);
+	snprintf(line, sizeof(line), "bmhs %s %s\n", bmhs_addr, REPL_LB);
+	write_file(peers, line);
+	snprintf(l->opts[0], sizeof(l->opts[0]), "--peers-file=%s", peers);
+	l->extra[0] = l->opts[0];
+	l->extra[1] = TIMEOUT;
+}
+
+static void
+create(fed_rpc_client *c)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = SERIES;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(series_call(c, "CreateSeries", &req, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+static void
+grant_live(fed_rpc_client *owner)
+{
+	Enfed__V1__Scope sc[2]
+	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = "kermelo/pv/";
+	g.grantee_node = "bmhs";
+	g.scopes = sc;
+	g.n_scopes = 2;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	assert_int_equal(
+	    fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
+	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err)),
+	    FED_OK);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+}
+
+// Ingests the next day on the owner: points day*288 .. day*288+287, the
+// value of each its index.
+static void
+ingest_day(struct world *w)
+{
+	int64_t ts[DAY];
+	double v[DAY];
+	for (int i = 0; i < DAY; i++) {
+		ts[i] = T0 + (int64_t) (w->days * DAY + i) * 300000;
+		v[i] = w->days * DAY + i;
+	}
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *l[1] = {&sp};
+	sp.series_id = SERIES;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = DAY;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = l;
+	req.n_series = 1;
+	Enfed__V1__IngestResponse *rep = NULL;
+	assert_int_equal(series_call(w->l.cli, "Ingest", &req, &rep), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	w->days++;
+}
+
+// Ingests a day every period_ms during ms.
+static void
+ingest_for(struct world *w, int ms, int period_ms)
+{
+	for (int64_t end = fed_test_now_ms() + ms; fed_test_now_ms() < end;) {
+		ingest_day(w);
+		fed_test_sleep_ms(period_ms);
+	}
+}
+
+static uint64_t
+count(fed_rpc_client *c)
+{
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = SERIES;
+	Enfed__V1__SeriesInfo *info = NULL;
+	if (series_call(c, "GetSeries", &g, &info) != FED_OK)
+		return 0;
+	uint64_t n = info->n_points;
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	return n;
+}
+
+// The raw points of c's series over days [0, days): exactly those the
+// owner ingested, each once, with its value.
+static void
+check_exact(fed_rpc_client *c, int days)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) (days + 1) * DAY * 300000;
+	char *ids[1] = {SERIES};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	Enfed__V1__SeriesResult *sr = res->results[0];
+	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
+	for (size_t i = 0; i < sr->n_ts_ms; i++) {
+		assert_int_equal(sr->ts_ms[i], T0 + (int64_t) i * 300000);
+		assert_true(sr->value[i] == (double) i);
+	}
+	enfed__v1__query_response__free_unpacked(res, NULL);
+}
+
+// Rows waiting in the owner's outbox, read from its store while it is
+// stopped.
+static uint64_t
+outbox_rows(const struct world *w)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/data-lognact", w->dir);
+	node_store_opts o;
+	node_store_opts_init(&o);
+	node_store *st = NULL;
+	node_store_err e = {{0}};
+	assert_int_equal(node_store_open(path, &o, &st, &e), FED_OK);
+	uint64_t n = UINT64_MAX;
+	assert_int_equal(node_store_outbox_count(st, "", &n, &e), FED_OK);
+	node_store_close(st);
+	return n;
+}
+
+// Waits for the grantee to hold every point ingested, checks them, then that
+// the owner's outbox drained: the owner is stopped to read it, and started
+// again. Waits (up to 60 s) for the grantee to hold as many points as
+// ingested.
+static void
+wait_all(struct world *w)
+{
+	uint64_t want = (uint64_t) w->days * DAY, n = 0;
+	for (int i = 0; i < 1200 && (n = count(w->b.cli)) < want; i++)
+		fed_test_sleep_ms(50);
+	assert_int_equal(n, want);
+}
+
+// Waits (up to 30 s) until nothing has gone up through the proxy for
+// quiet_ms: the owner sends nothing once its outbox is empty.
+static void
+wait_quiet(struct world *w, int quiet_ms)
+{
+	fed_proxy_stats s;
+	fed_proxy_stats_get(w->proxy, &s);
+	uint64_t up = s.bytes_up;
+	int64_t end = fed_test_now_ms() + 30000, since = fed_test_now_ms();
+	while (
+	    fed_test_now_ms() - since < quiet_ms && fed_test_now_ms() < end) {
+		fed_test_sleep_ms(100);
+		fed_proxy_stats_get(w->proxy, &s);
+		if (s.bytes_up != up) {
+			up = s.bytes_up;
+			since = fed_test_now_ms();
+		}
+	}
+}
+
+static void
+settle(struct world *w)
+{
+	wait_all(w);
+	check_exact(w->b.cli, w->days);
+	// The acknowledgements follow the grantee's store closely, unless the
+	// calls timed out after delivering (a slow link): the owner then sends
+	// those rows again, in smaller calls. Stopped sooner each time.
+	static const int wait_ms[] = {300, 1000, 3000, 6000, 10000};
+	uint64_t rows = 1;
+	for (size_t i = 0; i < 5 && rows > 0; i++) {
+		fed_test_sleep_ms(wait_ms[i]);
+		assert_int_equal(
+		    fed_test_proc_stop(w->l.pid, SIGTERM, 10000), 0);
+		rows = outbox_rows(w);
+		start(w, &w->l);
+		if (rows > 0)
+			print_message("outbox: %llu rows after %d ms\n",
+			    (unsigned long long) rows, wait_ms[i]);
+	}
+	assert_int_equal(rows, 0);
+}
+
+static void
+stop_all(struct world *w)
+{
+	struct node *n[2] = {&w->l, &w->b};
+	for (int i = 0; i < 2; i++) {
+		fed_rpc_client_free(n[i]->cli);
+		n[i]->cli = NULL;
+		if (n[i]->pid > 0)
+			fed_test_proc_stop(n[i]->pid, SIGTERM, 10000);
+		n[i]->pid = -1;
+	}
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+	if (w == NULL)
+		return 0;
+	stop_all(w);
+	fed_proxy_free(w->proxy);
+	if (w->netns) {
+		ip("netns", "del", ns_l, NULL, NULL, NULL, NULL, NULL);
+		ip("netns", "del", ns_b, NULL, NULL, NULL, NULL, NULL);
+	}
+	if (w->dir != NULL) {
+		fed_test_rmtree(w->dir);
+		free(w->dir);
+	}
+	free(w);
+	*state = NULL;
+	return 0;
+}
+
+static void
+test_through_proxy(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	*state = w;
+	w->dir = fed_test_tmpdir("faults");
+	assert_non_null(w->dir);
+	int bport = fed_test_free_port();
+	assert_true(bport > 0);
+	assert_int_equal(fed_proxy_new(0, bport, &w->proxy), FED_OK);
+	char via[64];
+	snprintf(
+	    via, sizeof(via), "tcp://127.0.0.1:%d", fed_proxy_port(w->proxy));
+	prepare(w, via);
+	snprintf(w->b.rpc, sizeof(w->b.rpc), "tcp://127.0.0.1:%d", bport);
+	fed_test_ipc_url(w->l.rpc, sizeof(w->l.rpc), "lognact-rpc");
+	start(w, &w->b);
+	start(w, &w->l);
+	create(w->l.cli);
+	ingest_day(w);
+	grant_live(w->l.cli);
+	settle(w);
+	fed_proxy_stats s0, s1;
+	fed_proxy_stats_get(w->proxy, &s0);
+	assert_true(s0.bytes_up > 0 && s0.bytes_down > 0);
+
+	// (a) A slow link: 30 ms per chunk, 8 kB/s (less than what the
+	// ingests make: the replicator falls behind, then catches up).
+	fed_proxy_set_delay_ms(w->proxy, 30);
+	fed_proxy_set_rate(w->proxy, 8000);
+	ingest_for(w, 2000, 100);
+	int64_t t = fed_test_now_ms();
+	wait_all(w);
+	print_message("slow link: caught up %lld ms after the last ingest\n",
+	    (long long) (fed_test_now_ms() - t));
+	// Calls that timed out after delivering are sent again, in smaller
+	// calls, until the owner hears they arrived.
+	wait_quiet(w, 2500);
+	settle(w);
+	fed_proxy_set_delay_ms(w->proxy, 0);
+	fed_proxy_set_rate(w->proxy, 0);
+
+	// (b) Every connection dropped, five times, each once the owner has
+	// connected again and points have come meanwhile.
+	fed_proxy_stats_get(w->proxy, &s0);
+	for (int i = 0; i < 5; i++) {
+		ingest_for(w, 300, 100);
+		int64_t until = fed_test_now_ms() + 10000;
+		do {
+			ingest_for(w, 100, 100);
+			fed_proxy_stats_get(w->proxy, &s1);
+		} while (s1.n_open == 0 && fed_test_now_ms() < until);
+		assert_true(s1.n_open > 0);
+		fed_proxy_drop_all(w->proxy);
+	}
+	settle(w);
+	fed_proxy_stats_get(w->proxy, &s1);
+	assert_true(s1.n_faulted >= s0.n_faulted + 5);
+
+	// (c) Half-open for 4 s, the connection established before (points
+	// went through it): calls go unanswered, time out, are retried on a
+	// new connection, the stalled one never closing.
+	ingest_day(w);
+	wait_all(w);
+	fed_proxy_stats_get(w->proxy, &s0);
+	assert_true(s0.n_open > 0);
+	fed_proxy_set_stalled(w->proxy, 1);
+	ingest_for(w, 4000, 200);
+	fed_proxy_set_stalled(w->proxy, 0);
+	int64_t t_unstall = fed_test_now_ms();
+	wait_all(w);
+	print_message(
+	    "half-open: caught up %lld ms after the link came back\n",
+	    (long long) (fed_test_now_ms() - t_unstall));
+	settle(w);
+	fed_proxy_stats_get(w->proxy, &s1);
+	assert_true(s1.bytes_swallowed > s0.bytes_swallowed);
+	assert_true(s1.n_accepted > s0.n_accepted); // redialled
+
+	// (d) Three connections reset 100 bytes into a message.
+	fed_proxy_stats_get(w->proxy, &s0);
+	fed_proxy_reset_mid(w->proxy, 100, 3);
+	int64_t until = fed_test_now_ms() + 10000;
+	do {
+		ingest_for(w, 200, 100);
+		fed_proxy_stats_get(w->proxy, &s1);
+	} while (s1.n_faulted < s0.n_faulted + 3 && fed_test_now_ms() < until);
+	assert_int_equal(s1.n_faulted, s0.n_faulted + 3);
+	settle(w);
+	fed_proxy_reset_mid(w->proxy, 0, 0);
+	print_message("proxy: %d days (%d points); %llu bytes up, %llu down, "
+	              "%llu connections, %llu faulted\n",
+	    w->days, w->days * DAY, (unsigned long long) s1.bytes_up,
+	    (unsigned long long) s1.bytes_down,
+	    (unsigned long long) s1.n_accepted,
+	    (unsigned long long) s1.n_faulted);
+}
+
+// Creates both namespaces joined by a veth pair; 0 when not permitted.
+static int
+make_netns(struct world *w)
+{
+	snprintf(ns_l, sizeof(ns_l), "fedt-%ld-lognact", (long) getpid());
+	snprintf(ns_b, sizeof(ns_b), "fedt-%ld-bmhs", (long) getpid());
+	if (ip_tool() == NULL
+	    || ip("netns", "add", ns_l, NULL, NULL, NULL, NULL, NULL) != 0)
+		return 0;
+	w->netns = 1;
+	assert_int_equal(
+	    ip("netns", "add", ns_b, NULL, NULL, NULL, NULL, NULL), 0);
+	return 1;
+}
+
+static void
+link_netns(void)
+{
+	const char *tool = ip_tool();
+	char *add[] = {(char *) tool, "-n", ns_l, "link", "add", VETH_L,
+	    "type", "veth", "peer", "name", VETH_B, "netns", ns_b, NULL};
+	assert_int_equal(fed_test_run(add, NULL, NULL, NULL), 0);
+	assert_int_equal(
+	    ip("-n", ns_l, "addr", "add", ADDR_L "/30", "dev", VETH_L, NULL),
+	    0);
+	assert_int_equal(
+	    ip("-n", ns_b, "addr", "add", ADDR_B "/30", "dev", VETH_B, NULL),
+	    0);
+	const char *ns[2] = {ns_l, ns_b}, *dev[2] = {VETH_L, VETH_B};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+		    ip("-n", ns[i], "link", "set", dev[i], "up", NULL, NULL),
+		    0);
+		assert_int_equal(
+		    ip("-n", ns[i], "link", "set", "lo", "up", NULL, NULL), 0);
+	}
+}
+
+static void
+test_netns_link_down(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	*state = w;
+	w->dir = fed_test_tmpdir("faultsns");
+	assert_non_null(w->dir);
+	if (!make_netns(w))
+		skip(); // no permission to create network namespaces
+	link_netns();
+	prepare(w, "tcp://" ADDR_B ":7410");
+	w->l.ns = ns_l;
+	w->b.ns = ns_b;
+	char ipl[128], ipb[128];
+	fed_test_ipc_url(ipl, sizeof(ipl), "lognact-local");
+	fed_test_ipc_url(ipb, sizeof(ipb), "bmhs-local");
+	snprintf(w->l.rpc, sizeof(w->l.rpc), "%s", ipl);
+	snprintf(w->b.rpc, sizeof(w->b.rpc), "%s,tcp://" ADDR_B ":7410", ipb);
+	start(w, &w->b);
+	start(w, &w->l);
+	create(w->l.cli);
+	ingest_day(w);
+	grant_live(w->l.cli);
+	settle(w);
+	// The link goes down for 4 s while points keep coming, then up.
+	ingest_for(w, 500, 100);
+	assert_int_equal(
+	    ip("-n", ns_l, "link", "set", VETH_L, "down", NULL, NULL), 0);
+	ingest_for(w, 4000, 200);
+	assert_int_equal(count(w->b.cli) < (uint64_t) w->days * DAY, 1);
+	assert_int_equal(
+	    ip("-n", ns_l, "link", "set", VETH_L, "up", NULL, NULL), 0);
+	int64_t t = fed_test_now_ms();
+	wait_all(w);
+	print_message("veth: caught up %lld ms after the link came up\n",
+	    (long long) (fed_test_now_ms() - t));
+	ingest_for(w, 500, 100);
+	settle(w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_through_proxy, teardown),
+	    cmocka_unit_test_teardown(test_netns_link_down, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
