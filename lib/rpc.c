@@ -540,6 +540,7 @@ fed_rpc_server_free(fed_rpc_server *srv)
 
 struct fed_rpc_client {
 	nng_socket sock;
+	nng_dialer dialer;
 	char *token;
 	char *url;
 	uint32_t timeout_ms;
@@ -607,7 +608,8 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	st = fed__transport_set_recvmax(
 	    c->sock, opts->max_msg ? opts->max_msg : (16u << 20));
 	if (st == FED_OK)
-		st = fed__transport_dial(c->sock, c->url, opts->tls);
+		st = fed__transport_dial(
+		    c->sock, c->url, opts->tls, &c->dialer);
 out:
 	if (st != FED_OK) {
 		if (rv == 0)
@@ -633,7 +635,7 @@ fed_rpc_client_free(fed_rpc_client *c)
 		nng_aio_free(sl->aio);
 		free(sl);
 	}
-	nng_close(c->sock);
+	fed__transport_close(c->sock, c->dialer);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->token);
 	free(c->url);

@@ -248,6 +248,7 @@ fed_stream_pub_free(fed_stream_pub *pub)
 
 struct fed_stream_sub {
 	nng_socket sock;
+	nng_dialer dialer;
 	struct series_tab seen;
 	uint64_t n_malformed;
 };
@@ -271,7 +272,8 @@ fed_stream_sub_new(const fed_stream_sub_opts *opts, fed_stream_sub **out)
 		        opts->recv_buffer > 0 ? opts->recv_buffer : 128),
 		    "recv buffer");
 	if (st == FED_OK)
-		st = fed__transport_dial(s->sock, opts->url, opts->tls);
+		st = fed__transport_dial(
+		    s->sock, opts->url, opts->tls, &s->dialer);
 	if (st != FED_OK) {
 		nng_close(s->sock);
 		free(s);
@@ -420,7 +422,7 @@ fed_stream_sub_free(fed_stream_sub *sub)
 {
 	if (sub == NULL)
 		return;
-	nng_close(sub->sock);
+	fed__transport_close(sub->sock, sub->dialer);
 	tab_fini(&sub->seen);
 	free(sub);
 }

@@ -5,7 +5,9 @@
 #include "transport_internal.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include <nng/supplemental/tls/tls.h>
@@ -258,7 +260,8 @@ fed__transport_listen_list(
 }
 
 fed_status
-fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
+fed__transport_dial(
+    nng_socket s, const char *url, const fed_tls_opts *tls, nng_dialer *out)
 {
 	char err[256];
 	if (fed_transport_check(url, tls, err, sizeof(err)) != FED_OK) {
@@ -294,7 +297,79 @@ fed__transport_dial(nng_socket s, const char *url, const fed_tls_opts *tls)
 		nng_dialer_close(d);
 		return fed__nng_status(rv, url);
 	}
+	if (out != NULL)
+		*out = d;
 	return FED_OK;
+}
+
+struct closer {
+	nng_socket s;
+	nng_dialer d;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	int done;
+	int refs; // the caller's and the thread's
+};
+
+static void
+closer_unref(struct closer *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	int last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mtx);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&c->mtx);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+	if (nng_dialer_id(c->d) > 0)
+		nng_dialer_close(c->d);
+	nng_close(c->s);
+	pthread_mutex_lock(&c->mtx);
+	c->done = 1;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->mtx);
+	closer_unref(c);
+	return NULL;
+}
+
+void
+fed__transport_close(nng_socket s, nng_dialer d)
+{
+	struct closer *c = calloc(1, sizeof(*c));
+	pthread_t t;
+	if (c == NULL) {
+		nng_close(s);
+		return;
+	}
+	*c = (struct closer) {.s = s, .d = d, .refs = 2};
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (pthread_create(&t, NULL, closer_main, c) != 0) {
+		c->refs = 1;
+		closer_main(c);
+		return;
+	}
+	pthread_detach(t);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&c->mtx);
+	int rc = 0;
+	while (!c->done && rc == 0)
+		rc = pthread_cond_timedwait(&c->cond, &c->mtx, &until);
+	int done = c->done;
+	pthread_mutex_unlock(&c->mtx);
+	if (!done)
+		fed_log(FED_LOG_WARNING, "transport",
+		    "closing a socket did not finish in 2 s (nng); going on");
+	closer_unref(c);
 }
 
 fed_status

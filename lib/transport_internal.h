@@ -27,9 +27,17 @@ fed_status fed__transport_listen_list(
     nng_socket s, const char *list, const fed_tls_opts *tls);
 
 // Starts a dialer on s to url in the background: the socket reconnects by
-// itself whenever the peer goes away or is not there yet.
+// itself whenever the peer goes away or is not there yet. *d (may be NULL)
+// gets the dialer, to close before the socket (fed__transport_close).
 fed_status fed__transport_dial(
-    nng_socket s, const char *url, const fed_tls_opts *tls);
+    nng_socket s, const char *url, const fed_tls_opts *tls, nng_dialer *d);
+
+// Closes a dialing socket: the dialer first, then the socket, on a
+// helper thread waited for up to 2 s. nng 1.5.2's nng_close can wait
+// forever (seen with a REQ socket whose request the server refused as too
+// large, the dialer reconnecting): rather than hang the program, the
+// close is then left to finish (or not) on its own, and logged.
+void fed__transport_close(nng_socket s, nng_dialer d);
 
 // Sets the socket's maximum receive size (bytes, 0 = nng default of none:
 // never used by enfed).

@@ -70,10 +70,14 @@ new_client(const char *url, const char *token, uint32_t timeout_ms)
 }
 
 static int
-setup(void **state)
+setup_on(void **state, int tcp)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	fed_test_ipc_url(f->url, sizeof(f->url), "rpc");
+	if (tcp)
+		snprintf(f->url, sizeof(f->url), "tcp://127.0.0.1:%d",
+		    fed_test_free_port());
+	else
+		fed_test_ipc_url(f->url, sizeof(f->url), "rpc");
 	fed_rpc_server_opts o;
 	fed_rpc_server_opts_default(&o);
 	o.n_workers = 4;
@@ -84,6 +88,21 @@ setup(void **state)
 	f->cli = new_client(f->url, "secret", 3000);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_on(state, 0);
+}
+
+// Over tcp://: nng 1.5.2's ipc transport wedges a pipe (and then the
+// sockets' close) on a message past the receive limit; see
+// docs/operations.md.
+static int
+setup_tcp(void **state)
+{
+	return setup_on(state, 1);
 }
 
 static int
@@ -601,7 +620,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_oversized, setup_tcp, teardown),
 	    cmocka_unit_test_setup_teardown(test_zstd_bomb, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
