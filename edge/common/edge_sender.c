@@ -65,6 +65,24 @@ edge_sender_opts_default(edge_sender_opts *o)
 	o->component = "edge";
 }
 
+void
+edge_sender_opts_from_cfg(edge_sender_opts *opts, const edge_sender_cfg *cfg,
+    const char *node_url, const char *token, const char *component)
+{
+	edge_sender_opts_default(opts);
+	opts->node_url = node_url;
+	opts->token = token;
+	opts->spool_dir = cfg->spool_dir;
+	opts->sync = cfg->spool_sync == 1 ? FED_SPOOL_SYNC_GROUP
+	                                  : FED_SPOOL_SYNC_EACH;
+	opts->spool_max_bytes = cfg->spool_max;
+	opts->samples_max_bytes = cfg->samples_max;
+	opts->rpc_timeout_ms = (uint32_t) cfg->rpc_timeout_ms;
+	opts->backoff_min_ms = cfg->backoff_min_ms;
+	opts->backoff_max_ms = cfg->backoff_max_ms;
+	opts->component = component;
+}
+
 FED_TESTABLE int64_t
 edge_sender_next_backoff(int64_t cur, int64_t min_ms, int64_t max_ms)
 {

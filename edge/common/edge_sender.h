@@ -55,6 +55,7 @@
 #include <stdint.h>
 
 #include "enfed/v1/series.pb-c.h"
+#include "fed/cfg.h"
 #include "fed/spool.h"
 #include "fed/status.h"
 
@@ -79,6 +80,49 @@ typedef struct edge_sender_opts {
 // component "edge"; node_url,
 // token and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
+
+// The sender's settings as every collector reads them from its
+// configuration: embed one in the program's config struct under member M
+// and list EDGE_SENDER_CFG_OPTS(T, M, ...) in its options, so that the
+// collectors share their option names, defaults, limits and help.
+typedef struct edge_sender_cfg {
+	char *spool_dir;
+	int spool_sync; // 0 each, 1 group
+	size_t spool_max;
+	size_t samples_max;
+	int64_t rpc_timeout_ms;
+	int64_t backoff_min_ms;
+	int64_t backoff_max_ms;
+	int64_t drain_ms; // time to send the rest when the input ends
+} edge_sender_cfg;
+
+#define EDGE_SENDER_CFG_OPTS(T, M, spool_def, drain_help)                   \
+	FED_CFG_OPT_STRING_LEN(T, M.spool_dir, "spool-dir", (spool_def), 1, \
+	    4000, "folder of the durable spool (created if missing)"),      \
+	    FED_CFG_OPT_ENUM(T, M.spool_sync, "spool-sync", "each",         \
+	        "each|group",                                               \
+	        "each: fsync every record; group: within 20 ms (fewer "     \
+	        "writes)"),                                                 \
+	    FED_CFG_OPT_SIZE(T, M.spool_max, "spool-max", "64MiB", 1 << 20, \
+	        (double) (INT64_C(1) << 40),                                \
+	        "cap on unsent records on disk"),                           \
+	    FED_CFG_OPT_SIZE(T, M.samples_max, "samples-max", "16MiB",      \
+	        2 << 20, (double) (INT64_C(1) << 40),                       \
+	        "cap on unsent raw samples (power), thinned when full"),    \
+	    FED_CFG_OPT_DURATION(T, M.rpc_timeout_ms, "rpc-timeout", "10s", \
+	        100, 600000, "deadline of one call to the node"),           \
+	    FED_CFG_OPT_DURATION(T, M.backoff_min_ms, "backoff-min", "1s",  \
+	        10, 3600000, "first delay before retrying a failed send"),  \
+	    FED_CFG_OPT_DURATION(T, M.backoff_max_ms, "backoff-max", "60s", \
+	        10, 3600000, "longest delay between retries"),              \
+	    FED_CFG_OPT_DURATION(T, M.drain_ms, "drain-timeout", "30s", 0,  \
+	        INT64_C(86400000), (drain_help))
+
+// Fills opts with the defaults, then with cfg, node_url, token and
+// component (all borrowed: edge_sender_new copies what it keeps).
+void edge_sender_opts_from_cfg(edge_sender_opts *opts,
+    const edge_sender_cfg *cfg, const char *node_url, const char *token,
+    const char *component);
 
 typedef struct edge_sender_stats {
 	uint64_t n_submitted; // requests given to submit

@@ -48,14 +48,7 @@ struct envoy_cfg {
 	int64_t http_timeout_ms;
 	size_t max_reply;
 	uint64_t polls;
-	char *spool_dir;
-	int spool_sync;
-	size_t spool_max;
-	size_t samples_max;
-	int64_t rpc_timeout_ms;
-	int64_t backoff_min_ms;
-	int64_t backoff_max_ms;
-	int64_t drain_ms;
+	edge_sender_cfg sender;
 	fed_log_level log_level;
 };
 
@@ -102,22 +95,7 @@ static const fed_cfg_opt envoy_opts[] = {
         ENVOY_INPUT_MAX, "largest reply accepted"),
     FED_CFG_OPT_UINT(C, polls, "polls", "0", 0, 0,
         "stop after this many polls, once sent (0: never)"),
-    FED_CFG_OPT_STRING_LEN(C, spool_dir, "spool-dir", "./envoy-spool", 1, 4000,
-        "folder of the durable spool (created if missing)"),
-    FED_CFG_OPT_ENUM(C, spool_sync, "spool-sync", "each", "each|group",
-        "each: fsync every record; group: within 20 ms (fewer writes)"),
-    FED_CFG_OPT_SIZE(C, spool_max, "spool-max", "64MiB", 1 << 20,
-        (double) (INT64_C(1) << 40), "cap on unsent records on disk"),
-    FED_CFG_OPT_SIZE(C, samples_max, "samples-max", "16MiB", 2 << 20,
-        (double) (INT64_C(1) << 40),
-        "cap on unsent raw samples (power), thinned when full"),
-    FED_CFG_OPT_DURATION(C, rpc_timeout_ms, "rpc-timeout", "10s", 100, 600000,
-        "deadline of one call to the node"),
-    FED_CFG_OPT_DURATION(C, backoff_min_ms, "backoff-min", "1s", 10, 3600000,
-        "first delay before retrying a failed send"),
-    FED_CFG_OPT_DURATION(C, backoff_max_ms, "backoff-max", "60s", 10, 3600000,
-        "longest delay between retries"),
-    FED_CFG_OPT_DURATION(C, drain_ms, "drain-timeout", "30s", 0, DAY,
+    EDGE_SENDER_CFG_OPTS(C, sender, "./envoy-spool",
         "--polls: time to send the rest at the end"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
@@ -295,7 +273,7 @@ poll_loop(struct poller *p, edge_sender *s)
 	}
 	int rc = 0;
 	if (stop_signal == 0
-	    && edge_sender_drain(s, cfg->drain_ms) != FED_OK) {
+	    && edge_sender_drain(s, cfg->sender.drain_ms) != FED_OK) {
 		fed_log(FED_LOG_WARNING, "envoy",
 		    "points left in the spool at the end");
 		rc = 3;
@@ -385,18 +363,8 @@ main(int argc, char **argv)
 	fed_log_set_level(cfg.log_level);
 	install_signals();
 	edge_sender_opts so;
-	edge_sender_opts_default(&so);
-	so.node_url = cfg.node;
-	so.token = cfg.token;
-	so.spool_dir = cfg.spool_dir;
-	so.sync
-	    = cfg.spool_sync == 1 ? FED_SPOOL_SYNC_GROUP : FED_SPOOL_SYNC_EACH;
-	so.spool_max_bytes = cfg.spool_max;
-	so.samples_max_bytes = cfg.samples_max;
-	so.rpc_timeout_ms = (uint32_t) cfg.rpc_timeout_ms;
-	so.backoff_min_ms = cfg.backoff_min_ms;
-	so.backoff_max_ms = cfg.backoff_max_ms;
-	so.component = "envoy";
+	edge_sender_opts_from_cfg(
+	    &so, &cfg.sender, cfg.node, cfg.token, "envoy");
 	edge_sender *s = NULL;
 	rc = 1;
 	if (edge_sender_new(&so, &s) == FED_OK) {

@@ -42,14 +42,7 @@ struct tic_cfg {
 	bool follow;
 	int64_t period_ms;
 	int64_t power_period_ms;
-	char *spool_dir;
-	int spool_sync;
-	size_t spool_max;
-	size_t samples_max;
-	int64_t rpc_timeout_ms;
-	int64_t backoff_min_ms;
-	int64_t backoff_max_ms;
-	int64_t drain_ms;
+	edge_sender_cfg sender;
 	fed_log_level log_level;
 };
 
@@ -87,22 +80,7 @@ static const fed_cfg_opt tic_opts[] = {
         "index sampling period, aligned on the clock (0: every frame)"),
     FED_CFG_OPT_DURATION(C, power_period_ms, "power-period", "5m", 0, DAY,
         "apparent power sampling period (0: every frame)"),
-    FED_CFG_OPT_STRING_LEN(C, spool_dir, "spool-dir", "./tic-spool", 1, 4000,
-        "folder of the durable spool (created if missing)"),
-    FED_CFG_OPT_ENUM(C, spool_sync, "spool-sync", "each", "each|group",
-        "each: fsync every record; group: within 20 ms (fewer writes)"),
-    FED_CFG_OPT_SIZE(C, spool_max, "spool-max", "64MiB", 1 << 20,
-        (double) (INT64_C(1) << 40), "cap on unsent records on disk"),
-    FED_CFG_OPT_SIZE(C, samples_max, "samples-max", "16MiB", 2 << 20,
-        (double) (INT64_C(1) << 40),
-        "cap on unsent raw samples (power), thinned when full"),
-    FED_CFG_OPT_DURATION(C, rpc_timeout_ms, "rpc-timeout", "10s", 100, 600000,
-        "deadline of one call to the node"),
-    FED_CFG_OPT_DURATION(C, backoff_min_ms, "backoff-min", "1s", 10, 3600000,
-        "first delay before retrying a failed send"),
-    FED_CFG_OPT_DURATION(C, backoff_max_ms, "backoff-max", "60s", 10, 3600000,
-        "longest delay between retries"),
-    FED_CFG_OPT_DURATION(C, drain_ms, "drain-timeout", "30s", 0, DAY,
+    EDGE_SENDER_CFG_OPTS(C, sender, "./tic-spool",
         "--input without --follow: time to send the rest at the end"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
@@ -258,7 +236,7 @@ run(const struct tic_cfg *cfg, edge_sender *s)
 		int at_end = read_loop(&r);
 		rc = at_end < 0 ? 1 : 0;
 		if (at_end > 0
-		    && edge_sender_drain(s, cfg->drain_ms) != FED_OK) {
+		    && edge_sender_drain(s, cfg->sender.drain_ms) != FED_OK) {
 			fed_log(FED_LOG_WARNING, "tic",
 			    "end of input: points left in the spool");
 			rc = 3;
@@ -329,18 +307,8 @@ main(int argc, char **argv)
 	fed_log_set_level(cfg.log_level);
 	install_signals();
 	edge_sender_opts so;
-	edge_sender_opts_default(&so);
-	so.node_url = cfg.node;
-	so.token = cfg.token;
-	so.spool_dir = cfg.spool_dir;
-	so.sync
-	    = cfg.spool_sync == 1 ? FED_SPOOL_SYNC_GROUP : FED_SPOOL_SYNC_EACH;
-	so.spool_max_bytes = cfg.spool_max;
-	so.samples_max_bytes = cfg.samples_max;
-	so.rpc_timeout_ms = (uint32_t) cfg.rpc_timeout_ms;
-	so.backoff_min_ms = cfg.backoff_min_ms;
-	so.backoff_max_ms = cfg.backoff_max_ms;
-	so.component = "tic";
+	edge_sender_opts_from_cfg(
+	    &so, &cfg.sender, cfg.node, cfg.token, "tic");
 	edge_sender *s = NULL;
 	rc = 1;
 	if (edge_sender_new(&so, &s) == FED_OK) {
