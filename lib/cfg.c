@@ -9,6 +9,7 @@
 // Nothing here keeps state between calls.
 
 #include "cfg_internal.h"
+#include "fed/health.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -603,4 +604,29 @@ fed_cfg_help(const fed_cfg_spec *spec, FILE *out)
 	help_row(out, "-h, --help", "print this help and exit");
 	help_row(out, "--version", "print the version and exit");
 	return ferror(out) ? FED_UNAVAILABLE : FED_OK;
+}
+
+int
+fed_cfg_main(const fed_cfg_spec *spec, void *cfg, int argc, char **argv,
+    fed_cfg_result *res)
+{
+	fed_cfg_result own;
+	if (res == NULL)
+		res = &own;
+	if (fed_cfg_load(spec, cfg, argc, argv, res) != FED_OK) {
+		fprintf(stderr, "%s: %s\n", spec->program, res->err);
+		return 2;
+	}
+	if (res->action == FED_CFG_HELP)
+		return fed_cfg_help(spec, stdout) == FED_OK ? 0 : 1;
+	if (res->action == FED_CFG_VERSION) {
+		printf("%s %s\n", spec->program, fed_version());
+		return 0;
+	}
+	if (res->n_args > 0) {
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n",
+		    spec->program, res->args[0]);
+		return 2;
+	}
+	return -1;
 }

@@ -325,36 +325,11 @@ install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-// Parses the options; -1 to run, else the exit status.
-static int
-load(struct envoy_cfg *cfg, int argc, char **argv)
-{
-	fed_cfg_result res;
-	if (fed_cfg_load(&envoy_spec, cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-edge-envoy: %s\n", res.err);
-		return 2;
-	}
-	if (res.action == FED_CFG_HELP) {
-		fed_cfg_help(&envoy_spec, stdout);
-		return 0;
-	}
-	if (res.action == FED_CFG_VERSION) {
-		printf("fed-edge-envoy %s\n", fed_version());
-		return 0;
-	}
-	if (res.n_args > 0) {
-		fprintf(stderr, "fed-edge-envoy: unexpected argument '%s'\n",
-		    res.args[0]);
-		return 2;
-	}
-	return -1;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct envoy_cfg cfg;
-	int rc = load(&cfg, argc, argv);
+	int rc = fed_cfg_main(&envoy_spec, &cfg, argc, argv, NULL);
 	if (rc >= 0) {
 		fed_cfg_fini(&envoy_spec, &cfg);
 		return rc;

@@ -605,23 +605,10 @@ int
 main(int argc, char **argv)
 {
 	struct sim_cfg cfg;
-	fed_cfg_result res;
-	if (fed_cfg_load(&sim_spec, &cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-edge-sim: %s\n", res.err);
+	int rc = fed_cfg_main(&sim_spec, &cfg, argc, argv, NULL);
+	if (rc >= 0) {
 		fed_cfg_fini(&sim_spec, &cfg);
-		return 2;
-	}
-	if (res.action != FED_CFG_RUN || res.n_args > 0) {
-		if (res.action == FED_CFG_HELP)
-			fed_cfg_help(&sim_spec, stdout);
-		else if (res.action == FED_CFG_VERSION)
-			printf("fed-edge-sim %s\n", fed_version());
-		else
-			fprintf(stderr,
-			    "fed-edge-sim: unexpected argument '%s'\n",
-			    res.args[0]);
-		fed_cfg_fini(&sim_spec, &cfg);
-		return res.n_args > 0 ? 2 : 0;
+		return rc;
 	}
 	fed_log_set_sink(fed_log_stderr_sink, NULL);
 	fed_log_set_level(cfg.log_level);
@@ -650,7 +637,7 @@ main(int argc, char **argv)
 	o.url = cfg.node;
 	o.token = cfg.token;
 	o.timeout_ms = 30000;
-	int rc = 1;
+	rc = 1;
 	if (cfg.envoy_listen[0] != '\0' && sim_pv_check(&s.pv) == FED_OK) {
 		if (cfg.model != MODEL_PV)
 			fprintf(stderr,

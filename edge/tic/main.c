@@ -264,23 +264,13 @@ install_signals(void)
 static int
 load(struct tic_cfg *cfg, int argc, char **argv)
 {
-	fed_cfg_result res;
-	if (fed_cfg_load(&tic_spec, cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-edge-tic: %s\n", res.err);
-		return 2;
-	}
-	if (res.action == FED_CFG_HELP) {
-		fed_cfg_help(&tic_spec, stdout);
-		return 0;
-	}
-	if (res.action == FED_CFG_VERSION) {
-		printf("fed-edge-tic %s\n", fed_version());
-		return 0;
-	}
-	if (res.n_args > 0 || (cfg->device == NULL) == (cfg->input == NULL)) {
+	int rc = fed_cfg_main(&tic_spec, cfg, argc, argv, NULL);
+	if (rc >= 0)
+		return rc;
+	if ((cfg->device == NULL) == (cfg->input == NULL)) {
 		fprintf(stderr,
 		    "fed-edge-tic: give --device or --input (one "
-		    "of them), and no other argument\n");
+		    "of them)\n");
 		return 2;
 	}
 	if (cfg->device != NULL

@@ -129,22 +129,11 @@ int
 main(int argc, char **argv)
 {
 	struct dir_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = 0;
 	char hash[FED_TOKEN_HASH_LEN + 1];
-	if (fed_cfg_load(&dir_spec, &cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-directory: %s\n", res.err);
+	int rc = fed_cfg_main(&dir_spec, &cfg, argc, argv, NULL);
+	if (rc < 0 && enrol_hash(&cfg, hash) != 0)
 		rc = 2;
-	} else if (res.action == FED_CFG_HELP) {
-		rc = fed_cfg_help(&dir_spec, stdout) == FED_OK ? 0 : 1;
-	} else if (res.action == FED_CFG_VERSION) {
-		printf("fed-directory %s\n", fed_version());
-	} else if (res.n_args > 0) {
-		fprintf(stderr, "fed-directory: unexpected argument\n");
-		rc = 2;
-	} else if (enrol_hash(&cfg, hash) != 0) {
-		rc = 2;
-	} else {
+	if (rc < 0) {
 		fed_log_set_sink(fed_log_stderr_sink, NULL);
 		fed_log_set_level(cfg.log_level);
 		rc = run(&cfg, hash);

@@ -203,25 +203,8 @@ int
 main(int argc, char **argv)
 {
 	struct invest_cfg cfg;
-	fed_cfg_result res;
-	if (fed_cfg_load(&invest_spec, &cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-invest: %s\n", res.err);
-		fed_cfg_fini(&invest_spec, &cfg);
-		return 2;
-	}
-	if (res.action != FED_CFG_RUN || res.n_args > 0) {
-		int rc = 0;
-		if (res.n_args > 0) {
-			fprintf(stderr,
-			    "fed-invest: unexpected argument '%s' (see "
-			    "--help)\n",
-			    res.args[0]);
-			rc = 2;
-		} else if (res.action == FED_CFG_HELP) {
-			fed_cfg_help(&invest_spec, stdout);
-		} else {
-			printf("fed-invest %s\n", fed_version());
-		}
+	int rc = fed_cfg_main(&invest_spec, &cfg, argc, argv, NULL);
+	if (rc >= 0) {
 		fed_cfg_fini(&invest_spec, &cfg);
 		return rc;
 	}
@@ -234,7 +217,7 @@ main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = run(&cfg, &stop_signals);
+	rc = run(&cfg, &stop_signals);
 	fed_cfg_fini(&invest_spec, &cfg);
 	return rc;
 }

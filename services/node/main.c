@@ -274,26 +274,10 @@ int
 main(int argc, char **argv)
 {
 	struct node_cfg cfg;
-	fed_cfg_result res;
-	if (fed_cfg_load(&node_spec, &cfg, argc, argv, &res) != FED_OK) {
-		fprintf(stderr, "fed-node: %s\n", res.err);
+	int rc = fed_cfg_main(&node_spec, &cfg, argc, argv, NULL);
+	if (rc >= 0) {
 		fed_cfg_fini(&node_spec, &cfg);
-		return 2;
-	}
-	if (res.action != FED_CFG_RUN) {
-		if (res.action == FED_CFG_HELP)
-			fed_cfg_help(&node_spec, stdout);
-		else
-			printf("fed-node %s\n", fed_version());
-		fed_cfg_fini(&node_spec, &cfg);
-		return 0;
-	}
-	if (res.n_args > 0) {
-		fprintf(stderr,
-		    "fed-node: unexpected argument '%s' (see --help)\n",
-		    res.args[0]);
-		fed_cfg_fini(&node_spec, &cfg);
-		return 2;
+		return rc;
 	}
 	fed_log_set_sink(fed_log_stderr_sink, NULL);
 	fed_log_set_level(cfg.log_level);
@@ -304,7 +288,7 @@ main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = run(&cfg, &stop_signals);
+	rc = run(&cfg, &stop_signals);
 	fed_cfg_fini(&node_spec, &cfg);
 	return rc;
 }

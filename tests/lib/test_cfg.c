@@ -713,6 +713,35 @@ test_help_and_version_actions(void **state)
 	fed_cfg_fini(&tspec, &c);
 }
 
+// fed_cfg_main: -1 to run (the options loaded), else the exit status.
+static void
+test_main_exit_status(void **state)
+{
+	(void) state;
+	static const struct {
+		const char *arg;
+		int want;
+	} cases[] = {
+	    {"--port=3", -1},
+	    {"--version", 0},
+	    {"--help", 0},
+	    {"--bogus", 2},
+	    {"--port=70000", 2},
+	    {"extra", 2},
+	};
+	for (size_t k = 0; k < FED_CFG_N(cases); k++) {
+		struct tcfg c;
+		char *argv[] = {"fed-test", (char *) cases[k].arg, NULL};
+		int rc = fed_cfg_main(&tspec, &c, ARGC(argv), argv, NULL);
+		if (rc != cases[k].want)
+			fail_msg("%s: got %d, want %d", cases[k].arg, rc,
+			    cases[k].want);
+		if (rc < 0)
+			assert_int_equal(c.port, 3);
+		fed_cfg_fini(&tspec, &c);
+	}
+}
+
 static void
 test_help_text(void **state)
 {
@@ -964,6 +993,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_string_ownership, clear_env),
 	    cmocka_unit_test_teardown(test_table_errors, clear_env),
 	    cmocka_unit_test_teardown(test_env_name, clear_env),
+	    cmocka_unit_test_teardown(test_main_exit_status, clear_env),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -84,14 +84,13 @@
 //       "Stores meter series.", node_opts, FED_CFG_N(node_opts), 0};
 //
 //   struct node_cfg cfg;
-//   fed_cfg_result res;
-//   fed_status st = fed_cfg_load(&node_spec, &cfg, argc, argv, &res);
-//   if (st != FED_OK)
-//           fprintf(stderr, "fed-node: %s\n", res.err);  // exit 2
-//   else if (res.action == FED_CFG_HELP)
-//           fed_cfg_help(&node_spec, stdout);            // exit 0
-//   ... run(&cfg) with a const pointer ...
+//   int rc = fed_cfg_main(&node_spec, &cfg, argc, argv, NULL);
+//   if (rc < 0)          // not --help, --version nor a bad command line
+//           rc = run(&cfg);                 // with a const pointer
 //   fed_cfg_fini(&node_spec, &cfg);
+//   return rc;
+//
+// fedctl's verbs, which take arguments, call fed_cfg_load themselves.
 
 #ifndef FED_CFG_H
 #define FED_CFG_H
@@ -266,6 +265,16 @@ void fed_cfg_fini(const fed_cfg_spec *spec, void *cfg);
 // fed_cfg_load accepted. Returns OK, or UNAVAILABLE if out reports a write
 // error. Does not flush or close out.
 fed_status fed_cfg_help(const fed_cfg_spec *spec, FILE *out);
+
+// The start of a program's main, shared by every enfed program that takes
+// no positional argument: fed_cfg_load, then what is not a run. Returns -1
+// when the program should run; else the exit status, after printing:
+// 0 the help or "PROGRAM VERSION" on stdout; 1 the help could not be
+// written; 2 the load error, or an unexpected argument, on stderr, after
+// "PROGRAM: ". Whatever it returns, call fed_cfg_fini(spec, cfg) at the
+// end. res may be NULL.
+int fed_cfg_main(const fed_cfg_spec *spec, void *cfg, int argc, char **argv,
+    fed_cfg_result *res);
 
 // Writes the environment variable name of option `name` ("FED_" followed by
 // the name upper-cased, '-' and '.' as '_') into buf. Returns OK;
