@@ -574,7 +574,9 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	(void) p;
 	fed_rpc_client *c = arg;
-	atomic_fetch_add(&c->n_pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1);
+	// nng reports REM_POST for every pipe that got ADD_PRE, also for one
+	// closed before ADD_POST: counting ADD_PRE keeps the two paired.
+	atomic_fetch_add(&c->n_pipes, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
 }
 
 static char *
@@ -603,7 +605,7 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 		st = fed__nng_status(rv, "req0 open");
 		goto out;
 	}
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
 	st = fed__transport_set_recvmax(
 	    c->sock, opts->max_msg ? opts->max_msg : (16u << 20));

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "enfed/v1/series.pb-c.h"
+#include "fed/clock.h"
 #include "fed_test.h"
 
 // What a test started and has not stopped yet, for edge_test_teardown.
@@ -70,7 +71,7 @@ connect_client(edge_node *n)
 	fed_rpc_client_opts_default(&o);
 	o.url = n->rpc;
 	o.token = EDGE_TEST_ADMIN;
-	o.timeout_ms = 5000;
+	o.timeout_ms = 20000; // a query of 100,000 points under ASan
 	return fed_rpc_client_new(&o, &n->client) == FED_OK ? 0 : -1;
 }
 
@@ -198,10 +199,13 @@ edge_query_raw(
 	req.range = &range;
 	req.step = ENFED__V1__STEP__STEP_RAW;
 	Enfed__V1__QueryResponse *rep = NULL;
+	char err[256];
 	fed_status st = fed_rpc_call(c, &enfed__v1__series_store__descriptor,
-	    "Query", &req.base, (ProtobufCMessage **) &rep, NULL, 0);
-	if (st != FED_OK)
+	    "Query", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (st != FED_OK) {
+		fprintf(stderr, "query %s: %s\n", id, err);
 		return st;
+	}
 	if (rep->n_results == 1)
 		st = copy_result(rep->results[0], ts, v, n);
 	enfed__v1__query_response__free_unpacked(rep, NULL);
@@ -213,7 +217,8 @@ edge_wait_points(
     fed_rpc_client *c, const char *id, size_t want, int timeout_ms)
 {
 	size_t n = 0;
-	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+	int64_t end = fed_clock_mono_ms() + timeout_ms;
+	for (int i = 0; i < 100000 && fed_clock_mono_ms() <= end; i++) {
 		int64_t *ts;
 		double *v;
 		if (edge_query_raw(c, id, &ts, &v, &n) != FED_OK)
