@@ -228,6 +228,14 @@ fed_status node_store_get_stats(node_store *st, node_store_stats *out);
 // sqlite errors.
 fed_status node_store_compact(node_store *st);
 
+// Checks the database on a reader snapshot: sqlite's integrity_check,
+// then every point block decoded and compared with its row (count, first
+// and last timestamp) and the series' point counts with their blocks'.
+// OK when all holds; DATA_LOSS with the first problem in `err` otherwise;
+// UNAVAILABLE or INTERNAL on sqlite errors. Reads the whole database: a
+// maintenance call (after a crash, before a backup is trusted).
+fed_status node_store_check(node_store *st, node_store_err *err);
+
 // ---- Consent grants ------------------------------------------------------
 //
 // The store keeps grants (proto/enfed/v1/grant.proto) with the hex SHA-256

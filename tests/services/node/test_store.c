@@ -921,6 +921,8 @@ test_corrupt_block(void **state)
 	double v[] = {1, 2};
 	assert_int_equal(append(f->st, "a/e", ts, v, 2, NULL), FED_OK);
 	assert_int_equal(append(f->st, "b/e", ts, v, 2, NULL), FED_OK);
+	node_store_err err = {""};
+	assert_int_equal(node_store_check(f->st, &err), FED_OK);
 	char path[300];
 	snprintf(path, sizeof(path), "%s/series.db", f->dir);
 	sqlite3 *db;
@@ -931,6 +933,8 @@ test_corrupt_block(void **state)
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
+	assert_int_equal(node_store_check(f->st, &err), FED_DATA_LOSS);
+	assert_non_null(strstr(err.msg, "series a/e: block"));
 	const char *id = "a/e";
 	query_many(f->st, &id, 1, T0, T0 + DAY, ENFED__V1__STEP__STEP_RAW, 0,
 	    FED_DATA_LOSS);
