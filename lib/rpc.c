@@ -444,6 +444,30 @@ handle(fed_rpc_server *srv, nng_msg *msg)
 	return out;
 }
 
+fed_status
+fed_rpc_server_serve_bytes(fed_rpc_server *srv, const uint8_t *req, size_t len,
+    uint8_t **reply, size_t *reply_len)
+{
+	*reply = NULL;
+	*reply_len = 0;
+	nng_msg *msg = NULL;
+	if (nng_msg_alloc(&msg, len) != 0)
+		return FED_RESOURCE_EXHAUSTED;
+	if (len > 0)
+		memcpy(nng_msg_body(msg), req, len);
+	nng_msg *rep = handle(srv, msg);
+	nng_msg_free(msg);
+	if (rep == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	*reply_len = nng_msg_len(rep);
+	*reply = malloc(*reply_len + 1);
+	fed_status st = *reply != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	if (st == FED_OK)
+		memcpy(*reply, nng_msg_body(rep), *reply_len);
+	nng_msg_free(rep);
+	return st;
+}
+
 static void *
 worker_main(void *arg)
 {

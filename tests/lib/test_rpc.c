@@ -598,6 +598,7 @@ test_defer_reads_call_memory(void **state)
 	                     &enfed__test__echo__descriptor, methods, 1, NULL),
 	    FED_OK);
 	assert_int_equal(fed_rpc_server_listen(srv, url, NULL), FED_OK);
+	deferred_saw = 0; // before the workers exist
 	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
 	fed_rpc_client *c = new_client(url, NULL, 3000);
 	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
@@ -605,7 +606,6 @@ test_defer_reads_call_memory(void **state)
 	req.payload.len = 4;
 	Enfed__Test__EchoReply *rep = NULL;
 	char err[256];
-	deferred_saw = 0;
 	assert_int_equal(echo(c, &req, &rep, err), FED_OK);
 	assert_memory_equal(rep->payload.data, "kept", 4);
 	protobuf_c_message_free_unpacked(&rep->base, NULL);

@@ -120,6 +120,15 @@ fed_status fed_rpc_server_start(fed_rpc_server *srv);
 // sent), joins the workers and frees the server. NULL does nothing.
 void fed_rpc_server_free(fed_rpc_server *srv);
 
+// Serves one request message (an encoded enfed.v1.Request, borrowed) on
+// the calling thread, exactly as a worker would: envelope, auth hook,
+// dispatch, handler, reply. *reply (malloc'd, the caller frees) gets the
+// encoded enfed.v1.Reply. For fuzzers and tests that drive the handlers
+// without sockets; the server need not listen nor be started.
+// RESOURCE_EXHAUSTED when memory is short.
+fed_status fed_rpc_server_serve_bytes(fed_rpc_server *srv, const uint8_t *req,
+    size_t len, uint8_t **reply, size_t *reply_len);
+
 // --- Inside a handler -----------------------------------------------------
 
 // The envelope's token (never NULL; "" when absent). Borrowed for the call.
