@@ -643,8 +643,14 @@ test_store_and_forward(void **state)
 	write_all_within(w, buf + half, len - half, 10000);
 	assert_true(wait_in_file(log, "will retry", 20000));
 	assert_int_equal(edge_node_restart(&n), 0);
-	assert_int_equal(
-	    edge_wait_points(n.client, "sf/linky/power", 10, 30000), 10);
+	size_t got = edge_wait_points(n.client, "sf/linky/power", 10, 30000);
+	if (got != 10) { // what the collector and the node said meanwhile
+		char node_log[1100];
+		snprintf(node_log, sizeof(node_log), "%s/node.log", n.dir);
+		edge_dump_file(log);
+		edge_dump_file(node_log);
+	}
+	assert_int_equal(got, 10);
 	size_t n_idx = 0;
 	for (size_t i = 0; i < e.n; i++)
 		n_idx += strcmp(e.p[i].id, "sf/linky/index_bbrhcjb") == 0;
