@@ -239,7 +239,9 @@ navigation(web_ctx *c, const struct view *v)
 {
 	char f[WEB_FMT_LEN], t[WEB_FMT_LEN];
 	web_buf_put(c->b, "<p class=\"timenav\"><a class=\"prev\" href=\"");
-	view_href(c, v, v->from - 1, v->scale->name, v->overlay);
+	view_href(c, v,
+	    fed_tz_floor(c->app->o.tz, v->from - 1, v->scale->unit),
+	    v->scale->name, v->overlay);
 	web_fmt_date(f, sizeof(f), c->lang, c->app->o.tz, v->from);
 	web_fmt_date(t, sizeof(t), c->lang, c->app->o.tz, v->to - 1);
 	web_buf_printf(c->b,

@@ -361,6 +361,7 @@ parse_period(web_ctx *c, struct period *p)
 {
 	const fed_tz *tz = c->app->o.tz;
 	const char *day = web_arg(c, "day");
+	p->hourly = 0;
 	const char *from = web_arg(c, "from"), *to = web_arg(c, "to");
 	if (day != NULL && day[0] != '\0') {
 		if (web_parse_date(c, day, &p->from) != FED_OK)
@@ -436,31 +437,52 @@ bucket_label(web_ctx *c, const char *project, int64_t t, int hourly)
 }
 
 static void
+detail_row(web_ctx *c, const char *project, int64_t t, int hourly, double wh,
+    double cov, double share)
+{
+	web_buf_printf(c->b, "<tr%s data-t=\"%lld\"><td>",
+	    cov < 0.999 ? " class=\"incomplete\"" : "", (long long) t);
+	bucket_label(c, project, t, hourly);
+	web_buf_put(c->b, "</td><td>");
+	web_put_energy(c, wh, cov);
+	web_buf_printf(c->b, "</td><td>%.0f %%%s</td><td>", cov * 100,
+	    cov <= 0          ? " — "
+	        : cov < 0.999 ? " ⚠"
+	                      : "");
+	if (cov <= 0)
+		web_buf_html(c->b, web_tr(c->lang, WEB_S_NO_DATA));
+	web_put_energy(c, share, cov);
+	web_buf_put(c->b, "</td></tr>");
+}
+
+// Every bucket of the period gets a row: the node leaves out those
+// without data, which are shown as such, never as a zero.
+static void
 detail_table(web_ctx *c, const char *project,
-    const Enfed__V1__DetailResponse *d, int hourly)
+    const Enfed__V1__DetailResponse *d, const struct period *per)
 {
 	const Enfed__V1__SeriesResult *pr = d->production, *at = d->attributed;
+	const fed_tz *tz = c->app->o.tz;
+	fed_tz_unit u = per->hourly ? FED_TZ_HOUR : FED_TZ_DAY;
 	web_buf_printf(c->b,
 	    "<table class=\"detail\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th></tr></thead><tbody>",
-	    web_tr(c->lang, hourly ? WEB_S_HOUR : WEB_S_DATE),
+	    web_tr(c->lang, per->hourly ? WEB_S_HOUR : WEB_S_DATE),
 	    web_tr(c->lang, WEB_S_PROJECT_PROD),
 	    web_tr(c->lang, WEB_S_COVERAGE), web_tr(c->lang, WEB_S_MY_SHARE));
 	double sum = 0, sum_at = 0;
-	for (size_t i = 0; i < pr->n_value && i < pr->n_ts_ms; i++) {
-		double cov = i < pr->n_coverage ? pr->coverage[i] : 0;
-		web_buf_printf(c->b, "<tr%s data-t=\"%lld\"><td>",
-		    cov < 0.999 ? " class=\"incomplete\"" : "",
-		    (long long) pr->ts_ms[i]);
-		bucket_label(c, project, pr->ts_ms[i], hourly);
-		web_buf_put(c->b, "</td><td>");
-		web_put_energy(c, pr->value[i], cov);
-		web_buf_printf(c->b, "</td><td>%.0f %%%s</td><td>", cov * 100,
-		    cov < 0.999 ? " ⚠" : "");
-		double a = at && i < at->n_value ? at->value[i] : 0;
-		web_put_energy(c, a, cov);
-		web_buf_put(c->b, "</td></tr>");
-		sum += pr->value[i];
+	size_t i = 0, n = pr->n_value;
+	if (pr->n_ts_ms < n)
+		n = pr->n_ts_ms;
+	for (int64_t t = per->from; t < per->to; t = fed_tz_next(tz, t, u)) {
+		while (i < n && pr->ts_ms[i] < t)
+			i++;
+		int have = i < n && pr->ts_ms[i] == t;
+		double wh = have ? pr->value[i] : 0;
+		double cov = have && i < pr->n_coverage ? pr->coverage[i] : 0;
+		double a = have && at && i < at->n_value ? at->value[i] : 0;
+		detail_row(c, project, t, per->hourly, wh, cov, a);
+		sum += wh;
 		sum_at += a;
 	}
 	web_buf_printf(c->b, "</tbody><tfoot><tr><th>%s</th><td>",
@@ -594,7 +616,7 @@ production_body(web_ctx *c, const Enfed__V1__Project *p,
 	web_put_figure(c, "budget_fraction", d->budget_fraction, f);
 	web_buf_put(c->b, "</p>");
 	detail_chart(c, d, per);
-	detail_table(c, p->id, d, per->hourly);
+	detail_table(c, p->id, d, per);
 	sources(c, p);
 	web_page_end(c);
 }
