@@ -304,16 +304,23 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 		if (r->n_ts_ms == r->n_value && r->n_coverage == r->n_value)
 			n_series = 2;
 	}
+	// One chart each, on the same days: the production of a few shares
+	// is a small fraction of a household's use and would not show on
+	// the consumption's scale.
 	web_svg_chart ch = {"days", web_tr(c->lang, WEB_S_LAST_30), "Wh", from,
-	    to, DAY_MS, WEB_SVG_BARS, se, n_series, tz, c->lang, 0, 0};
+	    to, DAY_MS, WEB_SVG_BARS, se, 1, tz, c->lang, 960, 200};
 	web_buf_printf(c->b, "<section class=\"days\"><h2>%s</h2>",
 	    web_tr(c->lang, WEB_S_LAST_30));
-	web_svg_chart_write(c->b, &ch);
-	web_buf_put(c->b, "<p class=\"legend\">");
-	for (size_t i = 0; i < n_series; i++)
-		web_buf_printf(c->b, "<span class=\"key c%d\">■</span> %s ",
+	for (size_t i = 0; i < n_series; i++) {
+		web_buf_printf(c->b,
+		    "<h3><span class=\"key c%d\">■</span> %s</h3>",
 		    se[i].color, se[i].label);
-	web_buf_put(c->b, "</p></section>");
+		ch.id = i == 0 ? "days-production" : "days-consumption";
+		ch.title = se[i].label;
+		ch.series = &se[i];
+		web_svg_chart_write(c->b, &ch);
+	}
+	web_buf_put(c->b, "</section>");
 	if (q != NULL)
 		enfed__v1__query_response__free_unpacked(q, NULL);
 }

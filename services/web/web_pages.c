@@ -332,6 +332,29 @@ redirect(web_ctx *c, const char *to)
 	web_buf_fini(c->b);
 }
 
+// After a login: a page that moves on at once. Not a 303: a Strict
+// cookie set by a POST that came from elsewhere (a bookmark, the demo's
+// launcher) is not sent along a redirect of that same navigation, but it
+// is with a navigation this page starts.
+static void
+logged_in_page(web_ctx *c, const char *next)
+{
+	c->logged_in = 1;
+	web_buf_fini(c->b);
+	web_buf_printf(c->b,
+	    "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
+	    "<meta charset=\"utf-8\"><meta "
+	    "http-equiv=\"refresh\" content=\"0;url=",
+	    web_lang_code(c->lang));
+	web_buf_html(c->b, next);
+	web_buf_printf(c->b,
+	    "\"><title>%s</title></head><body><p><a "
+	    "id=\"next\" href=\"",
+	    web_tr(c->lang, WEB_S_LOGIN));
+	web_buf_html(c->b, next);
+	web_buf_put(c->b, "\">→</a></p></body></html>\n");
+}
+
 static void
 page_login(web_ctx *c)
 {
@@ -355,7 +378,7 @@ page_login(web_ctx *c)
 	    sid, (long long) (c->app->o.session_ttl_ms / 1000),
 	    c->app->o.cookie_secure ? "; Secure" : "");
 	const char *next = web_params_get(&c->req->form, "next");
-	redirect(c, safe_next(next) ? next : "/");
+	logged_in_page(c, safe_next(next) ? next : "/");
 }
 
 static void

@@ -485,11 +485,14 @@ web_fx_login(
 	if (web_http(fx, "POST", "/login", NULL, body, &r) != 0)
 		return -1;
 	int rc
-	    = r.status == 303 && http_header(&r, "Set-Cookie", sc, sizeof(sc))
+	    = r.status == 200 && http_header(&r, "Set-Cookie", sc, sizeof(sc))
 	    ? 0
 	    : -1;
 	if (rc == 0)
 		snprintf(cookie, len, "%.*s", (int) strcspn(sc, ";"), sc);
+	else
+		fprintf(stderr, "login of %s: HTTP %d\n%s\n", user, r.status,
+		    r.head);
 	http_res_free(&r);
 	return rc;
 }
