@@ -62,8 +62,8 @@ static const fed_cfg_opt web_opts[] = {
         "users: 'name viewer|investor|admin pbkdf2-hash [investor token]' "
         "a line"),
     FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", ".", 1, 4000,
-        "folder the relative @FILE token paths of the users file are read "
-        "from"),
+        "fed-web's folder: relative @FILE token paths of the users file are "
+        "read from it"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
         "time zone of days, weeks, months and years"),
     FED_CFG_OPT_DURATION(C, session_ttl_ms, "session-ttl", "8h", 60000,
@@ -126,8 +126,9 @@ build(const struct web_cfg *cfg, struct parts *p)
 		snprintf(err, sizeof(err), "tz '%s': %s", cfg->tz,
 		    fed_status_str(st));
 	if (st == FED_OK)
-		st = web_auth_new(cfg->users_file, cfg->session_ttl_ms,
-		    (size_t) cfg->max_sessions, &p->auth, err, sizeof(err));
+		st = web_auth_new(cfg->users_file, cfg->data_dir,
+		    cfg->session_ttl_ms, (size_t) cfg->max_sessions, &p->auth,
+		    err, sizeof(err));
 	if (st == FED_OK)
 		st = web_backend_new(cfg->invest, cfg->invest_token,
 		    cfg->nodes, cfg->node_token, (uint32_t) cfg->timeout_ms,

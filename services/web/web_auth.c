@@ -45,6 +45,7 @@ struct web_auth {
 	struct slot *slots;
 	size_t n_slots;
 	int64_t ttl_ms;
+	const char *token_dir; // borrowed while reading the users file
 	char dummy_hash[WEB_HASH_LEN]; // checked for unknown users
 };
 
@@ -181,8 +182,13 @@ parse_role(const char *s, web_role *out)
 
 // Reads the first line of an @FILE token into out.
 static int
-read_token_file(const char *path, char *out, size_t len)
+read_token_file(const char *dir, const char *name, char *out, size_t len)
 {
+	char path[4200];
+	if (name[0] == '/' || dir == NULL)
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
 		return 0;
@@ -223,8 +229,8 @@ check_user(struct web_auth *a, struct user *u, char **words, int n)
 		return "investor id too long";
 	snprintf(u->investor, sizeof(u->investor), "%s", words[3]);
 	if (words[4][0] == '@')
-		return read_token_file(words[4] + 1, u->invest_token,
-		           sizeof(u->invest_token))
+		return read_token_file(a->token_dir, words[4] + 1,
+		           u->invest_token, sizeof(u->invest_token))
 		    ? NULL
 		    : "cannot read the token file";
 	if (strlen(words[4]) >= sizeof(u->invest_token))
@@ -280,8 +286,8 @@ read_users(struct web_auth *a, const char *path, char *err, size_t err_len)
 }
 
 fed_status
-web_auth_new(const char *users_file, int64_t ttl_ms, size_t max_sessions,
-    web_auth **out, char *err, size_t err_len)
+web_auth_new(const char *users_file, const char *token_dir, int64_t ttl_ms,
+    size_t max_sessions, web_auth **out, char *err, size_t err_len)
 {
 	struct web_auth *a = calloc(1, sizeof(*a));
 	if (a == NULL)
@@ -294,8 +300,10 @@ web_auth_new(const char *users_file, int64_t ttl_ms, size_t max_sessions,
 	if (st == FED_OK)
 		st = web_auth_hash_password("unknown user", WEB_KDF_ITER,
 		    a->dummy_hash, sizeof(a->dummy_hash));
+	a->token_dir = token_dir;
 	if (st == FED_OK && users_file != NULL)
 		st = read_users(a, users_file, err, err_len);
+	a->token_dir = NULL;
 	if (st != FED_OK) {
 		web_auth_free(a);
 		return st;

@@ -52,14 +52,17 @@ typedef struct web_session {
 
 typedef struct web_auth web_auth;
 
-// Reads the users file (NULL: no user, nobody can log in) and makes an
+// Reads the users file (NULL: no user, nobody can log in), with relative
+// @FILE token paths taken from folder token_dir (NULL: the working
+// directory), and makes an
 // empty session table of at most max_sessions, each living ttl_ms after
 // its last use. INVALID_ARGUMENT (with "file:line: ..." in err) for a
 // malformed line, an unknown role, a weak or malformed hash, a duplicate
 // name, an investor line without its investor and token; NOT_FOUND when
 // the file does not exist; RESOURCE_EXHAUSTED when out of memory.
-fed_status web_auth_new(const char *users_file, int64_t ttl_ms,
-    size_t max_sessions, web_auth **out, char *err, size_t err_len);
+fed_status web_auth_new(const char *users_file, const char *token_dir,
+    int64_t ttl_ms, size_t max_sessions, web_auth **out, char *err,
+    size_t err_len);
 
 // Frees everything. NULL does nothing.
 void web_auth_free(web_auth *a);
