@@ -72,4 +72,9 @@ fed_status web_parse_cents(const char *s, int64_t max_cents, int64_t *out);
 // [A-Za-z0-9._-] (plus '/' when slash is set, plus '@' when at is set).
 int web_is_ident(const char *s, size_t max, int slash, int at);
 
+#ifdef FED_TESTING
+// 1 when s[0..n) is valid UTF-8 (no overlong forms, no surrogates).
+int utf8_valid(const unsigned char *s, size_t n);
+#endif
+
 #endif // WEB_FORM_H
