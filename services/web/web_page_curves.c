@@ -174,11 +174,13 @@ series_of(const struct curve *cu, int color)
 
 static void
 chart(web_ctx *c, const struct view *v, const web_svg_series *s, size_t n,
-    const char *unit, const char *title)
+    const char *unit, const char *title, size_t index)
 {
-	web_svg_chart ch
-	    = {NULL, title, unit, v->from, v->to, v->scale->bucket_ms,
-	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 240};
+	static const char *const ids[] = {"curve-0", "curve-1", "curve-2",
+	    "curve-3", "curve-4", "curve-5", "curve-6", "curve-7"};
+	web_svg_chart ch = {ids[index % 8], title, unit, v->from, v->to,
+	    v->scale->bucket_ms, WEB_SVG_LINES, s, n, c->app->o.tz, c->lang,
+	    960, 240};
 	web_svg_chart_write(c->b, &ch);
 }
 
@@ -197,7 +199,7 @@ panels(web_ctx *c, const struct view *v)
 			box(c, &v->curves[i], (int) i);
 		web_buf_put(c->b, "</div><div class=\"plot\">");
 		chart(c, v, s, v->n, unit_name(r0->unit),
-		    web_tr(c->lang, WEB_S_CURVES));
+		    web_tr(c->lang, WEB_S_CURVES), 0);
 		web_buf_put(c->b, "</div></section>");
 		return;
 	}
@@ -210,7 +212,8 @@ panels(web_ctx *c, const struct view *v)
 		web_buf_put(c->b, "\">");
 		box(c, cu, (int) i);
 		web_buf_put(c->b, "<div class=\"plot\">");
-		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), cu->id);
+		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), cu->id,
+		    i);
 		web_buf_put(c->b, "</div></section>");
 	}
 }

@@ -209,10 +209,15 @@ draw_bars(web_buf *b, const struct geom *g, size_t si)
 		int inc = incomplete(s, i);
 		web_buf_printf(b,
 		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-		    "height=\"%.2f\" fill=\"%s\"%s>",
-		    x, y, bw, g->y0 + g->h - y,
-		    inc ? "url(#hatch)" : web_svg_color(s->color),
-		    inc ? " class=\"incomplete\"" : "");
+		    "height=\"%.2f\" fill=\"",
+		    x, y, bw, g->y0 + g->h - y);
+		if (inc) {
+			web_buf_put(b, "url(#hatch-");
+			web_buf_html(b, g->c->id ? g->c->id : "chart");
+			web_buf_put(b, ")\" class=\"incomplete\">");
+		} else {
+			web_buf_printf(b, "%s\">", web_svg_color(s->color));
+		}
 		bar_title(b, g, s, i);
 		web_buf_put(b, "</rect>");
 	}
