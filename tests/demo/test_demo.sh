@@ -61,6 +61,7 @@ echo "$sum" | grep -Eq '"shares":[[:space:]]*4,' || fail "the summary lacks lega
 echo "$sum" | grep -q '"today_wh"' || fail "the summary has no production figures"
 # fed-web: legall logs in and sees the 4 shares on the dashboard.
 web=http://127.0.0.1:$((base + 80))
+command -v curl >/dev/null || fail "curl is needed to check fed-web (./run test installs it)"
 curl -fsS -m 5 "$web/healthz" | grep -q ok || fail "fed-web does not answer at $web"
 curl -sS -m 10 -c "$work/cookies" --data-urlencode "user=legall" \
 	--data-urlencode "password=$(cat "$data/legall.password")" "$web/login" >/dev/null ||
