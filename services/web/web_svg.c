@@ -15,7 +15,7 @@
 
 #define LEFT       64
 #define RIGHT      12
-#define TOP        12
+#define TOP        22
 #define BOTTOM     28
 #define MAX_SERIES 16
 
@@ -33,6 +33,7 @@ struct geom {
 	const web_svg_chart *c;
 	double x0, w, y0, h; // plot area
 	double vmax; // value at the top
+	int n_grid; // intervals between grid lines: round steps
 	double scale; // displayed = value / scale
 	const char *unit;
 };
@@ -52,13 +53,18 @@ y_of(const struct geom *g, double v)
 	return g->y0 + g->h * (1 - fmin(1, fmax(0, f)));
 }
 
+// The smallest 1, 2 or 5 x 10^k at or above v, and the number of grid
+// intervals that makes its steps round (0.2, 0.5, 1 or 2 x 10^k).
 static double
-nice_max(double v)
+nice_max(double v, int *n_grid)
 {
-	if (!(v > 0))
+	*n_grid = 5;
+	if (!(v > 0) || !isfinite(v))
 		return 1;
 	double p = pow(10, floor(log10(v)));
 	double m = v / p;
+	if (m > 1 && m <= 2)
+		*n_grid = 4;
 	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
@@ -72,7 +78,7 @@ pick_scale(struct geom *g)
 			if (isfinite(se->value[i]) && se->value[i] > vmax)
 				vmax = se->value[i];
 	}
-	g->vmax = nice_max(vmax);
+	g->vmax = nice_max(vmax, &g->n_grid);
 	g->scale = 1;
 	g->unit = g->c->unit ? g->c->unit : "";
 	static char units[2][3][8] = {{"Wh", "kWh", "MWh"}, {"W", "kW", "MW"}};
@@ -90,8 +96,8 @@ static void
 y_axis(web_buf *b, const struct geom *g)
 {
 	web_buf_put(b, "<g class=\"y-axis\">");
-	for (int i = 0; i <= 4; i++) {
-		double v = g->vmax * i / 4;
+	for (int i = 0; i <= g->n_grid; i++) {
+		double v = g->vmax * i / g->n_grid;
 		double y = y_of(g, v);
 		char n[WEB_FMT_LEN];
 		web_fmt_num(n, sizeof(n), g->c->lang, v / g->scale,
@@ -102,7 +108,7 @@ y_axis(web_buf *b, const struct geom *g)
 		    "text-anchor=\"end\">%s</text>",
 		    g->x0, g->x0 + g->w, y, y, LEFT - 6, y + 4, n);
 	}
-	web_buf_printf(b, "<text x=\"4\" y=\"%d\" class=\"unit\">", TOP + 2);
+	web_buf_printf(b, "<text x=\"4\" y=\"%d\" class=\"unit\">", TOP - 10);
 	web_buf_html(b, g->unit);
 	web_buf_put(b, "</text></g>");
 }
@@ -289,8 +295,11 @@ open_svg(web_buf *b, const web_svg_chart *c, int w, int h)
 		web_buf_html(b, c->id);
 		web_buf_put(b, "\"");
 	}
+	// One pattern per chart, named after it: ids are unique in a page.
+	web_buf_put(b, "><defs><pattern id=\"hatch-");
+	web_buf_html(b, c->id ? c->id : "chart");
 	web_buf_put(b,
-	    "><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
+	    "\" width=\"6\" height=\"6\" "
 	    "patternUnits=\"userSpaceOnUse\" "
 	    "patternTransform=\"rotate(45)\"><rect width=\"6\" "
 	    "height=\"6\" fill=\"#ddd\"/><line x1=\"0\" y1=\"0\" "
@@ -305,8 +314,15 @@ web_svg_chart_write(web_buf *b, const web_svg_chart *c)
 		return FED_INVALID_ARGUMENT;
 	int w = c->width > 0 ? c->width : 960;
 	int h = c->height > 0 ? c->height : 260;
-	struct geom g
-	    = {c, LEFT, w - LEFT - RIGHT, TOP, h - TOP - BOTTOM, 1, 1, ""};
+	struct geom g = {.c = c,
+	    .x0 = LEFT,
+	    .w = w - LEFT - RIGHT,
+	    .y0 = TOP,
+	    .h = h - TOP - BOTTOM,
+	    .vmax = 1,
+	    .n_grid = 5,
+	    .scale = 1,
+	    .unit = ""};
 	pick_scale(&g);
 	open_svg(b, c, w, h);
 	y_axis(b, &g);

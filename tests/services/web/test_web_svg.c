@@ -132,6 +132,9 @@ test_coverage(void **state)
 	assert_int_equal(
 	    count(b.data, "<rect x="), 4); // the empty day left out
 	assert_int_equal(count(b.data, "class=\"incomplete\""), 1);
+	// The hatched bar's fill names the chart's own pattern.
+	assert_non_null(strstr(b.data, "<pattern id=\"hatch-c1\""));
+	assert_non_null(strstr(b.data, "fill=\"url(#hatch-c1)\""));
 	assert_non_null(strstr(b.data, "data-label=\"&lt;s&gt;\""));
 	assert_null(strstr(b.data, "<s>"));
 	web_buf_fini(&b);
