@@ -67,7 +67,8 @@ static const fed_cfg_opt web_opts[] = {
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
         "time zone of days, weeks, months and years"),
     FED_CFG_OPT_DURATION(C, session_ttl_ms, "session-ttl", "8h", 60000,
-        2592000000.0, "a session ends after this long without a request"),
+        2592000000.0,
+        "a session (and its cookie) ends this long after the login"),
     FED_CFG_OPT_UINT(C, max_sessions, "max-sessions", "1000", 1, 1000000,
         "sessions kept at once (the oldest is dropped past it)"),
     FED_CFG_OPT_UINT(

@@ -415,7 +415,6 @@ web_auth_session(
 	pthread_mutex_lock(&a->mu);
 	struct slot *s = find_slot(a, sid);
 	if (s != NULL && s->expires_ms > now_ms) {
-		s->expires_ms = now_ms + a->ttl_ms;
 		fill(a, s, out);
 		st = FED_OK;
 	} else if (s != NULL) {

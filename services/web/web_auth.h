@@ -55,11 +55,12 @@ typedef struct web_auth web_auth;
 // Reads the users file (NULL: no user, nobody can log in), with relative
 // @FILE token paths taken from folder token_dir (NULL: the working
 // directory), and makes an
-// empty session table of at most max_sessions, each living ttl_ms after
-// its last use. INVALID_ARGUMENT (with "file:line: ..." in err) for a
-// malformed line, an unknown role, a weak or malformed hash, a duplicate
-// name, an investor line without its investor and token; NOT_FOUND when
-// the file does not exist; RESOURCE_EXHAUSTED when out of memory.
+// empty session table of at most max_sessions, each living ttl_ms from
+// its login (as long as the cookie's Max-Age). INVALID_ARGUMENT (with
+// "file:line: ..." in err) for a malformed line, an unknown role, a weak or
+// malformed hash, a duplicate name, an investor line without its investor and
+// token; NOT_FOUND when the file does not exist; RESOURCE_EXHAUSTED when out
+// of memory.
 fed_status web_auth_new(const char *users_file, const char *token_dir,
     int64_t ttl_ms, size_t max_sessions, web_auth **out, char *err,
     size_t err_len);
@@ -78,8 +79,8 @@ size_t web_auth_n_users(const web_auth *a);
 fed_status web_auth_login(web_auth *a, const char *user, const char *password,
     int64_t now_ms, char *sid, web_session *out);
 
-// Finds the session of id sid (from the cookie), extends its life and
-// copies it to *out. UNAUTHENTICATED when unknown or expired.
+// Finds the session of id sid (from the cookie) and copies it to *out.
+// UNAUTHENTICATED when unknown or expired.
 fed_status web_auth_session(
     web_auth *a, const char *sid, int64_t now_ms, web_session *out);
 

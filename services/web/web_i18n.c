@@ -32,6 +32,12 @@ web_lang_parse(const char *s)
 }
 
 const char *
+web_colon(web_lang lang)
+{
+	return lang == WEB_LANG_EN ? ":" : "\u202f:";
+}
+
+const char *
 web_lang_code(web_lang lang)
 {
 	return lang == WEB_LANG_EN ? "en" : "fr";

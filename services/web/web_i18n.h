@@ -148,6 +148,10 @@ const char *web_tr(web_lang lang, web_str id);
 // "en" (any case) is English; anything else, NULL included, French.
 web_lang web_lang_parse(const char *s);
 
+// The colon after a label: "\u202f:" in French (a narrow no-break space
+// before it), ":" in English.
+const char *web_colon(web_lang lang);
+
 // "fr" or "en".
 const char *web_lang_code(web_lang lang);
 

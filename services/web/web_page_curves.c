@@ -254,8 +254,8 @@ navigation(web_ctx *c, const struct view *v)
 	    web_tr(c->lang, WEB_S_PREV), (long long) v->from,
 	    (long long) v->to, f, t);
 	view_href(c, v, v->to, v->scale->name, v->overlay);
-	web_buf_printf(c->b, "\">%s</a> · %s :", web_tr(c->lang, WEB_S_NEXT),
-	    web_tr(c->lang, WEB_S_SCALE));
+	web_buf_printf(c->b, "\">%s</a> · %s%s", web_tr(c->lang, WEB_S_NEXT),
+	    web_tr(c->lang, WEB_S_SCALE), web_colon(c->lang));
 	for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
 		web_buf_printf(c->b, " <a class=\"scale%s\" href=\"",
 		    &scales[i] == v->scale ? " current" : "");
@@ -382,9 +382,9 @@ web_page_live(web_ctx *c)
 	}
 	web_page_begin(c, WEB_S_LIVE, id);
 	web_buf_printf(c->b,
-	    "<p class=\"live big\">%s : <output "
+	    "<p class=\"live big\">%s%s <output "
 	    "data-live-series=\"",
-	    web_tr(c->lang, WEB_S_CURRENT_POWER));
+	    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
 	web_buf_html(c->b, id);
 	web_buf_put(c->b, "\">…</output></p>");
 	web_page_end(c);

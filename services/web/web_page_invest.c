@@ -169,8 +169,8 @@ static void
 equivalents(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 {
 	char t[WEB_FMT_LEN];
-	web_buf_printf(c->b, "<p class=\"equiv\"><strong>%s</strong> : ",
-	    web_tr(c->lang, WEB_S_EQUIV));
+	web_buf_printf(c->b, "<p class=\"equiv\"><strong>%s</strong>%s ",
+	    web_tr(c->lang, WEB_S_EQUIV), web_colon(c->lang));
 	web_fmt_num(t, sizeof(t), c->lang, s->households_days, 1);
 	web_put_figure(c, "households_days", s->households_days, t);
 	web_buf_printf(c->b, " %s · ", web_tr(c->lang, WEB_S_HOUSEHOLD_DAYS));
@@ -200,9 +200,9 @@ widget(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 	equivalents(c, s);
 	if (s->consumption_series != NULL && s->consumption_series[0]) {
 		web_buf_printf(c->b,
-		    "<p class=\"live\">%s : <output "
+		    "<p class=\"live\">%s%s <output "
 		    "data-live-series=\"",
-		    web_tr(c->lang, WEB_S_CURRENT_POWER));
+		    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
 		web_buf_html(c->b, s->consumption_series);
 		web_buf_put(c->b, "\">…</output></p>");
 	}
