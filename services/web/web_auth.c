@@ -29,6 +29,8 @@ struct user {
 	char hash[WEB_HASH_LEN];
 	char investor[101];
 	char invest_token[256];
+	int n_failed; // failed logins in a row (under mu)
+	int64_t locked_until_ms; // no login before (under mu)
 };
 
 struct slot {
@@ -369,14 +371,47 @@ find_user(const struct web_auth *a, const char *name)
 	return -1;
 }
 
+// 1 when user ui may try to log in now.
+static int
+may_try(struct web_auth *a, int ui, int64_t now_ms)
+{
+	pthread_mutex_lock(&a->mu);
+	int ok = ui < 0 || a->users[ui].locked_until_ms <= now_ms;
+	pthread_mutex_unlock(&a->mu);
+	return ok;
+}
+
+// Counts a failed or a good login of user ui; every WEB_LOGIN_TRIES
+// failures in a row lock the user for WEB_LOGIN_LOCK_MS.
+static void
+count_try(struct web_auth *a, int ui, int good, int64_t now_ms)
+{
+	if (ui < 0)
+		return;
+	pthread_mutex_lock(&a->mu);
+	struct user *u = &a->users[ui];
+	u->n_failed = good ? 0 : u->n_failed + 1;
+	if (u->n_failed >= WEB_LOGIN_TRIES) {
+		u->n_failed = 0;
+		u->locked_until_ms = now_ms + WEB_LOGIN_LOCK_MS;
+		fed_log(FED_LOG_WARNING, "web",
+		    "user %s: %d failed logins, locked for %d s", u->name,
+		    WEB_LOGIN_TRIES, WEB_LOGIN_LOCK_MS / 1000);
+	}
+	pthread_mutex_unlock(&a->mu);
+}
+
 fed_status
 web_auth_login(web_auth *a, const char *user, const char *password,
     int64_t now_ms, char *sid, web_session *out)
 {
 	int ui = user ? find_user(a, user) : -1;
+	if (!may_try(a, ui, now_ms))
+		return FED_RESOURCE_EXHAUSTED;
 	// An unknown user costs the same KDF time as a known one.
 	const char *hash = ui >= 0 ? a->users[ui].hash : a->dummy_hash;
 	int ok = web_auth_verify_password(password ? password : "", hash);
+	count_try(a, ui, ok, now_ms);
 	if (ui < 0 || !ok)
 		return FED_UNAUTHENTICATED;
 	char csrf[FED_TOKEN_LEN + 1];

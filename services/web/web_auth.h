@@ -30,9 +30,11 @@
 #include "fed/status.h"
 #include "fed/token.h"
 
-#define WEB_KDF_ITER     300000 // iterations of new hashes
-#define WEB_KDF_MIN_ITER 10000 // fewer is refused in a users file
-#define WEB_HASH_LEN     192 // enough for any "pbkdf2-sha256$..." string
+#define WEB_KDF_ITER      300000 // iterations of new hashes
+#define WEB_KDF_MIN_ITER  10000 // fewer is refused in a users file
+#define WEB_HASH_LEN      192 // enough for any "pbkdf2-sha256$..." string
+#define WEB_LOGIN_TRIES   5 // failed logins in a row that lock a user...
+#define WEB_LOGIN_LOCK_MS 60000 // ...for this long
 
 typedef enum web_role {
 	WEB_ROLE_VIEWER,
@@ -74,7 +76,9 @@ size_t web_auth_n_users(const web_auth *a);
 // Checks user and password (a slow KDF: blocks for its time) and opens a
 // session: writes its id (FED_TOKEN_LEN + 1 bytes) to sid and a copy to
 // *out. UNAUTHENTICATED for an unknown user or a wrong password (the same
-// time is spent either way); UNAVAILABLE if the random source fails. When
+// time is spent either way); RESOURCE_EXHAUSTED, without checking the
+// password, while the user is locked: WEB_LOGIN_TRIES failures in a row
+// lock it for WEB_LOGIN_LOCK_MS; UNAVAILABLE if the random source fails. When
 // the table is full the session that expires first is dropped.
 fed_status web_auth_login(web_auth *a, const char *user, const char *password,
     int64_t now_ms, char *sid, web_session *out);

@@ -38,6 +38,8 @@ typedef enum web_lang {
 	X(PASSWORD, "Mot de passe", "Password")                              \
 	X(BAD_LOGIN, "Identifiant ou mot de passe incorrect.",               \
 	    "Wrong user name or password.")                                  \
+	X(LOCKED, "Trop d'essais : réessayez dans une minute.",              \
+	    "Too many attempts: try again in a minute.")                     \
 	X(SHARES, "Parts détenues", "Shares held")                           \
 	X(OF, "sur", "of")                                                   \
 	X(BUDGET, "Part du budget", "Share of the budget")                   \

@@ -368,9 +368,12 @@ page_login(web_ctx *c)
 	fed_status st = web_auth_login(
 	    c->app->o.auth, user, pw, fed_clock_now_ms(), sid, &c->session);
 	if (st != FED_OK) {
-		fed_log(FED_LOG_NOTICE, "web", "failed login for a user");
-		c->res->status = 401;
-		login_form(c, web_tr(c->lang, WEB_S_BAD_LOGIN));
+		int locked = st == FED_RESOURCE_EXHAUSTED;
+		fed_log(FED_LOG_NOTICE, "web", "failed login%s",
+		    locked ? " (user locked)" : "");
+		c->res->status = locked ? 429 : 401;
+		login_form(c,
+		    web_tr(c->lang, locked ? WEB_S_LOCKED : WEB_S_BAD_LOGIN));
 		return;
 	}
 	snprintf(c->res->set_cookie, sizeof(c->res->set_cookie),

@@ -596,6 +596,28 @@ test_slowloris(void **state)
 	http_res_free(&r);
 }
 
+// Five wrong passwords lock the user for a minute: the right one is then
+// refused too (429), and the other users are not affected. Run last: it
+// locks root.
+static void
+test_lockout(void **state)
+{
+	(void) state;
+	struct http_res r;
+	for (int i = 0; i < 5; i++) {
+		post("/login", NULL, "user=root&password=guess", 401, &r);
+		http_res_free(&r);
+	}
+	post("/login", NULL, "user=root&password=correct+horse+battery", 429,
+	    &r);
+	assert_non_null(strstr(r.body, "Trop d&#39;essais"));
+	assert_null(strstr(r.head, "Set-Cookie"));
+	http_res_free(&r);
+	post("/login", NULL, "user=bob&password=correct+horse+battery", 200,
+	    &r);
+	http_res_free(&r);
+}
+
 int
 main(void)
 {
@@ -613,6 +635,7 @@ main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_logout),
 	    cmocka_unit_test(test_slowloris),
+	    cmocka_unit_test(test_lockout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -219,6 +219,39 @@ test_sessions(void **state)
 	web_auth_free(a);
 }
 
+static void
+test_lockout(void **state)
+{
+	(void) state;
+	web_auth *a = auth_of_one(4);
+	char sid[FED_TOKEN_LEN + 1];
+	web_session s;
+	for (int i = 0; i < WEB_LOGIN_TRIES; i++)
+		assert_int_equal(
+		    web_auth_login(a, "root", "bad", 1000, sid, &s),
+		    FED_UNAUTHENTICATED);
+	// Locked: even the right password is refused, for root only.
+	assert_int_equal(web_auth_login(a, "root", "pw", 2000, sid, &s),
+	    FED_RESOURCE_EXHAUSTED);
+	assert_int_equal(
+	    web_auth_login(a, "teacher", "pw", 2000, sid, &s), FED_OK);
+	assert_int_equal(
+	    web_auth_login(a, "root", "pw", 1000 + WEB_LOGIN_LOCK_MS, sid, &s),
+	    FED_OK);
+	// A good login resets the count.
+	for (int i = 0; i < WEB_LOGIN_TRIES - 1; i++)
+		assert_int_equal(
+		    web_auth_login(a, "teacher", "bad", 3000, sid, &s),
+		    FED_UNAUTHENTICATED);
+	assert_int_equal(
+	    web_auth_login(a, "teacher", "pw", 3000, sid, &s), FED_OK);
+	assert_int_equal(web_auth_login(a, "teacher", "bad", 3000, sid, &s),
+	    FED_UNAUTHENTICATED);
+	assert_int_equal(
+	    web_auth_login(a, "teacher", "pw", 3000, sid, &s), FED_OK);
+	web_auth_free(a);
+}
+
 int
 main(void)
 {
@@ -226,6 +259,7 @@ main(void)
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_users_file),
 	    cmocka_unit_test(test_sessions),
+	    cmocka_unit_test(test_lockout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
