@@ -19,6 +19,7 @@
 #                        consumption bmhs -> lognact, and nothing else
 #   fed-invest           two citizen projects and three investors, computed
 #                        from the production replicated to bmhs
+#   fed-web              the dashboard and load curves, http://127.0.0.1:7480
 #
 # Environment: DEMO_SPEED (simulated seconds per real second once live,
 # default 60), DEMO_HISTORY (past data filled at the first start, default
@@ -35,8 +36,9 @@ bin_sim=$build/edge/sim/fed-edge-sim
 bin_invest=$build/services/invest/fed-invest
 bin_tic=$build/edge/tic/fed-edge-tic
 bin_envoy=$build/edge/envoy/fed-edge-envoy
+bin_web=$build/services/web/fed-web
 fedctl=$build/cli/fedctl/fedctl
-for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$fedctl"; do
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$bin_web" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
 mkdir -p "$data/logs"
@@ -66,6 +68,7 @@ bmhs_rpc=tcp://127.0.0.1:$((base + 20))
 bmhs_stream=tcp://127.0.0.1:$((base + 21))
 invest_rpc=tcp://127.0.0.1:$((base + 30))
 envoy_url=http://127.0.0.1:$((base + 40))
+web_url=http://127.0.0.1:$((base + 80))
 
 enrol=$(secret enrolment.token)
 adm_l=$(secret lognact.token)
@@ -76,6 +79,7 @@ adm_i=$(secret invest.token)
 inv_read=$(secret invest-reads-bmhs.token)
 alice=$(secret alice.token)
 legall=$(secret legall.token)
+web_read=$(secret web-reads-nodes.token)
 # Each node accepts the other's pushes (role replica) and knows where and
 # with which token to push its own granted series.
 # The simulators write with tokens limited to their own site's series.
@@ -86,6 +90,7 @@ printf 'bmhs replica %s\nsim-kermelo writer %s kermelo/\nsim-lucioles writer %s 
 	"$(hash_of "$push_bl")" "$(hash_of "$sim_k")" "$(hash_of "$sim_l")" >"$data/lognact.tokens"
 printf 'lognact replica %s\nfed-invest reader %s\nsim-house writer %s maison-lorient/\n' \
 	"$(hash_of "$push_lb")" "$(hash_of "$inv_read")" "$(hash_of "$sim_h")" >"$data/bmhs.tokens"
+printf 'fed-web reader %s\n' "$(hash_of "$web_read")" | tee -a "$data/lognact.tokens" >>"$data/bmhs.tokens"
 printf 'alice investor %s alice\nlegall investor %s legall\n' \
 	"$(hash_of "$alice")" "$(hash_of "$legall")" >"$data/invest.tokens"
 printf 'bmhs %s @%s\n' "$bmhs_rpc" "$push_lb" >"$data/lognact.peers"
@@ -198,6 +203,30 @@ if [ ! -e "$data/invest.done" ]; then
 		{ echo "demo: setting up the projects failed; see $log/invest-setup.log" >&2; stop; }
 fi
 
+# The dashboard: investors log in with a password (hashed in the users
+# file) and fed-web calls fed-invest with their own token; "teacher" sees
+# the load curves, "admin" edits the projects.
+web_user() { # name role [investor token-file]
+	pw=$(secret "$1.password")
+	printf '%s %s %s %s\n' "$1" "$2" "$("$bin_web" --hash-password <"$pw")" "${3:+$3 @$4}"
+}
+{
+	web_user alice investor alice "$alice"
+	web_user legall investor legall "$legall"
+	web_user teacher viewer
+	web_user admin admin
+} >"$data/web.users"
+served=$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null || true)
+start web "$bin_web" --listen="$web_url" --invest="$invest_rpc" --invest-token=@"$adm_i" \
+	--nodes="lognact=$lognact_rpc,bmhs=$bmhs_rpc" --node-token=@"$web_read" \
+	--users-file="$data/web.users"
+i=0
+until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${served:-0}" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: fed-web does not start; see $log/web.log" >&2; stop; }
+	sleep 0.1
+done
+
 cat <<MSG
 enfed demo federation running (logs in $log):
   fed-directory      RPC $dir_rpc   events $dir_stream
@@ -208,9 +237,14 @@ enfed demo federation running (logs in $log):
                      maison-lorient/linky/energy (+ the plant, replicated)
                      maison-lorient/linky/index_east, .../power (fed-edge-tic)
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
+  fed-web            $web_url   (dashboard, load curves)
   simulators         $history of history, then live at ${speed}x real time
 Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol
 Investor logins: alice ($alice), legall ($legall)
+Dashboard logins ($web_url; the password is in the file):
+  legall (investor, linked house) $data/legall.password
+  alice (investor) $data/alice.password, teacher (load curves) $data/teacher.password,
+  admin (projects) $data/admin.password
 
 Try:
   F="$fedctl"

@@ -77,6 +77,15 @@ sum=$("$F" --invest tcp://127.0.0.1:$((base + 30)) --invest-token @"$data/legall
 	invest summary legall --json) || fail "no investor summary"
 echo "$sum" | grep -Eq '"shares":[[:space:]]*4,' || fail "the summary lacks legall's 4 shares: $sum"
 echo "$sum" | grep -q '"today_wh"' || fail "the summary has no production figures"
+# fed-web: legall logs in and sees the 4 shares on the dashboard.
+web=http://127.0.0.1:$((base + 80))
+command -v curl >/dev/null || fail "curl is needed to check fed-web (./run test installs it)"
+curl -fsS -m 5 "$web/healthz" | grep -q ok || fail "fed-web does not answer at $web"
+curl -sS -m 10 -c "$work/cookies" --data-urlencode "user=legall" \
+	--data-urlencode "password=$(cat "$data/legall.password")" "$web/login" >/dev/null ||
+	fail "fed-web login"
+curl -sS -m 30 -b "$work/cookies" "$web/dashboard" | grep -q 'data-figure="shares_total" data-value="4"' ||
+	fail "fed-web's dashboard lacks legall's 4 shares"
 kill -TERM "$demo"
 i=0
 while kill -0 "$demo" 2>/dev/null; do

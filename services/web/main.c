@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+//
+// fed-web: the dashboard in a browser (docs/web.md). Serves HTTP with
+// nng's own server, on loopback by default, and reads everything it shows
+// from fed-invest and the fed-nodes over RPC, as a client like any other.
+//
+// Configuration: the table below (file, FED_* environment, --flags; see
+// --help). `fed-web --hash-password` reads a password on standard input
+// and prints the hash to put in the users file. Logs go to stderr.
+// SIGTERM or SIGINT stops it: requests in progress finish first.
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+
+#include "fed/cfg.h"
+#include "fed/log.h"
+#include "fed/tz.h"
+#include "web_auth.h"
+#include "web_backend.h"
+#include "web_http.h"
+#include "web_pages.h"
+
+struct web_cfg {
+	char *listen;
+	char *invest;
+	char *invest_token;
+	char *nodes;
+	char *node_token;
+	int64_t timeout_ms;
+	char *users_file;
+	char *data_dir;
+	char *tz;
+	int64_t session_ttl_ms;
+	uint64_t max_sessions;
+	uint64_t workers;
+	bool cookie_secure;
+	bool hash_password;
+	fed_log_level log_level;
+};
+
+#define C struct web_cfg
+static const fed_cfg_opt web_opts[] = {
+    FED_CFG_OPT_STRING_LEN(C, listen, "listen", "http://127.0.0.1:7480", 8,
+        1000, "HTTP address (http://HOST:PORT; loopback by default)"),
+    FED_CFG_OPT_STRING_LEN(C, invest, "invest", "tcp://127.0.0.1:7430", 1,
+        1000, "fed-invest's RPC address"),
+    FED_CFG_OPT_STRING(C, invest_token, "invest-token", NULL,
+        "fed-web's token at fed-invest: admin, for the project pages "
+        "(use @FILE)"),
+    FED_CFG_OPT_STRING_LEN(C, nodes, "nodes", "", 0, 4000,
+        "fed-nodes whose series the curves show: name=url, comma-separated"),
+    FED_CFG_OPT_STRING(C, node_token, "node-token", NULL,
+        "token presented to every node (reader role; use @FILE)"),
+    FED_CFG_OPT_DURATION(C, timeout_ms, "timeout", "5s", 100, 120000,
+        "deadline of each call to fed-invest or a node"),
+    FED_CFG_OPT_STRING(C, users_file, "users-file", NULL,
+        "users: 'name viewer|investor|admin pbkdf2-hash [investor token]' "
+        "a line"),
+    FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", ".", 1, 4000,
+        "fed-web's folder: relative @FILE token paths of the users file are "
+        "read from it"),
+    FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
+        "time zone of days, weeks, months and years"),
+    FED_CFG_OPT_DURATION(C, session_ttl_ms, "session-ttl", "8h", 60000,
+        2592000000.0,
+        "a session (and its cookie) ends this long after the login"),
+    FED_CFG_OPT_UINT(C, max_sessions, "max-sessions", "1000", 1, 1000000,
+        "sessions kept at once (the oldest is dropped past it)"),
+    FED_CFG_OPT_UINT(
+        C, workers, "workers", "8", 1, 256, "pages built at once"),
+    FED_CFG_OPT_BOOL(C, cookie_secure, "cookie-secure", "false",
+        "mark the session cookie Secure (when served behind HTTPS)"),
+    FED_CFG_OPT_BOOL(C, hash_password, "hash-password", "false",
+        "read a password on standard input, print its users-file hash, exit"),
+    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
+        "err, warning, notice, info or debug"),
+};
+#undef C
+
+static const fed_cfg_spec web_spec = {"fed-web", "[OPTION]...",
+    "Serves the investor dashboard, the production detail and the load "
+    "curves over HTTP, from fed-invest and the fed-nodes.",
+    web_opts, FED_CFG_N(web_opts), 0};
+
+static int
+hash_password(void)
+{
+	char pw[1024], out[WEB_HASH_LEN];
+	if (fgets(pw, sizeof(pw), stdin) == NULL) {
+		fprintf(stderr, "fed-web: no password on standard input\n");
+		return 2;
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (pw[0] == '\0') {
+		fprintf(stderr, "fed-web: the password is empty\n");
+		return 2;
+	}
+	fed_status st
+	    = web_auth_hash_password(pw, WEB_KDF_ITER, out, sizeof(out));
+	if (st != FED_OK) {
+		fprintf(stderr, "fed-web: %s\n", fed_status_str(st));
+		return 1;
+	}
+	printf("%s\n", out);
+	return 0;
+}
+
+struct parts {
+	fed_tz *tz;
+	web_auth *auth;
+	web_backend *backend;
+	web_app *app;
+	web_http *http;
+};
+
+static fed_status
+build(const struct web_cfg *cfg, struct parts *p)
+{
+	char err[512] = "";
+	fed_status st = fed_tz_load(cfg->tz, &p->tz);
+	if (st != FED_OK)
+		snprintf(err, sizeof(err), "tz '%s': %s", cfg->tz,
+		    fed_status_str(st));
+	if (st == FED_OK)
+		st = web_auth_new(cfg->users_file, cfg->data_dir,
+		    cfg->session_ttl_ms, (size_t) cfg->max_sessions, &p->auth,
+		    err, sizeof(err));
+	if (st == FED_OK)
+		st = web_backend_new(cfg->invest, cfg->invest_token,
+		    cfg->nodes, cfg->node_token, (uint32_t) cfg->timeout_ms,
+		    &p->backend, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "web", "%s",
+		    err[0] ? err : fed_status_str(st));
+		return st;
+	}
+	if (web_auth_n_users(p->auth) == 0)
+		fed_log(FED_LOG_WARNING, "web",
+		    "no user configured (--users-file): nobody can log in");
+	web_app_opts ao = {p->backend, p->auth, p->tz, cfg->session_ttl_ms,
+	    cfg->cookie_secure, cfg->invest};
+	FED_TRY(web_app_new(&ao, &p->app));
+	st = web_http_new(cfg->listen, (unsigned) cfg->workers, 256, 64 * 1024,
+	    web_app_handle, p->app, &p->http);
+	if (st == FED_OK)
+		st = web_http_start(p->http);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "web", "cannot serve %s: %s", cfg->listen,
+		    fed_status_str(st));
+	return st;
+}
+
+static int
+run(const struct web_cfg *cfg, const sigset_t *stop_signals)
+{
+	struct parts p = {0};
+	int rc = 1;
+	if (build(cfg, &p) == FED_OK) {
+		fed_log(FED_LOG_NOTICE, "web", "serving %s", cfg->listen);
+		int sig = 0;
+		sigwait(stop_signals, &sig);
+		fed_log(FED_LOG_NOTICE, "web", "signal %d: stopping", sig);
+		rc = 0;
+	}
+	web_http_free(p.http);
+	web_app_free(p.app);
+	web_backend_free(p.backend);
+	web_auth_free(p.auth);
+	fed_tz_free(p.tz);
+	if (rc == 0)
+		fed_log(FED_LOG_NOTICE, "web", "stopped");
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct web_cfg cfg;
+	int rc = fed_cfg_main(&web_spec, &cfg, argc, argv, NULL);
+	if (rc < 0 && cfg.hash_password)
+		rc = hash_password();
+	if (rc >= 0) {
+		fed_cfg_fini(&web_spec, &cfg);
+		return rc;
+	}
+	fed_log_set_sink(fed_log_stderr_sink, NULL);
+	fed_log_set_level(cfg.log_level);
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(&cfg, &stop_signals);
+	fed_cfg_fini(&web_spec, &cfg);
+	return rc;
+}

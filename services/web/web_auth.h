@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+//
+// web_auth.h: fed-web's users and sessions.
+//
+// Users come from a users file, one line each (blank lines and '#'
+// comments skipped):
+//
+//   name role pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX [investor token]
+//
+// role is `viewer` (load curves and live power only: a teacher), `investor`
+// (its own holdings, through its own fed-invest token) or `admin` (the
+// project pages; its fed-invest calls use fed-web's own invest token). An
+// investor line ends with the fed-invest investor id and that investor's
+// fed-invest token (or @FILE holding it), kept server-side: the browser
+// never sees it. The password hash is PBKDF2-HMAC-SHA-256 (mbedtls) with a
+// random 16-byte salt and at least WEB_KDF_MIN_ITER iterations; lines are
+// made with `fed-web --hash-password` (see docs/web.md).
+//
+// Sessions live in memory (a restart logs everyone out): a random id
+// (fed/token.h) that the browser holds in an HttpOnly SameSite=Strict
+// cookie, known here only by its SHA-256, with an expiry and a random CSRF
+// token that every form must send back. All functions are thread-safe.
+
+#ifndef WEB_AUTH_H
+#define WEB_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fed/status.h"
+#include "fed/token.h"
+
+#define WEB_KDF_ITER      300000 // iterations of new hashes
+#define WEB_KDF_MIN_ITER  10000 // fewer is refused in a users file
+#define WEB_HASH_LEN      192 // enough for any "pbkdf2-sha256$..." string
+#define WEB_LOGIN_TRIES   5 // failed logins in a row that lock a user...
+#define WEB_LOGIN_LOCK_MS 60000 // ...for this long
+
+typedef enum web_role {
+	WEB_ROLE_VIEWER,
+	WEB_ROLE_INVESTOR,
+	WEB_ROLE_ADMIN,
+} web_role;
+
+// What a request knows of its session: a copy, owned by the caller.
+typedef struct web_session {
+	char user[65];
+	web_role role;
+	char investor[101]; // "" unless an investor
+	char invest_token[256]; // the investor's fed-invest token, or ""
+	char csrf[FED_TOKEN_LEN + 1];
+	int64_t expires_ms;
+} web_session;
+
+typedef struct web_auth web_auth;
+
+// Reads the users file (NULL: no user, nobody can log in), with relative
+// @FILE token paths taken from folder token_dir (NULL: the working
+// directory), and makes an
+// empty session table of at most max_sessions, each living ttl_ms from
+// its login (as long as the cookie's Max-Age). INVALID_ARGUMENT (with
+// "file:line: ..." in err) for a malformed line, an unknown role, a weak or
+// malformed hash, a duplicate name, an investor line without its investor and
+// token; NOT_FOUND when the file does not exist; RESOURCE_EXHAUSTED when out
+// of memory.
+fed_status web_auth_new(const char *users_file, const char *token_dir,
+    int64_t ttl_ms, size_t max_sessions, web_auth **out, char *err,
+    size_t err_len);
+
+// Frees everything. NULL does nothing.
+void web_auth_free(web_auth *a);
+
+// How many users were read.
+size_t web_auth_n_users(const web_auth *a);
+
+// Checks user and password (a slow KDF: blocks for its time) and opens a
+// session: writes its id (FED_TOKEN_LEN + 1 bytes) to sid and a copy to
+// *out. UNAUTHENTICATED for an unknown user or a wrong password (the same
+// time is spent either way); RESOURCE_EXHAUSTED, without checking the
+// password, while the user is locked: WEB_LOGIN_TRIES failures in a row
+// lock it for WEB_LOGIN_LOCK_MS; UNAVAILABLE if the random source fails. When
+// the table is full the session that expires first is dropped.
+fed_status web_auth_login(web_auth *a, const char *user, const char *password,
+    int64_t now_ms, char *sid, web_session *out);
+
+// Finds the session of id sid (from the cookie) and copies it to *out.
+// UNAUTHENTICATED when unknown or expired.
+fed_status web_auth_session(
+    web_auth *a, const char *sid, int64_t now_ms, web_session *out);
+
+// Ends the session of id sid, if any.
+void web_auth_logout(web_auth *a, const char *sid);
+
+// Writes a users-file hash of password ("pbkdf2-sha256$300000$...") with a
+// new random salt and `iterations` (>= WEB_KDF_MIN_ITER) into out (at
+// least WEB_HASH_LEN bytes). INVALID_ARGUMENT for too few iterations or a
+// small buffer, UNAVAILABLE if the random source or mbedtls fails.
+fed_status web_auth_hash_password(
+    const char *password, unsigned iterations, char *out, size_t len);
+
+// 1 when password matches the hash string (constant time in the
+// comparison), 0 otherwise, a malformed hash included.
+int web_auth_verify_password(const char *password, const char *hash);
+
+// 1 when the form's csrf value is the session's token (constant time).
+int web_auth_csrf_ok(const web_session *s, const char *value);
+
+#endif // WEB_AUTH_H

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+//
+// web_i18n.h: fed-web's words in French (the default) and English, and the
+// way numbers, energies, money and dates are written in each language
+// (French: decimal comma, narrow space between thousands, "12,3 kWh").
+//
+// Every string is static; the formatting functions write into a buffer the
+// caller provides (WEB_FMT_LEN bytes always suffice) and never fail.
+
+#ifndef WEB_I18N_H
+#define WEB_I18N_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fed/tz.h"
+
+typedef enum web_lang {
+	WEB_LANG_FR,
+	WEB_LANG_EN,
+} web_lang;
+
+#define WEB_FMT_LEN 64
+
+// X(ID, "français", "English")
+#define WEB_STRINGS(X)                                                       \
+	X(APP, "Énergie partagée", "Shared energy")                          \
+	X(DASHBOARD, "Mes investissements", "My investments")                \
+	X(PRODUCTION, "Production détaillée", "Production detail")           \
+	X(DISTRIBUTION, "Répartition", "Distribution")                       \
+	X(SETTINGS, "Mes parts", "My shares")                                \
+	X(ADMIN, "Projets (admin)", "Projects (admin)")                      \
+	X(CURVES, "Courbes de charge", "Load curves")                        \
+	X(LIVE, "En direct", "Live")                                         \
+	X(LOGIN, "Connexion", "Log in")                                      \
+	X(LOGOUT, "Déconnexion", "Log out")                                  \
+	X(USER, "Identifiant", "User name")                                  \
+	X(PASSWORD, "Mot de passe", "Password")                              \
+	X(BAD_LOGIN, "Identifiant ou mot de passe incorrect.",               \
+	    "Wrong user name or password.")                                  \
+	X(LOCKED, "Trop d'essais : réessayez dans une minute.",              \
+	    "Too many attempts: try again in a minute.")                     \
+	X(SHARES, "Parts détenues", "Shares held")                           \
+	X(OF, "sur", "of")                                                   \
+	X(BUDGET, "Part du budget", "Share of the budget")                   \
+	X(INVESTED, "Montant investi", "Amount invested")                    \
+	X(PANELS, "Surface de panneaux", "Panel surface")                    \
+	X(TODAY, "Aujourd'hui", "Today")                                     \
+	X(MONTH, "Ce mois", "This month")                                    \
+	X(YEAR, "Cette année", "This year")                                  \
+	X(TOTAL, "Depuis le début", "Since the start")                       \
+	X(MY_PRODUCTION, "Produit par mes parts", "Produced by my shares")   \
+	X(MY_CONSUMPTION, "Ma consommation", "My consumption")               \
+	X(COVERED, "part couverte par mes parts",                            \
+	    "share produced by my shares")                                   \
+	X(EQUIV, "Équivalents", "Equivalents")                               \
+	X(HOUSEHOLD_DAYS, "jours de consommation d'un foyer moyen",          \
+	    "days of an average household's use")                            \
+	X(CO2, "kg de CO2 évités (estimation)", "kg CO2 avoided (estimate)") \
+	X(INCOMPLETE, "données incomplètes", "incomplete data")              \
+	X(PROJECT_PAGE, "Site du projet", "Project's web page")              \
+	X(LAST_30, "Les 30 derniers jours, jour par jour",                   \
+	    "The last 30 days, day by day")                                  \
+	X(PROJECT_PROD, "Production du projet", "Project's production")      \
+	X(MY_SHARE, "Ma part", "My share")                                   \
+	X(DATE, "Date", "Date")                                              \
+	X(HOUR, "Heure", "Hour")                                             \
+	X(COVERAGE, "Couverture", "Coverage")                                \
+	X(FROM, "Du", "From")                                                \
+	X(TO, "au", "to")                                                    \
+	X(DAY, "Jour", "Day")                                                \
+	X(SHOW, "Afficher", "Show")                                          \
+	X(SOURCES, "Sources des chiffres", "Where the figures come from")    \
+	X(SERIES, "Série", "Series")                                         \
+	X(NODE, "Nœud", "Node")                                              \
+	X(LAST_UPDATE, "Dernière mise à jour", "Last update")                \
+	X(METER, "Compteur", "Meter")                                        \
+	X(OWNER, "Propriétaire", "Owner")                                    \
+	X(ORIGIN, "Répliquée depuis", "Replicated from")                     \
+	X(MY_MONEY, "Répartition de mon argent", "How my money is spread")   \
+	X(HOLDERS, "Répartition des parts du projet (anonyme)",              \
+	    "How the project's shares are spread (anonymous)")               \
+	X(AVAILABLE, "disponibles", "available")                             \
+	X(ME, "moi", "me")                                                   \
+	X(ANONYMOUS, "investisseur", "investor")                             \
+	X(PROJECT, "Projet", "Project")                                      \
+	X(TYPE, "Type", "Type")                                              \
+	X(ORGANISATION, "Organisation", "Organisation")                      \
+	X(POWER, "Puissance", "Power")                                       \
+	X(COST, "Coût", "Cost")                                              \
+	X(SHARE_PRICE, "Prix d'une part", "Share price")                     \
+	X(ADD_INVESTMENT, "Ajouter un investissement", "Add an investment")  \
+	X(NB_SHARES, "Nombre de parts", "Number of shares")                  \
+	X(ADD, "Ajouter", "Add")                                             \
+	X(REMOVE, "Retirer", "Remove")                                       \
+	X(SAVE, "Enregistrer", "Save")                                       \
+	X(EDIT, "Modifier", "Edit")                                          \
+	X(NEW_PROJECT, "Nouveau projet", "New project")                      \
+	X(NAME, "Nom", "Name")                                               \
+	X(LOCATION, "Lieu", "Location")                                      \
+	X(PEAK, "Puissance crête (kWc)", "Peak power (kWp)")                 \
+	X(COST_EUR, "Coût (€)", "Cost (€)")                                  \
+	X(PRICE_EUR, "Prix d'une part (€)", "Share price (€)")               \
+	X(PANEL_M2, "Surface de panneaux (m², 0 = inconnue)",                \
+	    "Panel surface (m², 0 = unknown)")                               \
+	X(COMMISSIONED, "Mise en service (AAAA-MM-JJ)",                      \
+	    "Commissioned (YYYY-MM-DD)")                                     \
+	X(URL, "Page web", "Web page")                                       \
+	X(SAVED, "Enregistré.", "Saved.")                                    \
+	X(NO_HOLDING, "Aucun investissement pour l'instant.",                \
+	    "No investment yet.")                                            \
+	X(SCALE, "Échelle", "Scale")                                         \
+	X(WEEK, "Semaine", "Week")                                           \
+	X(MONTH_S, "Mois", "Month")                                          \
+	X(YEAR_S, "Année", "Year")                                           \
+	X(PREV, "◀ Précédent", "◀ Previous")                                 \
+	X(NEXT, "Suivant ▶", "Next ▶")                                       \
+	X(OVERLAY, "Superposer sur un seul graphique",                       \
+	    "Overlay on one chart")                                          \
+	X(CHOOSE, "Choisir les courbes", "Choose the curves")                \
+	X(NONE_CHOSEN, "Choisissez au moins une courbe.",                    \
+	    "Choose at least one curve.")                                    \
+	X(KIND, "Nature", "Kind")                                            \
+	X(CONSUMPTION, "consommation", "consumption")                        \
+	X(PRODUCTION_K, "production", "production")                          \
+	X(POWER_K, "puissance", "power")                                     \
+	X(INDEX_K, "index", "index")                                         \
+	X(CURRENT_POWER, "Puissance actuelle", "Current power")              \
+	X(AT, "à", "at")                                                     \
+	X(ERROR, "Erreur", "Error")                                          \
+	X(NOT_FOUND, "Page introuvable.", "Page not found.")                 \
+	X(FORBIDDEN, "Accès refusé.", "Access denied.")                      \
+	X(UNAVAILABLE, "Service momentanément indisponible",                 \
+	    "Service unavailable for now")                                   \
+	X(BACK, "Retour", "Back")                                            \
+	X(NO_DATA, "pas de données", "no data")                              \
+	X(TOTAL_ROW, "Total", "Total")                                       \
+	X(PORTFOLIO, "Part de mon portefeuille", "Share of my portfolio")
+
+typedef enum web_str {
+#define WEB__STR_ENUM(id, fr, en) WEB_S_##id,
+	WEB_STRINGS(WEB__STR_ENUM)
+#undef WEB__STR_ENUM
+	WEB_S__COUNT
+} web_str;
+
+// The string id in lang. Static, never NULL.
+const char *web_tr(web_lang lang, web_str id);
+
+// "en" (any case) is English; anything else, NULL included, French.
+web_lang web_lang_parse(const char *s);
+
+// The colon after a label: "\u202f:" in French (a narrow no-break space
+// before it), ":" in English.
+const char *web_colon(web_lang lang);
+
+// "fr" or "en".
+const char *web_lang_code(web_lang lang);
+
+// v with `decimals` decimals in lang's notation ("1 234,5" / "1,234.5").
+void web_fmt_num(char *buf, size_t len, web_lang lang, double v, int decimals);
+
+// An energy in Wh with a fitting unit and 3 significant digits or so:
+// "87,8 Wh", "12,3 kWh", "1,23 MWh".
+void web_fmt_energy(char *buf, size_t len, web_lang lang, double wh);
+
+// A power in W: "850 W", "3,2 kW".
+void web_fmt_power(char *buf, size_t len, web_lang lang, double w);
+
+// Euro cents as "1 000 €" (no decimals when whole) or "12,50 €".
+void web_fmt_eur(char *buf, size_t len, web_lang lang, int64_t cents);
+
+// A fraction as a percentage with 2 decimals: "2,94 %".
+void web_fmt_pct(char *buf, size_t len, web_lang lang, double fraction);
+
+// The local date of utc_ms, "28/11/2026" (fr) or "2026-11-28" (en).
+void web_fmt_date(
+    char *buf, size_t len, web_lang lang, const fed_tz *tz, int64_t utc_ms);
+
+// The local date and time, "28/11/2026 14:05" or "2026-11-28 14:05".
+void web_fmt_datetime(
+    char *buf, size_t len, web_lang lang, const fed_tz *tz, int64_t utc_ms);
+
+// The local date as an ISO date "2026-11-28" (for links and forms).
+void web_fmt_isodate(char *buf, size_t len, const fed_tz *tz, int64_t utc_ms);
+
+#endif // WEB_I18N_H

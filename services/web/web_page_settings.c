@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+//
+// web_page_settings.c: the forms: an investor's list of holdings with
+// "add an investment" (and remove), and the administrator's projects
+// (add and edit). Every POST checks the session's CSRF token and its
+// fields, and shows the form again with a clear message when something is
+// wrong; fed-invest's own refusals (not enough shares left, a price that
+// does not divide the cost) are shown as they come. A success redirects
+// (303) so that reloading does not post again.
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enfed/v1/invest.pb-c.h"
+#include "web_pages_internal.h"
+
+static const char *const type_names[]
+    = {"", "photovoltaic", "wind", "hydro", "other"};
+
+static const char *
+type_name(int t)
+{
+	return t >= 1 && t <= 4 ? type_names[t] : "—";
+}
+
+static void
+redirect_saved(web_ctx *c, const char *path)
+{
+	c->res->status = 303;
+	snprintf(c->res->location, sizeof(c->res->location), "%s?saved=1%s",
+	    path, c->lang == WEB_LANG_EN ? "&lang=en" : "");
+	web_buf_fini(c->b);
+}
+
+static Enfed__V1__ListProjectsResponse *
+list_projects(
+    web_ctx *c, const char *token, char *err, size_t len, fed_status *st)
+{
+	Enfed__V1__ListProjectsRequest rq
+	    = ENFED__V1__LIST_PROJECTS_REQUEST__INIT;
+	Enfed__V1__ListProjectsResponse *r = NULL;
+	*st = web_backend_invest(c->app->o.backend, token, "ListProjects",
+	    &rq.base, (ProtobufCMessage **) &r, err, len);
+	return r;
+}
+
+static void
+project_facts(web_ctx *c, const Enfed__V1__Project *p)
+{
+	char cost[WEB_FMT_LEN], price[WEB_FMT_LEN], kw[WEB_FMT_LEN];
+	web_fmt_eur(cost, sizeof(cost), c->lang, p->cost_cents);
+	web_fmt_eur(price, sizeof(price), c->lang, p->share_price_cents);
+	web_fmt_num(kw, sizeof(kw), c->lang, p->peak_kw, 1);
+	web_buf_put(c->b, "<tr data-project=\"");
+	web_buf_html(c->b, p->id);
+	web_buf_put(c->b, "\"><td>");
+	web_buf_html(c->b, p->name);
+	web_buf_printf(c->b, "</td><td>%s</td><td>", type_name(p->type));
+	web_buf_html(c->b, p->organisation);
+	web_buf_printf(c->b,
+	    "</td><td>%s kWc</td><td>%s</td><td>%s</td>"
+	    "<td>%u</td>",
+	    kw, cost, price, p->total_shares);
+}
+
+static void
+projects_head(web_ctx *c, int admin)
+{
+	web_buf_printf(c->b,
+	    "<table class=\"projects\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s"
+	    "</tr></thead><tbody>",
+	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_TYPE),
+	    web_tr(c->lang, WEB_S_ORGANISATION), web_tr(c->lang, WEB_S_POWER),
+	    web_tr(c->lang, WEB_S_COST), web_tr(c->lang, WEB_S_SHARE_PRICE),
+	    web_tr(c->lang, WEB_S_SHARES), admin ? "<th></th>" : "");
+}
+
+// --- The investor's holdings ------------------------------------------------
+
+static void
+holdings(web_ctx *c, const Enfed__V1__ListInvestmentsResponse *inv)
+{
+	if (inv->n_investments == 0) {
+		web_buf_printf(
+		    c->b, "<p>%s</p>", web_tr(c->lang, WEB_S_NO_HOLDING));
+		return;
+	}
+	web_buf_printf(c->b,
+	    "<table class=\"holdings\"><thead><tr><th>%s</th>"
+	    "<th>%s</th><th></th></tr></thead><tbody>",
+	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_NB_SHARES));
+	for (size_t i = 0; i < inv->n_investments; i++) {
+		const Enfed__V1__Investment *v = inv->investments[i];
+		web_buf_put(c->b, "<tr data-project=\"");
+		web_buf_html(c->b, v->project_id);
+		web_buf_put(c->b, "\"><td>");
+		web_buf_html(c->b, v->project_id);
+		web_buf_printf(c->b,
+		    "</td><td data-shares=\"%u\">%u</td><td>"
+		    "<form method=\"post\" action=\"",
+		    v->shares, v->shares);
+		web_put_href(c, "/settings");
+		web_buf_put(c->b, "\">");
+		web_put_csrf(c);
+		web_buf_put(c->b,
+		    "<input type=\"hidden\" name=\"action\" "
+		    "value=\"remove\"><input type=\"hidden\" "
+		    "name=\"project\" value=\"");
+		web_buf_html(c->b, v->project_id);
+		web_buf_printf(c->b, "\"><button>%s</button></form></td></tr>",
+		    web_tr(c->lang, WEB_S_REMOVE));
+	}
+	web_buf_put(c->b, "</tbody></table>");
+}
+
+static void
+add_form(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl)
+{
+	web_buf_printf(
+	    c->b, "<h2>%s</h2>", web_tr(c->lang, WEB_S_ADD_INVESTMENT));
+	projects_head(c, 0);
+	for (size_t i = 0; pl && i < pl->n_projects; i++) {
+		project_facts(c, pl->projects[i]);
+		web_buf_put(c->b, "</tr>");
+	}
+	web_buf_put(c->b,
+	    "</tbody></table><form method=\"post\" "
+	    "class=\"add-investment\" action=\"");
+	web_put_href(c, "/settings");
+	web_buf_put(c->b, "\">");
+	web_put_csrf(c);
+	web_buf_printf(c->b,
+	    "<input type=\"hidden\" name=\"action\" "
+	    "value=\"add\"><label>%s <select name=\"project\" "
+	    "required>",
+	    web_tr(c->lang, WEB_S_PROJECT));
+	for (size_t i = 0; pl && i < pl->n_projects; i++) {
+		const Enfed__V1__Project *p = pl->projects[i];
+		char price[WEB_FMT_LEN];
+		web_fmt_eur(
+		    price, sizeof(price), c->lang, p->share_price_cents);
+		web_buf_put(c->b, "<option value=\"");
+		web_buf_html(c->b, p->id);
+		web_buf_put(c->b, "\">");
+		web_buf_html(c->b, p->name);
+		web_buf_put(c->b, " — ");
+		web_buf_html(c->b, p->organisation);
+		web_buf_printf(c->b, " (%s %s)</option>", price,
+		    c->lang == WEB_LANG_EN ? "a share" : "la part");
+	}
+	web_buf_printf(c->b,
+	    "</select></label> <label>%s <input "
+	    "name=\"shares\" type=\"number\" min=\"1\" "
+	    "max=\"1000000\" required></label> "
+	    "<button>%s</button></form>",
+	    web_tr(c->lang, WEB_S_NB_SHARES), web_tr(c->lang, WEB_S_ADD));
+}
+
+static void
+settings_page(web_ctx *c, const char *error)
+{
+	char err[512] = "";
+	Enfed__V1__ListInvestmentsRequest rq
+	    = ENFED__V1__LIST_INVESTMENTS_REQUEST__INIT;
+	rq.investor = c->session.investor;
+	Enfed__V1__ListInvestmentsResponse *inv = NULL;
+	fed_status st = web_backend_invest(c->app->o.backend,
+	    c->session.invest_token, "ListInvestments", &rq.base,
+	    (ProtobufCMessage **) &inv, err, sizeof(err));
+	Enfed__V1__ListProjectsResponse *pl = NULL;
+	if (st == FED_OK)
+		pl = list_projects(
+		    c, c->session.invest_token, err, sizeof(err), &st);
+	if (st != FED_OK) {
+		web_page_rpc_error(c, st, err);
+	} else {
+		web_page_begin(c, WEB_S_SETTINGS, NULL);
+		if (web_params_get(&c->req->query, "saved"))
+			web_buf_printf(c->b, "<p class=\"ok\">%s</p>",
+			    web_tr(c->lang, WEB_S_SAVED));
+		web_put_error(c, error);
+		holdings(c, inv);
+		add_form(c, pl);
+		web_page_end(c);
+	}
+	if (inv)
+		enfed__v1__list_investments_response__free_unpacked(inv, NULL);
+	if (pl)
+		enfed__v1__list_projects_response__free_unpacked(pl, NULL);
+}
+
+// Applies the POSTed form; NULL on success, else the message to show
+// (in msg) with *status set.
+static const char *
+settings_post(web_ctx *c, char *msg, size_t len, uint16_t *status)
+{
+	const char *action = web_arg(c, "action");
+	const char *project = web_arg(c, "project");
+	*status = 400;
+	if (!web_is_ident(project, 100, 0, 0))
+		return "project: choose a project from the list";
+	int remove = action && strcmp(action, "remove") == 0;
+	if (!remove && !(action && strcmp(action, "add") == 0))
+		return "action: expected add or remove";
+	int64_t shares = 0;
+	if (!remove
+	    && web_parse_int(web_arg(c, "shares"), 1, 1000000, &shares)
+	        != FED_OK)
+		return "shares: expected a whole number from 1 to 1000000";
+	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
+	iv.investor = c->session.investor;
+	iv.project_id = (char *) project;
+	iv.shares = (uint32_t) shares;
+	Enfed__V1__PutInvestmentRequest put
+	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
+	put.investment = &iv;
+	Enfed__V1__RemoveInvestmentRequest rm
+	    = ENFED__V1__REMOVE_INVESTMENT_REQUEST__INIT;
+	rm.investor = c->session.investor;
+	rm.project_id = (char *) project;
+	ProtobufCMessage *rep = NULL;
+	fed_status st
+	    = web_backend_invest(c->app->o.backend, c->session.invest_token,
+	        remove ? "RemoveInvestment" : "PutInvestment",
+	        remove ? &rm.base : &put.base, &rep, msg, len);
+	if (rep != NULL)
+		protobuf_c_message_free_unpacked(rep, NULL);
+	*status = web_http_status(st);
+	return st == FED_OK ? NULL : msg;
+}
+
+void
+web_page_settings(web_ctx *c)
+{
+	if (strcmp(c->req->method, "POST") != 0) {
+		settings_page(c, NULL);
+		return;
+	}
+	if (!web_csrf_ok(c)) {
+		web_page_error(c, 403,
+		    "the form's token is missing or stale: "
+		    "reload the page and try again");
+		return;
+	}
+	char msg[512];
+	uint16_t status = 200;
+	const char *e = settings_post(c, msg, sizeof(msg), &status);
+	if (e == NULL) {
+		redirect_saved(c, "/settings");
+		return;
+	}
+	settings_page(c, e);
+	if (c->res->status == 200)
+		c->res->status = status;
+}
+
+// --- The administrator's projects
+// --------------------------------------------
+
+static void
+text_field(web_ctx *c, web_str label, const char *name, const char *value,
+    int required)
+{
+	web_buf_printf(c->b, "<label>%s <input name=\"%s\" value=\"",
+	    web_tr(c->lang, label), name);
+	web_buf_html(c->b, value ? value : "");
+	web_buf_printf(c->b, "\"%s></label>", required ? " required" : "");
+}
+
+static void
+num_field(web_ctx *c, web_str label, const char *name, double v, int set)
+{
+	char t[64] = "";
+	if (set)
+		snprintf(t, sizeof(t), "%.15g", v);
+	text_field(c, label, name, t, 1);
+}
+
+// The form, filled from p when not NULL; edit: update an existing one.
+static void
+project_form(web_ctx *c, const Enfed__V1__Project *p, int edit)
+{
+	const Enfed__V1__Project blank = ENFED__V1__PROJECT__INIT;
+	int set = p != NULL;
+	if (p == NULL)
+		p = &blank;
+	web_buf_printf(c->b,
+	    "<h2>%s</h2><form method=\"post\" "
+	    "class=\"project-form\" action=\"",
+	    edit ? web_tr(c->lang, WEB_S_EDIT)
+	         : web_tr(c->lang, WEB_S_NEW_PROJECT));
+	web_put_href(c, "/admin/projects");
+	web_buf_put(c->b, "\">");
+	web_put_csrf(c);
+	web_buf_printf(c->b,
+	    "<input type=\"hidden\" name=\"mode\" value=\"%s\">",
+	    edit ? "update" : "create");
+	text_field(c, WEB_S_PROJECT, "id", p->id, 1);
+	text_field(c, WEB_S_NAME, "name", p->name, 1);
+	text_field(c, WEB_S_ORGANISATION, "organisation", p->organisation, 1);
+	web_buf_printf(c->b, "<label>%s <select name=\"type\">",
+	    web_tr(c->lang, WEB_S_TYPE));
+	for (int t = 1; t <= 4; t++)
+		web_buf_printf(c->b, "<option value=\"%d\"%s>%s</option>", t,
+		    (int) p->type == t ? " selected" : "", type_name(t));
+	web_buf_put(c->b, "</select></label>");
+	text_field(c, WEB_S_LOCATION, "location", p->location, 0);
+	num_field(c, WEB_S_PEAK, "peak_kw", p->peak_kw, set);
+	num_field(
+	    c, WEB_S_COST_EUR, "cost_eur", (double) p->cost_cents / 100, set);
+	num_field(c, WEB_S_PRICE_EUR, "share_price_eur",
+	    (double) p->share_price_cents / 100, set);
+	num_field(c, WEB_S_PANEL_M2, "panel_m2", p->panel_m2, 1);
+	char d[16] = "";
+	if (p->commissioned_ms)
+		web_fmt_isodate(
+		    d, sizeof(d), c->app->o.tz, p->commissioned_ms);
+	text_field(c, WEB_S_COMMISSIONED, "commissioned", d, 0);
+	text_field(c, WEB_S_SERIES, "series_id", p->series_id, 0);
+	text_field(c, WEB_S_NODE, "series_node", p->series_node, 0);
+	text_field(c, WEB_S_URL, "url", p->url, 0);
+	web_buf_printf(
+	    c->b, "<button>%s</button></form>", web_tr(c->lang, WEB_S_SAVE));
+}
+
+static void
+admin_list(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl)
+{
+	projects_head(c, 1);
+	for (size_t i = 0; i < pl->n_projects; i++) {
+		project_facts(c, pl->projects[i]);
+		web_buf b2;
+		web_buf_init(&b2);
+		web_buf_put(&b2, "/admin/projects?edit=");
+		web_buf_url(&b2, pl->projects[i]->id);
+		web_buf_put(c->b, "<td><a href=\"");
+		web_put_href(c, b2.data);
+		web_buf_printf(
+		    c->b, "\">%s</a></td></tr>", web_tr(c->lang, WEB_S_EDIT));
+		web_buf_fini(&b2);
+	}
+	web_buf_put(c->b, "</tbody></table>");
+}
+
+static void
+admin_page(web_ctx *c, const char *error, const Enfed__V1__Project *posted,
+    int edit_mode)
+{
+	char err[512];
+	fed_status st;
+	Enfed__V1__ListProjectsResponse *pl
+	    = list_projects(c, NULL, err, sizeof(err), &st);
+	if (st != FED_OK) {
+		web_page_rpc_error(c, st, err);
+		return;
+	}
+	const char *edit = web_params_get(&c->req->query, "edit");
+	const Enfed__V1__Project *p = posted;
+	for (size_t i = 0; p == NULL && edit && i < pl->n_projects; i++)
+		if (strcmp(pl->projects[i]->id, edit) == 0)
+			p = pl->projects[i];
+	if (edit != NULL && p == NULL) {
+		web_page_error(c, 404, "no such project");
+	} else {
+		web_page_begin(c, WEB_S_ADMIN, NULL);
+		if (web_params_get(&c->req->query, "saved"))
+			web_buf_printf(c->b, "<p class=\"ok\">%s</p>",
+			    web_tr(c->lang, WEB_S_SAVED));
+		web_put_error(c, error);
+		admin_list(c, pl);
+		project_form(c, p, posted ? edit_mode : p != NULL);
+		web_page_end(c);
+	}
+	enfed__v1__list_projects_response__free_unpacked(pl, NULL);
+}
+
+// Fills p from the form (strings borrowed from it); NULL or the problem.
+static const char *
+read_project(web_ctx *c, Enfed__V1__Project *p)
+{
+	p->id = (char *) web_arg(c, "id");
+	p->name = (char *) web_arg(c, "name");
+	p->organisation = (char *) web_arg(c, "organisation");
+	p->location = (char *) web_arg(c, "location");
+	p->series_id = (char *) web_arg(c, "series_id");
+	p->series_node = (char *) web_arg(c, "series_node");
+	p->url = (char *) web_arg(c, "url");
+	if (!web_is_ident(p->id, 100, 0, 0))
+		return "id: 1 to 100 characters of A-Z a-z 0-9 . _ -";
+	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 200)
+		return "name: required, at most 200 characters";
+	if (p->organisation == NULL || p->organisation[0] == '\0')
+		return "organisation: required";
+	int64_t type;
+	if (web_parse_int(web_arg(c, "type"), 1, 4, &type) != FED_OK)
+		return "type: choose one from the list";
+	p->type = (Enfed__V1__InstallationType) type;
+	if (web_parse_double(web_arg(c, "peak_kw"), 0, 1e7, &p->peak_kw)
+	    != FED_OK)
+		return "peak power: a number of kWc, 0 or more";
+	if (web_parse_cents(
+	        web_arg(c, "cost_eur"), INT64_C(100000000000), &p->cost_cents)
+	        != FED_OK
+	    || p->cost_cents <= 0)
+		return "cost: an amount in euros, more than 0";
+	if (web_parse_cents(web_arg(c, "share_price_eur"),
+	        INT64_C(100000000000), &p->share_price_cents)
+	        != FED_OK
+	    || p->share_price_cents <= 0)
+		return "share price: an amount in euros, more than 0";
+	if (web_parse_double(web_arg(c, "panel_m2"), 0, 1e8, &p->panel_m2)
+	    != FED_OK)
+		return "panel surface: a number of m², 0 when unknown";
+	const char *d = web_arg(c, "commissioned");
+	if (d != NULL && d[0]
+	    && web_parse_date(c, d, &p->commissioned_ms) != FED_OK)
+		return "commissioned: a date YYYY-MM-DD";
+	if (p->url && p->url[0] && strncmp(p->url, "https://", 8) != 0
+	    && strncmp(p->url, "http://", 7) != 0)
+		return "web page: an address starting with https:// or "
+		       "http://";
+	if (p->series_id && p->series_id[0]
+	    && !web_is_ident(p->series_id, 200, 1, 0))
+		return "series: site/meter/quantity of A-Z a-z 0-9 . _ - /";
+	return NULL;
+}
+
+void
+web_page_admin(web_ctx *c)
+{
+	if (strcmp(c->req->method, "POST") != 0) {
+		admin_page(c, NULL, NULL, 0);
+		return;
+	}
+	if (!web_csrf_ok(c)) {
+		web_page_error(c, 403,
+		    "the form's token is missing or stale: "
+		    "reload the page and try again");
+		return;
+	}
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	const char *mode = web_arg(c, "mode");
+	const char *bad = read_project(c, &p);
+	char err[512] = "";
+	fed_status st = FED_INVALID_ARGUMENT;
+	if (bad == NULL) {
+		Enfed__V1__PutProjectRequest rq
+		    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+		rq.project = &p;
+		Enfed__V1__Project *rep = NULL;
+		st = web_backend_invest(c->app->o.backend, NULL,
+		    mode && strcmp(mode, "update") == 0 ? "UpdateProject"
+		                                        : "CreateProject",
+		    &rq.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+		if (rep)
+			enfed__v1__project__free_unpacked(rep, NULL);
+		bad = err;
+	}
+	if (st == FED_OK) {
+		redirect_saved(c, "/admin/projects");
+		return;
+	}
+	admin_page(c, bad, &p, mode && strcmp(mode, "update") == 0);
+	if (c->res->status == 200)
+		c->res->status = web_http_status(st);
+}

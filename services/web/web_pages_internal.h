@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+//
+// web_pages_internal.h: what the page modules of fed-web share: the
+// request context, the page layout, links that keep the language, error
+// pages and the figures' markup (each figure carries its exact value in a
+// data- attribute, so that a test compares it with fed-invest's number).
+
+#ifndef WEB_PAGES_INTERNAL_H
+#define WEB_PAGES_INTERNAL_H
+
+#include <stdint.h>
+
+#include "web_auth.h"
+#include "web_backend.h"
+#include "web_http.h"
+#include "web_i18n.h"
+#include "web_pages.h"
+
+struct web_app {
+	web_app_opts o;
+};
+
+// One request being served.
+typedef struct web_ctx {
+	struct web_app *app;
+	const web_req *req;
+	web_res *res;
+	web_buf *b; // &res->body
+	web_lang lang;
+	web_session session;
+	int logged_in;
+} web_ctx;
+
+// The value of query (GET) or form (POST) parameter `name`, or NULL.
+const char *web_arg(const web_ctx *c, const char *name);
+
+// Starts an HTML page (doctype, head, navigation for the session's role)
+// with the title `title` and an <h1> of the same words (h1 may be NULL:
+// the title) escaped.
+void web_page_begin(web_ctx *c, web_str title, const char *h1);
+
+// Closes the page.
+void web_page_end(web_ctx *c);
+
+// Replaces the body with a whole error page: status, and msg (escaped).
+void web_page_error(web_ctx *c, uint16_t status, const char *msg);
+
+// An error page for a failed RPC: 400, 403, 404, 409 or 503 from st,
+// with the service's message.
+void web_page_rpc_error(web_ctx *c, fed_status st, const char *err);
+
+// The HTTP status fitting an RPC status.
+uint16_t web_http_status(fed_status st);
+
+// Appends an href value: path (already safe: built from constants and
+// web_buf_url-encoded values) plus the language when English. Escaped for
+// an attribute.
+void web_put_href(web_ctx *c, const char *path);
+
+// Appends <input type="hidden" name="csrf" ...> with the session's token.
+void web_put_csrf(web_ctx *c);
+
+// 1 when the POSTed form carries the session's CSRF token.
+int web_csrf_ok(const web_ctx *c);
+
+// Appends an energy figure: <span class="wh" data-wh="EXACT"
+// data-coverage="C">12,3 kWh</span>, with an "incomplete data" mark
+// when coverage < 1.
+void web_put_energy(web_ctx *c, double wh, double coverage);
+
+// Appends a number with its exact value: <span data-figure="name"
+// data-value="EXACT">text</span>; text escaped.
+void web_put_figure(
+    web_ctx *c, const char *name, double exact, const char *text);
+
+// Appends an error paragraph (escaped) when msg is not NULL or empty.
+void web_put_error(web_ctx *c, const char *msg);
+
+// Parses a local date "YYYY-MM-DD" (or a full ISO time) in the app's zone.
+fed_status web_parse_date(const web_ctx *c, const char *s, int64_t *ms);
+
+// The pages.
+void web_page_dashboard(web_ctx *c);
+void web_page_production(web_ctx *c);
+void web_page_distribution(web_ctx *c);
+void web_page_settings(web_ctx *c);
+void web_page_admin(web_ctx *c);
+void web_page_curves(web_ctx *c);
+void web_page_live(web_ctx *c);
+void web_api_live(web_ctx *c);
+
+// The static files.
+extern const char web_static_css[];
+extern const char web_static_js[];
+
+#endif // WEB_PAGES_INTERNAL_H

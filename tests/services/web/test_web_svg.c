@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+//
+// test_web_svg.c: fed-web's charts: bad arguments refused, two charts of
+// one axis drawing the same ticks at the same places, incomplete buckets
+// hatched, empty buckets left out (lines broken there, never drawn as
+// zero), labels escaped, and values that are not finite survived.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "web_svg.h"
+
+#define DAY    INT64_C(86400000)
+#define JUNE_8 INT64_C(1780869600000) // Monday 2026-06-08T00:00+02:00
+
+static fed_tz *tz;
+
+static int
+setup(void **state)
+{
+	(void) state;
+	return fed_tz_load("Europe/Paris", &tz) == FED_OK ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	fed_tz_free(tz);
+	return 0;
+}
+
+static size_t
+count(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static web_svg_chart
+week_chart(const web_svg_series *s, size_t n, web_svg_kind kind)
+{
+	web_svg_chart c = {"c1", "a <chart>", "Wh", JUNE_8, JUNE_8 + 7 * DAY,
+	    DAY, kind, s, n, tz, WEB_LANG_FR, 0, 0};
+	return c;
+}
+
+static void
+test_bad_args(void **state)
+{
+	(void) state;
+	web_buf b;
+	web_buf_init(&b);
+	web_svg_chart c = week_chart(NULL, 0, WEB_SVG_BARS);
+	c.to_ms = c.from_ms;
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_INVALID_ARGUMENT);
+	c = week_chart(NULL, 1, WEB_SVG_BARS);
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_INVALID_ARGUMENT);
+	web_svg_series s = {"x", NULL, NULL, NULL, 3, 0};
+	c = week_chart(&s, 1, WEB_SVG_BARS);
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_INVALID_ARGUMENT);
+	c = week_chart(NULL, 0, WEB_SVG_BARS);
+	c.tz = NULL;
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_INVALID_ARGUMENT);
+	assert_int_equal(b.len, 0);
+}
+
+// The x-axis part of a chart's text.
+static char *
+axis_of(const char *svg)
+{
+	const char *a = strstr(svg, "<g class=\"x-axis\"");
+	const char *e = a ? strstr(a, "</g>") : NULL;
+	assert_non_null(e);
+	return strndup(a, (size_t) (e - a));
+}
+
+static void
+test_same_axis(void **state)
+{
+	(void) state;
+	int64_t ts[7];
+	double v1[7], v2[7];
+	for (int i = 0; i < 7; i++) {
+		ts[i] = JUNE_8 + i * DAY;
+		v1[i] = 10 * i;
+		v2[i] = 1e6 * i;
+	}
+	web_svg_series a = {"a", ts, v1, NULL, 7, 0},
+	               b2 = {"b", ts, v2, NULL, 7, 1};
+	web_buf x, y;
+	web_buf_init(&x);
+	web_buf_init(&y);
+	web_svg_chart c = week_chart(&a, 1, WEB_SVG_LINES);
+	assert_int_equal(web_svg_chart_write(&x, &c), FED_OK);
+	c = week_chart(&b2, 1, WEB_SVG_LINES);
+	assert_int_equal(web_svg_chart_write(&y, &c), FED_OK);
+	char *ax = axis_of(x.data), *ay = axis_of(y.data);
+	assert_string_equal(ax, ay); // the same ticks at the same places
+	assert_int_equal(count(ax, "class=\"tick-label\""), 7);
+	assert_non_null(strstr(ax, ">08/06<"));
+	assert_non_null(strstr(y.data, ">MWh<")); // scaled unit
+	assert_non_null(strstr(x.data, "aria-label=\"a &lt;chart&gt;\""));
+	free(ax);
+	free(ay);
+	web_buf_fini(&x);
+	web_buf_fini(&y);
+}
+
+static void
+test_coverage(void **state)
+{
+	(void) state;
+	int64_t ts[5];
+	double v[5] = {1, 2, 3, NAN, 5}, cov[5] = {1, 0.5, 0, 1, 1};
+	for (int i = 0; i < 5; i++)
+		ts[i] = JUNE_8 + i * DAY;
+	web_svg_series s = {"<s>", ts, v, cov, 5, 0};
+	web_buf b;
+	web_buf_init(&b);
+	web_svg_chart c = week_chart(&s, 1, WEB_SVG_BARS);
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
+	assert_int_equal(
+	    count(b.data, "<rect x="), 4); // the empty day left out
+	assert_int_equal(count(b.data, "class=\"incomplete\""), 1);
+	// The hatched bar's fill names the chart's own pattern.
+	assert_non_null(strstr(b.data, "<pattern id=\"hatch-c1\""));
+	assert_non_null(strstr(b.data, "fill=\"url(#hatch-c1)\""));
+	assert_non_null(strstr(b.data, "data-label=\"&lt;s&gt;\""));
+	assert_null(strstr(b.data, "<s>"));
+	web_buf_fini(&b);
+	c = week_chart(&s, 1, WEB_SVG_LINES);
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
+	assert_int_equal(count(b.data, "<polyline"), 2); // broken at the gap
+	assert_int_equal(count(b.data, "<circle class=\"incomplete\""), 1);
+	assert_null(strstr(b.data, "nan"));
+	web_buf_fini(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_same_axis),
+	    cmocka_unit_test(test_coverage),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+//
+// web_fixture.c: the federation behind fed-web's tests, and a plain HTTP
+// client (a socket, Connection: close, bounded in time and size).
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "enfed/v1/invest.pb-c.h"
+#include "enfed/v1/series.pb-c.h"
+#include "fed/token.h"
+#include "fed_test.h"
+#include "web_auth.h"
+#include "web_fixture.h"
+
+#define HOUR  INT64_C(3600000)
+#define COMM  INT64_C(1767135600000) // 2025-12-31T00:00+01:00
+#define FEB_1 INT64_C(1769900400000) // 2026-02-01T00:00+01:00
+#define GAP   INT64_C(1781481600000) // 2026-06-15T02:00+02:00
+
+static fed_rpc_client *
+client(const char *url, const char *token)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	fed_rpc_client *c = NULL;
+	return fed_rpc_client_new(&o, &c) == FED_OK ? c : NULL;
+}
+
+fed_rpc_client *
+web_fx_invest(const struct web_fx *fx, const char *token)
+{
+	return client(fx->invest_rpc, token);
+}
+
+static int
+call(fed_rpc_client *c, const ProtobufCServiceDescriptor *d, const char *m,
+    const void *req)
+{
+	ProtobufCMessage *rep = NULL;
+	char err[512];
+	fed_status st = fed_rpc_call(c, d, m, req, &rep, err, sizeof(err));
+	if (st != FED_OK)
+		fprintf(stderr, "%s: %s\n", m, err);
+	if (rep)
+		protobuf_c_message_free_unpacked(rep, NULL);
+	return st == FED_OK ? 0 : -1;
+}
+
+static int
+create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind,
+    const char *k, const char *v)
+{
+	Enfed__V1__Fact f = ENFED__V1__FACT__INIT, *fs[1] = {&f};
+	f.key = (char *) k;
+	f.value = (char *) v;
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = kind;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 3600;
+	m.source = "simulator";
+	m.owner = "Bretagne Energie Citoyenne";
+	m.box = fs;
+	m.n_box = 1;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	return call(
+	    c, &enfed__v1__series_store__descriptor, "CreateSeries", &req);
+}
+
+static int
+ingest_hours(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
+    double wh, int64_t skip)
+{
+	size_t cap = (size_t) ((to - from) / HOUR), n = 0;
+	int64_t *ts = calloc(cap, sizeof(*ts));
+	double *v = calloc(cap, sizeof(*v));
+	for (int64_t t = from; t < to && ts && v; t += HOUR) {
+		if (t >= skip && t < skip + 2 * HOUR)
+			continue;
+		ts[n] = t;
+		v[n++] = wh;
+	}
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *sps[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = n;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = sps;
+	req.n_series = 1;
+	int rc = call(c, &enfed__v1__series_store__descriptor, "Ingest", &req);
+	free(ts);
+	free(v);
+	return rc;
+}
+
+static int
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int
+fill_node(struct web_fx *fx)
+{
+	fed_rpc_client *c = client(fx->node_rpc, WEB_FX_ADMIN);
+	int rc = c ? 0 : -1;
+	if (rc == 0)
+		rc = create_series(c, "kermelo/pv/energy",
+		    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION,
+		    "peak power", "16.2 kWc");
+	if (rc == 0)
+		rc = create_series(c, "bmhs/house/energy",
+		    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION,
+		    "occupants", "4");
+	if (rc == 0)
+		rc = ingest_hours(
+		    c, "kermelo/pv/energy", COMM, WEB_FX_AT, 100, GAP);
+	if (rc == 0)
+		rc = ingest_hours(
+		    c, "bmhs/house/energy", FEB_1, WEB_FX_AT, 500, 0);
+	fed_rpc_client_free(c);
+	return rc;
+}
+
+static int
+start_node(struct web_fx *fx)
+{
+	char h[FED_TOKEN_HASH_LEN + 1], text[256];
+	fed_token_hash(WEB_FX_READER, h);
+	snprintf(text, sizeof(text), "readers reader %s\n", h);
+	if (write_file(fx->dir, "node-tokens", text) != 0)
+		return -1;
+	char path[700];
+	snprintf(path, sizeof(path), "%s/node-tokens", fx->dir);
+	fx->node_pid = fed_test_node_start(FED_NODE_BIN, "lognact", fx->dir,
+	    fx->node_rpc, fx->node_stream, WEB_FX_ADMIN, path);
+	return fx->node_pid > 0 ? fill_node(fx) : -1;
+}
+
+static int
+start_invest(struct web_fx *fx)
+{
+	char h[FED_TOKEN_HASH_LEN + 1], text[256];
+	fed_token_hash(WEB_FX_ALICE, h);
+	snprintf(text, sizeof(text), "alice-app investor %s alice\n", h);
+	if (write_file(fx->dir, "invest-tokens", text) != 0)
+		return -1;
+	char a[6][700], log[700];
+	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->invest_rpc);
+	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/invest", fx->dir);
+	snprintf(a[2], sizeof(a[2]), "--nodes=lognact=%s", fx->node_rpc);
+	snprintf(a[3], sizeof(a[3]), "--node-token=%s", WEB_FX_READER);
+	snprintf(a[4], sizeof(a[4]), "--admin-token=%s", WEB_FX_ADMIN);
+	snprintf(
+	    a[5], sizeof(a[5]), "--tokens-file=%s/invest-tokens", fx->dir);
+	snprintf(log, sizeof(log), "%s/invest.log", fx->dir);
+	char *argv[]
+	    = {FED_INVEST_BIN, a[0], a[1], a[2], a[3], a[4], a[5], NULL};
+	fx->invest_pid = fed_test_proc_start(argv, log);
+	if (fx->invest_pid <= 0
+	    || fed_test_wait_health(fx->invest_rpc, 10000) != FED_OK)
+		return -1;
+	return 0;
+}
+
+static int
+put_project(fed_rpc_client *c, const char *id, const char *name)
+{
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	p.id = (char *) id;
+	p.name = (char *) name;
+	p.organisation = "Bretagne Energie Citoyenne";
+	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
+	p.peak_kw = 18;
+	p.cost_cents = 3400000;
+	p.share_price_cents = 25000;
+	p.commissioned_ms = COMM;
+	p.series_id = "kermelo/pv/energy";
+	p.series_node = "lognact";
+	p.url = "https://example.org/kermelo";
+	Enfed__V1__PutProjectRequest req
+	    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+	req.project = &p;
+	return call(c, &enfed__v1__invest__descriptor, "CreateProject", &req);
+}
+
+static int
+hold(fed_rpc_client *c, const char *project, uint32_t shares)
+{
+	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
+	iv.investor = "alice";
+	iv.project_id = (char *) project;
+	iv.shares = shares;
+	iv.acquired_ms = FEB_1;
+	Enfed__V1__PutInvestmentRequest req
+	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
+	req.investment = &iv;
+	return call(c, &enfed__v1__invest__descriptor, "PutInvestment", &req);
+}
+
+static int
+fill_invest(struct web_fx *fx)
+{
+	fed_rpc_client *c = client(fx->invest_rpc, WEB_FX_ADMIN);
+	int rc = c ? 0 : -1;
+	if (rc == 0)
+		rc = put_project(c, "kermelo-pv", "Kermélo — BEC");
+	if (rc == 0)
+		rc = put_project(c, "hostile", WEB_FX_HOSTILE);
+	if (rc == 0)
+		rc = hold(c, "kermelo-pv", 2);
+	if (rc == 0)
+		rc = hold(c, "hostile", 1);
+	Enfed__V1__LinkConsumptionRequest l
+	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
+	l.investor = "alice";
+	l.series_id = "bmhs/house/energy";
+	l.series_node = "lognact";
+	if (rc == 0)
+		rc = call(
+		    c, &enfed__v1__invest__descriptor, "LinkConsumption", &l);
+	fed_rpc_client_free(c);
+	return rc;
+}
+
+static int
+write_users(struct web_fx *fx)
+{
+	char h[WEB_HASH_LEN], text[2048];
+	// One hash for the three users keeps the setup fast; each login
+	// still runs the full KDF.
+	if (web_auth_hash_password(WEB_FX_PW, WEB_KDF_ITER, h, sizeof(h))
+	    != FED_OK)
+		return -1;
+	snprintf(text, sizeof(text),
+	    "# the test's users\nalice investor %s alice %s\nbob viewer %s\n"
+	    "root admin %s\n",
+	    h, WEB_FX_ALICE, h, h);
+	return write_file(fx->dir, "users", text);
+}
+
+static int
+wait_http(struct web_fx *fx)
+{
+	for (int i = 0; i < 200; i++) {
+		struct http_res r;
+		if (web_http(fx, "GET", "/healthz", NULL, NULL, &r) == 0) {
+			int ok = r.status == 200;
+			http_res_free(&r);
+			if (ok)
+				return 0;
+		}
+		fed_test_sleep_ms(50);
+	}
+	return -1;
+}
+
+static int
+start_web(struct web_fx *fx)
+{
+	char a[7][700], log[700];
+	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->url);
+	snprintf(a[1], sizeof(a[1]), "--invest=%s", fx->invest_rpc);
+	snprintf(a[2], sizeof(a[2]), "--invest-token=%s", WEB_FX_ADMIN);
+	snprintf(a[3], sizeof(a[3]), "--nodes=lognact=%s", fx->node_rpc);
+	snprintf(a[4], sizeof(a[4]), "--node-token=%s", WEB_FX_READER);
+	snprintf(a[5], sizeof(a[5]), "--users-file=%s/users", fx->dir);
+	snprintf(a[6], sizeof(a[6]), "--timeout=3s");
+	snprintf(log, sizeof(log), "%s/web.log", fx->dir);
+	char *argv[] = {FED_WEB_BIN, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+	    "--log-level=debug", NULL};
+	fx->web_pid = fed_test_proc_start(argv, log);
+	return fx->web_pid > 0 ? wait_http(fx) : -1;
+}
+
+int
+web_fx_start(struct web_fx *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	fx->dir = fed_test_tmpdir("web");
+	if (fx->dir == NULL)
+		return -1;
+	snprintf(fx->node_rpc, sizeof(fx->node_rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fed_test_ipc_url(
+	    fx->node_stream, sizeof(fx->node_stream), "webstream");
+	snprintf(fx->invest_rpc, sizeof(fx->invest_rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fx->port = fed_test_free_port();
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d", fx->port);
+	if (start_node(fx) != 0 || start_invest(fx) != 0
+	    || fill_invest(fx) != 0 || write_users(fx) != 0
+	    || start_web(fx) != 0) {
+		fprintf(stderr, "web fixture: setup failed (logs in %s)\n",
+		    fx->dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+web_fx_stop(struct web_fx *fx)
+{
+	int rc = fx->web_pid > 0
+	    ? fed_test_proc_stop(fx->web_pid, SIGTERM, 10000)
+	    : -1;
+	if (fx->invest_pid > 0)
+		fed_test_proc_stop(fx->invest_pid, SIGTERM, 10000);
+	if (fx->node_pid > 0)
+		fed_test_proc_stop(fx->node_pid, SIGTERM, 10000);
+	if (rc != 0 && fx->dir != NULL) {
+		char log[700];
+		snprintf(log, sizeof(log), "%s/web.log", fx->dir);
+		char *argv[] = {"cat", log, NULL};
+		fed_test_spawn(argv, 1);
+	}
+	if (fx->dir != NULL)
+		fed_test_rmtree(fx->dir);
+	free(fx->dir);
+	fx->dir = NULL;
+	return rc;
+}
+
+// --- HTTP ------------------------------------------------------------------
+
+static int
+connect_to(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t) port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *) &a, sizeof(a)) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int
+send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t) w;
+	}
+	return 0;
+}
+
+// Reads until the peer closes, 10 s and 16 MiB at most.
+static char *
+read_all(int fd, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap + 1);
+	int64_t end = fed_test_now_ms() + 10000;
+	while (buf != NULL && fed_test_now_ms() < end && n < (16u << 20)) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		if (n == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = recv(fd, buf + n, cap - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t) r;
+	}
+	if (buf != NULL)
+		buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int
+parse_response(char *raw, size_t n, struct http_res *out)
+{
+	char *sep = strstr(raw, "\r\n\r\n");
+	if (sep == NULL || sscanf(raw, "HTTP/1.1 %d", &out->status) != 1)
+		return -1;
+	*sep = '\0';
+	out->head = raw;
+	out->body = strdup(sep + 4);
+	out->body_len = n - (size_t) (sep + 4 - raw);
+	return out->body ? 0 : -1;
+}
+
+int
+web_http(const struct web_fx *fx, const char *method, const char *path,
+    const char *cookie, const char *body, struct http_res *out)
+{
+	memset(out, 0, sizeof(*out));
+	int fd = connect_to(fx->port);
+	if (fd < 0)
+		return -1;
+	char head[4096];
+	int hn = snprintf(head, sizeof(head),
+	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+	    "%s%s%s%s%zu\r\n\r\n",
+	    method, path, fx->port, cookie ? "Cookie: " : "",
+	    cookie ? cookie : "", cookie ? "\r\n" : "",
+	    body ? "Content-Type: application/x-www-form-urlencoded\r\n"
+	           "Content-Length: "
+	         : "Content-Length: ",
+	    body ? strlen(body) : 0);
+	int rc = send_all(fd, head, (size_t) hn);
+	if (rc == 0 && body)
+		rc = send_all(fd, body, strlen(body));
+	size_t n = 0;
+	char *raw = rc == 0 ? read_all(fd, &n) : NULL;
+	close(fd);
+	if (raw == NULL || parse_response(raw, n, out) != 0) {
+		free(raw);
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_res_free(struct http_res *r)
+{
+	free(r->head);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+http_header(const struct http_res *r, const char *name, char *buf, size_t len)
+{
+	size_t nl = strlen(name);
+	for (const char *p = r->head; p && (p = strstr(p, "\r\n")) != NULL;) {
+		p += 2;
+		if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			while (*v == ' ')
+				v++;
+			size_t vn = strcspn(v, "\r\n");
+			snprintf(buf, len, "%.*s", (int) vn, v);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int
+web_fx_login(
+    const struct web_fx *fx, const char *user, char *cookie, size_t len)
+{
+	char body[256], sc[512];
+	snprintf(body, sizeof(body), "user=%s&password=correct+horse+battery",
+	    user);
+	struct http_res r;
+	if (web_http(fx, "POST", "/login", NULL, body, &r) != 0)
+		return -1;
+	int rc
+	    = r.status == 200 && http_header(&r, "Set-Cookie", sc, sizeof(sc))
+	    ? 0
+	    : -1;
+	if (rc == 0)
+		snprintf(cookie, len, "%.*s", (int) strcspn(sc, ";"), sc);
+	else
+		fprintf(stderr, "login of %s: HTTP %d\n%s\n", user, r.status,
+		    r.head);
+	http_res_free(&r);
+	return rc;
+}
+
+const char *
+attr_after(
+    const char *s, const char *after, const char *attr, char *buf, size_t len)
+{
+	const char *p = after ? strstr(s, after) : s;
+	char pat[128];
+	snprintf(pat, sizeof(pat), "%s=\"", attr);
+	p = p ? strstr(p, pat) : NULL;
+	if (p == NULL)
+		return NULL;
+	p += strlen(pat);
+	size_t n = strcspn(p, "\"");
+	snprintf(buf, len, "%.*s", (int) n, p);
+	return buf;
+}
