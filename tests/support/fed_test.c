@@ -180,6 +180,42 @@ fed_test_run(char *const argv[], const char *in_path, char **out, char **err)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
+// Children started and not yet stopped: killed when the test program
+// exits, so that a failed assertion (cmocka leaves the test without its
+// clean-up) leaves no service running behind it.
+#define MAX_CHILDREN 64
+static int children[MAX_CHILDREN];
+static int reaper_set;
+
+static void
+kill_children(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		pid_t pid = (pid_t) children[i];
+		children[i] = 0;
+		// Still our child and running (not reaped by the test itself,
+		// and so not a pid reused by another process): kill it.
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+	}
+}
+
+static void
+track_child(int pid, int gone)
+{
+	if (!reaper_set) {
+		reaper_set = 1;
+		atexit(kill_children);
+	}
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == (gone ? pid : 0)) {
+			children[i] = gone ? 0 : pid;
+			return;
+		}
+}
+
 int
 fed_test_proc_start(char *const argv[], const char *log_path)
 {
@@ -193,7 +229,10 @@ fed_test_proc_start(char *const argv[], const char *log_path)
 	pid_t pid;
 	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	return rc == 0 ? (int) pid : -1;
+	if (rc != 0)
+		return -1;
+	track_child((int) pid, 0);
+	return (int) pid;
 }
 
 int
@@ -201,6 +240,7 @@ fed_test_proc_stop(int pid, int sig, int timeout_ms)
 {
 	if (pid <= 0)
 		return -1;
+	track_child(pid, 1);
 	kill((pid_t) pid, sig);
 	int status = 0;
 	for (int waited = 0;; waited += 10) {
