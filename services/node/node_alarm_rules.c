@@ -545,11 +545,9 @@ daily(node_alarms *a, alarm_rule *r, alarm_member *m, const alarm_job *j)
 	    = q->n_results == 1 ? q->results[0] : NULL;
 	for (size_t d = 0;
 	     s != NULL && d < s->n_value && d < q->n_bucket_end_ms; d++) {
-		// Complete days only (a later point exists), touched by this
-		// batch, not evaluated yet.
-		if (q->bucket_end_ms[d] > newest
-		    || q->bucket_end_ms[d] <= oldest
-		    || s->ts_ms[d] <= m->day_done)
+		// Complete days only (a point at or after their end exists),
+		// not evaluated yet.
+		if (q->bucket_end_ms[d] > newest || s->ts_ms[d] <= m->day_done)
 			continue;
 		daily_day(a, r, m, q, d);
 	}

@@ -266,11 +266,11 @@ run_hook(node_alarms *a, const Enfed__V1__AlarmRule *r,
 	snprintf(v[i++], sizeof(v[0]), "ENFED_ALARM_TIME=%s", when);
 	snprintf(v[i++], sizeof(v[0]), "ENFED_ALARM_TS_MS=%lld",
 	    (long long) al->raised_ms);
-	snprintf(v[i++], sizeof(v[0]), "ENFED_ALARM_VALUE=%.17g", al->value);
+	int cleared = kind == ENFED__V1__ALARM_EVENT__KIND__KIND_CLEARED;
+	snprintf(v[i++], sizeof(v[0]), "ENFED_ALARM_VALUE=%.17g",
+	    cleared ? al->clear_value : al->value);
 	snprintf(v[i++], sizeof(v[0]), "ENFED_ALARM_MESSAGE=%s",
-	    kind == ENFED__V1__ALARM_EVENT__KIND__KIND_CLEARED
-	        ? al->clear_message
-	        : al->message);
+	    cleared ? al->clear_message : al->message);
 	const char *env[13];
 	for (int k = 0; k < i; k++)
 		env[k] = v[k];
