@@ -7,14 +7,18 @@
 // rules are a realistic mix: 95 % on other buildings' series (threshold,
 // stale, daylight), 5 % on the ingested ones (a threshold never crossed and
 // a stale rule, so every point is evaluated and nothing is raised).
-// Prints `alarms_ingest_<n>_rules <points/s> points/s` (the Ingest calls
-// returned), `alarms_evaluated_<n>_rules` (until the engine evaluated
-// everything), medians of 5 rounds, the ratios to 0 rules, the same
-// ingest without any alarm engine, and the cost of one index lookup.
+// Prints, for synchronous=FULL and NORMAL, `alarms_<mode>_ingest_<n>_rules
+// <points/s> points/s` (until the ingest calls returned),
+// `alarms_<mode>_evaluated_<n>_rules` (until the engine had evaluated
+// everything), the same ingest without an alarm engine, medians of 5
+// rounds and the ratios to 0 rules; the process' CPU time per point (both
+// threads: the cost on a shared machine, whatever the others do); and the
+// cost of one index lookup.
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fed/clock.h"
 #include "fed_test.h"
@@ -23,7 +27,7 @@
 
 #define N_SERIES 100
 #define PER_CALL 100
-#define N_CALLS  100
+#define N_CALLS  300
 #define ROUNDS   5
 #define N_OTHER  1000
 #define SLOT_MS  INT64_C(300000)
@@ -151,12 +155,23 @@ setup(const char *dir)
 	node_store_close(st);
 }
 
+// One ingest of N_CALLS calls with n_rules rules (-1: no alarm engine on
+// the ingest path at all), the store in the given synchronous mode.
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
 static void
-run(int n_rules, double *ingest_pps, double *eval_pps)
+run(int n_rules, int sync_normal, double *ingest_pps, double *eval_pps,
+    double *cpu_ns)
 {
 	char *dir = fed_test_tmpdir("bench-alarms");
 	setup(dir);
-	node_store *st = open_store(dir, 0);
+	node_store *st = open_store(dir, sync_normal);
 	node_alarms_opts ao = {.store = st, .node_name = "bench"};
 	node_alarms *a = NULL;
 	fed_status s = node_alarms_new(&ao, &a);
@@ -180,6 +195,7 @@ run(int n_rules, double *ingest_pps, double *eval_pps)
 	req.series = sps;
 	req.n_series = N_SERIES;
 	int64_t t0 = fed_clock_mono_ms();
+	double c0 = cpu_s();
 	for (int c = 0; c < N_CALLS; c++) {
 		for (int k = 0; k < N_SERIES; k++)
 			for (int i = 0; i < PER_CALL; i++) {
@@ -197,6 +213,7 @@ run(int n_rules, double *ingest_pps, double *eval_pps)
 		die("sync", FED_DEADLINE_EXCEEDED);
 	int64_t t2 = fed_clock_mono_ms();
 	double n = (double) N_SERIES * PER_CALL * N_CALLS;
+	*cpu_ns = (cpu_s() - c0) * 1e9 / n;
 	*ingest_pps = n / ((double) (t1 - t0 > 0 ? t1 - t0 : 1) / 1000.0);
 	*eval_pps = n / ((double) (t2 - t0 > 0 ? t2 - t0 : 1) / 1000.0);
 	static int looked;
@@ -221,30 +238,54 @@ cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-// Runs the three configurations in turn, ROUNDS times, so that the noise
-// of a shared machine falls on all of them alike; medians are printed.
+static double
+median(double *v)
+{
+	qsort(v, ROUNDS, sizeof(double), cmp_double);
+	return v[ROUNDS / 2];
+}
+
+// Runs the four configurations in turn, ROUNDS times, so that the noise
+// of a shared machine falls on all of them alike; prints medians. Once
+// with synchronous=FULL (the default: fsync latency dominates) and once
+// with NORMAL (the CPU cost of the ingest path shows).
+static void
+series(int sync_normal, const char *mode)
+{
+	static const int counts[] = {-1, 0, 100, 1000};
+	static const char *const names[]
+	    = {"no_engine", "0_rules", "100_rules", "1000_rules"};
+	double in[4][ROUNDS], ev[4][ROUNDS], cpu[4][ROUNDS], m_in[4], m_ev[4],
+	    m_cpu[4];
+	for (int r = 0; r < ROUNDS; r++)
+		for (int i = 0; i < 4; i++)
+			run(counts[i], sync_normal, &in[i][r], &ev[i][r],
+			    &cpu[i][r]);
+	for (int i = 0; i < 4; i++) {
+		m_in[i] = median(in[i]);
+		m_ev[i] = median(ev[i]);
+		m_cpu[i] = median(cpu[i]);
+		printf("alarms_%s_cpu_%s %.0f ns/point\n", mode, names[i],
+		    m_cpu[i]);
+		printf("alarms_%s_ingest_%s %.0f points/s\n", mode, names[i],
+		    m_in[i]);
+		if (i > 0)
+			printf("alarms_%s_evaluated_%s %.0f points/s\n", mode,
+			    names[i], m_ev[i]);
+	}
+	printf("alarms_%s_ratio_0_rules_to_no_engine %.3f x\n", mode,
+	    m_in[1] / m_in[0]);
+	printf("alarms_%s_ratio_100_rules %.3f x\n", mode, m_in[2] / m_in[1]);
+	printf("alarms_%s_ratio_1000_rules %.3f x\n", mode, m_in[3] / m_in[1]);
+	printf("alarms_%s_cpu_ratio_1000_rules %.3f x\n", mode,
+	    m_cpu[3] / m_cpu[1]);
+	fflush(stdout);
+}
+
 int
 main(void)
 {
-	static const int counts[] = {0, 100, 1000, -1};
-	double in[4][ROUNDS], ev[4][ROUNDS], min[4], mev[4];
-	for (int r = 0; r < ROUNDS; r++)
-		for (int i = 0; i < 4; i++)
-			run(counts[i], &in[i][r], &ev[i][r]);
-	for (int i = 0; i < 4; i++) {
-		qsort(in[i], ROUNDS, sizeof(double), cmp_double);
-		qsort(ev[i], ROUNDS, sizeof(double), cmp_double);
-		min[i] = in[i][ROUNDS / 2];
-		mev[i] = ev[i][ROUNDS / 2];
-		printf("alarms_ingest_%d_rules %.0f points/s\n", counts[i],
-		    min[i]);
-		printf("alarms_evaluated_%d_rules %.0f points/s\n", counts[i],
-		    mev[i]);
-	}
-	printf("alarms_ingest_ratio_100_rules %.3f x\n", min[1] / min[0]);
-	printf("alarms_ingest_ratio_1000_rules %.3f x\n", min[2] / min[0]);
-	printf("alarms_ingest_ratio_0_rules_to_no_engine %.3f x\n",
-	    min[0] / min[3]);
-	printf("alarms_evaluated_ratio_1000_rules %.3f x\n", mev[2] / mev[0]);
+	series(0, "full");
+	series(1, "normal");
 	return 0;
 }

@@ -127,12 +127,17 @@ node() { # name rpc stream admin organisation
 node lognact "$lognact_rpc" "$lognact_stream" "$adm_l" "Lorient Agglomération (building app)"
 node bmhs "$bmhs_rpc" "$bmhs_stream" "$adm_b" "BMHS (household app)"
 
-sim() { # name node token model site owner
-	start "sim-$1" "$bin_sim" --node="$2" --token=@"$3" --model="$4" \
-		--site="$5" --owner="$6" --history="$history" --speed="$speed"
+sim() { # name node token model site owner [option...]
+	n=$1 nd=$2 tok=$3 model=$4 site=$5 owner=$6
+	shift 6
+	start "sim-$n" "$bin_sim" --node="$nd" --token=@"$tok" --model="$model" \
+		--site="$site" --owner="$owner" --history="$history" --speed="$speed" "$@"
 }
 sim school "$lognact_rpc" "$sim_k" school kermelo "Ville de Lorient"
-sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne"
+# The Kermélo plant with each micro-inverter's series; inverter 23 fails
+# 6 simulated hours after going live, for the alarm rules below.
+sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne" \
+	--inverters --fail-inverter=23 --fail-after=6h
 sim lucioles "$lognact_rpc" "$sim_l" pv lucioles "Les Lucioles de la Ria d'Etel"
 sim house "$bmhs_rpc" "$sim_h" house maison-lorient "famille Le Gall"
 
@@ -148,6 +153,25 @@ grant() { # node admin series to
 grant "$lognact_rpc" "$adm_l" kermelo/pv/ bmhs
 grant "$lognact_rpc" "$adm_l" lucioles/pv/ bmhs
 grant "$bmhs_rpc" "$adm_b" maison-lorient/ lognact
+
+# Alarm rules on the Kermélo plant (docs/alarms.md): stale data, zero
+# production in daylight, an inverter far below its siblings. A rule needs
+# its series to exist: the simulator declares them first.
+alarm_rule() { # id option...
+	id=$1
+	shift
+	i=0
+	until "$fedctl" --node "$lognact_rpc" --token @"$adm_l" alarm rule add "$id" "$@" >>"$log/alarms.log" 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "demo: alarm rule $id failed; see $log/alarms.log" >&2; stop; }
+		sleep 0.2
+	done
+}
+alarm_rule kermelo-pv-stale --series kermelo/pv/energy --type stale --for 30m
+alarm_rule kermelo-pv-zero --series kermelo/pv/energy --type daylight \
+	--lat 47.75 --lon -3.37 --peak-w 16200 --min-ratio 0.02 --for 1h
+alarm_rule kermelo-inverter-below --series kermelo/pv/inv/ --type sibling \
+	--ratio 0.5 --sibling-min 2 --for 1h
 
 # Citizen investment (use case 1), on the household app's side.
 start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
@@ -177,7 +201,8 @@ cat <<MSG
 enfed demo federation running (logs in $log):
   fed-directory      RPC $dir_rpc   events $dir_stream
   fed-node lognact   RPC $lognact_rpc   stream $lognact_stream
-                     kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
+                     kermelo/school/energy, kermelo/pv/energy, kermelo/pv/inv/NN/energy
+                     (+ the house, replicated); alarm rules on the plant
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
                      maison-lorient/linky/energy (+ the plant, replicated)
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
@@ -192,6 +217,8 @@ Try:
   \$F --node $lognact_rpc --token @$adm_l plot kermelo/school/energy maison-lorient/linky/energy kermelo/pv/energy --from today --to now --step hour
   \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
   \$F --node $lognact_rpc --token @$adm_l grant ls
+  \$F --node $lognact_rpc --token @$adm_l alarm ls
+  \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream alarm watch
   \$F --invest $invest_rpc --invest-token @$legall invest summary legall
 Ctrl-C (or './run stop' from another terminal) stops everything;
 './run demo' again resumes with the same data.

@@ -255,6 +255,17 @@ stale_check(node_alarms *a, alarm_rule *r, alarm_member *m, int64_t last_ms,
 static void
 stale_tick(node_alarms *a, alarm_rule *r, int64_t now)
 {
+	if (!r->prefix) { // one series: its latest point is one row
+		node_store_latest l;
+		alarm_member *m = node__alarm_member(r, r->spec->series);
+		if (m != NULL
+		    && node_store_get_latest(
+		           a->o.store, r->spec->series, &l, NULL)
+		        == FED_OK
+		    && l.n_points > 0)
+			stale_check(a, r, m, l.last_ms, now);
+		return;
+	}
 	Enfed__V1__ListSeriesRequest f = ENFED__V1__LIST_SERIES_REQUEST__INIT;
 	f.prefix = r->spec->series;
 	Enfed__V1__SeriesInfo **infos = NULL;
