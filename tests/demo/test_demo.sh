@@ -4,7 +4,8 @@
 # test_demo.sh BUILD_DIR SOURCE_DIR: the first run of the demo federation,
 # as a newcomer does it, from a clean data folder: wait until it says it
 # runs, check through fedctl that every service answers, that replicated
-# series arrived on the other node, that an investor summary has figures,
+# series arrived on the other node, that the plant's alarm rules exist,
+# that an investor summary has figures,
 # then stop it and check that every process it started has exited.
 # Everything listens on loopback ports above 20000.
 set -u
@@ -53,6 +54,8 @@ done
 # The school's consumption is not granted: it never reaches bmhs.
 "$F" --node "$bmhs" --token @"$data/bmhs.token" series ls | grep -q "kermelo/school" &&
 	fail "an ungranted series reached bmhs"
+n=$("$F" --node "$lognact" --token @"$data/lognact.token" alarm rule ls | grep -c kermelo)
+[ "$n" -eq 3 ] || fail "the demo's alarm rules: $n of 3"
 "$F" --directory tcp://127.0.0.1:$base --directory-token @"$data/enrolment.token" \
 	directory ls | grep -q lognact || fail "lognact is not in the directory"
 sum=$("$F" --invest tcp://127.0.0.1:$((base + 30)) --invest-token @"$data/legall.token" \
