@@ -220,9 +220,9 @@ test_plant_alarms(void **state)
 	snprintf(wlog, sizeof(wlog), "%s/watch.out", E->dir);
 	char *wargv[]
 	    = {FEDCTL_BIN, E->node_opt, E->stream_opt, "--token=" ADMIN,
-	        "alarm", "watch", "--count=1", "--duration=60s", NULL};
+	        "alarm", "watch", "--count=2", "--duration=60s", NULL};
 	int wpid = fed_test_proc_start(wargv, wlog);
-	fed_test_sleep_ms(500); // the watcher dials the stream
+	fed_test_sleep_ms(1000); // the watcher dials the stream
 	char at[32];
 	snprintf(at, sizeof(at), "%lld",
 	    (long long) (fed_test_now_ms() - 2 * 86400000LL + 3600000));
@@ -238,13 +238,6 @@ test_plant_alarms(void **state)
 	snprintf(
 	    id, sizeof(id), "%.0f", cJSON_GetObjectItem(a, "id")->valuedouble);
 	cJSON_Delete(j);
-	int status = fed_test_proc_stop(wpid, 0, 20000);
-	assert_int_equal(status, 0);
-	char *cat[] = {"/bin/cat", wlog, NULL}, *text = NULL;
-	fed_test_run(cat, NULL, &text, NULL);
-	assert_non_null(strstr(text, "raised"));
-	assert_non_null(strstr(text, "inv/07"));
-	free(text);
 	// Acknowledged by the admin token's name.
 	char *out = NULL;
 	assert_int_equal(FEDCTL(&out, NULL, "alarm", "ack", id, "--json"), 0);
@@ -254,6 +247,16 @@ test_plant_alarms(void **state)
 	assert_string_equal(
 	    cJSON_GetObjectItem(j, "acked_by")->valuestring, "admin");
 	cJSON_Delete(j);
+	// The watcher saw both events, and stopped after them.
+	int status = fed_test_proc_stop(wpid, 0, 20000);
+	assert_int_equal(status, 0);
+	char *cat[] = {"/bin/cat", wlog, NULL}, *text = NULL;
+	fed_test_run(cat, NULL, &text, NULL);
+	char *raised = strstr(text, "raised");
+	assert_non_null(raised);
+	assert_non_null(strstr(raised, "acknowledged"));
+	assert_non_null(strstr(text, "inv/07"));
+	free(text);
 	assert_true(fed_test_proc_stop(pid, SIGTERM, 10000) == 0);
 	// The simulator stopped: a stale rule is raised by the timer.
 	assert_int_equal(
