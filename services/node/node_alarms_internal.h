@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // node_alarms_internal.h: what the alarm engine's core (node_alarms.c:
-// index, queue, thread, alarm lifecycle) and its rules (node_alarm_rules.c:
-// validation and the evaluation of each rule type) share. The engine's
+// index, queue, thread), the alarms' lifecycle (node_alarm_events.c) and
+// the rules (node_alarm_rules.c: validation and the evaluation of each
+// rule type) share. The engine's
 // mutex guards every rule and member; the index has its own read-write
 // lock so that ingest threads can look series up without waiting for an
 // evaluation.
@@ -104,6 +105,18 @@ void node__alarm_episode(node_alarms *a, alarm_rule *r, alarm_member *m,
 // Clears m's active alarm (if any) with `why`; value v (NaN: none).
 void node__alarm_clear(
     node_alarms *a, alarm_rule *r, alarm_member *m, double v, const char *why);
+
+// "threshold", "stale", ... for a rule type.
+const char *node__alarm_type_name(Enfed__V1__AlarmRuleType t);
+
+// Publishes an event of alarm al (borrowed) on the stream and, for raises
+// and clears of a rule r (may be NULL: no hook), runs r's hook.
+void node__alarm_announce(node_alarms *a, const Enfed__V1__AlarmRule *r,
+    const Enfed__V1__Alarm *al, Enfed__V1__AlarmEvent__Kind kind);
+
+// Publishes CLEARED for the active alarms of r, which the store has just
+// marked cleared (the rule is being deleted).
+void node__alarm_announce_cleared(node_alarms *a, alarm_rule *r);
 
 // Checks a rule against the store; INVALID_ARGUMENT naming the field.
 fed_status node__alarm_rule_check(
