@@ -11,6 +11,10 @@
 #                        and its rooftop plant (60 Enphase M250)
 #   fed-node bmhs        the household app: a 4-person house in Lorient
 #   simulators           a year of history, then live on an accelerated clock
+#   collectors           the real edge paths, live: the house's Linky read
+#                        through its TIC output by fed-edge-tic, the plant's
+#                        60 micro-inverters through an Envoy's local API by
+#                        fed-edge-envoy (both simulated by fed-edge-sim)
 #   grants               the plants' production lognact -> bmhs, the house's
 #                        consumption bmhs -> lognact, and nothing else
 #   fed-invest           two citizen projects and three investors, computed
@@ -29,8 +33,10 @@ bin_dir=$build/services/directory/fed-directory
 bin_node=$build/services/node/fed-node
 bin_sim=$build/edge/sim/fed-edge-sim
 bin_invest=$build/services/invest/fed-invest
+bin_tic=$build/edge/tic/fed-edge-tic
+bin_envoy=$build/edge/envoy/fed-edge-envoy
 fedctl=$build/cli/fedctl/fedctl
-for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$fedctl"; do
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
 mkdir -p "$data/logs"
@@ -59,6 +65,7 @@ lognact_stream=tcp://127.0.0.1:$((base + 11))
 bmhs_rpc=tcp://127.0.0.1:$((base + 20))
 bmhs_stream=tcp://127.0.0.1:$((base + 21))
 invest_rpc=tcp://127.0.0.1:$((base + 30))
+envoy_url=http://127.0.0.1:$((base + 40))
 
 enrol=$(secret enrolment.token)
 adm_l=$(secret lognact.token)
@@ -134,12 +141,30 @@ sim() { # name node token model site owner [option...]
 		--site="$site" --owner="$owner" --history="$history" --speed="$speed" "$@"
 }
 sim school "$lognact_rpc" "$sim_k" school kermelo "Ville de Lorient"
-# The Kermélo plant with each micro-inverter's series; inverter 23 fails
-# 6 simulated hours after going live, for the alarm rules below.
-sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne" \
-	--inverters --fail-inverter=23 --fail-after=6h
+sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne"
 sim lucioles "$lognact_rpc" "$sim_l" pv lucioles "Les Lucioles de la Ria d'Etel"
 sim house "$bmhs_rpc" "$sim_h" house maison-lorient "famille Le Gall"
+
+# The live paths of real installations, on the same simulated clock: the
+# house's Linky in standard TIC mode written to a FIFO and read by
+# fed-edge-tic (indexes every 5 minutes, power every minute), and the plant
+# served as an Envoy gateway that fed-edge-envoy polls (each simulated
+# 5 minutes), both through their spool on disk.
+tic_fifo=$data/linky.fifo
+[ -p "$tic_fifo" ] || { rm -f "$tic_fifo"; mkfifo -m 600 "$tic_fifo"; }
+start tic "$bin_tic" --node="$bmhs_rpc" --token=@"$sim_h" --input="$tic_fifo" \
+	--follow --mode=standard --site=maison-lorient --owner="famille Le Gall" \
+	--power-period=1m --spool-dir="$data/spool-tic"
+start sim-linky "$bin_sim" --model=house --emit-tic="$tic_fifo" --tic-mode=standard \
+	--speed="$speed"
+# Inverter 23 fails 6 simulated hours after going live, for the alarm
+# rules below.
+start sim-envoy "$bin_sim" --model=pv --envoy-listen="$envoy_url" --speed="$speed" \
+	--fail-inverter=23 --fail-after=6h
+envoy_period=$(awk -v s="$speed" 'BEGIN { p = int(300 / s); print (p < 1 ? 1 : p) "s" }')
+start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_url" \
+	--site=kermelo --public --owner="Bretagne Energie Citoyenne" \
+	--period="$envoy_period" --spool-dir="$data/spool-envoy"
 
 # The grants, made once: the plant to bmhs (its investors), the house to
 # lognact (the school's comparison of load curves).
@@ -155,8 +180,9 @@ grant "$lognact_rpc" "$adm_l" lucioles/pv/ bmhs
 grant "$bmhs_rpc" "$adm_b" maison-lorient/ lognact
 
 # Alarm rules on the Kermélo plant (docs/alarms.md): stale data, zero
-# production in daylight, an inverter far below its siblings. A rule needs
-# its series to exist: the simulator declares them first.
+# production in daylight, an inverter far below its siblings (the
+# inverters' power from fed-edge-envoy). A rule needs its series to exist:
+# the simulator and the collector declare them first.
 alarm_rule() { # id option...
 	id=$1
 	shift
@@ -171,7 +197,7 @@ alarm_rule kermelo-pv-stale --series kermelo/pv/energy --type stale --for 30m
 alarm_rule kermelo-pv-zero --series kermelo/pv/energy --type daylight \
 	--lat 47.75 --lon -3.37 --peak-w 16200 --min-ratio 0.02 --for 1h
 alarm_rule kermelo-inverter-below --series kermelo/pv/inv/ --type sibling \
-	--ratio 0.5 --sibling-min 2 --for 1h
+	--ratio 0.5 --sibling-min 20 --for 1h
 
 # Citizen investment (use case 1), on the household app's side.
 start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
@@ -201,10 +227,12 @@ cat <<MSG
 enfed demo federation running (logs in $log):
   fed-directory      RPC $dir_rpc   events $dir_stream
   fed-node lognact   RPC $lognact_rpc   stream $lognact_stream
-                     kermelo/school/energy, kermelo/pv/energy, kermelo/pv/inv/NN/energy
-                     (+ the house, replicated); alarm rules on the plant
+                     kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
+                     kermelo/pv/inv/<serial>/power, kermelo/pv/power (fed-edge-envoy)
+                     alarm rules on the plant
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
                      maison-lorient/linky/energy (+ the plant, replicated)
+                     maison-lorient/linky/index_east, .../power (fed-edge-tic)
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
   simulators         $history of history, then live at ${speed}x real time
 Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol

@@ -129,6 +129,17 @@ fed_stream_pub_new(fed_stream_pub **out)
 	}
 	// A subscriber never sends, but nng would accept anything it did.
 	fed__transport_set_recvmax(p->sock, 1);
+	// Each subscriber's queue: PUB drops its oldest frames when it is
+	// full, and one ingest of many series publishes a frame per series
+	// at once (with nng's default of 16, a subscriber lost most of a
+	// burst's frames).
+	rv = nng_socket_set_int(
+	    p->sock, NNG_OPT_SENDBUF, FED_STREAM_PUB_QUEUE);
+	if (rv != 0) {
+		nng_close(p->sock);
+		free(p);
+		return fed__nng_status(rv, "pub0 sendbuf");
+	}
 	p->epoch = ((uint64_t) nng_random() << 32) | nng_random();
 	pthread_mutex_init(&p->mtx, NULL);
 	*out = p;

@@ -216,15 +216,6 @@ validate(fed_rpc_ctx *call, const Enfed__V1__Grant *g, int64_t now)
 	    && (r->from_ms < 0 || (r->to_ms != 0 && r->to_ms <= r->from_ms)))
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "data_range: from_ms >= 0 and to_ms after it (0: open)");
-	int live = 0;
-	for (size_t i = 0; i < g->n_scopes; i++)
-		live |= g->scopes[i] == ENFED__V1__SCOPE__SCOPE_LIVE;
-	if (live && g->finest_step != ENFED__V1__STEP__STEP_RAW)
-		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
-		    "finest_step: live replication sends the points "
-		    "themselves; "
-		    "a grant of aggregates only must have the query scope "
-		    "alone");
 	if (g->expires_ms != 0 && g->expires_ms <= now)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "expires_ms: in the past");
@@ -267,6 +258,48 @@ to_proto(fed_rpc_ctx *call, const node_grant *e, Enfed__V1__Grant *g)
 	g->grantee_rpc_addr = (char *) e->grantee_addr;
 }
 
+// 1 when patterns a and b (ids or prefixes ending in '/') share a series.
+static int
+overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 0 && a[la - 1] == '/' && strncmp(a, b, la) == 0)
+		return 1;
+	if (lb > 0 && b[lb - 1] == '/' && strncmp(b, a, lb) == 0)
+		return 1;
+	return strcmp(a, b) == 0;
+}
+
+// A grantee receives a replicated series at one step only: a new live
+// grant may not overlap a live one to the same grantee at another step
+// (both would write the grantee's copy of the same series).
+static fed_status
+check_live_overlap(
+    fed_rpc_ctx *call, node_grants *gs, const Enfed__V1__Grant *g, int64_t now)
+{
+	int live = 0;
+	for (size_t i = 0; i < g->n_scopes; i++)
+		live |= g->scopes[i] == ENFED__V1__SCOPE__SCOPE_LIVE;
+	if (!live)
+		return FED_OK;
+	fed_status st = FED_OK;
+	pthread_rwlock_rdlock(&gs->lock);
+	for (size_t i = 0; st == FED_OK && i < gs->n; i++) {
+		const node_grant *e = gs->g[i];
+		if (node_grant_usable(e, NODE_STORE_SCOPE_LIVE, now)
+		    && strcmp(e->grantee, g->grantee_node) == 0
+		    && e->finest_step != (int) g->finest_step
+		    && overlap(e->series, g->series))
+			st = fed_rpc_ctx_error(call, FED_FAILED_PRECONDITION,
+			    "finest_step: live grant %s already sends %s to "
+			    "%s "
+			    "at another step; revoke it first",
+			    e->id, e->series, e->grantee);
+	}
+	pthread_rwlock_unlock(&gs->lock);
+	return st;
+}
+
 static fed_status
 create(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
@@ -279,6 +312,7 @@ create(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    call, FED_INVALID_ARGUMENT, "grant: missing");
 	int64_t now = fed_clock_now_ms();
 	FED_TRY(validate(call, req->grant, now));
+	FED_TRY(check_live_overlap(call, gs, req->grant, now));
 	char token[FED_TOKEN_LEN + 1], hash[FED_TOKEN_HASH_LEN + 1];
 	char idtok[FED_TOKEN_LEN + 1], id[40];
 	FED_TRY(fed_token_new(token, sizeof(token)));

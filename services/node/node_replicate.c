@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// node_replicate.c: the replication thread.
+// node_replicate.c: the replication thread. A grant of the raw points
+// sends the outbox rows themselves; a grant limited to a coarser step
+// (daily totals, ...) sends, for the buckets its rows fall in, the
+// aggregates the owner's own Query answers for whole buckets, and the
+// grantee replaces what it held for them: the raw points never leave.
 
 #include "node_replicate.h"
 
@@ -16,6 +20,7 @@
 #include "fed/clock.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
+#include "store_codec.h"
 
 #define MAX_PEERS      64
 #define BATCH          5000
@@ -168,12 +173,59 @@ declared(node_replicator *r, const char *key)
 	return 0;
 }
 
+static const char *
+step_name(int step)
+{
+	static const char *names[] = {
+	    "raw", "5 min", "15 min", "hour", "day", "week", "month", "year"};
+	return step >= 0 && step <= ENFED__V1__STEP__STEP_YEAR ? names[step]
+	                                                       : "?";
+}
+
+static int64_t
+step_nominal_s(int step)
+{
+	static const int64_t secs[]
+	    = {0, 300, 900, 3600, 86400, 604800, 2629800, 31557600};
+	return step >= 0 && step <= ENFED__V1__STEP__STEP_YEAR ? secs[step]
+	                                                       : 0;
+}
+
+// What the grantee's copy of a series replicated as aggregates is: one
+// point per bucket (its start), the owner's default aggregate of it. A
+// cumulative index becomes the energy of each bucket; SeriesKind says not
+// whether an index counts consumption or production, so it is declared
+// as consumption, and the box says what the values are.
+static void
+aggregate_meta(Enfed__V1__SeriesMeta *m, int step, const char *tz,
+    Enfed__V1__Fact *res, char *text, size_t len)
+{
+	const char *what = "means";
+	if (m->cumulative
+	    || m->kind == ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION
+	    || m->kind == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION)
+		what = "totals";
+	else if (m->kind == ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX)
+		what = "last readings";
+	snprintf(text, len, "%s %s (%s); the owner shares no finer data",
+	    step_name(step), what, tz);
+	if (m->cumulative)
+		m->kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	m->cumulative = 0;
+	m->interval_s = (uint32_t) step_nominal_s(step);
+	m->tz = (char *) tz;
+	enfed__v1__fact__init(res);
+	res->key = "resolution";
+	res->value = text;
+}
+
 // Declares the series on the grantee once per run: its metadata and box,
-// with this node as origin. A definition that differs there (a box
-// changed since) is left as it is.
+// with this node as origin (as aggregates for a grant coarser than raw,
+// in zone tz). A definition that differs there (a box changed since) is
+// left as it is.
 static fed_status
 declare(node_replicator *r, struct peer *p, const node_grant *g,
-    const char *series_id)
+    const char *series_id, const char *tz)
 {
 	char key[256];
 	snprintf(key, sizeof(key), "%s\t%s", g->id, series_id);
@@ -186,6 +238,22 @@ declare(node_replicator *r, struct peer *p, const node_grant *g,
 		return st;
 	Enfed__V1__SeriesMeta m = *info->meta;
 	m.origin_node = r->node_name;
+	Enfed__V1__Fact res;
+	Enfed__V1__Fact **box = NULL;
+	char text[160];
+	if (g->finest_step != ENFED__V1__STEP__STEP_RAW) {
+		box = calloc(m.n_box + 1, sizeof(*box));
+		if (box == NULL) {
+			node_store_info_free(info);
+			return FED_RESOURCE_EXHAUSTED;
+		}
+		for (size_t i = 0; i < m.n_box; i++)
+			box[i] = m.box[i];
+		aggregate_meta(
+		    &m, g->finest_step, tz, &res, text, sizeof(text));
+		box[m.n_box++] = &res;
+		m.box = box;
+	}
 	Enfed__V1__CreateSeriesRequest req
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	req.meta = &m;
@@ -195,6 +263,7 @@ declare(node_replicator *r, struct peer *p, const node_grant *g,
 	    "CreateSeries", &req.base, &rep, err, sizeof(err));
 	protobuf_c_message_free_unpacked(rep, NULL);
 	node_store_info_free(info);
+	free(box);
 	if (st == FED_ALREADY_EXISTS)
 		st = FED_OK;
 	if (st != FED_OK) {
@@ -233,7 +302,7 @@ send_grant(node_replicator *r, struct peer *p, const node_grant *g,
 			    == 0;
 		if (seen)
 			continue;
-		st = declare(r, p, g, rows[i].series_id);
+		st = declare(r, p, g, rows[i].series_id, "");
 		if (st != FED_OK)
 			break;
 		Enfed__V1__SeriesPoints *s = &sp[n_series];
@@ -271,6 +340,189 @@ send_grant(node_replicator *r, struct peer *p, const node_grant *g,
 	free(list);
 	free(ts);
 	free(v);
+	return st;
+}
+
+// ---- Aggregate-only grants
+// --------------------------------------------------
+
+// The longest a bucket of `step` lasts, in ms (a local day may have 25
+// hours, a month 31 days and an hour more, a year 366 days).
+static int64_t
+step_max_ms(int step)
+{
+	const int64_t h = 3600000;
+	switch (step) {
+	case ENFED__V1__STEP__STEP_5MIN:
+		return 300000;
+	case ENFED__V1__STEP__STEP_15MIN:
+		return 900000;
+	case ENFED__V1__STEP__STEP_HOUR:
+		return h;
+	case ENFED__V1__STEP__STEP_DAY:
+		return 25 * h;
+	case ENFED__V1__STEP__STEP_WEEK:
+		return 7 * 24 * h + h;
+	case ENFED__V1__STEP__STEP_MONTH:
+		return 31 * 24 * h + h;
+	default:
+		return 366 * 24 * h + h;
+	}
+}
+
+// The owner's Query of `id` over [from, to) clipped to the grant's range,
+// at the grant's step, in the node's zone; NULL in *res when the clipped
+// range is empty.
+static fed_status
+query_buckets(node_replicator *r, const node_grant *g, const char *id,
+    int64_t from, int64_t to, Enfed__V1__QueryResponse **res)
+{
+	*res = NULL;
+	if (from < g->from_ms)
+		from = g->from_ms;
+	if (g->to_ms != 0 && to > g->to_ms)
+		to = g->to_ms;
+	if (from >= to)
+		return FED_OK;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__TimeRange range = ENFED__V1__TIME_RANGE__INIT;
+	range.from_ms = from;
+	range.to_ms = to;
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &range;
+	q.step = (Enfed__V1__Step) g->finest_step;
+	q.tz = "";
+	node_store_err e = {{0}};
+	fed_status st = node_store_query(r->o.store, &q, res, &e);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "replicate", "aggregates of %s: %s", id,
+		    e.msg[0] ? e.msg : fed_status_str(st));
+	return st;
+}
+
+// The buckets of the grant's step holding points of `id` in [lo, hi] --
+// and for a cumulative index the bucket before, since an index difference
+// across a bucket's start counts in both -- with their aggregate over the
+// whole bucket (within the grant's range), into *out; buckets without data
+// are left out. *tz gets the zone (static storage of the response copied).
+static fed_status
+bucket_points(node_replicator *r, const node_grant *g, const char *id,
+    int cumulative, int64_t lo, int64_t hi, node_points *out, char *tz,
+    size_t tz_len)
+{
+	int64_t back = cumulative ? step_max_ms(g->finest_step) : 0;
+	Enfed__V1__QueryResponse *q = NULL;
+	FED_TRY(query_buckets(r, g, id, lo - back, hi + 1, &q));
+	if (q == NULL || q->n_bucket_end_ms == 0
+	    || q->results[0]->n_ts_ms == 0) {
+		node_store_query_free(q);
+		return FED_OK;
+	}
+	int64_t from = q->results[0]->ts_ms[0];
+	int64_t to = q->bucket_end_ms[q->n_bucket_end_ms - 1];
+	node_store_query_free(q);
+	FED_TRY(query_buckets(r, g, id, from, to, &q));
+	if (q == NULL)
+		return FED_OK;
+	snprintf(tz, tz_len, "%s", q->tz);
+	const Enfed__V1__SeriesResult *sr = q->results[0];
+	fed_status st = FED_OK;
+	for (size_t i = 0; st == FED_OK && i < sr->n_ts_ms; i++)
+		if (sr->n_points[i] > 0 || sr->coverage[i] > 0)
+			st = node_points_push(out, sr->ts_ms[i], sr->value[i]);
+	node_store_query_free(q);
+	return st;
+}
+
+// The aggregates of one series of grant g touched by rows[0..n), into
+// *sp (its arrays in *pts); *last gets the highest seq among its rows.
+static fed_status
+series_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
+    const node_store_outbox_row *rows, size_t n, const char *id,
+    node_points *pts, Enfed__V1__SeriesPoints *sp, int64_t *last)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t j = 0; j < n; j++) {
+		if (strcmp(rows[j].grant_id, g->id) != 0
+		    || strcmp(rows[j].series_id, id) != 0)
+			continue;
+		lo = rows[j].ts_ms < lo ? rows[j].ts_ms : lo;
+		hi = rows[j].ts_ms > hi ? rows[j].ts_ms : hi;
+		*last = rows[j].seq > *last ? rows[j].seq : *last;
+	}
+	enfed__v1__series_points__init(sp);
+	Enfed__V1__SeriesInfo *info = NULL;
+	node_store_err e = {{0}};
+	fed_status st = node_store_get(r->o.store, id, &info, &e);
+	if (st == FED_NOT_FOUND)
+		return FED_OK; // deleted since: nothing more to send
+	if (st != FED_OK)
+		return st;
+	int cumulative = info->meta->cumulative;
+	node_store_info_free(info);
+	char tz[80] = "";
+	FED_TRY(
+	    bucket_points(r, g, id, cumulative, lo, hi, pts, tz, sizeof(tz)));
+	if (pts->n > 0)
+		FED_TRY(declare(r, p, g, id, tz));
+	sp->series_id = (char *) id;
+	sp->ts_ms = pts->ts_ms;
+	sp->value = pts->value;
+	sp->n_ts_ms = sp->n_value = pts->n;
+	return FED_OK;
+}
+
+// Sends, for the rows of grant g among rows[0..n), the aggregates of the
+// buckets they touch, in one Ingest that replaces the grantee's values;
+// *last gets the highest seq covered.
+static fed_status
+send_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
+    const node_store_outbox_row *rows, size_t n, int64_t *last)
+{
+	const char **ids = calloc(n, sizeof(*ids));
+	node_points *pts = calloc(n, sizeof(*pts));
+	Enfed__V1__SeriesPoints *sp = calloc(n, sizeof(*sp));
+	Enfed__V1__SeriesPoints **list = calloc(n, sizeof(*list));
+	fed_status st
+	    = ids && pts && sp && list ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	size_t n_series = 0, n_sent = 0;
+	for (size_t i = 0; st == FED_OK && i < n; i++) {
+		if (strcmp(rows[i].grant_id, g->id) != 0)
+			continue;
+		int seen = 0;
+		for (size_t k = 0; k < n_series && !seen; k++)
+			seen = strcmp(ids[k], rows[i].series_id) == 0;
+		if (seen)
+			continue;
+		ids[n_series] = rows[i].series_id;
+		node_points_init(&pts[n_series]);
+		st = series_aggregates(r, p, g, rows, n, ids[n_series],
+		    &pts[n_series], &sp[n_series], last);
+		if (st == FED_OK && sp[n_series].n_ts_ms > 0)
+			list[n_sent++] = &sp[n_series];
+		n_series++;
+	}
+	if (st == FED_OK && n_sent > 0) {
+		Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+		req.series = list;
+		req.n_series = n_sent;
+		req.replace = 1;
+		ProtobufCMessage *rep = NULL;
+		char err[256];
+		st = fed_rpc_call(p->rpc, &enfed__v1__series_store__descriptor,
+		    "Ingest", &req.base, &rep, err, sizeof(err));
+		protobuf_c_message_free_unpacked(rep, NULL);
+		if (st != FED_OK)
+			peer_failed(p, st, err);
+	}
+	for (size_t k = 0; pts != NULL && k < n_series; k++)
+		node_points_fini(&pts[k]);
+	free(ids);
+	free(pts);
+	free(sp);
+	free(list);
 	return st;
 }
 
@@ -323,7 +575,10 @@ drain(node_replicator *r, size_t n)
 		// A prefix of the batch: the rows of g before its end all come
 		// after i, so every row up to `last` is among those sent.
 		size_t k = n - i < p->max_rows ? n - i : p->max_rows;
-		if (send_grant(r, p, g, r->rows + i, k, &last) == FED_OK) {
+		fed_status sent = g->finest_step == ENFED__V1__STEP__STEP_RAW
+		    ? send_grant(r, p, g, r->rows + i, k, &last)
+		    : send_aggregates(r, p, g, r->rows + i, k, &last);
+		if (sent == FED_OK) {
 			p->backoff_ms = 0;
 			p->retry_at_ms = 0;
 			p->max_rows = p->max_rows * 2 < BATCH ? p->max_rows * 2

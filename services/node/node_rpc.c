@@ -153,6 +153,11 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    total, n->max_batch_points);
 	for (size_t i = 0; i < req->n_series; i++)
 		FED_TRY(check_prefix(call, req->series[i]->series_id));
+	const node_principal *who = fed_rpc_ctx_principal(call);
+	if (req->replace && replica_of(call) == NULL
+	    && (who == NULL || who->role != NODE_ROLE_ADMIN))
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "replace: for the admin and replica roles only");
 	for (size_t i = 0; i < req->n_series && replica_of(call) != NULL; i++)
 		FED_TRY(check_replica_series(
 		    call, n->store, req->series[i]->series_id));
@@ -164,7 +169,8 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		return store_error(call, st, &err);
 	rep->n_stored = counts.n_stored;
 	rep->n_duplicate = counts.n_duplicate;
-	if (counts.n_stored > 0 && n->on_stored != NULL)
+	rep->n_replaced = counts.n_replaced;
+	if (counts.n_stored + counts.n_replaced > 0 && n->on_stored != NULL)
 		n->on_stored(n->on_stored_arg);
 	return FED_OK;
 }

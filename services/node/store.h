@@ -142,13 +142,17 @@ void node_store_info_list_free(Enfed__V1__SeriesInfo **infos, size_t n);
 typedef struct node_store_counts {
 	uint64_t n_stored; // points newly stored
 	uint64_t n_duplicate; // points whose (series, ts) was already stored
+	uint64_t n_replaced; // with req->replace: stored values changed
 } node_store_counts;
 
 // Stores the points of `req` (borrowed) in one transaction, committed on
 // return. Idempotent on (series, ts): a point whose timestamp is already
 // stored (or appears earlier in the same request) is a duplicate and the
 // first value stays, even when the resend carries a different value, so
-// at-least-once delivery never rewrites history. Points may come in any
+// at-least-once delivery never rewrites history. With req->replace, an
+// existing (series, ts) takes the new value instead (counted as replaced
+// when it differs, duplicate when it does not); the caller decides who may
+// ask for it. Points may come in any
 // order and into any past window. All or nothing: INVALID_ARGUMENT (bad id,
 // ts_ms and value counts differ, ts outside [NODE_STORE_MIN_TS_MS,
 // NODE_STORE_END_TS_MS), NaN or infinite value; message names series[i]
@@ -161,8 +165,8 @@ fed_status node_store_append(node_store *st,
     node_store_err *err);
 
 // Called by node_store_append_notify after the commit, once per series
-// that gained points, with the points newly stored (duplicates left out),
-// sorted by time. The arrays are borrowed for the call.
+// that gained points, with the points newly stored or replaced (duplicates
+// left out), sorted by time. The arrays are borrowed for the call.
 typedef void (*node_store_new_fn)(const char *series_id, const int64_t *ts_ms,
     const double *value, size_t n, void *arg);
 
@@ -224,6 +228,14 @@ fed_status node_store_get_stats(node_store *st, node_store_stats *out);
 // deletes. UNAVAILABLE, RESOURCE_EXHAUSTED (disk full) or INTERNAL on
 // sqlite errors.
 fed_status node_store_compact(node_store *st);
+
+// Checks the database on a reader snapshot: sqlite's integrity_check,
+// then every point block decoded and compared with its row (count, first
+// and last timestamp) and the series' point counts with their blocks'.
+// OK when all holds; DATA_LOSS with the first problem in `err` otherwise;
+// UNAVAILABLE or INTERNAL on sqlite errors. Reads the whole database: a
+// maintenance call (after a crash, before a backup is trusted).
+fed_status node_store_check(node_store *st, node_store_err *err);
 
 // ---- Consent grants ------------------------------------------------------
 //

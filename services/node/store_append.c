@@ -26,6 +26,8 @@ typedef struct in_point {
 typedef struct apply_stats {
 	uint64_t n_stored;
 	uint64_t n_duplicate;
+	uint64_t n_replaced;
+	int replace; // an existing timestamp takes the new value
 	int64_t min_ts; // smallest stored timestamp
 	int64_t max_ts; // largest stored timestamp, and its value
 	double max_value;
@@ -102,22 +104,29 @@ sort_points(const Enfed__V1__SeriesPoints *sp, in_point *out)
 	return sp->n_ts_ms - w;
 }
 
+// A point whose value a series now holds anew (stored or replaced).
 static void
-note_stored(apply_stats *a, int64_t ts, double v)
+note_changed(apply_stats *a, int64_t ts, double v)
 {
-	a->n_stored++;
 	if (a->fresh != NULL) // room reserved by apply_series
 		node_points_push(a->fresh, ts, v);
 	if (ts < a->min_ts)
 		a->min_ts = ts;
-	if (ts > a->max_ts) {
+	if (ts >= a->max_ts) {
 		a->max_ts = ts;
 		a->max_value = v;
 	}
 }
 
+static void
+note_stored(apply_stats *a, int64_t ts, double v)
+{
+	a->n_stored++;
+	note_changed(a, ts, v);
+}
+
 // Merges sorted new points into the sorted block points in c->pts, into
-// c->merged; an existing timestamp keeps its value.
+// c->merged; an existing timestamp keeps its value, unless a->replace.
 static fed_status
 merge_points(store_conn *c, const in_point *in, size_t n, apply_stats *a)
 {
@@ -130,8 +139,17 @@ merge_points(store_conn *c, const in_point *in, size_t n, apply_stats *a)
 			m->ts_ms[m->n] = old->ts_ms[i];
 			m->value[m->n++] = old->value[i++];
 		} else if (i < old->n && old->ts_ms[i] == in[k].ts_ms) {
-			a->n_duplicate++;
-			k++;
+			double v = old->value[i++];
+			if (a->replace
+			    && memcmp(&v, &in[k].value, sizeof(v))) {
+				a->n_replaced++;
+				v = in[k].value;
+				note_changed(a, in[k].ts_ms, v);
+			} else {
+				a->n_duplicate++;
+			}
+			m->ts_ms[m->n] = in[k++].ts_ms;
+			m->value[m->n++] = v;
 		} else {
 			note_stored(a, in[k].ts_ms, in[k].value);
 			m->ts_ms[m->n] = in[k].ts_ms;
@@ -227,12 +245,12 @@ apply_window(
     store_conn *c, int64_t key, const in_point *in, size_t n, apply_stats *a)
 {
 	FED_TRY(load_block(c, key));
-	uint64_t before = a->n_stored;
+	uint64_t before = a->n_stored + a->n_replaced;
 	if (c->pts.n == 0 || in[0].ts_ms > c->pts.ts_ms[c->pts.n - 1])
 		FED_TRY(extend_points(c, in, n, a));
 	else
 		FED_TRY(merge_points(c, in, n, a));
-	if (a->n_stored == before)
+	if (a->n_stored + a->n_replaced == before)
 		return FED_OK;
 	return save_block(c, key);
 }
@@ -240,12 +258,12 @@ apply_window(
 static fed_status
 save_stats(store_conn *c, const store_series *row, const apply_stats *a)
 {
-	if (a->n_stored == 0)
+	if (a->n_stored == 0 && a->n_replaced == 0)
 		return FED_OK;
 	int had = row->n_points > 0;
 	int64_t first
 	    = had && row->first_ms < a->min_ts ? row->first_ms : a->min_ts;
-	int newer = !had || a->max_ts > row->last_ms;
+	int newer = !had || a->max_ts >= row->last_ms;
 	int64_t last = newer ? a->max_ts : row->last_ms;
 	double last_v = newer ? a->max_value : row->last_value;
 	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_STATS);
@@ -263,13 +281,14 @@ save_stats(store_conn *c, const store_series *row, const apply_stats *a)
 
 // Stores one SeriesPoints; `buf` has room for all its points.
 static fed_status
-apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, in_point *buf,
-    node_points *fresh, node_store_counts *counts, node_store_err *err)
+apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
+    in_point *buf, node_points *fresh, node_store_counts *counts,
+    node_store_err *err)
 {
 	store_series row;
 	FED_TRY(node__store_series(c, sp->series_id, &row, err));
 	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
-	apply_stats a = {0, 0, INT64_MAX, INT64_MIN, 0, fresh};
+	apply_stats a = {0, 0, 0, replace, INT64_MAX, INT64_MIN, 0, fresh};
 	if (fresh != NULL)
 		FED_TRY(node_points_reserve(fresh, fresh->n + sp->n_ts_ms));
 	a.n_duplicate = sort_points(sp, buf);
@@ -285,6 +304,7 @@ apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, in_point *buf,
 	}
 	counts->n_stored += a.n_stored;
 	counts->n_duplicate += a.n_duplicate;
+	counts->n_replaced += a.n_replaced;
 	return save_stats(c, &row, &a);
 }
 
@@ -298,8 +318,8 @@ apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
 	for (size_t i = 0; i < req->n_series; i++) {
 		if (fresh != NULL)
 			starts[i] = fresh->n;
-		FED_TRY(
-		    apply_series(c, req->series[i], buf, fresh, counts, err));
+		FED_TRY(apply_series(
+		    c, req->series[i], req->replace, buf, fresh, counts, err));
 	}
 	return FED_OK;
 }
@@ -366,7 +386,7 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
 	}
 	node_points fresh;
 	node_points_init(&fresh);
-	node_store_counts got = {0, 0};
+	node_store_counts got = {0, 0, 0};
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
 	if (s == FED_OK) {
 		fed_status a = apply_request(

@@ -4,8 +4,9 @@
 # test_demo.sh BUILD_DIR SOURCE_DIR: the first run of the demo federation,
 # as a newcomer does it, from a clean data folder: wait until it says it
 # runs, check through fedctl that every service answers, that replicated
-# series arrived on the other node, that the plant's alarm rules exist,
-# that an investor summary has figures,
+# series arrived on the other node, that points came through the TIC and
+# Envoy collectors, that the plant's alarm rules exist, that an investor
+# summary has figures,
 # then stop it and check that every process it started has exited.
 # Everything listens on loopback ports above 20000.
 set -u
@@ -49,6 +50,23 @@ for i in $(seq 1 100); do
 	sleep 0.2
 done
 [ $ok -eq 1 ] || fail "replicated series did not arrive"
+# The live edge paths: the house's TIC read by fed-edge-tic, the plant's
+# Envoy polled by fed-edge-envoy, their points stored.
+has_points() { # node token series
+	"$F" --node "$1" --token @"$2" series show "$3" 2>/dev/null | grep -Eq "points: +[1-9]"
+}
+ok=0
+for i in $(seq 1 150); do
+	if has_points "$bmhs" "$data/bmhs.token" maison-lorient/linky/power &&
+		has_points "$bmhs" "$data/bmhs.token" maison-lorient/linky/index_east &&
+		has_points "$lognact" "$data/lognact.token" kermelo/pv/power &&
+		has_points "$lognact" "$data/lognact.token" kermelo/pv/inv/121500000001/power; then
+		ok=1
+		break
+	fi
+	sleep 0.2
+done
+[ $ok -eq 1 ] || fail "no points came through fed-edge-tic and fed-edge-envoy"
 "$F" --node "$bmhs" --token @"$data/bmhs.token" series show kermelo/pv/energy | grep -q "origin" ||
 	fail "the replicated plant does not name its origin"
 # The school's consumption is not granted: it never reaches bmhs.

@@ -30,6 +30,10 @@ typedef struct fed_stream_sub fed_stream_sub;
 
 // --- Publisher ----------------------------------------------------------
 
+// Frames queued for each subscriber before PUB drops for it (a burst: an
+// ingest of 1,000 series publishes 1,000 frames at once).
+#define FED_STREAM_PUB_QUEUE 4096
+
 // Creates a publisher with a fresh epoch and every sequence at 0.
 // UNAVAILABLE if the socket cannot be opened.
 fed_status fed_stream_pub_new(fed_stream_pub **out);

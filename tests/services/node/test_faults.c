@@ -9,6 +9,11 @@
 //   dropped several times; a half-open link (read, never answered nor
 //   closed: the replicator's call times out, --replicate-timeout, and it
 //   redials); connections reset in the middle of a message;
+// - fed-node killed (-9) 20 times at random moments, the owner mostly and
+//   sometimes the grantee, while a collector ingests and replication runs:
+//   every acknowledged point is on both exactly once, the outbox drains,
+//   and both databases pass node_store_check (sqlite's integrity_check
+//   and every block against its row);
 // - in two network namespaces joined by a veth pair (a private /30 that
 //   exists only inside them), the link taken down for a few seconds. The
 //   test process reaches both nodes over ipc://, which namespaces do not
@@ -22,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -227,16 +234,16 @@ grant_live(fed_rpc_client *owner)
 	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
 }
 
-// Ingests the next day on the owner: points day*288 .. day*288+287, the
-// value of each its index.
-static void
-ingest_day(struct world *w)
+// Sends day `day` to the owner behind c: points day*288 .. day*288+287,
+// the value of each its index.
+static fed_status
+send_day(fed_rpc_client *c, int day)
 {
 	int64_t ts[DAY];
 	double v[DAY];
 	for (int i = 0; i < DAY; i++) {
-		ts[i] = T0 + (int64_t) (w->days * DAY + i) * 300000;
-		v[i] = w->days * DAY + i;
+		ts[i] = T0 + (int64_t) (day * DAY + i) * 300000;
+		v[i] = day * DAY + i;
 	}
 	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
 	                        *l[1] = {&sp};
@@ -248,8 +255,17 @@ ingest_day(struct world *w)
 	req.series = l;
 	req.n_series = 1;
 	Enfed__V1__IngestResponse *rep = NULL;
-	assert_int_equal(series_call(w->l.cli, "Ingest", &req, &rep), FED_OK);
-	enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	fed_status st = series_call(c, "Ingest", &req, &rep);
+	if (rep != NULL)
+		enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	return st;
+}
+
+// Ingests the next day on the owner.
+static void
+ingest_day(struct world *w)
+{
+	assert_int_equal(send_day(w->l.cli, w->days), FED_OK);
 	w->days++;
 }
 
@@ -507,6 +523,103 @@ test_through_proxy(void **state)
 	    (unsigned long long) s1.n_faulted);
 }
 
+// ---- Kill -9 at random moments --------------------------------------------
+
+// A collector: sends the next day, again until the owner acknowledges it
+// (it may be down, or die between its commit and its answer: the resent
+// batch is stored once), then the next. Only this thread writes w->days
+// until it is joined.
+struct collector {
+	struct world *w;
+	fed_rpc_client *cli;
+	atomic_int stop;
+	int failed; // a day not acknowledged within 30 s
+	int n_retries;
+	pthread_t thread;
+};
+
+static void *
+collect(void *arg)
+{
+	struct collector *c = arg;
+	while (!atomic_load(&c->stop)) {
+		int64_t end = fed_test_now_ms() + 30000;
+		fed_status st;
+		while ((st = send_day(c->cli, c->w->days)) != FED_OK
+		    && fed_test_now_ms() < end) {
+			c->n_retries++;
+			fed_test_sleep_ms(50);
+		}
+		if (st != FED_OK) {
+			c->failed = 1;
+			break;
+		}
+		c->w->days++;
+		fed_test_sleep_ms(20);
+	}
+	return NULL;
+}
+
+// The store of node `name`, stopped, passes node_store_check.
+static void
+check_store(const struct world *w, const char *name)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/data-%s", w->dir, name);
+	node_store *st = NULL;
+	node_store_err e = {{0}};
+	assert_int_equal(node_store_open(path, NULL, &st, &e), FED_OK);
+	fed_status res = node_store_check(st, &e);
+	if (res != FED_OK)
+		print_message("%s: %s\n", name, e.msg);
+	node_store_close(st);
+	assert_int_equal(res, FED_OK);
+}
+
+static void
+test_kill_loop(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	*state = w;
+	w->dir = fed_test_tmpdir("faultskill");
+	assert_non_null(w->dir);
+	snprintf(w->b.rpc, sizeof(w->b.rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	prepare(w, w->b.rpc);
+	fed_test_ipc_url(w->l.rpc, sizeof(w->l.rpc), "lognact-rpc");
+	start(w, &w->b);
+	start(w, &w->l);
+	create(w->l.cli);
+	grant_live(w->l.cli);
+	struct collector c = {.w = w, .cli = client(w->l.rpc, ADMIN_L)};
+	assert_int_equal(pthread_create(&c.thread, NULL, collect, &c), 0);
+	unsigned seed = (unsigned) fed_test_now_ms();
+	print_message("kill loop: seed %u\n", seed);
+	int n_owner = 0, n_grantee = 0;
+	for (int k = 0; k < 20; k++) {
+		fed_test_sleep_ms(100 + (int) (rand_r(&seed) % 400));
+		struct node *victim = k % 4 == 3 ? &w->b : &w->l;
+		assert_int_equal(
+		    fed_test_proc_stop(victim->pid, SIGKILL, 5000),
+		    128 + SIGKILL);
+		start(w, victim);
+		*(victim == &w->l ? &n_owner : &n_grantee) += 1;
+	}
+	atomic_store(&c.stop, 1);
+	pthread_join(c.thread, NULL);
+	fed_rpc_client_free(c.cli);
+	assert_false(c.failed);
+	print_message("kill loop: %d kills of the owner, %d of the grantee; "
+	              "%d days (%d points) acknowledged, %d sends retried\n",
+	    n_owner, n_grantee, w->days, w->days * DAY, c.n_retries);
+	settle(w); // on the grantee exactly once; the outbox drained
+	check_exact(w->l.cli, w->days);
+	stop_all(w);
+	check_store(w, "lognact");
+	check_store(w, "bmhs");
+}
+
 // Creates both namespaces joined by a veth pair; 0 when not permitted.
 static int
 make_netns(struct world *w)
@@ -591,6 +704,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_through_proxy, teardown),
+	    cmocka_unit_test_teardown(test_kill_loop, teardown),
 	    cmocka_unit_test_teardown(test_netns_link_down, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

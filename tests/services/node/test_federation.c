@@ -9,7 +9,9 @@
 // - the grantee killed (-9) while points wait, then the owner killed
 //   right after an ingest: every point arrives, exactly once;
 // - revocation stops the flow at once;
-// - a replica token cannot write into the grantee's own series.
+// - a replica token cannot write into the grantee's own series;
+// - a grant of daily totals replicates one point per local day, updated
+//   as the day fills, never the 5-minute curve.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,30 +135,40 @@ create(fed_rpc_client *c, const char *id, const char *fact)
 	enfed__v1__series_info__free_unpacked(info, NULL);
 }
 
-// Points day*288 .. day*288+287, value = index.
+// Points first .. first+n-1 (5 minutes apart from T0), value = index,
+// stored (or with `replace`, replacing) through Ingest.
 static fed_status
-ingest_day(fed_rpc_client *c, const char *id, int day)
+ingest_points(fed_rpc_client *c, const char *id, int first, int n, int replace)
 {
 	int64_t ts[DAY];
 	double v[DAY];
-	for (int i = 0; i < DAY; i++) {
-		ts[i] = T0 + (int64_t) (day * DAY + i) * 300000;
-		v[i] = day * DAY + i;
+	assert_true(n <= DAY);
+	for (int i = 0; i < n; i++) {
+		ts[i] = T0 + (int64_t) (first + i) * 300000;
+		v[i] = first + i;
 	}
 	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
 	                        *l[1] = {&sp};
 	sp.series_id = (char *) id;
 	sp.ts_ms = ts;
 	sp.value = v;
-	sp.n_ts_ms = sp.n_value = DAY;
+	sp.n_ts_ms = sp.n_value = (size_t) n;
 	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
 	req.series = l;
 	req.n_series = 1;
+	req.replace = replace;
 	Enfed__V1__IngestResponse *rep = NULL;
 	fed_status st = series_call(c, "Ingest", &req, &rep);
 	if (rep != NULL)
 		enfed__v1__ingest_response__free_unpacked(rep, NULL);
 	return st;
+}
+
+// Points day*288 .. day*288+287, value = index.
+static fed_status
+ingest_day(fed_rpc_client *c, const char *id, int day)
+{
+	return ingest_points(c, id, day * DAY, DAY, 0);
 }
 
 // Points of `id` held by the node behind c (0 if it has no such series),
@@ -204,6 +216,35 @@ check_exact(fed_rpc_client *c, const char *id, int days)
 		assert_true(sr->value[i] == (double) i);
 	}
 	enfed__v1__query_response__free_unpacked(res, NULL);
+}
+
+// Creates a grant of both scopes at `step`: its token (the caller frees
+// it) and id, or NULL with *st set when the owner refuses.
+static char *
+grant_step(fed_rpc_client *owner, const char *series, const char *grantee,
+    Enfed__V1__Step step, char *id, size_t id_len, fed_status *st)
+{
+	Enfed__V1__Scope sc[2]
+	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = (char *) series;
+	g.grantee_node = (char *) grantee;
+	g.scopes = sc;
+	g.n_scopes = 2;
+	g.finest_step = step;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	*st = fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
+	    &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (*st != FED_OK)
+		return NULL;
+	snprintf(id, id_len, "%s", rep->grant->id);
+	char *tok = strdup(rep->token);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	return tok;
 }
 
 static char *
@@ -408,6 +449,176 @@ test_two_organisations(void **state)
 	free(dir);
 }
 
+// The day buckets of `id` over [T0, T0 + days) as the node behind c
+// answers them; *n gets their count.
+static Enfed__V1__QueryResponse *
+query_days(fed_rpc_client *c, const char *id, int days, Enfed__V1__Step step)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) days * DAY * 300000;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	q.step = step;
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	return res;
+}
+
+// The grantee holds exactly one point per day the owner has data for, at
+// the day's start, with the owner's daily total: nothing finer.
+static int
+same_days(
+    fed_rpc_client *owner, fed_rpc_client *grantee, const char *id, int days)
+{
+	Enfed__V1__QueryResponse *o
+	    = query_days(owner, id, days, ENFED__V1__STEP__STEP_DAY);
+	Enfed__V1__QueryResponse *g
+	    = query_days(grantee, id, days, ENFED__V1__STEP__STEP_RAW);
+	const Enfed__V1__SeriesResult *os = o->results[0], *gs = g->results[0];
+	size_t k = 0;
+	int same = 1;
+	for (size_t i = 0; same && i < os->n_ts_ms; i++) {
+		if (os->n_points[i] == 0 && os->coverage[i] == 0)
+			continue;
+		same = k < gs->n_ts_ms && gs->ts_ms[k] == os->ts_ms[i]
+		    && gs->value[k] == os->value[i];
+		k++;
+	}
+	same = same && k == gs->n_ts_ms;
+	enfed__v1__query_response__free_unpacked(o, NULL);
+	enfed__v1__query_response__free_unpacked(g, NULL);
+	return same;
+}
+
+static void
+wait_same_days(
+    fed_rpc_client *owner, fed_rpc_client *grantee, const char *id, int days)
+{
+	int same = 0;
+	for (int i = 0;
+	     i < 300 && !(same = same_days(owner, grantee, id, days)); i++)
+		fed_test_sleep_ms(50);
+	assert_true(same);
+}
+
+// A household shares its meter's daily totals only: the grantee receives
+// one point per local day, updated as the day's points arrive, never the
+// 5-minute curve; a raw grant to the same grantee for the same series is
+// refused; replace is for the admin and replica roles.
+static void
+test_daily_grant(void **state)
+{
+	(void) state;
+	dir = fed_test_tmpdir("feddaily");
+	struct node l = {0}, b = {0};
+	l.name = "lognact";
+	b.name = "bmhs";
+	snprintf(
+	    l.rpc, sizeof(l.rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	prepare(&b, "bmhs", ADMIN_B, &l, REPL_BL, "lognact", REPL_LB);
+	prepare(&l, "lognact", ADMIN_L, &b, REPL_LB, "bmhs", REPL_BL);
+	char hash[FED_TOKEN_HASH_LEN + 1], line[200];
+	fed_token_hash("bmhs-collector-token", hash);
+	snprintf(line, sizeof(line), "collector writer %s\n", hash);
+	FILE *f = fopen(b.tokens, "a");
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+	const char *xl[] = {l.peers, NULL}, *xb[] = {b.peers, NULL};
+	l.pid = fed_test_node_start_ex(FED_NODE_BIN, "lognact", dir, l.rpc,
+	    l.stream, ADMIN_L, l.tokens, xl);
+	b.pid = fed_test_node_start_ex(
+	    FED_NODE_BIN, "bmhs", dir, b.rpc, b.stream, ADMIN_B, b.tokens, xb);
+	assert_true(l.pid > 0 && b.pid > 0);
+	l.cli = client(l.rpc, ADMIN_L);
+	b.cli = client(b.rpc, ADMIN_B);
+
+	// The house's Linky index (Wh), two days of history.
+	const char *id = "maison/linky/index";
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	m.cumulative = 1;
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    series_call(b.cli, "CreateSeries", &cr, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	assert_int_equal(ingest_day(b.cli, id, 0), FED_OK);
+	assert_int_equal(ingest_day(b.cli, id, 1), FED_OK);
+
+	char gid[64], gid2[64];
+	fed_status st = FED_OK;
+	char *tok = grant_step(b.cli, "maison/", "lognact",
+	    ENFED__V1__STEP__STEP_DAY, gid, sizeof(gid), &st);
+	assert_int_equal(st, FED_OK);
+	wait_count(l.cli, id, 2);
+	wait_same_days(b.cli, l.cli, id, 3);
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = (char *) id;
+	assert_int_equal(series_call(l.cli, "GetSeries", &g, &info), FED_OK);
+	assert_string_equal(info->meta->origin_node, "bmhs");
+	assert_int_equal(info->meta->interval_s, 86400);
+	assert_false(info->meta->cumulative);
+	assert_int_equal(info->meta->n_box, 1);
+	assert_string_equal(info->meta->box[0]->key, "resolution");
+	assert_non_null(strstr(info->meta->box[0]->value, "day totals"));
+	enfed__v1__series_info__free_unpacked(info, NULL);
+
+	// Live: half of day 2, then the rest; the grantee's day 2 grows.
+	assert_int_equal(
+	    ingest_points(b.cli, id, 2 * DAY, DAY / 2, 0), FED_OK);
+	wait_count(l.cli, id, 3);
+	wait_same_days(b.cli, l.cli, id, 3);
+	assert_int_equal(
+	    ingest_points(b.cli, id, 2 * DAY + DAY / 2, DAY / 2, 0), FED_OK);
+	wait_same_days(b.cli, l.cli, id, 3);
+	assert_int_equal(count(l.cli, id), 3);
+
+	// One step per (series, grantee): no raw grant beside the daily one.
+	char *raw = grant_step(b.cli, "maison/linky/", "lognact",
+	    ENFED__V1__STEP__STEP_RAW, gid2, sizeof(gid2), &st);
+	assert_null(raw);
+	assert_int_equal(st, FED_FAILED_PRECONDITION);
+	// replace: not for a collector's writer token.
+	fed_rpc_client *w = client(b.rpc, "bmhs-collector-token");
+	assert_int_equal(ingest_points(w, id, 0, 4, 1), FED_PERMISSION_DENIED);
+	assert_int_equal(ingest_points(w, id, 3 * DAY, 4, 0), FED_OK);
+	fed_rpc_client_free(w);
+	// The grantee's own copy refuses the raw curve finer than a day to
+	// the grant token, too: a query at the hour is denied.
+	fed_rpc_client *gt = client(b.rpc, tok);
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = T0;
+	r.to_ms = T0 + (int64_t) DAY * 300000;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	q.step = ENFED__V1__STEP__STEP_HOUR;
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(
+	    series_call(gt, "Query", &q, &res), FED_PERMISSION_DENIED);
+	fed_rpc_client_free(gt);
+
+	fed_rpc_client_free(l.cli);
+	fed_rpc_client_free(b.cli);
+	assert_int_equal(fed_test_proc_stop(l.pid, SIGTERM, 10000), 0);
+	assert_int_equal(fed_test_proc_stop(b.pid, SIGTERM, 10000), 0);
+	free(tok);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
 static int
 pki(const char *a0, const char *a1, const char *a2, const char *a3,
     const char *a4)
@@ -518,6 +729,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_two_organisations),
 	    cmocka_unit_test(test_over_tls),
+	    cmocka_unit_test(test_daily_grant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

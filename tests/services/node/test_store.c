@@ -222,6 +222,57 @@ test_idempotent(void **state)
 	node_store_info_free(info);
 }
 
+// With replace, a stored timestamp takes the new value (counted replaced),
+// an equal value is a duplicate, new timestamps are stored; the point
+// count stays and the last value follows.
+static void
+test_replace(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "h/d", ENERGY, 86400, 0);
+	int64_t ts[] = {T0, T0 + DAY, T0 + 2 * DAY};
+	double v[] = {10, 20, 30};
+	node_store_counts c;
+	assert_int_equal(append(f->st, "h/d", ts, v, 2, &c), FED_OK);
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+	double nv[] = {10, 25, 30};
+	sp.series_id = "h/d";
+	sp.n_ts_ms = sp.n_value = 3;
+	sp.ts_ms = ts;
+	sp.value = nv;
+	Enfed__V1__SeriesPoints *list[] = {&sp};
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.n_series = 1;
+	req.series = list;
+	req.replace = 1;
+	assert_int_equal(node_store_append(f->st, &req, &c, NULL), FED_OK);
+	assert_int_equal(c.n_stored, 1);
+	assert_int_equal(c.n_replaced, 1);
+	assert_int_equal(c.n_duplicate, 1);
+	nv[2] = 35; // the last point replaced: the series' last value follows
+	assert_int_equal(node_store_append(f->st, &req, &c, NULL), FED_OK);
+	assert_int_equal(c.n_stored, 0);
+	assert_int_equal(c.n_replaced, 1);
+	Enfed__V1__QueryResponse *r = query(
+	    f->st, "h/d", T0, T0 + 3 * DAY, ENFED__V1__STEP__STEP_RAW, 0);
+	assert_int_equal(r->results[0]->n_value, 3);
+	assert_true(r->results[0]->value[0] == 10);
+	assert_true(r->results[0]->value[1] == 25);
+	assert_true(r->results[0]->value[2] == 35);
+	node_store_query_free(r);
+	Enfed__V1__SeriesInfo *info;
+	assert_int_equal(node_store_get(f->st, "h/d", &info, NULL), FED_OK);
+	assert_int_equal(info->n_points, 3);
+	assert_true(info->last_value == 35);
+	node_store_info_free(info);
+	// Without replace, the same request changes nothing.
+	req.replace = 0;
+	nv[1] = 1;
+	assert_int_equal(node_store_append(f->st, &req, &c, NULL), FED_OK);
+	assert_int_equal(c.n_duplicate, 3);
+	assert_int_equal(c.n_replaced, 0);
+}
+
 static void
 test_out_of_order_and_late(void **state)
 {
@@ -870,6 +921,8 @@ test_corrupt_block(void **state)
 	double v[] = {1, 2};
 	assert_int_equal(append(f->st, "a/e", ts, v, 2, NULL), FED_OK);
 	assert_int_equal(append(f->st, "b/e", ts, v, 2, NULL), FED_OK);
+	node_store_err err = {""};
+	assert_int_equal(node_store_check(f->st, &err), FED_OK);
 	char path[300];
 	snprintf(path, sizeof(path), "%s/series.db", f->dir);
 	sqlite3 *db;
@@ -880,6 +933,8 @@ test_corrupt_block(void **state)
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
+	assert_int_equal(node_store_check(f->st, &err), FED_DATA_LOSS);
+	assert_non_null(strstr(err.msg, "series a/e: block"));
 	const char *id = "a/e";
 	query_many(f->st, &id, 1, T0, T0 + DAY, ENFED__V1__STEP__STEP_RAW, 0,
 	    FED_DATA_LOSS);
@@ -1055,6 +1110,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_round_trip_exact),
 	    T(test_idempotent),
+	    T(test_replace),
 	    T(test_out_of_order_and_late),
 	    T(test_validation_stores_nothing),
 	    T(test_ids),
