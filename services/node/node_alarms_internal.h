@@ -64,6 +64,7 @@ typedef enum alarm_cond {
 } alarm_cond;
 
 #define ALARM_IDX_BUCKETS 4096
+#define ALARM_NAP_MS      5 // the longest an evaluation waits in a burst
 
 typedef struct alarm_job {
 	struct alarm_job *next;
@@ -88,6 +89,7 @@ struct node_alarms {
 	size_t q_points;
 	uint64_t n_in, n_out;
 	int stop;
+	int napping; // the engine naps after work: offers need not wake it
 	pthread_t thread;
 	node_alarms_stats stats;
 };
