@@ -31,6 +31,7 @@ struct env {
 	char rpc[128], stream[128];
 	char node_opt[160], stream_opt[160];
 	int pid;
+	int sim_pid, watch_pid; // stopped by teardown when a test failed
 };
 
 static struct env *E;
@@ -94,6 +95,11 @@ static int
 teardown(void **state)
 {
 	struct env *e = *state;
+	// A failed assertion leaves the simulator or the watcher running.
+	if (e->sim_pid > 0)
+		fed_test_proc_stop(e->sim_pid, SIGTERM, 10000);
+	if (e->watch_pid > 0)
+		fed_test_proc_stop(e->watch_pid, SIGTERM, 10000);
 	assert_int_equal(fed_test_proc_stop(e->pid, SIGTERM, 10000), 0);
 	fed_test_rmtree(e->dir);
 	free(e->dir);
@@ -102,7 +108,7 @@ teardown(void **state)
 }
 
 // Starts fed-edge-sim on the plant with --inverters and extra options.
-static int
+static void
 sim_start(const char *history, const char *fail_at)
 {
 	char node[200], log[600], hist[64], at[64];
@@ -115,7 +121,15 @@ sim_start(const char *history, const char *fail_at)
 	    "--log-level=warning", NULL};
 	int pid = fed_test_proc_start(argv, log);
 	assert_true(pid > 0);
-	return pid;
+	E->sim_pid = pid;
+}
+
+// Stops the simulator started last.
+static void
+sim_stop(void)
+{
+	assert_int_equal(fed_test_proc_stop(E->sim_pid, SIGTERM, 10000), 0);
+	E->sim_pid = 0;
 }
 
 // Waits (10 s at most) until `fedctl series ls` lists id.
@@ -192,9 +206,9 @@ test_plant_alarms(void **state)
 {
 	(void) state;
 	// The simulator declares its series first (no history yet)...
-	int pid = sim_start("0", "0");
+	sim_start("0", "0");
 	wait_series("kermelo/pv/inv/59/energy");
-	assert_true(fed_test_proc_stop(pid, SIGTERM, 10000) == 0);
+	sim_stop();
 	char *err = NULL;
 	assert_int_equal(
 	    FEDCTL(NULL, &err, "alarm", "rule", "add", "inv-below", "--series",
@@ -221,12 +235,12 @@ test_plant_alarms(void **state)
 	char *wargv[]
 	    = {FEDCTL_BIN, E->node_opt, E->stream_opt, "--token=" ADMIN,
 	        "alarm", "watch", "--count=2", "--duration=60s", NULL};
-	int wpid = fed_test_proc_start(wargv, wlog);
+	E->watch_pid = fed_test_proc_start(wargv, wlog);
 	fed_test_sleep_ms(1000); // the watcher dials the stream
 	char at[32];
 	snprintf(at, sizeof(at), "%lld",
 	    (long long) (fed_test_now_ms() - 2 * 86400000LL + 3600000));
-	pid = sim_start("2d", at);
+	sim_start("2d", at);
 	cJSON *j = wait_alarms("inv-below", 1);
 	assert_int_equal(cJSON_GetArraySize(j), 1);
 	cJSON *a = cJSON_GetArrayItem(j, 0);
@@ -248,7 +262,8 @@ test_plant_alarms(void **state)
 	    cJSON_GetObjectItem(j, "acked_by")->valuestring, "admin");
 	cJSON_Delete(j);
 	// The watcher saw both events, and stopped after them.
-	int status = fed_test_proc_stop(wpid, 0, 20000);
+	int status = fed_test_proc_stop(E->watch_pid, 0, 20000);
+	E->watch_pid = 0;
 	assert_int_equal(status, 0);
 	char *cat[] = {"/bin/cat", wlog, NULL}, *text = NULL;
 	fed_test_run(cat, NULL, &text, NULL);
@@ -257,7 +272,7 @@ test_plant_alarms(void **state)
 	assert_non_null(strstr(raised, "acknowledged"));
 	assert_non_null(strstr(text, "inv/07"));
 	free(text);
-	assert_true(fed_test_proc_stop(pid, SIGTERM, 10000) == 0);
+	sim_stop();
 	// The simulator stopped: a stale rule is raised by the timer.
 	assert_int_equal(
 	    FEDCTL(NULL, NULL, "alarm", "rule", "add", "stale", "--series",
