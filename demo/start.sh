@@ -139,9 +139,11 @@ node() { # name rpc stream admin organisation
 node lognact "$lognact_rpc" "$lognact_stream" "$adm_l" "Lorient Agglomération (building app)"
 node bmhs "$bmhs_rpc" "$bmhs_stream" "$adm_b" "BMHS (household app)"
 
-sim() { # name node token model site owner
-	start "sim-$1" "$bin_sim" --node="$2" --token=@"$3" --model="$4" \
-		--site="$5" --owner="$6" --history="$history" --speed="$speed"
+sim() { # name node token model site owner [option...]
+	n=$1 nd=$2 tok=$3 model=$4 site=$5 owner=$6
+	shift 6
+	start "sim-$n" "$bin_sim" --node="$nd" --token=@"$tok" --model="$model" \
+		--site="$site" --owner="$owner" --history="$history" --speed="$speed" "$@"
 }
 sim school "$lognact_rpc" "$sim_k" school kermelo "Ville de Lorient"
 sim pv "$lognact_rpc" "$sim_k" pv kermelo "Bretagne Energie Citoyenne"
@@ -160,7 +162,10 @@ start tic "$bin_tic" --node="$bmhs_rpc" --token=@"$sim_h" --input="$tic_fifo" \
 	--power-period=1m --spool-dir="$data/spool-tic"
 start sim-linky "$bin_sim" --model=house --emit-tic="$tic_fifo" --tic-mode=standard \
 	--speed="$speed"
-start sim-envoy "$bin_sim" --model=pv --envoy-listen="$envoy_url" --speed="$speed"
+# Inverter 23 fails 6 simulated hours after going live, for the alarm
+# rules below.
+start sim-envoy "$bin_sim" --model=pv --envoy-listen="$envoy_url" --speed="$speed" \
+	--fail-inverter=23 --fail-after=6h
 envoy_period=$(awk -v s="$speed" 'BEGIN { p = int(300 / s); print (p < 1 ? 1 : p) "s" }')
 start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_url" \
 	--site=kermelo --public --owner="Bretagne Energie Citoyenne" \
@@ -178,6 +183,26 @@ grant() { # node admin series to
 grant "$lognact_rpc" "$adm_l" kermelo/pv/ bmhs
 grant "$lognact_rpc" "$adm_l" lucioles/pv/ bmhs
 grant "$bmhs_rpc" "$adm_b" maison-lorient/ lognact
+
+# Alarm rules on the Kermélo plant (docs/alarms.md): stale data, zero
+# production in daylight, an inverter far below its siblings (the
+# inverters' power from fed-edge-envoy). A rule needs its series to exist:
+# the simulator and the collector declare them first.
+alarm_rule() { # id option...
+	id=$1
+	shift
+	i=0
+	until "$fedctl" --node "$lognact_rpc" --token @"$adm_l" alarm rule add "$id" "$@" >>"$log/alarms.log" 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "demo: alarm rule $id failed; see $log/alarms.log" >&2; stop; }
+		sleep 0.2
+	done
+}
+alarm_rule kermelo-pv-stale --series kermelo/pv/energy --type stale --for 30m
+alarm_rule kermelo-pv-zero --series kermelo/pv/energy --type daylight \
+	--lat 47.75 --lon -3.37 --peak-w 16200 --min-ratio 0.02 --for 1h
+alarm_rule kermelo-inverter-below --series kermelo/pv/inv/ --type sibling \
+	--ratio 0.5 --sibling-min 20 --for 1h
 
 # Citizen investment (use case 1), on the household app's side.
 start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
@@ -233,6 +258,7 @@ enfed demo federation running (logs in $log):
   fed-node lognact   RPC $lognact_rpc   stream $lognact_stream
                      kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
                      kermelo/pv/inv/<serial>/power, kermelo/pv/power (fed-edge-envoy)
+                     alarm rules on the plant
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
                      maison-lorient/linky/energy (+ the plant, replicated)
                      maison-lorient/linky/index_east, .../power (fed-edge-tic)
@@ -253,6 +279,8 @@ Try:
   \$F --node $lognact_rpc --token @$adm_l plot kermelo/school/energy maison-lorient/linky/energy kermelo/pv/energy --from today --to now --step hour
   \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
   \$F --node $lognact_rpc --token @$adm_l grant ls
+  \$F --node $lognact_rpc --token @$adm_l alarm ls
+  \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream alarm watch
   \$F --invest $invest_rpc --invest-token @$legall invest summary legall
 Ctrl-C (or './run stop' from another terminal) stops everything;
 './run demo' again resumes with the same data.

@@ -258,6 +258,7 @@ int fedctl_run_verb(fedctl *c, const char *noun, const char *summary,
 int cmd_health(fedctl *c, int argc, char **argv);
 int cmd_series(fedctl *c, int argc, char **argv);
 int cmd_grant(fedctl *c, int argc, char **argv);
+int cmd_alarm(fedctl *c, int argc, char **argv);
 int cmd_query(fedctl *c, int argc, char **argv);
 int cmd_export(fedctl *c, int argc, char **argv);
 int cmd_ingest(fedctl *c, int argc, char **argv);

@@ -33,6 +33,8 @@ static const struct fedctl_cmd commands[] = {
     {"ingest", cmd_ingest, "send points from a CSV or SenML file"},
     {"watch", cmd_watch, "print points as the node stores them"},
     {"plot", cmd_plot, "load curves one under another (terminal or SVG)"},
+    {"alarm", cmd_alarm,
+        "rule | ls | ack | watch: alarm rules and alarms of a node"},
     {"grant", cmd_grant,
         "create | ls | revoke: consent grants of series to other nodes"},
     {"directory", cmd_directory,

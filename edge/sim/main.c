@@ -47,6 +47,8 @@ struct sim_cfg {
 	char *owner;
 	int64_t fail_after_ms;
 	int64_t fail_inverter;
+	int64_t fail_at_ms;
+	bool inverters;
 	char *emit_tic;
 	int tic_mode;
 	int64_t tic_period_ms;
@@ -84,6 +86,12 @@ static const fed_cfg_opt sim_opts[] = {
         "never)"),
     FED_CFG_OPT_INT(C, fail_inverter, "fail-inverter", "-1", -1, 1023,
         "pv: the inverter that fails (-1: none)"),
+    FED_CFG_OPT_INT(C, fail_at_ms, "fail-at", "0", 0, INT64_C(4102444800000),
+        "pv: UTC ms at which the failing inverter stops, history included "
+        "(instead of --fail-after; 0: not set)"),
+    FED_CFG_OPT_BOOL(C, inverters, "inverters", "false",
+        "pv: also send each micro-inverter's 5-minute energy, as "
+        "<site>/pv/inv/NN/energy (NN from 00, as --fail-inverter counts)"),
     FED_CFG_OPT_STRING(C, emit_tic, "emit-tic", "",
         "house: write TIC frames to this FIFO or file instead of feeding "
         "the node (read them with fed-edge-tic --input=PATH --follow)"),
@@ -112,6 +120,7 @@ struct sim {
 	const struct sim_cfg *cfg;
 	fed_rpc_client *rpc;
 	char series_id[256];
+	char (*inv_ids)[64]; // --inverters: one id per inverter, else NULL
 	sim_house house;
 	sim_school school;
 	sim_pv pv;
@@ -170,13 +179,25 @@ describe(const struct sim *s, Enfed__V1__SeriesMeta *m, Enfed__V1__Fact *f,
 	}
 }
 
+static fed_status declare_one(struct sim *s, char *id);
+
+// The series, and with --inverters each inverter's.
 static fed_status
 declare(struct sim *s)
+{
+	FED_TRY(declare_one(s, s->series_id));
+	for (int k = 0; s->inv_ids != NULL && k < s->pv.n_inverters; k++)
+		FED_TRY(declare_one(s, s->inv_ids[k]));
+	return FED_OK;
+}
+
+static fed_status
+declare_one(struct sim *s, char *id)
 {
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
 	Enfed__V1__Fact f[8], *box[8];
 	char peak[32];
-	m.id = s->series_id;
+	m.id = id;
 	describe(s, &m, f, box, peak, sizeof(peak));
 	Enfed__V1__CreateSeriesRequest req
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
@@ -187,8 +208,8 @@ declare(struct sim *s)
 	    = fed_rpc_call(s->rpc, &enfed__v1__series_store__descriptor,
 	        "CreateSeries", &req.base, &rep, err, sizeof(err));
 	if (st != FED_OK)
-		fed_log(FED_LOG_ERR, "sim", "declaring %s: %s (%s)",
-		    s->series_id, err, fed_status_name(st));
+		fed_log(FED_LOG_ERR, "sim", "declaring %s: %s (%s)", id, err,
+		    fed_status_name(st));
 	protobuf_c_message_free_unpacked(rep, NULL);
 	return st;
 }
@@ -234,8 +255,30 @@ fill(const struct sim *s, int64_t from_ms, size_t n, double *wh)
 	}
 }
 
+// Each inverter's energy of n slots from from_ms: wh[k * n + i] is
+// inverter k's in slot i. A heap array, or NULL when short of memory.
+static double *
+inverter_slots(const struct sim *s, int64_t from_ms, size_t n)
+{
+	size_t n_inv = (size_t) s->pv.n_inverters;
+	double *wh = malloc(n * n_inv * sizeof(*wh));
+	double one[SIM_PV_MAX_INVERTERS];
+	for (size_t i = 0; wh != NULL && i < n; i++) {
+		if (sim_pv_inverters_slot_wh(&s->pv, s->cfg->seed,
+		        from_ms + (int64_t) i * SLOT_MS, SLOT_MS, one)
+		    != FED_OK) {
+			free(wh);
+			return NULL;
+		}
+		for (size_t k = 0; k < n_inv; k++)
+			wh[k * n + i] = one[k];
+	}
+	return wh;
+}
+
 // Sends n slots from from_ms: each point is stamped with its slot's end,
-// as a meter reports the energy of the interval that just closed.
+// as a meter reports the energy of the interval that just closed. With
+// --inverters, every inverter's slots go in the same call.
 static fed_status
 send_slots(struct sim *s, int64_t from_ms, size_t n)
 {
@@ -244,15 +287,23 @@ send_slots(struct sim *s, int64_t from_ms, size_t n)
 	FED_TRY(fill(s, from_ms, n, wh));
 	for (size_t i = 0; i < n; i++)
 		ts[i] = from_ms + (int64_t) (i + 1) * SLOT_MS;
-	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
-	                        *sps[1] = {&sp};
-	sp.series_id = s->series_id;
-	sp.ts_ms = ts;
-	sp.value = wh;
-	sp.n_ts_ms = sp.n_value = n;
+	size_t n_inv = s->inv_ids != NULL ? (size_t) s->pv.n_inverters : 0;
+	double *inv = n_inv > 0 ? inverter_slots(s, from_ms, n) : NULL;
+	if (n_inv > 0 && inv == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	Enfed__V1__SeriesPoints sp[1 + SIM_PV_MAX_INVERTERS],
+	    *sps[1 + SIM_PV_MAX_INVERTERS];
+	for (size_t k = 0; k <= n_inv; k++) {
+		enfed__v1__series_points__init(&sp[k]);
+		sp[k].series_id = k == 0 ? s->series_id : s->inv_ids[k - 1];
+		sp[k].ts_ms = ts;
+		sp[k].value = k == 0 ? wh : inv + (k - 1) * n;
+		sp[k].n_ts_ms = sp[k].n_value = n;
+		sps[k] = &sp[k];
+	}
 	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
 	req.series = sps;
-	req.n_series = 1;
+	req.n_series = 1 + n_inv;
 	ProtobufCMessage *rep = NULL;
 	char err[256];
 	fed_status st
@@ -263,6 +314,7 @@ send_slots(struct sim *s, int64_t from_ms, size_t n)
 		    "ingest %s: %s (%s); will retry", s->series_id, err,
 		    fed_status_name(st));
 	protobuf_c_message_free_unpacked(rep, NULL);
+	free(inv);
 	return st;
 }
 
@@ -625,12 +677,22 @@ main(int argc, char **argv)
 	sim_house_defaults(&s.house);
 	sim_school_defaults(&s.school);
 	sim_pv_defaults(&s.pv);
-	if (cfg.fail_inverter >= 0 && cfg.fail_after_ms > 0) {
+	if (cfg.fail_inverter >= 0
+	    && (cfg.fail_after_ms > 0 || cfg.fail_at_ms > 0)) {
 		s.pv.failures[0].inverter = (int) cfg.fail_inverter;
 		s.pv.failures[0].from_ms
-		    = (fed_clock_now_ms() + cfg.fail_after_ms) / SLOT_MS
-		    * SLOT_MS;
+		    = (cfg.fail_at_ms > 0
+		              ? cfg.fail_at_ms
+		              : fed_clock_now_ms() + cfg.fail_after_ms)
+		    / SLOT_MS * SLOT_MS;
 		s.pv.n_failures = 1;
+	}
+	if (cfg.inverters && cfg.model == MODEL_PV) {
+		s.inv_ids
+		    = calloc((size_t) s.pv.n_inverters, sizeof(*s.inv_ids));
+		for (int k = 0; s.inv_ids != NULL && k < s.pv.n_inverters; k++)
+			snprintf(s.inv_ids[k], sizeof(s.inv_ids[k]),
+			    "%s/pv/inv/%02d/energy", cfg.site, k);
 	}
 	fed_rpc_client_opts o;
 	fed_rpc_client_opts_default(&o);
@@ -660,6 +722,7 @@ main(int argc, char **argv)
 		rc = run(&s, &stop);
 		fed_rpc_client_free(s.rpc);
 	}
+	free(s.inv_ids);
 	fed_cfg_fini(&sim_spec, &cfg);
 	return rc;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // fed-node: one organisation's node of the federation. Stores meter series
-// in sqlite, serves enfed.v1.SeriesStore and Health on its RPC addresses,
-// and publishes every newly stored point on its stream address.
+// in sqlite, serves enfed.v1.SeriesStore, Grants, AlarmService and Health
+// on its RPC addresses, publishes every newly stored point (and alarm
+// events) on its stream address.
 //
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
@@ -22,6 +23,8 @@
 #include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
+#include "node_alarm_rpc.h"
+#include "node_alarms.h"
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
@@ -47,6 +50,7 @@ struct node_cfg {
 	char *advertise_stream;
 	int64_t lease_ms;
 	int64_t replicate_timeout_ms;
+	int64_t alarm_tick_ms;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -96,6 +100,9 @@ static const fed_cfg_opt node_opts[] = {
         100, 600000,
         "longest wait for a grantee's reply to one replication call; "
         "after it the connection is redialled and the call retried"),
+    FED_CFG_OPT_DURATION(C, alarm_tick_ms, "alarm-tick", "10s", 50, 3600000,
+        "how often alarm rules that depend on time are checked (stale "
+        "series, siblings waiting for each other)"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(
@@ -190,6 +197,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_grants *grants = NULL;
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
+	node_alarms *alarms = NULL;
 	fed_stream_pub *pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -222,6 +230,15 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_stream_pub_new(&pub) != FED_OK
 	    || fed_stream_pub_listen_list(pub, cfg->stream, &tls) != FED_OK)
 		goto out;
+	node_alarms_opts ao = {.store = store,
+	    .pub = pub,
+	    .node_name = cfg->name,
+	    .tick_ms = cfg->alarm_tick_ms};
+	if (node_alarms_new(&ao, &alarms) != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "cannot load the alarm rules");
+		goto out;
+	}
+	node_alarm_rpc nar = {.store = store, .alarms = alarms};
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = (unsigned) cfg->workers;
@@ -233,6 +250,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	ro.name = "node";
 	node_rpc nr = {.store = store,
 	    .pub = pub,
+	    .alarms = alarms,
 	    .max_batch_points = cfg->max_batch_points,
 	    .max_query_series = 64,
 	    .on_stored = kick,
@@ -246,6 +264,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_rpc_server_new(&ro, &srv) != FED_OK
 	    || node_rpc_register(srv, &nr) != FED_OK
 	    || node_grants_register(srv, grants) != FED_OK
+	    || node_alarm_rpc_register(srv, &nar) != FED_OK
 	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
 	    || fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
@@ -261,6 +280,7 @@ out:
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	node_directory_free(dir);
 	node_replicator_free(repl);
+	node_alarms_free(alarms); // publishes: before the stream closes
 	fed_stream_pub_free(pub);
 	node_grants_free(grants);
 	node_store_close(store);

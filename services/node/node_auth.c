@@ -49,6 +49,9 @@ static const struct {
     {"/enfed.v1.SeriesStore/GetSeries", NODE_ROLE_READER},
     {"/enfed.v1.SeriesStore/Ingest", NODE_ROLE_WRITER},
     {"/enfed.v1.SeriesStore/CreateSeries", NODE_ROLE_WRITER},
+    {"/enfed.v1.AlarmService/ListRules", NODE_ROLE_READER},
+    {"/enfed.v1.AlarmService/ListAlarms", NODE_ROLE_READER},
+    {"/enfed.v1.AlarmService/Acknowledge", NODE_ROLE_WRITER},
 };
 
 int

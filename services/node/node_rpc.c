@@ -113,14 +113,19 @@ check_replica_series(fed_rpc_ctx *call, node_store *store, const char *id)
 	return FED_OK;
 }
 
+// After the commit: the new points go to the stream and to the alarm
+// engine, which only queues them when a rule matches (node_alarms.h).
 static void
 publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
     size_t n, void *arg)
 {
-	fed_stream_pub *pub = arg;
+	node_rpc *nr = arg;
+	fed_stream_pub *pub = nr->pub;
+	if (nr->alarms != NULL)
+		node_alarms_offer(nr->alarms, series_id, ts_ms, value, n);
 	// A batch larger than a stream message is cut into frames.
 	const size_t per_frame = 10000;
-	for (size_t i = 0; i < n; i += per_frame) {
+	for (size_t i = 0; pub != NULL && i < n; i += per_frame) {
 		size_t k = n - i < per_frame ? n - i : per_frame;
 		fed_status st = fed_stream_publish(
 		    pub, series_id, ts_ms + i, value + i, k, NULL);
@@ -159,7 +164,7 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	node_store_counts counts;
 	node_store_err err = {{0}};
 	fed_status st = node_store_append_notify(n->store, req, &counts,
-	    n->pub != NULL ? publish_new : NULL, n->pub, &err);
+	    n->pub != NULL || n->alarms != NULL ? publish_new : NULL, n, &err);
 	if (st != FED_OK)
 		return store_error(call, st, &err);
 	rep->n_stored = counts.n_stored;

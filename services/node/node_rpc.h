@@ -10,12 +10,14 @@
 
 #include "fed/rpc.h"
 #include "fed/stream.h"
+#include "node_alarms.h"
 #include "store.h"
 
 // What the handlers share; borrowed, and alive as long as the server.
 typedef struct node_rpc {
 	node_store *store;
 	fed_stream_pub *pub; // newly stored points are published here
+	node_alarms *alarms; // and offered to the alarm rules; may be NULL
 	size_t max_batch_points; // Ingest: more points in one call is
 	                         // INVALID_ARGUMENT
 	size_t max_query_series; // Query/Latest: more ids is INVALID_ARGUMENT

@@ -19,7 +19,7 @@
 
 #include "store_internal.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 struct node_store {
 	node_store_opts opts;
@@ -75,6 +75,16 @@ static const char schema_v2_sql[]
       " value BLOB NOT NULL);"
       "CREATE INDEX outbox_grant ON outbox(grant_id, seq);"
       "PRAGMA user_version = 2;";
+
+// Version 3: alarm rules and alarms (store_alarms.c). Both keep the
+// packed protobuf message, plus the columns that lists filter on.
+static const char schema_v3_sql[]
+    = "CREATE TABLE alarm_rules(id TEXT PRIMARY KEY, spec BLOB NOT NULL);"
+      "CREATE TABLE alarms(id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL,"
+      " series TEXT NOT NULL, active INTEGER NOT NULL,"
+      " raised_at_ms INTEGER NOT NULL, msg BLOB NOT NULL);"
+      "CREATE INDEX alarms_active ON alarms(active, id);"
+      "PRAGMA user_version = 3;";
 
 void
 node_store_opts_init(node_store_opts *opts)
@@ -247,8 +257,10 @@ schema_setup(store_conn *c, node_store_err *err)
 		return FED_OK;
 	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
 	fed_status st = version < 1 ? node__store_exec(c, schema_sql) : FED_OK;
-	if (st == FED_OK)
+	if (st == FED_OK && version < 2)
 		st = node__store_exec(c, schema_v2_sql);
+	if (st == FED_OK)
+		st = node__store_exec(c, schema_v3_sql);
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enfed/v1/alarm.pb-c.h"
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/status.h"
@@ -294,5 +295,51 @@ fed_status node_store_outbox_done(node_store *st, const char *grant_id,
 // Rows waiting for grant_id ("" = all grants).
 fed_status node_store_outbox_count(
     node_store *st, const char *grant_id, uint64_t *n, node_store_err *err);
+
+// ---- Alarm rules and alarms
+// -------------------------------------------------
+//
+// The store keeps alarm rules and alarms (proto/enfed/v1/alarm.proto) as
+// packed messages; their meaning belongs to services/node/node_alarms.c.
+
+// Stores rule `r` (borrowed) under r->id. When a rule with that id exists:
+// OK if its packed form is identical, else ALREADY_EXISTS (err says so).
+fed_status node_store_alarm_rule_put(
+    node_store *st, const Enfed__V1__AlarmRule *r, node_store_err *err);
+
+// Deletes rule `id` and, in the same transaction, marks its active alarms
+// cleared with `clear_message` at now_ms; *n_cleared (may be NULL) gets
+// their number. NOT_FOUND when there is no such rule.
+fed_status node_store_alarm_rule_delete(node_store *st, const char *id,
+    const char *clear_message, int64_t now_ms, uint32_t *n_cleared,
+    node_store_err *err);
+
+// Calls fn once per rule, sorted by id, with the rule (borrowed for the
+// call). Stops at and returns the first status other than OK that fn
+// returns; DATA_LOSS for a row that does not unpack.
+typedef fed_status (*node_store_alarm_rule_fn)(
+    const Enfed__V1__AlarmRule *r, void *arg);
+fed_status node_store_alarm_rule_list(node_store *st,
+    node_store_alarm_rule_fn fn, void *arg, node_store_err *err);
+
+// Stores alarm `a`: a->id 0 inserts it with the next id (written to
+// *id_out, which may be NULL), any other id replaces that alarm (NOT_FOUND
+// when absent).
+fed_status node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
+    uint64_t *id_out, node_store_err *err);
+
+// Alarm `id`; *out is owned by the caller (enfed__v1__alarm__free_unpacked
+// with a NULL allocator). NOT_FOUND.
+fed_status node_store_alarm_get(
+    node_store *st, uint64_t id, Enfed__V1__Alarm **out, node_store_err *err);
+
+// Calls fn for the alarms `f` (borrowed) selects, newest first, at most
+// f->limit (0: 100) of them; each alarm is borrowed for the call. Stops at
+// the first status other than OK that fn returns.
+typedef fed_status (*node_store_alarm_fn)(
+    const Enfed__V1__Alarm *a, void *arg);
+fed_status node_store_alarm_list(node_store *st,
+    const Enfed__V1__ListAlarmsRequest *f, node_store_alarm_fn fn, void *arg,
+    node_store_err *err);
 
 #endif // NODE_STORE_H

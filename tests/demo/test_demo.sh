@@ -5,7 +5,8 @@
 # as a newcomer does it, from a clean data folder: wait until it says it
 # runs, check through fedctl that every service answers, that replicated
 # series arrived on the other node, that points came through the TIC and
-# Envoy collectors, that an investor summary has figures,
+# Envoy collectors, that the plant's alarm rules exist, that an investor
+# summary has figures,
 # then stop it and check that every process it started has exited.
 # Everything listens on loopback ports above 20000.
 set -u
@@ -71,6 +72,8 @@ done
 # The school's consumption is not granted: it never reaches bmhs.
 "$F" --node "$bmhs" --token @"$data/bmhs.token" series ls | grep -q "kermelo/school" &&
 	fail "an ungranted series reached bmhs"
+n=$("$F" --node "$lognact" --token @"$data/lognact.token" alarm rule ls | grep -c kermelo)
+[ "$n" -eq 3 ] || fail "the demo's alarm rules: $n of 3"
 "$F" --directory tcp://127.0.0.1:$base --directory-token @"$data/enrolment.token" \
 	directory ls | grep -q lognact || fail "lognact is not in the directory"
 sum=$("$F" --invest tcp://127.0.0.1:$((base + 30)) --invest-token @"$data/legall.token" \

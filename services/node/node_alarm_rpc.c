@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+//
+// node_alarm_rpc.c: AlarmService handlers. The engine validates rules and
+// names the offending field; this layer checks what a prefix-limited token
+// may see, and moves store results into the replies.
+
+#include "node_alarm_rpc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fed/log.h"
+#include "node_auth.h"
+
+static fed_status
+fail(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
+{
+	return fed_rpc_ctx_error(call, st, "%s",
+	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
+}
+
+// The caller's series prefix ("" for an unrestricted token).
+static const char *
+prefix_of(const fed_rpc_ctx *call)
+{
+	const node_principal *p = fed_rpc_ctx_principal(call);
+	return p != NULL ? p->prefix : "";
+}
+
+static int
+starts_with(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+static void
+free_msg(void *p)
+{
+	protobuf_c_message_free_unpacked(p, NULL);
+}
+
+static fed_status
+create_rule(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_alarm_rpc *n = arg;
+	const Enfed__V1__CreateAlarmRuleRequest *req = (const void *) in;
+	if (req->rule == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "rule: missing");
+	Enfed__V1__AlarmRule *r = NULL;
+	node_store_err err = {{0}};
+	fed_status st
+	    = node_alarms_rule_create(n->alarms, req->rule, &r, &err);
+	if (st != FED_OK)
+		return fail(call, st, &err);
+	ProtobufCMessage base = *out;
+	*(Enfed__V1__AlarmRule *) out = *r;
+	*out = base;
+	// The reply borrows r's fields: r is freed once the reply is packed.
+	return fed_rpc_ctx_defer(call, free_msg, r);
+}
+
+struct rule_list {
+	fed_rpc_ctx *call;
+	const char *prefix, *limit;
+	Enfed__V1__ListAlarmRulesResponse *rep;
+	size_t cap;
+	fed_status st;
+};
+
+static Enfed__V1__AlarmRule *
+rule_dup(const Enfed__V1__AlarmRule *r)
+{
+	size_t len = protobuf_c_message_get_packed_size(&r->base);
+	uint8_t *buf = malloc(len + 1);
+	if (buf == NULL)
+		return NULL;
+	protobuf_c_message_pack(&r->base, buf);
+	Enfed__V1__AlarmRule *c
+	    = enfed__v1__alarm_rule__unpack(NULL, len, buf);
+	free(buf);
+	return c;
+}
+
+static fed_status
+add_rule(const Enfed__V1__AlarmRule *r, void *arg)
+{
+	struct rule_list *l = arg;
+	if (!starts_with(r->series, l->prefix)
+	    || !starts_with(r->series, l->limit))
+		return FED_OK;
+	if (l->rep->n_rules == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		Enfed__V1__AlarmRule **nr
+		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*nr));
+		if (nr == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		if (l->rep->n_rules > 0)
+			memcpy(
+			    nr, l->rep->rules, l->rep->n_rules * sizeof(*nr));
+		l->rep->rules = nr;
+		l->cap = cap;
+	}
+	Enfed__V1__AlarmRule *c = rule_dup(r);
+	if (c == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	FED_TRY(fed_rpc_ctx_defer(l->call, free_msg, c));
+	l->rep->rules[l->rep->n_rules++] = c;
+	return FED_OK;
+}
+
+static fed_status
+list_rules(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_alarm_rpc *n = arg;
+	const Enfed__V1__ListAlarmRulesRequest *req = (const void *) in;
+	struct rule_list l
+	    = {call, req->prefix, prefix_of(call), (void *) out, 0, FED_OK};
+	node_store_err err = {{0}};
+	fed_status st
+	    = node_store_alarm_rule_list(n->store, add_rule, &l, &err);
+	return st == FED_OK ? FED_OK : fail(call, st, &err);
+}
+
+static fed_status
+delete_rule(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_alarm_rpc *n = arg;
+	const Enfed__V1__DeleteAlarmRuleRequest *req = (const void *) in;
+	Enfed__V1__DeleteAlarmRuleResponse *rep = (void *) out;
+	node_store_err err = {{0}};
+	fed_status st = node_alarms_rule_delete(
+	    n->alarms, req->id, &rep->n_cleared, &err);
+	return st == FED_OK ? FED_OK : fail(call, st, &err);
+}
+
+struct alarm_list {
+	fed_rpc_ctx *call;
+	Enfed__V1__ListAlarmsResponse *rep;
+	size_t cap;
+};
+
+static fed_status
+add_alarm(const Enfed__V1__Alarm *a, void *arg)
+{
+	struct alarm_list *l = arg;
+	if (l->rep->n_alarms == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		Enfed__V1__Alarm **na
+		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*na));
+		if (na == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		if (l->rep->n_alarms > 0)
+			memcpy(na, l->rep->alarms,
+			    l->rep->n_alarms * sizeof(*na));
+		l->rep->alarms = na;
+		l->cap = cap;
+	}
+	size_t len = protobuf_c_message_get_packed_size(&a->base);
+	uint8_t *buf = fed_rpc_ctx_alloc(l->call, len + 1);
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	protobuf_c_message_pack(&a->base, buf);
+	Enfed__V1__Alarm *c = enfed__v1__alarm__unpack(NULL, len, buf);
+	if (c == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	FED_TRY(fed_rpc_ctx_defer(l->call, free_msg, c));
+	l->rep->alarms[l->rep->n_alarms++] = c;
+	return FED_OK;
+}
+
+static fed_status
+list_alarms(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_alarm_rpc *n = arg;
+	Enfed__V1__ListAlarmsRequest f
+	    = *(const Enfed__V1__ListAlarmsRequest *) in;
+	if (f.limit > 10000)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "limit: at most 10000, got %u", f.limit);
+	const char *limit = prefix_of(call);
+	if (!starts_with(f.series_prefix, limit)) {
+		if (!starts_with(limit, f.series_prefix))
+			return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+			    "the token does not cover this");
+		f.series_prefix = (char *) limit;
+	}
+	struct alarm_list l = {call, (void *) out, 0};
+	node_store_err err = {{0}};
+	fed_status st
+	    = node_store_alarm_list(n->store, &f, add_alarm, &l, &err);
+	return st == FED_OK ? FED_OK : fail(call, st, &err);
+}
+
+static fed_status
+acknowledge(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_alarm_rpc *n = arg;
+	const Enfed__V1__AcknowledgeAlarmRequest *req = (const void *) in;
+	const node_principal *who = fed_rpc_ctx_principal(call);
+	node_store_err err = {{0}};
+	Enfed__V1__Alarm *a = NULL;
+	fed_status st = node_store_alarm_get(n->store, req->id, &a, &err);
+	if (st != FED_OK)
+		return fail(call, st, &err);
+	int covered = starts_with(a->series, prefix_of(call));
+	enfed__v1__alarm__free_unpacked(a, NULL);
+	a = NULL;
+	if (!covered) // the same answer as for an alarm that does not exist
+		return fed_rpc_ctx_error(call, FED_NOT_FOUND,
+		    "id: no alarm %llu", (unsigned long long) req->id);
+	st = node_alarms_ack(n->alarms, req->id,
+	    who != NULL ? who->name : "anonymous", &a, &err);
+	if (st != FED_OK)
+		return fail(call, st, &err);
+	ProtobufCMessage base = *out;
+	*(Enfed__V1__Alarm *) out = *a;
+	*out = base;
+	return fed_rpc_ctx_defer(call, free_msg, a);
+}
+
+fed_status
+node_alarm_rpc_register(fed_rpc_server *srv, node_alarm_rpc *n)
+{
+	static const fed_rpc_method methods[] = {
+	    {"CreateRule", create_rule},
+	    {"ListRules", list_rules},
+	    {"DeleteRule", delete_rule},
+	    {"ListAlarms", list_alarms},
+	    {"Acknowledge", acknowledge},
+	};
+	return fed_rpc_server_add_service(srv,
+	    &enfed__v1__alarm_service__descriptor, methods,
+	    sizeof(methods) / sizeof(methods[0]), n);
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+//
+// store_alarms.c: the alarm_rules and alarms tables. Rules and alarms are
+// kept as packed protobuf messages (what the RPC layer sends anyway), with
+// the few columns that lists filter on beside them; the alarm engine
+// (node_alarms.c) gives them their meaning.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+// A packed message in a malloc'ed buffer; NULL when memory is short.
+static uint8_t *
+pack(const ProtobufCMessage *m, size_t *len)
+{
+	*len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(*len + 1);
+	if (buf != NULL)
+		protobuf_c_message_pack(m, buf);
+	return buf;
+}
+
+static fed_status
+prepare(store_conn *c, const char *sql, sqlite3_stmt **s, const char *what)
+{
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, s, NULL);
+	return rc == SQLITE_OK ? FED_OK
+	                       : node__store_sql_status(c->db, rc, what);
+}
+
+// Steps a statement that returns no row; finalizes it.
+static fed_status
+step_done(store_conn *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? FED_OK
+	                         : node__store_sql_status(c->db, rc, what);
+}
+
+// The packed spec of rule `id` into *old (malloc'ed) or NULL when absent.
+static fed_status
+rule_blob(store_conn *c, const char *id, uint8_t **old, size_t *old_len)
+{
+	sqlite3_stmt *s = NULL;
+	*old = NULL;
+	FED_TRY(prepare(c, "SELECT spec FROM alarm_rules WHERE id = ?", &s,
+	    "alarm rule get"));
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	fed_status res = FED_OK;
+	if (rc == SQLITE_ROW) {
+		*old_len = (size_t) sqlite3_column_bytes(s, 0);
+		*old = malloc(*old_len + 1);
+		if (*old == NULL)
+			res = FED_RESOURCE_EXHAUSTED;
+		else
+			memcpy(*old, sqlite3_column_blob(s, 0), *old_len);
+	} else if (rc != SQLITE_DONE) {
+		res = node__store_sql_status(c->db, rc, "alarm rule get");
+	}
+	sqlite3_finalize(s);
+	return res;
+}
+
+static fed_status
+rule_insert(store_conn *c, const char *id, const uint8_t *buf, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	FED_TRY(prepare(c, "INSERT INTO alarm_rules(id, spec) VALUES(?, ?)",
+	    &s, "alarm rule insert"));
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, buf, (int) len, SQLITE_STATIC);
+	return step_done(c, s, "alarm rule insert");
+}
+
+fed_status
+node_store_alarm_rule_put(
+    node_store *st, const Enfed__V1__AlarmRule *r, node_store_err *err)
+{
+	size_t len = 0, old_len = 0;
+	uint8_t *buf = pack(&r->base, &len), *old = NULL;
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	if (res == FED_OK)
+		res = rule_blob(c, r->id, &old, &old_len);
+	if (res == FED_OK && old == NULL)
+		res = rule_insert(c, r->id, buf, len);
+	else if (res == FED_OK
+	    && (old_len != len || memcmp(old, buf, len) != 0))
+		res = node__store_fail(err, FED_ALREADY_EXISTS,
+		    "id: rule %s exists with another definition", r->id);
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	free(old);
+	free(buf);
+	return res;
+}
+
+// Marks the active alarms of rule `id` cleared, in the writer's
+// transaction: each is rewritten with its new state.
+static fed_status
+clear_rule_alarms(store_conn *c, const char *id, const char *why,
+    int64_t now_ms, uint32_t *n)
+{
+	sqlite3_stmt *s = NULL, *u = NULL;
+	FED_TRY(prepare(c,
+	    "SELECT id, msg FROM alarms WHERE rule_id = ? AND active = 1", &s,
+	    "alarm clear"));
+	fed_status res
+	    = prepare(c, "UPDATE alarms SET active = 0, msg = ? WHERE id = ?",
+	        &u, "alarm clear");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while (res == FED_OK && sqlite3_step(s) == SQLITE_ROW) {
+		Enfed__V1__Alarm *a = enfed__v1__alarm__unpack(NULL,
+		    (size_t) sqlite3_column_bytes(s, 1),
+		    sqlite3_column_blob(s, 1));
+		if (a == NULL)
+			continue; // a row that does not unpack stays as it is
+		a->state = ENFED__V1__ALARM_STATE__ALARM_STATE_CLEARED;
+		a->cleared_ms = now_ms;
+		char *kept = a->clear_message;
+		a->clear_message = (char *) why;
+		size_t len = 0;
+		uint8_t *buf = pack(&a->base, &len);
+		a->clear_message = kept;
+		enfed__v1__alarm__free_unpacked(a, NULL);
+		if (buf == NULL) {
+			res = FED_RESOURCE_EXHAUSTED;
+			break;
+		}
+		sqlite3_bind_blob(u, 1, buf, (int) len, free);
+		sqlite3_bind_int64(u, 2, sqlite3_column_int64(s, 0));
+		int rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		if (rc != SQLITE_DONE)
+			res = node__store_sql_status(c->db, rc, "alarm clear");
+		else
+			(*n)++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return res;
+}
+
+fed_status
+node_store_alarm_rule_delete(node_store *st, const char *id,
+    const char *clear_message, int64_t now_ms, uint32_t *n_cleared,
+    node_store_err *err)
+{
+	uint32_t n = 0;
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	sqlite3_stmt *s = NULL;
+	if (res == FED_OK)
+		res = prepare(c, "DELETE FROM alarm_rules WHERE id = ?", &s,
+		    "alarm rule delete");
+	if (res == FED_OK) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		res = step_done(c, s, "alarm rule delete");
+	}
+	if (res == FED_OK && sqlite3_changes(c->db) == 0)
+		res = node__store_fail(
+		    err, FED_NOT_FOUND, "id: no rule %.64s", id);
+	if (res == FED_OK)
+		res = clear_rule_alarms(c, id, clear_message, now_ms, &n);
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	if (res == FED_OK && n_cleared != NULL)
+		*n_cleared = n;
+	return res;
+}
+
+fed_status
+node_store_alarm_rule_list(node_store *st, node_store_alarm_rule_fn fn,
+    void *arg, node_store_err *err)
+{
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	fed_status res
+	    = prepare(c, "SELECT id, spec FROM alarm_rules ORDER BY id", &s,
+	        "alarm rule list");
+	int rc = SQLITE_DONE;
+	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		Enfed__V1__AlarmRule *r = enfed__v1__alarm_rule__unpack(NULL,
+		    (size_t) sqlite3_column_bytes(s, 1),
+		    sqlite3_column_blob(s, 1));
+		if (r == NULL) {
+			res = node__store_fail(err, FED_DATA_LOSS,
+			    "alarm rule %s does not unpack",
+			    sqlite3_column_text(s, 0));
+			break;
+		}
+		res = fn(r, arg);
+		enfed__v1__alarm_rule__free_unpacked(r, NULL);
+	}
+	if (res == FED_OK && rc != SQLITE_DONE)
+		res = node__store_sql_status(c->db, rc, "alarm rule list");
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}
+
+// Inserts (a->id == 0) or replaces alarm a with its packed form.
+static fed_status
+alarm_write(store_conn *c, const Enfed__V1__Alarm *a, const uint8_t *buf,
+    size_t len, uint64_t *id_out, node_store_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const char *sql = a->id == 0
+	    ? "INSERT INTO alarms(rule_id, series, active, raised_at_ms, msg)"
+	      " VALUES(?1, ?2, ?3, ?4, ?5)"
+	    : "UPDATE alarms SET rule_id = ?1, series = ?2, active = ?3,"
+	      " raised_at_ms = ?4, msg = ?5 WHERE id = ?6";
+	FED_TRY(prepare(c, sql, &s, "alarm put"));
+	sqlite3_bind_text(s, 1, a->rule_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->series, -1, SQLITE_STATIC);
+	sqlite3_bind_int(
+	    s, 3, a->state == ENFED__V1__ALARM_STATE__ALARM_STATE_ACTIVE);
+	sqlite3_bind_int64(s, 4, a->raised_at_ms);
+	sqlite3_bind_blob(s, 5, buf, (int) len, SQLITE_STATIC);
+	if (a->id != 0)
+		sqlite3_bind_int64(s, 6, (int64_t) a->id);
+	FED_TRY(step_done(c, s, "alarm put"));
+	if (a->id != 0 && sqlite3_changes(c->db) == 0)
+		return node__store_fail(err, FED_NOT_FOUND,
+		    "id: no alarm %llu", (unsigned long long) a->id);
+	if (id_out != NULL)
+		*id_out = a->id != 0
+		    ? a->id
+		    : (uint64_t) sqlite3_last_insert_rowid(c->db);
+	return FED_OK;
+}
+
+fed_status
+node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
+    uint64_t *id_out, node_store_err *err)
+{
+	size_t len = 0;
+	uint8_t *buf = pack(&a->base, &len);
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	uint64_t id = 0;
+	if (res == FED_OK)
+		res = alarm_write(c, a, buf, len, &id, err);
+	if (res == FED_OK && a->id == 0) {
+		// The id lives in the message too: rewrite it with its id.
+		Enfed__V1__Alarm copy = *a;
+		copy.id = id;
+		free(buf);
+		buf = pack(&copy.base, &len);
+		res = buf == NULL ? FED_RESOURCE_EXHAUSTED
+		                  : alarm_write(c, &copy, buf, len, NULL, err);
+	}
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	free(buf);
+	if (res == FED_OK && id_out != NULL)
+		*id_out = id;
+	return res;
+}
+
+fed_status
+node_store_alarm_get(
+    node_store *st, uint64_t id, Enfed__V1__Alarm **out, node_store_err *err)
+{
+	store_conn *c = NULL;
+	*out = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	fed_status res = prepare(
+	    c, "SELECT msg FROM alarms WHERE id = ?", &s, "alarm get");
+	if (res == FED_OK) {
+		sqlite3_bind_int64(s, 1, (int64_t) id);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			*out = enfed__v1__alarm__unpack(NULL,
+			    (size_t) sqlite3_column_bytes(s, 0),
+			    sqlite3_column_blob(s, 0));
+		if (rc == SQLITE_DONE)
+			res = node__store_fail(err, FED_NOT_FOUND,
+			    "id: no alarm %llu", (unsigned long long) id);
+		else if (rc != SQLITE_ROW)
+			res = node__store_sql_status(c->db, rc, "alarm get");
+		else if (*out == NULL)
+			res = node__store_fail(err, FED_DATA_LOSS,
+			    "alarm %llu does not unpack",
+			    (unsigned long long) id);
+	}
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}
+
+fed_status
+node_store_alarm_list(node_store *st, const Enfed__V1__ListAlarmsRequest *f,
+    node_store_alarm_fn fn, void *arg, node_store_err *err)
+{
+	(void) err;
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	fed_status res = prepare(c,
+	    "SELECT msg FROM alarms WHERE (?1 = 0 OR active = 1)"
+	    " AND (?2 = '' OR rule_id = ?2)"
+	    " AND substr(series, 1, length(?3)) = ?3"
+	    " AND raised_at_ms >= ?4 ORDER BY id DESC LIMIT ?5",
+	    &s, "alarm list");
+	int rc = SQLITE_DONE;
+	if (res == FED_OK) {
+		sqlite3_bind_int(s, 1, f->active_only != 0);
+		sqlite3_bind_text(s, 2, f->rule_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, f->series_prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, f->since_ms);
+		sqlite3_bind_int64(s, 5, f->limit != 0 ? f->limit : 100);
+	}
+	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		Enfed__V1__Alarm *a = enfed__v1__alarm__unpack(NULL,
+		    (size_t) sqlite3_column_bytes(s, 0),
+		    sqlite3_column_blob(s, 0));
+		if (a == NULL)
+			continue; // counted as lost: nothing to show
+		res = fn(a, arg);
+		enfed__v1__alarm__free_unpacked(a, NULL);
+	}
+	if (res == FED_OK && rc != SQLITE_DONE)
+		res = node__store_sql_status(c->db, rc, "alarm list");
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}
