@@ -571,14 +571,16 @@ struct fed_rpc_client {
 	fed_codec_opts codec;
 	atomic_uint_fast64_t next_id;
 	atomic_int n_pipes;
-	pthread_mutex_t mtx; // guards the pool
+	atomic_int aborted; // fed_rpc_client_abort was called
+	pthread_mutex_t mtx; // guards the pool and the busy list
 	struct call_slot *pool; // idle (context, aio) pairs
+	struct call_slot *busy; // pairs of the calls in progress
 };
 
 // A REQ context and its aio, kept between calls: opening a context and
 // allocating an aio for every call costs more than a small call itself.
 struct call_slot {
-	struct call_slot *next;
+	struct call_slot *next, **prev_next; // in the pool, or the busy list
 	nng_ctx ctx;
 	nng_aio *aio;
 };
@@ -710,13 +712,37 @@ build_request(fed_rpc_client *c, const char *full, uint64_t id,
 	return FED_OK;
 }
 
+// Puts sl on the busy list (c->mtx held).
+static void
+busy_add(fed_rpc_client *c, struct call_slot *sl)
+{
+	sl->next = c->busy;
+	sl->prev_next = &c->busy;
+	if (c->busy != NULL)
+		c->busy->prev_next = &sl->next;
+	c->busy = sl;
+}
+
+// Takes sl off the busy list (c->mtx held).
+static void
+busy_remove(struct call_slot *sl)
+{
+	*sl->prev_next = sl->next;
+	if (sl->next != NULL)
+		sl->next->prev_next = sl->prev_next;
+	sl->next = NULL;
+	sl->prev_next = NULL;
+}
+
 static struct call_slot *
 slot_get(fed_rpc_client *c)
 {
 	pthread_mutex_lock(&c->mtx);
 	struct call_slot *sl = c->pool;
-	if (sl != NULL)
+	if (sl != NULL) {
 		c->pool = sl->next;
+		busy_add(c, sl);
+	}
 	pthread_mutex_unlock(&c->mtx);
 	if (sl != NULL)
 		return sl;
@@ -732,6 +758,9 @@ slot_get(fed_rpc_client *c)
 		free(sl);
 		return NULL;
 	}
+	pthread_mutex_lock(&c->mtx);
+	busy_add(c, sl);
+	pthread_mutex_unlock(&c->mtx);
 	return sl;
 }
 
@@ -739,8 +768,42 @@ static void
 slot_put(fed_rpc_client *c, struct call_slot *sl)
 {
 	pthread_mutex_lock(&c->mtx);
+	busy_remove(sl);
 	sl->next = c->pool;
 	c->pool = sl;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+// A slot whose exchange failed: closed and freed rather than reused.
+static void
+slot_drop(fed_rpc_client *c, struct call_slot *sl)
+{
+	pthread_mutex_lock(&c->mtx);
+	busy_remove(sl);
+	pthread_mutex_unlock(&c->mtx);
+	nng_ctx_close(sl->ctx);
+	nng_aio_free(sl->aio);
+	free(sl);
+}
+
+// After starting an operation on sl: if the client was aborted meanwhile
+// (its abort may have run before the operation existed), cancel it.
+static void
+abort_if_aborted(fed_rpc_client *c, struct call_slot *sl)
+{
+	if (atomic_load(&c->aborted))
+		nng_aio_abort(sl->aio, NNG_ECANCELED);
+}
+
+void
+fed_rpc_client_abort(fed_rpc_client *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mtx);
+	atomic_store(&c->aborted, 1);
+	for (struct call_slot *sl = c->busy; sl != NULL; sl = sl->next)
+		nng_aio_abort(sl->aio, NNG_ECANCELED);
 	pthread_mutex_unlock(&c->mtx);
 }
 
@@ -758,12 +821,14 @@ exchange(fed_rpc_client *c, nng_msg *msg, nng_msg **reply)
 	nng_aio_set_timeout(sl->aio, (nng_duration) c->timeout_ms);
 	nng_aio_set_msg(sl->aio, msg);
 	nng_ctx_send(sl->ctx, sl->aio);
+	abort_if_aborted(c, sl);
 	nng_aio_wait(sl->aio);
 	int rv = nng_aio_result(sl->aio);
 	if (rv != 0) {
 		nng_msg_free(nng_aio_get_msg(sl->aio));
 	} else {
 		nng_ctx_recv(sl->ctx, sl->aio);
+		abort_if_aborted(c, sl);
 		nng_aio_wait(sl->aio);
 		if ((rv = nng_aio_result(sl->aio)) == 0)
 			*reply = nng_aio_get_msg(sl->aio);
@@ -772,9 +837,7 @@ exchange(fed_rpc_client *c, nng_msg *msg, nng_msg **reply)
 		slot_put(c, sl);
 		return FED_OK;
 	}
-	nng_ctx_close(sl->ctx);
-	nng_aio_free(sl->aio);
-	free(sl);
+	slot_drop(c, sl);
 	return fed__nng_status(rv, "call");
 }
 
@@ -794,6 +857,9 @@ fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
 		    method);
 	char full[MAX_METHOD_NAME];
 	snprintf(full, sizeof(full), "/%s/%s", svc->name, method);
+	if (atomic_load(&c->aborted))
+		return set_err(err, err_len, FED_UNAVAILABLE,
+		    "%s: the client was closed (%s)", full, c->url);
 	uint64_t id = atomic_fetch_add(&c->next_id, 1);
 	nng_msg *msg = NULL, *rmsg = NULL;
 	FED_TRY(build_request(c, full, id, req, &msg));

@@ -365,6 +365,10 @@ node_directory_free(node_directory *d)
 	d->stop = 1;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->mtx);
+	// A heartbeat to a directory that went away would hold the stop
+	// for its timeout: cut it short.
+	fed_rpc_client_abort(d->as_node);
+	fed_rpc_client_abort(d->as_enroled);
 	if (started)
 		pthread_join(d->thread, NULL);
 	fed_rpc_client_free(d->as_node);

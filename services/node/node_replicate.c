@@ -56,6 +56,9 @@ struct node_replicator {
 	pthread_cond_t cond;
 	int stop;
 	int kicked;
+	// Guards the peers' rpc pointers where the thread opens or frees a
+	// client, so that node_replicator_free may abort them meanwhile.
+	pthread_mutex_t rpc_mtx;
 };
 
 // Reads "@FILE" values, keeps others; one trailing newline removed.
@@ -114,7 +117,10 @@ load_peers(node_replicator *r, const char *path)
 	return st;
 }
 
-// The peer a grant replicates to, its client opened on first use.
+static int stopping(node_replicator *r);
+
+// The peer a grant replicates to, its client opened on first use (none
+// once the replicator stops).
 static struct peer *
 peer_of(node_replicator *r, const node_grant *g)
 {
@@ -122,17 +128,21 @@ peer_of(node_replicator *r, const node_grant *g)
 		struct peer *p = &r->peers[i];
 		if (strcmp(p->name, g->grantee) != 0)
 			continue;
-		if (p->rpc == NULL) {
+		fed_status st = FED_OK;
+		pthread_mutex_lock(&r->rpc_mtx);
+		if (p->rpc == NULL && stopping(r)) {
+			st = FED_UNAVAILABLE;
+		} else if (p->rpc == NULL) {
 			fed_rpc_client_opts o;
 			fed_rpc_client_opts_default(&o);
 			o.url = g->grantee_addr[0] ? g->grantee_addr : p->url;
 			o.tls = r->o.tls;
 			o.token = p->token;
 			o.timeout_ms = (uint32_t) r->o.timeout_ms;
-			if (fed_rpc_client_new(&o, &p->rpc) != FED_OK)
-				return NULL;
+			st = fed_rpc_client_new(&o, &p->rpc);
 		}
-		return p;
+		pthread_mutex_unlock(&r->rpc_mtx);
+		return st == FED_OK ? p : NULL;
 	}
 	return NULL;
 }
@@ -146,11 +156,15 @@ peer_of(node_replicator *r, const node_grant *g)
 // MIN_ROWS): over a link too slow to carry a whole batch within the
 // timeout, the same batch would otherwise be sent again forever.
 static void
-peer_failed(struct peer *p, fed_status st, const char *err)
+peer_failed(node_replicator *r, struct peer *p, fed_status st, const char *err)
 {
-	if (st == FED_DEADLINE_EXCEEDED || st == FED_UNAVAILABLE) {
-		fed_rpc_client_free(p->rpc);
+	if (st == FED_DEADLINE_EXCEEDED || st == FED_UNAVAILABLE
+	    || st == FED_CANCELLED) {
+		pthread_mutex_lock(&r->rpc_mtx);
+		fed_rpc_client *c = p->rpc;
 		p->rpc = NULL;
+		pthread_mutex_unlock(&r->rpc_mtx);
+		fed_rpc_client_free(c);
 	}
 	if (st == FED_DEADLINE_EXCEEDED && p->max_rows / 2 >= MIN_ROWS)
 		p->max_rows /= 2;
@@ -267,7 +281,7 @@ declare(node_replicator *r, struct peer *p, const node_grant *g,
 	if (st == FED_ALREADY_EXISTS)
 		st = FED_OK;
 	if (st != FED_OK) {
-		peer_failed(p, st, err);
+		peer_failed(r, p, st, err);
 		return st;
 	}
 	struct declared *d = calloc(1, sizeof(*d));
@@ -334,7 +348,7 @@ send_grant(node_replicator *r, struct peer *p, const node_grant *g,
 		    "Ingest", &req.base, &rep, err, sizeof(err));
 		protobuf_c_message_free_unpacked(rep, NULL);
 		if (st != FED_OK)
-			peer_failed(p, st, err);
+			peer_failed(r, p, st, err);
 	}
 	free(sp);
 	free(list);
@@ -515,7 +529,7 @@ send_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
 		    "Ingest", &req.base, &rep, err, sizeof(err));
 		protobuf_c_message_free_unpacked(rep, NULL);
 		if (st != FED_OK)
-			peer_failed(p, st, err);
+			peer_failed(r, p, st, err);
 	}
 	for (size_t k = 0; pts != NULL && k < n_series; k++)
 		node_points_fini(&pts[k]);
@@ -572,6 +586,8 @@ drain(node_replicator *r, size_t n)
 		struct peer *p = peer_of(r, g);
 		if (p == NULL || fed_clock_mono_ms() < p->retry_at_ms)
 			continue;
+		if (stopping(r))
+			break;
 		// A prefix of the batch: the rows of g before its end all come
 		// after i, so every row up to `last` is among those sent.
 		size_t k = n - i < p->max_rows ? n - i : p->max_rows;
@@ -656,6 +672,7 @@ node_replicator_new(const node_replicator_opts *opts, node_replicator **out)
 	r->rows = calloc(BATCH, sizeof(*r->rows));
 	pthread_mutex_init(&r->mtx, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	pthread_mutex_init(&r->rpc_mtx, NULL);
 	fed_status st = r->rows != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
 	if (st == FED_OK && opts->peers_file != NULL && opts->peers_file[0])
 		st = load_peers(r, opts->peers_file);
@@ -679,6 +696,12 @@ node_replicator_free(node_replicator *r)
 	r->stop = 1;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
+	// A call waiting out its timeout on a grantee that went away would
+	// hold the stop that long: cut it short (its rows stay queued).
+	pthread_mutex_lock(&r->rpc_mtx);
+	for (size_t i = 0; i < r->n_peers; i++)
+		fed_rpc_client_abort(r->peers[i].rpc);
+	pthread_mutex_unlock(&r->rpc_mtx);
 	pthread_join(r->thread, NULL);
 	for (size_t i = 0; i < r->n_peers; i++)
 		fed_rpc_client_free(r->peers[i].rpc);
@@ -689,6 +712,7 @@ node_replicator_free(node_replicator *r)
 	}
 	pthread_mutex_destroy(&r->mtx);
 	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->rpc_mtx);
 	free(r->rows);
 	free(r);
 }

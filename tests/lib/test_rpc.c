@@ -519,6 +519,50 @@ test_unavailable_and_reconnect(void **state)
 	fed_rpc_client_free(c);
 }
 
+struct abort_call {
+	fed_rpc_client *c;
+	fed_status st;
+	int64_t ms;
+};
+
+static void *
+call_thread(void *arg)
+{
+	struct abort_call *a = arg;
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	int64_t t0 = fed_test_now_ms();
+	a->st = echo(a->c, &req, &rep, err);
+	a->ms = fed_test_now_ms() - t0;
+	return NULL;
+}
+
+// A call waiting out a 30 s timeout on a server that is not there returns
+// at once when the client is aborted from another thread; later calls fail
+// without waiting.
+static void
+test_abort(void **state)
+{
+	(void) state;
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	struct abort_call a = {.c = new_client(url, "secret", 30000)};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, call_thread, &a), 0);
+	fed_test_sleep_ms(300); // the call is waiting
+	int64_t t0 = fed_test_now_ms();
+	fed_rpc_client_abort(a.c);
+	pthread_join(t, NULL);
+	assert_true(fed_test_now_ms() - t0 < 5000);
+	assert_int_equal(a.st, FED_CANCELLED);
+	call_thread(&a);
+	assert_int_equal(a.st, FED_UNAVAILABLE);
+	assert_true(a.ms < 1000);
+	fed_rpc_client_free(a.c);
+	fed_rpc_client_abort(NULL);
+}
+
 static void
 test_bad_addresses(void **state)
 {
@@ -623,6 +667,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_oversized, setup_tcp, teardown),
 	    cmocka_unit_test_setup_teardown(test_zstd_bomb, setup, teardown),
+	    cmocka_unit_test(test_abort),
 	    cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_unknown_method, setup, teardown),

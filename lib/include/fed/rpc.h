@@ -193,6 +193,13 @@ fed_status fed_rpc_client_new(
 // nothing.
 void fed_rpc_client_free(fed_rpc_client *c);
 
+// Makes the calls in progress on c return at once, CANCELLED, and every
+// later call fail with UNAVAILABLE without waiting; c must still be freed.
+// Any thread, while others call: for a program that stops while a call
+// may be waiting out its timeout on a peer that went away. NULL does
+// nothing.
+void fed_rpc_client_abort(fed_rpc_client *c);
+
 // Calls `method` of service `svc` with req (of the method's input type)
 // and waits for the reply until the client's timeout. On OK, *reply is a
 // new message of the method's output type, owned by the caller. Otherwise
