@@ -37,6 +37,7 @@ struct node_cfg {
 	char *data_dir;
 	char *listen;
 	char *stream;
+	char *public_stream;
 	char *tz;
 	int sync;
 	char *admin_token;
@@ -69,7 +70,12 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_STRING_LEN(C, listen, "listen", "tcp://127.0.0.1:7410", 1,
         4000, "RPC addresses, comma-separated (ipc://, tcp://, tls+tcp://)"),
     FED_CFG_OPT_STRING_LEN(C, stream, "stream", "tcp://127.0.0.1:7411", 1,
-        4000, "live stream (PUB) addresses, comma-separated"),
+        4000,
+        "live stream (PUB) addresses, comma-separated: every series, "
+        "for this organisation's own programs only"),
+    FED_CFG_OPT_STRING_LEN(C, public_stream, "public-stream", "", 0, 4000,
+        "live stream of the public series only, which other members of "
+        "the federation may reach (empty: none)"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
         "time zone of calendar steps when a query names none"),
     FED_CFG_OPT_ENUM(C, sync, "sync", "full", "full|normal",
@@ -198,7 +204,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
-	fed_stream_pub *pub = NULL;
+	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
 	int rc = 1;
@@ -230,6 +236,12 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_stream_pub_new(&pub) != FED_OK
 	    || fed_stream_pub_listen_list(pub, cfg->stream, &tls) != FED_OK)
 		goto out;
+	if (cfg->public_stream[0] != '\0'
+	    && (fed_stream_pub_new(&public_pub) != FED_OK
+	        || fed_stream_pub_listen_list(
+	               public_pub, cfg->public_stream, &tls)
+	            != FED_OK))
+		goto out;
 	node_alarms_opts ao = {.store = store,
 	    .pub = pub,
 	    .node_name = cfg->name,
@@ -250,6 +262,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	ro.name = "node";
 	node_rpc nr = {.store = store,
 	    .pub = pub,
+	    .public_pub = public_pub,
 	    .alarms = alarms,
 	    .max_batch_points = cfg->max_batch_points,
 	    .max_query_series = 64,
@@ -282,6 +295,7 @@ out:
 	node_replicator_free(repl);
 	node_alarms_free(alarms); // publishes: before the stream closes
 	fed_stream_pub_free(pub);
+	fed_stream_pub_free(public_pub);
 	node_grants_free(grants);
 	node_store_close(store);
 	node_auth_free(auth);

@@ -115,17 +115,54 @@ check_replica_series(fed_rpc_ctx *call, node_store *store, const char *id)
 
 // After the commit: the new points go to the stream and to the alarm
 // engine, which only queues them when a rule matches (node_alarms.h).
+// What one ingest newly stored, kept for the public stream: published
+// once the store's writer lock is released, where visibility may be read.
+struct fresh_series {
+	char *id;
+	int64_t *ts_ms;
+	double *value;
+	size_t n;
+};
+
+struct ingest_cb {
+	node_rpc *nr;
+	struct fresh_series *fresh; // one per series of the request at most
+	size_t n_fresh;
+	int lost; // out of memory: the public stream misses points
+};
+
 static void
-publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
-    size_t n, void *arg)
+keep_fresh(struct ingest_cb *cb, const char *series_id, const int64_t *ts_ms,
+    const double *value, size_t n)
 {
-	node_rpc *nr = arg;
-	fed_stream_pub *pub = nr->pub;
-	if (nr->alarms != NULL)
-		node_alarms_offer(nr->alarms, series_id, ts_ms, value, n);
-	// A batch larger than a stream message is cut into frames.
+	if (cb->fresh == NULL) {
+		cb->lost = 1;
+		return;
+	}
+	struct fresh_series *f = &cb->fresh[cb->n_fresh];
+	f->id = strdup(series_id);
+	f->ts_ms = malloc(n * sizeof(*ts_ms));
+	f->value = malloc(n * sizeof(*value));
+	if (f->id == NULL || f->ts_ms == NULL || f->value == NULL) {
+		free(f->id);
+		free(f->ts_ms);
+		free(f->value);
+		cb->lost = 1;
+		return;
+	}
+	memcpy(f->ts_ms, ts_ms, n * sizeof(*ts_ms));
+	memcpy(f->value, value, n * sizeof(*value));
+	f->n = n;
+	cb->n_fresh++;
+}
+
+// Publishes a series' new points, cut into frames of at most 10,000.
+static void
+publish_frames(fed_stream_pub *pub, const char *series_id,
+    const int64_t *ts_ms, const double *value, size_t n)
+{
 	const size_t per_frame = 10000;
-	for (size_t i = 0; pub != NULL && i < n; i += per_frame) {
+	for (size_t i = 0; i < n; i += per_frame) {
 		size_t k = n - i < per_frame ? n - i : per_frame;
 		fed_status st = fed_stream_publish(
 		    pub, series_id, ts_ms + i, value + i, k, NULL);
@@ -134,6 +171,41 @@ publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
 			    "publishing %s: %s (subscribers will back-fill)",
 			    series_id, fed_status_name(st));
 	}
+}
+
+// After the ingest: the public series' new points to the public stream.
+static void
+publish_public(struct ingest_cb *cb)
+{
+	node_rpc *nr = cb->nr;
+	for (size_t i = 0; i < cb->n_fresh; i++) {
+		struct fresh_series *f = &cb->fresh[i];
+		if (is_public(nr->store, f->id))
+			publish_frames(
+			    nr->public_pub, f->id, f->ts_ms, f->value, f->n);
+		free(f->id);
+		free(f->ts_ms);
+		free(f->value);
+	}
+	if (cb->lost)
+		fed_log(FED_LOG_WARNING, "node",
+		    "public stream: out of memory, points not published "
+		    "(subscribers will back-fill)");
+	free(cb->fresh);
+}
+
+static void
+publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
+    size_t n, void *arg)
+{
+	struct ingest_cb *cb = arg;
+	node_rpc *nr = cb->nr;
+	if (nr->public_pub != NULL)
+		keep_fresh(cb, series_id, ts_ms, value, n);
+	if (nr->alarms != NULL)
+		node_alarms_offer(nr->alarms, series_id, ts_ms, value, n);
+	if (nr->pub != NULL)
+		publish_frames(nr->pub, series_id, ts_ms, value, n);
 }
 
 static fed_status
@@ -163,8 +235,14 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    call, n->store, req->series[i]->series_id));
 	node_store_counts counts;
 	node_store_err err = {{0}};
-	fed_status st = node_store_append_notify(n->store, req, &counts,
-	    n->pub != NULL || n->alarms != NULL ? publish_new : NULL, n, &err);
+	struct ingest_cb cb = {.nr = n};
+	if (n->public_pub != NULL && req->n_series > 0)
+		cb.fresh = calloc(req->n_series, sizeof(*cb.fresh));
+	int notify = n->pub != NULL || n->public_pub != NULL || n->alarms;
+	fed_status st = node_store_append_notify(
+	    n->store, req, &counts, notify ? publish_new : NULL, &cb, &err);
+	if (n->public_pub != NULL)
+		publish_public(&cb); // frees what was kept, even on error
 	if (st != FED_OK)
 		return store_error(call, st, &err);
 	rep->n_stored = counts.n_stored;

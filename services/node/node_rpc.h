@@ -17,6 +17,9 @@
 typedef struct node_rpc {
 	node_store *store;
 	fed_stream_pub *pub; // newly stored points are published here
+	fed_stream_pub *public_pub; // and those of public series here (the
+	                            // stream a federation may reach); may be
+	                            // NULL
 	node_alarms *alarms; // and offered to the alarm rules; may be NULL
 	size_t max_batch_points; // Ingest: more points in one call is
 	                         // INVALID_ARGUMENT

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -353,6 +354,98 @@ test_ingest_query_stream(void **state)
 	fed_rpc_client_free(adm);
 }
 
+// With --public-stream, the points of public series (a citizen plant) go
+// to that stream too, and nothing of the private ones (a school's meter):
+// it may face the federation, while --stream stays for the node's own
+// programs and carries everything.
+static void
+test_public_stream(void **state)
+{
+	struct node *n = *state;
+	char pub_url[128], dir[600];
+	fed_test_ipc_url(pub_url, sizeof(pub_url), "publicstream");
+	char opt[200];
+	snprintf(opt, sizeof(opt), "--public-stream=%s", pub_url);
+	const char *extra[] = {opt, NULL};
+	snprintf(dir, sizeof(dir), "%s/pub", n->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char rpc[64], full_url[128];
+	snprintf(rpc, sizeof(rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_test_ipc_url(full_url, sizeof(full_url), "fullstream");
+	int pid = fed_test_node_start_ex(
+	    FED_NODE_BIN, "pub", dir, rpc, full_url, ADMIN, NULL, extra);
+	assert_true(pid > 0);
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = rpc;
+	o.token = ADMIN;
+	fed_rpc_client *adm = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &adm), FED_OK);
+	const char *ids[2] = {"kermelo/pv/energy", "kermelo/school/energy"};
+	for (int i = 0; i < 2; i++) {
+		Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+		m.id = (char *) ids[i];
+		m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+		m.unit = ENFED__V1__UNIT__UNIT_WH;
+		m.interval_s = 300;
+		m.visibility = i == 0
+		    ? ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC
+		    : ENFED__V1__VISIBILITY__VISIBILITY_PRIVATE;
+		Enfed__V1__CreateSeriesRequest req
+		    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+		req.meta = &m;
+		Enfed__V1__SeriesInfo *info = NULL;
+		char err[256];
+		assert_int_equal(
+		    call(adm, "CreateSeries", &req, &info, err), FED_OK);
+		enfed__v1__series_info__free_unpacked(info, NULL);
+	}
+	fed_stream_sub_opts po = {.url = pub_url}, fo = {.url = full_url};
+	fed_stream_sub *pub = NULL, *full = NULL;
+	assert_int_equal(fed_stream_sub_new(&po, &pub), FED_OK);
+	assert_int_equal(fed_stream_sub_new(&fo, &full), FED_OK);
+	assert_int_equal(fed_stream_sub_subscribe(pub, ""), FED_OK);
+	assert_int_equal(fed_stream_sub_subscribe(full, ""), FED_OK);
+	// Both connected once a point of the public series came through
+	// both; then one ingest of each series.
+	struct seen sp = {0}, sf = {0};
+	char err[256];
+	Enfed__V1__IngestResponse *ir = NULL;
+	for (int i = 0; i < 100 && (sp.frames == 0 || sf.frames == 0); i++) {
+		assert_int_equal(
+		    ingest(adm, ids[0], (size_t) i + 1, 0, &ir, err), FED_OK);
+		enfed__v1__ingest_response__free_unpacked(ir, NULL);
+		fed_stream_sub_recv(pub, 50, on_stream, &sp);
+		fed_stream_sub_recv(full, 50, on_stream, &sf);
+	}
+	assert_true(sp.frames > 0 && sf.frames > 0);
+	while (fed_stream_sub_recv(pub, 100, on_stream, &sp) == FED_OK)
+		;
+	while (fed_stream_sub_recv(full, 100, on_stream, &sf) == FED_OK)
+		;
+	size_t pv_points = sp.points; // every point of the plant so far
+	assert_int_equal(sf.points, pv_points);
+	assert_int_equal(
+	    ingest(adm, ids[1], 10, 0, &ir, err), FED_OK); // the school
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	assert_int_equal(ingest(adm, ids[0], pv_points + 3, 0, &ir, err),
+	    FED_OK); // 3 more of the plant
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	struct seen p2 = {0}, f2 = {0};
+	for (int i = 0; i < 100 && (p2.points < 3 || f2.points < 13); i++) {
+		fed_stream_sub_recv(pub, 50, on_stream, &p2);
+		fed_stream_sub_recv(full, 50, on_stream, &f2);
+	}
+	while (fed_stream_sub_recv(pub, 300, on_stream, &p2) == FED_OK)
+		;
+	assert_int_equal(f2.points, 13);
+	assert_int_equal(p2.points, 3); // never the school's 10
+	fed_stream_sub_free(pub);
+	fed_stream_sub_free(full);
+	fed_rpc_client_free(adm);
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -643,6 +736,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_ingest_query_stream, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_public_stream, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
