@@ -19,6 +19,8 @@
 //            queue (publish blocks when it is full: gRPC never drops,
 //            enfed's PUB drops for a slow subscriber, whose losses are
 //            counted). Published flat out for 1.5 s: points/s delivered;
+//            the capacity: the most points/s delivered with at most 1 %
+//            of frames lost, flat out or at offered rates (1 s each);
 //            then 2,000 frames paced every 500 us: latency from the
 //            publish call to the subscriber's callback, median and p99.
 //
@@ -520,21 +522,33 @@ drain(tally *t)
 	}
 }
 
+static void
+sleep_until(int64_t t_ns)
+{
+	int64_t d = t_ns - fed_clock_mono_ns();
+	if (d > 0)
+		peers_sleep_us(d / 1000);
+}
+
 typedef struct stream_fig {
 	double published, delivered; // points/s
 	double lost; // fraction of frames published, not delivered
 	double med_us, p99_us;
+	double capacity; // points/s, at most 1 % lost (flat out or paced)
 } stream_fig;
 
 static void
-flat_out(side *s, size_t batch, stream_fig *out)
+flat_out(side *s, size_t batch, double rate, int run_ms, stream_fig *out)
 {
 	static int64_t ts[100];
 	static double v[100];
 	uint64_t frames = 0;
 	int64_t t0 = fed_clock_mono_ns();
 	while (frames < STREAM_MAX
-	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * STREAM_MS) {
+	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * run_ms) {
+		if (rate > 0) // offered load: wait until frame `frames` is due
+			sleep_until(
+			    t0 + (int64_t) ((double) frames * 1e9 / rate));
 		for (size_t k = 0; k < batch; k++) {
 			ts[k] = PEERS_T0
 			    + (int64_t) (frames * batch + k) * PEERS_SLOT_MS;
@@ -552,14 +566,6 @@ flat_out(side *s, size_t batch, stream_fig *out)
 	out->delivered = (double) atomic_load(&s->t->points)
 	    / (del_s > pub_s ? del_s : pub_s);
 	out->lost = frames ? 1.0 - (double) got / (double) frames : 0;
-}
-
-static void
-sleep_until(int64_t t_ns)
-{
-	int64_t d = t_ns - fed_clock_mono_ns();
-	if (d > 0)
-		peers_sleep_us(d / 1000);
 }
 
 static void
@@ -591,6 +597,30 @@ paced(side *s, size_t batch, stream_fig *out)
 	t->paced = 0;
 }
 
+// The most points/s delivered with at most 1 % of frames lost: the
+// flat-out run, then runs of 1 s at offered rates from 12,500 frames/s
+// doubling up to 800,000 (divided by 10 for frames of 100 points), up
+// to the first that loses more than 1 % or delivers less than the one
+// before.
+static double
+capacity(int grpc, size_t batch, const stream_fig *flat)
+{
+	double best = flat->lost <= 0.01 ? flat->delivered : 0, prev = 0;
+	for (double rate = 12500; rate <= 800000; rate *= 2) {
+		tally t = {.batch = batch};
+		side s;
+		stream_fig f;
+		side_open(&s, grpc, &t);
+		flat_out(&s, batch, batch > 1 ? rate / 10 : rate, 1000, &f);
+		side_close(&s);
+		if (f.lost > 0.01 || f.delivered < prev)
+			break;
+		best = f.delivered > best ? f.delivered : best;
+		prev = f.delivered;
+	}
+	return best;
+}
+
 static void
 stream_side(int grpc, size_t batch, stream_fig *out)
 {
@@ -602,8 +632,9 @@ stream_side(int grpc, size_t batch, stream_fig *out)
 	tally t = {.lat_ns = lat, .pub_ns = pub, .batch = batch};
 	side s;
 	side_open(&s, grpc, &t);
-	flat_out(&s, batch, out);
+	flat_out(&s, batch, 0, STREAM_MS, out);
 	side_close(&s);
+	out->capacity = capacity(grpc, batch, out);
 	// A fresh pair for the paced run: nothing left queued from the other.
 	tally t2 = {.lat_ns = lat, .pub_ns = pub, .batch = batch};
 	side_open(&s, grpc, &t2);
@@ -631,6 +662,12 @@ bench_stream(size_t batch)
 	}
 	snprintf(k, sizeof(k), "grpc_stream_b%zu_delivered_vs_grpc", batch);
 	peers_ratio(k, f.delivered, g.delivered);
+	snprintf(k, sizeof(k), "grpc_stream_b%zu_capacity_enfed", batch);
+	peers_print(k, f.capacity, "points/s");
+	snprintf(k, sizeof(k), "grpc_stream_b%zu_capacity_grpc", batch);
+	peers_print(k, g.capacity, "points/s");
+	snprintf(k, sizeof(k), "grpc_stream_b%zu_capacity_vs_grpc", batch);
+	peers_ratio(k, f.capacity, g.capacity);
 	snprintf(k, sizeof(k), "grpc_stream_b%zu_lost_enfed", batch);
 	peers_print(k, f.lost, "fraction");
 	snprintf(k, sizeof(k), "grpc_stream_b%zu_lost_grpc", batch);

@@ -7,7 +7,11 @@
 // series (the payload is the same encoded enfed.v1.StreamFrame; every
 // subscriber decodes it), flat out for 1.5 s or 2,000,000 messages; one
 // subscriber receives. Figures: messages/s and points/s delivered, and
-// the share of messages lost.
+// the share of messages lost; and the capacity of enfed's PUB/SUB and of
+// QoS 0: the most messages/s delivered with at most 1 % lost, offered
+// paced loads included (a flat-out publisher on 2 cores takes the CPU
+// that delivery needs: PUB then drops what it cannot deliver, while the
+// MQTT client queues it in memory).
 //
 //   mqtt_qos0  mosquitto, QoS 0 publish and subscription
 //   mqtt_qos1  mosquitto, QoS 1 (the broker keeps nothing on disk:
@@ -104,6 +108,19 @@ fig_set(fig *f, const tally *t, uint64_t sent, int64_t t0, int64_t t_pub_end)
 	f->points_s = (double) atomic_load(&t->points) / secs;
 	f->lost
 	    = sent ? 1.0 - (double) atomic_load(&t->msgs) / (double) sent : 0;
+}
+
+// Offered load: with rate > 0 (messages/s), waits until message `sent` is
+// due; 0 publishes flat out.
+static void
+pace(uint64_t sent, int64_t t0, double rate)
+{
+	if (rate <= 0)
+		return;
+	int64_t due = t0 + (int64_t) ((double) sent * 1e9 / rate);
+	int64_t ahead = due - fed_clock_mono_ns();
+	if (ahead > 1000000)
+		peers_sleep_us(ahead / 1000);
 }
 
 // The payload every transport carries for frame i: a StreamFrame.
@@ -226,7 +243,7 @@ mqtt_close(struct mosquitto *m)
 }
 
 static void
-bench_mqtt(int port, int qos, size_t batch, fig *out)
+bench_mqtt(int port, int qos, size_t batch, double rate, int run_ms, fig *out)
 {
 	tally t = {0};
 	atomic_int subscribed = 0;
@@ -250,7 +267,8 @@ bench_mqtt(int port, int qos, size_t batch, fig *out)
 	uint64_t sent = 0;
 	int64_t t0 = fed_clock_mono_ns();
 	while (sent < MAX_MSGS
-	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * RUN_MS) {
+	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * run_ms) {
+		pace(sent, t0, rate);
 		if (qos)
 			wait_window(&acked, sent, t0);
 		frame_make(&fb, sent, batch);
@@ -293,7 +311,7 @@ fed_sub_main(void *arg)
 }
 
 static void
-bench_fed_stream(size_t batch, fig *out)
+bench_fed_stream(size_t batch, double rate, int run_ms, fig *out)
 {
 	char url[64];
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
@@ -321,7 +339,8 @@ bench_fed_stream(size_t batch, fig *out)
 	uint64_t sent = 0;
 	int64_t t0 = fed_clock_mono_ns();
 	while (sent < MAX_MSGS
-	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * RUN_MS) {
+	    && fed_clock_mono_ns() - t0 < INT64_C(1000000) * run_ms) {
+		pace(sent, t0, rate);
 		// fed_stream_publish encodes the frame, as MQTT's side does.
 		frame_fill(&fb, sent, batch);
 		if (fed_stream_publish(pub, TOPIC, fb.ts, fb.v, batch, NULL)
@@ -514,6 +533,34 @@ bench_follow(const cfg *c, size_t batch, fig *out, double *backfill_share)
 	peers_node_stop(&n);
 }
 
+// --- capacity
+// -----------------------------------------------------------------
+
+// The most messages/s delivered with at most 1 % lost, over the flat-out
+// run (flat) and runs of 1 s at offered rates from 12,500 messages/s
+// doubling up to 800,000 (divided by 10 for frames of 100 points), up
+// to the first rate that loses more than 1 % or delivers less than the
+// one before. `fed` picks enfed's PUB/SUB, else mosquitto QoS 0.
+static double
+capacity(int port, int fed, size_t batch, const fig *flat)
+{
+	double best = flat->lost <= 0.01 ? flat->msgs_s : 0;
+	double prev = 0;
+	for (double rate = 12500; rate <= 800000; rate *= 2) {
+		fig f;
+		double r = batch > 1 ? rate / 10 : rate;
+		if (fed)
+			bench_fed_stream(batch, r, 1000, &f);
+		else
+			bench_mqtt(port, 0, batch, r, 1000, &f);
+		if (f.lost > 0.01 || f.msgs_s < prev)
+			break;
+		best = f.msgs_s > best ? f.msgs_s : best;
+		prev = f.msgs_s;
+	}
+	return best;
+}
+
 // --- main -------------------------------------------------------------------
 
 static void
@@ -533,9 +580,11 @@ bench_batch(const cfg *c, int port, size_t batch)
 {
 	fig q0, q1, fs, ff;
 	double share = 0;
-	bench_mqtt(port, 0, batch, &q0);
-	bench_fed_stream(batch, &fs);
-	bench_mqtt(port, 1, batch, &q1);
+	bench_mqtt(port, 0, batch, 0, RUN_MS, &q0);
+	bench_fed_stream(batch, 0, RUN_MS, &fs);
+	bench_mqtt(port, 1, batch, 0, RUN_MS, &q1);
+	double cap0 = capacity(port, 0, batch, &q0);
+	double capf = capacity(port, 1, batch, &fs);
 	bench_follow(c, batch, &ff, &share);
 	print_fig("qos0", batch, &q0);
 	print_fig("qos1", batch, &q1);
@@ -546,6 +595,12 @@ bench_batch(const cfg *c, int port, size_t batch)
 	peers_print(k, share, "fraction");
 	snprintf(k, sizeof(k), "mqtt_b%zu_enfed_vs_qos0", batch);
 	peers_ratio(k, fs.msgs_s, q0.msgs_s);
+	snprintf(k, sizeof(k), "mqtt_b%zu_qos0_capacity", batch);
+	peers_print(k, cap0, "msgs/s");
+	snprintf(k, sizeof(k), "mqtt_b%zu_enfed_capacity", batch);
+	peers_print(k, capf, "msgs/s");
+	snprintf(k, sizeof(k), "mqtt_b%zu_enfed_capacity_vs_qos0", batch);
+	peers_ratio(k, capf, cap0);
 	snprintf(k, sizeof(k), "mqtt_b%zu_enfed_follow_vs_qos1", batch);
 	peers_ratio(k, ff.points_s, q1.points_s);
 }
