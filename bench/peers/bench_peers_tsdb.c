@@ -463,9 +463,8 @@ influx_ingest_chunk(
 	for (size_t i = 0; i < ns; i++)
 		for (size_t k = 0; k < np && len + 128 < cap; k++)
 			len += (size_t) snprintf(buf + len, cap - len,
-			    "energy,id=%s value=%.17g %lld\n",
-			    d->ids[s0 + i], d->v[s0 + i][k0 + k],
-			    (long long) slot_ts(k0 + k));
+			    "energy,id=%s value=%.17g %lld\n", d->ids[s0 + i],
+			    d->v[s0 + i][k0 + k], (long long) slot_ts(k0 + k));
 	int st = http(
 	    port, "POST", "/write?db=bench&precision=ms", buf, len, NULL, 0);
 	if (st != 204) {
