@@ -21,12 +21,14 @@
 //              unacknowledged; waits until everything arrived
 //   enfed      fed_stream PUB/SUB, publisher to subscriber directly (what
 //              a fed-node's stream is); lost frames are reported as gaps
-//   enfed_follow  the lossless path: the collector sends each batch to a
-//              fed-node (Ingest RPC, --sync=normal, so that like the
-//              broker it does not wait on the disk; 16 collector threads
-//              for batches of 1 point), the node stores and publishes,
-//              and a fed_follow subscriber back-fills every lost frame by
-//              Query; waits (30 s at most) until every point arrived.
+//   enfed_follow  the lossless path: 16 collectors (one meter each, its
+//              points in time order, one call at a time; the MQTT
+//              collector keeps up to 1,000 messages unacknowledged) send
+//              each batch to a fed-node (Ingest RPC, --sync=normal, so
+//              that like the broker it does not wait on the disk), the
+//              node stores and publishes, and a fed_follow subscriber
+//              back-fills every lost frame by Query; waits (30 s at most)
+//              until every point arrived.
 //
 // The broker runs from a generated config in a temporary folder, on a
 // free loopback port, and is stopped at the end (also on failure).
@@ -52,7 +54,7 @@
 #define MAX_MSGS    2000000
 #define DRAIN_MS    30000
 #define TOPIC       "kermelo/pv/energy"
-#define LIVE_ID     "bench/live/000"
+#define LIVE_FMT    "bench/live/%03d"
 #define COLLECTORS  16
 #define QOS1_WINDOW 1000
 
@@ -359,11 +361,13 @@ bench_fed_stream(size_t batch, double rate, int run_ms, fig *out)
 
 // --- enfed, lossless: fed-node + fed_follow ---------------------------------
 
+// One collector: a meter of its own (series bench/live/NNN), its frames
+// sent in time order, one Ingest call at a time.
 typedef struct collector {
 	const peers_node *node;
 	size_t batch;
-	atomic_uint_fast64_t *next; // next frame number to send
-	uint64_t n_frames;
+	int index; // the series
+	uint64_t n_frames; // frames to send
 	int failed;
 } collector;
 
@@ -379,13 +383,12 @@ collector_main(void *arg)
 	if (fed_rpc_client_new(&o, &cli) != FED_OK)
 		return c->failed = 1, NULL;
 	frame_buf fb;
-	for (;;) {
-		uint64_t i = atomic_fetch_add(c->next, 1);
-		if (i >= c->n_frames)
-			break;
+	char id[32];
+	snprintf(id, sizeof(id), LIVE_FMT, c->index);
+	for (uint64_t i = 0; i < c->n_frames; i++) {
 		frame_fill(&fb, i, c->batch);
 		Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
-		sp.series_id = (char *) LIVE_ID;
+		sp.series_id = id;
 		sp.ts_ms = fb.ts;
 		sp.value = fb.v;
 		sp.n_ts_ms = sp.n_value = c->batch;
@@ -436,15 +439,19 @@ follow_main(void *arg)
 static void
 create_live(peers_node *n)
 {
-	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
-	m.id = (char *) LIVE_ID;
-	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
-	m.unit = ENFED__V1__UNIT__UNIT_WH;
-	m.interval_s = 300;
-	Enfed__V1__CreateSeriesRequest req
-	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
-	req.meta = &m;
-	peers_node_call(n, "CreateSeries", &req.base);
+	for (int i = 0; i < COLLECTORS; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), LIVE_FMT, i);
+		Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+		m.id = id;
+		m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+		m.unit = ENFED__V1__UNIT__UNIT_WH;
+		m.interval_s = 300;
+		Enfed__V1__CreateSeriesRequest req
+		    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+		req.meta = &m;
+		peers_node_call(n, "CreateSeries", &req.base);
+	}
 }
 
 // Sends n_frames batches through the node with `threads` collectors and
@@ -466,12 +473,14 @@ follow_run(peers_node *n, size_t batch, uint64_t n_frames, int threads,
 	pthread_t fth, cth[COLLECTORS];
 	pthread_create(&fth, NULL, follow_main, &ft);
 	peers_sleep_us(300000); // the subscription reaches the node
-	atomic_uint_fast64_t next = 0;
-	collector c = {n, batch, &next, n_frames, 0};
 	collector cs[COLLECTORS];
 	int64_t t0 = fed_clock_mono_ns();
 	for (int i = 0; i < threads; i++) {
-		cs[i] = c;
+		// n_frames shared out; the first ones take the remainder.
+		cs[i] = (collector) {n, batch, i,
+		    n_frames / (uint64_t) threads
+		        + ((uint64_t) i < n_frames % (uint64_t) threads),
+		    0};
 		pthread_create(&cth[i], NULL, collector_main, &cs[i]);
 	}
 	int failed = 0;
@@ -520,7 +529,7 @@ bench_follow(const cfg *c, size_t batch, fig *out, double *backfill_share)
 	fed_test_spawn(mk, 0);
 	peers_node_start(&n, c->node_bin, dir, extra);
 	create_live(&n);
-	int threads = batch == 1 ? COLLECTORS : 1;
+	int threads = COLLECTORS;
 	uint64_t frames = follow_frames(&n, batch, threads);
 	peers_node_stop(&n);
 	// A fresh node: the calibration's points would be duplicates.
