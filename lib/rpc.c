@@ -335,7 +335,7 @@ resolve(const fed_rpc_server *srv, const char *full,
 // body). The body buffer is handed to *body_out for the caller to free.
 static void
 dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
-    Enfed__V1__Reply *rep, fed_rpc_ctx *call, uint8_t **body_out)
+    Enfed__V1__Reply *rep, fed_rpc_ctx *call, uint8_t **body_out, int local)
 {
 	const struct service *svc = NULL;
 	const ProtobufCMethodDescriptor *m = NULL;
@@ -386,8 +386,11 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		st = h(call, in, out, svc->arg);
 	if (st == FED_OK) {
 		fed_codec codec = FED_CODEC_NONE;
+		fed_codec_opts co = srv->opts.codec;
+		if (local && !co.compress_local)
+			co.compress_threshold = 0;
 		st = fed_codec_pack(
-		    &srv->opts.codec, out, body_out, &rep->body.len, &codec);
+		    &co, out, body_out, &rep->body.len, &codec);
 		rep->body.data = *body_out;
 		rep->codec = (Enfed__V1__Codec) codec;
 		if (st != FED_OK)
@@ -421,7 +424,8 @@ handle(fed_rpc_server *srv, nng_msg *msg)
 		call.deadline_ms = fed_clock_mono_ms()
 		    + (req->timeout_ms ? req->timeout_ms
 		                       : srv->opts.default_timeout_ms);
-		dispatch(srv, req, &rep, &call, &body);
+		dispatch(srv, req, &rep, &call, &body,
+		    fed__transport_pipe_is_local(nng_msg_get_pipe(msg)));
 	}
 	if (rep.status != ENFED__V1__STATUS_CODE__OK) {
 		rep.message = call.err[0]
@@ -551,7 +555,8 @@ fed_rpc_server_free(fed_rpc_server *srv)
 		if (w->saio != NULL)
 			nng_aio_free(w->saio);
 	}
-	nng_close(srv->sock);
+	// Bounded, as every close of this runtime (fed__transport_close).
+	fed__transport_close(srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER);
 	free(srv->workers);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);
@@ -621,6 +626,8 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	c->url = dup_or_empty(opts->url);
 	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
 	c->codec = opts->codec;
+	if (!c->codec.compress_local && fed_transport_is_local(opts->url))
+		c->codec.compress_threshold = 0;
 	c->next_id = (uint64_t) fed_clock_now_ms() << 16;
 	pthread_mutex_init(&c->mtx, NULL);
 	fed_status st = FED_RESOURCE_EXHAUSTED;

@@ -24,6 +24,7 @@
 
 #define TOPIC_SEP  ' '
 #define MAX_ID_LEN 200
+#define SUB_QUEUE  1024 // frames queued by a subscriber (recv_buffer)
 
 // --- Per-series table ---------------------------------------------------
 
@@ -132,7 +133,9 @@ fed_stream_pub_new(fed_stream_pub **out)
 	// Each subscriber's queue: PUB drops its oldest frames when it is
 	// full, and one ingest of many series publishes a frame per series
 	// at once (with nng's default of 16, a subscriber lost most of a
-	// burst's frames).
+	// burst's frames, and most frames on a loaded 2-core machine).
+	// Frames are at most FED_STREAM_FRAME_POINTS points, so this holds at
+	// most ~75 MB for a subscriber that stops reading.
 	rv = nng_socket_set_int(
 	    p->sock, NNG_OPT_SENDBUF, FED_STREAM_PUB_QUEUE);
 	if (rv != 0) {
@@ -197,6 +200,30 @@ send_msg(fed_stream_pub *pub, nng_msg *m)
 	return FED_OK;
 }
 
+// Publishes points [0, n) (n <= FED_STREAM_FRAME_POINTS) as the next frame
+// of record r; the caller holds pub->mtx.
+static fed_status
+publish_frame(fed_stream_pub *pub, struct series_rec *r, const char *series_id,
+    size_t id_len, const int64_t *ts_ms, const double *value, size_t n)
+{
+	Enfed__V1__StreamFrame f = ENFED__V1__STREAM_FRAME__INIT;
+	f.series_id = (char *) series_id;
+	f.epoch = pub->epoch;
+	f.n_ts_ms = f.n_value = n;
+	f.ts_ms = (int64_t *) ts_ms;
+	f.value = (double *) value;
+	f.seq = r->seq + 1;
+	nng_msg *m = NULL;
+	fed_status st = build_msg(series_id, id_len, 1, &f.base, &m);
+	if (st == FED_OK)
+		st = send_msg(pub, m);
+	// The number is used even if the send failed: subscribers then see a
+	// gap and back-fill, which is what a lost frame needs.
+	if (st == FED_OK || st == FED_UNAVAILABLE)
+		r->seq = f.seq;
+	return st;
+}
+
 fed_status
 fed_stream_publish(fed_stream_pub *pub, const char *series_id,
     const int64_t *ts_ms, const double *value, size_t n, uint64_t *seq)
@@ -205,29 +232,23 @@ fed_stream_publish(fed_stream_pub *pub, const char *series_id,
 	if (id_len == 0 || id_len > MAX_ID_LEN || n == 0
 	    || strchr(series_id, TOPIC_SEP) != NULL || series_id[0] == '!')
 		return FED_INVALID_ARGUMENT;
-	Enfed__V1__StreamFrame f = ENFED__V1__STREAM_FRAME__INIT;
-	f.series_id = (char *) series_id;
-	f.epoch = pub->epoch;
-	f.n_ts_ms = f.n_value = n;
-	f.ts_ms = (int64_t *) ts_ms;
-	f.value = (double *) value;
 	pthread_mutex_lock(&pub->mtx);
 	fed_status st = FED_RESOURCE_EXHAUSTED;
 	struct series_rec *r = tab_get(&pub->seqs, series_id, id_len);
-	if (r != NULL) {
-		f.seq = r->seq + 1;
-		nng_msg *m = NULL;
-		st = build_msg(series_id, id_len, 1, &f.base, &m);
-		if (st == FED_OK)
-			st = send_msg(pub, m);
-		// The number is used even if the send failed: subscribers then
-		// see a gap and back-fill, which is what a lost frame needs.
-		if (st == FED_OK || st == FED_UNAVAILABLE)
-			r->seq = f.seq;
+	// One lock for every frame of the call: its frames leave together.
+	for (size_t i = 0; r != NULL && i < n; i += FED_STREAM_FRAME_POINTS) {
+		size_t k = n - i < FED_STREAM_FRAME_POINTS
+		    ? n - i
+		    : FED_STREAM_FRAME_POINTS;
+		st = publish_frame(
+		    pub, r, series_id, id_len, ts_ms + i, value + i, k);
+		if (st != FED_OK && st != FED_UNAVAILABLE)
+			break;
 	}
+	uint64_t last = r != NULL ? r->seq : 0;
 	pthread_mutex_unlock(&pub->mtx);
 	if (st == FED_OK && seq != NULL)
-		*seq = f.seq;
+		*seq = last;
 	return st;
 }
 
@@ -249,7 +270,10 @@ fed_stream_pub_free(fed_stream_pub *pub)
 {
 	if (pub == NULL)
 		return;
-	nng_close(pub->sock);
+	// Bounded: nng 1.5.2 may never return from closing a socket one of
+	// whose pipes wedged (seen with a subscriber closing at the same
+	// time over ipc://); the process goes on after 2 s.
+	fed__transport_close(pub->sock, (nng_dialer) NNG_DIALER_INITIALIZER);
 	tab_fini(&pub->seqs);
 	pthread_mutex_destroy(&pub->mtx);
 	free(pub);
@@ -280,7 +304,7 @@ fed_stream_sub_new(const fed_stream_sub_opts *opts, fed_stream_sub **out)
 	if (st == FED_OK)
 		st = fed__nng_status(
 		    nng_socket_set_int(s->sock, NNG_OPT_RECVBUF,
-		        opts->recv_buffer > 0 ? opts->recv_buffer : 128),
+		        opts->recv_buffer > 0 ? opts->recv_buffer : SUB_QUEUE),
 		    "recv buffer");
 	if (st == FED_OK)
 		st = fed__transport_dial(

@@ -72,6 +72,54 @@ fed_transport_is_tls(const char *url)
 	return url != NULL && strncmp(url, "tls+tcp", 7) == 0;
 }
 
+// The host part of a tcp or tls+tcp URL: after "://", up to the port.
+static int
+host_is_loopback(const char *host)
+{
+	if (strncmp(host, "127.", 4) == 0)
+		return 1;
+	return strncmp(host, "localhost:", 10) == 0
+	    || strncmp(host, "[::1]:", 6) == 0;
+}
+
+int
+fed_transport_is_local(const char *url)
+{
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, "ipc://", 6) == 0
+	    || strncmp(url, "inproc://", 9) == 0)
+		return 1;
+	const char *sep = strstr(url, "://");
+	if (sep == NULL
+	    || (strncmp(url, "tcp", 3) != 0
+	        && strncmp(url, "tls+tcp", 7) != 0))
+		return 0;
+	return host_is_loopback(sep + 3);
+}
+
+int
+fed__transport_pipe_is_local(nng_pipe p)
+{
+	nng_sockaddr sa;
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return 0;
+	switch (sa.s_family) {
+	case NNG_AF_IPC:
+	case NNG_AF_INPROC:
+		return 1;
+	case NNG_AF_INET:
+		// s_addr is in network order: its first byte is 127.
+		return ((const uint8_t *) &sa.s_in.sa_addr)[0] == 127;
+	case NNG_AF_INET6: {
+		static const uint8_t lo[16] = {[15] = 1};
+		return memcmp(sa.s_in6.sa_addr, lo, sizeof(lo)) == 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 fed_status
 fed_transport_check(
     const char *url, const fed_tls_opts *tls, char *err, size_t err_len)

@@ -39,6 +39,11 @@ fed_status fed__transport_dial(
 // close is then left to finish (or not) on its own, and logged.
 void fed__transport_close(nng_socket s, nng_dialer d);
 
+// True when the peer at the other end of pipe p is on this machine (an
+// ipc or inproc pipe, or a tcp/tls one from 127.0.0.0/8 or ::1); false
+// when unknown.
+int fed__transport_pipe_is_local(nng_pipe p);
+
 // Sets the socket's maximum receive size (bytes, 0 = nng default of none:
 // never used by enfed).
 fed_status fed__transport_set_recvmax(nng_socket s, size_t max);

@@ -156,21 +156,18 @@ keep_fresh(struct ingest_cb *cb, const char *series_id, const int64_t *ts_ms,
 	cb->n_fresh++;
 }
 
-// Publishes a series' new points, cut into frames of at most 10,000.
+// Publishes a series' new points (fed_stream_publish cuts them into
+// frames); a failure is logged, subscribers back-fill what they miss.
 static void
 publish_frames(fed_stream_pub *pub, const char *series_id,
     const int64_t *ts_ms, const double *value, size_t n)
 {
-	const size_t per_frame = 10000;
-	for (size_t i = 0; i < n; i += per_frame) {
-		size_t k = n - i < per_frame ? n - i : per_frame;
-		fed_status st = fed_stream_publish(
-		    pub, series_id, ts_ms + i, value + i, k, NULL);
-		if (st != FED_OK)
-			fed_log(FED_LOG_WARNING, "node",
-			    "publishing %s: %s (subscribers will back-fill)",
-			    series_id, fed_status_name(st));
-	}
+	fed_status st
+	    = fed_stream_publish(pub, series_id, ts_ms, value, n, NULL);
+	if (st != FED_OK)
+		fed_log(FED_LOG_WARNING, "node",
+		    "publishing %s: %s (subscribers will back-fill)",
+		    series_id, fed_status_name(st));
 }
 
 // After the ingest: the public series' new points to the public stream.

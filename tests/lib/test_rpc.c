@@ -64,6 +64,7 @@ new_client(const char *url, const char *token, uint32_t timeout_ms)
 	o.url = url;
 	o.token = token;
 	o.timeout_ms = timeout_ms;
+	o.codec.compress_local = 1; // these tests run on local links
 	fed_rpc_client *c = NULL;
 	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
 	return c;
@@ -83,6 +84,7 @@ setup_on(void **state, int tcp)
 	o.n_workers = 4;
 	o.max_msg = 256 * 1024;
 	o.codec.max_len = 1 << 20;
+	o.codec.compress_local = 1;
 	o.auth = auth_hook;
 	f->srv = start_server(f->url, &o);
 	f->cli = new_client(f->url, "secret", 3000);
@@ -242,6 +244,57 @@ test_compression(void **state)
 	protobuf_c_message_free_unpacked(&cr->base, NULL);
 	free(plain);
 	free(z);
+}
+
+// With the defaults, nothing is compressed on a local link (ipc://,
+// loopback tcp): a large compressible reply comes back as it is, and the
+// client sends its large body as it is; both still round-trip.
+static void
+test_local_uncompressed(void **state)
+{
+	(void) state;
+	assert_true(fed_transport_is_local("ipc:///tmp/x"));
+	assert_true(fed_transport_is_local("tcp://127.0.0.1:7411"));
+	assert_true(fed_transport_is_local("tls+tcp://localhost:7411"));
+	assert_true(fed_transport_is_local("tcp://[::1]:7411"));
+	assert_false(fed_transport_is_local("tcp://192.0.2.1:7411"));
+	assert_false(fed_transport_is_local("tls+tcp://node.example:7411"));
+	assert_false(fed_transport_is_local(NULL));
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.auth = auth_hook;
+	fed_rpc_server *srv = start_server(url, &o);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.reply_len = 100000;
+	size_t len;
+	uint8_t *plain = pack_echo(&req, &len);
+	Enfed__V1__Reply *rep = raw_envelope(url, "/enfed.test.Echo/Echo",
+	    "secret", ENFED__V1__CODEC__CODEC_NONE, plain, len);
+	assert_int_equal(rep->status, 0);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_NONE);
+	assert_true(rep->body.len >= 100000);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	free(plain);
+	fed_rpc_client_opts co;
+	fed_rpc_client_opts_default(&co);
+	co.url = url;
+	co.token = "secret";
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&co, &c), FED_OK);
+	uint8_t big[50000];
+	memset(big, 'x', sizeof(big));
+	req.reply_len = 0;
+	req.payload.data = big;
+	req.payload.len = sizeof(big);
+	Enfed__Test__EchoReply *cr = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &cr, err), FED_OK);
+	assert_memory_equal(cr->payload.data, big, sizeof(big));
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	fed_rpc_client_free(c);
+	fed_rpc_server_free(srv);
 }
 
 // Past the socket's maximum receive size the message is refused and the
@@ -664,6 +717,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
+	    cmocka_unit_test(test_local_uncompressed),
 	    cmocka_unit_test_setup_teardown(
 	        test_oversized, setup_tcp, teardown),
 	    cmocka_unit_test_setup_teardown(test_zstd_bomb, setup, teardown),

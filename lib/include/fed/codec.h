@@ -31,9 +31,13 @@ typedef struct fed_codec_opts {
 	                           // compressed; 0 = never compress
 	int zstd_level; // 1 (fast) .. 19; 0 = default (1)
 	size_t max_len; // largest decoded body accepted
+	int compress_local; // RPC: also compress what goes to a peer on the
+	                    // same machine (ipc://, inproc://, loopback);
+	                    // 0 (default): there compression costs CPU and
+	                    // saves nothing, so bodies go as they are
 } fed_codec_opts;
 
-// Defaults: threshold 1 KiB, level 1, max 16 MiB.
+// Defaults: threshold 1 KiB, level 1, max 16 MiB, not on local links.
 #define FED_CODEC_OPTS_DEFAULT                               \
 	{                                                    \
 		.compress_threshold = 1024, .zstd_level = 1, \

@@ -49,12 +49,18 @@ fed_status fed_stream_pub_listen_list(
 // The publisher's epoch: a random value chosen at creation.
 uint64_t fed_stream_pub_epoch(const fed_stream_pub *pub);
 
-// Publishes n points (ts_ms[i], value[i]) of series_id as one frame with
-// the series' next sequence number, written to *seq when seq is not NULL.
-// Frames of one series are sent in sequence order even when several
-// threads publish. Never blocks on slow subscribers (PUB drops for them).
-// INVALID_ARGUMENT for an empty id or n == 0; RESOURCE_EXHAUSTED when
-// memory is short.
+// Largest number of points in one frame: a call with more is sent as
+// several frames, so that what waits in queues for a slow subscriber
+// stays bounded (each subscriber pipe queues up to 4,096 frames).
+#define FED_STREAM_FRAME_POINTS 1000
+
+// Publishes n points (ts_ms[i], value[i]) of series_id as one frame (or
+// several, of FED_STREAM_FRAME_POINTS points at most, in order) with the
+// series' next sequence numbers; the last is written to *seq when seq is
+// not NULL. Frames of one series are sent in sequence order even when
+// several threads publish, and the frames of one call together. Never
+// blocks on slow subscribers (PUB drops for them). INVALID_ARGUMENT for
+// an empty id or n == 0; RESOURCE_EXHAUSTED when memory is short.
 fed_status fed_stream_publish(fed_stream_pub *pub, const char *series_id,
     const int64_t *ts_ms, const double *value, size_t n, uint64_t *seq);
 
@@ -102,7 +108,7 @@ typedef struct fed_stream_sub_opts {
 	const fed_tls_opts
 	    *tls; // for tls+tcp:// (borrowed until _new returns)
 	size_t max_msg; // largest message accepted (default 4 MiB)
-	int recv_buffer; // messages queued before drops (default 128)
+	int recv_buffer; // messages queued before drops (default 1024)
 } fed_stream_sub_opts;
 
 // Creates a subscriber dialling url in the background (and redialling);

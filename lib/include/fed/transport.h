@@ -30,6 +30,10 @@ typedef struct fed_tls_opts {
 // True when url starts with "tls+tcp://" (or tls+tcp4/6).
 int fed_transport_is_tls(const char *url);
 
+// True when url reaches this machine only: ipc://, inproc://, or a
+// tcp/tls+tcp address on 127.0.0.0/8, [::1] or localhost.
+int fed_transport_is_local(const char *url);
+
 // Checks that url uses a scheme enfed supports (ipc, tcp, tcp4, tcp6,
 // tls+tcp, tls+tcp4, tls+tcp6, inproc) and, for TLS, that tls names a
 // certificate, a key and a CA. INVALID_ARGUMENT otherwise, with a message
