@@ -28,6 +28,7 @@
 #include "fed/clock.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/process.h"
 #include "fed/rpc.h"
 #include "sim_envoy.h"
 #include "sim_model.h"
@@ -662,14 +663,8 @@ main(int argc, char **argv)
 		fed_cfg_fini(&sim_spec, &cfg);
 		return rc;
 	}
-	fed_log_set_sink(fed_log_stderr_sink, NULL);
-	fed_log_set_level(cfg.log_level);
 	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN); // a TIC reader leaving is an EPIPE
+	fed_process_init(cfg.log_level, &stop);
 
 	struct sim s = {.cfg = &cfg};
 	snprintf(s.series_id, sizeof(s.series_id), "%s/%s", cfg.site,

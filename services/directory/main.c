@@ -5,7 +5,6 @@
 // dir_service until SIGTERM or SIGINT, and logs to stderr. See
 // docs/directory.md.
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/process.h"
 #include "fed/token.h"
 
 struct dir_cfg {
@@ -101,10 +101,7 @@ static int
 run(const struct dir_cfg *cfg, const char *hash)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	fed_process_init(cfg->log_level, &set);
 	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
 	dir_service_opts o
 	    = {cfg->listen, cfg->stream, cfg->db, cfg->sync == 0, hash,
@@ -133,11 +130,8 @@ main(int argc, char **argv)
 	int rc = fed_cfg_main(&dir_spec, &cfg, argc, argv, NULL);
 	if (rc < 0 && enrol_hash(&cfg, hash) != 0)
 		rc = 2;
-	if (rc < 0) {
-		fed_log_set_sink(fed_log_stderr_sink, NULL);
-		fed_log_set_level(cfg.log_level);
+	if (rc < 0)
 		rc = run(&cfg, hash);
-	}
 	fed_cfg_fini(&dir_spec, &cfg);
 	return rc;
 }

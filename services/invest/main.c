@@ -21,6 +21,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/tz.h"
 #include "invest_auth.h"
@@ -208,15 +209,8 @@ main(int argc, char **argv)
 		fed_cfg_fini(&invest_spec, &cfg);
 		return rc;
 	}
-	fed_log_set_sink(fed_log_stderr_sink, NULL);
-	fed_log_set_level(cfg.log_level);
-	// Blocked before any thread exists, so that only sigwait sees them.
 	sigset_t stop_signals;
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	fed_process_init(cfg.log_level, &stop_signals);
 	rc = run(&cfg, &stop_signals);
 	fed_cfg_fini(&invest_spec, &cfg);
 	return rc;

@@ -15,10 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pthread.h>
-
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/process.h"
 #include "fed/tz.h"
 #include "web_auth.h"
 #include "web_backend.h"
@@ -188,14 +187,8 @@ main(int argc, char **argv)
 		fed_cfg_fini(&web_spec, &cfg);
 		return rc;
 	}
-	fed_log_set_sink(fed_log_stderr_sink, NULL);
-	fed_log_set_level(cfg.log_level);
 	sigset_t stop_signals;
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	fed_process_init(cfg.log_level, &stop_signals);
 	rc = run(&cfg, &stop_signals);
 	fed_cfg_fini(&web_spec, &cfg);
 	return rc;
