@@ -199,8 +199,17 @@ test_envoy_end_to_end(void **state)
 	    "--spool-sync=group", NULL};
 	int env = edge_proc_start(env_argv, env_log);
 	assert_true(env > 0);
+	// The totals and each inverter's reports are separate records of
+	// the collector's spool: wait for those checked below, each.
+	static const int invs[] = {0, 29, 59};
 	size_t got
 	    = edge_wait_points(n.client, "simpv/pv/energy_lifetime", 4, 30000);
+	for (size_t i = 0; i < 3 && got >= 4; i++) {
+		char serial[SIM_ENVOY_SERIAL_LEN + 1], id[128];
+		sim_envoy_serial(invs[i], serial);
+		snprintf(id, sizeof(id), "simpv/pv/inv/%s/power", serial);
+		got = edge_wait_points(n.client, id, 4, 30000);
+	}
 	if (got < 4) {
 		edge_dump_file(sim_log);
 		edge_dump_file(env_log);
@@ -217,7 +226,6 @@ test_envoy_end_to_end(void **state)
 	assert_true(check_plant(&n, &pv, "simpv/pv/power", -1, &max) >= 4);
 	assert_true(max > 500); // a June morning
 
-	static const int invs[] = {0, 29, 59};
 	for (size_t i = 0; i < 3; i++) {
 		char serial[SIM_ENVOY_SERIAL_LEN + 1], id[128];
 		sim_envoy_serial(invs[i], serial);
