@@ -105,7 +105,7 @@ stop() {
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
 	rm -f "$data/demo.pid"
 	echo "demo: every process stopped; data kept in $data"
-	exit 0
+	exit "${1:-0}"
 }
 trap stop INT TERM
 
@@ -113,17 +113,41 @@ start() { # name command...
 	name=$1
 	shift
 	"$@" >>"$log/$name.log" 2>&1 &
+	last_pid=$!
+	last_name=$name
 	pids="$pids $!"
 }
 
+# Waits (20 s at most) for the service started last to answer at url; if
+# it exited instead (a port in use, a bad option), says so at once.
 wait_health() { # url
 	i=0
-	until "$fedctl" --node "$1" --timeout 1s health >/dev/null 2>&1; do
+	until "$fedctl" --node "$1" --timeout 200ms health >/dev/null 2>&1; do
+		if ! kill -0 "$last_pid" 2>/dev/null; then
+			echo "demo: $last_name exited:" >&2
+			tail -n 3 "$log/$last_name.log" >&2
+			stop 1
+		fi
 		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "demo: $1 does not answer; see $log" >&2; stop; }
+		[ $i -lt 70 ] || { echo "demo: $1 does not answer; see $log" >&2; stop 1; }
 		sleep 0.1
 	done
+	# Answered, but by another program holding the port (ours exited)?
+	if ! kill -0 "$last_pid" 2>/dev/null; then
+		echo "demo: $last_name exited (is another demo running?):" >&2
+		tail -n 3 "$log/$last_name.log" >&2
+		stop 1
+	fi
 }
+
+# Another demo (or anything) on these ports would answer in our place.
+for url in "$dir_rpc" "$lognact_rpc" "$bmhs_rpc" "$invest_rpc"; do
+	if "$fedctl" --node "$url" --timeout 300ms health >/dev/null 2>&1; then
+		echo "demo: something already answers on $url: is another demo running? ('./run stop', or DEMO_BASE_PORT for other ports)" >&2
+		rm -f "$data/demo.pid"
+		exit 1
+	fi
+done
 
 start directory "$bin_dir" --listen="$dir_rpc" --stream="$dir_stream" \
 	--db="$data/directory.db" --enrolment-token=@"$enrol"
@@ -177,7 +201,7 @@ grant() { # node admin series to
 	if ! "$fedctl" --node "$1" --token @"$2" grant ls 2>/dev/null | grep -q " $3 .* $4 "; then
 		"$fedctl" --node "$1" --token @"$2" grant create "$3" --to "$4" \
 			--scope both >>"$log/grants.log" 2>&1 ||
-			{ echo "demo: granting $3 to $4 failed; see $log/grants.log" >&2; stop; }
+			{ echo "demo: granting $3 to $4 failed; see $log/grants.log" >&2; stop 1; }
 	fi
 }
 grant "$lognact_rpc" "$adm_l" kermelo/pv/ bmhs
@@ -194,7 +218,7 @@ alarm_rule() { # id option...
 	i=0
 	until "$fedctl" --node "$lognact_rpc" --token @"$adm_l" alarm rule add "$id" "$@" >>"$log/alarms.log" 2>&1; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "demo: alarm rule $id failed; see $log/alarms.log" >&2; stop; }
+		[ $i -lt 100 ] || { echo "demo: alarm rule $id failed; see $log/alarms.log" >&2; stop 1; }
 		sleep 0.2
 	done
 }
@@ -225,7 +249,7 @@ if [ ! -e "$data/invest.done" ]; then
 	inv invest add bob kermelo-pv 8 --acquired 2025-06-01 &&
 	inv invest link legall maison-lorient/linky/energy --series-node bmhs &&
 	touch "$data/invest.done" ||
-		{ echo "demo: setting up the projects failed; see $log/invest-setup.log" >&2; stop; }
+		{ echo "demo: setting up the projects failed; see $log/invest-setup.log" >&2; stop 1; }
 fi
 
 # The dashboard: investors log in with a password (hashed in the users
@@ -248,7 +272,7 @@ start web "$bin_web" --listen="$web_url" --invest="$invest_rpc" --invest-token=@
 i=0
 until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${served:-0}" ]; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "demo: fed-web does not start; see $log/web.log" >&2; stop; }
+	[ $i -lt 100 ] || { echo "demo: fed-web does not start; see $log/web.log" >&2; stop 1; }
 	sleep 0.1
 done
 
@@ -287,7 +311,7 @@ Ctrl-C (or './run stop' from another terminal) stops everything;
 MSG
 while :; do
 	for p in $pids; do
-		kill -0 "$p" 2>/dev/null || { echo "demo: a process exited; see $log" >&2; stop; }
+		kill -0 "$p" 2>/dev/null || { echo "demo: a process exited; see $log" >&2; stop 1; }
 	done
 	sleep 2 &
 	wait $! || true

@@ -14,7 +14,9 @@ build=$1
 src=$2
 work=$(mktemp -d)
 data=$work/demo-data
-export DEMO_HISTORY=2d DEMO_SPEED=600 DEMO_BASE_PORT=$((20000 + ($$ % 400) * 100))
+# Ports below Linux's ephemeral range (32768-60999), where a port may be
+# taken at any moment by an outgoing connection.
+export DEMO_HISTORY=2d DEMO_SPEED=600 DEMO_BASE_PORT=$((20000 + ($$ % 120) * 100))
 base=$DEMO_BASE_PORT
 F="$build/cli/fedctl/fedctl"
 fail() {
