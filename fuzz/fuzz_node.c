@@ -5,26 +5,23 @@
 // served in-process (fed_rpc_server_serve_bytes) over a real store in a
 // temporary folder, exactly as a worker serves a request.
 //
-// Input: byte 0 picks the method, byte 1 the token (the administrator's,
-// a writer's limited to "f/", none, or a forged one) and the codec (none
-// or zstd, a bad codec number too), the rest is the request body. The
-// reply must always decode as an enfed.v1.Reply with a known status code.
+// Input (fuzz_serve.h): byte 0 picks the method, byte 1 the token (the
+// administrator's, a writer's limited to "f/", none, or a forged one) and
+// the codec (none or zstd, a bad codec number too), the rest is the
+// request body.
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/health.pb-c.h"
-#include "enfed/v1/rpc.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/health.h"
-#include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/token.h"
+#include "fuzz_serve.h"
 #include "node_auth.h"
 #include "node_grants.h"
 #include "node_rpc.h"
@@ -57,19 +54,13 @@ cleanup(void)
 	node_grants_free(f.grants);
 	node_store_close(f.store);
 	node_auth_free(f.auth);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_node: could not remove %s\n", f.dir);
 }
 
 static void
 setup(void)
 {
-	snprintf(f.dir, sizeof(f.dir), "/tmp/fuzz-node-XXXXXX");
+	fuzz_tmpdir(f.dir, "node");
 	char tokens[128];
-	if (mkdtemp(f.dir) == NULL)
-		abort();
 	snprintf(tokens, sizeof(tokens), "%s/tokens", f.dir);
 	FILE *t = fopen(tokens, "w");
 	if (t == NULL)
@@ -102,50 +93,16 @@ setup(void)
 	    || node_grants_register(f.srv, f.grants) != FED_OK
 	    || fed_health_register(f.srv, "fed-node", "fuzz") != FED_OK)
 		abort();
-	atexit(cleanup);
+	atexit(cleanup); // runs before the folder is removed
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
+	static const char *const tokens[] = {ADMIN, WRITER, "", "fed_forged"};
 	if (f.srv == NULL)
 		setup();
-	if (len < 2)
-		return 0;
-	size_t n_methods = 0;
-	for (size_t s = 0; s < sizeof(services) / sizeof(services[0]); s++)
-		n_methods += services[s]->n_methods;
-	size_t pick = data[0] % n_methods, s = 0;
-	while (pick >= services[s]->n_methods)
-		pick -= services[s++]->n_methods;
-	char method[160];
-	snprintf(method, sizeof(method), "/%s/%s", services[s]->name,
-	    services[s]->methods[pick].name);
-	static const char *const tokens[] = {ADMIN, WRITER, "", "fed_forged"};
-	Enfed__V1__Request req = ENFED__V1__REQUEST__INIT;
-	req.id = 7;
-	req.method = method;
-	req.token = (char *) tokens[data[1] & 3];
-	req.codec = (Enfed__V1__Codec) ((data[1] >> 2) % 3);
-	req.timeout_ms = 5000;
-	req.body.data = (uint8_t *) data + 2;
-	req.body.len = len - 2;
-	size_t n = enfed__v1__request__get_packed_size(&req);
-	uint8_t *buf = malloc(n + 1);
-	if (buf == NULL)
-		return 0;
-	enfed__v1__request__pack(&req, buf);
-	uint8_t *out = NULL;
-	size_t out_len = 0;
-	if (fed_rpc_server_serve_bytes(f.srv, buf, n, &out, &out_len)
-	    == FED_OK) {
-		Enfed__V1__Reply *rep
-		    = enfed__v1__reply__unpack(NULL, out_len, out);
-		if (rep == NULL || rep->id != 7 || rep->status > 16)
-			abort(); // the runtime always answers, well formed
-		enfed__v1__reply__free_unpacked(rep, NULL);
-	}
-	free(out);
-	free(buf);
+	fuzz_serve(f.srv, services, sizeof(services) / sizeof(services[0]),
+	    tokens, 4, data, len);
 	return 0;
 }
