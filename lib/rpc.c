@@ -556,7 +556,8 @@ fed_rpc_server_free(fed_rpc_server *srv)
 			nng_aio_free(w->saio);
 	}
 	// Bounded, as every close of this runtime (fed__transport_close).
-	fed__transport_close(srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER);
+	fed__transport_close(
+	    srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER, NULL);
 	free(srv->workers);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);
@@ -575,7 +576,10 @@ struct fed_rpc_client {
 	uint32_t timeout_ms;
 	fed_codec_opts codec;
 	atomic_uint_fast64_t next_id;
-	atomic_int n_pipes;
+	// Pipes connected, counted by pipe_event. Allocated apart from the
+	// client: nng may still call pipe_event while a close that took too
+	// long finishes in the background, after the client is freed.
+	atomic_int *n_pipes;
 	atomic_int aborted; // fed_rpc_client_abort was called
 	pthread_mutex_t mtx; // guards the pool and the busy list
 	struct call_slot *pool; // idle (context, aio) pairs
@@ -604,10 +608,10 @@ static void
 pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	(void) p;
-	fed_rpc_client *c = arg;
+	atomic_int *n_pipes = arg;
 	// nng reports REM_POST for every pipe that got ADD_PRE, also for one
 	// closed before ADD_POST: counting ADD_PRE keeps the two paired.
-	atomic_fetch_add(&c->n_pipes, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
+	atomic_fetch_add(n_pipes, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
 }
 
 static char *
@@ -624,6 +628,7 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 		return FED_RESOURCE_EXHAUSTED;
 	c->token = dup_or_empty(opts->token);
 	c->url = dup_or_empty(opts->url);
+	c->n_pipes = calloc(1, sizeof(*c->n_pipes));
 	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
 	c->codec = opts->codec;
 	if (!c->codec.compress_local && fed_transport_is_local(opts->url))
@@ -632,14 +637,14 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	pthread_mutex_init(&c->mtx, NULL);
 	fed_status st = FED_RESOURCE_EXHAUSTED;
 	int rv = -1;
-	if (c->token == NULL || c->url == NULL)
+	if (c->token == NULL || c->url == NULL || c->n_pipes == NULL)
 		goto out;
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
 		st = fed__nng_status(rv, "req0 open");
 		goto out;
 	}
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, c);
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, pipe_event, c->n_pipes);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c->n_pipes);
 	st = fed__transport_set_recvmax(
 	    c->sock, opts->max_msg ? opts->max_msg : (16u << 20));
 	if (st == FED_OK)
@@ -649,6 +654,7 @@ out:
 	if (st != FED_OK) {
 		if (rv == 0)
 			nng_close(c->sock);
+		free(c->n_pipes);
 		free(c->token);
 		free(c->url);
 		free(c);
@@ -670,7 +676,7 @@ fed_rpc_client_free(fed_rpc_client *c)
 		nng_aio_free(sl->aio);
 		free(sl);
 	}
-	fed__transport_close(c->sock, c->dialer);
+	fed__transport_close(c->sock, c->dialer, c->n_pipes);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->token);
 	free(c->url);
@@ -873,7 +879,7 @@ fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
 	fed_status st = exchange(c, msg, &rmsg);
 	if (st != FED_OK) {
 		if (st == FED_DEADLINE_EXCEEDED
-		    && atomic_load(&c->n_pipes) == 0)
+		    && atomic_load(c->n_pipes) == 0)
 			st = FED_UNAVAILABLE;
 		return set_err(err, err_len, st, "%s: %s (%s)", full,
 		    st == FED_UNAVAILABLE ? "cannot reach the service"

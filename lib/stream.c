@@ -273,7 +273,8 @@ fed_stream_pub_free(fed_stream_pub *pub)
 	// Bounded: nng 1.5.2 may never return from closing a socket one of
 	// whose pipes wedged (seen with a subscriber closing at the same
 	// time over ipc://); the process goes on after 2 s.
-	fed__transport_close(pub->sock, (nng_dialer) NNG_DIALER_INITIALIZER);
+	fed__transport_close(
+	    pub->sock, (nng_dialer) NNG_DIALER_INITIALIZER, NULL);
 	tab_fini(&pub->seqs);
 	pthread_mutex_destroy(&pub->mtx);
 	free(pub);
@@ -457,7 +458,7 @@ fed_stream_sub_free(fed_stream_sub *sub)
 {
 	if (sub == NULL)
 		return;
-	fed__transport_close(sub->sock, sub->dialer);
+	fed__transport_close(sub->sock, sub->dialer, NULL);
 	tab_fini(&sub->seen);
 	free(sub);
 }

@@ -353,6 +353,7 @@ fed__transport_dial(
 struct closer {
 	nng_socket s;
 	nng_dialer d;
+	void *free_after; // freed once nng_close has returned
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
 	int done;
@@ -379,6 +380,7 @@ closer_main(void *arg)
 	if (nng_dialer_id(c->d) > 0)
 		nng_dialer_close(c->d);
 	nng_close(c->s);
+	free(c->free_after);
 	pthread_mutex_lock(&c->mtx);
 	c->done = 1;
 	pthread_cond_signal(&c->cond);
@@ -388,15 +390,17 @@ closer_main(void *arg)
 }
 
 void
-fed__transport_close(nng_socket s, nng_dialer d)
+fed__transport_close(nng_socket s, nng_dialer d, void *free_after)
 {
 	struct closer *c = calloc(1, sizeof(*c));
 	pthread_t t;
 	if (c == NULL) {
 		nng_close(s);
+		free(free_after);
 		return;
 	}
-	*c = (struct closer) {.s = s, .d = d, .refs = 2};
+	*c = (struct closer) {
+	    .s = s, .d = d, .free_after = free_after, .refs = 2};
 	pthread_mutex_init(&c->mtx, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	if (pthread_create(&t, NULL, closer_main, c) != 0) {

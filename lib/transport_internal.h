@@ -37,7 +37,9 @@ fed_status fed__transport_dial(
 // forever (seen with a REQ socket whose request the server refused as too
 // large, the dialer reconnecting): rather than hang the program, the
 // close is then left to finish (or not) on its own, and logged.
-void fed__transport_close(nng_socket s, nng_dialer d);
+// free_after (may be NULL) is freed only once nng_close has returned: the
+// state nng's pipe callbacks point to, which they may still use until then.
+void fed__transport_close(nng_socket s, nng_dialer d, void *free_after);
 
 // True when the peer at the other end of pipe p is on this machine (an
 // ipc or inproc pipe, or a tcp/tls one from 127.0.0.0/8 or ::1); false
