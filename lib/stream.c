@@ -20,6 +20,7 @@
 
 #include "enfed/v1/stream.pb-c.h"
 #include "fed/log.h"
+#include "stream_internal.h"
 #include "transport_internal.h"
 
 #define TOPIC_SEP  ' '
@@ -147,6 +148,12 @@ fed_stream_pub_new(fed_stream_pub **out)
 	pthread_mutex_init(&p->mtx, NULL);
 	*out = p;
 	return FED_OK;
+}
+
+nng_socket
+fed__stream_pub_sock(fed_stream_pub *pub)
+{
+	return pub->sock;
 }
 
 fed_status
@@ -317,6 +324,12 @@ fed_stream_sub_new(const fed_stream_sub_opts *opts, fed_stream_sub **out)
 	}
 	*out = s;
 	return FED_OK;
+}
+
+nng_socket
+fed__stream_sub_sock(fed_stream_sub *sub)
+{
+	return sub->sock;
 }
 
 // The nng prefix for a pattern: exact series get the separator appended.

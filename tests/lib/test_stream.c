@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // test_stream.c: live streams: topic selection (one series, a subtree, '!'
-// topics), gap and restart detection on crafted frames, and a subscriber
-// that is forced to drop frames and still accounts for every one.
+// topics), gap and restart detection on crafted frames, a subscriber
+// that is forced to drop frames and still accounts for every one, and a
+// relay that passes frames on unchanged and only those it carries.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -333,6 +334,86 @@ test_forced_drops(void **state)
 	fed_stream_pub_free(pub);
 }
 
+// A relay started before its publisher exists: once both sides are
+// connected, the frames of the series it carries reach its subscriber with
+// the publisher's sequence numbers and epoch, '!' topics it carries too;
+// other series do not pass. Bad options are refused.
+static void
+test_relay(void **state)
+{
+	(void) state;
+	char up[256], down[256];
+	fed_test_ipc_url(up, sizeof(up), "relayup");
+	fed_test_ipc_url(down, sizeof(down), "relaydown");
+	const char *patterns[] = {"kermelo/", "!alarm"};
+	fed_stream_relay_opts o = {.upstream = up,
+	    .listen = down,
+	    .patterns = patterns,
+	    .n_patterns = 2};
+	fed_stream_relay *relay = NULL;
+	assert_int_equal(fed_stream_relay_new(&o, &relay), FED_OK);
+	fed_stream_pub *pub = NULL;
+	assert_int_equal(fed_stream_pub_new(&pub), FED_OK);
+	assert_int_equal(fed_stream_pub_listen(pub, up, NULL), FED_OK);
+	fed_stream_sub *sub = new_sub(down, 0);
+	assert_int_equal(fed_stream_sub_subscribe(sub, ""), FED_OK);
+	int64_t ts[3] = {1000, 2000, 3000};
+	double v[3] = {1.5, -2.25, 1e300};
+	struct rec r = {0};
+	for (int i = 0; i < 500 && r.n == 0; i++) {
+		fed_stream_publish(pub, "kermelo/probe", ts, v, 1, NULL);
+		fed_stream_sub_recv(sub, 10, record, &r);
+	}
+	assert_true(r.n > 0);
+	while (fed_stream_sub_recv(sub, 100, record, &r) == FED_OK)
+		;
+	uint64_t seq = 0;
+	assert_int_equal(
+	    fed_stream_publish(pub, "bmhs/house/energy", ts, v, 1, NULL),
+	    FED_OK);
+	assert_int_equal(
+	    fed_stream_publish(pub, "kermelo/pv/energy", ts, v, 3, NULL),
+	    FED_OK);
+	assert_int_equal(
+	    fed_stream_publish(pub, "kermelo/pv/energy", ts, v, 2, &seq),
+	    FED_OK);
+	Enfed__V1__HealthCheckResponse h
+	    = ENFED__V1__HEALTH_CHECK_RESPONSE__INIT;
+	assert_int_equal(
+	    fed_stream_publish_msg(pub, "!alarm", &h.base), FED_OK);
+	struct rec got = {0};
+	while (fed_stream_sub_recv(sub, 300, record, &got) == FED_OK)
+		;
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.series[0], "kermelo/pv/energy");
+	assert_int_equal(got.kind[0], FED_STREAM_POINTS);
+	assert_int_equal(got.npts[0], 3);
+	assert_int_equal(got.seq[0], 1);
+	assert_int_equal(got.seq[1], seq);
+	assert_int_equal(got.kind[2], FED_STREAM_MSG);
+	assert_string_equal(got.series[2], "!alarm");
+	fed_stream_relay_stats st;
+	fed_stream_relay_get_stats(relay, &st);
+	assert_true(st.forwarded >= 4); // a probe or more, and the three
+	assert_int_equal(st.failed, 0);
+	fed_stream_sub_free(sub);
+	fed_stream_pub_free(pub);
+	fed_stream_relay_free(relay);
+
+	fed_stream_relay *bad = NULL;
+	const char *space[] = {"a b"};
+	fed_stream_relay_opts b = {.upstream = up,
+	    .listen = down,
+	    .patterns = space,
+	    .n_patterns = 1};
+	assert_int_equal(fed_stream_relay_new(&b, &bad), FED_INVALID_ARGUMENT);
+	b = (fed_stream_relay_opts) {.upstream = up, .listen = "foo://x"};
+	assert_int_equal(fed_stream_relay_new(&b, &bad), FED_INVALID_ARGUMENT);
+	b = (fed_stream_relay_opts) {.listen = down};
+	assert_int_equal(fed_stream_relay_new(&b, &bad), FED_INVALID_ARGUMENT);
+	assert_null(bad);
+}
+
 int
 main(void)
 {
@@ -341,6 +422,7 @@ main(void)
 	    cmocka_unit_test(test_gaps),
 	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_forced_drops),
+	    cmocka_unit_test(test_relay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,4 +137,47 @@ fed_status fed_stream_sub_recv(
 // Frees the subscriber. NULL does nothing.
 void fed_stream_sub_free(fed_stream_sub *sub);
 
+// --- Relay --------------------------------------------------------------
+
+// A relay follows one publisher and publishes what it receives again, byte
+// for byte (same topics, sequence numbers and epoch), to its own
+// subscribers. It runs in a process of its own (fed-relay) in front of a
+// node with many subscribers: nng's PUB sends every frame to every
+// subscriber, and in the node's process those sends queue the node's RPC
+// replies behind them in nng's task queue (docs/benchmarks.md, the load
+// test). A subscriber of a relay detects gaps and back-fills from the
+// node exactly as it would from the node itself.
+typedef struct fed_stream_relay fed_stream_relay;
+
+typedef struct fed_stream_relay_opts {
+	const char *upstream; // the publisher followed (borrowed)
+	const char *listen; // comma-separated addresses to publish on
+	const fed_tls_opts *tls; // for tls+tcp:// on either side (borrowed
+	                         // until _new returns)
+	const char *const *patterns; // what to carry, as
+	                             // fed_stream_sub_subscribe's patterns;
+	size_t n_patterns; // none: everything
+} fed_stream_relay_opts;
+
+// What a relay has done so far.
+typedef struct fed_stream_relay_stats {
+	uint64_t forwarded; // messages published again
+	uint64_t failed; // messages nng refused to publish (memory)
+} fed_stream_relay_stats;
+
+// Dials the upstream in the background (and redials whenever it goes),
+// listens on every address, and forwards on a thread of its own until
+// freed. INVALID_ARGUMENT for a bad address, TLS or pattern; UNAVAILABLE
+// (or as fed_rpc_server_listen) when an address cannot be listened on.
+fed_status fed_stream_relay_new(
+    const fed_stream_relay_opts *opts, fed_stream_relay **out);
+
+// Reads the relay's counters (safe from any thread).
+void fed_stream_relay_get_stats(
+    const fed_stream_relay *r, fed_stream_relay_stats *out);
+
+// Stops forwarding, closes both sockets and frees the relay. NULL does
+// nothing.
+void fed_stream_relay_free(fed_stream_relay *r);
+
 #endif // FED_STREAM_H
