@@ -3,7 +3,8 @@
 // test_follow.c: a follower (fed/follow.h) of a real fed-node that is
 // forced to drop stream messages (a one-message buffer, not reading while
 // thousands of frames go out) still receives every point exactly once, in
-// order, through back-fills by Query.
+// order, through back-fills by Query; and so does one that follows the node
+// through a fed-relay killed (-9) and restarted on the way.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,8 @@
 
 struct seen {
 	int64_t last;
+	size_t first; // the first point seen: what came before the
+	              // subscription was through is not the stream's
 	size_t n;
 	int in_order;
 	size_t backfilled;
@@ -42,6 +45,8 @@ on_points(const char *id, const int64_t *ts, const double *v, size_t n,
 		return;
 	for (size_t i = 0; i < n; i++) {
 		int64_t k = (ts[i] - T0) / 300000;
+		if (s->n == 0 && k >= 0)
+			s->first = (size_t) k;
 		if (ts[i] <= s->last || k < 0 || k >= N_POINTS
 		    || v[i] != (double) k)
 			s->in_order = 0;
@@ -53,23 +58,21 @@ on_points(const char *id, const int64_t *ts, const double *v, size_t n,
 	}
 }
 
-static void
-test_follow_with_drops(void **state)
+static fed_rpc_client *
+admin_client(const char *rpc)
 {
-	(void) state;
-	char *dir = fed_test_tmpdir("follow");
-	char rpc[128], stream[128];
-	fed_test_ipc_url(rpc, sizeof(rpc), "followrpc");
-	fed_test_ipc_url(stream, sizeof(stream), "followstream");
-	int pid = fed_test_node_start(
-	    FED_NODE_BIN, "bmhs", dir, rpc, stream, ADMIN, NULL);
-	assert_true(pid > 0);
 	fed_rpc_client_opts o;
 	fed_rpc_client_opts_default(&o);
 	o.url = rpc;
 	o.token = ADMIN;
 	fed_rpc_client *c = NULL;
 	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	return c;
+}
+
+static void
+create_series(fed_rpc_client *c)
+{
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
 	m.id = "maison/linky/energy";
 	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
@@ -84,18 +87,14 @@ test_follow_with_drops(void **state)
 	                     "CreateSeries", &cr.base, &rep, err, sizeof(err)),
 	    FED_OK);
 	protobuf_c_message_free_unpacked(rep, NULL);
+}
 
-	fed_follow_opts fo = {.stream_url = stream,
-	    .rpc_url = rpc,
-	    .token = ADMIN,
-	    .recv_buffer = 1};
-	fed_follow *f = NULL;
-	assert_int_equal(fed_follow_new(&fo, &f), FED_OK);
-	assert_int_equal(fed_follow_subscribe(f, "maison/"), FED_OK);
-	struct seen s = {.last = 0, .in_order = 1};
-	// One point at a time until the follower sees the first one.
-	int64_t ts;
-	double v;
+// Ingests point k (at T0 + k x 5 min, value k).
+static void
+ingest_point(fed_rpc_client *c, size_t k)
+{
+	int64_t ts = T0 + (int64_t) k * 300000;
+	double v = (double) k;
 	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
 	                        *sps[1] = {&sp};
 	sp.series_id = "maison/linky/energy";
@@ -105,42 +104,144 @@ test_follow_with_drops(void **state)
 	Enfed__V1__IngestRequest ir = ENFED__V1__INGEST_REQUEST__INIT;
 	ir.series = sps;
 	ir.n_series = 1;
-	size_t k = 0;
-	for (; k < N_POINTS && s.n == 0; k++) {
-		ts = T0 + (int64_t) k * 300000;
-		v = (double) k;
-		assert_int_equal(
-		    fed_rpc_call(c, &enfed__v1__series_store__descriptor,
-		        "Ingest", &ir.base, &rep, err, sizeof(err)),
-		    FED_OK);
-		protobuf_c_message_free_unpacked(rep, NULL);
-		fed_follow_recv(f, 20, on_points, &s);
+	ProtobufCMessage *rep = NULL;
+	char err[256];
+	assert_int_equal(fed_rpc_call(c, &enfed__v1__series_store__descriptor,
+	                     "Ingest", &ir.base, &rep, err, sizeof(err)),
+	    FED_OK);
+	protobuf_c_message_free_unpacked(rep, NULL);
+}
+
+// Ingests one point at a time from *k until the follower receives one
+// (its subscription is then through); returns with *k past the last.
+static void
+ingest_until_seen(fed_rpc_client *c, fed_follow *f, struct seen *s, size_t *k)
+{
+	size_t before = s->n;
+	for (; *k < N_POINTS && s->n == before; (*k)++) {
+		ingest_point(c, *k);
+		fed_follow_recv(f, 20, on_points, s);
 	}
-	// Then the rest, one ingest per point, while the follower sleeps.
-	for (; k < N_POINTS; k++) {
-		ts = T0 + (int64_t) k * 300000;
-		v = (double) k;
-		assert_int_equal(
-		    fed_rpc_call(c, &enfed__v1__series_store__descriptor,
-		        "Ingest", &ir.base, &rep, err, sizeof(err)),
-		    FED_OK);
-		protobuf_c_message_free_unpacked(rep, NULL);
-	}
-	for (int i = 0; i < 20000 && s.last < T0 + (N_POINTS - 1) * 300000;
+	assert_true(s->n > before);
+}
+
+// Receives until the last point ingested is seen (bounded), then checks
+// that every point came exactly once, in order, some of them back-filled.
+static void
+receive_all(fed_follow *f, struct seen *s)
+{
+	for (int i = 0; i < 20000 && s->last < T0 + (N_POINTS - 1) * 300000;
 	     i++)
-		fed_follow_recv(f, 200, on_points, &s);
+		fed_follow_recv(f, 200, on_points, s);
 	fed_follow_stats st;
 	fed_follow_get_stats(f, &st);
 	print_message("live frames %llu, back-fills %llu (%llu points)\n",
 	    (unsigned long long) st.frames, (unsigned long long) st.backfills,
 	    (unsigned long long) st.backfilled_points);
-	assert_true(s.in_order);
-	assert_int_equal(s.n, N_POINTS);
-	for (size_t i = 0; i < N_POINTS; i++)
-		assert_int_equal(s.got[i], 1);
+	assert_true(s->in_order);
+	assert_int_equal(s->n, N_POINTS - s->first);
+	for (size_t i = s->first; i < N_POINTS; i++)
+		assert_int_equal(s->got[i], 1);
 	assert_true(st.backfills > 0);
+}
+
+static void
+test_follow_with_drops(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("follow");
+	char rpc[128], stream[128];
+	fed_test_ipc_url(rpc, sizeof(rpc), "followrpc");
+	fed_test_ipc_url(stream, sizeof(stream), "followstream");
+	int pid = fed_test_node_start(
+	    FED_NODE_BIN, "bmhs", dir, rpc, stream, ADMIN, NULL);
+	assert_true(pid > 0);
+	fed_rpc_client *c = admin_client(rpc);
+	create_series(c);
+	fed_follow_opts fo = {.stream_url = stream,
+	    .rpc_url = rpc,
+	    .token = ADMIN,
+	    .recv_buffer = 1};
+	fed_follow *f = NULL;
+	assert_int_equal(fed_follow_new(&fo, &f), FED_OK);
+	assert_int_equal(fed_follow_subscribe(f, "maison/"), FED_OK);
+	struct seen s = {.last = 0, .in_order = 1};
+	size_t k = 0;
+	ingest_until_seen(c, f, &s, &k);
+	// Then the rest, one ingest per point, while the follower sleeps.
+	for (; k < N_POINTS; k++)
+		ingest_point(c, k);
+	receive_all(f, &s);
 	fed_follow_free(f);
 	fed_rpc_client_free(c);
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+static int
+relay_start(const char *upstream, const char *listen, const char *dir)
+{
+	char up[200], li[200], log[600];
+	snprintf(up, sizeof(up), "--upstream=%s", upstream);
+	snprintf(li, sizeof(li), "--listen=%s", listen);
+	snprintf(log, sizeof(log), "%s/relay.log", dir);
+	char *argv[] = {FED_RELAY_BIN, up, li, "--topics=maison/,!alarm",
+	    "--stats-interval=1s", NULL};
+	int pid = fed_test_proc_start(argv, log);
+	assert_true(pid > 0);
+	return pid;
+}
+
+// A follower of the node's stream through a fed-relay (the relay's stream,
+// the node's RPC for back-fills): live points pass the relay unchanged;
+// while the relay is down (kill -9) the points ingested are missed, and
+// once it is back the first frame reveals the gap and the follower
+// back-fills them from the node.
+static void
+test_follow_through_relay(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("followrelay");
+	char rpc[128], stream[128], relayed[128];
+	fed_test_ipc_url(rpc, sizeof(rpc), "relayrpc");
+	fed_test_ipc_url(stream, sizeof(stream), "relaystream");
+	snprintf(relayed, sizeof(relayed), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	int pid = fed_test_node_start(
+	    FED_NODE_BIN, "bmhs", dir, rpc, stream, ADMIN, NULL);
+	assert_true(pid > 0);
+	int relay = relay_start(stream, relayed, dir);
+	fed_rpc_client *c = admin_client(rpc);
+	create_series(c);
+	fed_follow_opts fo
+	    = {.stream_url = relayed, .rpc_url = rpc, .token = ADMIN};
+	fed_follow *f = NULL;
+	assert_int_equal(fed_follow_new(&fo, &f), FED_OK);
+	assert_int_equal(fed_follow_subscribe(f, "maison/"), FED_OK);
+	struct seen s = {.last = 0, .in_order = 1};
+	size_t k = 0;
+	ingest_until_seen(c, f, &s, &k);
+	for (size_t end = k + 100; k < end; k++) // live, through the relay
+		ingest_point(c, k);
+	for (int i = 0; i < 200 && s.n < k - s.first; i++)
+		fed_follow_recv(f, 50, on_points, &s);
+	assert_int_equal(s.n, k - s.first);
+	fed_follow_stats live;
+	fed_follow_get_stats(f, &live);
+	assert_int_equal(live.backfills, 0);
+
+	assert_int_equal(fed_test_proc_stop(relay, SIGKILL, 10000), 128 + 9);
+	for (size_t end = k + 500; k < end; k++) // the relay is down
+		ingest_point(c, k);
+	relay = relay_start(stream, relayed, dir);
+	ingest_until_seen(c, f, &s, &k); // back-fills the 500 first
+	for (; k < N_POINTS; k++)
+		ingest_point(c, k);
+	receive_all(f, &s);
+	fed_follow_free(f);
+	fed_rpc_client_free(c);
+	assert_int_equal(fed_test_proc_stop(relay, SIGTERM, 10000), 0);
 	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
 	fed_test_rmtree(dir);
 	free(dir);
@@ -151,6 +252,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_follow_with_drops),
+	    cmocka_unit_test(test_follow_through_relay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+//
+// fed-relay: follows a fed-node's stream and publishes it again, unchanged,
+// to subscribers of its own. Run it beside a node that many dashboards or
+// watchers follow: the node then sends each frame once, to the relay,
+// instead of once per subscriber, and its RPC calls no longer wait behind
+// that fan-out (docs/operations.md, "Many subscribers"). Reads its
+// configuration from the table below (file, FED_* environment, command
+// line) and runs until SIGTERM or SIGINT, logging to stderr.
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fed/cfg.h"
+#include "fed/log.h"
+#include "fed/process.h"
+#include "fed/stream.h"
+
+// Most patterns --topics may list.
+#define MAX_PATTERNS 64
+
+struct relay_cfg {
+	char *upstream;
+	char *listen;
+	char *topics;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	int64_t stats_ms;
+	fed_log_level log_level;
+};
+
+#define C struct relay_cfg
+static const fed_cfg_opt relay_opts[] = {
+    FED_CFG_OPT_STRING_LEN(C, upstream, "upstream", "tcp://127.0.0.1:7411", 1,
+        4000,
+        "the stream followed: a fed-node's --stream or "
+        "--public-stream address (or another relay's)"),
+    FED_CFG_OPT_STRING_LEN(C, listen, "listen", "tcp://127.0.0.1:7415", 1,
+        4000, "addresses subscribers connect to, comma-separated"),
+    FED_CFG_OPT_STRING_LEN(C, topics, "topics", "", 0, 4000,
+        "what to carry, comma-separated: a series id, a prefix ending in "
+        "'/', or a '!' topic such as !alarm (default: everything)"),
+    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
+        "certificate (PEM) for tls+tcp:// addresses, either side"),
+    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
+    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
+        "the federation CA (PEM) the other side's certificate must be "
+        "from"),
+    FED_CFG_OPT_DURATION(C, stats_ms, "stats-interval", "60s", 100, 86400000,
+        "how often the messages relayed are logged (info)"),
+    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
+        "err, warning, notice, info or debug"),
+};
+#undef C
+
+static const fed_cfg_spec relay_spec = {"fed-relay", "[OPTION]...",
+    "Follows a fed-node's live stream and publishes it again, frame for\n"
+    "frame, to its own subscribers, so that a node followed by many\n"
+    "subscribers sends each frame once.",
+    relay_opts, FED_CFG_N(relay_opts), 0};
+
+// Splits list (modified) at commas into at most MAX_PATTERNS patterns.
+// Returns their number, or -1 (with a message) for too many or an empty one.
+static int
+split_topics(char *list, const char **patterns)
+{
+	size_t len = strlen(list);
+	if (len == 0)
+		return 0;
+	if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,")) {
+		fprintf(stderr, "fed-relay: topics: an empty pattern\n");
+		return -1;
+	}
+	int n = 0;
+	for (char *save = NULL, *p = strtok_r(list, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_PATTERNS) {
+			fprintf(stderr, "fed-relay: topics: at most %d\n",
+			    MAX_PATTERNS);
+			return -1;
+		}
+		patterns[n++] = p;
+	}
+	return n;
+}
+
+static void
+log_stats(const fed_stream_relay *r)
+{
+	fed_stream_relay_stats s;
+	fed_stream_relay_get_stats(r, &s);
+	fed_log(FED_LOG_INFO, "relay", "%llu messages relayed, %llu refused",
+	    (unsigned long long) s.forwarded, (unsigned long long) s.failed);
+}
+
+// Relays until SIGTERM or SIGINT, logging the counters every stats_ms.
+static int
+run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
+    int n_patterns)
+{
+	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
+	fed_stream_relay_opts o = {.upstream = cfg->upstream,
+	    .listen = cfg->listen,
+	    .tls = &tls,
+	    .patterns = patterns,
+	    .n_patterns = (size_t) n_patterns};
+	fed_stream_relay *r = NULL;
+	fed_status st = fed_stream_relay_new(&o, &r);
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "relay", "cannot start: %s",
+		    fed_status_str(st));
+		return 1;
+	}
+	fed_log(FED_LOG_NOTICE, "relay", "ready: %s -> %s", cfg->upstream,
+	    cfg->listen);
+	struct timespec every = {(time_t) (cfg->stats_ms / 1000),
+	    (long) (cfg->stats_ms % 1000) * 1000000L};
+	int sig;
+	while ((sig = sigtimedwait(stop, NULL, &every)) < 0)
+		log_stats(r);
+	fed_log(FED_LOG_NOTICE, "relay", "signal %d: stopping", sig);
+	log_stats(r);
+	fed_stream_relay_free(r);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct relay_cfg cfg = {0};
+	int rc = fed_cfg_main(&relay_spec, &cfg, argc, argv, NULL);
+	if (rc >= 0) {
+		fed_cfg_fini(&relay_spec, &cfg);
+		return rc;
+	}
+	const char *patterns[MAX_PATTERNS];
+	int n = split_topics(cfg.topics, patterns);
+	if (n < 0) {
+		rc = 2;
+	} else {
+		sigset_t stop;
+		fed_process_init(cfg.log_level, &stop);
+		rc = run(&cfg, &stop, patterns, n);
+	}
+	fed_cfg_fini(&relay_spec, &cfg);
+	return rc;
+}
