@@ -2,17 +2,23 @@
 //
 // bench_load.c: a bounded load test of one fed-node process on loopback.
 // For --seconds (60), while a collector ingests one point a second for
-// each of --series (100) series in one Ingest call:
+// each of --series (10) series in one Ingest call:
 // - --clients (200) RPC clients, each its own connection, each calling
 //   --rate (10) times a second, alternately Latest of one series and a
 //   raw Query of its last 5 minutes (what a dashboard asks);
 // - --subscribers (1000) stream subscribers, each its own connection,
 //   each following one series (nng's PUB sends every frame to every
 //   subscriber; the SUB side filters, so the node sends series x
-//   subscribers frames a second).
+//   subscribers frames a second). They run in a process of their own,
+//   as dashboards and watchers do: in the clients' process, the 10,000
+//   frames a second they receive would queue the clients' own replies
+//   behind them in nng's task queue, and the latency measured would be
+//   the load generator's.
+// With --relay=1 the subscribers follow a fed-relay that follows the
+// node, and the node sends each frame once (docs/operations.md).
 // Prints calls/s, p50/p99/max latency, errors, the points each subscriber
 // saw against those ingested (and the gaps it detected), and the node's
-// resident memory after the warm-up and at the end.
+// (and relay's) resident memory after the warm-up and at the end.
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -23,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/clock.h"
@@ -33,7 +40,7 @@
 #define TOKEN "bench-admin-token"
 
 struct opts {
-	int seconds, clients, subscribers, series, rate;
+	int seconds, clients, subscribers, series, rate, relay;
 };
 
 struct shared {
@@ -266,6 +273,68 @@ subscriber_loop(void *arg)
 	return NULL;
 }
 
+// What the subscribers' process reports at the end.
+struct sub_totals {
+	uint64_t points, gaps;
+	int connected;
+};
+
+static void spawn(pthread_t *th, void *(*fn)(void *), void *arg);
+
+// The subscribers' process: starts them at the first byte on go_fd, stops
+// them at the second (or end of file), and writes their totals to res_fd.
+static void
+subscribers_main(struct shared *sh, int go_fd, int res_fd)
+{
+	char b;
+	if (read(go_fd, &b, 1) != 1)
+		_exit(1);
+	struct subscriber *subs
+	    = calloc((size_t) sh->o.subscribers, sizeof(*subs));
+	if (subs == NULL)
+		_exit(1);
+	for (int i = 0; i < sh->o.subscribers; i++) {
+		subs[i].sh = sh;
+		subs[i].series = i % sh->o.series;
+		spawn(&subs[i].th, subscriber_loop, &subs[i]);
+	}
+	(void) read(go_fd, &b, 1);
+	atomic_store(&sh->stop, 1);
+	struct sub_totals t = {0};
+	for (int i = 0; i < sh->o.subscribers; i++) {
+		pthread_join(subs[i].th, NULL);
+		t.points += subs[i].points;
+		t.gaps += subs[i].gaps;
+		t.connected += subs[i].ok;
+	}
+	free(subs);
+	_exit(write(res_fd, &t, sizeof(t)) == (ssize_t) sizeof(t) ? 0 : 1);
+}
+
+// Forks the subscribers' process before this one uses nng (nng's threads
+// do not survive a fork); *go_fd starts and stops it, *res_fd gets its
+// totals.
+static int
+fork_subscribers(struct shared *sh, int *go_fd, int *res_fd)
+{
+	int go[2], res[2];
+	if (pipe(go) != 0 || pipe(res) != 0)
+		die("pipe", FED_INTERNAL);
+	int pid = fork();
+	if (pid < 0)
+		die("fork", FED_INTERNAL);
+	if (pid == 0) {
+		close(go[1]);
+		close(res[0]);
+		subscribers_main(sh, go[0], res[1]);
+	}
+	close(go[0]);
+	close(res[1]);
+	*go_fd = go[1];
+	*res_fd = res[0];
+	return pid;
+}
+
 static double
 rss_mb(int pid)
 {
@@ -323,8 +392,9 @@ main(int argc, char **argv)
 	sh.o.seconds = arg_int(argc, argv, "--seconds", 60, 5, 3600);
 	sh.o.clients = arg_int(argc, argv, "--clients", 200, 1, 2000);
 	sh.o.subscribers = arg_int(argc, argv, "--subscribers", 1000, 0, 5000);
-	sh.o.series = arg_int(argc, argv, "--series", 100, 1, 10000);
+	sh.o.series = arg_int(argc, argv, "--series", 10, 1, 10000);
 	sh.o.rate = arg_int(argc, argv, "--rate", 10, 1, 1000);
+	sh.o.relay = arg_int(argc, argv, "--relay", 0, 0, 1);
 	// Every client and subscriber holds a socket, the node as many.
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -341,9 +411,17 @@ main(int argc, char **argv)
 	    fed_test_free_port());
 	snprintf(sh.stream, sizeof(sh.stream), "tcp://127.0.0.1:%d",
 	    fed_test_free_port());
+	// The node's stream; the subscribers' is the relay's with --relay.
+	char node_stream[128], relay_listen[160], relay_up[160];
+	snprintf(node_stream, sizeof(node_stream), "%s", sh.stream);
+	if (sh.o.relay)
+		snprintf(sh.stream, sizeof(sh.stream), "tcp://127.0.0.1:%d",
+		    fed_test_free_port());
+	int go_fd = -1, res_fd = -1;
+	int sub_pid = fork_subscribers(&sh, &go_fd, &res_fd);
 	snprintf(data, sizeof(data), "--data-dir=%s/data", dir);
 	snprintf(listen, sizeof(listen), "--listen=%s", sh.rpc);
-	snprintf(stream, sizeof(stream), "--stream=%s", sh.stream);
+	snprintf(stream, sizeof(stream), "--stream=%s", node_stream);
 	snprintf(log, sizeof(log), "%s/node.log", dir);
 	char *nargv[] = {FED_NODE_BIN, data, listen, stream,
 	    "--admin-token=" TOKEN, "--log-level=warning", NULL};
@@ -352,17 +430,26 @@ main(int argc, char **argv)
 	if (pid < 0 || st != FED_OK)
 		die("starting fed-node", st);
 	create_series(&sh);
-
-	struct subscriber *subs
-	    = calloc((size_t) sh.o.subscribers + 1, sizeof(*subs));
-	struct client *cls = calloc((size_t) sh.o.clients, sizeof(*cls));
-	if (subs == NULL || cls == NULL)
-		die("memory", FED_RESOURCE_EXHAUSTED);
-	for (int i = 0; i < sh.o.subscribers; i++) {
-		subs[i].sh = &sh;
-		subs[i].series = i % sh.o.series;
-		spawn(&subs[i].th, subscriber_loop, &subs[i]);
+	int relay_pid = -1;
+	if (sh.o.relay) {
+		char relay_log[640];
+		snprintf(
+		    relay_up, sizeof(relay_up), "--upstream=%s", node_stream);
+		snprintf(relay_listen, sizeof(relay_listen), "--listen=%s",
+		    sh.stream);
+		snprintf(relay_log, sizeof(relay_log), "%s/relay.log", dir);
+		char *rargv[] = {FED_RELAY_BIN, relay_up, relay_listen,
+		    "--log-level=warning", NULL};
+		relay_pid = fed_test_proc_start(rargv, relay_log);
+		if (relay_pid < 0)
+			die("starting fed-relay", FED_UNAVAILABLE);
 	}
+
+	struct client *cls = calloc((size_t) sh.o.clients, sizeof(*cls));
+	if (cls == NULL)
+		die("memory", FED_RESOURCE_EXHAUSTED);
+	if (write(go_fd, "g", 1) != 1)
+		die("starting the subscribers", FED_INTERNAL);
 	fed_test_sleep_ms(2000); // the subscribers connect
 	pthread_t ing;
 	spawn(&ing, ingest_loop, &sh);
@@ -372,9 +459,9 @@ main(int argc, char **argv)
 		spawn(&cls[i].th, client_loop, &cls[i]);
 	}
 	fed_test_sleep_ms(5000); // warm-up: every connection made
-	double rss0 = rss_mb(pid);
+	double rss0 = rss_mb(pid), relay_rss0 = rss_mb(relay_pid);
 	fed_test_sleep_ms(sh.o.seconds * 1000 - 5000);
-	double rss1 = rss_mb(pid);
+	double rss1 = rss_mb(pid), relay_rss1 = rss_mb(relay_pid);
 	atomic_store(&sh.stop, 1);
 	pthread_join(ing, NULL);
 	size_t n_lat = 0;
@@ -384,14 +471,15 @@ main(int argc, char **argv)
 		n_lat += cls[i].n;
 		errors += cls[i].errors;
 	}
-	uint64_t got = 0, gaps = 0;
-	int connected = 0;
-	for (int i = 0; i < sh.o.subscribers; i++) {
-		pthread_join(subs[i].th, NULL);
-		got += subs[i].points;
-		gaps += subs[i].gaps;
-		connected += subs[i].ok;
-	}
+	struct sub_totals subs = {0};
+	if (write(go_fd, "s", 1) != 1
+	    || read(res_fd, &subs, sizeof(subs)) != (ssize_t) sizeof(subs))
+		die("the subscribers' totals", FED_INTERNAL);
+	close(go_fd);
+	close(res_fd);
+	(void) fed_test_proc_stop(sub_pid, SIGTERM, 10000);
+	uint64_t got = subs.points, gaps = subs.gaps;
+	int connected = subs.connected;
 	double *all = malloc((n_lat + 1) * sizeof(*all));
 	size_t k = 0;
 	for (int i = 0; all != NULL && i < sh.o.clients; i++) {
@@ -403,6 +491,8 @@ main(int argc, char **argv)
 	int64_t ticks = atomic_load(&sh.ingested);
 	uint64_t want = (uint64_t) ticks * (uint64_t) sh.o.subscribers;
 	printf("load_seconds %d s\n", sh.o.seconds);
+	printf("load_via %s\n", sh.o.relay ? "relay" : "node");
+	printf("load_series %d\n", sh.o.series);
 	printf("load_clients %d\n", sh.o.clients);
 	printf("load_subscribers %d connected\n", connected);
 	printf("load_ingest_points %" PRId64 " points\n", ticks * sh.o.series);
@@ -421,8 +511,12 @@ main(int argc, char **argv)
 	printf("load_stream_gaps %" PRIu64 " frames\n", gaps);
 	printf("load_node_rss_after_warmup %.1f MB\n", rss0);
 	printf("load_node_rss_at_end %.1f MB\n", rss1);
+	if (sh.o.relay) {
+		printf("load_relay_rss_after_warmup %.1f MB\n", relay_rss0);
+		printf("load_relay_rss_at_end %.1f MB\n", relay_rss1);
+		(void) fed_test_proc_stop(relay_pid, SIGTERM, 10000);
+	}
 	free(all);
-	free(subs);
 	free(cls);
 	fed_test_proc_stop(pid, SIGTERM, 20000);
 	fed_test_rmtree(dir);
