@@ -34,7 +34,7 @@
 #include "enfed/v1/series.pb-c.h"
 #include "fed/clock.h"
 #include "fed/rpc.h"
-#include "fed/stream.h"
+#include "fed/follow.h"
 #include "fed_test.h"
 
 #define TOKEN "bench-admin-token"
@@ -64,7 +64,7 @@ struct subscriber {
 	struct shared *sh;
 	int series;
 	pthread_t th;
-	uint64_t points, gaps;
+	uint64_t points, backfilled, backfills;
 	int ok;
 };
 
@@ -241,41 +241,51 @@ client_loop(void *arg)
 }
 
 static void
-on_event(const fed_stream_event *ev, void *arg)
+on_points(const char *id, const int64_t *ts, const double *v, size_t n,
+    fed_follow_origin origin, void *arg)
 {
+	(void) id;
+	(void) ts;
+	(void) v;
 	struct subscriber *s = arg;
-	if (ev->kind == FED_STREAM_POINTS)
-		s->points += ev->n;
-	else if (ev->kind == FED_STREAM_GAP)
-		s->gaps += ev->missed_to - ev->missed_from + 1;
+	s->points += n;
+	s->backfilled += origin != FED_FOLLOW_LIVE ? n : 0;
 }
 
+// One watcher (fed/follow.h, as `fedctl watch`): the stream (the node's
+// or the relay's) for live points, the node's RPC to back-fill any frame
+// the stream lost.
 static void *
 subscriber_loop(void *arg)
 {
 	struct subscriber *s = arg;
-	fed_stream_sub_opts o = {.url = s->sh->stream};
-	fed_stream_sub *sub = NULL;
+	fed_follow_opts o = {.stream_url = s->sh->stream,
+	    .rpc_url = s->sh->rpc,
+	    .token = TOKEN};
+	fed_follow *f = NULL;
 	char id[64];
 	series_id(s->series, id, sizeof(id));
-	if (fed_stream_sub_new(&o, &sub) != FED_OK
-	    || fed_stream_sub_subscribe(sub, id) != FED_OK) {
-		fed_stream_sub_free(sub);
+	if (fed_follow_new(&o, &f) != FED_OK
+	    || fed_follow_subscribe(f, id) != FED_OK) {
+		fed_follow_free(f);
 		return NULL;
 	}
 	s->ok = 1;
 	while (!atomic_load(&s->sh->stop))
-		(void) fed_stream_sub_recv(sub, 200, on_event, s);
+		(void) fed_follow_recv(f, 200, on_points, s);
 	// What is still queued.
-	while (fed_stream_sub_recv(sub, 300, on_event, s) == FED_OK)
+	while (fed_follow_recv(f, 300, on_points, s) == FED_OK)
 		;
-	fed_stream_sub_free(sub);
+	fed_follow_stats st;
+	fed_follow_get_stats(f, &st);
+	s->backfills = st.backfills;
+	fed_follow_free(f);
 	return NULL;
 }
 
 // What the subscribers' process reports at the end.
 struct sub_totals {
-	uint64_t points, gaps;
+	uint64_t points, backfilled, backfills;
 	int connected;
 };
 
@@ -304,7 +314,8 @@ subscribers_main(struct shared *sh, int go_fd, int res_fd)
 	for (int i = 0; i < sh->o.subscribers; i++) {
 		pthread_join(subs[i].th, NULL);
 		t.points += subs[i].points;
-		t.gaps += subs[i].gaps;
+		t.backfilled += subs[i].backfilled;
+		t.backfills += subs[i].backfills;
 		t.connected += subs[i].ok;
 	}
 	free(subs);
@@ -478,7 +489,7 @@ main(int argc, char **argv)
 	close(go_fd);
 	close(res_fd);
 	(void) fed_test_proc_stop(sub_pid, SIGTERM, 10000);
-	uint64_t got = subs.points, gaps = subs.gaps;
+	uint64_t got = subs.points;
 	int connected = subs.connected;
 	double *all = malloc((n_lat + 1) * sizeof(*all));
 	size_t k = 0;
@@ -508,7 +519,8 @@ main(int argc, char **argv)
 	}
 	printf("load_stream_points_expected %" PRIu64 " points\n", want);
 	printf("load_stream_points_received %" PRIu64 " points\n", got);
-	printf("load_stream_gaps %" PRIu64 " frames\n", gaps);
+	printf("load_stream_backfills %" PRIu64 " (%" PRIu64 " points)\n",
+	    subs.backfills, subs.backfilled);
 	printf("load_node_rss_after_warmup %.1f MB\n", rss0);
 	printf("load_node_rss_at_end %.1f MB\n", rss1);
 	if (sh.o.relay) {
