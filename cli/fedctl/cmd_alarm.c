@@ -15,6 +15,7 @@
 #include "fed/clock.h"
 #include "fed/stream.h"
 #include "fedctl.h"
+#include "verb.h"
 
 struct add_cfg {
 	fedctl_out_opts out;
@@ -90,21 +91,15 @@ static const fed_cfg_spec add_spec = {"fedctl alarm rule add",
     "--for 10m --hook /usr/local/bin/alarm-mail --hook-arg ops@example.org",
     add_opts, FED_CFG_N(add_opts), FED_CFG_ARGV_ONLY};
 
-struct plain_cfg {
-	fedctl_out_opts out;
-};
+static const fed_cfg_spec rule_ls_spec
+    = FEDCTL_PLAIN_SPEC("fedctl alarm rule ls", "[PREFIX] [OPTION]...",
+        "Lists the alarm rules (of series under PREFIX).");
 
-static const fed_cfg_opt plain_opts[] = {
-    FEDCTL_OUT_OPTS(struct plain_cfg, out),
-};
+static const fed_cfg_spec rule_rm_spec
+    = FEDCTL_PLAIN_SPEC("fedctl alarm rule rm", "ID",
+        "Deletes a rule (admin token); its active alarms are cleared.");
 
-static const fed_cfg_spec rule_ls_spec = {"fedctl alarm rule ls",
-    "[PREFIX] [OPTION]...", "Lists the alarm rules (of series under PREFIX).",
-    plain_opts, FED_CFG_N(plain_opts), FED_CFG_ARGV_ONLY};
-
-static const fed_cfg_spec rule_rm_spec = {"fedctl alarm rule rm", "ID",
-    "Deletes a rule (admin token); its active alarms are cleared.", plain_opts,
-    FED_CFG_N(plain_opts), FED_CFG_ARGV_ONLY};
+#define ONE_RULE FEDCTL_EXACTLY(1, "one rule id is needed")
 
 struct ls_cfg {
 	fedctl_out_opts out;
@@ -130,10 +125,12 @@ static const fed_cfg_spec ls_spec = {"fedctl alarm ls", "[OPTION]...",
     "message.\nExample:\n  fedctl alarm ls --active",
     ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
 
-static const fed_cfg_spec ack_spec = {"fedctl alarm ack", "ID",
-    "Acknowledges an alarm (writer token): it stays active until its "
-    "condition ends.",
-    plain_opts, FED_CFG_N(plain_opts), FED_CFG_ARGV_ONLY};
+static const fed_cfg_spec ack_spec
+    = FEDCTL_PLAIN_SPEC("fedctl alarm ack", "ID",
+        "Acknowledges an alarm (writer token): it stays active until its "
+        "condition ends.");
+
+#define ACK_NEEDS "one alarm id (a number) is needed"
 
 struct watch_cfg {
 	fedctl_out_opts out;
@@ -157,13 +154,8 @@ static const fed_cfg_spec watch_spec = {"fedctl alarm watch", "[OPTION]...",
 static fed_status
 alarm_call(fedctl *c, const char *method, const void *req, void *rep)
 {
-	char err[256] = "";
-	fed_status st = fedctl_call(c, &enfed__v1__alarm_service__descriptor,
-	    method, req, (ProtobufCMessage **) rep, err, sizeof(err));
-	if (st != FED_OK)
-		fedctl_fail(c, st, "AlarmService/%s: %s", method,
-		    err[0] ? err : fed_status_str(st));
-	return st;
+	return fedctl_node_call(
+	    c, &enfed__v1__alarm_service__descriptor, method, req, rep);
 }
 
 static const char *const type_names[]
@@ -176,8 +168,10 @@ type_name(int t)
 }
 
 static cJSON *
-rule_json(const Enfed__V1__AlarmRule *r)
+rule_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__AlarmRule *r = msg;
+	(void) c;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", r->id);
 	cJSON_AddStringToObject(j, "series", r->series);
@@ -194,13 +188,19 @@ rule_json(const Enfed__V1__AlarmRule *r)
 }
 
 static void
-rule_text(const Enfed__V1__AlarmRule *r)
+rule_text(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__AlarmRule *r = msg;
+	(void) c;
 	printf("%-20s %-10s %-32s for %llds%s%s\n", r->id, type_name(r->type),
 	    r->series, (long long) (r->duration_ms / 1000),
 	    r->n_hook_argv > 0 ? "  hook " : "",
 	    r->n_hook_argv > 0 ? r->hook_argv[0] : "");
 }
+
+static const fedctl_view rule_view = {.json = rule_json, .text = rule_text};
+static const fedctl_view rules_view
+    = {.rows = "rules", .json = rule_json, .text = rule_text};
 
 // A number option given as text; 0 when absent, -1 on a bad number.
 static int
@@ -248,13 +248,7 @@ send_rule(fedctl *c, Enfed__V1__AlarmRule *r)
 	req.rule = r;
 	Enfed__V1__AlarmRule *rep = NULL;
 	fed_status st = alarm_call(c, "CreateRule", &req, &rep);
-	if (st == FED_OK && c->format == FEDCTL_JSON)
-		fedctl_json_emit(rule_json(rep));
-	else if (st == FED_OK)
-		rule_text(rep);
-	if (rep != NULL)
-		enfed__v1__alarm_rule__free_unpacked(rep, NULL);
-	return fedctl_exit_code(st);
+	return fedctl_reply(c, &rule_view, st, rep);
 }
 
 static int
@@ -269,8 +263,9 @@ rule_add(fedctl *c, int argc, char **argv)
 	fed_cfg_result res;
 	int rc
 	    = fedctl_load_sub(c, &add_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 1)
-		rc = fedctl_usage(c, "one rule id is needed");
+	static const fedctl_args one_rule = ONE_RULE;
+	if (rc < 0)
+		rc = fedctl_check_args(c, &one_rule, &res);
 	if (rc < 0 && cfg.series == NULL)
 		rc = fedctl_usage(c, "--series is needed");
 	if (rc < 0 && cfg.hook == NULL && n_args > 0)
@@ -304,72 +299,42 @@ rule_add(fedctl *c, int argc, char **argv)
 }
 
 static int
-rule_ls(fedctl *c, int argc, char **argv)
+rule_ls(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &rule_ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 1)
-		rc = fedctl_usage(c, "at most one prefix");
-	if (rc < 0) {
-		Enfed__V1__ListAlarmRulesRequest req
-		    = ENFED__V1__LIST_ALARM_RULES_REQUEST__INIT;
-		req.prefix = res.n_args == 1 ? res.args[0] : "";
-		Enfed__V1__ListAlarmRulesResponse *rep = NULL;
-		fed_status st = alarm_call(c, "ListRules", &req, &rep);
-		rc = fedctl_exit_code(st);
-		cJSON *a = st == FED_OK && c->format == FEDCTL_JSON
-		    ? cJSON_CreateArray()
-		    : NULL;
-		for (size_t i = 0; st == FED_OK && i < rep->n_rules; i++) {
-			if (a != NULL)
-				cJSON_AddItemToArray(
-				    a, rule_json(rep->rules[i]));
-			else
-				rule_text(rep->rules[i]);
-		}
-		if (a != NULL)
-			fedctl_json_emit(a);
-		if (rep != NULL)
-			enfed__v1__list_alarm_rules_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&rule_ls_spec, &cfg);
-	return rc;
+	Enfed__V1__ListAlarmRulesRequest req
+	    = ENFED__V1__LIST_ALARM_RULES_REQUEST__INIT;
+	req.prefix = in->n_args == 1 ? in->args[0] : "";
+	Enfed__V1__ListAlarmRulesResponse *rep = NULL;
+	fed_status st = alarm_call(c, "ListRules", &req, &rep);
+	return fedctl_reply(c, &rules_view, st, rep);
 }
 
 static int
-rule_rm(fedctl *c, int argc, char **argv)
+rule_rm(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &rule_rm_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 1)
-		rc = fedctl_usage(c, "one rule id is needed");
-	if (rc < 0) {
-		Enfed__V1__DeleteAlarmRuleRequest req
-		    = ENFED__V1__DELETE_ALARM_RULE_REQUEST__INIT;
-		req.id = res.args[0];
-		Enfed__V1__DeleteAlarmRuleResponse *rep = NULL;
-		fed_status st = alarm_call(c, "DeleteRule", &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK)
-			printf("rule %s deleted; %u active alarms cleared\n",
-			    req.id, rep->n_cleared);
-		if (rep != NULL)
-			enfed__v1__delete_alarm_rule_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&rule_rm_spec, &cfg);
-	return rc;
+	Enfed__V1__DeleteAlarmRuleRequest req
+	    = ENFED__V1__DELETE_ALARM_RULE_REQUEST__INIT;
+	req.id = in->args[0];
+	Enfed__V1__DeleteAlarmRuleResponse *rep = NULL;
+	fed_status st = alarm_call(c, "DeleteRule", &req, &rep);
+	if (st == FED_OK)
+		printf("rule %s deleted; %u active alarms cleared\n", req.id,
+		    rep->n_cleared);
+	return fedctl_reply(c, NULL, st, rep);
 }
 
 static const fedctl_verb rule_verbs[] = {
-    {"add", rule_add, "create a rule (admin)"},
-    {"ls", rule_ls, "list the rules"},
-    {"rm", rule_rm, "delete a rule, clearing its alarms (admin)"},
+    {.name = "add", .main = rule_add, .help = "create a rule (admin)"},
+    {.name = "ls",
+        .run = rule_ls,
+        .help = "list the rules",
+        FEDCTL_OPTS(rule_ls_spec, fedctl_plain_cfg),
+        .args = {0, 1, NULL, "at most one prefix"}},
+    {.name = "rm",
+        .run = rule_rm,
+        .help = "delete a rule, clearing its alarms (admin)",
+        FEDCTL_OPTS(rule_rm_spec, fedctl_plain_cfg),
+        .args = ONE_RULE},
 };
 
 static int
@@ -390,8 +355,9 @@ state_name(int s)
 }
 
 static cJSON *
-alarm_json(const fedctl *c, const Enfed__V1__Alarm *a)
+alarm_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Alarm *a = msg;
 	char t[48];
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddNumberToObject(j, "id", (double) a->id);
@@ -424,74 +390,45 @@ alarm_text(const fedctl *c, const char *event, const Enfed__V1__Alarm *a)
 	                                                   : a->message);
 }
 
-static int
-alarm_ls(fedctl *c, int argc, char **argv)
+// An alarm of a list: its state in the event's column.
+static void
+alarm_row(const fedctl *c, const void *msg)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0) {
-		Enfed__V1__ListAlarmsRequest req
-		    = ENFED__V1__LIST_ALARMS_REQUEST__INIT;
-		req.active_only = cfg.active;
-		req.rule_id = cfg.rule;
-		req.series_prefix = cfg.prefix;
-		req.limit = (uint32_t) cfg.limit;
-		Enfed__V1__ListAlarmsResponse *rep = NULL;
-		fed_status st = alarm_call(c, "ListAlarms", &req, &rep);
-		rc = fedctl_exit_code(st);
-		cJSON *a = st == FED_OK && c->format == FEDCTL_JSON
-		    ? cJSON_CreateArray()
-		    : NULL;
-		for (size_t i = 0; st == FED_OK && i < rep->n_alarms; i++) {
-			if (a != NULL)
-				cJSON_AddItemToArray(
-				    a, alarm_json(c, rep->alarms[i]));
-			else
-				alarm_text(c, NULL, rep->alarms[i]);
-		}
-		if (a != NULL)
-			fedctl_json_emit(a);
-		if (rep != NULL)
-			enfed__v1__list_alarms_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&ls_spec, &cfg);
-	return rc;
+	alarm_text(c, NULL, msg);
+}
+
+static const fedctl_view alarm_view = {.json = alarm_json, .text = alarm_row};
+static const fedctl_view alarms_view
+    = {.rows = "alarms", .json = alarm_json, .text = alarm_row};
+
+static int
+alarm_ls(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct ls_cfg *cfg = in->cfg;
+	Enfed__V1__ListAlarmsRequest req
+	    = ENFED__V1__LIST_ALARMS_REQUEST__INIT;
+	req.active_only = cfg->active;
+	req.rule_id = cfg->rule;
+	req.series_prefix = cfg->prefix;
+	req.limit = (uint32_t) cfg->limit;
+	Enfed__V1__ListAlarmsResponse *rep = NULL;
+	fed_status st = alarm_call(c, "ListAlarms", &req, &rep);
+	return fedctl_reply(c, &alarms_view, st, rep);
 }
 
 static int
-alarm_ack(fedctl *c, int argc, char **argv)
+alarm_ack(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ack_spec, &cfg, argc, argv, &cfg.out, &res);
 	char *end = NULL;
-	unsigned long long id = 0;
-	if (rc < 0 && res.n_args == 1)
-		id = strtoull(res.args[0], &end, 10);
-	if (rc < 0 && (res.n_args != 1 || end == res.args[0] || *end != '\0'))
-		rc = fedctl_usage(c, "one alarm id (a number) is needed");
-	if (rc < 0) {
-		Enfed__V1__AcknowledgeAlarmRequest req
-		    = ENFED__V1__ACKNOWLEDGE_ALARM_REQUEST__INIT;
-		req.id = id;
-		Enfed__V1__Alarm *rep = NULL;
-		fed_status st = alarm_call(c, "Acknowledge", &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK && c->format == FEDCTL_JSON)
-			fedctl_json_emit(alarm_json(c, rep));
-		else if (st == FED_OK)
-			alarm_text(c, NULL, rep);
-		if (rep != NULL)
-			enfed__v1__alarm__free_unpacked(rep, NULL);
-	}
-	fed_cfg_fini(&ack_spec, &cfg);
-	return rc;
+	unsigned long long id = strtoull(in->args[0], &end, 10);
+	if (end == in->args[0] || *end != '\0')
+		return fedctl_usage(c, ACK_NEEDS);
+	Enfed__V1__AcknowledgeAlarmRequest req
+	    = ENFED__V1__ACKNOWLEDGE_ALARM_REQUEST__INIT;
+	req.id = id;
+	Enfed__V1__Alarm *rep = NULL;
+	fed_status st = alarm_call(c, "Acknowledge", &req, &rep);
+	return fedctl_reply(c, &alarm_view, st, rep);
 }
 
 struct watcher {
@@ -557,30 +494,34 @@ watch_loop(fedctl *c, const struct watch_cfg *cfg, const sigset_t *stop)
 }
 
 static int
-alarm_watch(fedctl *c, int argc, char **argv)
+alarm_watch(fedctl *c, const fedctl_verb_input *in)
 {
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	// Blocked before nng starts its threads, so only the loop sees them.
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	struct watch_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &watch_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0)
-		rc = watch_loop(c, &cfg, &stop);
-	fed_cfg_fini(&watch_spec, &cfg);
-	return rc;
+	return watch_loop(c, in->cfg, &stop);
 }
 
 static const fedctl_verb verbs[] = {
-    {"rule", alarm_rule, "add | ls | rm: the alarm rules"},
-    {"ls", alarm_ls, "list active and past alarms"},
-    {"ack", alarm_ack, "acknowledge an alarm"},
-    {"watch", alarm_watch, "print alarm events as they happen"},
+    {.name = "rule",
+        .main = alarm_rule,
+        .help = "add | ls | rm: the alarm rules"},
+    {.name = "ls",
+        .run = alarm_ls,
+        .help = "list active and past alarms",
+        FEDCTL_OPTS(ls_spec, struct ls_cfg)},
+    {.name = "ack",
+        .run = alarm_ack,
+        .help = "acknowledge an alarm",
+        FEDCTL_OPTS(ack_spec, fedctl_plain_cfg),
+        .args = FEDCTL_EXACTLY(1, ACK_NEEDS)},
+    {.name = "watch",
+        .run = alarm_watch,
+        .help = "print alarm events as they happen",
+        FEDCTL_OPTS(watch_spec, struct watch_cfg)},
 };
 
 int

@@ -12,6 +12,7 @@
 #include "enfed/v1/directory.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
+#include "verb.h"
 
 // --- Output -----------------------------------------------------------------
 
@@ -37,8 +38,9 @@ meta_json(const Enfed__V1__SeriesMeta *m)
 }
 
 static cJSON *
-node_json(const fedctl *c, const Enfed__V1__NodeRecord *n)
+node_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__NodeRecord *n = msg;
 	cJSON *j = cJSON_CreateObject();
 	char t[48];
 	cJSON_AddStringToObject(j, "name", n->name);
@@ -74,29 +76,28 @@ lease_text(
 }
 
 static void
-print_nodes(const fedctl *c, const Enfed__V1__LookupResponse *r)
+nodes_header(void)
 {
-	if (c->format == FEDCTL_JSON) {
-		cJSON *a = cJSON_CreateArray();
-		for (size_t i = 0; i < r->n_nodes; i++)
-			cJSON_AddItemToArray(a, node_json(c, r->nodes[i]));
-		fedctl_json_emit(a);
-		return;
-	}
 	printf("%-16s %-28s %-11s %-19s %6s  %s\n", "NAME", "ORGANISATION",
 	    "STATUS", "LEASE ENDS", "SERIES", "RPC / STREAM");
-	for (size_t i = 0; i < r->n_nodes; i++) {
-		const Enfed__V1__NodeRecord *n = r->nodes[i];
-		char t[48];
-		fedctl_time_short(c, n->lease_expires_ms, t, sizeof(t));
-		printf("%-16s %-28s %-11s %-19s %6zu  %s %s\n", n->name,
-		    n->organisation,
-		    n->available ? "available" : "unavailable", t, n->n_offers,
-		    n->rpc_addr, n->stream_addr);
-	}
-	if (r->n_nodes == 0)
-		printf("(no node)\n");
 }
+
+static void
+node_row(const fedctl *c, const void *msg)
+{
+	const Enfed__V1__NodeRecord *n = msg;
+	char t[48];
+	fedctl_time_short(c, n->lease_expires_ms, t, sizeof(t));
+	printf("%-16s %-28s %-11s %-19s %6zu  %s %s\n", n->name,
+	    n->organisation, n->available ? "available" : "unavailable", t,
+	    n->n_offers, n->rpc_addr, n->stream_addr);
+}
+
+static const fedctl_view nodes_view = {.rows = "nodes",
+    .json = node_json,
+    .text = node_row,
+    .header = nodes_header,
+    .empty = "(no node)\n"};
 
 static void
 print_offer(const Enfed__V1__SeriesMeta *m)
@@ -110,8 +111,9 @@ print_offer(const Enfed__V1__SeriesMeta *m)
 }
 
 static void
-print_node(const fedctl *c, const Enfed__V1__NodeRecord *n)
+print_node(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__NodeRecord *n = msg;
 	char t[48], lease[96];
 	lease_text(c, n, lease, sizeof(lease));
 	printf("name:          %s\n", n->name);
@@ -128,92 +130,62 @@ print_node(const fedctl *c, const Enfed__V1__NodeRecord *n)
 		printf("  (none)\n");
 }
 
-// --- ls ---------------------------------------------------------------------
+static const fedctl_view node_view = {.json = node_json, .text = print_node};
 
-struct ls_cfg {
-	fedctl_out_opts out;
-};
-
-static const fed_cfg_opt ls_opts[] = {
-    FEDCTL_OUT_OPTS(struct ls_cfg, out),
-};
-
-static const fed_cfg_spec ls_spec = {"fedctl directory ls", "[OPTION]...",
-    "Lists every node of the federation: name, organisation, lease status "
-    "and its end (local time), number of series offered, RPC and stream "
-    "addresses.\n"
-    "Examples:\n"
-    "  fedctl directory ls\n"
-    "  fedctl --directory tcp://10.0.0.1:7400 directory ls --json",
-    ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
-
-static int
-call_print(
-    fedctl *c, const char *method, const char *what, const void *req, bool one)
+static fed_status
+dir_call(fedctl *c, const char *method, const char *what, const void *req,
+    Enfed__V1__LookupResponse **rep)
 {
-	Enfed__V1__LookupResponse *rep = NULL;
-	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_DIRECTORY,
-	    &enfed__v1__directory__descriptor, method, what, req, &rep);
-	if (st == FED_OK && one && rep->n_nodes == 0)
-		st = FED_NOT_FOUND;
-	if (st == FED_NOT_FOUND && rep != NULL)
-		fedctl_fail(c, st, "node '%s' is not in the directory", what);
-	else if (st == FED_OK && one && c->format == FEDCTL_JSON)
-		fedctl_json_emit(node_json(c, rep->nodes[0]));
-	else if (st == FED_OK && one)
-		print_node(c, rep->nodes[0]);
-	else if (st == FED_OK)
-		print_nodes(c, rep);
-	if (rep != NULL)
-		enfed__v1__lookup_response__free_unpacked(rep, NULL);
-	return fedctl_exit_code(st);
+	return fedctl_svc_call(c, FEDCTL_SVC_DIRECTORY,
+	    &enfed__v1__directory__descriptor, method, what, req, rep);
 }
 
+// --- ls ---------------------------------------------------------------------
+
+static const fed_cfg_spec ls_spec
+    = FEDCTL_PLAIN_SPEC("fedctl directory ls", "[OPTION]...",
+        "Lists every node of the federation: name, organisation, lease status "
+        "and its end (local time), number of series offered, RPC and stream "
+        "addresses.\n"
+        "Examples:\n"
+        "  fedctl directory ls\n"
+        "  fedctl --directory tcp://10.0.0.1:7400 directory ls --json");
+
 static int
-dir_ls(fedctl *c, int argc, char **argv)
+dir_ls(fedctl *c, const fedctl_verb_input *in)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	fed_cfg_fini(&ls_spec, &cfg);
-	if (rc >= 0)
-		return rc;
+	(void) in;
 	Enfed__V1__ListNodesRequest req = ENFED__V1__LIST_NODES_REQUEST__INIT;
-	return call_print(c, "List", "", &req, false);
+	Enfed__V1__LookupResponse *rep = NULL;
+	fed_status st = dir_call(c, "List", "", &req, &rep);
+	return fedctl_reply(c, &nodes_view, st, rep);
 }
 
 // --- show -------------------------------------------------------------------
 
 static const fed_cfg_spec show_spec
-    = {"fedctl directory show", "[OPTION]... NAME",
+    = FEDCTL_PLAIN_SPEC("fedctl directory show", "[OPTION]... NAME",
         "Shows one node: organisation, addresses, lease status, and every "
         "series it offers with its description box.\n"
         "Examples:\n"
         "  fedctl directory show lognact\n"
-        "  fedctl directory show lognact --json",
-        ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
+        "  fedctl directory show lognact --json");
 
 static int
-dir_show(fedctl *c, int argc, char **argv)
+dir_show(fedctl *c, const fedctl_verb_input *in)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args == 0)
-		rc = fedctl_usage(c, "a node name is needed");
-	if (rc < 0 && res.n_args > 1)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
-	if (rc < 0) {
-		Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
-		req.name = res.args[0];
-		rc = call_print(c, "Lookup", req.name, &req, true);
+	Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
+	req.name = in->args[0];
+	Enfed__V1__LookupResponse *rep = NULL;
+	fed_status st = dir_call(c, "Lookup", req.name, &req, &rep);
+	if (st == FED_OK && rep->n_nodes == 0) {
+		st = FED_NOT_FOUND;
+		fedctl_fail(
+		    c, st, "node '%s' is not in the directory", req.name);
 	}
-	fed_cfg_fini(&show_spec, &cfg);
-	return rc;
+	if (st == FED_OK)
+		fedctl_show(c, &node_view, rep->nodes[0]);
+	return fedctl_reply(c, NULL, st, rep);
 }
 
 // --- lookup -----------------------------------------------------------------
@@ -263,50 +235,43 @@ print_offers(const Enfed__V1__LookupResponse *r)
 }
 
 static int
-do_lookup(fedctl *c, const struct lookup_cfg *cfg)
+dir_lookup(fedctl *c, const fedctl_verb_input *in)
 {
+	const struct lookup_cfg *cfg = in->cfg;
+	if (cfg->series[0] == '\0' && cfg->org[0] == '\0'
+	    && cfg->name[0] == '\0')
+		return fedctl_usage(
+		    c, "--series, --org or --name is needed (ls lists all)");
 	Enfed__V1__LookupRequest req = ENFED__V1__LOOKUP_REQUEST__INIT;
 	req.series = cfg->series;
 	req.organisation = cfg->org;
 	req.name = cfg->name;
 	Enfed__V1__LookupResponse *rep = NULL;
-	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_DIRECTORY,
-	    &enfed__v1__directory__descriptor, "Lookup", "", &req, &rep);
+	fed_status st = dir_call(c, "Lookup", "", &req, &rep);
 	if (st == FED_OK) {
-		print_nodes(c, rep);
+		fedctl_show(c, &nodes_view, rep);
 		if (cfg->offers && c->format != FEDCTL_JSON)
 			print_offers(rep);
 	}
-	if (rep != NULL)
-		enfed__v1__lookup_response__free_unpacked(rep, NULL);
-	return fedctl_exit_code(st);
-}
-
-static int
-dir_lookup(fedctl *c, int argc, char **argv)
-{
-	struct lookup_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &lookup_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0 && cfg.series[0] == '\0' && cfg.org[0] == '\0'
-	    && cfg.name[0] == '\0')
-		rc = fedctl_usage(
-		    c, "--series, --org or --name is needed (ls lists all)");
-	if (rc < 0)
-		rc = do_lookup(c, &cfg);
-	fed_cfg_fini(&lookup_spec, &cfg);
-	return rc;
+	return fedctl_reply(c, NULL, st, rep);
 }
 
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
-    {"ls", dir_ls, "every node: organisation, lease, addresses"},
-    {"show", dir_show, "one node and the series it offers, with boxes"},
-    {"lookup", dir_lookup, "nodes by series (id or prefix/), org or name"},
+    {.name = "ls",
+        .run = dir_ls,
+        .help = "every node: organisation, lease, addresses",
+        FEDCTL_OPTS(ls_spec, fedctl_plain_cfg)},
+    {.name = "show",
+        .run = dir_show,
+        .help = "one node and the series it offers, with boxes",
+        FEDCTL_OPTS(show_spec, fedctl_plain_cfg),
+        .args = FEDCTL_ARGS(1, 1, "a node name is needed")},
+    {.name = "lookup",
+        .run = dir_lookup,
+        .help = "nodes by series (id or prefix/), org or name",
+        FEDCTL_OPTS(lookup_spec, struct lookup_cfg)},
 };
 
 int

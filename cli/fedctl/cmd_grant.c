@@ -11,6 +11,7 @@
 #include "enfed/v1/grant.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
+#include "verb.h"
 
 struct create_cfg {
 	fedctl_out_opts out;
@@ -52,34 +53,21 @@ static const fed_cfg_spec create_spec
         "--expires 2027-06-30",
         create_opts, FED_CFG_N(create_opts), FED_CFG_ARGV_ONLY};
 
-struct plain_cfg {
-	fedctl_out_opts out;
-};
+static const fed_cfg_spec ls_spec
+    = FEDCTL_PLAIN_SPEC("fedctl grant ls", "[OPTION]...",
+        "Lists the node's grants, revoked ones included.\n"
+        "Example:\n  fedctl grant ls --json");
 
-static const fed_cfg_opt plain_opts[] = {
-    FEDCTL_OUT_OPTS(struct plain_cfg, out),
-};
-
-static const fed_cfg_spec ls_spec = {"fedctl grant ls", "[OPTION]...",
-    "Lists the node's grants, revoked ones included.\n"
-    "Example:\n  fedctl grant ls --json",
-    plain_opts, FED_CFG_N(plain_opts), FED_CFG_ARGV_ONLY};
-
-static const fed_cfg_spec revoke_spec = {"fedctl grant revoke", "ID",
-    "Revokes a grant: its token stops working at once and nothing more is "
-    "replicated for it.\nExample:\n  fedctl grant revoke g-AbCd1234",
-    plain_opts, FED_CFG_N(plain_opts), FED_CFG_ARGV_ONLY};
+static const fed_cfg_spec revoke_spec
+    = FEDCTL_PLAIN_SPEC("fedctl grant revoke", "ID",
+        "Revokes a grant: its token stops working at once and nothing more is "
+        "replicated for it.\nExample:\n  fedctl grant revoke g-AbCd1234");
 
 static fed_status
 grant_call(fedctl *c, const char *method, const void *req, void *rep)
 {
-	char err[256] = "";
-	fed_status st = fedctl_call(c, &enfed__v1__grants__descriptor, method,
-	    req, (ProtobufCMessage **) rep, err, sizeof(err));
-	if (st != FED_OK)
-		fedctl_fail(c, st, "Grants/%s: %s", method,
-		    err[0] ? err : fed_status_str(st));
-	return st;
+	return fedctl_node_call(
+	    c, &enfed__v1__grants__descriptor, method, req, rep);
 }
 
 static const char *
@@ -103,8 +91,9 @@ time_or(const fedctl *c, int64_t ms, const char *none, char *buf, size_t len)
 }
 
 static cJSON *
-grant_json(const fedctl *c, const Enfed__V1__Grant *g)
+grant_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Grant *g = msg;
 	char t[48];
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", g->id);
@@ -127,8 +116,9 @@ grant_json(const fedctl *c, const Enfed__V1__Grant *g)
 }
 
 static void
-grant_text(const fedctl *c, const Enfed__V1__Grant *g)
+grant_text(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Grant *g = msg;
 	char from[48], to[48], exp[48];
 	time_or(c, g->data_range ? g->data_range->from_ms : 0, "start", from,
 	    sizeof(from));
@@ -140,6 +130,10 @@ grant_text(const fedctl *c, const Enfed__V1__Grant *g)
 	    fedctl_step_name(g->finest_step), from, to, exp,
 	    g->revoked ? " [revoked]" : "");
 }
+
+static const fedctl_view grant_view = {.json = grant_json, .text = grant_text};
+static const fedctl_view grants_view
+    = {.rows = "grants", .json = grant_json, .text = grant_text};
 
 // Parses an optional time option into *out (0 when absent).
 static int
@@ -154,128 +148,101 @@ opt_time(fedctl *c, const char *name, const char *s, int64_t *out)
 	return -1;
 }
 
-static int
-grant_create(fedctl *c, int argc, char **argv)
+// Shows the new grant and its token, said once on stderr to be given on.
+static void
+show_created(const fedctl *c, const Enfed__V1__CreateGrantResponse *rep)
 {
-	struct create_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &create_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 1)
-		rc = fedctl_usage(c, "one series id or prefix is needed");
-	if (rc < 0 && (cfg.to == NULL || cfg.to[0] == '\0'))
-		rc = fedctl_usage(c, "--to NODE is needed");
+	if (c->format == FEDCTL_JSON) {
+		cJSON *j = grant_json(c, rep->grant);
+		cJSON_AddStringToObject(j, "token", rep->token);
+		fedctl_json_emit(j);
+		return;
+	}
+	grant_text(c, rep->grant);
+	printf("token: %s\n", rep->token);
+	fprintf(stderr, "%s: the token is shown this once; give it to %s\n",
+	    c->prog, rep->grant->grantee_node);
+}
+
+static int
+send_grant(fedctl *c, Enfed__V1__Grant *g)
+{
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	fed_status st = grant_call(c, "Create", &req, &rep);
+	if (st == FED_OK)
+		show_created(c, rep);
+	return fedctl_reply(c, NULL, st, rep);
+}
+
+static int
+grant_create(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct create_cfg *cfg = in->cfg;
+	if (cfg->to == NULL || cfg->to[0] == '\0')
+		return fedctl_usage(c, "--to NODE is needed");
 	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
 	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	int rc = opt_time(c, "from", cfg->from, &r.from_ms);
 	if (rc < 0)
-		rc = opt_time(c, "from", cfg.from, &r.from_ms);
+		rc = opt_time(c, "until", cfg->until, &r.to_ms);
 	if (rc < 0)
-		rc = opt_time(c, "until", cfg.until, &r.to_ms);
-	if (rc < 0)
-		rc = opt_time(c, "expires", cfg.expires, &g.expires_ms);
-	if (rc < 0) {
-		Enfed__V1__Scope sc[2];
-		if (cfg.scope != 1)
-			sc[g.n_scopes++] = ENFED__V1__SCOPE__SCOPE_QUERY;
-		if (cfg.scope != 0)
-			sc[g.n_scopes++] = ENFED__V1__SCOPE__SCOPE_LIVE;
-		g.scopes = sc;
-		g.series = res.args[0];
-		g.grantee_node = cfg.to;
-		g.finest_step = (Enfed__V1__Step) cfg.finest;
-		g.data_range = &r;
-		g.grantee_rpc_addr = cfg.grantee_addr;
-		Enfed__V1__CreateGrantRequest req
-		    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-		req.grant = &g;
-		Enfed__V1__CreateGrantResponse *rep = NULL;
-		fed_status st = grant_call(c, "Create", &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK && c->format == FEDCTL_JSON) {
-			cJSON *j = grant_json(c, rep->grant);
-			cJSON_AddStringToObject(j, "token", rep->token);
-			fedctl_json_emit(j);
-		} else if (st == FED_OK) {
-			grant_text(c, rep->grant);
-			printf("token: %s\n", rep->token);
-			fprintf(stderr,
-			    "%s: the token is shown this once; give it to "
-			    "%s\n",
-			    c->prog, rep->grant->grantee_node);
-		}
-		if (rep != NULL)
-			enfed__v1__create_grant_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&create_spec, &cfg);
-	return rc;
+		rc = opt_time(c, "expires", cfg->expires, &g.expires_ms);
+	if (rc >= 0)
+		return rc;
+	Enfed__V1__Scope sc[2];
+	if (cfg->scope != 1)
+		sc[g.n_scopes++] = ENFED__V1__SCOPE__SCOPE_QUERY;
+	if (cfg->scope != 0)
+		sc[g.n_scopes++] = ENFED__V1__SCOPE__SCOPE_LIVE;
+	g.scopes = sc;
+	g.series = in->args[0];
+	g.grantee_node = cfg->to;
+	g.finest_step = (Enfed__V1__Step) cfg->finest;
+	g.data_range = &r;
+	g.grantee_rpc_addr = cfg->grantee_addr;
+	return send_grant(c, &g);
 }
 
 static int
-grant_ls(fedctl *c, int argc, char **argv)
+grant_ls(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0) {
-		Enfed__V1__ListGrantsRequest req
-		    = ENFED__V1__LIST_GRANTS_REQUEST__INIT;
-		Enfed__V1__ListGrantsResponse *rep = NULL;
-		fed_status st = grant_call(c, "List", &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK && c->format == FEDCTL_JSON) {
-			cJSON *a = cJSON_CreateArray();
-			for (size_t i = 0; i < rep->n_grants; i++)
-				cJSON_AddItemToArray(
-				    a, grant_json(c, rep->grants[i]));
-			fedctl_json_emit(a);
-		} else if (st == FED_OK) {
-			for (size_t i = 0; i < rep->n_grants; i++)
-				grant_text(c, rep->grants[i]);
-		}
-		if (rep != NULL)
-			enfed__v1__list_grants_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&ls_spec, &cfg);
-	return rc;
+	(void) in;
+	Enfed__V1__ListGrantsRequest req
+	    = ENFED__V1__LIST_GRANTS_REQUEST__INIT;
+	Enfed__V1__ListGrantsResponse *rep = NULL;
+	fed_status st = grant_call(c, "List", &req, &rep);
+	return fedctl_reply(c, &grants_view, st, rep);
 }
 
 static int
-grant_revoke(fedctl *c, int argc, char **argv)
+grant_revoke(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &revoke_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 1)
-		rc = fedctl_usage(c, "one grant id is needed");
-	if (rc < 0) {
-		Enfed__V1__RevokeGrantRequest req
-		    = ENFED__V1__REVOKE_GRANT_REQUEST__INIT;
-		req.id = res.args[0];
-		Enfed__V1__Grant *rep = NULL;
-		fed_status st = grant_call(c, "Revoke", &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK && c->format == FEDCTL_JSON)
-			fedctl_json_emit(grant_json(c, rep));
-		else if (st == FED_OK)
-			grant_text(c, rep);
-		if (rep != NULL)
-			enfed__v1__grant__free_unpacked(rep, NULL);
-	}
-	fed_cfg_fini(&revoke_spec, &cfg);
-	return rc;
+	Enfed__V1__RevokeGrantRequest req
+	    = ENFED__V1__REVOKE_GRANT_REQUEST__INIT;
+	req.id = in->args[0];
+	Enfed__V1__Grant *rep = NULL;
+	fed_status st = grant_call(c, "Revoke", &req, &rep);
+	return fedctl_reply(c, &grant_view, st, rep);
 }
 
 static const fedctl_verb verbs[] = {
-    {"create", grant_create,
-        "grant a series to another node; prints its token"},
-    {"ls", grant_ls, "list the grants"},
-    {"revoke", grant_revoke, "revoke a grant, at once"},
+    {.name = "create",
+        .run = grant_create,
+        .help = "grant a series to another node; prints its token",
+        FEDCTL_OPTS(create_spec, struct create_cfg),
+        .args = FEDCTL_EXACTLY(1, "one series id or prefix is needed")},
+    {.name = "ls",
+        .run = grant_ls,
+        .help = "list the grants",
+        FEDCTL_OPTS(ls_spec, fedctl_plain_cfg)},
+    {.name = "revoke",
+        .run = grant_revoke,
+        .help = "revoke a grant, at once",
+        FEDCTL_OPTS(revoke_spec, fedctl_plain_cfg),
+        .args = FEDCTL_EXACTLY(1, "one grant id is needed")},
 };
 
 int

@@ -8,26 +8,21 @@
 
 #include "enfed/v1/health.pb-c.h"
 #include "fedctl.h"
+#include "verb.h"
 
-struct health_cfg {
-	fedctl_out_opts out;
-};
+static const fed_cfg_spec health_spec
+    = FEDCTL_PLAIN_SPEC("fedctl health", "[OPTION]...",
+        "Checks that the node answers and shows its service, version, name, "
+        "uptime and services. Needs no token.\n"
+        "Examples:\n"
+        "  fedctl health\n"
+        "  fedctl --node tcp://10.0.0.2:7410 health --json");
 
-static const fed_cfg_opt health_opts[] = {
-    FEDCTL_OUT_OPTS(struct health_cfg, out),
-};
-
-static const fed_cfg_spec health_spec = {"fedctl health", "[OPTION]...",
-    "Checks that the node answers and shows its service, version, name, "
-    "uptime and services. Needs no token.\n"
-    "Examples:\n"
-    "  fedctl health\n"
-    "  fedctl --node tcp://10.0.0.2:7410 health --json",
-    health_opts, FED_CFG_N(health_opts), FED_CFG_ARGV_ONLY};
-
-static void
-print_json(const Enfed__V1__HealthCheckResponse *r)
+static cJSON *
+health_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__HealthCheckResponse *r = msg;
+	(void) c;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "service", r->service);
 	cJSON_AddStringToObject(j, "version", r->version);
@@ -36,12 +31,14 @@ print_json(const Enfed__V1__HealthCheckResponse *r)
 	cJSON *s = cJSON_AddArrayToObject(j, "services");
 	for (size_t i = 0; i < r->n_services; i++)
 		cJSON_AddItemToArray(s, cJSON_CreateString(r->services[i]));
-	fedctl_json_emit(j);
+	return j;
 }
 
 static void
-print_text(const Enfed__V1__HealthCheckResponse *r)
+health_text(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__HealthCheckResponse *r = msg;
+	(void) c;
 	uint64_t u = r->uptime_s;
 	printf("service:  %s\nversion:  %s\nnode:     %s\n", r->service,
 	    r->version, r->node);
@@ -55,18 +52,13 @@ print_text(const Enfed__V1__HealthCheckResponse *r)
 	printf("\n");
 }
 
-int
-cmd_health(fedctl *c, int argc, char **argv)
+static const fedctl_view health_view
+    = {.json = health_json, .text = health_text};
+
+static int
+run_health(fedctl *c, const fedctl_verb_input *in)
 {
-	struct health_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &health_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	fed_cfg_fini(&health_spec, &cfg);
-	if (rc >= 0)
-		return rc;
+	(void) in;
 	Enfed__V1__HealthCheckRequest req
 	    = ENFED__V1__HEALTH_CHECK_REQUEST__INIT;
 	ProtobufCMessage *rep = NULL;
@@ -76,10 +68,13 @@ cmd_health(fedctl *c, int argc, char **argv)
 	if (st != FED_OK)
 		return fedctl_fail(c, st, "Health/Check on %s: %s", c->g->node,
 		    err[0] != '\0' ? err : fed_status_str(st));
-	if (c->format == FEDCTL_JSON)
-		print_json((const void *) rep);
-	else
-		print_text((const void *) rep);
-	protobuf_c_message_free_unpacked(rep, NULL);
-	return FEDCTL_EXIT_OK;
+	return fedctl_reply(c, &health_view, st, rep);
+}
+
+int
+cmd_health(fedctl *c, int argc, char **argv)
+{
+	static const fedctl_verb health
+	    = {.run = run_health, FEDCTL_OPTS(health_spec, fedctl_plain_cfg)};
+	return fedctl_verb_exec(c, &health, argc, argv);
 }

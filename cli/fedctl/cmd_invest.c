@@ -14,14 +14,7 @@
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
-
-static fed_status
-invest_call(fedctl *c, const char *method, const char *what, const void *req,
-    void *rep)
-{
-	return fedctl_svc_call(c, FEDCTL_SVC_INVEST,
-	    &enfed__v1__invest__descriptor, method, what, req, rep);
-}
+#include "verb.h"
 
 // Parses a time argument of option `opt` in --tz; -1 when it parses.
 static int
@@ -36,8 +29,9 @@ parse_time(fedctl *c, const char *opt, const char *s, int64_t *out)
 }
 
 static cJSON *
-investment_json(const fedctl *c, const Enfed__V1__Investment *iv)
+investment_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Investment *iv = msg;
 	cJSON *j = cJSON_CreateObject();
 	char t[48];
 	cJSON_AddStringToObject(j, "investor", iv->investor);
@@ -84,51 +78,38 @@ parse_shares(fedctl *c, const char *s, uint32_t *out)
 	return -1;
 }
 
-static int
-do_add(fedctl *c, char **args, int64_t acquired, uint32_t shares)
+static void
+holding_text(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Investment *iv = msg;
+	char t[48];
+	fedctl_time_short(c, iv->acquired_ms, t, sizeof(t));
+	printf("%s holds %u shares of %s since %s\n", iv->investor, iv->shares,
+	    iv->project_id, t);
+}
+
+static const fedctl_view holding_view
+    = {.json = investment_json, .text = holding_text};
+
+static int
+invest_add(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct add_cfg *cfg = in->cfg;
 	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
-	iv.investor = args[0];
-	iv.project_id = args[1];
-	iv.shares = shares;
-	iv.acquired_ms = acquired;
+	int rc = parse_shares(c, in->args[2], &iv.shares);
+	if (rc < 0)
+		rc = parse_time(c, "acquired", cfg->acquired, &iv.acquired_ms);
+	if (rc >= 0)
+		return rc;
+	iv.investor = in->args[0];
+	iv.project_id = in->args[1];
 	Enfed__V1__PutInvestmentRequest req
 	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
 	req.investment = &iv;
 	Enfed__V1__Investment *rep = NULL;
-	fed_status st = invest_call(c, "PutInvestment", args[1], &req, &rep);
-	if (st == FED_OK && c->format == FEDCTL_JSON) {
-		fedctl_json_emit(investment_json(c, rep));
-	} else if (st == FED_OK) {
-		char t[48];
-		fedctl_time_short(c, rep->acquired_ms, t, sizeof(t));
-		printf("%s holds %u shares of %s since %s\n", rep->investor,
-		    rep->shares, rep->project_id, t);
-	}
-	if (rep != NULL)
-		enfed__v1__investment__free_unpacked(rep, NULL);
-	return fedctl_exit_code(st);
-}
-
-static int
-invest_add(fedctl *c, int argc, char **argv)
-{
-	struct add_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &add_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 3)
-		rc = fedctl_usage(c, "INVESTOR PROJECT SHARES are needed");
-	uint32_t shares = 0;
-	int64_t acquired = 0;
-	if (rc < 0)
-		rc = parse_shares(c, res.args[2], &shares);
-	if (rc < 0)
-		rc = parse_time(c, "acquired", cfg.acquired, &acquired);
-	if (rc < 0)
-		rc = do_add(c, res.args, acquired, shares);
-	fed_cfg_fini(&add_spec, &cfg);
-	return rc;
+	fed_status st
+	    = fedctl_invest_call(c, "PutInvestment", in->args[1], &req, &rep);
+	return fedctl_reply(c, &holding_view, st, rep);
 }
 
 // --- ls ---------------------------------------------------------------------
@@ -154,66 +135,46 @@ static const fed_cfg_spec ls_spec = {"fedctl invest ls", "[OPTION]...",
     ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
 
 static void
-print_ls(const fedctl *c, const Enfed__V1__ListInvestmentsResponse *r)
+ls_header(void)
 {
-	if (c->format == FEDCTL_JSON) {
-		cJSON *a = cJSON_CreateArray();
-		for (size_t i = 0; i < r->n_investments; i++)
-			cJSON_AddItemToArray(
-			    a, investment_json(c, r->investments[i]));
-		fedctl_json_emit(a);
-		return;
-	}
 	printf(
 	    "%-24s %-20s %8s  %s\n", "INVESTOR", "PROJECT", "SHARES", "SINCE");
-	for (size_t i = 0; i < r->n_investments; i++) {
-		const Enfed__V1__Investment *iv = r->investments[i];
-		char t[48];
-		fedctl_time_short(c, iv->acquired_ms, t, sizeof(t));
-		printf("%-24s %-20s %8u  %s\n", iv->investor, iv->project_id,
-		    iv->shares, t);
-	}
-	if (r->n_investments == 0)
-		printf("(no holding)\n");
 }
 
-static int
-invest_ls(fedctl *c, int argc, char **argv)
+static void
+ls_row(const fedctl *c, const void *msg)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0) {
-		Enfed__V1__ListInvestmentsRequest req
-		    = ENFED__V1__LIST_INVESTMENTS_REQUEST__INIT;
-		req.investor = cfg.investor;
-		req.project_id = cfg.project;
-		Enfed__V1__ListInvestmentsResponse *rep = NULL;
-		fed_status st
-		    = invest_call(c, "ListInvestments", "", &req, &rep);
-		if (st == FED_OK)
-			print_ls(c, rep);
-		if (rep != NULL)
-			enfed__v1__list_investments_response__free_unpacked(
-			    rep, NULL);
-		rc = fedctl_exit_code(st);
-	}
-	fed_cfg_fini(&ls_spec, &cfg);
-	return rc;
+	const Enfed__V1__Investment *iv = msg;
+	char t[48];
+	fedctl_time_short(c, iv->acquired_ms, t, sizeof(t));
+	printf("%-24s %-20s %8u  %s\n", iv->investor, iv->project_id,
+	    iv->shares, t);
+}
+
+static const fedctl_view ls_view = {.rows = "investments",
+    .json = investment_json,
+    .text = ls_row,
+    .header = ls_header,
+    .empty = "(no holding)\n"};
+
+static int
+invest_ls(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct ls_cfg *cfg = in->cfg;
+	Enfed__V1__ListInvestmentsRequest req
+	    = ENFED__V1__LIST_INVESTMENTS_REQUEST__INIT;
+	req.investor = cfg->investor;
+	req.project_id = cfg->project;
+	Enfed__V1__ListInvestmentsResponse *rep = NULL;
+	fed_status st
+	    = fedctl_invest_call(c, "ListInvestments", "", &req, &rep);
+	return fedctl_reply(c, &ls_view, st, rep);
 }
 
 // --- rm, link ---------------------------------------------------------------
 
-struct plain_cfg {
-	char *node;
-	fedctl_out_opts out;
-};
-
-// What rm and link did: the line `text`, or with --json {"investor":
-// investor, key: value}.
+// What rm and link did, once done: the line `text`, or with --json
+// {"investor": investor, key: value}.
 static void
 print_done(const fedctl *c, const char *investor, const char *key,
     const char *value, const char *text)
@@ -228,54 +189,42 @@ print_done(const fedctl *c, const char *investor, const char *key,
 	fedctl_json_emit(j);
 }
 
-static const fed_cfg_opt rm_opts[] = {
-    FEDCTL_OUT_OPTS(struct plain_cfg, out),
-};
-
-static const fed_cfg_spec rm_spec = {"fedctl invest rm", "INVESTOR PROJECT",
-    "Removes INVESTOR's holding in PROJECT (no holding there: nothing to "
-    "do, not an error).\n"
-    "Example:\n"
-    "  fedctl invest rm alice kermelo-pv",
-    rm_opts, FED_CFG_N(rm_opts), FED_CFG_ARGV_ONLY};
+static const fed_cfg_spec rm_spec
+    = FEDCTL_PLAIN_SPEC("fedctl invest rm", "INVESTOR PROJECT",
+        "Removes INVESTOR's holding in PROJECT (no holding there: nothing to "
+        "do, not an error).\n"
+        "Example:\n"
+        "  fedctl invest rm alice kermelo-pv");
 
 static int
-invest_rm(fedctl *c, int argc, char **argv)
+invest_rm(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &rm_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 2)
-		rc = fedctl_usage(c, "INVESTOR PROJECT are needed");
-	if (rc < 0) {
-		Enfed__V1__RemoveInvestmentRequest req
-		    = ENFED__V1__REMOVE_INVESTMENT_REQUEST__INIT;
-		req.investor = res.args[0];
-		req.project_id = res.args[1];
-		Enfed__V1__InvestEmpty *rep = NULL;
-		fed_status st = invest_call(
-		    c, "RemoveInvestment", req.project_id, &req, &rep);
-		if (rep != NULL)
-			enfed__v1__invest_empty__free_unpacked(rep, NULL);
-		char line[512];
-		snprintf(line, sizeof(line),
-		    "removed the holding of %s in %s\n", req.investor,
-		    req.project_id);
-		if (st == FED_OK)
-			print_done(c, req.investor, "project_id",
-			    req.project_id, line);
-		rc = fedctl_exit_code(st);
-	}
-	fed_cfg_fini(&rm_spec, &cfg);
-	return rc;
+	Enfed__V1__RemoveInvestmentRequest req
+	    = ENFED__V1__REMOVE_INVESTMENT_REQUEST__INIT;
+	req.investor = in->args[0];
+	req.project_id = in->args[1];
+	Enfed__V1__InvestEmpty *rep = NULL;
+	fed_status st = fedctl_invest_call(
+	    c, "RemoveInvestment", req.project_id, &req, &rep);
+	char line[512];
+	snprintf(line, sizeof(line), "removed the holding of %s in %s\n",
+	    req.investor, req.project_id);
+	if (st == FED_OK)
+		print_done(
+		    c, req.investor, "project_id", req.project_id, line);
+	return fedctl_reply(c, NULL, st, rep);
 }
 
+struct link_cfg {
+	char *node;
+	fedctl_out_opts out;
+};
+
 static const fed_cfg_opt link_opts[] = {
-    FED_CFG_OPT_STRING(struct plain_cfg, node, "series-node", "",
+    FED_CFG_OPT_STRING(struct link_cfg, node, "series-node", "",
         "the fed-node holding it, as named in fed-invest's --nodes "
         "(empty: the first)"),
-    FEDCTL_OUT_OPTS(struct plain_cfg, out),
+    FEDCTL_OUT_OPTS(struct link_cfg, out),
 };
 
 static const fed_cfg_spec link_spec
@@ -288,46 +237,51 @@ static const fed_cfg_spec link_spec
         link_opts, FED_CFG_N(link_opts), FED_CFG_ARGV_ONLY};
 
 static int
-invest_link(fedctl *c, int argc, char **argv)
+invest_link(fedctl *c, const fedctl_verb_input *in)
 {
-	struct plain_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &link_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args != 2)
-		rc = fedctl_usage(c, "INVESTOR SERIES are needed");
-	if (rc < 0) {
-		Enfed__V1__LinkConsumptionRequest req
-		    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
-		req.investor = res.args[0];
-		req.series_id = res.args[1];
-		req.series_node = cfg.node;
-		Enfed__V1__InvestEmpty *rep = NULL;
-		fed_status st = invest_call(
-		    c, "LinkConsumption", req.investor, &req, &rep);
-		if (rep != NULL)
-			enfed__v1__invest_empty__free_unpacked(rep, NULL);
-		char line[512];
-		snprintf(line, sizeof(line), "%s: consumption series '%s'\n",
-		    req.investor, req.series_id);
-		if (st == FED_OK)
-			print_done(c, req.investor, "consumption_series",
-			    req.series_id, line);
-		rc = fedctl_exit_code(st);
-	}
-	fed_cfg_fini(&link_spec, &cfg);
-	return rc;
+	const struct link_cfg *cfg = in->cfg;
+	Enfed__V1__LinkConsumptionRequest req
+	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
+	req.investor = in->args[0];
+	req.series_id = in->args[1];
+	req.series_node = cfg->node;
+	Enfed__V1__InvestEmpty *rep = NULL;
+	fed_status st = fedctl_invest_call(
+	    c, "LinkConsumption", req.investor, &req, &rep);
+	char line[512];
+	snprintf(line, sizeof(line), "%s: consumption series '%s'\n",
+	    req.investor, req.series_id);
+	if (st == FED_OK)
+		print_done(c, req.investor, "consumption_series",
+		    req.series_id, line);
+	return fedctl_reply(c, NULL, st, rep);
 }
 
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
-    {"add", invest_add, "record a holding: INVESTOR PROJECT SHARES"},
-    {"ls", invest_ls, "the holdings (--investor, --project)"},
-    {"rm", invest_rm, "remove a holding: INVESTOR PROJECT"},
-    {"link", invest_link, "link an investor's household consumption"},
-    {"summary", fedctl_invest_summary,
-        "the investor's widget: shares, production, equivalents"},
+    {.name = "add",
+        .run = invest_add,
+        .help = "record a holding: INVESTOR PROJECT SHARES",
+        FEDCTL_OPTS(add_spec, struct add_cfg),
+        .args = FEDCTL_EXACTLY(3, "INVESTOR PROJECT SHARES are needed")},
+    {.name = "ls",
+        .run = invest_ls,
+        .help = "the holdings (--investor, --project)",
+        FEDCTL_OPTS(ls_spec, struct ls_cfg)},
+    {.name = "rm",
+        .run = invest_rm,
+        .help = "remove a holding: INVESTOR PROJECT",
+        FEDCTL_OPTS(rm_spec, fedctl_plain_cfg),
+        .args = FEDCTL_EXACTLY(2, "INVESTOR PROJECT are needed")},
+    {.name = "link",
+        .run = invest_link,
+        .help = "link an investor's household consumption",
+        FEDCTL_OPTS(link_spec, struct link_cfg),
+        .args = FEDCTL_EXACTLY(2, "INVESTOR SERIES are needed")},
+    {.name = "summary",
+        .main = fedctl_invest_summary,
+        .help = "the investor's widget: shares, production, equivalents"},
 };
 
 int

@@ -12,6 +12,7 @@
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
+#include "verb.h"
 
 static const char *
 type_name(int t)
@@ -21,19 +22,12 @@ type_name(int t)
 	return t >= 0 && t < 5 ? names[t] : "unknown";
 }
 
-static fed_status
-invest_call(fedctl *c, const char *method, const char *what, const void *req,
-    void *rep)
-{
-	return fedctl_svc_call(c, FEDCTL_SVC_INVEST,
-	    &enfed__v1__invest__descriptor, method, what, req, rep);
-}
-
 // --- Output -----------------------------------------------------------------
 
 static cJSON *
-project_json(const fedctl *c, const Enfed__V1__Project *p)
+project_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Project *p = msg;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", p->id);
 	cJSON_AddStringToObject(j, "name", p->name);
@@ -66,8 +60,9 @@ project_json(const fedctl *c, const Enfed__V1__Project *p)
 }
 
 static void
-print_project(const fedctl *c, const Enfed__V1__Project *p)
+print_project(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__Project *p = msg;
 	char cost[48], price[48], v[40], t[48] = "unknown";
 	fedctl_fmt_euros(p->cost_cents, cost, sizeof(cost));
 	fedctl_fmt_euros(p->share_price_cents, price, sizeof(price));
@@ -93,6 +88,9 @@ print_project(const fedctl *c, const Enfed__V1__Project *p)
 		printf("url:           %s\n", p->url);
 }
 
+static const fedctl_view project_view
+    = {.json = project_json, .text = print_project};
+
 // --- ls ---------------------------------------------------------------------
 
 struct ls_cfg {
@@ -115,77 +113,56 @@ static const fed_cfg_spec ls_spec = {"fedctl project ls", "[OPTION]...",
     ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
 
 static void
-print_ls(const fedctl *c, const Enfed__V1__ListProjectsResponse *r)
+ls_header(void)
 {
-	if (c->format == FEDCTL_JSON) {
-		cJSON *a = cJSON_CreateArray();
-		for (size_t i = 0; i < r->n_projects; i++)
-			cJSON_AddItemToArray(
-			    a, project_json(c, r->projects[i]));
-		fedctl_json_emit(a);
-		return;
-	}
 	printf("%-20s %-6s %9s %14s %10s %7s  %s\n", "ID", "TYPE", "PEAK kWc",
 	    "COST", "SHARE", "SHARES", "ORGANISATION");
-	for (size_t i = 0; i < r->n_projects; i++) {
-		const Enfed__V1__Project *p = r->projects[i];
-		char cost[48], price[48], v[40];
-		fedctl_fmt_euros(p->cost_cents, cost, sizeof(cost));
-		fedctl_fmt_euros(p->share_price_cents, price, sizeof(price));
-		fedctl_fmt_human(p->peak_kw, v, sizeof(v));
-		// "€" is 3 bytes for 1 column: widths count 2 more.
-		printf("%-20s %-6s %9s %16s %12s %7u  %s\n", p->id,
-		    type_name(p->type), v, cost, price, p->total_shares,
-		    p->organisation);
-	}
-	if (r->n_projects == 0)
-		printf("(no project)\n");
 }
 
-static int
-project_ls(fedctl *c, int argc, char **argv)
+static void
+ls_row(const fedctl *c, const void *msg)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0) {
-		Enfed__V1__ListProjectsRequest req
-		    = ENFED__V1__LIST_PROJECTS_REQUEST__INIT;
-		req.organisation = cfg.org;
-		Enfed__V1__ListProjectsResponse *rep = NULL;
-		fed_status st = invest_call(c, "ListProjects", "", &req, &rep);
-		if (st == FED_OK)
-			print_ls(c, rep);
-		if (rep != NULL)
-			enfed__v1__list_projects_response__free_unpacked(
-			    rep, NULL);
-		rc = fedctl_exit_code(st);
-	}
-	fed_cfg_fini(&ls_spec, &cfg);
-	return rc;
+	const Enfed__V1__Project *p = msg;
+	(void) c;
+	char cost[48], price[48], v[40];
+	fedctl_fmt_euros(p->cost_cents, cost, sizeof(cost));
+	fedctl_fmt_euros(p->share_price_cents, price, sizeof(price));
+	fedctl_fmt_human(p->peak_kw, v, sizeof(v));
+	// "€" is 3 bytes for 1 column: widths count 2 more.
+	printf("%-20s %-6s %9s %16s %12s %7u  %s\n", p->id, type_name(p->type),
+	    v, cost, price, p->total_shares, p->organisation);
+}
+
+static const fedctl_view ls_view = {.rows = "projects",
+    .json = project_json,
+    .text = ls_row,
+    .header = ls_header,
+    .empty = "(no project)\n"};
+
+static int
+project_ls(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct ls_cfg *cfg = in->cfg;
+	Enfed__V1__ListProjectsRequest req
+	    = ENFED__V1__LIST_PROJECTS_REQUEST__INIT;
+	req.organisation = cfg->org;
+	Enfed__V1__ListProjectsResponse *rep = NULL;
+	fed_status st = fedctl_invest_call(c, "ListProjects", "", &req, &rep);
+	return fedctl_reply(c, &ls_view, st, rep);
 }
 
 // --- show -------------------------------------------------------------------
 
-struct show_cfg {
-	fedctl_out_opts out;
-};
+static const fed_cfg_spec show_spec
+    = FEDCTL_PLAIN_SPEC("fedctl project show", "[OPTION]... ID",
+        "Shows a project and how its shares are held: total, held, available, "
+        "and each holding (investors' names only where the token may see "
+        "them).\n"
+        "Examples:\n"
+        "  fedctl project show kermelo-pv\n"
+        "  fedctl project show kermelo-pv --json");
 
-static const fed_cfg_opt show_opts[] = {
-    FEDCTL_OUT_OPTS(struct show_cfg, out),
-};
-
-static const fed_cfg_spec show_spec = {"fedctl project show", "[OPTION]... ID",
-    "Shows a project and how its shares are held: total, held, available, "
-    "and each holding (investors' names only where the token may see "
-    "them).\n"
-    "Examples:\n"
-    "  fedctl project show kermelo-pv\n"
-    "  fedctl project show kermelo-pv --json",
-    show_opts, FED_CFG_N(show_opts), FED_CFG_ARGV_ONLY};
+#define ONE_ID FEDCTL_ARGS(1, 1, "a project id is needed")
 
 static cJSON *
 dist_json(const Enfed__V1__ProjectDistribution *d)
@@ -228,15 +205,15 @@ print_dist(const Enfed__V1__ProjectDistribution *d)
 }
 
 static int
-do_show(fedctl *c, const char *id)
+project_show(fedctl *c, const fedctl_verb_input *in)
 {
 	Enfed__V1__ProjectRequest req = ENFED__V1__PROJECT_REQUEST__INIT;
-	req.id = (char *) id;
+	req.id = in->args[0];
 	Enfed__V1__Project *p = NULL;
 	Enfed__V1__ProjectDistribution *d = NULL;
-	fed_status st = invest_call(c, "GetProject", id, &req, &p);
+	fed_status st = fedctl_invest_call(c, "GetProject", req.id, &req, &p);
 	if (st == FED_OK)
-		st = invest_call(c, "Distribution", id, &req, &d);
+		st = fedctl_invest_call(c, "Distribution", req.id, &req, &d);
 	if (st == FED_OK && c->format == FEDCTL_JSON) {
 		cJSON *j = project_json(c, p);
 		cJSON_AddItemToObject(j, "distribution", dist_json(d));
@@ -250,23 +227,6 @@ do_show(fedctl *c, const char *id)
 	if (d != NULL)
 		enfed__v1__project_distribution__free_unpacked(d, NULL);
 	return fedctl_exit_code(st);
-}
-
-static int
-project_show(fedctl *c, int argc, char **argv)
-{
-	struct show_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args == 0)
-		rc = fedctl_usage(c, "a project id is needed");
-	if (rc < 0 && res.n_args > 1)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
-	if (rc < 0)
-		rc = do_show(c, res.args[0]);
-	fed_cfg_fini(&show_spec, &cfg);
-	return rc;
 }
 
 // --- add, edit
@@ -425,23 +385,11 @@ apply(fedctl *c, const struct put_cfg *cfg, Enfed__V1__Project *p)
 }
 
 static int
-put_reply(fedctl *c, fed_status st, Enfed__V1__Project *p)
+check_add(fedctl *c, const struct put_cfg *cfg, const fedctl_verb_input *in)
 {
-	if (st == FED_OK && c->format == FEDCTL_JSON)
-		fedctl_json_emit(project_json(c, p));
-	else if (st == FED_OK)
-		print_project(c, p);
-	if (p != NULL)
-		enfed__v1__project__free_unpacked(p, NULL);
-	return fedctl_exit_code(st);
-}
-
-static int
-check_add(fedctl *c, const struct put_cfg *cfg, const fed_cfg_result *res)
-{
-	if (res->n_args > 0)
+	if (in->n_args > 0)
 		return fedctl_usage(c,
-		    "unexpected argument '%s' (the id is --id)", res->args[0]);
+		    "unexpected argument '%s' (the id is --id)", in->args[0]);
 	static const char *const names[]
 	    = {"id", "name", "organisation", "cost-eur", "share-price-eur"};
 	const char *vals[]
@@ -452,83 +400,75 @@ check_add(fedctl *c, const struct put_cfg *cfg, const fed_cfg_result *res)
 	return -1;
 }
 
+// Sends p by CreateProject or UpdateProject of project `id`; shows the
+// project as fed-invest stored it.
 static int
-project_add(fedctl *c, int argc, char **argv)
+put(fedctl *c, const char *method, const char *id, Enfed__V1__Project *p)
 {
-	struct put_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &add_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0)
-		rc = check_add(c, &cfg, &res);
-	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
-	if (rc < 0) {
-		p.id = cfg.id;
-		rc = apply(c, &cfg, &p);
-	}
-	if (rc < 0) {
-		Enfed__V1__PutProjectRequest req
-		    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
-		req.project = &p;
-		Enfed__V1__Project *rep = NULL;
-		fed_status st
-		    = invest_call(c, "CreateProject", p.id, &req, &rep);
-		rc = put_reply(c, st, rep);
-	}
-	fed_cfg_fini(&add_spec, &cfg);
-	return rc;
+	Enfed__V1__PutProjectRequest req
+	    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+	req.project = p;
+	Enfed__V1__Project *rep = NULL;
+	fed_status st = fedctl_invest_call(c, method, id, &req, &rep);
+	return fedctl_reply(c, &project_view, st, rep);
 }
 
 static int
-do_edit(fedctl *c, const char *id, const struct put_cfg *cfg)
+project_add(fedctl *c, const fedctl_verb_input *in)
 {
+	const struct put_cfg *cfg = in->cfg;
+	int rc = check_add(c, cfg, in);
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	p.id = cfg->id;
+	if (rc < 0)
+		rc = apply(c, cfg, &p);
+	return rc < 0 ? put(c, "CreateProject", p.id, &p) : rc;
+}
+
+static int
+project_edit(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct put_cfg *cfg = in->cfg;
+	if (cfg->id != NULL)
+		return fedctl_usage(c, "--id cannot be changed");
 	Enfed__V1__ProjectRequest get = ENFED__V1__PROJECT_REQUEST__INIT;
-	get.id = (char *) id;
+	get.id = in->args[0];
 	Enfed__V1__Project *old = NULL;
-	fed_status st = invest_call(c, "GetProject", id, &get, &old);
+	fed_status st
+	    = fedctl_invest_call(c, "GetProject", get.id, &get, &old);
 	if (st != FED_OK)
 		return fedctl_exit_code(st);
 	// A copy whose strings point into old or cfg.
 	Enfed__V1__Project p = *old;
 	int rc = apply(c, cfg, &p);
-	if (rc < 0) {
-		Enfed__V1__PutProjectRequest req
-		    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
-		req.project = &p;
-		Enfed__V1__Project *rep = NULL;
-		st = invest_call(c, "UpdateProject", id, &req, &rep);
-		rc = put_reply(c, st, rep);
-	}
-	enfed__v1__project__free_unpacked(old, NULL);
-	return rc;
-}
-
-static int
-project_edit(fedctl *c, int argc, char **argv)
-{
-	struct put_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &edit_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args == 0)
-		rc = fedctl_usage(c, "a project id is needed");
-	if (rc < 0 && res.n_args > 1)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
-	if (rc < 0 && cfg.id != NULL)
-		rc = fedctl_usage(c, "--id cannot be changed");
 	if (rc < 0)
-		rc = do_edit(c, res.args[0], &cfg);
-	fed_cfg_fini(&edit_spec, &cfg);
+		rc = put(c, "UpdateProject", in->args[0], &p);
+	enfed__v1__project__free_unpacked(old, NULL);
 	return rc;
 }
 
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
-    {"ls", project_ls, "the projects (--organisation)"},
-    {"show", project_show, "one project and how its shares are held"},
-    {"add", project_add, "create a project from options"},
-    {"edit", project_edit, "change the fields given of a project"},
+    {.name = "ls",
+        .run = project_ls,
+        .help = "the projects (--organisation)",
+        FEDCTL_OPTS(ls_spec, struct ls_cfg)},
+    {.name = "show",
+        .run = project_show,
+        .help = "one project and how its shares are held",
+        FEDCTL_OPTS(show_spec, fedctl_plain_cfg),
+        .args = ONE_ID},
+    {.name = "add",
+        .run = project_add,
+        .help = "create a project from options",
+        FEDCTL_OPTS(add_spec, struct put_cfg),
+        .args = FEDCTL_ANY_ARGS},
+    {.name = "edit",
+        .run = project_edit,
+        .help = "change the fields given of a project",
+        FEDCTL_OPTS(edit_spec, struct put_cfg),
+        .args = ONE_ID},
 };
 
 int

@@ -9,12 +9,14 @@
 
 #include "enfed/v1/series.pb-c.h"
 #include "fedctl.h"
+#include "verb.h"
 
 // --- Output of one series -------------------------------------------------
 
 static cJSON *
-info_json(const fedctl *c, const Enfed__V1__SeriesInfo *in)
+info_json(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__SeriesInfo *in = msg;
 	const Enfed__V1__SeriesMeta *m = in->meta;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", m->id);
@@ -52,8 +54,9 @@ info_json(const fedctl *c, const Enfed__V1__SeriesInfo *in)
 }
 
 static void
-print_show(const fedctl *c, const Enfed__V1__SeriesInfo *in)
+print_show(const fedctl *c, const void *msg)
 {
+	const Enfed__V1__SeriesInfo *in = msg;
 	const Enfed__V1__SeriesMeta *m = in->meta;
 	printf("id:          %s\n", m->id);
 	printf("kind:        %s%s\n", fedctl_kind_name(m->kind),
@@ -86,6 +89,10 @@ print_show(const fedctl *c, const Enfed__V1__SeriesInfo *in)
 	printf("last:        %s  (%s %s)\n", t, v, fedctl_unit_name(m->unit));
 }
 
+static const fedctl_view info_view = {.json = info_json, .text = print_show};
+
+#define ONE_ID FEDCTL_ARGS(1, 1, "a series id is needed")
+
 // --- ls -------------------------------------------------------------------
 
 struct ls_cfg {
@@ -114,120 +121,60 @@ static const fed_cfg_spec ls_spec = {"fedctl series ls", "[OPTION]...",
     ls_opts, FED_CFG_N(ls_opts), FED_CFG_ARGV_ONLY};
 
 static void
-print_ls(const fedctl *c, const Enfed__V1__ListSeriesResponse *r)
+ls_header(void)
 {
-	if (c->format == FEDCTL_JSON) {
-		cJSON *a = cJSON_CreateArray();
-		for (size_t i = 0; i < r->n_series; i++)
-			cJSON_AddItemToArray(a, info_json(c, r->series[i]));
-		fedctl_json_emit(a);
-		return;
-	}
 	printf("%-32s %-12s %-4s %10s  %-16s  %s\n", "ID", "KIND", "UNIT",
 	    "POINTS", "LAST", "OWNER");
-	for (size_t i = 0; i < r->n_series; i++) {
-		const Enfed__V1__SeriesInfo *in = r->series[i];
-		char t[48] = "-";
-		if (in->n_points > 0)
-			fedctl_time_short(c, in->last_ms, t, sizeof(t));
-		printf("%-32s %-12s %-4s %10llu  %-16s  %s\n", in->meta->id,
-		    fedctl_kind_name(in->meta->kind),
-		    fedctl_unit_name(in->meta->unit),
-		    (unsigned long long) in->n_points, t, in->meta->owner);
-	}
 }
 
-static int
-series_ls(fedctl *c, int argc, char **argv)
+static void
+ls_row(const fedctl *c, const void *msg)
 {
-	struct ls_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &ls_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 0)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[0]);
-	if (rc < 0) {
-		Enfed__V1__ListSeriesRequest req
-		    = ENFED__V1__LIST_SERIES_REQUEST__INIT;
-		req.prefix = cfg.prefix;
-		req.kind = cfg.kind;
-		req.owner = cfg.owner;
-		Enfed__V1__ListSeriesResponse *rep = NULL;
-		fed_status st = fedctl_store_call(
-		    c, "ListSeries", cfg.prefix, &req, &rep);
-		rc = fedctl_exit_code(st);
-		if (st == FED_OK)
-			print_ls(c, rep);
-		if (rep != NULL)
-			enfed__v1__list_series_response__free_unpacked(
-			    rep, NULL);
-	}
-	fed_cfg_fini(&ls_spec, &cfg);
-	return rc;
+	const Enfed__V1__SeriesInfo *in = msg;
+	char t[48] = "-";
+	if (in->n_points > 0)
+		fedctl_time_short(c, in->last_ms, t, sizeof(t));
+	printf("%-32s %-12s %-4s %10llu  %-16s  %s\n", in->meta->id,
+	    fedctl_kind_name(in->meta->kind), fedctl_unit_name(in->meta->unit),
+	    (unsigned long long) in->n_points, t, in->meta->owner);
+}
+
+static const fedctl_view ls_view = {
+    .rows = "series", .json = info_json, .text = ls_row, .header = ls_header};
+
+static int
+series_ls(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct ls_cfg *cfg = in->cfg;
+	Enfed__V1__ListSeriesRequest req
+	    = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	req.prefix = cfg->prefix;
+	req.kind = cfg->kind;
+	req.owner = cfg->owner;
+	Enfed__V1__ListSeriesResponse *rep = NULL;
+	fed_status st
+	    = fedctl_store_call(c, "ListSeries", cfg->prefix, &req, &rep);
+	return fedctl_reply(c, &ls_view, st, rep);
 }
 
 // --- show -----------------------------------------------------------------
 
-struct show_cfg {
-	fedctl_out_opts out;
-};
-
-static const fed_cfg_opt show_opts[] = {
-    FEDCTL_OUT_OPTS(struct show_cfg, out),
-};
-
-static const fed_cfg_spec show_spec = {"fedctl series show", "[OPTION]... ID",
-    "Shows a series: its metadata, its description box and what is "
-    "stored (points, first and last, in local time).\n"
-    "Examples:\n"
-    "  fedctl series show kermelo/pv/energy\n"
-    "  fedctl series show kermelo/pv/energy --utc --json",
-    show_opts, FED_CFG_N(show_opts), FED_CFG_ARGV_ONLY};
-
-// Reports a wrong number of ids; -1 when there is exactly one.
-static int
-one_id(const fedctl *c, const fed_cfg_result *res)
-{
-	if (res->n_args == 0)
-		return fedctl_usage(c, "a series id is needed");
-	if (res->n_args > 1)
-		return fedctl_usage(
-		    c, "unexpected argument '%s'", res->args[1]);
-	return -1;
-}
+static const fed_cfg_spec show_spec
+    = FEDCTL_PLAIN_SPEC("fedctl series show", "[OPTION]... ID",
+        "Shows a series: its metadata, its description box and what is "
+        "stored (points, first and last, in local time).\n"
+        "Examples:\n"
+        "  fedctl series show kermelo/pv/energy\n"
+        "  fedctl series show kermelo/pv/energy --utc --json");
 
 static int
-print_info_reply(fedctl *c, fed_status st, Enfed__V1__SeriesInfo *info)
+series_show(fedctl *c, const fedctl_verb_input *in)
 {
-	if (st == FED_OK && c->format == FEDCTL_JSON)
-		fedctl_json_emit(info_json(c, info));
-	else if (st == FED_OK)
-		print_show(c, info);
-	if (info != NULL)
-		enfed__v1__series_info__free_unpacked(info, NULL);
-	return fedctl_exit_code(st);
-}
-
-static int
-series_show(fedctl *c, int argc, char **argv)
-{
-	struct show_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &show_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0)
-		rc = one_id(c, &res);
-	if (rc < 0) {
-		Enfed__V1__GetSeriesRequest req
-		    = ENFED__V1__GET_SERIES_REQUEST__INIT;
-		req.id = res.args[0];
-		Enfed__V1__SeriesInfo *info = NULL;
-		fed_status st
-		    = fedctl_store_call(c, "GetSeries", req.id, &req, &info);
-		rc = print_info_reply(c, st, info);
-	}
-	fed_cfg_fini(&show_spec, &cfg);
-	return rc;
+	Enfed__V1__GetSeriesRequest req = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	req.id = in->args[0];
+	Enfed__V1__SeriesInfo *info = NULL;
+	fed_status st = fedctl_store_call(c, "GetSeries", req.id, &req, &info);
+	return fedctl_reply(c, &info_view, st, info);
 }
 
 // --- Facts (create, describe) ----------------------------------------------
@@ -273,6 +220,22 @@ facts_take(fedctl *c, int *argc, char **argv, struct facts *f)
 		f->ptrs[i] = &f->facts[i];
 	}
 	return -1;
+}
+
+// Loads a verb that takes --fact: the facts out of argv first, then its
+// options (into cfg, zeroed by the caller) and one series id; -1 to run.
+static int
+load_with_facts(fedctl *c, const fed_cfg_spec *spec, void *cfg,
+    fedctl_out_opts *oo, int argc, char **argv, struct facts *f,
+    fed_cfg_result *res)
+{
+	static const fedctl_args one_id = ONE_ID;
+	int rc = facts_take(c, &argc, argv, f);
+	if (rc < 0)
+		rc = fedctl_load_sub(c, spec, cfg, argc, argv, oo, res);
+	if (rc < 0)
+		rc = fedctl_check_args(c, &one_id, res);
+	return rc;
 }
 
 // --- create ----------------------------------------------------------------
@@ -362,23 +325,17 @@ do_create(
 	req.meta = &m;
 	Enfed__V1__SeriesInfo *info = NULL;
 	fed_status st = fedctl_store_call(c, "CreateSeries", id, &req, &info);
-	return print_info_reply(c, st, info);
+	return fedctl_reply(c, &info_view, st, info);
 }
 
 static int
 series_create(fedctl *c, int argc, char **argv)
 {
 	struct facts f;
-	int rc = facts_take(c, &argc, argv, &f);
 	struct create_cfg cfg = {0};
 	fed_cfg_result res;
-	if (rc < 0)
-		rc = fedctl_load_sub(
-		    c, &create_spec, &cfg, argc, argv, &cfg.out, &res);
-	else
-		memset(&cfg, 0, sizeof(cfg));
-	if (rc < 0)
-		rc = one_id(c, &res);
+	int rc = load_with_facts(
+	    c, &create_spec, &cfg, &cfg.out, argc, argv, &f, &res);
 	if (rc < 0)
 		rc = check_create(c, &cfg);
 	if (rc < 0)
@@ -415,16 +372,10 @@ static int
 series_describe(fedctl *c, int argc, char **argv)
 {
 	struct facts f;
-	int rc = facts_take(c, &argc, argv, &f);
 	struct describe_cfg cfg = {0};
 	fed_cfg_result res;
-	if (rc < 0)
-		rc = fedctl_load_sub(
-		    c, &describe_spec, &cfg, argc, argv, &cfg.out, &res);
-	else
-		memset(&cfg, 0, sizeof(cfg));
-	if (rc < 0)
-		rc = one_id(c, &res);
+	int rc = load_with_facts(
+	    c, &describe_spec, &cfg, &cfg.out, argc, argv, &f, &res);
 	if (rc < 0) {
 		Enfed__V1__UpdateSeriesRequest req
 		    = ENFED__V1__UPDATE_SERIES_REQUEST__INIT;
@@ -435,66 +386,58 @@ series_describe(fedctl *c, int argc, char **argv)
 		Enfed__V1__SeriesInfo *info = NULL;
 		fed_status st = fedctl_store_call(
 		    c, "UpdateSeries", req.id, &req, &info);
-		rc = print_info_reply(c, st, info);
+		rc = fedctl_reply(c, &info_view, st, info);
 	}
 	fed_cfg_fini(&describe_spec, &cfg);
 	facts_fini(&f);
 	return rc;
 }
 
-// --- rm
-// ----------------------------------------------------------------------
+// --- rm ---------------------------------------------------------------------
 
-struct rm_cfg {
-	fedctl_out_opts out;
-};
-
-static const fed_cfg_opt rm_opts[] = {
-    FEDCTL_OUT_OPTS(struct rm_cfg, out),
-};
-
-static const fed_cfg_spec rm_spec = {"fedctl series rm", "ID",
+static const fed_cfg_spec rm_spec = FEDCTL_PLAIN_SPEC("fedctl series rm", "ID",
     "Deletes a series and all its points. It asks nothing (it is meant "
     "for scripts): check the id first. Needs the admin role.\n"
     "Example:\n"
-    "  fedctl series rm test/meter/energy",
-    rm_opts, FED_CFG_N(rm_opts), FED_CFG_ARGV_ONLY};
+    "  fedctl series rm test/meter/energy");
 
 static int
-series_rm(fedctl *c, int argc, char **argv)
+series_rm(fedctl *c, const fedctl_verb_input *in)
 {
-	struct rm_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc
-	    = fedctl_load_sub(c, &rm_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0)
-		rc = one_id(c, &res);
-	if (rc < 0) {
-		Enfed__V1__DeleteSeriesRequest req
-		    = ENFED__V1__DELETE_SERIES_REQUEST__INIT;
-		req.id = res.args[0];
-		Enfed__V1__Empty *rep = NULL;
-		fed_status st
-		    = fedctl_store_call(c, "DeleteSeries", req.id, &req, &rep);
-		if (rep != NULL)
-			enfed__v1__empty__free_unpacked(rep, NULL);
-		if (st == FED_OK && c->format != FEDCTL_JSON)
-			printf("deleted %s\n", req.id);
-		rc = fedctl_exit_code(st);
-	}
-	fed_cfg_fini(&rm_spec, &cfg);
-	return rc;
+	Enfed__V1__DeleteSeriesRequest req
+	    = ENFED__V1__DELETE_SERIES_REQUEST__INIT;
+	req.id = in->args[0];
+	Enfed__V1__Empty *rep = NULL;
+	fed_status st
+	    = fedctl_store_call(c, "DeleteSeries", req.id, &req, &rep);
+	if (st == FED_OK && c->format != FEDCTL_JSON)
+		printf("deleted %s\n", req.id);
+	return fedctl_reply(c, NULL, st, rep);
 }
 
-// --- Dispatch
-// ------------------------------------------------------------------
+// --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
-    {"ls", series_ls, "list series (--prefix, --kind, --owner)"},
-    {"show", series_show, "metadata, description box and stored points"},
-    {"create", series_create, "create a series with its box"},
-    {"describe", series_describe, "replace a series' description box"},
-    {"rm", series_rm, "delete a series and its points (asks nothing)"},
+    {.name = "ls",
+        .run = series_ls,
+        .help = "list series (--prefix, --kind, --owner)",
+        FEDCTL_OPTS(ls_spec, struct ls_cfg)},
+    {.name = "show",
+        .run = series_show,
+        .help = "metadata, description box and stored points",
+        FEDCTL_OPTS(show_spec, fedctl_plain_cfg),
+        .args = ONE_ID},
+    {.name = "create",
+        .main = series_create,
+        .help = "create a series with its box"},
+    {.name = "describe",
+        .main = series_describe,
+        .help = "replace a series' description box"},
+    {.name = "rm",
+        .run = series_rm,
+        .help = "delete a series and its points (asks nothing)",
+        FEDCTL_OPTS(rm_spec, fedctl_plain_cfg),
+        .args = ONE_ID},
 };
 
 int

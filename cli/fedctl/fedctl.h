@@ -140,6 +140,13 @@ fed_status fedctl_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
     const char *method, const ProtobufCMessage *req, ProtobufCMessage **reply,
     char *err, size_t err_len);
 
+// As fedctl_call on service svc of the node (the RPC runtime's rule for
+// reply); reports a failure on stderr as "<prog>: <Service>/<method>:
+// <server message>: <STATUS_NAME>" (the status text when the server said
+// nothing) and returns the status.
+fed_status fedctl_node_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
+    const char *method, const void *req, void *reply);
+
 // As fedctl_call on enfed.v1.SeriesStore; reports a failure on stderr as
 // "<prog>: <method> <what>: <server message>: <STATUS_NAME>" and returns
 // the status.
@@ -154,6 +161,10 @@ fed_status fedctl_store_call(fedctl *c, const char *method, const char *what,
 fed_status fedctl_svc_call(fedctl *c, fedctl_svc which,
     const ProtobufCServiceDescriptor *svc, const char *method,
     const char *what, const void *req, void *reply);
+
+// As fedctl_svc_call on enfed.v1.Invest at --invest.
+fed_status fedctl_invest_call(fedctl *c, const char *method, const char *what,
+    const void *req, void *reply);
 
 // Frees the clients made by fedctl_svc_call (main.c, at the end).
 void fedctl_svc_close(fedctl *c);
@@ -232,20 +243,6 @@ const char *fedctl_agg_name(int agg); // "default", "sum", ...
 // anything else (and for N above 100000). *out is written only on OK.
 fed_status fedctl_time_parse(
     const fed_tz *zone, const char *s, int64_t now_ms, int64_t *out);
-
-// One verb of a noun ("fedctl series ls"): its name, what runs it (argv[0]
-// is the verb), and one line of help.
-typedef struct fedctl_verb {
-	const char *name;
-	int (*fn)(fedctl *c, int argc, char **argv);
-	const char *help;
-} fedctl_verb;
-
-// Runs the verb named by argv[1] of `noun` (argv[0]): `--help` prints the
-// noun's usage, `summary` and its verbs; a missing or unknown verb is a
-// usage error naming the verbs. Returns the exit code.
-int fedctl_run_verb(fedctl *c, const char *noun, const char *summary,
-    const fedctl_verb *verbs, size_t n, int argc, char **argv);
 
 // --- Subcommands (cmd_<noun>.c) -------------------------------------------
 

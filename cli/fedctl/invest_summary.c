@@ -15,6 +15,7 @@
 #include "fed/clock.h"
 #include "fedctl.h"
 #include "query.h"
+#include "verb.h"
 
 // The attributed production of each day of the sparkline.
 struct daily {
@@ -129,8 +130,7 @@ project_daily(fedctl *c, const char *investor,
 	req.step = ENFED__V1__STEP__STEP_DAY;
 	req.tz = (char *) fed_tz_name(c->zone);
 	Enfed__V1__DetailResponse *rep = NULL;
-	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_INVEST,
-	    &enfed__v1__invest__descriptor, "Detail", p->id, &req, &rep);
+	fed_status st = fedctl_invest_call(c, "Detail", p->id, &req, &rep);
 	if (st == FED_OK) {
 		st = daily_from(rep, ps->acquired_ms, d);
 		if (st != FED_OK)
@@ -535,8 +535,10 @@ show_summary(fedctl *c, const Enfed__V1__InvestorSummary *s,
 }
 
 static int
-run_summary(fedctl *c, const struct summary_cfg *cfg, const char *investor)
+run_summary(fedctl *c, const fedctl_verb_input *in)
 {
+	const struct summary_cfg *cfg = in->cfg;
+	const char *investor = in->n_args == 1 ? in->args[0] : "";
 	int64_t at = 0;
 	if (fedctl_time_parse(c->zone, cfg->at, fed_clock_now_ms(), &at)
 	    != FED_OK)
@@ -547,8 +549,7 @@ run_summary(fedctl *c, const struct summary_cfg *cfg, const char *investor)
 	req.at_ms = at;
 	req.tz = (char *) fed_tz_name(c->zone);
 	Enfed__V1__InvestorSummary *s = NULL;
-	fed_status st = fedctl_svc_call(c, FEDCTL_SVC_INVEST,
-	    &enfed__v1__invest__descriptor, "Summary", investor, &req, &s);
+	fed_status st = fedctl_invest_call(c, "Summary", investor, &req, &s);
 	int rc = st == FED_OK ? show_summary(c, s, cfg) : fedctl_exit_code(st);
 	if (s != NULL)
 		enfed__v1__investor_summary__free_unpacked(s, NULL);
@@ -558,14 +559,8 @@ run_summary(fedctl *c, const struct summary_cfg *cfg, const char *investor)
 int
 fedctl_invest_summary(fedctl *c, int argc, char **argv)
 {
-	struct summary_cfg cfg = {0};
-	fed_cfg_result res;
-	int rc = fedctl_load_sub(
-	    c, &summary_spec, &cfg, argc, argv, &cfg.out, &res);
-	if (rc < 0 && res.n_args > 1)
-		rc = fedctl_usage(c, "unexpected argument '%s'", res.args[1]);
-	if (rc < 0)
-		rc = run_summary(c, &cfg, res.n_args == 1 ? res.args[0] : "");
-	fed_cfg_fini(&summary_spec, &cfg);
-	return rc;
+	static const fedctl_verb summary = {.run = run_summary,
+	    FEDCTL_OPTS(summary_spec, struct summary_cfg),
+	    .args = FEDCTL_ARGS(0, 1, NULL)};
+	return fedctl_verb_exec(c, &summary, argc, argv);
 }

@@ -165,6 +165,19 @@ fedctl_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
 }
 
 fed_status
+fedctl_node_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
+    const char *method, const void *req, void *reply)
+{
+	char err[256] = "";
+	fed_status st = fedctl_call(c, svc, method, req,
+	    (ProtobufCMessage **) reply, err, sizeof(err));
+	if (st != FED_OK)
+		fedctl_fail(c, st, "%s/%s: %s", svc->short_name, method,
+		    err[0] ? err : fed_status_str(st));
+	return st;
+}
+
+fed_status
 fedctl_store_call(fedctl *c, const char *method, const char *what,
     const void *req, void *reply)
 {
@@ -302,39 +315,4 @@ fedctl_agg_name(int agg)
 	static const char *const names[] = {
 	    "default", "sum", "mean", "min", "max", "first", "last", "count"};
 	return NAME_AT(names, agg);
-}
-
-int
-fedctl_run_verb(fedctl *c, const char *noun, const char *summary,
-    const fedctl_verb *verbs, size_t n, int argc, char **argv)
-{
-	if (argc >= 2
-	    && (strcmp(argv[1], "--help") == 0
-	        || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: fedctl %s VERB [OPTION]... [ARG]...\n%s\n\n"
-		       "Verbs:\n",
-		    noun, summary);
-		for (size_t i = 0; i < n; i++)
-			printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
-		printf("\nEach verb has its own --help, e.g. 'fedctl %s %s "
-		       "--help'.\n",
-		    noun, verbs[0].name);
-		return FEDCTL_EXIT_OK;
-	}
-	for (size_t i = 0; argc >= 2 && i < n; i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].fn(c, argc - 1, argv + 1);
-	char names[256] = "";
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(names);
-		snprintf(names + len, sizeof(names) - len, "%s%s",
-		    i == 0           ? ""
-		        : i + 1 == n ? " or "
-		                     : ", ",
-		    verbs[i].name);
-	}
-	if (argc < 2)
-		return fedctl_usage(c, "a verb is needed: %s", names);
-	return fedctl_usage(
-	    c, "unknown verb '%s' (one of %s)", argv[1], names);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enfed/v1/invest.pb-c.h"
 #include "fedctl.h"
 
 static const char *
@@ -71,6 +72,14 @@ fedctl_svc_call(fedctl *c, fedctl_svc which,
 	fedctl_fail(c, st, "%s%s%s: %s", method, what[0] != '\0' ? " " : "",
 	    what, err[0] != '\0' ? err : fed_status_str(st));
 	return st;
+}
+
+fed_status
+fedctl_invest_call(fedctl *c, const char *method, const char *what,
+    const void *req, void *reply)
+{
+	return fedctl_svc_call(c, FEDCTL_SVC_INVEST,
+	    &enfed__v1__invest__descriptor, method, what, req, reply);
 }
 
 void

@@ -14,27 +14,21 @@
 // With --polls=N it stops after N polls, once their points are sent (or
 // --drain-timeout passed: exit status 3).
 
-#include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include "edge_sender.h"
+#include "edge_main.h"
 #include "envoy_collect.h"
 #include "envoy_http.h"
 #include "envoy_parse.h"
 #include "fed/cfg.h"
 #include "fed/clock.h"
-#include "fed/health.h"
 #include "fed/log.h"
 
 struct envoy_cfg {
-	char *node;
-	char *token;
-	char *site;
-	char *owner;
+	edge_main_cfg common; // node, token, site, owner, sender, log level
 	bool public_series;
 	char *url;
 	char *envoy_token;
@@ -48,8 +42,6 @@ struct envoy_cfg {
 	int64_t http_timeout_ms;
 	size_t max_reply;
 	uint64_t polls;
-	edge_sender_cfg sender;
-	fed_log_level log_level;
 };
 
 enum {
@@ -61,14 +53,9 @@ enum {
 #define C   struct envoy_cfg
 #define DAY (INT64_C(86400000))
 static const fed_cfg_opt envoy_opts[] = {
-    FED_CFG_OPT_STRING_LEN(C, node, "node", "tcp://127.0.0.1:7410", 1, 4000,
-        "RPC address of the fed-node to feed"),
-    FED_CFG_OPT_STRING(C, token, "token", NULL,
-        "token with the writer role on that node (@FILE reads a file)"),
-    FED_CFG_OPT_STRING_LEN(C, site, "site", "plant", 1, 64,
-        "site name: the first part of the series ids"),
-    FED_CFG_OPT_STRING_LEN(
-        C, owner, "owner", "", 0, 200, "owner written in the series"),
+    EDGE_MAIN_NODE_OPTS(C, common),
+    EDGE_MAIN_SITE_OPT(C, common, "plant"),
+    EDGE_MAIN_OWNER_OPT(C, common),
     FED_CFG_OPT_BOOL(C, public_series, "public", "false",
         "declare the series public (a citizen plant's production)"),
     FED_CFG_OPT_STRING_LEN(C, url, "url", "http://envoy.local", 8, 4000,
@@ -95,10 +82,8 @@ static const fed_cfg_opt envoy_opts[] = {
         ENVOY_INPUT_MAX, "largest reply accepted"),
     FED_CFG_OPT_UINT(C, polls, "polls", "0", 0, 0,
         "stop after this many polls, once sent (0: never)"),
-    EDGE_SENDER_CFG_OPTS(C, sender, "./envoy-spool",
+    EDGE_MAIN_END_OPTS(C, common, "./envoy-spool",
         "--polls: time to send the rest at the end"),
-    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
-        "err, warning, notice, info or debug"),
 };
 #undef C
 
@@ -106,14 +91,6 @@ static const fed_cfg_spec envoy_spec = {"fed-edge-envoy", "[OPTION]...",
     "Sends an Enphase gateway's production and its micro-inverters' "
     "reports to a fed-node.",
     envoy_opts, FED_CFG_N(envoy_opts), 0};
-
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 struct poller {
 	const struct envoy_cfg *cfg;
@@ -226,7 +203,7 @@ wait_next(const struct poller *p)
 	int64_t now = fed_clock_now_ms();
 	int64_t end
 	    = fed_clock_mono_ms() + ((now / period + 1) * period - now);
-	while (stop_signal == 0) {
+	while (!edge_main_stopping()) {
 		int64_t left = end - fed_clock_mono_ms();
 		if (left <= 0)
 			return;
@@ -240,51 +217,39 @@ wait_next(const struct poller *p)
 static void
 log_summary(const struct poller *p, edge_sender *s)
 {
-	edge_sender_stats ss;
-	edge_sender_get_stats(s, &ss);
-	fed_log(FED_LOG_NOTICE, "envoy",
-	    "summary: polls=%llu polls_ok=%llu http_errors=%llu "
-	    "timeouts=%llu unreachable=%llu malformed=%llu points=%llu "
-	    "sent=%llu stored=%llu duplicate=%llu dead=%llu lost=%llu "
-	    "thinned=%llu "
-	    "pending=%llu",
+	edge_main_summary(s, "envoy",
+	    "polls=%llu polls_ok=%llu http_errors=%llu timeouts=%llu "
+	    "unreachable=%llu malformed=%llu points=%llu",
 	    (unsigned long long) p->n_polls, (unsigned long long) p->n_ok,
 	    (unsigned long long) p->n_http_error,
 	    (unsigned long long) p->n_timeout,
 	    (unsigned long long) p->n_unreachable,
 	    (unsigned long long) p->n_malformed,
-	    (unsigned long long) p->n_points, (unsigned long long) ss.n_sent,
-	    (unsigned long long) ss.n_points_stored,
-	    (unsigned long long) ss.n_points_duplicate,
-	    (unsigned long long) ss.n_dead, (unsigned long long) ss.n_lost,
-	    (unsigned long long) ss.n_points_thinned,
-	    (unsigned long long) ss.n_pending);
+	    (unsigned long long) p->n_points);
 }
 
 static int
 poll_loop(struct poller *p, edge_sender *s)
 {
 	const struct envoy_cfg *cfg = p->cfg;
-	while (stop_signal == 0) {
+	while (!edge_main_stopping()) {
 		poll_once(p);
 		if (cfg->polls > 0 && p->n_polls >= cfg->polls)
 			break;
 		wait_next(p);
 	}
 	int rc = 0;
-	if (stop_signal == 0
-	    && edge_sender_drain(s, cfg->sender.drain_ms) != FED_OK) {
-		fed_log(FED_LOG_WARNING, "envoy",
+	if (!edge_main_stopping())
+		rc = edge_main_drain(s, cfg->common.sender.drain_ms, "envoy",
 		    "points left in the spool at the end");
-		rc = 3;
-	}
 	log_summary(p, s);
 	return rc;
 }
 
 static int
-run(const struct envoy_cfg *cfg, edge_sender *s)
+run(const void *vcfg, edge_sender *s)
 {
+	const struct envoy_cfg *cfg = vcfg;
 	struct poller p = {.cfg = cfg};
 	envoy_http_opts ho = {.base_url = cfg->url,
 	    .token = cfg->envoy_token,
@@ -293,8 +258,8 @@ run(const struct envoy_cfg *cfg, edge_sender *s)
 	    .verify = cfg->tls_verify,
 	    .max_body = cfg->max_reply,
 	    .timeout_ms = cfg->http_timeout_ms};
-	envoy_collect_opts co = {.site = cfg->site,
-	    .owner = cfg->owner,
+	envoy_collect_opts co = {.site = cfg->common.site,
+	    .owner = cfg->common.owner,
 	    .public_series = cfg->public_series,
 	    .period_ms = cfg->period_ms};
 	int rc = 1;
@@ -313,39 +278,11 @@ run(const struct envoy_cfg *cfg, edge_sender *s)
 	return rc;
 }
 
-static void
-install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 int
 main(int argc, char **argv)
 {
+	static const edge_main_spec m = {&envoy_spec,
+	    offsetof(struct envoy_cfg, common), "envoy", NULL, run};
 	struct envoy_cfg cfg;
-	int rc = fed_cfg_main(&envoy_spec, &cfg, argc, argv, NULL);
-	if (rc >= 0) {
-		fed_cfg_fini(&envoy_spec, &cfg);
-		return rc;
-	}
-	fed_log_set_sink(fed_log_stderr_sink, NULL);
-	fed_log_set_level(cfg.log_level);
-	install_signals();
-	edge_sender_opts so;
-	edge_sender_opts_from_cfg(
-	    &so, &cfg.sender, cfg.node, cfg.token, "envoy");
-	edge_sender *s = NULL;
-	rc = 1;
-	if (edge_sender_new(&so, &s) == FED_OK) {
-		rc = run(&cfg, s);
-		edge_sender_free(s);
-	}
-	fed_cfg_fini(&envoy_spec, &cfg);
-	return rc;
+	return edge_main_run(&m, &cfg, argc, argv);
 }

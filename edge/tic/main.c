@@ -12,27 +12,22 @@
 // A file read without --follow ends the program once its points are sent
 // (or --drain-timeout passed: exit status 3, the rest stays spooled).
 
-#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "edge_sender.h"
+#include "edge_main.h"
 #include "fed/cfg.h"
 #include "fed/clock.h"
-#include "fed/health.h"
 #include "fed/log.h"
 #include "tic_collect.h"
 #include "tic_input.h"
 #include "tic_parse.h"
 
 struct tic_cfg {
-	char *node;
-	char *token;
-	char *site;
+	edge_main_cfg common; // node, token, site, owner, sender, log level
 	char *meter;
-	char *owner;
 	char *device;
 	char *input;
 	int mode;
@@ -42,23 +37,16 @@ struct tic_cfg {
 	bool follow;
 	int64_t period_ms;
 	int64_t power_period_ms;
-	edge_sender_cfg sender;
-	fed_log_level log_level;
 };
 
 #define C   struct tic_cfg
 #define DAY (INT64_C(86400000))
 static const fed_cfg_opt tic_opts[] = {
-    FED_CFG_OPT_STRING_LEN(C, node, "node", "tcp://127.0.0.1:7410", 1, 4000,
-        "RPC address of the fed-node to feed"),
-    FED_CFG_OPT_STRING(C, token, "token", NULL,
-        "token with the writer role on that node (@FILE reads a file)"),
-    FED_CFG_OPT_STRING_LEN(C, site, "site", "home", 1, 64,
-        "site name: the first part of the series ids"),
+    EDGE_MAIN_NODE_OPTS(C, common),
+    EDGE_MAIN_SITE_OPT(C, common, "home"),
     FED_CFG_OPT_STRING_LEN(C, meter, "meter", "linky", 1, 64,
         "meter name: the second part of the series ids"),
-    FED_CFG_OPT_STRING_LEN(
-        C, owner, "owner", "", 0, 200, "owner written in the series"),
+    EDGE_MAIN_OWNER_OPT(C, common),
     FED_CFG_OPT_STRING_LEN(C, device, "device", NULL, 1, 4000,
         "serial device of the TIC adapter, e.g. /dev/ttyAMA0"),
     FED_CFG_OPT_STRING_LEN(C, input, "input", NULL, 1, 4000,
@@ -80,10 +68,8 @@ static const fed_cfg_opt tic_opts[] = {
         "index sampling period, aligned on the clock (0: every frame)"),
     FED_CFG_OPT_DURATION(C, power_period_ms, "power-period", "5m", 0, DAY,
         "apparent power sampling period (0: every frame)"),
-    EDGE_SENDER_CFG_OPTS(C, sender, "./tic-spool",
+    EDGE_MAIN_END_OPTS(C, common, "./tic-spool",
         "--input without --follow: time to send the rest at the end"),
-    FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
-        "err, warning, notice, info or debug"),
 };
 #undef C
 
@@ -91,14 +77,6 @@ static const fed_cfg_spec tic_spec = {"fed-edge-tic", "[OPTION]...",
     "Sends a Linky meter's indexes and power, read from its TIC port, to a "
     "fed-node.",
     tic_opts, FED_CFG_N(tic_opts), 0};
-
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 struct reader {
 	const struct tic_cfg *cfg;
@@ -169,7 +147,7 @@ static int
 read_loop(struct reader *r)
 {
 	uint8_t buf[4096];
-	while (stop_signal == 0) {
+	while (!edge_main_stopping()) {
 		size_t n = 0;
 		fed_status st
 		    = tic_input_read(r->in, buf, sizeof(buf), 250, &n);
@@ -189,31 +167,22 @@ log_summary(const struct reader *r, edge_sender *s)
 {
 	const tic_stats *ps = tic_parser_stats(&r->parser);
 	tic_collect_stats cs;
-	edge_sender_stats ss;
 	tic_collect_get_stats(r->col, &cs);
-	edge_sender_get_stats(s, &ss);
-	fed_log(FED_LOG_NOTICE, "tic",
-	    "summary: frames_ok=%llu frames_bad=%llu frames_truncated=%llu "
-	    "groups_bad_checksum=%llu groups_malformed=%llu points=%llu "
-	    "sent=%llu stored=%llu duplicate=%llu dead=%llu lost=%llu "
-	    "thinned=%llu "
-	    "pending=%llu",
+	edge_main_summary(s, "tic",
+	    "frames_ok=%llu frames_bad=%llu frames_truncated=%llu "
+	    "groups_bad_checksum=%llu groups_malformed=%llu points=%llu",
 	    (unsigned long long) ps->frames_ok,
 	    (unsigned long long) ps->frames_bad,
 	    (unsigned long long) ps->frames_truncated,
 	    (unsigned long long) ps->groups_bad_checksum,
 	    (unsigned long long) ps->groups_malformed,
-	    (unsigned long long) cs.n_points, (unsigned long long) ss.n_sent,
-	    (unsigned long long) ss.n_points_stored,
-	    (unsigned long long) ss.n_points_duplicate,
-	    (unsigned long long) ss.n_dead, (unsigned long long) ss.n_lost,
-	    (unsigned long long) ss.n_points_thinned,
-	    (unsigned long long) ss.n_pending);
+	    (unsigned long long) cs.n_points);
 }
 
 static int
-run(const struct tic_cfg *cfg, edge_sender *s)
+run(const void *vcfg, edge_sender *s)
 {
+	const struct tic_cfg *cfg = vcfg;
 	static struct reader r; // the parser is 13 KB: not on the stack
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
@@ -223,9 +192,9 @@ run(const struct tic_cfg *cfg, edge_sender *s)
 	    .replay_speed = cfg->replay_speed,
 	    .follow = cfg->follow,
 	    .detect_ms = cfg->detect_ms};
-	tic_collect_opts co = {.site = cfg->site,
+	tic_collect_opts co = {.site = cfg->common.site,
 	    .meter = cfg->meter,
-	    .owner = cfg->owner,
+	    .owner = cfg->common.owner,
 	    .period_ms = cfg->period_ms,
 	    .power_period_ms = cfg->power_period_ms};
 	if (tic_parser_init(&r.parser, (tic_mode) cfg->mode) != FED_OK
@@ -235,12 +204,9 @@ run(const struct tic_cfg *cfg, edge_sender *s)
 	if (tic_input_open(&io, &r.in) == FED_OK) {
 		int at_end = read_loop(&r);
 		rc = at_end < 0 ? 1 : 0;
-		if (at_end > 0
-		    && edge_sender_drain(s, cfg->sender.drain_ms) != FED_OK) {
-			fed_log(FED_LOG_WARNING, "tic",
-			    "end of input: points left in the spool");
-			rc = 3;
-		}
+		if (at_end > 0)
+			rc = edge_main_drain(s, cfg->common.sender.drain_ms,
+			    "tic", "end of input: points left in the spool");
 		log_summary(&r, s);
 		tic_input_close(r.in);
 	}
@@ -248,25 +214,11 @@ run(const struct tic_cfg *cfg, edge_sender *s)
 	return rc;
 }
 
-static void
-install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-// Parses the options; -1 to run, else the exit status.
+// The options the table cannot check: -1 when they go together.
 static int
-load(struct tic_cfg *cfg, int argc, char **argv)
+check(const void *vcfg)
 {
-	int rc = fed_cfg_main(&tic_spec, cfg, argc, argv, NULL);
-	if (rc >= 0)
-		return rc;
+	const struct tic_cfg *cfg = vcfg;
 	if ((cfg->device == NULL) == (cfg->input == NULL)) {
 		fprintf(stderr,
 		    "fed-edge-tic: give --device or --input (one "
@@ -287,24 +239,8 @@ load(struct tic_cfg *cfg, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	static const edge_main_spec m
+	    = {&tic_spec, offsetof(struct tic_cfg, common), "tic", check, run};
 	struct tic_cfg cfg;
-	int rc = load(&cfg, argc, argv);
-	if (rc >= 0) {
-		fed_cfg_fini(&tic_spec, &cfg);
-		return rc;
-	}
-	fed_log_set_sink(fed_log_stderr_sink, NULL);
-	fed_log_set_level(cfg.log_level);
-	install_signals();
-	edge_sender_opts so;
-	edge_sender_opts_from_cfg(
-	    &so, &cfg.sender, cfg.node, cfg.token, "tic");
-	edge_sender *s = NULL;
-	rc = 1;
-	if (edge_sender_new(&so, &s) == FED_OK) {
-		rc = run(&cfg, s);
-		edge_sender_free(s);
-	}
-	fed_cfg_fini(&tic_spec, &cfg);
-	return rc;
+	return edge_main_run(&m, &cfg, argc, argv);
 }

@@ -5,7 +5,8 @@
 // captured and parsed back. Series creation, a CSV ingest across the
 // spring-forward day of Europe/Paris, query as CSV, JSON and SenML, the SVG
 // plot, a watch receiving points stored after it started, bad input (exit
-// codes and messages), and every --help, checked against docs/fedctl.md.
+// codes and messages), every --help, checked against docs/fedctl.md, and
+// the forms of `series ls` and `rm` to the letter.
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -94,13 +95,10 @@ fedctl_in(const char *in_path, char **out, char **err, ...)
 {
 	char *argv[64] = {FEDCTL_BIN, E->node_opt, E->stream_opt,
 	    "--token=" ADMIN, "--timeout=5s"};
-	int n = 5;
 	va_list ap;
 	va_start(ap, err);
-	for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-		argv[n++] = a;
+	fed_test_argv_add(argv, 5, 64, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	char *o = NULL, *r = NULL;
 	int rc = fed_test_run(argv, in_path, &o, &r);
 	if (rc != 0 && getenv("FED_TEST_VERBOSE") != NULL)
@@ -593,6 +591,22 @@ test_grant(void **state)
 	assert_non_null(strstr(out, id));
 	assert_non_null(strstr(out, "query+live"));
 	free(out);
+	assert_int_equal(FEDCTL(&out, NULL, "grant", "ls", "--json"), 0);
+	cJSON *j = cJSON_Parse(out), *g;
+	assert_true(cJSON_IsArray(j));
+	bool found = false;
+	cJSON_ArrayForEach(g, j)
+	{
+		if (strcmp(cJSON_GetObjectItem(g, "id")->valuestring, id) != 0)
+			continue;
+		assert_string_equal(
+		    cJSON_GetObjectItem(g, "scopes")->valuestring,
+		    "query+live");
+		found = true;
+	}
+	assert_true(found);
+	cJSON_Delete(j);
+	free(out);
 	char tokopt[100];
 	snprintf(tokopt, sizeof(tokopt), "--token=%s", token);
 	char *argv[] = {FEDCTL_BIN, E->node_opt, tokopt, "series", "ls", NULL};
@@ -614,6 +628,84 @@ test_grant(void **state)
 	free(err);
 }
 
+// The forms of `series ls` and `series rm`: the table to the letter (the
+// same with --csv: these lists have no CSV form), the JSON array, a table
+// with no row, rm silent with --json; and the verb's usage errors.
+static void
+test_series_forms(void **state)
+{
+	(void) state;
+	static const char header[]
+	    = "ID                               KIND    "
+	      "     UNIT     POINTS  LAST              "
+	      "OWNER\n";
+	char want[512], *out = NULL, *err = NULL;
+	snprintf(want, sizeof(want), "%s%-32s %-12s %-4s %10d  %-16s  %s\n",
+	    header, "forms/a/energy", "consumption", "Wh", 0, "-", "Lorient");
+	create("forms/a/energy", "consumption", "Wh");
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/"), 0);
+	assert_string_equal(out, want);
+	free(out);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/", "--csv"),
+	    0);
+	assert_string_equal(out, want);
+	free(out);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/", "--json"),
+	    0);
+	cJSON *j = cJSON_Parse(out);
+	assert_int_equal(cJSON_GetArraySize(j), 1);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "id")->valuestring,
+	    "forms/a/energy");
+	cJSON_Delete(j);
+	free(out);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "none/"), 0);
+	assert_string_equal(out, header);
+	free(out);
+	// rm: nothing on stdout with --json, then NOT_FOUND (exit 3).
+	assert_int_equal(
+	    FEDCTL(&out, &err, "series", "rm", "forms/a/energy", "--json"), 0);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	assert_int_equal(
+	    FEDCTL(&out, &err, "series", "rm", "forms/a/energy"), 3);
+	assert_string_equal(out, "");
+	assert_non_null(
+	    strstr(err, "fedctl series rm: DeleteSeries forms/a/energy: "));
+	assert_non_null(strstr(err, ": NOT_FOUND\n"));
+	free(out);
+	free(err);
+	create("forms/a/energy", "consumption", "Wh");
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "rm", "forms/a/energy"), 0);
+	assert_string_equal(out, "deleted forms/a/energy\n");
+	free(out);
+	// The verbs' usage errors, to the letter.
+	assert_int_equal(FEDCTL(&out, &err, "series"), 2);
+	assert_string_equal(err,
+	    "fedctl series: a verb is needed: ls, show, create, describe or "
+	    "rm (see 'fedctl series --help')\n");
+	free(out);
+	free(err);
+	assert_int_equal(FEDCTL(&out, &err, "series", "show", "a", "b"), 2);
+	assert_string_equal(err,
+	    "fedctl series show: unexpected argument 'b' (see 'fedctl series "
+	    "show --help')\n");
+	free(out);
+	free(err);
+	assert_int_equal(FEDCTL(&out, &err, "series", "rm"), 2);
+	assert_string_equal(err,
+	    "fedctl series rm: a series id is needed (see 'fedctl series rm "
+	    "--help')\n");
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -626,6 +718,7 @@ main(void)
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_watch_restart),
 	    cmocka_unit_test(test_grant),
+	    cmocka_unit_test(test_series_forms),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_no_token_unreachable),
 	};

@@ -43,13 +43,10 @@ fedctl(char **out, char **err, ...)
 {
 	char *argv[64] = {FEDCTL_BIN, E->node_opt, E->stream_opt,
 	    "--token=" ADMIN, "--timeout=10s"};
-	int n = 5;
 	va_list ap;
 	va_start(ap, err);
-	for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-		argv[n++] = a;
+	fed_test_argv_add(argv, 5, 64, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	char *o = NULL, *r = NULL;
 	int rc = fed_test_run(argv, NULL, &o, &r);
 	if (out != NULL)

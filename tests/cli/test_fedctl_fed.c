@@ -8,7 +8,8 @@
 // JSON; a holding beyond the available shares refused with the numbers;
 // and `invest summary` checked against figures counted by hand from the
 // production ingested (100 Wh an hour, a missing day and two missing
-// hours), its sparkline included.
+// hours), its sparkline included. Tables with no row are checked to the
+// letter.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,13 +173,10 @@ fedctl(char **out, char **err, ...)
 {
 	char *argv[64] = {FEDCTL_BIN, E.o_node, "--token=" ADMIN, E.o_dir,
 	    E.o_dtok, E.o_inv, "--invest-token=" IADMIN, "--timeout=5s"};
-	int n = 8;
 	va_list ap;
 	va_start(ap, err);
-	for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-		argv[n++] = a;
+	fed_test_argv_add(argv, 8, 64, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	char *o = NULL, *r = NULL;
 	int rc = fed_test_run(argv, NULL, &o, &r);
 	if (rc != 0 && getenv("FED_TEST_VERBOSE") != NULL)
@@ -317,6 +315,13 @@ test_directory(void **state)
 	j = json_of(out);
 	assert_int_equal(cJSON_GetArraySize(j), 0);
 	cJSON_Delete(j);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "directory", "lookup", "--series", "other/"),
+	    0);
+	assert_string_equal(out,
+	    "NAME             ORGANISATION                 STATUS      LEASE "
+	    "ENDS          SERIES  RPC / STREAM\n(no node)\n");
+	free(out);
 	// The table: the node, available, its organisation and addresses.
 	assert_int_equal(FEDCTL(&out, NULL, "directory", "ls"), 0);
 	assert_non_null(strstr(out, "lognact"));
@@ -415,6 +420,20 @@ test_project(void **state)
 	assert_string_equal(str_at(j, "name"), "Kermélo school roof");
 	assert_near(num_at(j, "total_shares"), 136);
 	cJSON_Delete(j);
+	// Tables with no row, to the letter (--csv: the same table).
+	assert_int_equal(FEDCTL(&out, NULL, "project", "ls", "--organisation",
+	                     "Nobody", "--csv"),
+	    0);
+	assert_string_equal(out,
+	    "ID                   TYPE    PEAK kWc           COST      SHARE  "
+	    "SHARES  ORGANISATION\n(no project)\n");
+	free(out);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "invest", "ls", "--project", "kermelo-pv"), 0);
+	assert_string_equal(out,
+	    "INVESTOR                 PROJECT                SHARES  SINCE\n"
+	    "(no holding)\n");
+	free(out);
 }
 
 static void

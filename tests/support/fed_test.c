@@ -146,6 +146,44 @@ capture_file(const char *tag)
 }
 
 int
+fed_test_argv_add(char **argv, int argc, int max, va_list ap)
+{
+	for (char *a; argc < max - 1 && (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	return argc;
+}
+
+int
+fed_test_capture_begin(fed_test_capture *k, int fd)
+{
+	fflush(stdout);
+	fflush(stderr);
+	k->fd = fd;
+	k->file = capture_file("capture");
+	k->saved = k->file >= 0 ? dup(fd) : -1;
+	if (k->saved >= 0 && dup2(k->file, fd) >= 0)
+		return 0;
+	if (k->saved >= 0)
+		close(k->saved);
+	if (k->file >= 0)
+		close(k->file);
+	return -1;
+}
+
+char *
+fed_test_capture_end(fed_test_capture *k)
+{
+	fflush(stdout);
+	fflush(stderr);
+	dup2(k->saved, k->fd);
+	close(k->saved);
+	char *s = slurp_fd(k->file);
+	close(k->file);
+	return s;
+}
+
+int
 fed_test_run(char *const argv[], const char *in_path, char **out, char **err)
 {
 	int fo = capture_file("out"), fe = capture_file("err");

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // fed_test.h: what the test programs and benchmarks share: addresses that
-// do not collide, temporary folders, running a command, and the Echo
-// diagnostic service (proto/enfed/test/echo.proto) on a real RPC server.
+// do not collide, temporary folders, running a command, capturing this
+// process's own stdout or stderr, and the Echo diagnostic service
+// (proto/enfed/test/echo.proto) on a real RPC server.
 
 #ifndef FED_TEST_H
 #define FED_TEST_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +63,29 @@ fed_status fed_test_wait_health(const char *url, int timeout_ms);
 int fed_test_node_start(const char *bin, const char *name, const char *dir,
     const char *rpc_url, const char *stream_url, const char *admin,
     const char *tokens_file);
+
+// Appends the char * arguments of ap, up to a NULL, to argv[argc..] and
+// ends argv with NULL, argv holding max entries at most (the arguments
+// beyond are dropped). Returns the new number of arguments.
+int fed_test_argv_add(char **argv, int argc, int max, va_list ap);
+
+// Redirects a file descriptor of this process (STDOUT_FILENO,
+// STDERR_FILENO) into a temporary file until fed_test_capture_end, stdio
+// flushed on both sides, for a test that calls code printing there. Not
+// nested on the same descriptor.
+typedef struct fed_test_capture {
+	int fd; // the descriptor captured
+	int saved; // a copy of the original, put back at the end
+	int file; // the temporary file
+} fed_test_capture;
+
+// 0 on success, -1 when the descriptor cannot be redirected (nothing
+// changed then).
+int fed_test_capture_begin(fed_test_capture *k, int fd);
+
+// Puts the descriptor back and returns what was written to it (heap,
+// NUL-terminated, freed by the caller; NULL when memory runs out).
+char *fed_test_capture_end(fed_test_capture *k);
 
 // Wall-clock milliseconds, and a sleep, for tests that wait on time.
 int64_t fed_test_now_ms(void);

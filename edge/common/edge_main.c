@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+//
+// edge_main.c: the start-up, stop request and end of the edge collectors'
+// mains (edge_main.h).
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "edge_main.h"
+
+// Set by the handler only; the collector's loop polls it. A handler that
+// only stores is safe wherever it lands, and its EINTR cuts a blocking
+// read or sleep short.
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+install_signals(void)
+{
+	stop_signal = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+bool
+edge_main_stopping(void)
+{
+	return stop_signal != 0;
+}
+
+static int
+run_with_sender(const edge_main_spec *m, const void *cfg)
+{
+	const edge_main_cfg *common
+	    = (const edge_main_cfg *) ((const char *) cfg + m->common_offset);
+	fed_log_set_sink(fed_log_stderr_sink, NULL);
+	fed_log_set_level(common->log_level);
+	install_signals();
+	edge_sender_opts so;
+	edge_sender_opts_from_cfg(
+	    &so, &common->sender, common->node, common->token, m->component);
+	edge_sender *s = NULL;
+	if (edge_sender_new(&so, &s) != FED_OK)
+		return 1;
+	int rc = m->run(cfg, s);
+	edge_sender_free(s);
+	return rc;
+}
+
+int
+edge_main_run(const edge_main_spec *m, void *cfg, int argc, char **argv)
+{
+	int rc = fed_cfg_main(m->spec, cfg, argc, argv, NULL);
+	if (rc < 0 && m->check != NULL)
+		rc = m->check(cfg);
+	if (rc < 0)
+		rc = run_with_sender(m, cfg);
+	fed_cfg_fini(m->spec, cfg);
+	return rc;
+}
+
+int
+edge_main_drain(
+    edge_sender *s, int64_t drain_ms, const char *component, const char *left)
+{
+	if (edge_sender_drain(s, drain_ms) == FED_OK)
+		return 0;
+	fed_log(FED_LOG_WARNING, component, "%s", left);
+	return 3;
+}
+
+void
+edge_main_summary(edge_sender *s, const char *component, const char *fmt, ...)
+{
+	char mine[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(mine, sizeof(mine), fmt, ap);
+	va_end(ap);
+	edge_sender_stats ss;
+	edge_sender_get_stats(s, &ss);
+	fed_log(FED_LOG_NOTICE, component,
+	    "summary: %s sent=%llu stored=%llu duplicate=%llu dead=%llu "
+	    "lost=%llu thinned=%llu pending=%llu",
+	    mine, (unsigned long long) ss.n_sent,
+	    (unsigned long long) ss.n_points_stored,
+	    (unsigned long long) ss.n_points_duplicate,
+	    (unsigned long long) ss.n_dead, (unsigned long long) ss.n_lost,
+	    (unsigned long long) ss.n_points_thinned,
+	    (unsigned long long) ss.n_pending);
+}
