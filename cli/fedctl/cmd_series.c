@@ -123,8 +123,8 @@ static const fed_cfg_spec ls_spec = {"fedctl series ls", "[OPTION]...",
 static void
 ls_header(void)
 {
-	printf("%-32s %-12s %-4s %10s  %-16s  %s\n", "ID", "KIND", "UNIT",
-	    "POINTS", "LAST", "OWNER");
+	printf("%-12s %-4s %10s  %-16s  %s\n", "KIND", "UNIT", "POINTS",
+	    "LAST", "OWNER");
 }
 
 static void
@@ -134,13 +134,24 @@ ls_row(const fedctl *c, const void *msg)
 	char t[48] = "-";
 	if (in->n_points > 0)
 		fedctl_time_short(c, in->last_ms, t, sizeof(t));
-	printf("%-32s %-12s %-4s %10llu  %-16s  %s\n", in->meta->id,
+	printf("%-12s %-4s %10llu  %-16s  %s\n",
 	    fedctl_kind_name(in->meta->kind), fedctl_unit_name(in->meta->unit),
 	    (unsigned long long) in->n_points, t, in->meta->owner);
 }
 
-static const fedctl_view ls_view = {
-    .rows = "series", .json = info_json, .text = ls_row, .header = ls_header};
+static const char *
+ls_key(const void *msg)
+{
+	return ((const Enfed__V1__SeriesInfo *) msg)->meta->id;
+}
+
+static const fedctl_view ls_view = {.rows = "series",
+    .json = info_json,
+    .text = ls_row,
+    .header = ls_header,
+    .key = ls_key,
+    .key_title = "ID",
+    .key_width = 32};
 
 static int
 series_ls(fedctl *c, const fedctl_verb_input *in)

@@ -110,6 +110,72 @@ rows_of(const void *msg, const char *name, const void *const **rows)
 	return *(const size_t *) (base + f->quantifier_offset);
 }
 
+// One JSON value as a CSV field: a string as it is, a number or a boolean
+// as JSON writes it, null as an empty field, an object or array (a
+// description box) as its compact JSON text.
+static void
+csv_value(const cJSON *item)
+{
+	if (item == NULL || cJSON_IsNull(item))
+		return;
+	if (cJSON_IsString(item)) {
+		fedctl_csv_field(stdout, item->valuestring);
+		return;
+	}
+	char *s = cJSON_PrintUnformatted(item);
+	if (s != NULL)
+		fedctl_csv_field(stdout, s);
+	cJSON_free(s);
+}
+
+// The keys of every object of a, each once, in the order they first come.
+static cJSON *
+csv_columns(const cJSON *a)
+{
+	cJSON *cols = cJSON_CreateArray();
+	const cJSON *row, *k, *seen;
+	cJSON_ArrayForEach(row, a)
+	{
+		for (k = row->child; cols != NULL && k != NULL; k = k->next) {
+			cJSON_ArrayForEach(seen, cols)
+			{
+				if (strcmp(seen->valuestring, k->string) == 0)
+					break;
+			}
+			if (seen == NULL)
+				cJSON_AddItemToArray(
+				    cols, cJSON_CreateString(k->string));
+		}
+	}
+	return cols;
+}
+
+// Rows (a JSON array of objects, freed) as CSV: a header line of their
+// keys, then one line per row (an empty field where a row lacks a key).
+// No line at all for no row.
+static void
+emit_csv(cJSON *a)
+{
+	cJSON *cols = csv_columns(a);
+	const cJSON *col, *row;
+	cJSON_ArrayForEach(col, cols)
+	{
+		fedctl_csv_field(stdout, col->valuestring);
+		fputs(col->next != NULL ? "," : "\n", stdout);
+	}
+	cJSON_ArrayForEach(row, a)
+	{
+		cJSON_ArrayForEach(col, cols)
+		{
+			csv_value(cJSON_GetObjectItemCaseSensitive(
+			    row, col->valuestring));
+			fputs(col->next != NULL ? "," : "\n", stdout);
+		}
+	}
+	cJSON_Delete(cols);
+	cJSON_Delete(a);
+}
+
 void
 fedctl_show(const fedctl *c, const fedctl_view *v, const void *msg)
 {
@@ -119,17 +185,31 @@ fedctl_show(const fedctl *c, const fedctl_view *v, const void *msg)
 	}
 	const void *const *rows = &msg;
 	size_t n = v->rows != NULL ? rows_of(msg, v->rows, &rows) : 1;
-	if (c->format == FEDCTL_JSON) {
+	if (c->format == FEDCTL_JSON || c->format == FEDCTL_CSV) {
 		cJSON *a = cJSON_CreateArray();
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(a, v->json(c, rows[i]));
-		fedctl_json_emit(a);
+		if (c->format == FEDCTL_CSV)
+			emit_csv(a);
+		else
+			fedctl_json_emit(a);
 		return;
 	}
+	int w = v->key_width;
+	for (size_t i = 0; v->key != NULL && i < n; i++) {
+		size_t len = strlen(v->key(rows[i]));
+		if (len > (size_t) w)
+			w = len < 1000 ? (int) len : 1000;
+	}
+	if (v->key != NULL && (v->header != NULL || n > 0))
+		printf("%-*s ", w, v->key_title);
 	if (v->header != NULL)
 		v->header();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (v->key != NULL)
+			printf("%-*s ", w, v->key(rows[i]));
 		v->text(c, rows[i]);
+	}
 	if (n == 0 && v->empty != NULL)
 		fputs(v->empty, stdout);
 }

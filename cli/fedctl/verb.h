@@ -118,18 +118,28 @@ int fedctl_check_args(
     const fedctl *c, const fedctl_args *a, const fed_cfg_result *res);
 
 // How a message is shown: with --json as the JSON object of json (a new
-// object), otherwise (text, and --csv, which these messages do not have)
-// as the lines text prints on stdout. With `rows` set the message is a
-// list: its repeated message field of that name holds the rows, shown as
-// a JSON array of their objects, or in text as `header` (when set) then
-// one text line per row, or `empty` (when set) if there is no row. json
-// and text get the message (or row) as the generated C struct.
+// object), with --csv as a header line of that object's keys and one line
+// of their values (strings as they are, a nested object as its compact
+// JSON), otherwise as the lines text prints on stdout. With `rows` set the
+// message is a list: its repeated message field of that name holds the
+// rows, shown as a JSON array of their objects, as CSV lines (none for no
+// row), or in text as `header` (when set) then one text line per row, or
+// `empty` (when set) if there is no row. json and text get the message
+// (or row) as the generated C struct.
+//
+// A table whose first column holds ids of any length sets `key`: the
+// column is then printed by fedctl_show, as wide as its longest value (at
+// least key_width) under the title key_title, and header and text print
+// the rest of the line, after it and its separating space.
 typedef struct fedctl_view {
 	const char *rows;
 	cJSON *(*json)(const fedctl *c, const void *msg);
 	void (*text)(const fedctl *c, const void *msg);
 	void (*header)(void);
 	const char *empty;
+	const char *(*key)(const void *msg);
+	const char *key_title;
+	int key_width;
 } fedctl_view;
 
 // Shows msg (a protobuf-c message, borrowed) as v says. A `rows` that msg

@@ -628,9 +628,10 @@ test_grant(void **state)
 	free(err);
 }
 
-// The forms of `series ls` and `series rm`: the table to the letter (the
-// same with --csv: these lists have no CSV form), the JSON array, a table
-// with no row, rm silent with --json; and the verb's usage errors.
+// The forms of `series ls` and `series rm`: the table to the letter, its
+// id column as wide as the longest id; the CSV form (one line of column
+// names, one line per series, the box as JSON); the JSON array; a table
+// with no row; rm silent with --json; and the verb's usage errors.
 static void
 test_series_forms(void **state)
 {
@@ -639,7 +640,7 @@ test_series_forms(void **state)
 	    = "ID                               KIND    "
 	      "     UNIT     POINTS  LAST              "
 	      "OWNER\n";
-	char want[512], *out = NULL, *err = NULL;
+	char want[1024], *out = NULL, *err = NULL;
 	snprintf(want, sizeof(want), "%s%-32s %-12s %-4s %10d  %-16s  %s\n",
 	    header, "forms/a/energy", "consumption", "Wh", 0, "-", "Lorient");
 	create("forms/a/energy", "consumption", "Wh");
@@ -647,10 +648,32 @@ test_series_forms(void **state)
 	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/"), 0);
 	assert_string_equal(out, want);
 	free(out);
+	const char *wide = "forms/b/a-rather-long-inverter-serial/power";
+	create(wide, "power", "W");
+	snprintf(want, sizeof(want),
+	    "%-43s %-12s %-4s %10s  %-16s  %s\n"
+	    "%-43s %-12s %-4s %10d  %-16s  %s\n"
+	    "%-43s %-12s %-4s %10d  %-16s  %s\n",
+	    "ID", "KIND", "UNIT", "POINTS", "LAST", "OWNER", "forms/a/energy",
+	    "consumption", "Wh", 0, "-", "Lorient", wide, "power", "W", 0, "-",
+	    "Lorient");
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/"), 0);
+	assert_string_equal(out, want);
+	free(out);
 	assert_int_equal(
 	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/", "--csv"),
 	    0);
-	assert_string_equal(out, want);
+	assert_non_null(strstr(out,
+	    "id,kind,unit,interval_s,source,owner,public,cumulative,"
+	    "origin_node,tz,box,n_points,first,last,last_value\n"
+	    "forms/a/energy,consumption,Wh,3600,import,Lorient,false,false,,,"
+	    "\"[{\"\"key\"\":\"\"building\"\",\"\"value\"\":\"\"primary "
+	    "<school> & gym\"\"},{\"\"key\"\":\"\"occupants\"\",\"\"value\"\":"
+	    "\"\"240\"\"}]\",0,,,\n"));
+	assert_non_null(strstr(out, "\nforms/b/a-rather-long-inverter-"));
+	free(out);
+	assert_int_equal(FEDCTL(&out, NULL, "series", "rm", wide), 0);
 	free(out);
 	assert_int_equal(
 	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "forms/", "--json"),

@@ -420,9 +420,14 @@ test_project(void **state)
 	assert_string_equal(str_at(j, "name"), "Kermélo school roof");
 	assert_near(num_at(j, "total_shares"), 136);
 	cJSON_Delete(j);
-	// Tables with no row, to the letter (--csv: the same table).
+	// Tables with no row, to the letter; in CSV, no line.
 	assert_int_equal(FEDCTL(&out, NULL, "project", "ls", "--organisation",
 	                     "Nobody", "--csv"),
+	    0);
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "project", "ls", "--organisation", "Nobody"),
 	    0);
 	assert_string_equal(out,
 	    "ID                   TYPE    PEAK kWc           COST      SHARE  "

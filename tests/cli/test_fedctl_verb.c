@@ -364,12 +364,13 @@ test_rows(void **state)
 	s = reply(&list_view, FEDCTL_TEXT, FED_OK, 0, &rc);
 	assert_string_equal(s, "ID\n(none)\n");
 	free(s);
-	// No header, nothing for none; --csv is shown as text.
+	// --csv: nothing for none; else the keys of the rows' JSON objects,
+	// then one line of values per row.
 	s = reply(&bare_view, FEDCTL_CSV, FED_OK, 0, &rc);
 	assert_string_equal(s, "");
 	free(s);
-	s = reply(&bare_view, FEDCTL_CSV, FED_OK, 1, &rc);
-	assert_string_equal(s, "grant g0\n");
+	s = reply(&bare_view, FEDCTL_CSV, FED_OK, 2, &rc);
+	assert_string_equal(s, "id\ng0\ng1\n");
 	free(s);
 	s = reply(&list_view, FEDCTL_JSON, FED_OK, 2, &rc);
 	cJSON *j = cJSON_Parse(s);
