@@ -24,6 +24,7 @@
 
 #include "enfed/test/echo.pb-c.h"
 #include "enfed/v1/health.pb-c.h"
+#include "enfed/v1/series.pb-c.h"
 
 extern char **environ;
 
@@ -298,6 +299,25 @@ fed_test_proc_stop(int pid, int sig, int timeout_ms)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+fed_rpc_client *
+fed_test_client(const char *url, const char *token)
+{
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	fed_rpc_client *c = NULL;
+	return fed_rpc_client_new(&o, &c) == FED_OK ? c : NULL;
+}
+
+fed_status
+fed_test_store_call(
+    fed_rpc_client *c, const char *m, const void *req, void *rep)
+{
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, m, req,
+	    (ProtobufCMessage **) rep, NULL, 0);
 }
 
 fed_status

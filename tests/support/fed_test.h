@@ -51,6 +51,18 @@ int fed_test_proc_start(char *const argv[], const char *log_path);
 // or -1.
 int fed_test_proc_stop(int pid, int sig, int timeout_ms);
 
+// A client of url with token (either may be an ipc://, tcp:// or
+// tls+tcp:// address; no TLS options), the default timeout; NULL when it
+// cannot be made (a bad address).
+fed_rpc_client *fed_test_client(const char *url, const char *token);
+
+// Calls SeriesStore method m with req and puts its reply in *rep (a
+// pointer to the reply type's pointer; freed by the caller with
+// protobuf_c_message_free_unpacked, NULL unless OK). Returns the status;
+// the error message is dropped.
+fed_status fed_test_store_call(
+    fed_rpc_client *c, const char *m, const void *req, void *rep);
+
 // Calls Health/Check on url until it answers OK (up to timeout_ms).
 // Returns FED_OK, or the last failure.
 fed_status fed_test_wait_health(const char *url, int timeout_ms);

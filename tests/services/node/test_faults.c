@@ -85,44 +85,23 @@ write_file(const char *path, const char *text)
 static fed_rpc_client *
 client(const char *url, const char *token)
 {
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.token = token;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(url, token);
+	assert_non_null(c);
 	return c;
 }
 
-static fed_status
-series_call(fed_rpc_client *c, const char *m, const void *req, void *rep)
-{
-	char err[256];
-	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, m, req,
-	    (ProtobufCMessage **) rep, err, sizeof(err));
-}
-
-// The path of the `ip` tool, or NULL.
+// The path of an iproute2 tool (ip, tc), or NULL.
 static const char *
-ip_tool(void)
+tool(const char *name)
 {
-	static const char *const where[]
-	    = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
-	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
-		if (access(where[i], X_OK) == 0)
-			return where[i];
-	return NULL;
-}
-
-// The path of the `tc` tool (iproute2, beside ip), or NULL.
-static const char *
-tc_tool(void)
-{
-	static const char *const where[]
-	    = {"/usr/sbin/tc", "/sbin/tc", "/usr/bin/tc", "/bin/tc"};
-	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
-		if (access(where[i], X_OK) == 0)
-			return where[i];
+	static const char *const dirs[]
+	    = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+	static char path[64];
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
 	return NULL;
 }
 
@@ -132,13 +111,13 @@ tc_tool(void)
 static int
 tbf(const char *ns, const char *dev, const char *rate)
 {
-	const char *tool = tc_tool();
-	if (tool == NULL)
+	const char *tc = tool("tc");
+	if (tc == NULL)
 		return -1;
-	char *add[] = {(char *) tool, "-n", (char *) ns, "qdisc", "add", "dev",
+	char *add[] = {(char *) tc, "-n", (char *) ns, "qdisc", "add", "dev",
 	    (char *) dev, "root", "tbf", "rate", (char *) rate, "burst", "4kb",
 	    "latency", "500ms", NULL};
-	char *del[] = {(char *) tool, "-n", (char *) ns, "qdisc", "del", "dev",
+	char *del[] = {(char *) tc, "-n", (char *) ns, "qdisc", "del", "dev",
 	    (char *) dev, "root", NULL};
 	return fed_test_run(rate != NULL ? add : del, NULL, NULL, NULL);
 }
@@ -148,12 +127,12 @@ static int
 ip(const char *a0, const char *a1, const char *a2, const char *a3,
     const char *a4, const char *a5, const char *a6, const char *a7)
 {
-	const char *tool = ip_tool();
-	if (tool == NULL)
+	const char *ip_path = tool("ip");
+	if (ip_path == NULL)
 		return -1;
-	char *argv[] = {(char *) tool, (char *) a0, (char *) a1, (char *) a2,
-	    (char *) a3, (char *) a4, (char *) a5, (char *) a6, (char *) a7,
-	    NULL};
+	char *argv[] = {(char *) ip_path, (char *) a0, (char *) a1,
+	    (char *) a2, (char *) a3, (char *) a4, (char *) a5, (char *) a6,
+	    (char *) a7, NULL};
 	return fed_test_run(argv, NULL, NULL, NULL);
 }
 
@@ -174,7 +153,7 @@ start(struct world *w, struct node *n)
 		snprintf(a[4], sizeof(a[4]), "--admin-token=%s", n->admin);
 		snprintf(a[5], sizeof(a[5]), "--tokens-file=%s", n->tokens);
 		snprintf(log, sizeof(log), "%s/%s.log", w->dir, n->name);
-		char *argv[16] = {(char *) ip_tool(), "netns", "exec",
+		char *argv[16] = {(char *) tool("ip"), "netns", "exec",
 		    (char *) n->ns, FED_NODE_BIN, a[0], a[1], a[2], a[3], a[4],
 		    a[5], "--log-level=debug"};
 		for (int i = 0; n->extra[i] != NULL && 12 + i < 15; i++)
@@ -237,7 +216,8 @@ create(fed_rpc_client *c)
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	req.meta = &m;
 	Enfed__V1__SeriesInfo *info = NULL;
-	assert_int_equal(series_call(c, "CreateSeries", &req, &info), FED_OK);
+	assert_int_equal(
+	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
 	enfed__v1__series_info__free_unpacked(info, NULL);
 }
 
@@ -284,7 +264,7 @@ send_day(fed_rpc_client *c, int day)
 	req.series = l;
 	req.n_series = 1;
 	Enfed__V1__IngestResponse *rep = NULL;
-	fed_status st = series_call(c, "Ingest", &req, &rep);
+	fed_status st = fed_test_store_call(c, "Ingest", &req, &rep);
 	if (rep != NULL)
 		enfed__v1__ingest_response__free_unpacked(rep, NULL);
 	return st;
@@ -314,7 +294,7 @@ count(fed_rpc_client *c)
 	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
 	g.id = SERIES;
 	Enfed__V1__SeriesInfo *info = NULL;
-	if (series_call(c, "GetSeries", &g, &info) != FED_OK)
+	if (fed_test_store_call(c, "GetSeries", &g, &info) != FED_OK)
 		return 0;
 	uint64_t n = info->n_points;
 	enfed__v1__series_info__free_unpacked(info, NULL);
@@ -335,7 +315,7 @@ check_exact(fed_rpc_client *c, int days)
 	q.n_series_ids = 1;
 	q.range = &r;
 	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
 	Enfed__V1__SeriesResult *sr = res->results[0];
 	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
 	for (size_t i = 0; i < sr->n_ts_ms; i++) {
@@ -663,7 +643,7 @@ make_netns(struct world *w)
 {
 	snprintf(ns_l, sizeof(ns_l), "fedt-%ld-lognact", (long) getpid());
 	snprintf(ns_b, sizeof(ns_b), "fedt-%ld-bmhs", (long) getpid());
-	if (ip_tool() == NULL
+	if (tool("ip") == NULL
 	    || ip("netns", "add", ns_l, NULL, NULL, NULL, NULL, NULL) != 0)
 		return 0;
 	w->netns = 1;
@@ -675,8 +655,7 @@ make_netns(struct world *w)
 static void
 link_netns(void)
 {
-	const char *tool = ip_tool();
-	char *add[] = {(char *) tool, "-n", ns_l, "link", "add", VETH_L,
+	char *add[] = {(char *) tool("ip"), "-n", ns_l, "link", "add", VETH_L,
 	    "type", "veth", "peer", "name", VETH_B, "netns", ns_b, NULL};
 	assert_int_equal(fed_test_run(add, NULL, NULL, NULL), 0);
 	assert_int_equal(

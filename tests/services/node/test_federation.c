@@ -95,21 +95,9 @@ prepare(struct node *n, const char *name, const char *admin,
 static fed_rpc_client *
 client(const char *url, const char *token)
 {
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.token = token;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(url, token);
+	assert_non_null(c);
 	return c;
-}
-
-static fed_status
-series_call(fed_rpc_client *c, const char *m, const void *req, void *rep)
-{
-	char err[256];
-	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, m, req,
-	    (ProtobufCMessage **) rep, err, sizeof(err));
 }
 
 static void
@@ -131,7 +119,8 @@ create(fed_rpc_client *c, const char *id, const char *fact)
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	req.meta = &m;
 	Enfed__V1__SeriesInfo *info = NULL;
-	assert_int_equal(series_call(c, "CreateSeries", &req, &info), FED_OK);
+	assert_int_equal(
+	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
 	enfed__v1__series_info__free_unpacked(info, NULL);
 }
 
@@ -158,7 +147,7 @@ ingest_points(fed_rpc_client *c, const char *id, int first, int n, int replace)
 	req.n_series = 1;
 	req.replace = replace;
 	Enfed__V1__IngestResponse *rep = NULL;
-	fed_status st = series_call(c, "Ingest", &req, &rep);
+	fed_status st = fed_test_store_call(c, "Ingest", &req, &rep);
 	if (rep != NULL)
 		enfed__v1__ingest_response__free_unpacked(rep, NULL);
 	return st;
@@ -179,7 +168,7 @@ count(fed_rpc_client *c, const char *id)
 	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
 	g.id = (char *) id;
 	Enfed__V1__SeriesInfo *info = NULL;
-	if (series_call(c, "GetSeries", &g, &info) != FED_OK)
+	if (fed_test_store_call(c, "GetSeries", &g, &info) != FED_OK)
 		return 0;
 	uint64_t n = info->n_points;
 	enfed__v1__series_info__free_unpacked(info, NULL);
@@ -208,7 +197,7 @@ check_exact(fed_rpc_client *c, const char *id, int days)
 	q.n_series_ids = 1;
 	q.range = &r;
 	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
 	Enfed__V1__SeriesResult *sr = res->results[0];
 	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
 	for (size_t i = 0; i < sr->n_ts_ms; i++) {
@@ -345,7 +334,8 @@ test_two_organisations(void **state)
 	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
 	g.id = "kermelo/pv/energy";
 	Enfed__V1__SeriesInfo *info = NULL;
-	assert_int_equal(series_call(b.cli, "GetSeries", &g, &info), FED_OK);
+	assert_int_equal(
+	    fed_test_store_call(b.cli, "GetSeries", &g, &info), FED_OK);
 	assert_string_equal(info->meta->origin_node, "lognact");
 	assert_int_equal(info->meta->n_box, 1);
 	assert_string_equal(
@@ -377,11 +367,13 @@ test_two_organisations(void **state)
 	Enfed__V1__GetSeriesRequest priv = ENFED__V1__GET_SERIES_REQUEST__INIT;
 	priv.id = "kermelo/school/energy";
 	Enfed__V1__SeriesInfo *pinfo = NULL;
-	assert_int_equal(series_call(member, "GetSeries", &priv, &pinfo),
+	assert_int_equal(
+	    fed_test_store_call(member, "GetSeries", &priv, &pinfo),
 	    FED_PERMISSION_DENIED);
 	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
 	Enfed__V1__ListSeriesResponse *ls = NULL;
-	assert_int_equal(series_call(member, "ListSeries", &lr, &ls), FED_OK);
+	assert_int_equal(
+	    fed_test_store_call(member, "ListSeries", &lr, &ls), FED_OK);
 	assert_int_equal(ls->n_series, 1);
 	assert_string_equal(ls->series[0]->meta->id, "kermelo/pv/energy");
 	enfed__v1__list_series_response__free_unpacked(ls, NULL);
@@ -389,7 +381,7 @@ test_two_organisations(void **state)
 	    ingest_day(member, "kermelo/pv/energy", 7), FED_PERMISSION_DENIED);
 	fed_rpc_client_free(member);
 	fed_rpc_client *stranger = client(l.rpc, "not-a-member-token");
-	assert_int_equal(series_call(stranger, "ListSeries", &lr, &ls),
+	assert_int_equal(fed_test_store_call(stranger, "ListSeries", &lr, &ls),
 	    FED_UNAUTHENTICATED);
 	fed_rpc_client_free(stranger);
 
@@ -464,7 +456,7 @@ query_days(fed_rpc_client *c, const char *id, int days, Enfed__V1__Step step)
 	q.range = &r;
 	q.step = step;
 	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(series_call(c, "Query", &q, &res), FED_OK);
+	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
 	return res;
 }
 
@@ -550,7 +542,7 @@ test_daily_grant(void **state)
 	cr.meta = &m;
 	Enfed__V1__SeriesInfo *info = NULL;
 	assert_int_equal(
-	    series_call(b.cli, "CreateSeries", &cr, &info), FED_OK);
+	    fed_test_store_call(b.cli, "CreateSeries", &cr, &info), FED_OK);
 	enfed__v1__series_info__free_unpacked(info, NULL);
 	assert_int_equal(ingest_day(b.cli, id, 0), FED_OK);
 	assert_int_equal(ingest_day(b.cli, id, 1), FED_OK);
@@ -564,7 +556,8 @@ test_daily_grant(void **state)
 	wait_same_days(b.cli, l.cli, id, 3);
 	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
 	g.id = (char *) id;
-	assert_int_equal(series_call(l.cli, "GetSeries", &g, &info), FED_OK);
+	assert_int_equal(
+	    fed_test_store_call(l.cli, "GetSeries", &g, &info), FED_OK);
 	assert_string_equal(info->meta->origin_node, "bmhs");
 	assert_int_equal(info->meta->interval_s, 86400);
 	assert_false(info->meta->cumulative);
@@ -607,7 +600,7 @@ test_daily_grant(void **state)
 	q.step = ENFED__V1__STEP__STEP_HOUR;
 	Enfed__V1__QueryResponse *res = NULL;
 	assert_int_equal(
-	    series_call(gt, "Query", &q, &res), FED_PERMISSION_DENIED);
+	    fed_test_store_call(gt, "Query", &q, &res), FED_PERMISSION_DENIED);
 	fed_rpc_client_free(gt);
 
 	fed_rpc_client_free(l.cli);
@@ -712,7 +705,7 @@ test_over_tls(void **state)
 	g.id = "kermelo/pv/energy";
 	Enfed__V1__SeriesInfo *info = NULL;
 	assert_int_equal(
-	    series_call(c, "GetSeries", &g, &info), FED_UNAVAILABLE);
+	    fed_test_store_call(c, "GetSeries", &g, &info), FED_UNAVAILABLE);
 	fed_rpc_client_free(c);
 	fed_rpc_client_free(l.cli);
 	fed_rpc_client_free(b.cli);

@@ -61,12 +61,8 @@ on_points(const char *id, const int64_t *ts, const double *v, size_t n,
 static fed_rpc_client *
 admin_client(const char *rpc)
 {
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = rpc;
-	o.token = ADMIN;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(rpc, ADMIN);
+	assert_non_null(c);
 	return c;
 }
 
@@ -81,12 +77,10 @@ create_series(fed_rpc_client *c)
 	Enfed__V1__CreateSeriesRequest cr
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	cr.meta = &m;
-	ProtobufCMessage *rep = NULL;
-	char err[256];
-	assert_int_equal(fed_rpc_call(c, &enfed__v1__series_store__descriptor,
-	                     "CreateSeries", &cr.base, &rep, err, sizeof(err)),
-	    FED_OK);
-	protobuf_c_message_free_unpacked(rep, NULL);
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    fed_test_store_call(c, "CreateSeries", &cr, &info), FED_OK);
+	protobuf_c_message_free_unpacked(&info->base, NULL);
 }
 
 // Ingests point k (at T0 + k x 5 min, value k).
@@ -104,12 +98,9 @@ ingest_point(fed_rpc_client *c, size_t k)
 	Enfed__V1__IngestRequest ir = ENFED__V1__INGEST_REQUEST__INIT;
 	ir.series = sps;
 	ir.n_series = 1;
-	ProtobufCMessage *rep = NULL;
-	char err[256];
-	assert_int_equal(fed_rpc_call(c, &enfed__v1__series_store__descriptor,
-	                     "Ingest", &ir.base, &rep, err, sizeof(err)),
-	    FED_OK);
-	protobuf_c_message_free_unpacked(rep, NULL);
+	Enfed__V1__IngestResponse *rep = NULL;
+	assert_int_equal(fed_test_store_call(c, "Ingest", &ir, &rep), FED_OK);
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
 }
 
 // Ingests one point at a time from *k until the follower receives one

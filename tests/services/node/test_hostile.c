@@ -203,12 +203,8 @@ static void
 test_sql_metacharacters(void **state)
 {
 	struct node *n = *state;
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = n->rpc;
-	o.token = ADMIN;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(n->rpc, ADMIN);
+	assert_non_null(c);
 	static const char *const nasty[] = {
 	    "'); DROP TABLE series; --",
 	    "\" OR 1=1 --",

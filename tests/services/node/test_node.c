@@ -93,12 +93,8 @@ teardown(void **state)
 static fed_rpc_client *
 client(const struct node *n, const char *token)
 {
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = n->rpc;
-	o.token = token;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(n->rpc, token);
+	assert_non_null(c);
 	return c;
 }
 
