@@ -71,12 +71,8 @@ static struct fx fx;
 static fed_rpc_client *
 client(const char *url, const char *token)
 {
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.token = token;
-	fed_rpc_client *c = NULL;
-	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	fed_rpc_client *c = fed_test_client(url, token);
+	assert_non_null(c);
 	return c;
 }
 

@@ -27,21 +27,10 @@
 #define FEB_1 INT64_C(1769900400000) // 2026-02-01T00:00+01:00
 #define GAP   INT64_C(1781481600000) // 2026-06-15T02:00+02:00
 
-static fed_rpc_client *
-client(const char *url, const char *token)
-{
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.token = token;
-	fed_rpc_client *c = NULL;
-	return fed_rpc_client_new(&o, &c) == FED_OK ? c : NULL;
-}
-
 fed_rpc_client *
 web_fx_invest(const struct web_fx *fx, const char *token)
 {
-	return client(fx->invest_rpc, token);
+	return fed_test_client(fx->invest_rpc, token);
 }
 
 static int
@@ -124,7 +113,7 @@ write_file(const char *dir, const char *name, const char *text)
 static int
 fill_node(struct web_fx *fx)
 {
-	fed_rpc_client *c = client(fx->node_rpc, WEB_FX_ADMIN);
+	fed_rpc_client *c = fed_test_client(fx->node_rpc, WEB_FX_ADMIN);
 	int rc = c ? 0 : -1;
 	if (rc == 0)
 		rc = create_series(c, "kermelo/pv/energy",
@@ -223,7 +212,7 @@ hold(fed_rpc_client *c, const char *project, uint32_t shares)
 static int
 fill_invest(struct web_fx *fx)
 {
-	fed_rpc_client *c = client(fx->invest_rpc, WEB_FX_ADMIN);
+	fed_rpc_client *c = fed_test_client(fx->invest_rpc, WEB_FX_ADMIN);
 	int rc = c ? 0 : -1;
 	if (rc == 0)
 		rc = put_project(c, "kermelo-pv", "Kermélo — BEC");
