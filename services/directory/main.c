@@ -50,11 +50,7 @@ static const fed_cfg_opt dir_opts[] = {
         "lease granted to nodes, renewed by Heartbeat"),
     FED_CFG_OPT_DURATION(C, check_ms, "expiry-check", "1s", 10, 3600000,
         "how often expired leases are looked for"),
-    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
-        "certificate (PEM) for tls+tcp:// addresses"),
-    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
-    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
-        "the federation CA (PEM); clients must present a certificate from it"),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",

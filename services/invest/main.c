@@ -84,11 +84,7 @@ static const fed_cfg_opt invest_opts[] = {
         "an average household's electricity use in a year, kWh"),
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
-    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
-        "certificate (PEM) for tls+tcp:// addresses"),
-    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
-    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
-        "the federation CA (PEM); peers must present a certificate it signed"),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };

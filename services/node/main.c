@@ -118,11 +118,7 @@ static const fed_cfg_opt node_opts[] = {
         "largest request accepted, compressed or not"),
     FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
         100000000, "most points in one Ingest call"),
-    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
-        "certificate (PEM) for tls+tcp:// addresses"),
-    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
-    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
-        "the federation CA (PEM); peers must present a certificate it signed"),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };

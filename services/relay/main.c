@@ -44,12 +44,7 @@ static const fed_cfg_opt relay_opts[] = {
     FED_CFG_OPT_STRING_LEN(C, topics, "topics", "", 0, 4000,
         "what to carry, comma-separated: a series id, a prefix ending in "
         "'/', or a '!' topic such as !alarm (default: everything)"),
-    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
-        "certificate (PEM) for tls+tcp:// addresses, either side"),
-    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
-    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
-        "the federation CA (PEM) the other side's certificate must be "
-        "from"),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_DURATION(C, stats_ms, "stats-interval", "60s", 100, 86400000,
         "how often the messages relayed are logged (info)"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",

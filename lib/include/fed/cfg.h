@@ -188,6 +188,16 @@ typedef struct fed_cfg_opt {
 		    FED_CFG__AT(T, field, fed_log_level), (def), 0, 0, NULL, \
 		    (help)                                                   \
 	}
+// The three rows of a program's TLS settings (fed_tls_opts), --tls-cert,
+// --tls-key and --tls-ca, into the char * fields cert, key and ca of T.
+#define FED_CFG_OPTS_TLS(T, cert, key, ca)                                   \
+	FED_CFG_OPT_STRING(T, cert, "tls-cert", NULL,                        \
+	    "certificate (PEM) for tls+tcp:// addresses"),                   \
+	    FED_CFG_OPT_STRING(                                              \
+	        T, key, "tls-key", NULL, "its private key (PEM)"),           \
+	    FED_CFG_OPT_STRING(T, ca, "tls-ca", NULL,                        \
+	        "the federation CA (PEM); peers must present a certificate " \
+	        "it signed")
 
 // The number of entries of a table array.
 #define FED_CFG_N(table) (sizeof(table) / sizeof((table)[0]))
