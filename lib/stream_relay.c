@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "fed/log.h"
 #include "stream_internal.h"
@@ -41,10 +42,15 @@ relay_main(void *arg)
 		int rv = nng_recvmsg(in, &m, 0);
 		if (rv == NNG_ETIMEDOUT)
 			continue;
-		if (rv != 0) {
-			fed_log(FED_LOG_ERR, "relay", "receiving: %s",
-			    nng_strerror(rv));
+		if (rv == NNG_ECLOSED)
 			break;
+		if (rv
+		    != 0) { // memory, for a while: its subscribers back-fill
+			fed_log(FED_LOG_WARNING, "relay", "receiving: %s",
+			    nng_strerror(rv));
+			atomic_fetch_add(&r->failed, 1);
+			nng_msleep(RELAY_POLL_MS); // never a busy loop
+			continue;
 		}
 		rv = nng_sendmsg(out, m, 0);
 		if (rv == 0) {

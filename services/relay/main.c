@@ -88,7 +88,7 @@ log_stats(const fed_stream_relay *r)
 {
 	fed_stream_relay_stats s;
 	fed_stream_relay_get_stats(r, &s);
-	fed_log(FED_LOG_INFO, "relay", "%llu messages relayed, %llu refused",
+	fed_log(FED_LOG_INFO, "relay", "%llu messages relayed, %llu lost",
 	    (unsigned long long) s.forwarded, (unsigned long long) s.failed);
 }
 

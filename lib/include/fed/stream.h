@@ -162,7 +162,8 @@ typedef struct fed_stream_relay_opts {
 // What a relay has done so far.
 typedef struct fed_stream_relay_stats {
 	uint64_t forwarded; // messages published again
-	uint64_t failed; // messages nng refused to publish (memory)
+	uint64_t failed; // messages lost here (no memory to receive or
+	                 // publish them): subscribers back-fill them
 } fed_stream_relay_stats;
 
 // Dials the upstream in the background (and redials whenever it goes),
