@@ -8,6 +8,7 @@
 // configuration from the table below (file, FED_* environment, command
 // line) and runs until SIGTERM or SIGINT, logging to stderr.
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,8 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 	    (long) (cfg->stats_ms % 1000) * 1000000L};
 	int sig;
 	while ((sig = sigtimedwait(stop, NULL, &every)) < 0)
-		log_stats(r);
+		if (errno == EAGAIN) // the interval passed (not EINTR)
+			log_stats(r);
 	fed_log(FED_LOG_NOTICE, "relay", "signal %d: stopping", sig);
 	log_stats(r);
 	fed_stream_relay_free(r);
