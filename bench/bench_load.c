@@ -6,8 +6,9 @@
 // - --clients (200) RPC clients, each its own connection, each calling
 //   --rate (10) times a second, alternately Latest of one series and a
 //   raw Query of its last 5 minutes (what a dashboard asks);
-// - --subscribers (1000) stream subscribers, each its own connection,
-//   each following one series (nng's PUB sends every frame to every
+// - --subscribers (1000) watchers (fed/follow.h, as `fedctl watch`), each
+//   its own connection, each following one series and back-filling from
+//   the node what its stream loses (nng's PUB sends every frame to every
 //   subscriber; the SUB side filters, so the node sends series x
 //   subscribers frames a second). They run in a process of their own,
 //   as dashboards and watchers do: in the clients' process, the 10,000
@@ -16,9 +17,10 @@
 //   the load generator's.
 // With --relay=1 the subscribers follow a fed-relay that follows the
 // node, and the node sends each frame once (docs/operations.md).
-// Prints calls/s, p50/p99/max latency, errors, the points each subscriber
-// saw against those ingested (and the gaps it detected), and the node's
-// (and relay's) resident memory after the warm-up and at the end.
+// Prints calls/s, p50/p99/max latency, errors, the points the watchers
+// delivered against those ingested (and the back-fills they needed), and
+// the node's (and relay's) resident memory after the warm-up and at the
+// end.
 
 #include <inttypes.h>
 #include <pthread.h>
