@@ -4,6 +4,8 @@
 // the RPC runtime's dispatch: every method of Directory and Health,
 // served in-process over a real directory database in a temporary folder,
 // so that what one input registers the next may renew, look up or list.
+// The database is emptied every FUZZ_RESET_EVERY inputs, so that a long
+// run stays bounded.
 //
 // Input (fuzz_serve.h): byte 0 picks the method, byte 1 the token (the
 // federation's enrolment token, a node token an input may have
@@ -33,6 +35,7 @@ static struct {
 	dir_store *store;
 	dir_rpc *rpc;
 	fed_rpc_server *srv;
+	unsigned long n_inputs;
 } f;
 
 static const ProtobufCServiceDescriptor *const services[] = {
@@ -46,12 +49,16 @@ cleanup(void)
 	fed_rpc_server_free(f.srv);
 	dir_rpc_free(f.rpc);
 	dir_store_close(f.store);
+	f.srv = NULL;
+	f.rpc = NULL;
+	f.store = NULL;
 }
 
+// Opens the directory database (empty the first time and after each
+// reset) and the server over it.
 static void
-setup(void)
+open_all(void)
 {
-	fuzz_tmpdir(f.dir, "directory");
 	char db[128], hash[FED_TOKEN_HASH_LEN + 1];
 	snprintf(db, sizeof(db), "%s/directory.db", f.dir);
 	fed_token_hash(ENROL, hash);
@@ -70,6 +77,13 @@ setup(void)
 	    || dir_rpc_add(f.srv, f.rpc) != FED_OK
 	    || fed_health_register(f.srv, "fed-directory", "fuzz") != FED_OK)
 		abort();
+}
+
+static void
+setup(void)
+{
+	fuzz_tmpdir(f.dir, "directory");
+	open_all();
 	atexit(cleanup); // runs before the folder is removed
 }
 
@@ -77,8 +91,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static const char *const tokens[] = {ENROL, NODE, "", "fed_forged"};
-	if (f.srv == NULL)
+	if (f.srv == NULL) {
 		setup();
+	} else if (++f.n_inputs % FUZZ_RESET_EVERY == 0) {
+		cleanup(); // a fresh, empty database: what inputs register
+		fuzz_remove_db(f.dir, "directory.db"); // stays bounded
+		open_all();
+	}
 	fuzz_serve(f.srv, services, sizeof(services) / sizeof(services[0]),
 	    tokens, 4, data, len);
 	return 0;

@@ -58,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 #define NODE_URL "inproc://fuzz-invest-node"
 #define DOWN_URL "inproc://fuzz-invest-down"
 
-#define FUZZ_NODE_MS     40 // deadline of a call to a node
-#define FUZZ_RESET_EVERY 1000 // inputs between resets of the database
+#define FUZZ_NODE_MS 40 // deadline of a call to a node
 
 #define HOUR      INT64_C(3600000)
 #define Y2025     INT64_C(1735686000000) // 2025-01-01T00:00+01:00
@@ -218,15 +217,10 @@ baseline(void)
 static void
 open_store(void)
 {
-	char err[256], path[160];
+	char err[256];
 	invest_store_close(f.store);
 	f.store = NULL;
-	static const char *const files[]
-	    = {"invest.db", "invest.db-wal", "invest.db-shm"};
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", f.invest_dir, files[i]);
-		unlink(path);
-	}
+	fuzz_remove_db(f.invest_dir, "invest.db");
 	if (invest_store_open(f.invest_dir, &f.store, err, sizeof(err))
 	    != FED_OK) {
 		fprintf(stderr, "fuzz_invest: store: %s\n", err);

@@ -3,7 +3,8 @@
 // fuzz_node.c: libFuzzer target for fed-node's handlers behind the RPC
 // runtime's dispatch: every method of SeriesStore, Grants and Health,
 // served in-process (fed_rpc_server_serve_bytes) over a real store in a
-// temporary folder, exactly as a worker serves a request.
+// temporary folder, exactly as a worker serves a request. The store is
+// emptied every FUZZ_RESET_EVERY inputs, so that a long run stays bounded.
 //
 // Input (fuzz_serve.h): byte 0 picks the method, byte 1 the token (the
 // administrator's, a writer's limited to "f/", none, or a forged one) and
@@ -39,6 +40,7 @@ static struct {
 	node_grants *grants;
 	node_rpc nr;
 	fed_rpc_server *srv;
+	unsigned long n_inputs;
 } f;
 
 static const ProtobufCServiceDescriptor *const services[] = {
@@ -54,21 +56,19 @@ cleanup(void)
 	node_grants_free(f.grants);
 	node_store_close(f.store);
 	node_auth_free(f.auth);
+	f.srv = NULL;
+	f.grants = NULL;
+	f.store = NULL;
+	f.auth = NULL;
 }
 
+// Opens the store (empty the first time and after each reset), the
+// tokens, the grants and the server over them.
 static void
-setup(void)
+open_all(void)
 {
-	fuzz_tmpdir(f.dir, "node");
 	char tokens[128];
 	snprintf(tokens, sizeof(tokens), "%s/tokens", f.dir);
-	FILE *t = fopen(tokens, "w");
-	if (t == NULL)
-		abort();
-	char hash[FED_TOKEN_HASH_LEN + 1];
-	fed_token_hash(WRITER, hash);
-	fprintf(t, "edge writer %s f/\n", hash); // limited to "f/"
-	fclose(t);
 	node_store_opts so;
 	node_store_opts_init(&so);
 	so.sync_normal = 1; // speed: durability is not what is fuzzed
@@ -93,6 +93,22 @@ setup(void)
 	    || node_grants_register(f.srv, f.grants) != FED_OK
 	    || fed_health_register(f.srv, "fed-node", "fuzz") != FED_OK)
 		abort();
+}
+
+static void
+setup(void)
+{
+	fuzz_tmpdir(f.dir, "node");
+	char tokens[128];
+	snprintf(tokens, sizeof(tokens), "%s/tokens", f.dir);
+	FILE *t = fopen(tokens, "w");
+	if (t == NULL)
+		abort();
+	char hash[FED_TOKEN_HASH_LEN + 1];
+	fed_token_hash(WRITER, hash);
+	fprintf(t, "edge writer %s f/\n", hash); // limited to "f/"
+	fclose(t);
+	open_all();
 	atexit(cleanup); // runs before the folder is removed
 }
 
@@ -100,8 +116,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static const char *const tokens[] = {ADMIN, WRITER, "", "fed_forged"};
-	if (f.srv == NULL)
+	if (f.srv == NULL) {
 		setup();
+	} else if (++f.n_inputs % FUZZ_RESET_EVERY == 0) {
+		cleanup(); // a fresh, empty store: what inputs create stays
+		fuzz_remove_db(f.dir, "series.db"); // bounded
+		open_all();
+	}
 	fuzz_serve(f.srv, services, sizeof(services) / sizeof(services[0]),
 	    tokens, 4, data, len);
 	return 0;

@@ -84,3 +84,14 @@ fuzz_tmpdir(char *dir, const char *tag)
 			return;
 		}
 }
+
+void
+fuzz_remove_db(const char *dir, const char *name)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char path[256];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix[i]);
+		unlink(path);
+	}
+}

@@ -29,4 +29,12 @@ void fuzz_serve(fed_rpc_server *srv,
 // removed with everything in it when the process exits. Aborts on failure.
 void fuzz_tmpdir(char *dir, const char *tag);
 
+// Removes the sqlite database dir/name and its -wal and -shm files, so
+// that a target can start again from an empty database: what inputs
+// create stays bounded over millions of runs.
+void fuzz_remove_db(const char *dir, const char *name);
+
+// Inputs between two such fresh starts in the targets that keep state.
+#define FUZZ_RESET_EVERY 1000
+
 #endif // FUZZ_SERVE_H
