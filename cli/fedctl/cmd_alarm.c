@@ -199,8 +199,10 @@ rule_text(const fedctl *c, const void *msg)
 }
 
 static const fedctl_view rule_view = {.json = rule_json, .text = rule_text};
-static const fedctl_view rules_view
-    = {.rows = "rules", .json = rule_json, .text = rule_text};
+static const fedctl_view rules_view = {.rows = "rules",
+    .json = rule_json,
+    .text = rule_text,
+    .empty = "(no rule)\n"};
 
 // A number option given as text; 0 when absent, -1 on a bad number.
 static int
@@ -398,8 +400,10 @@ alarm_row(const fedctl *c, const void *msg)
 }
 
 static const fedctl_view alarm_view = {.json = alarm_json, .text = alarm_row};
-static const fedctl_view alarms_view
-    = {.rows = "alarms", .json = alarm_json, .text = alarm_row};
+static const fedctl_view alarms_view = {.rows = "alarms",
+    .json = alarm_json,
+    .text = alarm_row,
+    .empty = "(no alarm)\n"};
 
 static int
 alarm_ls(fedctl *c, const fedctl_verb_input *in)

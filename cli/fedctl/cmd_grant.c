@@ -132,8 +132,10 @@ grant_text(const fedctl *c, const void *msg)
 }
 
 static const fedctl_view grant_view = {.json = grant_json, .text = grant_text};
-static const fedctl_view grants_view
-    = {.rows = "grants", .json = grant_json, .text = grant_text};
+static const fedctl_view grants_view = {.rows = "grants",
+    .json = grant_json,
+    .text = grant_text,
+    .empty = "(no grant)\n"};
 
 // Parses an optional time option into *out (0 when absent).
 static int

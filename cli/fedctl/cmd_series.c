@@ -151,7 +151,8 @@ static const fedctl_view ls_view = {.rows = "series",
     .header = ls_header,
     .key = ls_key,
     .key_title = "ID",
-    .key_width = 32};
+    .key_width = 32,
+    .empty = "(no series)\n"};
 
 static int
 series_ls(fedctl *c, const fedctl_verb_input *in)
