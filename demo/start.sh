@@ -10,6 +10,8 @@
 #   fed-node lognact     the building app: the Kermélo school's consumption
 #                        and its rooftop plant (60 Enphase M250)
 #   fed-node bmhs        the household app: a 4-person house in Lorient
+#   fed-relay            lognact's stream published again for watchers, so
+#                        that the node sends each frame once
 #   simulators           a year of history, then live on an accelerated clock
 #   collectors           the real edge paths, live: the house's Linky read
 #                        through its TIC output by fed-edge-tic, the plant's
@@ -37,8 +39,9 @@ bin_invest=$build/services/invest/fed-invest
 bin_tic=$build/edge/tic/fed-edge-tic
 bin_envoy=$build/edge/envoy/fed-edge-envoy
 bin_web=$build/services/web/fed-web
+bin_relay=$build/services/relay/fed-relay
 fedctl=$build/cli/fedctl/fedctl
-for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$bin_web" "$fedctl"; do
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$bin_web" "$bin_relay" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
 mkdir -p "$data/logs"
@@ -64,6 +67,7 @@ dir_rpc=tcp://127.0.0.1:$base
 dir_stream=tcp://127.0.0.1:$((base + 1))
 lognact_rpc=tcp://127.0.0.1:$((base + 10))
 lognact_stream=tcp://127.0.0.1:$((base + 11))
+relay_stream=tcp://127.0.0.1:$((base + 15))
 bmhs_rpc=tcp://127.0.0.1:$((base + 20))
 bmhs_stream=tcp://127.0.0.1:$((base + 21))
 invest_rpc=tcp://127.0.0.1:$((base + 30))
@@ -162,6 +166,9 @@ node() { # name rpc stream admin organisation
 }
 node lognact "$lognact_rpc" "$lognact_stream" "$adm_l" "Lorient Agglomération (building app)"
 node bmhs "$bmhs_rpc" "$bmhs_stream" "$adm_b" "BMHS (household app)"
+# Watchers follow lognact through a relay (docs/operations.md, "Many
+# subscribers"); they back-fill from lognact's RPC whatever they miss.
+start relay "$bin_relay" --upstream="$lognact_stream" --listen="$relay_stream"
 
 sim() { # name node token model site owner [option...]
 	n=$1 nd=$2 tok=$3 model=$4 site=$5 owner=$6
@@ -280,6 +287,7 @@ cat <<MSG
 enfed demo federation running (logs in $log):
   fed-directory      RPC $dir_rpc   events $dir_stream
   fed-node lognact   RPC $lognact_rpc   stream $lognact_stream
+                     (for watchers: fed-relay $relay_stream)
                      kermelo/school/energy, kermelo/pv/energy (+ the house, replicated)
                      kermelo/pv/inv/<serial>/power, kermelo/pv/power (fed-edge-envoy)
                      alarm rules on the plant
@@ -301,7 +309,7 @@ Try:
   \$F --node $lognact_rpc --token @$adm_l series ls
   \$F --node $bmhs_rpc --token @$adm_b query kermelo/pv/energy maison-lorient/linky/energy --from -7d --to now --step day
   \$F --node $lognact_rpc --token @$adm_l plot kermelo/school/energy maison-lorient/linky/energy kermelo/pv/energy --from today --to now --step hour
-  \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream watch kermelo/
+  \$F --node $lognact_rpc --token @$adm_l --stream $relay_stream watch kermelo/
   \$F --node $lognact_rpc --token @$adm_l grant ls
   \$F --node $lognact_rpc --token @$adm_l alarm ls
   \$F --node $lognact_rpc --token @$adm_l --stream $lognact_stream alarm watch

@@ -5,7 +5,8 @@
 # as a newcomer does it, from a clean data folder: wait until it says it
 # runs, check through fedctl that every service answers, that replicated
 # series arrived on the other node, that points came through the TIC and
-# Envoy collectors, that the plant's alarm rules exist, that an investor
+# Envoy collectors, that a watcher gets live points through the fed-relay,
+# that the plant's alarm rules exist, that an investor
 # summary has figures,
 # then stop it and check that every process it started has exited.
 # Everything listens on loopback ports above 20000.
@@ -74,6 +75,10 @@ done
 # The school's consumption is not granted: it never reaches bmhs.
 "$F" --node "$bmhs" --token @"$data/bmhs.token" series ls | grep -q "kermelo/school" &&
 	fail "an ungranted series reached bmhs"
+# A watcher through the demo's fed-relay gets lognact's live points.
+"$F" --node "$lognact" --token @"$data/lognact.token" --stream tcp://127.0.0.1:$((base + 15)) \
+	watch kermelo/ --count 1 --duration 60s >"$work/watch" 2>&1 || true
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+ +kermelo/' "$work/watch" || fail "no live point through the relay: $(cat "$work/watch")"
 n=$("$F" --node "$lognact" --token @"$data/lognact.token" alarm rule ls | grep -c kermelo)
 [ "$n" -eq 3 ] || fail "the demo's alarm rules: $n of 3"
 "$F" --directory tcp://127.0.0.1:$base --directory-token @"$data/enrolment.token" \
