@@ -321,6 +321,53 @@ fed_test_store_call(
 }
 
 fed_status
+fed_test_ingest_every(fed_rpc_client *c, const char *id, int64_t from_ms,
+    int64_t to_ms, int64_t step_ms, double value, int64_t gap_ms,
+    int64_t gap_len_ms, uint64_t *sent, uint64_t *stored)
+{
+	if (step_ms <= 0 || to_ms < from_ms)
+		return FED_INVALID_ARGUMENT;
+	size_t cap = (size_t) ((to_ms - from_ms) / step_ms) + 1, n = 0;
+	int64_t *ts = calloc(cap, sizeof(*ts));
+	double *v = calloc(cap, sizeof(*v));
+	if (ts == NULL || v == NULL) {
+		free(ts);
+		free(v);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	for (int64_t t = from_ms; t < to_ms; t += step_ms) {
+		if (t >= gap_ms && t < gap_ms + gap_len_ms)
+			continue;
+		ts[n] = t;
+		v[n++] = value;
+	}
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *sps[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = ts;
+	sp.value = v;
+	sp.n_ts_ms = sp.n_value = n;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = sps;
+	req.n_series = 1;
+	Enfed__V1__IngestResponse *rep = NULL;
+	char err[512];
+	fed_status st = fed_rpc_call(c, &enfed__v1__series_store__descriptor,
+	    "Ingest", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (st != FED_OK)
+		fprintf(stderr, "Ingest %s: %s\n", id, err);
+	if (sent != NULL)
+		*sent = n;
+	if (stored != NULL)
+		*stored = rep != NULL ? rep->n_stored : 0;
+	if (rep != NULL)
+		enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	free(ts);
+	free(v);
+	return st;
+}
+
+fed_status
 fed_test_wait_health(const char *url, int timeout_ms)
 {
 	fed_rpc_client_opts o;

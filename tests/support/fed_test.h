@@ -63,6 +63,15 @@ fed_rpc_client *fed_test_client(const char *url, const char *token);
 fed_status fed_test_store_call(
     fed_rpc_client *c, const char *m, const void *req, void *rep);
 
+// Ingests on series id, in one Ingest call, a point of value every
+// step_ms in [from_ms, to_ms), except those in [gap_ms, gap_ms + gap_len_ms)
+// (a hole in the data; gap_len_ms 0 for none). *sent and *stored (either
+// may be NULL) get the points sent and those newly stored. Returns the
+// call's status; a failure's message goes to stderr.
+fed_status fed_test_ingest_every(fed_rpc_client *c, const char *id,
+    int64_t from_ms, int64_t to_ms, int64_t step_ms, double value,
+    int64_t gap_ms, int64_t gap_len_ms, uint64_t *sent, uint64_t *stored);
+
 // Calls Health/Check on url until it answers OK (up to timeout_ms).
 // Returns FED_OK, or the last failure.
 fed_status fed_test_wait_health(const char *url, int timeout_ms);

@@ -113,35 +113,17 @@ create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind)
 	enfed__v1__series_info__free_unpacked(info, NULL);
 }
 
-// One point of `wh` every hour of [from, to), except [skip, skip + 2 h).
+// One point of `wh` every hour of [from, to), except [skip, skip + 2 h),
+// each one newly stored.
 static void
 ingest_hours(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
     double wh, int64_t skip)
 {
-	size_t cap = (size_t) ((to - from) / HOUR), n = 0;
-	int64_t *ts = calloc(cap, sizeof(*ts));
-	double *v = calloc(cap, sizeof(*v));
-	for (int64_t t = from; t < to; t += HOUR) {
-		if (t >= skip && t < skip + 2 * HOUR)
-			continue;
-		ts[n] = t;
-		v[n++] = wh;
-	}
-	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
-	                        *sps[1] = {&sp};
-	sp.series_id = (char *) id;
-	sp.ts_ms = ts;
-	sp.value = v;
-	sp.n_ts_ms = sp.n_value = n;
-	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
-	req.series = sps;
-	req.n_series = 1;
-	Enfed__V1__IngestResponse *rep = NULL;
-	assert_int_equal(scall(c, "Ingest", &req, &rep), FED_OK);
-	assert_int_equal(rep->n_stored, n);
-	enfed__v1__ingest_response__free_unpacked(rep, NULL);
-	free(ts);
-	free(v);
+	uint64_t sent = 0, stored = 0;
+	assert_int_equal(fed_test_ingest_every(c, id, from, to, HOUR, wh, skip,
+	                     2 * HOUR, &sent, &stored),
+	    FED_OK);
+	assert_int_equal(stored, sent);
 }
 
 static void

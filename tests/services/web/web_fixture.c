@@ -70,32 +70,16 @@ create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind,
 	    c, &enfed__v1__series_store__descriptor, "CreateSeries", &req);
 }
 
+// Hourly points of wh Wh over [from, to), but for the two hours from skip.
 static int
 ingest_hours(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
     double wh, int64_t skip)
 {
-	size_t cap = (size_t) ((to - from) / HOUR), n = 0;
-	int64_t *ts = calloc(cap, sizeof(*ts));
-	double *v = calloc(cap, sizeof(*v));
-	for (int64_t t = from; t < to && ts && v; t += HOUR) {
-		if (t >= skip && t < skip + 2 * HOUR)
-			continue;
-		ts[n] = t;
-		v[n++] = wh;
-	}
-	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
-	                        *sps[1] = {&sp};
-	sp.series_id = (char *) id;
-	sp.ts_ms = ts;
-	sp.value = v;
-	sp.n_ts_ms = sp.n_value = n;
-	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
-	req.series = sps;
-	req.n_series = 1;
-	int rc = call(c, &enfed__v1__series_store__descriptor, "Ingest", &req);
-	free(ts);
-	free(v);
-	return rc;
+	return fed_test_ingest_every(
+	           c, id, from, to, HOUR, wh, skip, 2 * HOUR, NULL, NULL)
+	        == FED_OK
+	    ? 0
+	    : -1;
 }
 
 static int
