@@ -31,3 +31,17 @@ fed_clock_mono_ns(void)
 {
 	return read_ns(CLOCK_MONOTONIC);
 }
+
+struct timespec
+fed_clock_deadline(clockid_t clock, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	ts.tv_sec += (time_t) (ms / 1000);
+	ts.tv_nsec += (long) (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fed/clock.h"
 #include "fed/log.h"
 #include "spool_internal.h"
 
@@ -222,18 +223,6 @@ sync_all(fed_spool *sp)
 	return st != FED_OK ? st : st2;
 }
 
-static void
-deadline_after(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t) (ms / 1000);
-	ts->tv_nsec += (long) (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 // Group commit: sleeps while clean; once dirty, waits group_ms so that
 // the appends of that window share one fsync.
 static void *
@@ -247,7 +236,7 @@ flusher(void *arg)
 			continue;
 		}
 		struct timespec ts;
-		deadline_after(&ts, sp->opts.group_ms);
+		ts = fed_clock_deadline(CLOCK_MONOTONIC, sp->opts.group_ms);
 		while (!sp->stop
 		    && pthread_cond_timedwait(&sp->flush_cv, &sp->mu, &ts)
 		        == 0) {
@@ -612,7 +601,7 @@ fed_spool_wait(fed_spool *sp, int64_t timeout_ms)
 		return FED_INVALID_ARGUMENT;
 	struct timespec ts;
 	if (timeout_ms >= 0)
-		deadline_after(&ts, timeout_ms);
+		ts = fed_clock_deadline(CLOCK_MONOTONIC, timeout_ms);
 	fed_status st = FED_OK;
 	pthread_mutex_lock(&sp->mu);
 	while (!durable_pending(sp)) {

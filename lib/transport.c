@@ -12,6 +12,7 @@
 
 #include <nng/supplemental/tls/tls.h>
 
+#include "fed/clock.h"
 #include "fed/log.h"
 
 static const char *const schemes[] = {
@@ -409,9 +410,7 @@ fed__transport_close(nng_socket s, nng_dialer d, void *free_after)
 		return;
 	}
 	pthread_detach(t);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	struct timespec until = fed_clock_deadline(CLOCK_REALTIME, 2000);
 	pthread_mutex_lock(&c->mtx);
 	int rc = 0;
 	while (!c->done && rc == 0)

@@ -34,20 +34,6 @@ struct dir_service {
 	bool stopping;
 };
 
-static struct timespec
-deadline_after(int64_t ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t) (ms / 1000);
-	ts.tv_nsec += (long) (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 static void *
 expiry_main(void *arg)
 {
@@ -61,7 +47,8 @@ expiry_main(void *arg)
 			fed_log(FED_LOG_WARNING, LOG,
 			    "expiry check failed: %s", fed_status_name(st));
 		pthread_mutex_lock(&d->mtx);
-		struct timespec until = deadline_after(d->check_ms);
+		struct timespec until
+		    = fed_clock_deadline(CLOCK_MONOTONIC, d->check_ms);
 		while (!d->stopping
 		    && pthread_cond_timedwait(&d->cond, &d->mtx, &until) == 0)
 			;

@@ -259,18 +259,6 @@ node_alarms_tick(node_alarms *a)
 	pthread_mutex_unlock(&a->mtx);
 }
 
-static void
-deadline_in(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += (time_t) (ms / 1000);
-	ts->tv_nsec += (long) (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static void *
 engine(void *arg)
 {
@@ -310,7 +298,7 @@ engine(void *arg)
 			wait = ALARM_NAP_MS;
 		worked = 0;
 		struct timespec ts;
-		deadline_in(&ts, wait);
+		ts = fed_clock_deadline(CLOCK_REALTIME, wait);
 		pthread_cond_timedwait(&a->qcond, &a->qmtx, &ts);
 		a->napping = 0;
 	}
@@ -370,7 +358,7 @@ fed_status
 node_alarms_sync(node_alarms *a, int64_t timeout_ms)
 {
 	struct timespec ts;
-	deadline_in(&ts, timeout_ms);
+	ts = fed_clock_deadline(CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&a->qmtx);
 	uint64_t target = a->n_in;
 	int rc = 0;

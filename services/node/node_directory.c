@@ -176,14 +176,7 @@ heartbeat(node_directory *d)
 static int
 wait_stop(node_directory *d, int64_t ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = fed_clock_deadline(CLOCK_REALTIME, ms);
 	pthread_mutex_lock(&d->mtx);
 	if (!d->stop)
 		pthread_cond_timedwait(&d->cond, &d->mtx, &until);

@@ -609,14 +609,7 @@ drain(node_replicator *r, size_t n)
 static void
 wait_ms(node_replicator *r, int64_t ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = fed_clock_deadline(CLOCK_REALTIME, ms);
 	pthread_mutex_lock(&r->mtx);
 	if (!r->stop && !r->kicked)
 		pthread_cond_timedwait(&r->cond, &r->mtx, &until);

@@ -6,6 +6,7 @@
 #define FED_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 // UTC milliseconds since the Unix epoch (CLOCK_REALTIME).
 int64_t fed_clock_now_ms(void);
@@ -16,5 +17,10 @@ int64_t fed_clock_mono_ms(void);
 
 // Nanoseconds on the monotonic clock, for benchmarks.
 int64_t fed_clock_mono_ns(void);
+
+// The time ms milliseconds (>= 0) from now on clock (CLOCK_REALTIME or
+// CLOCK_MONOTONIC, the clock of the condition variable it is for), as the
+// absolute deadline pthread_cond_timedwait takes: tv_nsec in [0, 1e9).
+struct timespec fed_clock_deadline(clockid_t clock, int64_t ms);
 
 #endif // FED_CLOCK_H
