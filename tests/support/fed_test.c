@@ -321,6 +321,57 @@ fed_test_store_call(
 }
 
 fed_status
+fed_test_query(fed_rpc_client *c, const char *id, int64_t from_ms,
+    int64_t to_ms, Enfed__V1__Step step, const char *tz,
+    Enfed__V1__QueryResponse **res, char *err, size_t err_len)
+{
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = from_ms;
+	r.to_ms = to_ms;
+	char *ids[1] = {(char *) id};
+	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+	q.series_ids = ids;
+	q.n_series_ids = 1;
+	q.range = &r;
+	q.step = step;
+	q.tz = (char *) tz;
+	*res = NULL;
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor, "Query",
+	    &q.base, (ProtobufCMessage **) res, err, err_len);
+}
+
+int
+fed_test_exact_points(fed_rpc_client *c, const char *id, int64_t t0_ms,
+    int64_t step_ms, size_t n, int64_t to_ms)
+{
+	Enfed__V1__QueryResponse *res = NULL;
+	char err[256];
+	fed_status st = fed_test_query(c, id, t0_ms, to_ms,
+	    ENFED__V1__STEP__STEP_RAW, NULL, &res, err, sizeof(err));
+	if (st != FED_OK || res->n_results != 1) {
+		fprintf(stderr, "Query %s: %s\n", id,
+		    st != FED_OK ? err : "not one result");
+		if (res != NULL)
+			enfed__v1__query_response__free_unpacked(res, NULL);
+		return 0;
+	}
+	const Enfed__V1__SeriesResult *sr = res->results[0];
+	int ok = sr->n_ts_ms == n;
+	if (!ok)
+		fprintf(stderr, "%s: %zu points, %zu expected\n", id,
+		    sr->n_ts_ms, n);
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = sr->ts_ms[i] == t0_ms + (int64_t) i * step_ms
+		    && sr->value[i] == (double) i;
+		if (!ok)
+			fprintf(stderr, "%s: point %zu is (%lld, %g)\n", id, i,
+			    (long long) sr->ts_ms[i], sr->value[i]);
+	}
+	enfed__v1__query_response__free_unpacked(res, NULL);
+	return ok;
+}
+
+fed_status
 fed_test_ingest_every(fed_rpc_client *c, const char *id, int64_t from_ms,
     int64_t to_ms, int64_t step_ms, double value, int64_t gap_ms,
     int64_t gap_len_ms, uint64_t *sent, uint64_t *stored)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/status.h"
 
@@ -62,6 +63,21 @@ fed_rpc_client *fed_test_client(const char *url, const char *token);
 // the error message is dropped.
 fed_status fed_test_store_call(
     fed_rpc_client *c, const char *m, const void *req, void *rep);
+
+// Queries series id over [from_ms, to_ms) at step (STEP_RAW for the
+// points themselves) in zone tz (NULL: the node's), into *res (freed by
+// the caller with protobuf_c_message_free_unpacked; NULL unless OK), the
+// error message in err (err_len bytes; may be NULL). Returns the status.
+fed_status fed_test_query(fed_rpc_client *c, const char *id, int64_t from_ms,
+    int64_t to_ms, Enfed__V1__Step step, const char *tz,
+    Enfed__V1__QueryResponse **res, char *err, size_t err_len);
+
+// 1 when the raw points of series id in [t0_ms, to_ms) are exactly n
+// points t0_ms + i x step_ms of value i (i in [0, n)), each once: what the
+// fault and federation tests ingest, then look for on each node. Else 0,
+// the first difference written to stderr.
+int fed_test_exact_points(fed_rpc_client *c, const char *id, int64_t t0_ms,
+    int64_t step_ms, size_t n, int64_t to_ms);
 
 // Ingests on series id, in one Ingest call, a point of value every
 // step_ms in [from_ms, to_ms), except those in [gap_ms, gap_ms + gap_len_ms)

@@ -306,23 +306,8 @@ count(fed_rpc_client *c)
 static void
 check_exact(fed_rpc_client *c, int days)
 {
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = T0;
-	r.to_ms = T0 + (int64_t) (days + 1) * DAY * 300000;
-	char *ids[1] = {SERIES};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
-	Enfed__V1__SeriesResult *sr = res->results[0];
-	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
-	for (size_t i = 0; i < sr->n_ts_ms; i++) {
-		assert_int_equal(sr->ts_ms[i], T0 + (int64_t) i * 300000);
-		assert_true(sr->value[i] == (double) i);
-	}
-	enfed__v1__query_response__free_unpacked(res, NULL);
+	assert_true(fed_test_exact_points(c, SERIES, T0, 300000,
+	    (size_t) days * DAY, T0 + (int64_t) (days + 1) * DAY * 300000));
 }
 
 // Rows waiting in the owner's outbox, read from its store while it is

@@ -188,23 +188,8 @@ wait_count(fed_rpc_client *c, const char *id, uint64_t want)
 static void
 check_exact(fed_rpc_client *c, const char *id, int days)
 {
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = T0;
-	r.to_ms = T0 + (int64_t) days * DAY * 300000;
-	char *ids[1] = {(char *) id};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
-	Enfed__V1__SeriesResult *sr = res->results[0];
-	assert_int_equal(sr->n_ts_ms, (size_t) days * DAY);
-	for (size_t i = 0; i < sr->n_ts_ms; i++) {
-		assert_int_equal(sr->ts_ms[i], T0 + (int64_t) i * 300000);
-		assert_true(sr->value[i] == (double) i);
-	}
-	enfed__v1__query_response__free_unpacked(res, NULL);
+	assert_true(fed_test_exact_points(c, id, T0, 300000,
+	    (size_t) days * DAY, T0 + (int64_t) days * DAY * 300000));
 }
 
 // Creates a grant of both scopes at `step`: its token (the caller frees
@@ -446,17 +431,11 @@ test_two_organisations(void **state)
 static Enfed__V1__QueryResponse *
 query_days(fed_rpc_client *c, const char *id, int days, Enfed__V1__Step step)
 {
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = T0;
-	r.to_ms = T0 + (int64_t) days * DAY * 300000;
-	char *ids[1] = {(char *) id};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	q.step = step;
 	Enfed__V1__QueryResponse *res = NULL;
-	assert_int_equal(fed_test_store_call(c, "Query", &q, &res), FED_OK);
+	assert_int_equal(
+	    fed_test_query(c, id, T0, T0 + (int64_t) days * DAY * 300000, step,
+	        NULL, &res, NULL, 0),
+	    FED_OK);
 	return res;
 }
 
@@ -589,18 +568,11 @@ test_daily_grant(void **state)
 	// The grantee's own copy refuses the raw curve finer than a day to
 	// the grant token, too: a query at the hour is denied.
 	fed_rpc_client *gt = client(b.rpc, tok);
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = T0;
-	r.to_ms = T0 + (int64_t) DAY * 300000;
-	char *ids[1] = {(char *) id};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	q.step = ENFED__V1__STEP__STEP_HOUR;
 	Enfed__V1__QueryResponse *res = NULL;
 	assert_int_equal(
-	    fed_test_store_call(gt, "Query", &q, &res), FED_PERMISSION_DENIED);
+	    fed_test_query(gt, id, T0, T0 + (int64_t) DAY * 300000,
+	        ENFED__V1__STEP__STEP_HOUR, NULL, &res, NULL, 0),
+	    FED_PERMISSION_DENIED);
 	fed_rpc_client_free(gt);
 
 	fed_rpc_client_free(l.cli);

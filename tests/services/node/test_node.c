@@ -166,19 +166,11 @@ ingest(fed_rpc_client *c, const char *id, size_t n, double bad,
 static Enfed__V1__QueryResponse *
 query_days(fed_rpc_client *c, const char *id, int days)
 {
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = T0;
-	r.to_ms = T0 + (int64_t) days * 86400000;
-	char *ids[1] = {(char *) id};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	q.step = ENFED__V1__STEP__STEP_DAY;
-	q.tz = "Europe/Paris";
 	Enfed__V1__QueryResponse *res = NULL;
-	char err[256];
-	assert_int_equal(call(c, "Query", &q, &res, err), FED_OK);
+	assert_int_equal(
+	    fed_test_query(c, id, T0, T0 + (int64_t) days * 86400000,
+	        ENFED__V1__STEP__STEP_DAY, "Europe/Paris", &res, NULL, 0),
+	    FED_OK);
 	return res;
 }
 
@@ -562,18 +554,10 @@ static fed_status
 query_as(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
     Enfed__V1__Step step)
 {
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = from;
-	r.to_ms = to;
-	char *ids[1] = {(char *) id};
-	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
-	q.series_ids = ids;
-	q.n_series_ids = 1;
-	q.range = &r;
-	q.step = step;
 	Enfed__V1__QueryResponse *res = NULL;
 	char err[256];
-	fed_status st = call(c, "Query", &q, &res, err);
+	fed_status st = fed_test_query(
+	    c, id, from, to, step, NULL, &res, err, sizeof(err));
 	if (st == FED_OK)
 		enfed__v1__query_response__free_unpacked(res, NULL);
 	else
