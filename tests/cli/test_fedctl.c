@@ -64,13 +64,7 @@ setup(void **state)
 	snprintf(
 	    e->stream_opt, sizeof(e->stream_opt), "--stream=%s", e->stream);
 	// No user config or environment may leak into the runs.
-	setenv("HOME", e->dir, 1);
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("FED_CONFIG");
-	unsetenv("FED_TOKEN");
-	unsetenv("FED_NODE");
-	unsetenv("FED_STREAM");
-	unsetenv("FED_TZ");
+	fed_test_isolate_fedctl(e->dir);
 	node_start(e);
 	E = e;
 	*state = e;

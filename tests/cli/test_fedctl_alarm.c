@@ -73,12 +73,7 @@ setup(void **state)
 	snprintf(e->node_opt, sizeof(e->node_opt), "--node=%s", e->rpc);
 	snprintf(
 	    e->stream_opt, sizeof(e->stream_opt), "--stream=%s", e->stream);
-	setenv("HOME", e->dir, 1);
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("FED_CONFIG");
-	unsetenv("FED_TOKEN");
-	unsetenv("FED_NODE");
-	unsetenv("FED_STREAM");
+	fed_test_isolate_fedctl(e->dir);
 	static const char *const extra[] = {"--alarm-tick=200ms", NULL};
 	e->pid = fed_test_node_start_ex(FED_NODE_BIN, "lognact", e->dir,
 	    e->rpc, e->stream, ADMIN, NULL, extra);

@@ -142,12 +142,7 @@ setup(void **state)
 	    E.o_dtok, sizeof(E.o_dtok), "--directory-token=@%s", E.enrol_file);
 	snprintf(E.o_inv, sizeof(E.o_inv), "--invest=%s", E.inv_rpc);
 	// No user config or environment may leak into the runs.
-	setenv("HOME", E.dir, 1);
-	const char *vars[] = {"XDG_CONFIG_HOME", "FED_CONFIG", "FED_TOKEN",
-	    "FED_NODE", "FED_TZ", "FED_DIRECTORY", "FED_DIRECTORY_TOKEN",
-	    "FED_INVEST", "FED_INVEST_TOKEN"};
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		unsetenv(vars[i]);
+	fed_test_isolate_fedctl(E.dir);
 	start_directory();
 	start_node();
 	start_invest();

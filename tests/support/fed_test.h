@@ -88,6 +88,12 @@ fed_status fed_test_ingest_every(fed_rpc_client *c, const char *id,
     int64_t from_ms, int64_t to_ms, int64_t step_ms, double value,
     int64_t gap_ms, int64_t gap_len_ms, uint64_t *sent, uint64_t *stored);
 
+// Makes home the HOME of the programs the test runs, and unsets the
+// variables through which the user's fedctl configuration could reach
+// them (XDG_CONFIG_HOME and fedctl's FED_* settings): what a test of
+// fedctl runs depends on its arguments only.
+void fed_test_isolate_fedctl(const char *home);
+
 // Calls Health/Check on url until it answers OK (up to timeout_ms).
 // Returns FED_OK, or the last failure.
 fed_status fed_test_wait_health(const char *url, int timeout_ms);
