@@ -31,7 +31,8 @@ fuzz_serve(fed_rpc_server *srv,
 	Enfed__V1__Request req = ENFED__V1__REQUEST__INIT;
 	req.id = 7;
 	req.method = method;
-	req.token = (char *) tokens[(data[1] & 3) % n_tokens];
+	req.token.data = (uint8_t *) tokens[(data[1] & 3) % n_tokens];
+	req.token.len = strlen((const char *) req.token.data);
 	req.codec = (Enfed__V1__Codec) ((data[1] >> 2) % 3);
 	req.timeout_ms = 5000;
 	req.body.data = (uint8_t *) data + 2;

@@ -49,6 +49,7 @@ struct deferred {
 
 struct fed_rpc_ctx {
 	const char *token;
+	int bad_token; // the envelope's token holds a NUL byte
 	const char *method;
 	void *principal;
 	int64_t deadline_ms; // monotonic
@@ -307,6 +308,26 @@ fed_rpc_server_listen_list(
 	return fed__transport_listen_list(srv->sock, list, tls);
 }
 
+// The envelope's token as a C string in call memory. A token is compared
+// as an exact byte string: one holding a NUL byte (which a C string would
+// cut short, so that "TOKEN\0anything" matched TOKEN) is marked bad and
+// the call is UNAUTHENTICATED.
+static const char *
+envelope_token(fed_rpc_ctx *call, const ProtobufCBinaryData *tok)
+{
+	if (tok->len == 0)
+		return "";
+	char *s = NULL;
+	if (memchr(tok->data, '\0', tok->len) == NULL)
+		s = fed_rpc_ctx_alloc(call, tok->len + 1);
+	if (s == NULL) {
+		call->bad_token = 1;
+		return "";
+	}
+	memcpy(s, tok->data, tok->len);
+	return s;
+}
+
 // Splits "/pkg.Service/Method" and finds the service and method index.
 static fed_status
 resolve(const fed_rpc_server *srv, const char *full,
@@ -349,8 +370,10 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		return;
 	}
 	if (srv->opts.auth != NULL) {
-		st = srv->opts.auth(call->token, req->method, &call->principal,
-		    srv->opts.auth_arg);
+		st = call->bad_token
+		    ? FED_UNAUTHENTICATED
+		    : srv->opts.auth(call->token, req->method,
+		          &call->principal, srv->opts.auth_arg);
 		if (st != FED_OK) {
 			rep->status = (Enfed__V1__StatusCode) st;
 			snprintf(call->err, sizeof(call->err), "%s",
@@ -419,7 +442,7 @@ handle(fed_rpc_server *srv, nng_msg *msg)
 		    call.err, sizeof(call.err), "malformed request envelope");
 	} else {
 		rep.id = req->id;
-		call.token = req->token;
+		call.token = envelope_token(&call, &req->token);
 		call.method = req->method;
 		call.deadline_ms = fed_clock_mono_ms()
 		    + (req->timeout_ms ? req->timeout_ms
@@ -711,7 +734,8 @@ build_request(fed_rpc_client *c, const char *full, uint64_t id,
 	env.id = id;
 	env.method = (char *) full;
 	env.timeout_ms = c->timeout_ms;
-	env.token = c->token;
+	env.token.data = (uint8_t *) c->token;
+	env.token.len = strlen(c->token);
 	env.codec = (Enfed__V1__Codec) codec;
 	size_t len = enfed__v1__request__get_packed_size(&env);
 	nng_msg *msg = NULL;

@@ -170,13 +170,14 @@ raw_call(const char *url, const void *buf, size_t len)
 }
 
 static Enfed__V1__Reply *
-raw_envelope(const char *url, const char *method, const char *token, int codec,
-    const void *body, size_t body_len)
+raw_envelope_tok(const char *url, const char *method, const char *token,
+    size_t token_len, int codec, const void *body, size_t body_len)
 {
 	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
 	env.id = 42;
 	env.method = (char *) method;
-	env.token = (char *) token;
+	env.token.data = (uint8_t *) token;
+	env.token.len = token_len;
 	env.codec = codec;
 	env.body.data = (uint8_t *) body;
 	env.body.len = body_len;
@@ -186,6 +187,14 @@ raw_envelope(const char *url, const char *method, const char *token, int codec,
 	Enfed__V1__Reply *rep = raw_call(url, buf, len);
 	free(buf);
 	return rep;
+}
+
+static Enfed__V1__Reply *
+raw_envelope(const char *url, const char *method, const char *token, int codec,
+    const void *body, size_t body_len)
+{
+	return raw_envelope_tok(
+	    url, method, token, strlen(token), codec, body, body_len);
 }
 
 static uint8_t *
@@ -474,6 +483,28 @@ test_auth(void **state)
 	fed_rpc_client_free(reader);
 }
 
+// A token is an exact byte string: the valid token followed by a NUL byte
+// and anything, or cut short by a NUL, is no token at all.
+static void
+test_auth_token_exact_bytes(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const forged[] = {"secret\0", "secret\0admin",
+	    "\0secret", "sec\0ret"};
+	static const size_t lens[] = {7, 12, 7, 7};
+	for (size_t i = 0; i < 4; i++) {
+		Enfed__V1__Reply *rep = raw_envelope_tok(f->url,
+		    "/enfed.test.Echo/Echo", forged[i], lens[i], 0, "", 0);
+		assert_non_null(rep);
+		assert_int_equal(rep->status, FED_UNAUTHENTICATED);
+		enfed__v1__reply__free_unpacked(rep, NULL);
+	}
+	Enfed__V1__Reply *rep = raw_envelope_tok(
+	    f->url, "/enfed.test.Echo/Echo", "secret", 6, 0, "", 0);
+	assert_int_equal(rep->status, FED_OK);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+}
+
 struct worker_arg {
 	const char *url;
 	int id;
@@ -727,6 +758,8 @@ main(void)
 	        test_unknown_method, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_auth_token_exact_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	    cmocka_unit_test(test_unavailable_and_reconnect),
 	    cmocka_unit_test(test_bad_addresses),
