@@ -198,7 +198,7 @@ baseline(void)
 	p.series_id = "fuzz/pv/energy";
 	invest_holding alice = {"alice", "fuzz-pv", 2, JUNE_2025};
 	invest_holding bob = {"bob", "fuzz-pv", 100, Y2025};
-	invest_link home = {"fuzz/home/energy", ""};
+	invest_link home = {"fuzz/home/energy", "", "fuzz-grant-token"};
 	if (invest_calc_check_project(&p, fa, err, sizeof(err)) != FED_OK
 	    || invest_store_project_create(f.store, &p, err, sizeof(err))
 	        != FED_OK

@@ -7,17 +7,21 @@
 
 #include "invest_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "fed/log.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct invest_store {
 	sqlite3 *db;
@@ -37,7 +41,16 @@ static const char schema_sql[]
       "CREATE INDEX IF NOT EXISTS holding_project ON holding(project_id);"
       "CREATE TABLE IF NOT EXISTS consumption_link("
       " investor TEXT PRIMARY KEY, series_id TEXT NOT NULL,"
-      " node TEXT NOT NULL);";
+      " node TEXT NOT NULL);"
+      "PRAGMA user_version = 1;";
+
+// Version 2: the token of the household's grant that each link is read
+// under. A link from version 1 was made without one: it keeps '' and its
+// figures are not given until the investor links again with a grant.
+static const char schema_v2_sql[]
+    = "ALTER TABLE consumption_link ADD COLUMN grant_token TEXT NOT NULL"
+      " DEFAULT '';"
+      "PRAGMA user_version = 2;";
 
 static fed_status fail(char *err, size_t err_len, fed_status st,
     const char *fmt, ...) FED__PRINTF(4, 5);
@@ -116,9 +129,12 @@ check_version(invest_store *s, char *err, size_t err_len)
 	if (v == SCHEMA_VERSION)
 		return FED_OK;
 	FED_TRY(exec(s, "BEGIN IMMEDIATE", err, err_len));
-	fed_status r = exec(s, schema_sql, err, err_len);
+	fed_status r = v < 1 ? exec(s, schema_sql, err, err_len) : FED_OK;
 	if (r == FED_OK)
-		r = exec(s, "PRAGMA user_version = 1", err, err_len);
+		r = exec(s, schema_v2_sql, err, err_len);
+	if (r == FED_OK && v > 0)
+		fed_log(FED_LOG_NOTICE, "invest",
+		    "store: schema %d migrated to %d", v, SCHEMA_VERSION);
 	if (r == FED_OK)
 		return exec(s, "COMMIT", err, err_len);
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -141,6 +157,27 @@ configure(invest_store *s, char *err, size_t err_len)
 	return check_version(s, err, err_len);
 }
 
+// invest.db holds the households' grant tokens: it is created, or made
+// again, readable and writable by its owner only; sqlite gives its -wal
+// and -shm files the mode of the database.
+static fed_status
+make_private(const char *path, char *err, size_t err_len)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, err_len, FED_UNAVAILABLE,
+		    "store: cannot open %s: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0
+	    && fchmod(fd, 0600) != 0)
+		fed_log(FED_LOG_WARNING, "invest",
+		    "store: %s is readable by others and cannot be made "
+		    "private: %s",
+		    path, strerror(errno));
+	close(fd);
+	return FED_OK;
+}
+
 fed_status
 invest_store_open(
     const char *dir, invest_store **out, char *err, size_t err_len)
@@ -151,12 +188,16 @@ invest_store_open(
 		return FED_RESOURCE_EXHAUSTED;
 	snprintf(path, sizeof(path), "%s/invest.db", dir);
 	pthread_mutex_init(&s->mtx, NULL);
+	fed_status st = make_private(path, err, err_len);
+	if (st != FED_OK) {
+		invest_store_close(s);
+		return st;
+	}
 	int rc = sqlite3_open_v2(path, &s->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 	    NULL);
-	fed_status st = rc == SQLITE_OK
-	    ? configure(s, err, err_len)
-	    : sql_status(s->db, rc, "open", err, err_len);
+	st = rc == SQLITE_OK ? configure(s, err, err_len)
+	                     : sql_status(s->db, rc, "open", err, err_len);
 	if (st != FED_OK) {
 		invest_store_close(s);
 		return st;
@@ -619,13 +660,15 @@ link_fn(invest_store *s, const void *arg, char *err, size_t err_len)
 	FED_TRY(prepare(s,
 	    unlink ? "DELETE FROM consumption_link WHERE investor = ?"
 	           : "INSERT OR REPLACE INTO consumption_link(investor, "
-	             "series_id, node) VALUES (?, ?, ?)",
+	             "series_id, node, grant_token) VALUES (?, ?, ?, ?)",
 	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, a->investor, -1, SQLITE_STATIC);
 	if (!unlink) {
 		sqlite3_bind_text(
 		    st, 2, a->link->series_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, a->link->node, -1, SQLITE_STATIC);
+		sqlite3_bind_text(
+		    st, 4, a->link->grant_token, -1, SQLITE_STATIC);
 	}
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -642,6 +685,18 @@ invest_store_link_put(invest_store *s, const char *investor,
 	return in_tx(s, link_fn, &a, err, err_len);
 }
 
+// The link of the current row (series_id, node, grant_token).
+static void
+read_link(sqlite3_stmt *st, invest_link *out)
+{
+	snprintf(out->series_id, sizeof(out->series_id), "%s",
+	    (const char *) sqlite3_column_text(st, 0));
+	snprintf(out->node, sizeof(out->node), "%s",
+	    (const char *) sqlite3_column_text(st, 1));
+	snprintf(out->grant_token, sizeof(out->grant_token), "%s",
+	    (const char *) sqlite3_column_text(st, 2));
+}
+
 fed_status
 invest_store_link_get(invest_store *s, const char *investor, invest_link *out,
     bool *found, char *err, size_t err_len)
@@ -650,17 +705,15 @@ invest_store_link_get(invest_store *s, const char *investor, invest_link *out,
 	*found = false;
 	pthread_mutex_lock(&s->mtx);
 	fed_status r = prepare(s,
-	    "SELECT series_id, node FROM consumption_link WHERE investor = ?",
+	    "SELECT series_id, node, grant_token FROM consumption_link "
+	    "WHERE investor = ?",
 	    &st, err, err_len);
 	if (r == FED_OK) {
 		sqlite3_bind_text(st, 1, investor, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			*found = true;
-			snprintf(out->series_id, sizeof(out->series_id), "%s",
-			    (const char *) sqlite3_column_text(st, 0));
-			snprintf(out->node, sizeof(out->node), "%s",
-			    (const char *) sqlite3_column_text(st, 1));
+			read_link(st, out);
 		} else if (rc != SQLITE_DONE) {
 			r = sql_status(s->db, rc, "read link", err, err_len);
 		}

@@ -6,10 +6,12 @@
 //
 // One database file (invest.db) in the data folder, in WAL mode with
 // synchronous=FULL: a write is answered OK only once committed. The schema
-// carries a version (PRAGMA user_version); a database from a newer program
-// is refused. Every write is idempotent, since an RPC may be resent: the
-// same project created twice, the same holding put twice, a holding
-// removed twice leave the same state and answer OK.
+// carries a version (PRAGMA user_version): an older one is migrated in one
+// transaction at open (1 -> 2: the links' grant tokens), a newer one is
+// refused. The file holds the households' grant tokens: it is created
+// readable by its owner only. Every write is idempotent, since an RPC may be
+// resent: the same project created twice, the same holding put twice, a
+// holding removed twice leave the same state and answer OK.
 //
 // A project is stored as its packed Project message beside the columns
 // queries need. Validation of field values is the caller's (invest_calc);
@@ -32,6 +34,7 @@
 
 #define INVEST_SERIES_MAX 200 // longest series id
 #define INVEST_NODE_MAX   64 // longest node name
+#define INVEST_GRANT_MAX  256 // longest grant token
 
 typedef struct invest_store invest_store;
 
@@ -43,10 +46,14 @@ typedef struct invest_holding {
 	int64_t acquired_ms;
 } invest_holding;
 
-// An investor's linked consumption series.
+// An investor's linked consumption series, and the token of the grant
+// that the household's node issued for it: a secret, sent only to that
+// node, never returned nor logged ("" for a link made before schema
+// version 2, when no grant was asked for: its figures are not given).
 typedef struct invest_link {
 	char series_id[INVEST_SERIES_MAX + 1];
 	char node[INVEST_NODE_MAX + 1];
+	char grant_token[INVEST_GRANT_MAX + 1];
 } invest_link;
 
 // Opens (creating if needed) DIR/invest.db, which must exist as a folder.
@@ -108,11 +115,13 @@ fed_status invest_store_holdings(invest_store *s, const char *investor,
 fed_status invest_store_shares_held(invest_store *s, const char *project_id,
     const char *except, uint64_t *out, char *err, size_t err_len);
 
-// Links the investor's consumption series (series_id "" removes the link).
+// Links the investor's consumption series with its grant token (series_id
+// "" removes the link; the token is then ignored). Validation is the
+// caller's.
 fed_status invest_store_link_put(invest_store *s, const char *investor,
     const invest_link *link, char *err, size_t err_len);
 
-// The investor's link: *found false when none.
+// The investor's link, grant token included: *found false when none.
 fed_status invest_store_link_get(invest_store *s, const char *investor,
     invest_link *out, bool *found, char *err, size_t err_len);
 

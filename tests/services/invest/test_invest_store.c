@@ -3,8 +3,10 @@
 // test_invest_store.c: fed-invest's sqlite store: projects (idempotent
 // create, conflicting create, update, list by organisation), holdings
 // (the shares never exceed the total, idempotent put and remove, unknown
-// project), consumption links, durability across a reopen, and a database
-// from a newer schema refused.
+// project), consumption links with their grant tokens, durability across a
+// reopen, a database of schema 1 migrated (its links kept, without a
+// grant), the file kept private to its owner, and a database from a newer
+// schema refused.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "fed_test.h"
 #include "invest_store.h"
@@ -207,7 +210,7 @@ test_links_and_reopen(void **state)
 {
 	struct fx *x = *state;
 	char err[256] = "";
-	invest_link l = {"bmhs/linky/energy", "bmhs"}, got;
+	invest_link l = {"bmhs/linky/energy", "bmhs", "fed_grant-one"}, got;
 	bool found = false;
 	assert_int_equal(
 	    invest_store_link_put(x->s, "carol", &l, err, sizeof(err)),
@@ -228,12 +231,22 @@ test_links_and_reopen(void **state)
 	assert_true(found);
 	assert_string_equal(got.series_id, "bmhs/linky/energy");
 	assert_string_equal(got.node, "bmhs");
+	assert_string_equal(got.grant_token, "fed_grant-one");
+	// Linking again replaces the grant.
+	snprintf(l.grant_token, sizeof(l.grant_token), "fed_grant-two");
+	assert_int_equal(
+	    invest_store_link_put(x->s, "carol", &l, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "carol", &got, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_string_equal(got.grant_token, "fed_grant-two");
 	uint64_t held = 0;
 	assert_int_equal(invest_store_shares_held(x->s, "kermelo-pv", "bob",
 	                     &held, err, sizeof(err)),
 	    FED_OK);
 	assert_int_equal(held, 2);
-	invest_link none = {"", ""};
+	invest_link none = {"", "", ""};
 	assert_int_equal(
 	    invest_store_link_put(x->s, "carol", &none, err, sizeof(err)),
 	    FED_OK);
@@ -241,6 +254,94 @@ test_links_and_reopen(void **state)
 	                     x->s, "carol", &got, &found, err, sizeof(err)),
 	    FED_OK);
 	assert_false(found);
+}
+
+// The schema fed-invest 1 wrote, with one link made without a grant.
+static const char v1_sql[]
+    = "CREATE TABLE project(id TEXT PRIMARY KEY, organisation TEXT NOT NULL,"
+      " total_shares INTEGER NOT NULL, body BLOB NOT NULL);"
+      "CREATE TABLE holding(investor TEXT NOT NULL, project_id TEXT NOT NULL"
+      " REFERENCES project(id), shares INTEGER NOT NULL CHECK (shares > 0),"
+      " acquired_ms INTEGER NOT NULL, PRIMARY KEY (investor, project_id));"
+      "CREATE INDEX holding_project ON holding(project_id);"
+      "CREATE TABLE consumption_link(investor TEXT PRIMARY KEY,"
+      " series_id TEXT NOT NULL, node TEXT NOT NULL);"
+      "INSERT INTO consumption_link VALUES ('dave', 'bmhs/h/energy', 'bmhs');"
+      "PRAGMA user_version = 1;";
+
+static int
+user_version(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+// A database of schema 1, readable by others: migrated to 2 in place, its
+// link kept without a grant token (its figures are then not given), and
+// the file made private to its owner.
+static void
+test_migrate_v1(void **state)
+{
+	struct fx *x = *state;
+	invest_store_close(x->s);
+	x->s = NULL;
+	char path[600], err[256] = "";
+	snprintf(path, sizeof(path), "%s/invest.db", x->dir);
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char f[640];
+		snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+		remove(f);
+	}
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, v1_sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(
+	    invest_store_open(x->dir, &x->s, err, sizeof(err)), FED_OK);
+	assert_int_equal(user_version(path), 2);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	invest_link got;
+	bool found = false;
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "dave", &got, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_true(found);
+	assert_string_equal(got.series_id, "bmhs/h/energy");
+	assert_string_equal(got.grant_token, "");
+	invest_link l = {"bmhs/h/energy", "bmhs", "fed_grant-now"};
+	assert_int_equal(
+	    invest_store_link_put(x->s, "dave", &l, err, sizeof(err)), FED_OK);
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "dave", &got, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_string_equal(got.grant_token, "fed_grant-now");
+}
+
+// A new database is private to its owner from the start.
+static void
+test_private(void **state)
+{
+	struct fx *x = *state;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/invest.db", x->dir);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(user_version(path), 2);
 }
 
 static void
@@ -271,6 +372,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_holdings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_links_and_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_private, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_newer_schema, setup, teardown),
 	};
