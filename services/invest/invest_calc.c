@@ -194,6 +194,41 @@ invest_calc_periods(
 }
 
 void
+invest_calc_day_periods(const fed_tz *tz, int64_t at_ms, int64_t now_ms,
+    int64_t since_ms, invest_periods *out)
+{
+	invest_calc_periods(tz, at_ms, since_ms, out);
+	int64_t end
+	    = fed_tz_floor(tz, at_ms < now_ms ? at_ms : now_ms, FED_TZ_DAY);
+	out->to_ms = end;
+	for (int p = 0; p < INVEST_N_PERIODS; p++) {
+		int64_t from = fed_tz_floor(tz, out->from_ms[p], FED_TZ_DAY);
+		out->from_ms[p] = from < end ? from : end;
+	}
+}
+
+void
+invest_calc_whole_sum(const double *value, const double *coverage,
+    const int64_t *start_ms, const int64_t *end_ms, size_t n, int64_t from_ms,
+    int64_t to_ms, double *wh, double *cov)
+{
+	*wh = 0;
+	*cov = 0;
+	if (from_ms >= to_ms)
+		return;
+	double covered_ms = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (start_ms[i] < from_ms || end_ms[i] > to_ms
+		    || end_ms[i] <= start_ms[i])
+			continue;
+		*wh += value[i];
+		covered_ms += coverage[i] * (double) (end_ms[i] - start_ms[i]);
+	}
+	double c = covered_ms / (double) (to_ms - from_ms);
+	*cov = c > 1 ? 1 : c;
+}
+
+void
 invest_calc_period_set(
     Enfed__V1__PeriodEnergy *e, invest_period p, double wh, double cov)
 {

@@ -108,6 +108,27 @@ typedef struct invest_periods {
 void invest_calc_periods(
     const fed_tz *tz, int64_t at_ms, int64_t since_ms, invest_periods *out);
 
+// The periods of a household's consumption at instant at_ms, in whole
+// local days of tz: those of invest_calc_periods(tz, at_ms, since_ms), each
+// start moved back to the midnight starting its day, every period ending
+// at the midnight starting the day of min(at_ms, now_ms), so that only
+// completed days count; a start after that end is moved to it (empty
+// period). "Today" is therefore always empty. The result depends on at_ms,
+// now_ms and since_ms only through their local days: no instant inside a
+// day changes it.
+void invest_calc_day_periods(const fed_tz *tz, int64_t at_ms, int64_t now_ms,
+    int64_t since_ms, invest_periods *out);
+
+// Energy over [from_ms, to_ms) from a node's buckets (SUM of Wh), counting
+// only the buckets that lie whole inside the range (start_ms[i] >= from_ms
+// and end_ms[i] <= to_ms): a bucket that straddles an end, whatever the
+// node put in it, counts for nothing. *cov is the covered time of the
+// buckets counted over to_ms - from_ms, at most 1. An empty range gives 0
+// Wh, coverage 0.
+void invest_calc_whole_sum(const double *value, const double *coverage,
+    const int64_t *start_ms, const int64_t *end_ms, size_t n, int64_t from_ms,
+    int64_t to_ms, double *wh, double *cov);
+
 // Sets period p of e to wh and coverage.
 void invest_calc_period_set(
     Enfed__V1__PeriodEnergy *e, invest_period p, double wh, double cov);

@@ -4,8 +4,10 @@
 // by hand: a project of 34,000 EUR at 250 EUR a share (136 shares), an
 // investor with 2 of them (1/68), a production of 68,000 Wh (1,000 Wh
 // attributed), the widget's periods in Europe/Paris (DST included), the
-// energy and coverage of a period from a node's buckets, and bad projects
-// and share counts with the numbers in their messages.
+// household's periods in whole completed days (the same for every instant
+// of a day, none after today's midnight), the energy and coverage of a
+// period from a node's buckets (whole buckets only, for a household), and
+// bad projects and share counts with the numbers in their messages.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +239,73 @@ test_periods(void **state)
 	fed_tz_free(tz);
 }
 
+// The household's periods: whole local days, completed ones only, the same
+// for every instant of a day.
+static void
+test_day_periods(void **state)
+{
+	(void) state;
+	fed_tz *tz = paris();
+	const int64_t now = AT + 200 * 86400000LL;
+	invest_periods p, q;
+	invest_calc_day_periods(tz, AT, now, 0, &p);
+	assert_int_equal(p.to_ms, DAY_START);
+	assert_int_equal(p.from_ms[INVEST_TODAY], DAY_START);
+	assert_int_equal(p.from_ms[INVEST_MONTH], MONTH);
+	assert_int_equal(p.from_ms[INVEST_YEAR], YEAR);
+	assert_int_equal(p.from_ms[INVEST_TOTAL], 0 - 3600000);
+	// Every 5-minute instant of the day, and a holding that started at
+	// any minute of 10 June, give the same periods.
+	invest_calc_day_periods(tz, AT, now, JUNE_10 + 13 * 60000, &p);
+	assert_int_equal(p.from_ms[INVEST_TOTAL], JUNE_10);
+	assert_int_equal(p.from_ms[INVEST_MONTH], JUNE_10);
+	for (int64_t t = DAY_START; t < DAY_START + 86400000; t += 300000) {
+		invest_calc_day_periods(
+		    tz, t, now, JUNE_10 + (t % 3600000), &q);
+		assert_memory_equal(&p, &q, sizeof(p));
+	}
+	// An instant after now: the periods end at today's midnight, the
+	// day in progress never counts.
+	invest_calc_day_periods(tz, AT + 5 * 86400000LL, AT, JUNE_10, &q);
+	assert_int_equal(q.to_ms, DAY_START);
+	assert_int_equal(q.from_ms[INVEST_TOTAL], JUNE_10);
+	assert_int_equal(q.from_ms[INVEST_TODAY], DAY_START);
+	// A holding that starts after the end: every period is empty.
+	invest_calc_day_periods(tz, AT, now, AT + 1000, &q);
+	for (int i = 0; i < INVEST_N_PERIODS; i++)
+		assert_int_equal(q.from_ms[i], DAY_START);
+	fed_tz_free(tz);
+}
+
+// Only the buckets whole inside the range count, whatever they hold.
+static void
+test_whole_sum(void **state)
+{
+	(void) state;
+	const int64_t d = 86400000;
+	const double v[] = {10, 20, 40}, c[] = {1, 0.5, 1};
+	const int64_t s[] = {0, d, 2 * d}, e[] = {d, 2 * d, 3 * d};
+	double wh = -1, cov = -1;
+	invest_calc_whole_sum(v, c, s, e, 3, 0, 3 * d, &wh, &cov);
+	assert_near(wh, 70, EPS);
+	assert_near(cov, 2.5 / 3, EPS);
+	// A range that cuts the first and last buckets: the middle one only.
+	invest_calc_whole_sum(v, c, s, e, 3, d / 2, 3 * d - 1, &wh, &cov);
+	assert_near(wh, 20, EPS);
+	assert_near(cov, 0.5 * d / (2.5 * d - 1), EPS);
+	// A bucket that straddles the end (a node returning the day in
+	// progress) counts for nothing; nor does an empty or inverted one.
+	const int64_t s2[] = {0, d}, e2[] = {d, d + d / 2 + d};
+	invest_calc_whole_sum(v, c, s2, e2, 2, 0, 2 * d, &wh, &cov);
+	assert_near(wh, 10, EPS);
+	const int64_t s3[] = {d}, e3[] = {d};
+	invest_calc_whole_sum(v, c, s3, e3, 1, 0, 2 * d, &wh, &cov);
+	assert_near(wh, 0, 0);
+	invest_calc_whole_sum(v, c, s, e, 3, d, d, &wh, &cov);
+	assert_near(wh, 0, 0);
+	assert_near(cov, 0, 0);
+}
+
 static void
 test_sum(void **state)
 {
@@ -324,6 +393,8 @@ main(void)
 	    cmocka_unit_test(test_shares_check),
 	    cmocka_unit_test(test_investor_figures),
 	    cmocka_unit_test(test_periods),
+	    cmocka_unit_test(test_day_periods),
+	    cmocka_unit_test(test_whole_sum),
 	    cmocka_unit_test(test_sum),
 	    cmocka_unit_test(test_period_energy),
 	};
