@@ -217,6 +217,7 @@ invest_rm(fedctl *c, const fedctl_verb_input *in)
 
 struct link_cfg {
 	char *node;
+	char *grant_token;
 	fedctl_out_opts out;
 };
 
@@ -224,17 +225,32 @@ static const fed_cfg_opt link_opts[] = {
     FED_CFG_OPT_STRING(struct link_cfg, node, "series-node", "",
         "the fed-node holding it, as named in fed-invest's --nodes "
         "(empty: the first)"),
+    FED_CFG_OPT_STRING(struct link_cfg, grant_token, "grant-token", "",
+        "the household's consent: the token of the grant of SERIES that "
+        "its node issued to the investment service (@FILE reads it from "
+        "FILE; keep it out of argv)"),
     FEDCTL_OUT_OPTS(struct link_cfg, out),
 };
 
-static const fed_cfg_spec link_spec
-    = {"fedctl invest link", "INVESTOR SERIES [--series-node NAME]",
-        "Links INVESTOR's household consumption series, so that the summary "
-        "shows the consumption and the share of it the holdings produced. "
-        "SERIES '' removes the link.\n"
-        "Example:\n"
-        "  fedctl invest link alice bmhs/house/energy --series-node bmhs",
-        link_opts, FED_CFG_N(link_opts), FED_CFG_ARGV_ONLY};
+static const fed_cfg_spec link_spec = {"fedctl invest link",
+    "INVESTOR SERIES --grant-token @FILE [--series-node NAME]",
+    "Links INVESTOR's household consumption series, so that the summary "
+    "shows the consumption, in whole days, and the share of it the "
+    "holdings produced. The household consents with a grant on the node "
+    "that holds SERIES, to the investment service's organisation; daily "
+    "totals suffice. The household's administrator makes it there, and "
+    "the node prints its token once:\n"
+    "  fedctl --node NODE grant create SERIES --to ORG --scope query "
+    "--finest day\n"
+    "fed-invest checks the token with that node before linking, and reads "
+    "the series with it only; revoking the grant there stops it at once. "
+    "The token is a secret: pass it as @FILE (a file readable by you "
+    "only). SERIES '' removes the link (no token needed).\n"
+    "Examples:\n"
+    "  fedctl invest link alice bmhs/house/energy --series-node bmhs "
+    "--grant-token @alice-grant.token\n"
+    "  fedctl invest link alice ''",
+    link_opts, FED_CFG_N(link_opts), FED_CFG_ARGV_ONLY};
 
 static int
 invest_link(fedctl *c, const fedctl_verb_input *in)
@@ -245,12 +261,25 @@ invest_link(fedctl *c, const fedctl_verb_input *in)
 	req.investor = in->args[0];
 	req.series_id = in->args[1];
 	req.series_node = cfg->node;
+	req.grant_token = cfg->grant_token;
+	if (req.series_id[0] != '\0' && req.grant_token[0] == '\0')
+		return fedctl_usage(c,
+		    "--grant-token @FILE is needed: the token of the grant "
+		    "of %s that its node issued to the investment service "
+		    "(see --help)",
+		    req.series_id);
 	Enfed__V1__InvestEmpty *rep = NULL;
 	fed_status st = fedctl_invest_call(
 	    c, "LinkConsumption", req.investor, &req, &rep);
 	char line[512];
-	snprintf(line, sizeof(line), "%s: consumption series '%s'\n",
-	    req.investor, req.series_id);
+	if (req.series_id[0] != '\0')
+		snprintf(line, sizeof(line),
+		    "%s: consumption series '%s', under the household's "
+		    "grant\n",
+		    req.investor, req.series_id);
+	else
+		snprintf(line, sizeof(line), "%s: no consumption series\n",
+		    req.investor);
 	if (st == FED_OK)
 		print_done(c, req.investor, "consumption_series",
 		    req.series_id, line);
@@ -276,7 +305,8 @@ static const fedctl_verb verbs[] = {
         .args = FEDCTL_EXACTLY(2, "INVESTOR PROJECT are needed")},
     {.name = "link",
         .run = invest_link,
-        .help = "link an investor's household consumption",
+        .help = "link an investor's household consumption, under its "
+                "grant",
         FEDCTL_OPTS(link_spec, struct link_cfg),
         .args = FEDCTL_EXACTLY(2, "INVESTOR SERIES are needed")},
     {.name = "summary",

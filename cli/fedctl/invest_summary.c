@@ -4,9 +4,10 @@
 // widget from fed-invest's Summary: per project and in total, shares,
 // amount, share of the budget, panel surface, attributed production today
 // / this month / this year / since the holding started (with its coverage
-// when partial), the equivalents and the linked household consumption;
-// then a sparkline of the last days' attributed production from one
-// Detail call per project (step day), a day without data being a gap.
+// when partial), the equivalents and the linked household consumption
+// (whole days only, or why it is unavailable); then a sparkline of the last
+// days' attributed production from one Detail call per project (step day), a
+// day without data being a gap.
 
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,17 @@ emit_json(const fedctl *c, const Enfed__V1__InvestorSummary *s,
 	    j, "consumption", period_json(c, linked ? s->consumption : NULL));
 	cJSON_AddItemToObject(j, "consumption_share",
 	    ratio_json(linked ? s->consumption_share : NULL));
+	if (linked && s->consumption != NULL) {
+		fedctl_time_iso(c, s->consumption_until_ms, t, sizeof(t));
+		cJSON_AddStringToObject(j, "consumption_until", t);
+	} else {
+		cJSON_AddNullToObject(j, "consumption_until");
+	}
+	if (linked && s->consumption_unavailable[0] != '\0')
+		cJSON_AddStringToObject(
+		    j, "consumption_unavailable", s->consumption_unavailable);
+	else
+		cJSON_AddNullToObject(j, "consumption_unavailable");
 	cJSON_AddItemToObject(j, "factors", factors_json(s->factors));
 	cJSON *a = cJSON_AddArrayToObject(j, "projects");
 	for (size_t i = 0; i < s->n_projects; i++)
@@ -341,21 +353,32 @@ print_period_head(void)
 	    "this year", "total");
 }
 
-// One row of the periods' table, the total's start after it.
+// One row of the periods' table, the total's start after it. A household
+// counted in whole days has no figure for today: "-".
 static void
-print_period(
-    const fedctl *c, const char *label, const Enfed__V1__PeriodEnergy *e)
+print_row(const fedctl *c, const char *label, const Enfed__V1__PeriodEnergy *e,
+    bool whole_days)
 {
 	if (e == NULL)
 		return;
 	char td[64], mo[64], yr[64], tot[64], from[24];
-	energy_cov(e->today_wh, e->today_coverage, td, sizeof(td));
+	if (whole_days)
+		snprintf(td, sizeof(td), "-");
+	else
+		energy_cov(e->today_wh, e->today_coverage, td, sizeof(td));
 	energy_cov(e->month_wh, e->month_coverage, mo, sizeof(mo));
 	energy_cov(e->year_wh, e->year_coverage, yr, sizeof(yr));
 	energy_cov(e->total_wh, e->total_coverage, tot, sizeof(tot));
 	date_short(c, e->total_from_ms, from, sizeof(from));
 	printf("  %-14s %-17s %-17s %-17s %s since %s\n", label, td, mo, yr,
 	    tot, from);
+}
+
+static void
+print_period(
+    const fedctl *c, const char *label, const Enfed__V1__PeriodEnergy *e)
+{
+	print_row(c, label, e, false);
 }
 
 static void
@@ -421,16 +444,40 @@ print_project(const fedctl *c, const Enfed__V1__ProjectSummary *ps,
 	print_spark(d, ascii);
 }
 
-// The share of the household's consumption that the holdings produced.
+// The share of the household's consumption that the holdings produced,
+// over its whole days (none today).
 static void
 print_share(const Enfed__V1__PeriodRatio *r)
 {
-	char td[24], mo[24], yr[24];
-	snprintf(td, sizeof(td), "%.1f %%", r->today * 100);
+	char mo[24], yr[24];
 	snprintf(mo, sizeof(mo), "%.1f %%", r->month * 100);
 	snprintf(yr, sizeof(yr), "%.1f %%", r->year * 100);
-	printf("  %-14s %-17s %-17s %-17s %.1f %%\n", "produced/used:", td, mo,
-	    yr, r->total * 100);
+	printf("  %-14s %-17s %-17s %-17s %.1f %%\n", "produced/used:", "-",
+	    mo, yr, r->total * 100);
+}
+
+// The linked household: its whole days and the share produced, or why
+// they are unavailable.
+static void
+print_household(const fedctl *c, const Enfed__V1__InvestorSummary *s)
+{
+	if (s->consumption_series[0] == '\0')
+		return;
+	if (s->consumption == NULL) {
+		printf("  %-14s %s: unavailable: %s\n",
+		    "household:", s->consumption_series,
+		    s->consumption_unavailable[0] != '\0'
+		        ? s->consumption_unavailable
+		        : "no figures");
+		return;
+	}
+	print_row(c, "consumption:", s->consumption, true);
+	if (s->consumption_share != NULL)
+		print_share(s->consumption_share);
+	char until[24];
+	date_short(c, s->consumption_until_ms, until, sizeof(until));
+	printf("  %-14s %s, whole days before %s\n",
+	    "household:", s->consumption_series, until);
 }
 
 static void
@@ -456,14 +503,8 @@ print_text(const fedctl *c, const Enfed__V1__InvestorSummary *s,
 	printf("  %-14s %s m²\n", "panels:", v);
 	print_period_head();
 	print_period(c, "attributed:", s->attributed);
-	bool linked = s->consumption_series[0] != '\0';
-	if (linked)
-		print_period(c, "consumption:", s->consumption);
-	if (linked && s->consumption_share != NULL)
-		print_share(s->consumption_share);
+	print_household(c, s);
 	print_equivalents(s->households_days, s->co2_avoided_kg);
-	if (linked)
-		printf("  %-14s %s\n", "household:", s->consumption_series);
 	print_spark(total, ascii);
 	printf("\n(NN %%): the part of the period that data cover; a day "
 	       "without data is a gap in the sparkline.\n");

@@ -4,7 +4,9 @@
 // widget), Detail (a project's production and the investor's share of it,
 // bucket by bucket) and Distribution (a project's holdings). Every energy
 // figure comes from a fed-node at the time of the call; the formulas are
-// invest_calc's, documented in docs/invest.md.
+// invest_calc's, documented in docs/invest.md. Production is read with
+// fed-invest's own node token, from series the node says are production
+// series; the linked household consumption is invest_consumption.c's.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,19 +69,6 @@ period_energy(const struct series_ref *ref, const invest_periods *pp,
 	return FED_OK;
 }
 
-// A message of type desc in call memory, initialised; NULL when memory
-// is exhausted.
-static void *
-alloc_msg(fed_rpc_ctx *call, const ProtobufCMessageDescriptor *desc)
-{
-	void *m = fed_rpc_ctx_alloc(call, desc->sizeof_message);
-	if (m != NULL)
-		protobuf_c_message_init(desc, m);
-	return m;
-}
-
-#define NEW_MSG(call, T, desc) ((T *) alloc_msg((call), &(desc)))
-
 // The production of the project and the part attributed to the holding.
 static fed_status
 project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
@@ -88,6 +77,9 @@ project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 {
 	const Enfed__V1__Project *p = ps->project;
 	struct series_ref ref = {r, p->series_node, p->series_id, tz};
+	if (p->series_id != NULL && p->series_id[0] != '\0')
+		FED_TRY(invest_nodes_production(r->nodes, p->series_node,
+		    p->series_id, &ps->data_until_ms, err, err_len));
 	invest_periods prod, own;
 	invest_calc_periods(tz, at_ms, p->commissioned_ms, &prod);
 	invest_calc_periods(tz, at_ms, h->acquired_ms, &own);
@@ -103,9 +95,6 @@ project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 	    period_energy(&ref, &prod, ps->project_production, err, err_len));
 	FED_TRY(period_energy(&ref, &own, mine, err, err_len));
 	invest_calc_scale(mine, ps->budget_fraction, ps->attributed);
-	if (p->series_id != NULL && p->series_id[0] != '\0')
-		FED_TRY(invest_nodes_last_ms(r->nodes, p->series_node,
-		    p->series_id, &ps->data_until_ms, err, err_len));
 	return FED_OK;
 }
 
@@ -172,37 +161,6 @@ totals(fed_rpc_ctx *call, invest_rpc *r, Enfed__V1__InvestorSummary *s)
 	return FED_OK;
 }
 
-// The linked household consumption over the same periods, the total since
-// the earliest holding (this year's start when there is none).
-static fed_status
-consumption(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
-    const char *investor, Enfed__V1__InvestorSummary *s, char *err,
-    size_t err_len)
-{
-	invest_link link;
-	bool found = false;
-	FED_TRY(invest_store_link_get(
-	    r->store, investor, &link, &found, err, err_len));
-	if (!found)
-		return FED_OK;
-	s->consumption_series = fed_rpc_ctx_strdup(call, link.series_id);
-	s->consumption = NEW_MSG(call, Enfed__V1__PeriodEnergy,
-	    enfed__v1__period_energy__descriptor);
-	s->consumption_share = NEW_MSG(
-	    call, Enfed__V1__PeriodRatio, enfed__v1__period_ratio__descriptor);
-	if (!s->consumption_series || !s->consumption || !s->consumption_share)
-		return FED_RESOURCE_EXHAUSTED;
-	int64_t since = s->n_projects > 0
-	    ? s->attributed->total_from_ms
-	    : fed_tz_floor(tz, s->at_ms, FED_TZ_YEAR);
-	invest_periods pp;
-	invest_calc_periods(tz, s->at_ms, since, &pp);
-	struct series_ref ref = {r, link.node, link.series_id, tz};
-	FED_TRY(period_energy(&ref, &pp, s->consumption, err, err_len));
-	invest_calc_ratio(s->attributed, s->consumption, s->consumption_share);
-	return FED_OK;
-}
-
 static fed_status
 summary_projects(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
     const char *investor, Enfed__V1__InvestorSummary *s, char *err,
@@ -253,7 +211,8 @@ invest__summary(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (st == FED_OK)
 		st = totals(call, r, s);
 	if (st == FED_OK)
-		st = consumption(call, r, tz, investor, s, err, sizeof(err));
+		st = invest__consumption(
+		    call, r, investor, s, err, sizeof(err));
 	return st == FED_OK ? FED_OK : invest__fail(call, st, err);
 }
 
@@ -386,6 +345,9 @@ detail(fed_rpc_ctx *call, invest_rpc *r, const Enfed__V1__DetailRequest *req,
 		    "project '%s' has no production series yet", p->id);
 		return FED_FAILED_PRECONDITION;
 	}
+	int64_t last_ms = 0;
+	FED_TRY(invest_nodes_production(
+	    r->nodes, p->series_node, p->series_id, &last_ms, err, err_len));
 	FED_TRY(invest_nodes_query(r->nodes, p->series_node, p->series_id,
 	    req->range->from_ms, req->range->to_ms, req->step, fed_tz_name(tz),
 	    &prod, err, err_len));

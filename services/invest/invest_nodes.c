@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 //
 // invest_nodes.c: clients of the configured fed-nodes (invest_nodes.h).
+// One long-lived client per node carries fed-invest's own token; a read
+// under a household's grant opens a client of its own with the grant's
+// token for the call, so that the two credentials never share a
+// connection and the grant's token lives no longer than the call.
 
 #include "invest_nodes.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed/log.h"
 #include "fed/rpc.h"
+#include "fed/token.h"
 #include "invest_calc.h"
 
 #define MAX_NODES 16
@@ -22,6 +29,10 @@ struct node {
 struct invest_nodes {
 	size_t n;
 	struct node node[MAX_NODES];
+	uint32_t timeout_ms;
+	// SHA-256 of fed-invest's own node token ("" when none): a grant
+	// token equal to it is refused.
+	char own_hash[FED_TOKEN_HASH_LEN + 1];
 };
 
 static fed_status
@@ -73,6 +84,11 @@ invest_nodes_new(const char *list, const char *token, uint32_t timeout_ms,
 	fed_status st = FED_OK;
 	if (n == NULL || copy == NULL)
 		st = FED_RESOURCE_EXHAUSTED;
+	if (st == FED_OK) {
+		n->timeout_ms = timeout_ms;
+		if (token != NULL && token[0] != '\0')
+			fed_token_hash(token, n->own_hash);
+	}
 	char *save = NULL;
 	for (char *e = st == FED_OK ? strtok_r(copy, ",", &save) : NULL;
 	     e != NULL && st == FED_OK; e = strtok_r(NULL, ",", &save))
@@ -148,14 +164,14 @@ node_failure(const struct node *d, const char *series, fed_status st,
 	    : FED_FAILED_PRECONDITION;
 }
 
-fed_status
-invest_nodes_query(invest_nodes *n, const char *node, const char *series,
-    int64_t from_ms, int64_t to_ms, Enfed__V1__Step step, const char *tz,
-    Enfed__V1__QueryResponse **out, char *err, size_t err_len)
+// One series' buckets with SUM on client c; a reply that is not one
+// result with one end per bucket is INTERNAL. *msg holds the node's
+// message on failure.
+static fed_status
+query_on(fed_rpc_client *c, const char *series, int64_t from_ms, int64_t to_ms,
+    Enfed__V1__Step step, const char *tz, Enfed__V1__QueryResponse **out,
+    char *msg, size_t msg_len)
 {
-	struct node *d = find(n, node);
-	if (d == NULL)
-		return invest_nodes_check(n, node, err, err_len);
 	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
 	r.from_ms = from_ms;
 	r.to_ms = to_ms;
@@ -167,20 +183,41 @@ invest_nodes_query(invest_nodes *n, const char *node, const char *series,
 	q.step = step;
 	q.agg = ENFED__V1__AGGREGATE__AGG_SUM;
 	q.tz = (char *) (tz != NULL ? tz : "");
+	FED_TRY(fed_rpc_call(c, &enfed__v1__series_store__descriptor, "Query",
+	    &q.base, (ProtobufCMessage **) out, msg, msg_len));
+	if ((*out)->n_results == 1
+	    && (*out)->n_bucket_end_ms == (*out)->results[0]->n_ts_ms)
+		return FED_OK;
+	enfed__v1__query_response__free_unpacked(*out, NULL);
+	*out = NULL;
+	snprintf(msg, msg_len, "malformed query reply");
+	return FED_INTERNAL;
+}
+
+// SeriesStore/GetSeries of one series on client c.
+static fed_status
+get_on(fed_rpc_client *c, const char *series, Enfed__V1__SeriesInfo **out,
+    char *msg, size_t msg_len)
+{
+	Enfed__V1__GetSeriesRequest q = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	q.id = (char *) series;
+	return fed_rpc_call(c, &enfed__v1__series_store__descriptor,
+	    "GetSeries", &q.base, (ProtobufCMessage **) out, msg, msg_len);
+}
+
+fed_status
+invest_nodes_query(invest_nodes *n, const char *node, const char *series,
+    int64_t from_ms, int64_t to_ms, Enfed__V1__Step step, const char *tz,
+    Enfed__V1__QueryResponse **out, char *err, size_t err_len)
+{
+	struct node *d = find(n, node);
+	if (d == NULL)
+		return invest_nodes_check(n, node, err, err_len);
 	char msg[256];
-	fed_status st
-	    = fed_rpc_call(d->client, &enfed__v1__series_store__descriptor,
-	        "Query", &q.base, (ProtobufCMessage **) out, msg, sizeof(msg));
-	if (st != FED_OK)
-		return node_failure(d, series, st, msg, err, err_len);
-	if ((*out)->n_results != 1
-	    || (*out)->n_bucket_end_ms != (*out)->results[0]->n_ts_ms) {
-		enfed__v1__query_response__free_unpacked(*out, NULL);
-		*out = NULL;
-		return node_failure(d, series, FED_INTERNAL,
-		    "malformed query reply", err, err_len);
-	}
-	return FED_OK;
+	fed_status st = query_on(d->client, series, from_ms, to_ms, step, tz,
+	    out, msg, sizeof(msg));
+	return st == FED_OK ? FED_OK
+	                    : node_failure(d, series, st, msg, err, err_len);
 }
 
 fed_status
@@ -208,22 +245,117 @@ invest_nodes_sum(invest_nodes *n, const char *node, const char *series,
 }
 
 fed_status
-invest_nodes_last_ms(invest_nodes *n, const char *node, const char *series,
+invest_nodes_production(invest_nodes *n, const char *node, const char *series,
     int64_t *last_ms, char *err, size_t err_len)
 {
 	struct node *d = find(n, node);
 	if (d == NULL)
 		return invest_nodes_check(n, node, err, err_len);
-	Enfed__V1__GetSeriesRequest q = ENFED__V1__GET_SERIES_REQUEST__INIT;
-	q.id = (char *) series;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char msg[256];
-	fed_status st = fed_rpc_call(d->client,
-	    &enfed__v1__series_store__descriptor, "GetSeries", &q.base,
-	    (ProtobufCMessage **) &info, msg, sizeof(msg));
+	fed_status st = get_on(d->client, series, &info, msg, sizeof(msg));
 	if (st != FED_OK)
 		return node_failure(d, series, st, msg, err, err_len);
+	bool production = info->meta != NULL
+	    && info->meta->kind
+	        == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
 	*last_ms = info->last_ms;
 	enfed__v1__series_info__free_unpacked(info, NULL);
-	return FED_OK;
+	if (production)
+		return FED_OK;
+	snprintf(err, err_len,
+	    "series '%s' on node '%s' is not a production series", series,
+	    d->name);
+	return FED_FAILED_PRECONDITION;
+}
+
+// --- Under a household's grant ----------------------------------------------
+
+// What the caller of a grant read is told when the node does not honour
+// it: the node's own answer goes to the log only.
+static fed_status
+grant_refused(const struct node *d, const invest_granted *g, fed_status st,
+    const char *msg, char *err, size_t err_len)
+{
+	if (st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED) {
+		fed_log(FED_LOG_WARNING, "invest",
+		    "node '%s' (%s) is unreachable (%s) for the grant of "
+		    "series '%s'",
+		    d->name, d->url, fed_status_name(st), g->series);
+		snprintf(err, err_len,
+		    "node '%s' is unreachable; the consumption of series "
+		    "'%s' cannot be read now",
+		    d->name, g->series);
+		return FED_UNAVAILABLE;
+	}
+	fed_log(FED_LOG_NOTICE, "invest",
+	    "node '%s' answered %s to a grant token for series '%s': %s",
+	    d->name, fed_status_name(st), g->series, msg);
+	snprintf(err, err_len,
+	    "grant_token: does not let fed-invest read series '%s' on node "
+	    "'%s'",
+	    g->series, d->name);
+	return FED_PERMISSION_DENIED;
+}
+
+// A client of g's node carrying g's grant token, for one read; *d is the
+// node. INVALID_ARGUMENT for an unknown node or an empty token;
+// PERMISSION_DENIED for fed-invest's own node token.
+static fed_status
+grant_client(invest_nodes *n, const invest_granted *g, struct node **d,
+    fed_rpc_client **c, char *err, size_t err_len)
+{
+	*d = find(n, g->node);
+	if (*d == NULL)
+		return invest_nodes_check(n, g->node, err, err_len);
+	if (g->grant_token == NULL || g->grant_token[0] == '\0') {
+		snprintf(err, err_len, "grant_token: missing");
+		return FED_INVALID_ARGUMENT;
+	}
+	if (n->own_hash[0] != '\0'
+	    && fed_token_check(g->grant_token, n->own_hash))
+		return grant_refused(*d, g, FED_PERMISSION_DENIED,
+		    "fed-invest's own node token given as a grant token", err,
+		    err_len);
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = (*d)->url;
+	o.token = g->grant_token;
+	o.timeout_ms = n->timeout_ms;
+	if (fed_rpc_client_new(&o, c) == FED_OK)
+		return FED_OK;
+	snprintf(err, err_len, "node '%s': no client", (*d)->name);
+	return FED_INTERNAL;
+}
+
+fed_status
+invest_nodes_grant_check(
+    invest_nodes *n, const invest_granted *g, char *err, size_t err_len)
+{
+	struct node *d = NULL;
+	fed_rpc_client *c = NULL;
+	FED_TRY(grant_client(n, g, &d, &c, err, err_len));
+	Enfed__V1__SeriesInfo *info = NULL;
+	char msg[256] = "";
+	fed_status st = get_on(c, g->series, &info, msg, sizeof(msg));
+	fed_rpc_client_free(c);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	return st == FED_OK ? FED_OK
+	                    : grant_refused(d, g, st, msg, err, err_len);
+}
+
+fed_status
+invest_nodes_grant_days(invest_nodes *n, const invest_granted *g,
+    int64_t from_ms, int64_t to_ms, const char *tz,
+    Enfed__V1__QueryResponse **out, char *err, size_t err_len)
+{
+	struct node *d = NULL;
+	fed_rpc_client *c = NULL;
+	FED_TRY(grant_client(n, g, &d, &c, err, err_len));
+	char msg[256] = "";
+	fed_status st = query_on(c, g->series, from_ms, to_ms,
+	    ENFED__V1__STEP__STEP_DAY, tz, out, msg, sizeof(msg));
+	fed_rpc_client_free(c);
+	return st == FED_OK ? FED_OK
+	                    : grant_refused(d, g, st, msg, err, err_len);
 }

@@ -27,6 +27,15 @@ invest__fail(fed_rpc_ctx *call, fed_status st, const char *err)
 	    call, st, "%s", err[0] != '\0' ? err : fed_status_str(st));
 }
 
+void *
+invest__alloc_msg(fed_rpc_ctx *call, const ProtobufCMessageDescriptor *desc)
+{
+	void *m = fed_rpc_ctx_alloc(call, desc->sizeof_message);
+	if (m != NULL)
+		protobuf_c_message_init(desc, m);
+	return m;
+}
+
 fed_status
 invest__investor_known(
     invest_rpc *r, const char *investor, char *err, size_t err_len)
@@ -333,27 +342,54 @@ list_investments(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	return st;
 }
 
+// A grant token is 1..INVEST_GRANT_MAX bytes of printable ASCII (what a
+// node issues). The message never repeats the token.
+static fed_status
+check_grant_token(const char *token, char *err, size_t err_len)
+{
+	size_t len = token != NULL ? strlen(token) : 0;
+	if (len == 0) {
+		snprintf(err, err_len,
+		    "grant_token: missing: a household series is linked "
+		    "only under the grant that its node issued to the "
+		    "investment service");
+		return FED_INVALID_ARGUMENT;
+	}
+	bool printable = len <= INVEST_GRANT_MAX;
+	for (size_t i = 0; printable && i < len; i++)
+		printable = token[i] > ' ' && token[i] < 0x7f;
+	if (printable)
+		return FED_OK;
+	snprintf(err, err_len,
+	    "grant_token: 1-%d bytes of printable ASCII, without spaces",
+	    INVEST_GRANT_MAX);
+	return FED_INVALID_ARGUMENT;
+}
+
+// Checks a link request and fills *link. A series is linked only when its
+// node lets the grant token read it, asked with that token now.
 static fed_status
 check_link(invest_rpc *r, const Enfed__V1__LinkConsumptionRequest *req,
     invest_link *link, char *err, size_t err_len)
 {
 	const char *series = req->series_id != NULL ? req->series_id : "";
 	const char *node = req->series_node != NULL ? req->series_node : "";
+	memset(link, 0, sizeof(*link));
 	if (strlen(series) > INVEST_SERIES_MAX) {
 		snprintf(err, err_len, "series_id: at most %d bytes",
 		    INVEST_SERIES_MAX);
 		return FED_INVALID_ARGUMENT;
 	}
 	FED_TRY(invest_nodes_check(r->nodes, node, err, err_len));
-	snprintf(link->series_id, sizeof(link->series_id), "%s", series);
 	snprintf(link->node, sizeof(link->node), "%s", node);
 	if (series[0] == '\0')
 		return FED_OK;
-	// The series must exist on the node now, so that a typo is told at
-	// once rather than as a summary that cannot be computed.
-	int64_t last = 0;
-	return invest_nodes_last_ms(
-	    r->nodes, node, series, &last, err, err_len);
+	FED_TRY(check_grant_token(req->grant_token, err, err_len));
+	snprintf(link->series_id, sizeof(link->series_id), "%s", series);
+	snprintf(link->grant_token, sizeof(link->grant_token), "%s",
+	    req->grant_token);
+	invest_granted g = {link->node, link->series_id, link->grant_token};
+	return invest_nodes_grant_check(r->nodes, &g, err, err_len);
 }
 
 static fed_status
@@ -375,7 +411,13 @@ link_consumption(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (st == FED_OK)
 		st = invest_store_link_put(
 		    r->store, investor, &link, err, sizeof(err));
-	return st == FED_OK ? FED_OK : invest__fail(call, st, err);
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	if (link.series_id[0] != '\0')
+		fed_log(FED_LOG_INFO, "invest",
+		    "investor %s linked series %s on node %s under its grant",
+		    investor, link.series_id, link.node);
+	return FED_OK;
 }
 
 fed_status

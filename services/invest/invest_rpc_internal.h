@@ -31,6 +31,23 @@ fed_status invest__investor_known(
 fed_status invest__project(fed_rpc_ctx *call, invest_rpc *r, const char *id,
     Enfed__V1__Project **out, char *err, size_t err_len);
 
+// A message of type desc in call memory (freed after the reply),
+// initialised; NULL when memory is exhausted.
+void *invest__alloc_msg(
+    fed_rpc_ctx *call, const ProtobufCMessageDescriptor *desc);
+
+#define NEW_MSG(call, T, desc) ((T *) invest__alloc_msg((call), &(desc)))
+
+// The linked household consumption of s->investor's summary (at s->at_ms,
+// s->attributed and s->n_projects already set), read under the link's
+// grant in whole days of r->tz (invest_consumption.c). OK with nothing
+// set when no series is linked; OK with s->consumption_unavailable set
+// when the grant no longer answers or the link has none; UNAVAILABLE when
+// the node cannot be reached.
+fed_status invest__consumption(fed_rpc_ctx *call, invest_rpc *r,
+    const char *investor, Enfed__V1__InvestorSummary *s, char *err,
+    size_t err_len);
+
 // The handlers of invest_figures.c (fed_rpc_handler; arg is the
 // invest_rpc).
 fed_status invest__summary(fed_rpc_ctx *call, const ProtobufCMessage *in,

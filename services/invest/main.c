@@ -63,7 +63,9 @@ static const fed_cfg_opt invest_opts[] = {
         "fed-nodes holding the series, comma-separated name=url; the "
         "first is the default"),
     FED_CFG_OPT_STRING(C, node_token, "node-token", NULL,
-        "token for querying the nodes (reader role; use @FILE)"),
+        "token for reading the projects' production series on the nodes "
+        "(a reader limited to their prefixes; use @FILE); households' "
+        "series are read with their own grants only"),
     FED_CFG_OPT_DURATION(C, node_timeout_ms, "node-timeout", "5s", 100, 600000,
         "deadline of each call to a node"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,

@@ -8,8 +8,10 @@
 // JSON; a holding beyond the available shares refused with the numbers;
 // and `invest summary` checked against figures counted by hand from the
 // production ingested (100 Wh an hour, a missing day and two missing
-// hours), its sparkline included. Tables with no row are checked to the
-// letter.
+// hours), its sparkline included, and the household's consumption linked
+// under the daily grant that `grant create` made on the node (`invest
+// link` refused without it, or with a token that is not it). Tables with
+// no row are checked to the letter.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -518,9 +520,62 @@ test_invest_add(void **state)
 	free(out);
 }
 
+// The household's consent: `grant create` on its node, to the investment
+// service, daily totals only; the token it prints once goes to a file
+// readable by its owner only. Returns the file's path ("@" + path, for
+// --grant-token).
+static char *
+household_grant(const char *series)
+{
+	char *out = NULL;
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "grant", "create", series, "--to",
+	        "bcen-invest", "--scope", "query", "--finest", "day"),
+	    0);
+	const char *t = strstr(out, "\ntoken: ");
+	assert_non_null(t);
+	t += strlen("\ntoken: ");
+	char *arg = malloc(720);
+	snprintf(arg, 720, "@%s/household-grant.token", E.dir);
+	FILE *f = fopen(arg + 1, "w");
+	assert_non_null(f);
+	fwrite(t, 1, strcspn(t, "\n"), f);
+	fputc('\n', f);
+	fclose(f);
+	free(out);
+	return arg;
+}
+
+// `invest link` needs the household's grant: refused without one, or
+// with a token that is not a grant of the series.
+static void
+link_refused(void)
+{
+	char *err = NULL, bad[600];
+	assert_int_equal(FEDCTL(NULL, &err, "invest", "link", "alice", HOUSE,
+	                     "--series-node", "lognact"),
+	    2);
+	assert_non_null(strstr(err, "--grant-token @FILE is needed"));
+	free(err);
+	snprintf(bad, sizeof(bad), "%s/not-a-grant.token", E.dir);
+	FILE *f = fopen(bad, "w");
+	assert_non_null(f);
+	fputs("fed_not-a-grant-of-anything\n", f);
+	fclose(f);
+	char arg[700];
+	snprintf(arg, sizeof(arg), "--grant-token=@%s", bad);
+	assert_int_equal(FEDCTL(NULL, &err, "invest", "link", "alice", HOUSE,
+	                     "--series-node", "lognact", arg),
+	    4);
+	assert_non_null(strstr(err, "PERMISSION_DENIED"));
+	assert_null(strstr(err, "not-a-grant-of-anything"));
+	free(err);
+}
+
 // Production: 100 Wh an hour from 1 June to 15 June 12:00, except the day
 // of 12 June and 02:00-04:00 on the 15th. The household: 500 Wh an hour
-// from 10 June. alice holds 2 of 136 shares since 10 June.
+// from 10 June, linked under its daily grant. alice holds 2 of 136 shares
+// since 10 June.
 static void
 ingest_figures(void)
 {
@@ -531,9 +586,16 @@ ingest_figures(void)
 	char *house = hourly_csv("house.csv", JUNE_10, AT, 500, none);
 	assert_int_equal(FEDCTL(NULL, NULL, "ingest", PV, "--csv", pv), 0);
 	ingest(HOUSE, "consumption", house);
-	assert_int_equal(FEDCTL(NULL, NULL, "invest", "link", "alice", HOUSE,
-	                     "--series-node", "lognact"),
+	link_refused();
+	char *grant = household_grant(HOUSE);
+	char *out = NULL;
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "invest", "link", "alice", HOUSE,
+	        "--series-node", "lognact", "--grant-token", grant),
 	    0);
+	assert_non_null(strstr(out, "under the household's grant"));
+	free(out);
+	free(grant);
 	free(pv);
 	free(house);
 }
@@ -595,14 +657,20 @@ test_summary(void **state)
 	    str_at(a, "total_from"), "2026-06-10T00:00:00+02:00");
 	assert_near(num_at(j, "households_days"), rest / (4500000.0 / 365));
 	assert_near(num_at(j, "co2_avoided_kg"), rest / 1000 * 52 / 1000);
-	// The household: 12 hours today, 132 since 10 June, 500 Wh each.
+	// The household, in whole days: none today, the 120 hours from 10
+	// June to today's midnight, 500 Wh each.
 	assert_string_equal(str_at(j, "consumption_series"), HOUSE);
+	assert_string_equal(
+	    str_at(j, "consumption_until"), "2026-06-15T00:00:00+02:00");
+	assert_true(
+	    cJSON_IsNull(cJSON_GetObjectItem(j, "consumption_unavailable")));
 	cJSON *cons = cJSON_GetObjectItem(j, "consumption");
-	assert_near(num_at(cons, "today_wh"), 6000);
-	assert_near(num_at(cons, "total_wh"), 66000);
+	assert_near(num_at(cons, "today_wh"), 0);
+	assert_near(num_at(cons, "today_coverage"), 0);
+	assert_near(num_at(cons, "total_wh"), 60000);
 	cJSON *share = cJSON_GetObjectItem(j, "consumption_share");
-	assert_near(num_at(share, "today"), today / 6000);
-	assert_near(num_at(share, "total"), rest / 66000);
+	assert_near(num_at(share, "today"), 0);
+	assert_near(num_at(share, "total"), rest / 60000);
 	cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "projects"), 0);
 	assert_string_equal(str_at(p, "id"), "kermelo-pv");
 	assert_near(num_at(p, "shares"), 2);
@@ -631,7 +699,8 @@ test_summary_text(void **state)
 	assert_non_null(strstr(out, "2 of 136, 1.47 % of the budget"));
 	assert_non_null(strstr(out, "14.7 Wh (83 %)"));
 	assert_non_null(strstr(out, "156 Wh (80 %)"));
-	assert_non_null(strstr(out, "66 kWh"));
+	assert_non_null(strstr(out, "60 kWh"));
+	assert_non_null(strstr(out, HOUSE ", whole days before 2026-06-15"));
 	char spark[256];
 	snprintf(spark, sizeof(spark),
 	    "last 30 days:  %24s██ ██▄  (max 35.3 Wh a day", "");

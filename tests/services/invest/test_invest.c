@@ -4,13 +4,14 @@
 // production series (100 Wh an hour from 2025-12-31, two hours missing on
 // 15 June 2026) replicated from another organisation's node under a live
 // grant, and a household's consumption (500 Wh an hour since 1 February),
-// a real fed-invest process reading it with a reader token,
-// and the numbers of the widget checked exactly against hand counts of
-// hours: a 34,000 EUR project at 250 EUR a share (136 shares), alice with 2
-// shares since 1 February, bob with 100 since 10 June. Then the detail
-// buckets, the distribution (anonymous to other investors), the bad inputs
-// and permissions, persistence across a restart, and a node that is down
-// (UNAVAILABLE, not stale numbers).
+// a real fed-invest process reading the production with a reader token and
+// the household under the daily grant its node issued to the investment
+// service, and the numbers of the widget checked exactly against hand
+// counts of hours (of whole days, for the household): a 34,000 EUR project at
+// 250 EUR a share (136 shares), alice with 2 shares since 1 February, bob with
+// 100 since 10 June. Then the detail buckets, the distribution (anonymous to
+// other investors), the bad inputs and permissions, persistence across a
+// restart, and a node that is down (UNAVAILABLE, not stale numbers).
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "fed/rpc.h"
 #include "fed/token.h"
 #include "fed_test.h"
+#include "invest_test_grant.h"
 
 #define ADMIN  "admin-secret-for-tests"
 #define READER "reader-secret-for-tests"
@@ -64,6 +66,7 @@ struct fx {
 	char owner_rpc[128], owner_stream[128];
 	int node_pid, pid, owner_pid;
 	fed_rpc_client *admin, *alice, *bob, *bec;
+	char *grant; // the household's daily grant to the investment service
 };
 
 static struct fx fx;
@@ -289,6 +292,7 @@ group_teardown(void **state)
 	fed_rpc_client_free(fx.alice);
 	fed_rpc_client_free(fx.bob);
 	fed_rpc_client_free(fx.bec);
+	free(fx.grant);
 	int rc = fed_test_proc_stop(fx.pid, SIGTERM, 10000);
 	if (fx.node_pid > 0)
 		fed_test_proc_stop(fx.node_pid, SIGTERM, 10000);
@@ -375,14 +379,15 @@ test_enter(void **state)
 	assert_int_equal(
 	    put_holding(fx.bob, "bob", "kermelo-pv", 100, JUNE_10, err),
 	    FED_OK);
-	Enfed__V1__LinkConsumptionRequest lr
-	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
-	lr.series_id = "bmhs/house/energy";
-	lr.series_node = "bmhs";
-	Enfed__V1__InvestEmpty *e = NULL;
-	assert_int_equal(
-	    icall(fx.alice, "LinkConsumption", &lr, &e, err), FED_OK);
-	enfed__v1__invest_empty__free_unpacked(e, NULL);
+	// The household's node grants its daily totals to the investment
+	// service; alice links her consumption under that grant.
+	fed_rpc_client *na = client(fx.node_rpc, ADMIN);
+	fx.grant = invest_test_grant(
+	    na, "bmhs/house/energy", ENFED__V1__STEP__STEP_DAY, 0, NULL);
+	fed_rpc_client_free(na);
+	assert_int_equal(invest_test_link(fx.alice, "", "bmhs/house/energy",
+	                     "bmhs", fx.grant, err),
+	    FED_OK);
 }
 
 static Enfed__V1__InvestorSummary *
@@ -456,16 +461,23 @@ test_summary(void **state)
 	assert_near(s->co2_avoided_kg, total / 1000 * 52 / 1000);
 	assert_near(ps->co2_avoided_kg, s->co2_avoided_kg);
 	assert_near(s->factors->grid_g_co2_per_kwh, 52);
-	// The household: 500 Wh an hour since 1 February, fully covered.
+	// The household: 500 Wh an hour since 1 February, in whole days
+	// until today's midnight: today is empty, June has 14 days, and
+	// since 1 February 3215 hours (the spring-forward day has 23).
 	assert_string_equal(s->consumption_series, "bmhs/house/energy");
-	assert_near(s->consumption->today_wh, 6000);
-	assert_near(s->consumption->month_wh, 174000);
-	assert_near(s->consumption->year_wh, 1613500);
-	assert_near(s->consumption->total_wh, 1613500);
-	assert_near(s->consumption->today_coverage, 1);
-	assert_near(s->consumption_share->today, 1000.0 / 68 / 6000);
-	assert_near(s->consumption_share->month, 34600.0 / 68 / 174000);
-	assert_near(s->consumption_share->total, total / 1613500);
+	assert_string_equal(s->consumption_unavailable, "");
+	assert_int_equal(s->consumption_until_ms, TODAY);
+	assert_near(s->consumption->today_wh, 0);
+	assert_near(s->consumption->today_coverage, 0);
+	assert_near(s->consumption->month_wh, 168000);
+	assert_near(s->consumption->month_coverage, 1);
+	assert_near(s->consumption->year_wh, 1607500);
+	assert_near(s->consumption->total_wh, 1607500);
+	assert_near(s->consumption->total_coverage, 1);
+	assert_int_equal(s->consumption->total_from_ms, FEB_1);
+	assert_near(s->consumption_share->today, 0);
+	assert_near(s->consumption_share->month, 34600.0 / 68 / 168000);
+	assert_near(s->consumption_share->total, total / 1607500);
 	enfed__v1__investor_summary__free_unpacked(s, NULL);
 	// bob: 100/136 since 10 June: 5 days x 24 h + 12 h, 130 with data.
 	s = summary(fx.admin, "bob", FED_OK);
@@ -623,13 +635,16 @@ test_bad_input(void **state)
 	q.series_node = "elsewhere";
 	expect(put_project(fx.admin, "CreateProject", q, err),
 	    FED_INVALID_ARGUMENT, err, "'elsewhere' is not a node");
-	// A household series the node does not have.
-	Enfed__V1__LinkConsumptionRequest lr
-	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
-	lr.series_id = "bmhs/nope/energy";
-	Enfed__V1__InvestEmpty *e = NULL;
-	expect(icall(fx.alice, "LinkConsumption", &lr, &e, err),
-	    FED_FAILED_PRECONDITION, err, "node 'lognact' answered NOT_FOUND");
+	// A household series without a grant, and one the grant does not
+	// cover (the node does not have it): the message says neither which.
+	expect(
+	    invest_test_link(fx.alice, "", "bmhs/nope/energy", "", NULL, err),
+	    FED_INVALID_ARGUMENT, err, "grant_token: missing");
+	expect(invest_test_link(
+	           fx.alice, "", "bmhs/nope/energy", "", fx.grant, err),
+	    FED_PERMISSION_DENIED, err,
+	    "grant_token: does not let fed-invest read series "
+	    "'bmhs/nope/energy' on node 'lognact'");
 	// Detail needs a bucket step and a range in order.
 	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
 	r.from_ms = AT;

@@ -2,10 +2,13 @@
 //
 // test_invest_nodes.c: fed-invest's node clients without a node: the
 // `name=url` list (defaults, duplicates, bad entries and addresses), node
-// names checked against it, an empty range that costs no call, and a node
+// names checked against it, an empty range that costs no call, a node
 // nobody answers for: UNAVAILABLE with the node's name and address, within
-// the configured timeout. The answers of a real node are tested end to end
-// in test_invest.
+// the configured timeout; and reads under a household's grant refused
+// before any call when the token is missing, the node unknown, or the
+// token fed-invest's own, UNAVAILABLE (naming the node, not its address)
+// when the node does not answer. The answers of a real node are tested end
+// to end in test_invest and test_invest_consent.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,10 +110,77 @@ test_unreachable(void **state)
 		fail_msg("'%s' not in '%s'", want, err);
 	assert_non_null(strstr(err, "'kermelo/pv/energy' cannot be computed"));
 	int64_t last = -1;
-	assert_int_equal(invest_nodes_last_ms(n, "", "kermelo/pv/energy",
+	assert_int_equal(invest_nodes_production(n, "", "kermelo/pv/energy",
 	                     &last, err, sizeof(err)),
 	    FED_UNAVAILABLE);
 	assert_int_equal(last, -1);
+	invest_nodes_free(n);
+}
+
+static void
+test_grant_refused_locally(void **state)
+{
+	(void) state;
+	char list[128], err[512] = "";
+	snprintf(list, sizeof(list), "bmhs=tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	invest_nodes *n = NULL;
+	assert_int_equal(invest_nodes_new(list, "own-node-token", 300, &n, err,
+	                     sizeof(err)),
+	    FED_OK);
+	invest_granted g = {"bmhs", "maison/linky/energy", ""};
+	assert_int_equal(invest_nodes_grant_check(n, &g, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_string_equal(err, "grant_token: missing");
+	g.grant_token = NULL;
+	assert_int_equal(invest_nodes_grant_check(n, &g, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	// fed-invest's own token is never a household's grant: refused
+	// without a call, and without saying why.
+	g.grant_token = "own-node-token";
+	int64_t t0 = fed_clock_mono_ms();
+	assert_int_equal(invest_nodes_grant_check(n, &g, err, sizeof(err)),
+	    FED_PERMISSION_DENIED);
+	assert_true(fed_clock_mono_ms() - t0 < 250);
+	assert_string_equal(err,
+	    "grant_token: does not let fed-invest read series "
+	    "'maison/linky/energy' on node 'bmhs'");
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(invest_nodes_grant_days(
+	                     n, &g, 0, 86400000, "", &res, err, sizeof(err)),
+	    FED_PERMISSION_DENIED);
+	assert_null(res);
+	g.node = "elsewhere";
+	g.grant_token = "fed_some-grant";
+	assert_int_equal(invest_nodes_grant_check(n, &g, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "'elsewhere' is not a node"));
+	invest_nodes_free(n);
+}
+
+static void
+test_grant_unreachable(void **state)
+{
+	(void) state;
+	char list[128], err[512] = "";
+	int port = fed_test_free_port();
+	snprintf(list, sizeof(list), "bmhs=tcp://127.0.0.1:%d", port);
+	invest_nodes *n = NULL;
+	assert_int_equal(
+	    invest_nodes_new(list, NULL, 300, &n, err, sizeof(err)), FED_OK);
+	invest_granted g = {"", "maison/linky/energy", "fed_some-grant"};
+	int64_t t0 = fed_clock_mono_ms();
+	assert_int_equal(invest_nodes_grant_check(n, &g, err, sizeof(err)),
+	    FED_UNAVAILABLE);
+	assert_true(fed_clock_mono_ms() - t0 < 5000);
+	assert_string_equal(err,
+	    "node 'bmhs' is unreachable; the consumption of series "
+	    "'maison/linky/energy' cannot be read now");
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(invest_nodes_grant_days(
+	                     n, &g, 0, 86400000, "", &res, err, sizeof(err)),
+	    FED_UNAVAILABLE);
+	assert_null(res);
 	invest_nodes_free(n);
 }
 
@@ -121,6 +191,8 @@ main(void)
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_unreachable),
+	    cmocka_unit_test(test_grant_refused_locally),
+	    cmocka_unit_test(test_grant_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
