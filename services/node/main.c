@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 
 #include "fed/cfg.h"
-#include "fed/health.h"
 #include "fed/log.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
@@ -29,6 +28,7 @@
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
+#include "node_server.h"
 #include "node_replicate.h"
 #include "node_rpc.h"
 #include "store.h"
@@ -59,6 +59,7 @@ struct node_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *stream_tls_ca;
 	fed_log_level log_level;
 };
 
@@ -119,6 +120,11 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
         100000000, "most points in one Ingest call"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_STRING(C, stream_tls_ca, "stream-tls-ca", "",
+        "the organisation's own CA (PEM) for the private --stream on "
+        "tls+tcp://: only certificates it signed may subscribe. Required "
+        "there, and never the federation's --tls-ca, whose members would "
+        "then receive every private series"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -147,6 +153,53 @@ open_store(const struct node_cfg *cfg, node_store **out)
 		fed_log(FED_LOG_ERR, "node", "store %s: %s", cfg->data_dir,
 		    err.msg);
 	return st;
+}
+
+// 1 when files a and b hold the same bytes (the same CA given twice, under
+// two names or as two copies).
+static int
+same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa != NULL && fb != NULL;
+	while (same) {
+		int ca = getc(fa), cb = getc(fb);
+		same = ca == cb;
+		if (ca == EOF || cb == EOF)
+			break;
+	}
+	if (fa != NULL)
+		fclose(fa);
+	if (fb != NULL)
+		fclose(fb);
+	return same;
+}
+
+// The TLS settings of the private stream, which carries every series: on
+// tls+tcp:// only the organisation's own CA may admit subscribers, never
+// the federation's (any member's certificate would do). FAILED_PRECONDITION
+// (logged) for a configuration that would open it to the federation.
+static fed_status
+private_stream_tls(const struct node_cfg *cfg, fed_tls_opts *out)
+{
+	*out = (fed_tls_opts) {
+	    cfg->tls_cert, cfg->tls_key, cfg->stream_tls_ca, NULL};
+	if (strstr(cfg->stream, "tls+tcp://") == NULL)
+		return FED_OK;
+	const char *why = NULL;
+	if (cfg->stream_tls_ca[0] == '\0')
+		why = "needs --stream-tls-ca, the organisation's own CA";
+	else if (cfg->tls_ca != NULL && cfg->tls_ca[0] != '\0'
+	    && same_file(cfg->stream_tls_ca, cfg->tls_ca))
+		why = "--stream-tls-ca is the federation's --tls-ca: every "
+		      "member could subscribe";
+	if (why == NULL)
+		return FED_OK;
+	fed_log(FED_LOG_ERR, "node",
+	    "--stream on tls+tcp:// carries every private series: %s "
+	    "(docs/security.md)",
+	    why);
+	return FED_FAILED_PRECONDITION;
 }
 
 // The first address of a comma-separated list, into buf.
@@ -198,6 +251,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_store *store = NULL;
 	node_auth *auth = NULL;
 	node_grants *grants = NULL;
+	node_policy *policy = NULL;
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
@@ -230,8 +284,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .timeout_ms = cfg->replicate_timeout_ms};
 	if (node_replicator_new(&rpo, &repl) != FED_OK)
 		goto out;
-	if (fed_stream_pub_new(&pub) != FED_OK
-	    || fed_stream_pub_listen_list(pub, cfg->stream, &tls) != FED_OK)
+	fed_tls_opts stream_tls;
+	if (private_stream_tls(cfg, &stream_tls) != FED_OK
+	    || fed_stream_pub_new(&pub) != FED_OK
+	    || fed_stream_pub_listen_list(pub, cfg->stream, &stream_tls)
+	        != FED_OK)
 		goto out;
 	if (cfg->public_stream[0] != '\0'
 	    && (fed_stream_pub_new(&public_pub) != FED_OK
@@ -248,14 +305,14 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_alarm_rpc nar = {.store = store, .alarms = alarms};
+	if (node_policy_new(store, grants, &policy) != FED_OK)
+		goto out;
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = (unsigned) cfg->workers;
 	ro.max_msg = cfg->max_msg;
 	ro.codec.max_len
 	    = cfg->max_msg > (16u << 20) ? cfg->max_msg : 16u << 20;
-	ro.auth = node_auth_check;
-	ro.auth_arg = auth;
 	ro.name = "node";
 	node_rpc nr = {.store = store,
 	    .pub = pub,
@@ -271,12 +328,17 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (dir != NULL) // other members may read the public series
 		node_auth_set_member_check(
 		    auth, node_directory_is_member, dir);
-	if (fed_rpc_server_new(&ro, &srv) != FED_OK
-	    || node_rpc_register(srv, &nr) != FED_OK
-	    || node_grants_register(srv, grants) != FED_OK
-	    || node_alarm_rpc_register(srv, &nar) != FED_OK
-	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
-	    || fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
+	node_server_parts parts = {.auth = auth,
+	    .policy = policy,
+	    .series = &nr,
+	    .grants = grants,
+	    .alarms = &nar,
+	    .name = cfg->name};
+	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "%s", err);
+		goto out;
+	}
+	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
@@ -293,6 +355,7 @@ out:
 	node_alarms_free(alarms); // publishes: before the stream closes
 	fed_stream_pub_free(pub);
 	fed_stream_pub_free(public_pub);
+	node_policy_free(policy);
 	node_grants_free(grants);
 	node_store_close(store);
 	node_auth_free(auth);
