@@ -92,7 +92,9 @@ sim_l=$(secret sim-lucioles.token)
 sim_h=$(secret sim-house.token)
 printf 'bmhs replica %s\nsim-kermelo writer %s kermelo/\nsim-lucioles writer %s lucioles/\n' \
 	"$(hash_of "$push_bl")" "$(hash_of "$sim_k")" "$(hash_of "$sim_l")" >"$data/lognact.tokens"
-printf 'lognact replica %s\nfed-invest reader %s\nsim-house writer %s maison-lorient/\n' \
+# fed-invest's own token reads the plants' production only; it reads a
+# household only under that household's grant (below, legall's).
+printf 'lognact replica %s\nfed-invest reader %s kermelo/pv/,lucioles/pv/\nsim-house writer %s maison-lorient/\n' \
 	"$(hash_of "$push_lb")" "$(hash_of "$inv_read")" "$(hash_of "$sim_h")" >"$data/bmhs.tokens"
 printf 'fed-web reader %s\n' "$(hash_of "$web_read")" | tee -a "$data/lognact.tokens" >>"$data/bmhs.tokens"
 printf 'alice investor %s alice\nlegall investor %s legall\n' \
@@ -254,9 +256,23 @@ if [ ! -e "$data/invest.done" ]; then
 	inv invest add alice lucioles-pv 10 --acquired 2025-03-01 &&
 	inv invest add legall kermelo-pv 4 --acquired 2024-10-01 &&
 	inv invest add bob kermelo-pv 8 --acquired 2025-06-01 &&
-	inv invest link legall maison-lorient/linky/energy --series-node bmhs &&
 	touch "$data/invest.done" ||
 		{ echo "demo: setting up the projects failed; see $log/invest-setup.log" >&2; stop 1; }
+fi
+# legall's consent, made once: bmhs grants the daily totals of the house's
+# Linky to the investment service's organisation (bcen-invest); the token,
+# printed once, is kept 0600 and given to fed-invest with the link.
+legall_grant=$data/legall-grant-to-invest.token
+if [ ! -e "$data/invest-link.done" ]; then
+	if [ ! -s "$legall_grant" ]; then
+		tok=$("$fedctl" --node "$bmhs_rpc" --token @"$adm_b" grant create maison-lorient/linky/energy \
+			--to bcen-invest --scope query --finest day 2>>"$log/grants.log" | sed -n 's/^token: //p')
+		[ -n "$tok" ] && (umask 077 && printf '%s\n' "$tok" >"$legall_grant") ||
+			{ echo "demo: granting legall's house to fed-invest failed; see $log/grants.log" >&2; stop 1; }
+	fi
+	inv invest link legall maison-lorient/linky/energy --series-node bmhs --grant-token @"$legall_grant" &&
+		touch "$data/invest-link.done" ||
+		{ echo "demo: linking legall's house failed; see $log/invest-setup.log" >&2; stop 1; }
 fi
 
 # The dashboard: investors log in with a password (hashed in the users
