@@ -478,10 +478,65 @@ wait_same_days(
 	assert_true(same);
 }
 
+// One point of series id at ts_ms, value v.
+static fed_status
+ingest_at(fed_rpc_client *c, const char *id, int64_t ts_ms, double v)
+{
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *l[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = &ts_ms;
+	sp.value = &v;
+	sp.n_ts_ms = sp.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = l;
+	req.n_series = 1;
+	Enfed__V1__IngestResponse *rep = NULL;
+	fed_status st = fed_test_store_call(c, "Ingest", &req, &rep);
+	if (rep != NULL)
+		enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	return st;
+}
+
+// Under a daily grant, today's total does not leave while today fills
+// (sent as it grows, it would draw the 5-minute curve): a point of today
+// is held, one of a past day after it arrives.
+static void
+held_until_whole(fed_rpc_client *owner, fed_rpc_client *grantee)
+{
+	const char *id = "maison/linky/energy";
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    fed_test_store_call(owner, "CreateSeries", &cr, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	assert_int_equal(ingest_at(owner, id, T0, 5), FED_OK);
+	wait_count(grantee, id, 1);
+	int64_t now = fed_test_now_ms();
+	assert_int_equal(ingest_at(owner, id, now - 60000, 7), FED_OK);
+	assert_int_equal(ingest_at(owner, id, T0 + 86400000, 9), FED_OK);
+	wait_count(grantee, id, 2);
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(
+	    fed_test_query(grantee, id, now - 2 * 86400000, now + 86400000,
+	        ENFED__V1__STEP__STEP_RAW, NULL, &res, NULL, 0),
+	    FED_OK);
+	assert_int_equal(res->results[0]->n_ts_ms, 0);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+}
+
 // A household shares its meter's daily totals only: the grantee receives
 // one point per local day, updated as the day's points arrive, never the
-// 5-minute curve; a raw grant to the same grantee for the same series is
-// refused; replace is for the admin and replica roles.
+// 5-minute curve, and a day only once it ended; a raw grant to the same
+// grantee for the same series is refused; replace is for the admin and replica
+// roles.
 static void
 test_daily_grant(void **state)
 {
@@ -556,6 +611,8 @@ test_daily_grant(void **state)
 	    ingest_points(b.cli, id, 2 * DAY + DAY / 2, DAY / 2, 0), FED_OK);
 	wait_same_days(b.cli, l.cli, id, 3);
 	assert_int_equal(count(l.cli, id), 3);
+
+	held_until_whole(b.cli, l.cli);
 
 	// One step per (series, grantee): no raw grant beside the daily one.
 	char *raw = grant_step(b.cli, "maison/linky/", "lognact",
