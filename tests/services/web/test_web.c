@@ -217,9 +217,11 @@ test_dashboard(void **state)
 	check_row(w, "consumption", s->consumption);
 	// The hand count: 3 of 136 shares (two projects on the same series)
 	// of 100 Wh an hour, today 00:00 to 12:00 less the two missing hours
-	// = 10 h; the house 500 Wh for 12 h.
+	// = 10 h. The house's consumption comes under a daily grant: whole
+	// days only, so nothing of today; 14 whole days of 500 Wh an hour.
 	assert_true(fabs(s->attributed->today_wh - 1000.0 * 3 / 136) < 1e-9);
-	assert_true(s->consumption->today_wh == 6000);
+	assert_true(s->consumption->today_wh == 0);
+	assert_true(s->consumption->month_wh == 14 * 24 * 500);
 	// Per project: shares and budget fraction of kermelo-pv.
 	const char *k = strstr(r.body, "data-project=\"kermelo-pv\"");
 	assert_non_null(k);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/token.h"
@@ -193,6 +194,36 @@ hold(fed_rpc_client *c, const char *project, uint32_t shares)
 	return call(c, &enfed__v1__invest__descriptor, "PutInvestment", &req);
 }
 
+// The household's consent: a daily-totals grant of its series to the
+// investment service, its token into token (64 bytes).
+static int
+household_grant(struct web_fx *fx, char *token)
+{
+	fed_rpc_client *c = fed_test_client(fx->node_rpc, WEB_FX_ADMIN);
+	if (c == NULL)
+		return -1;
+	Enfed__V1__Scope scopes[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = "bmhs/house/energy";
+	g.grantee_node = "bcen-invest";
+	g.scopes = scopes;
+	g.n_scopes = 1;
+	g.finest_step = ENFED__V1__STEP__STEP_DAY;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	fed_status st = fed_rpc_call(c, &enfed__v1__grants__descriptor,
+	    "Create", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (st == FED_OK)
+		snprintf(token, 64, "%s", rep->token);
+	if (rep != NULL)
+		enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	fed_rpc_client_free(c);
+	return st == FED_OK ? 0 : -1;
+}
+
 static int
 fill_invest(struct web_fx *fx)
 {
@@ -211,6 +242,10 @@ fill_invest(struct web_fx *fx)
 	l.investor = "alice";
 	l.series_id = "bmhs/house/energy";
 	l.series_node = "lognact";
+	char token[64] = "";
+	if (rc == 0)
+		rc = household_grant(fx, token);
+	l.grant_token = token;
 	if (rc == 0)
 		rc = call(
 		    c, &enfed__v1__invest__descriptor, "LinkConsumption", &l);
