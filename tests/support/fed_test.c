@@ -26,6 +26,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "enfed/test/echo.pb-c.h"
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/health.pb-c.h"
 #include "enfed/v1/rpc.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
@@ -647,4 +648,39 @@ fed_test_raw_call(const char *url, const char *method, const char *token,
 	    = enfed__v1__reply__unpack(NULL, rlen, (uint8_t *) rbuf);
 	nng_free(rbuf, rlen);
 	return rep;
+}
+
+char *
+fed_test_grant(fed_rpc_client *owner, const fed_test_grant_spec *spec,
+    char *id, fed_status *st)
+{
+	Enfed__V1__Scope sc[2]
+	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+	r.from_ms = spec->from_ms;
+	r.to_ms = spec->to_ms;
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = (char *) spec->series;
+	g.grantee_node = (char *) spec->grantee;
+	g.scopes = sc;
+	g.n_scopes = spec->live ? 2 : 1;
+	g.finest_step = spec->finest;
+	g.data_range = &r;
+	g.expires_ms = spec->expires_ms;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	fed_status s = fed_rpc_call(owner, &enfed__v1__grants__descriptor,
+	    "Create", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
+	if (st != NULL)
+		*st = s;
+	if (s != FED_OK)
+		return NULL;
+	char *token = strdup(rep->token);
+	if (id != NULL)
+		snprintf(id, 40, "%s", rep->grant->id);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	return token;
 }

@@ -52,6 +52,23 @@ int fed_test_proc_start(char *const argv[], const char *log_path);
 // or -1.
 int fed_test_proc_stop(int pid, int sig, int timeout_ms);
 
+// What fed_test_grant asks the owner's node for.
+typedef struct fed_test_grant_spec {
+	const char *series; // an id, or a prefix ending in '/'
+	const char *grantee; // the grantee node's name
+	int live; // 1: scopes query and live; 0: query only
+	Enfed__V1__Step finest; // STEP_RAW: the points themselves
+	int64_t from_ms, to_ms; // the data covered (0, 0: all of it)
+	int64_t expires_ms; // 0: never
+} fed_test_grant_spec;
+
+// Creates grant g with client owner (a token that may: the admin's, or an
+// owner's on its series). Returns its token (heap, freed by the caller)
+// and puts its id into id (40 bytes; may be NULL), or returns NULL when
+// the node refuses, with the status in *st (may be NULL).
+char *fed_test_grant(fed_rpc_client *owner, const fed_test_grant_spec *g,
+    char *id, fed_status *st);
+
 // Sends one request envelope built by hand (method, token of token_len
 // bytes, which may hold NUL bytes, codec, body) to url over a REQ socket
 // of its own, as a foreign client would, and returns the decoded reply

@@ -16,33 +16,18 @@
 
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
+#include "fed_test.h"
 
 char *
 invest_test_grant(fed_rpc_client *admin, const char *series,
     Enfed__V1__Step finest, int64_t expires_ms, char *id)
 {
-	Enfed__V1__Scope sc[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
-	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
-	g.series = (char *) series;
-	g.grantee_node = INVEST_TEST_GRANTEE;
-	g.scopes = sc;
-	g.n_scopes = 1;
-	g.finest_step = finest;
-	g.expires_ms = expires_ms;
-	Enfed__V1__CreateGrantRequest req
-	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-	req.grant = &g;
-	Enfed__V1__CreateGrantResponse *rep = NULL;
-	char err[256] = "";
-	fed_status st = fed_rpc_call(admin, &enfed__v1__grants__descriptor,
-	    "Create", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
-	if (st != FED_OK)
-		fail_msg("Grants/Create %s: %s", series, err);
-	char *token = strdup(rep->token);
-	assert_non_null(token);
-	if (id != NULL)
-		snprintf(id, 40, "%s", rep->grant->id);
-	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	fed_test_grant_spec g
+	    = {series, INVEST_TEST_GRANTEE, 0, finest, 0, 0, expires_ms};
+	fed_status st = FED_OK;
+	char *token = fed_test_grant(admin, &g, id, &st);
+	if (token == NULL)
+		fail_msg("Grants/Create %s: %s", series, fed_status_name(st));
 	return token;
 }
 

@@ -195,57 +195,23 @@ check_exact(fed_rpc_client *c, const char *id, int days)
 }
 
 // Creates a grant of both scopes at `step`: its token (the caller frees
-// it) and id, or NULL with *st set when the owner refuses.
+// it) and id (40 bytes), or NULL with *st set when the owner refuses.
 static char *
 grant_step(fed_rpc_client *owner, const char *series, const char *grantee,
-    Enfed__V1__Step step, char *id, size_t id_len, fed_status *st)
+    Enfed__V1__Step step, char *id, fed_status *st)
 {
-	Enfed__V1__Scope sc[2]
-	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
-	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
-	g.series = (char *) series;
-	g.grantee_node = (char *) grantee;
-	g.scopes = sc;
-	g.n_scopes = 2;
-	g.finest_step = step;
-	Enfed__V1__CreateGrantRequest req
-	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-	req.grant = &g;
-	Enfed__V1__CreateGrantResponse *rep = NULL;
-	char err[256];
-	*st = fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
-	    &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
-	if (*st != FED_OK)
-		return NULL;
-	snprintf(id, id_len, "%s", rep->grant->id);
-	char *tok = strdup(rep->token);
-	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
-	return tok;
+	fed_test_grant_spec g = {series, grantee, 1, step, 0, 0, 0};
+	return fed_test_grant(owner, &g, id, st);
 }
 
 static char *
-grant_live(fed_rpc_client *owner, const char *series, const char *grantee,
-    char *id, size_t id_len)
+grant_live(
+    fed_rpc_client *owner, const char *series, const char *grantee, char *id)
 {
-	Enfed__V1__Scope sc[2]
-	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
-	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
-	g.series = (char *) series;
-	g.grantee_node = (char *) grantee;
-	g.scopes = sc;
-	g.n_scopes = 2;
-	Enfed__V1__CreateGrantRequest req
-	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-	req.grant = &g;
-	Enfed__V1__CreateGrantResponse *rep = NULL;
-	char err[256];
-	assert_int_equal(
-	    fed_rpc_call(owner, &enfed__v1__grants__descriptor, "Create",
-	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err)),
-	    FED_OK);
-	snprintf(id, id_len, "%s", rep->grant->id);
-	char *tok = strdup(rep->token);
-	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	fed_status st = FED_OK;
+	char *tok = grant_step(
+	    owner, series, grantee, ENFED__V1__STEP__STEP_RAW, id, &st);
+	assert_int_equal(st, FED_OK);
 	return tok;
 }
 
@@ -313,8 +279,7 @@ test_two_organisations(void **state)
 	assert_int_equal(
 	    ingest_day(l.cli, "kermelo/school/energy", 0), FED_OK);
 	char gid[64];
-	char *gtok
-	    = grant_live(l.cli, "kermelo/pv/", "bmhs", gid, sizeof(gid));
+	char *gtok = grant_live(l.cli, "kermelo/pv/", "bmhs", gid);
 	wait_count(b.cli, "kermelo/pv/energy", DAY);
 	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 1), FED_OK);
 	wait_count(b.cli, "kermelo/pv/energy", 2 * DAY);
@@ -376,8 +341,7 @@ test_two_organisations(void **state)
 	create(b.cli, "maison/linky/energy", "4-person house");
 	assert_int_equal(ingest_day(b.cli, "maison/linky/energy", 0), FED_OK);
 	char gid2[64];
-	char *gtok2
-	    = grant_live(b.cli, "maison/", "lognact", gid2, sizeof(gid2));
+	char *gtok2 = grant_live(b.cli, "maison/", "lognact", gid2);
 	wait_count(l.cli, "maison/linky/energy", DAY);
 
 	// A replica token writes only what it replicates.
@@ -585,8 +549,8 @@ test_daily_grant(void **state)
 
 	char gid[64], gid2[64];
 	fed_status st = FED_OK;
-	char *tok = grant_step(b.cli, "maison/", "lognact",
-	    ENFED__V1__STEP__STEP_DAY, gid, sizeof(gid), &st);
+	char *tok = grant_step(
+	    b.cli, "maison/", "lognact", ENFED__V1__STEP__STEP_DAY, gid, &st);
 	assert_int_equal(st, FED_OK);
 	wait_count(l.cli, id, 2);
 	wait_same_days(b.cli, l.cli, id, 3);
@@ -616,7 +580,7 @@ test_daily_grant(void **state)
 
 	// One step per (series, grantee): no raw grant beside the daily one.
 	char *raw = grant_step(b.cli, "maison/linky/", "lognact",
-	    ENFED__V1__STEP__STEP_RAW, gid2, sizeof(gid2), &st);
+	    ENFED__V1__STEP__STEP_RAW, gid2, &st);
 	assert_null(raw);
 	assert_int_equal(st, FED_FAILED_PRECONDITION);
 	// replace: not for a collector's writer token.
@@ -705,8 +669,7 @@ test_over_tls(void **state)
 	create(l.cli, "kermelo/pv/energy", "60 x Enphase M250");
 	assert_int_equal(ingest_day(l.cli, "kermelo/pv/energy", 0), FED_OK);
 	char gid[64];
-	char *gtok
-	    = grant_live(l.cli, "kermelo/pv/", "bmhs", gid, sizeof(gid));
+	char *gtok = grant_live(l.cli, "kermelo/pv/", "bmhs", gid);
 	wait_count(b.cli, "kermelo/pv/energy", DAY);
 	check_exact(b.cli, "kermelo/pv/energy", 1);
 	// A grant token works over TLS for a federation member...

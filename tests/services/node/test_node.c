@@ -523,33 +523,17 @@ grant_call(fed_rpc_client *c, const char *method, const void *req, void *rep)
 	    (ProtobufCMessage **) rep, err, sizeof(err));
 }
 
-// Creates a grant of `series` to bmhs; returns its token (caller frees).
+// Creates a query grant of `series` to bmhs; returns its token (the
+// caller frees it), its id into id (40 bytes).
 static char *
 grant(fed_rpc_client *adm, const char *series, Enfed__V1__Step finest,
-    int64_t from, int64_t to, int64_t expires, char *id, size_t id_len)
+    int64_t from, int64_t to, int64_t expires, char *id)
 {
-	Enfed__V1__Scope scopes[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = from;
-	r.to_ms = to;
-	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
-	g.series = (char *) series;
-	g.grantee_node = "bmhs";
-	g.scopes = scopes;
-	g.n_scopes = 1;
-	g.finest_step = finest;
-	g.data_range = &r;
-	g.expires_ms = expires;
-	Enfed__V1__CreateGrantRequest req
-	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-	req.grant = &g;
-	Enfed__V1__CreateGrantResponse *rep = NULL;
-	assert_int_equal(grant_call(adm, "Create", &req, &rep), FED_OK);
-	assert_int_equal(strlen(rep->token), FED_TOKEN_LEN);
-	assert_string_equal(rep->grant->series, series);
-	snprintf(id, id_len, "%s", rep->grant->id);
-	char *token = strdup(rep->token);
-	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	fed_test_grant_spec g = {series, "bmhs", 0, finest, from, to, expires};
+	fed_status st = FED_OK;
+	char *token = fed_test_grant(adm, &g, id, &st);
+	assert_int_equal(st, FED_OK);
+	assert_int_equal(strlen(token), FED_TOKEN_LEN);
 	return token;
 }
 
@@ -586,7 +570,7 @@ test_grants(void **state)
 	enfed__v1__ingest_response__free_unpacked(ir, NULL);
 	const int64_t day = 86400000;
 	char *tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_DAY, T0,
-	    T0 + 2 * day, 0, id, sizeof(id));
+	    T0 + 2 * day, 0, id);
 	fed_rpc_client *g = client(n, tok);
 	assert_int_equal(query_as(g, "maison/linky/energy", T0, T0 + 2 * day,
 	                     ENFED__V1__STEP__STEP_DAY),
@@ -656,9 +640,8 @@ test_grants(void **state)
 	assert_int_equal(grant_call(adm, "Revoke", &rv, &gr), FED_NOT_FOUND);
 
 	// An expiring grant stops working when it expires.
-	char *tok2
-	    = grant(adm, "maison/linky/energy", ENFED__V1__STEP__STEP_RAW, 0,
-	        0, fed_test_now_ms() + 1500, id, sizeof(id));
+	char *tok2 = grant(adm, "maison/linky/energy",
+	    ENFED__V1__STEP__STEP_RAW, 0, 0, fed_test_now_ms() + 1500, id);
 	fed_rpc_client *g2 = client(n, tok2);
 	assert_int_equal(call(g2, "Latest", &lq, &lt, err), FED_OK);
 	enfed__v1__latest_response__free_unpacked(lt, NULL);
@@ -781,8 +764,8 @@ test_coarse_grant(void **state)
 	assert_int_equal(
 	    ingest(adm, "maison/linky/energy", 576, 0, &ir, err), FED_OK);
 	enfed__v1__ingest_response__free_unpacked(ir, NULL);
-	char *tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_DAY, 0, 0, 0,
-	    id, sizeof(id));
+	char *tok
+	    = grant(adm, "maison/", ENFED__V1__STEP__STEP_DAY, 0, 0, 0, id);
 	fed_rpc_client *g = client(n, tok);
 	for (int64_t t = T0; t < T0 + day; t += 7 * min5) {
 		Enfed__V1__QueryResponse *res = NULL;
@@ -813,8 +796,8 @@ test_coarse_grant(void **state)
 	enfed__v1__series_info__free_unpacked(info, NULL);
 	free(tok);
 	// A raw grant of the first day only: nothing of the second shows.
-	tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_RAW, T0, T0 + day, 0,
-	    id, sizeof(id));
+	tok = grant(
+	    adm, "maison/", ENFED__V1__STEP__STEP_RAW, T0, T0 + day, 0, id);
 	fed_rpc_client *r = client(n, tok);
 	char *ids[1] = {"maison/linky/energy"};
 	Enfed__V1__LatestRequest lq = ENFED__V1__LATEST_REQUEST__INIT;

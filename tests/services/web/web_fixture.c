@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/token.h"
@@ -200,28 +199,14 @@ static int
 household_grant(struct web_fx *fx, char *token)
 {
 	fed_rpc_client *c = fed_test_client(fx->node_rpc, WEB_FX_ADMIN);
-	if (c == NULL)
-		return -1;
-	Enfed__V1__Scope scopes[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
-	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
-	g.series = "bmhs/house/energy";
-	g.grantee_node = "bcen-invest";
-	g.scopes = scopes;
-	g.n_scopes = 1;
-	g.finest_step = ENFED__V1__STEP__STEP_DAY;
-	Enfed__V1__CreateGrantRequest req
-	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
-	req.grant = &g;
-	Enfed__V1__CreateGrantResponse *rep = NULL;
-	char err[256];
-	fed_status st = fed_rpc_call(c, &enfed__v1__grants__descriptor,
-	    "Create", &req.base, (ProtobufCMessage **) &rep, err, sizeof(err));
-	if (st == FED_OK)
-		snprintf(token, 64, "%s", rep->token);
-	if (rep != NULL)
-		enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	fed_test_grant_spec g = {"bmhs/house/energy", "bcen-invest", 0,
+	    ENFED__V1__STEP__STEP_DAY, 0, 0, 0};
+	char *tok = c != NULL ? fed_test_grant(c, &g, NULL, NULL) : NULL;
+	if (tok != NULL)
+		snprintf(token, 64, "%s", tok);
+	free(tok);
 	fed_rpc_client_free(c);
-	return st == FED_OK ? 0 : -1;
+	return tok != NULL ? 0 : -1;
 }
 
 static int
