@@ -46,6 +46,7 @@
 #include "invest_store.h"
 #include "node_auth.h"
 #include "node_rpc.h"
+#include "node_server.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
@@ -70,6 +71,8 @@ static struct {
 	// The fed-node.
 	node_store *nstore;
 	node_auth *nauth;
+	node_grants *ngrants;
+	node_policy *npolicy;
 	node_rpc nr;
 	fed_rpc_server *node;
 	// fed-invest.
@@ -96,6 +99,8 @@ cleanup(void)
 	invest_auth_free(f.auth);
 	fed_tz_free(f.tz);
 	fed_rpc_server_free(f.node);
+	node_policy_free(f.npolicy);
+	node_grants_free(f.ngrants);
 	node_store_close(f.nstore);
 	node_auth_free(f.nauth);
 }
@@ -159,8 +164,11 @@ start_node(void)
 	node_store_err e = {{0}};
 	if (node_store_open(f.dir, &so, &f.nstore, &e) != FED_OK
 	    || node_auth_new(ADMIN, NULL, tokens, &f.nauth, err, sizeof(err))
-	        != FED_OK)
+	        != FED_OK
+	    || node_grants_new(f.nstore, &f.ngrants) != FED_OK
+	    || node_policy_new(f.nstore, f.ngrants, &f.npolicy) != FED_OK)
 		abort();
+	node_auth_set_grants(f.nauth, f.ngrants);
 	node_series("fuzz/pv/energy",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, 1000);
 	node_series("fuzz/home/energy",
@@ -168,13 +176,15 @@ start_node(void)
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = 2;
-	ro.auth = node_auth_check;
-	ro.auth_arg = f.nauth;
 	f.nr = (node_rpc) {.store = f.nstore,
 	    .max_batch_points = 100000,
 	    .max_query_series = 64};
-	if (fed_rpc_server_new(&ro, &f.node) != FED_OK
-	    || node_rpc_register(f.node, &f.nr) != FED_OK
+	node_server_parts parts = {.auth = f.nauth,
+	    .policy = f.npolicy,
+	    .series = &f.nr,
+	    .grants = f.ngrants,
+	    .name = "fuzz"};
+	if (node_server_new(&parts, &ro, &f.node, err, sizeof(err)) != FED_OK
 	    || fed_rpc_server_listen(f.node, NODE_URL, NULL) != FED_OK
 	    || fed_rpc_server_start(f.node) != FED_OK)
 		abort();

@@ -25,6 +25,7 @@
 #include "fuzz_serve.h"
 #include "node_auth.h"
 #include "node_grants.h"
+#include "node_server.h"
 #include "node_rpc.h"
 #include "store.h"
 
@@ -38,6 +39,7 @@ static struct {
 	node_store *store;
 	node_auth *auth;
 	node_grants *grants;
+	node_policy *policy;
 	node_rpc nr;
 	fed_rpc_server *srv;
 	unsigned long n_inputs;
@@ -53,11 +55,13 @@ static void
 cleanup(void)
 {
 	fed_rpc_server_free(f.srv);
+	node_policy_free(f.policy);
 	node_grants_free(f.grants);
 	node_store_close(f.store);
 	node_auth_free(f.auth);
 	f.srv = NULL;
 	f.grants = NULL;
+	f.policy = NULL;
 	f.store = NULL;
 	f.auth = NULL;
 }
@@ -77,21 +81,22 @@ open_all(void)
 	if (node_store_open(f.dir, &so, &f.store, &e) != FED_OK
 	    || node_auth_new(ADMIN, NULL, tokens, &f.auth, err, sizeof(err))
 	        != FED_OK
-	    || node_grants_new(f.store, &f.grants) != FED_OK)
+	    || node_grants_new(f.store, &f.grants) != FED_OK
+	    || node_policy_new(f.store, f.grants, &f.policy) != FED_OK)
 		abort();
 	node_auth_set_grants(f.auth, f.grants);
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
-	ro.auth = node_auth_check;
-	ro.auth_arg = f.auth;
 	ro.codec.max_len = 1u << 20;
 	f.nr = (node_rpc) {.store = f.store,
 	    .max_batch_points = 100000,
 	    .max_query_series = 64};
-	if (fed_rpc_server_new(&ro, &f.srv) != FED_OK
-	    || node_rpc_register(f.srv, &f.nr) != FED_OK
-	    || node_grants_register(f.srv, f.grants) != FED_OK
-	    || fed_health_register(f.srv, "fed-node", "fuzz") != FED_OK)
+	node_server_parts parts = {.auth = f.auth,
+	    .policy = f.policy,
+	    .series = &f.nr,
+	    .grants = f.grants,
+	    .name = "fuzz"};
+	if (node_server_new(&parts, &ro, &f.srv, err, sizeof(err)) != FED_OK)
 		abort();
 }
 

@@ -52,6 +52,7 @@ struct fed_rpc_ctx {
 	int bad_token; // the envelope's token holds a NUL byte
 	const char *method;
 	void *principal;
+	const void *decision;
 	int64_t deadline_ms; // monotonic
 	struct chunk *chunks;
 	struct deferred *deferred;
@@ -142,6 +143,18 @@ void *
 fed_rpc_ctx_principal(const fed_rpc_ctx *call)
 {
 	return call->principal;
+}
+
+void
+fed_rpc_ctx_set_decision(fed_rpc_ctx *call, const void *decision)
+{
+	call->decision = decision;
+}
+
+const void *
+fed_rpc_ctx_decision(const fed_rpc_ctx *call)
+{
+	return call->decision;
 }
 
 int64_t
@@ -295,6 +308,22 @@ fed_rpc_server_services(
 }
 
 fed_status
+fed_rpc_server_each_method(const fed_rpc_server *srv,
+    fed_status (*fn)(const char *method, void *arg), void *arg)
+{
+	for (size_t i = 0; i < srv->n_services; i++) {
+		const ProtobufCServiceDescriptor *d = srv->services[i].desc;
+		for (unsigned m = 0; m < d->n_methods; m++) {
+			char full[256];
+			snprintf(full, sizeof(full), "/%s/%s", d->name,
+			    d->methods[m].name);
+			FED_TRY(fn(full, arg));
+		}
+	}
+	return FED_OK;
+}
+
+fed_status
 fed_rpc_server_listen(
     fed_rpc_server *srv, const char *url, const fed_tls_opts *tls)
 {
@@ -352,6 +381,19 @@ resolve(const fed_rpc_server *srv, const char *full,
 	return FED_UNIMPLEMENTED;
 }
 
+// The deadline, then the authorization hook, then the handler.
+static fed_status
+run_handler(const fed_rpc_server *srv, void *arg, fed_rpc_handler h,
+    fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out)
+{
+	if (fed_rpc_ctx_remaining_ms(call) <= 0)
+		return fed_rpc_ctx_error(call, FED_DEADLINE_EXCEEDED,
+		    "deadline passed before the call started");
+	if (srv->opts.authz != NULL)
+		FED_TRY(srv->opts.authz(call, in, srv->opts.authz_arg));
+	return h(call, in, out, arg);
+}
+
 // Runs the handler for a decoded envelope; fills rep (status, message,
 // body). The body buffer is handed to *body_out for the caller to free.
 static void
@@ -370,10 +412,9 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		return;
 	}
 	if (srv->opts.auth != NULL) {
-		st = call->bad_token
-		    ? FED_UNAUTHENTICATED
-		    : srv->opts.auth(call->token, req->method,
-		          &call->principal, srv->opts.auth_arg);
+		st = call->bad_token ? FED_UNAUTHENTICATED
+		                     : srv->opts.auth(call->token, req->method,
+		                         &call->principal, srv->opts.auth_arg);
 		if (st != FED_OK) {
 			rep->status = (Enfed__V1__StatusCode) st;
 			snprintf(call->err, sizeof(call->err), "%s",
@@ -402,11 +443,7 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		return;
 	}
 	protobuf_c_message_init(m->output, out);
-	if (fed_rpc_ctx_remaining_ms(call) <= 0)
-		st = fed_rpc_ctx_error(call, FED_DEADLINE_EXCEEDED,
-		    "deadline passed before the call started");
-	else
-		st = h(call, in, out, svc->arg);
+	st = run_handler(srv, svc->arg, h, call, in, out);
 	if (st == FED_OK) {
 		fed_codec codec = FED_CODEC_NONE;
 		fed_codec_opts co = srv->opts.codec;

@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 
 #include "fed/cfg.h"
-#include "fed/health.h"
 #include "fed/log.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
@@ -29,6 +28,7 @@
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
+#include "node_server.h"
 #include "node_replicate.h"
 #include "node_rpc.h"
 #include "store.h"
@@ -198,6 +198,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_store *store = NULL;
 	node_auth *auth = NULL;
 	node_grants *grants = NULL;
+	node_policy *policy = NULL;
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
@@ -248,14 +249,14 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_alarm_rpc nar = {.store = store, .alarms = alarms};
+	if (node_policy_new(store, grants, &policy) != FED_OK)
+		goto out;
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = (unsigned) cfg->workers;
 	ro.max_msg = cfg->max_msg;
 	ro.codec.max_len
 	    = cfg->max_msg > (16u << 20) ? cfg->max_msg : 16u << 20;
-	ro.auth = node_auth_check;
-	ro.auth_arg = auth;
 	ro.name = "node";
 	node_rpc nr = {.store = store,
 	    .pub = pub,
@@ -271,12 +272,17 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (dir != NULL) // other members may read the public series
 		node_auth_set_member_check(
 		    auth, node_directory_is_member, dir);
-	if (fed_rpc_server_new(&ro, &srv) != FED_OK
-	    || node_rpc_register(srv, &nr) != FED_OK
-	    || node_grants_register(srv, grants) != FED_OK
-	    || node_alarm_rpc_register(srv, &nar) != FED_OK
-	    || fed_health_register(srv, "fed-node", cfg->name) != FED_OK
-	    || fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
+	node_server_parts parts = {.auth = auth,
+	    .policy = policy,
+	    .series = &nr,
+	    .grants = grants,
+	    .alarms = &nar,
+	    .name = cfg->name};
+	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "%s", err);
+		goto out;
+	}
+	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
@@ -293,6 +299,7 @@ out:
 	node_alarms_free(alarms); // publishes: before the stream closes
 	fed_stream_pub_free(pub);
 	fed_stream_pub_free(public_pub);
+	node_policy_free(policy);
 	node_grants_free(grants);
 	node_store_close(store);
 	node_auth_free(auth);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // node_alarm_rpc.c: AlarmService handlers. The engine validates rules and
-// names the offending field; this layer checks what a prefix-limited token
-// may see, and moves store results into the replies.
+// names the offending field; the policy (node_policy.h) decided who may
+// call and which rules and alarms each caller sees; this layer moves store
+// results into the replies.
 
 #include "node_alarm_rpc.h"
 
@@ -10,21 +11,13 @@
 #include <string.h>
 
 #include "fed/log.h"
-#include "node_auth.h"
+#include "node_policy.h"
 
 static fed_status
 fail(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
 {
 	return fed_rpc_ctx_error(call, st, "%s",
 	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
-}
-
-// The caller's series prefix ("" for an unrestricted token).
-static const char *
-prefix_of(const fed_rpc_ctx *call)
-{
-	const node_principal *p = fed_rpc_ctx_principal(call);
-	return p != NULL ? p->prefix : "";
 }
 
 static int
@@ -63,7 +56,7 @@ create_rule(fed_rpc_ctx *call, const ProtobufCMessage *in,
 
 struct rule_list {
 	fed_rpc_ctx *call;
-	const char *prefix, *limit;
+	const char *prefix;
 	Enfed__V1__ListAlarmRulesResponse *rep;
 	size_t cap;
 	fed_status st;
@@ -88,7 +81,7 @@ add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 {
 	struct rule_list *l = arg;
 	if (!starts_with(r->series, l->prefix)
-	    || !starts_with(r->series, l->limit))
+	    || !node_policy_sees_alarms(l->call, r->series))
 		return FED_OK;
 	if (l->rep->n_rules == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -116,8 +109,7 @@ list_rules(fed_rpc_ctx *call, const ProtobufCMessage *in,
 {
 	node_alarm_rpc *n = arg;
 	const Enfed__V1__ListAlarmRulesRequest *req = (const void *) in;
-	struct rule_list l
-	    = {call, req->prefix, prefix_of(call), (void *) out, 0, FED_OK};
+	struct rule_list l = {call, req->prefix, (void *) out, 0, FED_OK};
 	node_store_err err = {{0}};
 	fed_status st
 	    = node_store_alarm_rule_list(n->store, add_rule, &l, &err);
@@ -141,12 +133,19 @@ struct alarm_list {
 	fed_rpc_ctx *call;
 	Enfed__V1__ListAlarmsResponse *rep;
 	size_t cap;
+	size_t limit; // the caller's: the walk stops once it is reached
 };
 
+// Keeps a copy of alarm a when the caller may see its series;
+// OUT_OF_RANGE once the list holds the caller's limit.
 static fed_status
 add_alarm(const Enfed__V1__Alarm *a, void *arg)
 {
 	struct alarm_list *l = arg;
+	if (!node_policy_sees_alarms(l->call, a->series))
+		return FED_OK;
+	if (l->rep->n_alarms == l->limit)
+		return FED_OUT_OF_RANGE;
 	if (l->rep->n_alarms == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		Enfed__V1__Alarm **na
@@ -182,18 +181,16 @@ list_alarms(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (f.limit > 10000)
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "limit: at most 10000, got %u", f.limit);
-	const char *limit = prefix_of(call);
-	if (!starts_with(f.series_prefix, limit)) {
-		if (!starts_with(limit, f.series_prefix))
-			return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-			    "the token does not cover this");
-		f.series_prefix = (char *) limit;
-	}
-	struct alarm_list l = {call, (void *) out, 0};
+	// The store walks newest first past what the caller may not see;
+	// add_alarm stops it at the caller's limit.
+	struct alarm_list l
+	    = {call, (void *) out, 0, f.limit != 0 ? f.limit : 100};
+	f.limit = 0x7fffffff;
 	node_store_err err = {{0}};
 	fed_status st
 	    = node_store_alarm_list(n->store, &f, add_alarm, &l, &err);
-	return st == FED_OK ? FED_OK : fail(call, st, &err);
+	return st == FED_OK || st == FED_OUT_OF_RANGE ? FED_OK
+	                                              : fail(call, st, &err);
 }
 
 static fed_status
@@ -202,20 +199,10 @@ acknowledge(fed_rpc_ctx *call, const ProtobufCMessage *in,
 {
 	node_alarm_rpc *n = arg;
 	const Enfed__V1__AcknowledgeAlarmRequest *req = (const void *) in;
-	const node_principal *who = fed_rpc_ctx_principal(call);
 	node_store_err err = {{0}};
 	Enfed__V1__Alarm *a = NULL;
-	fed_status st = node_store_alarm_get(n->store, req->id, &a, &err);
-	if (st != FED_OK)
-		return fail(call, st, &err);
-	int covered = starts_with(a->series, prefix_of(call));
-	enfed__v1__alarm__free_unpacked(a, NULL);
-	a = NULL;
-	if (!covered) // the same answer as for an alarm that does not exist
-		return fed_rpc_ctx_error(call, FED_NOT_FOUND,
-		    "id: no alarm %llu", (unsigned long long) req->id);
-	st = node_alarms_ack(n->alarms, req->id,
-	    who != NULL ? who->name : "anonymous", &a, &err);
+	fed_status st = node_alarms_ack(
+	    n->alarms, req->id, node_policy_caller(call), &a, &err);
 	if (st != FED_OK)
 		return fail(call, st, &err);
 	ProtobufCMessage base = *out;

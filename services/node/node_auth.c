@@ -13,6 +13,7 @@
 #include "fed/clock.h"
 #include "fed/token.h"
 #include "node_grants.h"
+#include "node_policy.h"
 #include "store.h"
 
 #define MAX_TOKENS 256
@@ -29,38 +30,16 @@ struct node_auth {
 // token: what it may read is decided by the series' visibility.
 static const node_principal member = {"member", NODE_ROLE_MEMBER, "", ""};
 
-// What a grant token may call; the handlers then check the grant's reach.
-static const char *const grantee_methods[] = {
-    "/enfed.v1.SeriesStore/Query",
-    "/enfed.v1.SeriesStore/GetSeries",
-    "/enfed.v1.SeriesStore/Latest",
-    "/enfed.v1.SeriesStore/ListSeries",
-};
-
-// The least role each method needs. Methods not listed need admin.
-static const struct {
-	const char *method;
-	int role; // 0: no token needed
-} method_roles[] = {
-    {"/enfed.v1.Health/Check", 0},
-    {"/enfed.v1.SeriesStore/Query", NODE_ROLE_READER},
-    {"/enfed.v1.SeriesStore/Latest", NODE_ROLE_READER},
-    {"/enfed.v1.SeriesStore/ListSeries", NODE_ROLE_READER},
-    {"/enfed.v1.SeriesStore/GetSeries", NODE_ROLE_READER},
-    {"/enfed.v1.SeriesStore/Ingest", NODE_ROLE_WRITER},
-    {"/enfed.v1.SeriesStore/CreateSeries", NODE_ROLE_WRITER},
-    {"/enfed.v1.AlarmService/ListRules", NODE_ROLE_READER},
-    {"/enfed.v1.AlarmService/ListAlarms", NODE_ROLE_READER},
-    {"/enfed.v1.AlarmService/Acknowledge", NODE_ROLE_WRITER},
-};
-
 int
 node_role_parse(const char *s, node_role *out)
 {
-	static const char *const names[]
-	    = {NULL, "reader", "writer", "admin", "replica"};
-	for (int r = NODE_ROLE_READER; r <= NODE_ROLE_REPLICA; r++) {
-		if (strcmp(s, names[r]) == 0) {
+	static const char *const names[] = {[NODE_ROLE_READER] = "reader",
+	    [NODE_ROLE_WRITER] = "writer",
+	    [NODE_ROLE_ADMIN] = "admin",
+	    [NODE_ROLE_REPLICA] = "replica",
+	    [NODE_ROLE_OWNER] = "owner"};
+	for (int r = 0; r < (int) (sizeof(names) / sizeof(names[0])); r++) {
+		if (names[r] != NULL && strcmp(s, names[r]) == 0) {
 			*out = (node_role) r;
 			return 0;
 		}
@@ -76,7 +55,7 @@ add(node_auth *a, const char *name, node_role role, const char *hash,
 		return FED_RESOURCE_EXHAUSTED;
 	node_principal *p = &a->p[a->n++];
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->prefix, sizeof(p->prefix), "%s", prefix);
+	snprintf(p->prefixes, sizeof(p->prefixes), "%s", prefix);
 	p->role = role;
 	for (size_t i = 0; i < FED_TOKEN_HASH_LEN; i++)
 		p->hash[i] = (char) tolower((unsigned char) hash[i]);
@@ -84,23 +63,51 @@ add(node_auth *a, const char *name, node_role role, const char *hash,
 	return FED_OK;
 }
 
-// One line of the tokens file: `name reader|writer|admin|replica hash`.
+// 1 when list is one or more comma-separated series prefixes, each ending
+// in '/', that fit a principal.
+static int
+valid_prefixes(const char *list)
+{
+	if (list[0] == '\0'
+	    || strlen(list) >= sizeof(((node_principal *) 0)->prefixes))
+		return 0;
+	char one[NODE_STORE_MAX_ID + 2];
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(one) || p[n - 1] != '/')
+			return 0;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (!node_store_valid_id(one))
+			return 0;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return 0; // a trailing comma
+	}
+	return 1;
+}
+
+// One line of the tokens file:
+// `name reader|writer|owner|admin|replica hash [prefix/,prefix/...]`.
 static fed_status
 token_line(const char *name, const char *role_s, const char *hash,
     const char *binding, void *arg, char *err, size_t err_len)
 {
 	node_role role;
 	int prefixed = binding[0] != '\0';
-	if (node_role_parse(role_s, &role) != 0
-	    || strlen(name) >= sizeof(((node_principal *) 0)->name)
-	    || (prefixed
-	        && (role == NODE_ROLE_ADMIN || role == NODE_ROLE_REPLICA
-	            || !node_store_valid_id(binding)
-	            || binding[strlen(binding) - 1] != '/'))) {
+	int ok = node_role_parse(role_s, &role) == 0
+	    && strlen(name) < sizeof(((node_principal *) 0)->name);
+	if (ok && prefixed)
+		ok = role != NODE_ROLE_ADMIN && role != NODE_ROLE_REPLICA
+		    && valid_prefixes(binding);
+	if (ok && role == NODE_ROLE_OWNER)
+		ok = prefixed; // an owner owns some series, not all
+	if (!ok) {
 		snprintf(err, err_len,
-		    "expected 'name reader|writer|admin|replica sha256hex', a "
-		    "reader or writer optionally followed by a series prefix "
-		    "ending in '/'");
+		    "expected 'name reader|writer|owner|admin|replica "
+		    "sha256hex', a reader, writer or owner followed by its "
+		    "series prefixes ending in '/' (comma-separated; required "
+		    "for an owner)");
 		return FED_INVALID_ARGUMENT;
 	}
 	return add(arg, name, role, hash, binding);
@@ -162,8 +169,15 @@ node_auth_set_member_check(
 int
 node_principal_covers(const node_principal *p, const char *id)
 {
-	return p == NULL || p->prefix[0] == '\0'
-	    || strncmp(id, p->prefix, strlen(p->prefix)) == 0;
+	if (p == NULL || p->prefixes[0] == '\0')
+		return 1;
+	for (const char *q = p->prefixes; *q != '\0';) {
+		size_t n = strcspn(q, ",");
+		if (strncmp(id, q, n) == 0)
+			return 1;
+		q += n + (q[n] == ',');
+	}
+	return 0;
 }
 
 size_t
@@ -172,54 +186,20 @@ node_auth_count(const node_auth *a)
 	return a->n;
 }
 
-static int
-required_role(const char *method)
-{
-	for (size_t i = 0; i < sizeof(method_roles) / sizeof(method_roles[0]);
-	     i++) {
-		if (strcmp(method, method_roles[i].method) == 0)
-			return method_roles[i].role;
-	}
-	return NODE_ROLE_ADMIN;
-}
-
-// A replica may only push: the handlers check that what it pushes is its
-// own (series whose origin is its name).
-static int
-replica_allowed(const char *method)
-{
-	return strcmp(method, "/enfed.v1.SeriesStore/Ingest") == 0
-	    || strcmp(method, "/enfed.v1.SeriesStore/CreateSeries") == 0;
-}
-
 // A token that is no configured principal may be a grant's, or a
-// federation member's.
-static fed_status
-check_grant(const node_auth *a, const char *token, const char *hash,
-    const char *method, void **principal)
+// federation member's (so that a member calling a method it may not is
+// told PERMISSION_DENIED, as any valid token).
+static const node_principal *
+other_principal(const node_auth *a, const char *token, const char *hash)
 {
 	const node_grant *g
 	    = a->grants != NULL ? node_grants_by_hash(a->grants, hash) : NULL;
-	int allowed = 0;
-	for (size_t i = 0;
-	     i < sizeof(grantee_methods) / sizeof(grantee_methods[0]); i++)
-		allowed |= strcmp(method, grantee_methods[i]) == 0;
-	if (g == NULL) {
-		// Perhaps another node of the federation, for public series.
-		if (token[0] == '\0' || a->is_member == NULL
-		    || !a->is_member(token, a->member_arg))
-			return FED_UNAUTHENTICATED;
-		if (!allowed)
-			return FED_PERMISSION_DENIED;
-		*principal = (void *) &member;
-		return FED_OK;
-	}
-	if (!allowed
-	    || !node_grant_usable(
-	        g, NODE_STORE_SCOPE_QUERY, fed_clock_now_ms()))
-		return FED_PERMISSION_DENIED;
-	*principal = (void *) &g->principal;
-	return FED_OK;
+	if (g != NULL)
+		return &g->principal;
+	if (token[0] == '\0' || a->is_member == NULL
+	    || !a->is_member(token, a->member_arg))
+		return NULL;
+	return &member;
 }
 
 fed_status
@@ -227,8 +207,8 @@ node_auth_check(
     const char *token, const char *method, void **principal, void *arg)
 {
 	const node_auth *a = arg;
-	int need = required_role(method);
-	if (need == 0)
+	unsigned roles = node_policy_roles(method);
+	if (roles & NODE_ROLE_BIT(NODE_ROLE_NONE))
 		return FED_OK;
 	// Every entry is compared, so the time taken says nothing about
 	// which token (or how much of it) matched.
@@ -240,14 +220,12 @@ node_auth_check(
 			found = &a->p[i];
 	}
 	if (found == NULL)
-		return check_grant(a, token, h, method, principal);
-	if (found->role == NODE_ROLE_REPLICA && !replica_allowed(method))
-		return FED_PERMISSION_DENIED;
-	if (found->role == NODE_ROLE_REPLICA) {
-		*principal = (void *) found;
-		return FED_OK;
-	}
-	if ((int) found->role < need)
+		found = other_principal(a, token, h);
+	if (found == NULL)
+		return FED_UNAUTHENTICATED;
+	// A revoked or expired grant is refused by the policy, which logs
+	// the attempt for the owner.
+	if ((roles & NODE_ROLE_BIT(found->role)) == 0)
 		return FED_PERMISSION_DENIED;
 	*principal = (void *) found;
 	return FED_OK;

@@ -4,10 +4,17 @@
 //
 // A node knows its tokens by their SHA-256 hashes only: the administrator's
 // (from the config) and the local apps' (a tokens file, one
-// `name role sha256hex` per line). Each has a role: reader (query, list,
-// latest), writer (a reader that may also ingest and create series:
-// collectors, simulators), admin (everything, including changing a
-// description box and deleting a series). Health/Check needs no token.
+// `name role sha256hex [prefix/,prefix/...]` per line). Each has a role:
+// reader (query, list, latest), writer (a reader that may also ingest and
+// create series: collectors, simulators), owner (a household: reads its
+// series and manages the grants on them), replica (another node pushing
+// its own series here), admin (everything). A reader, writer or owner may
+// be limited to one or more series prefixes (an owner must be).
+//
+// This module only says WHO calls: the token becomes a principal. WHAT the
+// principal may do with a method and the series it names is decided in one
+// place, node_policy.h; the auth hook asks it which roles may call the
+// method at all, before the body is decoded.
 //
 // The table is loaded once and then immutable: the RPC auth hook reads it
 // from any worker thread without locking.
@@ -29,20 +36,27 @@ typedef enum node_role {
 	NODE_ROLE_READER = 1,
 	NODE_ROLE_WRITER = 2,
 	NODE_ROLE_ADMIN = 3,
+	NODE_ROLE_OWNER = 6, // a household: reads its series (a prefix) and
+	                     // manages the grants on them
+	NODE_ROLE_NONE = 7, // no token (Health only)
 } node_role;
+
+#define NODE_ROLE_BIT(r) (1u << (unsigned) (r))
 
 // One known token.
 typedef struct node_principal {
 	char name[64]; // "admin", "edge-kermelo", ...
 	node_role role;
 	char hash[65]; // hex SHA-256 of the token
-	// Readers and writers: when not empty, the series prefix their token
-	// is limited to ("kermelo/": an edge board's own meters).
-	char prefix[208];
+	// Readers, writers and owners: when not empty, the series prefixes
+	// their token is limited to, comma-separated, each ending in '/'
+	// ("kermelo/": an edge board's own meters).
+	char prefixes[512];
 } node_principal;
 
-// 1 when principal p (NULL: no token needed) may use series `id`: always,
-// but for a reader's or writer's token limited to another prefix.
+// 1 when principal p's prefixes (none: every series) cover `id`, a series
+// id or a prefix ending in '/' (a grant's pattern). Roles are not looked
+// at: node_policy.h decides what a role may do.
 int node_principal_covers(const node_principal *p, const char *id);
 
 typedef struct node_auth node_auth;
@@ -76,13 +90,14 @@ size_t node_auth_count(const node_auth *a);
 
 // The RPC auth hook (fed_rpc_auth_fn; arg is the node_auth): OK with
 // *principal set to the borrowed node_principal (for a grant token, the
-// first member of its node_grant), UNAUTHENTICATED for a missing or
-// unknown token, PERMISSION_DENIED when its role does not cover the method
-// or its grant is revoked or expired.
+// first member of its node_grant; NULL for a method anyone may call),
+// UNAUTHENTICATED for a missing or unknown token, PERMISSION_DENIED when
+// the policy lets no principal of its role call the method, or its grant
+// is revoked or expired.
 fed_status node_auth_check(
     const char *token, const char *method, void **principal, void *arg);
 
-// Parses "reader", "writer", "admin" or "replica"; 0 on success.
+// Parses "reader", "writer", "admin", "replica" or "owner"; 0 on success.
 int node_role_parse(const char *s, node_role *out);
 
 #endif // NODE_AUTH_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // node_grants.c: the grants table in memory, its checks, and the Grants
-// service (admin only, by node_auth's default).
+// service (the admin's, and an owner's for the grants on its series: see
+// node_policy.h).
 
 #include "node_grants.h"
 
@@ -15,6 +16,7 @@
 #include "fed/log.h"
 #include "fed/token.h"
 #include "fed/transport.h"
+#include "node_policy.h"
 
 struct node_grants {
 	node_store *store;
@@ -152,28 +154,6 @@ node_grant_covers(const node_grant *g, const char *id)
 	if (n > 0 && g->series[n - 1] == '/')
 		return strncmp(id, g->series, n) == 0;
 	return strcmp(id, g->series) == 0;
-}
-
-fed_status
-node_grants_check_query(
-    fed_rpc_ctx *call, const node_grant *g, const Enfed__V1__QueryRequest *q)
-{
-	static const char denied[] = "the grant does not allow this query";
-	if (!node_grant_usable(g, NODE_STORE_SCOPE_QUERY, fed_clock_now_ms()))
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED, denied);
-	for (size_t i = 0; i < q->n_series_ids; i++) {
-		if (!node_grant_covers(g, q->series_ids[i]))
-			return fed_rpc_ctx_error(
-			    call, FED_PERMISSION_DENIED, denied);
-	}
-	if (q->range == NULL || q->range->from_ms < g->from_ms
-	    || (g->to_ms != 0 && q->range->to_ms > g->to_ms))
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "range: outside the grant's data range");
-	if ((int) q->step < g->finest_step)
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "step: finer than the grant allows");
-	return FED_OK;
 }
 
 // ---- The Grants service ---------------------------------------------------
@@ -340,6 +320,8 @@ create(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	return FED_OK;
 }
 
+// The grants the caller may see (an owner: those on its series), each
+// with when its grantee last received replicated points.
 static fed_status
 list(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
@@ -353,13 +335,90 @@ list(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	Enfed__V1__Grant *all
 	    = fed_rpc_ctx_alloc(call, (n + 1) * sizeof(*all));
 	for (size_t i = 0; rep->grants != NULL && all != NULL && i < n; i++) {
+		if (!node_policy_sees_grant(call, gs->g[i]->series))
+			continue;
 		enfed__v1__grant__init(&all[i]);
 		to_proto(call, gs->g[i], &all[i]);
 		rep->grants[rep->n_grants++] = &all[i];
 	}
 	pthread_rwlock_unlock(&gs->lock);
-	return rep->grants != NULL && all != NULL ? FED_OK
-	                                          : FED_RESOURCE_EXHAUSTED;
+	if (rep->grants == NULL || all == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < rep->n_grants; i++) {
+		node_store_err err = {{0}};
+		Enfed__V1__Grant *g = rep->grants[i];
+		if (node_store_access_last(gs->store, g->id, "Replicate",
+		        &g->last_replicated_ms, &err)
+		    != FED_OK)
+			return fed_rpc_ctx_error(call, FED_UNAVAILABLE,
+			    "the access log cannot be read");
+	}
+	return FED_OK;
+}
+
+struct log_list {
+	fed_rpc_ctx *call;
+	Enfed__V1__GrantLogResponse *rep;
+	size_t cap;
+	node_grants *gs;
+};
+
+static void
+free_access(void *p)
+{
+	enfed__v1__grant_access__free_unpacked(p, NULL);
+}
+
+// Keeps a copy of entry e when the caller may see its grant.
+static fed_status
+add_access(const Enfed__V1__GrantAccess *e, void *arg)
+{
+	struct log_list *l = arg;
+	const node_grant *g = node_grants_by_id(l->gs, e->grant_id);
+	if (g == NULL || !node_policy_sees_grant(l->call, g->series))
+		return FED_OK;
+	if (l->rep->n_entries == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		Enfed__V1__GrantAccess **ne
+		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*ne));
+		if (ne == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		if (l->rep->n_entries > 0)
+			memcpy(ne, l->rep->entries,
+			    l->rep->n_entries * sizeof(*ne));
+		l->rep->entries = ne;
+		l->cap = cap;
+	}
+	size_t len = protobuf_c_message_get_packed_size(&e->base);
+	uint8_t *buf = fed_rpc_ctx_alloc(l->call, len + 1);
+	if (buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	protobuf_c_message_pack(&e->base, buf);
+	Enfed__V1__GrantAccess *c
+	    = enfed__v1__grant_access__unpack(NULL, len, buf);
+	if (c == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	FED_TRY(fed_rpc_ctx_defer(l->call, free_access, c));
+	l->rep->entries[l->rep->n_entries++] = c;
+	return FED_OK;
+}
+
+static fed_status
+access_log(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	node_grants *gs = arg;
+	const Enfed__V1__GrantLogRequest *req = (const void *) in;
+	if (req->limit > 1000)
+		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
+		    "limit: at most 1000, got %u", req->limit);
+	struct log_list l = {call, (void *) out, 0, gs};
+	node_store_err err = {{0}};
+	fed_status st
+	    = node_store_access_list(gs->store, req->grant_id, req->since_ms,
+	        req->limit != 0 ? req->limit : 100, add_access, &l, &err);
+	return st == FED_OK ? FED_OK
+	                    : fed_rpc_ctx_error(call, st, "%s", err.msg);
 }
 
 static fed_status
@@ -389,6 +448,7 @@ node_grants_register(fed_rpc_server *srv, node_grants *gs)
 	    {"Create", create},
 	    {"List", list},
 	    {"Revoke", revoke},
+	    {"Log", access_log},
 	};
 	return fed_rpc_server_add_service(srv, &enfed__v1__grants__descriptor,
 	    methods, sizeof(methods) / sizeof(methods[0]), gs);

@@ -6,9 +6,9 @@
 // receive a series (an id, or every series under a prefix ending in '/'):
 // with the `query` scope, query it with the grant's token, within the
 // grant's time range of data and no finer than its finest step (a grant
-// of daily totals never yields the 5-minute curve); with the `live`
-// scope, receive it by replication (not built yet). A grant ends when it
-// expires or is revoked; revocation takes effect for the next request.
+// of daily totals never yields the 5-minute curve: node_policy.h); with
+// the `live` scope, receive it by replication (node_replicate.h). A grant ends
+// when it expires or is revoked; revocation takes effect for the next request.
 //
 // The grants live in the store (their tokens as SHA-256 only) and in
 // memory: entries are never freed while the table lives (a revoked grant
@@ -61,14 +61,7 @@ int node_grant_usable(const node_grant *g, unsigned scope, int64_t now_ms);
 // 1 when g covers series `id`.
 int node_grant_covers(const node_grant *g, const char *id);
 
-// OK when grantee g may run query q now: usable for query, every series
-// covered, the range inside the grant's data range, the step no finer than
-// its finest step. PERMISSION_DENIED otherwise (with a message in call
-// that names no series the grantee may not see).
-fed_status node_grants_check_query(
-    fed_rpc_ctx *call, const node_grant *g, const Enfed__V1__QueryRequest *q);
-
-// Registers the enfed.v1.Grants service (Create, List, Revoke) on srv.
+// Registers the enfed.v1.Grants service (Create, List, Revoke, Log) on srv.
 fed_status node_grants_register(fed_rpc_server *srv, node_grants *gs);
 
 #endif // NODE_GRANTS_H

@@ -540,6 +540,48 @@ send_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
 	return st;
 }
 
+// Writes what grant g's grantee just received (the rows of g up to seq
+// `last` among rows[0..n)) to the grant's access log, for the owner.
+static void
+log_delivery(node_replicator *r, const node_grant *g,
+    const node_store_outbox_row *rows, size_t n, int64_t last)
+{
+	char *ids[16];
+	size_t n_ids = 0;
+	Enfed__V1__TimeRange range = ENFED__V1__TIME_RANGE__INIT;
+	range.from_ms = INT64_MAX;
+	range.to_ms = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].seq > last || strcmp(rows[i].grant_id, g->id) != 0)
+			continue;
+		if (rows[i].ts_ms < range.from_ms)
+			range.from_ms = rows[i].ts_ms;
+		if (rows[i].ts_ms >= range.to_ms)
+			range.to_ms = rows[i].ts_ms + 1;
+		int seen = 0;
+		for (size_t k = 0; k < n_ids && !seen; k++)
+			seen = strcmp(ids[k], rows[i].series_id) == 0;
+		if (!seen && n_ids < sizeof(ids) / sizeof(ids[0]))
+			ids[n_ids++] = (char *) rows[i].series_id;
+	}
+	if (n_ids == 0)
+		return;
+	Enfed__V1__GrantAccess e = ENFED__V1__GRANT_ACCESS__INIT;
+	e.grant_id = (char *) g->id;
+	e.grantee_node = (char *) g->grantee;
+	e.at_ms = fed_clock_now_ms();
+	e.method = "Replicate";
+	e.series_ids = ids;
+	e.n_series_ids = n_ids;
+	e.range = &range;
+	e.step = (Enfed__V1__Step) g->finest_step;
+	node_store_err err = {{0}};
+	if (node_store_access_add(r->o.store, &e, &err) != FED_OK)
+		fed_log(FED_LOG_ERR, "replicate",
+		    "grant %s: the access log missed a delivery: %s", g->id,
+		    err.msg);
+}
+
 // Handles the grants found in one batch of rows. Returns 1 if anything
 // was delivered or dropped.
 static int
@@ -600,6 +642,7 @@ drain(node_replicator *r, size_t n)
 			p->max_rows = p->max_rows * 2 < BATCH ? p->max_rows * 2
 			                                      : BATCH;
 			node_store_outbox_done(r->o.store, g->id, last, &e);
+			log_delivery(r, g, r->rows + i, k, last);
 			progress = 1;
 		}
 	}

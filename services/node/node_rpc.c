@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
-// node_rpc.c: SeriesStore handlers. The store validates ids, timestamps
-// and values and names the offending field; this layer adds the limits of
-// one call, moves store results into the replies, and publishes what an
-// ingest newly stored.
+// node_rpc.c: SeriesStore handlers. Who may do what was decided before
+// they run (node_policy.h): they run the query the policy allows, show
+// the list entries and metadata it lets through. The store validates ids,
+// timestamps and values and names the offending field; this layer adds
+// the limits of one call, moves store results into the replies, and
+// publishes what an ingest newly stored.
 
 #include "node_rpc.h"
 
@@ -12,7 +14,7 @@
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
-#include "node_grants.h"
+#include "node_policy.h"
 
 // The store's message, or the status' own text, back to the caller.
 static fed_status
@@ -20,34 +22,6 @@ store_error(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
 {
 	return fed_rpc_ctx_error(call, st, "%s",
 	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
-}
-
-// The caller's grant when it called with a grant token, else NULL.
-static const node_grant *
-grant_of(const fed_rpc_ctx *call)
-{
-	const node_principal *p = fed_rpc_ctx_principal(call);
-	return p != NULL && p->role == NODE_ROLE_GRANTEE ? (const void *) p
-	                                                 : NULL;
-}
-
-// A reader's or writer's token limited to a series prefix may not reach
-// beyond it.
-static fed_status
-check_prefix(fed_rpc_ctx *call, const char *id)
-{
-	if (node_principal_covers(fed_rpc_ctx_principal(call), id))
-		return FED_OK;
-	return fed_rpc_ctx_error(
-	    call, FED_PERMISSION_DENIED, "the token does not cover this");
-}
-
-// 1 when a federation member calls with its own token (no grant).
-static int
-is_member(const fed_rpc_ctx *call)
-{
-	const node_principal *p = fed_rpc_ctx_principal(call);
-	return p != NULL && p->role == NODE_ROLE_MEMBER;
 }
 
 // 1 when series id exists and is public.
@@ -61,56 +35,6 @@ is_public(node_store *store, const char *id)
 	        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
 	node_store_info_free(info);
 	return pub;
-}
-
-// A grantee may read series its grant covers; the points themselves
-// (Latest's last value) only when the grant allows raw data. A member of
-// the federation without a grant reads public series only.
-static fed_status
-check_grant_series(
-    fed_rpc_ctx *call, node_store *store, const char *id, int needs_raw)
-{
-	FED_TRY(check_prefix(call, id));
-	if (is_member(call) && !is_public(store, id))
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "the token does not cover this");
-	const node_grant *g = grant_of(call);
-	if (g == NULL)
-		return FED_OK;
-	if (!node_grant_covers(g, id)
-	    || (needs_raw && g->finest_step != ENFED__V1__STEP__STEP_RAW))
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "the grant does not cover this");
-	return FED_OK;
-}
-
-// The replicating node's name when a replica calls, else NULL.
-static const char *
-replica_of(const fed_rpc_ctx *call)
-{
-	const node_principal *p = fed_rpc_ctx_principal(call);
-	return p != NULL && p->role == NODE_ROLE_REPLICA ? p->name : NULL;
-}
-
-// A replica writes only into series it replicates here: their origin is
-// its name.
-static fed_status
-check_replica_series(fed_rpc_ctx *call, node_store *store, const char *id)
-{
-	const char *peer = replica_of(call);
-	if (peer == NULL)
-		return FED_OK;
-	Enfed__V1__SeriesInfo *info = NULL;
-	node_store_err err = {{0}};
-	fed_status st = node_store_get(store, id, &info, &err);
-	int own = st == FED_OK && strcmp(info->meta->origin_node, peer) == 0;
-	node_store_info_free(info);
-	if (st == FED_NOT_FOUND)
-		return fed_rpc_ctx_error(call, st, "series %.200s", id);
-	if (st != FED_OK || !own)
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "series %.200s: not replicated from %s", id, peer);
-	return FED_OK;
 }
 
 // After the commit: the new points go to the stream and to the alarm
@@ -220,16 +144,6 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    "series: %zu points in one call, more than the maximum "
 		    "of %zu",
 		    total, n->max_batch_points);
-	for (size_t i = 0; i < req->n_series; i++)
-		FED_TRY(check_prefix(call, req->series[i]->series_id));
-	const node_principal *who = fed_rpc_ctx_principal(call);
-	if (req->replace && replica_of(call) == NULL
-	    && (who == NULL || who->role != NODE_ROLE_ADMIN))
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "replace: for the admin and replica roles only");
-	for (size_t i = 0; i < req->n_series && replica_of(call) != NULL; i++)
-		FED_TRY(check_replica_series(
-		    call, n->store, req->series[i]->series_id));
 	node_store_counts counts;
 	node_store_err err = {{0}};
 	struct ingest_cb cb = {.nr = n};
@@ -256,6 +170,42 @@ free_query(void *p)
 	node_store_query_free(p);
 }
 
+// The answer to a query of which the policy lets nothing through: every
+// series, no bucket.
+static fed_status
+empty_query(fed_rpc_ctx *call, const Enfed__V1__QueryRequest *req,
+    Enfed__V1__QueryResponse *rep)
+{
+	rep->results = fed_rpc_ctx_alloc(
+	    call, req->n_series_ids * sizeof(*rep->results));
+	Enfed__V1__SeriesResult *all
+	    = fed_rpc_ctx_alloc(call, req->n_series_ids * sizeof(*all));
+	if (rep->results == NULL || all == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < req->n_series_ids; i++) {
+		enfed__v1__series_result__init(&all[i]);
+		all[i].series_id = req->series_ids[i];
+		rep->results[rep->n_results++] = &all[i];
+	}
+	return FED_OK;
+}
+
+// Index events carry raw timestamps and index values: dropped from what a
+// coarse grant receives.
+static void
+strip_events(Enfed__V1__QueryResponse *res)
+{
+	for (size_t i = 0; i < res->n_results; i++) {
+		Enfed__V1__SeriesResult *r = res->results[i];
+		for (size_t k = 0; k < r->n_events; k++)
+			enfed__v1__index_event__free_unpacked(
+			    r->events[k], NULL);
+		free(r->events);
+		r->events = NULL;
+		r->n_events = 0;
+	}
+}
+
 static fed_status
 query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
@@ -269,16 +219,16 @@ query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	if (req->range == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "range: missing");
-	if (grant_of(call) != NULL)
-		FED_TRY(node_grants_check_query(call, grant_of(call), req));
-	for (size_t i = 0; i < req->n_series_ids && is_member(call); i++)
-		FED_TRY(
-		    check_grant_series(call, n->store, req->series_ids[i], 0));
+	const Enfed__V1__QueryRequest *run = node_policy_query(call, req);
+	if (run == NULL)
+		return empty_query(call, req, (void *) out);
 	Enfed__V1__QueryResponse *res = NULL;
 	node_store_err err = {{0}};
-	fed_status st = node_store_query(n->store, req, &res, &err);
+	fed_status st = node_store_query(n->store, run, &res, &err);
 	if (st != FED_OK)
 		return store_error(call, st, &err);
+	if (node_policy_strip_events(call))
+		strip_events(res);
 	// The reply takes the result's fields; the result (and so the
 	// fields) is freed once the reply is packed.
 	ProtobufCMessage base = *out;
@@ -319,9 +269,6 @@ latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	    call, req->n_series_ids * sizeof(*rep->series));
 	if (rep->series == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	for (size_t i = 0; i < req->n_series_ids; i++)
-		FED_TRY(
-		    check_grant_series(call, n->store, req->series_ids[i], 1));
 	for (size_t i = 0; i < req->n_series_ids; i++) {
 		node_store_err err = {{0}};
 		Enfed__V1__SeriesInfo *info = NULL;
@@ -329,6 +276,7 @@ latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    n->store, req->series_ids[i], &info, &err);
 		if (st != FED_OK)
 			return store_error(call, st, &err);
+		node_policy_clip_info(call, info);
 		rep->series[rep->n_series++] = info;
 		FED_TRY(fed_rpc_ctx_defer(call, free_info, info));
 	}
@@ -364,33 +312,17 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		free(l);
 		return store_error(call, st, &err);
 	}
-	rep->series = l->infos;
-	rep->n_series = l->n;
 	FED_TRY(fed_rpc_ctx_defer(call, free_info_list, l));
-	const node_grant *g = grant_of(call);
-	const node_principal *who = fed_rpc_ctx_principal(call);
-	int limited = who != NULL && who->prefix[0] != '\0';
-	if (g != NULL || is_member(call) || limited) {
-		// A grantee sees the series its grant covers, a member the
-		// public ones, a token limited to a prefix the series below
-		// it, no others. The filtered-out infos stay in l and are
-		// freed with it.
-		Enfed__V1__SeriesInfo **kept
-		    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*kept));
-		if (kept == NULL)
-			return FED_RESOURCE_EXHAUSTED;
-		size_t k = 0;
-		for (size_t i = 0; i < l->n; i++) {
-			const Enfed__V1__SeriesMeta *m = l->infos[i]->meta;
-			int keep = g != NULL ? node_grant_covers(g, m->id)
-			    : limited ? node_principal_covers(who, m->id)
-			              : m->visibility
-			        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
-			if (keep)
-				kept[k++] = l->infos[i];
-		}
-		rep->series = kept;
-		rep->n_series = k;
+	// What the caller may not see stays in l, freed with it.
+	rep->series
+	    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*rep->series));
+	if (rep->series == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!node_policy_sees_series(call, l->infos[i]->meta))
+			continue;
+		node_policy_clip_info(call, l->infos[i]);
+		rep->series[rep->n_series++] = l->infos[i];
 	}
 	return FED_OK;
 }
@@ -401,12 +333,12 @@ get_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 {
 	node_rpc *n = arg;
 	const Enfed__V1__GetSeriesRequest *req = (const void *) in;
-	FED_TRY(check_grant_series(call, n->store, req->id, 0));
 	Enfed__V1__SeriesInfo *info = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_get(n->store, req->id, &info, &err);
 	if (st != FED_OK)
 		return store_error(call, st, &err);
+	node_policy_clip_info(call, info);
 	return reply_info(call, out, info);
 }
 
@@ -419,14 +351,6 @@ create_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (req->meta == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "meta: missing");
-	FED_TRY(check_prefix(call, req->meta->id));
-	const char *peer = replica_of(call);
-	if (peer != NULL && strcmp(req->meta->origin_node, peer) != 0)
-		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
-		    "meta.origin_node: a replica creates only its own series");
-	if (peer == NULL && req->meta->origin_node[0] != '\0')
-		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
-		    "meta.origin_node: set by replication only");
 	Enfed__V1__SeriesInfo *info = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_create(n->store, req->meta, &info, &err);

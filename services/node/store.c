@@ -19,7 +19,7 @@
 
 #include "store_internal.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 struct node_store {
 	node_store_opts opts;
@@ -85,6 +85,15 @@ static const char schema_v3_sql[]
       " raised_at_ms INTEGER NOT NULL, msg BLOB NOT NULL);"
       "CREATE INDEX alarms_active ON alarms(active, id);"
       "PRAGMA user_version = 3;";
+
+// Version 4: the access log of the grants (store_access.c): one row per
+// call made with a grant's token, and per batch replicated to a grantee.
+static const char schema_v4_sql[]
+    = "CREATE TABLE grant_access(id INTEGER PRIMARY KEY,"
+      " grant_id TEXT NOT NULL, method TEXT NOT NULL,"
+      " at_ms INTEGER NOT NULL, msg BLOB NOT NULL);"
+      "CREATE INDEX grant_access_grant ON grant_access(grant_id, id);"
+      "PRAGMA user_version = 4;";
 
 void
 node_store_opts_init(node_store_opts *opts)
@@ -259,8 +268,10 @@ schema_setup(store_conn *c, node_store_err *err)
 	fed_status st = version < 1 ? node__store_exec(c, schema_sql) : FED_OK;
 	if (st == FED_OK && version < 2)
 		st = node__store_exec(c, schema_v2_sql);
-	if (st == FED_OK)
+	if (st == FED_OK && version < 3)
 		st = node__store_exec(c, schema_v3_sql);
+	if (st == FED_OK)
+		st = node__store_exec(c, schema_v4_sql);
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)
@@ -425,6 +436,42 @@ zone_load_failed(fed_status s, const char *name, node_store_err *err)
 }
 
 fed_status
+node__store_prepare(
+    store_conn *c, const char *sql, sqlite3_stmt **s, const char *what)
+{
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, s, NULL);
+	return rc == SQLITE_OK ? FED_OK
+	                       : node__store_sql_status(c->db, rc, what);
+}
+
+fed_status
+node__store_step_done(store_conn *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? FED_OK
+	                         : node__store_sql_status(c->db, rc, what);
+}
+
+uint8_t *
+node__store_pack(const ProtobufCMessage *m, size_t *len)
+{
+	*len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(*len + 1);
+	if (buf != NULL)
+		protobuf_c_message_pack(m, buf);
+	return buf;
+}
+
+fed_status
+node_store_zone(
+    node_store *st, const char *name, const fed_tz **out, node_store_err *err)
+{
+	return node__store_zone(st,
+	    name != NULL && name[0] != '\0' ? name : st->default_tz, out, err);
+}
+
+fed_status
 node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err)
 {
@@ -491,7 +538,7 @@ node_store_valid_id(const char *id)
 	if (id == NULL)
 		return 0;
 	size_t len = strlen(id);
-	if (len < 1 || len > 200)
+	if (len < 1 || len > NODE_STORE_MAX_ID)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = id[i];

@@ -36,6 +36,7 @@
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/status.h"
+#include "fed/tz.h"
 
 typedef struct node_store node_store;
 
@@ -82,9 +83,23 @@ fed_status node_store_open(const char *dir_or_path,
 // the store. No call may be running on it. NULL does nothing.
 void node_store_close(node_store *st);
 
-// 1 when `id` is a valid series id (1 to 200 bytes of [A-Za-z0-9._/-]),
-// else 0. NULL is not valid. For every module that accepts ids.
+#define NODE_STORE_MAX_ID 200 // bytes of a series id
+
+// 1 when `id` is a valid series id (1 to NODE_STORE_MAX_ID bytes of
+// [A-Za-z0-9._/-]), else 0. NULL is not valid. For every module that
+// accepts ids.
 int node_store_valid_id(const char *id);
+
+// The zone `name` ("" or NULL: the store's default zone), loaded on first
+// use and kept until the store closes; *out is borrowed. As a query's tz:
+// INVALID_ARGUMENT, NOT_FOUND, DATA_LOSS or RESOURCE_EXHAUSTED with a
+// message naming "tz".
+fed_status node_store_zone(
+    node_store *st, const char *name, const fed_tz **out, node_store_err *err);
+
+// The fed_tz unit of a query step other than STEP_RAW (an Enfed__V1__Step
+// between STEP_5MIN and STEP_YEAR): the buckets a query at that step has.
+fed_tz_unit node_store_step_unit(int step);
 
 // Creates a series with `meta` (borrowed). Idempotent: a series that exists
 // with identical metadata is OK. Returns INVALID_ARGUMENT for a bad id,
@@ -264,6 +279,31 @@ typedef fed_status (*node_store_grant_fn)(
     const Enfed__V1__Grant *g, const char *token_hash, void *arg);
 fed_status node_store_grant_list(
     node_store *st, node_store_grant_fn fn, void *arg, node_store_err *err);
+
+// ---- Grants' access log ---------------------------------------------------
+
+// What each grantee read, kept for the owner (Grants/Log): one entry per
+// call made with a grant's token, as the policy answered it, and one per
+// batch the replicator delivered (method "Replicate"). At most
+// NODE_STORE_ACCESS_KEEP entries per grant are kept, the oldest dropped.
+#define NODE_STORE_ACCESS_KEEP 10000
+
+// Appends entry e (borrowed) in its own transaction.
+fed_status node_store_access_add(
+    node_store *st, const Enfed__V1__GrantAccess *e, node_store_err *err);
+
+// Calls fn once per entry of grant_id ("" = every grant) at or after
+// since_ms, newest first, at most limit of them. The entry is borrowed for
+// the call. A status other than OK from fn stops the walk and is returned.
+typedef fed_status (*node_store_access_fn)(
+    const Enfed__V1__GrantAccess *e, void *arg);
+fed_status node_store_access_list(node_store *st, const char *grant_id,
+    int64_t since_ms, uint32_t limit, node_store_access_fn fn, void *arg,
+    node_store_err *err);
+
+// When grant_id's last entry of `method` was made (0: none) into *at_ms.
+fed_status node_store_access_last(node_store *st, const char *grant_id,
+    const char *method, int64_t *at_ms, node_store_err *err);
 
 // ---- Replication outbox ----------------------------------------------------
 //

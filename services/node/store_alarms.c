@@ -14,43 +14,15 @@
 #include "store.h"
 #include "store_internal.h"
 
-// A packed message in a malloc'ed buffer; NULL when memory is short.
-static uint8_t *
-pack(const ProtobufCMessage *m, size_t *len)
-{
-	*len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(*len + 1);
-	if (buf != NULL)
-		protobuf_c_message_pack(m, buf);
-	return buf;
-}
-
-static fed_status
-prepare(store_conn *c, const char *sql, sqlite3_stmt **s, const char *what)
-{
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, s, NULL);
-	return rc == SQLITE_OK ? FED_OK
-	                       : node__store_sql_status(c->db, rc, what);
-}
-
-// Steps a statement that returns no row; finalizes it.
-static fed_status
-step_done(store_conn *c, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? FED_OK
-	                         : node__store_sql_status(c->db, rc, what);
-}
-
 // The packed spec of rule `id` into *old (malloc'ed) or NULL when absent.
 static fed_status
 rule_blob(store_conn *c, const char *id, uint8_t **old, size_t *old_len)
 {
 	sqlite3_stmt *s = NULL;
 	*old = NULL;
-	FED_TRY(prepare(c, "SELECT spec FROM alarm_rules WHERE id = ?", &s,
-	    "alarm rule get"));
+	FED_TRY(
+	    node__store_prepare(c, "SELECT spec FROM alarm_rules WHERE id = ?",
+	        &s, "alarm rule get"));
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	fed_status res = FED_OK;
@@ -72,11 +44,12 @@ static fed_status
 rule_insert(store_conn *c, const char *id, const uint8_t *buf, size_t len)
 {
 	sqlite3_stmt *s = NULL;
-	FED_TRY(prepare(c, "INSERT INTO alarm_rules(id, spec) VALUES(?, ?)",
-	    &s, "alarm rule insert"));
+	FED_TRY(node__store_prepare(c,
+	    "INSERT INTO alarm_rules(id, spec) VALUES(?, ?)", &s,
+	    "alarm rule insert"));
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, buf, (int) len, SQLITE_STATIC);
-	return step_done(c, s, "alarm rule insert");
+	return node__store_step_done(c, s, "alarm rule insert");
 }
 
 fed_status
@@ -84,7 +57,7 @@ node_store_alarm_rule_put(
     node_store *st, const Enfed__V1__AlarmRule *r, node_store_err *err)
 {
 	size_t len = 0, old_len = 0;
-	uint8_t *buf = pack(&r->base, &len), *old = NULL;
+	uint8_t *buf = node__store_pack(&r->base, &len), *old = NULL;
 	if (buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	store_conn *c = node__store_writer_lock(st);
@@ -111,12 +84,12 @@ clear_rule_alarms(store_conn *c, const char *id, const char *why,
     int64_t now_ms, uint32_t *n)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
-	FED_TRY(prepare(c,
+	FED_TRY(node__store_prepare(c,
 	    "SELECT id, msg FROM alarms WHERE rule_id = ? AND active = 1", &s,
 	    "alarm clear"));
-	fed_status res
-	    = prepare(c, "UPDATE alarms SET active = 0, msg = ? WHERE id = ?",
-	        &u, "alarm clear");
+	fed_status res = node__store_prepare(c,
+	    "UPDATE alarms SET active = 0, msg = ? WHERE id = ?", &u,
+	    "alarm clear");
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while (res == FED_OK && sqlite3_step(s) == SQLITE_ROW) {
 		Enfed__V1__Alarm *a = enfed__v1__alarm__unpack(NULL,
@@ -129,7 +102,7 @@ clear_rule_alarms(store_conn *c, const char *id, const char *why,
 		char *kept = a->clear_message;
 		a->clear_message = (char *) why;
 		size_t len = 0;
-		uint8_t *buf = pack(&a->base, &len);
+		uint8_t *buf = node__store_pack(&a->base, &len);
 		a->clear_message = kept;
 		enfed__v1__alarm__free_unpacked(a, NULL);
 		if (buf == NULL) {
@@ -160,11 +133,12 @@ node_store_alarm_rule_delete(node_store *st, const char *id,
 	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
 	sqlite3_stmt *s = NULL;
 	if (res == FED_OK)
-		res = prepare(c, "DELETE FROM alarm_rules WHERE id = ?", &s,
+		res = node__store_prepare(c,
+		    "DELETE FROM alarm_rules WHERE id = ?", &s,
 		    "alarm rule delete");
 	if (res == FED_OK) {
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		res = step_done(c, s, "alarm rule delete");
+		res = node__store_step_done(c, s, "alarm rule delete");
 	}
 	if (res == FED_OK && sqlite3_changes(c->db) == 0)
 		res = node__store_fail(
@@ -185,9 +159,9 @@ node_store_alarm_rule_list(node_store *st, node_store_alarm_rule_fn fn,
 	store_conn *c = NULL;
 	FED_TRY(node__store_read_begin(st, &c));
 	sqlite3_stmt *s = NULL;
-	fed_status res
-	    = prepare(c, "SELECT id, spec FROM alarm_rules ORDER BY id", &s,
-	        "alarm rule list");
+	fed_status res = node__store_prepare(c,
+	    "SELECT id, spec FROM alarm_rules ORDER BY id", &s,
+	    "alarm rule list");
 	int rc = SQLITE_DONE;
 	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		Enfed__V1__AlarmRule *r = enfed__v1__alarm_rule__unpack(NULL,
@@ -220,7 +194,7 @@ alarm_write(store_conn *c, const Enfed__V1__Alarm *a, const uint8_t *buf,
 	      " VALUES(?1, ?2, ?3, ?4, ?5)"
 	    : "UPDATE alarms SET rule_id = ?1, series = ?2, active = ?3,"
 	      " raised_at_ms = ?4, msg = ?5 WHERE id = ?6";
-	FED_TRY(prepare(c, sql, &s, "alarm put"));
+	FED_TRY(node__store_prepare(c, sql, &s, "alarm put"));
 	sqlite3_bind_text(s, 1, a->rule_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, a->series, -1, SQLITE_STATIC);
 	sqlite3_bind_int(
@@ -229,7 +203,7 @@ alarm_write(store_conn *c, const Enfed__V1__Alarm *a, const uint8_t *buf,
 	sqlite3_bind_blob(s, 5, buf, (int) len, SQLITE_STATIC);
 	if (a->id != 0)
 		sqlite3_bind_int64(s, 6, (int64_t) a->id);
-	FED_TRY(step_done(c, s, "alarm put"));
+	FED_TRY(node__store_step_done(c, s, "alarm put"));
 	if (a->id != 0 && sqlite3_changes(c->db) == 0)
 		return node__store_fail(err, FED_NOT_FOUND,
 		    "id: no alarm %llu", (unsigned long long) a->id);
@@ -245,7 +219,7 @@ node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
     uint64_t *id_out, node_store_err *err)
 {
 	size_t len = 0;
-	uint8_t *buf = pack(&a->base, &len);
+	uint8_t *buf = node__store_pack(&a->base, &len);
 	if (buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	store_conn *c = node__store_writer_lock(st);
@@ -258,7 +232,7 @@ node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
 		Enfed__V1__Alarm copy = *a;
 		copy.id = id;
 		free(buf);
-		buf = pack(&copy.base, &len);
+		buf = node__store_pack(&copy.base, &len);
 		res = buf == NULL ? FED_RESOURCE_EXHAUSTED
 		                  : alarm_write(c, &copy, buf, len, NULL, err);
 	}
@@ -278,7 +252,7 @@ node_store_alarm_get(
 	*out = NULL;
 	FED_TRY(node__store_read_begin(st, &c));
 	sqlite3_stmt *s = NULL;
-	fed_status res = prepare(
+	fed_status res = node__store_prepare(
 	    c, "SELECT msg FROM alarms WHERE id = ?", &s, "alarm get");
 	if (res == FED_OK) {
 		sqlite3_bind_int64(s, 1, (int64_t) id);
@@ -310,7 +284,7 @@ node_store_alarm_list(node_store *st, const Enfed__V1__ListAlarmsRequest *f,
 	store_conn *c = NULL;
 	FED_TRY(node__store_read_begin(st, &c));
 	sqlite3_stmt *s = NULL;
-	fed_status res = prepare(c,
+	fed_status res = node__store_prepare(c,
 	    "SELECT msg FROM alarms WHERE (?1 = 0 OR active = 1)"
 	    " AND (?2 = '' OR rule_id = ?2)"
 	    " AND substr(series, 1, length(?3)) = ?3"

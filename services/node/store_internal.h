@@ -146,6 +146,19 @@ const node_store_opts *node__store_opts(const node_store *st);
 fed_status node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err);
 
+// Prepares sql on c; the sqlite error is translated (and logged, as
+// `what`) at this boundary.
+fed_status node__store_prepare(
+    store_conn *c, const char *sql, sqlite3_stmt **s, const char *what);
+
+// Steps a statement that returns no row, then finalizes it.
+fed_status node__store_step_done(
+    store_conn *c, sqlite3_stmt *s, const char *what);
+
+// A packed message in a malloc'ed buffer (*len bytes); NULL when memory is
+// short. The caller frees it.
+uint8_t *node__store_pack(const ProtobufCMessage *m, size_t *len);
+
 // Checks out a reader connection (blocking while all are busy) and returns
 // it with node__store_reader_put.
 store_conn *node__store_reader_get(node_store *st);

@@ -71,9 +71,8 @@ typedef struct block_row {
 	size_t len;
 } block_row;
 
-// The fed_tz unit of a (non-raw) step.
-static fed_tz_unit
-step_unit(int step)
+fed_tz_unit
+node_store_step_unit(int step)
 {
 	static const fed_tz_unit units[] = {
 	    [ENFED__V1__STEP__STEP_5MIN] = FED_TZ_5MIN,
@@ -94,7 +93,7 @@ make_bounds(query_ctx *q)
 	q->bounds = malloc(cap * sizeof(*q->bounds));
 	if (q->bounds == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	fed_tz_unit unit = step_unit(q->step);
+	fed_tz_unit unit = node_store_step_unit(q->step);
 	int64_t b = fed_tz_floor(q->zone, q->from, unit);
 	q->bounds[n++] = b;
 	while (b < q->to) {

@@ -62,6 +62,16 @@ typedef struct fed_rpc_method {
 typedef fed_status (*fed_rpc_auth_fn)(
     const char *token, const char *method, void **principal, void *arg);
 
+// Authorization hook, called for every request that passed the auth hook,
+// once its body is decoded (req, of the method's input type, borrowed for
+// the call) and before the handler runs: the place where a service decides
+// what this caller may do with this request. Returns OK to run the handler
+// (optionally leaving a decision for it with fed_rpc_ctx_set_decision), or
+// the status to send back, with a message set by fed_rpc_ctx_error(), and
+// the handler does not run. Called on worker threads concurrently.
+typedef fed_status (*fed_rpc_authz_fn)(
+    fed_rpc_ctx *call, const ProtobufCMessage *req, void *arg);
+
 typedef struct fed_rpc_server_opts {
 	unsigned n_workers; // requests served at once (default 16)
 	size_t max_msg; // largest request accepted (default 16 MiB)
@@ -69,6 +79,8 @@ typedef struct fed_rpc_server_opts {
 	uint32_t default_timeout_ms; // when the envelope has none (30 s)
 	fed_rpc_auth_fn auth; // NULL: no authentication (tests, demos)
 	void *auth_arg;
+	fed_rpc_authz_fn authz; // NULL: every authenticated call runs
+	void *authz_arg;
 	const char *name; // service name for logs ("node")
 } fed_rpc_server_opts;
 
@@ -99,6 +111,14 @@ fed_status fed_rpc_server_attach(fed_rpc_server *srv, void *p);
 // Returns how many there are.
 size_t fed_rpc_server_services(
     const fed_rpc_server *srv, const char **names, size_t max);
+
+// Calls fn(full_method_name, arg) for every method of every service
+// registered so far ("/enfed.v1.SeriesStore/Query"), served or not, in
+// registration order; stops at the first status other than OK and returns
+// it. For a service to check at start-up that its policy knows every
+// method it could be asked.
+fed_status fed_rpc_server_each_method(const fed_rpc_server *srv,
+    fed_status (*fn)(const char *method, void *arg), void *arg);
 
 // Listens on url (ipc://, tcp://, tls+tcp:// with tls). May be called for
 // several addresses. INVALID_ARGUMENT for a bad URL or TLS settings,
@@ -139,6 +159,11 @@ const char *fed_rpc_ctx_method(const fed_rpc_ctx *call);
 
 // What the authentication hook set, or NULL.
 void *fed_rpc_ctx_principal(const fed_rpc_ctx *call);
+
+// Leaves decision (borrowed; typically call memory) for the handler: what
+// the authorization hook decided. fed_rpc_ctx_decision returns it, or NULL.
+void fed_rpc_ctx_set_decision(fed_rpc_ctx *call, const void *decision);
+const void *fed_rpc_ctx_decision(const fed_rpc_ctx *call);
 
 // Milliseconds left before the caller's deadline (<= 0: passed). A
 // long-running handler checks it and gives up with DEADLINE_EXCEEDED.
