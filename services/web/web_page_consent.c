@@ -264,11 +264,10 @@ series_select(web_ctx *c, const struct consent *k)
 			web_buf_html(c->b, node);
 			web_buf_put(c->b, ":");
 			web_buf_html(c->b, ch.v[j]);
-			web_buf_printf(c->b, "\">%s",
-			    ch.v[j][l - 1] == '/'
-			        ? web_tr(c->lang, WEB_S_ALL_OF)
-			        : "");
-			web_buf_put(c->b, ch.v[j][l - 1] == '/' ? " " : "");
+			web_buf_put(c->b, "\">");
+			if (ch.v[j][l - 1] == '/') // a site: all of its series
+				web_buf_printf(c->b, "%s ",
+				    web_tr(c->lang, WEB_S_ALL_OF));
 			web_buf_html(c->b, ch.v[j]);
 			web_buf_put(c->b, "</option>");
 		}
@@ -556,8 +555,15 @@ consent_post(web_ctx *c)
 		status = 409;
 	}
 	Enfed__V1__CreateGrantResponse *rep = NULL;
-	if (st == FED_OK && why == NULL)
-		st = create(c, &r, &rep, err, sizeof(err));
+	if (st == FED_OK && why == NULL
+	    && (st = create(c, &r, &rep, err, sizeof(err))) != FED_OK
+	    && web_http_status(st) != 503) {
+		// The node's refusal (an overlapping live grant...): the
+		// form again, with its words.
+		why = err;
+		status = web_http_status(st);
+		st = FED_OK;
+	}
 	if (st != FED_OK)
 		web_page_rpc_error(c, st, err);
 	else if (why == NULL)

@@ -344,15 +344,16 @@ n_grants(void)
 	return n;
 }
 
+// Grants refused, and none made: without the form's token, to its own
+// node, to a stranger, with bad dates; and one the node refuses (daily
+// totals sent live to lognact, which receives the house's every point
+// live already): the form again, with the node's words.
 static void
-test_consent_create(void **state)
+refused_grants(const char *csrf)
 {
-	(void) state;
-	char csrf[128], body[512];
+	char body[512];
 	struct http_res r;
-	csrf_of(legall, "/consent", csrf, sizeof(csrf));
 	size_t before = n_grants();
-	// Without the form's token, to its own node, to a stranger.
 	post("/consent", legall,
 	    "action=create&series=bmhs:maison-legall/&grantee=lognact", 403,
 	    &r);
@@ -367,7 +368,26 @@ test_consent_create(void **state)
 		post("/consent", legall, body, 400, &r);
 		http_res_free(&r);
 	}
+	snprintf(body, sizeof(body),
+	    "csrf=%s&action=create&series=bmhs:maison-legall/"
+	    "&grantee=lognact&live=1",
+	    csrf);
+	post("/consent", legall, body, 409, &r);
+	assert_non_null(strstr(r.body, "revoke it first"));
+	assert_non_null(strstr(r.body, "class=\"grant\""));
+	http_res_free(&r);
 	assert_int_equal(n_grants(), before);
+}
+
+static void
+test_consent_create(void **state)
+{
+	(void) state;
+	char csrf[128], body[512];
+	struct http_res r;
+	csrf_of(legall, "/consent", csrf, sizeof(csrf));
+	refused_grants(csrf);
+	size_t before = n_grants();
 	// Daily totals, query only (the raw live grant to lognact stays).
 	snprintf(body, sizeof(body),
 	    "csrf=%s&action=create&series=bmhs:" LEGALL
