@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// cmd_grant.c: `fedctl grant create|ls|revoke`, the owner's consent grants
-// on its node (enfed.v1.Grants; admin token). `create` prints the grant's
+// cmd_grant.c: `fedctl grant create|ls|revoke|log`, the owner's consent
+// grants on its node (enfed.v1.Grants; the admin's token, or a household's
+// owner token for the grants on its series). `create` prints the grant's
 // token once: it is what the grantee uses to query, and the node keeps only
-// its hash.
+// its hash. `log` prints what each grantee read and received.
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,32 @@ static const fed_cfg_spec ls_spec
     = FEDCTL_PLAIN_SPEC("fedctl grant ls", "[OPTION]...",
         "Lists the node's grants, revoked ones included.\n"
         "Example:\n  fedctl grant ls --json");
+
+struct log_cfg {
+	fedctl_out_opts out;
+	char *since;
+	uint64_t limit;
+};
+
+#define C struct log_cfg
+static const fed_cfg_opt log_opts[] = {
+    FEDCTL_OUT_OPTS(C, out),
+    FED_CFG_OPT_STRING(C, since, "since", NULL,
+        "only what was read at or after this time (default: all kept)"),
+    FED_CFG_OPT_UINT(C, limit, "limit", "100", 1, 1000,
+        "at most this many entries, newest first"),
+};
+#undef C
+
+static const fed_cfg_spec log_spec = {"fedctl grant log", "[ID] [OPTION]...",
+    "Prints the access log of a grant (of every grant the token may see "
+    "without ID): each call its grantee made with the grant's token, "
+    "refused ones included, and each batch replicated to it, with the data "
+    "range and step it was answered.\n"
+    "Examples:\n"
+    "  fedctl grant log g-AbCd1234\n"
+    "  fedctl grant log --since -7d --json",
+    log_opts, FED_CFG_N(log_opts), FED_CFG_ARGV_ONLY};
 
 static const fed_cfg_spec revoke_spec
     = FEDCTL_PLAIN_SPEC("fedctl grant revoke", "ID",
@@ -112,6 +139,8 @@ grant_json(const fedctl *c, const void *msg)
 	time_or(c, g->created_ms, "", t, sizeof(t));
 	cJSON_AddStringToObject(j, "created", t);
 	cJSON_AddBoolToObject(j, "revoked", g->revoked);
+	time_or(c, g->last_replicated_ms, "", t, sizeof(t));
+	cJSON_AddStringToObject(j, "last_replicated", t);
 	return j;
 }
 
@@ -125,13 +154,67 @@ grant_text(const fedctl *c, const void *msg)
 	time_or(c, g->data_range ? g->data_range->to_ms : 0, "open", to,
 	    sizeof(to));
 	time_or(c, g->expires_ms, "never", exp, sizeof(exp));
-	printf("%-20s %-24s %-10s %-10s %-6s %s .. %s, expires %s%s\n", g->id,
+	printf("%-20s %-24s %-10s %-10s %-6s %s .. %s, expires %s%s", g->id,
 	    g->series, g->grantee_node, scopes_text(g),
 	    fedctl_step_name(g->finest_step), from, to, exp,
 	    g->revoked ? " [revoked]" : "");
+	if (g->last_replicated_ms != 0) {
+		char last[48];
+		fedctl_time_iso(c, g->last_replicated_ms, last, sizeof(last));
+		printf(", last replicated %s", last);
+	}
+	printf("\n");
+}
+
+// One access log entry: "when grantee method series range step status".
+static cJSON *
+access_json(const fedctl *c, const void *msg)
+{
+	const Enfed__V1__GrantAccess *e = msg;
+	char t[48];
+	cJSON *j = cJSON_CreateObject();
+	fedctl_time_iso(c, e->at_ms, t, sizeof(t));
+	cJSON_AddStringToObject(j, "at", t);
+	cJSON_AddStringToObject(j, "grant", e->grant_id);
+	cJSON_AddStringToObject(j, "grantee", e->grantee_node);
+	cJSON_AddStringToObject(j, "method", e->method);
+	cJSON *ids = cJSON_AddArrayToObject(j, "series");
+	for (size_t i = 0; i < e->n_series_ids; i++)
+		cJSON_AddItemToArray(
+		    ids, cJSON_CreateString(e->series_ids[i]));
+	time_or(c, e->range ? e->range->from_ms : 0, "", t, sizeof(t));
+	cJSON_AddStringToObject(j, "from", t);
+	time_or(c, e->range ? e->range->to_ms : 0, "", t, sizeof(t));
+	cJSON_AddStringToObject(j, "to", t);
+	cJSON_AddStringToObject(j, "step", fedctl_step_name(e->step));
+	cJSON_AddStringToObject(
+	    j, "status", fed_status_name((fed_status) e->status));
+	return j;
+}
+
+static void
+access_text(const fedctl *c, const void *msg)
+{
+	const Enfed__V1__GrantAccess *e = msg;
+	char at[48], from[48] = "-", to[48] = "-";
+	fedctl_time_iso(c, e->at_ms, at, sizeof(at));
+	if (e->range != NULL) {
+		time_or(c, e->range->from_ms, "-", from, sizeof(from));
+		time_or(c, e->range->to_ms, "-", to, sizeof(to));
+	}
+	printf("%s %-20s %-10s %-10s %s", at, e->grant_id, e->grantee_node,
+	    e->method, e->n_series_ids > 0 ? e->series_ids[0] : "-");
+	if (e->n_series_ids > 1)
+		printf(" (+%zu)", e->n_series_ids - 1);
+	printf(" %s .. %s %s %s\n", from, to, fedctl_step_name(e->step),
+	    fed_status_name((fed_status) e->status));
 }
 
 static const fedctl_view grant_view = {.json = grant_json, .text = grant_text};
+static const fedctl_view access_view = {.rows = "entries",
+    .json = access_json,
+    .text = access_text,
+    .empty = "(nothing read under this grant yet)\n"};
 static const fedctl_view grants_view = {.rows = "grants",
     .json = grant_json,
     .text = grant_text,
@@ -230,6 +313,21 @@ grant_revoke(fedctl *c, const fedctl_verb_input *in)
 	return fedctl_reply(c, &grant_view, st, rep);
 }
 
+static int
+grant_log(fedctl *c, const fedctl_verb_input *in)
+{
+	const struct log_cfg *cfg = in->cfg;
+	Enfed__V1__GrantLogRequest req = ENFED__V1__GRANT_LOG_REQUEST__INIT;
+	int rc = opt_time(c, "since", cfg->since, &req.since_ms);
+	if (rc >= 0)
+		return rc;
+	req.grant_id = in->n_args > 0 ? in->args[0] : "";
+	req.limit = (uint32_t) cfg->limit;
+	Enfed__V1__GrantLogResponse *rep = NULL;
+	fed_status st = grant_call(c, "Log", &req, &rep);
+	return fedctl_reply(c, &access_view, st, rep);
+}
+
 static const fedctl_verb verbs[] = {
     {.name = "create",
         .run = grant_create,
@@ -245,13 +343,18 @@ static const fedctl_verb verbs[] = {
         .help = "revoke a grant, at once",
         FEDCTL_OPTS(revoke_spec, fedctl_plain_cfg),
         .args = FEDCTL_EXACTLY(1, "one grant id is needed")},
+    {.name = "log",
+        .run = grant_log,
+        .help = "what each grantee read and received",
+        FEDCTL_OPTS(log_spec, struct log_cfg),
+        .args = FEDCTL_ARGS(0, 1, NULL)},
 };
 
 int
 cmd_grant(fedctl *c, int argc, char **argv)
 {
 	return fedctl_run_verb(c, "grant",
-	    "Consent grants of this node's series to other nodes (admin "
-	    "token).",
+	    "Consent grants of this node's series to other nodes (the admin's "
+	    "token, or a household's owner token for its own series).",
 	    verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }

@@ -59,6 +59,7 @@ struct node_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *stream_tls_ca;
 	fed_log_level log_level;
 };
 
@@ -119,6 +120,11 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
         100000000, "most points in one Ingest call"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_STRING(C, stream_tls_ca, "stream-tls-ca", "",
+        "the organisation's own CA (PEM) for the private --stream on "
+        "tls+tcp://: only certificates it signed may subscribe. Required "
+        "there, and never the federation's --tls-ca, whose members would "
+        "then receive every private series"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -147,6 +153,53 @@ open_store(const struct node_cfg *cfg, node_store **out)
 		fed_log(FED_LOG_ERR, "node", "store %s: %s", cfg->data_dir,
 		    err.msg);
 	return st;
+}
+
+// 1 when files a and b hold the same bytes (the same CA given twice, under
+// two names or as two copies).
+static int
+same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa != NULL && fb != NULL;
+	while (same) {
+		int ca = getc(fa), cb = getc(fb);
+		same = ca == cb;
+		if (ca == EOF || cb == EOF)
+			break;
+	}
+	if (fa != NULL)
+		fclose(fa);
+	if (fb != NULL)
+		fclose(fb);
+	return same;
+}
+
+// The TLS settings of the private stream, which carries every series: on
+// tls+tcp:// only the organisation's own CA may admit subscribers, never
+// the federation's (any member's certificate would do). FAILED_PRECONDITION
+// (logged) for a configuration that would open it to the federation.
+static fed_status
+private_stream_tls(const struct node_cfg *cfg, fed_tls_opts *out)
+{
+	*out = (fed_tls_opts) {
+	    cfg->tls_cert, cfg->tls_key, cfg->stream_tls_ca, NULL};
+	if (strstr(cfg->stream, "tls+tcp://") == NULL)
+		return FED_OK;
+	const char *why = NULL;
+	if (cfg->stream_tls_ca[0] == '\0')
+		why = "needs --stream-tls-ca, the organisation's own CA";
+	else if (cfg->tls_ca != NULL && cfg->tls_ca[0] != '\0'
+	    && same_file(cfg->stream_tls_ca, cfg->tls_ca))
+		why = "--stream-tls-ca is the federation's --tls-ca: every "
+		      "member could subscribe";
+	if (why == NULL)
+		return FED_OK;
+	fed_log(FED_LOG_ERR, "node",
+	    "--stream on tls+tcp:// carries every private series: %s "
+	    "(docs/security.md)",
+	    why);
+	return FED_FAILED_PRECONDITION;
 }
 
 // The first address of a comma-separated list, into buf.
@@ -231,8 +284,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .timeout_ms = cfg->replicate_timeout_ms};
 	if (node_replicator_new(&rpo, &repl) != FED_OK)
 		goto out;
-	if (fed_stream_pub_new(&pub) != FED_OK
-	    || fed_stream_pub_listen_list(pub, cfg->stream, &tls) != FED_OK)
+	fed_tls_opts stream_tls;
+	if (private_stream_tls(cfg, &stream_tls) != FED_OK
+	    || fed_stream_pub_new(&pub) != FED_OK
+	    || fed_stream_pub_listen_list(pub, cfg->stream, &stream_tls)
+	        != FED_OK)
 		goto out;
 	if (cfg->public_stream[0] != '\0'
 	    && (fed_stream_pub_new(&public_pub) != FED_OK

@@ -5,6 +5,9 @@
 // (daily totals, ...) sends, for the buckets its rows fall in, the
 // aggregates the owner's own Query answers for whole buckets, and the
 // grantee replaces what it held for them: the raw points never leave.
+// Only buckets that ended leave: a day still filling is held in the store
+// (node_store_outbox_hold) and sent once whole, since its total sent as
+// it grows would tell the grantee the 5-minute curve.
 
 #include "node_replicate.h"
 
@@ -56,6 +59,7 @@ struct node_replicator {
 	pthread_cond_t cond;
 	int stop;
 	int kicked;
+	int64_t next_release_ms; // when the first held bucket ends
 	// Guards the peers' rpc pointers where the thread opens or frees a
 	// client, so that node_replicator_free may abort them meanwhile.
 	pthread_mutex_t rpc_mtx;
@@ -416,16 +420,39 @@ query_buckets(node_replicator *r, const node_grant *g, const char *id,
 	return st;
 }
 
+// The buckets of grants coarser than raw that have not ended yet.
+struct held_list {
+	node_store_held *v;
+	size_t n, cap;
+};
+
+static fed_status
+hold(struct held_list *h, const char *id, int64_t start_ms, int64_t end_ms)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 8;
+		node_store_held *nv = realloc(h->v, cap * sizeof(*nv));
+		if (nv == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+		h->v = nv;
+		h->cap = cap;
+	}
+	h->v[h->n++] = (node_store_held) {id, start_ms, end_ms};
+	return FED_OK;
+}
+
 // The buckets of the grant's step holding points of `id` in [lo, hi] --
 // and for a cumulative index the bucket before, since an index difference
 // across a bucket's start counts in both -- with their aggregate over the
 // whole bucket (within the grant's range), into *out; buckets without data
-// are left out. *tz gets the zone (static storage of the response copied).
+// are left out, and those not ended at now_ms go to *held instead. *tz
+// gets the zone (static storage of the response copied).
 static fed_status
 bucket_points(node_replicator *r, const node_grant *g, const char *id,
-    int cumulative, int64_t lo, int64_t hi, node_points *out, char *tz,
-    size_t tz_len)
+    int cumulative, int64_t lo, int64_t hi, node_points *out,
+    struct held_list *held, char *tz, size_t tz_len)
 {
+	int64_t now = fed_clock_now_ms();
 	int64_t back = cumulative ? step_max_ms(g->finest_step) : 0;
 	Enfed__V1__QueryResponse *q = NULL;
 	FED_TRY(query_buckets(r, g, id, lo - back, hi + 1, &q));
@@ -443,9 +470,14 @@ bucket_points(node_replicator *r, const node_grant *g, const char *id,
 	snprintf(tz, tz_len, "%s", q->tz);
 	const Enfed__V1__SeriesResult *sr = q->results[0];
 	fed_status st = FED_OK;
-	for (size_t i = 0; st == FED_OK && i < sr->n_ts_ms; i++)
-		if (sr->n_points[i] > 0 || sr->coverage[i] > 0)
+	for (size_t i = 0; st == FED_OK && i < sr->n_ts_ms; i++) {
+		if (sr->n_points[i] == 0 && sr->coverage[i] == 0)
+			continue;
+		if (q->bucket_end_ms[i] > now)
+			st = hold(held, id, sr->ts_ms[i], q->bucket_end_ms[i]);
+		else
 			st = node_points_push(out, sr->ts_ms[i], sr->value[i]);
+	}
 	node_store_query_free(q);
 	return st;
 }
@@ -455,7 +487,8 @@ bucket_points(node_replicator *r, const node_grant *g, const char *id,
 static fed_status
 series_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
     const node_store_outbox_row *rows, size_t n, const char *id,
-    node_points *pts, Enfed__V1__SeriesPoints *sp, int64_t *last)
+    node_points *pts, struct held_list *held, Enfed__V1__SeriesPoints *sp,
+    int64_t *last)
 {
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t j = 0; j < n; j++) {
@@ -477,8 +510,8 @@ series_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
 	int cumulative = info->meta->cumulative;
 	node_store_info_free(info);
 	char tz[80] = "";
-	FED_TRY(
-	    bucket_points(r, g, id, cumulative, lo, hi, pts, tz, sizeof(tz)));
+	FED_TRY(bucket_points(
+	    r, g, id, cumulative, lo, hi, pts, held, tz, sizeof(tz)));
 	if (pts->n > 0)
 		FED_TRY(declare(r, p, g, id, tz));
 	sp->series_id = (char *) id;
@@ -489,11 +522,13 @@ series_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
 }
 
 // Sends, for the rows of grant g among rows[0..n), the aggregates of the
-// buckets they touch, in one Ingest that replaces the grantee's values;
-// *last gets the highest seq covered.
+// buckets they touch that ended, in one Ingest that replaces the
+// grantee's values; the others go to *held. *last gets the highest seq
+// covered.
 static fed_status
 send_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
-    const node_store_outbox_row *rows, size_t n, int64_t *last)
+    const node_store_outbox_row *rows, size_t n, int64_t *last,
+    struct held_list *held)
 {
 	const char **ids = calloc(n, sizeof(*ids));
 	node_points *pts = calloc(n, sizeof(*pts));
@@ -513,7 +548,7 @@ send_aggregates(node_replicator *r, struct peer *p, const node_grant *g,
 		ids[n_series] = rows[i].series_id;
 		node_points_init(&pts[n_series]);
 		st = series_aggregates(r, p, g, rows, n, ids[n_series],
-		    &pts[n_series], &sp[n_series], last);
+		    &pts[n_series], held, &sp[n_series], last);
 		if (st == FED_OK && sp[n_series].n_ts_ms > 0)
 			list[n_sent++] = &sp[n_series];
 		n_series++;
@@ -582,6 +617,44 @@ log_delivery(node_replicator *r, const node_grant *g,
 		    err.msg);
 }
 
+// After a delivery: the rows up to `last` leave the outbox, the buckets
+// held are recorded to be sent once they end, and the owner's log says
+// what left.
+static void
+delivered(node_replicator *r, const node_grant *g,
+    const node_store_outbox_row *rows, size_t n, int64_t last,
+    const struct held_list *held)
+{
+	node_store_err e = {{0}};
+	fed_status st = node_store_outbox_hold(
+	    r->o.store, g->id, last, held->v, held->n, &e);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "replicate", "grant %s: %s", g->id,
+		    e.msg[0] ? e.msg : fed_status_str(st));
+	for (size_t i = 0; st == FED_OK && i < held->n; i++)
+		if (held->v[i].end_ms < r->next_release_ms)
+			r->next_release_ms = held->v[i].end_ms;
+	log_delivery(r, g, rows, n, last);
+}
+
+// Puts the held buckets that ended back into the outbox.
+static void
+release_due(node_replicator *r)
+{
+	if (fed_clock_now_ms() < r->next_release_ms)
+		return;
+	size_t n = 0;
+	node_store_err e = {{0}};
+	fed_status st = node_store_outbox_release(
+	    r->o.store, fed_clock_now_ms(), &n, &r->next_release_ms, &e);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "replicate", "releasing held buckets: %s",
+		    e.msg[0] ? e.msg : fed_status_str(st));
+	else if (n > 0)
+		fed_log(FED_LOG_INFO, "replicate",
+		    "%zu bucket(s) ended: their aggregates go out", n);
+}
+
 // Handles the grants found in one batch of rows. Returns 1 if anything
 // was delivered or dropped.
 static int
@@ -633,18 +706,19 @@ drain(node_replicator *r, size_t n)
 		// A prefix of the batch: the rows of g before its end all come
 		// after i, so every row up to `last` is among those sent.
 		size_t k = n - i < p->max_rows ? n - i : p->max_rows;
+		struct held_list held = {0};
 		fed_status sent = g->finest_step == ENFED__V1__STEP__STEP_RAW
 		    ? send_grant(r, p, g, r->rows + i, k, &last)
-		    : send_aggregates(r, p, g, r->rows + i, k, &last);
+		    : send_aggregates(r, p, g, r->rows + i, k, &last, &held);
 		if (sent == FED_OK) {
 			p->backoff_ms = 0;
 			p->retry_at_ms = 0;
 			p->max_rows = p->max_rows * 2 < BATCH ? p->max_rows * 2
 			                                      : BATCH;
-			node_store_outbox_done(r->o.store, g->id, last, &e);
-			log_delivery(r, g, r->rows + i, k, last);
+			delivered(r, g, r->rows + i, k, last, &held);
 			progress = 1;
 		}
+		free(held.v);
 	}
 	return progress;
 }
@@ -685,6 +759,7 @@ run(void *arg)
 	while (!stopping(r)) {
 		size_t n = 0;
 		node_store_err e = {{0}};
+		release_due(r);
 		if (node_store_outbox_peek(r->o.store, r->rows, BATCH, &n, &e)
 		        != FED_OK
 		    || n == 0 || !drain(r, n))

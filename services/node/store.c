@@ -87,12 +87,18 @@ static const char schema_v3_sql[]
       "PRAGMA user_version = 3;";
 
 // Version 4: the access log of the grants (store_access.c): one row per
-// call made with a grant's token, and per batch replicated to a grantee.
+// call made with a grant's token, and per batch replicated to a grantee;
+// and the buckets of grants coarser than raw held until they end
+// (store_grants.c).
 static const char schema_v4_sql[]
     = "CREATE TABLE grant_access(id INTEGER PRIMARY KEY,"
       " grant_id TEXT NOT NULL, method TEXT NOT NULL,"
       " at_ms INTEGER NOT NULL, msg BLOB NOT NULL);"
       "CREATE INDEX grant_access_grant ON grant_access(grant_id, id);"
+      "CREATE TABLE outbox_held(grant_id TEXT NOT NULL,"
+      " series TEXT NOT NULL, start_ms INTEGER NOT NULL,"
+      " end_ms INTEGER NOT NULL,"
+      " PRIMARY KEY(grant_id, series, start_ms)) WITHOUT ROWID;"
       "PRAGMA user_version = 4;";
 
 void

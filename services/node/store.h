@@ -332,6 +332,27 @@ fed_status node_store_outbox_peek(node_store *st, node_store_outbox_row *rows,
 fed_status node_store_outbox_done(node_store *st, const char *grant_id,
     int64_t up_to_seq, node_store_err *err);
 
+// A bucket of a grant coarser than raw that has not ended: its aggregate
+// would tell the grantee, as the bucket fills, what the points are. It is
+// held, and sent once whole (node_replicate.c).
+typedef struct node_store_held {
+	const char *series_id;
+	int64_t start_ms, end_ms;
+} node_store_held;
+
+// As node_store_outbox_done, and records the buckets held[0..n_held) of
+// grant_id (a bucket held already is kept once), in one transaction.
+fed_status node_store_outbox_hold(node_store *st, const char *grant_id,
+    int64_t up_to_seq, const node_store_held *held, size_t n_held,
+    node_store_err *err);
+
+// Puts every held bucket that ended at or before now_ms back into the
+// outbox (one row at its start, for the replicator to send the whole
+// bucket), in one transaction; *n gets how many, *next_end_ms when the
+// first bucket still held ends (INT64_MAX: none).
+fed_status node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
+    int64_t *next_end_ms, node_store_err *err);
+
 // Rows waiting for grant_id ("" = all grants).
 fed_status node_store_outbox_count(
     node_store *st, const char *grant_id, uint64_t *n, node_store_err *err);

@@ -415,6 +415,94 @@ node_store_outbox_done(node_store *st, const char *grant_id, int64_t up_to_seq,
 	    up_to_seq);
 }
 
+static fed_status
+hold_rows(store_conn *c, const char *grant_id, int64_t up_to_seq,
+    const node_store_held *held, size_t n_held)
+{
+	sqlite3_stmt *s = NULL;
+	FED_TRY(node__store_prepare(c,
+	    "DELETE FROM outbox WHERE grant_id = ?1 AND seq <= ?2", &s,
+	    "outbox delete"));
+	sqlite3_bind_text(s, 1, grant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, up_to_seq);
+	FED_TRY(node__store_step_done(c, s, "outbox delete"));
+	for (size_t i = 0; i < n_held; i++) {
+		FED_TRY(node__store_prepare(c,
+		    "INSERT OR IGNORE INTO outbox_held(grant_id, series,"
+		    " start_ms, end_ms) VALUES(?, ?, ?, ?)",
+		    &s, "outbox hold"));
+		sqlite3_bind_text(s, 1, grant_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, held[i].series_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, held[i].start_ms);
+		sqlite3_bind_int64(s, 4, held[i].end_ms);
+		FED_TRY(node__store_step_done(c, s, "outbox hold"));
+	}
+	return FED_OK;
+}
+
+fed_status
+node_store_outbox_hold(node_store *st, const char *grant_id, int64_t up_to_seq,
+    const node_store_held *held, size_t n_held, node_store_err *err)
+{
+	(void) err;
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	if (res == FED_OK)
+		res = hold_rows(c, grant_id, up_to_seq, held, n_held);
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	return res;
+}
+
+// The ended held buckets become outbox rows (value 0: the replicator
+// sends the bucket's aggregate, not the row's value), then leave the
+// held table.
+static fed_status
+release_rows(store_conn *c, int64_t now_ms, size_t *n, int64_t *next_end_ms)
+{
+	sqlite3_stmt *s = NULL;
+	FED_TRY(node__store_prepare(c,
+	    "INSERT INTO outbox(grant_id, series, ts, value)"
+	    " SELECT grant_id, series, start_ms, zeroblob(8) FROM outbox_held"
+	    " WHERE end_ms <= ?1 ORDER BY start_ms",
+	    &s, "outbox release"));
+	sqlite3_bind_int64(s, 1, now_ms);
+	FED_TRY(node__store_step_done(c, s, "outbox release"));
+	*n = (size_t) sqlite3_changes(c->db);
+	FED_TRY(node__store_prepare(c,
+	    "DELETE FROM outbox_held WHERE end_ms <= ?1", &s,
+	    "outbox release"));
+	sqlite3_bind_int64(s, 1, now_ms);
+	FED_TRY(node__store_step_done(c, s, "outbox release"));
+	FED_TRY(node__store_prepare(
+	    c, "SELECT min(end_ms) FROM outbox_held", &s, "outbox release"));
+	int rc = sqlite3_step(s);
+	*next_end_ms
+	    = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
+	    ? sqlite3_column_int64(s, 0)
+	    : INT64_MAX;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "outbox release");
+}
+
+fed_status
+node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
+    int64_t *next_end_ms, node_store_err *err)
+{
+	(void) err;
+	*n = 0;
+	*next_end_ms = INT64_MAX;
+	store_conn *c = node__store_writer_lock(st);
+	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	if (res == FED_OK)
+		res = release_rows(c, now_ms, n, next_end_ms);
+	res = node__store_write_end(c, res);
+	node__store_writer_unlock(st);
+	return res;
+}
+
 fed_status
 node_store_outbox_count(
     node_store *st, const char *grant_id, uint64_t *n, node_store_err *err)
@@ -443,15 +531,15 @@ node_store_outbox_count(
 static fed_status
 drop_outbox(store_conn *c, const char *grant_id)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(
-	    c->db, "DELETE FROM outbox WHERE grant_id = ?", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
+	static const char *const sql[] = {
+	    "DELETE FROM outbox WHERE grant_id = ?",
+	    "DELETE FROM outbox_held WHERE grant_id = ?",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *s = NULL;
+		FED_TRY(node__store_prepare(c, sql[i], &s, "outbox drop"));
 		sqlite3_bind_text(s, 1, grant_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
+		FED_TRY(node__store_step_done(c, s, "outbox drop"));
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE
-	    ? FED_OK
-	    : node__store_sql_status(c->db, rc, "outbox drop");
+	return FED_OK;
 }

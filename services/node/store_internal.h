@@ -53,6 +53,7 @@
 	    "INSERT INTO facts(series, pos, key, value)"                     \
 	    " VALUES(?1, ?2, ?3, ?4)")                                       \
 	X(OUTBOX_DELETE_SERIES, "DELETE FROM outbox WHERE series = ?1")      \
+	X(HELD_DELETE_SERIES, "DELETE FROM outbox_held WHERE series = ?1")   \
 	X(BLOCK_GET, "SELECT n, last_ts, data FROM blocks WHERE key = ?1")   \
 	X(BLOCK_PUT,                                                         \
 	    "INSERT OR REPLACE INTO blocks(key, n, first_ts, last_ts, vals," \

@@ -407,6 +407,9 @@ delete_locked(store_conn *c, const char *id, node_store_err *err)
 	s = node__store_stmt(c, STMT_OUTBOX_DELETE_SERIES);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	FED_TRY(step_done(c, s, "outbox delete"));
+	s = node__store_stmt(c, STMT_HELD_DELETE_SERIES);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	FED_TRY(step_done(c, s, "held buckets delete"));
 	s = node__store_stmt(c, STMT_SERIES_DELETE);
 	sqlite3_bind_int64(s, 1, row.sid);
 	return step_done(c, s, "series delete");

@@ -616,6 +616,21 @@ test_grant(void **state)
 	assert_int_equal(fed_test_run(argv, NULL, &o, &r), 4);
 	free(o);
 	free(r);
+	// The owner sees both calls in the grant's log, newest first: the
+	// refused one after the revocation, then the listing.
+	assert_int_equal(FEDCTL(&out, NULL, "grant", "log", id), 0);
+	char *refused = strstr(out, "PERMISSION_DENIED");
+	assert_non_null(refused);
+	assert_non_null(strstr(refused, "ListSeries"));
+	free(out);
+	assert_int_equal(FEDCTL(&out, NULL, "grant", "log", "--json"), 0);
+	j = cJSON_Parse(out);
+	assert_true(cJSON_IsArray(j) && cJSON_GetArraySize(j) >= 2);
+	cJSON_Delete(j);
+	free(out);
+	assert_int_equal(
+	    FEDCTL(NULL, &err, "grant", "log", id, "--limit", "0"), 2);
+	free(err);
 	assert_int_equal(
 	    FEDCTL(NULL, &err, "grant", "create", "grant/pv/"), 2);
 	assert_non_null(strstr(err, "--to"));

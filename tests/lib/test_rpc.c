@@ -173,19 +173,9 @@ static Enfed__V1__Reply *
 raw_envelope_tok(const char *url, const char *method, const char *token,
     size_t token_len, int codec, const void *body, size_t body_len)
 {
-	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
-	env.id = 42;
-	env.method = (char *) method;
-	env.token.data = (uint8_t *) token;
-	env.token.len = token_len;
-	env.codec = codec;
-	env.body.data = (uint8_t *) body;
-	env.body.len = body_len;
-	size_t len = enfed__v1__request__get_packed_size(&env);
-	uint8_t *buf = malloc(len + 1);
-	enfed__v1__request__pack(&env, buf);
-	Enfed__V1__Reply *rep = raw_call(url, buf, len);
-	free(buf);
+	Enfed__V1__Reply *rep = fed_test_raw_call(
+	    url, method, token, token_len, codec, body, body_len);
+	assert_non_null(rep);
 	return rep;
 }
 
@@ -489,8 +479,8 @@ static void
 test_auth_token_exact_bytes(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const forged[] = {"secret\0", "secret\0admin",
-	    "\0secret", "sec\0ret"};
+	static const char *const forged[]
+	    = {"secret\0", "secret\0admin", "\0secret", "sec\0ret"};
 	static const size_t lens[] = {7, 12, 7, 7};
 	for (size_t i = 0; i < 4; i++) {
 		Enfed__V1__Reply *rep = raw_envelope_tok(f->url,

@@ -22,8 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
 #include "enfed/test/echo.pb-c.h"
 #include "enfed/v1/health.pb-c.h"
+#include "enfed/v1/rpc.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 
 extern char **environ;
@@ -595,4 +599,52 @@ fed_test_echo_register(fed_rpc_server *srv)
 	static const fed_rpc_method methods[] = {{"Echo", echo_echo}};
 	return fed_rpc_server_add_service(
 	    srv, &enfed__test__echo__descriptor, methods, 1, NULL);
+}
+
+// Sends buf on a new REQ socket dialled to url; the reply's bytes into
+// *out (nng_free'd by the caller). 0 on success.
+static int
+raw_exchange(const char *url, const uint8_t *buf, size_t len, char **out,
+    size_t *out_len)
+{
+	nng_socket s;
+	if (nng_req0_open(&s) != 0)
+		return -1;
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 3000);
+	int rv = nng_dial(s, url, NULL, 0);
+	if (rv == 0)
+		rv = nng_send(s, (void *) buf, len, 0);
+	if (rv == 0)
+		rv = nng_recv(s, out, out_len, NNG_FLAG_ALLOC);
+	nng_close(s);
+	return rv;
+}
+
+Enfed__V1__Reply *
+fed_test_raw_call(const char *url, const char *method, const char *token,
+    size_t token_len, int codec, const void *body, size_t body_len)
+{
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	env.id = 42;
+	env.method = (char *) method;
+	env.token.data = (uint8_t *) token;
+	env.token.len = token_len;
+	env.codec = (Enfed__V1__Codec) codec;
+	env.body.data = (uint8_t *) body;
+	env.body.len = body_len;
+	size_t len = enfed__v1__request__get_packed_size(&env);
+	uint8_t *buf = malloc(len + 1);
+	if (buf == NULL)
+		return NULL;
+	enfed__v1__request__pack(&env, buf);
+	char *rbuf = NULL;
+	size_t rlen = 0;
+	int rv = raw_exchange(url, buf, len, &rbuf, &rlen);
+	free(buf);
+	if (rv != 0)
+		return NULL;
+	Enfed__V1__Reply *rep
+	    = enfed__v1__reply__unpack(NULL, rlen, (uint8_t *) rbuf);
+	nng_free(rbuf, rlen);
+	return rep;
 }

@@ -52,6 +52,15 @@ int fed_test_proc_start(char *const argv[], const char *log_path);
 // or -1.
 int fed_test_proc_stop(int pid, int sig, int timeout_ms);
 
+// Sends one request envelope built by hand (method, token of token_len
+// bytes, which may hold NUL bytes, codec, body) to url over a REQ socket
+// of its own, as a foreign client would, and returns the decoded reply
+// envelope (freed by the caller with enfed__v1__reply__free_unpacked), or
+// NULL when no reply came within 3 s or it was not an envelope.
+struct Enfed__V1__Reply *fed_test_raw_call(const char *url, const char *method,
+    const char *token, size_t token_len, int codec, const void *body,
+    size_t body_len);
+
 // A client of url with token (either may be an ipc://, tcp:// or
 // tls+tcp:// address; no TLS options), the default timeout; NULL when it
 // cannot be made (a bad address).

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -28,6 +29,7 @@
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
+#include "fed/stream.h"
 #include "fed/token.h"
 #include "fed_test.h"
 
@@ -476,10 +478,65 @@ wait_same_days(
 	assert_true(same);
 }
 
+// One point of series id at ts_ms, value v.
+static fed_status
+ingest_at(fed_rpc_client *c, const char *id, int64_t ts_ms, double v)
+{
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
+	                        *l[1] = {&sp};
+	sp.series_id = (char *) id;
+	sp.ts_ms = &ts_ms;
+	sp.value = &v;
+	sp.n_ts_ms = sp.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = l;
+	req.n_series = 1;
+	Enfed__V1__IngestResponse *rep = NULL;
+	fed_status st = fed_test_store_call(c, "Ingest", &req, &rep);
+	if (rep != NULL)
+		enfed__v1__ingest_response__free_unpacked(rep, NULL);
+	return st;
+}
+
+// Under a daily grant, today's total does not leave while today fills
+// (sent as it grows, it would draw the 5-minute curve): a point of today
+// is held, one of a past day after it arrives.
+static void
+held_until_whole(fed_rpc_client *owner, fed_rpc_client *grantee)
+{
+	const char *id = "maison/linky/energy";
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    fed_test_store_call(owner, "CreateSeries", &cr, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	assert_int_equal(ingest_at(owner, id, T0, 5), FED_OK);
+	wait_count(grantee, id, 1);
+	int64_t now = fed_test_now_ms();
+	assert_int_equal(ingest_at(owner, id, now - 60000, 7), FED_OK);
+	assert_int_equal(ingest_at(owner, id, T0 + 86400000, 9), FED_OK);
+	wait_count(grantee, id, 2);
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(
+	    fed_test_query(grantee, id, now - 2 * 86400000, now + 86400000,
+	        ENFED__V1__STEP__STEP_RAW, NULL, &res, NULL, 0),
+	    FED_OK);
+	assert_int_equal(res->results[0]->n_ts_ms, 0);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+}
+
 // A household shares its meter's daily totals only: the grantee receives
 // one point per local day, updated as the day's points arrive, never the
-// 5-minute curve; a raw grant to the same grantee for the same series is
-// refused; replace is for the admin and replica roles.
+// 5-minute curve, and a day only once it ended; a raw grant to the same
+// grantee for the same series is refused; replace is for the admin and replica
+// roles.
 static void
 test_daily_grant(void **state)
 {
@@ -554,6 +611,8 @@ test_daily_grant(void **state)
 	    ingest_points(b.cli, id, 2 * DAY + DAY / 2, DAY / 2, 0), FED_OK);
 	wait_same_days(b.cli, l.cli, id, 3);
 	assert_int_equal(count(l.cli, id), 3);
+
+	held_until_whole(b.cli, l.cli);
 
 	// One step per (series, grantee): no raw grant beside the daily one.
 	char *raw = grant_step(b.cli, "maison/linky/", "lognact",
@@ -688,6 +747,138 @@ test_over_tls(void **state)
 	free(dir);
 }
 
+// 1 when fed-node with opts refuses to start within 2 s, saying why
+// (`reason` in what it logged); else it is stopped and 0 returned.
+static int
+start_refused(const char *const *opts, const char *reason)
+{
+	char *argv[16] = {FED_NODE_BIN}, log[700];
+	int n = 1;
+	for (; opts[n - 1] != NULL && n < 15; n++)
+		argv[n] = (char *) opts[n - 1];
+	snprintf(log, sizeof(log), "%s/refused.log", dir);
+	remove(log);
+	int pid = fed_test_proc_start(argv, log);
+	int64_t until = fed_test_now_ms() + 2000;
+	int status = -1;
+	while (fed_test_now_ms() < until && status < 0) {
+		int ws = 0;
+		if (waitpid(pid, &ws, WNOHANG) == pid)
+			status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128;
+		else
+			fed_test_sleep_ms(50);
+	}
+	if (status < 0) {
+		fed_test_proc_stop(pid, SIGTERM, 5000);
+		return 0;
+	}
+	char text[4096] = "";
+	FILE *f = fopen(log, "r");
+	if (f != NULL) {
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	return status != 0 && strstr(text, reason) != NULL;
+}
+
+struct seen {
+	size_t points;
+};
+
+static void
+on_points(const fed_stream_event *ev, void *arg)
+{
+	struct seen *s = arg;
+	if (ev->kind == FED_STREAM_POINTS)
+		s->points += ev->n;
+}
+
+// Points a subscriber with certificate NAME (signed by ca) receives from
+// url within timeout_ms, while points are ingested through cli.
+static size_t
+received(const char *url, const char *ca, const char *name,
+    const char *server_ca, fed_rpc_client *cli, int timeout_ms)
+{
+	char crt[700], key[700], cafile[700];
+	snprintf(crt, sizeof(crt), "%s/%s.crt", ca, name);
+	snprintf(key, sizeof(key), "%s/%s.key", ca, name);
+	snprintf(cafile, sizeof(cafile), "%s/ca.crt", server_ca);
+	fed_tls_opts tls = {crt, key, cafile, NULL};
+	fed_stream_sub_opts so = {.url = url, .tls = &tls};
+	fed_stream_sub *sub = NULL;
+	assert_int_equal(fed_stream_sub_new(&so, &sub), FED_OK);
+	assert_int_equal(fed_stream_sub_subscribe(sub, ""), FED_OK);
+	struct seen seen = {0};
+	int64_t until = fed_test_now_ms() + timeout_ms;
+	for (int day = 10; seen.points == 0 && fed_test_now_ms() < until;
+	     day++) {
+		assert_int_equal(
+		    ingest_day(cli, "maison/linky/energy", day), FED_OK);
+		fed_stream_sub_recv(sub, 200, on_points, &seen);
+	}
+	fed_stream_sub_free(sub);
+	return seen.points;
+}
+
+// Case 6 of issue 15: the private stream carries every series, so on
+// tls+tcp:// it admits only the organisation's own CA's certificates;
+// fed-node refuses to start without one, or with the federation's CA as
+// that CA; a federation member's certificate then receives nothing.
+static void
+test_private_stream_tls(void **state)
+{
+	(void) state;
+	dir = fed_test_tmpdir("streamtls");
+	char fed[600], org[600], copy[700];
+	snprintf(fed, sizeof(fed), "%s/federation-ca", dir);
+	snprintf(org, sizeof(org), "%s/org-ca", dir);
+	assert_int_equal(pki("ca", fed, NULL, NULL, NULL), 0);
+	assert_int_equal(pki("node", fed, "lognact", "--dns", "127.0.0.1"), 0);
+	assert_int_equal(pki("node", fed, "bmhs", "--dns", "127.0.0.1"), 0);
+	assert_int_equal(pki("ca", org, NULL, NULL, NULL), 0);
+	assert_int_equal(pki("node", org, "fed-web", "--dns", "127.0.0.1"), 0);
+	snprintf(copy, sizeof(copy), "%s/ca-copy.crt", dir);
+	char cafile[700], buf[8192];
+	snprintf(cafile, sizeof(cafile), "%s/ca.crt", fed);
+	FILE *in = fopen(cafile, "rb"), *out = fopen(copy, "wb");
+	assert_true(in != NULL && out != NULL);
+	fwrite(buf, 1, fread(buf, 1, sizeof(buf), in), out);
+	fclose(in);
+	fclose(out);
+	char stream[128], rpc[128], o[8][720];
+	snprintf(stream, sizeof(stream), "tls+tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fed_test_ipc_url(rpc, sizeof(rpc), "streamtls");
+	snprintf(o[0], sizeof(o[0]), "--data-dir=%s/data", dir);
+	snprintf(o[1], sizeof(o[1]), "--listen=%s", rpc);
+	snprintf(o[2], sizeof(o[2]), "--stream=%s", stream);
+	snprintf(o[3], sizeof(o[3]), "--admin-token=%s", ADMIN_L);
+	snprintf(o[4], sizeof(o[4]), "--tls-cert=%s/lognact.crt", fed);
+	snprintf(o[5], sizeof(o[5]), "--tls-key=%s/lognact.key", fed);
+	snprintf(o[6], sizeof(o[6]), "--tls-ca=%s", cafile);
+	const char *base[] = {"--name=lognact", o[0], o[1], o[2], o[3], o[4],
+	    o[5], o[6], NULL, NULL};
+	assert_true(start_refused(base, "needs --stream-tls-ca"));
+	snprintf(o[7], sizeof(o[7]), "--stream-tls-ca=%s", copy);
+	base[8] = o[7];
+	assert_true(start_refused(base, "is the federation's --tls-ca"));
+	snprintf(o[7], sizeof(o[7]), "--stream-tls-ca=%s/ca.crt", org);
+	const char *extra[] = {o[4], o[5], o[6], o[7], NULL};
+	int pid = fed_test_node_start_ex(
+	    FED_NODE_BIN, "lognact", dir, rpc, stream, ADMIN_L, NULL, extra);
+	assert_true(pid > 0);
+	fed_rpc_client *cli = client(rpc, ADMIN_L);
+	create(cli, "maison/linky/energy", "Linky");
+	// A federation member's certificate: nothing, however long it waits.
+	assert_int_equal(received(stream, fed, "bmhs", fed, cli, 2000), 0);
+	// The organisation's own program: the points.
+	assert_true(received(stream, org, "fed-web", fed, cli, 5000) > 0);
+	fed_rpc_client_free(cli);
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -695,6 +886,7 @@ main(void)
 	    cmocka_unit_test(test_two_organisations),
 	    cmocka_unit_test(test_over_tls),
 	    cmocka_unit_test(test_daily_grant),
+	    cmocka_unit_test(test_private_stream_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

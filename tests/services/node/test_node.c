@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "enfed/v1/grant.pb-c.h"
+#include "enfed/v1/rpc.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
@@ -30,6 +31,7 @@
 #define WRITER "writer-secret-for-tests"
 #define READER "reader-secret-for-tests"
 #define BOARD  "edge-board-secret-for-tests"
+#define KREAD  "kermelo-reader-secret-for-tests"
 #define T0     INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
 
 struct node {
@@ -62,12 +64,13 @@ setup(void **state)
 	fed_token_hash(WRITER, hw);
 	fed_token_hash(READER, hr);
 	FILE *f = fopen(path, "w");
-	char hb[65];
+	char hb[65], hk[65];
 	fed_token_hash(BOARD, hb);
+	fed_token_hash(KREAD, hk);
 	fprintf(f,
 	    "# test tokens\nedge writer %s\nteacher reader %s\n"
-	    "board writer %s kermelo/\n",
-	    hw, hr, hb);
+	    "board writer %s kermelo/\nkread reader %s kermelo/\n",
+	    hw, hr, hb, hk);
 	fclose(f);
 	node_start(n);
 	*state = n;
@@ -719,6 +722,164 @@ test_prefix_token(void **state)
 	fed_rpc_client_free(adm);
 }
 
+// Issue 15, case 1: a reader's or writer's token limited to kermelo/
+// reads nothing else through Query, alone or mixed with its own ids.
+static void
+test_prefix_query(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "school/meter/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	create(adm, "kermelo/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION, FED_OK);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256];
+	assert_int_equal(
+	    ingest(adm, "school/meter/energy", 288, 0, &ir, err), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	const char *limited[] = {BOARD, KREAD};
+	for (size_t i = 0; i < 2; i++) {
+		fed_rpc_client *c = client(n, limited[i]);
+		assert_int_equal(query_as(c, "school/meter/energy", T0,
+		                     T0 + 86400000, ENFED__V1__STEP__STEP_RAW),
+		    FED_PERMISSION_DENIED);
+		char *ids[2] = {"kermelo/pv/energy", "school/meter/energy"};
+		Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+		r.from_ms = T0;
+		r.to_ms = T0 + 86400000;
+		Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
+		q.series_ids = ids;
+		q.n_series_ids = 2;
+		q.range = &r;
+		Enfed__V1__QueryResponse *res = NULL;
+		assert_int_equal(
+		    call(c, "Query", &q, &res, err), FED_PERMISSION_DENIED);
+		assert_null(strstr(err, "school"));
+		assert_int_equal(query_as(c, "kermelo/pv/energy", T0,
+		                     T0 + 86400000, ENFED__V1__STEP__STEP_RAW),
+		    FED_OK);
+		fed_rpc_client_free(c);
+	}
+	fed_rpc_client_free(adm);
+}
+
+// Issue 15, cases 2 and 3: a daily-totals grant answers whole days only,
+// however the range is cut (stepping a 5-minute range through a day
+// yields nothing), and no metadata call reveals a point, a timestamp or a
+// count finer than, or outside, what it could query.
+static void
+test_coarse_grant(void **state)
+{
+	struct node *n = *state;
+	const int64_t day = 86400000, min5 = 300000;
+	fed_rpc_client *adm = client(n, ADMIN);
+	create(adm, "maison/linky/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, FED_OK);
+	Enfed__V1__IngestResponse *ir = NULL;
+	char err[256], id[64];
+	assert_int_equal(
+	    ingest(adm, "maison/linky/energy", 576, 0, &ir, err), FED_OK);
+	enfed__v1__ingest_response__free_unpacked(ir, NULL);
+	char *tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_DAY, 0, 0, 0,
+	    id, sizeof(id));
+	fed_rpc_client *g = client(n, tok);
+	for (int64_t t = T0; t < T0 + day; t += 7 * min5) {
+		Enfed__V1__QueryResponse *res = NULL;
+		assert_int_equal(fed_test_query(g, "maison/linky/energy", t,
+		                     t + min5, ENFED__V1__STEP__STEP_DAY, NULL,
+		                     &res, err, sizeof(err)),
+		    FED_OK);
+		assert_int_equal(res->results[0]->n_ts_ms, 0);
+		enfed__v1__query_response__free_unpacked(res, NULL);
+	}
+	Enfed__V1__QueryResponse *res = NULL;
+	assert_int_equal(
+	    fed_test_query(g, "maison/linky/energy", T0, T0 + 2 * day,
+	        ENFED__V1__STEP__STEP_DAY, NULL, &res, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(res->results[0]->n_ts_ms, 2);
+	// Day 1: points 0..287 of value 100 + i.
+	assert_true(res->results[0]->value[0] == 288 * 100 + 287 * 288 / 2);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+	Enfed__V1__GetSeriesRequest gs = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	gs.id = "maison/linky/energy";
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(call(g, "GetSeries", &gs, &info, err), FED_OK);
+	assert_int_equal(info->n_points, 0);
+	assert_int_equal(info->first_ms, 0);
+	assert_int_equal(info->last_ms, 0);
+	assert_true(info->last_value == 0);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	free(tok);
+	// A raw grant of the first day only: nothing of the second shows.
+	tok = grant(adm, "maison/", ENFED__V1__STEP__STEP_RAW, T0, T0 + day, 0,
+	    id, sizeof(id));
+	fed_rpc_client *r = client(n, tok);
+	char *ids[1] = {"maison/linky/energy"};
+	Enfed__V1__LatestRequest lq = ENFED__V1__LATEST_REQUEST__INIT;
+	lq.series_ids = ids;
+	lq.n_series_ids = 1;
+	Enfed__V1__LatestResponse *lt = NULL;
+	assert_int_equal(call(r, "Latest", &lq, &lt, err), FED_OK);
+	assert_int_equal(lt->series[0]->last_ms, 0);
+	assert_int_equal(lt->series[0]->n_points, 0);
+	enfed__v1__latest_response__free_unpacked(lt, NULL);
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	Enfed__V1__ListSeriesResponse *ls = NULL;
+	assert_int_equal(call(r, "ListSeries", &lr, &ls, err), FED_OK);
+	assert_int_equal(ls->n_series, 1);
+	assert_int_equal(ls->series[0]->last_ms, 0);
+	assert_int_equal(ls->series[0]->first_ms, 0);
+	enfed__v1__list_series_response__free_unpacked(ls, NULL);
+	assert_int_equal(query_as(r, "maison/linky/energy", T0, T0 + 2 * day,
+	                     ENFED__V1__STEP__STEP_RAW),
+	    FED_OK);
+	assert_int_equal(
+	    fed_test_query(r, "maison/linky/energy", T0, T0 + 2 * day,
+	        ENFED__V1__STEP__STEP_RAW, NULL, &res, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(res->results[0]->n_ts_ms, 288);
+	assert_true(res->results[0]->ts_ms[287] < T0 + day);
+	enfed__v1__query_response__free_unpacked(res, NULL);
+	// The household sees what each grantee read.
+	Enfed__V1__GrantLogRequest lg = ENFED__V1__GRANT_LOG_REQUEST__INIT;
+	lg.grant_id = id;
+	Enfed__V1__GrantLogResponse *log = NULL;
+	assert_int_equal(grant_call(adm, "Log", &lg, &log), FED_OK);
+	assert_true(log->n_entries >= 4);
+	assert_string_equal(log->entries[0]->method, "Query");
+	assert_int_equal(log->entries[0]->range->to_ms, T0 + day);
+	enfed__v1__grant_log_response__free_unpacked(log, NULL);
+	free(tok);
+	fed_rpc_client_free(g);
+	fed_rpc_client_free(r);
+	fed_rpc_client_free(adm);
+}
+
+// Issue 15, case 7: the admin token followed by a NUL byte and anything
+// is no token, sent to the real node by a foreign client.
+static void
+test_token_bytes(void **state)
+{
+	struct node *n = *state;
+	static const char forged[] = ADMIN "\0anything";
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	uint8_t body[8];
+	size_t len = enfed__v1__list_series_request__pack(&lr, body);
+	Enfed__V1__Reply *rep
+	    = fed_test_raw_call(n->rpc, "/enfed.v1.SeriesStore/ListSeries",
+	        forged, sizeof(forged) - 1, 0, body, len);
+	assert_non_null(rep);
+	assert_int_equal(rep->status, FED_UNAUTHENTICATED);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	rep = fed_test_raw_call(n->rpc, "/enfed.v1.SeriesStore/ListSeries",
+	    ADMIN, strlen(ADMIN), 0, body, len);
+	assert_non_null(rep);
+	assert_int_equal(rep->status, FED_OK);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+}
+
 int
 main(void)
 {
@@ -733,6 +894,11 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_prefix_token, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_prefix_query, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_coarse_grant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_bytes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -878,6 +878,24 @@ test_owner_grants(void **state)
 	}
 }
 
+// A server serving a method the policy has no row for does not start.
+static void
+test_unknown_method_refused(void **state)
+{
+	(void) state;
+	fed_rpc_server *srv = NULL;
+	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
+	assert_int_equal(node_rpc_register(srv, &f.nr), FED_OK);
+	char err[256] = "";
+	assert_int_equal(
+	    node_policy_check_server(srv, err, sizeof(err)), FED_OK);
+	assert_int_equal(fed_test_echo_register(srv), FED_OK);
+	assert_int_equal(node_policy_check_server(srv, err, sizeof(err)),
+	    FED_FAILED_PRECONDITION);
+	assert_non_null(strstr(err, "/enfed.test.Echo/Echo"));
+	fed_rpc_server_free(srv);
+}
+
 int
 main(void)
 {
@@ -885,6 +903,7 @@ main(void)
 	    cmocka_unit_test(test_matrix),
 	    cmocka_unit_test(test_access_log),
 	    cmocka_unit_test(test_owner_grants),
+	    cmocka_unit_test(test_unknown_method_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -838,6 +838,68 @@ test_outbox(void **state)
 	free(v);
 }
 
+// Buckets held for a coarse grant leave the outbox with the rows, come
+// back (one row at their start) once they ended, held once however often
+// they are held, and are dropped with the grant.
+static void
+test_outbox_held(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "a/x", ENERGY, 300, 0);
+	int64_t ts[3] = {T0, T0 + 300000, T0 + 600000};
+	double v[3] = {1, 2, 3};
+	assert_int_equal(append(f->st, "a/x", ts, v, 3, NULL), FED_OK);
+	Enfed__V1__Scope sc[1] = {ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.id = "g-day";
+	g.series = "a/";
+	g.grantee_node = "peer";
+	g.scopes = sc;
+	g.n_scopes = 1;
+	g.finest_step = ENFED__V1__STEP__STEP_DAY;
+	node_store_err err = {""};
+	assert_int_equal(node_store_grant_put(f->st, &g, "01", &err), FED_OK);
+	node_store_outbox_row rows[8];
+	size_t got = 0;
+	assert_int_equal(
+	    node_store_outbox_peek(f->st, rows, 8, &got, &err), FED_OK);
+	assert_int_equal(got, 3);
+	const int64_t day = 86400000;
+	node_store_held held[2]
+	    = {{"a/x", T0, T0 + day}, {"a/x", T0 + day, T0 + 2 * day}};
+	for (int twice = 0; twice < 2; twice++)
+		assert_int_equal(node_store_outbox_hold(f->st, "g-day",
+		                     rows[2].seq, held, 2, &err),
+		    FED_OK);
+	uint64_t n = 0;
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, 0);
+	size_t released = 0;
+	int64_t next = 0;
+	assert_int_equal(node_store_outbox_release(
+	                     f->st, T0 + day - 1, &released, &next, &err),
+	    FED_OK);
+	assert_int_equal(released, 0);
+	assert_int_equal(next, T0 + day);
+	assert_int_equal(
+	    node_store_outbox_release(f->st, T0 + day, &released, &next, &err),
+	    FED_OK);
+	assert_int_equal(released, 1);
+	assert_int_equal(next, T0 + 2 * day);
+	assert_int_equal(
+	    node_store_outbox_peek(f->st, rows, 8, &got, &err), FED_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(rows[0].grant_id, "g-day");
+	assert_int_equal(rows[0].ts_ms, T0);
+	assert_int_equal(
+	    node_store_grant_revoke(f->st, "g-day", &err), FED_OK);
+	assert_int_equal(node_store_outbox_release(
+	                     f->st, T0 + 3 * day, &released, &next, &err),
+	    FED_OK);
+	assert_int_equal(released, 0);
+	assert_int_equal(next, INT64_MAX);
+}
+
 static void
 test_reopen(void **state)
 {
@@ -1126,6 +1188,7 @@ main(void)
 	    T(test_raw_limit),
 	    T(test_reopen),
 	    T(test_outbox),
+	    T(test_outbox_held),
 	    T(test_concurrent),
 	    T(test_stats_and_compact),
 	    T(test_corrupt_block),
