@@ -182,6 +182,9 @@ typedef enum web_lang {
 	X(NO_ACCESS, "Aucun accès enregistré.", "No access recorded.")       \
 	X(WHEN, "Quand", "When")                                             \
 	X(CALL, "Appel", "Call")                                             \
+	X(CALL_QUERY, "consultation par le destinataire",                    \
+	    "query by the grantee")                                          \
+	X(CALL_REPLICATE, "envoi par votre nœud", "sent by your node")       \
 	X(RESULT, "Résultat", "Result")                                      \
 	X(ANSWERED, "servi", "answered")                                     \
 	X(REFUSED, "refusé", "refused")                                      \

@@ -319,6 +319,19 @@ web_page_consent_revoke(web_ctx *c)
 
 // --- The access log ------------------------------------------------------
 
+// A call in the household's words: a query by the grantee, a batch
+// pushed by the owner's node; other calls by their names.
+static void
+put_method(web_ctx *c, const char *method)
+{
+	if (strcmp(method, "Query") == 0)
+		web_buf_html(c->b, web_tr(c->lang, WEB_S_CALL_QUERY));
+	else if (strcmp(method, "Replicate") == 0)
+		web_buf_html(c->b, web_tr(c->lang, WEB_S_CALL_REPLICATE));
+	else
+		web_buf_html(c->b, method);
+}
+
 static void
 log_row(web_ctx *c, const Enfed__V1__GrantAccess *e)
 {
@@ -327,8 +340,10 @@ log_row(web_ctx *c, const Enfed__V1__GrantAccess *e)
 	put_date_or(c, e->at_ms, WEB_S_NEVER);
 	web_buf_put(c->b, "</td><td>");
 	web_buf_html(c->b, e->grantee_node);
-	web_buf_put(c->b, "</td><td>");
+	web_buf_put(c->b, "</td><td data-method=\"");
 	web_buf_html(c->b, e->method);
+	web_buf_put(c->b, "\">");
+	put_method(c, e->method);
 	web_buf_put(c->b, "</td><td class=\"series\">");
 	for (size_t i = 0; i < e->n_series_ids; i++) {
 		web_buf_put(c->b, i ? ", " : "");

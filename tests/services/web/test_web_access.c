@@ -432,13 +432,16 @@ test_consent_log(void **state)
 	assert_non_null(strstr(r.body, "<h1>Journal des accès</h1>"));
 	const char *row = strstr(r.body, "<tr data-at=");
 	assert_non_null(row);
-	assert_non_null(strstr(row, "<td>Query</td>"));
+	assert_non_null(strstr(row, "data-method=\"Query\""));
+	assert_non_null(strstr(row, "consultation par le destinataire"));
+	// The points lognact received live are in the log too.
+	assert_non_null(strstr(row, "data-method=\"Replicate\""));
 	assert_non_null(strstr(row, LEGALL));
 	assert_non_null(strstr(row, "data-status=\"OK\""));
 	http_res_free(&r);
 	snprintf(path, sizeof(path), "/consent/log?node=bmhs&grant=%s",
 	    fx.martin_grant);
-	get_without(path, martin, 200, "<td>Query</td>");
+	get_without(path, martin, 200, "data-method=\"Query\"");
 }
 
 // Three new hours in each house: lognact gets the Le Gall ones (its
