@@ -83,7 +83,6 @@ adm_i=$(secret invest.token)
 inv_read=$(secret invest-reads-bmhs.token)
 alice=$(secret alice.token)
 legall=$(secret legall.token)
-web_read=$(secret web-reads-nodes.token)
 # Each node accepts the other's pushes (role replica) and knows where and
 # with which token to push its own granted series.
 # The simulators write with tokens limited to their own site's series.
@@ -96,7 +95,25 @@ printf 'bmhs replica %s\nsim-kermelo writer %s kermelo/\nsim-lucioles writer %s 
 # household only under that household's grant (below, legall's).
 printf 'lognact replica %s\nfed-invest reader %s kermelo/pv/,lucioles/pv/\nsim-house writer %s maison-lorient/\n' \
 	"$(hash_of "$push_lb")" "$(hash_of "$inv_read")" "$(hash_of "$sim_h")" >"$data/bmhs.tokens"
-printf 'fed-web reader %s\n' "$(hash_of "$web_read")" | tee -a "$data/lognact.tokens" >>"$data/bmhs.tokens"
+# fed-web's users: each reads the nodes with tokens of their own, kept by
+# fed-web for their sessions (fed-web has no node token of its own; see
+# docs/web.md). alice: the production of her projects, replicated on bmhs.
+# legall: the Le Gall house, as its owner on bmhs (its series and their
+# grants), and the production of the project legall holds. teacher: on
+# lognact, the school and what was granted to lognact. admin: every
+# series of both nodes.
+web_alice_b=$(secret web-alice-bmhs.token)
+web_legall_own=$(secret web-legall-owner-bmhs.token)
+web_legall_b=$(secret web-legall-bmhs.token)
+web_teacher_l=$(secret web-teacher-lognact.token)
+web_admin_l=$(secret web-admin-lognact.token)
+web_admin_b=$(secret web-admin-bmhs.token)
+printf 'web-teacher reader %s kermelo/,maison-lorient/,lucioles/\nweb-admin reader %s\n' \
+	"$(hash_of "$web_teacher_l")" "$(hash_of "$web_admin_l")" >>"$data/lognact.tokens"
+printf 'web-alice reader %s kermelo/pv/,lucioles/pv/\nweb-legall owner %s maison-lorient/\n' \
+	"$(hash_of "$web_alice_b")" "$(hash_of "$web_legall_own")" >>"$data/bmhs.tokens"
+printf 'web-legall-projects reader %s kermelo/pv/\nweb-admin reader %s\n' \
+	"$(hash_of "$web_legall_b")" "$(hash_of "$web_admin_b")" >>"$data/bmhs.tokens"
 printf 'alice investor %s alice\nlegall investor %s legall\n' \
 	"$(hash_of "$alice")" "$(hash_of "$legall")" >"$data/invest.tokens"
 printf 'bmhs %s @%s\n' "$bmhs_rpc" "$push_lb" >"$data/lognact.peers"
@@ -275,22 +292,31 @@ if [ ! -e "$data/invest-link.done" ]; then
 		{ echo "demo: linking legall's house failed; see $log/invest-setup.log" >&2; stop 1; }
 fi
 
-# The dashboard: investors log in with a password (hashed in the users
-# file) and fed-web calls fed-invest with their own token; "teacher" sees
-# the load curves, "admin" edits the projects.
-web_user() { # name role [investor token-file]
+# The dashboard: every user logs in with a password (hashed in the users
+# file) and reads the nodes with their own tokens (above); investors' calls
+# to fed-invest carry their own token. legall is the Le Gall household
+# ("Mes partages": the grants on its series) and an investor; "teacher"
+# sees the load curves, "admin" edits the projects. The household form
+# lists the federation's members from the directory, with bmhs's own
+# directory token (the directory has no read-only token).
+web_user() { # name role [word...]: the users-file line
 	pw=$(secret "$1.password")
-	printf '%s %s %s %s\n' "$1" "$2" "$("$bin_web" --hash-password <"$pw")" "${3:+$3 @$4}"
+	printf '%s %s %s' "$1" "$2" "$("$bin_web" --hash-password <"$pw")"
+	shift 2
+	for w in "$@"; do printf ' %s' "$w"; done
+	printf '\n'
 }
 {
-	web_user alice investor alice "$alice"
-	web_user legall investor legall "$legall"
-	web_user teacher viewer
-	web_user admin admin
+	web_user alice investor alice "@$alice" "node:bmhs=@$web_alice_b"
+	web_user legall household legall "@$legall" "owner:bmhs=@$web_legall_own" \
+		"node:bmhs=@$web_legall_b"
+	web_user teacher viewer "node:lognact=@$web_teacher_l"
+	web_user admin admin "node:lognact=@$web_admin_l" "node:bmhs=@$web_admin_b"
 } >"$data/web.users"
 served=$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null || true)
 start web "$bin_web" --listen="$web_url" --invest="$invest_rpc" --invest-token=@"$adm_i" \
-	--nodes="lognact=$lognact_rpc,bmhs=$bmhs_rpc" --node-token=@"$web_read" \
+	--nodes="lognact=$lognact_rpc,bmhs=$bmhs_rpc" \
+	--directory="$dir_rpc" --directory-token=@"$data/bmhs/directory.token" \
 	--users-file="$data/web.users"
 i=0
 until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${served:-0}" ]; do
@@ -316,7 +342,7 @@ enfed demo federation running (logs in $log):
 Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol
 Investor logins: alice ($alice), legall ($legall)
 Dashboard logins ($web_url; the password is in the file):
-  legall (investor, linked house) $data/legall.password
+  legall (household: its grants; investor, linked house) $data/legall.password
   alice (investor) $data/alice.password, teacher (load curves) $data/teacher.password,
   admin (projects) $data/admin.password
 

@@ -29,7 +29,8 @@ struct web_cfg {
 	char *invest;
 	char *invest_token;
 	char *nodes;
-	char *node_token;
+	char *directory;
+	char *directory_token;
 	int64_t timeout_ms;
 	char *users_file;
 	char *data_dir;
@@ -52,14 +53,19 @@ static const fed_cfg_opt web_opts[] = {
         "fed-web's token at fed-invest: admin, for the project pages "
         "(use @FILE)"),
     FED_CFG_OPT_STRING_LEN(C, nodes, "nodes", "", 0, 4000,
-        "fed-nodes whose series the curves show: name=url, comma-separated"),
-    FED_CFG_OPT_STRING(C, node_token, "node-token", NULL,
-        "token presented to every node (reader role; use @FILE)"),
+        "fed-nodes whose series the users read, each with their own "
+        "tokens (users file): name=url, comma-separated"),
+    FED_CFG_OPT_STRING_LEN(C, directory, "directory", "", 0, 1000,
+        "fed-directory's RPC address: the members a household may grant "
+        "to (empty: none)"),
+    FED_CFG_OPT_STRING(C, directory_token, "directory-token", NULL,
+        "a token fed-directory accepts for List (a node's directory "
+        "token; use @FILE)"),
     FED_CFG_OPT_DURATION(C, timeout_ms, "timeout", "5s", 100, 120000,
         "deadline of each call to fed-invest or a node"),
     FED_CFG_OPT_STRING(C, users_file, "users-file", NULL,
-        "users: 'name viewer|investor|admin pbkdf2-hash [investor token]' "
-        "a line"),
+        "users: 'name viewer|investor|household|admin pbkdf2-hash "
+        "[investor token] [node:NODE=TOKEN|owner:NODE=TOKEN ...]' a line"),
     FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", ".", 1, 4000,
         "fed-web's folder: relative @FILE token paths of the users file are "
         "read from it"),
@@ -117,6 +123,17 @@ struct parts {
 	web_http *http;
 };
 
+// Every node a user's credential names must be one of --nodes.
+static fed_status
+check_nodes(const struct parts *p, char *err, size_t err_len)
+{
+	const char *names[WEB_BACKEND_MAX_NODES];
+	size_t n = web_backend_n_nodes(p->backend);
+	for (size_t i = 0; i < n; i++)
+		names[i] = web_backend_node_name(p->backend, i);
+	return web_auth_check_nodes(p->auth, names, n, err, err_len);
+}
+
 static fed_status
 build(const struct web_cfg *cfg, struct parts *p)
 {
@@ -129,10 +146,12 @@ build(const struct web_cfg *cfg, struct parts *p)
 		st = web_auth_new(cfg->users_file, cfg->data_dir,
 		    cfg->session_ttl_ms, (size_t) cfg->max_sessions, &p->auth,
 		    err, sizeof(err));
+	web_backend_opts bo = {cfg->invest, cfg->invest_token, cfg->nodes,
+	    cfg->directory, cfg->directory_token, (uint32_t) cfg->timeout_ms};
 	if (st == FED_OK)
-		st = web_backend_new(cfg->invest, cfg->invest_token,
-		    cfg->nodes, cfg->node_token, (uint32_t) cfg->timeout_ms,
-		    &p->backend, err, sizeof(err));
+		st = web_backend_new(&bo, &p->backend, err, sizeof(err));
+	if (st == FED_OK)
+		st = check_nodes(p, err, sizeof(err));
 	if (st != FED_OK) {
 		fed_log(FED_LOG_ERR, "web", "%s",
 		    err[0] ? err : fed_status_str(st));

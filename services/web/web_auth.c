@@ -20,8 +20,9 @@
 #include "fed/log.h"
 #include "web_auth.h"
 
-#define KEY_LEN  32
-#define SALT_LEN 16
+#define KEY_LEN   32
+#define SALT_LEN  16
+#define MAX_WORDS (5 + WEB_MAX_CREDS) // name role hash investor token creds
 
 struct user {
 	char name[65];
@@ -29,6 +30,8 @@ struct user {
 	char hash[WEB_HASH_LEN];
 	char investor[101];
 	char invest_token[256];
+	web_cred creds[WEB_MAX_CREDS];
+	size_t n_creds;
 	int n_failed; // failed logins in a row (under mu)
 	int64_t locked_until_ms; // no login before (under mu)
 };
@@ -171,15 +174,18 @@ web_auth_csrf_ok(const web_session *s, const char *value)
 static int
 parse_role(const char *s, web_role *out)
 {
-	if (strcmp(s, "viewer") == 0)
-		*out = WEB_ROLE_VIEWER;
-	else if (strcmp(s, "investor") == 0)
-		*out = WEB_ROLE_INVESTOR;
-	else if (strcmp(s, "admin") == 0)
-		*out = WEB_ROLE_ADMIN;
-	else
-		return 0;
-	return 1;
+	static const struct {
+		const char *name;
+		web_role role;
+	} roles[]
+	    = {{"viewer", WEB_ROLE_VIEWER}, {"investor", WEB_ROLE_INVESTOR},
+	        {"household", WEB_ROLE_HOUSEHOLD}, {"admin", WEB_ROLE_ADMIN}};
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(s, roles[i].name) == 0) {
+			*out = roles[i].role;
+			return 1;
+		}
+	return 0;
 }
 
 // Reads the first line of an @FILE token into out.
@@ -200,6 +206,95 @@ read_token_file(const char *dir, const char *name, char *out, size_t len)
 	return ok && out[0] != '\0';
 }
 
+// A token given inline or as @FILE; NULL, or why it is refused.
+static const char *
+read_secret(const struct web_auth *a, const char *v, char *out, size_t len)
+{
+	if (v[0] == '@')
+		return read_token_file(a->token_dir, v + 1, out, len)
+		    ? NULL
+		    : "cannot read the token file";
+	if (v[0] == '\0' || strlen(v) >= len)
+		return "a token is 1 to 255 bytes";
+	snprintf(out, len, "%s", v);
+	return NULL;
+}
+
+static int
+is_cred(const char *w)
+{
+	return strncmp(w, "node:", 5) == 0 || strncmp(w, "owner:", 6) == 0;
+}
+
+static int
+valid_node_name(const char *s, size_t n)
+{
+	if (n == 0 || n > WEB_NODE_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z')
+		        || (s[i] >= 'A' && s[i] <= 'Z')
+		        || (s[i] >= '0' && s[i] <= '9') || s[i] == '.'
+		        || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+// One `node:NODE=TOKEN` or `owner:NODE=TOKEN` word.
+static const char *
+parse_cred(const struct web_auth *a, struct user *u, const char *w)
+{
+	if (u->n_creds == WEB_MAX_CREDS)
+		return "at most 8 node credentials a user";
+	web_cred *c = &u->creds[u->n_creds];
+	c->owner = w[0] == 'o';
+	const char *name = strchr(w, ':') + 1;
+	const char *eq = strchr(name, '=');
+	size_t nl = eq ? (size_t) (eq - name) : 0;
+	if (eq == NULL || !valid_node_name(name, nl))
+		return "a credential is node:NODE=TOKEN or owner:NODE=TOKEN "
+		       "(NODE of [A-Za-z0-9._-], TOKEN or @FILE)";
+	memcpy(c->node, name, nl);
+	c->node[nl] = '\0';
+	const char *why = read_secret(a, eq + 1, c->token, sizeof(c->token));
+	if (why == NULL)
+		u->n_creds++;
+	return why;
+}
+
+// The optional investor id and fed-invest token after the hash.
+static const char *
+parse_investor(const struct web_auth *a, struct user *u, char **words)
+{
+	if (strlen(words[0]) >= sizeof(u->investor))
+		return "investor id too long";
+	snprintf(u->investor, sizeof(u->investor), "%s", words[0]);
+	return read_secret(
+	    a, words[1], u->invest_token, sizeof(u->invest_token));
+}
+
+// What each role requires of the rest of its line.
+static const char *
+check_shape(const struct user *u)
+{
+	size_t n_owner = 0;
+	for (size_t i = 0; i < u->n_creds; i++)
+		n_owner += u->creds[i].owner != 0;
+	int inv = u->investor[0] != '\0';
+	if (u->role == WEB_ROLE_INVESTOR && !inv)
+		return "an investor needs its investor id and fed-invest "
+		       "token";
+	if (u->role == WEB_ROLE_HOUSEHOLD && n_owner == 0)
+		return "a household needs an owner:NODE=TOKEN credential";
+	if (u->role != WEB_ROLE_HOUSEHOLD && n_owner > 0)
+		return "owner: credentials belong to household lines";
+	if (inv && u->role != WEB_ROLE_INVESTOR
+	    && u->role != WEB_ROLE_HOUSEHOLD)
+		return "too many words (an investor id on a viewer or admin "
+		       "line)";
+	return NULL;
+}
+
 static const char *
 check_user(struct web_auth *a, struct user *u, char **words, int n)
 {
@@ -207,9 +302,11 @@ check_user(struct web_auth *a, struct user *u, char **words, int n)
 	unsigned char salt[SALT_LEN];
 	char key[2 * KEY_LEN + 1];
 	if (n < 3 || strlen(words[0]) >= sizeof(u->name))
-		return "expected 'name role hash [investor token]'";
+		return "expected 'name role hash [investor token] "
+		       "[node:NODE=TOKEN "
+		       "...]'";
 	if (!parse_role(words[1], &u->role))
-		return "role must be viewer, investor or admin";
+		return "role must be viewer, investor, household or admin";
 	if (strlen(words[2]) >= sizeof(u->hash)
 	    || !parse_hash(words[2], &it, salt, key))
 		return "the hash must be pbkdf2-sha256$ITER$SALT$KEY with at "
@@ -218,27 +315,25 @@ check_user(struct web_auth *a, struct user *u, char **words, int n)
 	for (size_t i = 0; i < a->n_users; i++)
 		if (strcmp(a->users[i].name, words[0]) == 0)
 			return "this user name appears twice";
-	if (u->role == WEB_ROLE_INVESTOR && n != 5)
-		return "an investor needs its investor id and fed-invest "
-		       "token";
-	if (n > 5 || (u->role != WEB_ROLE_INVESTOR && n != 3))
+	if (n > MAX_WORDS)
 		return "too many words";
 	snprintf(u->name, sizeof(u->name), "%s", words[0]);
 	snprintf(u->hash, sizeof(u->hash), "%s", words[2]);
-	if (n == 3)
-		return NULL;
-	if (strlen(words[3]) >= sizeof(u->investor))
-		return "investor id too long";
-	snprintf(u->investor, sizeof(u->investor), "%s", words[3]);
-	if (words[4][0] == '@')
-		return read_token_file(a->token_dir, words[4] + 1,
-		           u->invest_token, sizeof(u->invest_token))
-		    ? NULL
-		    : "cannot read the token file";
-	if (strlen(words[4]) >= sizeof(u->invest_token))
-		return "token too long";
-	snprintf(u->invest_token, sizeof(u->invest_token), "%s", words[4]);
-	return NULL;
+	int w = 3;
+	const char *why = NULL;
+	if (n > w && !is_cred(words[w])) {
+		if (n == w + 1 || is_cred(words[w + 1]))
+			return u->role == WEB_ROLE_VIEWER
+			        || u->role == WEB_ROLE_ADMIN
+			    ? "too many words"
+			    : "an investor id goes with its fed-invest token";
+		why = parse_investor(a, u, &words[w]);
+		w += 2;
+	}
+	for (; why == NULL && w < n; w++)
+		why = is_cred(words[w]) ? parse_cred(a, u, words[w])
+		                        : "too many words";
+	return why != NULL ? why : check_shape(u);
 }
 
 static int
@@ -260,11 +355,11 @@ read_users(struct web_auth *a, const char *path, char *err, size_t err_len)
 		snprintf(err, err_len, "%s: cannot open", path);
 		return FED_NOT_FOUND;
 	}
-	char line[1024];
+	char line[8192];
 	fed_status st = FED_OK;
 	for (int ln = 1; st == FED_OK && fgets(line, sizeof(line), f); ln++) {
-		char *words[6];
-		int n = split_words(line, words, 5);
+		char *words[MAX_WORDS + 1];
+		int n = split_words(line, words, MAX_WORDS);
 		if (n == 0 || words[0][0] == '#')
 			continue;
 		struct user *u
@@ -331,6 +426,34 @@ web_auth_n_users(const web_auth *a)
 	return a->n_users;
 }
 
+static int
+is_one_of(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+fed_status
+web_auth_check_nodes(const web_auth *a, const char *const *names, size_t n,
+    char *err, size_t err_len)
+{
+	for (size_t u = 0; u < a->n_users; u++) {
+		const struct user *us = &a->users[u];
+		for (size_t i = 0; i < us->n_creds; i++) {
+			const web_cred *c = &us->creds[i];
+			if (is_one_of(c->node, names, n))
+				continue;
+			snprintf(err, err_len,
+			    "user %s: %s:%s: not one of --nodes", us->name,
+			    c->owner ? "owner" : "node", c->node);
+			return FED_INVALID_ARGUMENT;
+		}
+	}
+	return FED_OK;
+}
+
 // --- Sessions ------------------------------------------------------------
 
 static void
@@ -343,6 +466,8 @@ fill(const struct web_auth *a, const struct slot *s, web_session *out)
 	snprintf(out->investor, sizeof(out->investor), "%s", u->investor);
 	snprintf(out->invest_token, sizeof(out->invest_token), "%s",
 	    u->invest_token);
+	memcpy(out->creds, u->creds, sizeof(out->creds));
+	out->n_creds = u->n_creds;
 	memcpy(out->csrf, s->csrf, sizeof(out->csrf));
 	out->expires_ms = s->expires_ms;
 }

@@ -5,16 +5,32 @@
 // Users come from a users file, one line each (blank lines and '#'
 // comments skipped):
 //
-//   name role pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX [investor token]
+//   name role pbkdf2-sha256$ITER$SALT_HEX$HASH_HEX [investor token] [cred...]
 //
-// role is `viewer` (load curves and live power only: a teacher), `investor`
-// (its own holdings, through its own fed-invest token) or `admin` (the
-// project pages; its fed-invest calls use fed-web's own invest token). An
-// investor line ends with the fed-invest investor id and that investor's
-// fed-invest token (or @FILE holding it), kept server-side: the browser
-// never sees it. The password hash is PBKDF2-HMAC-SHA-256 (mbedtls) with a
-// random 16-byte salt and at least WEB_KDF_MIN_ITER iterations; lines are
-// made with `fed-web --hash-password` (see docs/web.md).
+// where each cred is `node:NODE=TOKEN` (a token that reads node NODE for
+// this user) or `owner:NODE=TOKEN` (the household's `owner` token on its
+// own node: reads its series and manages their grants), TOKEN being the
+// token itself or @FILE holding it. NODE is a name of fed-web's --nodes; a
+// user may hold several credentials for one node (at most WEB_MAX_CREDS in
+// all) and sees of a node only what those tokens show: every node call
+// made for the user's session carries one of them (web_access.h), so the
+// node itself decides what the user reads. A user without a credential
+// for a node sees nothing of it.
+//
+// role is
+// - `viewer`: load curves and live power only (a teacher);
+// - `investor`: the investor pages, for the fed-invest investor id and
+//   token that follow the hash (both required);
+// - `household`: the consent page ("Mes partages") of the series its
+//   owner tokens cover (one `owner:` credential at least); the investor
+//   id and token are optional, and give a household that invests the
+//   investor pages too;
+// - `admin`: the project pages (with fed-web's own fed-invest token).
+// `owner:` credentials belong to household lines only. Every token stays
+// server-side: the browser never sees one. The password hash is
+// PBKDF2-HMAC-SHA-256 (mbedtls) with a random 16-byte salt and at least
+// WEB_KDF_MIN_ITER iterations; lines are made with `fed-web
+// --hash-password` (see docs/web.md).
 //
 // Sessions live in memory (a restart logs everyone out): a random id
 // (fed/token.h) that the browser holds in an HttpOnly SameSite=Strict
@@ -35,19 +51,34 @@
 #define WEB_HASH_LEN      192 // enough for any "pbkdf2-sha256$..." string
 #define WEB_LOGIN_TRIES   5 // failed logins in a row that lock a user...
 #define WEB_LOGIN_LOCK_MS 60000 // ...for this long
+#define WEB_MAX_CREDS     8 // node credentials of one user
+#define WEB_NODE_NAME_MAX 63 // bytes of a node name
+#define WEB_SECRET_MAX    255 // bytes of a token
 
 typedef enum web_role {
 	WEB_ROLE_VIEWER,
 	WEB_ROLE_INVESTOR,
+	WEB_ROLE_HOUSEHOLD,
 	WEB_ROLE_ADMIN,
 } web_role;
+
+// One node credential of a user: the token presented to node `node` for
+// that user's session.
+typedef struct web_cred {
+	char node[WEB_NODE_NAME_MAX + 1]; // a name of --nodes
+	char token[WEB_SECRET_MAX + 1];
+	int owner; // 1 for an `owner:` credential (a household's own node)
+} web_cred;
 
 // What a request knows of its session: a copy, owned by the caller.
 typedef struct web_session {
 	char user[65];
 	web_role role;
-	char investor[101]; // "" unless an investor
+	char investor[101]; // "" unless an investor (or a household that
+	                    // invests)
 	char invest_token[256]; // the investor's fed-invest token, or ""
+	web_cred creds[WEB_MAX_CREDS]; // the user's node credentials
+	size_t n_creds;
 	char csrf[FED_TOKEN_LEN + 1];
 	int64_t expires_ms;
 } web_session;
@@ -61,8 +92,10 @@ typedef struct web_auth web_auth;
 // its login (as long as the cookie's Max-Age). INVALID_ARGUMENT (with
 // "file:line: ..." in err) for a malformed line, an unknown role, a weak or
 // malformed hash, a duplicate name, an investor line without its investor and
-// token; NOT_FOUND when the file does not exist; RESOURCE_EXHAUSTED when out
-// of memory.
+// token, a malformed or unreadable credential, more than WEB_MAX_CREDS, an
+// `owner:` credential on a line that is not a household's or a household
+// without one; NOT_FOUND when the file does not exist; RESOURCE_EXHAUSTED
+// when out of memory.
 fed_status web_auth_new(const char *users_file, const char *token_dir,
     int64_t ttl_ms, size_t max_sessions, web_auth **out, char *err,
     size_t err_len);
@@ -72,6 +105,12 @@ void web_auth_free(web_auth *a);
 
 // How many users were read.
 size_t web_auth_n_users(const web_auth *a);
+
+// Checks that every credential names one of the n node names (borrowed):
+// INVALID_ARGUMENT ("user U: node:N: not one of --nodes" in err)
+// otherwise, so that a misspelt node does not silently hide a user's data.
+fed_status web_auth_check_nodes(const web_auth *a, const char *const *names,
+    size_t n, char *err, size_t err_len);
 
 // Checks user and password (a slow KDF: blocks for its time) and opens a
 // session: writes its id (FED_TOKEN_LEN + 1 bytes) to sid and a copy to

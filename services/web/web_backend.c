@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
-// web_backend.c: RPC clients of fed-invest and of the fed-nodes.
+// web_backend.c: RPC clients of fed-invest, the fed-nodes and
+// fed-directory, one per (service, token), made at first use.
+//
+// Why a table keyed by the token's hash: a client carries its token for
+// every call (fed/rpc.h), and each user reads the nodes with tokens of
+// their own; keeping one client per token saves a dial per page.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,17 +13,22 @@
 
 #include <pthread.h>
 
+#include "enfed/v1/directory.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/token.h"
+#include "fed/transport.h"
 #include "web_backend.h"
+
+#define INVEST (-1) // the target of fed-invest's clients
 
 struct node {
 	char name[64];
-	fed_rpc_client *client;
+	char *url;
 };
 
-struct investor {
+struct keyed {
+	int target; // a node index, or INVEST
 	char token_hash[FED_TOKEN_HASH_LEN + 1];
 	fed_rpc_client *client;
 };
@@ -26,12 +36,13 @@ struct investor {
 struct web_backend {
 	char *invest_url;
 	uint32_t timeout_ms;
-	fed_rpc_client *invest;
+	fed_rpc_client *invest; // with fed-web's own token
+	fed_rpc_client *directory; // with the directory token; NULL: none
 	struct node nodes[WEB_BACKEND_MAX_NODES];
 	size_t n_nodes;
 	pthread_mutex_t mu;
-	struct investor investors[WEB_BACKEND_MAX_INVESTORS];
-	size_t n_investors;
+	struct keyed clients[WEB_BACKEND_MAX_CLIENTS];
+	size_t n_clients;
 };
 
 static fed_status
@@ -47,8 +58,7 @@ client(const char *url, const char *token, uint32_t timeout_ms,
 }
 
 static fed_status
-add_node(web_backend *be, const char *item, const char *token, char *err,
-    size_t err_len)
+add_node(web_backend *be, const char *item, char *err, size_t err_len)
 {
 	const char *eq = strchr(item, '=');
 	size_t nl = eq ? (size_t) (eq - item) : 0;
@@ -62,18 +72,23 @@ add_node(web_backend *be, const char *item, const char *token, char *err,
 	struct node *n = &be->nodes[be->n_nodes];
 	memcpy(n->name, item, nl);
 	n->name[nl] = '\0';
-	fed_status st = client(eq + 1, token, be->timeout_ms, &n->client);
-	if (st != FED_OK) {
-		snprintf(err, err_len, "nodes: bad address '%s'", eq + 1);
-		return st;
+	if (web_backend_node_index(be, n->name) >= 0) {
+		snprintf(err, err_len, "nodes: '%s' appears twice", n->name);
+		return FED_INVALID_ARGUMENT;
 	}
+	if (fed_transport_check(eq + 1, NULL, NULL, 0) != FED_OK) {
+		snprintf(err, err_len, "nodes: bad address '%s'", eq + 1);
+		return FED_INVALID_ARGUMENT;
+	}
+	n->url = strdup(eq + 1);
+	if (n->url == NULL)
+		return FED_RESOURCE_EXHAUSTED;
 	be->n_nodes++;
 	return FED_OK;
 }
 
 static fed_status
-add_nodes(web_backend *be, const char *nodes, const char *token, char *err,
-    size_t err_len)
+add_nodes(web_backend *be, const char *nodes, char *err, size_t err_len)
 {
 	char *copy = strdup(nodes ? nodes : "");
 	if (copy == NULL)
@@ -82,29 +97,46 @@ add_nodes(web_backend *be, const char *nodes, const char *token, char *err,
 	char *save = NULL;
 	for (char *p = strtok_r(copy, ",", &save); p && st == FED_OK;
 	     p = strtok_r(NULL, ",", &save))
-		st = add_node(be, p, token, err, err_len);
+		st = add_node(be, p, err, err_len);
 	free(copy);
 	return st;
 }
 
+static fed_status
+add_directory(
+    web_backend *be, const web_backend_opts *o, char *err, size_t err_len)
+{
+	if (o->directory_url == NULL || o->directory_url[0] == '\0')
+		return FED_OK;
+	fed_status st = client(o->directory_url, o->directory_token,
+	    o->timeout_ms, &be->directory);
+	if (st != FED_OK)
+		snprintf(err, err_len, "directory: bad address '%s'",
+		    o->directory_url);
+	return st;
+}
+
 fed_status
-web_backend_new(const char *invest_url, const char *invest_token,
-    const char *nodes, const char *node_token, uint32_t timeout_ms,
-    web_backend **out, char *err, size_t err_len)
+web_backend_new(
+    const web_backend_opts *o, web_backend **out, char *err, size_t err_len)
 {
 	web_backend *be = calloc(1, sizeof(*be));
 	if (be == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	pthread_mutex_init(&be->mu, NULL);
-	be->timeout_ms = timeout_ms;
-	be->invest_url = strdup(invest_url);
+	be->timeout_ms = o->timeout_ms;
+	be->invest_url = strdup(o->invest_url);
 	fed_status st = be->invest_url ? FED_OK : FED_RESOURCE_EXHAUSTED;
 	if (st == FED_OK)
-		st = client(invest_url, invest_token, timeout_ms, &be->invest);
+		st = client(o->invest_url, o->invest_token, o->timeout_ms,
+		    &be->invest);
 	if (st != FED_OK)
-		snprintf(err, err_len, "invest: bad address '%s'", invest_url);
+		snprintf(
+		    err, err_len, "invest: bad address '%s'", o->invest_url);
 	if (st == FED_OK)
-		st = add_nodes(be, nodes, node_token, err, err_len);
+		st = add_nodes(be, o->nodes, err, err_len);
+	if (st == FED_OK)
+		st = add_directory(be, o, err, err_len);
 	if (st != FED_OK) {
 		web_backend_free(be);
 		return st;
@@ -119,36 +151,43 @@ web_backend_free(web_backend *be)
 	if (be == NULL)
 		return;
 	fed_rpc_client_free(be->invest);
+	fed_rpc_client_free(be->directory);
 	for (size_t i = 0; i < be->n_nodes; i++)
-		fed_rpc_client_free(be->nodes[i].client);
-	for (size_t i = 0; i < be->n_investors; i++)
-		fed_rpc_client_free(be->investors[i].client);
+		free(be->nodes[i].url);
+	for (size_t i = 0; i < be->n_clients; i++)
+		fed_rpc_client_free(be->clients[i].client);
 	pthread_mutex_destroy(&be->mu);
 	free(be->invest_url);
 	free(be);
 }
 
-// The investor's client: kept in the table, or *temp (freed by the caller)
-// when the table is full.
+static const char *
+target_url(const web_backend *be, int target)
+{
+	return target == INVEST ? be->invest_url : be->nodes[target].url;
+}
+
+// The client of (target, token): kept in the table, or *temp (freed by
+// the caller) when the table is full.
 static fed_status
-investor_client(web_backend *be, const char *token, fed_rpc_client **c,
-    fed_rpc_client **temp)
+keyed_client(web_backend *be, int target, const char *token,
+    fed_rpc_client **c, fed_rpc_client **temp)
 {
 	char h[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(token, h);
 	fed_status st = FED_OK;
 	pthread_mutex_lock(&be->mu);
-	for (size_t i = 0; i < be->n_investors && *c == NULL; i++)
-		if (strcmp(be->investors[i].token_hash, h) == 0)
-			*c = be->investors[i].client;
+	for (size_t i = 0; i < be->n_clients && *c == NULL; i++)
+		if (be->clients[i].target == target
+		    && strcmp(be->clients[i].token_hash, h) == 0)
+			*c = be->clients[i].client;
 	if (*c == NULL) {
-		st = client(be->invest_url, token, be->timeout_ms, c);
-		if (st == FED_OK
-		    && be->n_investors < WEB_BACKEND_MAX_INVESTORS) {
-			struct investor *iv
-			    = &be->investors[be->n_investors++];
-			memcpy(iv->token_hash, h, sizeof(h));
-			iv->client = *c;
+		st = client(target_url(be, target), token, be->timeout_ms, c);
+		if (st == FED_OK && be->n_clients < WEB_BACKEND_MAX_CLIENTS) {
+			struct keyed *k = &be->clients[be->n_clients++];
+			k->target = target;
+			memcpy(k->token_hash, h, sizeof(h));
+			k->client = *c;
 		} else if (st == FED_OK) {
 			*temp = *c;
 		}
@@ -166,7 +205,7 @@ web_backend_invest(web_backend *be, const char *token, const char *method,
 	if (token == NULL || token[0] == '\0')
 		c = be->invest;
 	else
-		FED_TRY(investor_client(be, token, &c, &temp));
+		FED_TRY(keyed_client(be, INVEST, token, &c, &temp));
 	fed_status st = fed_rpc_call(c, &enfed__v1__invest__descriptor, method,
 	    req, reply, err, err_len);
 	fed_rpc_client_free(temp);
@@ -185,8 +224,18 @@ web_backend_node_name(const web_backend *be, size_t i)
 	return i < be->n_nodes ? be->nodes[i].name : "";
 }
 
+int
+web_backend_node_index(const web_backend *be, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < be->n_nodes; i++)
+		if (strcmp(be->nodes[i].name, name) == 0)
+			return (int) i;
+	return -1;
+}
+
 fed_status
-web_backend_node(web_backend *be, size_t i, const char *method,
+web_backend_node(web_backend *be, size_t i, const char *token,
+    const ProtobufCServiceDescriptor *svc, const char *method,
     const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
     size_t err_len)
 {
@@ -194,33 +243,33 @@ web_backend_node(web_backend *be, size_t i, const char *method,
 		snprintf(err, err_len, "no such node");
 		return FED_NOT_FOUND;
 	}
-	return fed_rpc_call(be->nodes[i].client,
-	    &enfed__v1__series_store__descriptor, method, req, reply, err,
-	    err_len);
+	if (token == NULL || token[0] == '\0') {
+		snprintf(err, err_len, "no credential for node %s",
+		    be->nodes[i].name);
+		return FED_PERMISSION_DENIED;
+	}
+	fed_rpc_client *c = NULL, *temp = NULL;
+	FED_TRY(keyed_client(be, (int) i, token, &c, &temp));
+	fed_status st = fed_rpc_call(c, svc, method, req, reply, err, err_len);
+	fed_rpc_client_free(temp);
+	return st;
+}
+
+int
+web_backend_has_directory(const web_backend *be)
+{
+	return be->directory != NULL;
 }
 
 fed_status
-web_backend_find_series(web_backend *be, const char *id, size_t *node,
-    Enfed__V1__SeriesInfo **info, char *err, size_t err_len)
+web_backend_directory(web_backend *be, const char *method,
+    const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
+    size_t err_len)
 {
-	fed_status worst = FED_NOT_FOUND;
-	snprintf(err, err_len, "series '%s' is not on any node", id);
-	for (size_t i = 0; i < be->n_nodes; i++) {
-		Enfed__V1__GetSeriesRequest g
-		    = ENFED__V1__GET_SERIES_REQUEST__INIT;
-		g.id = (char *) id;
-		char e[256];
-		fed_status st = web_backend_node(be, i, "GetSeries", &g.base,
-		    (ProtobufCMessage **) info, e, sizeof(e));
-		if (st == FED_OK) {
-			*node = i;
-			return FED_OK;
-		}
-		if (st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED) {
-			worst = FED_UNAVAILABLE;
-			snprintf(err, err_len, "node '%s' is unreachable",
-			    be->nodes[i].name);
-		}
+	if (be->directory == NULL) {
+		snprintf(err, err_len, "no directory configured");
+		return FED_UNAVAILABLE;
 	}
-	return worst;
+	return fed_rpc_call(be->directory, &enfed__v1__directory__descriptor,
+	    method, req, reply, err, err_len);
 }

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 //
-// web_backend.h: fed-web's clients of the other services: fed-invest
+// web_backend.h: fed-web's RPC clients of the other services: fed-invest
 // (with fed-web's own token for the administrator's pages and the project
-// list, or with an investor's own token for that investor's figures) and
-// the fed-nodes whose series the load-curve and live pages show.
+// list, or with an investor's own token for that investor's figures), the
+// fed-nodes (always with a token of the user the call is made for: fed-web
+// has no node token of its own; web_access.h picks the user's token) and
+// fed-directory (with the token given for it, to list the federation's
+// members).
 //
-// One RPC client per configured address, made at start and dialling in the
-// background; one more per investor token, made at the first use and kept
-// (at most WEB_BACKEND_MAX_INVESTORS; past that a call gets a client of its
-// own). Thread-safe; every call blocks up to the timeout.
+// Clients are made at their first use, one per (service, token), and kept
+// (at most WEB_BACKEND_MAX_CLIENTS; past that a call gets a client of its
+// own, closed after it). Thread-safe; every call blocks up to the timeout.
 //
 // Ownership: a reply handed back through *reply belongs to the caller, who
 // frees it with protobuf_c_message_free_unpacked(reply, NULL).
@@ -21,22 +23,27 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "enfed/v1/series.pb-c.h"
 #include "fed/status.h"
 
-#define WEB_BACKEND_MAX_NODES     16
-#define WEB_BACKEND_MAX_INVESTORS 64
+#define WEB_BACKEND_MAX_NODES   16
+#define WEB_BACKEND_MAX_CLIENTS 256
+
+typedef struct web_backend_opts {
+	const char *invest_url; // fed-invest's address
+	const char *invest_token; // fed-web's own token there (NULL: none)
+	const char *nodes; // "name=url,name=url" (NULL or "": no node)
+	const char *directory_url; // fed-directory (NULL or "": none)
+	const char *directory_token; // a token fed-directory accepts
+	uint32_t timeout_ms; // deadline of each call
+} web_backend_opts;
 
 typedef struct web_backend web_backend;
 
-// invest_url and invest_token: fed-invest and fed-web's token there (an
-// admin token to use the administrator's pages; NULL: none). nodes:
-// "name=url,name=url" (may be NULL or empty: no node); node_token: the
-// token presented to every node (a reader token is enough).
-// INVALID_ARGUMENT (why in err) for a malformed list or address.
-fed_status web_backend_new(const char *invest_url, const char *invest_token,
-    const char *nodes, const char *node_token, uint32_t timeout_ms,
-    web_backend **out, char *err, size_t err_len);
+// Makes the backend from o (borrowed for the call). INVALID_ARGUMENT (why
+// in err) for a malformed node list, a duplicate node name or a bad
+// address; RESOURCE_EXHAUSTED when out of memory.
+fed_status web_backend_new(
+    const web_backend_opts *o, web_backend **out, char *err, size_t err_len);
 
 // Closes every client. NULL does nothing.
 void web_backend_free(web_backend *be);
@@ -47,20 +54,30 @@ fed_status web_backend_invest(web_backend *be, const char *token,
     const char *method, const ProtobufCMessage *req, ProtobufCMessage **reply,
     char *err, size_t err_len);
 
-// The number of nodes, and the name of node i (borrowed).
+// The number of nodes, and the name of node i (borrowed; "" past the end).
 size_t web_backend_n_nodes(const web_backend *be);
 const char *web_backend_node_name(const web_backend *be, size_t i);
 
-// Calls enfed.v1.SeriesStore/method on node i (< n_nodes).
-fed_status web_backend_node(web_backend *be, size_t i, const char *method,
+// The index of the node named name, or -1.
+int web_backend_node_index(const web_backend *be, const char *name);
+
+// Calls method of service svc (SeriesStore, Grants) on node i with token,
+// which must be a token of the user the call is made for. NOT_FOUND for
+// no such node, PERMISSION_DENIED without a token (nothing is sent);
+// otherwise fed_rpc_call's status, its message in err.
+fed_status web_backend_node(web_backend *be, size_t i, const char *token,
+    const ProtobufCServiceDescriptor *svc, const char *method,
     const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
     size_t err_len);
 
-// The first node (in the configured order) that knows series id, and its
-// SeriesInfo (owned by the caller). NOT_FOUND when none does (or none
-// shows it to fed-web); UNAVAILABLE when a node that might have it is
-// unreachable and no other has it.
-fed_status web_backend_find_series(web_backend *be, const char *id,
-    size_t *node, Enfed__V1__SeriesInfo **info, char *err, size_t err_len);
+// 1 when a directory is configured.
+int web_backend_has_directory(const web_backend *be);
+
+// Calls enfed.v1.Directory/method (Lookup, List) with the directory token.
+// UNAVAILABLE when no directory is configured; otherwise fed_rpc_call's
+// status, its message in err.
+fed_status web_backend_directory(web_backend *be, const char *method,
+    const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
+    size_t err_len);
 
 #endif // WEB_BACKEND_H

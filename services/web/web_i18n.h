@@ -135,7 +135,108 @@ typedef enum web_lang {
 	X(BACK, "Retour", "Back")                                            \
 	X(NO_DATA, "pas de données", "no data")                              \
 	X(TOTAL_ROW, "Total", "Total")                                       \
-	X(PORTFOLIO, "Part de mon portefeuille", "Share of my portfolio")
+	X(PORTFOLIO, "Part de mon portefeuille", "Share of my portfolio")    \
+	X(NO_SERIES, "Aucune série ne vous est accessible.",                 \
+	    "No series is open to you.")                                     \
+	X(SOME_NODES_DOWN, "Un nœud ne répond pas : sa liste manque.",       \
+	    "A node does not answer: its list is missing.")                  \
+	X(NO_SUCH_SERIES,                                                    \
+	    "Aucune série de ce nom parmi celles que vous pouvez voir.",     \
+	    "No series of that name among those you may see.")               \
+	X(CONSENT, "Mes partages", "My consent")                             \
+	X(CONSENT_INTRO,                                                     \
+	    "Qui reçoit vos données, lesquelles, et ce qu'il en a lu.",      \
+	    "Who receives your data, which, and what they read of it.")      \
+	X(NO_GRANT, "Aucun partage sur vos séries.",                         \
+	    "No grant on your series.")                                      \
+	X(GRANTEE, "Destinataire", "Grantee")                                \
+	X(SCOPES, "Autorisations", "Scopes")                                 \
+	X(SCOPE_QUERY, "consultation", "query")                              \
+	X(SCOPE_LIVE, "envoi en continu", "live replication")                \
+	X(FINEST, "Pas le plus fin", "Finest step")                          \
+	X(STEP_RAW, "chaque point", "every point")                           \
+	X(STEP_5MIN, "5 minutes", "5 minutes")                               \
+	X(STEP_15MIN, "15 minutes", "15 minutes")                            \
+	X(DATA_RANGE, "Données couvertes", "Data range")                     \
+	X(SINCE, "depuis le", "since")                                       \
+	X(ALL_DATA, "toutes", "all")                                         \
+	X(EXPIRES, "Expire", "Expires")                                      \
+	X(NEVER, "jamais", "never")                                          \
+	X(LAST_REPLICATED, "Dernier envoi", "Last replicated")               \
+	X(STATE, "État", "State")                                            \
+	X(ACTIVE, "actif", "active")                                         \
+	X(REVOKED, "révoqué", "revoked")                                     \
+	X(EXPIRED, "expiré", "expired")                                      \
+	X(REVOKE, "Révoquer", "Revoke")                                      \
+	X(REVOKE_TITLE, "Révoquer ce partage ?", "Revoke this grant?")       \
+	X(REVOKE_EXPLAIN,                                                    \
+	    "Dès maintenant, le destinataire ne reçoit plus rien de ces "  \
+	    "données et ne peut plus les consulter sur votre nœud. Ce "    \
+	    "qu'il a déjà reçu reste chez lui.",                             \
+	    "From now on the grantee receives nothing more of this data "    \
+	    "and may no longer query it on your node. What it has already "  \
+	    "received stays with it.")                                       \
+	X(CANCEL, "Annuler", "Cancel")                                       \
+	X(REVOKED_OK, "Partage révoqué.", "Grant revoked.")                  \
+	X(ACCESS_LOG, "Journal des accès", "Access log")                     \
+	X(NO_ACCESS, "Aucun accès enregistré.", "No access recorded.")       \
+	X(WHEN, "Quand", "When")                                             \
+	X(CALL, "Appel", "Call")                                             \
+	X(CALL_QUERY, "consultation par le destinataire",                    \
+	    "query by the grantee")                                          \
+	X(CALL_REPLICATE, "envoi par votre nœud", "sent by your node")       \
+	X(RESULT, "Résultat", "Result")                                      \
+	X(ANSWERED, "servi", "answered")                                     \
+	X(REFUSED, "refusé", "refused")                                      \
+	X(NEW_GRANT, "Partager mes totaux journaliers",                      \
+	    "Share my daily totals")                                         \
+	X(NEW_GRANT_EXPLAIN,                                                 \
+	    "Le destinataire reçoit un total par jour, jamais la courbe "   \
+	    "détaillée.",                                                    \
+	    "The grantee receives one total a day, never the detailed "      \
+	    "curve.")                                                        \
+	X(ALL_OF, "tout", "all of")                                          \
+	X(WITH_LIVE, "les lui envoyer au fil de l'eau (réplication)",        \
+	    "send them as they come (replication)")                          \
+	X(DATA_FROM, "Données à partir du (AAAA-MM-JJ, vide : toutes)",      \
+	    "Data from (YYYY-MM-DD, empty: all)")                            \
+	X(EXPIRES_ON, "Dernier jour (AAAA-MM-JJ, vide : sans fin)",          \
+	    "Last day (YYYY-MM-DD, empty: no end)")                          \
+	X(CREATE_GRANT, "Créer le partage", "Create the grant")              \
+	X(DIRECTORY_DOWN,                                                    \
+	    "L'annuaire de la fédération ne répond pas : aucun "          \
+	    "destinataire ne peut être choisi pour l'instant.",              \
+	    "The federation's directory does not answer: no grantee can "    \
+	    "be chosen for now.")                                            \
+	X(NO_MEMBER, "Aucun autre membre disponible dans la fédération.",    \
+	    "No other member of the federation is available.")               \
+	X(GRANT_CREATED, "Partage créé.", "Grant created.")                  \
+	X(GRANT_TOKEN, "Jeton du destinataire, affiché une seule fois",      \
+	    "The grantee's token, shown once")                               \
+	X(GRANT_TOKEN_EXPLAIN,                                               \
+	    "Avec l'envoi en continu, votre nœud pousse lui-même les "     \
+	    "totaux au destinataire : il n'y a rien à transmettre. Ce "     \
+	    "jeton ne sert qu'à interroger votre nœud directement ; "      \
+	    "fed-web ne le garde pas. Ne le confiez qu'à l'administrateur " \
+	    "du destinataire, par un canal sûr.",                            \
+	    "With live replication your node pushes the totals to the "      \
+	    "grantee itself: there is nothing to hand over. This token "     \
+	    "only serves to query your node directly; fed-web does not "     \
+	    "keep it. Give it only to the grantee's administrator, through " \
+	    "a safe channel.")                                               \
+	X(GRANT_EXISTS, "Ce partage existe déjà.",                           \
+	    "This grant exists already.")                                    \
+	X(BAD_GRANTEE,                                                       \
+	    "grantee : un membre disponible de la fédération, autre que "  \
+	    "votre nœud",                                                    \
+	    "grantee: an available member of the federation, other than "    \
+	    "your node")                                                     \
+	X(BAD_SERIES, "series : une de vos séries", "series: one of yours")  \
+	X(BAD_FROM, "from : une date AAAA-MM-JJ", "from: a date YYYY-MM-DD") \
+	X(BAD_EXPIRES, "expires : une date AAAA-MM-JJ, pas encore passée",   \
+	    "expires: a date YYYY-MM-DD, not past yet")                      \
+	X(NO_SUCH_GRANT, "Aucun partage de ce nom sur vos séries.",          \
+	    "No grant of that name on your series.")
 
 typedef enum web_str {
 #define WEB__STR_ENUM(id, fr, en) WEB_S_##id,

@@ -8,12 +8,18 @@
 // description box of the series beside it; or all of them on one chart.
 // /live?s=ID shows a meter's current power, which the page's script
 // refreshes from /api/live?s=ID (JSON) without reloading.
+//
+// Every series is read through web_access.h, with the node credentials of
+// the user logged in: the list to choose from, each curve, its box and
+// the live power are what the node shows that user, and an id the user
+// may not see is "not found" whether it exists or not.
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fed/clock.h"
+#include "web_access.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
 
@@ -39,7 +45,7 @@ static const struct scale scales[] = {
 
 struct curve {
 	const char *id; // borrowed from the query
-	size_t node;
+	web_where where; // borrows the request's session
 	Enfed__V1__SeriesInfo *info;
 	Enfed__V1__QueryResponse *q;
 };
@@ -105,8 +111,8 @@ load_curve(
     web_ctx *c, const struct view *v, struct curve *cu, char *err, size_t len)
 {
 	web_backend *be = c->app->o.backend;
-	FED_TRY(web_backend_find_series(
-	    be, cu->id, &cu->node, &cu->info, err, len));
+	FED_TRY(web_access_find(
+	    be, &c->session, cu->id, &cu->where, &cu->info, err, len));
 	char *ids[1] = {(char *) cu->id};
 	Enfed__V1__QueryRequest q = ENFED__V1__QUERY_REQUEST__INIT;
 	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
@@ -117,7 +123,7 @@ load_curve(
 	q.range = &r;
 	q.step = v->scale->step;
 	q.tz = (char *) fed_tz_name(c->app->o.tz);
-	FED_TRY(web_backend_node(be, cu->node, "Query", &q.base,
+	FED_TRY(web_access_store(be, &cu->where, "Query", &q.base,
 	    (ProtobufCMessage **) &cu->q, err, len));
 	const Enfed__V1__SeriesResult *res
 	    = cu->q->n_results == 1 ? cu->q->results[0] : NULL;
@@ -159,7 +165,7 @@ box(web_ctx *c, const struct curve *cu, int color)
 			box_item(c, m->box[i]->key, m->box[i]->value);
 	}
 	box_item(c, web_tr(c->lang, WEB_S_NODE),
-	    web_backend_node_name(c->app->o.backend, cu->node));
+	    web_backend_node_name(c->app->o.backend, cu->where.node));
 	web_buf_put(c->b, "</dl></aside>");
 }
 
@@ -278,42 +284,48 @@ chosen(const struct view *v, const char *id)
 	return 0;
 }
 
+struct pick {
+	web_ctx *c;
+	const struct view *v;
+};
+
+static void
+pick_one(void *arg, size_t node, const Enfed__V1__SeriesInfo *info)
+{
+	struct pick *p = arg;
+	web_ctx *c = p->c;
+	const char *id = info->meta->id;
+	web_buf_put(c->b,
+	    "<label class=\"pick\"><input type=\"checkbox\" "
+	    "name=\"s\" value=\"");
+	web_buf_html(c->b, id);
+	web_buf_printf(c->b, "\"%s> ", chosen(p->v, id) ? " checked" : "");
+	web_buf_html(c->b, id);
+	web_buf_put(c->b, " <small>(");
+	web_buf_html(c->b, web_backend_node_name(c->app->o.backend, node));
+	web_buf_put(c->b, ")</small></label>");
+}
+
+// The series to choose from: those the user's credentials show.
 static void
 choose_form(web_ctx *c, const struct view *v)
 {
-	web_backend *be = c->app->o.backend;
 	char iso[16];
 	web_fmt_isodate(iso, sizeof(iso), c->app->o.tz, v->from);
 	web_buf_printf(c->b,
 	    "<details class=\"choose\"%s><summary>%s</summary>"
 	    "<form method=\"get\" action=\"/curves\">",
 	    v->n == 0 ? " open" : "", web_tr(c->lang, WEB_S_CHOOSE));
-	size_t listed = 0;
-	for (size_t n = 0; n < web_backend_n_nodes(be); n++) {
-		Enfed__V1__ListSeriesRequest rq
-		    = ENFED__V1__LIST_SERIES_REQUEST__INIT;
-		Enfed__V1__ListSeriesResponse *r = NULL;
-		char err[256];
-		if (web_backend_node(be, n, "ListSeries", &rq.base,
-		        (ProtobufCMessage **) &r, err, sizeof(err))
-		    != FED_OK)
-			continue;
-		for (size_t i = 0; i < r->n_series && listed < MAX_LISTED;
-		     i++, listed++) {
-			const char *id = r->series[i]->meta->id;
-			web_buf_put(c->b,
-			    "<label class=\"pick\"><input type=\"checkbox\" "
-			    "name=\"s\" value=\"");
-			web_buf_html(c->b, id);
-			web_buf_printf(
-			    c->b, "\"%s> ", chosen(v, id) ? " checked" : "");
-			web_buf_html(c->b, id);
-			web_buf_put(c->b, " <small>(");
-			web_buf_html(c->b, web_backend_node_name(be, n));
-			web_buf_put(c->b, ")</small></label>");
-		}
-		enfed__v1__list_series_response__free_unpacked(r, NULL);
-	}
+	struct pick p = {c, v};
+	size_t before = c->b->len, failed = 0;
+	web_access_list(
+	    c->app->o.backend, &c->session, pick_one, &p, MAX_LISTED, &failed);
+	if (c->b->len == before)
+		web_buf_printf(c->b, "<p class=\"none\">%s</p>",
+		    web_tr(c->lang, WEB_S_NO_SERIES));
+	if (failed > 0)
+		web_buf_printf(c->b, "<p class=\"error\">%s</p>",
+		    web_tr(c->lang, WEB_S_SOME_NODES_DOWN));
 	web_buf_printf(c->b,
 	    "<input type=\"hidden\" name=\"scale\" value=\"%s\">"
 	    "<input type=\"hidden\" name=\"at\" value=\"%s\">"
@@ -353,7 +365,9 @@ web_page_curves(web_ctx *c)
 	fed_status st = FED_OK;
 	for (size_t i = 0; i < v.n && st == FED_OK; i++)
 		st = load_curve(c, &v, &v.curves[i], err, sizeof(err));
-	if (st != FED_OK) {
+	if (st == FED_NOT_FOUND) {
+		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_SERIES));
+	} else if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 	} else {
 		web_page_begin(c, WEB_S_CURVES, NULL);
@@ -372,24 +386,6 @@ web_page_curves(web_ctx *c)
 // --- Live
 // ----------------------------------------------------------------------
 
-void
-web_page_live(web_ctx *c)
-{
-	const char *id = web_arg(c, "s");
-	if (!web_is_ident(id, 200, 1, 0)) {
-		web_page_error(c, 400, "s: a series id (site/meter/quantity)");
-		return;
-	}
-	web_page_begin(c, WEB_S_LIVE, id);
-	web_buf_printf(c->b,
-	    "<p class=\"live big\">%s%s <output "
-	    "data-live-series=\"",
-	    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
-	web_buf_html(c->b, id);
-	web_buf_put(c->b, "\">…</output></p>");
-	web_page_end(c);
-}
-
 static void
 json_error(web_ctx *c, uint16_t status, const char *msg)
 {
@@ -401,23 +397,45 @@ json_error(web_ctx *c, uint16_t status, const char *msg)
 	web_buf_put(c->b, "}\n");
 }
 
+// The live page: it shows only a series the user may read (the same
+// check as its JSON endpoint), so that it confirms nothing else exists.
 void
-web_api_live(web_ctx *c)
+web_page_live(web_ctx *c)
 {
 	const char *id = web_arg(c, "s");
 	if (!web_is_ident(id, 200, 1, 0)) {
-		json_error(c, 400, "s: a series id (site/meter/quantity)");
+		web_page_error(c, 400, "s: a series id (site/meter/quantity)");
 		return;
 	}
-	size_t node;
+	web_where w;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char err[256];
-	fed_status st = web_backend_find_series(
-	    c->app->o.backend, id, &node, &info, err, sizeof(err));
-	if (st != FED_OK) {
-		json_error(c, web_http_status(st), err);
+	fed_status st = web_access_find(
+	    c->app->o.backend, &c->session, id, &w, &info, err, sizeof(err));
+	if (st == FED_NOT_FOUND) {
+		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_SERIES));
 		return;
 	}
+	if (st != FED_OK) {
+		web_page_rpc_error(c, st, err);
+		return;
+	}
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	web_page_begin(c, WEB_S_LIVE, id);
+	web_buf_printf(c->b,
+	    "<p class=\"live big\">%s%s <output "
+	    "data-live-series=\"",
+	    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
+	web_buf_html(c->b, id);
+	web_buf_put(c->b, "\">…</output></p>");
+	web_page_end(c);
+}
+
+// The JSON of a series' last point, at node `node`.
+static void
+live_json(
+    web_ctx *c, const char *id, size_t node, const Enfed__V1__SeriesInfo *info)
+{
 	const Enfed__V1__SeriesMeta *m = info->meta;
 	int energy = m && m->unit == ENFED__V1__UNIT__UNIT_WH && !m->cumulative
 	    && m->interval_s > 0;
@@ -441,5 +459,29 @@ web_api_live(web_ctx *c)
 	snprintf(text, sizeof(text), "%s (%s)", t, info->last_ms ? when : "—");
 	web_buf_json(c->b, text);
 	web_buf_put(c->b, "}\n");
-	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+// The last point, read by GetSeries with the user's own credential: the
+// node applies to live power the same rule as to every other read.
+void
+web_api_live(web_ctx *c)
+{
+	const char *id = web_arg(c, "s");
+	if (!web_is_ident(id, 200, 1, 0)) {
+		json_error(c, 400, "s: a series id (site/meter/quantity)");
+		return;
+	}
+	web_where w;
+	Enfed__V1__SeriesInfo *info = NULL;
+	char err[256];
+	fed_status st = web_access_find(
+	    c->app->o.backend, &c->session, id, &w, &info, err, sizeof(err));
+	if (st == FED_NOT_FOUND)
+		json_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_SERIES));
+	else if (st != FED_OK)
+		json_error(c, web_http_status(st), err);
+	else
+		live_json(c, id, w.node, info);
+	if (info != NULL)
+		enfed__v1__series_info__free_unpacked(info, NULL);
 }

@@ -5,7 +5,9 @@
 // production detail (daily over a period, hourly for a day, with the
 // sources of the figures) and the distribution of the investments. Every
 // call to fed-invest carries the investor's own token, so that fed-invest
-// itself decides what the investor may see.
+// itself decides what the investor may see; the series read from the
+// nodes (the linked home's consumption, a project's sources) are read with
+// the user's own node credentials (web_access.h).
 
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
+#include "web_access.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
 
@@ -240,15 +243,16 @@ attributed_days(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t from,
 	return FED_OK;
 }
 
-// The linked consumption by day, from the first node that holds it.
+// The linked consumption by day, from the first node that shows it to
+// the user (none: no chart of it).
 static Enfed__V1__QueryResponse *
 consumption_days(web_ctx *c, const char *series, int64_t from, int64_t to)
 {
-	size_t node;
+	web_where w;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char err[256];
-	if (web_backend_find_series(
-	        c->app->o.backend, series, &node, &info, err, sizeof(err))
+	if (web_access_find(c->app->o.backend, &c->session, series, &w, &info,
+	        err, sizeof(err))
 	    != FED_OK)
 		return NULL;
 	enfed__v1__series_info__free_unpacked(info, NULL);
@@ -264,7 +268,7 @@ consumption_days(web_ctx *c, const char *series, int64_t from, int64_t to)
 	q.agg = ENFED__V1__AGGREGATE__AGG_SUM;
 	q.tz = (char *) fed_tz_name(c->app->o.tz);
 	Enfed__V1__QueryResponse *rep = NULL;
-	if (web_backend_node(c->app->o.backend, node, "Query", &q.base,
+	if (web_access_store(c->app->o.backend, &w, "Query", &q.base,
 	        (ProtobufCMessage **) &rep, err, sizeof(err))
 	    != FED_OK)
 		return NULL;
@@ -549,12 +553,12 @@ sources(web_ctx *c, const Enfed__V1__Project *p)
 	source_item(c, WEB_S_SERIES, p->series_id);
 	source_item(c, WEB_S_NODE, p->series_node);
 	source_item(c, WEB_S_ORGANISATION, p->organisation);
-	size_t node;
+	web_where w;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char err[256];
 	if (p->series_id && p->series_id[0]
-	    && web_backend_find_series(c->app->o.backend, p->series_id, &node,
-	           &info, err, sizeof(err))
+	    && web_access_find(c->app->o.backend, &c->session, p->series_id,
+	           &w, &info, err, sizeof(err))
 	        == FED_OK) {
 		const Enfed__V1__SeriesMeta *m = info->meta;
 		char t[WEB_FMT_LEN];

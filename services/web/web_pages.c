@@ -17,7 +17,8 @@
 enum need {
 	NEED_NONE,
 	NEED_SESSION,
-	NEED_INVESTOR,
+	NEED_INVESTOR, // an investor id: role investor, or a household's
+	NEED_HOUSEHOLD,
 	NEED_ADMIN,
 };
 
@@ -44,6 +45,9 @@ static const struct route routes[] = {
     {"/distribution", 0, NEED_INVESTOR, web_page_distribution},
     {"/settings", 1, NEED_INVESTOR, web_page_settings},
     {"/admin/projects", 1, NEED_ADMIN, web_page_admin},
+    {"/consent", 1, NEED_HOUSEHOLD, web_page_consent},
+    {"/consent/revoke", 1, NEED_HOUSEHOLD, web_page_consent_revoke},
+    {"/consent/log", 0, NEED_HOUSEHOLD, web_page_consent_log},
     {"/curves", 0, NEED_SESSION, web_page_curves},
     {"/live", 0, NEED_SESSION, web_page_live},
     {"/api/live", 0, NEED_SESSION, web_api_live},
@@ -119,16 +123,24 @@ lang_switch(web_ctx *c)
 	    other == WEB_LANG_EN ? "English" : "Français");
 }
 
+static int
+invests(const web_ctx *c)
+{
+	return c->logged_in && c->session.investor[0] != '\0';
+}
+
 static void
 nav(web_ctx *c)
 {
 	web_buf_put(c->b, "<nav>");
-	if (c->logged_in && c->session.role == WEB_ROLE_INVESTOR) {
+	if (invests(c)) {
 		nav_link(c, "/dashboard", WEB_S_DASHBOARD);
 		nav_link(c, "/production", WEB_S_PRODUCTION);
 		nav_link(c, "/distribution", WEB_S_DISTRIBUTION);
 		nav_link(c, "/settings", WEB_S_SETTINGS);
 	}
+	if (c->logged_in && c->session.role == WEB_ROLE_HOUSEHOLD)
+		nav_link(c, "/consent", WEB_S_CONSENT);
 	if (c->logged_in && c->session.role == WEB_ROLE_ADMIN)
 		nav_link(c, "/admin/projects", WEB_S_ADMIN);
 	if (c->logged_in)
@@ -402,10 +414,11 @@ page_logout(web_ctx *c)
 static void
 page_root(web_ctx *c)
 {
-	const char *to = !c->logged_in             ? "/login"
-	    : c->session.role == WEB_ROLE_INVESTOR ? "/dashboard"
-	    : c->session.role == WEB_ROLE_ADMIN    ? "/admin/projects"
-	                                           : "/curves";
+	const char *to = !c->logged_in              ? "/login"
+	    : invests(c)                            ? "/dashboard"
+	    : c->session.role == WEB_ROLE_HOUSEHOLD ? "/consent"
+	    : c->session.role == WEB_ROLE_ADMIN     ? "/admin/projects"
+	                                            : "/curves";
 	redirect(c, to);
 }
 
@@ -463,8 +476,9 @@ allowed(web_ctx *c, const struct route *r)
 		return 0;
 	}
 	int ok = r->need == NEED_SESSION
-	    || (r->need == NEED_INVESTOR
-	        && c->session.role == WEB_ROLE_INVESTOR)
+	    || (r->need == NEED_INVESTOR && invests(c))
+	    || (r->need == NEED_HOUSEHOLD
+	        && c->session.role == WEB_ROLE_HOUSEHOLD)
 	    || (r->need == NEED_ADMIN && c->session.role == WEB_ROLE_ADMIN);
 	if (!ok)
 		web_page_error(c, 403, web_tr(c->lang, WEB_S_FORBIDDEN));

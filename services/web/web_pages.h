@@ -5,8 +5,9 @@
 // that web_http's workers call.
 //
 // Routes (docs/web.md has the full list): /login, /logout, /dashboard,
-// /production, /distribution, /settings, /admin/projects, /curves, /live,
-// /api/live, /healthz and /static/. A page needing a session redirects to
+// /production, /distribution, /settings, /admin/projects, /consent (and
+// /consent/revoke, /consent/log), /curves, /live, /api/live, /healthz and
+// /static/. A page needing a session redirects to
 // /login (an /api/ path answers 401); a page needing a role the session
 // does not have answers 403.
 

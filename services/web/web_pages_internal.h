@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "enfed/v1/grant.pb-c.h"
+#include "web_access.h"
 #include "web_auth.h"
 #include "web_backend.h"
 #include "web_http.h"
@@ -79,6 +81,46 @@ void web_put_error(web_ctx *c, const char *msg);
 // Parses a local date "YYYY-MM-DD" (or a full ISO time) in the app's zone.
 fed_status web_parse_date(const web_ctx *c, const char *s, int64_t *ms);
 
+// --- What the consent pages share (web_page_grant.c) ----------------------
+
+// A grant found among a household's own: the owner credential that lists
+// it, the list (owned, freed by web_grant_ref_fini) and the grant in it.
+struct web_grant_ref {
+	web_where where;
+	Enfed__V1__ListGrantsResponse *list;
+	const Enfed__V1__Grant *grant;
+};
+
+// Lists the grants that owner credential w shows (those on its series);
+// *out owned by the caller. The node's status, its message in err.
+fed_status web_grants_list(web_ctx *c, const web_where *w,
+    Enfed__V1__ListGrantsResponse **out, char *err, size_t len);
+
+// Finds grant id among those the session's owner credentials on node
+// node_name list. NOT_FOUND (with the catalogue's words in err) when none
+// lists it, whether it exists or not; a node's failure otherwise.
+fed_status web_grant_find(web_ctx *c, const char *node_name, const char *id,
+    struct web_grant_ref *ref, char *err, size_t len);
+
+// Frees what web_grant_find kept. Safe on a zeroed ref.
+void web_grant_ref_fini(struct web_grant_ref *ref);
+
+// 1 when g is neither revoked nor expired at now_ms.
+int web_grant_active(const Enfed__V1__Grant *g, int64_t now_ms);
+
+// The words for a step ("jour", "every point"); static.
+const char *web_step_label(web_lang lang, Enfed__V1__Step step);
+
+// Appends g's cells: series, scopes, finest step, data range, expiry,
+// last replicated, state (each <td> with a class; the state's
+// data-state is active, revoked or expired).
+void web_put_grant_cells(
+    web_ctx *c, const Enfed__V1__Grant *g, int64_t now_ms);
+
+// Appends the href of path?node=NODE&grant=ID (escaped).
+void web_put_grant_href(
+    web_ctx *c, const char *path, const char *node, const char *id);
+
 // The pages.
 void web_page_dashboard(web_ctx *c);
 void web_page_production(web_ctx *c);
@@ -88,6 +130,9 @@ void web_page_admin(web_ctx *c);
 void web_page_curves(web_ctx *c);
 void web_page_live(web_ctx *c);
 void web_api_live(web_ctx *c);
+void web_page_consent(web_ctx *c);
+void web_page_consent_revoke(web_ctx *c);
+void web_page_consent_log(web_ctx *c);
 
 // The static files.
 extern const char web_static_css[];

@@ -7,7 +7,7 @@
 # series arrived on the other node, that points came through the TIC and
 # Envoy collectors, that a watcher gets live points through the fed-relay,
 # that the plant's alarm rules exist, that an investor
-# summary has figures,
+# summary has figures, that fed-web shows each user their own,
 # then stop it and check that every process it started has exited.
 # Everything listens on loopback ports above 20000.
 set -u
@@ -87,15 +87,34 @@ sum=$("$F" --invest tcp://127.0.0.1:$((base + 30)) --invest-token @"$data/legall
 	invest summary legall --json) || fail "no investor summary"
 echo "$sum" | grep -Eq '"shares":[[:space:]]*4,' || fail "the summary lacks legall's 4 shares: $sum"
 echo "$sum" | grep -q '"today_wh"' || fail "the summary has no production figures"
-# fed-web: legall logs in and sees the 4 shares on the dashboard.
+# fed-web: each user reads the nodes with tokens of their own. legall logs
+# in and sees the 4 shares on the dashboard and the house's grant to
+# lognact on its consent page; alice sees nothing of the house, the
+# teacher reads its replica on lognact and nothing of bmhs.
 web=http://127.0.0.1:$((base + 80))
 command -v curl >/dev/null || fail "curl is needed to check fed-web (./run test installs it)"
 curl -fsS -m 5 "$web/healthz" | grep -q ok || fail "fed-web does not answer at $web"
-curl -sS -m 10 -c "$work/cookies" --data-urlencode "user=legall" \
-	--data-urlencode "password=$(cat "$data/legall.password")" "$web/login" >/dev/null ||
-	fail "fed-web login"
-curl -sS -m 30 -b "$work/cookies" "$web/dashboard" | grep -q 'data-figure="shares_total" data-value="4"' ||
+web_login() { # user
+	curl -sS -m 10 -c "$work/$1.cookies" --data-urlencode "user=$1" \
+		--data-urlencode "password=$(cat "$data/$1.password")" "$web/login" >/dev/null ||
+		fail "fed-web login of $1"
+}
+web_get() { # user path: the body, and the status on the last line
+	curl -sS -m 30 -b "$work/$1.cookies" -w '\n%{http_code}\n' "$web$2"
+}
+for u in legall alice teacher; do web_login "$u"; done
+web_get legall /dashboard | grep -q 'data-figure="shares_total" data-value="4"' ||
 	fail "fed-web's dashboard lacks legall's 4 shares"
+web_get legall /consent | grep -q 'data-state="active"' ||
+	fail "legall's consent page lacks the house's grant to lognact"
+web_get legall /consent | grep -q '<td class="series">maison-lorient/</td>' ||
+	fail "legall's consent page does not name the house's series"
+web_get alice /curves | grep -q 'maison-lorient' && fail "alice's curves list the Le Gall house"
+web_get alice /api/live?s=maison-lorient/linky/energy | tail -n 1 | grep -q 404 ||
+	fail "alice reads the Le Gall house's live power"
+web_get teacher /api/live?s=maison-lorient/linky/energy | grep -q '"node":"lognact"' ||
+	fail "the teacher does not read the house's replica on lognact"
+web_get teacher /curves | grep -q '(bmhs)' && fail "the teacher's curves list bmhs's series"
 kill -TERM "$demo"
 i=0
 while kill -0 "$demo" 2>/dev/null; do

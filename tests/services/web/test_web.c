@@ -7,7 +7,8 @@
 // detail with its incomplete days and its sources; the forms (CSRF, bad
 // input, fed-invest's refusals); the load curves on one time axis; live
 // power; 400, 404, 405 and unauthenticated access; and a client that
-// never finishes its headers (slowloris).
+// never finishes its headers (slowloris). Who sees what, role by role,
+// and the households' consent pages are test_web_access.c's.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@
 #include "web_fixture.h"
 
 static struct web_fx fx;
-static char alice[128], bob[128], root_[128];
+static char alice[128], legall[128], bob[128], root_[128];
 
 static void
 get(const char *path, const char *cookie, int status, struct http_res *r)
@@ -81,6 +82,7 @@ setup(void **state)
 	if (web_fx_start(&fx) != 0)
 		return -1;
 	if (web_fx_login(&fx, "alice", alice, sizeof(alice)) != 0
+	    || web_fx_login(&fx, "legall", legall, sizeof(legall)) != 0
 	    || web_fx_login(&fx, "bob", bob, sizeof(bob)) != 0
 	    || web_fx_login(&fx, "root", root_, sizeof(root_)) != 0)
 		return -1;
@@ -99,7 +101,9 @@ test_unauthenticated(void **state)
 {
 	(void) state;
 	const char *pages[] = {"/dashboard", "/production", "/distribution",
-	    "/settings", "/admin/projects", "/curves", "/live?s=a/b"};
+	    "/settings", "/admin/projects", "/curves", "/live?s=a/b",
+	    "/consent", "/consent/revoke?node=bmhs&grant=g-1",
+	    "/consent/log?node=bmhs&grant=g-1"};
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		struct http_res r;
 		char loc[256];
@@ -159,9 +163,9 @@ test_login(void **state)
 }
 
 static Enfed__V1__InvestorSummary *
-summary(void)
+summary(const char *token)
 {
-	fed_rpc_client *c = web_fx_invest(&fx, WEB_FX_ALICE);
+	fed_rpc_client *c = web_fx_invest(&fx, token);
 	Enfed__V1__SummaryRequest rq = ENFED__V1__SUMMARY_REQUEST__INIT;
 	rq.at_ms = WEB_FX_AT;
 	rq.tz = "Europe/Paris";
@@ -199,7 +203,7 @@ test_dashboard(void **state)
 	struct http_res r;
 	get("/dashboard?at=" WEB_FX_AT_ISO, alice, 200, &r);
 	assert_type(&r, "text/html");
-	Enfed__V1__InvestorSummary *s = summary();
+	Enfed__V1__InvestorSummary *s = summary(WEB_FX_ALICE);
 	const char *w = strstr(r.body, "id=\"widget\"");
 	assert_non_null(w);
 	assert_true(
@@ -214,14 +218,13 @@ test_dashboard(void **state)
 	assert_true(num_attr(w, "data-figure=\"co2_avoided_kg\"", "data-value")
 	    == s->co2_avoided_kg);
 	check_row(w, "attributed", s->attributed);
-	check_row(w, "consumption", s->consumption);
 	// The hand count: 3 of 136 shares (two projects on the same series)
 	// of 100 Wh an hour, today 00:00 to 12:00 less the two missing hours
-	// = 10 h. The house's consumption comes under a daily grant: whole
-	// days only, so nothing of today; 14 whole days of 500 Wh an hour.
+	// = 10 h. alice has no house linked: no consumption, no live meter.
 	assert_true(fabs(s->attributed->today_wh - 1000.0 * 3 / 136) < 1e-9);
-	assert_true(s->consumption->today_wh == 0);
-	assert_true(s->consumption->month_wh == 14 * 24 * 500);
+	assert_null(strstr(w, "data-row=\"consumption\""));
+	assert_null(strstr(r.body, "data-live-series"));
+	assert_null(strstr(r.body, "id=\"days-consumption\""));
 	// Per project: shares and budget fraction of kermelo-pv.
 	const char *k = strstr(r.body, "data-project=\"kermelo-pv\"");
 	assert_non_null(k);
@@ -234,14 +237,57 @@ test_dashboard(void **state)
 	    strstr(r.body, "href=\"/production?project=kermelo-pv\""));
 	assert_non_null(
 	    strstr(r.body, "href=\"https://example.org/kermelo\""));
-	assert_non_null(
-	    strstr(r.body, "data-live-series=\"bmhs/house/energy\""));
 	enfed__v1__investor_summary__free_unpacked(s, NULL);
 	http_res_free(&r);
 	get("/dashboard?at=yesterday", alice, 400, &r);
 	http_res_free(&r);
 	// The other roles may not see an investor's page.
 	get("/dashboard", bob, 403, &r);
+	http_res_free(&r);
+}
+
+// legall, a household that invests: the house's consumption beside the
+// production, read by fed-web with legall's own owner token.
+static void
+test_dashboard_household(void **state)
+{
+	(void) state;
+	struct http_res r;
+	get("/dashboard?at=" WEB_FX_AT_ISO, legall, 200, &r);
+	Enfed__V1__InvestorSummary *s = summary(WEB_FX_LEGALL);
+	const char *w = strstr(r.body, "id=\"widget\"");
+	assert_non_null(w);
+	assert_true(
+	    num_attr(w, "data-figure=\"shares_total\"", "data-value") == 4);
+	check_row(w, "attributed", s->attributed);
+	check_row(w, "consumption", s->consumption);
+	// Under the household's daily grant: whole days only, so nothing of
+	// today; this month, exactly the owner's own whole days of June.
+	assert_true(s->consumption->today_wh == 0);
+	fed_rpc_client *node = web_fx_bmhs(&fx);
+	Enfed__V1__QueryResponse *q = NULL;
+	assert_int_equal(fed_test_query(node, WEB_FX_LEGALL_SERIES,
+	                     INT64_C(1780264800000), // 2026-06-01 00:00+02:00
+	                     WEB_FX_AT - 12 * 3600000,
+	                     ENFED__V1__STEP__STEP_DAY, NULL, &q, NULL, 0),
+	    FED_OK);
+	double june = 0;
+	for (size_t i = 0; i < q->results[0]->n_value; i++)
+		june += q->results[0]->value[i];
+	assert_true(june > 0 && s->consumption->month_wh == june);
+	enfed__v1__query_response__free_unpacked(q, NULL);
+	fed_rpc_client_free(node);
+	assert_non_null(
+	    strstr(r.body, "data-live-series=\"" WEB_FX_LEGALL_SERIES "\""));
+	// The house's last 30 days, charted under the production's.
+	assert_non_null(strstr(r.body, "id=\"days-production\""));
+	assert_non_null(strstr(r.body, "id=\"days-consumption\""));
+	enfed__v1__investor_summary__free_unpacked(s, NULL);
+	http_res_free(&r);
+	get("/", legall, 303, &r);
+	char loc[128];
+	assert_non_null(http_header(&r, "Location", loc, sizeof(loc)));
+	assert_string_equal(loc, "/dashboard");
 	http_res_free(&r);
 }
 
@@ -334,7 +380,7 @@ test_distribution(void **state)
 	const char *k
 	    = strstr(r.body, "class=\"holders\" data-project=\"kermelo-pv\"");
 	assert_non_null(k);
-	assert_true(num_attr(k, NULL, "data-value") == 134);
+	assert_true(num_attr(k, NULL, "data-value") == 130); // 136 - 2 - 4
 	assert_non_null(strstr(k, "moi: 2"));
 	assert_true(num_attr(r.body, "data-figure=\"portfolio_fraction\"",
 	                "data-value")
@@ -434,8 +480,8 @@ test_curves(void **state)
 {
 	(void) state;
 	struct http_res r;
-	get("/curves?s=kermelo/pv/energy&s=bmhs/house/energy&scale=week"
-	    "&at=2026-06-10",
+	get("/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+	    "&scale=week&at=2026-06-10",
 	    bob, 200, &r);
 	assert_type(&r, "text/html");
 	assert_non_null(strstr(r.body, "<h1>Courbes de charge</h1>"));
@@ -445,7 +491,7 @@ test_curves(void **state)
 	    "data-series=\"kermelo/pv/energy\"");
 	const char *p2 = strstr(r.body,
 	    "class=\"curve-panel\" "
-	    "data-series=\"bmhs/house/energy\"");
+	    "data-series=\"" WEB_FX_LEGALL_SERIES "\"");
 	assert_non_null(p1);
 	assert_non_null(p2);
 	assert_true(num_attr(p1, "<svg", "data-from") == 1780869600000.0);
@@ -457,8 +503,8 @@ test_curves(void **state)
 	assert_non_null(strstr(r.body, "at=2026-06-01")); // previous week
 	assert_non_null(strstr(r.body, "at=2026-06-15")); // next week
 	http_res_free(&r);
-	get("/curves?s=kermelo/pv/energy&s=bmhs/house/energy&scale=day"
-	    "&at=2026-06-10&overlay=1&lang=en",
+	get("/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+	    "&scale=day&at=2026-06-10&overlay=1&lang=en",
 	    bob, 200, &r);
 	assert_non_null(strstr(r.body, "<h1>Load curves</h1>"));
 	assert_true(
@@ -627,6 +673,7 @@ main(void)
 	    cmocka_unit_test(test_unauthenticated),
 	    cmocka_unit_test(test_login),
 	    cmocka_unit_test(test_dashboard),
+	    cmocka_unit_test(test_dashboard_household),
 	    cmocka_unit_test(test_escaping),
 	    cmocka_unit_test(test_production),
 	    cmocka_unit_test(test_distribution),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // test_web_auth.c: password hashes (PBKDF2-HMAC-SHA-256), the users file
-// (good and malformed lines), sessions (login, lookup, expiry, logout, a
-// full table) and the CSRF check.
+// (good and malformed lines, node credentials, households), sessions
+// (login, lookup, expiry, logout, a full table) and the CSRF check.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +117,22 @@ test_users_file(void **state)
 	    {"x viewer H extra\n", "too many words"},
 	    {"x viewer H\nx admin H\n", "appears twice"},
 	    {"x investor H inv @no-such-file\n", "cannot read the token"},
+	    {"x investor H inv\n", "goes with its fed-invest token"},
+	    {"x investor H inv node:bmhs=t\n", "goes with its fed-invest"},
+	    {"x viewer H inv tok\n", "too many words"},
+	    {"x household H\n", "needs an owner:NODE=TOKEN"},
+	    {"x household H inv tok node:bmhs=t\n", "needs an owner:"},
+	    {"x investor H inv tok owner:bmhs=t\n", "belong to household"},
+	    {"x admin H owner:bmhs=t\n", "belong to household"},
+	    {"x viewer H node:bmhs\n", "a credential is node:NODE=TOKEN"},
+	    {"x viewer H node:=t\n", "a credential is node:NODE=TOKEN"},
+	    {"x viewer H node:b/d=t\n", "a credential is node:NODE=TOKEN"},
+	    {"x viewer H node:bmhs=\n", "a token is 1 to 255 bytes"},
+	    {"x viewer H node:bmhs=@no-such-file\n", "cannot read the token"},
+	    {"x viewer H node:a=1 node:a=2 node:a=3 node:a=4 node:a=5 "
+	     "node:a=6 node:a=7 node:a=8 node:a=9\n",
+	        "at most 8 node credentials"},
+	    {"x viewer H node:bmhs=t extra\n", "too many words"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		with_hash(bad[i].line, text, sizeof(text));
@@ -152,8 +168,60 @@ test_users_file(void **state)
 	assert_string_equal(s.invest_token, "fed_secret_of_bob");
 	assert_string_equal(s.investor, "bob");
 	assert_int_equal(s.role, WEB_ROLE_INVESTOR);
+	assert_int_equal(s.n_creds, 0);
 	web_auth_free(a);
 	web_auth_free(NULL);
+}
+
+// Node credentials: each user's own, inline or @FILE, kept in the session;
+// a household may invest or not; every node named must be one of --nodes.
+static void
+test_credentials(void **state)
+{
+	(void) state;
+	char path[600], text[4096], err[512];
+	snprintf(path, sizeof(path), "%s/owner.token", dir);
+	FILE *f = fopen(path, "w");
+	fputs("fed_owner_of_the_house\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text),
+	    "legall household %s legall tokL owner:bmhs=@owner.token "
+	    "node:lognact=readL\nmartin household %s owner:bmhs=ownM\n"
+	    "teacher viewer %s node:lognact=readT\n"
+	    "root admin %s node:lognact=r1 node:bmhs=r2\n",
+	    hash, hash, hash, hash);
+	write_users(text, path, sizeof(path));
+	web_auth *a = NULL;
+	assert_int_equal(
+	    web_auth_new(path, dir, 60000, 4, &a, err, sizeof(err)), FED_OK);
+	char sid[FED_TOKEN_LEN + 1];
+	web_session s;
+	assert_int_equal(
+	    web_auth_login(a, "legall", "pw", 0, sid, &s), FED_OK);
+	assert_int_equal(s.role, WEB_ROLE_HOUSEHOLD);
+	assert_string_equal(s.investor, "legall");
+	assert_int_equal(s.n_creds, 2);
+	assert_string_equal(s.creds[0].node, "bmhs");
+	assert_string_equal(s.creds[0].token, "fed_owner_of_the_house");
+	assert_true(s.creds[0].owner);
+	assert_string_equal(s.creds[1].node, "lognact");
+	assert_string_equal(s.creds[1].token, "readL");
+	assert_false(s.creds[1].owner);
+	web_session t;
+	assert_int_equal(web_auth_session(a, sid, 1, &t), FED_OK);
+	assert_int_equal(t.n_creds, 2);
+	assert_string_equal(t.creds[0].token, "fed_owner_of_the_house");
+	assert_int_equal(
+	    web_auth_login(a, "martin", "pw", 0, sid, &s), FED_OK);
+	assert_string_equal(s.investor, "");
+	assert_int_equal(s.n_creds, 1);
+	const char *both[] = {"lognact", "bmhs"}, *one[] = {"lognact"};
+	assert_int_equal(
+	    web_auth_check_nodes(a, both, 2, err, sizeof(err)), FED_OK);
+	assert_int_equal(web_auth_check_nodes(a, one, 1, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "user legall: owner:bmhs: not one of"));
+	web_auth_free(a);
 }
 
 static web_auth *
@@ -258,6 +326,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_users_file),
+	    cmocka_unit_test(test_credentials),
 	    cmocka_unit_test(test_sessions),
 	    cmocka_unit_test(test_lockout),
 	};

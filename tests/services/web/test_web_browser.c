@@ -2,10 +2,12 @@
 //
 // test_web_browser.c: fed-web in a real browser. Headless Chromium (no
 // driver: --dump-dom and --screenshot) logs in through a small launcher
-// page that posts the login form, then loads the investor dashboard and
-// the load-curve page from a running fed-web (web_fixture.h); the test
-// checks the DOM the browser built (the widget's figures, one SVG panel
-// per chosen curve on one time axis) and leaves screenshots in
+// page that posts the login form, then loads the investor dashboard, the
+// load-curve page and a household's consent page from a running fed-web
+// (web_fixture.h); the test checks the DOM the browser built (the
+// widget's figures, one SVG panel per chosen curve on one time axis, the
+// household's own grants) and, logged in as each role, that the list of
+// curves holds nothing of another household. Screenshots are left in
 // <build>/web-screenshots/. Without Chromium it exits 77, which ctest
 // reports as skipped.
 
@@ -126,7 +128,7 @@ test_dashboard(void **state)
 {
 	(void) state;
 	char url[900];
-	launcher("dashboard", "alice", "/dashboard?at=" WEB_FX_AT_ISO, url,
+	launcher("dashboard", "legall", "/dashboard?at=" WEB_FX_AT_ISO, url,
 	    sizeof(url));
 	char *dom = browse(url, "--dump-dom");
 	const char *w = strstr(dom, "id=\"widget\"");
@@ -135,10 +137,10 @@ test_dashboard(void **state)
 	char v[64];
 	assert_non_null(attr_after(
 	    w, "data-figure=\"shares_total\"", "data-value", v, sizeof(v)));
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	assert_non_null(attr_after(
 	    w, "data-figure=\"invested_cents\"", "data-value", v, sizeof(v)));
-	assert_string_equal(v, "75000");
+	assert_string_equal(v, "100000");
 	assert_non_null(strstr(w, "data-row=\"consumption\""));
 	assert_non_null(strstr(dom, "<svg class=\"chart\""));
 	// The hostile name is text in the DOM, not an element.
@@ -153,8 +155,8 @@ test_curves(void **state)
 	(void) state;
 	char url[900];
 	launcher("curves", "bob",
-	    "/curves?s=kermelo/pv/energy&s=bmhs/house/energy&scale=week"
-	    "&at=2026-06-10",
+	    "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+	    "&scale=week&at=2026-06-10",
 	    url, sizeof(url));
 	char *dom = browse(url, "--dump-dom");
 	size_t panels = 0;
@@ -181,6 +183,56 @@ test_curves(void **state)
 	screenshot(url, "curves");
 }
 
+// What each role's list of curves holds, and must not.
+static void
+test_each_role(void **state)
+{
+	(void) state;
+	static const struct {
+		const char *user, *has, *lacks, *lacks2;
+	} roles[] = {
+	    {"alice", "kermelo/pv/energy", "maison-legall", "maison-martin"},
+	    {"legall", WEB_FX_LEGALL_SERIES, "maison-martin",
+	        "kermelo/school"},
+	    {"martin", WEB_FX_MARTIN_SERIES, "maison-legall", "kermelo/"},
+	    {"bob", "kermelo/school/energy", "maison-martin", "(bmhs)"},
+	    {"root", WEB_FX_MARTIN_SERIES, "no-such-series", "no-such"},
+	};
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		char url[900], name[64];
+		snprintf(name, sizeof(name), "list-%s", roles[i].user);
+		launcher(name, roles[i].user, "/curves", url, sizeof(url));
+		char *dom = browse(url, "--dump-dom");
+		const char *form = strstr(dom, "<details class=\"choose\"");
+		if (form == NULL || strstr(form, roles[i].has) == NULL
+		    || strstr(form, roles[i].lacks) != NULL
+		    || strstr(form, roles[i].lacks2) != NULL)
+			fail_msg("%s's list:\n%.3000s", roles[i].user,
+			    form ? form : dom);
+		free(dom);
+	}
+}
+
+// A household's consent page: its own grant, not the neighbour's.
+static void
+test_consent(void **state)
+{
+	(void) state;
+	char url[900], pat[128];
+	launcher("consent", "legall", "/consent", url, sizeof(url));
+	char *dom = browse(url, "--dump-dom");
+	snprintf(pat, sizeof(pat), "data-grant=\"%s\"", fx.legall_grant);
+	if (strstr(dom, pat) == NULL)
+		fail_msg(
+		    "no grant %s in the DOM:\n%.3000s", fx.legall_grant, dom);
+	snprintf(pat, sizeof(pat), "data-grant=\"%s\"", fx.martin_grant);
+	assert_null(strstr(dom, pat));
+	assert_null(strstr(dom, "maison-martin"));
+	assert_non_null(strstr(dom, "<option value=\"lognact\">"));
+	free(dom);
+	screenshot(url, "consent");
+}
+
 int
 main(void)
 {
@@ -191,6 +243,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dashboard),
 	    cmocka_unit_test(test_curves),
+	    cmocka_unit_test(test_each_role),
+	    cmocka_unit_test(test_consent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

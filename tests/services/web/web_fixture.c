@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 //
-// web_fixture.c: the federation behind fed-web's tests, and a plain HTTP
-// client (a socket, Connection: close, bounded in time and size).
+// web_fixture.c: the federation behind fed-web's tests (a directory, the
+// nodes lognact and bmhs, fed-invest) and a plain HTTP client (a socket,
+// Connection: close, bounded in time and size).
+//
+// Each fed-web user reads the nodes with node tokens of its own, written
+// in the nodes' tokens files with the roles and prefixes of web_fixture.h;
+// fed-web has none.
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/token.h"
@@ -26,11 +32,59 @@
 #define COMM  INT64_C(1767135600000) // 2025-12-31T00:00+01:00
 #define FEB_1 INT64_C(1769900400000) // 2026-02-01T00:00+01:00
 #define GAP   INT64_C(1781481600000) // 2026-06-15T02:00+02:00
+#define ENROL "enrolment-secret-for-web-tests"
+#define PUSH  "bmhs-pushes-to-lognact-for-web-tests"
+
+// The users' node tokens: NAME, role, the token, its prefixes.
+struct node_token {
+	const char *name, *role, *token, *prefixes;
+};
+
+static const struct node_token lognact_tokens[] = {
+    {"fed-invest", "reader", WEB_FX_READER, ""},
+    {"bmhs", "replica", PUSH, ""},
+    {"web-alice", "reader", "alice-reads-lognact", "kermelo/pv/"},
+    {"web-legall", "reader", "legall-reads-lognact", "kermelo/pv/"},
+    {"web-bob", "reader", "bob-reads-lognact", "kermelo/,maison-legall/"},
+    {"web-root", "reader", "root-reads-lognact", ""},
+};
+
+static const struct node_token bmhs_tokens[] = {
+    {"fed-invest", "reader", WEB_FX_READER, ""},
+    {"web-legall", "owner", "legall-owns-maison-legall", "maison-legall/"},
+    {"web-martin", "owner", "martin-owns-maison-martin", "maison-martin/"},
+    {"web-root", "reader", "root-reads-bmhs", ""},
+};
+
+// The users file: every user's line but the hash (%s).
+static const char users[]
+    = "# the test's users\n"
+      "alice investor %s alice " WEB_FX_ALICE
+      " node:lognact=alice-reads-lognact\n"
+      "legall household %s legall " WEB_FX_LEGALL
+      " owner:bmhs=legall-owns-maison-legall "
+      "node:lognact=legall-reads-lognact\n"
+      "martin household %s owner:bmhs=martin-owns-maison-martin\n"
+      "bob viewer %s node:lognact=bob-reads-lognact\n"
+      "root admin %s node:lognact=root-reads-lognact "
+      "node:bmhs=root-reads-bmhs\n";
 
 fed_rpc_client *
 web_fx_invest(const struct web_fx *fx, const char *token)
 {
 	return fed_test_client(fx->invest_rpc, token);
+}
+
+fed_rpc_client *
+web_fx_lognact(const struct web_fx *fx)
+{
+	return fed_test_client(fx->lognact_rpc, WEB_FX_ADMIN);
+}
+
+fed_rpc_client *
+web_fx_bmhs(const struct web_fx *fx)
+{
+	return fed_test_client(fx->bmhs_rpc, WEB_FX_ADMIN);
 }
 
 static int
@@ -82,6 +136,29 @@ ingest_hours(fed_rpc_client *c, const char *id, int64_t from, int64_t to,
 	    : -1;
 }
 
+int
+web_fx_ingest(const struct web_fx *fx, const char *id, int64_t from_ms,
+    int64_t to_ms, double wh)
+{
+	fed_rpc_client *c = web_fx_bmhs(fx);
+	int rc = c ? ingest_hours(c, id, from_ms, to_ms, wh, 0) : -1;
+	fed_rpc_client_free(c);
+	return rc;
+}
+
+uint64_t
+web_fx_count(fed_rpc_client *c, const char *id)
+{
+	Enfed__V1__GetSeriesRequest g = ENFED__V1__GET_SERIES_REQUEST__INIT;
+	g.id = (char *) id;
+	Enfed__V1__SeriesInfo *info = NULL;
+	if (fed_test_store_call(c, "GetSeries", &g, &info) != FED_OK)
+		return 0;
+	uint64_t n = info->n_points;
+	enfed__v1__series_info__free_unpacked(info, NULL);
+	return n;
+}
+
 static int
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -95,55 +172,228 @@ write_file(const char *dir, const char *name, const char *text)
 }
 
 static int
-fill_node(struct web_fx *fx)
+write_tokens(const struct web_fx *fx, const char *name,
+    const struct node_token *t, size_t n)
 {
-	fed_rpc_client *c = fed_test_client(fx->node_rpc, WEB_FX_ADMIN);
+	char text[4096] = "", line[512], h[FED_TOKEN_HASH_LEN + 1];
+	for (size_t i = 0; i < n; i++) {
+		fed_token_hash(t[i].token, h);
+		snprintf(line, sizeof(line), "%s %s %s %s\n", t[i].name,
+		    t[i].role, h, t[i].prefixes);
+		strncat(text, line, sizeof(text) - strlen(text) - 1);
+	}
+	return write_file(fx->dir, name, text);
+}
+
+// --- The nodes -------------------------------------------------------------
+
+static int
+start_directory(struct web_fx *fx)
+{
+	char a[4][700], log[700];
+	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->dir_rpc);
+	snprintf(a[1], sizeof(a[1]), "--stream=%s", fx->dir_stream);
+	snprintf(a[2], sizeof(a[2]), "--db=%s/directory.db", fx->dir);
+	snprintf(a[3], sizeof(a[3]), "--enrolment-token=%s", ENROL);
+	snprintf(log, sizeof(log), "%s/directory.log", fx->dir);
+	char *argv[] = {FED_DIRECTORY_BIN, a[0], a[1], a[2], a[3], NULL};
+	fx->dir_pid = fed_test_proc_start(argv, log);
+	return fx->dir_pid > 0
+	        && fed_test_wait_health(fx->dir_rpc, 10000) == FED_OK
+	    ? 0
+	    : -1;
+}
+
+// Starts node name with its tokens file, registered with the directory,
+// and a peers file that pushes to lognact when push is set.
+static int
+start_node(struct web_fx *fx, const char *name, const char *org,
+    const char *rpc, const char *stream, int push)
+{
+	char tokens[700], peers[800], dopt[200], oopt[200], eopt[200];
+	snprintf(tokens, sizeof(tokens), "%s/%s.tokens", fx->dir, name);
+	snprintf(dopt, sizeof(dopt), "--directory=%s", fx->dir_rpc);
+	snprintf(oopt, sizeof(oopt), "--organisation=%s", org);
+	snprintf(eopt, sizeof(eopt), "--enrolment-token=%s", ENROL);
+	snprintf(
+	    peers, sizeof(peers), "--peers-file=%s/%s.peers", fx->dir, name);
+	char text[300];
+	snprintf(text, sizeof(text), "lognact %s %s\n", fx->lognact_rpc, PUSH);
+	char pname[100];
+	snprintf(pname, sizeof(pname), "%s.peers", name);
+	if (write_file(fx->dir, pname, push ? text : "") != 0)
+		return -1;
+	const char *extra[] = {dopt, oopt, eopt, peers, "--lease=3s", NULL};
+	return fed_test_node_start_ex(FED_NODE_BIN, name, fx->dir, rpc, stream,
+	    WEB_FX_ADMIN, tokens, extra);
+}
+
+static int
+fill_lognact(struct web_fx *fx)
+{
+	fed_rpc_client *c = web_fx_lognact(fx);
 	int rc = c ? 0 : -1;
 	if (rc == 0)
 		rc = create_series(c, "kermelo/pv/energy",
 		    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION,
 		    "peak power", "16.2 kWc");
 	if (rc == 0)
-		rc = create_series(c, "bmhs/house/energy",
-		    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION,
-		    "occupants", "4");
+		rc = create_series(c, "kermelo/school/energy",
+		    ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, "pupils",
+		    "240");
 	if (rc == 0)
 		rc = ingest_hours(
 		    c, "kermelo/pv/energy", COMM, WEB_FX_AT, 100, GAP);
 	if (rc == 0)
 		rc = ingest_hours(
-		    c, "bmhs/house/energy", FEB_1, WEB_FX_AT, 500, 0);
+		    c, "kermelo/school/energy", FEB_1, WEB_FX_AT, 200, 0);
 	fed_rpc_client_free(c);
 	return rc;
 }
 
+// A grant of series to lognact, every point, both scopes: its id and
+// token in id and tok (each len bytes).
 static int
-start_node(struct web_fx *fx)
+grant_live(
+    fed_rpc_client *c, const char *series, char *id, char *tok, size_t len)
 {
-	char h[FED_TOKEN_HASH_LEN + 1], text[256];
-	fed_token_hash(WEB_FX_READER, h);
-	snprintf(text, sizeof(text), "readers reader %s\n", h);
-	if (write_file(fx->dir, "node-tokens", text) != 0)
+	Enfed__V1__Scope sc[2]
+	    = {ENFED__V1__SCOPE__SCOPE_QUERY, ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.series = (char *) series;
+	g.grantee_node = "lognact";
+	g.scopes = sc;
+	g.n_scopes = 2;
+	Enfed__V1__CreateGrantRequest req
+	    = ENFED__V1__CREATE_GRANT_REQUEST__INIT;
+	req.grant = &g;
+	Enfed__V1__CreateGrantResponse *rep = NULL;
+	char err[256];
+	if (fed_rpc_call(c, &enfed__v1__grants__descriptor, "Create",
+	        &req.base, (ProtobufCMessage **) &rep, err, sizeof(err))
+	    != FED_OK) {
+		fprintf(stderr, "grant %s: %s\n", series, err);
 		return -1;
-	char path[700];
-	snprintf(path, sizeof(path), "%s/node-tokens", fx->dir);
-	fx->node_pid = fed_test_node_start(FED_NODE_BIN, "lognact", fx->dir,
-	    fx->node_rpc, fx->node_stream, WEB_FX_ADMIN, path);
-	return fx->node_pid > 0 ? fill_node(fx) : -1;
+	}
+	snprintf(id, len, "%s", rep->grant->id);
+	snprintf(tok, len, "%s", rep->token);
+	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
+	return 0;
 }
+
+static int
+fill_house(fed_rpc_client *c, const char *id, const char *occupants, double wh)
+{
+	if (create_series(c, id,
+	        ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION, "occupants",
+	        occupants)
+	    != 0)
+		return -1;
+	return ingest_hours(c, id, FEB_1, WEB_FX_AT, wh, 0);
+}
+
+static int
+fill_bmhs(struct web_fx *fx)
+{
+	fed_rpc_client *c = web_fx_bmhs(fx);
+	char tok[64];
+	int rc = c ? 0 : -1;
+	if (rc == 0)
+		rc = fill_house(c, WEB_FX_LEGALL_SERIES, "4", 500);
+	if (rc == 0)
+		rc = fill_house(c, WEB_FX_MARTIN_SERIES, "2", 300);
+	if (rc == 0)
+		rc = grant_live(c, "maison-legall/", fx->legall_grant,
+		    fx->legall_token, sizeof(fx->legall_grant));
+	if (rc == 0)
+		rc = grant_live(
+		    c, "maison-martin/", fx->martin_grant, tok, sizeof(tok));
+	fed_rpc_client_free(c);
+	return rc;
+}
+
+// Waits (60 s at most) until lognact holds both houses' replicas.
+static int
+wait_replicas(struct web_fx *fx)
+{
+	fed_rpc_client *l = web_fx_lognact(fx), *b = web_fx_bmhs(fx);
+	uint64_t want = web_fx_count(b, WEB_FX_LEGALL_SERIES);
+	int rc = -1;
+	for (int i = 0; i < 600 && rc != 0; i++) {
+		if (web_fx_count(l, WEB_FX_LEGALL_SERIES) == want
+		    && web_fx_count(l, WEB_FX_MARTIN_SERIES) == want)
+			rc = 0;
+		else
+			fed_test_sleep_ms(100);
+	}
+	fed_rpc_client_free(l);
+	fed_rpc_client_free(b);
+	return want > 0 ? rc : -1;
+}
+
+static int
+start_nodes(struct web_fx *fx)
+{
+	if (write_tokens(fx, "lognact.tokens", lognact_tokens,
+	        sizeof(lognact_tokens) / sizeof(lognact_tokens[0]))
+	        != 0
+	    || write_tokens(fx, "bmhs.tokens", bmhs_tokens,
+	           sizeof(bmhs_tokens) / sizeof(bmhs_tokens[0]))
+	        != 0)
+		return -1;
+	fx->lognact_pid
+	    = start_node(fx, "lognact", "Lorient Agglomération (building app)",
+	        fx->lognact_rpc, fx->lognact_stream, 0);
+	fx->bmhs_pid = start_node(fx, "bmhs", "BMHS (household app)",
+	    fx->bmhs_rpc, fx->bmhs_stream, 1);
+	if (fx->lognact_pid <= 0 || fx->bmhs_pid <= 0)
+		return -1;
+	if (fill_lognact(fx) != 0 || fill_bmhs(fx) != 0)
+		return -1;
+	return wait_replicas(fx);
+}
+
+int
+web_fx_grant_active(const struct web_fx *fx, const char *id)
+{
+	fed_rpc_client *c = web_fx_bmhs(fx);
+	Enfed__V1__ListGrantsRequest req
+	    = ENFED__V1__LIST_GRANTS_REQUEST__INIT;
+	Enfed__V1__ListGrantsResponse *rep = NULL;
+	char err[256];
+	int state = -1;
+	if (c != NULL
+	    && fed_rpc_call(c, &enfed__v1__grants__descriptor, "List",
+	           &req.base, (ProtobufCMessage **) &rep, err, sizeof(err))
+	        == FED_OK) {
+		for (size_t i = 0; i < rep->n_grants; i++)
+			if (strcmp(rep->grants[i]->id, id) == 0)
+				state = !rep->grants[i]->revoked;
+		enfed__v1__list_grants_response__free_unpacked(rep, NULL);
+	}
+	fed_rpc_client_free(c);
+	return state;
+}
+
+// --- fed-invest ------------------------------------------------------------
 
 static int
 start_invest(struct web_fx *fx)
 {
-	char h[FED_TOKEN_HASH_LEN + 1], text[256];
-	fed_token_hash(WEB_FX_ALICE, h);
-	snprintf(text, sizeof(text), "alice-app investor %s alice\n", h);
+	char h1[FED_TOKEN_HASH_LEN + 1], h2[FED_TOKEN_HASH_LEN + 1];
+	char text[512];
+	fed_token_hash(WEB_FX_ALICE, h1);
+	fed_token_hash(WEB_FX_LEGALL, h2);
+	snprintf(text, sizeof(text),
+	    "alice-app investor %s alice\nlegall-app investor %s legall\n", h1,
+	    h2);
 	if (write_file(fx->dir, "invest-tokens", text) != 0)
 		return -1;
 	char a[6][700], log[700];
 	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->invest_rpc);
 	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/invest", fx->dir);
-	snprintf(a[2], sizeof(a[2]), "--nodes=lognact=%s", fx->node_rpc);
+	snprintf(a[2], sizeof(a[2]), "--nodes=lognact=%s,bmhs=%s",
+	    fx->lognact_rpc, fx->bmhs_rpc);
 	snprintf(a[3], sizeof(a[3]), "--node-token=%s", WEB_FX_READER);
 	snprintf(a[4], sizeof(a[4]), "--admin-token=%s", WEB_FX_ADMIN);
 	snprintf(
@@ -180,10 +430,11 @@ put_project(fed_rpc_client *c, const char *id, const char *name)
 }
 
 static int
-hold(fed_rpc_client *c, const char *project, uint32_t shares)
+hold(fed_rpc_client *c, const char *investor, const char *project,
+    uint32_t shares)
 {
 	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
-	iv.investor = "alice";
+	iv.investor = (char *) investor;
 	iv.project_id = (char *) project;
 	iv.shares = shares;
 	iv.acquired_ms = FEB_1;
@@ -193,20 +444,29 @@ hold(fed_rpc_client *c, const char *project, uint32_t shares)
 	return call(c, &enfed__v1__invest__descriptor, "PutInvestment", &req);
 }
 
-// The household's consent: a daily-totals grant of its series to the
-// investment service, its token into token (64 bytes).
+// legall's house, linked under the household's consent: a daily-totals
+// grant of its node to the investment service.
 static int
-household_grant(struct web_fx *fx, char *token)
+link_house(struct web_fx *fx, fed_rpc_client *c)
 {
-	fed_rpc_client *c = fed_test_client(fx->node_rpc, WEB_FX_ADMIN);
-	fed_test_grant_spec g = {"bmhs/house/energy", "bcen-invest", 0,
+	fed_rpc_client *node = web_fx_bmhs(fx);
+	fed_test_grant_spec g = {WEB_FX_LEGALL_SERIES, "bcen-invest", 0,
 	    ENFED__V1__STEP__STEP_DAY, 0, 0, 0};
-	char *tok = c != NULL ? fed_test_grant(c, &g, NULL, NULL) : NULL;
-	if (tok != NULL)
-		snprintf(token, 64, "%s", tok);
-	free(tok);
-	fed_rpc_client_free(c);
-	return tok != NULL ? 0 : -1;
+	char *token
+	    = node != NULL ? fed_test_grant(node, &g, NULL, NULL) : NULL;
+	fed_rpc_client_free(node);
+	if (token == NULL)
+		return -1;
+	Enfed__V1__LinkConsumptionRequest l
+	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
+	l.investor = "legall";
+	l.series_id = WEB_FX_LEGALL_SERIES;
+	l.series_node = "bmhs";
+	l.grant_token = token;
+	int rc
+	    = call(c, &enfed__v1__invest__descriptor, "LinkConsumption", &l);
+	free(token);
+	return rc;
 }
 
 static int
@@ -219,38 +479,29 @@ fill_invest(struct web_fx *fx)
 	if (rc == 0)
 		rc = put_project(c, "hostile", WEB_FX_HOSTILE);
 	if (rc == 0)
-		rc = hold(c, "kermelo-pv", 2);
+		rc = hold(c, "alice", "kermelo-pv", 2);
 	if (rc == 0)
-		rc = hold(c, "hostile", 1);
-	Enfed__V1__LinkConsumptionRequest l
-	    = ENFED__V1__LINK_CONSUMPTION_REQUEST__INIT;
-	l.investor = "alice";
-	l.series_id = "bmhs/house/energy";
-	l.series_node = "lognact";
-	char token[64] = "";
+		rc = hold(c, "alice", "hostile", 1);
 	if (rc == 0)
-		rc = household_grant(fx, token);
-	l.grant_token = token;
+		rc = hold(c, "legall", "kermelo-pv", 4);
 	if (rc == 0)
-		rc = call(
-		    c, &enfed__v1__invest__descriptor, "LinkConsumption", &l);
+		rc = link_house(fx, c);
 	fed_rpc_client_free(c);
 	return rc;
 }
 
+// --- fed-web ---------------------------------------------------------------
+
 static int
 write_users(struct web_fx *fx)
 {
-	char h[WEB_HASH_LEN], text[2048];
-	// One hash for the three users keeps the setup fast; each login
-	// still runs the full KDF.
+	char h[WEB_HASH_LEN], text[4096];
+	// One hash for every user keeps the setup fast; each login still
+	// runs the full KDF.
 	if (web_auth_hash_password(WEB_FX_PW, WEB_KDF_ITER, h, sizeof(h))
 	    != FED_OK)
 		return -1;
-	snprintf(text, sizeof(text),
-	    "# the test's users\nalice investor %s alice %s\nbob viewer %s\n"
-	    "root admin %s\n",
-	    h, WEB_FX_ALICE, h, h);
+	snprintf(text, sizeof(text), users, h, h, h, h, h);
 	return write_file(fx->dir, "users", text);
 }
 
@@ -271,21 +522,50 @@ wait_http(struct web_fx *fx)
 }
 
 static int
-start_web(struct web_fx *fx)
+start_web(struct web_fx *fx, const char *dir_url)
 {
-	char a[7][700], log[700];
+	char a[8][700], log[700];
 	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->url);
 	snprintf(a[1], sizeof(a[1]), "--invest=%s", fx->invest_rpc);
 	snprintf(a[2], sizeof(a[2]), "--invest-token=%s", WEB_FX_ADMIN);
-	snprintf(a[3], sizeof(a[3]), "--nodes=lognact=%s", fx->node_rpc);
-	snprintf(a[4], sizeof(a[4]), "--node-token=%s", WEB_FX_READER);
-	snprintf(a[5], sizeof(a[5]), "--users-file=%s/users", fx->dir);
-	snprintf(a[6], sizeof(a[6]), "--timeout=3s");
+	snprintf(a[3], sizeof(a[3]), "--nodes=lognact=%s,bmhs=%s",
+	    fx->lognact_rpc, fx->bmhs_rpc);
+	snprintf(a[4], sizeof(a[4]), "--directory=%s", dir_url);
+	snprintf(a[5], sizeof(a[5]),
+	    "--directory-token=@%s/data-bmhs/directory.token", fx->dir);
+	snprintf(a[6], sizeof(a[6]), "--users-file=%s/users", fx->dir);
+	snprintf(a[7], sizeof(a[7]), "--timeout=3s");
 	snprintf(log, sizeof(log), "%s/web.log", fx->dir);
 	char *argv[] = {FED_WEB_BIN, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-	    "--log-level=debug", NULL};
+	    a[7], "--log-level=debug", NULL};
 	fx->web_pid = fed_test_proc_start(argv, log);
 	return fx->web_pid > 0 ? wait_http(fx) : -1;
+}
+
+int
+web_fx_restart_web(struct web_fx *fx, const char *dir_url)
+{
+	if (fed_test_proc_stop(fx->web_pid, SIGTERM, 10000) != 0)
+		return -1;
+	return start_web(fx, dir_url);
+}
+
+static void
+addresses(struct web_fx *fx)
+{
+	snprintf(fx->lognact_rpc, sizeof(fx->lognact_rpc),
+	    "tcp://127.0.0.1:%d", fed_test_free_port());
+	snprintf(fx->bmhs_rpc, sizeof(fx->bmhs_rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	snprintf(fx->invest_rpc, sizeof(fx->invest_rpc), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fed_test_ipc_url(
+	    fx->lognact_stream, sizeof(fx->lognact_stream), "weblognact");
+	fed_test_ipc_url(fx->bmhs_stream, sizeof(fx->bmhs_stream), "webbmhs");
+	fed_test_ipc_url(fx->dir_rpc, sizeof(fx->dir_rpc), "webdir");
+	fed_test_ipc_url(fx->dir_stream, sizeof(fx->dir_stream), "webdirev");
+	fx->port = fed_test_free_port();
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d", fx->port);
 }
 
 int
@@ -295,22 +575,22 @@ web_fx_start(struct web_fx *fx)
 	fx->dir = fed_test_tmpdir("web");
 	if (fx->dir == NULL)
 		return -1;
-	snprintf(fx->node_rpc, sizeof(fx->node_rpc), "tcp://127.0.0.1:%d",
-	    fed_test_free_port());
-	fed_test_ipc_url(
-	    fx->node_stream, sizeof(fx->node_stream), "webstream");
-	snprintf(fx->invest_rpc, sizeof(fx->invest_rpc), "tcp://127.0.0.1:%d",
-	    fed_test_free_port());
-	fx->port = fed_test_free_port();
-	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d", fx->port);
-	if (start_node(fx) != 0 || start_invest(fx) != 0
-	    || fill_invest(fx) != 0 || write_users(fx) != 0
-	    || start_web(fx) != 0) {
+	addresses(fx);
+	if (start_directory(fx) != 0 || start_nodes(fx) != 0
+	    || start_invest(fx) != 0 || fill_invest(fx) != 0
+	    || write_users(fx) != 0 || start_web(fx, fx->dir_rpc) != 0) {
 		fprintf(stderr, "web fixture: setup failed (logs in %s)\n",
 		    fx->dir);
 		return -1;
 	}
 	return 0;
+}
+
+static void
+stop(int pid)
+{
+	if (pid > 0)
+		fed_test_proc_stop(pid, SIGTERM, 10000);
 }
 
 int
@@ -319,10 +599,10 @@ web_fx_stop(struct web_fx *fx)
 	int rc = fx->web_pid > 0
 	    ? fed_test_proc_stop(fx->web_pid, SIGTERM, 10000)
 	    : -1;
-	if (fx->invest_pid > 0)
-		fed_test_proc_stop(fx->invest_pid, SIGTERM, 10000);
-	if (fx->node_pid > 0)
-		fed_test_proc_stop(fx->node_pid, SIGTERM, 10000);
+	stop(fx->invest_pid);
+	stop(fx->bmhs_pid);
+	stop(fx->lognact_pid);
+	stop(fx->dir_pid);
 	if (rc != 0 && fx->dir != NULL) {
 		char log[700];
 		snprintf(log, sizeof(log), "%s/web.log", fx->dir);

@@ -1,16 +1,31 @@
 // SPDX-License-Identifier: MIT
 //
-// web_fixture.h: what fed-web's HTTP and browser tests share: a real
-// fed-node holding known series, a real fed-invest with two projects (one
-// of them with a hostile name) and alice's holdings, and a real fed-web in
-// front of them; a small HTTP/1.1 client on a plain socket; and the
-// logins.
+// web_fixture.h: what fed-web's HTTP and browser tests share: a small
+// federation behind a real fed-web (a directory, two nodes, fed-invest),
+// a small HTTP/1.1 client on a plain socket, and the logins.
 //
-// The node holds kermelo/pv/energy (100 Wh every hour from 2025-12-31,
-// two hours missing on 15 June 2026 at 02:00 local) and
-// bmhs/house/energy (500 Wh every hour from 1 February 2026), both up to
-// WEB_FX_AT, 2026-06-15T12:00+02:00. alice holds 2 shares of kermelo-pv
-// since 1 February and 1 of the hostile project, and links the house.
+// - lognact (the building app) holds kermelo/pv/energy (100 Wh every hour
+//   from 2025-12-31, two hours missing on 15 June 2026 at 02:00 local) and
+//   kermelo/school/energy (200 Wh every hour from 1 February 2026).
+// - bmhs (the household app) holds two households' meters on one node:
+//   maison-legall/linky/energy (500 Wh every hour from 1 February) and
+//   maison-martin/linky/energy (300 Wh every hour from 1 February). Both
+//   are granted (every point, live) to lognact, which holds their
+//   replicas before the tests start.
+// Everything runs up to WEB_FX_AT, 2026-06-15T12:00+02:00. fed-invest
+// holds two projects on kermelo/pv/energy (one with a hostile name):
+// alice has 2 shares of kermelo-pv since 1 February and 1 of the hostile
+// one; legall has 4 of kermelo-pv and links the Le Gall house.
+//
+// fed-web's users (password WEB_FX_PW), each reading the nodes with
+// tokens of their own:
+// - alice: investor; reads kermelo/pv/ on lognact;
+// - legall: household (maison-legall/ on bmhs, owner token) that invests;
+//   reads kermelo/pv/ on lognact;
+// - martin: household (maison-martin/ on bmhs, owner token);
+// - bob: viewer (a teacher); reads kermelo/ and maison-legall/ on lognact
+//   (not maison-martin/, whose replica lognact also holds);
+// - root: admin; reads everything on both nodes.
 
 #ifndef WEB_FIXTURE_H
 #define WEB_FIXTURE_H
@@ -20,33 +35,61 @@
 
 #include "fed/rpc.h"
 
-#define WEB_FX_ADMIN   "admin-secret-for-web-tests"
-#define WEB_FX_READER  "reader-secret-for-web-tests"
-#define WEB_FX_ALICE   "alice-invest-secret-for-web-tests"
-#define WEB_FX_AT      INT64_C(1781517600000) // 2026-06-15T12:00+02:00
-#define WEB_FX_AT_ISO  "2026-06-15T12:00:00%2B02:00"
-#define WEB_FX_HOSTILE "<script>alert('x')</script> & \"Co\""
-#define WEB_FX_PW      "correct horse battery"
+#define WEB_FX_ADMIN         "admin-secret-for-web-tests"
+#define WEB_FX_READER        "reader-secret-for-web-tests"
+#define WEB_FX_ALICE         "alice-invest-secret-for-web-tests"
+#define WEB_FX_LEGALL        "legall-invest-secret-for-web-tests"
+#define WEB_FX_AT            INT64_C(1781517600000) // 2026-06-15T12:00+02:00
+#define WEB_FX_AT_ISO        "2026-06-15T12:00:00%2B02:00"
+#define WEB_FX_HOSTILE       "<script>alert('x')</script> & \"Co\""
+#define WEB_FX_PW            "correct horse battery"
+#define WEB_FX_LEGALL_SERIES "maison-legall/linky/energy"
+#define WEB_FX_MARTIN_SERIES "maison-martin/linky/energy"
 
 struct web_fx {
 	char *dir;
-	char node_rpc[128], node_stream[128], invest_rpc[128];
+	char lognact_rpc[128], lognact_stream[128];
+	char bmhs_rpc[128], bmhs_stream[128];
+	char dir_rpc[128], dir_stream[128], invest_rpc[128];
 	char url[128]; // http://127.0.0.1:PORT
 	int port;
-	int node_pid, invest_pid, web_pid;
+	int dir_pid, lognact_pid, bmhs_pid, invest_pid, web_pid;
+	// The ids of the live grants of bmhs to lognact, and the Le Gall
+	// grant's token (lognact's, to query bmhs with).
+	char legall_grant[64], martin_grant[64], legall_token[128];
 };
 
-// Starts the node, fed-invest and fed-web (binaries from FED_*_BIN) and
-// fills them with the data above; users alice (investor), bob (viewer)
-// and root (admin), all with the password WEB_FX_PW. 0 on success.
+// Starts the directory, the nodes, fed-invest and fed-web (binaries from
+// FED_*_BIN) and fills them with the data above, waiting until lognact
+// holds both households' replicas. 0 on success.
 int web_fx_start(struct web_fx *fx);
 
 // Stops what web_fx_start started and removes its folder. Returns fed-web's
 // exit status (0 when it stopped cleanly).
 int web_fx_stop(struct web_fx *fx);
 
+// Starts fed-web again with its directory at dir_url (an address where
+// nothing answers, to see the pages without it). 0 on success.
+int web_fx_restart_web(struct web_fx *fx, const char *dir_url);
+
 // An RPC client of fed-invest with token.
 fed_rpc_client *web_fx_invest(const struct web_fx *fx, const char *token);
+
+// Clients of lognact and bmhs with their administrator's token.
+fed_rpc_client *web_fx_lognact(const struct web_fx *fx);
+fed_rpc_client *web_fx_bmhs(const struct web_fx *fx);
+
+// The number of points of series id held by the node behind c (0 when it
+// holds no such series).
+uint64_t web_fx_count(fed_rpc_client *c, const char *id);
+
+// Ingests on bmhs, as its administrator, the hourly points of value wh
+// of series id over [from_ms, to_ms). 0 on success.
+int web_fx_ingest(const struct web_fx *fx, const char *id, int64_t from_ms,
+    int64_t to_ms, double wh);
+
+// The state of grant id on bmhs: 1 active, 0 revoked, -1 not found.
+int web_fx_grant_active(const struct web_fx *fx, const char *id);
 
 struct http_res {
 	int status;
