@@ -206,7 +206,11 @@ access_text(const fedctl *c, const void *msg)
 	    e->method, e->n_series_ids > 0 ? e->series_ids[0] : "-");
 	if (e->n_series_ids > 1)
 		printf(" (+%zu)", e->n_series_ids - 1);
-	printf(" %s .. %s %s %s\n", from, to, fedctl_step_name(e->step),
+	// Only a query and a replicated batch are made at a step.
+	int stepped = strcmp(e->method, "Query") == 0
+	    || strcmp(e->method, "Replicate") == 0;
+	printf(" %s .. %s %s %s\n", from, to,
+	    stepped ? fedctl_step_name(e->step) : "-",
 	    fed_status_name((fed_status) e->status));
 }
 

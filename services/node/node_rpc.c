@@ -171,10 +171,10 @@ free_query(void *p)
 }
 
 // The answer to a query of which the policy lets nothing through: every
-// series, no bucket.
+// series with its unit, no bucket.
 static fed_status
-empty_query(fed_rpc_ctx *call, const Enfed__V1__QueryRequest *req,
-    Enfed__V1__QueryResponse *rep)
+empty_query(fed_rpc_ctx *call, node_store *store,
+    const Enfed__V1__QueryRequest *req, Enfed__V1__QueryResponse *rep)
 {
 	rep->results = fed_rpc_ctx_alloc(
 	    call, req->n_series_ids * sizeof(*rep->results));
@@ -185,6 +185,12 @@ empty_query(fed_rpc_ctx *call, const Enfed__V1__QueryRequest *req,
 	for (size_t i = 0; i < req->n_series_ids; i++) {
 		enfed__v1__series_result__init(&all[i]);
 		all[i].series_id = req->series_ids[i];
+		Enfed__V1__SeriesInfo *info = NULL;
+		node_store_err err = {{0}};
+		if (node_store_get(store, req->series_ids[i], &info, &err)
+		    == FED_OK)
+			all[i].unit = info->meta->unit;
+		node_store_info_free(info);
 		rep->results[rep->n_results++] = &all[i];
 	}
 	return FED_OK;
@@ -221,7 +227,7 @@ query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    call, FED_INVALID_ARGUMENT, "range: missing");
 	const Enfed__V1__QueryRequest *run = node_policy_query(call, req);
 	if (run == NULL)
-		return empty_query(call, req, (void *) out);
+		return empty_query(call, n->store, req, (void *) out);
 	Enfed__V1__QueryResponse *res = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_query(n->store, run, &res, &err);

@@ -774,6 +774,8 @@ test_coarse_grant(void **state)
 		                     &res, err, sizeof(err)),
 		    FED_OK);
 		assert_int_equal(res->results[0]->n_ts_ms, 0);
+		assert_int_equal(
+		    res->results[0]->unit, ENFED__V1__UNIT__UNIT_WH);
 		enfed__v1__query_response__free_unpacked(res, NULL);
 	}
 	Enfed__V1__QueryResponse *res = NULL;
