@@ -24,8 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		fedctl_points pts = {0};
 		size_t n_bad = 0;
 		fedctl_parse_err err;
-		(void) fedctl_csv_parse(
-		    buf, len, paris, skip, &pts, &n_bad, &err);
+		fedctl_csv_opts co = {paris, skip, FEDCTL_AMBIGUOUS_REFUSE};
+		(void) fedctl_csv_parse(buf, len, &co, &pts, &n_bad, &err);
 		fedctl_points_fini(&pts);
 		fedctl_points pts2 = {0};
 		char name[256];

@@ -24,6 +24,7 @@ struct ingest_cfg {
 	char *senml;
 	uint64_t batch;
 	bool skip_bad;
+	int ambiguous;
 	bool quiet;
 	fedctl_out_opts out;
 };
@@ -38,6 +39,10 @@ static const fed_cfg_opt ingest_opts[] = {
         C, batch, "batch", "10000", 1, 1000000, "points per Ingest call"),
     FED_CFG_OPT_BOOL(C, skip_bad, "skip-bad", "false",
         "skip bad lines (counted) instead of sending nothing"),
+    FED_CFG_OPT_ENUM(C, ambiguous, "ambiguous", "refuse",
+        "refuse|earlier|later",
+        "CSV: a local time without offset that occurs twice (the hour the "
+        "clocks go back): a bad line, or its first or second occurrence"),
     FED_CFG_OPT_BOOL(
         C, quiet, "quiet", "false", "no progress bar, no summary line"),
     FEDCTL_OPT_JSON(C, out),
@@ -55,7 +60,8 @@ static const fed_cfg_spec ingest_spec
         "without one in --tz. SenML: one series per pack, numeric v, times "
         "bt + t in seconds.\n"
         "A bad line stops everything before anything is sent, naming the "
-        "line; --skip-bad skips and counts bad lines instead.\n"
+        "line; --skip-bad skips and counts bad lines instead. A file with "
+        "no point to send fails.\n"
         "Examples:\n"
         "  fedctl ingest kermelo/school/energy --csv school-2025.csv\n"
         "  sensor-dump | fedctl ingest bmhs/house/power --csv - --skip-bad\n"
@@ -228,9 +234,10 @@ parse_file(fedctl *c, const char *id, const struct ingest_cfg *cfg,
 	if (st != FED_OK)
 		return fedctl_fail(c, st, "cannot read '%s'", path);
 	fedctl_parse_err err = {0, ""};
+	fedctl_csv_opts co
+	    = {c->zone, cfg->skip_bad, (fedctl_ambiguous) cfg->ambiguous};
 	if (cfg->csv != NULL)
-		st = fedctl_csv_parse(
-		    buf, len, c->zone, cfg->skip_bad, p, n_bad, &err);
+		st = fedctl_csv_parse(buf, len, &co, p, n_bad, &err);
 	else
 		st = parse_senml(
 		    c, id, unit, buf, len, cfg->skip_bad, p, n_bad, &err);
@@ -240,6 +247,10 @@ parse_file(fedctl *c, const char *id, const struct ingest_cfg *cfg,
 		    err.line, err.msg);
 	if (st != FED_OK)
 		return fedctl_fail(c, st, "parsing '%s'", path);
+	if (p->n == 0) // nothing stored is a failure, not a success
+		return fedctl_fail(c, FED_INVALID_ARGUMENT,
+		    "%s: no point to send (%zu bad lines skipped)", path,
+		    *n_bad);
 	return -1;
 }
 

@@ -38,17 +38,37 @@ fed_status fedctl_points_push(fedctl_points *p, int64_t ts_ms, double value);
 // Frees the arrays and empties p. Safe on a zeroed struct.
 void fedctl_points_fini(fedctl_points *p);
 
+// Which instant an offset-less local time that occurs twice (the hour the
+// clocks go back) stands for.
+typedef enum fedctl_ambiguous {
+	FEDCTL_AMBIGUOUS_REFUSE, // a bad line: the file must say (an offset)
+	FEDCTL_AMBIGUOUS_EARLIER, // the first occurrence (summer time)
+	FEDCTL_AMBIGUOUS_LATER, // the second (winter time)
+} fedctl_ambiguous;
+
+// How fedctl_csv_parse reads a file.
+typedef struct fedctl_csv_opts {
+	const fed_tz *zone; // the zone of timestamps without an offset
+	bool skip_bad; // skip and count bad lines instead of failing
+	fedctl_ambiguous ambiguous;
+} fedctl_csv_opts;
+
 // Parses CSV `timestamp,value` lines from buf[0..len) (no NUL needed):
 // LF or CRLF line ends; blank lines and lines starting with '#' ignored; a
 // first line where neither the timestamp nor the value parses
 // is a header; fields may be
 // "quoted". Timestamps are ISO 8601 (fed_tz_parse_iso); those without an
-// offset are local time in `zone`. Values are finite decimal numbers.
+// offset are local time in o->zone: one that does not exist there (the
+// hour the clocks skip) is a bad line saying so, one that occurs twice is
+// taken as o->ambiguous says. Values are finite decimal numbers (digits,
+// a point, an exponent: no hexadecimal, no decimal comma).
 // Returns OK with the points appended to *out; INVALID_ARGUMENT with err
-// set (and *out unchanged) for a bad line when !skip_bad; RESOURCE_EXHAUSTED.
-// *n_bad counts the lines skipped. Lines over 1023 bytes are bad.
-fed_status fedctl_csv_parse(const char *buf, size_t len, const fed_tz *zone,
-    bool skip_bad, fedctl_points *out, size_t *n_bad, fedctl_parse_err *err);
+// set (and *out unchanged) for a bad line when !o->skip_bad;
+// RESOURCE_EXHAUSTED. *n_bad counts the lines skipped. Lines over 1023
+// bytes are bad.
+fed_status fedctl_csv_parse(const char *buf, size_t len,
+    const fedctl_csv_opts *o, fedctl_points *out, size_t *n_bad,
+    fedctl_parse_err *err);
 
 // Parses a SenML pack (RFC 8428, JSON) from buf[0..len): a JSON array of
 // records with the base fields bn, bt, bu, bv and n, t, u, v. Each record

@@ -13,6 +13,7 @@
 
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/transport.h"
 #include "fedctl.h"
 
 typedef int (*fedctl_cmd_fn)(fedctl *c, int argc, char **argv);
@@ -135,6 +136,28 @@ find_command(const char *name)
 	return NULL;
 }
 
+// A usage error (exit 2) for an address option without a scheme enfed
+// knows, before any call: "127.0.0.1:7410" is a typo, not an outage.
+static int
+check_addresses(const fedctl *c, const fedctl_global *g)
+{
+	const struct {
+		const char *name, *url;
+	} addr[] = {{"node", g->node}, {"stream", g->stream},
+	    {"directory", g->directory}, {"invest", g->invest}};
+	for (size_t i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
+		const char *url = addr[i].url;
+		if (url == NULL || fed_transport_is_tls(url)
+		    || fed_transport_check(url, NULL, NULL, 0) == FED_OK)
+			continue;
+		return fedctl_usage(c,
+		    "--%s '%s' is not an address (ipc://PATH, tcp://HOST:PORT "
+		    "or tls+tcp://HOST:PORT)",
+		    addr[i].name, url);
+	}
+	return -1;
+}
+
 static int
 run(const fedctl_global *g, int argc, char **argv)
 {
@@ -145,6 +168,9 @@ run(const fedctl_global *g, int argc, char **argv)
 	if (cmd == NULL)
 		return fedctl_usage(&c, "unknown command '%s'", argv[0]);
 	snprintf(c.prog, sizeof(c.prog), "fedctl %s", cmd->name);
+	int bad = check_addresses(&c, g);
+	if (bad >= 0)
+		return bad;
 	fed_status st = fed_tz_load(g->tz, &c.zone);
 	if (st != FED_OK)
 		return fedctl_fail(&c, st, "--tz '%s'", g->tz);

@@ -179,6 +179,20 @@ log_summary(const struct reader *r, edge_sender *s)
 	    (unsigned long long) cs.n_points);
 }
 
+// A file read to its end without one good frame is a failure (the wrong
+// file, or --mode), not an empty success.
+static int
+no_frame(const struct reader *r)
+{
+	if (tic_parser_stats(&r->parser)->frames_ok > 0)
+		return 0;
+	fed_log(FED_LOG_ERR, "tic",
+	    "%s: no TIC frame decoded (not a TIC capture, or another "
+	    "--mode?)",
+	    r->cfg->input);
+	return 1;
+}
+
 static int
 run(const void *vcfg, edge_sender *s)
 {
@@ -208,6 +222,8 @@ run(const void *vcfg, edge_sender *s)
 			rc = edge_main_drain(s, cfg->common.sender.drain_ms,
 			    "tic", "end of input: points left in the spool");
 		log_summary(&r, s);
+		if (at_end > 0 && no_frame(&r))
+			rc = 1;
 		tic_input_close(r.in);
 	}
 	tic_collect_free(r.col);

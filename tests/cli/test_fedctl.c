@@ -452,7 +452,22 @@ test_bad_input(void **state)
 	assert_non_null(strstr(out, "1 bad lines skipped"));
 	free(out);
 	free(path);
+	// Every line bad: nothing to store is a failure, even when skipping.
+	path = write_file("allbad.csv",
+	    "2026-01-01T00:00:00+01:00,0x10\n"
+	    "2026-01-01T01:00:00+01:00,\"1,5\"\n");
+	assert_int_equal(FEDCTL(NULL, &err, "ingest", "test/bad/energy",
+	                     "--csv", path, "--skip-bad"),
+	    1);
+	assert_non_null(strstr(err, "no point to send (2 bad lines skipped)"));
+	free(err);
+	free(path);
 	// Usage errors: exit 2.
+	char *argv[] = {FEDCTL_BIN, "--node=127.0.0.1:7410", "--token=t",
+	    "series", "ls", NULL};
+	assert_int_equal(fed_test_run(argv, NULL, NULL, &err), 2);
+	assert_non_null(strstr(err, "is not an address"));
+	free(err);
 	assert_int_equal(
 	    FEDCTL(NULL, &err, "query", DAY, "--from", "soon"), 2);
 	assert_non_null(strstr(err, "--from"));

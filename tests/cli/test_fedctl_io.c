@@ -87,8 +87,9 @@ test_csv(void **state)
 	fedctl_points p = {0};
 	fedctl_parse_err err = {0, ""};
 	size_t n_bad = 9;
-	assert_int_equal(fedctl_csv_parse(text, strlen(text), paris, false, &p,
-	                     &n_bad, &err),
+	fedctl_csv_opts strict = {paris, false, FEDCTL_AMBIGUOUS_REFUSE};
+	assert_int_equal(
+	    fedctl_csv_parse(text, strlen(text), &strict, &p, &n_bad, &err),
 	    FED_OK);
 	assert_int_equal(n_bad, 0);
 	assert_int_equal(p.n, 4);
@@ -100,10 +101,78 @@ test_csv(void **state)
 	fedctl_points_fini(&p);
 }
 
+// Each refusal says what is wrong with the line.
+static void
+test_csv_messages(void **state)
+{
+	(void) state;
+	fedctl_csv_opts strict = {paris, false, FEDCTL_AMBIGUOUS_REFUSE};
+	const char *cases[][2] = {
+	    {"2026-03-29T02:30:00,1\n", "does not exist in Europe/Paris"},
+	    {"2026-10-25T02:30:00,1\n", "occurs twice in Europe/Paris"},
+	    {"2026-03-29T00:00:00Z,0x10\n", "not decimal"},
+	    {"2026-03-29T00:00:00Z,\"1,5\"\n", "decimal comma"},
+	    {"2026-03-29T00:00:00Z,1,5\n", "decimal comma?"},
+	    {"2026-03-29X00:00:00Z,1\n", "not ISO 8601"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		fedctl_points p = {0};
+		fedctl_parse_err err = {0, ""};
+		size_t n_bad;
+		const char *s = cases[i][0];
+		assert_int_equal(
+		    fedctl_csv_parse(s, strlen(s), &strict, &p, &n_bad, &err),
+		    FED_INVALID_ARGUMENT);
+		if (strstr(err.msg, cases[i][1]) == NULL)
+			fail_msg(
+			    "'%s': '%s' lacks '%s'", s, err.msg, cases[i][1]);
+		fedctl_points_fini(&p);
+	}
+}
+
+// The autumn hour without offsets: refused unless told which occurrence;
+// with offsets, both occurrences are distinct points.
+static void
+test_csv_ambiguous(void **state)
+{
+	(void) state;
+	const int64_t first = INT64_C(1792888200000); // 2026-10-25T00:30Z
+	const char *text = "2026-10-25T02:30:00,1\n";
+	for (int which = FEDCTL_AMBIGUOUS_EARLIER;
+	     which <= FEDCTL_AMBIGUOUS_LATER; which++) {
+		fedctl_csv_opts o = {paris, false, (fedctl_ambiguous) which};
+		fedctl_points p = {0};
+		fedctl_parse_err err = {0, ""};
+		size_t n_bad;
+		assert_int_equal(
+		    fedctl_csv_parse(text, strlen(text), &o, &p, &n_bad, &err),
+		    FED_OK);
+		assert_int_equal(p.n, 1);
+		assert_int_equal(p.ts_ms[0],
+		    first + (which == FEDCTL_AMBIGUOUS_LATER ? 3600000 : 0));
+		fedctl_points_fini(&p);
+	}
+	const char *both = "2026-10-25T02:30:00+02:00,1\n"
+	                   "2026-10-25T02:30:00+01:00,2\n"
+	                   "2026-10-25T01:30:00,3\n"; // once only
+	fedctl_csv_opts strict = {paris, false, FEDCTL_AMBIGUOUS_REFUSE};
+	fedctl_points p = {0};
+	fedctl_parse_err err = {0, ""};
+	size_t n_bad;
+	assert_int_equal(
+	    fedctl_csv_parse(both, strlen(both), &strict, &p, &n_bad, &err),
+	    FED_OK);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.ts_ms[1] - p.ts_ms[0], 3600000);
+	fedctl_points_fini(&p);
+}
+
 static void
 test_csv_bad(void **state)
 {
 	(void) state;
+	fedctl_csv_opts strict = {paris, false, FEDCTL_AMBIGUOUS_REFUSE};
+	fedctl_csv_opts skip = {paris, true, FEDCTL_AMBIGUOUS_REFUSE};
 	const char *cases[][2] = {
 	    {"2026-03-29T00:00:00Z,1\n2026-03-29T01:00:00Z,x\n", "2"},
 	    {"2026-03-29T00:00:00Z,1\n2026-03-29T01:00:00Z\n", "2"},
@@ -115,20 +184,27 @@ test_csv_bad(void **state)
 	    {"2026-03-29T00:00:00Z,\n", "1"},
 	    {"2026-13-29T00:00:00Z,5\n2026-03-29T00:00:00Z,1\n", "1"},
 	    {"time;value\n2026-03-29T00:00:00Z,1\n", "1"},
+	    {"2026-03-29T00:00:00Z,0x10\n", "1"}, // decimal only
+	    {"2026-03-29T00:00:00Z,0x1p3\n", "1"},
+	    {"2026-03-29T00:00:00Z,inf\n", "1"},
+	    {"2026-03-29T00:00:00Z,1.\n2026-03-29T01:00:00Z,.\n", "2"},
+	    {"2026-03-29T00:00:00Z,1e\n", "1"},
+	    {"2026-03-29T00:00:00Z,\"1,5\"\n", "1"},
+	    {"2026-10-25T02:30:00,1\n", "1"}, // twice in Paris
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		fedctl_points p = {0};
 		fedctl_parse_err err = {0, ""};
 		size_t n_bad;
 		const char *s = cases[i][0];
-		assert_int_equal(fedctl_csv_parse(s, strlen(s), paris, false,
-		                     &p, &n_bad, &err),
+		assert_int_equal(
+		    fedctl_csv_parse(s, strlen(s), &strict, &p, &n_bad, &err),
 		    FED_INVALID_ARGUMENT);
 		assert_int_equal(err.line, (size_t) atoi(cases[i][1]));
 		assert_true(err.msg[0] != '\0');
 		assert_int_equal(p.n, 0);
-		assert_int_equal(fedctl_csv_parse(s, strlen(s), paris, true,
-		                     &p, &n_bad, &err),
+		assert_int_equal(
+		    fedctl_csv_parse(s, strlen(s), &skip, &p, &n_bad, &err),
 		    FED_OK);
 		assert_int_equal(n_bad, 1);
 		fedctl_points_fini(&p);
@@ -140,11 +216,11 @@ test_csv_bad(void **state)
 	fedctl_points p = {0};
 	fedctl_parse_err err;
 	size_t n_bad;
-	fedctl_csv_parse(bin, sizeof(bin), paris, true, &p, &n_bad, &err);
+	fedctl_csv_parse(bin, sizeof(bin), &skip, &p, &n_bad, &err);
 	assert_int_equal(p.n, 0);
 	const char *ok = "2026-03-29T00:00:00Z,12";
 	for (size_t len = 0; len < strlen(ok); len++)
-		fedctl_csv_parse(ok, len, paris, false, &p, &n_bad, &err);
+		fedctl_csv_parse(ok, len, &strict, &p, &n_bad, &err);
 	fedctl_points_fini(&p);
 }
 
@@ -297,6 +373,8 @@ main(void)
 	    cmocka_unit_test(test_time),
 	    cmocka_unit_test(test_csv),
 	    cmocka_unit_test(test_csv_bad),
+	    cmocka_unit_test(test_csv_messages),
+	    cmocka_unit_test(test_csv_ambiguous),
 	    cmocka_unit_test(test_senml),
 	    cmocka_unit_test(test_senml_bad),
 	    cmocka_unit_test(test_euros),

@@ -426,6 +426,30 @@ wait_in_file(const char *path, const char *needle, int timeout_ms)
 	return 0;
 }
 
+// A file without one TIC frame is a failure saying so, not exit 0.
+static void
+test_no_frame(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "tic-noframe"), 0);
+	char input[1024], log[1024], a[5][1100];
+	snprintf(input, sizeof(input), "%s/not-tic.csv", n.dir);
+	snprintf(log, sizeof(log), "%s/tic.log", n.dir);
+	const char text[] = "timestamp,value\n2026-01-01T00:00:00Z,1\n";
+	write_file(input, (const uint8_t *) text, sizeof(text) - 1);
+	snprintf(a[0], sizeof(a[0]), "--node=%s", n.rpc);
+	snprintf(a[1], sizeof(a[1]), "--input=%s", input);
+	snprintf(a[2], sizeof(a[2]), "--spool-dir=%s/spool", n.dir);
+	snprintf(a[3], sizeof(a[3]), "--token=%s", EDGE_TEST_ADMIN);
+	snprintf(a[4], sizeof(a[4]), "--replay-clock=%lld", (long long) T0);
+	char *argv[] = {FED_EDGE_TIC_BIN, a[0], a[1], a[2], a[3], a[4],
+	    "--site=noframe", "--replay-speed=0", NULL};
+	assert_int_equal(edge_run(argv, log, 60000), 1);
+	assert_true(wait_in_file(log, "no TIC frame decoded", 1000));
+	edge_node_stop(&n);
+}
+
 // Writes buf to a non-blocking fd within timeout_ms.
 static void
 write_all_within(int fd, const uint8_t *buf, size_t len, int timeout_ms)
@@ -682,6 +706,7 @@ main(void)
 	        test_replay_tempo_period, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_damaged_capture, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_no_frame, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_serial_pty, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_serial_detect, edge_test_teardown),
 	    cmocka_unit_test_teardown(
