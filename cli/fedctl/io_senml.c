@@ -41,7 +41,10 @@ write_series(const Enfed__V1__SeriesResult *res, bool *first, FILE *f)
 	bool base = true;
 	int64_t bt = 0;
 	for (size_t i = 0; i < res->n_ts_ms && i < res->n_value; i++) {
-		if (fedctl_bucket_empty(res, i))
+		// Measured values only: SenML has no coverage, and an
+		// estimate read back would pass for a measurement.
+		if (fedctl_bucket_coverage(res, i) <= 0
+		    || fedctl_bucket_empty(res, i))
 			continue;
 		cJSON *r = cJSON_CreateObject();
 		if (base) {

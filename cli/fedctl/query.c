@@ -50,8 +50,10 @@ fedctl_query_run(fedctl *c, const fedctl_query *q,
 bool
 fedctl_bucket_empty(const Enfed__V1__SeriesResult *r, size_t i)
 {
+	// Coverage 0 with a value is an estimate (an index's energy spread
+	// over a gap): the day's total holds it, so its hours show it too.
 	if (r->n_coverage == r->n_value)
-		return r->coverage[i] <= 0;
+		return r->coverage[i] <= 0 && r->value[i] == 0;
 	if (r->n_n_points == r->n_value)
 		return r->n_points[i] == 0;
 	return false;

@@ -38,7 +38,9 @@ typedef struct fedctl_query {
 int fedctl_query_run(fedctl *c, const fedctl_query *q,
     Enfed__V1__QueryResponse **out, int64_t *from_ms, int64_t *to_ms);
 
-// Whether bucket i of r holds no data.
+// Whether bucket i of r holds no value at all: no data and no estimate (a
+// bucket inside a gap of an index may hold an estimate with coverage 0,
+// which is shown, with its coverage).
 bool fedctl_bucket_empty(const Enfed__V1__SeriesResult *r, size_t i);
 
 // Coverage of bucket i in [0, 1] (1 when the node sent none).

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -476,6 +477,78 @@ test_bad_input(void **state)
 	assert_int_equal(FEDCTL(NULL, NULL, "series", "create", "x/y/z"), 2);
 }
 
+// An index with a 3-hour gap in its readings: the node spreads the gap's
+// energy over those hours with coverage 0, and the day holds it. fedctl
+// shows those hours' estimates with their coverage, so that the hours add
+// up to the day, in the table and in JSON.
+static void
+test_gap_estimate(void **state)
+{
+	(void) state;
+	char *out = NULL;
+	assert_int_equal(FEDCTL(&out, NULL, "series", "create", "gap/m/index",
+	                     "--kind", "index", "--unit", "Wh", "--cumulative",
+	                     "--interval", "5m", "--owner", "Lorient"),
+	    0);
+	free(out);
+	char csv[64 * 300] = "", line[64];
+	for (int m = 0; m <= 24 * 60; m += 5) {
+		if (m > 6 * 60 && m < 9 * 60)
+			continue; // no reading from 06:00 to 09:00
+		snprintf(line, sizeof(line),
+		    "2026-01-15T%02d:%02d:00+01:00,%d\n",
+		    m / 60 == 24 ? 23 : m / 60, m / 60 == 24 ? 59 : m % 60,
+		    1000 + 10 * (m / 5));
+		strcat(csv, line);
+	}
+	char *path = write_file("gap.csv", csv);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "ingest", "gap/m/index", "--csv", path), 0);
+	free(out);
+	free(path);
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "query", "gap/m/index", "--from", "2026-01-15",
+	        "--to", "2026-01-16", "--step", "hour", "--json"),
+	    0);
+	cJSON *j = cJSON_Parse(out), *s, *p;
+	double hours = 0;
+	int estimates = 0;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "series"))
+	{
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(s, "points"))
+		{
+			cJSON *v = cJSON_GetObjectItem(p, "v");
+			assert_true(cJSON_IsNumber(v)); // no hour left empty
+			hours += v->valuedouble;
+			estimates
+			    += cJSON_GetObjectItem(p, "coverage")->valuedouble
+			    == 0;
+		}
+	}
+	cJSON_Delete(j);
+	free(out);
+	assert_int_equal(estimates, 3); // 06:00, 07:00, 08:00
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "query", "gap/m/index", "--from", "2026-01-15",
+	        "--to", "2026-01-16", "--step", "day", "--json"),
+	    0);
+	j = cJSON_Parse(out);
+	cJSON *series
+	    = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "series"), 0);
+	double day = cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(series, "points"), 0), "v")
+	                 ->valuedouble;
+	cJSON_Delete(j);
+	free(out);
+	assert_true(fabs(hours - day) < 1e-6);
+	assert_int_equal(FEDCTL(&out, NULL, "query", "gap/m/index", "--from",
+	                     "2026-01-15T06:00+01:00", "--to",
+	                     "2026-01-15T09:00+01:00", "--step", "hour"),
+	    0);
+	assert_non_null(strstr(out, "(0%)"));
+	free(out);
+}
+
 static void
 test_no_token_unreachable(void **state)
 {
@@ -766,6 +839,7 @@ main(void)
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_watch_restart),
 	    cmocka_unit_test(test_grant),
+	    cmocka_unit_test(test_gap_estimate),
 	    cmocka_unit_test(test_series_forms),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_no_token_unreachable),
