@@ -30,6 +30,7 @@ struct envoy_collect {
 	inverter *inv;
 	size_t n_inv, cap_inv;
 	int64_t log_ms;
+	int64_t device_log_ms; // devices that are no micro-inverters
 };
 
 fed_status
@@ -228,6 +229,22 @@ add_report(reports *r, inverter *v, const envoy_inverter *in)
 	r->ptrs[k] = &r->sp[k];
 }
 
+// 1 for a micro-inverter: devType 1, or none (firmware 3.x). AC batteries
+// (devType 11) and other devices the gateway lists among its inverters
+// are no producers: skipped, said once an hour.
+static int
+is_micro_inverter(envoy_collect *c, const envoy_inverter *in)
+{
+	if (in->dev_type == 0 || in->dev_type == ENVOY_DEV_PCU)
+		return 1;
+	fed_log_limited(&c->device_log_ms, 3600000, FED_LOG_NOTICE, "envoy",
+	    "device %s (devType %d%s) listed among the inverters: not a "
+	    "micro-inverter, not collected",
+	    in->serial, (int) in->dev_type,
+	    in->dev_type == ENVOY_DEV_AC_BATTERY ? ", an AC battery" : "");
+	return 0;
+}
+
 // Two passes: every inverter of the reply is registered first, so that the
 // table (which may grow, moving its entries) is stable while the requests'
 // series_id point into it.
@@ -235,8 +252,11 @@ static void
 collect_new(envoy_collect *c, const envoy_inverter *inv, size_t n, reports *r)
 {
 	for (size_t i = 0; i < n; i++)
-		(void) inverter_of(c, inv[i].serial);
+		if (is_micro_inverter(c, &inv[i]))
+			(void) inverter_of(c, inv[i].serial);
 	for (size_t i = 0; i < n; i++) {
+		if (inv[i].dev_type != 0 && inv[i].dev_type != ENVOY_DEV_PCU)
+			continue;
 		inverter *v = inverter_of(c, inv[i].serial);
 		if (v == NULL) {
 			fed_log_limited(&c->log_ms, 3600000, FED_LOG_ERR,

@@ -114,15 +114,23 @@ number(const cJSON *obj, const char *ctx, const char *name, double min,
 	return FED_OK;
 }
 
-// Watts of a CT meter: the small negatives of night-time noise read as 0.
+// Watts of a site: the small negatives of night-time noise (a CT meter's,
+// or the gateway's own sum) read as 0; below -ENVOY_CT_NOISE_W, refused.
 static fed_status
-ct_watts(const cJSON *obj, const char *ctx, int64_t *out, envoy_error *err)
+site_watts(const cJSON *obj, const char *ctx, const char *name, int64_t *out,
+    envoy_error *err)
 {
 	FED_TRY(number(
-	    obj, ctx, "wNow", -ENVOY_CT_NOISE_W, ENVOY_SITE_W_MAX, out, err));
+	    obj, ctx, name, -ENVOY_CT_NOISE_W, ENVOY_SITE_W_MAX, out, err));
 	if (*out < 0)
 		*out = 0;
 	return FED_OK;
+}
+
+static fed_status
+ct_watts(const cJSON *obj, const char *ctx, int64_t *out, envoy_error *err)
+{
+	return site_watts(obj, ctx, "wNow", out, err);
 }
 
 static fed_status
@@ -137,8 +145,7 @@ production_fields(const cJSON *root, envoy_production *p, envoy_error *err)
 {
 	const char *ctx = "production";
 	FED_TRY(expect_object(root, ctx, err));
-	FED_TRY(number(
-	    root, ctx, "wattsNow", 0, ENVOY_SITE_W_MAX, &p->watts_now, err));
+	FED_TRY(site_watts(root, ctx, "wattsNow", &p->watts_now, err));
 	FED_TRY(number(
 	    root, ctx, "wattHoursToday", 0, ENVOY_WH_MAX, &p->wh_today, err));
 	FED_TRY(number(root, ctx, "wattHoursSevenDays", 0, ENVOY_WH_MAX,

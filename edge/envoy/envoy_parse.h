@@ -41,11 +41,17 @@
 #define ENVOY_SITE_W_MAX     10000000
 #define ENVOY_WH_MAX         1000000000000.0
 #define ENVOY_DATE_MAX_S     4102444800LL
-// CT meters read a few watts below zero at night: production and total
+// CT meters read a few watts below zero at night, and so does a gateway's
+// wattsNow (-4 W seen on firmware 3.x): site production and total
 // consumption down to this are read as 0; below it, the reply is refused.
 #define ENVOY_CT_NOISE_W 100
 // Length of an error message, NUL included.
 #define ENVOY_ERR_LEN 160
+
+// devType of a micro-inverter (PCU), and of an AC battery, which the
+// gateway lists among the inverters: not a producer, not collected.
+#define ENVOY_DEV_PCU        1
+#define ENVOY_DEV_AC_BATTERY 11
 
 typedef struct envoy_error {
 	char msg[ENVOY_ERR_LEN];
@@ -63,8 +69,9 @@ typedef struct envoy_production {
 typedef struct envoy_inverter {
 	char serial[ENVOY_SERIAL_MAX + 1];
 	int64_t last_report_ms; // lastReportDate (unix s) * 1000
-	int32_t dev_type; // devType (1: PCU, micro-inverter); 0 when absent
-	                  // (firmware 3.x does not send it)
+	int32_t dev_type; // devType (1: PCU, micro-inverter; 11: an AC
+	                  // battery); 0 when absent (firmware 3.x does not
+	                  // send it)
 	int32_t last_report_watts;
 	int32_t max_report_watts;
 } envoy_inverter;

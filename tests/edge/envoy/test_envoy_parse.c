@@ -264,6 +264,14 @@ test_production_errors(void **state)
 	envoy_error err;
 	assert_int_equal(prod(GOOD_PROD, &p, &err), FED_OK);
 	assert_int_equal(p.watts_now, 4);
+	// Night-time noise below zero (-4 W, seen on firmware 3.x) reads 0;
+	// the rest of the reply, the lifetime index included, is kept.
+	assert_int_equal(prod("{\"wattHoursToday\":1,\"wattHoursSevenDays\":2,"
+	                      "\"wattHoursLifetime\":3,\"wattsNow\":-4}",
+	                     &p, &err),
+	    FED_OK);
+	assert_int_equal(p.watts_now, 0);
+	assert_int_equal(p.wh_lifetime, 3);
 	static const struct {
 		const char *json;
 		const char *needle;
@@ -284,8 +292,8 @@ test_production_errors(void **state)
 	     "\"wattHoursLifetime\":3,\"wattsNow\":[4]}",
 	        "wattsNow: not a number"},
 	    {"{\"wattHoursToday\":1,\"wattHoursSevenDays\":2,"
-	     "\"wattHoursLifetime\":3,\"wattsNow\":-4}",
-	        "wattsNow: -4 is negative"},
+	     "\"wattHoursLifetime\":3,\"wattsNow\":-101}",
+	        "wattsNow: -101 outside"},
 	    {"{\"wattHoursToday\":1,\"wattHoursSevenDays\":2,"
 	     "\"wattHoursLifetime\":3,\"wattsNow\":20000001}",
 	        "wattsNow: 2e+07 outside"},

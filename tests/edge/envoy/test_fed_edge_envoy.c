@@ -263,6 +263,51 @@ test_inverters_and_totals(void **state)
 	edge_node_stop(&n);
 }
 
+// An AC battery (devType 11) in the inverter list is no micro-inverter:
+// not stored as one, said in the log; the micro-inverters are.
+static void
+test_battery_skipped(void **state)
+{
+	(void) state;
+	edge_node n;
+	gateway g;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(edge_node_start(&n, "envoy-batt"), 0);
+	gateway_start(&g);
+	endpoint *ep = &g.ep[1];
+	char *close = strrchr(ep->body, ']');
+	assert_non_null(close);
+	const char battery[]
+	    = ",{\"serialNumber\":\"122110012345\","
+	      "\"lastReportDate\":1700000000,\"devType\":11,"
+	      "\"lastReportWatts\":0,\"maxReportWatts\":1280}]";
+	assert_true(
+	    (size_t) (close - ep->body) + sizeof(battery) <= ENVOY_INPUT_MAX);
+	memcpy(close, battery, sizeof(battery));
+	ep->len = strlen(ep->body);
+	char log[1024];
+	snprintf(log, sizeof(log), "%s/envoy.log", n.dir);
+	char *extra[] = {"--polls=1", NULL};
+	assert_int_equal(run_envoy(&n, &g, "bt", extra, log), 0);
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n.client,
+	                     "bt/pv/inv/122110012345/power", &ts, &v, &got),
+	    FED_NOT_FOUND);
+	FILE *f = fopen(log, "r");
+	char line[2048];
+	int said = 0;
+	while (f != NULL && fgets(line, sizeof(line), f))
+		said |= strstr(line, "an AC battery") != NULL;
+	if (f != NULL)
+		fclose(f);
+	assert_true(said);
+	assert_int_equal(counter(log, "points"), 12 + 2);
+	gateway_stop(&g);
+	edge_node_stop(&n);
+}
+
 static void
 test_production_json(void **state)
 {
@@ -450,6 +495,8 @@ main(void)
 	        test_inverters_and_totals, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_production_json, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_battery_skipped, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_errors_then_recovery, edge_test_teardown),
 	    cmocka_unit_test(test_http_client),
