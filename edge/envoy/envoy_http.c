@@ -17,8 +17,10 @@
 #include <nng/supplemental/http/http.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "envoy_digest.h"
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/token.h"
 
 #define BODY_MAX (64u << 20)
 
@@ -26,6 +28,9 @@ struct envoy_http {
 	envoy_http_opts opts;
 	char *base_url;
 	char *auth; // "Bearer <token>", or NULL
+	char *user, *password; // digest credentials; password may be NULL
+	unsigned nc; // digest nonce count
+	envoy_auth challenge; // what the last 401 asked for
 	nng_url *url;
 	nng_http_client *client;
 };
@@ -107,6 +112,11 @@ init(envoy_http *h, const envoy_http_opts *o)
 			return FED_RESOURCE_EXHAUSTED;
 		snprintf(h->auth, len, "Bearer %s", o->token);
 	}
+	h->user = strdup(o->user != NULL ? o->user : "envoy");
+	if (h->user == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	if (o->password != NULL && (h->password = strdup(o->password)) == NULL)
+		return FED_RESOURCE_EXHAUSTED;
 	if (nng_url_parse(&h->url, h->base_url) != 0)
 		return FED_INVALID_ARGUMENT;
 	if (nng_http_client_alloc(&h->client, h->url) != 0)
@@ -125,6 +135,7 @@ envoy_http_new(const envoy_http_opts *o, envoy_http **out)
 		return FED_RESOURCE_EXHAUSTED;
 	h->opts = *o;
 	h->opts.token = NULL; // kept only in auth
+	h->opts.password = h->opts.user = NULL; // kept in h
 	h->opts.base_url = NULL;
 	fed_status st = init(h, o);
 	h->opts.ca_file = h->opts.server_name = NULL; // used by init only
@@ -149,6 +160,11 @@ envoy_http_free(envoy_http *h)
 		memset(h->auth, 0, strlen(h->auth));
 		free(h->auth);
 	}
+	if (h->password != NULL) {
+		memset(h->password, 0, strlen(h->password));
+		free(h->password);
+	}
+	free(h->user);
 	free(h->base_url);
 	free(h);
 }
@@ -256,8 +272,10 @@ read_body(nng_http_conn *conn, nng_aio *aio, int64_t want, size_t max,
 	return FED_OK;
 }
 
+// A GET of path, with Authorization auth (NULL: the bearer token, if any).
 static fed_status
-make_request(envoy_http *h, const char *path, nng_http_req **out)
+make_request(
+    envoy_http *h, const char *path, const char *auth, nng_http_req **out)
 {
 	size_t n = strlen(h->base_url) + strlen(path) + 1;
 	char *full = malloc(n);
@@ -275,8 +293,10 @@ make_request(envoy_http *h, const char *path, nng_http_req **out)
 	if (rv == 0)
 		rv = nng_http_req_set_header(
 		    req, "Accept", "application/json");
-	if (rv == 0 && h->auth != NULL)
-		rv = nng_http_req_set_header(req, "Authorization", h->auth);
+	if (auth == NULL)
+		auth = h->auth;
+	if (rv == 0 && auth != NULL)
+		rv = nng_http_req_set_header(req, "Authorization", auth);
 	if (rv != 0) {
 		if (req != NULL)
 			nng_http_req_free(req);
@@ -303,22 +323,15 @@ exchange(envoy_http *h, nng_aio *aio, nng_http_req *req, nng_http_res *res,
 	return wait_step(aio, end_ms);
 }
 
-fed_status
-envoy_http_get(
-    envoy_http *h, const char *path, char **body, size_t *len, int *status)
+// One exchange of req within end_ms: *status, and on 200 the body. On a
+// 401, the reply's challenge (WWW-Authenticate, may be "") into chal.
+static fed_status
+get_once(envoy_http *h, nng_http_req *req, int64_t end_ms, char **body,
+    size_t *len, int *status, char *chal, size_t chal_len)
 {
-	if (h == NULL || path == NULL || path[0] != '/' || body == NULL
-	    || len == NULL || status == NULL)
-		return FED_INVALID_ARGUMENT;
-	*body = NULL;
-	*len = 0;
-	*status = 0;
-	int64_t end_ms = fed_clock_mono_ms() + h->opts.timeout_ms;
-	nng_http_req *req = NULL;
 	nng_http_res *res = NULL;
 	nng_http_conn *conn = NULL;
 	nng_aio *aio = NULL;
-	FED_TRY(make_request(h, path, &req));
 	fed_status st = FED_RESOURCE_EXHAUSTED;
 	if (nng_http_res_alloc(&res) != 0
 	    || nng_aio_alloc(&aio, NULL, NULL) != 0)
@@ -328,6 +341,9 @@ envoy_http_get(
 		goto out;
 	*status = nng_http_res_get_status(res);
 	st = status_of(*status);
+	const char *www = nng_http_res_get_header(res, "WWW-Authenticate");
+	if (st == FED_UNAUTHENTICATED)
+		snprintf(chal, chal_len, "%s", www != NULL ? www : "");
 	int64_t want = -1;
 	if (st == FED_OK)
 		st = content_length(res, &want);
@@ -341,6 +357,56 @@ out:
 		nng_aio_free(aio);
 	if (res != NULL)
 		nng_http_res_free(res);
-	nng_http_req_free(req);
 	return st;
+}
+
+// The digest answer to challenge chal for path, into auth; FED_NOT_FOUND
+// when chal is no digest challenge or no password is configured.
+static fed_status
+digest_answer(envoy_http *h, const char *chal, const char *path, char *auth,
+    size_t auth_len)
+{
+	envoy_digest_challenge c;
+	h->challenge = strncmp(chal, "Bearer", 6) == 0 ? ENVOY_AUTH_BEARER
+	    : envoy_digest_parse(chal, &c) == FED_OK   ? ENVOY_AUTH_DIGEST
+	                                               : ENVOY_AUTH_UNKNOWN;
+	if (h->challenge != ENVOY_AUTH_DIGEST || h->password == NULL)
+		return FED_NOT_FOUND;
+	char cnonce[FED_TOKEN_LEN + 1];
+	FED_TRY(fed_token_new(cnonce, sizeof(cnonce)));
+	return envoy_digest_answer(&c, h->user, h->password, "GET", path,
+	    cnonce, ++h->nc, auth, auth_len);
+}
+
+fed_status
+envoy_http_get(
+    envoy_http *h, const char *path, char **body, size_t *len, int *status)
+{
+	if (h == NULL || path == NULL || path[0] != '/' || body == NULL
+	    || len == NULL || status == NULL)
+		return FED_INVALID_ARGUMENT;
+	*body = NULL;
+	*len = 0;
+	*status = 0;
+	int64_t end_ms = fed_clock_mono_ms() + h->opts.timeout_ms;
+	nng_http_req *req = NULL;
+	char chal[512] = "", auth[1024];
+	FED_TRY(make_request(h, path, NULL, &req));
+	fed_status st
+	    = get_once(h, req, end_ms, body, len, status, chal, sizeof(chal));
+	nng_http_req_free(req);
+	if (st != FED_UNAUTHENTICATED
+	    || digest_answer(h, chal, path, auth, sizeof(auth)) != FED_OK)
+		return st;
+	FED_TRY(make_request(h, path, auth, &req));
+	st = get_once(h, req, end_ms, body, len, status, chal, sizeof(chal));
+	nng_http_req_free(req);
+	memset(auth, 0, sizeof(auth));
+	return st;
+}
+
+envoy_auth
+envoy_http_challenge(const envoy_http *h)
+{
+	return h->challenge;
 }

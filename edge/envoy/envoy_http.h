@@ -6,7 +6,10 @@
 // Each GET opens a connection (the gateway is polled every few minutes:
 // nothing to keep open), sends the request with `Accept:
 // application/json` and, when a token is configured, `Authorization:
-// Bearer <token>`, reads the status line and headers, and then the body:
+// Bearer <token>` (firmware 7 and later). A 401 that asks for HTTP digest
+// authentication (firmware before 7, on the inverters' endpoint) is
+// answered once, on a new connection, when a password is configured
+// (envoy_digest.h). It reads the status line and headers, then the body:
 // exactly Content-Length bytes, or up to the connection's close when the
 // reply has no length; a chunked reply is refused (logged), since this
 // reader does not decode transfer encodings. A body longer than max_body
@@ -31,6 +34,9 @@ typedef struct envoy_http envoy_http;
 typedef struct envoy_http_opts {
 	const char *base_url; // "http://192.168.1.20" or "https://envoy.local"
 	const char *token; // bearer token, or NULL (copied; never logged)
+	const char *user; // digest user (NULL: "envoy")
+	const char *password; // digest password, or NULL (copied; never
+	                      // logged)
 	const char *ca_file; // PEM, for https (copied path)
 	const char *server_name; // TLS name to check, NULL: the URL's host
 	bool verify; // https: check the certificate (needs ca_file)
@@ -60,5 +66,15 @@ void envoy_http_free(envoy_http *h);
 // as a bad Content-Length, or a chunked body). Blocks up to timeout_ms.
 fed_status envoy_http_get(
     envoy_http *h, const char *path, char **body, size_t *len, int *status);
+
+// What the gateway's last 401 asked for, so that the operator is told the
+// right remedy: a bearer token (firmware 7+), or digest credentials
+// (before 7).
+typedef enum envoy_auth {
+	ENVOY_AUTH_UNKNOWN, // no 401 yet, or a challenge not understood
+	ENVOY_AUTH_BEARER,
+	ENVOY_AUTH_DIGEST,
+} envoy_auth;
+envoy_auth envoy_http_challenge(const envoy_http *h);
 
 #endif // ENVOY_HTTP_H

@@ -32,6 +32,8 @@ struct envoy_cfg {
 	bool public_series;
 	char *url;
 	char *envoy_token;
+	char *envoy_user;
+	char *envoy_password;
 	char *ca_file;
 	char *tls_server_name;
 	bool tls_verify;
@@ -62,6 +64,11 @@ static const fed_cfg_opt envoy_opts[] = {
         "the gateway's base URL (http:// or https://)"),
     FED_CFG_OPT_STRING(C, envoy_token, "envoy-token", NULL,
         "the gateway's bearer token, firmware 7+ (@FILE reads a file)"),
+    FED_CFG_OPT_STRING(C, envoy_user, "envoy-user", "envoy",
+        "firmware before 7: the digest user of the inverters' endpoint"),
+    FED_CFG_OPT_STRING(C, envoy_password, "envoy-password", NULL,
+        "firmware before 7: its digest password, by default the last six "
+        "digits of the gateway's serial number (@FILE reads a file)"),
     FED_CFG_OPT_STRING(C, ca_file, "ca-file", NULL,
         "https: PEM file of the gateway's certificate or its CA"),
     FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
@@ -102,6 +109,26 @@ struct poller {
 	int64_t log_ms;
 };
 
+// What to do about a 401, after what the gateway asked for.
+static const char *
+remedy(const struct poller *p)
+{
+	switch (envoy_http_challenge(p->http)) {
+	case ENVOY_AUTH_DIGEST:
+		return p->cfg->envoy_password == NULL
+		    ? "; this gateway (firmware before 7) asks for digest "
+		      "authentication: give --envoy-password (by default the "
+		      "last six digits of its serial number)"
+		    : "; the gateway refused --envoy-user/--envoy-password";
+	case ENVOY_AUTH_BEARER:
+		return "; renew --envoy-token (firmware 7 and later)";
+	default:
+		return "; firmware 7 and later: renew --envoy-token; before "
+		       "7: "
+		       "give --envoy-password";
+	}
+}
+
 // Counts and logs a failed request; its reply gives no point.
 static void
 failed(struct poller *p, const char *path, fed_status st, int http,
@@ -118,7 +145,7 @@ failed(struct poller *p, const char *path, fed_status st, int http,
 	fed_log_limited(&p->log_ms, 60000, FED_LOG_WARNING, "envoy",
 	    "GET %s: %s%s%s (HTTP %d)%s", path, fed_status_name(st),
 	    why[0] != '\0' ? ": " : "", why, http,
-	    st == FED_UNAUTHENTICATED ? "; renew --envoy-token" : "");
+	    st == FED_UNAUTHENTICATED ? remedy(p) : "");
 }
 
 // GETs path; on OK *body is the caller's.
@@ -253,6 +280,8 @@ run(const void *vcfg, edge_sender *s)
 	struct poller p = {.cfg = cfg};
 	envoy_http_opts ho = {.base_url = cfg->url,
 	    .token = cfg->envoy_token,
+	    .user = cfg->envoy_user,
+	    .password = cfg->envoy_password,
 	    .ca_file = cfg->ca_file,
 	    .server_name = cfg->tls_server_name,
 	    .verify = cfg->tls_verify,

@@ -31,6 +31,7 @@
 #include <nng/supplemental/http/http.h>
 
 #include "edge_test.h"
+#include "envoy_digest.h"
 #include "envoy_http.h"
 #include "envoy_parse.h"
 #include "fed/clock.h"
@@ -55,6 +56,8 @@ typedef struct endpoint {
 	enum reply script[8]; // reply to the n-th request; then REPLY_OK
 	atomic_int n_requests;
 	atomic_int n_bearer; // requests with the right Authorization
+	bool digest; // asks for digest authentication (firmware before 7)
+	atomic_int n_digest; // requests with the right digest answer
 	nng_aio *silent[8];
 	atomic_int n_silent;
 } endpoint;
@@ -95,12 +98,77 @@ reply(nng_aio *aio, uint16_t status, const void *body, size_t len)
 	nng_aio_finish(aio, 0);
 }
 
+#define DIGEST_PASSWORD "123456"
+#define DIGEST_CHALLENGE                                     \
+	"Digest realm=\"enphaseenergy.com\", qop=\"auth\", " \
+	"nonce=\"b6f8e2a1c3d4\""
+
+// The value of name="..." (or name=...) in an Authorization header.
 static void
-serve(nng_aio *aio)
+header_field(const char *h, const char *name, char *out, size_t len)
+{
+	char key[32];
+	snprintf(key, sizeof(key), " %s=", name);
+	const char *p = strstr(h, key);
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	int quoted = *p == '"';
+	p += quoted;
+	size_t n = quoted ? strcspn(p, "\"") : strcspn(p, ",");
+	snprintf(out, len, "%.*s", (int) n, p);
+}
+
+// 1 when auth is the digest answer to DIGEST_CHALLENGE for user envoy and
+// DIGEST_PASSWORD: recomputed from its own nonce count and client nonce.
+static int
+digest_ok(const char *auth, const char *path)
+{
+	if (auth == NULL || strncmp(auth, "Digest ", 7) != 0)
+		return 0;
+	char cnonce[128], nc[16], uri[256], want[1024];
+	header_field(auth, "cnonce", cnonce, sizeof(cnonce));
+	header_field(auth, "nc", nc, sizeof(nc));
+	header_field(auth, "uri", uri, sizeof(uri));
+	envoy_digest_challenge c;
+	if (strcmp(uri, path) != 0
+	    || envoy_digest_parse(DIGEST_CHALLENGE, &c) != FED_OK
+	    || envoy_digest_answer(&c, "envoy", DIGEST_PASSWORD, "GET", uri,
+	           cnonce, (unsigned) strtoul(nc, NULL, 16), want,
+	           sizeof(want))
+	        != FED_OK)
+		return 0;
+	return strcmp(auth, want) == 0;
+}
+
+// A gateway before firmware 7: 401 with a digest challenge until the
+// request carries the right answer.
+static void
+serve_digest(nng_aio *aio, endpoint *ep, const char *auth)
+{
+	atomic_fetch_add(&ep->n_requests, 1);
+	if (digest_ok(auth, ep->path)) {
+		atomic_fetch_add(&ep->n_digest, 1);
+		reply(aio, 200, ep->body, ep->len);
+		return;
+	}
+	nng_http_res *res = NULL;
+	if (nng_http_res_alloc(&res) != 0) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_http_res_set_status(res, 401);
+	nng_http_res_set_header(res, "WWW-Authenticate", DIGEST_CHALLENGE);
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+// The endpoint's scripted reply to its n-th request.
+static void
+serve_script(nng_aio *aio, endpoint *ep)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	nng_http_handler *h = nng_aio_get_input(aio, 1);
-	endpoint *ep = nng_http_handler_get_data(h);
 	int n = atomic_fetch_add(&ep->n_requests, 1);
 	const char *auth = nng_http_req_get_header(req, "Authorization");
 	if (auth != NULL && strcmp(auth, "Bearer " TOKEN) == 0)
@@ -118,6 +186,19 @@ serve(nng_aio *aio)
 		ep->silent[atomic_fetch_add(&ep->n_silent, 1)] = aio;
 	else
 		reply(aio, 200, ep->body, ep->len);
+}
+
+static void
+serve(nng_aio *aio)
+{
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	nng_http_handler *h = nng_aio_get_input(aio, 1);
+	endpoint *ep = nng_http_handler_get_data(h);
+	if (ep->digest)
+		serve_digest(
+		    aio, ep, nng_http_req_get_header(req, "Authorization"));
+	else
+		serve_script(aio, ep);
 }
 
 static void
@@ -304,6 +385,41 @@ test_battery_skipped(void **state)
 		fclose(f);
 	assert_true(said);
 	assert_int_equal(counter(log, "points"), 12 + 2);
+	gateway_stop(&g);
+	edge_node_stop(&n);
+}
+
+// A gateway before firmware 7: the inverters' endpoint asks for digest
+// authentication. With --envoy-password the collector answers it and the
+// inverters are stored; without, the log says which option to give.
+static void
+test_digest(void **state)
+{
+	(void) state;
+	edge_node n;
+	gateway g;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(edge_node_start(&n, "envoy-digest"), 0);
+	gateway_start(&g);
+	g.ep[1].digest = true;
+	char log[1024];
+	snprintf(log, sizeof(log), "%s/envoy.log", n.dir);
+	char *none[] = {"--polls=1", NULL};
+	run_envoy(&n, &g, "dg0", none, log);
+	FILE *f = fopen(log, "r");
+	char line[2048];
+	int said = 0;
+	while (f != NULL && fgets(line, sizeof(line), f))
+		said |= strstr(line, "give --envoy-password") != NULL;
+	if (f != NULL)
+		fclose(f);
+	assert_true(said);
+	assert_int_equal(atomic_load(&g.ep[1].n_digest), 0);
+	char *with[]
+	    = {"--polls=1", "--envoy-password=" DIGEST_PASSWORD, NULL};
+	assert_int_equal(run_envoy(&n, &g, "dg", with, log), 0);
+	assert_int_equal(atomic_load(&g.ep[1].n_digest), 1);
+	assert_inverters(&n, "dg", &g.ep[1]);
 	gateway_stop(&g);
 	edge_node_stop(&n);
 }
@@ -497,6 +613,7 @@ main(void)
 	        test_production_json, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_battery_skipped, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_digest, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_errors_then_recovery, edge_test_teardown),
 	    cmocka_unit_test(test_http_client),
