@@ -12,6 +12,7 @@
 
 #include "fed/log.h"
 #include "node_policy.h"
+#include "node_reply.h"
 
 static fed_status
 fail(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
@@ -62,20 +63,6 @@ struct rule_list {
 	fed_status st;
 };
 
-static Enfed__V1__AlarmRule *
-rule_dup(const Enfed__V1__AlarmRule *r)
-{
-	size_t len = protobuf_c_message_get_packed_size(&r->base);
-	uint8_t *buf = malloc(len + 1);
-	if (buf == NULL)
-		return NULL;
-	protobuf_c_message_pack(&r->base, buf);
-	Enfed__V1__AlarmRule *c
-	    = enfed__v1__alarm_rule__unpack(NULL, len, buf);
-	free(buf);
-	return c;
-}
-
 static fed_status
 add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 {
@@ -83,22 +70,14 @@ add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 	if (!starts_with(r->series, l->prefix)
 	    || !node_policy_sees_alarms(l->call, r->series))
 		return FED_OK;
-	if (l->rep->n_rules == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		Enfed__V1__AlarmRule **nr
-		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*nr));
-		if (nr == NULL)
-			return FED_RESOURCE_EXHAUSTED;
-		if (l->rep->n_rules > 0)
-			memcpy(
-			    nr, l->rep->rules, l->rep->n_rules * sizeof(*nr));
-		l->rep->rules = nr;
-		l->cap = cap;
-	}
-	Enfed__V1__AlarmRule *c = rule_dup(r);
+	if (l->rep->n_rules == l->cap
+	    && (l->rep->rules = node_reply_grow(
+	            l->call, l->rep->rules, l->rep->n_rules, &l->cap))
+	        == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	Enfed__V1__AlarmRule *c = node_reply_copy(l->call, &r->base);
 	if (c == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	FED_TRY(fed_rpc_ctx_defer(l->call, free_msg, c));
 	l->rep->rules[l->rep->n_rules++] = c;
 	return FED_OK;
 }
@@ -146,27 +125,14 @@ add_alarm(const Enfed__V1__Alarm *a, void *arg)
 		return FED_OK;
 	if (l->rep->n_alarms == l->limit)
 		return FED_OUT_OF_RANGE;
-	if (l->rep->n_alarms == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		Enfed__V1__Alarm **na
-		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*na));
-		if (na == NULL)
-			return FED_RESOURCE_EXHAUSTED;
-		if (l->rep->n_alarms > 0)
-			memcpy(na, l->rep->alarms,
-			    l->rep->n_alarms * sizeof(*na));
-		l->rep->alarms = na;
-		l->cap = cap;
-	}
-	size_t len = protobuf_c_message_get_packed_size(&a->base);
-	uint8_t *buf = fed_rpc_ctx_alloc(l->call, len + 1);
-	if (buf == NULL)
+	if (l->rep->n_alarms == l->cap
+	    && (l->rep->alarms = node_reply_grow(
+	            l->call, l->rep->alarms, l->rep->n_alarms, &l->cap))
+	        == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	protobuf_c_message_pack(&a->base, buf);
-	Enfed__V1__Alarm *c = enfed__v1__alarm__unpack(NULL, len, buf);
+	Enfed__V1__Alarm *c = node_reply_copy(l->call, &a->base);
 	if (c == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	FED_TRY(fed_rpc_ctx_defer(l->call, free_msg, c));
 	l->rep->alarms[l->rep->n_alarms++] = c;
 	return FED_OK;
 }

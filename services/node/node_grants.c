@@ -17,6 +17,7 @@
 #include "fed/token.h"
 #include "fed/transport.h"
 #include "node_policy.h"
+#include "node_reply.h"
 
 struct node_grants {
 	node_store *store;
@@ -363,12 +364,6 @@ struct log_list {
 	node_grants *gs;
 };
 
-static void
-free_access(void *p)
-{
-	enfed__v1__grant_access__free_unpacked(p, NULL);
-}
-
 // Keeps a copy of entry e when the caller may see its grant.
 static fed_status
 add_access(const Enfed__V1__GrantAccess *e, void *arg)
@@ -377,28 +372,14 @@ add_access(const Enfed__V1__GrantAccess *e, void *arg)
 	const node_grant *g = node_grants_by_id(l->gs, e->grant_id);
 	if (g == NULL || !node_policy_sees_grant(l->call, g->series))
 		return FED_OK;
-	if (l->rep->n_entries == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		Enfed__V1__GrantAccess **ne
-		    = fed_rpc_ctx_alloc(l->call, cap * sizeof(*ne));
-		if (ne == NULL)
-			return FED_RESOURCE_EXHAUSTED;
-		if (l->rep->n_entries > 0)
-			memcpy(ne, l->rep->entries,
-			    l->rep->n_entries * sizeof(*ne));
-		l->rep->entries = ne;
-		l->cap = cap;
-	}
-	size_t len = protobuf_c_message_get_packed_size(&e->base);
-	uint8_t *buf = fed_rpc_ctx_alloc(l->call, len + 1);
-	if (buf == NULL)
+	if (l->rep->n_entries == l->cap
+	    && (l->rep->entries = node_reply_grow(
+	            l->call, l->rep->entries, l->rep->n_entries, &l->cap))
+	        == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	protobuf_c_message_pack(&e->base, buf);
-	Enfed__V1__GrantAccess *c
-	    = enfed__v1__grant_access__unpack(NULL, len, buf);
+	Enfed__V1__GrantAccess *c = node_reply_copy(l->call, &e->base);
 	if (c == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	FED_TRY(fed_rpc_ctx_defer(l->call, free_access, c));
 	l->rep->entries[l->rep->n_entries++] = c;
 	return FED_OK;
 }
