@@ -33,8 +33,10 @@ struct fixture {
 };
 
 static fed_status
-auth_hook(const char *token, const char *method, void **principal, void *arg)
+auth_hook(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
 {
+	(void) peer;
 	(void) arg;
 	(void) principal;
 	if (strcmp(token, "secret") == 0)
