@@ -20,7 +20,7 @@
 #include "node_alarms.h"
 #include "store.h"
 
-#define NODE_RPC_MAX_QUERY_CELLS 1000000
+#define NODE_RPC_MAX_QUERY_CELLS 500000
 
 // What the handlers share; borrowed, and alive as long as the server.
 typedef struct node_rpc {
