@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -231,10 +232,31 @@ fed_rpc_server_opts_default(fed_rpc_server_opts *opts)
 	    .codec = (fed_codec_opts) FED_CODEC_OPTS_DEFAULT,
 	    .default_timeout_ms = 30000,
 	    .name = "rpc",
-	    .max_conns = 2048,
-	    .max_conns_per_peer = 128,
+	    .max_conns = 4096,
+	    .max_conns_per_peer = 512,
 	    .idle_timeout_ms = 300000,
 	};
+}
+
+#define FD_RESERVE 256 // descriptors left for files, streams, clients
+
+// max_conns (0: the default), lowered to leave FD_RESERVE descriptors
+// free under the soft limit (fed_process_init raised it to the hard one).
+static void
+fit_descriptors(fed_rpc_server_opts *o)
+{
+	if (o->max_conns == 0)
+		o->max_conns = 4096;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY
+	    || rl.rlim_cur >= o->max_conns + FD_RESERVE)
+		return;
+	size_t fit = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE
+	                                          : rl.rlim_cur / 2;
+	fed_log(FED_LOG_NOTICE, o->name,
+	    "at most %zu connections, not %zu: the descriptor limit is %llu",
+	    fit, o->max_conns, (unsigned long long) rl.rlim_cur);
+	o->max_conns = fit > 0 ? fit : 1;
 }
 
 fed_status
@@ -256,8 +278,7 @@ fed_rpc_server_new(const fed_rpc_server_opts *opts, fed_rpc_server **out)
 		free(srv);
 		return fed__nng_status(rv, "rep0 open");
 	}
-	if (srv->opts.max_conns == 0)
-		srv->opts.max_conns = 2048;
+	fit_descriptors(&srv->opts);
 	fed__rpc_conns_opts co = {.max_total = srv->opts.max_conns,
 	    .max_per_peer = srv->opts.max_conns_per_peer,
 	    .idle_ms = srv->opts.idle_timeout_ms,

@@ -86,8 +86,11 @@ typedef struct fed_rpc_server_opts {
 	// Connections (nng pipes that completed the handshake): one beyond
 	// either bound is closed as it arrives, and one that sent no request
 	// for idle_timeout_ms is closed; both logged at most every 10 s.
-	size_t max_conns; // held at once (default 2048; 0: the default)
-	size_t max_conns_per_peer; // from one address (default 128; 0: none)
+	// max_conns is lowered at start to leave 256 descriptors free under
+	// the process's RLIMIT_NOFILE (logged).
+	size_t max_conns; // held at once (default 4096; 0: the default)
+	size_t max_conns_per_peer; // from one address (default 512, above
+	                           // fed-web's 256 clients; 0: none)
 	uint32_t idle_timeout_ms; // (default 300 s; 0: never)
 } fed_rpc_server_opts;
 
