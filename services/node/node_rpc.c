@@ -306,8 +306,8 @@ static fed_status
 check_cells(
     fed_rpc_ctx *call, const node_rpc *n, const Enfed__V1__QueryRequest *run)
 {
-	if (run->step == ENFED__V1__STEP__STEP_RAW)
-		return FED_OK; // counted as the points come (query_raw)
+	if (run->step == ENFED__V1__STEP__STEP_RAW || run->range == NULL)
+		return FED_OK; // raw: counted as the points come (query_raw)
 	uint64_t nb = buckets_at_most(run->range, run->step);
 	uint64_t limit = max_cells(n);
 	if (nb <= limit && run->n_series_ids * nb <= limit)
