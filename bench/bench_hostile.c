@@ -13,15 +13,28 @@
 // Prints, for each, the answers by status, and the node's resident memory
 // (VmRSS) before, its peak (VmHWM) and VmRSS 2 s after the last answer:
 //   hostile_<kind>_rss_before 12.3 MB ...
+// Then opens --idle (1,000) connections that complete the SP handshake
+// and stay silent, all from 127.0.0.1, and prints how many the node still
+// holds after 2 s, its open descriptors, and whether a Health call from a
+// new client is answered (it is refused while the bound per address is
+// full: that client comes from the same address).
 // With --node pointing at an older fed-node, the same figures before a
 // fix.
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
@@ -33,10 +46,11 @@
 #define N_DUP      64
 #define MAX_IDS    64
 #define MAX_CLIENT 256
+#define MAX_IDLE   4000
 
 struct opts {
 	const char *node;
-	int clients, rounds, ids, buckets;
+	int clients, rounds, ids, buckets, idle;
 };
 
 struct job {
@@ -178,6 +192,91 @@ run_kind(const char *url, int pid, const struct opts *o, int dup)
 	fflush(stdout);
 }
 
+// A connection to 127.0.0.1:port that completed the SP handshake as a
+// REQ peer; -1 when refused.
+static int
+idle_conn(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t) port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	static const uint8_t h[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
+	if (fd < 0 || connect(fd, (struct sockaddr *) &a, sizeof(a)) != 0
+	    || send(fd, h, sizeof(h), MSG_NOSIGNAL) != (ssize_t) sizeof(h)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+// 1 while the node keeps fd open (nothing to read but its handshake).
+static int
+still_open(int fd)
+{
+	uint8_t buf[64];
+	for (int i = 0; i < 4; i++) { // the handshake, then EOF or nothing
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 0) <= 0)
+			return 1;
+		ssize_t got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got == 0 || (got < 0 && errno != EAGAIN))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+count_fds(int pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static void
+run_idle(const char *url, int port, int pid, int n_idle)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	static int fds[MAX_IDLE];
+	int opened = 0, held = 0;
+	for (int i = 0; i < n_idle; i++) {
+		fds[i] = idle_conn(port);
+		opened += fds[i] >= 0;
+	}
+	fed_test_sleep_ms(2000);
+	for (int i = 0; i < n_idle; i++)
+		held += fds[i] >= 0 && still_open(fds[i]);
+	int64_t t = fed_test_now_ms();
+	fed_status st = fed_test_wait_health(url, 2000);
+	printf("hostile_idle_opened %d connections\n", opened);
+	printf("hostile_idle_held %d connections\n", held);
+	printf("hostile_idle_node_fds %d descriptors\n", count_fds(pid));
+	printf("hostile_idle_health_same_address %s %lld ms\n",
+	    fed_status_name(st), (long long) (fed_test_now_ms() - t));
+	for (int i = 0; i < n_idle; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	t = fed_test_now_ms();
+	st = fed_test_wait_health(url, 5000);
+	printf("hostile_idle_health_after %s %lld ms\n", fed_status_name(st),
+	    (long long) (fed_test_now_ms() - t));
+	fflush(stdout);
+}
+
 static int
 int_arg(const char *a, const char *name, int *out)
 {
@@ -191,27 +290,31 @@ int_arg(const char *a, const char *name, int *out)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {FED_NODE_BIN, 16, 3, 2, 199000};
+	struct opts o = {FED_NODE_BIN, 16, 3, 2, 199000, 1000};
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--node=", 7) == 0)
 			o.node = argv[i] + 7;
 		else if (!int_arg(argv[i], "--clients", &o.clients)
 		    && !int_arg(argv[i], "--rounds", &o.rounds)
 		    && !int_arg(argv[i], "--ids", &o.ids)
-		    && !int_arg(argv[i], "--buckets", &o.buckets)) {
+		    && !int_arg(argv[i], "--buckets", &o.buckets)
+		    && !int_arg(argv[i], "--idle", &o.idle)) {
 			fprintf(stderr,
 			    "usage: bench_hostile [--node=PATH] [--clients=N] "
-			    "[--rounds=N] [--ids=N] [--buckets=N]\n");
+			    "[--rounds=N] [--ids=N] [--buckets=N] "
+			    "[--idle=N]\n");
 			return 2;
 		}
 	}
 	if (o.clients < 1 || o.clients > MAX_CLIENT || o.ids < 1
-	    || o.ids > MAX_IDS || o.rounds < 1 || o.rounds > 100)
+	    || o.ids > MAX_IDS || o.rounds < 1 || o.rounds > 100 || o.idle < 0
+	    || o.idle > MAX_IDLE)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	char *dir = fed_test_tmpdir("bench-hostile");
 	char rpc[64], stream[64];
-	snprintf(rpc, sizeof(rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	int port = fed_test_free_port();
+	snprintf(rpc, sizeof(rpc), "tcp://127.0.0.1:%d", port);
 	snprintf(stream, sizeof(stream), "tcp://127.0.0.1:%d",
 	    fed_test_free_port());
 	int pid = fed_test_node_start(
@@ -226,6 +329,8 @@ main(int argc, char **argv)
 	    o.clients, o.rounds, o.ids, o.buckets);
 	run_kind(rpc, pid, &o, 1);
 	run_kind(rpc, pid, &o, 0);
+	if (o.idle > 0)
+		run_idle(rpc, port, pid, o.idle);
 	int rc = fed_test_proc_stop(pid, SIGTERM, 20000) == 0 ? 0 : 1;
 	fed_test_rmtree(dir);
 	free(dir);
