@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -28,6 +29,7 @@
 #include "enfed/v1/rpc.pb-c.h"
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "rpc_conns_internal.h"
 #include "transport_internal.h"
 
 #define MAX_SERVICES    16
@@ -51,6 +53,7 @@ struct fed_rpc_ctx {
 	const char *token;
 	int bad_token; // the envelope's token holds a NUL byte
 	const char *method;
+	char peer[FED__PEER_LEN];
 	void *principal;
 	const void *decision;
 	int64_t deadline_ms; // monotonic
@@ -139,6 +142,12 @@ fed_rpc_ctx_method(const fed_rpc_ctx *call)
 	return call->method;
 }
 
+const char *
+fed_rpc_ctx_peer(const fed_rpc_ctx *call)
+{
+	return call->peer;
+}
+
 void *
 fed_rpc_ctx_principal(const fed_rpc_ctx *call)
 {
@@ -210,6 +219,7 @@ struct fed_rpc_server {
 	unsigned n_started;
 	void *attached[MAX_SERVICES];
 	size_t n_attached;
+	fed__rpc_conns *conns;
 	atomic_int stopping;
 };
 
@@ -222,7 +232,31 @@ fed_rpc_server_opts_default(fed_rpc_server_opts *opts)
 	    .codec = (fed_codec_opts) FED_CODEC_OPTS_DEFAULT,
 	    .default_timeout_ms = 30000,
 	    .name = "rpc",
+	    .max_conns = 4096,
+	    .max_conns_per_peer = 512,
+	    .idle_timeout_ms = 300000,
 	};
+}
+
+#define FD_RESERVE 256 // descriptors left for files, streams, clients
+
+// max_conns (0: the default), lowered to leave FD_RESERVE descriptors
+// free under the soft limit (fed_process_init raised it to the hard one).
+static void
+fit_descriptors(fed_rpc_server_opts *o)
+{
+	if (o->max_conns == 0)
+		o->max_conns = 4096;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY
+	    || rl.rlim_cur >= o->max_conns + FD_RESERVE)
+		return;
+	size_t fit = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE
+	                                          : rl.rlim_cur / 2;
+	fed_log(FED_LOG_NOTICE, o->name,
+	    "at most %zu connections, not %zu: the descriptor limit is %llu",
+	    fit, o->max_conns, (unsigned long long) rl.rlim_cur);
+	o->max_conns = fit > 0 ? fit : 1;
 }
 
 fed_status
@@ -244,8 +278,15 @@ fed_rpc_server_new(const fed_rpc_server_opts *opts, fed_rpc_server **out)
 		free(srv);
 		return fed__nng_status(rv, "rep0 open");
 	}
+	fit_descriptors(&srv->opts);
+	fed__rpc_conns_opts co = {.max_total = srv->opts.max_conns,
+	    .max_per_peer = srv->opts.max_conns_per_peer,
+	    .idle_ms = srv->opts.idle_timeout_ms,
+	    .name = srv->opts.name};
 	fed_status st
 	    = fed__transport_set_recvmax(srv->sock, srv->opts.max_msg);
+	if (st == FED_OK)
+		st = fed__rpc_conns_new(srv->sock, &co, &srv->conns);
 	if (st != FED_OK) {
 		nng_close(srv->sock);
 		free(srv);
@@ -412,9 +453,10 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		return;
 	}
 	if (srv->opts.auth != NULL) {
-		st = call->bad_token ? FED_UNAUTHENTICATED
-		                     : srv->opts.auth(call->token, req->method,
-		                         &call->principal, srv->opts.auth_arg);
+		st = call->bad_token
+		    ? FED_UNAUTHENTICATED
+		    : srv->opts.auth(call->token, req->method, call->peer,
+		        &call->principal, srv->opts.auth_arg);
 		if (st != FED_OK) {
 			rep->status = (Enfed__V1__StatusCode) st;
 			snprintf(call->err, sizeof(call->err), "%s",
@@ -484,8 +526,12 @@ handle(fed_rpc_server *srv, nng_msg *msg)
 		call.deadline_ms = fed_clock_mono_ms()
 		    + (req->timeout_ms ? req->timeout_ms
 		                       : srv->opts.default_timeout_ms);
+		nng_pipe pipe = nng_msg_get_pipe(msg);
+		fed__transport_pipe_peer(pipe, call.peer, sizeof(call.peer));
+		if (nng_pipe_id(pipe) > 0)
+			fed__rpc_conns_touch(srv->conns, pipe);
 		dispatch(srv, req, &rep, &call, &body,
-		    fed__transport_pipe_is_local(nng_msg_get_pipe(msg)));
+		    fed__transport_pipe_is_local(pipe));
 	}
 	if (rep.status != ENFED__V1__STATUS_CODE__OK) {
 		rep.message = call.err[0]
@@ -562,6 +608,12 @@ worker_main(void *arg)
 	return NULL;
 }
 
+size_t
+fed_rpc_server_n_conns(fed_rpc_server *srv)
+{
+	return fed__rpc_conns_count(srv->conns);
+}
+
 fed_status
 fed_rpc_server_start(fed_rpc_server *srv)
 {
@@ -615,9 +667,11 @@ fed_rpc_server_free(fed_rpc_server *srv)
 		if (w->saio != NULL)
 			nng_aio_free(w->saio);
 	}
-	// Bounded, as every close of this runtime (fed__transport_close).
+	// Bounded, as every close of this runtime (fed__transport_close);
+	// the connection table goes once nng stops calling back into it.
+	fed__rpc_conns_stop(srv->conns);
 	fed__transport_close(
-	    srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER, NULL);
+	    srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER, srv->conns);
 	free(srv->workers);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);

@@ -4,8 +4,9 @@
 
 #include "transport_internal.h"
 
-#include <stdio.h>
+#include <arpa/inet.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -118,6 +119,37 @@ fed__transport_pipe_is_local(nng_pipe p)
 	}
 	default:
 		return 0;
+	}
+}
+
+void
+fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len)
+{
+	nng_sockaddr sa;
+	uint64_t pid = 0;
+	buf[0] = '\0';
+	if (nng_pipe_id(p) <= 0
+	    || nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	switch (sa.s_family) {
+	case NNG_AF_INET:
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, buf, (socklen_t) len);
+		break;
+	case NNG_AF_INET6:
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, buf, (socklen_t) len);
+		break;
+	case NNG_AF_IPC:
+		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == 0)
+			snprintf(buf, len, "ipc pid %llu",
+			    (unsigned long long) pid);
+		else
+			snprintf(buf, len, "ipc");
+		break;
+	case NNG_AF_INPROC:
+		snprintf(buf, len, "inproc");
+		break;
+	default:
+		break;
 	}
 }
 

@@ -46,6 +46,15 @@ void fed__transport_close(nng_socket s, nng_dialer d, void *free_after);
 // when unknown.
 int fed__transport_pipe_is_local(nng_pipe p);
 
+#define FED__PEER_LEN 64
+
+// The peer at the other end of pipe p, as the key that limits apply to:
+// its IP address ("192.0.2.7", "2001:db8::1", no port), "ipc pid N" for a
+// local process (or "ipc" when its pid is unknown), "inproc"; "" when
+// unknown (no pipe: fed_rpc_server_serve_bytes). Written to buf (len
+// bytes, FED__PEER_LEN is enough).
+void fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len);
+
 // Sets the socket's maximum receive size (bytes, 0 = nng default of none:
 // never used by enfed).
 fed_status fed__transport_set_recvmax(nng_socket s, size_t max);

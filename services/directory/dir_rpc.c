@@ -513,9 +513,10 @@ dir_rpc_free(dir_rpc *r)
 }
 
 fed_status
-dir_rpc_auth(
-    const char *token, const char *method, void **principal, void *arg)
+dir_rpc_auth(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
 {
+	(void) peer;
 	dir_rpc *r = arg;
 	static const char health[] = "/enfed.v1.Health/";
 	if (strncmp(method, health, sizeof(health) - 1) == 0)

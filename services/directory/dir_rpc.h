@@ -54,8 +54,8 @@ void dir_rpc_free(dir_rpc *r);
 // dir_rpc: OK for any Health method; for Directory methods OK when token
 // is the enrolment token or a registered node's token (the principal
 // tells which), UNAUTHENTICATED otherwise. Called on worker threads.
-fed_status dir_rpc_auth(
-    const char *token, const char *method, void **principal, void *arg);
+fed_status dir_rpc_auth(const char *token, const char *method,
+    const char *peer, void **principal, void *arg);
 
 // Registers the Directory service on srv, which must have been created
 // with dir_rpc_auth and r as its hook. As fed_rpc_server_add_service.

@@ -180,9 +180,10 @@ admitted_roles(const char *method)
 }
 
 fed_status
-invest_auth_check(
-    const char *token, const char *method, void **principal, void *arg)
+invest_auth_check(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
 {
+	(void) peer;
 	const invest_auth *a = arg;
 	int roles = admitted_roles(method);
 	if (roles == 0)

@@ -63,8 +63,8 @@ bool invest_auth_knows_investor(const invest_auth *a, const char *investor);
 // *principal set to the borrowed invest_principal (NULL for Health),
 // UNAUTHENTICATED for a missing or unknown token, PERMISSION_DENIED when
 // the token's role is not admitted by the method.
-fed_status invest_auth_check(
-    const char *token, const char *method, void **principal, void *arg);
+fed_status invest_auth_check(const char *token, const char *method,
+    const char *peer, void **principal, void *arg);
 
 // The investor a call is about: `asked` when not empty, else the caller's
 // own id (investor token). OK with *investor borrowed from asked or p;

@@ -22,7 +22,7 @@ struct node_auth {
 	size_t n;
 	node_principal p[MAX_TOKENS];
 	struct node_grants *grants;
-	int (*is_member)(const char *token, void *arg);
+	int (*is_member)(const char *token, const char *peer, void *arg);
 	void *member_arg;
 };
 
@@ -159,8 +159,9 @@ node_auth_set_grants(node_auth *a, struct node_grants *gs)
 }
 
 void
-node_auth_set_member_check(
-    node_auth *a, int (*is_member)(const char *token, void *arg), void *arg)
+node_auth_set_member_check(node_auth *a,
+    int (*is_member)(const char *token, const char *peer, void *arg),
+    void *arg)
 {
 	a->is_member = is_member;
 	a->member_arg = arg;
@@ -190,21 +191,22 @@ node_auth_count(const node_auth *a)
 // federation member's (so that a member calling a method it may not is
 // told PERMISSION_DENIED, as any valid token).
 static const node_principal *
-other_principal(const node_auth *a, const char *token, const char *hash)
+other_principal(
+    const node_auth *a, const char *token, const char *peer, const char *hash)
 {
 	const node_grant *g
 	    = a->grants != NULL ? node_grants_by_hash(a->grants, hash) : NULL;
 	if (g != NULL)
 		return &g->principal;
 	if (token[0] == '\0' || a->is_member == NULL
-	    || !a->is_member(token, a->member_arg))
+	    || !a->is_member(token, peer, a->member_arg))
 		return NULL;
 	return &member;
 }
 
 fed_status
-node_auth_check(
-    const char *token, const char *method, void **principal, void *arg)
+node_auth_check(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
 {
 	const node_auth *a = arg;
 	unsigned roles = node_policy_roles(method);
@@ -220,7 +222,7 @@ node_auth_check(
 			found = &a->p[i];
 	}
 	if (found == NULL)
-		found = other_principal(a, token, h);
+		found = other_principal(a, token, peer, h);
 	if (found == NULL)
 		return FED_UNAUTHENTICATED;
 	// A revoked or expired grant is refused by the policy, which logs

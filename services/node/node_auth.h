@@ -80,10 +80,12 @@ struct node_grants;
 void node_auth_set_grants(node_auth *a, struct node_grants *gs);
 
 // Lets the table accept, for reading public series, any token that
-// is_member(token, arg) says belongs to a federation member (the
-// directory knows it). The check may block; it runs on RPC workers.
-void node_auth_set_member_check(
-    node_auth *a, int (*is_member)(const char *token, void *arg), void *arg);
+// is_member(token, peer, arg) says belongs to a federation member (the
+// directory knows it); peer is the caller's address (fed_rpc_ctx_peer),
+// for limits per source. The check may block; it runs on RPC workers.
+void node_auth_set_member_check(node_auth *a,
+    int (*is_member)(const char *token, const char *peer, void *arg),
+    void *arg);
 
 // Number of tokens known.
 size_t node_auth_count(const node_auth *a);
@@ -94,8 +96,8 @@ size_t node_auth_count(const node_auth *a);
 // UNAUTHENTICATED for a missing or unknown token, PERMISSION_DENIED when
 // the policy lets no principal of its role call the method, or its grant
 // is revoked or expired.
-fed_status node_auth_check(
-    const char *token, const char *method, void **principal, void *arg);
+fed_status node_auth_check(const char *token, const char *method,
+    const char *peer, void **principal, void *arg);
 
 // Parses "reader", "writer", "admin", "replica" or "owner"; 0 on success.
 int node_role_parse(const char *s, node_role *out);

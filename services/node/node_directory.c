@@ -19,25 +19,12 @@
 #include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/token.h"
-
-#define MEMBER_CACHE        256
-#define MEMBER_TTL_MS       60000
-#define MEMBER_CHECKS_PER_S 10
-
-struct member_entry {
-	char hash[FED_TOKEN_HASH_LEN + 1];
-	int ok;
-	int64_t until_ms; // monotonic
-};
+#include "node_members.h"
 
 struct node_directory {
 	char *url;
 	const fed_tls_opts *tls; // borrowed, outlives the directory
-	pthread_mutex_t cache_mtx;
-	struct member_entry cache[MEMBER_CACHE];
-	size_t cache_next;
-	int64_t window_ms; // the current second of new checks
-	int checks_in_window;
+	node_members *members; // the answers of ask_directory, cached
 	char *name, *organisation, *rpc_addr, *stream_addr, *enrolment;
 	char node_token[FED_TOKEN_LEN + 1];
 	uint32_t lease_s;
@@ -228,65 +215,12 @@ client(const node_directory_opts *o, const char *token)
 	return fed_rpc_client_new(&co, &c) == FED_OK ? c : NULL;
 }
 
-fed_status
-node_directory_new(const node_directory_opts *opts, node_directory **out)
-{
-	node_directory *d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return FED_RESOURCE_EXHAUSTED;
-	pthread_mutex_init(&d->mtx, NULL);
-	pthread_cond_init(&d->cond, NULL);
-	pthread_mutex_init(&d->cache_mtx, NULL);
-	d->url = strdup(opts->url);
-	d->tls = opts->tls;
-	d->name = strdup(opts->name);
-	d->organisation = strdup(opts->organisation ? opts->organisation : "");
-	d->rpc_addr = strdup(opts->rpc_addr);
-	d->stream_addr = strdup(opts->stream_addr);
-	d->enrolment
-	    = strdup(opts->enrolment_token ? opts->enrolment_token : "");
-	d->lease_s = opts->lease_s ? opts->lease_s : 60;
-	d->store = opts->store;
-	fed_status st = d->url && d->name && d->organisation && d->rpc_addr
-	        && d->stream_addr && d->enrolment
-	    ? node_token(opts->data_dir, d->node_token)
-	    : FED_RESOURCE_EXHAUSTED;
-	if (st == FED_OK) {
-		d->as_node = client(opts, d->node_token);
-		d->as_enroled = client(opts, d->enrolment);
-		if (d->as_node == NULL || d->as_enroled == NULL)
-			st = FED_INVALID_ARGUMENT;
-	}
-	if (st == FED_OK && pthread_create(&d->thread, NULL, run, d) != 0)
-		st = FED_RESOURCE_EXHAUSTED;
-	if (st != FED_OK) {
-		d->thread = 0;
-		d->stop = 1;
-		node_directory_free(d);
-		return st;
-	}
-	*out = d;
-	return FED_OK;
-}
-
-// The cached answer for hash: 1, 0, or -1 when unknown or stale. Under
-// cache_mtx.
-static int
-cached(node_directory *d, const char *hash, int64_t now)
-{
-	for (size_t i = 0; i < MEMBER_CACHE; i++) {
-		const struct member_entry *e = &d->cache[i];
-		if (e->until_ms > now && fed_token_equal(e->hash, hash))
-			return e->ok;
-	}
-	return -1;
-}
-
 // Asks the directory whether it accepts token: a Lookup of this node
-// made with that token.
+// made with that token (node_members_ask_fn; arg: the node_directory).
 static int
-ask_directory(node_directory *d, const char *token, int *definitive)
+ask_directory(const char *token, int *definitive, void *arg)
 {
+	node_directory *d = arg;
 	fed_rpc_client_opts co;
 	fed_rpc_client_opts_default(&co);
 	co.url = d->url;
@@ -307,39 +241,53 @@ ask_directory(node_directory *d, const char *token, int *definitive)
 	return st == FED_OK;
 }
 
+fed_status
+node_directory_new(const node_directory_opts *opts, node_directory **out)
+{
+	node_directory *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	pthread_mutex_init(&d->mtx, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	d->url = strdup(opts->url);
+	d->tls = opts->tls;
+	d->name = strdup(opts->name);
+	d->organisation = strdup(opts->organisation ? opts->organisation : "");
+	d->rpc_addr = strdup(opts->rpc_addr);
+	d->stream_addr = strdup(opts->stream_addr);
+	d->enrolment
+	    = strdup(opts->enrolment_token ? opts->enrolment_token : "");
+	d->lease_s = opts->lease_s ? opts->lease_s : 60;
+	d->store = opts->store;
+	fed_status st = d->url && d->name && d->organisation && d->rpc_addr
+	        && d->stream_addr && d->enrolment
+	    ? node_members_new(ask_directory, d, &d->members)
+	    : FED_RESOURCE_EXHAUSTED;
+	if (st == FED_OK)
+		st = node_token(opts->data_dir, d->node_token);
+	if (st == FED_OK) {
+		d->as_node = client(opts, d->node_token);
+		d->as_enroled = client(opts, d->enrolment);
+		if (d->as_node == NULL || d->as_enroled == NULL)
+			st = FED_INVALID_ARGUMENT;
+	}
+	if (st == FED_OK && pthread_create(&d->thread, NULL, run, d) != 0)
+		st = FED_RESOURCE_EXHAUSTED;
+	if (st != FED_OK) {
+		d->thread = 0;
+		d->stop = 1;
+		node_directory_free(d);
+		return st;
+	}
+	*out = d;
+	return FED_OK;
+}
+
 int
-node_directory_is_member(const char *token, void *arg)
+node_directory_is_member(const char *token, const char *peer, void *arg)
 {
 	node_directory *d = arg;
-	char hash[FED_TOKEN_HASH_LEN + 1];
-	fed_token_hash(token, hash);
-	int64_t now = fed_clock_mono_ms();
-	pthread_mutex_lock(&d->cache_mtx);
-	int ok = cached(d, hash, now);
-	if (ok < 0 && now - d->window_ms >= 1000) {
-		d->window_ms = now;
-		d->checks_in_window = 0;
-	}
-	int allowed = ok < 0 && d->checks_in_window < MEMBER_CHECKS_PER_S;
-	if (allowed)
-		d->checks_in_window++;
-	pthread_mutex_unlock(&d->cache_mtx);
-	if (ok >= 0)
-		return ok;
-	if (!allowed)
-		return 0; // too many new tokens at once: refuse, try later
-	int definitive = 0;
-	ok = ask_directory(d, token, &definitive);
-	if (definitive) {
-		pthread_mutex_lock(&d->cache_mtx);
-		struct member_entry *e = &d->cache[d->cache_next];
-		d->cache_next = (d->cache_next + 1) % MEMBER_CACHE;
-		snprintf(e->hash, sizeof(e->hash), "%s", hash);
-		e->ok = ok;
-		e->until_ms = now + MEMBER_TTL_MS;
-		pthread_mutex_unlock(&d->cache_mtx);
-	}
-	return ok;
+	return node_members_check(d->members, token, peer);
 }
 
 int
@@ -367,7 +315,7 @@ node_directory_free(node_directory *d)
 	fed_rpc_client_free(d->as_node);
 	fed_rpc_client_free(d->as_enroled);
 	free(d->url);
-	pthread_mutex_destroy(&d->cache_mtx);
+	node_members_free(d->members);
 	free(d->name);
 	free(d->organisation);
 	free(d->rpc_addr);

@@ -46,11 +46,12 @@ int node_directory_registered(const node_directory *d);
 
 // 1 when `token` is a federation member's: the directory accepts it (the
 // member's own node token, or the enrolment token). Answers are cached
-// (by the token's hash) for a minute, and at most 10 new tokens a second
-// are checked, so that random tokens cannot flood the directory. Blocks
-// for the directory's answer (3 s at most). For node_auth_set_member_check
-// (arg: the node_directory). Thread-safe.
-int node_directory_is_member(const char *token, void *arg);
+// (node_members.h: members apart from refused tokens, which never evict
+// them), and at most 10 new tokens a second are checked per source (peer,
+// the caller's address), so that random tokens cannot flood the directory
+// nor lock members out. Blocks for the directory's answer (3 s at most).
+// For node_auth_set_member_check (arg: the node_directory). Thread-safe.
+int node_directory_is_member(const char *token, const char *peer, void *arg);
 
 // Stops the thread and frees. NULL does nothing.
 void node_directory_free(node_directory *d);

@@ -9,6 +9,7 @@
 
 #include "node_rpc.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,12 +213,83 @@ strip_events(Enfed__V1__QueryResponse *res)
 	}
 }
 
-static fed_status
-query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
-    void *arg)
+// Answers above this many cells hand the memory they freed back to the
+// system: glibc keeps it in the workers' arenas otherwise (issue 16, item
+// 5: 2.5 GB still held after a few large answers).
+#define TRIM_ABOVE_CELLS 65536
+
+static size_t
+max_cells(const node_rpc *n)
 {
-	node_rpc *n = arg;
-	const Enfed__V1__QueryRequest *req = (const void *) in;
+	return n->max_query_cells ? n->max_query_cells
+	                          : NODE_RPC_MAX_QUERY_CELLS;
+}
+
+// Runs once the reply is packed and the results freed (deferred last).
+static void
+trim_memory(void *p)
+{
+	(void) p;
+	malloc_trim(0);
+}
+
+// The shortest bucket of a step, in ms: a local day may last 23 h, a
+// month 28 days, a year 365 days, each an hour less at a DST change.
+static int64_t
+step_min_ms(int step)
+{
+	static const int64_t h = 3600000;
+	switch (step) {
+	case ENFED__V1__STEP__STEP_5MIN:
+		return 300000;
+	case ENFED__V1__STEP__STEP_15MIN:
+		return 900000;
+	case ENFED__V1__STEP__STEP_HOUR:
+		return h;
+	case ENFED__V1__STEP__STEP_DAY:
+		return 23 * h;
+	case ENFED__V1__STEP__STEP_WEEK:
+		return 7 * 24 * h - h;
+	case ENFED__V1__STEP__STEP_MONTH:
+		return 28 * 24 * h - h;
+	default:
+		return 365 * 24 * h - h;
+	}
+}
+
+// At most how many buckets the store makes for a step over a range: one
+// more at each end for the partial buckets. Saturates.
+static uint64_t
+buckets_at_most(const Enfed__V1__TimeRange *r, int step)
+{
+	if (r->to_ms <= r->from_ms)
+		return 1;
+	uint64_t span = (uint64_t) r->to_ms - (uint64_t) r->from_ms;
+	return span / (uint64_t) step_min_ms(step) + 2;
+}
+
+// INVALID_ARGUMENT when an id is given twice: each would cost a whole
+// series' answer again.
+static fed_status
+check_unique(fed_rpc_ctx *call, const Enfed__V1__QueryRequest *req)
+{
+	for (size_t i = 1; i < req->n_series_ids; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(req->series_ids[i], req->series_ids[k])
+			    == 0)
+				return fed_rpc_ctx_error(call,
+				    FED_INVALID_ARGUMENT,
+				    "series_ids: '%.100s' given twice",
+				    req->series_ids[i]);
+		}
+	}
+	return FED_OK;
+}
+
+static fed_status
+check_query(
+    fed_rpc_ctx *call, const node_rpc *n, const Enfed__V1__QueryRequest *req)
+{
 	if (req->n_series_ids == 0 || req->n_series_ids > n->max_query_series)
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "series_ids: between 1 and %zu ids, got %zu",
@@ -225,22 +297,112 @@ query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	if (req->range == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "range: missing");
-	const Enfed__V1__QueryRequest *run = node_policy_query(call, req);
-	if (run == NULL)
-		return empty_query(call, n->store, req, (void *) out);
+	return check_unique(call, req);
+}
+
+// RESOURCE_EXHAUSTED, before anything runs, for a bucketed query of more
+// cells than the limit.
+static fed_status
+check_cells(
+    fed_rpc_ctx *call, const node_rpc *n, const Enfed__V1__QueryRequest *run)
+{
+	if (run->step == ENFED__V1__STEP__STEP_RAW || run->range == NULL)
+		return FED_OK; // raw: counted as the points come (query_raw)
+	uint64_t nb = buckets_at_most(run->range, run->step);
+	uint64_t limit = max_cells(n);
+	if (nb <= limit && run->n_series_ids * nb <= limit)
+		return FED_OK;
+	return fed_rpc_ctx_error(call, FED_RESOURCE_EXHAUSTED,
+	    "series_ids x buckets: %zu x %llu cells, more than the maximum of "
+	    "%llu per query (max-query-cells): ask fewer series, a shorter "
+	    "range or a longer step",
+	    run->n_series_ids, (unsigned long long) nb,
+	    (unsigned long long) limit);
+}
+
+// A raw query, one series at a time, so that the points held stay within
+// the limit (plus one series' answer, bounded by the store).
+static fed_status
+query_raw(fed_rpc_ctx *call, const node_rpc *n,
+    const Enfed__V1__QueryRequest *run, Enfed__V1__QueryResponse *rep)
+{
+	size_t cap = run->n_series_ids, total = 0;
+	rep->results = fed_rpc_ctx_alloc(call, cap * sizeof(*rep->results));
+	if (rep->results == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < run->n_series_ids; i++) {
+		Enfed__V1__QueryRequest one = *run;
+		one.series_ids = &run->series_ids[i];
+		one.n_series_ids = 1;
+		Enfed__V1__QueryResponse *res = NULL;
+		node_store_err err = {{0}};
+		fed_status st = node_store_query(n->store, &one, &res, &err);
+		if (st != FED_OK)
+			return store_error(call, st, &err);
+		FED_TRY(fed_rpc_ctx_defer(call, free_query, res));
+		for (size_t k = 0; k < res->n_results && rep->n_results < cap;
+		     k++) {
+			total += res->results[k]->n_ts_ms;
+			rep->results[rep->n_results++] = res->results[k];
+		}
+		rep->tz = res->tz;
+		if (total > max_cells(n))
+			return fed_rpc_ctx_error(call, FED_RESOURCE_EXHAUSTED,
+			    "series_ids: more than %zu raw points in one "
+			    "query "
+			    "(max-query-cells): ask fewer series or a shorter "
+			    "range",
+			    max_cells(n));
+	}
+	return FED_OK;
+}
+
+// Bucketed: the reply takes the result's fields; the result (and so the
+// fields) is freed once the reply is packed.
+static fed_status
+query_buckets(fed_rpc_ctx *call, const node_rpc *n,
+    const Enfed__V1__QueryRequest *run, ProtobufCMessage *out)
+{
 	Enfed__V1__QueryResponse *res = NULL;
 	node_store_err err = {{0}};
 	fed_status st = node_store_query(n->store, run, &res, &err);
 	if (st != FED_OK)
 		return store_error(call, st, &err);
-	if (node_policy_strip_events(call))
-		strip_events(res);
-	// The reply takes the result's fields; the result (and so the
-	// fields) is freed once the reply is packed.
 	ProtobufCMessage base = *out;
 	*(Enfed__V1__QueryResponse *) out = *res;
 	*out = base;
 	return fed_rpc_ctx_defer(call, free_query, res);
+}
+
+static size_t
+cells_of(const Enfed__V1__QueryResponse *rep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rep->n_results; i++)
+		n += rep->results[i]->n_ts_ms;
+	return n;
+}
+
+static fed_status
+query(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
+    void *arg)
+{
+	node_rpc *n = arg;
+	const Enfed__V1__QueryRequest *req = (const void *) in;
+	Enfed__V1__QueryResponse *rep = (void *) out;
+	FED_TRY(check_query(call, n, req));
+	const Enfed__V1__QueryRequest *run = node_policy_query(call, req);
+	if (run == NULL)
+		return empty_query(call, n->store, req, rep);
+	FED_TRY(check_cells(call, n, run));
+	fed_status st = run->step == ENFED__V1__STEP__STEP_RAW
+	    ? query_raw(call, n, run, rep)
+	    : query_buckets(call, n, run, out);
+	if (st == FED_OK && node_policy_strip_events(call))
+		strip_events(rep);
+	if (cells_of(rep) > TRIM_ABOVE_CELLS || st == FED_RESOURCE_EXHAUSTED)
+		(void) fed_rpc_ctx_defer(call, trim_memory, call);
+	return st;
 }
 
 static void

@@ -2,6 +2,13 @@
 //
 // node_rpc.h: the enfed.v1.SeriesStore service of fed-node: request
 // validation, the store, and the live stream of newly stored points.
+//
+// A Query costs memory in proportion to its cells, series x buckets (the
+// number of buckets of its step over its range, counted before the query
+// runs) or the raw points it returns: above max_query_cells it is refused
+// RESOURCE_EXHAUSTED naming the limit, an id given twice is
+// INVALID_ARGUMENT (series_ids), and after a large answer the memory
+// freed is handed back to the system (malloc_trim).
 
 #ifndef NODE_RPC_H
 #define NODE_RPC_H
@@ -12,6 +19,8 @@
 #include "fed/stream.h"
 #include "node_alarms.h"
 #include "store.h"
+
+#define NODE_RPC_MAX_QUERY_CELLS 500000
 
 // What the handlers share; borrowed, and alive as long as the server.
 typedef struct node_rpc {
@@ -24,6 +33,9 @@ typedef struct node_rpc {
 	size_t max_batch_points; // Ingest: more points in one call is
 	                         // INVALID_ARGUMENT
 	size_t max_query_series; // Query/Latest: more ids is INVALID_ARGUMENT
+	size_t max_query_cells; // Query: ids x buckets (or raw points) above
+	                        // this is RESOURCE_EXHAUSTED; 0: the default,
+	                        // NODE_RPC_MAX_QUERY_CELLS
 	void (*on_stored)(void *); // called after an ingest stored points
 	void *on_stored_arg; // (e.g. to wake the replicator); may be NULL
 } node_rpc;

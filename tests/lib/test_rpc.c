@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <nng/nng.h>
@@ -33,8 +34,10 @@ struct fixture {
 };
 
 static fed_status
-auth_hook(const char *token, const char *method, void **principal, void *arg)
+auth_hook(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
 {
+	(void) peer;
 	(void) arg;
 	(void) principal;
 	if (strcmp(token, "secret") == 0)
@@ -495,6 +498,92 @@ test_auth_token_exact_bytes(void **state)
 	enfed__v1__reply__free_unpacked(rep, NULL);
 }
 
+// Records the caller's address the server gives the auth hook.
+static fed_status
+peer_hook(const char *token, const char *method, const char *peer,
+    void **principal, void *arg)
+{
+	(void) token;
+	(void) method;
+	(void) principal;
+	snprintf(arg, 64, "%s", peer);
+	return FED_OK;
+}
+
+// The auth hook learns where a call comes from (limits per source): the
+// IP address without port over tcp://, the process over ipc://.
+static void
+test_auth_sees_peer(void **state)
+{
+	(void) state;
+	char urls[2][256], want[2][64], seen[64];
+	snprintf(urls[0], sizeof(urls[0]), "tcp://127.0.0.1:%d",
+	    fed_test_free_port());
+	fed_test_ipc_url(urls[1], sizeof(urls[1]), "rpc-peer");
+	snprintf(want[0], sizeof(want[0]), "127.0.0.1");
+	snprintf(want[1], sizeof(want[1]), "ipc pid %ld", (long) getpid());
+	for (int i = 0; i < 2; i++) {
+		fed_rpc_server_opts o;
+		fed_rpc_server_opts_default(&o);
+		o.auth = peer_hook;
+		o.auth_arg = seen;
+		seen[0] = '\0';
+		fed_rpc_server *srv = start_server(urls[i], &o);
+		fed_rpc_client *c = new_client(urls[i], "any", 3000);
+		Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+		Enfed__Test__EchoReply *rep = NULL;
+		char err[256];
+		assert_int_equal(echo(c, &req, &rep, err), FED_OK);
+		enfed__test__echo_reply__free_unpacked(rep, NULL);
+		assert_string_equal(seen, want[i]);
+		fed_rpc_client_free(c);
+		fed_rpc_server_free(srv);
+	}
+}
+
+// Waits up to 3 s for the server to hold n connections; returns what it
+// holds then.
+static size_t
+wait_conns(fed_rpc_server *srv, size_t n)
+{
+	int64_t end = fed_test_now_ms() + 3000;
+	while (fed_rpc_server_n_conns(srv) != n && fed_test_now_ms() < end)
+		fed_test_sleep_ms(10);
+	return fed_rpc_server_n_conns(srv);
+}
+
+// No more than max_conns connections are held, whoever opens them; once
+// they go, a new client is served.
+static void
+test_max_conns(void **state)
+{
+	(void) state;
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.max_conns = 3;
+	o.max_conns_per_peer = 0;
+	fed_rpc_server *srv = start_server(url, &o);
+	fed_rpc_client *cs[6];
+	for (int i = 0; i < 6; i++)
+		cs[i] = new_client(url, "secret", 2000);
+	assert_int_equal(wait_conns(srv, 3), 3);
+	fed_test_sleep_ms(300); // the others keep redialling, and are closed
+	assert_int_equal(fed_rpc_server_n_conns(srv), 3);
+	for (int i = 0; i < 6; i++)
+		fed_rpc_client_free(cs[i]);
+	assert_int_equal(wait_conns(srv, 0), 0);
+	fed_rpc_client *c = new_client(url, "secret", 3000);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &rep, err), FED_OK);
+	enfed__test__echo_reply__free_unpacked(rep, NULL);
+	fed_rpc_client_free(c);
+	fed_rpc_server_free(srv);
+}
+
 struct worker_arg {
 	const char *url;
 	int id;
@@ -748,6 +837,8 @@ main(void)
 	        test_unknown_method, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
+	    cmocka_unit_test(test_auth_sees_peer),
+	    cmocka_unit_test(test_max_conns),
 	    cmocka_unit_test_setup_teardown(
 	        test_auth_token_exact_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),

@@ -15,7 +15,9 @@
 
 // Sets the log sink to stderr at `level`, blocks SIGTERM and SIGINT in the
 // calling thread (and so in every thread it starts afterwards), fills
-// *stop with those two for the program's sigwait, and ignores SIGPIPE.
+// *stop with those two for the program's sigwait, ignores SIGPIPE, and
+// raises the soft limit of open descriptors (RLIMIT_NOFILE) to the hard
+// limit (logged when it cannot).
 // Call first in main, before any thread exists (nng's included).
 void fed_process_init(fed_log_level level, sigset_t *stop);
 

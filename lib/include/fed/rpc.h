@@ -55,12 +55,13 @@ typedef struct fed_rpc_method {
 } fed_rpc_method;
 
 // Authentication hook, called for every request before its body is
-// decoded, with the envelope's token and the full method name. Returns OK
-// (optionally setting *principal, which handlers read back with
-// fed_rpc_ctx_principal), UNAUTHENTICATED or PERMISSION_DENIED. Called on
-// worker threads concurrently.
-typedef fed_status (*fed_rpc_auth_fn)(
-    const char *token, const char *method, void **principal, void *arg);
+// decoded, with the envelope's token, the full method name and the
+// caller's address (as fed_rpc_ctx_peer: for limits that apply per
+// source). Returns OK (optionally setting *principal, which handlers read
+// back with fed_rpc_ctx_principal), UNAUTHENTICATED or PERMISSION_DENIED.
+// Called on worker threads concurrently.
+typedef fed_status (*fed_rpc_auth_fn)(const char *token, const char *method,
+    const char *peer, void **principal, void *arg);
 
 // Authorization hook, called for every request that passed the auth hook,
 // once its body is decoded (req, of the method's input type, borrowed for
@@ -82,6 +83,15 @@ typedef struct fed_rpc_server_opts {
 	fed_rpc_authz_fn authz; // NULL: every authenticated call runs
 	void *authz_arg;
 	const char *name; // service name for logs ("node")
+	// Connections (nng pipes that completed the handshake): one beyond
+	// either bound is closed as it arrives, and one that sent no request
+	// for idle_timeout_ms is closed; both logged at most every 10 s.
+	// max_conns is lowered at start to leave 256 descriptors free under
+	// the process's RLIMIT_NOFILE (logged).
+	size_t max_conns; // held at once (default 4096; 0: the default)
+	size_t max_conns_per_peer; // from one address (default 512, above
+	                           // fed-web's 256 clients; 0: none)
+	uint32_t idle_timeout_ms; // (default 300 s; 0: never)
 } fed_rpc_server_opts;
 
 // Fills opts with the defaults above.
@@ -133,6 +143,9 @@ fed_status fed_rpc_server_listen(
 fed_status fed_rpc_server_listen_list(
     fed_rpc_server *srv, const char *list, const fed_tls_opts *tls);
 
+// The connections the server holds now (within max_conns). Any thread.
+size_t fed_rpc_server_n_conns(fed_rpc_server *srv);
+
 // Starts the worker threads. Requests that arrived earlier are served.
 fed_status fed_rpc_server_start(fed_rpc_server *srv);
 
@@ -156,6 +169,11 @@ const char *fed_rpc_ctx_token(const fed_rpc_ctx *call);
 
 // The full method name, "/enfed.v1.SeriesStore/Query".
 const char *fed_rpc_ctx_method(const fed_rpc_ctx *call);
+
+// The caller's address, as given to the auth hook: an IP address
+// without port ("192.0.2.7"), "ipc pid N", "inproc", or "" when unknown.
+// Borrowed for the call.
+const char *fed_rpc_ctx_peer(const fed_rpc_ctx *call);
 
 // What the authentication hook set, or NULL.
 void *fed_rpc_ctx_principal(const fed_rpc_ctx *call);

@@ -77,7 +77,7 @@ static const invest_principal *
 who(invest_auth *a, const char *token, const char *method, fed_status want)
 {
 	void *p = NULL;
-	assert_int_equal(invest_auth_check(token, method, &p, a), want);
+	assert_int_equal(invest_auth_check(token, method, "", &p, a), want);
 	return p;
 }
 

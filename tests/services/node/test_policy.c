@@ -238,8 +238,9 @@ revoke(const char *id)
 }
 
 static int
-is_member(const char *token, void *arg)
+is_member(const char *token, const char *peer, void *arg)
 {
+	(void) peer;
 	(void) arg;
 	return strcmp(token, MEMBER_TOKEN) == 0;
 }
