@@ -524,11 +524,16 @@ void
 edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 {
 	uint64_t n = 0, n_samples = 0;
+	fed_spool_stats main_st, samples_st;
 	fed_spool_pending(s->spool, &n, NULL);
 	fed_spool_pending(s->samples, &n_samples, NULL);
+	fed_spool_get_stats(s->spool, &main_st);
+	fed_spool_get_stats(s->samples, &samples_st);
 	pthread_mutex_lock(&s->mu);
 	*st = s->st;
 	pthread_mutex_unlock(&s->mu);
+	// Records the spools found damaged are lost requests too.
+	st->n_lost += main_st.n_records_lost + samples_st.n_records_lost;
 	st->n_pending = n + n_samples;
 	st->n_samples_pending = n_samples;
 	st->n_declared = edge_series_n_declared(&s->reg);

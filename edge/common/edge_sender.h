@@ -131,7 +131,8 @@ typedef struct edge_sender_stats {
 	uint64_t n_points_duplicate; // points the node had already
 	uint64_t n_retries; // failed Ingest or CreateSeries calls retried
 	uint64_t n_dead; // records parked in the dead-letter spool
-	uint64_t n_lost; // requests lost (memory queue full, or at free)
+	uint64_t n_lost; // requests lost (memory queue full, at free, or
+	                 // records found damaged in a spool)
 	uint64_t n_declared; // successful CreateSeries calls
 	uint64_t n_in_memory; // requests now waiting in memory
 	uint64_t n_pending; // records now waiting in both spools

@@ -162,7 +162,7 @@ take_one(fed_spool *sp, kept *k, seen_t *seen, size_t *n_seen,
 	(void) fed_spool_ack(sp, next);
 	r->n_records++;
 	r->n_dropped += dropped;
-	*taken += len + 8; // the record's header too
+	*taken += len + FED_SPOOL_RECORD_OVERHEAD;
 	return true;
 }
 
