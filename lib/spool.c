@@ -449,19 +449,6 @@ read_record(fed_spool *sp, struct spool_seg *s, size_t *len, const char **why)
 	return FED_OK;
 }
 
-// Moves off past a known stretch of damage that starts there (true).
-static bool
-jump_gap(const struct spool_seg *s, uint64_t *off)
-{
-	for (size_t i = 0; i < s->n_gaps; i++) {
-		if (s->gaps[i].off == *off) {
-			*off = s->gaps[i].end;
-			return true;
-		}
-	}
-	return false;
-}
-
 static uint64_t
 min_u64(uint64_t a, uint64_t b)
 {
@@ -511,7 +498,7 @@ peek_locked(
 		struct spool_seg *s = seg_find(sp, sp->ack.segment);
 		if (s == NULL)
 			return FED_INTERNAL;
-		if (jump_gap(s, &sp->ack.offset))
+		if (fed__spool_gap_jump(s, &sp->ack.offset))
 			continue;
 		const char *why = NULL;
 		size_t n = 0;
@@ -588,7 +575,7 @@ walk(fed_spool *sp, fed_spool_cursor to, bool apply)
 			else
 				sp->ack = (fed_spool_cursor) {
 				    sp->segs[i].id, SPOOL_SEG_HDR};
-		} else if (!jump_gap(s, &sp->ack.offset)) {
+		} else if (!fed__spool_gap_jump(s, &sp->ack.offset)) {
 			uint64_t rec = 0;
 			st = header_at(sp, s, &rec);
 			if (apply && st == FED_OK)

@@ -120,6 +120,10 @@ bool fed__spool_resync(fed_spool *sp, int fd, const struct spool_seg *s,
 // Records gap [off, end) in s. RESOURCE_EXHAUSTED when memory is short.
 fed_status fed__spool_gap_add(struct spool_seg *s, uint64_t off, uint64_t end);
 
+// Moves *off past a gap of s that starts there (true); false when none
+// does.
+bool fed__spool_gap_jump(const struct spool_seg *s, uint64_t *off);
+
 // Reads the directory: cursor, segments (checked record by record, torn
 // tail truncated, corrupt rests skipped) into sp, whose dirfd, opts and
 // lock are set. Logs what it repairs. INTERNAL on an I/O error.

@@ -183,3 +183,15 @@ fed__spool_gap_add(struct spool_seg *s, uint64_t off, uint64_t end)
 	s->gaps[s->n_gaps++] = (struct spool_gap) {off, end};
 	return FED_OK;
 }
+
+bool
+fed__spool_gap_jump(const struct spool_seg *s, uint64_t *off)
+{
+	for (size_t i = 0; i < s->n_gaps; i++) {
+		if (s->gaps[i].off == *off) {
+			*off = s->gaps[i].end;
+			return true;
+		}
+	}
+	return false;
+}

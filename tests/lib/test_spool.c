@@ -4,7 +4,8 @@
 // rotation; reopen keeping the unacknowledged records and the cursor; a
 // torn tail cut at every byte of the last record; flipped bits found at
 // open and at peek, each costing the damaged record only (in every field
-// of a record, in the first one, in neighbours), a real torn tail after
+// of a record, anywhere in a segment, in the first one, in neighbours), a
+// real torn tail after
 // damage, segments of the first format still read; group commit handing out
 // only synced records; the size cap; damaged and crafted cursor files; the
 // directory lock; an appender and a sender thread at once; and a child process
@@ -717,6 +718,43 @@ test_reads_old_format(void **state)
 	rm_dir(dir);
 }
 
+// Any single bit flipped anywhere among the records of a sealed segment
+// (positions drawn from a fixed seed) costs exactly one record.
+static void
+test_any_bit_costs_one_record(void **state)
+{
+	(void) state;
+	fed_spool_opts o = small_opts(FED_SPOOL_SYNC_GROUP);
+	uint32_t seed = 12345;
+	for (int round = 0; round < 25; round++) {
+		char *dir = tmp_dir();
+		fed_spool *sp;
+		assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+		append_range(sp, 0, 40);
+		fed_spool_close(sp);
+		char *p1 = seg_path(dir, 1);
+		off_t size = file_size(p1);
+		seed = seed * 1103515245u + 12345u;
+		off_t at = SPOOL_SEG_HDR
+		    + (off_t) (seed >> 8) % (size - SPOOL_SEG_HDR);
+		flip_byte(p1, at);
+		assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+		fed_spool_stats st;
+		fed_spool_get_stats(sp, &st);
+		assert_int_equal(st.n_records_lost, 1);
+		assert_int_equal(st.n_torn, 0);
+		uint64_t seqs[40];
+		size_t n = drain(sp, seqs, 40);
+		assert_int_equal(n, 39);
+		for (size_t i = 1; i < n; i++)
+			assert_true(seqs[i] > seqs[i - 1]);
+		assert_true(seqs[n - 1] <= 39);
+		fed_spool_close(sp);
+		free(p1);
+		rm_dir(dir);
+	}
+}
+
 static void
 test_cap(void **state)
 {
@@ -1025,6 +1063,7 @@ main(void)
 	    cmocka_unit_test(test_flipped_byte_last_segment_and_header),
 	    cmocka_unit_test(test_one_bit_costs_one_record),
 	    cmocka_unit_test(test_several_damaged_records),
+	    cmocka_unit_test(test_any_bit_costs_one_record),
 	    cmocka_unit_test(test_damage_then_torn_tail),
 	    cmocka_unit_test(test_reads_old_format),
 	    cmocka_unit_test(test_cap),
