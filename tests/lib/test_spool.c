@@ -4,13 +4,13 @@
 // rotation; reopen keeping the unacknowledged records and the cursor; a
 // torn tail cut at every byte of the last record; flipped bits found at
 // open and at peek, each costing the damaged record only (in every field
-// of a record, anywhere in a segment, in the first one, in neighbours), a
-// real torn tail after
-// damage, segments of the first format still read; group commit handing out
-// only synced records; the size cap; damaged and crafted cursor files; the
-// directory lock; an appender and a sender thread at once; and a child process
-// killed with SIGKILL while appending, ten times, after which every record it
-// reported durable is there, in order, intact.
+// of a record, anywhere in a segment, in the first one, in neighbours); a
+// real torn tail after damage; segments of the first format still read;
+// group commit handing out only synced records; the size cap; damaged and
+// crafted cursor files; the directory lock; an appender and a sender
+// thread at once; and a child process killed with SIGKILL while
+// appending, ten times, after which every record it reported durable is
+// there, in order, intact.
 
 #include <setjmp.h>
 #include <stdarg.h>
