@@ -2,7 +2,10 @@
 //
 // bench_spool.c: the edge spool's throughput on the disk at hand. Appends
 // with an fdatasync per record and with group commit, then peek + ack
-// (each ack persisted, or grouped). Prints `name value unit` lines.
+// (each ack persisted, or grouped). Then what one flipped bit costs: a
+// full 4 MiB segment, one bit flipped in the middle of the file, reopened
+// and drained (records lost, time to reopen). Prints `name value unit`
+// lines.
 //
 // Usage: bench_spool [parent_dir] [record_bytes]
 //   parent_dir   where the scratch spools go (default $TMPDIR or /tmp);
@@ -11,9 +14,11 @@
 //                few points)
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fed/clock.h"
@@ -93,6 +98,78 @@ bench_drain(const char *dir, fed_spool_sync_mode mode, long n, size_t rec,
 	return st == FED_OK && got == n ? 0 : -1;
 }
 
+// Flips bit 2 of the byte in the middle of segment 1 of dir.
+static int
+flip_middle(const char *dir)
+{
+	char p[4096 + 64];
+	snprintf(p, sizeof(p), "%s/seg-0000000000000001.log", dir);
+	int fd = open(p, O_RDWR);
+	struct stat st;
+	uint8_t b;
+	int rc = -1;
+	if (fd >= 0 && fstat(fd, &st) == 0
+	    && pread(fd, &b, 1, st.st_size / 2) == 1) {
+		b ^= 4;
+		rc = pwrite(fd, &b, 1, st.st_size / 2) == 1 ? 0 : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+// Fills segment 1 (default options: 4 MiB) with records of rec bytes;
+// the number appended.
+static long
+fill_segment(const char *dir, size_t rec)
+{
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = FED_SPOOL_SYNC_GROUP;
+	fed_spool *sp;
+	if (fed_spool_open(dir, &o, &sp) != FED_OK)
+		return -1;
+	uint8_t *buf = calloc(1, rec);
+	long n = 0;
+	fed_spool_stats st = {0};
+	while (buf != NULL && st.n_segments <= 1) {
+		memcpy(buf, &n, sizeof(n) < rec ? sizeof(n) : rec);
+		if (fed_spool_append(sp, buf, rec) != FED_OK)
+			break;
+		n++;
+		fed_spool_get_stats(sp, &st);
+	}
+	free(buf);
+	fed_spool_close(sp);
+	return n - 1; // the last one opened segment 2
+}
+
+static int
+bench_flip(const char *dir, size_t rec)
+{
+	long n = fill_segment(dir, rec);
+	if (n <= 0 || flip_middle(dir) != 0)
+		return -1;
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = FED_SPOOL_SYNC_GROUP;
+	fed_spool *sp;
+	int64_t t0 = fed_clock_mono_ns();
+	if (fed_spool_open(dir, &o, &sp) != FED_OK)
+		return -1;
+	int64_t open_ns = fed_clock_mono_ns() - t0;
+	long got = 0;
+	const uint8_t *b;
+	size_t l;
+	fed_spool_cursor c;
+	while (fed_spool_peek(sp, &b, &l, &c) == FED_OK
+	    && fed_spool_ack(sp, c) == FED_OK)
+		got++;
+	fed_spool_close(sp);
+	printf("flip_one_bit_records %ld records\n", n + 1);
+	printf("flip_one_bit_lost %ld records\n", n + 1 - got);
+	printf("flip_one_bit_reopen %.1f ms\n", (double) open_ns / 1e6);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,6 +195,10 @@ main(int argc, char **argv)
 	rc |= bench_drain(
 	    dir, FED_SPOOL_SYNC_GROUP, 200000, rec, "peek_ack_group");
 	rm_spool(dir);
+	if (mkdir(dir, 0700) == 0) {
+		rc |= bench_flip(dir, rec);
+		rm_spool(dir);
+	}
 	if (rc != 0)
 		fprintf(stderr, "bench_spool: a spool call failed\n");
 	return rc != 0;

@@ -179,6 +179,7 @@ trim(fed_spool *sp)
 		if (unlinkat(sp->dirfd, name, 0) != 0 && errno != ENOENT)
 			fed_log(FED_LOG_WARNING, C, "unlink %s: %s", name,
 			    strerror(errno));
+		free(sp->segs[n].gaps);
 		n++;
 	}
 	if (n == 0)
@@ -291,7 +292,8 @@ rotate(fed_spool *sp)
 		unlinkat(sp->dirfd, name, 0);
 		return st;
 	}
-	struct spool_seg seg = {.id = id, .end = SPOOL_SEG_HDR};
+	struct spool_seg seg
+	    = {.id = id, .end = SPOOL_SEG_HDR, .rec_hdr = SPOOL_REC_HDR};
 	fed_status st = fed__spool_seg_push(sp, &seg);
 	if (st != FED_OK) {
 		close(fd);
@@ -318,9 +320,7 @@ write_record(fed_spool *sp, const uint8_t *buf, size_t len)
 	struct spool_seg *a = seg_active(sp);
 	size_t rec = SPOOL_REC_HDR + len;
 	FED_TRY(grow(&sp->wbuf, &sp->wbuf_cap, rec));
-	fed__spool_put32(sp->wbuf, (uint32_t) len);
-	uint32_t crc = fed__spool_crc32c(0, sp->wbuf, 4);
-	fed__spool_put32(sp->wbuf + 4, fed__spool_crc32c(crc, buf, len));
+	fed__spool_rec_header(sp->wbuf, buf, len);
 	memcpy(sp->wbuf + SPOOL_REC_HDR, buf, len);
 	size_t done = 0;
 	while (done < rec) {
@@ -395,6 +395,7 @@ skip_rest(fed_spool *sp, struct spool_seg *s, const char *why)
 	    s->id, sp->ack.offset, why, lost, s->n_live);
 	sp->stats.n_corrupt++;
 	sp->stats.bytes_dropped += lost;
+	sp->stats.n_records_lost += s->n_live;
 	sp->n_pending -= s->n_live;
 	sp->pending_bytes -= s->live_bytes;
 	s->n_live = 0;
@@ -440,49 +441,78 @@ read_record(fed_spool *sp, struct spool_seg *s, size_t *len, const char **why)
 	if (st == FED_NOT_FOUND)
 		return FED_DATA_LOSS;
 	FED_TRY(st);
-	uint64_t off = sp->ack.offset;
-	*why = "unreadable record";
-	if (s->end - off < SPOOL_REC_HDR)
+	uint64_t rec;
+	if (fed__spool_rec_check(sp, fd, s, sp->ack.offset, s->end, &rec, why)
+	    != SPOOL_REC_OK)
 		return FED_DATA_LOSS;
-	FED_TRY(read_at(sp, fd, off, SPOOL_REC_HDR));
-	uint32_t n = fed__spool_get32(sp->rbuf);
-	uint32_t crc = fed__spool_get32(sp->rbuf + 4);
-	*why = "bad record length";
-	if (n == 0 || n > s->end - off - SPOOL_REC_HDR)
-		return FED_DATA_LOSS;
-	*why = "unreadable record";
-	FED_TRY(read_at(sp, fd, off, SPOOL_REC_HDR + (size_t) n));
-	*why = "CRC mismatch";
-	uint32_t got = fed__spool_crc32c(0, sp->rbuf, 4);
-	if (fed__spool_crc32c(got, sp->rbuf + SPOOL_REC_HDR, n) != crc)
-		return FED_DATA_LOSS;
-	*len = n;
+	*len = (size_t) (rec - s->rec_hdr);
 	return FED_OK;
+}
+
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+// A record that went bad after open: the bytes up to the next good record
+// are given up as one stretch (counted, logged) and jumped from now on.
+// false when there is no good record after it (the caller skips the rest).
+static bool
+drop_stretch(fed_spool *sp, struct spool_seg *s, const char *why)
+{
+	int fd;
+	uint64_t off = sp->ack.offset, next, n_heads;
+	if (read_fd(sp, s->id, &fd) != FED_OK
+	    || !fed__spool_resync(sp, fd, s, off, s->end, &next, &n_heads)
+	    || fed__spool_gap_add(s, off, next) != FED_OK)
+		return false;
+	uint64_t n = min_u64(1 + n_heads, s->n_live);
+	uint64_t bytes = min_u64(next - off, s->live_bytes);
+	fed_log(FED_LOG_ERR, C,
+	    "segment %" PRIu64 " offset %" PRIu64 ": %s; %" PRIu64
+	    " records (%" PRIu64 " bytes) lost, reading goes on at "
+	    "offset %" PRIu64,
+	    s->id, off, why, n, next - off, next);
+	sp->stats.n_corrupt++;
+	sp->stats.n_records_lost += n;
+	sp->stats.bytes_dropped += next - off;
+	s->n_live -= n;
+	s->live_bytes -= bytes;
+	sp->n_pending -= n;
+	sp->pending_bytes -= bytes;
+	sp->ack.offset = next;
+	sp->has_peeked = false;
+	return true;
 }
 
 static fed_status
 peek_locked(
     fed_spool *sp, const uint8_t **buf, size_t *len, fed_spool_cursor *next)
 {
-	// Each round returns or gives up one segment: bounded.
+	// Each round returns, moves ack forward or gives up one segment:
+	// bounded.
 	for (;;) {
 		if (!durable_pending(sp))
 			return FED_NOT_FOUND;
 		struct spool_seg *s = seg_find(sp, sp->ack.segment);
 		if (s == NULL)
 			return FED_INTERNAL;
+		if (fed__spool_gap_jump(s, &sp->ack.offset))
+			continue;
 		const char *why = NULL;
 		size_t n = 0;
 		fed_status st = read_record(sp, s, &n, &why);
 		if (st == FED_DATA_LOSS) {
-			skip_rest(sp, s, why);
+			if (!drop_stretch(sp, s, why))
+				skip_rest(sp, s, why);
 			continue;
 		}
 		FED_TRY(st);
-		*buf = sp->rbuf + SPOOL_REC_HDR;
+		*buf = sp->rbuf + s->rec_hdr;
 		*len = n;
 		*next = (fed_spool_cursor) {
-		    s->id, sp->ack.offset + SPOOL_REC_HDR + n};
+		    s->id, sp->ack.offset + s->rec_hdr + n};
 		sp->peeked = sp->ack;
 		sp->peeked_next = *next;
 		sp->has_peeked = true;
@@ -512,6 +542,21 @@ consume(fed_spool *sp, struct spool_seg *s, uint64_t rec)
 	sp->ack.offset += rec;
 }
 
+// The size on disk of the record at sp->ack (known good: it was checked
+// when scanned or appended).
+static fed_status
+header_at(fed_spool *sp, struct spool_seg *s, uint64_t *rec)
+{
+	int fd;
+	FED_TRY(read_fd(sp, s->id, &fd));
+	fed_status st = read_at(sp, fd, sp->ack.offset, s->rec_hdr);
+	if (st != FED_OK)
+		return FED_INTERNAL;
+	bool v1 = s->rec_hdr == SPOOL_REC_HDR_V1;
+	*rec = s->rec_hdr + fed__spool_get32(sp->rbuf + (v1 ? 0 : 4));
+	return FED_OK;
+}
+
 // Walks record headers from sp->ack to `to`; with apply, acknowledges
 // them on the way. INVALID_ARGUMENT unless `to` is a record boundary.
 static fed_status
@@ -530,16 +575,9 @@ walk(fed_spool *sp, fed_spool_cursor to, bool apply)
 			else
 				sp->ack = (fed_spool_cursor) {
 				    sp->segs[i].id, SPOOL_SEG_HDR};
-		} else {
-			int fd;
-			st = read_fd(sp, s->id, &fd);
-			if (st == FED_OK)
-				st = read_at(sp, fd, sp->ack.offset, 4);
-			if (st == FED_DATA_LOSS)
-				st = FED_INTERNAL;
-			uint64_t rec = st == FED_OK
-			    ? SPOOL_REC_HDR + fed__spool_get32(sp->rbuf)
-			    : 0;
+		} else if (!fed__spool_gap_jump(s, &sp->ack.offset)) {
+			uint64_t rec = 0;
+			st = header_at(sp, s, &rec);
 			if (apply && st == FED_OK)
 				consume(sp, s, rec);
 			else
@@ -682,6 +720,8 @@ release(fed_spool *sp)
 	pthread_cond_destroy(&sp->cv);
 	pthread_cond_destroy(&sp->flush_cv);
 	pthread_mutex_destroy(&sp->mu);
+	for (size_t i = 0; i < sp->n_segs; i++)
+		free(sp->segs[i].gaps);
 	free(sp->segs);
 	free(sp->rbuf);
 	free(sp->wbuf);

@@ -2,7 +2,8 @@
 //
 // spool_internal.h: what spool.c (appending, reading, acknowledging) and
 // spool_recover.c (opening and recovering a directory) share: the on-disk
-// constants, the in-memory state and the byte helpers.
+// constants, the in-memory state, the record framing (spool_record.c) and
+// the byte helpers.
 
 #ifndef FED_SPOOL_INTERNAL_H
 #define FED_SPOOL_INTERNAL_H
@@ -14,16 +15,32 @@
 
 #include "fed/spool.h"
 
-#define SPOOL_SEG_MAGIC    "EFSPOOL1"
+#define SPOOL_SEG_MAGIC    "EFSPOOL2" // records framed as below
+#define SPOOL_SEG_MAGIC_V1 "EFSPOOL1" // older: u32 length, u32 CRC32C
 #define SPOOL_CURSOR_MAGIC "EFSPCUR1"
 #define SPOOL_SEG_HDR      16u // magic, u64 segment id
-#define SPOOL_REC_HDR      8u // u32 length, u32 CRC32C
-#define SPOOL_CURSOR_LEN   28u // magic, u64 segment, u64 offset, u32 CRC32C
-#define SPOOL_NAME_LEN     32u // "seg-" 16 hex digits ".log" NUL, rounded
+// A record: u32 SPOOL_REC_MAGIC, u32 length, u32 CRC32C(payload), u32
+// CRC32C(the 12 bytes before), payload. The magic and the header's own CRC
+// let a reader find the next record after a damaged one.
+#define SPOOL_REC_HDR    FED_SPOOL_RECORD_OVERHEAD
+#define SPOOL_REC_MAGIC  0x43524645u // "EFRC" on disk
+#define SPOOL_REC_HDR_V1 8u // u32 length, u32 CRC32C(length, payload)
+#define SPOOL_CURSOR_LEN 28u // magic, u64 segment, u64 offset, u32 CRC32C
+#define SPOOL_NAME_LEN   32u // "seg-" 16 hex digits ".log" NUL, rounded
+
+// Bytes [off, end) of a segment that hold no valid record (damage found
+// between two valid records): readers jump over them.
+struct spool_gap {
+	uint64_t off;
+	uint64_t end;
+};
 
 struct spool_seg {
 	uint64_t id;
 	uint64_t end; // offset past the last valid record
+	uint32_t rec_hdr; // SPOOL_REC_HDR, or SPOOL_REC_HDR_V1 (old segment)
+	struct spool_gap *gaps; // owned, freed with the segment
+	size_t n_gaps;
 	uint64_t n_live; // records not yet acknowledged
 	uint64_t live_bytes; // their bytes, record headers included
 	bool sealed; // no more appends (rotated, or damaged)
@@ -72,6 +89,40 @@ void fed__spool_seg_name(char *name, uint64_t id);
 
 // Appends seg to sp->segs. RESOURCE_EXHAUSTED when memory is short.
 fed_status fed__spool_seg_push(fed_spool *sp, const struct spool_seg *seg);
+
+// What fed__spool_rec_check() found at an offset.
+typedef enum spool_rec {
+	SPOOL_REC_OK, // a whole record whose header and payload verify
+	SPOOL_REC_BAD_BODY, // a good header, its payload cut short or damaged
+	SPOOL_REC_BAD_HEAD, // no valid record header here
+} spool_rec;
+
+// Writes the header of a record of payload buf[0..len) into hdr
+// (SPOOL_REC_HDR bytes).
+void fed__spool_rec_header(uint8_t *hdr, const uint8_t *buf, size_t len);
+
+// Checks the record at off of segment s (open as fd; bytes past `end` do
+// not count). On OK the whole record (header, then payload) is in
+// sp->rbuf. *rec_len is the record's size on disk (header included) when
+// the header is good, else 0; *why says what is wrong otherwise. A read
+// error counts as damage.
+spool_rec fed__spool_rec_check(fed_spool *sp, int fd,
+    const struct spool_seg *s, uint64_t off, uint64_t end, uint64_t *rec_len,
+    const char **why);
+
+// Looks for the first offset in (from, end) where a whole record verifies
+// (fed__spool_rec_check OK) and sets *next to it; false when there is none
+// (always false for an old segment, whose records carry no marker).
+// *n_heads counts the good headers with a bad payload passed on the way.
+bool fed__spool_resync(fed_spool *sp, int fd, const struct spool_seg *s,
+    uint64_t from, uint64_t end, uint64_t *next, uint64_t *n_heads);
+
+// Records gap [off, end) in s. RESOURCE_EXHAUSTED when memory is short.
+fed_status fed__spool_gap_add(struct spool_seg *s, uint64_t off, uint64_t end);
+
+// Moves *off past a gap of s that starts there (true); false when none
+// does.
+bool fed__spool_gap_jump(const struct spool_seg *s, uint64_t *off);
 
 // Reads the directory: cursor, segments (checked record by record, torn
 // tail truncated, corrupt rests skipped) into sp, whose dirfd, opts and

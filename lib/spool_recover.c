@@ -2,10 +2,12 @@
 //
 // spool_recover.c: opening a spool directory after a clean close or a
 // crash. Reads the cursor, deletes segments it says are done, and checks
-// every record of the others: a torn tail of the newest segment is
-// truncated, any other bad record ends its segment (sealed, the rest
-// skipped). Everything is counted in sp->stats and logged; bad data never
-// makes open fail. Also the CRC32C used by records and the cursor file.
+// every record of the others: a damaged record is stepped over up to the
+// next good one (spool_record.c resynchronises), a bad record with no good
+// one after it is the torn tail of the newest segment (truncated) or ends
+// an older segment. Everything is counted in sp->stats and logged; bad
+// data never makes open fail. Also the CRC32C used by records and the
+// cursor file.
 
 #include <dirent.h>
 #include <errno.h>
@@ -153,59 +155,48 @@ pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return true;
 }
 
-// Checks the record at off in a file of `size` bytes; NULL when good
-// (*rec = its size on disk), else why not. *at_tail: the bad record reaches
-// the end of the file, as a write cut short by a crash does.
-static const char *
-check_record(fed_spool *sp, int fd, uint64_t off, uint64_t size, uint64_t *rec,
-    bool *at_tail)
-{
-	uint8_t h[SPOOL_REC_HDR];
-	*at_tail = true;
-	if (size - off < SPOOL_REC_HDR)
-		return "partial record header";
-	if (!pread_full(fd, h, sizeof(h), off))
-		return "unreadable record header";
-	uint32_t len = fed__spool_get32(h);
-	if (len == 0 || len > FED_SPOOL_RECORD_MAX)
-		return "bad record length";
-	if (off + SPOOL_REC_HDR + len > size)
-		return "record cut short";
-	*at_tail = off + SPOOL_REC_HDR + len == size;
-	if (sp->rbuf_cap < len) {
-		uint8_t *p = realloc(sp->rbuf, len);
-		if (p == NULL)
-			return "no memory to check record";
-		sp->rbuf = p;
-		sp->rbuf_cap = len;
-	}
-	if (!pread_full(fd, sp->rbuf, len, off + SPOOL_REC_HDR))
-		return "unreadable record";
-	uint32_t crc = fed__spool_crc32c(0, h, 4);
-	if (fed__spool_crc32c(crc, sp->rbuf, len) != fed__spool_get32(h + 4))
-		return "CRC mismatch";
-	*rec = SPOOL_REC_HDR + len;
-	return NULL;
-}
-
-static bool
+// The record header size of a segment whose header is good, else 0.
+static uint32_t
 header_ok(int fd, uint64_t id, uint64_t size)
 {
 	uint8_t h[SPOOL_SEG_HDR];
-	return size >= SPOOL_SEG_HDR && pread_full(fd, h, sizeof(h), 0)
-	    && memcmp(h, SPOOL_SEG_MAGIC, 8) == 0
-	    && fed__spool_get64(h + 8) == id;
+	if (size < SPOOL_SEG_HDR || !pread_full(fd, h, sizeof(h), 0)
+	    || fed__spool_get64(h + 8) != id)
+		return 0;
+	if (memcmp(h, SPOOL_SEG_MAGIC, 8) == 0)
+		return SPOOL_REC_HDR;
+	if (memcmp(h, SPOOL_SEG_MAGIC_V1, 8) == 0)
+		return SPOOL_REC_HDR_V1;
+	return 0;
 }
 
-// A bad record at `seg->end`: a torn tail of the newest segment is cut
-// off; anything else seals the segment and skips its rest.
+// A damaged stretch [off, next) between good records: jumped by readers,
+// counted and logged unless already acknowledged.
+static fed_status
+note_gap(fed_spool *sp, struct spool_seg *seg, uint64_t off, uint64_t next,
+    uint64_t n_lost, const char *why)
+{
+	sp->stats.n_corrupt++;
+	sp->stats.n_records_lost += n_lost;
+	sp->stats.bytes_dropped += next - off;
+	fed_log(FED_LOG_ERR, C,
+	    "segment %" PRIu64 ": %s at offset %" PRIu64 ": %" PRIu64
+	    " records (%" PRIu64 " bytes) lost, reading goes on at offset "
+	    "%" PRIu64,
+	    seg->id, why, off, n_lost, next - off, next);
+	return fed__spool_gap_add(seg, off, next);
+}
+
+// A bad record at `seg->end` with no good record after it: the torn tail
+// of the newest segment is cut off; anything else seals the segment.
 static void
-handle_bad(fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size,
-    bool torn, const char *why)
+handle_tail(fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size,
+    bool torn, uint64_t n_lost, const char *why)
 {
 	uint64_t lost = size - seg->end;
 	sp->stats.bytes_dropped += lost;
 	if (torn && ftruncate(fd, (off_t) seg->end) == 0) {
+		(void) fdatasync(fd);
 		sp->stats.n_torn++;
 		fed_log(FED_LOG_WARNING, C,
 		    "segment %" PRIu64 ": torn tail at offset %" PRIu64
@@ -214,11 +205,43 @@ handle_bad(fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size,
 		return;
 	}
 	sp->stats.n_corrupt++;
+	sp->stats.n_records_lost += n_lost;
 	seg->sealed = true;
 	fed_log(FED_LOG_ERR, C,
 	    "segment %" PRIu64 ": %s at offset %" PRIu64 ", skipping the "
-	    "%" PRIu64 " bytes after it",
-	    seg->id, why, seg->end, lost);
+	    "%" PRIu64 " bytes after it (%" PRIu64 " records)",
+	    seg->id, why, seg->end, lost, n_lost);
+}
+
+// A crash mid-write leaves a record that reaches the end of the file. In
+// a segment with record markers, any bad record with no good record after
+// it is taken for one; an old segment has only the first rule.
+static bool
+looks_torn(const struct spool_seg *seg, uint64_t size, uint64_t rec)
+{
+	if (seg->rec_hdr == SPOOL_REC_HDR)
+		return true;
+	return size - seg->end < seg->rec_hdr
+	    || (rec > 0 && seg->end + rec >= size);
+}
+
+// At seg->end, a record that does not verify: jumps to the next good one
+// (true) or deals with the tail (false).
+static bool
+bad_record(fed_spool *sp, int fd, struct spool_seg *seg, uint64_t size,
+    bool is_last, uint64_t from, uint64_t rec, const char *why)
+{
+	uint64_t next, n_heads;
+	if (!fed__spool_resync(sp, fd, seg, seg->end, size, &next, &n_heads)) {
+		bool torn = is_last && looks_torn(seg, size, rec);
+		uint64_t n = seg->end >= from ? 1 + n_heads : 0;
+		handle_tail(sp, fd, seg, size, torn, n, why);
+		return false;
+	}
+	if (next > from)
+		(void) note_gap(sp, seg, seg->end, next, 1 + n_heads, why);
+	seg->end = next;
+	return true;
 }
 
 // Walks every record; those ending at or before the cursor are already
@@ -230,23 +253,23 @@ scan_records(
 {
 	uint64_t from = seg->id == sp->ack.segment ? sp->ack.offset : 0;
 	uint64_t acked_to = SPOOL_SEG_HDR;
-	const char *why = NULL;
-	bool at_tail = false;
 	while (seg->end < size) {
 		uint64_t rec = 0;
-		why = check_record(sp, fd, seg->end, size, &rec, &at_tail);
-		if (why != NULL)
-			break;
-		seg->end += rec;
-		if (seg->end <= from) {
-			acked_to = seg->end;
+		const char *why = NULL;
+		if (fed__spool_rec_check(
+		        sp, fd, seg, seg->end, size, &rec, &why)
+		    != SPOOL_REC_OK) {
+			if (!bad_record(
+			        sp, fd, seg, size, is_last, from, rec, why))
+				break;
 		} else {
-			seg->n_live++;
-			seg->live_bytes += rec;
+			seg->end += rec;
+			seg->n_live += seg->end > from;
+			seg->live_bytes += seg->end > from ? rec : 0;
 		}
+		if (seg->end <= from)
+			acked_to = seg->end;
 	}
-	if (why != NULL)
-		handle_bad(sp, fd, seg, size, is_last && at_tail, why);
 	if (seg->id != sp->ack.segment || acked_to == from)
 		return;
 	if (from > SPOOL_SEG_HDR)
@@ -280,8 +303,10 @@ scan_segment(fed_spool *sp, uint64_t id, bool is_last)
 		fed_log(FED_LOG_WARNING, C, "%s: empty, removed", name);
 		return FED_OK;
 	}
-	if (!header_ok(fd, id, size)) {
+	seg.rec_hdr = header_ok(fd, id, size);
+	if (seg.rec_hdr == 0) {
 		sp->stats.n_corrupt++;
+		sp->stats.n_records_lost++;
 		sp->stats.bytes_dropped += size;
 		seg.sealed = true;
 		fed_log(
@@ -289,12 +314,13 @@ scan_segment(fed_spool *sp, uint64_t id, bool is_last)
 	} else {
 		scan_records(sp, fd, &seg, size, is_last);
 	}
-	if (is_last && !seg.sealed)
+	// Appends go to a segment of the current format only.
+	if (!is_last || seg.rec_hdr != SPOOL_REC_HDR)
+		seg.sealed = true;
+	if (!seg.sealed)
 		sp->wfd = fd;
 	else
 		close(fd);
-	if (!is_last)
-		seg.sealed = true;
 	return fed__spool_seg_push(sp, &seg);
 }
 

@@ -93,11 +93,12 @@ edge_main_summary(edge_sender *s, const char *component, const char *fmt, ...)
 	edge_sender_get_stats(s, &ss);
 	fed_log(FED_LOG_NOTICE, component,
 	    "summary: %s sent=%llu stored=%llu duplicate=%llu dead=%llu "
-	    "lost=%llu thinned=%llu pending=%llu",
+	    "lost=%llu thinned=%llu spilled=%llu pending=%llu",
 	    mine, (unsigned long long) ss.n_sent,
 	    (unsigned long long) ss.n_points_stored,
 	    (unsigned long long) ss.n_points_duplicate,
 	    (unsigned long long) ss.n_dead, (unsigned long long) ss.n_lost,
 	    (unsigned long long) ss.n_points_thinned,
+	    (unsigned long long) ss.n_index_spilled,
 	    (unsigned long long) ss.n_pending);
 }

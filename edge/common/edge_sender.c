@@ -43,7 +43,7 @@ struct edge_sender {
 	edge_sender_stats st;
 	mem_record *mem; // FIFO of mem_records entries, [mem_head, +n_mem)
 	size_t mem_head, n_mem;
-	int64_t log_retry_ms, log_spool_ms, log_thin_ms;
+	int64_t log_retry_ms, log_spool_ms, log_thin_ms, log_spill_ms;
 	// The samples spool is read by the sender and by thinning (collector
 	// thread): both under samples_mu; thinning bumps samples_gen, and a
 	// record the sender peeked before is then not acknowledged by it.
@@ -368,29 +368,6 @@ pack(const Enfed__V1__IngestRequest *req, uint8_t **buf, size_t *len)
 	return FED_OK;
 }
 
-// Index readings: to the main spool, or held in memory when it refuses.
-static fed_status
-submit_index(edge_sender *s, const Enfed__V1__IngestRequest *req)
-{
-	uint8_t *buf;
-	size_t len;
-	FED_TRY(pack(req, &buf, &len));
-	fed_status st = mem_flush(s);
-	if (st == FED_OK)
-		st = fed_spool_append(s->spool, buf, len);
-	if (st == FED_OK) {
-		free(buf);
-		return FED_OK;
-	}
-	fed_log_limited(&s->log_spool_ms, LOG_EVERY_MS, FED_LOG_ERR,
-	    s->opts.component,
-	    "spool refuses records (%s): keeping them in "
-	    "memory",
-	    fed_status_name(st));
-	mem_push(s, buf, len);
-	return FED_RESOURCE_EXHAUSTED;
-}
-
 static uint64_t
 n_points(const Enfed__V1__IngestRequest *req)
 {
@@ -400,20 +377,25 @@ n_points(const Enfed__V1__IngestRequest *req)
 	return n;
 }
 
-// Raw samples: to the samples spool; when it is full, its oldest half is
-// thinned first (edge_thin.c) and the append tried again. A record that
-// still does not fit is dropped, counted as thinned and logged.
-static fed_status
-submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
+static bool
+keep_index(void *arg, const char *series_id)
 {
-	uint8_t *buf;
-	size_t len;
-	FED_TRY(pack(req, &buf, &len));
+	edge_sender *s = arg;
+	return edge_series_is_index(&s->reg, series_id);
+}
+
+// Appends to the samples spool; when it is full, its oldest half is
+// thinned first (edge_thin.c: index readings spilled there are kept
+// whole) and the append tried again.
+static fed_status
+samples_append(edge_sender *s, const uint8_t *buf, size_t len)
+{
 	pthread_mutex_lock(&s->samples_mu);
 	fed_status st = fed_spool_append(s->samples, buf, len);
 	if (st == FED_RESOURCE_EXHAUSTED) {
 		edge_thin_result r;
-		edge_thin_oldest(s->samples, s->opts.component, &r);
+		edge_thin_oldest(
+		    s->samples, s->opts.component, keep_index, s, &r);
 		s->samples_gen++;
 		pthread_mutex_lock(&s->mu);
 		s->st.n_points_thinned += r.n_dropped;
@@ -428,6 +410,34 @@ submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
 		st = fed_spool_append(s->samples, buf, len);
 	}
 	pthread_mutex_unlock(&s->samples_mu);
+	return st;
+}
+
+// Index readings the full main spool refuses go to the samples spool,
+// where only raw samples are thinned to make room for them.
+static fed_status
+spill_index(edge_sender *s, const uint8_t *buf, size_t len)
+{
+	fed_status st = samples_append(s, buf, len);
+	if (st != FED_OK)
+		return st;
+	count(s, &s->st.n_index_spilled, 1);
+	fed_log_limited(&s->log_spill_ms, LOG_EVERY_MS, FED_LOG_WARNING,
+	    s->opts.component,
+	    "spool full: index readings go to the samples spool, whose raw "
+	    "samples are thinned for them");
+	return FED_OK;
+}
+
+// Raw samples: to the samples spool (thinned when full). A record that
+// still does not fit is dropped, counted as thinned and logged.
+static fed_status
+submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	uint8_t *buf;
+	size_t len;
+	FED_TRY(pack(req, &buf, &len));
+	fed_status st = samples_append(s, buf, len);
 	free(buf);
 	if (st != FED_OK) {
 		uint64_t n = n_points(req);
@@ -439,6 +449,33 @@ submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
 		    fed_status_name(st), n);
 	}
 	return st;
+}
+
+// Index readings: to the main spool; when it is full, spilled into the
+// samples spool (raw samples thinned for them); held in memory when both
+// refuse.
+static fed_status
+submit_index(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	uint8_t *buf;
+	size_t len;
+	FED_TRY(pack(req, &buf, &len));
+	fed_status st = mem_flush(s);
+	if (st == FED_OK)
+		st = fed_spool_append(s->spool, buf, len);
+	if (st == FED_RESOURCE_EXHAUSTED && spill_index(s, buf, len) == FED_OK)
+		st = FED_OK;
+	if (st == FED_OK) {
+		free(buf);
+		return FED_OK;
+	}
+	fed_log_limited(&s->log_spool_ms, LOG_EVERY_MS, FED_LOG_ERR,
+	    s->opts.component,
+	    "spool refuses records (%s): keeping them in "
+	    "memory",
+	    fed_status_name(st));
+	mem_push(s, buf, len);
+	return FED_RESOURCE_EXHAUSTED;
 }
 
 // The series of req split into index readings and raw samples (arrays of
@@ -524,11 +561,16 @@ void
 edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 {
 	uint64_t n = 0, n_samples = 0;
+	fed_spool_stats main_st, samples_st;
 	fed_spool_pending(s->spool, &n, NULL);
 	fed_spool_pending(s->samples, &n_samples, NULL);
+	fed_spool_get_stats(s->spool, &main_st);
+	fed_spool_get_stats(s->samples, &samples_st);
 	pthread_mutex_lock(&s->mu);
 	*st = s->st;
 	pthread_mutex_unlock(&s->mu);
+	// Records the spools found damaged are lost requests too.
+	st->n_lost += main_st.n_records_lost + samples_st.n_records_lost;
 	st->n_pending = n + n_samples;
 	st->n_samples_pending = n_samples;
 	st->n_declared = edge_series_n_declared(&s->reg);

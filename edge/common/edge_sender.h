@@ -39,10 +39,14 @@
 // bytes) are thinned: every other point of each series among them is
 // dropped, the rest appended back at its end (edge_thin.h), logged at most
 // once a minute and counted (n_points_thinned, n_thin_rounds). Index
-// readings are never thinned: when the main spool is full (or its disk
-// fails), a request is kept in memory (at most mem_records of them, the
-// oldest then lost, counted and logged) and appended again at the next
-// submit and at edge_sender_free. docs/spool.md gives the whole rule.
+// readings are never thinned and are the last thing dropped: when the main
+// spool is full, an index request goes to the samples spool instead
+// (n_index_spilled; its raw samples are thinned to make room, the index
+// points there kept whole); only when that refuses too (nothing left to
+// thin, or a disk error) is it kept in memory (at most mem_records of
+// them, the oldest then lost, counted in n_lost and logged) and appended
+// again at the next submit and at edge_sender_free. docs/spool.md gives
+// the whole rule.
 //
 // Threads: submit, declare, drain and free are called from one thread (the
 // collector's); the sender thread is private. stats may be called from any
@@ -131,13 +135,16 @@ typedef struct edge_sender_stats {
 	uint64_t n_points_duplicate; // points the node had already
 	uint64_t n_retries; // failed Ingest or CreateSeries calls retried
 	uint64_t n_dead; // records parked in the dead-letter spool
-	uint64_t n_lost; // requests lost (memory queue full, or at free)
+	uint64_t n_lost; // requests lost (memory queue full, at free, or
+	                 // records found damaged in a spool)
 	uint64_t n_declared; // successful CreateSeries calls
 	uint64_t n_in_memory; // requests now waiting in memory
 	uint64_t n_pending; // records now waiting in both spools
 	uint64_t n_samples_pending; // of which in the samples spool
 	uint64_t n_points_thinned; // raw samples dropped by thinning
 	uint64_t n_thin_rounds; // times the full samples spool was thinned
+	uint64_t n_index_spilled; // index requests the full main spool
+	                          // refused, kept in the samples spool
 } edge_sender_stats;
 
 // Opens the spool (and its dead-letter spool), reads series.pb, creates
@@ -159,8 +166,9 @@ fed_status edge_sender_declare(
 
 // Splits req (borrowed) into index readings and raw samples, packs each
 // part and appends it to its spool (thinning the samples spool when it is
-// full). OK when both parts are spooled; RESOURCE_EXHAUSTED when the index
-// part is held in memory instead (the spool refused it); the samples
+// full; the index part goes there when the main spool is full). OK when
+// both parts are spooled; RESOURCE_EXHAUSTED when the index part is held
+// in memory instead (both spools refused it); the samples
 // spool's status when even after thinning it refused the samples part
 // (dropped, counted as thinned, logged); INVALID_ARGUMENT for an empty
 // request or one over the spool's record limit (logged, counted as lost).

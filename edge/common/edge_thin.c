@@ -21,6 +21,15 @@ typedef struct seen {
 	uint64_t n;
 } seen_t;
 
+// One round's state: the per-series counters and which series to keep
+// whole.
+typedef struct thin_ctx {
+	seen_t *seen;
+	size_t n_seen;
+	edge_thin_keep_fn keep;
+	void *keep_arg;
+} thin_ctx;
+
 typedef struct kept {
 	uint8_t **buf;
 	size_t *len;
@@ -62,12 +71,14 @@ thin_series(Enfed__V1__SeriesPoints *sp, uint64_t *c)
 }
 
 static uint64_t
-thin_request(Enfed__V1__IngestRequest *req, seen_t *seen, size_t *n_seen)
+thin_request(Enfed__V1__IngestRequest *req, thin_ctx *t)
 {
 	uint64_t dropped = 0;
 	for (size_t i = 0; i < req->n_series; i++) {
 		Enfed__V1__SeriesPoints *sp = req->series[i];
-		uint64_t *c = counter(seen, n_seen, sp->series_id);
+		if (t->keep != NULL && t->keep(t->keep_arg, sp->series_id))
+			continue;
+		uint64_t *c = counter(t->seen, &t->n_seen, sp->series_id);
 		if (c != NULL)
 			dropped += thin_series(sp, c);
 	}
@@ -131,8 +142,8 @@ keep_push(kept *k, uint8_t *buf, size_t len, uint64_t points)
 // unpack). False when the spool has no record left or memory ran out
 // (then the record stays in the spool).
 static bool
-take_one(fed_spool *sp, kept *k, seen_t *seen, size_t *n_seen,
-    edge_thin_result *r, size_t *taken)
+take_one(
+    fed_spool *sp, kept *k, thin_ctx *t, edge_thin_result *r, size_t *taken)
 {
 	const uint8_t *b;
 	size_t len;
@@ -145,7 +156,7 @@ take_one(fed_spool *sp, kept *k, seen_t *seen, size_t *n_seen,
 	size_t out_len = len;
 	uint64_t points = 0, dropped = 0;
 	if (req != NULL) {
-		dropped = thin_request(req, seen, n_seen);
+		dropped = thin_request(req, t);
 		buf = pack_kept(req, &out_len, &points);
 		enfed__v1__ingest_request__free_unpacked(req, NULL);
 		if (buf == NULL && out_len > 0)
@@ -162,7 +173,7 @@ take_one(fed_spool *sp, kept *k, seen_t *seen, size_t *n_seen,
 	(void) fed_spool_ack(sp, next);
 	r->n_records++;
 	r->n_dropped += dropped;
-	*taken += len + 8; // the record's header too
+	*taken += len + FED_SPOOL_RECORD_OVERHEAD;
 	return true;
 }
 
@@ -188,19 +199,22 @@ put_back(fed_spool *sp, kept *k, const char *component, edge_thin_result *r)
 }
 
 void
-edge_thin_oldest(fed_spool *sp, const char *component, edge_thin_result *r)
+edge_thin_oldest(fed_spool *sp, const char *component, edge_thin_keep_fn keep,
+    void *keep_arg, edge_thin_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	uint64_t bytes = 0;
 	fed_spool_pending(sp, NULL, &bytes);
-	seen_t *seen = calloc(SEEN_MAX, sizeof(*seen));
-	size_t n_seen = 0, taken = 0;
+	thin_ctx t = {.seen = calloc(SEEN_MAX, sizeof(seen_t)),
+	    .keep = keep,
+	    .keep_arg = keep_arg};
+	size_t taken = 0;
 	kept k = {0};
-	while (seen != NULL && taken < bytes / 2
-	    && take_one(sp, &k, seen, &n_seen, r, &taken))
+	while (t.seen != NULL && taken < bytes / 2
+	    && take_one(sp, &k, &t, r, &taken))
 		;
 	put_back(sp, &k, component, r);
-	for (size_t i = 0; i < n_seen; i++)
-		free(seen[i].id);
-	free(seen);
+	for (size_t i = 0; i < t.n_seen; i++)
+		free(t.seen[i].id);
+	free(t.seen);
 }

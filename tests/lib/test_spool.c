@@ -2,12 +2,15 @@
 //
 // test_spool.c: the store-and-forward spool. Order across segment
 // rotation; reopen keeping the unacknowledged records and the cursor; a
-// torn tail cut at every byte of the last record; flipped bytes found at
-// open and at peek; group commit handing out only synced records; the
-// size cap; damaged and crafted cursor files; the directory lock; an appender
-// and a sender thread at once; and a child process killed with SIGKILL while
-// appending, ten times, after which every record it reported durable is there,
-// in order, intact.
+// torn tail cut at every byte of the last record; flipped bits found at
+// open and at peek, each costing the damaged record only (in every field
+// of a record, anywhere in a segment, in the first one, in neighbours); a
+// real torn tail after damage; segments of the first format still read;
+// group commit handing out only synced records; the size cap; damaged and
+// crafted cursor files; the directory lock; an appender and a sender
+// thread at once; and a child process killed with SIGKILL while
+// appending, ten times, after which every record it reported durable is
+// there, in order, intact.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -408,7 +411,7 @@ rec_offset(const uint8_t *file, size_t k)
 {
 	off_t off = SPOOL_SEG_HDR;
 	for (size_t i = 0; i < k; i++)
-		off += SPOOL_REC_HDR + fed__spool_get32(file + off);
+		off += SPOOL_REC_HDR + fed__spool_get32(file + off + 4);
 	return off;
 }
 
@@ -443,20 +446,21 @@ test_flipped_byte_at_open(void **state)
 	uint8_t *f = read_file(p1, &len);
 	size_t in_seg1 = 0;
 	for (off_t off = SPOOL_SEG_HDR; (size_t) off < len; in_seg1++)
-		off += SPOOL_REC_HDR + fed__spool_get32(f + off);
+		off += SPOOL_REC_HDR + fed__spool_get32(f + off + 4);
+	assert_true(in_seg1 > 3);
 	flip_byte(p1, rec_offset(f, 2) + SPOOL_REC_HDR + 3);
 	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
 	fed_spool_stats st;
 	fed_spool_get_stats(sp, &st);
 	assert_int_equal(st.n_corrupt, 1);
+	assert_int_equal(st.n_records_lost, 1);
 	assert_int_equal(st.n_torn, 0);
+	assert_int_equal(file_size(p1), (off_t) len);
 	uint64_t seqs[100];
 	size_t n = drain(sp, seqs, 100);
-	assert_int_equal(n, 60 - (in_seg1 - 2));
-	assert_int_equal(seqs[0], 0);
-	assert_int_equal(seqs[1], 1);
-	for (size_t i = 2; i < n; i++)
-		assert_int_equal(seqs[i], in_seg1 + (i - 2));
+	assert_int_equal(n, 59);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seqs[i], i < 2 ? i : i + 1);
 	fed_spool_close(sp);
 	free(f);
 	free(p1);
@@ -473,20 +477,21 @@ test_flipped_byte_at_peek(void **state)
 	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
 	append_range(sp, 0, 10);
 	// The active segment goes bad under the open spool (a length byte
-	// this time): peek skips the rest, appends go to a new segment.
+	// this time): peek skips that record only, appends go on.
 	char *p1 = seg_path(dir, 1);
 	size_t len;
 	uint8_t *f = read_file(p1, &len);
-	flip_byte(p1, rec_offset(f, 4) + 1);
+	flip_byte(p1, rec_offset(f, 4) + 5);
 	append_range(sp, 10, 12);
 	uint64_t seqs[20];
 	size_t n = drain(sp, seqs, 20);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 11);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(seqs[i], i);
+		assert_int_equal(seqs[i], i < 4 ? i : i + 1);
 	fed_spool_stats st;
 	fed_spool_get_stats(sp, &st);
 	assert_int_equal(st.n_corrupt, 1);
+	assert_int_equal(st.n_records_lost, 1);
 	uint64_t pend;
 	fed_spool_pending(sp, &pend, NULL);
 	assert_int_equal(pend, 0);
@@ -502,7 +507,8 @@ test_flipped_byte_at_peek(void **state)
 }
 
 // A bad record in the middle of the newest segment (records after it)
-// seals it rather than truncating; a bad segment header skips the segment.
+// costs that record, not a truncation; a bad segment header skips the
+// segment.
 static void
 test_flipped_byte_last_segment_and_header(void **state)
 {
@@ -540,8 +546,13 @@ test_flipped_byte_last_segment_and_header(void **state)
 	append_range(sp, 60, 61);
 	uint64_t seqs[80];
 	size_t n = drain(sp, seqs, 80);
+	uint64_t first_last
+	    = fed__spool_get64(f + SPOOL_SEG_HDR + SPOOL_REC_HDR);
 	for (size_t i = 1; i < n; i++)
 		assert_true(seqs[i] > seqs[i - 1]);
+	for (size_t i = 0; i < n; i++)
+		assert_true(seqs[i] != first_last);
+	assert_int_equal(seqs[n - 2] + 1, 60); // the rest of the last one
 	assert_true(seqs[0] > 0); // segment 1 skipped
 	assert_int_equal(seqs[n - 1], 60);
 	for (size_t i = 0; i < n; i++)
@@ -551,6 +562,197 @@ test_flipped_byte_last_segment_and_header(void **state)
 	free(pl);
 	free(p1);
 	rm_dir(dir);
+}
+
+// A spool of n records (seq 0..n-1) in one segment, closed; its path.
+static char *
+one_segment(const char *dir, uint64_t n)
+{
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	o.sync = FED_SPOOL_SYNC_GROUP;
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	append_range(sp, 0, n);
+	fed_spool_close(sp);
+	return seg_path(dir, 1);
+}
+
+// Reopens dir; every record but those in `gone` (sorted, n_gone) comes
+// back in order; n_records_lost says n_gone, nothing is torn, the file
+// keeps its size.
+static void
+expect_lost(const char *dir, uint64_t n, const uint64_t *gone, size_t n_gone)
+{
+	char *path = seg_path(dir, 1);
+	off_t size = file_size(path);
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, NULL, &sp), FED_OK);
+	fed_spool_stats st;
+	fed_spool_get_stats(sp, &st);
+	assert_int_equal(st.n_records_lost, n_gone);
+	assert_int_equal(st.n_torn, 0);
+	assert_int_equal(file_size(path), size);
+	uint64_t *seqs = malloc(n * sizeof(*seqs));
+	assert_non_null(seqs);
+	assert_int_equal(drain(sp, seqs, n), n - n_gone);
+	size_t k = 0, g = 0;
+	for (uint64_t want = 0; want < n; want++) {
+		if (g < n_gone && gone[g] == want)
+			g++;
+		else
+			assert_int_equal(seqs[k++], want);
+	}
+	fed_spool_close(sp);
+	free(seqs);
+	free(path);
+}
+
+// One flipped bit in the middle record of a segment of 200, in each field
+// of its header and in its payload, costs that record only.
+static void
+test_one_bit_costs_one_record(void **state)
+{
+	(void) state;
+	// marker, length, payload CRC, header CRC, payload
+	static const off_t at[] = {1, 5, 9, 14, SPOOL_REC_HDR + 4};
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		char *dir = tmp_dir();
+		char *path = one_segment(dir, 200);
+		size_t len;
+		uint8_t *f = read_file(path, &len);
+		flip_byte(path, rec_offset(f, 100) + at[i]);
+		uint64_t gone = 100;
+		expect_lost(dir, 200, &gone, 1);
+		free(f);
+		free(path);
+		rm_dir(dir);
+	}
+}
+
+// Damage in the first record, in two neighbours at once and further on:
+// each damaged record is counted, nothing else is lost.
+static void
+test_several_damaged_records(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	char *path = one_segment(dir, 100);
+	size_t len;
+	uint8_t *f = read_file(path, &len);
+	flip_byte(path, rec_offset(f, 0) + 5);
+	flip_byte(path, rec_offset(f, 40) + SPOOL_REC_HDR + 2);
+	flip_byte(path, rec_offset(f, 41) + SPOOL_REC_HDR + 2);
+	flip_byte(path, rec_offset(f, 70) + 9);
+	uint64_t gone[] = {0, 40, 41, 70};
+	expect_lost(dir, 100, gone, 4);
+	free(f);
+	free(path);
+	rm_dir(dir);
+}
+
+// A file cut in the middle of its last record is still a torn tail (cut
+// off, not counted as lost), damage before it notwithstanding.
+static void
+test_damage_then_torn_tail(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	char *path = one_segment(dir, 50);
+	size_t len;
+	uint8_t *f = read_file(path, &len);
+	off_t last = rec_offset(f, 49);
+	write_file(path, f, (size_t) last + SPOOL_REC_HDR + 3);
+	flip_byte(path, rec_offset(f, 20) + SPOOL_REC_HDR + 1);
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, NULL, &sp), FED_OK);
+	fed_spool_stats st;
+	fed_spool_get_stats(sp, &st);
+	assert_int_equal(st.n_torn, 1);
+	assert_int_equal(st.n_records_lost, 1);
+	assert_int_equal(file_size(path), last);
+	append_range(sp, 49, 50);
+	uint64_t seqs[60];
+	assert_int_equal(drain(sp, seqs, 60), 49);
+	for (size_t i = 0; i < 49; i++)
+		assert_int_equal(seqs[i], i < 20 ? i : i + 1);
+	fed_spool_close(sp);
+	free(f);
+	free(path);
+	rm_dir(dir);
+}
+
+// A segment of the first format ("EFSPOOL1", records u32 length, u32
+// CRC32C(length, payload)) is still read; appends go to a new segment.
+static void
+test_reads_old_format(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	char *path = seg_path(dir, 1);
+	uint8_t file[16 + 3 * (SPOOL_REC_HDR_V1 + REC_MAX)];
+	memcpy(file, SPOOL_SEG_MAGIC_V1, 8);
+	fed__spool_put64(file + 8, 1);
+	size_t off = SPOOL_SEG_HDR;
+	for (uint64_t seq = 0; seq < 3; seq++) {
+		size_t n = make_rec(seq, file + off + SPOOL_REC_HDR_V1);
+		fed__spool_put32(file + off, (uint32_t) n);
+		uint32_t crc = fed__spool_crc32c(0, file + off, 4);
+		crc = fed__spool_crc32c(crc, file + off + 8, n);
+		fed__spool_put32(file + off + 4, crc);
+		off += SPOOL_REC_HDR_V1 + n;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, file, off);
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, NULL, &sp), FED_OK);
+	append_range(sp, 3, 5);
+	consume_range(sp, 0, 5);
+	expect_empty(sp);
+	fed_spool_close(sp);
+	char *p2 = seg_path(dir, 2);
+	assert_true(file_size(p2) > SPOOL_SEG_HDR);
+	free(p2);
+	free(path);
+	rm_dir(dir);
+}
+
+// Any single bit flipped anywhere among the records of a sealed segment
+// (positions drawn from a fixed seed) costs exactly one record.
+static void
+test_any_bit_costs_one_record(void **state)
+{
+	(void) state;
+	fed_spool_opts o = small_opts(FED_SPOOL_SYNC_GROUP);
+	uint32_t seed = 12345;
+	for (int round = 0; round < 25; round++) {
+		char *dir = tmp_dir();
+		fed_spool *sp;
+		assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+		append_range(sp, 0, 40);
+		fed_spool_close(sp);
+		char *p1 = seg_path(dir, 1);
+		off_t size = file_size(p1);
+		seed = seed * 1103515245u + 12345u;
+		off_t at = SPOOL_SEG_HDR
+		    + (off_t) (seed >> 8) % (size - SPOOL_SEG_HDR);
+		flip_byte(p1, at);
+		assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+		fed_spool_stats st;
+		fed_spool_get_stats(sp, &st);
+		assert_int_equal(st.n_records_lost, 1);
+		assert_int_equal(st.n_torn, 0);
+		uint64_t seqs[40];
+		size_t n = drain(sp, seqs, 40);
+		assert_int_equal(n, 39);
+		for (size_t i = 1; i < n; i++)
+			assert_true(seqs[i] > seqs[i - 1]);
+		assert_true(seqs[n - 1] <= 39);
+		fed_spool_close(sp);
+		free(p1);
+		rm_dir(dir);
+	}
 }
 
 static void
@@ -859,6 +1061,11 @@ main(void)
 	    cmocka_unit_test(test_flipped_byte_at_open),
 	    cmocka_unit_test(test_flipped_byte_at_peek),
 	    cmocka_unit_test(test_flipped_byte_last_segment_and_header),
+	    cmocka_unit_test(test_one_bit_costs_one_record),
+	    cmocka_unit_test(test_several_damaged_records),
+	    cmocka_unit_test(test_any_bit_costs_one_record),
+	    cmocka_unit_test(test_damage_then_torn_tail),
+	    cmocka_unit_test(test_reads_old_format),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_damaged_cursor),
 	    cmocka_unit_test(test_crafted_cursor),

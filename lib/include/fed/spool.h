@@ -10,9 +10,11 @@
 //
 // On disk, a spool is one directory (docs/spool.md has the details):
 //   seg-<16 hex digits>.log  append-only segments, a 16-byte header
-//                            ("EFSPOOL1" + the segment id) then records:
-//                            u32 length, u32 CRC32C(length, payload),
-//                            payload (all little-endian)
+//                            ("EFSPOOL2" + the segment id) then records:
+//                            u32 marker, u32 length, u32 CRC32C(payload),
+//                            u32 CRC32C(the 12 bytes before), payload
+//                            (all little-endian); "EFSPOOL1" segments of
+//                            older versions are still read
 //   cursor                   "acknowledged up to (segment, offset)",
 //                            replaced atomically (temporary file, fsync,
 //                            rename, fsync of the directory)
@@ -31,13 +33,16 @@
 // dropped silently. The collector decides (keep the batch in memory, retry
 // later, count the loss).
 //
-// Recovery at open: a torn last record (partial length, payload or CRC
-// mismatch at the tail of the newest segment, left by a crash mid-write) is
-// truncated away, counted and logged. A bad record anywhere else (disk
-// corruption) ends that segment: the rest of it is skipped, counted and
-// logged, and reading goes on with the next segment; a segment whose header
-// is bad is skipped whole. Records are checked again when peeked; a corrupt
-// record is never handed out. Open never fails on bad data, only on I/O.
+// Recovery at open: a damaged record (disk corruption) costs that record
+// only: reading resynchronises on the next position where a whole record
+// (marker, header CRC, payload CRC) verifies; the damaged bytes are
+// skipped (never truncated), counted (n_corrupt, n_records_lost) and
+// logged. Only a damaged or incomplete record with no valid record after
+// it, at the end of the newest segment, is a torn tail left by a crash
+// mid-write: truncated away, counted (n_torn) and logged. A segment whose
+// header is bad is skipped whole. Records are checked again when peeked; a
+// corrupt record is never handed out. Open never fails on bad data, only
+// on I/O.
 //
 // Threads: one appender thread and one sender thread may use a spool at
 // once; every call takes the spool's mutex (which is held across the fsync
@@ -58,6 +63,10 @@ typedef struct fed_spool fed_spool;
 // The hard limit on one record's payload, whatever the options say.
 #define FED_SPOOL_RECORD_MAX (64u << 20)
 
+// What a record takes on disk beyond its payload (its header), as counted
+// by max_bytes and fed_spool_pending().
+#define FED_SPOOL_RECORD_OVERHEAD 16u
+
 typedef enum fed_spool_sync_mode {
 	FED_SPOOL_SYNC_EACH = 0, // fdatasync every append, persist every ack
 	FED_SPOOL_SYNC_GROUP = 1, // a thread syncs within group_ms of a change
@@ -69,7 +78,7 @@ typedef struct fed_spool_opts {
 	uint64_t segment_bytes; // a segment is rotated past this size (a
 	                        // larger record gets a segment of its own);
 	                        // at least 4096
-	uint64_t max_bytes; // cap on unacknowledged record bytes (8-byte
+	uint64_t max_bytes; // cap on unacknowledged record bytes (16-byte
 	                    // headers included); at least segment_bytes
 	uint32_t max_record_len; // largest payload accepted by append,
 	                         // 1..FED_SPOOL_RECORD_MAX
@@ -94,7 +103,10 @@ typedef struct fed_spool_cursor {
 // What recovery and reading have found since open.
 typedef struct fed_spool_stats {
 	uint64_t n_torn; // torn tails truncated at open
-	uint64_t n_corrupt; // bad records or segment headers (rest skipped)
+	uint64_t n_corrupt; // damaged stretches or segment headers skipped
+	uint64_t n_records_lost; // unacknowledged records in them: a
+	                         // stretch counts the good headers in it (at
+	                         // least one), a skipped segment one
 	uint64_t bytes_dropped; // bytes truncated or skipped for both reasons
 	uint64_t n_segments; // segment files now in the directory
 } fed_spool_stats;
@@ -127,7 +139,7 @@ fed_status fed_spool_append(fed_spool *sp, const uint8_t *buf, size_t len);
 // *len bytes; *next is the cursor to acknowledge it with. Peeking again
 // without ack returns the same record. NOT_FOUND when nothing durable is
 // pending; INTERNAL on a read error. A record whose CRC fails now is
-// skipped with the rest of its segment (counted, logged), never returned.
+// skipped up to the next good record (counted, logged), never returned.
 fed_status fed_spool_peek(
     fed_spool *sp, const uint8_t **buf, size_t *len, fed_spool_cursor *next);
 
@@ -149,7 +161,7 @@ fed_status fed_spool_wait(fed_spool *sp, int64_t timeout_ms);
 fed_status fed_spool_sync(fed_spool *sp);
 
 // The number of unacknowledged records and the bytes they take in the
-// segments (8-byte record headers included), durable or not. sp is not
+// segments (record headers included), durable or not. sp is not
 // NULL; either out-pointer may be.
 void fed_spool_pending(fed_spool *sp, uint64_t *n_records, uint64_t *n_bytes);
 

@@ -305,7 +305,7 @@ test_drain_and_summary(void **state)
 	assert_non_null(strstr(err, " warning test: left over\n"));
 	assert_non_null(strstr(err,
 	    " notice test: summary: a=1 b=x sent=0 stored=0 duplicate=0 "
-	    "dead=0 lost=0 thinned=0 pending=1\n"));
+	    "dead=0 lost=0 thinned=0 spilled=0 pending=1\n"));
 	free(out);
 	free(err);
 }

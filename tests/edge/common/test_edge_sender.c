@@ -7,7 +7,8 @@
 // records parked in the dead-letter spool, a full spool (requests held
 // in memory, the oldest lost and counted when memory is full too), and the
 // full-spool rule for raw samples (edge_thin: the oldest half thinned to
-// every other point; index readings never).
+// every other point; index readings never, also when a full main spool
+// sends them to the samples spool).
 
 #include <math.h>
 #include <setjmp.h>
@@ -304,6 +305,7 @@ test_spool_full(void **state)
 	o.token = EDGE_TEST_ADMIN;
 	o.spool_dir = spool;
 	o.spool_max_bytes = 1u << 20;
+	o.samples_max_bytes = 2u << 20;
 	o.backoff_min_ms = 50;
 	o.backoff_max_ms = 400;
 	o.mem_records = 2;
@@ -312,31 +314,33 @@ test_spool_full(void **state)
 	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
 	const char *id = "t/m/index_base";
 	declare(s, id);
-	// About 300 KB a request: three fit in the 1 MiB spool.
-	const int per = 20000;
-	fed_status want[6] = {FED_OK, FED_OK, FED_OK, FED_RESOURCE_EXHAUSTED,
-	    FED_RESOURCE_EXHAUSTED, FED_RESOURCE_EXHAUSTED};
-	for (int r = 0; r < 6; r++)
-		assert_int_equal(submit_many(s, id, r * per, per), want[r]);
+	// About 300 KB a request: three fit in the 1 MiB spool, the next
+	// ones in the 2 MiB samples spool (nothing there to thin), then two
+	// in memory; the older ones in memory are lost.
+	const int per = 20000, n_req = 13;
+	int n_ok = 0;
+	for (int r = 0; r < n_req; r++) {
+		fed_status st = submit_many(s, id, r * per, per);
+		if (st == FED_OK)
+			assert_int_equal(n_ok++, r); // all taken come first
+		else
+			assert_int_equal(st, FED_RESOURCE_EXHAUSTED);
+	}
+	assert_true(n_ok > 3 && n_ok <= n_req - 3);
+	int lost = n_req - n_ok - 2;
 	edge_sender_stats st;
 	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_index_spilled, n_ok - 3);
+	assert_int_equal(st.n_points_thinned, 0);
 	assert_int_equal(st.n_in_memory, 2);
-	assert_int_equal(st.n_lost, 1); // the fourth, oldest in memory
+	assert_int_equal(st.n_lost, lost); // the oldest in memory
 	assert_int_equal(edge_node_restart(&n), 0);
 	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	// More points than one query returns: the node's own count says it.
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(
+	    st.n_points_stored, (uint64_t) ((n_req - lost) * per));
 	edge_sender_free(s);
-	int64_t *ts;
-	double *v;
-	size_t got;
-	assert_int_equal(edge_query_raw(n.client, id, &ts, &v, &got), FED_OK);
-	assert_int_equal(got, (size_t) (5 * per));
-	for (size_t i = 0; i < got; i++) {
-		int k = (int) ((ts[i] - T0) / 60000);
-		assert_true(k < 3 * per || k >= 4 * per); // the lost one
-		assert_true(v[i] == 1000.0 + k);
-	}
-	free(ts);
-	free(v);
 	free(spool);
 	edge_node_stop(&n);
 }
@@ -385,7 +389,7 @@ test_thin_rule(void **state)
 	for (int r = 0; r < 8; r++)
 		append_two(sp, r * 10, 10);
 	edge_thin_result res;
-	edge_thin_oldest(sp, "test", &res);
+	edge_thin_oldest(sp, "test", NULL, NULL, &res);
 	assert_int_equal(res.n_records, 4);
 	assert_int_equal(res.n_dropped, 20 + 2);
 	assert_int_equal(res.n_kept, 20 + 2);
@@ -503,6 +507,118 @@ test_samples_thinned(void **state)
 	edge_node_stop(&n);
 }
 
+static bool
+keep_b(void *arg, const char *series_id)
+{
+	(void) arg;
+	return strcmp(series_id, "b") == 0;
+}
+
+// Thinning keeps whole the series the caller names (index readings):
+// "a" loses every other point of the oldest half, "b" none.
+static void
+test_thin_keeps_index(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("thin-index");
+	fed_spool_opts o = FED_SPOOL_OPTS_DEFAULT;
+	fed_spool *sp = NULL;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	for (int r = 0; r < 8; r++)
+		append_two(sp, r * 10, 10);
+	edge_thin_result res;
+	edge_thin_oldest(sp, "test", keep_b, NULL, &res);
+	assert_int_equal(res.n_records, 4);
+	assert_int_equal(res.n_dropped, 20);
+	assert_int_equal(res.n_kept, 20 + 4);
+	size_t n_a = 0, n_b = 0;
+	const uint8_t *buf;
+	size_t len;
+	fed_spool_cursor next;
+	while (fed_spool_peek(sp, &buf, &len, &next) == FED_OK) {
+		Enfed__V1__IngestRequest *req
+		    = enfed__v1__ingest_request__unpack(NULL, len, buf);
+		assert_non_null(req);
+		for (size_t i = 0; i < req->n_series; i++) {
+			bool b = strcmp(req->series[i]->series_id, "b") == 0;
+			*(b ? &n_b : &n_a) += req->series[i]->n_ts_ms;
+		}
+		enfed__v1__ingest_request__free_unpacked(req, NULL);
+		assert_int_equal(fed_spool_ack(sp, next), FED_OK);
+	}
+	assert_int_equal(n_a, 40 + 20);
+	assert_int_equal(n_b, 8);
+	fed_spool_close(sp);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+// A full main spool with raw samples beside it: index requests (300 KB
+// each, more than the 1 MiB main spool holds) go to the samples spool,
+// whose power samples are thinned for them. Every index reading arrives,
+// none is lost (even with one request of memory), the samples are thinned
+// and stored + thinned = submitted.
+static void
+test_index_kept_over_samples(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-spill"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = n.rpc;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.spool_max_bytes = 1u << 20;
+	o.samples_max_bytes = 2u << 20;
+	o.mem_records = 1;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	const char *idx = "t/m/index_base", *pw = "t/m/power";
+	declare(s, idx);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) pw;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_POWER;
+	m.unit = ENFED__V1__UNIT__UNIT_VA;
+	m.interval_s = 60;
+	m.source = "test";
+	assert_int_equal(edge_sender_declare(s, &m), FED_OK);
+	const int per = 20000, n_idx = 6, n_pw = 10;
+	for (int r = 0; r < n_pw; r++) {
+		(void) submit_many(s, pw, r * per, per);
+		if (r < n_idx)
+			assert_int_equal(
+			    submit_many(s, idx, r * per, per), FED_OK);
+	}
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_lost, 0);
+	assert_int_equal(st.n_in_memory, 0);
+	assert_int_equal(st.n_index_spilled, n_idx - 3);
+	assert_true(st.n_points_thinned > 0);
+	uint64_t thinned = st.n_points_thinned;
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_free(s);
+	assert_points(&n, idx, n_idx * per); // every index reading
+	int64_t *ts;
+	double *v;
+	size_t got;
+	assert_int_equal(edge_query_raw(n.client, pw, &ts, &v, &got), FED_OK);
+	assert_int_equal(got + thinned, (size_t) (n_pw * per));
+	for (size_t i = 0; i < got; i++)
+		assert_true(v[i] == 1000.0 + (double) ((ts[i] - T0) / 60000));
+	free(ts);
+	free(v);
+	free(spool);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
@@ -519,6 +635,9 @@ main(void)
 	    cmocka_unit_test(test_thin_rule),
 	    cmocka_unit_test_teardown(
 	        test_samples_thinned, edge_test_teardown),
+	    cmocka_unit_test(test_thin_keeps_index),
+	    cmocka_unit_test_teardown(
+	        test_index_kept_over_samples, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
