@@ -19,7 +19,7 @@
 
 #include "store_internal.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 struct node_store {
 	node_store_opts opts;
@@ -100,6 +100,14 @@ static const char schema_v4_sql[]
       " end_ms INTEGER NOT NULL,"
       " PRIMARY KEY(grant_id, series, start_ms)) WITHOUT ROWID;"
       "PRAGMA user_version = 4;";
+
+// Version 5: a CRC-32C per block row (store_block.c), computed here for
+// the blocks already stored; every read verifies it from then on.
+static const char schema_v5_sql[]
+    = "ALTER TABLE blocks ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE blocks SET crc"
+      " = enfed_block_crc(key, n, first_ts, last_ts, vals, data);"
+      "PRAGMA user_version = 5;";
 
 void
 node_store_opts_init(node_store_opts *opts)
@@ -276,8 +284,10 @@ schema_setup(store_conn *c, node_store_err *err)
 		st = node__store_exec(c, schema_v2_sql);
 	if (st == FED_OK && version < 3)
 		st = node__store_exec(c, schema_v3_sql);
-	if (st == FED_OK)
+	if (st == FED_OK && version < 4)
 		st = node__store_exec(c, schema_v4_sql);
+	if (st == FED_OK)
+		st = node__store_exec(c, schema_v5_sql);
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)
@@ -347,6 +357,7 @@ store_init(node_store *st, const char *path, node_store_err *err)
 		    "opts.default_tz: %s: not a zone this system knows",
 		    st->default_tz);
 	FED_TRY(conn_open(&st->writer, path, &st->opts));
+	FED_TRY(node__store_block_sql_fn(st->writer.db));
 	FED_TRY(schema_setup(&st->writer, err));
 	FED_TRY(conn_prepare(&st->writer));
 	FED_TRY(node__store_live_reload(st, &st->writer));
@@ -657,89 +668,4 @@ node_store_compact(node_store *st)
 	}
 	node__store_writer_unlock(st);
 	return s;
-}
-
-// sqlite's own check: "ok", or the first problem it lists.
-static fed_status
-check_sqlite(store_conn *c, node_store_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(
-	    c->db, "PRAGMA integrity_check(1)", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	fed_status res = FED_OK;
-	if (rc != SQLITE_ROW) {
-		res = node__store_sql_status(c->db, rc, "integrity_check");
-	} else {
-		const char *said = (const char *) sqlite3_column_text(s, 0);
-		if (said == NULL || strcmp(said, "ok") != 0)
-			res = node__store_fail(err, FED_DATA_LOSS,
-			    "integrity_check: %.200s", said ? said : "?");
-	}
-	sqlite3_finalize(s);
-	return res;
-}
-
-// Every block decodes to its row's count and bounds; each series' count
-// is the sum of its blocks'.
-static fed_status
-check_blocks(store_conn *c, node_store_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(c->db,
-	    "SELECT s.id, s.n_points, b.key, b.n, b.first_ts, b.last_ts,"
-	    " b.data FROM series s LEFT JOIN blocks b"
-	    " ON b.key >= s.sid << 32 AND b.key < (s.sid + 1) << 32"
-	    " ORDER BY s.sid, b.key",
-	    -1, &s, NULL);
-	fed_status res = rc == SQLITE_OK
-	    ? FED_OK
-	    : node__store_sql_status(c->db, rc, "check blocks");
-	char id[256] = "";
-	int64_t want = 0, got = 0;
-	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sid = (const char *) sqlite3_column_text(s, 0);
-		if (strcmp(sid, id) != 0) {
-			if (id[0] != '\0' && got != want)
-				break;
-			snprintf(id, sizeof(id), "%s", sid);
-			want = sqlite3_column_int64(s, 1);
-			got = 0;
-		}
-		if (sqlite3_column_type(s, 2) == SQLITE_NULL)
-			continue; // a series without points
-		c->pts.n = 0;
-		res = node_codec_decode(c->codec, sqlite3_column_blob(s, 6),
-		    (size_t) sqlite3_column_bytes(s, 6), &c->pts);
-		if (res != FED_OK || c->pts.n == 0
-		    || (int64_t) c->pts.n != sqlite3_column_int64(s, 3)
-		    || c->pts.ts_ms[0] != sqlite3_column_int64(s, 4)
-		    || c->pts.ts_ms[c->pts.n - 1]
-		        != sqlite3_column_int64(s, 5))
-			res = node__store_fail(err, FED_DATA_LOSS,
-			    "series %s: block %lld does not match its row", id,
-			    (long long) sqlite3_column_int64(s, 2));
-		got += (int64_t) c->pts.n;
-	}
-	if (res == FED_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		res = node__store_sql_status(c->db, rc, "check blocks");
-	if (res == FED_OK && got != want)
-		res = node__store_fail(err, FED_DATA_LOSS,
-		    "series %s: %lld points counted, %lld in its blocks", id,
-		    (long long) want, (long long) got);
-	sqlite3_finalize(s);
-	return res;
-}
-
-fed_status
-node_store_check(node_store *st, node_store_err *err)
-{
-	store_conn *c = NULL;
-	FED_TRY(node__store_read_begin(st, &c));
-	fed_status res = check_sqlite(c, err);
-	if (res == FED_OK)
-		res = check_blocks(c, err);
-	node__store_read_end(st, c);
-	return res;
 }
