@@ -36,6 +36,7 @@
 struct node_cfg {
 	char *name;
 	char *data_dir;
+	bool init;
 	char *listen;
 	char *stream;
 	char *public_stream;
@@ -69,6 +70,11 @@ static const fed_cfg_opt node_opts[] = {
         "this node's name in the federation, e.g. lognact"),
     FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", "./node-data", 1, 4000,
         "folder of the series database (created if missing)"),
+    FED_CFG_OPT_BOOL(C, init, "init", "false",
+        "accept an existing empty series.db and initialise it as a new, "
+        "empty store (without it such a file is refused: a truncated "
+        "store must not come back as an empty node; a missing file is "
+        "always created)"),
     FED_CFG_OPT_STRING_LEN(C, listen, "listen", "tcp://127.0.0.1:7410", 1,
         4000, "RPC addresses, comma-separated (ipc://, tcp://, tls+tcp://)"),
     FED_CFG_OPT_STRING_LEN(C, stream, "stream", "tcp://127.0.0.1:7411", 1,
@@ -147,6 +153,7 @@ open_store(const struct node_cfg *cfg, node_store **out)
 	node_store_opts_init(&so);
 	so.sync_normal = cfg->sync == 1;
 	so.default_tz = cfg->tz;
+	so.init = cfg->init;
 	node_store_err err = {{0}};
 	fed_status st = node_store_open(cfg->data_dir, &so, out, &err);
 	if (st != FED_OK)

@@ -348,9 +348,42 @@ open_readers(node_store *st, const char *path)
 	return FED_OK;
 }
 
+// An existing file must be an sqlite database, or empty with opts.init;
+// a missing one is a first start.
+static fed_status
+check_file(const char *path, int init, node_store_err *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return FED_OK;
+	if (sb.st_size == 0)
+		return init ? FED_OK
+		            : node__store_fail(err, FED_FAILED_PRECONDITION,
+		                "%s: the file exists but is empty; refusing "
+		                "to start as an empty store (initialise it "
+		                "explicitly: fed-node --init)",
+		                path);
+	char head[16] = "";
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return node__store_fail(
+		    err, FED_UNAVAILABLE, "%s: cannot read the file", path);
+	size_t got = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	if (got != sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
+		return node__store_fail(err, FED_DATA_LOSS,
+		    "%s: not an sqlite database (%lld bytes); refusing to "
+		    "touch "
+		    "it",
+		    path, (long long) sb.st_size);
+	return FED_OK;
+}
+
 static fed_status
 store_init(node_store *st, const char *path, node_store_err *err)
 {
+	FED_TRY(check_file(path, st->opts.init, err));
 	const fed_tz *zone;
 	if (node__store_zone(st, st->default_tz, &zone, NULL) != FED_OK)
 		return node__store_fail(err, FED_INVALID_ARGUMENT,

@@ -58,6 +58,8 @@ typedef struct node_store_opts {
 	const char *default_tz; // zone of a query that names none; default
 	                        // "Europe/Paris"; loaded (so checked) and
 	                        // copied by open
+	int init; // 1: an existing empty file may become a new store;
+	          // 0 (default): it is refused (a missing file is created)
 } node_store_opts;
 
 #define NODE_STORE_ERR_LEN 256
@@ -74,8 +76,10 @@ void node_store_opts_init(node_store_opts *opts);
 // itself. `opts` may be NULL (defaults); it is copied. Returns
 // INVALID_ARGUMENT for bad options (default_tz included: a zone this
 // system's tzdata lacks is refused here), UNAVAILABLE when the file cannot be
-// opened or is locked, DATA_LOSS when it is not a database,
-// FAILED_PRECONDITION when its schema is newer than this program knows. On
+// opened or is locked, DATA_LOSS when it is not a database (the file is
+// left untouched), FAILED_PRECONDITION when its schema is newer than this
+// program knows, or when the file exists but is empty and opts->init is 0
+// (a store whose file was truncated must not come back as an empty one). On
 // OK, *out is owned by the caller (node_store_close).
 fed_status node_store_open(const char *dir_or_path,
     const node_store_opts *opts, node_store **out, node_store_err *err);

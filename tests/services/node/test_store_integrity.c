@@ -306,6 +306,71 @@ test_migration_v5(void **state)
 	assert_int_equal(node_store_check(f->st, &err), FED_OK);
 }
 
+static void
+write_file(const char *path, const char *bytes, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes, 1, len, fp), len);
+	fclose(fp);
+}
+
+// A zero-length series.db is refused unless init is asked for; a file
+// that is not a database is refused and left as it is; a missing file is
+// a first start.
+static void
+test_empty_file_needs_init(void **state)
+{
+	fixture *f = *state;
+	node_store_close(f->st);
+	f->st = NULL;
+	unlink(f->path);
+	write_file(f->path, "", 0);
+	node_store_opts o;
+	node_store_opts_init(&o);
+	node_store_err err = {""};
+	assert_int_equal(node_store_open(f->dir, &o, &f->st, &err),
+	    FED_FAILED_PRECONDITION);
+	assert_null(f->st);
+	assert_non_null(strstr(err.msg, "exists but is empty"));
+	o.init = 1;
+	assert_int_equal(node_store_open(f->dir, &o, &f->st, &err), FED_OK);
+	create(f->st, "h/e");
+	node_store_close(f->st);
+	f->st = NULL;
+	o.init = 0;
+	assert_int_equal(node_store_open(f->dir, &o, &f->st, &err), FED_OK);
+	node_store_latest l;
+	assert_int_equal(
+	    node_store_get_latest(f->st, "h/e", &l, &err), FED_OK);
+}
+
+static void
+test_not_a_database_refused(void **state)
+{
+	fixture *f = *state;
+	node_store_close(f->st);
+	f->st = NULL;
+	unlink(f->path);
+	static const char junk[] = "this is not a database, but it is data\n";
+	write_file(f->path, junk, sizeof(junk) - 1);
+	node_store_opts o;
+	node_store_opts_init(&o);
+	o.init = 1; // even so: init never overwrites
+	node_store_err err = {""};
+	assert_int_equal(
+	    node_store_open(f->dir, &o, &f->st, &err), FED_DATA_LOSS);
+	assert_non_null(strstr(err.msg, "not an sqlite database"));
+	char buf[100];
+	FILE *fp = fopen(f->path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(buf, 1, sizeof(buf), fp), sizeof(junk) - 1);
+	fclose(fp);
+	assert_memory_equal(buf, junk, sizeof(junk) - 1);
+	unlink(f->path); // missing: a first start creates it
+	assert_int_equal(node_store_open(f->dir, NULL, &f->st, &err), FED_OK);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -317,6 +382,8 @@ main(void)
 	    T(test_flipped_summary_byte),
 	    T(test_scrub_reports_bad_blocks),
 	    T(test_migration_v5),
+	    T(test_empty_file_needs_init),
+	    T(test_not_a_database_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
