@@ -258,8 +258,10 @@ clip_grant_query(fed_rpc_ctx *call, decision *d, const node_grant *g,
 	int64_t now = fed_clock_now_ms();
 	hi = hi < now ? hi : now; // a bucket still filling is not whole
 	d->strip_events = 1;
-	return clipped_copy(call, d, q, ceil_bucket(zone, lo, unit),
+	fed_status st = clipped_copy(call, d, q, ceil_bucket(zone, lo, unit),
 	    fed_tz_floor(zone, hi, unit), fed_tz_name(zone));
+	node_store_zone_put(d->pol->store, zone); // its name was copied
+	return st;
 }
 
 // ---- The decisions, one per kind of request

@@ -11,6 +11,7 @@
 
 #include "store.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,14 @@
 #include "store_internal.h"
 
 #define SCHEMA_VERSION 5
+
+// A cached zone: `refs` callers hold it (a query running in it); only a
+// zone nobody holds may be evicted, the least recently used first.
+typedef struct store_zone {
+	fed_tz *tz;
+	unsigned refs;
+	uint64_t used;
+} store_zone;
 
 struct node_store {
 	node_store_opts opts;
@@ -32,8 +41,10 @@ struct node_store {
 	pthread_mutex_t pool_mtx;
 	pthread_cond_t pool_cond;
 	node__live_grants live; // under the writer lock
-	fed_tz *zones[NODE__STORE_MAX_ZONES];
+	store_zone zones[NODE__STORE_MAX_ZONES];
 	size_t n_zones;
+	uint64_t zone_clock; // stamps each use, for least-recently-used
+	const fed_tz *default_zone; // held (never evicted) while open
 	pthread_mutex_t zone_mtx;
 };
 
@@ -384,8 +395,8 @@ static fed_status
 store_init(node_store *st, const char *path, node_store_err *err)
 {
 	FED_TRY(check_file(path, st->opts.init, err));
-	const fed_tz *zone;
-	if (node__store_zone(st, st->default_tz, &zone, NULL) != FED_OK)
+	if (node__store_zone(st, st->default_tz, &st->default_zone, NULL)
+	    != FED_OK)
 		return node__store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.default_tz: %s: not a zone this system knows",
 		    st->default_tz);
@@ -457,7 +468,7 @@ node_store_close(node_store *st)
 	pthread_mutex_destroy(&st->pool_mtx);
 	pthread_cond_destroy(&st->pool_cond);
 	for (size_t i = 0; i < st->n_zones; i++)
-		fed_tz_free(st->zones[i]);
+		fed_tz_free(st->zones[i].tz);
 	pthread_mutex_destroy(&st->zone_mtx);
 	free(st->default_tz);
 	free(st->live.g);
@@ -521,6 +532,49 @@ node_store_zone(
 	    name != NULL && name[0] != '\0' ? name : st->default_tz, out, err);
 }
 
+void
+node_store_zone_put(node_store *st, const fed_tz *zone)
+{
+	node__store_zone_put(st, zone);
+}
+
+// The slot for a zone not cached: a free one, else the least recently
+// used that nobody holds; NODE__STORE_MAX_ZONES when all are held.
+static size_t
+zone_slot(const node_store *st)
+{
+	if (st->n_zones < NODE__STORE_MAX_ZONES)
+		return st->n_zones;
+	size_t best = NODE__STORE_MAX_ZONES;
+	for (size_t i = 0; i < st->n_zones; i++)
+		if (st->zones[i].refs == 0
+		    && (best == NODE__STORE_MAX_ZONES
+		        || st->zones[i].used < st->zones[best].used))
+			best = i;
+	return best;
+}
+
+// Loads `name` into a slot (under zone_mtx); *i is the slot.
+static fed_status
+zone_load(node_store *st, const char *name, size_t *i, node_store_err *err)
+{
+	*i = zone_slot(st);
+	if (*i == NODE__STORE_MAX_ZONES)
+		return node__store_fail(err, FED_UNAVAILABLE,
+		    "tz: %s: %d zones in use at once; retry", name,
+		    NODE__STORE_MAX_ZONES);
+	fed_tz *tz;
+	fed_status s = fed_tz_load(name, &tz);
+	if (s != FED_OK)
+		return zone_load_failed(s, name, err);
+	if (*i == st->n_zones)
+		st->n_zones++;
+	else
+		fed_tz_free(st->zones[*i].tz); // held by nobody
+	st->zones[*i] = (store_zone) {tz, 0, 0};
+	return FED_OK;
+}
+
 fed_status
 node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err)
@@ -528,23 +582,34 @@ node__store_zone(
 	fed_status s = FED_OK;
 	pthread_mutex_lock(&st->zone_mtx);
 	size_t i = 0;
-	while (i < st->n_zones && strcmp(fed_tz_name(st->zones[i]), name) != 0)
+	while (
+	    i < st->n_zones && strcmp(fed_tz_name(st->zones[i].tz), name) != 0)
 		i++;
-	if (i == st->n_zones && i == NODE__STORE_MAX_ZONES)
-		s = node__store_fail(err, FED_RESOURCE_EXHAUSTED,
-		    "tz: %s: more than %d zones in use", name,
-		    NODE__STORE_MAX_ZONES);
-	else if (i == st->n_zones) {
-		s = fed_tz_load(name, &st->zones[i]);
-		if (s == FED_OK)
-			st->n_zones++;
-		else
-			s = zone_load_failed(s, name, err);
+	if (i == st->n_zones)
+		s = zone_load(st, name, &i, err);
+	if (s == FED_OK) {
+		st->zones[i].refs++;
+		st->zones[i].used = ++st->zone_clock;
+		*out = st->zones[i].tz;
 	}
-	if (s == FED_OK)
-		*out = st->zones[i];
 	pthread_mutex_unlock(&st->zone_mtx);
 	return s;
+}
+
+void
+node__store_zone_put(node_store *st, const fed_tz *zone)
+{
+	if (zone == NULL)
+		return;
+	pthread_mutex_lock(&st->zone_mtx);
+	for (size_t i = 0; i < st->n_zones; i++) {
+		if (st->zones[i].tz == zone) {
+			assert(st->zones[i].refs > 0);
+			st->zones[i].refs--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->zone_mtx);
 }
 
 store_conn *

@@ -95,12 +95,18 @@ void node_store_close(node_store *st);
 // accepts ids.
 int node_store_valid_id(const char *id);
 
-// The zone `name` ("" or NULL: the store's default zone), loaded on first
-// use and kept until the store closes; *out is borrowed. As a query's tz:
-// INVALID_ARGUMENT, NOT_FOUND, DATA_LOSS or RESOURCE_EXHAUSTED with a
-// message naming "tz".
+// The zone `name` ("" or NULL: the store's default zone), from the
+// store's cache (loaded on a miss; a zone nobody holds may be evicted).
+// On OK *out is held for the caller until node_store_zone_put, which the
+// caller must call once done with it. As a query's tz: INVALID_ARGUMENT,
+// NOT_FOUND, DATA_LOSS, or UNAVAILABLE when every cached zone is held by
+// a running call, with a message naming "tz". Any thread.
 fed_status node_store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err);
+
+// Releases a zone of node_store_zone; the pointer is not to be used after.
+// NULL does nothing.
+void node_store_zone_put(node_store *st, const fed_tz *zone);
 
 // The fed_tz unit of a query step other than STEP_RAW (an Enfed__V1__Step
 // between STEP_5MIN and STEP_YEAR): the buckets a query at that step has.

@@ -53,6 +53,7 @@ fed_status
 node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
     const char *token_hash, node_store_err *err)
 {
+	FED_TRY(node__store_check_utf8(&g->base, "grant", err));
 	store_conn *c = node__store_writer_lock(st);
 	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
 	sqlite3_stmt *s = NULL;

@@ -142,14 +142,18 @@ fed_status node__store_outbox_add(node_store *st, store_conn *c,
 // The store's options after defaults, as the query code needs them.
 const node_store_opts *node__store_opts(const node_store *st);
 
-// The zone `name`, loaded on first use and kept until the store closes
-// (at most NODE__STORE_MAX_ZONES different zones); *out is borrowed.
-// INVALID_ARGUMENT for a malformed name, NOT_FOUND for an unknown zone,
-// DATA_LOSS for a corrupt zone file, RESOURCE_EXHAUSTED past the limit;
-// the message names the field "tz".
-#define NODE__STORE_MAX_ZONES 16
+// The zone `name`, from the store's cache of NODE__STORE_MAX_ZONES zones
+// (loaded on a miss, evicting the least recently used zone nobody holds),
+// held for the caller until node__store_zone_put. INVALID_ARGUMENT for a
+// malformed name, NOT_FOUND for an unknown zone, DATA_LOSS for a corrupt
+// zone file, UNAVAILABLE when every cached zone is held (as many queries
+// in different zones at once); the message names the field "tz".
+#define NODE__STORE_MAX_ZONES 32
 fed_status node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err);
+
+// Releases a zone of node__store_zone (NULL does nothing).
+void node__store_zone_put(node_store *st, const fed_tz *zone);
 
 // Prepares sql on c; the sqlite error is translated (and logged, as
 // `what`) at this boundary.
@@ -252,6 +256,17 @@ void node__store_block_window(
 // block's window in UTC; `why` says what failed ("fails its checksum").
 fed_status node__store_block_bad(node_store_err *err, const char *series,
     int64_t key, int64_t window_ms, const char *why);
+
+// 1 when the NUL-terminated s is valid UTF-8 (no overlong forms, no
+// surrogates, nothing past U+10FFFF), else 0.
+int node__store_utf8_valid(const char *s);
+
+// INVALID_ARGUMENT naming the field ("meta.box[2].value: not valid
+// UTF-8") unless every string field of m, at any depth, repeated ones
+// included, is valid UTF-8. path prefixes the field names ("meta"); m may
+// be NULL (OK).
+fed_status node__store_check_utf8(
+    const ProtobufCMessage *m, const char *path, node_store_err *err);
 
 // Registers the SQL function enfed_block_crc(key, n, first_ts, last_ts,
 // vals, data) on db: the schema migration to version 5 fills `crc` with it.

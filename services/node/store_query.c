@@ -669,6 +669,7 @@ node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
 		s = new_response(&q, zone, req->n_series_ids, &resp);
 	if (s == FED_OK)
 		s = run_query(&q, st, req, resp);
+	node__store_zone_put(st, q.zone);
 	free(q.bounds);
 	free(q.acc);
 	node_points_fini(&q.readings);

@@ -4,7 +4,9 @@
 // it must refuse (issue 16): a byte flipped in a block's data or summary
 // on disk is DATA_LOSS naming the series and the block's window while the
 // rest of the series answers; the scrub finds and counts it; the schema
-// migration to version 5 checksums the blocks already stored.
+// migration to version 5 checksums the blocks already stored; an empty
+// database file needs init; the zone cache evicts, never a zone in use;
+// text that is not UTF-8 is refused, naming the field.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -371,6 +373,142 @@ test_not_a_database_refused(void **state)
 	assert_int_equal(node_store_open(f->dir, NULL, &f->st, &err), FED_OK);
 }
 
+// Up to max zone names from tzdata's zone1970.tab, into names[].
+static size_t
+zone_names(char names[][64], size_t max)
+{
+	const char *dir = getenv("TZDIR");
+	char path[300];
+	snprintf(path, sizeof(path), "%s/zone1970.tab",
+	    dir && dir[0] ? dir : "/usr/share/zoneinfo");
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	char line[512];
+	size_t n = 0;
+	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#')
+			continue;
+		char *f = strchr(line, '\t');
+		f = f ? strchr(f + 1, '\t') : NULL;
+		if (f == NULL)
+			continue;
+		size_t len = strcspn(f + 1, "\t\n");
+		if (len > 0 && len < 64)
+			snprintf(names[n++], 64, "%.*s", (int) len, f + 1);
+	}
+	fclose(fp);
+	return n;
+}
+
+// 100 different zones in a row, each a day query: the cache evicts.
+static void
+test_hundred_zones(void **state)
+{
+	fixture *f = *state;
+	node_store_err err = {""};
+	create(f->st, "h/e");
+	assert_int_equal(append(f->st, "h/e", T0, T0 + 2 * DAY, &err), FED_OK);
+	static char names[100][64];
+	assert_int_equal(zone_names(names, 100), 100);
+	const char *id = "h/e";
+	for (size_t i = 0; i < 100; i++) {
+		Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
+		r.from_ms = T0;
+		r.to_ms = T0 + 2 * DAY;
+		Enfed__V1__QueryRequest req = ENFED__V1__QUERY_REQUEST__INIT;
+		req.n_series_ids = 1;
+		req.series_ids = (char **) &id;
+		req.range = &r;
+		req.step = ENFED__V1__STEP__STEP_DAY;
+		req.tz = names[i];
+		Enfed__V1__QueryResponse *resp = NULL;
+		assert_int_equal(
+		    node_store_query(f->st, &req, &resp, &err), FED_OK);
+		assert_string_equal(resp->tz, names[i]);
+		node_store_query_free(resp);
+	}
+}
+
+// A zone held by a running call is never evicted: with every slot held,
+// a new zone is UNAVAILABLE (and the held ones stay usable); once one is
+// released, the new zone takes its slot.
+static void
+test_held_zones_not_evicted(void **state)
+{
+	fixture *f = *state;
+	node_store_err err = {""};
+	static char names[NODE__STORE_MAX_ZONES + 1][64];
+	size_t want = NODE__STORE_MAX_ZONES + 1;
+	assert_int_equal(zone_names(names, want), want);
+	const fed_tz *held[NODE__STORE_MAX_ZONES];
+	// The default zone (Europe/Paris) holds one slot for the store.
+	size_t n = 0;
+	for (size_t i = 0; n < NODE__STORE_MAX_ZONES - 1; i++) {
+		if (strcmp(names[i], "Europe/Paris") == 0)
+			continue;
+		assert_int_equal(
+		    node_store_zone(f->st, names[i], &held[n], &err), FED_OK);
+		n++;
+	}
+	const fed_tz *z = NULL;
+	assert_int_equal(
+	    node_store_zone(f->st, "Etc/GMT+5", &z, &err), FED_UNAVAILABLE);
+	assert_non_null(strstr(err.msg, "tz: Etc/GMT+5"));
+	for (size_t i = 0; i < n; i++)
+		assert_true(
+		    fed_tz_floor(held[i], T0 + 1, FED_TZ_YEAR) <= T0 + 1);
+	node_store_zone_put(f->st, held[0]);
+	assert_int_equal(
+	    node_store_zone(f->st, "Etc/GMT+5", &z, &err), FED_OK);
+	assert_string_equal(fed_tz_name(z), "Etc/GMT+5");
+	node_store_zone_put(f->st, z);
+	for (size_t i = 1; i < n; i++)
+		node_store_zone_put(f->st, held[i]);
+}
+
+// Strings the store keeps must be UTF-8: a strict protobuf client fails
+// on a whole ListSeries that carries one bad string.
+static void
+test_invalid_utf8_refused(void **state)
+{
+	fixture *f = *state;
+	node_store_err err = {""};
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) "h/e";
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	m.source = (char *) "test";
+	m.owner = (char *) "M\xe9lanie"; // Latin-1, not UTF-8
+	assert_int_equal(
+	    node_store_create(f->st, &m, NULL, &err), FED_INVALID_ARGUMENT);
+	assert_string_equal(err.msg, "meta.owner: not valid UTF-8");
+	m.owner = (char *) "M\xc3\xa9lanie"; // the same name in UTF-8
+	Enfed__V1__Fact f0 = ENFED__V1__FACT__INIT, f1 = ENFED__V1__FACT__INIT;
+	f0.key = (char *) "surface";
+	f0.value = (char *) "120 m\xc2\xb2";
+	f1.key = (char *) "heating";
+	f1.value = (char *) "\xed\xa0\x80"; // a UTF-16 surrogate
+	Enfed__V1__Fact *box[] = {&f0, &f1};
+	m.box = box;
+	m.n_box = 2;
+	assert_int_equal(
+	    node_store_create(f->st, &m, NULL, &err), FED_INVALID_ARGUMENT);
+	assert_string_equal(err.msg, "meta.box[1].value: not valid UTF-8");
+	f1.value = (char *) "\xc0\xaf"; // an overlong '/'
+	assert_int_equal(
+	    node_store_create(f->st, &m, NULL, &err), FED_INVALID_ARGUMENT);
+	f1.value = (char *) "heat pump \xf0\x9f\x94\xa5";
+	assert_int_equal(node_store_create(f->st, &m, NULL, &err), FED_OK);
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.id = (char *) "g1";
+	g.series = (char *) "h/";
+	g.grantee_node = (char *) "bmhs\xff";
+	assert_int_equal(node_store_grant_put(f->st, &g, "hash", &err),
+	    FED_INVALID_ARGUMENT);
+	assert_string_equal(err.msg, "grant.grantee_node: not valid UTF-8");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -384,6 +522,9 @@ main(void)
 	    T(test_migration_v5),
 	    T(test_empty_file_needs_init),
 	    T(test_not_a_database_refused),
+	    T(test_hundred_zones),
+	    T(test_held_zones_not_evicted),
+	    T(test_invalid_utf8_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
