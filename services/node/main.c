@@ -54,6 +54,8 @@ struct node_cfg {
 	int64_t lease_ms;
 	int64_t replicate_timeout_ms;
 	int64_t alarm_tick_ms;
+	int64_t scrub_interval_ms;
+	uint64_t scrub_pause_ms;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -117,6 +119,14 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_DURATION(C, alarm_tick_ms, "alarm-tick", "10s", 50, 3600000,
         "how often alarm rules that depend on time are checked (stale "
         "series, siblings waiting for each other)"),
+    FED_CFG_OPT_DURATION(C, scrub_interval_ms, "scrub-interval", "24h", 0,
+        INT64_C(31622400000),
+        "how often every stored block is checked (checksum, decoding); "
+        "the result is logged and shown by Health; 0: never (fedctl node "
+        "check still runs one)"),
+    FED_CFG_OPT_UINT(C, scrub_pause_ms, "scrub-pause-ms", "5", 0, 10000,
+        "pause between batches of 256 blocks during a scrub, so that it "
+        "never starves ingest and queries"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(
@@ -262,6 +272,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
+	node_scrub *scrub = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -312,6 +323,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_alarm_rpc nar = {.store = store, .alarms = alarms};
+	node_scrub_opts sco = {.store = store,
+	    .interval_ms = cfg->scrub_interval_ms,
+	    .pause_ms = (unsigned) cfg->scrub_pause_ms};
+	if (node_scrub_new(&sco, &scrub) != FED_OK)
+		goto out;
 	if (node_policy_new(store, grants, &policy) != FED_OK)
 		goto out;
 	fed_rpc_server_opts ro;
@@ -340,6 +356,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .series = &nr,
 	    .grants = grants,
 	    .alarms = &nar,
+	    .scrub = scrub,
 	    .name = cfg->name};
 	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
 		fed_log(FED_LOG_ERR, "node", "%s", err);
@@ -355,8 +372,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
-	// The server first: its workers may be asking the directory.
+	// The server first: its workers may be asking the directory. A
+	// check in progress (Integrity/Check) ends at its next batch.
+	node_scrub_stop(scrub);
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	node_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_directory_free(dir);
 	node_replicator_free(repl);
 	node_alarms_free(alarms); // publishes: before the stream closes

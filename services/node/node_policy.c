@@ -403,6 +403,7 @@ decide_alarm_ack(fed_rpc_ctx *call, decision *d, const ProtobufCMessage *req)
 // are decided entry by entry through node_policy_sees_*.
 static const row table[] = {
     {"/enfed.v1.Health/Check", R(NONE), decide_nothing},
+    {"/enfed.v1.Integrity/Check", R(ADMIN), decide_nothing},
     {"/enfed.v1.SeriesStore/Query", SERIES_READ, decide_query},
     {"/enfed.v1.SeriesStore/Latest", SERIES_READ, decide_latest},
     {"/enfed.v1.SeriesStore/GetSeries", SERIES_READ, decide_get_series},
