@@ -12,11 +12,14 @@
 #include "store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -391,9 +394,83 @@ check_file(const char *path, int init, node_store_err *err)
 	return FED_OK;
 }
 
+// Removes path and its -wal and -shm files, if any.
+static void
+remove_db_files(const char *path)
+{
+	size_t len = strlen(path);
+	char *buf = malloc(len + sizeof("-wal"));
+	remove(path);
+	if (buf == NULL)
+		return;
+	memcpy(buf, path, len);
+	memcpy(buf + len, "-wal", sizeof("-wal"));
+	remove(buf);
+	memcpy(buf + len, "-shm", sizeof("-shm"));
+	remove(buf);
+	free(buf);
+}
+
+// Syncs the directory holding path, so that a rename in it is durable.
+static void
+sync_dir(const char *path)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	int fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+// A missing database is made under a temporary name and renamed into
+// place once its schema is committed and checkpointed: a crash during a
+// first start thus never leaves an empty series.db, which the next start
+// would refuse (check_file).
+static fed_status
+create_fresh(const node_store *st, const char *path, node_store_err *err)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int) sizeof(tmp))
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "path: too long");
+	remove_db_files(tmp); // what a crash in here may have left
+	store_conn c;
+	fed_status s = conn_open(&c, tmp, &st->opts);
+	if (s != FED_OK)
+		return s;
+	s = node__store_block_sql_fn(c.db);
+	if (s == FED_OK)
+		s = schema_setup(&c, err);
+	int rc = sqlite3_wal_checkpoint_v2(
+	    c.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (s == FED_OK && rc != SQLITE_OK)
+		s = node__store_sql_status(c.db, rc, "checkpoint");
+	conn_close(&c);
+	if (s == FED_OK && rename(tmp, path) != 0)
+		s = node__store_fail(err, FED_UNAVAILABLE,
+		    "%s: cannot rename the new store into place", path);
+	if (s != FED_OK)
+		remove_db_files(tmp);
+	else
+		sync_dir(path);
+	return s;
+}
+
 static fed_status
 store_init(node_store *st, const char *path, node_store_err *err)
 {
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		FED_TRY(create_fresh(st, path, err));
 	FED_TRY(check_file(path, st->opts.init, err));
 	if (node__store_zone(st, st->default_tz, &st->default_zone, NULL)
 	    != FED_OK)

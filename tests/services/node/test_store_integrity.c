@@ -347,6 +347,31 @@ test_empty_file_needs_init(void **state)
 	    node_store_get_latest(f->st, "h/e", &l, &err), FED_OK);
 }
 
+// A first start builds the store under series.db.new and renames it into
+// place, so that a crash in it never leaves an empty series.db; what an
+// earlier crash left under the temporary name is dropped.
+static void
+test_first_start_is_atomic(void **state)
+{
+	fixture *f = *state;
+	node_store_close(f->st);
+	f->st = NULL;
+	unlink(f->path);
+	char tmp[400];
+	snprintf(tmp, sizeof(tmp), "%s.new", f->path);
+	write_file(tmp, "", 0); // a crash's leftover
+	node_store_err err = {""};
+	assert_int_equal(node_store_open(f->dir, NULL, &f->st, &err), FED_OK);
+	assert_int_equal(access(tmp, F_OK), -1);
+	FILE *fp = fopen(f->path, "rb");
+	assert_non_null(fp);
+	char head[16];
+	assert_int_equal(fread(head, 1, sizeof(head), fp), sizeof(head));
+	fclose(fp);
+	assert_memory_equal(head, "SQLite format 3", 16);
+	create(f->st, "h/e");
+}
+
 static void
 test_not_a_database_refused(void **state)
 {
@@ -522,6 +547,7 @@ main(void)
 	    T(test_migration_v5),
 	    T(test_empty_file_needs_init),
 	    T(test_not_a_database_refused),
+	    T(test_first_start_is_atomic),
 	    T(test_hundred_zones),
 	    T(test_held_zones_not_evicted),
 	    T(test_invalid_utf8_refused),
