@@ -22,6 +22,8 @@ struct health {
 	size_t n_services;
 	char *service;
 	char *node;
+	fed_health_fill_fn fill;
+	void *fill_arg;
 	char strings[]; // service and node, NUL-terminated
 };
 
@@ -35,7 +37,6 @@ static fed_status
 check(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
 {
-	(void) call;
 	(void) in;
 	const struct health *h = arg;
 	Enfed__V1__HealthCheckResponse *rep
@@ -47,11 +48,18 @@ check(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	    = (uint64_t) (fed_clock_mono_ms() - h->started_ms) / 1000;
 	rep->services = (char **) h->services;
 	rep->n_services = h->n_services;
-	return FED_OK;
+	return h->fill != NULL ? h->fill(call, rep, h->fill_arg) : FED_OK;
 }
 
 fed_status
 fed_health_register(fed_rpc_server *srv, const char *service, const char *node)
+{
+	return fed_health_register_fill(srv, service, node, NULL, NULL);
+}
+
+fed_status
+fed_health_register_fill(fed_rpc_server *srv, const char *service,
+    const char *node, fed_health_fill_fn fill, void *arg)
 {
 	size_t ls = strlen(service) + 1, ln = strlen(node) + 1;
 	struct health *h = calloc(1, sizeof(*h) + ls + ln);
@@ -60,6 +68,8 @@ fed_health_register(fed_rpc_server *srv, const char *service, const char *node)
 	h->started_ms = fed_clock_mono_ms();
 	h->service = memcpy(h->strings, service, ls);
 	h->node = memcpy(h->strings + ls, node, ln);
+	h->fill = fill;
+	h->fill_arg = arg;
 	FED_TRY(fed_rpc_server_attach(srv, h)); // from now on, srv frees h
 	static const fed_rpc_method methods[] = {{"Check", check}};
 	FED_TRY(fed_rpc_server_add_service(

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // cmd_health.c: `fedctl health`, the node's Health/Check: which program,
-// which version, which node, for how long, and the services it serves.
-// Needs no token.
+// which version, which node, for how long, the services it serves and,
+// for a fed-node, its last check of the stored data. Needs no token.
 
 #include <stdio.h>
 
@@ -22,7 +22,6 @@ static cJSON *
 health_json(const fedctl *c, const void *msg)
 {
 	const Enfed__V1__HealthCheckResponse *r = msg;
-	(void) c;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "service", r->service);
 	cJSON_AddStringToObject(j, "version", r->version);
@@ -31,6 +30,16 @@ health_json(const fedctl *c, const void *msg)
 	cJSON *s = cJSON_AddArrayToObject(j, "services");
 	for (size_t i = 0; i < r->n_services; i++)
 		cJSON_AddItemToArray(s, cJSON_CreateString(r->services[i]));
+	if (r->last_check != NULL) {
+		char at[40];
+		fedctl_time_iso(c, r->last_check->started_ms, at, sizeof(at));
+		cJSON *k = cJSON_AddObjectToObject(j, "last_check");
+		cJSON_AddStringToObject(k, "started", at);
+		cJSON_AddNumberToObject(
+		    k, "blocks", (double) r->last_check->n_blocks);
+		cJSON_AddNumberToObject(
+		    k, "bad_blocks", (double) r->last_check->n_failed);
+	}
 	return j;
 }
 
@@ -38,7 +47,6 @@ static void
 health_text(const fedctl *c, const void *msg)
 {
 	const Enfed__V1__HealthCheckResponse *r = msg;
-	(void) c;
 	uint64_t u = r->uptime_s;
 	printf("service:  %s\nversion:  %s\nnode:     %s\n", r->service,
 	    r->version, r->node);
@@ -50,6 +58,13 @@ health_text(const fedctl *c, const void *msg)
 	for (size_t i = 0; i < r->n_services; i++)
 		printf(" %s", r->services[i]);
 	printf("\n");
+	if (r->last_check == NULL)
+		return;
+	char at[40];
+	fedctl_time_iso(c, r->last_check->started_ms, at, sizeof(at));
+	printf("checked:  %s: %llu blocks, %llu bad\n", at,
+	    (unsigned long long) r->last_check->n_blocks,
+	    (unsigned long long) r->last_check->n_failed);
 }
 
 static const fedctl_view health_view

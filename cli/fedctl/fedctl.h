@@ -253,6 +253,7 @@ fed_status fedctl_time_parse(
 // owned by main.c.
 
 int cmd_health(fedctl *c, int argc, char **argv);
+int cmd_node(fedctl *c, int argc, char **argv);
 int cmd_series(fedctl *c, int argc, char **argv);
 int cmd_grant(fedctl *c, int argc, char **argv);
 int cmd_alarm(fedctl *c, int argc, char **argv);

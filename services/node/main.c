@@ -37,6 +37,7 @@
 struct node_cfg {
 	char *name;
 	char *data_dir;
+	bool init;
 	char *listen;
 	char *stream;
 	char *public_stream;
@@ -54,6 +55,8 @@ struct node_cfg {
 	int64_t lease_ms;
 	int64_t replicate_timeout_ms;
 	int64_t alarm_tick_ms;
+	int64_t scrub_interval_ms;
+	uint64_t scrub_pause_ms;
 	uint64_t workers;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -74,6 +77,11 @@ static const fed_cfg_opt node_opts[] = {
         "this node's name in the federation, e.g. lognact"),
     FED_CFG_OPT_STRING_LEN(C, data_dir, "data-dir", "./node-data", 1, 4000,
         "folder of the series database (created if missing)"),
+    FED_CFG_OPT_BOOL(C, init, "init", "false",
+        "accept an existing empty series.db and initialise it as a new, "
+        "empty store (without it such a file is refused: a truncated "
+        "store must not come back as an empty node; a missing file is "
+        "always created)"),
     FED_CFG_OPT_STRING_LEN(C, listen, "listen", "tcp://127.0.0.1:7410", 1,
         4000, "RPC addresses, comma-separated (ipc://, tcp://, tls+tcp://)"),
     FED_CFG_OPT_STRING_LEN(C, stream, "stream", "tcp://127.0.0.1:7411", 1,
@@ -116,6 +124,14 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_DURATION(C, alarm_tick_ms, "alarm-tick", "10s", 50, 3600000,
         "how often alarm rules that depend on time are checked (stale "
         "series, siblings waiting for each other)"),
+    FED_CFG_OPT_DURATION(C, scrub_interval_ms, "scrub-interval", "24h", 0,
+        INT64_C(31622400000),
+        "how often every stored block is checked (checksum, decoding); "
+        "the result is logged and shown by Health; 0: never (fedctl node "
+        "check still runs one)"),
+    FED_CFG_OPT_UINT(C, scrub_pause_ms, "scrub-pause-ms", "5", 0, 10000,
+        "pause between batches of 256 blocks during a scrub, so that it "
+        "never starves ingest and queries"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(
@@ -163,6 +179,7 @@ open_store(const struct node_cfg *cfg, node_store **out)
 	node_store_opts_init(&so);
 	so.sync_normal = cfg->sync == 1;
 	so.default_tz = cfg->tz;
+	so.init = cfg->init;
 	node_store_err err = {{0}};
 	fed_status st = node_store_open(cfg->data_dir, &so, out, &err);
 	if (st != FED_OK)
@@ -271,6 +288,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
+	node_scrub *scrub = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -321,6 +339,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_alarm_rpc nar = {.store = store, .alarms = alarms};
+	node_scrub_opts sco = {.store = store,
+	    .interval_ms = cfg->scrub_interval_ms,
+	    .pause_ms = (unsigned) cfg->scrub_pause_ms};
+	if (node_scrub_new(&sco, &scrub) != FED_OK)
+		goto out;
 	if (node_policy_new(store, grants, &policy) != FED_OK)
 		goto out;
 	fed_rpc_server_opts ro;
@@ -353,6 +376,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    .series = &nr,
 	    .grants = grants,
 	    .alarms = &nar,
+	    .scrub = scrub,
 	    .name = cfg->name};
 	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
 		fed_log(FED_LOG_ERR, "node", "%s", err);
@@ -368,8 +392,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
-	// The server first: its workers may be asking the directory.
+	// The server first: its workers may be asking the directory. A
+	// check in progress (Integrity/Check) ends at its next batch.
+	node_scrub_stop(scrub);
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	node_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_directory_free(dir);
 	node_replicator_free(repl);
 	node_alarms_free(alarms); // publishes: before the stream closes

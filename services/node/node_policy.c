@@ -258,8 +258,10 @@ clip_grant_query(fed_rpc_ctx *call, decision *d, const node_grant *g,
 	int64_t now = fed_clock_now_ms();
 	hi = hi < now ? hi : now; // a bucket still filling is not whole
 	d->strip_events = 1;
-	return clipped_copy(call, d, q, ceil_bucket(zone, lo, unit),
+	fed_status st = clipped_copy(call, d, q, ceil_bucket(zone, lo, unit),
 	    fed_tz_floor(zone, hi, unit), fed_tz_name(zone));
+	node_store_zone_put(d->pol->store, zone); // its name was copied
+	return st;
 }
 
 // ---- The decisions, one per kind of request
@@ -401,6 +403,7 @@ decide_alarm_ack(fed_rpc_ctx *call, decision *d, const ProtobufCMessage *req)
 // are decided entry by entry through node_policy_sees_*.
 static const row table[] = {
     {"/enfed.v1.Health/Check", R(NONE), decide_nothing},
+    {"/enfed.v1.Integrity/Check", R(ADMIN), decide_nothing},
     {"/enfed.v1.SeriesStore/Query", SERIES_READ, decide_query},
     {"/enfed.v1.SeriesStore/Latest", SERIES_READ, decide_latest},
     {"/enfed.v1.SeriesStore/GetSeries", SERIES_READ, decide_get_series},

@@ -15,7 +15,10 @@ register_all(fed_rpc_server *srv, const node_server_parts *p)
 	FED_TRY(node_grants_register(srv, p->grants));
 	if (p->alarms != NULL)
 		FED_TRY(node_alarm_rpc_register(srv, p->alarms));
-	return fed_health_register(srv, "fed-node", p->name);
+	if (p->scrub != NULL)
+		FED_TRY(node_scrub_register(srv, p->scrub));
+	return fed_health_register_fill(srv, "fed-node", p->name,
+	    p->scrub != NULL ? node_scrub_health : NULL, p->scrub);
 }
 
 fed_status

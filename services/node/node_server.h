@@ -18,6 +18,7 @@
 #include "node_grants.h"
 #include "node_policy.h"
 #include "node_rpc.h"
+#include "node_scrub.h"
 
 // What the server serves; all borrowed, alive as long as the server.
 typedef struct node_server_parts {
@@ -26,6 +27,7 @@ typedef struct node_server_parts {
 	node_rpc *series; // SeriesStore
 	node_grants *grants; // Grants
 	node_alarm_rpc *alarms; // AlarmService; NULL: not served
+	node_scrub *scrub; // Integrity, and Health's last check; NULL: neither
 	const char *name; // the node's name, in Health's answer
 } node_server_parts;
 

@@ -11,15 +11,27 @@
 
 #include "store.h"
 
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
+
+// A cached zone: `refs` callers hold it (a query running in it); only a
+// zone nobody holds may be evicted, the least recently used first.
+typedef struct store_zone {
+	fed_tz *tz;
+	unsigned refs;
+	uint64_t used;
+} store_zone;
 
 struct node_store {
 	node_store_opts opts;
@@ -32,8 +44,10 @@ struct node_store {
 	pthread_mutex_t pool_mtx;
 	pthread_cond_t pool_cond;
 	node__live_grants live; // under the writer lock
-	fed_tz *zones[NODE__STORE_MAX_ZONES];
+	store_zone zones[NODE__STORE_MAX_ZONES];
 	size_t n_zones;
+	uint64_t zone_clock; // stamps each use, for least-recently-used
+	const fed_tz *default_zone; // held (never evicted) while open
 	pthread_mutex_t zone_mtx;
 };
 
@@ -100,6 +114,14 @@ static const char schema_v4_sql[]
       " end_ms INTEGER NOT NULL,"
       " PRIMARY KEY(grant_id, series, start_ms)) WITHOUT ROWID;"
       "PRAGMA user_version = 4;";
+
+// Version 5: a CRC-32C per block row (store_block.c), computed here for
+// the blocks already stored; every read verifies it from then on.
+static const char schema_v5_sql[]
+    = "ALTER TABLE blocks ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE blocks SET crc"
+      " = enfed_block_crc(key, n, first_ts, last_ts, vals, data);"
+      "PRAGMA user_version = 5;";
 
 void
 node_store_opts_init(node_store_opts *opts)
@@ -276,8 +298,10 @@ schema_setup(store_conn *c, node_store_err *err)
 		st = node__store_exec(c, schema_v2_sql);
 	if (st == FED_OK && version < 3)
 		st = node__store_exec(c, schema_v3_sql);
-	if (st == FED_OK)
+	if (st == FED_OK && version < 4)
 		st = node__store_exec(c, schema_v4_sql);
+	if (st == FED_OK)
+		st = node__store_exec(c, schema_v5_sql);
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)
@@ -338,15 +362,123 @@ open_readers(node_store *st, const char *path)
 	return FED_OK;
 }
 
+// An existing file must be an sqlite database, or empty with opts.init;
+// a missing one is a first start.
+static fed_status
+check_file(const char *path, int init, node_store_err *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return FED_OK;
+	if (sb.st_size == 0)
+		return init ? FED_OK
+		            : node__store_fail(err, FED_FAILED_PRECONDITION,
+		                "%s: the file exists but is empty; refusing "
+		                "to start as an empty store (initialise it "
+		                "explicitly: fed-node --init)",
+		                path);
+	char head[16] = "";
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return node__store_fail(
+		    err, FED_UNAVAILABLE, "%s: cannot read the file", path);
+	size_t got = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	if (got != sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
+		return node__store_fail(err, FED_DATA_LOSS,
+		    "%s: not an sqlite database (%lld bytes); refusing to "
+		    "touch "
+		    "it",
+		    path, (long long) sb.st_size);
+	return FED_OK;
+}
+
+// Removes path and its -wal and -shm files, if any.
+static void
+remove_db_files(const char *path)
+{
+	size_t len = strlen(path);
+	char *buf = malloc(len + sizeof("-wal"));
+	remove(path);
+	if (buf == NULL)
+		return;
+	memcpy(buf, path, len);
+	memcpy(buf + len, "-wal", sizeof("-wal"));
+	remove(buf);
+	memcpy(buf + len, "-shm", sizeof("-shm"));
+	remove(buf);
+	free(buf);
+}
+
+// Syncs the directory holding path, so that a rename in it is durable.
+static void
+sync_dir(const char *path)
+{
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	int fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+// A missing database is made under a temporary name and renamed into
+// place once its schema is committed and checkpointed: a crash during a
+// first start thus never leaves an empty series.db, which the next start
+// would refuse (check_file).
+static fed_status
+create_fresh(const node_store *st, const char *path, node_store_err *err)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int) sizeof(tmp))
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "path: too long");
+	remove_db_files(tmp); // what a crash in here may have left
+	store_conn c;
+	fed_status s = conn_open(&c, tmp, &st->opts);
+	if (s != FED_OK)
+		return s;
+	s = node__store_block_sql_fn(c.db);
+	if (s == FED_OK)
+		s = schema_setup(&c, err);
+	int rc = sqlite3_wal_checkpoint_v2(
+	    c.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (s == FED_OK && rc != SQLITE_OK)
+		s = node__store_sql_status(c.db, rc, "checkpoint");
+	conn_close(&c);
+	if (s == FED_OK && rename(tmp, path) != 0)
+		s = node__store_fail(err, FED_UNAVAILABLE,
+		    "%s: cannot rename the new store into place", path);
+	if (s != FED_OK)
+		remove_db_files(tmp);
+	else
+		sync_dir(path);
+	return s;
+}
+
 static fed_status
 store_init(node_store *st, const char *path, node_store_err *err)
 {
-	const fed_tz *zone;
-	if (node__store_zone(st, st->default_tz, &zone, NULL) != FED_OK)
+	struct stat sb;
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		FED_TRY(create_fresh(st, path, err));
+	FED_TRY(check_file(path, st->opts.init, err));
+	if (node__store_zone(st, st->default_tz, &st->default_zone, NULL)
+	    != FED_OK)
 		return node__store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.default_tz: %s: not a zone this system knows",
 		    st->default_tz);
 	FED_TRY(conn_open(&st->writer, path, &st->opts));
+	FED_TRY(node__store_block_sql_fn(st->writer.db));
 	FED_TRY(schema_setup(&st->writer, err));
 	FED_TRY(conn_prepare(&st->writer));
 	FED_TRY(node__store_live_reload(st, &st->writer));
@@ -413,7 +545,7 @@ node_store_close(node_store *st)
 	pthread_mutex_destroy(&st->pool_mtx);
 	pthread_cond_destroy(&st->pool_cond);
 	for (size_t i = 0; i < st->n_zones; i++)
-		fed_tz_free(st->zones[i]);
+		fed_tz_free(st->zones[i].tz);
 	pthread_mutex_destroy(&st->zone_mtx);
 	free(st->default_tz);
 	free(st->live.g);
@@ -477,6 +609,49 @@ node_store_zone(
 	    name != NULL && name[0] != '\0' ? name : st->default_tz, out, err);
 }
 
+void
+node_store_zone_put(node_store *st, const fed_tz *zone)
+{
+	node__store_zone_put(st, zone);
+}
+
+// The slot for a zone not cached: a free one, else the least recently
+// used that nobody holds; NODE__STORE_MAX_ZONES when all are held.
+static size_t
+zone_slot(const node_store *st)
+{
+	if (st->n_zones < NODE__STORE_MAX_ZONES)
+		return st->n_zones;
+	size_t best = NODE__STORE_MAX_ZONES;
+	for (size_t i = 0; i < st->n_zones; i++)
+		if (st->zones[i].refs == 0
+		    && (best == NODE__STORE_MAX_ZONES
+		        || st->zones[i].used < st->zones[best].used))
+			best = i;
+	return best;
+}
+
+// Loads `name` into a slot (under zone_mtx); *i is the slot.
+static fed_status
+zone_load(node_store *st, const char *name, size_t *i, node_store_err *err)
+{
+	*i = zone_slot(st);
+	if (*i == NODE__STORE_MAX_ZONES)
+		return node__store_fail(err, FED_UNAVAILABLE,
+		    "tz: %s: %d zones in use at once; retry", name,
+		    NODE__STORE_MAX_ZONES);
+	fed_tz *tz;
+	fed_status s = fed_tz_load(name, &tz);
+	if (s != FED_OK)
+		return zone_load_failed(s, name, err);
+	if (*i == st->n_zones)
+		st->n_zones++;
+	else
+		fed_tz_free(st->zones[*i].tz); // held by nobody
+	st->zones[*i] = (store_zone) {tz, 0, 0};
+	return FED_OK;
+}
+
 fed_status
 node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err)
@@ -484,23 +659,34 @@ node__store_zone(
 	fed_status s = FED_OK;
 	pthread_mutex_lock(&st->zone_mtx);
 	size_t i = 0;
-	while (i < st->n_zones && strcmp(fed_tz_name(st->zones[i]), name) != 0)
+	while (
+	    i < st->n_zones && strcmp(fed_tz_name(st->zones[i].tz), name) != 0)
 		i++;
-	if (i == st->n_zones && i == NODE__STORE_MAX_ZONES)
-		s = node__store_fail(err, FED_RESOURCE_EXHAUSTED,
-		    "tz: %s: more than %d zones in use", name,
-		    NODE__STORE_MAX_ZONES);
-	else if (i == st->n_zones) {
-		s = fed_tz_load(name, &st->zones[i]);
-		if (s == FED_OK)
-			st->n_zones++;
-		else
-			s = zone_load_failed(s, name, err);
+	if (i == st->n_zones)
+		s = zone_load(st, name, &i, err);
+	if (s == FED_OK) {
+		st->zones[i].refs++;
+		st->zones[i].used = ++st->zone_clock;
+		*out = st->zones[i].tz;
 	}
-	if (s == FED_OK)
-		*out = st->zones[i];
 	pthread_mutex_unlock(&st->zone_mtx);
 	return s;
+}
+
+void
+node__store_zone_put(node_store *st, const fed_tz *zone)
+{
+	if (zone == NULL)
+		return;
+	pthread_mutex_lock(&st->zone_mtx);
+	for (size_t i = 0; i < st->n_zones; i++) {
+		if (st->zones[i].tz == zone) {
+			assert(st->zones[i].refs > 0);
+			st->zones[i].refs--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->zone_mtx);
 }
 
 store_conn *
@@ -657,89 +843,4 @@ node_store_compact(node_store *st)
 	}
 	node__store_writer_unlock(st);
 	return s;
-}
-
-// sqlite's own check: "ok", or the first problem it lists.
-static fed_status
-check_sqlite(store_conn *c, node_store_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(
-	    c->db, "PRAGMA integrity_check(1)", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	fed_status res = FED_OK;
-	if (rc != SQLITE_ROW) {
-		res = node__store_sql_status(c->db, rc, "integrity_check");
-	} else {
-		const char *said = (const char *) sqlite3_column_text(s, 0);
-		if (said == NULL || strcmp(said, "ok") != 0)
-			res = node__store_fail(err, FED_DATA_LOSS,
-			    "integrity_check: %.200s", said ? said : "?");
-	}
-	sqlite3_finalize(s);
-	return res;
-}
-
-// Every block decodes to its row's count and bounds; each series' count
-// is the sum of its blocks'.
-static fed_status
-check_blocks(store_conn *c, node_store_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(c->db,
-	    "SELECT s.id, s.n_points, b.key, b.n, b.first_ts, b.last_ts,"
-	    " b.data FROM series s LEFT JOIN blocks b"
-	    " ON b.key >= s.sid << 32 AND b.key < (s.sid + 1) << 32"
-	    " ORDER BY s.sid, b.key",
-	    -1, &s, NULL);
-	fed_status res = rc == SQLITE_OK
-	    ? FED_OK
-	    : node__store_sql_status(c->db, rc, "check blocks");
-	char id[256] = "";
-	int64_t want = 0, got = 0;
-	while (res == FED_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sid = (const char *) sqlite3_column_text(s, 0);
-		if (strcmp(sid, id) != 0) {
-			if (id[0] != '\0' && got != want)
-				break;
-			snprintf(id, sizeof(id), "%s", sid);
-			want = sqlite3_column_int64(s, 1);
-			got = 0;
-		}
-		if (sqlite3_column_type(s, 2) == SQLITE_NULL)
-			continue; // a series without points
-		c->pts.n = 0;
-		res = node_codec_decode(c->codec, sqlite3_column_blob(s, 6),
-		    (size_t) sqlite3_column_bytes(s, 6), &c->pts);
-		if (res != FED_OK || c->pts.n == 0
-		    || (int64_t) c->pts.n != sqlite3_column_int64(s, 3)
-		    || c->pts.ts_ms[0] != sqlite3_column_int64(s, 4)
-		    || c->pts.ts_ms[c->pts.n - 1]
-		        != sqlite3_column_int64(s, 5))
-			res = node__store_fail(err, FED_DATA_LOSS,
-			    "series %s: block %lld does not match its row", id,
-			    (long long) sqlite3_column_int64(s, 2));
-		got += (int64_t) c->pts.n;
-	}
-	if (res == FED_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		res = node__store_sql_status(c->db, rc, "check blocks");
-	if (res == FED_OK && got != want)
-		res = node__store_fail(err, FED_DATA_LOSS,
-		    "series %s: %lld points counted, %lld in its blocks", id,
-		    (long long) want, (long long) got);
-	sqlite3_finalize(s);
-	return res;
-}
-
-fed_status
-node_store_check(node_store *st, node_store_err *err)
-{
-	store_conn *c = NULL;
-	FED_TRY(node__store_read_begin(st, &c));
-	fed_status res = check_sqlite(c, err);
-	if (res == FED_OK)
-		res = check_blocks(c, err);
-	node__store_read_end(st, c);
-	return res;
 }

@@ -29,6 +29,7 @@
 #ifndef NODE_STORE_H
 #define NODE_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,8 @@ typedef struct node_store_opts {
 	const char *default_tz; // zone of a query that names none; default
 	                        // "Europe/Paris"; loaded (so checked) and
 	                        // copied by open
+	int init; // 1: an existing empty file may become a new store;
+	          // 0 (default): it is refused (a missing file is created)
 } node_store_opts;
 
 #define NODE_STORE_ERR_LEN 256
@@ -73,8 +76,10 @@ void node_store_opts_init(node_store_opts *opts);
 // itself. `opts` may be NULL (defaults); it is copied. Returns
 // INVALID_ARGUMENT for bad options (default_tz included: a zone this
 // system's tzdata lacks is refused here), UNAVAILABLE when the file cannot be
-// opened or is locked, DATA_LOSS when it is not a database,
-// FAILED_PRECONDITION when its schema is newer than this program knows. On
+// opened or is locked, DATA_LOSS when it is not a database (the file is
+// left untouched), FAILED_PRECONDITION when its schema is newer than this
+// program knows, or when the file exists but is empty and opts->init is 0
+// (a store whose file was truncated must not come back as an empty one). On
 // OK, *out is owned by the caller (node_store_close).
 fed_status node_store_open(const char *dir_or_path,
     const node_store_opts *opts, node_store **out, node_store_err *err);
@@ -90,12 +95,18 @@ void node_store_close(node_store *st);
 // accepts ids.
 int node_store_valid_id(const char *id);
 
-// The zone `name` ("" or NULL: the store's default zone), loaded on first
-// use and kept until the store closes; *out is borrowed. As a query's tz:
-// INVALID_ARGUMENT, NOT_FOUND, DATA_LOSS or RESOURCE_EXHAUSTED with a
-// message naming "tz".
+// The zone `name` ("" or NULL: the store's default zone), from the
+// store's cache (loaded on a miss; a zone nobody holds may be evicted).
+// On OK *out is held for the caller until node_store_zone_put, which the
+// caller must call once done with it. As a query's tz: INVALID_ARGUMENT,
+// NOT_FOUND, DATA_LOSS, or UNAVAILABLE when every cached zone is held by
+// a running call, with a message naming "tz". Any thread.
 fed_status node_store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err);
+
+// Releases a zone of node_store_zone; the pointer is not to be used after.
+// NULL does nothing.
+void node_store_zone_put(node_store *st, const fed_tz *zone);
 
 // The fed_tz unit of a query step other than STEP_RAW (an Enfed__V1__Step
 // between STEP_5MIN and STEP_YEAR): the buckets a query at that step has.
@@ -244,13 +255,54 @@ fed_status node_store_get_stats(node_store *st, node_store_stats *out);
 // sqlite errors.
 fed_status node_store_compact(node_store *st);
 
-// Checks the database on a reader snapshot: sqlite's integrity_check,
-// then every point block decoded and compared with its row (count, first
-// and last timestamp) and the series' point counts with their blocks'.
-// OK when all holds; DATA_LOSS with the first problem in `err` otherwise;
-// UNAVAILABLE or INTERNAL on sqlite errors. Reads the whole database: a
-// maintenance call (after a crash, before a backup is trusted).
+// Checks the database: a scrub (node_store_scrub) first, then, on one
+// reader snapshot, sqlite's integrity_check, every point block decoded and
+// compared with its row (count, first and last timestamp) and the series'
+// point counts with their blocks'. OK when all holds; DATA_LOSS with the
+// first problem in `err` otherwise; UNAVAILABLE or INTERNAL on sqlite
+// errors. Reads the whole database: a maintenance call (after a crash,
+// before a backup is trusted).
 fed_status node_store_check(node_store *st, node_store_err *err);
+
+// ---- Scrub: the online check of every block --------------------------------
+
+#define NODE_STORE_SCRUB_MAX_BAD 16
+
+// A block that failed: its series and its window [from_ms, to_ms).
+typedef struct node_store_bad_block {
+	char series[NODE_STORE_MAX_ID + 1]; // "?" for a block of no series
+	int64_t from_ms, to_ms;
+	char why[32]; // "fails its checksum", "does not decode", ...
+} node_store_bad_block;
+
+typedef struct node_store_scrub_report {
+	int64_t started_ms; // wall clock, Unix ms
+	int64_t elapsed_ms;
+	uint64_t n_blocks; // blocks read
+	uint64_t n_bad; // blocks that failed
+	size_t n_listed; // bad[0 .. n_listed) (the first bad blocks)
+	node_store_bad_block bad[NODE_STORE_SCRUB_MAX_BAD];
+} node_store_scrub_report;
+
+typedef struct node_store_scrub_opts {
+	unsigned batch; // blocks per read transaction; 0: 256
+	unsigned pause_ms; // sleep between batches; 0: none
+	const atomic_int *stop; // borrowed; when it reads non-zero the walk
+	                        // ends with CANCELLED; may be NULL
+} node_store_scrub_opts;
+
+// Walks every block row in key order, a batch per read transaction, and
+// verifies each: its checksum, that it decodes, that it matches its row.
+// Each bad block is logged (series and window) and counted in *out; the
+// walk goes on. Between batches the reader returns to the pool and the
+// walk sleeps opts->pause_ms, so queries and appends go on beside it
+// (a scrub sees each batch's snapshot, not one of the whole store).
+// opts may be NULL (defaults). Blocks the caller for the whole walk; any
+// thread. OK when the walk completed, whatever it found (read
+// out->n_bad); CANCELLED when *opts->stop became non-zero; UNAVAILABLE or
+// INTERNAL on sqlite errors, with a message in err.
+fed_status node_store_scrub(node_store *st, const node_store_scrub_opts *opts,
+    node_store_scrub_report *out, node_store_err *err);
 
 // ---- Consent grants ------------------------------------------------------
 //

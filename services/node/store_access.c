@@ -48,7 +48,7 @@ fed_status
 node_store_access_add(
     node_store *st, const Enfed__V1__GrantAccess *e, node_store_err *err)
 {
-	(void) err;
+	FED_TRY(node__store_check_utf8(&e->base, "access", err));
 	size_t len = 0;
 	uint8_t *buf = node__store_pack(&e->base, &len);
 	if (buf == NULL)

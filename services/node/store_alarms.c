@@ -56,6 +56,7 @@ fed_status
 node_store_alarm_rule_put(
     node_store *st, const Enfed__V1__AlarmRule *r, node_store_err *err)
 {
+	FED_TRY(node__store_check_utf8(&r->base, "rule", err));
 	size_t len = 0, old_len = 0;
 	uint8_t *buf = node__store_pack(&r->base, &len), *old = NULL;
 	if (buf == NULL)
@@ -218,6 +219,7 @@ fed_status
 node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
     uint64_t *id_out, node_store_err *err)
 {
+	FED_TRY(node__store_check_utf8(&a->base, "alarm", err));
 	size_t len = 0;
 	uint8_t *buf = node__store_pack(&a->base, &len);
 	if (buf == NULL)

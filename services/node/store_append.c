@@ -32,6 +32,9 @@ typedef struct apply_stats {
 	int64_t max_ts; // largest stored timestamp, and its value
 	double max_value;
 	node_points *fresh; // newly stored points are added here, if not NULL
+	const char *id; // the series, for error messages
+	int64_t window_ms;
+	node_store_err *err;
 } apply_stats;
 
 static fed_status
@@ -174,9 +177,12 @@ extend_points(store_conn *c, const in_point *in, size_t n, apply_stats *a)
 	return FED_OK;
 }
 
-// Loads block `key` into c->pts (empty when there is none).
+// Loads block `key` of series `id` into c->pts (empty when there is
+// none). A block that fails its checksum or does not decode is DATA_LOSS:
+// merging into it would rewrite its damage under a fresh checksum.
 static fed_status
-load_block(store_conn *c, int64_t key)
+load_block(store_conn *c, const char *id, int64_t key, int64_t window_ms,
+    node_store_err *err)
 {
 	c->pts.n = 0;
 	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCK_GET);
@@ -186,14 +192,15 @@ load_block(store_conn *c, int64_t key)
 		return FED_OK;
 	if (rc != SQLITE_ROW)
 		return node__store_sql_status(c->db, rc, "block read");
-	const void *data = sqlite3_column_blob(s, 2);
-	int len = sqlite3_column_bytes(s, 2);
-	fed_status st
-	    = node_codec_decode(c->codec, data, (size_t) len, &c->pts);
+	store_block b;
+	int sound = node__store_block_get(s, 0, &b);
+	fed_status st = sound
+	    ? node_codec_decode(c->codec, b.data, b.len, &c->pts)
+	    : FED_DATA_LOSS;
 	sqlite3_reset(s);
 	if (st == FED_DATA_LOSS)
-		fed_log(FED_LOG_ERR, "store", "block %lld: corrupt",
-		    (long long) key);
+		return node__store_block_bad(err, id, key, window_ms,
+		    sound ? "does not decode" : "fails its checksum");
 	return st;
 }
 
@@ -226,6 +233,8 @@ save_block(store_conn *c, int64_t key)
 	    c->codec, p->ts_ms, p->value, p->n, &data, &len));
 	store_summary sum;
 	summarise(p, &sum);
+	store_block b = {key, p->n, p->ts_ms[0], p->ts_ms[p->n - 1], &sum,
+	    STORE_SUMMARY_LEN, data, len, sum};
 	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCK_PUT);
 	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_int64(s, 2, (int64_t) p->n);
@@ -233,6 +242,7 @@ save_block(store_conn *c, int64_t key)
 	sqlite3_bind_int64(s, 4, p->ts_ms[p->n - 1]);
 	sqlite3_bind_blob(s, 5, &sum, STORE_SUMMARY_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 6, data, (int) len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, (int64_t) node__store_block_crc(&b));
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -244,7 +254,7 @@ static fed_status
 apply_window(
     store_conn *c, int64_t key, const in_point *in, size_t n, apply_stats *a)
 {
-	FED_TRY(load_block(c, key));
+	FED_TRY(load_block(c, a->id, key, a->window_ms, a->err));
 	uint64_t before = a->n_stored + a->n_replaced;
 	if (c->pts.n == 0 || in[0].ts_ms > c->pts.ts_ms[c->pts.n - 1])
 		FED_TRY(extend_points(c, in, n, a));
@@ -288,7 +298,8 @@ apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
 	store_series row;
 	FED_TRY(node__store_series(c, sp->series_id, &row, err));
 	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
-	apply_stats a = {0, 0, 0, replace, INT64_MAX, INT64_MIN, 0, fresh};
+	apply_stats a = {0, 0, 0, replace, INT64_MAX, INT64_MIN, 0, fresh,
+	    sp->series_id, row.window_ms, err};
 	if (fresh != NULL)
 		FED_TRY(node_points_reserve(fresh, fresh->n + sp->n_ts_ms));
 	a.n_duplicate = sort_points(sp, buf);

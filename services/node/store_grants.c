@@ -53,6 +53,7 @@ fed_status
 node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
     const char *token_hash, node_store_err *err)
 {
+	FED_TRY(node__store_check_utf8(&g->base, "grant", err));
 	store_conn *c = node__store_writer_lock(st);
 	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
 	sqlite3_stmt *s = NULL;
@@ -292,17 +293,31 @@ node__store_outbox_add(node_store *st, store_conn *c, const char *series_id,
 	return res;
 }
 
+// Decodes the current block row of blk into c->pts, checksum first.
+static fed_status
+backlog_block(
+    store_conn *c, sqlite3_stmt *blk, const char *id, int64_t window_ms)
+{
+	store_block b;
+	c->pts.n = 0; // decode appends
+	if (!node__store_block_get(blk, 0, &b))
+		return node__store_block_bad(
+		    NULL, id, b.key, window_ms, "fails its checksum");
+	return node_codec_decode(c->codec, b.data, b.len, &c->pts);
+}
+
 // The backlog of a new live grant: every stored point it covers.
 static fed_status
 outbox_backlog(store_conn *c, const node__live_grant *g)
 {
 	sqlite3_stmt *ser = NULL, *blk = NULL, *ins = NULL;
-	int rc = sqlite3_prepare_v2(
-	    c->db, "SELECT sid, id FROM series ORDER BY id", -1, &ser, NULL);
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT sid, id, window_ms FROM series ORDER BY id", -1, &ser,
+	    NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db,
-		    "SELECT data FROM blocks WHERE key >= ?1 AND key < ?2"
-		    " ORDER BY key",
+		    "SELECT " STORE_BLOCK_COLS " FROM blocks"
+		    " WHERE key >= ?1 AND key < ?2 ORDER BY key",
 		    -1, &blk, NULL);
 	fed_status res = rc == SQLITE_OK
 	    ? prepare_insert(c, &ins)
@@ -315,10 +330,8 @@ outbox_backlog(store_conn *c, const node__live_grant *g)
 		sqlite3_bind_int64(blk, 1, node__store_key(sid, 0));
 		sqlite3_bind_int64(blk, 2, node__store_key(sid + 1, 0));
 		while (res == FED_OK && sqlite3_step(blk) == SQLITE_ROW) {
-			c->pts.n = 0; // decode appends
-			res = node_codec_decode(c->codec,
-			    sqlite3_column_blob(blk, 0),
-			    (size_t) sqlite3_column_bytes(blk, 0), &c->pts);
+			res = backlog_block(
+			    c, blk, id, sqlite3_column_int64(ser, 2));
 			if (res == FED_OK)
 				res = outbox_rows(c, ins, g, id, c->pts.ts_ms,
 				    c->pts.value, c->pts.n);

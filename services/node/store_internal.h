@@ -23,6 +23,9 @@
 #include "store.h"
 #include "store_codec.h"
 
+// The columns of a block row, in the order node__store_block_get reads.
+#define STORE_BLOCK_COLS "key, n, first_ts, last_ts, vals, data, crc"
+
 // X(NAME, sql)
 #define STORE_STMTS(X)                                                       \
 	X(SERIES_BY_ID,                                                      \
@@ -54,20 +57,21 @@
 	    " VALUES(?1, ?2, ?3, ?4)")                                       \
 	X(OUTBOX_DELETE_SERIES, "DELETE FROM outbox WHERE series = ?1")      \
 	X(HELD_DELETE_SERIES, "DELETE FROM outbox_held WHERE series = ?1")   \
-	X(BLOCK_GET, "SELECT n, last_ts, data FROM blocks WHERE key = ?1")   \
+	X(BLOCK_GET,                                                         \
+	    "SELECT " STORE_BLOCK_COLS " FROM blocks WHERE key = ?1")        \
 	X(BLOCK_PUT,                                                         \
 	    "INSERT OR REPLACE INTO blocks(key, n, first_ts, last_ts, vals," \
-	    " data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")                         \
+	    " data, crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")                \
 	X(BLOCKS_DELETE, "DELETE FROM blocks WHERE key BETWEEN ?1 AND ?2")   \
 	X(BLOCKS_RANGE,                                                      \
-	    "SELECT n, first_ts, last_ts, vals, data FROM blocks"            \
+	    "SELECT " STORE_BLOCK_COLS " FROM blocks"                        \
 	    " WHERE key BETWEEN ?1 AND ?2 ORDER BY key")                     \
 	X(BLOCK_BEFORE,                                                      \
-	    "SELECT last_ts, vals FROM blocks WHERE key >= ?1 AND key < ?2"  \
-	    " ORDER BY key DESC LIMIT 1")                                    \
+	    "SELECT " STORE_BLOCK_COLS " FROM blocks"                        \
+	    " WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT 1")       \
 	X(BLOCK_AFTER,                                                       \
-	    "SELECT first_ts, vals FROM blocks WHERE key > ?1 AND key <= ?2" \
-	    " ORDER BY key LIMIT 1")
+	    "SELECT " STORE_BLOCK_COLS " FROM blocks"                        \
+	    " WHERE key > ?1 AND key <= ?2 ORDER BY key LIMIT 1")
 
 typedef enum store_stmt {
 #define STORE__STMT_ENUM(name, sql) STMT_##name,
@@ -138,14 +142,18 @@ fed_status node__store_outbox_add(node_store *st, store_conn *c,
 // The store's options after defaults, as the query code needs them.
 const node_store_opts *node__store_opts(const node_store *st);
 
-// The zone `name`, loaded on first use and kept until the store closes
-// (at most NODE__STORE_MAX_ZONES different zones); *out is borrowed.
-// INVALID_ARGUMENT for a malformed name, NOT_FOUND for an unknown zone,
-// DATA_LOSS for a corrupt zone file, RESOURCE_EXHAUSTED past the limit;
-// the message names the field "tz".
-#define NODE__STORE_MAX_ZONES 16
+// The zone `name`, from the store's cache of NODE__STORE_MAX_ZONES zones
+// (loaded on a miss, evicting the least recently used zone nobody holds),
+// held for the caller until node__store_zone_put. INVALID_ARGUMENT for a
+// malformed name, NOT_FOUND for an unknown zone, DATA_LOSS for a corrupt
+// zone file, UNAVAILABLE when every cached zone is held (as many queries
+// in different zones at once); the message names the field "tz".
+#define NODE__STORE_MAX_ZONES 32
 fed_status node__store_zone(
     node_store *st, const char *name, const fed_tz **out, node_store_err *err);
+
+// Releases a zone of node__store_zone (NULL does nothing).
+void node__store_zone_put(node_store *st, const fed_tz *zone);
 
 // Prepares sql on c; the sqlite error is translated (and logged, as
 // `what`) at this boundary.
@@ -214,5 +222,54 @@ node__store_key(int64_t sid, int64_t widx)
 
 // Decodes a summary blob (zeroes when its length is wrong).
 void node__store_summary_get(const void *blob, int len, store_summary *out);
+
+// One row of `blocks`, its blobs borrowed from the statement that read it
+// (valid until that statement is stepped or reset).
+typedef struct store_block {
+	int64_t key;
+	size_t n;
+	int64_t first_ts, last_ts;
+	const void *vals; // the 40-byte summary blob
+	size_t vals_len;
+	const uint8_t *data; // the encoded points
+	size_t len;
+	store_summary sum; // vals, decoded
+} store_block;
+
+// CRC-32C of len bytes (tests use it on known vectors).
+uint32_t node__store_crc32c(const void *buf, size_t len);
+
+// The checksum stored in a block row's `crc` (store_block.c): CRC-32C of
+// key, n, first_ts, last_ts (8 bytes little-endian each), vals and data.
+uint32_t node__store_block_crc(const store_block *b);
+
+// Reads the STORE_BLOCK_COLS of the current row of s, starting at column
+// col, into *b; returns 1 when the row's checksum matches, 0 when not.
+int node__store_block_get(sqlite3_stmt *s, int col, store_block *b);
+
+// The time window [*from_ms, *to_ms) of block `key` in a series of
+// window_ms windows.
+void node__store_block_window(
+    int64_t key, int64_t window_ms, int64_t *from_ms, int64_t *to_ms);
+
+// Logs and returns DATA_LOSS with a message naming the series and the
+// block's window in UTC; `why` says what failed ("fails its checksum").
+fed_status node__store_block_bad(node_store_err *err, const char *series,
+    int64_t key, int64_t window_ms, const char *why);
+
+// 1 when the NUL-terminated s is valid UTF-8 (no overlong forms, no
+// surrogates, nothing past U+10FFFF), else 0.
+int node__store_utf8_valid(const char *s);
+
+// INVALID_ARGUMENT naming the field ("meta.box[2].value: not valid
+// UTF-8") unless every string field of m, at any depth, repeated ones
+// included, is valid UTF-8. path prefixes the field names ("meta"); m may
+// be NULL (OK).
+fed_status node__store_check_utf8(
+    const ProtobufCMessage *m, const char *path, node_store_err *err);
+
+// Registers the SQL function enfed_block_crc(key, n, first_ts, last_ts,
+// vals, data) on db: the schema migration to version 5 fills `crc` with it.
+fed_status node__store_block_sql_fn(sqlite3 *db);
 
 #endif // NODE_STORE_INTERNAL_H

@@ -118,7 +118,8 @@ check_meta(const Enfed__V1__SeriesMeta *m, node_store_err *err)
 	FED_TRY(
 	    check_str(m->origin_node, MAX_STR_LEN, "meta.origin_node", err));
 	FED_TRY(check_tz(m->tz, err));
-	return check_box(m->box, m->n_box, err);
+	FED_TRY(check_box(m->box, m->n_box, err));
+	return node__store_check_utf8(&m->base, "meta", err);
 }
 
 static char *
@@ -379,6 +380,7 @@ node_store_update(node_store *st, const Enfed__V1__UpdateSeriesRequest *req,
 	FED_TRY(node__store_check_id(req->id, "id", err));
 	FED_TRY(check_box(req->box, req->n_box, err));
 	FED_TRY(check_str(req->source, MAX_STR_LEN, "source", err));
+	FED_TRY(node__store_check_utf8(&req->base, "", err));
 	Enfed__V1__SeriesInfo *info = NULL;
 	store_conn *c = node__store_writer_lock(st);
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");

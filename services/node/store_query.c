@@ -59,17 +59,12 @@ typedef struct query_ctx {
 	bucket_acc *acc;
 	node_points readings; // raw step: the points in order
 	struct cum_state *cum; // cumulative energy: the segment walk
+	const char *id; // the series being read, for error messages
+	int64_t window_ms; // its block window
 	node_store_err *err;
 } query_ctx;
 
-// One row of STMT_BLOCKS_RANGE.
-typedef struct block_row {
-	size_t n;
-	int64_t first_ts, last_ts;
-	store_summary sum;
-	const uint8_t *data;
-	size_t len;
-} block_row;
+typedef store_block block_row;
 
 fed_tz_unit
 node_store_step_unit(int step)
@@ -191,14 +186,10 @@ scan_blocks(query_ctx *q, const store_series *row, block_fn fn)
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		block_row b;
-		b.n = (size_t) sqlite3_column_int64(s, 0);
-		b.first_ts = sqlite3_column_int64(s, 1);
-		b.last_ts = sqlite3_column_int64(s, 2);
-		node__store_summary_get(sqlite3_column_blob(s, 3),
-		    sqlite3_column_bytes(s, 3), &b.sum);
-		b.data = sqlite3_column_blob(s, 4);
-		b.len = (size_t) sqlite3_column_bytes(s, 4);
-		fed_status st = fn(q, &b);
+		fed_status st = node__store_block_get(s, 0, &b)
+		    ? fn(q, &b)
+		    : node__store_block_bad(q->err, q->id, b.key, q->window_ms,
+		        "fails its checksum");
 		if (st != FED_OK) {
 			sqlite3_reset(s);
 			return st;
@@ -217,8 +208,8 @@ decode_block(query_ctx *q, const block_row *b)
 	fed_status st
 	    = node_codec_decode(q->c->codec, b->data, b->len, &q->c->pts);
 	if (st == FED_DATA_LOSS)
-		return node__store_fail(
-		    q->err, FED_DATA_LOSS, "a block of the series is corrupt");
+		return node__store_block_bad(
+		    q->err, q->id, b->key, q->window_ms, "does not decode");
 	return st;
 }
 
@@ -279,17 +270,19 @@ edge_reading(query_ctx *q, const store_series *row, int after, int64_t *ts,
 	    s, 2, after ? node__store_key(row->sid, 0xffffffff) : w_from);
 	int rc = sqlite3_step(s);
 	*found = rc == SQLITE_ROW;
+	fed_status st = FED_OK;
 	if (*found) {
-		store_summary sum;
-		*ts = sqlite3_column_int64(s, 0);
-		node__store_summary_get(sqlite3_column_blob(s, 1),
-		    sqlite3_column_bytes(s, 1), &sum);
-		*v = after ? sum.first_v : sum.last_v;
+		store_block b;
+		if (!node__store_block_get(s, 0, &b))
+			st = node__store_block_bad(q->err, q->id, b.key,
+			    q->window_ms, "fails its checksum");
+		*ts = after ? b.first_ts : b.last_ts;
+		*v = after ? b.sum.first_v : b.sum.last_v;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return node__store_sql_status(q->c->db, rc, "edge block");
-	return FED_OK;
+	return st;
 }
 
 // Adds energy e of segment [a, b) to the buckets it overlaps in the range,
@@ -544,6 +537,8 @@ query_series(
 	store_series row;
 	FED_TRY(node__store_series(q->c, id, &row, q->err));
 	res->unit = (Enfed__V1__Unit) row.unit;
+	q->id = id;
+	q->window_ms = row.window_ms;
 	if ((res->series_id = strdup(id)) == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	q->readings.n = 0;
@@ -674,6 +669,7 @@ node_store_query(node_store *st, const Enfed__V1__QueryRequest *req,
 		s = new_response(&q, zone, req->n_series_ids, &resp);
 	if (s == FED_OK)
 		s = run_query(&q, st, req, resp);
+	node__store_zone_put(st, q.zone);
 	free(q.bounds);
 	free(q.acc);
 	node_points_fini(&q.readings);

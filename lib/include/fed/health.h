@@ -7,6 +7,7 @@
 #ifndef FED_HEALTH_H
 #define FED_HEALTH_H
 
+#include "enfed/v1/health.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/status.h"
 
@@ -20,5 +21,17 @@ const char *fed_version(void);
 // the server.
 fed_status fed_health_register(
     fed_rpc_server *srv, const char *service, const char *node);
+
+// Adds what only the service knows to a Health reply (fed-node: its last
+// data check). Called on the worker thread answering each Health/Check,
+// after the common fields are set; memory it attaches to rep must live
+// for the call (fed_rpc_ctx_alloc). Returns OK or RESOURCE_EXHAUSTED.
+typedef fed_status (*fed_health_fill_fn)(
+    fed_rpc_ctx *call, Enfed__V1__HealthCheckResponse *rep, void *arg);
+
+// fed_health_register, with fill (may be NULL) called on each reply with
+// arg (borrowed: it must outlive the server).
+fed_status fed_health_register_fill(fed_rpc_server *srv, const char *service,
+    const char *node, fed_health_fill_fn fill, void *arg);
 
 #endif // FED_HEALTH_H

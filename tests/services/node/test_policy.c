@@ -87,6 +87,7 @@ static struct {
 	node_alarms *alarms;
 	node_rpc nr;
 	node_alarm_rpc nar;
+	node_scrub *scrub;
 	fed_rpc_server *srv;
 	char tokens[N_PRINCIPALS][80];
 	size_t token_len[N_PRINCIPALS];
@@ -292,11 +293,14 @@ open_node(void)
 	    .max_batch_points = 100000,
 	    .max_query_series = 64};
 	f.nar = (node_alarm_rpc) {.store = f.store, .alarms = f.alarms};
+	node_scrub_opts sco = {.store = f.store};
+	assert_int_equal(node_scrub_new(&sco, &f.scrub), FED_OK);
 	node_server_parts parts = {.auth = f.auth,
 	    .policy = f.policy,
 	    .series = &f.nr,
 	    .grants = f.grants,
 	    .alarms = &f.nar,
+	    .scrub = f.scrub,
 	    .name = "policy"};
 	assert_int_equal(
 	    node_server_new(&parts, NULL, &f.srv, err, sizeof(err)), FED_OK);
@@ -353,6 +357,7 @@ teardown(void **state)
 {
 	(void) state;
 	fed_rpc_server_free(f.srv);
+	node_scrub_free(f.scrub);
 	node_alarms_free(f.alarms);
 	node_policy_free(f.policy);
 	node_grants_free(f.grants);
@@ -587,6 +592,7 @@ build_rows(size_t *n)
 	static Enfed__V1__ListAlarmsRequest al_list;
 	static Enfed__V1__AcknowledgeAlarmRequest al_ack;
 	static Enfed__V1__HealthCheckRequest health;
+	static Enfed__V1__IntegrityCheckRequest integrity;
 	static int64_t ts[1] = {T0 + 3 * DAY};
 	static double val[1] = {1};
 
@@ -667,6 +673,7 @@ build_rows(size_t *n)
 	enfed__v1__acknowledge_alarm_request__init(&al_ack);
 	al_ack.id = 999;
 	enfed__v1__health_check_request__init(&health);
+	enfed__v1__integrity_check_request__init(&integrity);
 
 	const int DFLT = ENFED__V1__AGGREGATE__AGG_DEFAULT;
 	const int RAW = ENFED__V1__STEP__STEP_RAW,
@@ -728,6 +735,7 @@ build_rows(size_t *n)
 	{A("ListAlarms"), "all", &al_list.base, "OOOOOODDDDDDDUUU", NULL},
 	{A("Acknowledge"), "no such alarm", &al_ack.base, "NDDNNDDDDDDDDUUU", NULL},
 	{"/enfed.v1.Health/Check", "-", &health.base, "OOOOOOOOOOOOOOUO", NULL},
+	{"/enfed.v1.Integrity/Check", "the whole store", &integrity.base, "ODDDDDDDDDDDDUUU", NULL},
 	};
 	// clang-format on
 	assert_true(sizeof(all) / sizeof(all[0]) <= 64);
