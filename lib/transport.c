@@ -5,6 +5,13 @@
 #include "transport_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,4 +467,79 @@ fed__transport_set_recvmax(nng_socket s, size_t max)
 {
 	return fed__nng_status(
 	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, max), "recv-size-max");
+}
+
+// Connects fd to addr without blocking past timeout_ms; the connect's
+// errno (0: connected or still pending at the timeout).
+static int
+connect_within(
+    int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (connect(fd, addr, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, timeout_ms) != 1)
+		return 0; // undecided: the caller's own timeout decides
+	int err = 0;
+	socklen_t elen = sizeof(err);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	return err;
+}
+
+static int
+probe_ipc(const char *path, int timeout_ms)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(a.sun_path))
+		return 0;
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	int err = connect_within(
+	    fd, (struct sockaddr *) &a, sizeof(a), timeout_ms);
+	close(fd);
+	return err;
+}
+
+// The errno of connecting to host:port (the first address that resolves).
+static int
+probe_tcp(const char *hostport, int timeout_ms)
+{
+	char host[256], port[16];
+	const char *colon = strrchr(hostport, ':');
+	if (colon == NULL || (size_t) (colon - hostport) >= sizeof(host)
+	    || strlen(colon + 1) >= sizeof(port))
+		return 0;
+	int brackets = hostport[0] == '[';
+	snprintf(host, sizeof(host), "%.*s",
+	    (int) (colon - hostport - 2 * brackets), hostport + brackets);
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	if (getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &ai) != 0)
+		return 0;
+	int err = 0, fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd >= 0) {
+		err = connect_within(
+		    fd, ai->ai_addr, ai->ai_addrlen, timeout_ms);
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return err;
+}
+
+fed_status
+fed_transport_probe(const char *url, int timeout_ms)
+{
+	int err = 0;
+	if (strncmp(url, "ipc://", 6) == 0)
+		err = probe_ipc(url + 6, timeout_ms);
+	else if (strncmp(url, "tcp://", 6) == 0)
+		err = probe_tcp(url + 6, timeout_ms);
+	else if (strncmp(url, "tls+tcp://", 10) == 0)
+		err = probe_tcp(url + 10, timeout_ms);
+	return err == ECONNREFUSED || err == ENOENT ? FED_UNAVAILABLE : FED_OK;
 }

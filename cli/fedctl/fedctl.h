@@ -133,6 +133,14 @@ int fedctl_load_sub(fedctl *c, const fed_cfg_spec *spec, void *cfg, int argc,
 fed_status fedctl_take_repeated(
     int *argc, char **argv, const char *name, char ***vals, size_t *n);
 
+// A client of url (the value of --option) with token, the command's
+// timeout; UNAVAILABLE at once, with the reason in err, when nothing
+// listens at url (fed_transport_probe), INVALID_ARGUMENT for a bad
+// address. *out is the caller's (fed_rpc_client_free).
+fed_status fedctl_client_open(const fedctl *c, const char *option,
+    const char *url, const char *token, fed_rpc_client **out, char *err,
+    size_t err_len);
+
 // Calls method of svc on the node (--node, --token, --timeout), creating
 // the client on first use. As fed_rpc_call: *reply is the caller's on OK,
 // err receives the server's message.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "enfed/v1/series.pb-c.h"
+#include "fed/transport.h"
 #include "fedctl.h"
 
 int
@@ -142,25 +143,38 @@ fedctl_take_repeated(
 }
 
 fed_status
+fedctl_client_open(const fedctl *c, const char *option, const char *url,
+    const char *token, fed_rpc_client **out, char *err, size_t err_len)
+{
+	// A one-shot command: nothing listening there is said at once, not
+	// after the whole --timeout.
+	int probe_ms = c->g->timeout_ms < 2000 ? (int) c->g->timeout_ms : 2000;
+	if (fed_transport_probe(url, probe_ms) == FED_UNAVAILABLE) {
+		snprintf(err, err_len,
+		    "--%s %s refused the connection (nothing listens there)",
+		    option, url);
+		return FED_UNAVAILABLE;
+	}
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.token = token;
+	o.timeout_ms = (uint32_t) c->g->timeout_ms;
+	fed_status st = fed_rpc_client_new(&o, out);
+	if (st != FED_OK)
+		snprintf(err, err_len, "--%s '%s' is not a valid address",
+		    option, url);
+	return st;
+}
+
+fed_status
 fedctl_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
     const char *method, const ProtobufCMessage *req, ProtobufCMessage **reply,
     char *err, size_t err_len)
 {
-	if (c->rpc == NULL) {
-		fed_rpc_client_opts o;
-		fed_rpc_client_opts_default(&o);
-		o.url = c->g->node;
-		o.token = c->g->token;
-		o.timeout_ms = (uint32_t) c->g->timeout_ms;
-		fed_status st = fed_rpc_client_new(&o, &c->rpc);
-		if (st != FED_OK) {
-			snprintf(err, err_len,
-			    "--node '%s' is not a valid "
-			    "address",
-			    c->g->node);
-			return st;
-		}
-	}
+	if (c->rpc == NULL)
+		FED_TRY(fedctl_client_open(c, "node", c->g->node, c->g->token,
+		    &c->rpc, err, err_len));
 	return fed_rpc_call(c->rpc, svc, method, req, reply, err, err_len);
 }
 

@@ -37,16 +37,8 @@ svc_client(fedctl *c, fedctl_svc which, char *err, size_t err_len)
 {
 	if (c->svc_rpc[which] != NULL)
 		return FED_OK;
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = svc_url(c, which);
-	o.token = svc_token(c, which);
-	o.timeout_ms = (uint32_t) c->g->timeout_ms;
-	fed_status st = fed_rpc_client_new(&o, &c->svc_rpc[which]);
-	if (st != FED_OK)
-		snprintf(err, err_len, "--%s '%s' is not a valid address",
-		    svc_name(which), o.url);
-	return st;
+	return fedctl_client_open(c, svc_name(which), svc_url(c, which),
+	    svc_token(c, which), &c->svc_rpc[which], err, err_len);
 }
 
 fed_status

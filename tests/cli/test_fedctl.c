@@ -564,6 +564,18 @@ test_no_token_unreachable(void **state)
 	    fed_test_free_port());
 	char *argv2[] = {FEDCTL_BIN, node, "--timeout=300ms", "health", NULL};
 	assert_int_equal(fed_test_run(argv2, NULL, NULL, NULL), 5);
+	// Nothing listening is said at once, not after the whole timeout.
+	char *argv4[] = {FEDCTL_BIN, node, "--token=t", "--timeout=60s",
+	    "series", "ls", NULL};
+	assert_int_equal(fed_test_run(argv4, NULL, NULL, &err), 5);
+	assert_non_null(strstr(err, "refused the connection"));
+	free(err);
+	char ipc[300];
+	snprintf(ipc, sizeof(ipc), "--node=ipc://%s/no-such.sock", E->dir);
+	char *argv5[] = {FEDCTL_BIN, ipc, "--token=t", "series", "ls", NULL};
+	assert_int_equal(fed_test_run(argv5, NULL, NULL, &err), 5);
+	assert_non_null(strstr(err, "refused the connection"));
+	free(err);
 	// Health needs no token.
 	char *out = NULL;
 	char *argv3[] = {FEDCTL_BIN, E->node_opt, "health", "--json", NULL};

@@ -34,6 +34,15 @@ int fed_transport_is_tls(const char *url);
 // tcp/tls+tcp address on 127.0.0.0/8, [::1] or localhost.
 int fed_transport_is_local(const char *url);
 
+// Whether anything listens at url, for a one-shot program (fedctl) that
+// should fail at once rather than wait out its timeout: UNAVAILABLE when
+// the connection is refused (tcp://, tls+tcp://: nothing listens on the
+// port; ipc://: no such socket), OK otherwise, including when the answer
+// does not come within timeout_ms (the call then waits as usual). Opens
+// and closes one plain connection; blocks up to timeout_ms (and on name
+// resolution).
+fed_status fed_transport_probe(const char *url, int timeout_ms);
+
 // Checks that url uses a scheme enfed supports (ipc, tcp, tcp4, tcp6,
 // tls+tcp, tls+tcp4, tls+tcp6, inproc) and, for TLS, that tls names a
 // certificate, a key and a CA. INVALID_ARGUMENT otherwise, with a message
