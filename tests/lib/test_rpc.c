@@ -498,6 +498,14 @@ test_auth_token_exact_bytes(void **state)
 	enfed__v1__reply__free_unpacked(rep, NULL);
 }
 
+// What the auth hook saw, written on a worker and read by the test: the
+// reply travels through the kernel, which ThreadSanitizer does not see as
+// ordering the two, so a mutex does.
+struct seen_peer {
+	pthread_mutex_t mtx;
+	char peer[64];
+};
+
 // Records the caller's address the server gives the auth hook.
 static fed_status
 peer_hook(const char *token, const char *method, const char *peer,
@@ -506,7 +514,10 @@ peer_hook(const char *token, const char *method, const char *peer,
 	(void) token;
 	(void) method;
 	(void) principal;
-	snprintf(arg, 64, "%s", peer);
+	struct seen_peer *s = arg;
+	pthread_mutex_lock(&s->mtx);
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	pthread_mutex_unlock(&s->mtx);
 	return FED_OK;
 }
 
@@ -516,7 +527,8 @@ static void
 test_auth_sees_peer(void **state)
 {
 	(void) state;
-	char urls[2][256], want[2][64], seen[64];
+	char urls[2][256], want[2][64];
+	struct seen_peer seen = {.mtx = PTHREAD_MUTEX_INITIALIZER};
 	snprintf(urls[0], sizeof(urls[0]), "tcp://127.0.0.1:%d",
 	    fed_test_free_port());
 	fed_test_ipc_url(urls[1], sizeof(urls[1]), "rpc-peer");
@@ -526,8 +538,8 @@ test_auth_sees_peer(void **state)
 		fed_rpc_server_opts o;
 		fed_rpc_server_opts_default(&o);
 		o.auth = peer_hook;
-		o.auth_arg = seen;
-		seen[0] = '\0';
+		o.auth_arg = &seen;
+		seen.peer[0] = '\0';
 		fed_rpc_server *srv = start_server(urls[i], &o);
 		fed_rpc_client *c = new_client(urls[i], "any", 3000);
 		Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
@@ -535,7 +547,11 @@ test_auth_sees_peer(void **state)
 		char err[256];
 		assert_int_equal(echo(c, &req, &rep, err), FED_OK);
 		enfed__test__echo_reply__free_unpacked(rep, NULL);
-		assert_string_equal(seen, want[i]);
+		pthread_mutex_lock(&seen.mtx);
+		char got[64];
+		snprintf(got, sizeof(got), "%s", seen.peer);
+		pthread_mutex_unlock(&seen.mtx);
+		assert_string_equal(got, want[i]);
 		fed_rpc_client_free(c);
 		fed_rpc_server_free(srv);
 	}
