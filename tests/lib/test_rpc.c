@@ -248,6 +248,71 @@ test_compression(void **state)
 	free(z);
 }
 
+// Calls Echo for a 100000-byte compressible reply with an envelope whose
+// `accept` lists the n codecs of acc.
+static Enfed__V1__Reply *
+echo_accepting(const char *url, const Enfed__V1__Codec *acc, size_t n)
+{
+	Enfed__Test__EchoRequest er = ENFED__TEST__ECHO_REQUEST__INIT;
+	er.reply_len = 100000;
+	size_t body_len;
+	uint8_t *body = pack_echo(&er, &body_len);
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	env.id = 7;
+	env.method = "/enfed.test.Echo/Echo";
+	env.token.data = (uint8_t *) "secret";
+	env.token.len = 6;
+	env.body.data = body;
+	env.body.len = body_len;
+	env.accept = (Enfed__V1__Codec *) acc;
+	env.n_accept = n;
+	size_t len = enfed__v1__request__get_packed_size(&env);
+	uint8_t *buf = malloc(len);
+	enfed__v1__request__pack(&env, buf);
+	Enfed__V1__Reply *rep = raw_call(url, buf, len);
+	free(buf);
+	free(body);
+	assert_int_equal(rep->status, 0);
+	assert_int_equal(rep->id, 7);
+	return rep;
+}
+
+// Over tcp to a peer the server compresses for, the envelope's `accept`
+// decides: a caller that accepts only CODEC_NONE gets the large reply as
+// it is; one that accepts CODEC_ZSTD (or says nothing, as callers from
+// before the field) gets it compressed.
+static void
+test_accept_codecs(void **state)
+{
+	struct fixture *f = *state;
+	static const Enfed__V1__Codec none[] = {ENFED__V1__CODEC__CODEC_NONE};
+	static const Enfed__V1__Codec both[]
+	    = {ENFED__V1__CODEC__CODEC_NONE, ENFED__V1__CODEC__CODEC_ZSTD};
+	static const Enfed__V1__Codec unknown[] = {(Enfed__V1__Codec) 9};
+	Enfed__V1__Reply *rep = echo_accepting(f->url, none, 1);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_NONE);
+	assert_true(rep->body.len >= 100000);
+	Enfed__Test__EchoReply *er = enfed__test__echo_reply__unpack(
+	    NULL, rep->body.len, rep->body.data);
+	assert_non_null(er);
+	assert_int_equal(er->payload.len, 100000);
+	enfed__test__echo_reply__free_unpacked(er, NULL);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, unknown, 1);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_NONE);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, both, 2);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_ZSTD);
+	assert_true(rep->body.len < 10000);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, NULL, 0);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_ZSTD);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+}
+
 // With the defaults, nothing is compressed on a local link (ipc://,
 // loopback tcp): a large compressible reply comes back as it is, and the
 // client sends its large body as it is; both still round-trip.
@@ -827,6 +892,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_accept_codecs, setup_tcp, teardown),
 	    cmocka_unit_test(test_local_uncompressed),
 	    cmocka_unit_test_setup_teardown(
 	        test_oversized, setup_tcp, teardown),
