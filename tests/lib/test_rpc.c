@@ -2,9 +2,9 @@
 //
 // test_rpc.c: the RPC runtime against a real server on ipc:// and tcp://
 // loopback: envelope round trip, compression both ways and the codecs a
-// caller accepts for its reply, size limits, zstd
-// bombs, deadlines, unknown methods, malformed input, authentication,
-// concurrency and reconnection.
+// caller accepts for its reply, size limits, zstd bombs, deadlines,
+// unknown methods, malformed input, authentication, concurrency and
+// reconnection.
 
 #include <setjmp.h>
 #include <stdarg.h>
