@@ -435,6 +435,20 @@ run_handler(const fed_rpc_server *srv, void *arg, fed_rpc_handler h,
 	return h(call, in, out, arg);
 }
 
+// Whether the caller can decode a zstd reply body. An empty `accept` is a
+// caller from before the field existed: it gets what such callers always
+// got (zstd past the threshold), so that none of them breaks.
+static int
+accepts_zstd(const Enfed__V1__Request *req)
+{
+	if (req->n_accept == 0)
+		return 1;
+	for (size_t i = 0; i < req->n_accept; i++)
+		if (req->accept[i] == ENFED__V1__CODEC__CODEC_ZSTD)
+			return 1;
+	return 0;
+}
+
 // Runs the handler for a decoded envelope; fills rep (status, message,
 // body). The body buffer is handed to *body_out for the caller to free.
 static void
@@ -489,7 +503,7 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 	if (st == FED_OK) {
 		fed_codec codec = FED_CODEC_NONE;
 		fed_codec_opts co = srv->opts.codec;
-		if (local && !co.compress_local)
+		if ((local && !co.compress_local) || !accepts_zstd(req))
 			co.compress_threshold = 0;
 		st = fed_codec_pack(
 		    &co, out, body_out, &rep->body.len, &codec);
@@ -828,6 +842,11 @@ build_request(fed_rpc_client *c, const char *full, uint64_t id,
 	env.token.data = (uint8_t *) c->token;
 	env.token.len = strlen(c->token);
 	env.codec = (Enfed__V1__Codec) codec;
+	// This client decodes zstd: replies may come compressed.
+	Enfed__V1__Codec accept[]
+	    = {ENFED__V1__CODEC__CODEC_NONE, ENFED__V1__CODEC__CODEC_ZSTD};
+	env.accept = accept;
+	env.n_accept = sizeof(accept) / sizeof(accept[0]);
 	size_t len = enfed__v1__request__get_packed_size(&env);
 	nng_msg *msg = NULL;
 	int rv = nng_msg_alloc(&msg, len);

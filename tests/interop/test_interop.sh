@@ -36,6 +36,7 @@ $P --encode=interop.HealthCall interop.proto >"$work/req.bin" <<'MSG'
 id: 1
 method: "/enfed.v1.Health/Check"
 timeout_ms: 2000
+accept: CODEC_NONE
 MSG
 nngcat --req --dial "$url" --file "$work/req.bin" --raw --recv-timeout 5 >"$work/rep.bin"
 $P --decode=interop.HealthResult interop.proto <"$work/rep.bin" >"$work/rep.txt"
@@ -44,6 +45,7 @@ grep -q '^id: 1$' "$work/rep.txt" || { echo "FAIL: reply id"; exit 1; }
 grep -q 'service: "fed_test_server"' "$work/rep.txt" || { echo "FAIL: health body"; exit 1; }
 grep -q 'services: "enfed.v1.Health"' "$work/rep.txt" || { echo "FAIL: services"; exit 1; }
 if grep -q '^status:' "$work/rep.txt"; then echo "FAIL: status not OK"; exit 1; fi
+if grep -q '^codec:' "$work/rep.txt"; then echo "FAIL: reply not plain"; exit 1; fi
 
 # 2. Echo with a body, then an unknown method.
 $P --encode=interop.EchoCall interop.proto >"$work/req.bin" <<'MSG'

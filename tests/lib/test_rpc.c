@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
 // test_rpc.c: the RPC runtime against a real server on ipc:// and tcp://
-// loopback: envelope round trip, compression both ways, size limits, zstd
-// bombs, deadlines, unknown methods, malformed input, authentication,
-// concurrency and reconnection.
+// loopback: envelope round trip, compression both ways and the codecs a
+// caller accepts for its reply, size limits, zstd bombs, deadlines,
+// unknown methods, malformed input, authentication, concurrency and
+// reconnection.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <cmocka.h>
 #include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <zstd.h>
 
@@ -246,6 +248,126 @@ test_compression(void **state)
 	protobuf_c_message_free_unpacked(&cr->base, NULL);
 	free(plain);
 	free(z);
+}
+
+// Calls Echo for a 100000-byte compressible reply with an envelope whose
+// `accept` lists the n codecs of acc.
+static Enfed__V1__Reply *
+echo_accepting(const char *url, const Enfed__V1__Codec *acc, size_t n)
+{
+	Enfed__Test__EchoRequest er = ENFED__TEST__ECHO_REQUEST__INIT;
+	er.reply_len = 100000;
+	size_t body_len;
+	uint8_t *body = pack_echo(&er, &body_len);
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	env.id = 7;
+	env.method = "/enfed.test.Echo/Echo";
+	env.token.data = (uint8_t *) "secret";
+	env.token.len = 6;
+	env.body.data = body;
+	env.body.len = body_len;
+	env.accept = (Enfed__V1__Codec *) acc;
+	env.n_accept = n;
+	size_t len = enfed__v1__request__get_packed_size(&env);
+	uint8_t *buf = malloc(len);
+	enfed__v1__request__pack(&env, buf);
+	Enfed__V1__Reply *rep = raw_call(url, buf, len);
+	free(buf);
+	free(body);
+	assert_int_equal(rep->status, 0);
+	assert_int_equal(rep->id, 7);
+	return rep;
+}
+
+// Over tcp to a peer the server compresses for, the envelope's `accept`
+// decides: a caller that accepts only CODEC_NONE gets the large reply as
+// it is; one that accepts CODEC_ZSTD (or says nothing, as callers from
+// before the field) gets it compressed.
+static void
+test_accept_codecs(void **state)
+{
+	struct fixture *f = *state;
+	static const Enfed__V1__Codec none[] = {ENFED__V1__CODEC__CODEC_NONE};
+	static const Enfed__V1__Codec both[]
+	    = {ENFED__V1__CODEC__CODEC_NONE, ENFED__V1__CODEC__CODEC_ZSTD};
+	static const Enfed__V1__Codec unknown[] = {(Enfed__V1__Codec) 9};
+	Enfed__V1__Reply *rep = echo_accepting(f->url, none, 1);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_NONE);
+	assert_true(rep->body.len >= 100000);
+	Enfed__Test__EchoReply *er = enfed__test__echo_reply__unpack(
+	    NULL, rep->body.len, rep->body.data);
+	assert_non_null(er);
+	assert_int_equal(er->payload.len, 100000);
+	enfed__test__echo_reply__free_unpacked(er, NULL);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, unknown, 1);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_NONE);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, both, 2);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_ZSTD);
+	assert_true(rep->body.len < 10000);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+
+	rep = echo_accepting(f->url, NULL, 0);
+	assert_int_equal(rep->codec, ENFED__V1__CODEC__CODEC_ZSTD);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+}
+
+struct accept_call {
+	fed_rpc_client *cli;
+	fed_status st;
+};
+
+static void *
+accept_call_thread(void *arg)
+{
+	struct accept_call *a = arg;
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	a->st = echo(a->cli, &req, &rep, err);
+	if (rep != NULL)
+		protobuf_c_message_free_unpacked(&rep->base, NULL);
+	return NULL;
+}
+
+// enfed's own client decodes zstd and says so: its envelope lists
+// CODEC_NONE and CODEC_ZSTD, so servers keep compressing its replies.
+static void
+test_client_accepts_zstd(void **state)
+{
+	(void) state;
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	nng_socket rep_sock;
+	assert_int_equal(nng_rep0_open(&rep_sock), 0);
+	nng_socket_set_ms(rep_sock, NNG_OPT_RECVTIMEO, 3000);
+	assert_int_equal(nng_listen(rep_sock, url, NULL, 0), 0);
+	struct accept_call a = {.cli = new_client(url, "secret", 3000)};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, accept_call_thread, &a), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(nng_recv(rep_sock, &buf, &len, NNG_FLAG_ALLOC), 0);
+	Enfed__V1__Request *req
+	    = enfed__v1__request__unpack(NULL, len, (uint8_t *) buf);
+	nng_free(buf, len);
+	assert_non_null(req);
+	assert_int_equal(req->n_accept, 2);
+	assert_int_equal(req->accept[0], ENFED__V1__CODEC__CODEC_NONE);
+	assert_int_equal(req->accept[1], ENFED__V1__CODEC__CODEC_ZSTD);
+	Enfed__V1__Reply rep = ENFED__V1__REPLY__INIT;
+	rep.id = req->id;
+	enfed__v1__request__free_unpacked(req, NULL);
+	uint8_t out[64];
+	size_t out_len = enfed__v1__reply__pack(&rep, out);
+	assert_int_equal(nng_send(rep_sock, out, out_len, 0), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(a.st, FED_OK);
+	fed_rpc_client_free(a.cli);
+	nng_close(rep_sock);
 }
 
 // With the defaults, nothing is compressed on a local link (ipc://,
@@ -843,6 +965,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_accept_codecs, setup_tcp, teardown),
+	    cmocka_unit_test(test_client_accepts_zstd),
 	    cmocka_unit_test(test_local_uncompressed),
 	    cmocka_unit_test_setup_teardown(
 	        test_oversized, setup_tcp, teardown),

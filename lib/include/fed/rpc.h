@@ -76,7 +76,9 @@ typedef fed_status (*fed_rpc_authz_fn)(
 typedef struct fed_rpc_server_opts {
 	unsigned n_workers; // requests served at once (default 16)
 	size_t max_msg; // largest request accepted (default 16 MiB)
-	fed_codec_opts codec; // compression of replies, bounds of bodies
+	fed_codec_opts codec; // compression of replies (only for callers
+	                      // whose envelope's accept lists CODEC_ZSTD or
+	                      // is empty), bounds of bodies
 	uint32_t default_timeout_ms; // when the envelope has none (30 s)
 	fed_rpc_auth_fn auth; // NULL: no authentication (tests, demos)
 	void *auth_arg;
@@ -221,6 +223,7 @@ typedef struct fed_rpc_client_opts {
 	uint32_t timeout_ms; // per call (default 10 s)
 	size_t max_msg; // largest reply accepted (default 16 MiB)
 	fed_codec_opts codec; // compression of requests, bounds of replies
+	                      // (every envelope accepts zstd replies)
 } fed_rpc_client_opts;
 
 // Fills opts with defaults (url and token NULL).
