@@ -360,20 +360,21 @@ enum {
 	N_PROBED = 64
 };
 
-// The addresses probed lately (by hash), for one probe a minute each.
+// The dials probed lately (by hash of the address and the TLS settings),
+// for one probe a minute each.
 static pthread_mutex_t probed_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	uint64_t hash;
 	int64_t at_ms;
 } probed[N_PROBED];
 
-// True when url was not probed in the last PROBE_INTERVAL_MS; records the
+// True when key was not probed in the last PROBE_INTERVAL_MS; records the
 // probe.
 static int
-probe_due(const char *url)
+probe_due(const char *key)
 {
 	uint64_t h = 1469598103934665603u; // FNV-1a
-	for (const char *c = url; *c != '\0'; c++)
+	for (const char *c = key; *c != '\0'; c++)
 		h = (h ^ (uint8_t) *c) * 1099511628211u;
 	int64_t now = fed_clock_now_ms();
 	pthread_mutex_lock(&probed_mtx);
@@ -394,22 +395,20 @@ struct tls_probe {
 	nng_tls_config *cfg; // a reference of the probe's own
 };
 
+// nng 1.5.2 maps mbedtls's "certificate verify failed" to NNG_ECRYPTO
+// (only a missing or unverifiable peer certificate, on some paths, to
+// NNG_EPEERAUTH), and a fatal alert from a peer that refused this side's
+// certificate to NNG_ECRYPTO too: the two cannot be told apart here.
 static void
 probe_log(const struct tls_probe *p, int rv)
 {
-	if (rv == NNG_EPEERAUTH)
-		fed_log(FED_LOG_WARNING, "tls",
-		    "TLS: the peer's certificate failed verification (nng: "
-		    "%s) at %s: not signed by the federation CA, or not "
-		    "issued for '%s'",
-		    nng_strerror(rv), p->url, p->name);
-	else if (rv == NNG_ECRYPTO || rv == NNG_ECONNSHUT || rv == NNG_ECLOSED
-	    || rv == NNG_ECONNRESET)
-		fed_log(FED_LOG_WARNING, "tls",
-		    "TLS: the handshake with %s failed (nng: %s): the peer "
-		    "refused this side's certificate, or the peer's "
-		    "certificate failed verification",
-		    p->url, nng_strerror(rv));
+	if (rv != NNG_ECRYPTO && rv != NNG_EPEERAUTH)
+		return;
+	fed_log(FED_LOG_WARNING, "tls",
+	    "TLS: the peer's certificate failed verification (not signed by "
+	    "the federation CA, or not issued for '%s'), or the peer refused "
+	    "this side's certificate: handshake with %s (nng: %s)",
+	    p->name, p->url, nng_strerror(rv));
 }
 
 static void *
@@ -433,12 +432,16 @@ probe_main(void *arg)
 	return NULL;
 }
 
-// Starts one probe of url on a detached thread, unless url was probed in
-// the last minute.
+// Starts one probe of url on a detached thread, unless the same dial (url,
+// name, certificate and CA) was probed in the last minute.
 static void
-probe_start(const char *url, const char *name, nng_tls_config *cfg)
+probe_start(const char *url, const char *name, const fed_tls_opts *tls,
+    nng_tls_config *cfg)
 {
-	if (!probe_due(url))
+	char key[2048];
+	snprintf(key, sizeof(key), "%s|%s|%s|%s", url, name, tls->cert_file,
+	    tls->ca_file);
+	if (!probe_due(key))
 		return;
 	struct tls_probe *p = calloc(1, sizeof(*p));
 	pthread_t t;
@@ -468,7 +471,7 @@ dialer_tls(nng_dialer d, const char *url, const fed_tls_opts *tls)
 	FED_TRY(tls_config(NNG_TLS_MODE_CLIENT, tls, name, &cfg));
 	int rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
 	if (rv == 0)
-		probe_start(url, name, cfg);
+		probe_start(url, name, tls, cfg);
 	nng_tls_config_free(cfg); // the dialer and the probe hold their own
 	return fed__nng_status(rv, "dialer tls");
 }
