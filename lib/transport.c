@@ -5,9 +5,9 @@
 // A dialer retries in the background and nng 1.5.2 tells no one why a
 // connection failed: a TLS handshake refused for a certificate looks, to a
 // caller, exactly like a peer that is down. So every tls+tcp:// dial is
-// followed, at most once a minute per address, by one synchronous probe
-// dial on a socket of its own, whose result is the handshake's: a
-// verification failure is logged as such.
+// followed, at most once a minute per address and TLS settings, by one
+// synchronous probe dial on a socket of its own, whose result is the
+// handshake's: a verification failure is logged as such.
 
 #include "transport_internal.h"
 
@@ -395,10 +395,12 @@ struct tls_probe {
 	nng_tls_config *cfg; // a reference of the probe's own
 };
 
-// nng 1.5.2 maps mbedtls's "certificate verify failed" to NNG_ECRYPTO
-// (only a missing or unverifiable peer certificate, on some paths, to
-// NNG_EPEERAUTH), and a fatal alert from a peer that refused this side's
-// certificate to NNG_ECRYPTO too: the two cannot be told apart here.
+// nng 1.5.2's mbedtls engine maps a few mbedtls codes (no client
+// certificate, peer verify failed, no usable cipher suite) to
+// NNG_EPEERAUTH and every other one to NNG_ECRYPTO: mbedtls 2.28's
+// X509_CERT_VERIFY_FAILED (this side refused the peer's certificate) and
+// SSL_FATAL_ALERT_MESSAGE (the peer refused this side's) both end up as
+// NNG_ECRYPTO, so the two cannot be told apart here.
 static void
 probe_log(const struct tls_probe *p, int rv)
 {
