@@ -3,8 +3,11 @@
 // test_tls.c: tls+tcp:// between organisations, with certificates made by
 // cli/fed-pki for this test: a round trip with the federation's CA on both
 // sides; refusal of a peer whose certificate comes from another CA, of a
-// client that does not trust the server's CA, and of a plain-TCP client.
+// client that does not trust the server's CA, and of a plain-TCP client;
+// a peer dialled by IP address whose certificate holds that address
+// (fed-pki node --ip), and the log line of a failed verification.
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,14 +19,10 @@
 #include <cmocka.h>
 
 #include "enfed/test/echo.pb-c.h"
+#include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
 #include "fed_test.h"
-
-struct pki {
-	char *dir;
-	char path[8][512];
-};
 
 enum {
 	CA_A,
@@ -33,7 +32,17 @@ enum {
 	CLI_KEY,
 	CA_B,
 	ROGUE_CRT,
-	ROGUE_KEY
+	ROGUE_KEY,
+	IP1_CRT,
+	IP1_KEY,
+	IP2_CRT,
+	IP2_KEY,
+	N_FILES
+};
+
+struct pki {
+	char *dir;
+	char path[N_FILES][512];
 };
 
 static int
@@ -60,12 +69,14 @@ setup(void **state)
 	    || pki_run("node", a, "server", "--dns", "localhost") != 0
 	    || pki_run("node", a, "client", NULL, NULL) != 0
 	    || pki_run("ca", b, NULL, NULL, NULL) != 0
-	    || pki_run("node", b, "rogue", NULL, NULL) != 0)
+	    || pki_run("node", b, "rogue", NULL, NULL) != 0
+	    || pki_run("node", a, "ip1", "--ip", "127.0.0.1") != 0
+	    || pki_run("node", a, "ip2", "--ip", "127.0.0.2") != 0)
 		return -1;
-	const char *files[]
-	    = {"a/ca.crt", "a/server.crt", "a/server.key", "a/client.crt",
-	        "a/client.key", "b/ca.crt", "b/rogue.crt", "b/rogue.key"};
-	for (int i = 0; i < 8; i++)
+	const char *files[] = {"a/ca.crt", "a/server.crt", "a/server.key",
+	    "a/client.crt", "a/client.key", "b/ca.crt", "b/rogue.crt",
+	    "b/rogue.key", "a/ip1.crt", "a/ip1.key", "a/ip2.crt", "a/ip2.key"};
+	for (int i = 0; i < N_FILES; i++)
 		snprintf(
 		    p->path[i], sizeof(p->path[i]), "%s/%s", p->dir, files[i]);
 	*state = p;
@@ -161,6 +172,93 @@ test_rpc_tls(void **state)
 	fed_rpc_server_free(srv);
 }
 
+// A server on url with the certificate at path[crt] and its key.
+static fed_rpc_server *
+echo_server(const struct pki *p, const char *url, int crt)
+{
+	fed_tls_opts tls
+	    = {p->path[crt], p->path[crt + 1], p->path[CA_A], NULL};
+	fed_rpc_server *srv = NULL;
+	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
+	assert_int_equal(fed_test_echo_register(srv), FED_OK);
+	assert_int_equal(fed_rpc_server_listen(srv, url, &tls), FED_OK);
+	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	return srv;
+}
+
+// Dialled as tls+tcp://127.0.0.1:PORT with no server name configured, a
+// peer whose certificate fed-pki made with --ip 127.0.0.1 is reached:
+// mbedtls 2.28 matches only DNS names, which fed-pki now adds.
+static void
+test_dial_by_ip(void **state)
+{
+	struct pki *p = *state;
+	char url[64];
+	snprintf(
+	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_server *srv = echo_server(p, url, IP1_CRT);
+	fed_tls_opts cli
+	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
+	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	fed_rpc_server_free(srv);
+}
+
+struct captured {
+	pthread_mutex_t mtx;
+	char lines[4096];
+};
+
+static void
+capture(
+    fed_log_level level, const char *component, const char *line, void *arg)
+{
+	struct captured *c = arg;
+	if (level > FED_LOG_WARNING)
+		return;
+	pthread_mutex_lock(&c->mtx);
+	size_t n = strlen(c->lines);
+	snprintf(
+	    c->lines + n, sizeof(c->lines) - n, "%s: %s\n", component, line);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static int
+captured_has(struct captured *c, const char *what)
+{
+	pthread_mutex_lock(&c->mtx);
+	int has = strstr(c->lines, what) != NULL;
+	pthread_mutex_unlock(&c->mtx);
+	return has;
+}
+
+// A certificate for 127.0.0.2 only does not stand in for 127.0.0.1: the
+// call fails, and the log says that the certificate failed verification
+// (once, not once per redial).
+static void
+test_wrong_ip_logged(void **state)
+{
+	struct pki *p = *state;
+	char url[64];
+	snprintf(
+	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_server *srv = echo_server(p, url, IP2_CRT);
+	static struct captured cap = {.mtx = PTHREAD_MUTEX_INITIALIZER};
+	fed_log_set_sink(capture, &cap);
+	fed_tls_opts cli
+	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
+	assert_int_equal(call(url, &cli, 1500), FED_UNAVAILABLE);
+	const char *want = "the peer's certificate failed verification";
+	for (int i = 0; i < 100 && !captured_has(&cap, want); i++)
+		fed_test_sleep_ms(20);
+	fed_log_set_sink(NULL, NULL);
+	assert_true(captured_has(&cap, want));
+	assert_true(captured_has(&cap, "127.0.0.1"));
+	// Logged once for the address, not once per redial.
+	const char *first = strstr(cap.lines, want);
+	assert_null(strstr(first + 1, want));
+	fed_rpc_server_free(srv);
+}
+
 static void
 got(const fed_stream_event *ev, void *arg)
 {
@@ -204,6 +302,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rpc_tls),
 	    cmocka_unit_test(test_stream_tls),
+	    cmocka_unit_test(test_dial_by_ip),
+	    cmocka_unit_test(test_wrong_ip_logged),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,6 +8,11 @@
 // present a certificate signed by that CA (nng's listeners do not by
 // default), and a dialer verifies the listener's certificate against the
 // CA and the server name (the configured one, else the host of the URL).
+// mbedtls 2.28 matches that name against the certificate's DNS names only,
+// so a peer dialled by IP address needs the address as a DNS name too
+// (fed-pki node --ip writes both). A dialer whose TLS handshake fails
+// logs it at warning level ("tls: TLS: the peer's certificate failed
+// verification ..."), at most once a minute per address and settings.
 // nng 1.5.2 cannot tell which certificate a peer presented, so identity comes
 // from the token in the RPC envelope.
 
