@@ -100,7 +100,7 @@ static size_t
 find(struct fix *f, const char *name, const char *org, const char *series,
     Enfed__V1__NodeRecord ***nodes)
 {
-	dir_filter flt = {name, org, series};
+	dir_filter flt = {name, org, series, false};
 	size_t n = 0;
 	assert_int_equal(dir_store_find(f->s, &flt,
 	                     dir_arena_allocator(f->arena), nodes, &n),
@@ -183,6 +183,11 @@ test_duplicate_and_owner(void **state)
 	assert_int_equal(find(f, "lognact", "", "", &nodes), 1);
 	assert_string_equal(
 	    nodes[0]->organisation, "Bretagne Energie Citoyenne");
+	// Its own token, another organisation: kermelo/ stays with the first.
+	assert_int_equal(
+	    dir_store_update(f->s, &a.node, HASH_A, &l), FED_ABORTED);
+	const char *renamed[] = {"renamed/new/energy"};
+	rec_init(&a, "lognact", "Renamed", renamed, 1);
 	assert_int_equal(dir_store_update(f->s, &a.node, HASH_A, &l), FED_OK);
 	assert_int_equal(find(f, "lognact", "", "", &nodes), 1);
 	assert_string_equal(nodes[0]->organisation, "Renamed");
