@@ -319,12 +319,15 @@ test_directory(void **state)
 	    "NAME             ORGANISATION                 STATUS      LEASE "
 	    "ENDS          SERIES  RPC / STREAM\n(no node)\n");
 	free(out);
-	// The table: the node, available, its organisation and addresses.
+	// The table: the node, available, its organisation, how many series
+	// it offers (List gives the count, not the offers) and addresses.
 	assert_int_equal(FEDCTL(&out, NULL, "directory", "ls"), 0);
 	assert_non_null(strstr(out, "lognact"));
 	assert_non_null(strstr(out, "available"));
 	assert_non_null(strstr(out, ORG));
-	assert_non_null(strstr(out, E.node_rpc));
+	char row[300];
+	snprintf(row, sizeof(row), "     1  %s", E.node_rpc);
+	assert_non_null(strstr(out, row));
 	free(out);
 	// show: the series and its description box.
 	assert_int_equal(
