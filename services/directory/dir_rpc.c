@@ -316,11 +316,6 @@ publish(dir_rpc *r, Enfed__V1__MembershipEvent__Kind kind, const char *name)
 	if (st == FED_OK) {
 		ev.kind = kind;
 		ev.ts_ms = fed_clock_now_ms();
-		// Subscribers accept 4 MiB by default: a big record goes
-		// without its offers, which Lookup gives.
-		if (enfed__v1__membership_event__get_packed_size(&ev)
-		    > DIR_RPC_MAX_EVENT)
-			ev.node->n_offers = 0;
 		st = fed_stream_publish_msg(r->pub, DIR_RPC_TOPIC, &ev.base);
 	}
 	if (st != FED_OK)
