@@ -125,9 +125,10 @@ merge_page(
 	return FED_OK;
 }
 
-// Every page of ListSeries on node with token, merged into *out (heap).
+// The pages of ListSeries on node with token, merged into *out (heap),
+// until they hold `max` series or none follows.
 static fed_status
-list_pages(web_backend *be, size_t node, const char *token,
+list_pages(web_backend *be, size_t node, const char *token, size_t max,
     Enfed__V1__ListSeriesResponse **out, char *e, size_t e_len)
 {
 	Enfed__V1__ListSeriesRequest rq = ENFED__V1__LIST_SERIES_REQUEST__INIT;
@@ -135,8 +136,8 @@ list_pages(web_backend *be, size_t node, const char *token,
 	FED_TRY(web_backend_node(be, node, token,
 	    &enfed__v1__series_store__descriptor, "ListSeries", &rq.base,
 	    (ProtobufCMessage **) out, e, e_len));
-	for (int i = 1;
-	     i < WEB_LIST_MAX_PAGES && (*out)->next_page_token[0] != '\0';
+	for (int i = 1; i < WEB_LIST_MAX_PAGES && (*out)->n_series < max
+	     && (*out)->next_page_token[0] != '\0';
 	     i++) {
 		Enfed__V1__ListSeriesResponse *page = NULL;
 		rq.page_token = (*out)->next_page_token;
@@ -157,7 +158,7 @@ list_pages(web_backend *be, size_t node, const char *token,
 
 // The lists of node `node` under each of the session's credentials for it.
 static size_t
-list_node(web_backend *be, const web_session *s, size_t node,
+list_node(web_backend *be, const web_session *s, size_t node, size_t max,
     Enfed__V1__ListSeriesResponse **r, size_t *n_failed)
 {
 	size_t n = 0;
@@ -167,7 +168,7 @@ list_node(web_backend *be, const web_session *s, size_t node,
 			continue;
 		char e[256] = "";
 		fed_status st
-		    = list_pages(be, node, c->token, &r[n], e, sizeof(e));
+		    = list_pages(be, node, c->token, max, &r[n], e, sizeof(e));
 		if (st == FED_OK) {
 			n++;
 			continue;
@@ -188,7 +189,7 @@ web_access_list(web_backend *be, const web_session *s, web_access_series_fn fn,
 	size_t given = 0;
 	for (size_t node = 0; node < web_backend_n_nodes(be); node++) {
 		Enfed__V1__ListSeriesResponse *r[WEB_MAX_CREDS];
-		size_t n = list_node(be, s, node, r, n_failed);
+		size_t n = list_node(be, s, node, max, r, n_failed);
 		for (size_t j = 0; j < n; j++) {
 			for (size_t i = 0; i < r[j]->n_series && given < max;
 			     i++) {
