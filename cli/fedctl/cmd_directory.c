@@ -37,6 +37,14 @@ meta_json(const Enfed__V1__SeriesMeta *m)
 	return j;
 }
 
+// How many series the node offers: List gives the count without the
+// offers; a directory older than offer_count gives the offers.
+static size_t
+offer_count(const Enfed__V1__NodeRecord *n)
+{
+	return n->offer_count > n->n_offers ? n->offer_count : n->n_offers;
+}
+
 static cJSON *
 node_json(const fedctl *c, const void *msg)
 {
@@ -54,6 +62,7 @@ node_json(const fedctl *c, const void *msg)
 	cJSON_AddStringToObject(j, "lease_expires", t);
 	cJSON_AddNumberToObject(
 	    j, "lease_expires_ms", (double) n->lease_expires_ms);
+	cJSON_AddNumberToObject(j, "offer_count", (double) offer_count(n));
 	cJSON *o = cJSON_AddArrayToObject(j, "offers");
 	for (size_t i = 0; i < n->n_offers; i++)
 		cJSON_AddItemToArray(o, meta_json(n->offers[i]));
@@ -90,7 +99,7 @@ node_row(const fedctl *c, const void *msg)
 	fedctl_time_short(c, n->lease_expires_ms, t, sizeof(t));
 	printf("%-16s %-28s %-11s %-19s %6zu  %s %s\n", n->name,
 	    n->organisation, n->available ? "available" : "unavailable", t,
-	    n->n_offers, n->rpc_addr, n->stream_addr);
+	    offer_count(n), n->rpc_addr, n->stream_addr);
 }
 
 static const fedctl_view nodes_view = {.rows = "nodes",

@@ -4,6 +4,7 @@
 // node and their description boxes (ListSeries, GetSeries, CreateSeries,
 // UpdateSeries, DeleteSeries). Output as a table, or --json.
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +155,45 @@ static const fedctl_view ls_view = {.rows = "series",
     .key_width = 32,
     .empty = "(no series)\n"};
 
+// Pages followed by `series ls`, at most: 1000 pages of up to 1000.
+#define LS_MAX_PAGES 1000
+
+// Moves the series of page into acc (both from ListSeries, heap); page is
+// left empty, to be freed by the caller.
+static fed_status
+ls_merge(
+    Enfed__V1__ListSeriesResponse *acc, Enfed__V1__ListSeriesResponse *page)
+{
+	size_t n = acc->n_series + page->n_series;
+	Enfed__V1__SeriesInfo **s
+	    = realloc(acc->series, (n ? n : 1) * sizeof(*s));
+	if (s == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	memcpy(s + acc->n_series, page->series, page->n_series * sizeof(*s));
+	acc->series = s;
+	acc->n_series = n;
+	page->n_series = 0;
+	return FED_OK;
+}
+
+// The next page after *acc's last, merged into *acc; *more is 1 while
+// another page follows.
+static fed_status
+ls_next(fedctl *c, Enfed__V1__ListSeriesRequest *req,
+    Enfed__V1__ListSeriesResponse *acc, const char *token, int *more)
+{
+	Enfed__V1__ListSeriesResponse *page = NULL;
+	req->page_token = (char *) token;
+	FED_TRY(fedctl_store_call(c, "ListSeries", req->prefix, req, &page));
+	fed_status st = ls_merge(acc, page);
+	*more = page->next_page_token[0] != '\0';
+	free(acc->next_page_token);
+	acc->next_page_token = page->next_page_token;
+	page->next_page_token = NULL;
+	enfed__v1__list_series_response__free_unpacked(page, NULL);
+	return st;
+}
+
 static int
 series_ls(fedctl *c, const fedctl_verb_input *in)
 {
@@ -166,6 +206,16 @@ series_ls(fedctl *c, const fedctl_verb_input *in)
 	Enfed__V1__ListSeriesResponse *rep = NULL;
 	fed_status st
 	    = fedctl_store_call(c, "ListSeries", cfg->prefix, &req, &rep);
+	int more = st == FED_OK && rep->next_page_token[0] != '\0';
+	for (int i = 1; more && st == FED_OK && i < LS_MAX_PAGES; i++) {
+		char token[512];
+		snprintf(token, sizeof(token), "%s", rep->next_page_token);
+		st = ls_next(c, &req, rep, token, &more);
+	}
+	if (st != FED_OK && rep != NULL) {
+		enfed__v1__list_series_response__free_unpacked(rep, NULL);
+		rep = NULL;
+	}
 	return fedctl_reply(c, &ls_view, st, rep);
 }
 

@@ -195,6 +195,10 @@ check_record(fed_rpc_ctx *call, const Enfed__V1__NodeRecord *n)
 	if (n == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "node: missing");
+	if (enfed__v1__node_record__get_packed_size(n) > DIR_RPC_MAX_RECORD)
+		return fed_rpc_ctx_error(call, FED_RESOURCE_EXHAUSTED,
+		    "node: at most %u bytes packed, offers included",
+		    DIR_RPC_MAX_RECORD);
 	if (!valid_name(n->name))
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "node.name: 1-%d characters of [A-Za-z0-9._-]", MAX_NAME);
@@ -226,6 +230,29 @@ check_lookup(fed_rpc_ctx *call, const Enfed__V1__LookupRequest *q)
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "organisation: 1-%d bytes of UTF-8, no control characters",
 		    MAX_ORG);
+	return FED_OK;
+}
+
+// Each offer's site belongs to the caller's organisation, or to none yet.
+// The message names the offer, never the organisation that has the site.
+static fed_status
+check_sites(dir_rpc *r, fed_rpc_ctx *call, const Enfed__V1__NodeRecord *n)
+{
+	for (size_t i = 0; i < n->n_offers; i++) {
+		char org[MAX_ORG + 1];
+		fed_status st = dir_store_site_org(
+		    r->store, n->offers[i]->id, org, sizeof(org));
+		if (st == FED_NOT_FOUND)
+			continue;
+		if (st != FED_OK)
+			return fed_rpc_ctx_error(
+			    call, st, "the directory failed");
+		if (strcmp(org, n->organisation) != 0)
+			return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+			    "node.offers[%zu].id: its site belongs to another "
+			    "organisation",
+			    i);
+	}
 	return FED_OK;
 }
 
@@ -289,11 +316,6 @@ publish(dir_rpc *r, Enfed__V1__MembershipEvent__Kind kind, const char *name)
 	if (st == FED_OK) {
 		ev.kind = kind;
 		ev.ts_ms = fed_clock_now_ms();
-		// Subscribers accept 4 MiB by default: a big record goes
-		// without its offers, which Lookup gives.
-		if (enfed__v1__membership_event__get_packed_size(&ev)
-		    > DIR_RPC_MAX_EVENT)
-			ev.node->n_offers = 0;
 		st = fed_stream_publish_msg(r->pub, DIR_RPC_TOPIC, &ev.base);
 	}
 	if (st != FED_OK)
@@ -340,6 +362,14 @@ pick_token(dir_rpc *r, fed_rpc_ctx *call, const char *chosen, char *token)
 	return FED_OK;
 }
 
+// A site taken by another organisation between check_sites and the write.
+static fed_status
+site_taken(fed_rpc_ctx *call)
+{
+	return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+	    "node.offers: a site belongs to another organisation");
+}
+
 // Registration with the enrolment token: a new name, or, when the caller
 // proves with the token it chose that the name is already its own (the
 // resend of a call whose reply was lost), an update. A token the
@@ -359,7 +389,9 @@ create_node(dir_rpc *r, fed_rpc_ctx *call,
 		*kind = ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED;
 		st = dir_store_update(r->store, req->node, hash, lease);
 	}
-	if (st == FED_ALREADY_EXISTS || st == FED_NOT_FOUND
+	if (st == FED_ABORTED)
+		st = site_taken(call);
+	else if (st == FED_ALREADY_EXISTS || st == FED_NOT_FOUND
 	    || st == FED_PERMISSION_DENIED)
 		st = fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
@@ -382,6 +414,8 @@ update_node(dir_rpc *r, fed_rpc_ctx *call, const Enfed__V1__NodeRecord *rec,
 	char hash[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(fed_rpc_ctx_token(call), hash);
 	fed_status st = dir_store_update(r->store, rec, hash, lease);
+	if (st == FED_ABORTED)
+		return site_taken(call);
 	if (st == FED_NOT_FOUND || st == FED_PERMISSION_DENIED)
 		return fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
@@ -399,6 +433,7 @@ register_node(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	    = (const Enfed__V1__RegisterRequest *) in;
 	Enfed__V1__RegisterResponse *rep = (Enfed__V1__RegisterResponse *) out;
 	FED_TRY(check_record(call, req->node));
+	FED_TRY(check_sites(r, call, req->node));
 	dir_lease lease = {fed_clock_now_ms(), granted_lease(r, req->lease_s)};
 	Enfed__V1__MembershipEvent__Kind kind
 	    = ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED;
@@ -462,7 +497,7 @@ lookup(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	const Enfed__V1__LookupRequest *req
 	    = (const Enfed__V1__LookupRequest *) in;
 	FED_TRY(check_lookup(call, req));
-	dir_filter f = {req->name, req->organisation, req->series};
+	dir_filter f = {req->name, req->organisation, req->series, false};
 	return answer(arg, call, &f, (Enfed__V1__LookupResponse *) out);
 }
 
@@ -471,7 +506,7 @@ list(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
 {
 	(void) in;
-	dir_filter f = {"", "", ""};
+	dir_filter f = {"", "", "", .no_offers = true};
 	return answer(arg, call, &f, (Enfed__V1__LookupResponse *) out);
 }
 

@@ -30,9 +30,10 @@ typedef struct dir_rpc dir_rpc;
 // Most series one node may offer.
 #define DIR_RPC_MAX_OFFERS 10000
 
-// Largest event published with the node's offers; a larger one is
-// published without them (NodeRecord.offers empty).
-#define DIR_RPC_MAX_EVENT (1u << 20)
+// Largest registration: the packed NodeRecord, offers included. An event
+// carries the record whole: it stays far below the 4 MiB that subscribers
+// accept by default.
+#define DIR_RPC_MAX_RECORD (256u * 1024u)
 
 typedef struct dir_rpc_opts {
 	dir_store *store; // borrowed; must outlive the dir_rpc

@@ -10,6 +10,7 @@
 #include "dir_store.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,20 @@ static const char schema_v1[]
       " meta BLOB NOT NULL," // encoded enfed.v1.SeriesMeta
       " PRIMARY KEY (series_id, node)) WITHOUT ROWID;"
       "CREATE INDEX offers_node ON offers(node, series_id);";
+
+// Version 2: each site (the first path component of a series id) belongs
+// to the organisation that offered under it first; the sites already
+// offered are given to the organisation of their oldest node.
+static const char schema_v2[]
+    = "CREATE TABLE sites ("
+      " site TEXT PRIMARY KEY,"
+      " organisation TEXT NOT NULL) WITHOUT ROWID;"
+      "INSERT OR IGNORE INTO sites (site, organisation)"
+      " SELECT CASE WHEN instr(o.series_id, '/') > 0"
+      " THEN substr(o.series_id, 1, instr(o.series_id, '/'))"
+      " ELSE o.series_id END, n.organisation"
+      " FROM offers o JOIN nodes n ON n.name = o.node"
+      " ORDER BY n.registered_ms, n.name;";
 
 // The one translation of sqlite's codes; logs the native code.
 static fed_status
@@ -136,9 +151,11 @@ migrate(dir_store *s)
 	if (version == DIR_STORE_SCHEMA)
 		return FED_OK;
 	FED_TRY(begin(s));
-	fed_status r = exec(s, schema_v1);
+	fed_status r = version < 1 ? exec(s, schema_v1) : FED_OK;
 	if (r == FED_OK)
-		r = exec(s, "PRAGMA user_version = 1");
+		r = exec(s, schema_v2);
+	if (r == FED_OK)
+		r = exec(s, "PRAGMA user_version = 2");
 	return finish(s, r);
 }
 
@@ -185,6 +202,48 @@ dir_store_close(dir_store *s)
 	free(s);
 }
 
+// --- Sites ------------------------------------------------------------
+
+// The site of series id: its first path component with its '/', or the
+// whole id without one; its length.
+static size_t
+site_len(const char *id)
+{
+	const char *slash = strchr(id, '/');
+	return slash != NULL ? (size_t) (slash - id) + 1 : strlen(id);
+}
+
+// The organisation the site of series id belongs to, into org; NOT_FOUND
+// when it belongs to none yet. Called with the mutex held.
+static fed_status
+site_org_locked(dir_store *s, const char *id, char *org, size_t org_len)
+{
+	sqlite3_stmt *st;
+	FED_TRY(
+	    prep(s, "SELECT organisation FROM sites WHERE site = ?1", &st));
+	sqlite3_bind_text(st, 1, id, (int) site_len(id), SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	fed_status r = FED_NOT_FOUND;
+	if (rc == SQLITE_ROW)
+		snprintf(org, org_len, "%s",
+		    (const char *) sqlite3_column_text(st, 0));
+	if (rc == SQLITE_ROW)
+		r = FED_OK;
+	else if (rc != SQLITE_DONE)
+		r = sql_status(s, rc, "select site");
+	sqlite3_finalize(st);
+	return r;
+}
+
+fed_status
+dir_store_site_org(dir_store *s, const char *id, char *org, size_t org_len)
+{
+	pthread_mutex_lock(&s->mtx);
+	fed_status r = site_org_locked(s, id, org, org_len);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
 // --- Writes -----------------------------------------------------------
 
 static fed_status
@@ -210,6 +269,26 @@ insert_offer(dir_store *s, const char *node, const Enfed__V1__SeriesMeta *m)
 	return r;
 }
 
+// Gives the site of series id to organisation org, unless another has it:
+// ABORTED then.
+static fed_status
+claim_site(dir_store *s, const char *org, const char *id)
+{
+	sqlite3_stmt *st;
+	FED_TRY(prep(s,
+	    "INSERT INTO sites (site, organisation) VALUES (?1, ?2)"
+	    " ON CONFLICT (site) DO NOTHING",
+	    &st));
+	sqlite3_bind_text(st, 1, id, (int) site_len(id), SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	FED_TRY(run(s, st, "claim site"));
+	char owner[256];
+	fed_status r = site_org_locked(s, id, owner, sizeof(owner));
+	if (r == FED_OK && strcmp(owner, org) != 0)
+		r = FED_ABORTED;
+	return r;
+}
+
 static fed_status
 replace_offers(dir_store *s, const Enfed__V1__NodeRecord *rec)
 {
@@ -217,8 +296,10 @@ replace_offers(dir_store *s, const Enfed__V1__NodeRecord *rec)
 	FED_TRY(prep(s, "DELETE FROM offers WHERE node = ?1", &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
 	FED_TRY(run(s, st, "delete offers"));
-	for (size_t i = 0; i < rec->n_offers; i++)
+	for (size_t i = 0; i < rec->n_offers; i++) {
+		FED_TRY(claim_site(s, rec->organisation, rec->offers[i]->id));
 		FED_TRY(insert_offer(s, rec->name, rec->offers[i]));
+	}
 	return FED_OK;
 }
 
@@ -598,6 +679,7 @@ node_from_row(
 	rec->registered_ms = sqlite3_column_int64(st, 4);
 	rec->lease_expires_ms = sqlite3_column_int64(st, 5);
 	rec->available = sqlite3_column_int(st, 6) != 0;
+	rec->offer_count = (uint32_t) sqlite3_column_int64(st, 7);
 	if (rec->name == NULL || rec->organisation == NULL
 	    || rec->rpc_addr == NULL || rec->stream_addr == NULL)
 		return FED_RESOURCE_EXHAUSTED;
@@ -612,7 +694,9 @@ read_nodes(dir_store *s, const dir_filter *f, const struct series_range *r,
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
 	    "SELECT name, organisation, rpc_addr, stream_addr,"
-	    " registered_ms, lease_expires_ms, available FROM nodes n"
+	    " registered_ms, lease_expires_ms, available,"
+	    " (SELECT count(*) FROM offers c WHERE c.node = n.name)"
+	    " FROM nodes n"
 	    " WHERE (?1 = '' OR name = ?1) AND (?2 = '' OR organisation = ?2)"
 	    " AND (?3 = '' OR EXISTS (SELECT 1 FROM offers o"
 	    " WHERE o.node = n.name AND " SERIES_MATCH(
@@ -641,7 +725,8 @@ find_locked(dir_store *s, const dir_filter *f, const struct series_range *r,
 {
 	struct item *head = NULL;
 	FED_TRY(read_nodes(s, f, r, a, &head, n));
-	for (struct item *it = head; it != NULL; it = it->next)
+	for (struct item *it = head; it != NULL && !f->no_offers;
+	     it = it->next)
 		FED_TRY(read_offers(s, r, a, it->msg));
 	return nodes_array(a, head, *n, nodes);
 }
@@ -657,6 +742,7 @@ dir_store_find(dir_store *s, const dir_filter *f, ProtobufCAllocator *a,
 	dir_filter all = {
 	    .name = f->name != NULL ? f->name : "",
 	    .organisation = f->organisation != NULL ? f->organisation : "",
+	    .no_offers = f->no_offers,
 	};
 	pthread_mutex_lock(&s->mtx);
 	// One read transaction, so that nodes and offers agree.

@@ -32,13 +32,14 @@
 typedef struct dir_store dir_store;
 
 // The schema version written to PRAGMA user_version.
-#define DIR_STORE_SCHEMA 1
+#define DIR_STORE_SCHEMA 2
 
 // What dir_store_find returns; empty strings are "any".
 typedef struct dir_filter {
 	const char *name; // exact node name
 	const char *organisation; // exact organisation
 	const char *series; // a series id, or a prefix ending in '/'
+	bool no_offers; // records without their offers (offer_count only)
 } dir_filter;
 
 // The part of a write that the store computes from the caller's clock.
@@ -60,6 +61,9 @@ void dir_store_close(dir_store *s);
 // times and availability are ignored), with token_hash (hex SHA-256 of the
 // node's token), registered now, available, lease ending now + lease_ms.
 // ALREADY_EXISTS when the name (or the token hash) is taken (nothing written);
+// ABORTED when an offer is under a site of another organisation (see
+// dir_store_site_org; nothing written); each site offered that belongs to
+// no organisation yet becomes rec->organisation's.
 // INTERNAL or UNAVAILABLE on a database failure. rec is borrowed.
 fed_status dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
     const char *token_hash, const dir_lease *lease);
@@ -67,8 +71,9 @@ fed_status dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
 // Replaces the record of an existing node whose stored token hash equals
 // token_hash: organisation, addresses and offers as in rec, available, the
 // lease renewed; registered_ms is kept. NOT_FOUND when no such name,
-// PERMISSION_DENIED when the name belongs to another token (nothing
-// written either way); INTERNAL or UNAVAILABLE on a database failure.
+// PERMISSION_DENIED when the name belongs to another token, ABORTED as for
+// dir_store_create (nothing written either way); INTERNAL or UNAVAILABLE on
+// a database failure.
 fed_status dir_store_update(dir_store *s, const Enfed__V1__NodeRecord *rec,
     const char *token_hash, const dir_lease *lease);
 
@@ -95,7 +100,16 @@ void dir_store_names_free(char **names, size_t n);
 // a database failure, which is logged).
 int dir_store_token_known(dir_store *s, const char *token_hash);
 
-// The nodes matching f, sorted by name, with their offers (only those that
+// The organisation that the site of series id (its first path component
+// with its '/', or the whole id without one) belongs to, into org (org_len
+// bytes, truncated): the organisation of the node that first offered a
+// series under it. NOT_FOUND when no node has; INTERNAL or UNAVAILABLE on
+// a database failure.
+fed_status dir_store_site_org(
+    dir_store *s, const char *id, char *org, size_t org_len);
+
+// The nodes matching f, sorted by name, each with offer_count and (unless
+// f->no_offers) its offers (only those that
 // match f->series when it is set), allocated with a (see the header).
 // *nodes is NULL when n is 0. RESOURCE_EXHAUSTED when a fails; DATA_LOSS
 // when a stored offer does not decode; INTERNAL or UNAVAILABLE on a

@@ -62,6 +62,7 @@ struct node_cfg {
 	uint64_t max_batch_points;
 	uint64_t max_query_cells;
 	uint64_t max_conns;
+	uint64_t max_series_per_token;
 	uint64_t max_conns_per_peer;
 	int64_t idle_timeout_ms;
 	char *tls_cert;
@@ -143,6 +144,10 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_UINT(C, max_query_cells, "max-query-cells", "500000", 1000,
         100000000,
         "most cells (series x buckets, or raw points) in one Query"),
+    FED_CFG_OPT_UINT(C, max_series_per_token, "max-series-per-token", "1000",
+        0, 100000000,
+        "series a writer token limited to prefixes may create under them"
+        " (0: no quota)"),
     FED_CFG_OPT_UINT(C, max_conns, "max-conns", "4096", 16, 1000000,
         "RPC connections held at once; more are closed as they arrive"),
     FED_CFG_OPT_UINT(C, max_conns_per_peer, "max-conns-per-peer", "512", 1,
@@ -346,6 +351,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	if (node_policy_new(store, grants, &policy) != FED_OK)
 		goto out;
+	node_policy_set_max_series(policy, cfg->max_series_per_token);
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = (unsigned) cfg->workers;

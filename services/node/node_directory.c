@@ -77,7 +77,21 @@ struct offers {
 	size_t n_metas;
 };
 
-// The public series, offered to the federation.
+// What the offers of one registration may take: the directory refuses a
+// record that packs to more than 256 KiB; the rest goes to the addresses.
+#define OFFERS_MAX_LEN (240u * 1024u)
+
+static int
+offered(const Enfed__V1__SeriesMeta *m)
+{
+	return m->visibility == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC
+	    && m->origin_node[0] == '\0';
+}
+
+// The public series this node is the origin of (not those it replicates:
+// their site is their origin's), offered to the federation, in id order
+// as long as they fit in one registration; what does not fit is logged
+// and left out.
 static void
 offers_load(node_directory *d, struct offers *o)
 {
@@ -86,12 +100,25 @@ offers_load(node_directory *d, struct offers *o)
 	if (node_store_list(d->store, NULL, &o->infos, &o->n, &err) != FED_OK)
 		return;
 	o->metas = calloc(o->n + 1, sizeof(*o->metas));
+	size_t len = 0, n_left = 0;
 	for (size_t i = 0; o->metas != NULL && i < o->n; i++) {
-		if (o->infos[i]->meta->visibility
-		        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC
-		    && o->infos[i]->meta->origin_node[0] == '\0')
-			o->metas[o->n_metas++] = o->infos[i]->meta;
+		const Enfed__V1__SeriesMeta *m = o->infos[i]->meta;
+		if (!offered(m))
+			continue;
+		// Tag, length and message, at most 8 bytes more than packed.
+		size_t one = enfed__v1__series_meta__get_packed_size(m) + 8;
+		if (len + one > OFFERS_MAX_LEN) {
+			n_left++;
+			continue;
+		}
+		len += one;
+		o->metas[o->n_metas++] = o->infos[i]->meta;
 	}
+	if (n_left > 0)
+		fed_log(FED_LOG_WARNING, "node",
+		    "directory: %zu public series not offered (a registration "
+		    "holds at most 256 KiB)",
+		    n_left);
 }
 
 static void

@@ -7,6 +7,7 @@
 // one series is said once, in may().
 
 #include "node_policy.h"
+#include <inttypes.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 struct node_policy {
 	node_store *store;
 	node_grants *grants;
+	uint64_t max_series_per_token; // 0: no quota
 };
 
 // What a principal wants to do with one series.
@@ -321,6 +323,56 @@ decide_ingest(fed_rpc_ctx *call, decision *d, const ProtobufCMessage *req)
 	return FED_OK;
 }
 
+// The series under the principal's prefixes, summed over its prefixes
+// (each ends in '/', so no series is under two unless they nest, which
+// only makes the quota stricter).
+static fed_status
+count_under_prefixes(node_policy *pol, const char *prefixes, uint64_t *n)
+{
+	*n = 0;
+	char buf[sizeof(((node_principal *) 0)->prefixes)];
+	snprintf(buf, sizeof(buf), "%s", prefixes);
+	for (char *p = buf; *p != '\0';) {
+		char *comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		uint64_t k = 0;
+		node_store_err err = {{0}};
+		if (*p != '\0')
+			FED_TRY(
+			    node_store_count_prefix(pol->store, p, &k, &err));
+		*n += k;
+		p = comma != NULL ? comma + 1 : p + strlen(p);
+	}
+	return FED_OK;
+}
+
+// A token limited to prefixes creates at most max_series_per_token series
+// under them, so that one writer cannot fill the node's lists. Creating a
+// series that exists (CreateSeries is idempotent) takes nothing.
+static fed_status
+check_quota(fed_rpc_ctx *call, const decision *d, const char *id)
+{
+	node_policy *pol = d->pol;
+	if (pol->max_series_per_token == 0 || d->who->prefixes[0] == '\0'
+	    || is(d, NODE_ROLE_ADMIN) || is(d, NODE_ROLE_REPLICA))
+		return FED_OK;
+	Enfed__V1__SeriesInfo *info = info_of(pol, id);
+	node_store_info_free(info);
+	if (info != NULL)
+		return FED_OK;
+	uint64_t n = 0;
+	if (count_under_prefixes(pol, d->who->prefixes, &n) != FED_OK)
+		return fed_rpc_ctx_error(
+		    call, FED_UNAVAILABLE, "series count: store unavailable");
+	if (n >= pol->max_series_per_token)
+		return fed_rpc_ctx_error(call, FED_RESOURCE_EXHAUSTED,
+		    "meta.id: the token may create at most %" PRIu64
+		    " series (max-series-per-token)",
+		    pol->max_series_per_token);
+	return FED_OK;
+}
+
 static fed_status
 decide_create_series(
     fed_rpc_ctx *call, decision *d, const ProtobufCMessage *req)
@@ -337,7 +389,8 @@ decide_create_series(
 	if (!is(d, NODE_ROLE_REPLICA) && m->origin_node[0] != '\0')
 		return fed_rpc_ctx_error(call, FED_INVALID_ARGUMENT,
 		    "meta.origin_node: set by replication only");
-	return need(call, d, ACCESS_WRITE, m->id);
+	FED_TRY(need(call, d, ACCESS_WRITE, m->id));
+	return check_quota(call, d, m->id);
 }
 
 static fed_status
@@ -473,8 +526,15 @@ node_policy_new(node_store *store, node_grants *grants, node_policy **out)
 		return FED_RESOURCE_EXHAUSTED;
 	pol->store = store;
 	pol->grants = grants;
+	pol->max_series_per_token = NODE_POLICY_MAX_SERIES_DEFAULT;
 	*out = pol;
 	return FED_OK;
+}
+
+void
+node_policy_set_max_series(node_policy *pol, uint64_t max_series_per_token)
+{
+	pol->max_series_per_token = max_series_per_token;
 }
 
 void

@@ -26,8 +26,8 @@
 //   admin    everything;
 //   reader   reads (Query at any step, Latest, GetSeries, ListSeries) and
 //            lists alarms and rules;
-//   writer   a reader that also ingests, creates series and acknowledges
-//            alarms;
+//   writer   a reader that also ingests, creates series (limited to
+//            prefixes: at most a quota of them) and acknowledges alarms;
 //   owner    a household: reads its series and manages the grants on them
 //            (Create, List, Revoke, Log);
 //   replica  ingests and creates the series whose origin is its own name;
@@ -56,6 +56,18 @@ typedef struct node_policy node_policy;
 // RESOURCE_EXHAUSTED when out of memory.
 fed_status node_policy_new(
     node_store *store, node_grants *grants, node_policy **out);
+
+// The series quota of a token limited to prefixes, by default.
+#define NODE_POLICY_MAX_SERIES_DEFAULT 1000
+
+// Sets the series quota (0: none): a writer token limited to prefixes may
+// create at most max_series_per_token series under them (the series that
+// exist under its prefixes count, whoever created them); CreateSeries of a
+// new series beyond is RESOURCE_EXHAUSTED naming the limit. An unlimited
+// writer, the admin and replicas (whose series follow their origin's) have
+// no quota. Call before the server starts.
+void node_policy_set_max_series(
+    node_policy *pol, uint64_t max_series_per_token);
 
 // Frees the policy. NULL does nothing.
 void node_policy_free(node_policy *pol);

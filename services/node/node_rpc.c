@@ -451,17 +451,61 @@ latest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	return FED_OK;
 }
 
-struct info_list {
+#define LIST_PAGE_DEFAULT 500
+#define LIST_PAGE_MAX     1000
+
+// One page of ListSeries being filled: the ids after the page token, and
+// the infos the caller may see, kept until the reply is packed.
+struct info_page {
+	char **ids;
+	size_t n_ids;
 	Enfed__V1__SeriesInfo **infos;
 	size_t n;
 };
 
 static void
-free_info_list(void *p)
+free_info_page(void *p)
 {
-	struct info_list *l = p;
+	struct info_page *l = p;
+	node_store_ids_free(l->ids, l->n_ids);
 	node_store_info_list_free(l->infos, l->n);
 	free(l);
+}
+
+// The info of ids[i] when the caller may see it, else NULL (a series
+// deleted since it was listed is skipped as well).
+static Enfed__V1__SeriesInfo *
+visible_info(fed_rpc_ctx *call, node_rpc *n, const char *id)
+{
+	node_store_err err = {{0}};
+	Enfed__V1__SeriesInfo *info = NULL;
+	if (node_store_get(n->store, id, &info, &err) != FED_OK)
+		return NULL;
+	if (!node_policy_sees_series(call, info->meta)) {
+		node_store_info_free(info);
+		return NULL;
+	}
+	node_policy_clip_info(call, info);
+	return info;
+}
+
+// Fills l->infos with up to `size` series the caller may see, from the
+// ids in order; 1 when one more visible series follows the page (so that
+// the next page token says nothing of series the caller may not see).
+static int
+fill_page(fed_rpc_ctx *call, node_rpc *n, struct info_page *l, size_t size)
+{
+	for (size_t i = 0; i < l->n_ids; i++) {
+		Enfed__V1__SeriesInfo *info = visible_info(call, n, l->ids[i]);
+		if (info == NULL)
+			continue;
+		if (l->n == size) {
+			node_store_info_free(info);
+			return 1;
+		}
+		l->infos[l->n++] = info;
+	}
+	return 0;
 }
 
 static fed_status
@@ -469,29 +513,31 @@ list_series(fed_rpc_ctx *call, const ProtobufCMessage *in,
     ProtobufCMessage *out, void *arg)
 {
 	node_rpc *n = arg;
+	const Enfed__V1__ListSeriesRequest *req = (const void *) in;
 	Enfed__V1__ListSeriesResponse *rep = (void *) out;
-	struct info_list *l = calloc(1, sizeof(*l));
+	size_t size = req->page_size == 0    ? LIST_PAGE_DEFAULT
+	    : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
+	                                     : req->page_size;
+	struct info_page *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	node_store_err err = {{0}};
-	fed_status st = node_store_list(n->store,
-	    (const Enfed__V1__ListSeriesRequest *) in, &l->infos, &l->n, &err);
+	fed_status st
+	    = node_store_list_ids(n->store, req, &l->ids, &l->n_ids, &err);
 	if (st != FED_OK) {
 		free(l);
 		return store_error(call, st, &err);
 	}
-	FED_TRY(fed_rpc_ctx_defer(call, free_info_list, l));
-	// What the caller may not see stays in l, freed with it.
-	rep->series
-	    = fed_rpc_ctx_alloc(call, (l->n + 1) * sizeof(*rep->series));
-	if (rep->series == NULL)
+	// On failure, defer frees l at once.
+	FED_TRY(fed_rpc_ctx_defer(call, free_info_page, l));
+	l->infos = calloc(size, sizeof(*l->infos));
+	if (l->infos == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	for (size_t i = 0; i < l->n; i++) {
-		if (!node_policy_sees_series(call, l->infos[i]->meta))
-			continue;
-		node_policy_clip_info(call, l->infos[i]);
-		rep->series[rep->n_series++] = l->infos[i];
-	}
+	int more = fill_page(call, n, l, size);
+	rep->series = l->infos;
+	rep->n_series = l->n;
+	if (more)
+		rep->next_page_token = l->infos[l->n - 1]->meta->id;
 	return FED_OK;
 }
 

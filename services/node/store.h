@@ -114,7 +114,9 @@ fed_tz_unit node_store_step_unit(int step);
 
 // Creates a series with `meta` (borrowed). Idempotent: a series that exists
 // with identical metadata is OK. Returns INVALID_ARGUMENT for a bad id,
-// enum, string or box (naming the field), ALREADY_EXISTS when the id exists
+// enum, string or box (naming the field and its limit: a box holds at most
+// 64 facts, keys of 100 bytes, values of 1000 bytes, and 8 KiB of keys and
+// values in all), ALREADY_EXISTS when the id exists
 // with different metadata. On OK, *out (may be NULL when not wanted) is the
 // series' info, owned by the caller (node_store_info_free).
 fed_status node_store_create(node_store *st, const Enfed__V1__SeriesMeta *meta,
@@ -152,12 +154,31 @@ fed_status node_store_get_latest(node_store *st, const char *id,
     node_store_latest *out, node_store_err *err);
 
 // The series matching `filter` (borrowed; NULL = all): id prefix, kind
-// (UNSPECIFIED = any), owner ("" = any), sorted by id. On OK, *out is a
+// (UNSPECIFIED = any), owner ("" = any), after page_token ("" = from the
+// first; page_size is not looked at), sorted by id. On OK, *out is a
 // heap array of *n_out heap infos, owned by the caller
 // (node_store_info_list_free); *out is NULL when nothing matches.
 fed_status node_store_list(node_store *st,
     const Enfed__V1__ListSeriesRequest *filter, Enfed__V1__SeriesInfo ***out,
     size_t *n_out, node_store_err *err);
+
+// The ids of the series matching `filter` (borrowed; NULL = all) as
+// node_store_list matches them, and only those after filter->page_token
+// (in id order; "" = from the first), sorted by id: no metadata is read,
+// so listing is cheap. On OK, *out is a heap array of *n_out heap strings,
+// owned by the caller (node_store_ids_free); NULL when nothing matches.
+// INVALID_ARGUMENT for a filter with a missing string.
+fed_status node_store_list_ids(node_store *st,
+    const Enfed__V1__ListSeriesRequest *filter, char ***out, size_t *n_out,
+    node_store_err *err);
+
+// Frees an array from node_store_list_ids. NULL does nothing.
+void node_store_ids_free(char **ids, size_t n);
+
+// How many series have an id starting with `prefix` (borrowed; "" counts
+// them all) into *n_out. INVALID_ARGUMENT for a NULL prefix.
+fed_status node_store_count_prefix(
+    node_store *st, const char *prefix, uint64_t *n_out, node_store_err *err);
 
 // Frees an info from create, update or get. NULL does nothing.
 void node_store_info_free(Enfed__V1__SeriesInfo *info);

@@ -45,7 +45,10 @@
 	    "SELECT id FROM series WHERE id >= ?1"                           \
 	    " AND substr(id, 1, length(?1)) = ?1"                            \
 	    " AND (?2 = 0 OR kind = ?2) AND (?3 = '' OR owner = ?3)"         \
-	    " ORDER BY id")                                                  \
+	    " AND id > ?4 ORDER BY id")                                      \
+	X(SERIES_COUNT,                                                      \
+	    "SELECT count(*) FROM series WHERE id >= ?1"                     \
+	    " AND substr(id, 1, length(?1)) = ?1")                           \
 	X(FACTS_GET,                                                         \
 	    "SELECT key, value FROM facts WHERE series = ?1 ORDER BY pos")   \
 	X(FACT_BY_KEY,                                                       \

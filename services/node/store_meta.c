@@ -15,9 +15,12 @@
 #define MAX_FACTS          64
 #define MAX_FACT_KEY_LEN   100
 #define MAX_FACT_VALUE_LEN 1000
-#define MAX_INTERVAL_S     (366u * 86400u)
-#define HOUR_MS            INT64_C(3600000)
-#define DAY_MS             INT64_C(86400000)
+// All keys and values of a box together: a page of ListSeries (1000
+// series) stays well under the 16 MiB a reply may take.
+#define MAX_BOX_LEN    8192
+#define MAX_INTERVAL_S (366u * 86400u)
+#define HOUR_MS        INT64_C(3600000)
+#define DAY_MS         INT64_C(86400000)
 
 // Columns of STMT_SERIES_BY_ID holding the metadata strings.
 enum {
@@ -80,6 +83,7 @@ check_box(Enfed__V1__Fact *const *box, size_t n, node_store_err *err)
 	if (n > MAX_FACTS)
 		return node__store_fail(err, FED_INVALID_ARGUMENT,
 		    "box: at most %d facts", MAX_FACTS);
+	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Enfed__V1__Fact *f = box[i];
 		if (f == NULL || f->key == NULL || f->key[0] == '\0'
@@ -90,7 +94,11 @@ check_box(Enfed__V1__Fact *const *box, size_t n, node_store_err *err)
 			return node__store_fail(err, FED_INVALID_ARGUMENT,
 			    "box[%zu].value: at most %d bytes", i,
 			    MAX_FACT_VALUE_LEN);
+		total += strlen(f->key) + strlen(f->value);
 	}
+	if (total > MAX_BOX_LEN)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "box: at most %d bytes of keys and values", MAX_BOX_LEN);
 	return FED_OK;
 }
 
@@ -488,6 +496,7 @@ list_ids(store_conn *c, const Enfed__V1__ListSeriesRequest *f, char ***ids,
 	sqlite3_bind_text(s, 1, f ? f->prefix : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, f ? (int) f->kind : 0);
 	sqlite3_bind_text(s, 3, f ? f->owner : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, f ? f->page_token : "", -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char **nids = realloc(*ids, (*n + 1) * sizeof(*nids));
@@ -519,16 +528,80 @@ list_infos(store_conn *c, char **ids, size_t n, Enfed__V1__SeriesInfo ***out,
 	return FED_OK;
 }
 
+static fed_status
+check_filter(const Enfed__V1__ListSeriesRequest *f, node_store_err *err)
+{
+	if (f != NULL
+	    && (f->prefix == NULL || f->owner == NULL
+	        || f->page_token == NULL))
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "filter: missing strings");
+	return FED_OK;
+}
+
+static void
+free_ids(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+fed_status
+node_store_list_ids(node_store *st, const Enfed__V1__ListSeriesRequest *filter,
+    char ***out, size_t *n_out, node_store_err *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	FED_TRY(check_filter(filter, err));
+	store_conn *c;
+	FED_TRY(node__store_read_begin(st, &c));
+	fed_status s = list_ids(c, filter, out, n_out);
+	node__store_read_end(st, c);
+	if (s != FED_OK) {
+		free_ids(*out, *n_out);
+		*out = NULL;
+		*n_out = 0;
+	}
+	return s;
+}
+
+void
+node_store_ids_free(char **ids, size_t n)
+{
+	free_ids(ids, n);
+}
+
+fed_status
+node_store_count_prefix(
+    node_store *st, const char *prefix, uint64_t *n_out, node_store_err *err)
+{
+	*n_out = 0;
+	if (prefix == NULL)
+		return node__store_fail(
+		    err, FED_INVALID_ARGUMENT, "prefix: missing");
+	store_conn *c;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_COUNT);
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	fed_status status = FED_OK;
+	if (rc == SQLITE_ROW)
+		*n_out = (uint64_t) sqlite3_column_int64(s, 0);
+	else
+		status = node__store_sql_status(c->db, rc, "series count");
+	sqlite3_reset(s);
+	node__store_read_end(st, c);
+	return status;
+}
+
 fed_status
 node_store_list(node_store *st, const Enfed__V1__ListSeriesRequest *filter,
     Enfed__V1__SeriesInfo ***out, size_t *n_out, node_store_err *err)
 {
 	*out = NULL;
 	*n_out = 0;
-	if (filter != NULL
-	    && (filter->prefix == NULL || filter->owner == NULL))
-		return node__store_fail(
-		    err, FED_INVALID_ARGUMENT, "filter: missing strings");
+	FED_TRY(check_filter(filter, err));
 	char **ids = NULL;
 	size_t n = 0;
 	store_conn *c;
@@ -537,9 +610,7 @@ node_store_list(node_store *st, const Enfed__V1__ListSeriesRequest *filter,
 	if (s == FED_OK)
 		s = list_infos(c, ids, n, out, n_out, err);
 	node__store_read_end(st, c);
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	free_ids(ids, n);
 	if (s != FED_OK) {
 		node_store_info_list_free(*out, *n_out);
 		*out = NULL;

@@ -9,6 +9,7 @@
 // a curious user which ids exist on the node.
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "enfed/v1/grant.pb-c.h"
@@ -97,9 +98,67 @@ listed_before(
 	return 0;
 }
 
+// Pages of ListSeries followed for one credential, at most (x 500).
+#define WEB_LIST_MAX_PAGES 100
+
+// Moves the series of page into acc (both heap ListSeries answers) and
+// takes its next page token; page is freed.
+static fed_status
+merge_page(
+    Enfed__V1__ListSeriesResponse *acc, Enfed__V1__ListSeriesResponse *page)
+{
+	size_t n = acc->n_series + page->n_series;
+	Enfed__V1__SeriesInfo **s
+	    = realloc(acc->series, (n ? n : 1) * sizeof(*s));
+	if (s == NULL) {
+		enfed__v1__list_series_response__free_unpacked(page, NULL);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	memcpy(s + acc->n_series, page->series, page->n_series * sizeof(*s));
+	acc->series = s;
+	acc->n_series = n;
+	page->n_series = 0;
+	free(acc->next_page_token);
+	acc->next_page_token = page->next_page_token;
+	page->next_page_token = NULL;
+	enfed__v1__list_series_response__free_unpacked(page, NULL);
+	return FED_OK;
+}
+
+// The pages of ListSeries on node with token, merged into *out (heap),
+// until they hold `max` series or none follows.
+static fed_status
+list_pages(web_backend *be, size_t node, const char *token, size_t max,
+    Enfed__V1__ListSeriesResponse **out, char *e, size_t e_len)
+{
+	Enfed__V1__ListSeriesRequest rq = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	*out = NULL;
+	FED_TRY(web_backend_node(be, node, token,
+	    &enfed__v1__series_store__descriptor, "ListSeries", &rq.base,
+	    (ProtobufCMessage **) out, e, e_len));
+	for (int i = 1; i < WEB_LIST_MAX_PAGES && (*out)->n_series < max
+	     && (*out)->next_page_token[0] != '\0';
+	     i++) {
+		Enfed__V1__ListSeriesResponse *page = NULL;
+		rq.page_token = (*out)->next_page_token;
+		fed_status st = web_backend_node(be, node, token,
+		    &enfed__v1__series_store__descriptor, "ListSeries",
+		    &rq.base, (ProtobufCMessage **) &page, e, e_len);
+		if (st == FED_OK)
+			st = merge_page(*out, page);
+		if (st != FED_OK) {
+			enfed__v1__list_series_response__free_unpacked(
+			    *out, NULL);
+			*out = NULL;
+			return st;
+		}
+	}
+	return FED_OK;
+}
+
 // The lists of node `node` under each of the session's credentials for it.
 static size_t
-list_node(web_backend *be, const web_session *s, size_t node,
+list_node(web_backend *be, const web_session *s, size_t node, size_t max,
     Enfed__V1__ListSeriesResponse **r, size_t *n_failed)
 {
 	size_t n = 0;
@@ -107,13 +166,9 @@ list_node(web_backend *be, const web_session *s, size_t node,
 		const web_cred *c = &s->creds[k];
 		if (cred_node(be, c) != (int) node)
 			continue;
-		Enfed__V1__ListSeriesRequest rq
-		    = ENFED__V1__LIST_SERIES_REQUEST__INIT;
-		char e[256];
-		r[n] = NULL;
-		fed_status st = web_backend_node(be, node, c->token,
-		    &enfed__v1__series_store__descriptor, "ListSeries",
-		    &rq.base, (ProtobufCMessage **) &r[n], e, sizeof(e));
+		char e[256] = "";
+		fed_status st
+		    = list_pages(be, node, c->token, max, &r[n], e, sizeof(e));
 		if (st == FED_OK) {
 			n++;
 			continue;
@@ -134,7 +189,7 @@ web_access_list(web_backend *be, const web_session *s, web_access_series_fn fn,
 	size_t given = 0;
 	for (size_t node = 0; node < web_backend_n_nodes(be); node++) {
 		Enfed__V1__ListSeriesResponse *r[WEB_MAX_CREDS];
-		size_t n = list_node(be, s, node, r, n_failed);
+		size_t n = list_node(be, s, node, max, r, n_failed);
 		for (size_t j = 0; j < n; j++) {
 			for (size_t i = 0; i < r[j]->n_series && given < max;
 			     i++) {

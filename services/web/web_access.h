@@ -57,9 +57,10 @@ typedef void (*web_access_series_fn)(
 
 // Lists the series session s may see on every node (ListSeries with each
 // of its credentials; a series shown by two credentials of one node comes
-// once), calling fn for each, at most max in all. A node that fails is
-// skipped (logged): *n_failed (may be NULL) counts the credentials whose
-// node could not be reached.
+// once), calling fn for each, at most max in all, following the pages of
+// each list until it holds max series (100 pages at most). A node that
+// fails is skipped (logged): *n_failed (may be NULL) counts the
+// credentials whose node could not be reached.
 void web_access_list(web_backend *be, const web_session *s,
     web_access_series_fn fn, void *arg, size_t max, size_t *n_failed);
 

@@ -839,6 +839,44 @@ test_series_forms(void **state)
 	free(err);
 }
 
+// `series ls` follows next_page_token to the end: 520 series are more
+// than the node's first page of 500.
+static void
+test_series_ls_pages(void **state)
+{
+	(void) state;
+	fed_rpc_client *c = fed_test_client(E->rpc, ADMIN);
+	assert_non_null(c);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	char id[40];
+	for (int i = 0; i < 520; i++) {
+		snprintf(id, sizeof(id), "paged/%03d", i);
+		m.id = id;
+		Enfed__V1__SeriesInfo *info = NULL;
+		assert_int_equal(
+		    fed_test_store_call(c, "CreateSeries", &cr, &info),
+		    FED_OK);
+		protobuf_c_message_free_unpacked(&info->base, NULL);
+	}
+	fed_rpc_client_free(c);
+	char *out = NULL;
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "series", "ls", "--prefix", "paged/", "--csv"),
+	    0);
+	size_t lines = 0;
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 521); // the header and every series
+	assert_non_null(strstr(out, "\npaged/000,"));
+	assert_non_null(strstr(out, "\npaged/519,"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -853,6 +891,7 @@ main(void)
 	    cmocka_unit_test(test_grant),
 	    cmocka_unit_test(test_gap_estimate),
 	    cmocka_unit_test(test_series_forms),
+	    cmocka_unit_test(test_series_ls_pages),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_no_token_unreachable),
 	};

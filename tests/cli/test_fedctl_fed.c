@@ -319,12 +319,15 @@ test_directory(void **state)
 	    "NAME             ORGANISATION                 STATUS      LEASE "
 	    "ENDS          SERIES  RPC / STREAM\n(no node)\n");
 	free(out);
-	// The table: the node, available, its organisation and addresses.
+	// The table: the node, available, its organisation, how many series
+	// it offers (List gives the count, not the offers) and addresses.
 	assert_int_equal(FEDCTL(&out, NULL, "directory", "ls"), 0);
 	assert_non_null(strstr(out, "lognact"));
 	assert_non_null(strstr(out, "available"));
 	assert_non_null(strstr(out, ORG));
-	assert_non_null(strstr(out, E.node_rpc));
+	char row[300];
+	snprintf(row, sizeof(row), "     1  %s", E.node_rpc);
+	assert_non_null(strstr(out, row));
 	free(out);
 	// show: the series and its description box.
 	assert_int_equal(
@@ -775,6 +778,70 @@ test_help_and_doc(void **state)
 	free(doc);
 }
 
+// The node's offer count as `directory ls --json` gives it (0: not
+// listed).
+static int
+offer_count(void)
+{
+	char *out = NULL;
+	assert_int_equal(FEDCTL(&out, NULL, "directory", "ls", "--json"), 0);
+	cJSON *j = json_of(out);
+	const cJSON *n = cJSON_GetArrayItem(j, 0);
+	const cJSON *c
+	    = n != NULL ? cJSON_GetObjectItem(n, "offer_count") : NULL;
+	int count = cJSON_IsNumber(c) ? c->valueint : 0;
+	cJSON_Delete(j);
+	return count;
+}
+
+// Public series whose boxes add up to more than one registration holds
+// (40 x 8 KiB > 256 KiB): the node offers what fits, the directory takes
+// the registration, and the node stays listed with more offers than before.
+static void
+test_directory_offers_fit(void **state)
+{
+	(void) state;
+	fed_rpc_client *c = fed_test_client(E.node_rpc, ADMIN);
+	assert_non_null(c);
+	static char value[1001];
+	memset(value, 'v', 1000);
+	Enfed__V1__Fact facts[8], *box[8];
+	for (size_t i = 0; i < 8; i++) {
+		enfed__v1__fact__init(&facts[i]);
+		facts[i].key = "k";
+		facts[i].value = value;
+		box[i] = &facts[i];
+	}
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.visibility = ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
+	m.box = box;
+	m.n_box = 8;
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	int before = offer_count();
+	char id[40];
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "test/big%02d/energy", i);
+		m.id = id;
+		Enfed__V1__SeriesInfo *info = NULL;
+		assert_int_equal(
+		    fed_test_store_call(c, "CreateSeries", &cr, &info),
+		    FED_OK);
+		protobuf_c_message_free_unpacked(&info->base, NULL);
+	}
+	fed_rpc_client_free(c);
+	int now = before;
+	for (int i = 0; i < 100 && now <= before + 20; i++) {
+		fed_test_sleep_ms(100);
+		now = offer_count();
+	}
+	assert_true(now > before + 20);
+	assert_true(now < before + 40);
+}
+
 int
 main(void)
 {
@@ -782,6 +849,7 @@ main(void)
 	    cmocka_unit_test(test_help_and_doc),
 	    cmocka_unit_test(test_directory),
 	    cmocka_unit_test(test_directory_no_token),
+	    cmocka_unit_test(test_directory_offers_fit),
 	    cmocka_unit_test(test_project),
 	    cmocka_unit_test(test_project_bad),
 	    cmocka_unit_test(test_invest_add),

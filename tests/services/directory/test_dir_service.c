@@ -289,7 +289,9 @@ test_register_and_lookup(void **state)
 	assert_int_equal(lr->n_nodes, 2);
 	assert_string_equal(lr->nodes[0]->name, "lognact");
 	assert_string_equal(lr->nodes[1]->name, "maison");
-	assert_int_equal(lr->nodes[1]->n_offers, 1);
+	// List gives no offers, only their count.
+	assert_int_equal(lr->nodes[1]->n_offers, 0);
+	assert_int_equal(lr->nodes[1]->offer_count, 1);
 	enfed__v1__lookup_response__free_unpacked(lr, NULL);
 	fed_rpc_client_free(mine);
 	fed_rpc_client_free(other);
@@ -344,6 +346,7 @@ test_tokens(void **state)
 	assert_int_equal(count(a, "", "", "Household app"), 1);
 	struct node moved = maison;
 	moved.org = "Moved";
+	moved.n_ids = 0; // its series' site stays Household app's
 	assert_int_equal(reg(b, &moved, 0, NULL, NULL), FED_OK);
 	assert_int_equal(count(a, "", "", "Moved"), 1);
 	assert_int_equal(heartbeat(b, "maison", NULL), FED_OK);
@@ -658,18 +661,19 @@ test_events_and_expiry(void **state)
 	    "lognact", 5000);
 	assert_true(i >= 0);
 	assert_true(e.available[i]);
-	// A record too big for one event goes without its offers.
+	// A registration of more than 256 KiB is refused, naming the limit,
+	// and nothing of it is stored or published.
 	char fact[200];
 	memset(fact, 'x', sizeof(fact) - 1);
 	fact[sizeof(fact) - 1] = '\0';
 	char err[256];
-	assert_int_equal(
-	    reg_many(f->enrolled, "big", 10000, fact, err), FED_OK);
-	i = wait_event(
-	    sub, &e, ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED, "big", 5000);
-	assert_true(i >= 0);
-	assert_int_equal(e.n_offers[i], 0);
-	assert_int_equal(count(a, "big", "s/9999", ""), 1);
+	assert_int_equal(reg_many(f->enrolled, "big", 10000, fact, err),
+	    FED_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(err, "node: at most 262144 bytes"));
+	assert_int_equal(count(a, "big", "", ""), 0);
+	assert_true(
+	    find_event(&e, ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED, "big")
+	    < 0);
 	fed_rpc_client_free(a);
 	fed_stream_sub_free(sub);
 }
@@ -698,6 +702,10 @@ test_restart_keeps_everything(void **state)
 	assert_string_equal(lr->nodes[0]->name, "lognact");
 	assert_int_equal(lr->nodes[0]->registered_ms, registered);
 	assert_true(lr->nodes[0]->available);
+	assert_int_equal(lr->nodes[0]->offer_count, 2);
+	enfed__v1__lookup_response__free_unpacked(lr, NULL);
+	assert_int_equal(
+	    lookup(f->enrolled, "lognact", "", "", &lr, NULL), FED_OK);
 	assert_int_equal(lr->nodes[0]->n_offers, 2);
 	assert_string_equal(
 	    lr->nodes[0]->offers[0]->box[0]->value, "primary school");
@@ -752,6 +760,35 @@ test_start_failures(void **state)
 	dir_service_free(d);
 }
 
+// A site (kermelo/) belongs to the organisation whose node offered under
+// it first: a node of another organisation may not offer a series there,
+// and the refusal names the field, not the organisation.
+static void
+test_sites_tied_to_organisation(void **state)
+{
+	struct fix *f = *state;
+	start(f, 60000);
+	fed_rpc_client *a = enrol_node(f, &lognact);
+	struct node thief
+	    = {"thief", "Someone Else", {"own/x", "kermelo/pv/energy"}, 2};
+	char err[256] = "";
+	assert_int_equal(
+	    reg(f->enrolled, &thief, 0, NULL, err), FED_PERMISSION_DENIED);
+	assert_non_null(strstr(err, "node.offers[1].id"));
+	assert_null(strstr(err, "Bretagne"));
+	assert_int_equal(count(a, "thief", "", ""), 0);
+	// Another series under the site: refused as well.
+	struct node other = {"thief", "Someone Else", {"kermelo/new"}, 1};
+	assert_int_equal(
+	    reg(f->enrolled, &other, 0, NULL, err), FED_PERMISSION_DENIED);
+	// A second node of the same organisation may offer there.
+	struct node peer
+	    = {"lognact2", "Bretagne Energie Citoyenne", {"kermelo/new"}, 1};
+	assert_int_equal(reg(f->enrolled, &peer, 0, NULL, NULL), FED_OK);
+	assert_int_equal(count(a, "", "kermelo/", ""), 2);
+	fed_rpc_client_free(a);
+}
+
 int
 main(void)
 {
@@ -768,6 +805,8 @@ main(void)
 	        test_restart_keeps_everything, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_start_failures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_sites_tied_to_organisation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ static size_t
 find(struct fix *f, const char *name, const char *org, const char *series,
     Enfed__V1__NodeRecord ***nodes)
 {
-	dir_filter flt = {name, org, series};
+	dir_filter flt = {name, org, series, false};
 	size_t n = 0;
 	assert_int_equal(dir_store_find(f->s, &flt,
 	                     dir_arena_allocator(f->arena), nodes, &n),
@@ -183,6 +183,11 @@ test_duplicate_and_owner(void **state)
 	assert_int_equal(find(f, "lognact", "", "", &nodes), 1);
 	assert_string_equal(
 	    nodes[0]->organisation, "Bretagne Energie Citoyenne");
+	// Its own token, another organisation: kermelo/ stays with the first.
+	assert_int_equal(
+	    dir_store_update(f->s, &a.node, HASH_A, &l), FED_ABORTED);
+	const char *renamed[] = {"renamed/new/energy"};
+	rec_init(&a, "lognact", "Renamed", renamed, 1);
 	assert_int_equal(dir_store_update(f->s, &a.node, HASH_A, &l), FED_OK);
 	assert_int_equal(find(f, "lognact", "", "", &nodes), 1);
 	assert_string_equal(nodes[0]->organisation, "Renamed");
@@ -288,6 +293,44 @@ test_refuses_foreign_files(void **state)
 	assert_int_equal(dir_store_open(path, true, &s), FED_UNAVAILABLE);
 }
 
+// A version 1 database (no sites) opened by this version: each site
+// offered goes to the organisation of its node, and is then defended.
+static void
+test_schema_1_gets_sites(void **state)
+{
+	struct fix *f = *state;
+	add_two(f);
+	dir_store_close(f->s);
+	f->s = NULL;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "DROP TABLE sites; PRAGMA user_version = 1", NULL,
+	        NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(dir_store_open(f->path, true, &f->s), FED_OK);
+	char org[64] = "";
+	assert_int_equal(
+	    dir_store_site_org(f->s, "kermelo/new", org, sizeof(org)), FED_OK);
+	assert_string_equal(org, "Bretagne Energie Citoyenne");
+	assert_int_equal(
+	    dir_store_site_org(f->s, "house4/linky/energy", org, sizeof(org)),
+	    FED_OK);
+	assert_string_equal(org, "Household app");
+	assert_int_equal(
+	    dir_store_site_org(f->s, "nowhere/x", org, sizeof(org)),
+	    FED_NOT_FOUND);
+	const char *ids[] = {"kermelo/pv/energy"};
+	struct rec c;
+	rec_init(&c, "thief", "Someone Else", ids, 1);
+	dir_lease l = {2000, 60000};
+	assert_int_equal(
+	    dir_store_create(f->s, &c.node, HASH_A "0", &l), FED_ABORTED);
+	Enfed__V1__NodeRecord **nodes;
+	assert_int_equal(find(f, "thief", "", "", &nodes), 0);
+}
+
 int
 main(void)
 {
@@ -304,6 +347,8 @@ main(void)
 	        test_reopen_keeps_everything, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_refuses_foreign_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_schema_1_gets_sites, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

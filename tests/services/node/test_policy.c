@@ -905,6 +905,88 @@ test_unknown_method_refused(void **state)
 	fed_rpc_server_free(srv);
 }
 
+// One page of ListSeries as principal p (freed by the caller).
+static Enfed__V1__ListSeriesResponse *
+list_page(int p, uint32_t size, const char *token)
+{
+	Enfed__V1__ListSeriesRequest lr = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	lr.page_size = size;
+	lr.page_token = (char *) token;
+	Enfed__V1__Reply *rep = serve(S("ListSeries"), p, &lr.base);
+	assert_int_equal(rep->status, FED_OK);
+	Enfed__V1__ListSeriesResponse *l
+	    = body_as(rep, &enfed__v1__list_series_response__descriptor);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	return l;
+}
+
+// ListSeries pages: a limited reader's pages are filled from what it may
+// see, one page of 1 after another gives what one large page gives, and
+// the last page says nothing of the hidden series that follow it
+// (maison/ sorts after kermelo/).
+static void
+test_list_pages(void **state)
+{
+	(void) state;
+	Enfed__V1__ListSeriesResponse *all = list_page(P_READER_K, 0, "");
+	assert_true(all->n_series >= 2);
+	assert_string_equal(all->next_page_token, "");
+	char token[200] = "";
+	size_t n = 0;
+	do {
+		Enfed__V1__ListSeriesResponse *l
+		    = list_page(P_READER_K, 1, token);
+		assert_int_equal(l->n_series, 1);
+		assert_true(n < all->n_series);
+		assert_string_equal(
+		    l->series[0]->meta->id, all->series[n]->meta->id);
+		snprintf(token, sizeof(token), "%s", l->next_page_token);
+		enfed__v1__list_series_response__free_unpacked(l, NULL);
+		n++;
+	} while (token[0] != '\0');
+	assert_int_equal(n, all->n_series);
+	enfed__v1__list_series_response__free_unpacked(all, NULL);
+}
+
+// A writer limited to prefixes creates at most max-series-per-token series
+// under them; re-creating one that exists takes nothing, and an unlimited
+// writer has no quota.
+static void
+test_writer_quota(void **state)
+{
+	(void) state;
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+	Enfed__V1__CreateSeriesRequest c
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	c.meta = &m;
+	uint64_t k = 0, e = 0;
+	node_store_err err = {{0}};
+	assert_int_equal(
+	    node_store_count_prefix(f.store, "kermelo/", &k, &err), FED_OK);
+	assert_int_equal(
+	    node_store_count_prefix(f.store, "elsewhere/", &e, &err), FED_OK);
+	node_policy_set_max_series(f.policy, k + e + 2);
+	const char *ids[]
+	    = {"elsewhere/q1", "elsewhere/q2", "elsewhere/q1", "elsewhere/q3"};
+	fed_status want[] = {FED_OK, FED_OK, FED_OK, FED_RESOURCE_EXHAUSTED};
+	for (size_t i = 0; i < 4; i++) {
+		m.id = (char *) ids[i];
+		Enfed__V1__Reply *rep
+		    = serve(S("CreateSeries"), P_WRITER_K, &c.base);
+		assert_int_equal(rep->status, want[i]);
+		if (want[i] != FED_OK)
+			assert_non_null(
+			    strstr(rep->message, "max-series-per-token"));
+		enfed__v1__reply__free_unpacked(rep, NULL);
+	}
+	Enfed__V1__Reply *rep = serve(S("CreateSeries"), P_WRITER, &c.base);
+	assert_int_equal(rep->status, FED_OK);
+	enfed__v1__reply__free_unpacked(rep, NULL);
+	node_policy_set_max_series(f.policy, NODE_POLICY_MAX_SERIES_DEFAULT);
+}
+
 int
 main(void)
 {
@@ -913,6 +995,8 @@ main(void)
 	    cmocka_unit_test(test_access_log),
 	    cmocka_unit_test(test_owner_grants),
 	    cmocka_unit_test(test_unknown_method_refused),
+	    cmocka_unit_test(test_list_pages),
+	    cmocka_unit_test(test_writer_quota),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -390,6 +390,45 @@ test_ids(void **state)
 	assert_true(node_store_valid_id(long_id));
 }
 
+// A box is bounded in all (8 KiB of keys and values), not only per fact,
+// on create and on update; the refusal names the field and the limit.
+static void
+test_box_total_limit(void **state)
+{
+	fixture *f = *state;
+	static char value[1001];
+	memset(value, 'x', 1000);
+	Enfed__V1__Fact facts[10];
+	Enfed__V1__Fact *box[10];
+	static const char *const keys[]
+	    = {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"};
+	for (size_t i = 0; i < 10; i++) {
+		enfed__v1__fact__init(&facts[i]);
+		facts[i].key = (char *) keys[i];
+		facts[i].value = value;
+		box[i] = &facts[i];
+	}
+	Enfed__V1__SeriesMeta m = meta("s/big", ENERGY, 300, 0);
+	m.tz = (char *) "Europe/Paris";
+	m.box = box;
+	m.n_box = 8; // 8016 bytes: accepted
+	assert_int_equal(node_store_create(f->st, &m, NULL, NULL), FED_OK);
+	m.id = (char *) "s/bigger";
+	m.n_box = 9; // 9018 bytes
+	node_store_err err = {""};
+	assert_int_equal(
+	    node_store_create(f->st, &m, NULL, &err), FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.msg, "box: at most 8192 bytes"));
+	Enfed__V1__UpdateSeriesRequest u
+	    = ENFED__V1__UPDATE_SERIES_REQUEST__INIT;
+	u.id = (char *) "s/big";
+	u.box = box;
+	u.n_box = 10;
+	assert_int_equal(
+	    node_store_update(f->st, &u, NULL, &err), FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.msg, "8192"));
+}
+
 static void
 test_create_update_get(void **state)
 {
@@ -1177,6 +1216,7 @@ main(void)
 	    T(test_validation_stores_nothing),
 	    T(test_ids),
 	    T(test_create_update_get),
+	    T(test_box_total_limit),
 	    T(test_delete_and_list),
 	    T(test_aggregates_and_coverage),
 	    T(test_coarse_matches_points),
