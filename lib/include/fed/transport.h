@@ -42,10 +42,10 @@ int fed_transport_is_local(const char *url);
 // Whether anything listens at url, for a one-shot program (fedctl) that
 // should fail at once rather than wait out its timeout: UNAVAILABLE when
 // the connection is refused (tcp://, tls+tcp://: nothing listens on the
-// port; ipc://: no such socket), OK otherwise, including when the answer
-// does not come within timeout_ms (the call then waits as usual). Opens
-// and closes one plain connection; blocks up to timeout_ms (and on name
-// resolution).
+// port; ipc://: no socket file there), OK otherwise, including when the
+// answer does not come within timeout_ms (the call then waits as usual).
+// For tcp, opens and closes one plain connection, blocking up to
+// timeout_ms (and on name resolution); for ipc, only looks at the file.
 fed_status fed_transport_probe(const char *url, int timeout_ms);
 
 // Checks that url uses a scheme enfed supports (ipc, tcp, tcp4, tcp6,
