@@ -181,6 +181,15 @@ incomplete(const web_svg_series *s, size_t i)
 	return s->coverage != NULL && s->coverage[i] < 0.999;
 }
 
+// A bucket with nothing to draw: no data and no value. Coverage 0 with a
+// value is an estimate (an index's energy spread over a gap, which the
+// day's total holds): drawn, as incomplete, so that hours add up to days.
+static int
+empty(const web_svg_series *s, size_t i)
+{
+	return s->coverage != NULL && s->coverage[i] <= 0 && s->value[i] == 0;
+}
+
 static void
 bar_title(web_buf *b, const struct geom *g, const web_svg_series *s, size_t i)
 {
@@ -205,7 +214,7 @@ draw_bars(web_buf *b, const struct geom *g, size_t si)
 	    / (double) (g->c->to_ms - g->c->from_ms);
 	double bw = fmax(1, slot * 0.8 / (double) g->c->n_series);
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->coverage != NULL && s->coverage[i] <= 0)
+		if (empty(s, i))
 			continue;
 		if (s->ts_ms[i] < g->c->from_ms || s->ts_ms[i] >= g->c->to_ms)
 			continue;
@@ -237,7 +246,7 @@ draw_line(web_buf *b, const struct geom *g, size_t si)
 	int open = 0;
 	double half = (double) g->c->bucket_ms / 2;
 	for (size_t i = 0; i <= s->n; i++) {
-		int have = i < s->n && !(s->coverage && s->coverage[i] <= 0)
+		int have = i < s->n && !empty(s, i)
 		    && s->ts_ms[i] >= g->c->from_ms
 		    && s->ts_ms[i] < g->c->to_ms;
 		if (!have) {
@@ -257,7 +266,7 @@ draw_line(web_buf *b, const struct geom *g, size_t si)
 		open = 1;
 	}
 	for (size_t i = 0; i < s->n; i++)
-		if (incomplete(s, i) && s->coverage[i] > 0)
+		if (incomplete(s, i) && !empty(s, i))
 			web_buf_printf(b,
 			    "<circle class=\"incomplete\" cx=\"%.1f\" "
 			    "cy=\"%.1f\" r=\"3\" fill=\"white\" "

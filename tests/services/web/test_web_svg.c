@@ -120,18 +120,20 @@ static void
 test_coverage(void **state)
 {
 	(void) state;
-	int64_t ts[5];
-	double v[5] = {1, 2, 3, NAN, 5}, cov[5] = {1, 0.5, 0, 1, 1};
-	for (int i = 0; i < 5; i++)
+	// Day 2 holds nothing; day 5 an estimate (coverage 0, a value: an
+	// index's energy spread over a gap), drawn as incomplete.
+	int64_t ts[6];
+	double v[6] = {1, 2, 0, NAN, 5, 4}, cov[6] = {1, 0.5, 0, 1, 1, 0};
+	for (int i = 0; i < 6; i++)
 		ts[i] = JUNE_8 + i * DAY;
-	web_svg_series s = {"<s>", ts, v, cov, 5, 0};
+	web_svg_series s = {"<s>", ts, v, cov, 6, 0};
 	web_buf b;
 	web_buf_init(&b);
 	web_svg_chart c = week_chart(&s, 1, WEB_SVG_BARS);
 	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
 	assert_int_equal(
-	    count(b.data, "<rect x="), 4); // the empty day left out
-	assert_int_equal(count(b.data, "class=\"incomplete\""), 1);
+	    count(b.data, "<rect x="), 5); // the empty day left out
+	assert_int_equal(count(b.data, "class=\"incomplete\""), 2);
 	// The hatched bar's fill names the chart's own pattern.
 	assert_non_null(strstr(b.data, "<pattern id=\"hatch-c1\""));
 	assert_non_null(strstr(b.data, "fill=\"url(#hatch-c1)\""));
@@ -141,7 +143,7 @@ test_coverage(void **state)
 	c = week_chart(&s, 1, WEB_SVG_LINES);
 	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
 	assert_int_equal(count(b.data, "<polyline"), 2); // broken at the gap
-	assert_int_equal(count(b.data, "<circle class=\"incomplete\""), 1);
+	assert_int_equal(count(b.data, "<circle class=\"incomplete\""), 2);
 	assert_null(strstr(b.data, "nan"));
 	web_buf_fini(&b);
 }
