@@ -584,12 +584,8 @@ web_page_consent(web_ctx *c)
 		consent_page(c, NULL);
 		return;
 	}
-	if (!web_csrf_ok(c)) {
-		web_page_error(c, 403,
-		    "the form's token is missing or stale: "
-		    "reload the page and try again");
+	if (web_post_refused(c))
 		return;
-	}
 	const char *action = web_arg(c, "action");
 	if (action == NULL || strcmp(action, "create") != 0) {
 		web_page_error(c, 400, "action: expected create");

@@ -300,13 +300,9 @@ revoke(web_ctx *c, const struct web_grant_ref *ref)
 void
 web_page_consent_revoke(web_ctx *c)
 {
-	int post = strcmp(c->req->method, "POST") == 0;
-	if (post && !web_csrf_ok(c)) {
-		web_page_error(c, 403,
-		    "the form's token is missing or stale: "
-		    "reload the page and try again");
+	if (web_post_refused(c))
 		return;
-	}
+	int post = strcmp(c->req->method, "POST") == 0;
 	struct web_grant_ref ref;
 	if (!find_or_fail(c, &ref))
 		return;

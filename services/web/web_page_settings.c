@@ -239,12 +239,8 @@ web_page_settings(web_ctx *c)
 		settings_page(c, NULL);
 		return;
 	}
-	if (!web_csrf_ok(c)) {
-		web_page_error(c, 403,
-		    "the form's token is missing or stale: "
-		    "reload the page and try again");
+	if (web_post_refused(c))
 		return;
-	}
 	char msg[512];
 	uint16_t status = 200;
 	const char *e = settings_post(c, msg, sizeof(msg), &status);
@@ -435,12 +431,8 @@ web_page_admin(web_ctx *c)
 		admin_page(c, NULL, NULL, 0);
 		return;
 	}
-	if (!web_csrf_ok(c)) {
-		web_page_error(c, 403,
-		    "the form's token is missing or stale: "
-		    "reload the page and try again");
+	if (web_post_refused(c))
 		return;
-	}
 	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
 	const char *mode = web_arg(c, "mode");
 	const char *bad = read_project(c, &p);

@@ -264,6 +264,17 @@ web_csrf_ok(const web_ctx *c)
 	        &c->session, web_params_get(&c->req->form, "csrf"));
 }
 
+int
+web_post_refused(web_ctx *c)
+{
+	if (strcmp(c->req->method, "POST") != 0 || web_csrf_ok(c))
+		return 0;
+	web_page_error(c, 403,
+	    "the form's token is missing or stale: reload the page and try "
+	    "again");
+	return 1;
+}
+
 void
 web_put_energy(web_ctx *c, double wh, double coverage)
 {

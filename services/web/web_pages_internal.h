@@ -65,6 +65,11 @@ void web_put_csrf(web_ctx *c);
 // 1 when the POSTed form carries the session's CSRF token.
 int web_csrf_ok(const web_ctx *c);
 
+// 1 when c is a POST whose form lacks the session's CSRF token: the 403
+// page is then sent and the handler stops; 0 otherwise (a GET, or a POST
+// that may go on).
+int web_post_refused(web_ctx *c);
+
 // Appends an energy figure: <span class="wh" data-wh="EXACT"
 // data-coverage="C">12,3 kWh</span>, with an "incomplete data" mark
 // when coverage < 1.
