@@ -18,22 +18,6 @@
 
 #define SCAN_CHUNK (64u << 10)
 
-static bool
-pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n
-		    = pread(fd, buf + done, len - done, (off_t) (off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t) n;
-	}
-	return true;
-}
-
 void
 fed__spool_rec_header(uint8_t *hdr, const uint8_t *buf, size_t len)
 {
@@ -85,7 +69,7 @@ fed__spool_rec_check(fed_spool *sp, int fd, const struct spool_seg *s,
 	if (off > end || end - off < s->rec_hdr)
 		return SPOOL_REC_BAD_HEAD;
 	*why = "unreadable record header";
-	if (!pread_full(fd, h, s->rec_hdr, off))
+	if (!fed__spool_pread_full(fd, h, s->rec_hdr, off))
 		return SPOOL_REC_BAD_HEAD;
 	uint32_t len = header_len(s, h, why);
 	if (len == 0)
@@ -104,7 +88,7 @@ fed__spool_rec_check(fed_spool *sp, int fd, const struct spool_seg *s,
 		sp->rbuf_cap = (size_t) rec;
 	}
 	*why = "unreadable record";
-	if (!pread_full(fd, sp->rbuf, (size_t) rec, off))
+	if (!fed__spool_pread_full(fd, sp->rbuf, (size_t) rec, off))
 		return SPOOL_REC_BAD_BODY;
 	*why = "CRC mismatch";
 	return payload_ok(s, sp->rbuf, len) ? SPOOL_REC_OK
@@ -165,7 +149,7 @@ fed__spool_resync(fed_spool *sp, int fd, const struct spool_seg *s,
 	     p += SCAN_CHUNK - 3) {
 		size_t n
 		    = end - p < SCAN_CHUNK ? (size_t) (end - p) : SCAN_CHUNK;
-		if (!pread_full(fd, buf, n, p))
+		if (!fed__spool_pread_full(fd, buf, n, p))
 			break;
 		found = scan_chunk(sp, fd, s, buf, n, p, end, next, n_heads);
 	}

@@ -139,8 +139,8 @@ read_cursor(fed_spool *sp)
 	return true;
 }
 
-static bool
-pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+bool
+fed__spool_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 	while (done < len) {
@@ -160,7 +160,7 @@ static uint32_t
 header_ok(int fd, uint64_t id, uint64_t size)
 {
 	uint8_t h[SPOOL_SEG_HDR];
-	if (size < SPOOL_SEG_HDR || !pread_full(fd, h, sizeof(h), 0)
+	if (size < SPOOL_SEG_HDR || !fed__spool_pread_full(fd, h, sizeof(h), 0)
 	    || fed__spool_get64(h + 8) != id)
 		return 0;
 	if (memcmp(h, SPOOL_SEG_MAGIC, 8) == 0)

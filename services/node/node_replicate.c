@@ -364,30 +364,6 @@ send_grant(node_replicator *r, struct peer *p, const node_grant *g,
 // ---- Aggregate-only grants
 // --------------------------------------------------
 
-// The longest a bucket of `step` lasts, in ms (a local day may have 25
-// hours, a month 31 days and an hour more, a year 366 days).
-static int64_t
-step_max_ms(int step)
-{
-	const int64_t h = 3600000;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_5MIN:
-		return 300000;
-	case ENFED__V1__STEP__STEP_15MIN:
-		return 900000;
-	case ENFED__V1__STEP__STEP_HOUR:
-		return h;
-	case ENFED__V1__STEP__STEP_DAY:
-		return 25 * h;
-	case ENFED__V1__STEP__STEP_WEEK:
-		return 7 * 24 * h + h;
-	case ENFED__V1__STEP__STEP_MONTH:
-		return 31 * 24 * h + h;
-	default:
-		return 366 * 24 * h + h;
-	}
-}
-
 // The owner's Query of `id` over [from, to) clipped to the grant's range,
 // at the grant's step, in the node's zone; NULL in *res when the clipped
 // range is empty.
@@ -453,7 +429,9 @@ bucket_points(node_replicator *r, const node_grant *g, const char *id,
     struct held_list *held, char *tz, size_t tz_len)
 {
 	int64_t now = fed_clock_now_ms();
-	int64_t back = cumulative ? step_max_ms(g->finest_step) : 0;
+	int64_t min_ms, back = 0;
+	if (cumulative)
+		node_store_step_span(g->finest_step, &min_ms, &back);
 	Enfed__V1__QueryResponse *q = NULL;
 	FED_TRY(query_buckets(r, g, id, lo - back, hi + 1, &q));
 	if (q == NULL || q->n_bucket_end_ms == 0

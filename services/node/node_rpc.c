@@ -233,30 +233,6 @@ trim_memory(void *p)
 	malloc_trim(0);
 }
 
-// The shortest bucket of a step, in ms: a local day may last 23 h, a
-// month 28 days, a year 365 days, each an hour less at a DST change.
-static int64_t
-step_min_ms(int step)
-{
-	static const int64_t h = 3600000;
-	switch (step) {
-	case ENFED__V1__STEP__STEP_5MIN:
-		return 300000;
-	case ENFED__V1__STEP__STEP_15MIN:
-		return 900000;
-	case ENFED__V1__STEP__STEP_HOUR:
-		return h;
-	case ENFED__V1__STEP__STEP_DAY:
-		return 23 * h;
-	case ENFED__V1__STEP__STEP_WEEK:
-		return 7 * 24 * h - h;
-	case ENFED__V1__STEP__STEP_MONTH:
-		return 28 * 24 * h - h;
-	default:
-		return 365 * 24 * h - h;
-	}
-}
-
 // At most how many buckets the store makes for a step over a range: one
 // more at each end for the partial buckets. Saturates.
 static uint64_t
@@ -265,7 +241,9 @@ buckets_at_most(const Enfed__V1__TimeRange *r, int step)
 	if (r->to_ms <= r->from_ms)
 		return 1;
 	uint64_t span = (uint64_t) r->to_ms - (uint64_t) r->from_ms;
-	return span / (uint64_t) step_min_ms(step) + 2;
+	int64_t min_ms, max_ms;
+	node_store_step_span(step, &min_ms, &max_ms);
+	return span / (uint64_t) min_ms + 2;
 }
 
 // INVALID_ARGUMENT when an id is given twice: each would cost a whole

@@ -112,6 +112,12 @@ void node_store_zone_put(node_store *st, const fed_tz *zone);
 // between STEP_5MIN and STEP_YEAR): the buckets a query at that step has.
 fed_tz_unit node_store_step_unit(int step);
 
+// The shortest and the longest a bucket of that step lasts, in ms, in any
+// zone: a local day 23 to 25 hours, a week 7 days less or more an hour, a
+// month 28 to 31 days, a year 365 to 366 days, each an hour less or more
+// at a DST change.
+void node_store_step_span(int step, int64_t *min_ms, int64_t *max_ms);
+
 // Creates a series with `meta` (borrowed). Idempotent: a series that exists
 // with identical metadata is OK. Returns INVALID_ARGUMENT for a bad id,
 // enum, string or box (naming the field and its limit: a box holds at most

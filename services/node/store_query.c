@@ -81,6 +81,37 @@ node_store_step_unit(int step)
 	return units[step];
 }
 
+void
+node_store_step_span(int step, int64_t *min_ms, int64_t *max_ms)
+{
+	enum {
+		h = 3600000
+	};
+	const int64_t d = 24 * (int64_t) h;
+	static const int64_t days[][2] = {
+	    [ENFED__V1__STEP__STEP_DAY] = {1, 1},
+	    [ENFED__V1__STEP__STEP_WEEK] = {7, 7},
+	    [ENFED__V1__STEP__STEP_MONTH] = {28, 31},
+	    [ENFED__V1__STEP__STEP_YEAR] = {365, 366},
+	};
+	static const int64_t fixed[] = {[ENFED__V1__STEP__STEP_5MIN] = 300000,
+	    [ENFED__V1__STEP__STEP_15MIN] = 900000,
+	    [ENFED__V1__STEP__STEP_HOUR] = h};
+	if (step >= ENFED__V1__STEP__STEP_5MIN
+	    && step <= ENFED__V1__STEP__STEP_HOUR) {
+		*min_ms = *max_ms = fixed[step];
+		return;
+	}
+	if (step < ENFED__V1__STEP__STEP_DAY
+	    || step > ENFED__V1__STEP__STEP_YEAR)
+		step = ENFED__V1__STEP__STEP_YEAR; // not a calendar step: the
+		                                   // widest, as the store
+		                                   // refuses it
+
+	*min_ms = days[step][0] * d - h;
+	*max_ms = days[step][1] * d + h;
+}
+
 static fed_status
 make_bounds(query_ctx *q)
 {
