@@ -26,7 +26,8 @@ struct fedctl_cmd {
 
 static const struct fedctl_cmd commands[] = {
     {"health", cmd_health, "check a node: service, version, node, uptime"},
-    {"node", cmd_node, "check: verify every stored block of the node now"},
+    {"node", cmd_node,
+        "check | backup: verify every stored block now, copy the store"},
     {"series", cmd_series,
         "ls | show | create | describe | rm: the series of a node"},
     {"query", cmd_query,

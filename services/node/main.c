@@ -294,6 +294,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
 	node_scrub *scrub = NULL;
+	node_backup *backup = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
 	char err[256] = "";
@@ -377,12 +378,15 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (dir != NULL) // other members may read the public series
 		node_auth_set_member_check(
 		    auth, node_directory_is_member, dir);
+	if (node_backup_new(store, cfg->data_dir, &backup) != FED_OK)
+		goto out;
 	node_server_parts parts = {.auth = auth,
 	    .policy = policy,
 	    .series = &nr,
 	    .grants = grants,
 	    .alarms = &nar,
 	    .scrub = scrub,
+	    .backup = backup,
 	    .name = cfg->name};
 	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
 		fed_log(FED_LOG_ERR, "node", "%s", err);
@@ -403,6 +407,7 @@ out:
 	node_scrub_stop(scrub);
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	node_scrub_free(scrub); // stops a scrub in progress at its next batch
+	node_backup_free(backup); // removes the last snapshot
 	node_directory_free(dir);
 	node_replicator_free(repl);
 	node_alarms_free(alarms); // publishes: before the stream closes

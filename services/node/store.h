@@ -331,6 +331,16 @@ typedef struct node_store_scrub_opts {
 fed_status node_store_scrub(node_store *st, const node_store_scrub_opts *opts,
     node_store_scrub_report *out, node_store_err *err);
 
+// Writes a consistent copy of the whole store to the file `dest`
+// (replaced if it exists) with sqlite's online backup, while the store
+// keeps serving: the copy is one read snapshot, holding every commit made
+// before it started and none after. The copy is a self-contained sqlite
+// file (rollback journal) that fed-node opens as its series.db.
+// INVALID_ARGUMENT for an empty dest, RESOURCE_EXHAUSTED when the disk is
+// full, UNAVAILABLE on other errors (nothing left at dest).
+fed_status node_store_backup(
+    node_store *st, const char *dest, node_store_err *err);
+
 // ---- Consent grants ------------------------------------------------------
 //
 // The store keeps grants (proto/enfed/v1/grant.proto) with the hex SHA-256
