@@ -244,9 +244,9 @@ test_fedctl_over_tls(void **state)
 	assert_int_equal(fedctl_tls(&out, NULL, "health", NULL), 0);
 	assert_non_null(strstr(out, "tlsnode"));
 	free(out);
-	assert_int_equal(
-	    fedctl_tls(&out, NULL, "series", "create", "tls/house/energy",
-	        "--kind", "consumption", "--unit", "Wh", "--owner", "test", NULL),
+	assert_int_equal(fedctl_tls(&out, NULL, "series", "create",
+	                     "tls/house/energy", "--kind", "consumption",
+	                     "--unit", "Wh", "--owner", "test", NULL),
 	    0);
 	free(out);
 	char csv[800];
@@ -497,6 +497,36 @@ test_edge_tic_other_ca(void **state)
 	free(v);
 }
 
+// A board's certificate is no server's: a node that presents one is
+// refused by its clients (no serverAuth), although the CA signed it.
+static void
+test_edge_cert_cannot_serve(void **state)
+{
+	(void) state;
+	char rpc[128], local[128], stream[128], o[4][800];
+	snprintf(
+	    rpc, sizeof(rpc), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_test_ipc_url(local, sizeof(local), "fakenode");
+	fed_test_ipc_url(stream, sizeof(stream), "fakenodestream");
+	snprintf(o[0], sizeof(o[0]), "--listen=%s,%s", rpc, local);
+	snprintf(o[1], sizeof(o[1]), "--tls-cert=%s/board1.crt", E->fed);
+	snprintf(o[2], sizeof(o[2]), "--tls-key=%s/board1.key", E->fed);
+	snprintf(o[3], sizeof(o[3]), "--tls-ca=%s/ca.crt", E->fed);
+	const char *extra[] = {o[0], o[1], o[2], o[3], NULL};
+	int pid = fed_test_node_start_ex(FED_NODE_BIN, "fakenode", E->dir,
+	    local, stream, ADMIN, NULL, extra);
+	assert_true(pid > 0);
+	char node[200], *err = NULL;
+	snprintf(node, sizeof(node), "--node=%s", rpc);
+	int rc = fedctl_bare(NULL, &err, node, "--token=" ADMIN,
+	    "--timeout=2s", "--tls-server-name=board1", E->cert, E->key, E->ca,
+	    "health", NULL);
+	assert_int_equal(fed_test_proc_stop(pid, SIGTERM, 10000), 0);
+	assert_int_equal(rc, 5);
+	assert_non_null(strstr(err, "failed verification"));
+	free(err);
+}
+
 struct frames {
 	int n;
 };
@@ -571,6 +601,7 @@ main(void)
 	    cmocka_unit_test(test_missing_files),
 	    cmocka_unit_test(test_edge_tic_over_tls),
 	    cmocka_unit_test(test_edge_tic_other_ca),
+	    cmocka_unit_test(test_edge_cert_cannot_serve),
 	    cmocka_unit_test(test_relay_upstream_tls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
