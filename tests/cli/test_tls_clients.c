@@ -11,7 +11,9 @@
 //     stream;
 //   - fed-edge-tic replaying a captured meter stream into the node over
 //     TLS with an edge certificate: the points arrive;
-//   - fed-relay following the node's TLS stream;
+//   - fed-relay following the node's TLS stream; fed-web starting with
+//     its clients of tls+tcp:// addresses;
+//   - a node presenting a board's certificate refused by its clients;
 //   - a certificate from another CA: fedctl and fed-edge-tic fail, say
 //     why and exit non-zero, in bounded time;
 //   - tls+tcp:// without the certificate, key and CA: fedctl, fed-relay
@@ -412,6 +414,37 @@ test_missing_files(void **state)
 	assert_true(fed_test_now_ms() - t0 < 20000);
 }
 
+// fed-web with its client certificate: its clients of tls+tcp:// addresses
+// are made at start (the files read then), and it serves.
+static void
+test_web_starts_with_tls(void **state)
+{
+	(void) state;
+	char inv[200], nodes[200], lis[100], log[800];
+	snprintf(inv, sizeof(inv), "--invest=%s", E->rpc);
+	snprintf(nodes, sizeof(nodes), "--nodes=tlsnode=%s", E->rpc);
+	snprintf(lis, sizeof(lis), "--listen=http://127.0.0.1:%d",
+	    fed_test_free_port());
+	snprintf(log, sizeof(log), "%s/web.log", E->dir);
+	char *argv[]
+	    = {FED_WEB_BIN, inv, nodes, lis, E->cert, E->key, E->ca, NULL};
+	int pid = edge_proc_start(argv, log);
+	assert_true(pid > 0);
+	char *text = NULL;
+	int serving = 0;
+	for (int i = 0; i < 50 && !serving; i++) {
+		fed_test_sleep_ms(100);
+		text = read_text(log);
+		serving = strstr(text, "serving") != NULL;
+		free(text);
+	}
+	int rc = edge_proc_stop(pid, SIGTERM, 5000);
+	if (!serving)
+		edge_dump_file(log);
+	assert_true(serving);
+	assert_int_equal(rc, 0);
+}
+
 // fed-edge-tic replaying a standard-mode capture into the node over TLS.
 static int
 run_tic(const char *site, const char *crt, const char *key, const char *drain,
@@ -599,6 +632,7 @@ main(void)
 	    cmocka_unit_test(test_fedctl_watch_tls),
 	    cmocka_unit_test(test_fedctl_other_ca),
 	    cmocka_unit_test(test_missing_files),
+	    cmocka_unit_test(test_web_starts_with_tls),
 	    cmocka_unit_test(test_edge_tic_over_tls),
 	    cmocka_unit_test(test_edge_tic_other_ca),
 	    cmocka_unit_test(test_edge_cert_cannot_serve),
