@@ -52,8 +52,7 @@ typedef struct edge_main_cfg {
 // shows them: --node, --token and the TLS options first, --site with the
 // collector's default, --owner, and last the sender's options
 // (EDGE_SENDER_CFG_OPTS, with the default spool folder and the help of
-// --drain-timeout) and
-// --log-level.
+// --drain-timeout) and --log-level.
 #define EDGE_MAIN_NODE_OPTS(T, M)                                            \
 	FED_CFG_OPT_STRING_LEN(T, M.node, "node", "tcp://127.0.0.1:7410", 1, \
 	    4000, "RPC address of the fed-node to feed"),                    \

@@ -84,8 +84,7 @@ typedef struct edge_sender_opts {
 
 // Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
 // backoff 1 s .. 60 s, 1024 records in memory, samples spool 16 MiB,
-// component "edge"; node_url,
-// token, tls and spool_dir NULL.
+// component "edge"; node_url, token, tls and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
 
 // The sender's settings as every collector reads them from its
@@ -152,8 +151,8 @@ typedef struct edge_sender_stats {
 
 // Opens the spool (and its dead-letter spool), reads series.pb, creates
 // the RPC client (which reads the TLS files now) and starts the sender
-// thread. opts is copied. On OK *out
-// is the caller's, freed with edge_sender_free. INVALID_ARGUMENT for
+// thread. opts is copied (but for tls). On OK *out is the caller's, freed
+// with edge_sender_free. INVALID_ARGUMENT for
 // missing or out-of-range options (logged), FAILED_PRECONDITION when
 // another process holds the spool, or the status of fed_spool_open /
 // fed_rpc_client_new.
