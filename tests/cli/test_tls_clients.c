@@ -17,7 +17,9 @@
 //   - a certificate from another CA: fedctl and fed-edge-tic fail, say
 //     why and exit non-zero, in bounded time;
 //   - tls+tcp:// without the certificate, key and CA: fedctl, fed-relay
-//     and fed-web stop at start with the reason.
+//     and fed-web stop at start with the reason;
+//   - the warning that a token sent over plain tcp:// to another machine
+//     travels in clear, for those addresses only.
 //
 // The federation CA signs the node's and the boards' certificates; the
 // organisation's own CA signs those allowed on the private stream (the
@@ -37,8 +39,10 @@
 
 #include "edge_test.h"
 #include "enfed/v1/series.pb-c.h"
+#include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
+#include "fed/transport.h"
 #include "fed_test.h"
 
 #define ADMIN "tls-clients-admin-token"
@@ -560,6 +564,39 @@ test_edge_cert_cannot_serve(void **state)
 	free(err);
 }
 
+static void
+count_warnings(
+    fed_log_level level, const char *component, const char *line, void *arg)
+{
+	int *n = arg;
+	if (level == FED_LOG_WARNING && strcmp(component, "probe") == 0
+	    && strstr(line, "in clear") != NULL)
+		(*n)++;
+}
+
+// The warning that a token goes in clear: plain tcp:// to another machine
+// only (nothing is dialled here).
+static void
+test_warn_clear(void **state)
+{
+	(void) state;
+	int n = 0;
+	fed_log_set_sink(count_warnings, &n);
+	fed_log_set_level(FED_LOG_INFO);
+	fed_transport_warn_clear("tcp://192.0.2.10:7410", "probe");
+	assert_int_equal(n, 1);
+	fed_transport_warn_clear("tcp4://node.example.org:7410", "probe");
+	assert_int_equal(n, 2);
+	fed_transport_warn_clear("tcp://127.0.0.1:7410", "probe");
+	fed_transport_warn_clear("tcp://localhost:7410", "probe");
+	fed_transport_warn_clear("tcp://[::1]:7410", "probe");
+	fed_transport_warn_clear("tls+tcp://192.0.2.10:7410", "probe");
+	fed_transport_warn_clear("ipc:///run/enfed/node.sock", "probe");
+	fed_transport_warn_clear(NULL, "probe");
+	assert_int_equal(n, 2);
+	fed_log_set_sink(NULL, NULL);
+}
+
 struct frames {
 	int n;
 };
@@ -627,6 +664,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_warn_clear),
 	    cmocka_unit_test(test_pki_edge),
 	    cmocka_unit_test(test_fedctl_over_tls),
 	    cmocka_unit_test(test_fedctl_watch_tls),
