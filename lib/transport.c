@@ -205,6 +205,19 @@ fed_transport_check(
 	return FED_OK;
 }
 
+void
+fed_transport_warn_clear(const char *url, const char *component)
+{
+	if (url == NULL || fed_transport_is_tls(url)
+	    || fed_transport_is_local(url) || strncmp(url, "tcp", 3) != 0)
+		return;
+	fed_log(FED_LOG_WARNING, component,
+	    "%s is plain tcp:// to another machine: the token and the data "
+	    "travel in clear (use tls+tcp:// with --tls-cert, --tls-key and "
+	    "--tls-ca)",
+	    url);
+}
+
 // Reads a PEM file (at most 1 MiB) into a NUL-terminated heap string.
 static char *
 read_pem(const char *path)

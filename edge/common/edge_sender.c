@@ -648,7 +648,15 @@ start(edge_sender *s)
 	ro.url = s->node_url;
 	ro.token = s->token;
 	ro.timeout_ms = s->opts.rpc_timeout_ms;
-	FED_TRY(fed_rpc_client_new(&ro, &s->rpc));
+	ro.tls = s->opts.tls;
+	fed_status st = fed_rpc_client_new(&ro, &s->rpc);
+	s->opts.tls = NULL; // borrowed until here only
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, s->opts.component,
+		    "cannot dial the node %s: %s", s->node_url,
+		    fed_status_str(st));
+		return st;
+	}
 	if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
 		return FED_RESOURCE_EXHAUSTED;
 	s->started = true;

@@ -32,6 +32,10 @@ struct web_cfg {
 	char *directory;
 	char *directory_token;
 	int64_t timeout_ms;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	char *tls_server_name;
 	char *users_file;
 	char *data_dir;
 	char *tz;
@@ -63,6 +67,15 @@ static const fed_cfg_opt web_opts[] = {
         "token; use @FILE)"),
     FED_CFG_OPT_DURATION(C, timeout_ms, "timeout", "5s", 100, 120000,
         "deadline of each call to fed-invest or a node"),
+    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
+        "fed-web's client certificate (PEM) for tls+tcp:// addresses"),
+    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
+    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
+        "the CA (PEM) that signed the nodes', fed-invest's and "
+        "fed-directory's certificates"),
+    FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
+        "name expected in their certificates (default: the host of each "
+        "address)"),
     FED_CFG_OPT_STRING(C, users_file, "users-file", NULL,
         "users: 'name viewer|investor|household|admin pbkdf2-hash "
         "[investor token] [node:NODE=TOKEN|owner:NODE=TOKEN ...]' a line"),
@@ -146,8 +159,11 @@ build(const struct web_cfg *cfg, struct parts *p)
 		st = web_auth_new(cfg->users_file, cfg->data_dir,
 		    cfg->session_ttl_ms, (size_t) cfg->max_sessions, &p->auth,
 		    err, sizeof(err));
-	web_backend_opts bo = {cfg->invest, cfg->invest_token, cfg->nodes,
-	    cfg->directory, cfg->directory_token, (uint32_t) cfg->timeout_ms};
+	fed_tls_opts tls
+	    = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, cfg->tls_server_name};
+	web_backend_opts bo
+	    = {cfg->invest, cfg->invest_token, cfg->nodes, cfg->directory,
+	        cfg->directory_token, (uint32_t) cfg->timeout_ms, &tls};
 	if (st == FED_OK)
 		st = web_backend_new(&bo, &p->backend, err, sizeof(err));
 	if (st == FED_OK)

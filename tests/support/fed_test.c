@@ -426,9 +426,11 @@ fed_test_ingest_every(fed_rpc_client *c, const char *id, int64_t from_ms,
 void
 fed_test_isolate_fedctl(const char *home)
 {
-	static const char *const vars[] = {"XDG_CONFIG_HOME", "FED_CONFIG",
-	    "FED_TOKEN", "FED_NODE", "FED_STREAM", "FED_TZ", "FED_DIRECTORY",
-	    "FED_DIRECTORY_TOKEN", "FED_INVEST", "FED_INVEST_TOKEN"};
+	static const char *const vars[]
+	    = {"XDG_CONFIG_HOME", "FED_CONFIG", "FED_TOKEN", "FED_NODE",
+	        "FED_STREAM", "FED_TZ", "FED_DIRECTORY", "FED_DIRECTORY_TOKEN",
+	        "FED_INVEST", "FED_INVEST_TOKEN", "FED_TLS_CERT",
+	        "FED_TLS_KEY", "FED_TLS_CA", "FED_TLS_SERVER_NAME"};
 	setenv("HOME", home, 1);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
