@@ -16,10 +16,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/token.h"
 #include "fed_test.h"
+#include "node_auth.h"
 
 #define ADMIN "admin-reload-token"
 #define TOK_A "fed_token-a-for-the-reload-test"
@@ -151,10 +154,86 @@ test_refusals_rate_limited(void **state)
 	free(dir);
 }
 
+#define LIST "/enfed.v1.SeriesStore/ListSeries"
+
+struct readers {
+	node_auth *auth;
+	atomic_int stop;
+	atomic_long n_ok, n_refused, n_bad;
+};
+
+// Checks tokens A and B over and over while the main thread reloads: each
+// answer must be a whole principal of the table in force or a refusal.
+static void *
+reader(void *arg)
+{
+	struct readers *r = arg;
+	for (long i = 0; i < 2000000 && !atomic_load(&r->stop); i++) {
+		void *p = NULL;
+		const char *tok = i % 2 ? TOK_A : TOK_B;
+		fed_status st = node_auth_check(tok, LIST, "", &p, r->auth);
+		const node_principal *who = p;
+		if (st == FED_OK && who != NULL
+		    && strcmp(who->name, i % 2 ? "app-a" : "app-b") == 0)
+			atomic_fetch_add(&r->n_ok, 1);
+		else if (st == FED_UNAUTHENTICATED)
+			atomic_fetch_add(&r->n_refused, 1);
+		else
+			atomic_fetch_add(&r->n_bad, 1);
+	}
+	return NULL;
+}
+
+// The swap under concurrent readers (what the sanitizer builds check):
+// no reader sees a half-built table or a freed one.
+static void
+test_swap_under_readers(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("reload-swap");
+	char tokens[512], err[256];
+	snprintf(tokens, sizeof(tokens), "%s/tokens", dir);
+	write_tokens(tokens, "app-a", TOK_A);
+	struct readers r = {0};
+	assert_int_equal(
+	    node_auth_new(ADMIN, NULL, tokens, &r.auth, err, sizeof(err)),
+	    FED_OK);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, reader, &r), 0);
+	for (int i = 0; i < 200; i++) {
+		write_tokens(
+		    tokens, i % 2 ? "app-a" : "app-b", i % 2 ? TOK_A : TOK_B);
+		assert_int_equal(
+		    node_auth_reload(r.auth, err, sizeof(err)), FED_OK);
+		assert_int_equal(node_auth_count(r.auth), 2);
+	}
+	FILE *f = fopen(tokens, "w");
+	fprintf(f, "broken\n");
+	fclose(f);
+	assert_int_equal(
+	    node_auth_reload(r.auth, err, sizeof(err)), FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "tokens:1:"));
+	atomic_store(&r.stop, 1);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&r.n_bad), 0);
+	assert_true(atomic_load(&r.n_ok) > 0);
+	// The last good file (i = 199: app-a) is still in force.
+	void *p = NULL;
+	assert_int_equal(node_auth_check(TOK_A, LIST, "", &p, r.auth), FED_OK);
+	assert_int_equal(
+	    node_auth_check(TOK_B, LIST, "", &p, r.auth), FED_UNAUTHENTICATED);
+	node_auth_free(r.auth);
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_swap_under_readers),
 	    cmocka_unit_test(test_reload),
 	    cmocka_unit_test(test_refusals_rate_limited),
 	};
