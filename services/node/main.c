@@ -9,7 +9,7 @@
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; nothing that was
 // acknowledged is lost (each ingest is committed before its reply). SIGHUP
-// rereads the tokens file without closing a connection.
+// rereads the tokens and peers files without closing a connection.
 
 #include <errno.h>
 #include <malloc.h>
@@ -277,17 +277,18 @@ join_directory(const struct node_cfg *cfg, node_store *store,
 	return st;
 }
 
-struct tokens_reload {
+struct reloads {
 	const struct node_cfg *cfg;
 	node_auth *auth;
+	node_replicator *repl;
 };
 
 // SIGHUP: the tokens file again. A refused file keeps the tokens in force.
 static fed_status
 reload_tokens(void *arg)
 {
-	const struct node_cfg *cfg = ((struct tokens_reload *) arg)->cfg;
-	node_auth *auth = ((struct tokens_reload *) arg)->auth;
+	const struct node_cfg *cfg = ((struct reloads *) arg)->cfg;
+	node_auth *auth = ((struct reloads *) arg)->auth;
 	char err[256] = "";
 	fed_status st = node_auth_reload(auth, err, sizeof(err));
 	if (st != FED_OK) {
@@ -300,6 +301,25 @@ reload_tokens(void *arg)
 	    cfg->tokens_file != NULL && cfg->tokens_file[0] != '\0'
 	        ? cfg->tokens_file
 	        : "the admin token only");
+	return FED_OK;
+}
+
+// SIGHUP: the peers file again. A refused file keeps the peers in force.
+static fed_status
+reload_peers(void *arg)
+{
+	const struct reloads *r = arg;
+	size_t n = 0;
+	fed_status st = node_replicator_reload_peers(r->repl, &n);
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "node",
+		    "peers not reloaded: %s (see the line above)",
+		    fed_status_str(st));
+		return st;
+	}
+	if (r->cfg->peers_file != NULL && r->cfg->peers_file[0] != '\0')
+		fed_log(FED_LOG_NOTICE, "node", "peers reloaded: %zu from %s",
+		    n, r->cfg->peers_file);
 	return FED_OK;
 }
 
@@ -418,8 +438,9 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
-	struct tokens_reload tr = {cfg, auth};
+	struct reloads tr = {cfg, auth, repl};
 	fed_process_on_reload("node tokens", reload_tokens, &tr);
+	fed_process_on_reload("node peers", reload_peers, &tr);
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
 	int sig = fed_process_serve(stop_signals);

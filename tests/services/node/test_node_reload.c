@@ -155,6 +155,130 @@ test_refusals_rate_limited(void **state)
 }
 
 #define LIST "/enfed.v1.SeriesStore/ListSeries"
+#define PUSH "fed_push-token-of-node-a-for-the-reload-test"
+#define T0   INT64_C(1767222000000) // 2026-01-01T00:00:00+01:00
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+create_series(fed_rpc_client *c, const char *id)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
+	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+// The raw points of series id held by the node behind c (0 without it).
+static size_t
+count_points(fed_rpc_client *c, const char *id)
+{
+	Enfed__V1__QueryResponse *res = NULL;
+	size_t n = 0;
+	if (fed_test_query(c, id, T0, T0 + 86400000, ENFED__V1__STEP__STEP_RAW,
+	        NULL, &res, NULL, 0)
+	        == FED_OK
+	    && res->n_results == 1)
+		n = res->results[0]->n_ts_ms;
+	if (res != NULL)
+		protobuf_c_message_free_unpacked(&res->base, NULL);
+	return n;
+}
+
+// Waits (10 s at most) until the node behind c holds n points of id.
+static size_t
+wait_points(fed_rpc_client *c, const char *id, size_t n)
+{
+	size_t have = 0;
+	for (int i = 0; i < 100 && (have = count_points(c, id)) != n; i++)
+		fed_test_sleep_ms(100);
+	return have;
+}
+
+// Node a replicates nothing while its peers file is empty; once the file
+// names node b and a reloads it, the granted series reaches b. A broken
+// peers file at a reload keeps b as a peer.
+static void
+test_peers_reload(void **state)
+{
+	(void) state;
+	char *dir = fed_test_tmpdir("reload-peers");
+	assert_non_null(dir);
+	char a_rpc[64], a_stream[64], b_rpc[64], b_stream[64];
+	char peers[512], b_tokens[512], a_log[512], opt[600], line[600];
+	char h[FED_TOKEN_HASH_LEN + 1];
+	snprintf(
+	    a_rpc, sizeof(a_rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	snprintf(
+	    b_rpc, sizeof(b_rpc), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_test_ipc_url(a_stream, sizeof(a_stream), "peers-a");
+	fed_test_ipc_url(b_stream, sizeof(b_stream), "peers-b");
+	snprintf(peers, sizeof(peers), "%s/a.peers", dir);
+	snprintf(b_tokens, sizeof(b_tokens), "%s/b.tokens", dir);
+	snprintf(a_log, sizeof(a_log), "%s/a.log", dir);
+	write_text(peers, "# nobody yet\n");
+	fed_token_hash(PUSH, h);
+	snprintf(line, sizeof(line), "a replica %s\n", h);
+	write_text(b_tokens, line);
+	snprintf(opt, sizeof(opt), "--peers-file=%s", peers);
+	const char *extra[] = {opt, NULL};
+	int a = fed_test_node_start_ex(
+	    FED_NODE_BIN, "a", dir, a_rpc, a_stream, ADMIN, NULL, extra);
+	int b = fed_test_node_start(
+	    FED_NODE_BIN, "b", dir, b_rpc, b_stream, ADMIN, b_tokens);
+	assert_true(a > 0 && b > 0);
+	fed_rpc_client *ca = fed_test_client(a_rpc, ADMIN);
+	fed_rpc_client *cb = fed_test_client(b_rpc, ADMIN);
+	create_series(ca, "site/pv/energy");
+	fed_test_grant_spec g
+	    = {"site/pv/energy", "b", 1, ENFED__V1__STEP__STEP_RAW, 0, 0, 0};
+	fed_status st = FED_OK;
+	char *grant = fed_test_grant(ca, &g, NULL, &st);
+	assert_non_null(grant);
+	free(grant);
+	assert_int_equal(fed_test_ingest_every(ca, "site/pv/energy", T0,
+	                     T0 + 12 * 300000, 300000, 1, 0, 0, NULL, NULL),
+	    FED_OK);
+	fed_test_sleep_ms(500); // a few replication rounds: nowhere to go
+	assert_int_equal(count_points(cb, "site/pv/energy"), 0);
+
+	snprintf(line, sizeof(line), "b %s %s\n", b_rpc, PUSH);
+	write_text(peers, line);
+	assert_int_equal(kill(a, SIGHUP), 0);
+	wait_log(a_log, "peers reloaded: 1 from", 1);
+	assert_int_equal(wait_points(cb, "site/pv/energy", 12), 12);
+
+	// A broken file keeps b: what is ingested next still reaches it.
+	write_text(peers, "b\n");
+	assert_int_equal(kill(a, SIGHUP), 0);
+	wait_log(a_log, "peers not reloaded", 1);
+	assert_int_equal(
+	    fed_test_ingest_every(ca, "site/pv/energy", T0 + 12 * 300000,
+	        T0 + 24 * 300000, 300000, 1, 0, 0, NULL, NULL),
+	    FED_OK);
+	assert_int_equal(wait_points(cb, "site/pv/energy", 24), 24);
+	fed_rpc_client_free(ca);
+	fed_rpc_client_free(cb);
+	assert_int_equal(fed_test_proc_stop(a, SIGTERM, 10000), 0);
+	assert_int_equal(fed_test_proc_stop(b, SIGTERM, 10000), 0);
+	fed_test_rmtree(dir);
+	free(dir);
+}
 
 struct readers {
 	node_auth *auth;
@@ -236,6 +360,7 @@ main(void)
 	    cmocka_unit_test(test_swap_under_readers),
 	    cmocka_unit_test(test_reload),
 	    cmocka_unit_test(test_refusals_rate_limited),
+	    cmocka_unit_test(test_peers_reload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
