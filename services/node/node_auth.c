@@ -127,11 +127,14 @@ token_line(const char *name, const char *role_s, const char *hash,
 	return add(arg, name, role, hash, binding);
 }
 
-// Reads the admin token, its hash and the tokens file into a new table.
+// Reads the admin token, its hash and the tokens file of src into a new
+// table.
 static fed_status
-load(const char *admin_token, const char *admin_hash, const char *tokens_file,
-    table **out, char *err, size_t err_len)
+load(const node_auth *src, table **out, char *err, size_t err_len)
 {
+	const char *admin_token = src->admin_token;
+	const char *admin_hash = src->admin_hash;
+	const char *tokens_file = src->tokens_file;
 	table *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return FED_RESOURCE_EXHAUSTED;
@@ -185,9 +188,8 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 	a->admin_token = keep(admin_token, &ok);
 	a->admin_hash = keep(admin_hash, &ok);
 	a->tokens_file = keep(tokens_file, &ok);
-	fed_status st = ok ? load(a->admin_token, a->admin_hash,
-	                    a->tokens_file, &a->t, err, err_len)
-	                   : FED_RESOURCE_EXHAUSTED;
+	fed_status st
+	    = ok ? load(a, &a->t, err, err_len) : FED_RESOURCE_EXHAUSTED;
 	if (st != FED_OK) {
 		node_auth_free(a);
 		return st;
@@ -200,8 +202,7 @@ fed_status
 node_auth_reload(node_auth *a, char *err, size_t err_len)
 {
 	table *t = NULL;
-	FED_TRY(load(
-	    a->admin_token, a->admin_hash, a->tokens_file, &t, err, err_len));
+	FED_TRY(load(a, &t, err, err_len));
 	pthread_rwlock_wrlock(&a->lock);
 	table *old = a->t;
 	a->t = t;
