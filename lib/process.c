@@ -73,16 +73,25 @@ wait_once(const sigset_t *signals, int64_t ms)
 	return errno == EAGAIN ? 0 : -1;
 }
 
+// What is left of a wait that ends at end_ms (never below 0), or -1 for
+// a wait without end.
+static int64_t
+time_left(int64_t timeout_ms, int64_t end_ms)
+{
+	if (timeout_ms < 0)
+		return -1;
+	int64_t left = end_ms - fed_clock_mono_ms();
+	return left > 0 ? left : 0;
+}
+
 fed_process_event
 fed_process_wait(const sigset_t *signals, int64_t timeout_ms, int *sig)
 {
-	int64_t end = fed_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t end_ms
+	    = fed_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int got = -1;
-	while (got < 0) {
-		int64_t left = timeout_ms < 0 ? -1 : end - fed_clock_mono_ms();
-		got = wait_once(
-		    signals, left < 0 && timeout_ms >= 0 ? 0 : left);
-	}
+	while (got < 0) // interrupted: wait for what is left
+		got = wait_once(signals, time_left(timeout_ms, end_ms));
 	if (sig != NULL)
 		*sig = got;
 	if (got == 0)
