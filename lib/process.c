@@ -120,6 +120,8 @@ fed_process_reload(void)
 {
 	fed_status first = FED_OK;
 	pthread_mutex_lock(&reloads.mu);
+	fed_log(FED_LOG_NOTICE, "process", "reload: %zu part%s to reread",
+	    reloads.n, reloads.n == 1 ? "" : "s");
 	// Certificates and revocation lists (TLS) reload here too: they
 	// register a callback like the token tables do.
 	for (size_t i = 0; i < reloads.n; i++) {
@@ -149,9 +151,7 @@ int
 fed_process_serve(const sigset_t *signals)
 {
 	int sig = 0;
-	while (fed_process_wait(signals, -1, &sig) == FED_PROCESS_RELOAD) {
-		fed_log(FED_LOG_NOTICE, "process", "SIGHUP: reloading");
+	while (fed_process_wait(signals, -1, &sig) == FED_PROCESS_RELOAD)
 		fed_process_reload();
-	}
 	return sig;
 }

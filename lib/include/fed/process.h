@@ -63,7 +63,8 @@ fed_status fed_process_on_reload(
     const char *what, fed_reload_fn fn, void *arg);
 
 // Runs every registered callback in order (the one place where a reload
-// happens) and logs one line per failure. Returns OK when all of them
+// happens), after a line that says how many there are, and logs one line
+// per failure. Returns OK when all of them
 // succeeded, else the first failure's status.
 fed_status fed_process_reload(void);
 
