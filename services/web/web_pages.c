@@ -396,6 +396,15 @@ client_addr(const web_ctx *c, char *out, size_t len)
 		snprintf(out, len, "unknown");
 }
 
+// c when it may appear in a logged user name, else '?'.
+static char
+log_safe(char c)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-";
+	return c != '\0' && strchr(ok, c) != NULL ? c : '?';
+}
+
 // `login failed for user "X" from ADDR`, the line contrib/fail2ban
 // matches: the name comes from the form, so only a safe set of characters
 // is kept, and nothing in it can fake the address at the line's end.
@@ -406,13 +415,7 @@ log_failed_login(const web_ctx *c, const char *user, int locked)
 	const char *u = user != NULL ? user : "";
 	size_t i = 0;
 	for (; u[i] != '\0' && i < sizeof(name) - 1; i++)
-		name[i]
-		    = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-		             "VWXYZ0123456789._@-",
-		          u[i])
-		        != NULL
-		    ? u[i]
-		    : '?';
+		name[i] = log_safe(u[i]);
 	name[i] = '\0';
 	client_addr(c, addr, sizeof(addr));
 	fed_log(FED_LOG_WARNING, "web",
