@@ -29,6 +29,7 @@
 #include "enfed/v1/rpc.pb-c.h"
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/ratelimit.h"
 #include "rpc_conns_internal.h"
 #include "transport_internal.h"
 
@@ -449,6 +450,26 @@ accepts_zstd(const Enfed__V1__Request *req)
 	return 0;
 }
 
+// Logs a call the auth hook refused, naming the peer and why, at most 10
+// lines a minute per address (the next line says how many were left out):
+// what an operator (or fail2ban) acts on, without a flood filling the disk.
+static void
+log_refused(const fed_rpc_server *srv, const fed_rpc_ctx *call, fed_status st)
+{
+	static fed_ratelimit limit = FED_RATELIMIT_INIT(10, 60000);
+	const char *peer = call->peer[0] != '\0' ? call->peer : "local";
+	uint64_t left_out = 0;
+	if (!fed_ratelimit_allow(&limit, peer, fed_clock_mono_ms(), &left_out))
+		return;
+	const char *why = call->bad_token ? "malformed token"
+	    : st == FED_PERMISSION_DENIED ? "role not allowed"
+	    : call->token[0] == '\0'      ? "no token"
+	                                  : "unknown token";
+	fed_log(FED_LOG_WARNING, srv->opts.name,
+	    "refused %.200s from %s: %s (%llu similar lines left out)",
+	    call->method, peer, why, (unsigned long long) left_out);
+}
+
 // Runs the handler for a decoded envelope; fills rep (status, message,
 // body). The body buffer is handed to *body_out for the caller to free.
 static void
@@ -472,6 +493,7 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		    : srv->opts.auth(call->token, req->method, call->peer,
 		        &call->principal, srv->opts.auth_arg);
 		if (st != FED_OK) {
+			log_refused(srv, call, st);
 			rep->status = (Enfed__V1__StatusCode) st;
 			snprintf(call->err, sizeof(call->err), "%s",
 			    st == FED_UNAUTHENTICATED

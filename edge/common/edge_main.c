@@ -33,6 +33,9 @@ install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	// `systemctl reload` must not kill a collector: it has nothing to
+	// reread (its token comes from the config, read at start).
+	signal(SIGHUP, SIG_IGN);
 }
 
 bool

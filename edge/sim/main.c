@@ -322,13 +322,16 @@ send_slots(struct sim *s, int64_t from_ms, size_t n)
 	return st;
 }
 
-// Waits up to ms for a stop signal; 1 if one came.
+// Waits up to ms for a stop signal; 1 if one came. A SIGHUP runs the
+// reloads (none of its own: its token comes from the config) and ends the
+// wait early, which only makes the loop look at the clock once more.
 static int
 stop_requested(const sigset_t *stop, int64_t ms)
 {
-	struct timespec ts
-	    = {(time_t) (ms / 1000), (long) (ms % 1000) * 1000000L};
-	return sigtimedwait(stop, NULL, &ts) > 0;
+	fed_process_event e = fed_process_wait(stop, ms, NULL);
+	if (e == FED_PROCESS_RELOAD)
+		fed_process_reload();
+	return e == FED_PROCESS_STOP;
 }
 
 static int

@@ -92,7 +92,7 @@ enrol_hash(const struct dir_cfg *cfg, char *hash)
 }
 
 // Serves until SIGTERM or SIGINT; the signals are blocked in every thread
-// and taken here with sigwait, so no handler runs inside nng or sqlite.
+// and taken here (fed_process_serve), so no handler runs inside nng or sqlite.
 static int
 run(const struct dir_cfg *cfg, const char *hash)
 {
@@ -111,8 +111,10 @@ run(const struct dir_cfg *cfg, const char *hash)
 	}
 	fed_log(FED_LOG_NOTICE, "directory", "ready: rpc %s, stream %s",
 	    cfg->listen, cfg->stream);
-	int sig = 0;
-	sigwait(&set, &sig);
+	// Its tokens live in its database and its enrolment token in the
+	// config: a SIGHUP has nothing of its own to reread, but runs the
+	// reloads that others register (TLS) and does not stop it.
+	int sig = fed_process_serve(&set);
 	fed_log(FED_LOG_NOTICE, "directory", "stopping on signal %d", sig);
 	dir_service_free(d);
 	return 0;

@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; every write was
-// committed before its reply.
+// committed before its reply. SIGHUP rereads the tokens file without
+// closing a connection.
 
 #include <errno.h>
 #include <signal.h>
@@ -173,6 +174,31 @@ serve(const struct invest_cfg *cfg, struct parts *p, invest_rpc *ir)
 	return fed_rpc_server_start(p->srv);
 }
 
+struct tokens_reload {
+	const struct invest_cfg *cfg;
+	invest_auth *auth;
+};
+
+// SIGHUP: the tokens file again. A refused file keeps the tokens in force.
+static fed_status
+reload_tokens(void *arg)
+{
+	const struct tokens_reload *r = arg;
+	char err[384] = "";
+	fed_status st = invest_auth_reload(r->auth, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "invest", "tokens not reloaded: %s",
+		    err[0] ? err : fed_status_str(st));
+		return st;
+	}
+	fed_log(FED_LOG_NOTICE, "invest", "tokens reloaded: %zu from %s",
+	    invest_auth_count(r->auth),
+	    r->cfg->tokens_file != NULL && r->cfg->tokens_file[0] != '\0'
+	        ? r->cfg->tokens_file
+	        : "the admin token only");
+	return FED_OK;
+}
+
 static int
 run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 {
@@ -181,13 +207,15 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 	int rc = 1;
 	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK)
 		goto out;
+	struct tokens_reload tr = {cfg, p.auth};
+	fed_process_on_reload("invest tokens", reload_tokens, &tr);
 	fed_log(FED_LOG_NOTICE, "invest", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
-	int sig = 0;
-	sigwait(stop_signals, &sig);
+	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "invest", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	fed_process_reload_clear();
 	fed_rpc_server_free(p.srv); // finishes calls in progress first
 	invest_nodes_free(p.nodes);
 	invest_store_close(p.store);

@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; nothing that was
-// acknowledged is lost (each ingest is committed before its reply).
+// acknowledged is lost (each ingest is committed before its reply). SIGHUP
+// rereads the tokens and peers files without closing a connection.
 
 #include <errno.h>
 #include <malloc.h>
@@ -276,6 +277,52 @@ join_directory(const struct node_cfg *cfg, node_store *store,
 	return st;
 }
 
+struct reloads {
+	const struct node_cfg *cfg;
+	node_auth *auth;
+	node_replicator *repl;
+};
+
+// SIGHUP: the tokens file again. A refused file keeps the tokens in force.
+static fed_status
+reload_tokens(void *arg)
+{
+	const struct node_cfg *cfg = ((struct reloads *) arg)->cfg;
+	node_auth *auth = ((struct reloads *) arg)->auth;
+	char err[256] = "";
+	fed_status st = node_auth_reload(auth, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "tokens not reloaded: %s",
+		    err[0] ? err : fed_status_str(st));
+		return st;
+	}
+	fed_log(FED_LOG_NOTICE, "node", "tokens reloaded: %zu from %s",
+	    node_auth_count(auth),
+	    cfg->tokens_file != NULL && cfg->tokens_file[0] != '\0'
+	        ? cfg->tokens_file
+	        : "the admin token only");
+	return FED_OK;
+}
+
+// SIGHUP: the peers file again. A refused file keeps the peers in force.
+static fed_status
+reload_peers(void *arg)
+{
+	const struct reloads *r = arg;
+	size_t n = 0;
+	fed_status st = node_replicator_reload_peers(r->repl, &n);
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "node",
+		    "peers not reloaded: %s (see the line above)",
+		    fed_status_str(st));
+		return st;
+	}
+	if (r->cfg->peers_file != NULL && r->cfg->peers_file[0] != '\0')
+		fed_log(FED_LOG_NOTICE, "node", "peers reloaded: %zu from %s",
+		    n, r->cfg->peers_file);
+	return FED_OK;
+}
+
 static void
 kick(void *repl)
 {
@@ -395,13 +442,16 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
+	struct reloads tr = {cfg, auth, repl};
+	fed_process_on_reload("node tokens", reload_tokens, &tr);
+	fed_process_on_reload("node peers", reload_peers, &tr);
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
-	int sig = 0;
-	sigwait(stop_signals, &sig);
+	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	fed_process_reload_clear();
 	// The server first: its workers may be asking the directory. A
 	// check in progress (Integrity/Check) ends at its next batch.
 	node_scrub_stop(scrub);

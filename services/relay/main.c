@@ -8,7 +8,6 @@
 // configuration from the table below (file, FED_* environment, command
 // line) and runs until SIGTERM or SIGINT, logging to stderr.
 
-#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -120,12 +119,15 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 	}
 	fed_log(FED_LOG_NOTICE, "relay", "ready: %s -> %s", cfg->upstream,
 	    cfg->listen);
-	struct timespec every = {(time_t) (cfg->stats_ms / 1000),
-	    (long) (cfg->stats_ms % 1000) * 1000000L};
-	int sig;
-	while ((sig = sigtimedwait(stop, NULL, &every)) < 0)
-		if (errno == EAGAIN) // the interval passed (not EINTR)
+	int sig = 0;
+	fed_process_event e;
+	while ((e = fed_process_wait(stop, cfg->stats_ms, &sig))
+	    != FED_PROCESS_STOP) {
+		if (e == FED_PROCESS_RELOAD) // nothing of its own to reread
+			fed_process_reload();
+		else
 			log_stats(r);
+	}
 	fed_log(FED_LOG_NOTICE, "relay", "signal %d: stopping", sig);
 	log_stats(r);
 	fed_stream_relay_free(r);

@@ -110,6 +110,8 @@ decode(
 	req->method = nng_http_req_get_method(hr);
 	const char *ck = nng_http_req_get_header(hr, "Cookie");
 	req->cookie = ck ? ck : "";
+	const char *fw = nng_http_req_get_header(hr, "X-Forwarded-For");
+	req->forwarded_for = fw ? fw : "";
 	if (q != NULL
 	    && web_params_parse(q + 1, strlen(q + 1), &req->query) != FED_OK) {
 		plain_error(res, 400, "malformed query string\n");
