@@ -645,9 +645,12 @@ render_child(fed_metrics_sink *s, const fed_metric *c)
 
 static const char *const type_names[] = {"counter", "gauge", "histogram"};
 
+// A family without a sample is left out whole (a method matrix before the
+// first call, a collector with nothing to say).
 static void
 render_family(fed_metrics_sink *s, fed_metrics_family *f)
 {
+	size_t start = s->len;
 	put(s, "# HELP ");
 	put(s, f->d.name);
 	put(s, " ");
@@ -657,12 +660,17 @@ render_family(fed_metrics_sink *s, fed_metrics_family *f)
 	put(s, " ");
 	put(s, type_names[f->d.type]);
 	put(s, "\n");
+	size_t header_end = s->len;
 	for (size_t i = 0; i < f->n_children; i++)
 		render_child(s, f->children[i]);
 	for (fed_metrics_collector *c = f->collectors; c != NULL;
 	     c = c->next) {
 		s->fam = f;
 		c->fn(s, c->arg);
+	}
+	if (s->len == header_end && !s->failed) {
+		s->len = start;
+		s->buf[start] = '\0';
 	}
 }
 
@@ -704,6 +712,28 @@ fed_metrics_tls_handshake_failure(void)
 {
 	pthread_once(&tls_once, tls_init);
 	fed_metric_inc(tls_failures);
+}
+
+static fed_metric *frames_sent, *frames_dropped;
+static pthread_once_t frames_once = PTHREAD_ONCE_INIT;
+
+static void
+frames_init(void)
+{
+	frames_sent = fed_metrics_counter(fed_metrics_default(),
+	    "enfed_stream_frames_sent_total",
+	    "stream frames handed to the publishing socket");
+	frames_dropped = fed_metrics_counter(fed_metrics_default(),
+	    "enfed_stream_frames_dropped_total",
+	    "stream frames the publishing socket refused (subscribers see a "
+	    "gap and back-fill)");
+}
+
+void
+fed_metrics_stream_frame(bool sent)
+{
+	pthread_once(&frames_once, frames_init);
+	fed_metric_inc(sent ? frames_sent : frames_dropped);
 }
 
 // --- Serving

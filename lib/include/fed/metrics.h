@@ -190,4 +190,9 @@ void fed_metrics_server_free(fed_metrics_server *s);
 // for the transport to call where it sees one. Lock-free, any thread.
 void fed_metrics_tls_handshake_failure(void);
 
+// Counts a stream frame handed to the publishing socket (sent true:
+// enfed_stream_frames_sent_total) or refused by it (false:
+// enfed_stream_frames_dropped_total). Lock-free, any thread.
+void fed_metrics_stream_frame(bool sent);
+
 #endif // FED_METRICS_H
