@@ -736,6 +736,34 @@ fed_metrics_stream_frame(bool sent)
 	fed_metric_inc(sent ? frames_sent : frames_dropped);
 }
 
+static fed_metric *http_codes[4];
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+
+static void
+http_init(void)
+{
+	static const char *const codes[] = {"2xx", "3xx", "4xx", "5xx"};
+	fed_metrics_desc d = {.name = "enfed_http_requests_total",
+	    .help = "HTTP requests answered, by class of status",
+	    .type = FED_METRIC_COUNTER,
+	    .labels = {"code"},
+	    .n_labels = 1};
+	fed_metrics_family *f = NULL;
+	if (fed_metrics_family_get(fed_metrics_default(), &d, &f) != FED_OK)
+		return;
+	for (size_t i = 0; i < 4; i++)
+		(void) fed_metrics_child(
+		    f, (const char *[]) {codes[i]}, &http_codes[i]);
+}
+
+void
+fed_metrics_http_response(unsigned status)
+{
+	pthread_once(&http_once, http_init);
+	if (status >= 200 && status < 600)
+		fed_metric_inc(http_codes[status / 100 - 2]);
+}
+
 // --- Serving
 // ------------------------------------------------------------------
 

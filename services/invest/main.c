@@ -21,6 +21,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/tz.h"
@@ -47,6 +48,7 @@ struct invest_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -87,6 +89,7 @@ static const fed_cfg_opt invest_opts[] = {
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -178,8 +181,11 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 {
 	struct parts p = {0};
 	invest_rpc ir;
+	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK)
+	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-invest", &ms)
+	        != FED_OK)
 		goto out;
 	fed_log(FED_LOG_NOTICE, "invest", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
@@ -188,6 +194,7 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 	fed_log(FED_LOG_NOTICE, "invest", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	fed_metrics_server_free(ms);
 	fed_rpc_server_free(p.srv); // finishes calls in progress first
 	invest_nodes_free(p.nodes);
 	invest_store_close(p.store);

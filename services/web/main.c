@@ -17,6 +17,7 @@
 
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/tz.h"
 #include "web_auth.h"
@@ -40,6 +41,7 @@ struct web_cfg {
 	uint64_t workers;
 	bool cookie_secure;
 	bool hash_password;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -82,6 +84,7 @@ static const fed_cfg_opt web_opts[] = {
         "mark the session cookie Secure (when served behind HTTPS)"),
     FED_CFG_OPT_BOOL(C, hash_password, "hash-password", "false",
         "read a password on standard input, print its users-file hash, exit"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -177,14 +180,18 @@ static int
 run(const struct web_cfg *cfg, const sigset_t *stop_signals)
 {
 	struct parts p = {0};
+	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) == FED_OK) {
+	if (build(cfg, &p) == FED_OK
+	    && fed_metrics_listen(cfg->metrics_listen, "fed-web", &ms)
+	        == FED_OK) {
 		fed_log(FED_LOG_NOTICE, "web", "serving %s", cfg->listen);
 		int sig = 0;
 		sigwait(stop_signals, &sig);
 		fed_log(FED_LOG_NOTICE, "web", "signal %d: stopping", sig);
 		rc = 0;
 	}
+	fed_metrics_server_free(ms);
 	web_http_free(p.http);
 	web_app_free(p.app);
 	web_backend_free(p.backend);

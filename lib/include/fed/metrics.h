@@ -195,4 +195,9 @@ void fed_metrics_tls_handshake_failure(void);
 // enfed_stream_frames_dropped_total). Lock-free, any thread.
 void fed_metrics_stream_frame(bool sent);
 
+// Counts an HTTP response by class of its status
+// (enfed_http_requests_total{code="2xx|3xx|4xx|5xx"}), for fed-web's
+// server. Lock-free, any thread.
+void fed_metrics_http_response(unsigned status);
+
 #endif // FED_METRICS_H
