@@ -436,10 +436,10 @@ run_handler(const fed_rpc_server *srv, void *arg, fed_rpc_handler h,
 	fed_status st = srv->opts.authz != NULL
 	    ? srv->opts.authz(call, in, srv->opts.authz_arg)
 	    : FED_OK;
-	if (st != FED_OK) {
+	if (st == FED_PERMISSION_DENIED || st == FED_UNAUTHENTICATED)
 		fed__rpc_metrics_auth_failure(srv->metrics, "policy");
+	if (st != FED_OK)
 		return st;
-	}
 	return h(call, in, out, arg);
 }
 
