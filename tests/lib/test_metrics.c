@@ -288,6 +288,30 @@ served_over_http(void **state)
 	fed_metrics_server_free(s);
 }
 
+// The hooks lib/ calls count in the default registry.
+static void
+hooks_count(void **state)
+{
+	(void) state;
+	fed_metrics_tls_handshake_failure();
+	fed_metrics_tls_handshake_failure();
+	fed_metrics_stream_frame(true);
+	fed_metrics_stream_frame(false);
+	fed_metrics_http_response(404);
+	fed_metrics_http_response(99); // not a status: not counted
+	char *text = render(fed_metrics_default());
+	assert_non_null(
+	    strstr(text, "\nenfed_tls_handshake_failures_total 2\n"));
+	assert_non_null(strstr(text, "\nenfed_stream_frames_sent_total 1\n"));
+	assert_non_null(
+	    strstr(text, "\nenfed_stream_frames_dropped_total 1\n"));
+	assert_non_null(
+	    strstr(text, "\nenfed_http_requests_total{code=\"4xx\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "\nenfed_http_requests_total{code=\"2xx\"} 0\n"));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -299,6 +323,7 @@ main(void)
 	    cmocka_unit_test(bad_descriptions_refused),
 	    cmocka_unit_test(many_threads_lose_nothing),
 	    cmocka_unit_test(served_over_http),
+	    cmocka_unit_test(hooks_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
