@@ -5,7 +5,8 @@
 // Query, calls with a wrong token and with none), then /metrics is
 // scraped with curl and its figures checked against what was done: calls
 // by method and status, points ingested, stream frames, auth failures by
-// reason, the store's size, no series id anywhere in the text. When
+// reason, the store's size, no series id anywhere in the text; and the
+// outbox depth and lag of a live grant whose grantee cannot be reached. When
 // promtool (Debian's prometheus package) is installed, the scrape must
 // pass `promtool check metrics`; otherwise that step says it is skipped.
 
@@ -250,6 +251,47 @@ only_metrics_is_served(void **state)
 	free(out);
 }
 
+// A live grant to a node that cannot be reached: its backlog waits in the
+// outbox, shown under the grant's id (not its token, not the series).
+static void
+outbox_by_grant(void **state)
+{
+	struct node *n = *state;
+	fed_rpc_client *adm = fed_test_client(n->rpc, ADMIN);
+	assert_non_null(adm);
+	create_series(adm);
+	uint64_t stored = 0;
+	assert_int_equal(fed_test_ingest_every(adm, SERIES, T0, T0 + 600000,
+	                     60000, 2.0, 0, 0, NULL, &stored),
+	    FED_OK);
+	assert_int_equal(stored, 10);
+	fed_test_grant_spec g = {.series = SERIES,
+	    .grantee = "faraway",
+	    .live = 1,
+	    .finest = ENFED__V1__STEP__STEP_RAW};
+	char id[40];
+	fed_status st;
+	char *token = fed_test_grant(adm, &g, id, &st);
+	assert_non_null(token);
+	char depth[128], lag[128];
+	snprintf(depth, sizeof(depth),
+	    "enfed_replication_outbox_records{grant=\"%s\"}", id);
+	snprintf(lag, sizeof(lag),
+	    "enfed_replication_lag_seconds{grant=\"%s\"}", id);
+	char *text = NULL;
+	assert_int_equal(scrape(n, &text), 0);
+	assert_int_equal(sample(text, depth), 10);
+	// The oldest point waiting is T0 (November 2023): more than a year.
+	assert_true(sample(text, lag) > 365 * 86400.0);
+	assert_null(strstr(text, token));
+	assert_null(strstr(text, "faraway"));
+	assert_null(strstr(text, "metricsite"));
+	promtool_check(n);
+	free(text);
+	free(token);
+	fed_rpc_client_free(adm);
+}
+
 int
 main(void)
 {
@@ -258,6 +300,7 @@ main(void)
 	        figures_match_the_calls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        only_metrics_is_served, setup, teardown),
+	    cmocka_unit_test_setup_teardown(outbox_by_grant, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
