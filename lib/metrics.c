@@ -26,8 +26,8 @@
 #include "fed/health.h"
 #include "fed/log.h"
 
-const double fed_metrics_seconds_buckets[] = {0.0005, 0.001, 0.0025, 0.005,
-    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const double fed_metrics_seconds_buckets[] = {0.0001, 0.00025, 0.0005, 0.001,
+    0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 const size_t fed_metrics_n_seconds_buckets
     = sizeof(fed_metrics_seconds_buckets)
     / sizeof(fed_metrics_seconds_buckets[0]);

@@ -81,7 +81,7 @@ typedef struct fed_metrics_desc {
 	unsigned flags; // FED_METRICS_SPARSE
 } fed_metrics_desc;
 
-// Bounds in seconds for call durations: 0.5 ms to 10 s.
+// Bounds in seconds for call durations: 0.1 ms to 10 s.
 extern const double fed_metrics_seconds_buckets[];
 extern const size_t fed_metrics_n_seconds_buckets;
 
