@@ -394,13 +394,14 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		fed_log(FED_LOG_ERR, "node", "%s", err);
 		goto out;
 	}
-	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
-	    || fed_rpc_server_start(srv) != FED_OK)
-		goto out;
+	// Metrics first: once Health answers, /metrics does too.
 	node_metrics_parts mp = {store, alarms, cfg->data_dir};
 	if (node_metrics_new(&mp, &nm) != FED_OK
 	    || fed_metrics_listen(cfg->metrics_listen, "fed-node", &msrv)
 	        != FED_OK)
+		goto out;
+	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
+	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
