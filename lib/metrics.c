@@ -821,6 +821,21 @@ port_number(uint16_t be)
 	return (b[0] << 8) | b[1];
 }
 
+// /metrics has no authentication: an address others can reach is the
+// operator's choice, but not one to make by accident (docs/security.md).
+static void
+warn_unless_loopback(const nng_url *u, const char *url)
+{
+	const char *h = u->u_hostname;
+	if (strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0
+	    || strcmp(h, "::1") == 0)
+		return;
+	fed_log(FED_LOG_WARNING, "metrics",
+	    "--metrics-listen %s is not a loopback address: anyone who "
+	    "reaches it reads /metrics, without a token",
+	    url);
+}
+
 static fed_status
 bind_server(fed_metrics_server *s, const char *url)
 {
@@ -832,6 +847,7 @@ bind_server(fed_metrics_server *s, const char *url)
 		    url);
 		return FED_INVALID_ARGUMENT;
 	}
+	warn_unless_loopback(u, url);
 	int rv = nng_http_server_hold(&s->srv, u);
 	nng_url_free(u);
 	if (rv == 0)
