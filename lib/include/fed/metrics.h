@@ -122,8 +122,10 @@ fed_metric *fed_metrics_gauge(
     fed_metrics *m, const char *name, const char *help);
 
 // Updates, lock-free, from any thread; NULL does nothing. add is for
-// counters and gauges (a counter only goes up); set for gauges; observe
-// for histograms. A call of the wrong kind does nothing.
+// counters and gauges: a counter holds an integer and only goes up (it
+// adds the integer part of v >= 1; less, negative or NaN is ignored); set
+// for gauges; observe for histograms (NaN ignored). A call of the wrong
+// kind does nothing.
 void fed_metric_add(fed_metric *c, double v);
 void fed_metric_inc(fed_metric *c);
 void fed_metric_set(fed_metric *c, double v);
