@@ -30,6 +30,7 @@
 
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 
 static const char *const schemes[] = {
     "ipc://",
@@ -419,6 +420,7 @@ probe_log(const struct tls_probe *p, int rv)
 {
 	if (rv != NNG_ECRYPTO && rv != NNG_EPEERAUTH)
 		return;
+	fed_metrics_tls_handshake_failure();
 	fed_log(FED_LOG_WARNING, "tls",
 	    "TLS: the peer's certificate failed verification (not signed by "
 	    "the federation CA, or not issued for '%s'), or the peer refused "

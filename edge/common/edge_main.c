@@ -10,6 +10,7 @@
 
 #include "edge_main.h"
 #include "fed/transport.h"
+#include "edge_metrics.h"
 
 // Set by the handler only; the collector's loop polls it. A handler that
 // only stores is safe wherever it lands, and its EINTR cuts a blocking
@@ -94,7 +95,16 @@ run_with_sender(const edge_main_spec *m, const void *cfg)
 	edge_sender *s = NULL;
 	if (edge_sender_new(&so, &s) != FED_OK)
 		return 1;
-	int rc = m->run(cfg, s);
+	edge_metrics *em = NULL;
+	fed_metrics_server *ms = NULL;
+	int rc = 1;
+	if (edge_metrics_new(s, &em) == FED_OK
+	    && fed_metrics_listen(
+	           common->metrics_listen, m->spec->program, &ms)
+	        == FED_OK)
+		rc = m->run(cfg, s);
+	fed_metrics_server_free(ms);
+	edge_metrics_free(em); // before the sender they read
 	edge_sender_free(s);
 	return rc;
 }

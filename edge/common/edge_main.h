@@ -30,6 +30,7 @@
 #include "edge_sender.h"
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 
 // The options every collector has. Embed one in the program's config
 // struct under member M.
@@ -44,6 +45,7 @@ typedef struct edge_main_cfg {
 	char *site; // first part of the series ids
 	char *owner; // owner written in the series
 	edge_sender_cfg sender;
+	char *metrics_listen; // http:// address of /metrics, "" for none
 	fed_log_level log_level;
 } edge_main_cfg;
 
@@ -82,6 +84,7 @@ typedef struct edge_main_cfg {
 
 #define EDGE_MAIN_END_OPTS(T, M, spool_def, drain_help)                \
 	EDGE_SENDER_CFG_OPTS(T, M.sender, spool_def, drain_help),      \
+	    FED_CFG_OPT_METRICS(T, M.metrics_listen),                  \
 	    FED_CFG_OPT_LOG_LEVEL(T, M.log_level, "log-level", "info", \
 	        "err, warning, notice, info or debug")
 

@@ -147,6 +147,12 @@ typedef struct edge_sender_stats {
 	uint64_t n_thin_rounds; // times the full samples spool was thinned
 	uint64_t n_index_spilled; // index requests the full main spool
 	                          // refused, kept in the samples spool
+	uint64_t pending_bytes; // on disk in both spools (record headers
+	                        // included)
+	uint64_t samples_pending_bytes; // of which in the samples spool
+	// The earliest point of the record the sender is sending or retrying
+	// (Unix ms); 0 when nothing is pending or no record was tried yet.
+	int64_t oldest_ts_ms;
 } edge_sender_stats;
 
 // Opens the spool (and its dead-letter spool), reads series.pb, creates

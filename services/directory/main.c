@@ -13,6 +13,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/token.h"
 
@@ -29,6 +30,7 @@ struct dir_cfg {
 	char *tls_key;
 	char *tls_ca;
 	uint64_t workers;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -53,6 +55,7 @@ static const fed_cfg_opt dir_opts[] = {
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -109,6 +112,12 @@ run(const struct dir_cfg *cfg, const char *hash)
 		    fed_status_str(st));
 		return 1;
 	}
+	fed_metrics_server *ms = NULL;
+	if (fed_metrics_listen(cfg->metrics_listen, "fed-directory", &ms)
+	    != FED_OK) {
+		dir_service_free(d);
+		return 1;
+	}
 	fed_log(FED_LOG_NOTICE, "directory", "ready: rpc %s, stream %s",
 	    cfg->listen, cfg->stream);
 	// Its tokens live in its database and its enrolment token in the
@@ -116,6 +125,7 @@ run(const struct dir_cfg *cfg, const char *hash)
 	// reloads that others register (TLS) and does not stop it.
 	int sig = fed_process_serve(&set);
 	fed_log(FED_LOG_NOTICE, "directory", "stopping on signal %d", sig);
+	fed_metrics_server_free(ms);
 	dir_service_free(d);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/tz.h"
@@ -48,6 +49,7 @@ struct invest_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -88,6 +90,7 @@ static const fed_cfg_opt invest_opts[] = {
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -204,8 +207,11 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 {
 	struct parts p = {0};
 	invest_rpc ir;
+	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK)
+	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-invest", &ms)
+	        != FED_OK)
 		goto out;
 	struct tokens_reload tr = {cfg, p.auth};
 	fed_process_on_reload("invest tokens", reload_tokens, &tr);
@@ -216,6 +222,7 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 	rc = 0;
 out:
 	fed_process_reload_clear();
+	fed_metrics_server_free(ms);
 	fed_rpc_server_free(p.srv); // finishes calls in progress first
 	invest_nodes_free(p.nodes);
 	invest_store_close(p.store);

@@ -22,6 +22,7 @@
 
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
@@ -30,6 +31,7 @@
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
+#include "node_metrics.h"
 #include "node_server.h"
 #include "node_replicate.h"
 #include "node_rpc.h"
@@ -70,6 +72,7 @@ struct node_cfg {
 	char *tls_key;
 	char *tls_ca;
 	char *stream_tls_ca;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -163,6 +166,7 @@ static const fed_cfg_opt node_opts[] = {
         "tls+tcp://: only certificates it signed may subscribe. Required "
         "there, and never the federation's --tls-ca, whose members would "
         "then receive every private series"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -344,6 +348,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_backup *backup = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
+	node_metrics *nm = NULL;
+	fed_metrics_server *msrv = NULL;
 	char err[256] = "";
 	int rc = 1;
 	if (node_auth_new(cfg->admin_token, cfg->admin_token_hash,
@@ -439,6 +445,12 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		fed_log(FED_LOG_ERR, "node", "%s", err);
 		goto out;
 	}
+	// Metrics first: once Health answers, /metrics does too.
+	node_metrics_parts mp = {store, alarms, cfg->data_dir};
+	if (node_metrics_new(&mp, &nm) != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-node", &msrv)
+	        != FED_OK)
+		goto out;
 	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
@@ -455,6 +467,8 @@ out:
 	// The server first: its workers may be asking the directory. A
 	// check in progress (Integrity/Check) ends at its next batch.
 	node_scrub_stop(scrub);
+	fed_metrics_server_free(msrv); // its collectors read the store
+	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	node_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_backup_free(backup); // removes the last snapshot

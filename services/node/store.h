@@ -446,6 +446,22 @@ fed_status node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
 fed_status node_store_outbox_count(
     node_store *st, const char *grant_id, uint64_t *n, node_store_err *err);
 
+// What waits in the outbox for one grant (node_metrics.c).
+typedef struct node_store_outbox_depth {
+	char grant_id[40];
+	uint64_t n; // rows
+	int64_t oldest_ts_ms; // the earliest point among them
+} node_store_outbox_depth;
+
+// The grants with rows waiting, most rows first, at most max of them, into
+// out[0..*n). One read transaction; any thread.
+fed_status node_store_outbox_depths(node_store *st,
+    node_store_outbox_depth *out, size_t max, size_t *n, node_store_err *err);
+
+// The number of alarms still active, into *n. One read; any thread.
+fed_status node_store_alarm_count_active(
+    node_store *st, uint64_t *n, node_store_err *err);
+
 // ---- Alarm rules and alarms
 // -------------------------------------------------
 //

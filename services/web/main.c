@@ -20,6 +20,7 @@
 #include "fed/cfg.h"
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/tz.h"
 #include "web_auth.h"
@@ -48,6 +49,7 @@ struct web_cfg {
 	bool cookie_secure;
 	bool trusted_proxy;
 	bool hash_password;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -104,6 +106,7 @@ static const fed_cfg_opt web_opts[] = {
         "(failed logins, for fail2ban)"),
     FED_CFG_OPT_BOOL(C, hash_password, "hash-password", "false",
         "read a password on standard input, print its users-file hash, exit"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -252,8 +255,11 @@ static int
 run(const struct web_cfg *cfg, const sigset_t *stop_signals)
 {
 	struct parts p = {0};
+	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) == FED_OK) {
+	if (build(cfg, &p) == FED_OK
+	    && fed_metrics_listen(cfg->metrics_listen, "fed-web", &ms)
+	        == FED_OK) {
 		struct users_reload ur = {cfg, &p};
 		fed_process_on_reload("web users", reload_users, &ur);
 		fed_log(FED_LOG_NOTICE, "web", "serving %s", cfg->listen);
@@ -262,6 +268,7 @@ run(const struct web_cfg *cfg, const sigset_t *stop_signals)
 		fed_process_reload_clear();
 		rc = 0;
 	}
+	fed_metrics_server_free(ms);
 	web_http_free(p.http);
 	web_app_free(p.app);
 	web_backend_free(p.backend);

@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "web_http.h"
 
 #define CSP                                                              \
@@ -55,6 +56,7 @@ static void
 reply(nng_aio *aio, web_res *res)
 {
 	nng_http_res *r = NULL;
+	fed_metrics_http_response(res->status);
 	int rv = nng_http_res_alloc(&r);
 	if (rv == 0)
 		rv = nng_http_res_set_status(r, res->status);
