@@ -436,6 +436,33 @@ fed_test_isolate_fedctl(const char *home)
 		unsetenv(vars[i]);
 }
 
+int
+fed_test_promtool(const char *path)
+{
+	const char *bin = getenv("FED_PROMTOOL");
+	if (bin == NULL || bin[0] == '\0')
+		bin = "/usr/bin/promtool";
+	static int said;
+	if (access(bin, X_OK) != 0) {
+		if (!said)
+			fprintf(stderr,
+			    "%s: not found (Debian package "
+			    "prometheus): format check skipped\n",
+			    bin);
+		said = 1;
+		return 0;
+	}
+	char *argv[] = {(char *) bin, "check", "metrics", NULL};
+	char *out = NULL, *err = NULL;
+	int rc = fed_test_run(argv, path, &out, &err);
+	if (rc != 0)
+		fprintf(stderr, "promtool check metrics: %s%s\n",
+		    out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+	return rc == 0 ? 1 : -1;
+}
+
 fed_status
 fed_test_wait_health(const char *url, int timeout_ms)
 {
