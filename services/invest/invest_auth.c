@@ -31,9 +31,7 @@ typedef struct table {
 struct invest_auth {
 	pthread_rwlock_t lock;
 	table *t; // under lock
-	char *admin_token; // the sources, read again at each reload
-	char *admin_hash;
-	char *tokens_file;
+	fed_token_source src; // read again at each reload
 };
 
 // The roles each method admits. Methods not listed: admin only.
@@ -121,55 +119,22 @@ token_line(const char *name, const char *role_s, const char *hash,
 	return add(arg, name, role, hash, bound);
 }
 
+// Reads the admin token, its hash and the tokens file of a into a new
+// table.
 static fed_status
-add_admin(
-    table *a, const char *token, const char *hash, char *err, size_t err_len)
+load(const invest_auth *a, table **out, char *err, size_t err_len)
 {
-	if (token != NULL && token[0] != '\0') {
-		char h[FED_TOKEN_HASH_LEN + 1];
-		fed_token_hash(token, h);
-		FED_TRY(add(a, "admin", INVEST_ROLE_ADMIN, h, ""));
-	}
-	if (hash == NULL || hash[0] == '\0')
-		return FED_OK;
-	if (!fed_token_is_hash(hash)) {
-		snprintf(
-		    err, err_len, "admin-token-hash: expected 64 hex digits");
-		return FED_INVALID_ARGUMENT;
-	}
-	return add(a, "admin", INVEST_ROLE_ADMIN, hash, "");
-}
-
-// Reads the admin token, its hash and the tokens file into a new table.
-static fed_status
-load(const invest_auth *src, table **out, char *err, size_t err_len)
-{
-	table *a = calloc(1, sizeof(*a));
-	if (a == NULL)
+	table *t = calloc(1, sizeof(*t));
+	if (t == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	fed_status st
-	    = add_admin(a, src->admin_token, src->admin_hash, err, err_len);
-	if (st == FED_OK && src->tokens_file != NULL)
-		st = fed_token_file_read(
-		    src->tokens_file, token_line, a, err, err_len);
+	    = fed_token_source_read(&a->src, token_line, t, err, err_len);
 	if (st != FED_OK) {
-		free(a);
+		free(t);
 		return st;
 	}
-	*out = a;
+	*out = t;
 	return FED_OK;
-}
-
-// A copy of s for a reload, NULL for NULL or ""; *ok cleared when the
-// copy fails.
-static char *
-keep(const char *s, int *ok)
-{
-	if (s == NULL || s[0] == '\0')
-		return NULL;
-	char *c = strdup(s);
-	*ok &= c != NULL;
-	return c;
 }
 
 fed_status
@@ -179,13 +144,14 @@ invest_auth_new(const char *admin_token, const char *admin_hash,
 	invest_auth *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = fed_token_source_init(
+	    &a->src, admin_token, admin_hash, tokens_file);
+	if (st != FED_OK) {
+		free(a);
+		return st;
+	}
 	pthread_rwlock_init(&a->lock, NULL);
-	int ok = 1;
-	a->admin_token = keep(admin_token, &ok);
-	a->admin_hash = keep(admin_hash, &ok);
-	a->tokens_file = keep(tokens_file, &ok);
-	fed_status st
-	    = ok ? load(a, &a->t, err, err_len) : FED_RESOURCE_EXHAUSTED;
+	st = load(a, &a->t, err, err_len);
 	if (st != FED_OK) {
 		invest_auth_free(a);
 		return st;
@@ -214,9 +180,7 @@ invest_auth_free(invest_auth *a)
 		return;
 	pthread_rwlock_destroy(&a->lock);
 	free(a->t);
-	free(a->admin_token);
-	free(a->admin_hash);
-	free(a->tokens_file);
+	fed_token_source_fini(&a->src);
 	free(a);
 }
 

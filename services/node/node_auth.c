@@ -32,9 +32,7 @@ typedef struct table {
 struct node_auth {
 	pthread_rwlock_t lock;
 	table *t; // under lock
-	char *admin_token; // the sources, read again at each reload
-	char *admin_hash;
-	char *tokens_file;
+	fed_token_source src; // read again at each reload
 	struct node_grants *grants;
 	int (*is_member)(const char *token, const char *peer, void *arg);
 	void *member_arg;
@@ -127,53 +125,22 @@ token_line(const char *name, const char *role_s, const char *hash,
 	return add(arg, name, role, hash, binding);
 }
 
-// Reads the admin token, its hash and the tokens file of src into a new
+// Reads the admin token, its hash and the tokens file of a into a new
 // table.
 static fed_status
-load(const node_auth *src, table **out, char *err, size_t err_len)
+load(const node_auth *a, table **out, char *err, size_t err_len)
 {
-	const char *admin_token = src->admin_token;
-	const char *admin_hash = src->admin_hash;
-	const char *tokens_file = src->tokens_file;
-	table *a = calloc(1, sizeof(*a));
-	if (a == NULL)
+	table *t = calloc(1, sizeof(*t));
+	if (t == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	fed_status st = FED_OK;
-	if (admin_token != NULL && admin_token[0] != '\0') {
-		char h[FED_TOKEN_HASH_LEN + 1];
-		fed_token_hash(admin_token, h);
-		st = add(a, "admin", NODE_ROLE_ADMIN, h, "");
-	}
-	if (st == FED_OK && admin_hash != NULL && admin_hash[0] != '\0') {
-		if (!fed_token_is_hash(admin_hash)) {
-			snprintf(err, err_len,
-			    "admin-token-hash: expected 64 hex digits");
-			st = FED_INVALID_ARGUMENT;
-		} else {
-			st = add(a, "admin", NODE_ROLE_ADMIN, admin_hash, "");
-		}
-	}
-	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
-		st = fed_token_file_read(
-		    tokens_file, token_line, a, err, err_len);
+	fed_status st
+	    = fed_token_source_read(&a->src, token_line, t, err, err_len);
 	if (st != FED_OK) {
-		free(a);
+		free(t);
 		return st;
 	}
-	*out = a;
+	*out = t;
 	return FED_OK;
-}
-
-// A copy of s for a reload, NULL for NULL or ""; *ok cleared when the
-// copy fails.
-static char *
-keep(const char *s, int *ok)
-{
-	if (s == NULL || s[0] == '\0')
-		return NULL;
-	char *c = strdup(s);
-	*ok &= c != NULL;
-	return c;
 }
 
 fed_status
@@ -183,13 +150,14 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 	node_auth *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = fed_token_source_init(
+	    &a->src, admin_token, admin_hash, tokens_file);
+	if (st != FED_OK) {
+		free(a);
+		return st;
+	}
 	pthread_rwlock_init(&a->lock, NULL);
-	int ok = 1;
-	a->admin_token = keep(admin_token, &ok);
-	a->admin_hash = keep(admin_hash, &ok);
-	a->tokens_file = keep(tokens_file, &ok);
-	fed_status st
-	    = ok ? load(a, &a->t, err, err_len) : FED_RESOURCE_EXHAUSTED;
+	st = load(a, &a->t, err, err_len);
 	if (st != FED_OK) {
 		node_auth_free(a);
 		return st;
@@ -218,9 +186,7 @@ node_auth_free(node_auth *a)
 		return;
 	pthread_rwlock_destroy(&a->lock);
 	free(a->t);
-	free(a->admin_token);
-	free(a->admin_hash);
-	free(a->tokens_file);
+	fed_token_source_fini(&a->src);
 	free(a);
 }
 
