@@ -13,7 +13,10 @@
 #   - the units pass `systemd-analyze verify` (ExecStart pointed at the
 #     scratch root; their man pages looked up in it).
 # Exits 77 (skipped) without dpkg-deb or without packages in DEB_DIR.
+# FED_PACKAGE_EXEC, if set, runs each program (qemu-aarch64-static, to try
+# the arm64 packages on another machine).
 set -u
+X=${FED_PACKAGE_EXEC:-}
 debs=$1
 src=$2
 want=${3:-}
@@ -64,7 +67,7 @@ exe=$root/usr/share/doc/enfed-edge/examples
 for p in fed-node fed-directory fed-invest fed-web fed-relay fed-edge-sim fedctl \
 	fed-edge-tic fed-edge-envoy; do
 	[ -x "$bin/$p" ] || fail "$p is not in the packages"
-	out=$("$bin/$p" --version 2>&1) || fail "$p --version: $out"
+	out=$($X "$bin/$p" --version 2>&1) || fail "$p --version: $out"
 	case "$out" in
 	"$p "*) ;;
 	*) fail "$p --version printed '$out'" ;;
@@ -78,7 +81,7 @@ for f in "$root/etc/enfed/directory.conf" "$root/etc/enfed/invest.conf" \
 done
 # The conffiles parse: each service reads its own and stops at --help.
 for p in directory invest web; do
-	"$bin/fed-$p" --config="$root/etc/enfed/$p.conf" --help >/dev/null 2>"$work/$p.log" ||
+	$X "$bin/fed-$p" --config="$root/etc/enfed/$p.conf" --help >/dev/null 2>"$work/$p.log" ||
 		fail "fed-$p does not accept its /etc/enfed/$p.conf"
 done
 
@@ -109,9 +112,9 @@ sed -e "s|/var/lib/enfed/node-school|$work/node-data|" \
 grep -q "^admin-token = @" "$work/node.conf" || fail "the example node.conf has no admin-token line"
 grep -q "^listen = ipc://$run/rpc.sock\$" "$work/node.conf" ||
 	fail "the example node.conf's listen line changed: $(grep '^listen' "$work/node.conf")"
-"$bin/fed-node" --config="$work/node.conf" >"$work/node.log" 2>&1 &
+$X "$bin/fed-node" --config="$work/node.conf" >"$work/node.log" 2>&1 &
 node_pid=$!
-F="$bin/fedctl --node $rpc --timeout 2s"
+F="$X $bin/fedctl --node $rpc --timeout 2s"
 i=0
 until $F health >/dev/null 2>&1; do
 	i=$((i + 1))
@@ -131,7 +134,7 @@ sed -e "s|^node = .*|node = $rpc|" \
 	-e "s|/var/lib/enfed/edge-tic-linky|$work/spool|" \
 	"$exe/edge-tic.conf" >"$work/tic.conf"
 grep -q "^input = " "$work/tic.conf" || fail "the example edge-tic.conf has no device line"
-timeout 60 "$bin/fed-edge-tic" --config="$work/tic.conf" --drain-timeout=20s \
+timeout 60 $X "$bin/fed-edge-tic" --config="$work/tic.conf" --drain-timeout=20s \
 	>"$work/tic.log" 2>&1 || fail "the installed fed-edge-tic failed"
 
 $F --token "@$work/admin.token" series ls >"$work/series.out" 2>>"$work/fedctl.log" ||
