@@ -31,7 +31,16 @@ set(FED_SYSTEMD_UNITDIR "${_unitdir}" CACHE PATH "Where the systemd units go")
 # native build of the same sources (FED_HOST_BUILD_DIR), or ships none.
 set(FED_HOST_BUILD_DIR "" CACHE PATH
   "Cross builds: a native build directory whose programs make the man pages")
+# Not in sanitizer or fuzzing builds, whose programs are for tests only
+# (and could fail help2man on a report at exit).
 find_program(FED_HELP2MAN help2man)
+set(FED_MAN OFF)
+if(FED_HELP2MAN AND FED_SANITIZER STREQUAL "none" AND NOT FED_FUZZ)
+  set(FED_MAN ON)
+endif()
+if(NOT FED_MAN)
+  message(STATUS "No man pages: help2man missing, or a sanitizer or fuzzing build")
+endif()
 
 set(_pkg ${PROJECT_SOURCE_DIR}/packaging)
 set(_gen ${PROJECT_BINARY_DIR}/packaging)
@@ -60,8 +69,7 @@ set(FED_UNIT_fed-edge-envoy "fed-edge-envoy@NAME.service|edge-envoy-NAME.conf")
 # fed_install_man(PROGRAM COMPONENT EXE [help2man options...]): PROGRAM.1.gz
 # from `EXE --help` and `EXE --version`, built with the programs.
 function(fed_install_man prog component exe)
-  if(NOT FED_HELP2MAN)
-    message(STATUS "help2man not found: no man page for ${prog}")
+  if(NOT FED_MAN)
     return()
   endif()
   set(pkgname enfed)
@@ -69,18 +77,23 @@ function(fed_install_man prog component exe)
     set(pkgname enfed-edge)
   endif()
   set(inc ${_gen}/man/${prog}.h2m)
-  set(text "[SEE ALSO]\nfedctl(1), fed-node(1), fed-pki(1), and\n"
-    "/usr/share/doc/${pkgname}/operations.md (the operator's guide).\n")
+  set(see fedctl fed-node fed-pki)
+  list(REMOVE_ITEM see ${prog})
+  list(TRANSFORM see APPEND "(1)")
+  string(REPLACE ";" ", " see "${see}")
+  string(CONCAT text "[SEE ALSO]\n${see}, and /usr/share/doc/${pkgname}/operations.md\n"
+    "(the operator's guide).\n")
   if(DEFINED FED_UNIT_${prog})
     string(REPLACE "|" ";" uc "${FED_UNIT_${prog}}")
     list(GET uc 0 unit)
     list(GET uc 1 conf)
-    string(PREPEND text "[FILES]\n.TP\n${FED_CONFDIR}/${conf}\n"
+    string(CONCAT text "[FILES]\n.TP\n\\&${FED_CONFDIR}/${conf}\n"
       "The configuration read by the systemd unit ${unit}; an example is in "
-      "/usr/share/doc/${pkgname}/examples/.\n.TP\n/var/lib/enfed/\n"
-      "The units' state directories (the unit's working directory).\n")
+      "/usr/share/doc/${pkgname}/examples/.\n.TP\n\\&/var/lib/enfed/\n"
+      "The units' state directories (each unit's working directory).\n"
+      "${text}")
   endif()
-  file(WRITE ${inc} ${text})
+  file(WRITE ${inc} "${text}")
   set(out ${_gen}/man/${prog}.1.gz)
   add_custom_command(OUTPUT ${out}
     COMMAND ${FED_HELP2MAN} --no-info --section=1 --include=${inc}

@@ -67,13 +67,15 @@ exe=$root/usr/share/doc/enfed-edge/examples
 for p in fed-node fed-directory fed-invest fed-web fed-relay fed-edge-sim fedctl \
 	fed-edge-tic fed-edge-envoy; do
 	[ -x "$bin/$p" ] || fail "$p is not in the packages"
+	[ -s "$root/usr/share/man/man1/$p.1.gz" ] || fail "$p's man page is not in the packages"
 	out=$($X "$bin/$p" --version 2>&1) || fail "$p --version: $out"
 	case "$out" in
 	"$p "*) ;;
 	*) fail "$p --version printed '$out'" ;;
 	esac
 done
-for f in "$root/etc/enfed/directory.conf" "$root/etc/enfed/invest.conf" \
+for f in "$bin/fed-pki" "$root/usr/share/man/man1/fed-pki.1.gz" \
+	"$root/etc/enfed/directory.conf" "$root/etc/enfed/invest.conf" \
 	"$root/etc/enfed/web.conf" "$ex/node.conf" "$ex/relay.conf" \
 	"$exe/edge-tic.conf" "$exe/edge-envoy.conf" \
 	"$root/usr/share/doc/enfed/copyright" "$root/usr/share/doc/enfed-edge/copyright"; do
