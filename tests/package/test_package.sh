@@ -147,6 +147,70 @@ $F --token "@$work/admin.token" series show home/linky/power >"$work/show.out" 2
 grep -Eq "points: +[1-9]" "$work/show.out" || fail "no points in home/linky/power: $(cat "$work/show.out")"
 echo "installed fed-node, fed-edge-tic and fedctl: $(grep -c 'home/linky/' "$work/series.out") series, $(grep -E 'points:' "$work/show.out" | tr -s ' ')"
 
+# The same over TLS, as operations.md tells an operator to do for a node
+# reached from other machines: the installed fed-pki makes the CA, the
+# node's certificate and two client certificates (the board's, the
+# operator's); the node listens on tls+tcp:// too, the collector sends
+# over it and fedctl reads over it.
+if command -v openssl >/dev/null && command -v python3 >/dev/null; then
+	pki=$work/pki
+	"$bin/fed-pki" node "$pki" localnode --ip 127.0.0.1 >>"$work/pki.log" 2>&1 ||
+		fail "fed-pki node --ip"
+	"$bin/fed-pki" edge "$pki" linky >>"$work/pki.log" 2>&1 || fail "fed-pki edge linky"
+	"$bin/fed-pki" edge "$pki" operator >>"$work/pki.log" 2>&1 || fail "fed-pki edge operator"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	tls=tls+tcp://127.0.0.1:$port
+	kill -TERM "$node_pid"
+	wait "$node_pid" 2>/dev/null
+	node_pid=""
+	sed -e "s|^listen = .*|&,$tls|" "$work/node.conf" >"$work/node-tls.conf"
+	cat >>"$work/node-tls.conf" <<-EOF
+		tls-cert = $pki/localnode.crt
+		tls-key = $pki/localnode.key
+		tls-ca = $pki/ca.crt
+	EOF
+	$X "$bin/fed-node" --config="$work/node-tls.conf" >"$work/node-tls.log" 2>&1 &
+	node_pid=$!
+	T="$X $bin/fedctl --node $tls --timeout 5s --tls-cert $pki/operator.crt --tls-key $pki/operator.key --tls-ca $pki/ca.crt"
+	i=0
+	until $T health >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "the installed fed-node did not answer over TLS in 10 s"
+		kill -0 "$node_pid" 2>/dev/null || fail "the installed fed-node exited"
+		sleep 0.1
+	done
+	before=$($T --token "@$work/admin.token" --json series show home/linky/power |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["n_points"])') ||
+		fail "fedctl over TLS: series show"
+	# The collector, over TLS with the board's certificate, on a capture
+	# of another meter (new points).
+	sed -e "s|^node = .*|node = $tls|" \
+		-e "s|^input = .*|input = $src/tests/fixtures/tic/linky_3P_historic.bin|" \
+		-e "s|^mode = .*|mode = historic|" \
+		-e "s|^site = .*|site = home2|" \
+		-e "s|$work/spool|$work/spool-tls|" \
+		-e "s|^token = .*|token = @$work/board2.token|" \
+		"$work/tic.conf" >"$work/tic-tls.conf"
+	cat >>"$work/tic-tls.conf" <<-EOF
+		tls-cert = $pki/linky.crt
+		tls-key = $pki/linky.key
+		tls-ca = $pki/ca.crt
+	EOF
+	printf 'fed_test_board2_%s\n' "$$" >"$work/board2.token"
+	printf 'linky-board-2 writer %s home2/\n' "$(hash_of "$work/board2.token")" >>"$work/tokens"
+	kill -HUP "$node_pid" # the new token line, read without a restart
+	sleep 0.5
+	timeout 60 $X "$bin/fed-edge-tic" --config="$work/tic-tls.conf" --drain-timeout=20s \
+		>"$work/tic-tls.log" 2>&1 || fail "the installed fed-edge-tic over TLS failed"
+	$T --token "@$work/admin.token" series ls >"$work/series-tls.out" 2>>"$work/fedctl.log" ||
+		fail "fedctl over TLS: series ls"
+	grep -q "home2/linky/" "$work/series-tls.out" ||
+		fail "nothing from the collector over TLS: $(cat "$work/series-tls.out")"
+	echo "over TLS: fedctl read $before points of home/linky/power; fed-edge-tic sent $(grep -c 'home2/linky/' "$work/series-tls.out") series"
+else
+	echo "SKIP (part): openssl or python3 is absent, TLS was not tried"
+fi
+
 # The units, offline: syntax, directives, ExecStart executable, man pages.
 if command -v systemd-analyze >/dev/null; then
 	mkdir -p "$work/units"
