@@ -30,6 +30,7 @@
 
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/tls.h"
 
 static const char *const schemes[] = {
     "ipc://",
@@ -271,6 +272,7 @@ tls_config(nng_tls_mode mode, const fed_tls_opts *tls, const char *server_name,
     nng_tls_config **out)
 {
 	nng_tls_config *cfg = NULL;
+	FED_TRY(fed_tls_engine_install());
 	int rv = nng_tls_config_alloc(&cfg, mode);
 	if (rv != 0)
 		return fed__nng_status(rv, "tls config");
