@@ -327,6 +327,21 @@ fed_tls_revocation_load(const char *path, char *err, size_t err_len)
 }
 
 fed_status
+fed_tls_revocation_init(const char *path)
+{
+	char err[512];
+	fed_status st = fed_tls_revocation_load(path, err, sizeof(err));
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "tls", "%s",
+		    err[0] != '\0' ? err : fed_status_str(st));
+	else if (path != NULL && path[0] != '\0')
+		fed_log(FED_LOG_INFO, "tls",
+		    "revocation list %s: %zu serial(s) refused", path,
+		    fed_tls_revocation_count());
+	return st;
+}
+
+fed_status
 fed_tls_revocation_reload(void)
 {
 	char *path = NULL, err[512];

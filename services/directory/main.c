@@ -14,6 +14,7 @@
 #include "fed/health.h"
 #include "fed/log.h"
 #include "fed/process.h"
+#include "fed/tls.h"
 #include "fed/token.h"
 
 struct dir_cfg {
@@ -28,6 +29,7 @@ struct dir_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *tls_revoked;
 	uint64_t workers;
 	fed_log_level log_level;
 };
@@ -50,7 +52,7 @@ static const fed_cfg_opt dir_opts[] = {
         "lease granted to nodes, renewed by Heartbeat"),
     FED_CFG_OPT_DURATION(C, check_ms, "expiry-check", "1s", 10, 3600000,
         "how often expired leases are looked for"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
@@ -103,7 +105,9 @@ run(const struct dir_cfg *cfg, const char *hash)
 	    = {cfg->listen, cfg->stream, cfg->db, cfg->sync == 0, hash,
 	        cfg->lease_ms, cfg->check_ms, &tls, (unsigned) cfg->workers};
 	dir_service *d = NULL;
-	fed_status st = dir_service_new(&o, &d);
+	fed_status st = fed_tls_revocation_init(cfg->tls_revoked);
+	if (st == FED_OK)
+		st = dir_service_new(&o, &d);
 	if (st != FED_OK) {
 		fed_log(FED_LOG_ERR, "directory", "cannot start: %s",
 		    fed_status_str(st));

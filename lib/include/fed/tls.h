@@ -43,6 +43,11 @@
 fed_status fed_tls_revocation_load(
     const char *path, char *err, size_t err_len);
 
+// fed_tls_revocation_load for a program's start (--tls-revoked): the
+// error, if any, is logged at error level, and the number of serials at
+// info level when a file is set. The same statuses.
+fed_status fed_tls_revocation_init(const char *path);
+
 // Reads the file last set by fed_tls_revocation_load again and replaces the
 // list (the call for SIGHUP or `systemctl reload`; not async-signal-safe:
 // call it from the program's loop, not from the handler). OK, doing
