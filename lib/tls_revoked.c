@@ -82,7 +82,7 @@ fed__tls_revoked_has(const uint8_t *serial, size_t len)
 	if (!serial_set(&key, serial, len))
 		return 0;
 	pthread_mutex_lock(&rev_mtx);
-	int has = rev_cur != NULL
+	int has = rev_cur != NULL && rev_cur->n > 0
 	    && bsearch(&key, rev_cur->v, rev_cur->n, sizeof(key), serial_cmp)
 	        != NULL;
 	pthread_mutex_unlock(&rev_mtx);
