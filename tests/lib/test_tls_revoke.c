@@ -4,9 +4,9 @@
 // tls+tcp://127.0.0.1 with certificates made by cli/fed-pki for this test:
 // the revocation file's syntax and its errors; a client revoked while the
 // server runs is refused at its next connection, with the serial and CN
-// in the log of both sides, and served again once unrevoked; a revoked
-// server is refused by its clients; a certificate of another CA is logged
-// as such, with its CN.
+// in the log of both sides, and served again once unrevoked; a server
+// revoked with fed-pki revoke is refused by its clients; a certificate of
+// another CA is logged as such, with its CN.
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -320,14 +320,14 @@ test_revoke_client(void **state)
 	fed_rpc_server_free(srv);
 }
 
-// The server's certificate revoked: its clients refuse it, and say so
-// with its CN and serial.
+// The server's certificate revoked (by fed-pki revoke): its clients refuse
+// it, and say so with its CN and serial.
 static void
 test_revoke_server(void **state)
 {
 	struct pki *p = *state;
 	const char *path = p->path[REVOKED];
-	char url[64], serial[128], logged[128], text[256], err[512];
+	char url[64], serial[128], logged[128], err[512];
 	snprintf(
 	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
 	write_file(path, "");
@@ -342,9 +342,14 @@ test_revoke_server(void **state)
 	fed_log_set_sink(capture, &cap);
 	cert_serial(
 	    p->path[SRV_CRT], serial, sizeof(serial), logged, sizeof(logged));
-	snprintf(text, sizeof(text), "%s\n", serial);
-	write_file(path, text);
+	// As an operator does it; twice is once.
+	remove(path);
+	assert_int_equal(
+	    pki_run("revoke", p->path[SRV_CRT], path, NULL, NULL), 0);
+	assert_int_equal(
+	    pki_run("revoke", p->path[SRV_CRT], path, NULL, NULL), 0);
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
+	assert_int_equal(fed_tls_revocation_count(), 1);
 	assert_int_equal(call(url, &cli, 1500), FED_UNAVAILABLE);
 	char want[256];
 	snprintf(
