@@ -29,11 +29,8 @@ fed_status fed__transport_listen_list(
 // Starts a dialer on s to url in the background: the socket reconnects by
 // itself whenever the peer goes away or is not there yet. *d (may be NULL)
 // gets the dialer, to close before the socket (fed__transport_close).
-// For tls+tcp://, unless the same address and settings were probed in the
-// last minute, a detached thread also dials once synchronously on a
-// socket of its own and logs a failed handshake at warning level (nng
-// does not report why the background dialer fails); it holds its own
-// reference to the TLS configuration and may outlive the call.
+// For tls+tcp://, a refused handshake is logged by enfed's TLS engine
+// (fed/tls.h), since nng does not report why the background dialer fails.
 fed_status fed__transport_dial(
     nng_socket s, const char *url, const fed_tls_opts *tls, nng_dialer *d);
 
