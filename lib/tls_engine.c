@@ -67,9 +67,14 @@ struct nng_tls_engine_conn {
 	mbedtls_ssl_context ssl;
 	const nng_tls_engine_config *cfg;
 	char addr[ADDR_LEN]; // the peer's "ip:port", or "" when unknown
+	char local[ADDR_LEN]; // this side's "ip:port", or ""
 	char cn[CN_LEN]; // its certificate's subject CN, once seen
 	char serial[SERIAL_LEN]; // "0x..", once seen
 	bool revoked; // its serial is in the revocation list
+	// In the list of verified connections (peers_mtx), from the end of
+	// the handshake to fini.
+	bool listed;
+	nng_tls_engine_conn *prev, *next;
 };
 
 static int
@@ -137,31 +142,93 @@ net_recv(void *tls, unsigned char *buf, size_t len)
 	}
 }
 
-// ---- The peer, for the logs
+// ---- The peer, for the logs and fed__tls_peer_cert
 
-// The remote address of nng's connection. nng hands the engine an opaque
-// pointer to its connection, whose first member is, in nng 1.3 to 1.7,
-// the nng_stream that nng_stream_get_addr accepts (the TCP stream's
-// addresses are forwarded). Other versions: the address stays unknown.
+void
+fed__tls_addr_str(const nng_sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	buf[0] = '\0';
+	if (sa->s_family == NNG_AF_INET
+	    && inet_ntop(AF_INET, &sa->s_in.sa_addr, ip, sizeof(ip)) != NULL)
+		snprintf(buf, len, "%s:%u", ip, ntohs(sa->s_in.sa_port));
+	else if (sa->s_family == NNG_AF_INET6
+	    && inet_ntop(AF_INET6, sa->s_in6.sa_addr, ip, sizeof(ip)) != NULL)
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(sa->s_in6.sa_port));
+}
+
+// The addresses (NNG_OPT_REMADDR or NNG_OPT_LOCADDR) of nng's connection.
+// nng hands the engine an opaque pointer to its connection, whose first
+// member is, in nng 1.3 to 1.7, the nng_stream that nng_stream_get_addr
+// accepts (the TCP stream's addresses are forwarded). Other versions: the
+// address stays unknown.
 static void
-peer_addr(void *tls, char *buf, size_t len)
+conn_addr(void *tls, const char *opt, char *buf, size_t len)
 {
 	buf[0] = '\0';
 #if NNG_MAJOR_VERSION == 1 && NNG_MINOR_VERSION >= 3 && NNG_MINOR_VERSION <= 7
 	nng_sockaddr sa;
-	char ip[INET6_ADDRSTRLEN] = "";
-	if (nng_stream_get_addr((nng_stream *) tls, NNG_OPT_REMADDR, &sa) != 0)
-		return;
-	if (sa.s_family == NNG_AF_INET
-	    && inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, len, "%s:%u", ip, ntohs(sa.s_in.sa_port));
-	else if (sa.s_family == NNG_AF_INET6
-	    && inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+	if (nng_stream_get_addr((nng_stream *) tls, opt, &sa) == 0)
+		fed__tls_addr_str(&sa, buf, len);
 #else
 	(void) tls;
+	(void) opt;
 	(void) len;
 #endif
+}
+
+// The connections whose handshake succeeded, for fed__tls_peer_cert: a
+// list, since it is walked only on request.
+static pthread_mutex_t peers_mtx = PTHREAD_MUTEX_INITIALIZER;
+static nng_tls_engine_conn *peers;
+
+static void
+peers_add(nng_tls_engine_conn *ec)
+{
+	if (ec->addr[0] == '\0' || ec->local[0] == '\0')
+		return;
+	pthread_mutex_lock(&peers_mtx);
+	ec->prev = NULL;
+	ec->next = peers;
+	if (peers != NULL)
+		peers->prev = ec;
+	peers = ec;
+	ec->listed = true;
+	pthread_mutex_unlock(&peers_mtx);
+}
+
+static void
+peers_remove(nng_tls_engine_conn *ec)
+{
+	pthread_mutex_lock(&peers_mtx);
+	if (ec->listed) {
+		if (ec->prev != NULL)
+			ec->prev->next = ec->next;
+		else
+			peers = ec->next;
+		if (ec->next != NULL)
+			ec->next->prev = ec->prev;
+		ec->listed = false;
+	}
+	pthread_mutex_unlock(&peers_mtx);
+}
+
+fed_status
+fed__tls_peer_cert(const char *local, const char *remote, char *cn,
+    size_t cn_len, char *serial, size_t serial_len)
+{
+	fed_status st = FED_NOT_FOUND;
+	pthread_mutex_lock(&peers_mtx);
+	for (const nng_tls_engine_conn *ec = peers; ec != NULL; ec = ec->next)
+		if (strcmp(ec->addr, remote) == 0
+		    && strcmp(ec->local, local) == 0) {
+			snprintf(cn, cn_len, "%s", ec->cn);
+			snprintf(serial, serial_len, "%s", ec->serial);
+			st = FED_OK;
+			break;
+		}
+	pthread_mutex_unlock(&peers_mtx);
+	return st;
 }
 
 // The subject CN of crt, printable ASCII only (it is the peer's text).
@@ -371,13 +438,15 @@ conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *cfg)
 	    && (rv = mbedtls_ssl_set_hostname(&ec->ssl, cfg->server_name))
 	        != 0)
 		return nng_err(rv);
-	peer_addr(tls, ec->addr, sizeof(ec->addr));
+	conn_addr(tls, NNG_OPT_REMADDR, ec->addr, sizeof(ec->addr));
+	conn_addr(tls, NNG_OPT_LOCADDR, ec->local, sizeof(ec->local));
 	return 0;
 }
 
 static void
 conn_fini(nng_tls_engine_conn *ec)
 {
+	peers_remove(ec);
 	mbedtls_ssl_free(&ec->ssl);
 }
 
@@ -395,6 +464,9 @@ conn_handshake(nng_tls_engine_conn *ec)
 	int rv = mbedtls_ssl_handshake(&ec->ssl);
 	switch (rv) {
 	case 0:
+		if (ec->serial[0] != '\0' // a certificate, and verified
+		    && mbedtls_ssl_get_verify_result(&ec->ssl) == 0)
+			peers_add(ec);
 		fed_log(FED_LOG_DEBUG, "tls",
 		    "TLS: %s at %s verified (CN=%s, "
 		    "serial %s)",

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nng/nng.h>
+
+#include "fed/status.h"
+
 // RFC 5280 caps serials at 20 octets.
 #define FED__TLS_SERIAL_MAX 20
 
@@ -22,5 +26,17 @@ int fed__tls_revoked_has(const uint8_t *serial, size_t len);
 // longer serials are cut).
 void fed__tls_serial_str(
     const uint8_t *serial, size_t serial_len, char *buf, size_t len);
+
+// Writes a TCP address as "192.0.2.7:7410" or "[2001:db8::1]:7410" into
+// buf (len bytes; 64 is enough); "" for another family.
+void fed__tls_addr_str(const nng_sockaddr *sa, char *buf, size_t len);
+
+// The subject CN and serial ("0x..") of the certificate that the peer of
+// the TLS connection between local and remote (as fed__tls_addr_str
+// writes them) presented and this side verified. OK; NOT_FOUND when no
+// such connection is established (a plain TCP one, one without a client
+// certificate, one already closed). Any thread.
+fed_status fed__tls_peer_cert(const char *local, const char *remote, char *cn,
+    size_t cn_len, char *serial, size_t serial_len);
 
 #endif // FED_TLS_INTERNAL_H

@@ -10,6 +10,7 @@
 // reason, and applies the revocation list.
 
 #include "transport_internal.h"
+#include "tls_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -166,6 +167,24 @@ fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len)
 	default:
 		break;
 	}
+}
+
+fed_status
+fed__transport_pipe_cert(
+    nng_pipe p, char *cn, size_t cn_len, char *serial, size_t serial_len)
+{
+	nng_sockaddr loc, rem;
+	char local[64], remote[64];
+	if (nng_pipe_id(p) <= 0
+	    || nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &loc) != 0
+	    || nng_pipe_get_addr(p, NNG_OPT_REMADDR, &rem) != 0)
+		return FED_NOT_FOUND;
+	fed__tls_addr_str(&loc, local, sizeof(local));
+	fed__tls_addr_str(&rem, remote, sizeof(remote));
+	if (local[0] == '\0' || remote[0] == '\0')
+		return FED_NOT_FOUND;
+	return fed__tls_peer_cert(
+	    local, remote, cn, cn_len, serial, serial_len);
 }
 
 fed_status

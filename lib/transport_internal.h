@@ -57,6 +57,14 @@ int fed__transport_pipe_is_local(nng_pipe p);
 // bytes, FED__PEER_LEN is enough).
 void fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len);
 
+// The subject CN and serial ("0x1f02ab") of the certificate that the peer
+// at the other end of pipe p presented, as this side's TLS engine verified
+// it, into cn (cn_len bytes, 96 is enough) and serial (serial_len, 43).
+// OK; NOT_FOUND for a pipe that is not tls+tcp://, a listener's pipe whose
+// client sent no certificate, or a pipe already closed.
+fed_status fed__transport_pipe_cert(
+    nng_pipe p, char *cn, size_t cn_len, char *serial, size_t serial_len);
+
 // Sets the socket's maximum receive size (bytes, 0 = nng default of none:
 // never used by enfed).
 fed_status fed__transport_set_recvmax(nng_socket s, size_t max);

@@ -6,7 +6,8 @@
 // server runs is refused at its next connection, with the serial and CN
 // in the log of both sides, and served again once unrevoked; a server
 // revoked with fed-pki revoke is refused by its clients; a certificate of
-// another CA is logged as such, with its CN.
+// another CA is logged as such, with its CN; each side of a connection
+// can tell which certificate the other presented.
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,12 +20,16 @@
 
 #include <cmocka.h>
 #include <mbedtls/x509_crt.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "enfed/test/echo.pb-c.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
 #include "fed/tls.h"
 #include "fed_test.h"
+#include "transport_internal.h"
 
 enum {
 	CA,
@@ -387,6 +392,83 @@ test_other_ca_named(void **state)
 	fed_rpc_server_free(srv);
 }
 
+// One request from req to rep (both open, rep listening at url); the
+// pipe each side received on, through *srv_pipe and *cli_pipe.
+static void
+exchange(
+    nng_socket req, nng_socket rep, nng_pipe *srv_pipe, nng_pipe *cli_pipe)
+{
+	nng_msg *m = NULL;
+	assert_int_equal(nng_msg_alloc(&m, 0), 0);
+	assert_int_equal(nng_msg_append(m, "ping", 4), 0);
+	assert_int_equal(nng_sendmsg(req, m, 0), 0);
+	assert_int_equal(nng_recvmsg(rep, &m, 0), 0);
+	*srv_pipe = nng_msg_get_pipe(m);
+	assert_int_equal(nng_sendmsg(rep, m, 0), 0);
+	assert_int_equal(nng_recvmsg(req, &m, 0), 0);
+	*cli_pipe = nng_msg_get_pipe(m);
+	nng_msg_free(m);
+}
+
+static void
+open_pair(nng_socket *req, nng_socket *rep)
+{
+	assert_int_equal(nng_rep0_open(rep), 0);
+	assert_int_equal(nng_req0_open(req), 0);
+	assert_int_equal(nng_socket_set_ms(*rep, NNG_OPT_RECVTIMEO, 5000), 0);
+	assert_int_equal(nng_socket_set_ms(*req, NNG_OPT_RECVTIMEO, 5000), 0);
+}
+
+// Each side of a tls+tcp:// connection can tell which certificate the
+// other presented (fed__transport_pipe_cert); a plain TCP pipe has none.
+static void
+test_pipe_cert(void **state)
+{
+	struct pki *p = *state;
+	char url[64], cn[96], serial[64], want[128], other[128];
+	snprintf(
+	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
+	assert_int_equal(fed_tls_revocation_load(NULL, NULL, 0), FED_OK);
+	fed_tls_opts srv
+	    = {p->path[SRV_CRT], p->path[SRV_KEY], p->path[CA], NULL};
+	fed_tls_opts cli
+	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA], "localhost"};
+	nng_socket req, rep;
+	nng_dialer d;
+	nng_pipe sp, cp;
+	open_pair(&req, &rep);
+	assert_int_equal(fed__transport_listen(rep, url, &srv), FED_OK);
+	assert_int_equal(fed__transport_dial(req, url, &cli, &d), FED_OK);
+	exchange(req, rep, &sp, &cp);
+	assert_int_equal(fed__transport_pipe_cert(
+	                     sp, cn, sizeof(cn), serial, sizeof(serial)),
+	    FED_OK);
+	assert_string_equal(cn, "client");
+	cert_serial(
+	    p->path[CLI_CRT], other, sizeof(other), want, sizeof(want));
+	assert_string_equal(serial, want);
+	assert_int_equal(fed__transport_pipe_cert(
+	                     cp, cn, sizeof(cn), serial, sizeof(serial)),
+	    FED_OK);
+	assert_string_equal(cn, "server");
+	cert_serial(
+	    p->path[SRV_CRT], other, sizeof(other), want, sizeof(want));
+	assert_string_equal(serial, want);
+	fed__transport_close(req, d, NULL);
+	nng_close(rep);
+
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	open_pair(&req, &rep);
+	assert_int_equal(fed__transport_listen(rep, url, NULL), FED_OK);
+	assert_int_equal(fed__transport_dial(req, url, NULL, &d), FED_OK);
+	exchange(req, rep, &sp, &cp);
+	assert_int_equal(fed__transport_pipe_cert(
+	                     sp, cn, sizeof(cn), serial, sizeof(serial)),
+	    FED_NOT_FOUND);
+	fed__transport_close(req, d, NULL);
+	nng_close(rep);
+}
+
 int
 main(void)
 {
@@ -395,6 +477,7 @@ main(void)
 	    cmocka_unit_test(test_revoke_client),
 	    cmocka_unit_test(test_revoke_server),
 	    cmocka_unit_test(test_other_ca_named),
+	    cmocka_unit_test(test_pipe_cert),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

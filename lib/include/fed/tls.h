@@ -11,7 +11,10 @@
 // dialer a revoked server), and logs each refused handshake at warning
 // level with the peer's address, the certificate's subject CN and serial,
 // and the reason ("certificate revoked (serial 0x1f)", "not signed by the
-// federation CA", ...), at most once a minute per peer and reason.
+// federation CA", ...), at most once a minute per peer and reason. It also
+// keeps, for each established connection, the CN and serial of the
+// certificate the peer presented (lib/transport_internal.h:
+// fed__transport_pipe_cert, for the RPC layer).
 //
 // The revocation file (--tls-revoked) holds one serial per line, in hex as
 // `openssl x509 -noout -serial` prints it ("serial=1F02AB"), or "1f02ab",

@@ -17,8 +17,9 @@
 // certificate's CN and serial, and the reason ("tls: TLS: refused the
 // client at 192.0.2.7:51234 (CN=board-3, serial 0x1f): certificate
 // revoked (serial 0x1f)"), at most once a minute per peer and reason.
-// The RPC layer does not see the certificate: identity comes from the
-// token in the RPC envelope.
+// The RPC layer does not use the certificate yet (the engine can tell
+// which one a pipe's peer presented): identity comes from the token in
+// the RPC envelope.
 
 #ifndef FED_TRANSPORT_H
 #define FED_TRANSPORT_H
