@@ -424,7 +424,8 @@ handshake_failed(const struct nng_tls_engine_conn *ec, int rv)
 // ---- Connection operations
 
 static int
-conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *cfg)
+engine_conn_init(
+    nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *cfg)
 {
 	ec->tls = tls;
 	ec->cfg = cfg;
@@ -444,14 +445,14 @@ conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *cfg)
 }
 
 static void
-conn_fini(nng_tls_engine_conn *ec)
+engine_conn_fini(nng_tls_engine_conn *ec)
 {
 	peers_remove(ec);
 	mbedtls_ssl_free(&ec->ssl);
 }
 
 static void
-conn_close(nng_tls_engine_conn *ec)
+engine_conn_close(nng_tls_engine_conn *ec)
 {
 	// A close-notify that fails changes nothing: nng closes the TCP
 	// connection itself.
@@ -459,7 +460,7 @@ conn_close(nng_tls_engine_conn *ec)
 }
 
 static int
-conn_handshake(nng_tls_engine_conn *ec)
+engine_conn_handshake(nng_tls_engine_conn *ec)
 {
 	int rv = mbedtls_ssl_handshake(&ec->ssl);
 	switch (rv) {
@@ -483,7 +484,7 @@ conn_handshake(nng_tls_engine_conn *ec)
 }
 
 static int
-conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *len)
+engine_conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *len)
 {
 	int rv = mbedtls_ssl_read(&ec->ssl, buf, *len);
 	if (rv == MBEDTLS_ERR_SSL_WANT_READ
@@ -496,7 +497,7 @@ conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *len)
 }
 
 static int
-conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *len)
+engine_conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *len)
 {
 	int rv = mbedtls_ssl_write(&ec->ssl, buf, *len);
 	if (rv == MBEDTLS_ERR_SSL_WANT_READ
@@ -509,7 +510,7 @@ conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *len)
 }
 
 static bool
-conn_verified(nng_tls_engine_conn *ec)
+engine_conn_verified(nng_tls_engine_conn *ec)
 {
 	return mbedtls_ssl_get_verify_result(&ec->ssl) == 0;
 }
@@ -517,7 +518,7 @@ conn_verified(nng_tls_engine_conn *ec)
 // ---- Configuration operations
 
 static void
-config_fini(nng_tls_engine_config *cfg)
+engine_config_fini(nng_tls_engine_config *cfg)
 {
 	mbedtls_ssl_config_free(&cfg->ssl);
 	mbedtls_x509_crt_free(&cfg->ca);
@@ -533,7 +534,7 @@ config_fini(nng_tls_engine_config *cfg)
 }
 
 static int
-config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
+engine_config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 {
 	int server = mode == NNG_TLS_MODE_SERVER;
 	cfg->mode = mode;
@@ -544,7 +545,7 @@ config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 	    server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
 	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (rv != 0) {
-		config_fini(cfg);
+		engine_config_fini(cfg);
 		return nng_err(rv);
 	}
 	// nng's defaults: a client verifies the server, a server asks for
@@ -560,7 +561,7 @@ config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 }
 
 static int
-config_server(nng_tls_engine_config *cfg, const char *name)
+engine_config_server(nng_tls_engine_config *cfg, const char *name)
 {
 	char *dup = strdup(name);
 	if (dup == NULL)
@@ -571,7 +572,7 @@ config_server(nng_tls_engine_config *cfg, const char *name)
 }
 
 static int
-config_auth(nng_tls_engine_config *cfg, nng_tls_auth_mode mode)
+engine_config_auth(nng_tls_engine_config *cfg, nng_tls_auth_mode mode)
 {
 	switch (mode) {
 	case NNG_TLS_AUTH_MODE_NONE:
@@ -592,7 +593,8 @@ config_auth(nng_tls_engine_config *cfg, nng_tls_auth_mode mode)
 // certs and crl are NUL-terminated PEM (several blocks allowed); crl may
 // be NULL.
 static int
-config_ca_chain(nng_tls_engine_config *cfg, const char *certs, const char *crl)
+engine_config_ca_chain(
+    nng_tls_engine_config *cfg, const char *certs, const char *crl)
 {
 	int rv = mbedtls_x509_crt_parse(
 	    &cfg->ca, (const unsigned char *) certs, strlen(certs) + 1);
@@ -609,8 +611,8 @@ config_ca_chain(nng_tls_engine_config *cfg, const char *certs, const char *crl)
 }
 
 static int
-config_own_cert(nng_tls_engine_config *cfg, const char *cert, const char *key,
-    const char *pass)
+engine_config_own_cert(nng_tls_engine_config *cfg, const char *cert,
+    const char *key, const char *pass)
 {
 	struct own_pair *p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -657,7 +659,7 @@ minor_version(nng_tls_version v, int *out)
 }
 
 static int
-config_version(nng_tls_engine_config *cfg, nng_tls_version min_ver,
+engine_config_version(nng_tls_engine_config *cfg, nng_tls_version min_ver,
     nng_tls_version max_ver)
 {
 	int lo, hi;
@@ -674,24 +676,24 @@ config_version(nng_tls_engine_config *cfg, nng_tls_version min_ver,
 
 static nng_tls_engine_config_ops config_ops = {
     .size = sizeof(nng_tls_engine_config),
-    .init = config_init,
-    .fini = config_fini,
-    .server = config_server,
-    .auth = config_auth,
-    .ca_chain = config_ca_chain,
-    .own_cert = config_own_cert,
-    .version = config_version,
+    .init = engine_config_init,
+    .fini = engine_config_fini,
+    .server = engine_config_server,
+    .auth = engine_config_auth,
+    .ca_chain = engine_config_ca_chain,
+    .own_cert = engine_config_own_cert,
+    .version = engine_config_version,
 };
 
 static nng_tls_engine_conn_ops conn_ops = {
     .size = sizeof(nng_tls_engine_conn),
-    .init = conn_init,
-    .fini = conn_fini,
-    .close = conn_close,
-    .handshake = conn_handshake,
-    .recv = conn_recv,
-    .send = conn_send,
-    .verified = conn_verified,
+    .init = engine_conn_init,
+    .fini = engine_conn_fini,
+    .close = engine_conn_close,
+    .handshake = engine_conn_handshake,
+    .recv = engine_conn_recv,
+    .send = engine_conn_send,
+    .verified = engine_conn_verified,
 };
 
 static const char engine_name[] = "enfed-mbed";

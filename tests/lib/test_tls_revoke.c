@@ -301,7 +301,6 @@ test_revoke_client(void **state)
 	assert_int_equal(call(url, &cli, 5000), FED_OK);
 
 	capture_reset();
-	fed_log_set_sink(capture, &cap);
 	cert_serial(
 	    p->path[CLI_CRT], serial, sizeof(serial), logged, sizeof(logged));
 	snprintf(text, sizeof(text), "# client board, stolen\n%s\n", serial);
@@ -321,7 +320,6 @@ test_revoke_client(void **state)
 	write_file(path, "# client board found again\n");
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
 	assert_int_equal(call(url, &cli, 5000), FED_OK);
-	fed_log_set_sink(NULL, NULL);
 	fed_rpc_server_free(srv);
 }
 
@@ -344,7 +342,6 @@ test_revoke_server(void **state)
 	assert_int_equal(call(url, &cli, 5000), FED_OK);
 
 	capture_reset();
-	fed_log_set_sink(capture, &cap);
 	cert_serial(
 	    p->path[SRV_CRT], serial, sizeof(serial), logged, sizeof(logged));
 	// As an operator does it; twice is once.
@@ -365,7 +362,6 @@ test_revoke_server(void **state)
 	write_file(path, "");
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
 	assert_int_equal(call(url, &cli, 5000), FED_OK);
-	fed_log_set_sink(NULL, NULL);
 	fed_rpc_server_free(srv);
 }
 
@@ -380,7 +376,6 @@ test_other_ca_named(void **state)
 	assert_int_equal(fed_tls_revocation_load(NULL, NULL, 0), FED_OK);
 	fed_rpc_server *srv = echo_server(p, url);
 	capture_reset();
-	fed_log_set_sink(capture, &cap);
 	fed_tls_opts rogue = {
 	    p->path[ROGUE_CRT], p->path[ROGUE_KEY], p->path[CA], "localhost"};
 	assert_int_equal(call(url, &rogue, 1500), FED_UNAVAILABLE);
@@ -388,7 +383,6 @@ test_other_ca_named(void **state)
 	    "not signed by the federation CA"));
 	assert_true(
 	    captured_line("CN=rogue", "not signed by the federation CA"));
-	fed_log_set_sink(NULL, NULL);
 	fed_rpc_server_free(srv);
 }
 
@@ -479,5 +473,7 @@ main(void)
 	    cmocka_unit_test(test_other_ca_named),
 	    cmocka_unit_test(test_pipe_cert),
 	};
+	// Before any thread: the sink may not change while nng's threads log.
+	fed_log_set_sink(capture, &cap);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
