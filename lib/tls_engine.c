@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,12 @@ struct nng_tls_engine_conn {
 	char local[ADDR_LEN]; // this side's "ip:port", or ""
 	char cn[CN_LEN]; // its certificate's subject CN, once seen
 	char serial[SERIAL_LEN]; // "0x..", once seen
+	uint8_t serial_raw[FED__TLS_SERIAL_MAX]; // its bytes, if it fits
+	size_t serial_len;
 	bool revoked; // its serial is in the revocation list
+	// Revoked once established: the next read or write fails, which
+	// makes nng close the connection (set by fed__tls_recheck).
+	atomic_bool cut;
 	// In the list of verified connections (peers_mtx), from the end of
 	// the handshake to fini.
 	bool listed;
@@ -213,6 +219,21 @@ peers_remove(nng_tls_engine_conn *ec)
 	pthread_mutex_unlock(&peers_mtx);
 }
 
+size_t
+fed__tls_recheck(void)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&peers_mtx);
+	for (nng_tls_engine_conn *ec = peers; ec != NULL; ec = ec->next)
+		if (!atomic_load(&ec->cut)
+		    && fed__tls_revoked_has(ec->serial_raw, ec->serial_len)) {
+			atomic_store(&ec->cut, true);
+			n++;
+		}
+	pthread_mutex_unlock(&peers_mtx);
+	return n;
+}
+
 fed_status
 fed__tls_peer_cert(const char *local, const char *remote, char *cn,
     size_t cn_len, char *serial, size_t serial_len)
@@ -264,6 +285,11 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	crt_cn(crt, ec->cn, sizeof(ec->cn));
 	fed__tls_serial_str(
 	    crt->serial.p, crt->serial.len, ec->serial, sizeof(ec->serial));
+	ec->serial_len = 0;
+	if (crt->serial.len <= sizeof(ec->serial_raw)) {
+		memcpy(ec->serial_raw, crt->serial.p, crt->serial.len);
+		ec->serial_len = crt->serial.len;
+	}
 	if (fed__tls_revoked_has(crt->serial.p, crt->serial.len)) {
 		ec->revoked = true;
 		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
@@ -429,6 +455,7 @@ engine_conn_init(
 {
 	ec->tls = tls;
 	ec->cfg = cfg;
+	atomic_init(&ec->cut, false);
 	mbedtls_ssl_init(&ec->ssl);
 	mbedtls_ssl_set_bio(&ec->ssl, tls, net_send, net_recv, NULL);
 	int rv = mbedtls_ssl_setup(&ec->ssl, &cfg->ssl);
@@ -483,9 +510,29 @@ engine_conn_handshake(nng_tls_engine_conn *ec)
 	}
 }
 
+// True when the connection was revoked after its handshake (logged once
+// per connection, by the side that revoked it).
+static bool
+conn_cut(nng_tls_engine_conn *ec)
+{
+	if (!atomic_load(&ec->cut))
+		return false;
+	if (!ec->revoked) {
+		ec->revoked = true;
+		fed_log(FED_LOG_WARNING, "tls",
+		    "TLS: closing the connection with the %s at %s (CN=%s, "
+		    "serial %s): certificate revoked (serial %s)",
+		    ec->cfg->mode == NNG_TLS_MODE_SERVER ? "client" : "server",
+		    ec->addr, ec->cn, ec->serial, ec->serial);
+	}
+	return true;
+}
+
 static int
 engine_conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *len)
 {
+	if (conn_cut(ec))
+		return NNG_ECRYPTO;
 	int rv = mbedtls_ssl_read(&ec->ssl, buf, *len);
 	if (rv == MBEDTLS_ERR_SSL_WANT_READ
 	    || rv == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -499,6 +546,8 @@ engine_conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *len)
 static int
 engine_conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *len)
 {
+	if (conn_cut(ec))
+		return NNG_ECRYPTO;
 	int rv = mbedtls_ssl_write(&ec->ssl, buf, *len);
 	if (rv == MBEDTLS_ERR_SSL_WANT_READ
 	    || rv == MBEDTLS_ERR_SSL_WANT_WRITE)

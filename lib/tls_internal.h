@@ -27,6 +27,11 @@ int fed__tls_revoked_has(const uint8_t *serial, size_t len);
 void fed__tls_serial_str(
     const uint8_t *serial, size_t serial_len, char *buf, size_t len);
 
+// Marks each established connection whose peer's serial is now in the
+// revocation list: its next read or write fails, and nng closes it.
+// Returns how many were marked. Called after the list changed; any thread.
+size_t fed__tls_recheck(void);
+
 // Writes a TCP address as "192.0.2.7:7410" or "[2001:db8::1]:7410" into
 // buf (len bytes; 64 is enough); "" for another family.
 void fed__tls_addr_str(const nng_sockaddr *sa, char *buf, size_t len);

@@ -307,7 +307,8 @@ fed_tls_revocation_load(const char *path, char *err, size_t err_len)
 	if (err != NULL && err_len > 0)
 		err[0] = '\0';
 	if (path == NULL || path[0] == '\0') {
-		revoked_swap(NULL, NULL);
+		revoked_swap(
+		    NULL, NULL); // revokes nothing: nothing to recheck
 		return FED_OK;
 	}
 	char *copy = strdup(path), *text = NULL;
@@ -323,6 +324,12 @@ fed_tls_revocation_load(const char *path, char *err, size_t err_len)
 		return st;
 	}
 	revoked_swap(r, copy);
+	size_t cut = fed__tls_recheck();
+	if (cut > 0)
+		fed_log(FED_LOG_NOTICE, "tls",
+		    "%zu established connection(s) with a certificate now "
+		    "revoked: closed at their next message",
+		    cut);
 	return FED_OK;
 }
 

@@ -7,7 +7,8 @@
 // in the log of both sides, and served again once unrevoked; a server
 // revoked with fed-pki revoke is refused by its clients; a certificate of
 // another CA is logged as such, with its CN; each side of a connection
-// can tell which certificate the other presented.
+// can tell which certificate the other presented; a connection already
+// open when its peer is revoked is closed at its next message.
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -386,6 +387,60 @@ test_other_ca_named(void **state)
 	fed_rpc_server_free(srv);
 }
 
+// A client revoked while its connection is open: the server closes that
+// connection at the client's next request, which then fails (the redial is
+// refused), and says so.
+static void
+test_revoke_established(void **state)
+{
+	struct pki *p = *state;
+	const char *path = p->path[REVOKED];
+	char url[64], serial[128], logged[128], text[256], err[512], want[256];
+	snprintf(
+	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
+	write_file(path, "");
+	assert_int_equal(
+	    fed_tls_revocation_load(path, err, sizeof(err)), FED_OK);
+	fed_rpc_server *srv = echo_server(p, url);
+	fed_tls_opts cli = {
+	    p->path[OTHER_CRT], p->path[OTHER_KEY], p->path[CA], "localhost"};
+	fed_rpc_client_opts o;
+	fed_rpc_client_opts_default(&o);
+	o.url = url;
+	o.tls = &cli;
+	o.timeout_ms = 3000; // the second call fails by this timeout
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&o, &c), FED_OK);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.payload.data = (uint8_t *) "still here";
+	req.payload.len = 10;
+	ProtobufCMessage *rep = NULL;
+	assert_int_equal(fed_rpc_call(c, &enfed__test__echo__descriptor,
+	                     "Echo", &req.base, &rep, err, sizeof(err)),
+	    FED_OK);
+	protobuf_c_message_free_unpacked(rep, NULL);
+	rep = NULL;
+
+	capture_reset();
+	cert_serial(p->path[OTHER_CRT], serial, sizeof(serial), logged,
+	    sizeof(logged));
+	snprintf(text, sizeof(text), "%s\n", serial);
+	write_file(path, text);
+	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
+	assert_int_not_equal(fed_rpc_call(c, &enfed__test__echo__descriptor,
+	                         "Echo", &req.base, &rep, err, sizeof(err)),
+	    FED_OK);
+	assert_null(rep);
+	snprintf(
+	    want, sizeof(want), "certificate revoked (serial %s)", logged);
+	assert_true(wait_line("closing the connection with the client", want));
+	assert_true(captured_line("CN=other", want));
+	fed_rpc_client_free(c);
+	write_file(path, "");
+	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
+	fed_rpc_server_free(srv);
+}
+
 // One request from req to rep (both open, rep listening at url); the
 // pipe each side received on, through *srv_pipe and *cli_pipe.
 static void
@@ -471,6 +526,7 @@ main(void)
 	    cmocka_unit_test(test_revoke_client),
 	    cmocka_unit_test(test_revoke_server),
 	    cmocka_unit_test(test_other_ca_named),
+	    cmocka_unit_test(test_revoke_established),
 	    cmocka_unit_test(test_pipe_cert),
 	};
 	// Before any thread: the sink may not change while nng's threads log.

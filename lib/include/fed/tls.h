@@ -24,8 +24,10 @@
 // unique (cli/fed-pki revoke appends them).
 //
 // The list is replaced as a whole: a new handshake sees the new list at
-// once, while a connection already established stays up until it closes
-// (a restart of the peer, or of this program, closes it).
+// once, and a connection already established with a peer whose serial the
+// new list holds is closed at its next message, read or written (logged
+// at warning level: "closing the connection with the client at ...").
+// An idle connection stays open until it carries something.
 
 #ifndef FED_TLS_H
 #define FED_TLS_H
