@@ -397,9 +397,43 @@ peer_alert(const struct nng_tls_engine_conn *ec)
 	return s->in_msg[1];
 }
 
-// Logs a failed handshake (rv from mbedtls): at warning level when a
-// certificate was refused on either side, at debug level otherwise (a
-// peer that closed, a plain TCP probe of the port).
+// Why a handshake failed with rv, into why: 1 when a certificate was
+// refused on either side (worth a warning), 0 otherwise (a peer that
+// closed, a plain TCP probe of the port).
+static int
+failure_reason(
+    const struct nng_tls_engine_conn *ec, int rv, char *why, size_t len)
+{
+	int alert;
+	switch (rv) {
+	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		refusal_reason(ec, why, len);
+		return 1;
+	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
+		snprintf(why, len, "it presented no certificate");
+		return 1;
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		alert = peer_alert(ec);
+		snprintf(
+		    why, len, "%s (TLS alert %d)", alert_reason(alert), alert);
+		return 1;
+	default:
+		mbedtls_strerror(rv, why, len);
+		return 0;
+	}
+}
+
+// The length of the host part of "ip:port" or "[ip6]:port".
+static int
+host_len(const char *addr)
+{
+	return (int) (addr[0] == '[' ? strcspn(addr, "]") + 1
+	                             : strcspn(addr, ":"));
+}
+
+// Logs a failed handshake (rv from mbedtls): a refused certificate at
+// warning level, once a minute per side, peer host, reason and serial;
+// anything else at debug level.
 static void
 handshake_failed(const struct nng_tls_engine_conn *ec, int rv)
 {
@@ -407,33 +441,22 @@ handshake_failed(const struct nng_tls_engine_conn *ec, int rv)
 	    = ec->cfg->mode == NNG_TLS_MODE_SERVER ? "client" : "server";
 	const char *addr = ec->addr[0] != '\0' ? ec->addr : "(unknown)";
 	char who[CN_LEN + SERIAL_LEN + 32] = "", why[160], key[512];
-	if (ec->serial[0] != '\0')
-		snprintf(who, sizeof(who), " (CN=%s, serial %s)", ec->cn,
-		    ec->serial);
-	int alert
-	    = rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ? peer_alert(ec) : -1;
-	if (rv == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
-		refusal_reason(ec, why, sizeof(why));
-	else if (rv == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
-		snprintf(why, sizeof(why), "it presented no certificate");
-	else if (rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
-		snprintf(why, sizeof(why), "%s (TLS alert %d)",
-		    alert_reason(alert), alert);
-	else {
-		char msg[128];
-		mbedtls_strerror(rv, msg, sizeof(msg));
+	char more[64] = "";
+	unsigned skipped;
+	if (!failure_reason(ec, rv, why, sizeof(why))) {
 		fed_log(FED_LOG_DEBUG, "tls",
 		    "TLS: handshake with the %s at %s failed: %s (mbedtls "
 		    "-0x%04x)",
-		    peer, addr, msg, (unsigned) -rv);
+		    peer, addr, why, (unsigned) -rv);
 		return;
 	}
-	unsigned skipped;
-	snprintf(key, sizeof(key), "%s|%.*s|%s|%s", peer,
-	    (int) strcspn(addr, "]:"), addr, why, ec->serial);
+	snprintf(key, sizeof(key), "%s|%.*s|%s|%s", peer, host_len(addr), addr,
+	    why, ec->serial);
 	if (!log_due(key, &skipped))
 		return;
-	char more[64] = "";
+	if (ec->serial[0] != '\0')
+		snprintf(who, sizeof(who), " (CN=%s, serial %s)", ec->cn,
+		    ec->serial);
 	if (skipped > 0)
 		snprintf(more, sizeof(more),
 		    " [and %u more times since the last report]", skipped);
