@@ -22,7 +22,7 @@
 #include "fed/tls.h"
 
 enum {
-	FILE_MAX = 4 << 20,
+	FILE_MAX = 1 << 20, // some 25,000 serials
 };
 
 struct serial {
@@ -274,7 +274,7 @@ read_file(const char *path, char **out, char *err, size_t err_len)
 		return fail(err, err_len,
 		    bad ? FED_UNAVAILABLE : FED_INVALID_ARGUMENT,
 		    "revocation file %s: %s", path,
-		    bad ? "read error" : "larger than 4 MiB");
+		    bad ? "read error" : "larger than 1 MiB");
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL) {

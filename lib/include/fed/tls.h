@@ -42,7 +42,7 @@
 // not remembered. Returns OK; NOT_FOUND when the file does not exist
 // (create it empty to revoke nothing yet); INVALID_ARGUMENT for a line that
 // is not a serial (the message in err names the file and the line) or a
-// file over 4 MiB; UNAVAILABLE when it cannot be read; RESOURCE_EXHAUSTED.
+// file over 1 MiB; UNAVAILABLE when it cannot be read; RESOURCE_EXHAUSTED.
 // err (may be NULL) receives a message of at most err_len bytes. Blocks on
 // the file read; safe from any thread.
 fed_status fed_tls_revocation_load(
