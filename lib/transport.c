@@ -322,6 +322,10 @@ fed__transport_listen(nng_socket s, const char *url, const fed_tls_opts *tls)
 		fed_log(FED_LOG_ERR, "transport", "%s", err);
 		return FED_INVALID_ARGUMENT;
 	}
+	// nng gives a TLS listener a configuration of its own at once: the
+	// engine must be in place before.
+	if (fed_transport_is_tls(url))
+		FED_TRY(fed_tls_engine_install());
 	nng_listener l;
 	int rv = nng_listener_create(&l, s, url);
 	if (rv != 0)
@@ -397,6 +401,8 @@ fed__transport_dial(
 		fed_log(FED_LOG_ERR, "transport", "%s", err);
 		return FED_INVALID_ARGUMENT;
 	}
+	if (fed_transport_is_tls(url)) // as for a listener
+		FED_TRY(fed_tls_engine_install());
 	nng_dialer d;
 	int rv = nng_dialer_create(&d, s, url);
 	if (rv != 0)
