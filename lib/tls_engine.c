@@ -10,7 +10,9 @@
 // what the built-in engine does, and adds a verification callback that
 // refuses serials of the process-wide revocation list (tls_revoked.c) and
 // keeps the peer certificate's CN and serial, so that a refused handshake
-// is logged with the peer and the reason.
+// is logged with the peer and the reason. It also lists the connections it
+// verified: to tell the RPC layer which certificate a pipe's peer
+// presented, and to close those whose peer a reload revoked.
 //
 // Its structure follows nng's own mbedtls engine
 // (src/supplemental/tls/mbedtls/tls.c, MIT, Staysail Systems and
@@ -20,6 +22,7 @@
 #include "tls_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -71,8 +74,8 @@ struct nng_tls_engine_conn {
 	char local[ADDR_LEN]; // this side's "ip:port", or ""
 	char cn[CN_LEN]; // its certificate's subject CN, once seen
 	char serial[SERIAL_LEN]; // "0x..", once seen
-	uint8_t serial_raw[FED__TLS_SERIAL_MAX]; // its bytes, if it fits
-	size_t serial_len;
+	uint8_t serial_raw[FED__TLS_SERIAL_MAX]; // its DER bytes, if they fit
+	size_t serial_len; // 0: not seen, or longer than a serial may be
 	bool revoked; // its serial is in the revocation list
 	// Revoked once established: the next read or write fails, which
 	// makes nng close the connection (set by fed__tls_recheck).
@@ -89,6 +92,8 @@ rng(void *arg, unsigned char *buf, size_t len)
 	(void) arg;
 	while (len > 0) {
 		ssize_t n = getrandom(buf, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
 			return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 		buf += n;
@@ -225,7 +230,7 @@ fed__tls_recheck(void)
 	size_t n = 0;
 	pthread_mutex_lock(&peers_mtx);
 	for (nng_tls_engine_conn *ec = peers; ec != NULL; ec = ec->next)
-		if (!atomic_load(&ec->cut)
+		if (!atomic_load(&ec->cut) && ec->serial_len > 0
 		    && fed__tls_revoked_has(ec->serial_raw, ec->serial_len)) {
 			atomic_store(&ec->cut, true);
 			n++;
