@@ -74,7 +74,9 @@ struct nng_tls_engine_conn {
 	char local[ADDR_LEN]; // this side's "ip:port", or ""
 	char cn[CN_LEN]; // its certificate's subject CN, once seen
 	char serial[SERIAL_LEN]; // "0x..", once seen
-	uint8_t serial_raw[FED__TLS_SERIAL_MAX]; // its DER bytes, if they fit
+	// its DER bytes, if they fit (a leading 0 byte keeps a 20-byte serial
+	// with its high bit set positive)
+	uint8_t serial_raw[FED__TLS_SERIAL_MAX + 1];
 	size_t serial_len; // 0: not seen, or longer than a serial may be
 	bool revoked; // its serial is in the revocation list
 	// Revoked once established: the next read or write fails, which
