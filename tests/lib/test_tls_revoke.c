@@ -30,6 +30,7 @@
 #include "fed/rpc.h"
 #include "fed/tls.h"
 #include "fed_test.h"
+#include "tls_internal.h"
 #include "transport_internal.h"
 
 enum {
@@ -279,6 +280,37 @@ test_file_syntax(void **state)
 	assert_int_equal(fed_tls_revocation_count(), 0);
 }
 
+// Lookups as the engine makes them, with a certificate's DER bytes: a
+// 20-byte serial with its high bit set comes with a leading zero byte.
+static void
+test_lookup(void **state)
+{
+	struct pki *p = *state;
+	char err[512];
+	write_file(p->path[REVOKED],
+	    "ffffffffffffffffffffffffffffffffffffffff\n1f02ab\n");
+	assert_int_equal(
+	    fed_tls_revocation_load(p->path[REVOKED], err, sizeof(err)),
+	    FED_OK);
+	uint8_t der[21] = {0};
+	memset(der + 1, 0xff, 20);
+	assert_true(fed__tls_revoked_has(der, sizeof(der)));
+	assert_true(fed__tls_revoked_has(der + 1, 20));
+	der[20] = 0xfe;
+	assert_false(fed__tls_revoked_has(der, sizeof(der)));
+	const uint8_t small[] = {0x00, 0x1f, 0x02, 0xab};
+	assert_true(fed__tls_revoked_has(small, sizeof(small)));
+	assert_false(fed__tls_revoked_has(small, 3)); // 0x1f02
+	char s[64];
+	fed__tls_serial_str(small, sizeof(small), s, sizeof(s));
+	assert_string_equal(s, "0x1f02ab");
+	const uint8_t zero[] = {0x00};
+	fed__tls_serial_str(zero, sizeof(zero), s, sizeof(s));
+	assert_string_equal(s, "0x0");
+	assert_int_equal(fed_tls_revocation_load(NULL, NULL, 0), FED_OK);
+	assert_false(fed__tls_revoked_has(small, sizeof(small)));
+}
+
 // A client revoked while the server runs: refused at its next connection,
 // the refusal logged by the server with the serial and the CN, and by the
 // client as the server's alert; the other clients are still served; once
@@ -523,6 +555,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_file_syntax),
+	    cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_revoke_client),
 	    cmocka_unit_test(test_revoke_server),
 	    cmocka_unit_test(test_other_ca_named),
