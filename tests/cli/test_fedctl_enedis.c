@@ -137,6 +137,37 @@ test_csv_curve_autumn(void **state)
 	fedctl_points_fini(&r.p);
 }
 
+// The same export with its offsets taken out: local times, the autumn
+// hour's two passes told apart by their order, as Data Connect's.
+static void
+test_csv_curve_local_times(void **state)
+{
+	(void) state;
+	size_t len = 0;
+	char *buf = fixture("curve-30min-autumn.csv", &len);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (i + 6 <= len
+		    && (memcmp(buf + i, "+02:00", 6) == 0
+		        || memcmp(buf + i, "+01:00", 6) == 0)) {
+			i += 5;
+			continue;
+		}
+		buf[n++] = buf[i];
+	}
+	fedctl_enedis_opts o = {paris, false, false};
+	fedctl_points p = {0};
+	fedctl_enedis_kind kind;
+	size_t n_bad = 0;
+	fedctl_parse_err err = {0, ""};
+	assert_int_equal(
+	    fedctl_enedis_csv_parse(buf, n, &o, &p, &kind, &n_bad, &err),
+	    FED_OK);
+	check_curve30(&p, OCT_29, 50, 10, false);
+	fedctl_points_fini(&p);
+	free(buf);
+}
+
 static void
 test_csv_curve_spring(void **state)
 {
@@ -311,6 +342,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_csv_curve_autumn),
+	    cmocka_unit_test(test_csv_curve_local_times),
 	    cmocka_unit_test(test_csv_curve_spring),
 	    cmocka_unit_test(test_csv_curve_10min),
 	    cmocka_unit_test(test_csv_daily_and_index),
