@@ -257,37 +257,43 @@ parse_senml(fedctl *c, const char *id, const char *unit, const char *buf,
 	return st;
 }
 
-static const char *const kind_names[] = {
-    [FEDCTL_ENEDIS_LOAD_CURVE] = "a load curve",
-    [FEDCTL_ENEDIS_DAILY] = "daily consumption",
-    [FEDCTL_ENEDIS_INDEX] = "a daily index",
+// Each Enedis kind: what it is, and which series takes it.
+static const char *const kind_names[][2] = {
+    [FEDCTL_ENEDIS_LOAD_CURVE]
+    = {"a load curve", "an energy series in Wh, or a power series in W"},
+    [FEDCTL_ENEDIS_DAILY] = {"daily consumption", "an energy series in Wh"},
+    [FEDCTL_ENEDIS_INDEX]
+    = {"a daily index", "a cumulative index series in Wh"},
 };
 
-// Whether an Enedis file of this kind fits the series: energy (Wh per
-// interval) for a load curve or daily values, or power (W) for a load
-// curve; a cumulative series for an index. -1 when it does.
+static bool
+fits(const struct target *t, fedctl_enedis_kind kind)
+{
+	bool wh = strcmp(t->unit, "Wh") == 0;
+	if (kind == FEDCTL_ENEDIS_INDEX)
+		return t->cumulative && wh;
+	if (t->cumulative)
+		return false;
+	bool energy
+	    = t->kind == ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION
+	    || t->kind == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	return (wh && energy)
+	    || (kind == FEDCTL_ENEDIS_LOAD_CURVE && strcmp(t->unit, "W") == 0);
+}
+
+// Whether an Enedis file of this kind fits the series, before anything
+// is sent: -1 when it does.
 static int
 check_target(
     fedctl *c, const char *id, const struct target *t, fedctl_enedis_kind kind)
 {
-	bool wh = strcmp(t->unit, "Wh") == 0;
-	bool fits = kind == FEDCTL_ENEDIS_INDEX ? t->cumulative && wh
-	                                        : !t->cumulative
-	        && (wh
-	            || (kind == FEDCTL_ENEDIS_LOAD_CURVE
-	                && strcmp(t->unit, "W") == 0));
-	if (fits)
+	if (fits(t, kind))
 		return -1;
 	return fedctl_fail(c, FED_FAILED_PRECONDITION,
-	    "%s is not a series for %s (%s; it is %s%s): nothing sent", id,
-	    kind_names[kind],
-	    kind == FEDCTL_ENEDIS_INDEX
-	        ? "it goes to a cumulative index series in Wh"
-	        : (kind == FEDCTL_ENEDIS_LOAD_CURVE
-	                ? "it goes to an energy series in Wh or a power "
-	                  "series in W"
-	                : "it goes to an energy series in Wh"),
-	    t->cumulative ? "cumulative, in " : "in ", t->unit);
+	    "%s is not a series for %s (it goes to %s; this one is %sin %s): "
+	    "nothing sent",
+	    id, kind_names[kind][0], kind_names[kind][1],
+	    t->cumulative ? "cumulative, " : "", t->unit);
 }
 
 static enum format
