@@ -6,9 +6,10 @@
 // curve as energy: its 25 hourly buckets and its day's total exact; the
 // same day from Data Connect lands on the very same points (only the
 // CSV's gap is new); as power; the daily files; each bad file refused
-// naming its line, exit 1, nothing stored on the node; a file for the
-// wrong kind of series refused; and a plain --csv of an Enedis export
-// failing with a hint, even with --skip-bad.
+// naming its line, exit 1, nothing stored on the node, or skipped and
+// counted with --skip-bad; a file for the wrong kind of series refused;
+// and a plain --csv of an Enedis export failing with a hint, and with
+// --skip-bad (every line bad) failing still, nothing stored.
 
 #include <setjmp.h>
 #include <signal.h>
@@ -294,19 +295,32 @@ test_bad_files(void **state)
 	    "value.json:8:");
 	check_bad("enedis-dataconnect", "curve-30min-autumn.csv",
 	    "autumn.csv:0: not JSON");
+	// --skip-bad: the bad line skipped and counted, the rest stored.
+	char *out = NULL, *skip = fixture("bad-number.csv");
+	assert_int_equal(
+	    FEDCTL(&out, NULL, "ingest", "home/bad/energy", "--format",
+	        "enedis-csv", "--file", skip, "--skip-bad"),
+	    0);
+	assert_non_null(
+	    strstr(out, "47 stored, 0 already there, 1 bad lines"));
+	free(out);
+	free(skip);
+	assert_true(n_points("home/bad/energy") == 47);
+	create("home/bad2/energy", "consumption", "Wh", false);
 	// The case: an Enedis export as a plain CSV, every line bad.
 	char *path = fixture("curve-30min-autumn.csv"), *err = NULL;
 	assert_int_equal(
-	    FEDCTL(NULL, &err, "ingest", "home/bad/energy", "--csv", path), 1);
+	    FEDCTL(NULL, &err, "ingest", "home/bad2/energy", "--csv", path),
+	    1);
 	assert_non_null(strstr(err, "--format enedis-csv"));
 	free(err);
-	assert_int_equal(FEDCTL(NULL, &err, "ingest", "home/bad/energy",
+	assert_int_equal(FEDCTL(NULL, &err, "ingest", "home/bad2/energy",
 	                     "--csv", path, "--skip-bad"),
 	    1);
 	assert_non_null(strstr(err, "no point to send"));
 	free(err);
 	free(path);
-	assert_true(n_points("home/bad/energy") == 0);
+	assert_true(n_points("home/bad2/energy") == 0);
 	// --format without --file is a usage error.
 	assert_int_equal(FEDCTL(NULL, NULL, "ingest", "home/bad/energy",
 	                     "--format", "enedis-csv", "--csv", "x.csv"),
