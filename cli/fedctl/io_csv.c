@@ -109,8 +109,8 @@ is_decimal(const char *s)
 	return s[i] == '\0';
 }
 
-static bool
-parse_value(const char *s, double *out)
+bool
+fedctl_decimal(const char *s, double *out)
 {
 	if (!is_decimal(s))
 		return false;
@@ -119,6 +119,12 @@ parse_value(const char *s, double *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+static bool
+parse_value(const char *s, double *out)
+{
+	return fedctl_decimal(s, out);
 }
 
 // Why value text is not a number, for the line's message.
@@ -142,8 +148,8 @@ bad_value(fedctl_parse_err *err, size_t lineno, const char *val)
 // The second instant of an offset-less local time whose first instant is
 // t, when the clocks go back across it (the same wall time twice); 0 when
 // it occurs once.
-static int64_t
-second_instant(const fed_tz *zone, int64_t t)
+int64_t
+fedctl_second_instant(const fed_tz *zone, int64_t t)
 {
 	int32_t before = fed_tz_offset_s(zone, t);
 	int32_t after = fed_tz_offset_s(zone, t + 3 * INT64_C(3600000));
@@ -181,7 +187,7 @@ parse_time(const fedctl_csv_opts *o, const char *t, size_t lineno, int64_t *ts,
 		    "2026-03-29T03:00:00+02:00)",
 		    t);
 	}
-	int64_t later = has_offset ? 0 : second_instant(o->zone, *ts);
+	int64_t later = has_offset ? 0 : fedctl_second_instant(o->zone, *ts);
 	if (later == 0 || o->ambiguous == FEDCTL_AMBIGUOUS_EARLIER)
 		return FED_OK;
 	if (o->ambiguous == FEDCTL_AMBIGUOUS_LATER) {

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 #
-# test_python_client.py: runs enfed_client.py against a real fed-node:
+# test_python_client.py: runs the Python client package (through
+# enfed_client.py) against a real fed-node:
 # Health, CreateSeries, Ingest, Query and a stream subscription that
 # receives the ingested points; then shows that the link is one the node
 # compresses replies on (a caller that says nothing of `accept` gets a
