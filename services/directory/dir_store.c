@@ -351,12 +351,10 @@ static fed_status
 claim_site(dir_store *s, const char *org, const char *id, dir_store_err *err)
 {
 	sqlite3_stmt *st;
-	FED_TRY(prep(s,
-	    "INSERT INTO sites (site, organisation, crc)"
-	    " VALUES (?1, ?2, " SITE_CRC_OF(
-	        "?1", "?2") ")"
-	                    " ON CONFLICT (site) DO NOTHING",
-	    &st));
+	static const char sql[] = "INSERT INTO sites (site, organisation, crc)"
+	                          " VALUES (?1, ?2, " SITE_CRC_OF("?1",
+	                              "?2") ") ON CONFLICT (site) DO NOTHING";
+	FED_TRY(prep(s, sql, &st));
 	sqlite3_bind_text(st, 1, id, (int) site_len(id), SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
 	FED_TRY(run(s, st, "claim site"));
