@@ -29,7 +29,9 @@
 #include "enfed/v1/rpc.pb-c.h"
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/ratelimit.h"
 #include "rpc_conns_internal.h"
+#include "rpc_metrics_internal.h"
 #include "transport_internal.h"
 
 #define MAX_SERVICES    16
@@ -53,6 +55,7 @@ struct fed_rpc_ctx {
 	const char *token;
 	int bad_token; // the envelope's token holds a NUL byte
 	const char *method;
+	int metric; // the method's index in the server's figures; -1 unknown
 	char peer[FED__PEER_LEN];
 	void *principal;
 	const void *decision;
@@ -220,6 +223,7 @@ struct fed_rpc_server {
 	void *attached[MAX_SERVICES];
 	size_t n_attached;
 	fed__rpc_conns *conns;
+	fed__rpc_metrics *metrics; // made at start, from the services
 	atomic_int stopping;
 };
 
@@ -430,8 +434,13 @@ run_handler(const fed_rpc_server *srv, void *arg, fed_rpc_handler h,
 	if (fed_rpc_ctx_remaining_ms(call) <= 0)
 		return fed_rpc_ctx_error(call, FED_DEADLINE_EXCEEDED,
 		    "deadline passed before the call started");
-	if (srv->opts.authz != NULL)
-		FED_TRY(srv->opts.authz(call, in, srv->opts.authz_arg));
+	fed_status st = srv->opts.authz != NULL
+	    ? srv->opts.authz(call, in, srv->opts.authz_arg)
+	    : FED_OK;
+	if (st == FED_PERMISSION_DENIED || st == FED_UNAUTHENTICATED)
+		fed__rpc_metrics_auth_failure(srv->metrics, "policy");
+	if (st != FED_OK)
+		return st;
 	return h(call, in, out, arg);
 }
 
@@ -449,6 +458,41 @@ accepts_zstd(const Enfed__V1__Request *req)
 	return 0;
 }
 
+// Why the auth hook refused a call: the label enfed_auth_failures_total
+// counts it under, and the words of the log line.
+typedef struct refusal {
+	const char *label;
+	const char *text;
+} refusal;
+
+static refusal
+refusal_of(const fed_rpc_ctx *call, fed_status st)
+{
+	if (st != FED_UNAUTHENTICATED)
+		return (refusal) {"denied", "role not allowed"};
+	if (call->bad_token)
+		return (refusal) {"malformed_token", "malformed token"};
+	if (call->token[0] == '\0')
+		return (refusal) {"missing_token", "no token"};
+	return (refusal) {"invalid_token", "unknown token"};
+}
+
+// Logs a call the auth hook refused, naming the peer and why, at most 10
+// lines a minute per address (the next line says how many were left out):
+// what an operator (or fail2ban) acts on, without a flood filling the disk.
+static void
+log_refused(const fed_rpc_server *srv, const fed_rpc_ctx *call, refusal why)
+{
+	static fed_ratelimit limit = FED_RATELIMIT_INIT(10, 60000);
+	const char *peer = call->peer[0] != '\0' ? call->peer : "local";
+	uint64_t left_out = 0;
+	if (!fed_ratelimit_allow(&limit, peer, fed_clock_mono_ms(), &left_out))
+		return;
+	fed_log(FED_LOG_WARNING, srv->opts.name,
+	    "refused %.200s from %s: %s (%llu similar lines left out)",
+	    call->method, peer, why.text, (unsigned long long) left_out);
+}
+
 // Runs the handler for a decoded envelope; fills rep (status, message,
 // body). The body buffer is handed to *body_out for the caller to free.
 static void
@@ -460,6 +504,10 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 	fed_status st = resolve(srv, req->method, &svc, &m);
 	fed_rpc_handler h
 	    = st == FED_OK ? svc->handlers[m - svc->desc->methods] : NULL;
+	if (h != NULL)
+		call->metric = fed__rpc_metrics_index(srv->metrics,
+		    (size_t) (svc - srv->services),
+		    (size_t) (m - svc->desc->methods));
 	if (h == NULL) {
 		st = fed_rpc_ctx_error(call, FED_UNIMPLEMENTED,
 		    "unknown method '%.200s'", req->method);
@@ -472,6 +520,9 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 		    : srv->opts.auth(call->token, req->method, call->peer,
 		        &call->principal, srv->opts.auth_arg);
 		if (st != FED_OK) {
+			refusal why = refusal_of(call, st);
+			log_refused(srv, call, why);
+			fed__rpc_metrics_auth_failure(srv->metrics, why.label);
 			rep->status = (Enfed__V1__StatusCode) st;
 			snprintf(call->err, sizeof(call->err), "%s",
 			    st == FED_UNAUTHENTICATED
@@ -523,7 +574,7 @@ dispatch(fed_rpc_server *srv, const Enfed__V1__Request *req,
 static nng_msg *
 handle(fed_rpc_server *srv, nng_msg *msg)
 {
-	fed_rpc_ctx call = {.token = "", .method = ""};
+	fed_rpc_ctx call = {.token = "", .method = "", .metric = -1};
 	Enfed__V1__Reply rep = ENFED__V1__REPLY__INIT;
 	uint8_t *body = NULL;
 	int64_t t0 = fed_clock_mono_ns();
@@ -557,6 +608,8 @@ handle(fed_rpc_server *srv, nng_msg *msg)
 	fed_log(FED_LOG_DEBUG, srv->opts.name, "%s -> %s (%lld us)",
 	    req ? req->method : "?", fed_status_name((fed_status) rep.status),
 	    (long long) ((fed_clock_mono_ns() - t0) / 1000));
+	fed__rpc_metrics_call(srv->metrics, call.metric,
+	    (fed_status) rep.status, fed_clock_mono_ns() - t0);
 	nng_msg *out = NULL;
 	size_t len = enfed__v1__reply__get_packed_size(&rep);
 	if (nng_msg_alloc(&out, len) == 0)
@@ -636,6 +689,10 @@ fed_rpc_server_start(fed_rpc_server *srv)
 	srv->workers = calloc(srv->opts.n_workers, sizeof(*srv->workers));
 	if (srv->workers == NULL)
 		return FED_RESOURCE_EXHAUSTED;
+	const ProtobufCServiceDescriptor *descs[MAX_SERVICES];
+	for (size_t i = 0; i < srv->n_services; i++)
+		descs[i] = srv->services[i].desc;
+	fed__rpc_metrics_new(descs, srv->n_services, &srv->metrics);
 	for (unsigned i = 0; i < srv->opts.n_workers; i++) {
 		struct worker *w = &srv->workers[i];
 		w->srv = srv;
@@ -687,6 +744,7 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	fed__transport_close(
 	    srv->sock, (nng_dialer) NNG_DIALER_INITIALIZER, srv->conns);
 	free(srv->workers);
+	fed__rpc_metrics_free(srv->metrics);
 	for (size_t i = 0; i < srv->n_services; i++)
 		free(srv->services[i].handlers);
 	for (size_t i = 0; i < srv->n_attached; i++)

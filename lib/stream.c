@@ -20,6 +20,7 @@
 
 #include "enfed/v1/stream.pb-c.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "stream_internal.h"
 #include "transport_internal.h"
 
@@ -200,6 +201,7 @@ static fed_status
 send_msg(fed_stream_pub *pub, nng_msg *m)
 {
 	int rv = nng_sendmsg(pub->sock, m, 0);
+	fed_metrics_stream_frame(rv == 0);
 	if (rv != 0) {
 		nng_msg_free(m);
 		return fed__nng_status(rv, "publish");

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -152,4 +153,64 @@ fed_token_file_read(const char *path, fed_token_line_fn fn, void *arg,
 		st = read_line(line, path, n, fn, arg, err, err_len);
 	fclose(f);
 	return st;
+}
+
+// A copy of s, NULL for NULL or ""; *ok cleared when the copy fails.
+static char *
+keep(const char *s, int *ok)
+{
+	if (s == NULL || s[0] == '\0')
+		return NULL;
+	char *c = strdup(s);
+	*ok &= c != NULL;
+	return c;
+}
+
+fed_status
+fed_token_source_init(fed_token_source *s, const char *admin_token,
+    const char *admin_hash, const char *tokens_file)
+{
+	int ok = 1;
+	s->admin_token = keep(admin_token, &ok);
+	s->admin_hash = keep(admin_hash, &ok);
+	s->tokens_file = keep(tokens_file, &ok);
+	if (ok)
+		return FED_OK;
+	fed_token_source_fini(s);
+	return FED_RESOURCE_EXHAUSTED;
+}
+
+void
+fed_token_source_fini(fed_token_source *s)
+{
+	free(s->admin_token);
+	free(s->admin_hash);
+	free(s->tokens_file);
+	memset(s, 0, sizeof(*s));
+}
+
+fed_status
+fed_token_source_read(const fed_token_source *s, fed_token_line_fn fn,
+    void *arg, char *err, size_t err_len)
+{
+	if (s->admin_token != NULL) {
+		char h[FED_TOKEN_HASH_LEN + 1];
+		fed_token_hash(s->admin_token, h);
+		FED_TRY(fn("admin", "admin", h, "", arg, err, err_len));
+	}
+	if (s->admin_hash != NULL) {
+		if (!fed_token_is_hash(s->admin_hash)) {
+			snprintf(err, err_len,
+			    "admin-token-hash: expected 64 hex digits");
+			return FED_INVALID_ARGUMENT;
+		}
+		char h[FED_TOKEN_HASH_LEN + 1];
+		for (size_t i = 0; i <= FED_TOKEN_HASH_LEN; i++)
+			h[i]
+			    = (char) tolower((unsigned char) s->admin_hash[i]);
+		FED_TRY(fn("admin", "admin", h, "", arg, err, err_len));
+	}
+	if (s->tokens_file == NULL)
+		return FED_OK;
+	return fed_token_file_read(s->tokens_file, fn, arg, err, err_len);
 }

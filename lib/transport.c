@@ -30,6 +30,7 @@
 
 #include "fed/clock.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 
 static const char *const schemes[] = {
     "ipc://",
@@ -203,6 +204,19 @@ fed_transport_check(
 		return FED_INVALID_ARGUMENT;
 	}
 	return FED_OK;
+}
+
+void
+fed_transport_warn_clear(const char *url, const char *component)
+{
+	if (url == NULL || fed_transport_is_tls(url)
+	    || fed_transport_is_local(url) || strncmp(url, "tcp", 3) != 0)
+		return;
+	fed_log(FED_LOG_WARNING, component,
+	    "%s is plain tcp:// to another machine: the token and the data "
+	    "travel in clear (use tls+tcp:// with --tls-cert, --tls-key and "
+	    "--tls-ca)",
+	    url);
 }
 
 // Reads a PEM file (at most 1 MiB) into a NUL-terminated heap string.
@@ -406,6 +420,7 @@ probe_log(const struct tls_probe *p, int rv)
 {
 	if (rv != NNG_ECRYPTO && rv != NNG_EPEERAUTH)
 		return;
+	fed_metrics_tls_handshake_failure();
 	fed_log(FED_LOG_WARNING, "tls",
 	    "TLS: the peer's certificate failed verification (not signed by "
 	    "the federation CA, or not issued for '%s'), or the peer refused "

@@ -471,7 +471,8 @@ on_event(const fed_stream_event *ev, void *arg)
 static int
 watch_loop(fedctl *c, const struct watch_cfg *cfg, const sigset_t *stop)
 {
-	fed_stream_sub_opts so = {.url = c->g->stream};
+	fed_tls_opts tls = fedctl_tls(c);
+	fed_stream_sub_opts so = {.url = c->g->stream, .tls = &tls};
 	fed_stream_sub *sub = NULL;
 	fed_status st = fed_stream_sub_new(&so, &sub);
 	if (st == FED_OK)

@@ -107,9 +107,11 @@ static int
 watch_loop(fedctl *c, const struct watch_cfg *cfg, fed_cfg_result *res,
     const sigset_t *stop)
 {
+	fed_tls_opts tls = fedctl_tls(c);
 	fed_follow_opts fo = {.stream_url = c->g->stream,
 	    .rpc_url = c->g->node,
 	    .token = c->g->token,
+	    .tls = &tls,
 	    .timeout_ms = (uint32_t) c->g->timeout_ms};
 	fed_follow *f = NULL;
 	fed_status st = fed_follow_new(&fo, &f);

@@ -48,6 +48,11 @@ typedef struct fedctl_global {
 	char *invest; // RPC address of fed-invest
 	char *invest_token; // its token (NULL: token)
 	char *tz; // zone of local times and calendar steps
+	char *tls_cert; // this client's certificate, for tls+tcp://
+	char *tls_key; // its private key
+	char *tls_ca; // the CA that signed the servers' certificates
+	char *tls_server_name; // name expected in their certificates
+	                       // (NULL: the host of each address)
 	int64_t timeout_ms; // per RPC call
 	bool json, csv, utc;
 	fed_log_level log_level;
@@ -133,13 +138,24 @@ int fedctl_load_sub(fedctl *c, const fed_cfg_spec *spec, void *cfg, int argc,
 fed_status fedctl_take_repeated(
     int *argc, char **argv, const char *name, char ***vals, size_t *n);
 
+// The TLS settings of every address fedctl dials (--tls-cert, --tls-key,
+// --tls-ca, --tls-server-name), borrowed from the global options.
+fed_tls_opts fedctl_tls(const fedctl *c);
+
 // A client of url (the value of --option) with token, the command's
-// timeout; UNAVAILABLE at once, with the reason in err, when nothing
-// listens at url (fed_transport_probe), INVALID_ARGUMENT for a bad
-// address. *out is the caller's (fed_rpc_client_free).
+// timeout and the TLS settings (fedctl_tls); UNAVAILABLE at once, with the
+// reason in err, when nothing listens at url (fed_transport_probe),
+// INVALID_ARGUMENT for a bad address. *out is the caller's
+// (fed_rpc_client_free).
 fed_status fedctl_client_open(const fedctl *c, const char *option,
     const char *url, const char *token, fed_rpc_client **out, char *err,
     size_t err_len);
+
+// When url is tls+tcp:// and st is UNAVAILABLE or DEADLINE_EXCEEDED,
+// appends to err (a string of err_len bytes) that a refused TLS handshake
+// looks the same, and what to check.
+void fedctl_tls_hint(
+    const char *url, fed_status st, char *err, size_t err_len);
 
 // Calls method of svc on the node (--node, --token, --timeout), creating
 // the client on first use. As fed_rpc_call: *reply is the caller's on OK,

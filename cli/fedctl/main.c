@@ -26,7 +26,8 @@ struct fedctl_cmd {
 
 static const struct fedctl_cmd commands[] = {
     {"health", cmd_health, "check a node: service, version, node, uptime"},
-    {"node", cmd_node, "check: verify every stored block of the node now"},
+    {"node", cmd_node,
+        "check | backup: verify every stored block now, copy the store"},
     {"series", cmd_series,
         "ls | show | create | describe | rm: the series of a node"},
     {"query", cmd_query,
@@ -65,6 +66,14 @@ static const fed_cfg_opt global_opts[] = {
         "token for fed-invest (default: --token; @FILE reads a file)"),
     FED_CFG_OPT_DURATION(C, timeout_ms, "timeout", "10s", 100, 3600000,
         "deadline of each call to the node"),
+    FED_CFG_OPT_STRING(C, tls_cert, "tls-cert", NULL,
+        "client certificate (PEM) for tls+tcp:// addresses"),
+    FED_CFG_OPT_STRING(C, tls_key, "tls-key", NULL, "its private key (PEM)"),
+    FED_CFG_OPT_STRING(C, tls_ca, "tls-ca", NULL,
+        "the CA (PEM) that signed the servers' certificates"),
+    FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
+        "name expected in the servers' certificates (default: the host "
+        "of each address)"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
         "time zone of local times and calendar steps"),
     FED_CFG_OPT_BOOL(C, utc, "utc", "false", "show times in UTC"),
@@ -101,6 +110,8 @@ print_help(void)
 	       "today --step day\n"
 	       "  fedctl --node tcp://10.0.0.2:7410 --token @admin.token "
 	       "series rm old/meter/energy\n"
+	       "  fedctl --node tls+tcp://node.example.org:7410 --tls-cert "
+	       "me.crt --tls-key me.key --tls-ca ca.crt health\n"
 	       "  fedctl directory lookup --series kermelo/\n"
 	       "  fedctl invest summary alice\n"
 	       "\nExit codes: 0 ok, 1 other failure, 2 usage, 3 not found, "
@@ -138,7 +149,8 @@ find_command(const char *name)
 }
 
 // A usage error (exit 2) for an address option without a scheme enfed
-// knows, before any call: "127.0.0.1:7410" is a typo, not an outage.
+// knows, or a tls+tcp:// address without the certificate, key and CA,
+// before any call: "127.0.0.1:7410" is a typo, not an outage.
 static int
 check_addresses(const fedctl *c, const fedctl_global *g)
 {
@@ -146,11 +158,20 @@ check_addresses(const fedctl *c, const fedctl_global *g)
 		const char *name, *url;
 	} addr[] = {{"node", g->node}, {"stream", g->stream},
 	    {"directory", g->directory}, {"invest", g->invest}};
+	fed_tls_opts tls = fedctl_tls(c);
+	char err[512];
 	for (size_t i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
 		const char *url = addr[i].url;
-		if (url == NULL || fed_transport_is_tls(url)
-		    || fed_transport_check(url, NULL, NULL, 0) == FED_OK)
+		if (url == NULL
+		    || fed_transport_check(url, &tls, err, sizeof(err))
+		        == FED_OK)
 			continue;
+		if (fed_transport_is_tls(url))
+			return fedctl_usage(c,
+			    "--%s: %s (--tls-cert, --tls-key and --tls-ca, "
+			    "FED_TLS_CERT, FED_TLS_KEY and FED_TLS_CA, or "
+			    "the config file)",
+			    addr[i].name, err);
 		return fedctl_usage(c,
 		    "--%s '%s' is not an address (ipc://PATH, tcp://HOST:PORT "
 		    "or tls+tcp://HOST:PORT)",

@@ -142,6 +142,14 @@ fedctl_take_repeated(
 	return FED_OK;
 }
 
+fed_tls_opts
+fedctl_tls(const fedctl *c)
+{
+	fed_tls_opts t = {c->g->tls_cert, c->g->tls_key, c->g->tls_ca,
+	    c->g->tls_server_name};
+	return t;
+}
+
 fed_status
 fedctl_client_open(const fedctl *c, const char *option, const char *url,
     const char *token, fed_rpc_client **out, char *err, size_t err_len)
@@ -155,13 +163,22 @@ fedctl_client_open(const fedctl *c, const char *option, const char *url,
 		    option, url);
 		return FED_UNAVAILABLE;
 	}
+	if (token != NULL && token[0] != '\0')
+		fed_transport_warn_clear(url, "fedctl");
+	fed_tls_opts tls = fedctl_tls(c);
 	fed_rpc_client_opts o;
 	fed_rpc_client_opts_default(&o);
 	o.url = url;
+	o.tls = &tls;
 	o.token = token;
 	o.timeout_ms = (uint32_t) c->g->timeout_ms;
 	fed_status st = fed_rpc_client_new(&o, out);
-	if (st != FED_OK)
+	if (st != FED_OK && fed_transport_is_tls(url))
+		snprintf(err, err_len,
+		    "--%s '%s': cannot load --tls-cert '%s', --tls-key '%s' "
+		    "or --tls-ca '%s'",
+		    option, url, tls.cert_file, tls.key_file, tls.ca_file);
+	else if (st != FED_OK)
 		snprintf(err, err_len, "--%s '%s' is not a valid address",
 		    option, url);
 	return st;
@@ -175,14 +192,34 @@ fedctl_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
 	if (c->rpc == NULL)
 		FED_TRY(fedctl_client_open(c, "node", c->g->node, c->g->token,
 		    &c->rpc, err, err_len));
-	return fed_rpc_call(c->rpc, svc, method, req, reply, err, err_len);
+	fed_status st
+	    = fed_rpc_call(c->rpc, svc, method, req, reply, err, err_len);
+	fedctl_tls_hint(c->g->node, st, err, err_len);
+	return st;
+}
+
+void
+fedctl_tls_hint(const char *url, fed_status st, char *err, size_t err_len)
+{
+	size_t n = strlen(err);
+	if (!fed_transport_is_tls(url)
+	    || (st != FED_UNAVAILABLE && st != FED_DEADLINE_EXCEEDED)
+	    || n + 1 >= err_len)
+		return;
+	// nng 1.5.2 reports a refused handshake as a peer that never
+	// answers; the dialer's probe logs the reason ("tls: ...").
+	snprintf(err + n, err_len - n,
+	    "%sover TLS, a refused handshake looks the same: check "
+	    "--tls-cert, --tls-key, --tls-ca and the name in the server's "
+	    "certificate (a 'tls' warning above tells)",
+	    n > 0 ? "; " : "");
 }
 
 fed_status
 fedctl_node_call(fedctl *c, const ProtobufCServiceDescriptor *svc,
     const char *method, const void *req, void *reply)
 {
-	char err[256] = "";
+	char err[512] = "";
 	fed_status st = fedctl_call(c, svc, method, req,
 	    (ProtobufCMessage **) reply, err, sizeof(err));
 	if (st != FED_OK)

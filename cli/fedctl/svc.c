@@ -57,6 +57,8 @@ fedctl_svc_call(fedctl *c, fedctl_svc which,
 	if (st == FED_UNAVAILABLE && err[0] == '\0')
 		snprintf(err, sizeof(err), "%s %s unreachable",
 		    svc_name(which), svc_url(c, which));
+	if (c->svc_rpc[which] != NULL) // reached the call
+		fedctl_tls_hint(svc_url(c, which), st, err, sizeof(err));
 	if (st == FED_UNAUTHENTICATED && (tok == NULL || tok[0] == '\0'))
 		snprintf(err, sizeof(err),
 		    "no token given (--%s-token, --token or the config file)",

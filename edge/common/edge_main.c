@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "edge_main.h"
+#include "fed/transport.h"
+#include "edge_metrics.h"
 
 // Set by the handler only; the collector's loop polls it. A handler that
 // only stores is safe wherever it lands, and its EINTR cuts a blocking
@@ -32,6 +34,9 @@ install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	// `systemctl reload` must not kill a collector: it has nothing to
+	// reread (its token comes from the config, read at start).
+	signal(SIGHUP, SIG_IGN);
 }
 
 bool
@@ -40,21 +45,66 @@ edge_main_stopping(void)
 	return stop_signal != 0;
 }
 
+static const edge_main_cfg *
+common_of(const edge_main_spec *m, const void *cfg)
+{
+	return (const edge_main_cfg *) ((const char *) cfg + m->common_offset);
+}
+
+static fed_tls_opts
+tls_of(const edge_main_cfg *common)
+{
+	fed_tls_opts t = {common->tls_cert, common->tls_key, common->tls_ca,
+	    common->node_server_name};
+	return t;
+}
+
+// A tls+tcp:// node needs the board's certificate, its key and the CA: a
+// board started without them must stop at once, not retry for ever.
+static int
+check_node(const edge_main_spec *m, const void *cfg)
+{
+	const edge_main_cfg *common = common_of(m, cfg);
+	fed_tls_opts tls = tls_of(common);
+	char err[512];
+	if (fed_transport_check(common->node, &tls, err, sizeof(err))
+	    == FED_OK)
+		return -1;
+	fprintf(stderr, "%s: --node: %s%s\n", m->spec->program, err,
+	    fed_transport_is_tls(common->node)
+	        ? " (--tls-cert, --tls-key and --tls-ca, FED_TLS_CERT, "
+	          "FED_TLS_KEY and FED_TLS_CA, or the config file)"
+	        : "");
+	return 2;
+}
+
 static int
 run_with_sender(const edge_main_spec *m, const void *cfg)
 {
-	const edge_main_cfg *common
-	    = (const edge_main_cfg *) ((const char *) cfg + m->common_offset);
+	const edge_main_cfg *common = common_of(m, cfg);
 	fed_log_set_sink(fed_log_stderr_sink, NULL);
 	fed_log_set_level(common->log_level);
+	if (common->token != NULL && common->token[0] != '\0')
+		fed_transport_warn_clear(common->node, m->component);
 	install_signals();
+	fed_tls_opts tls = tls_of(common);
 	edge_sender_opts so;
 	edge_sender_opts_from_cfg(
 	    &so, &common->sender, common->node, common->token, m->component);
+	so.tls = &tls;
 	edge_sender *s = NULL;
 	if (edge_sender_new(&so, &s) != FED_OK)
 		return 1;
-	int rc = m->run(cfg, s);
+	edge_metrics *em = NULL;
+	fed_metrics_server *ms = NULL;
+	int rc = 1;
+	if (edge_metrics_new(s, &em) == FED_OK
+	    && fed_metrics_listen(
+	           common->metrics_listen, m->spec->program, &ms)
+	        == FED_OK)
+		rc = m->run(cfg, s);
+	fed_metrics_server_free(ms);
+	edge_metrics_free(em); // before the sender they read
 	edge_sender_free(s);
 	return rc;
 }
@@ -65,6 +115,8 @@ edge_main_run(const edge_main_spec *m, void *cfg, int argc, char **argv)
 	int rc = fed_cfg_main(m->spec, cfg, argc, argv, NULL);
 	if (rc < 0 && m->check != NULL)
 		rc = m->check(cfg);
+	if (rc < 0)
+		rc = check_node(m, cfg);
 	if (rc < 0)
 		rc = run_with_sender(m, cfg);
 	fed_cfg_fini(m->spec, cfg);

@@ -4,9 +4,10 @@
 // fed-edge-envoy) share, so that each keeps only its own options and its
 // loop:
 //
-//   - the options every collector has (the node, its token, the series'
-//     site and owner, the sender's, the log level), as rows of the
-//     program's table over an edge_main_cfg embedded in its config;
+//   - the options every collector has (the node, its token, the TLS
+//     certificate, key and CA of a tls+tcp:// node, the series' site and
+//     owner, the sender's, the log level), as rows of the program's table
+//     over an edge_main_cfg embedded in its config;
 //   - the start-up: options loaded (--help, --version and usage errors
 //     end the program there), logging on stderr at --log-level, SIGTERM
 //     and SIGINT turned into a stop request that the loop polls
@@ -29,30 +30,49 @@
 #include "edge_sender.h"
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 
 // The options every collector has. Embed one in the program's config
 // struct under member M.
 typedef struct edge_main_cfg {
 	char *node; // RPC address of the fed-node
 	char *token; // writer token (@FILE read by the loader)
+	char *tls_cert; // the board's certificate (fed-pki edge)
+	char *tls_key; // its private key
+	char *tls_ca; // the CA that signed the node's certificate
+	char *node_server_name; // name expected in the node's certificate
+	                        // (NULL: the host of --node)
 	char *site; // first part of the series ids
 	char *owner; // owner written in the series
 	edge_sender_cfg sender;
+	char *metrics_listen; // http:// address of /metrics, "" for none
 	fed_log_level log_level;
 } edge_main_cfg;
 
 // The rows of those options, for a table over config struct T with the
 // edge_main_cfg at member M; each collector lists them where its --help
-// shows them: --node and --token first, --site with the collector's
-// default, --owner, and last the sender's options (EDGE_SENDER_CFG_OPTS,
-// with the default spool folder and the help of --drain-timeout) and
-// --log-level.
+// shows them: --node, --token and the TLS options first, --site with the
+// collector's default, --owner, and last the sender's options
+// (EDGE_SENDER_CFG_OPTS, with the default spool folder and the help of
+// --drain-timeout) and --log-level.
 #define EDGE_MAIN_NODE_OPTS(T, M)                                            \
 	FED_CFG_OPT_STRING_LEN(T, M.node, "node", "tcp://127.0.0.1:7410", 1, \
 	    4000, "RPC address of the fed-node to feed"),                    \
 	    FED_CFG_OPT_STRING(T, M.token, "token", NULL,                    \
 	        "token with the writer role on that node (@FILE reads a "    \
-	        "file)")
+	        "file)"),                                                    \
+	    FED_CFG_OPT_STRING(T, M.tls_cert, "tls-cert", NULL,              \
+	        "tls+tcp:// node: this board's certificate (PEM, fed-pki "   \
+	        "edge)"),                                                    \
+	    FED_CFG_OPT_STRING(T, M.tls_key, "tls-key", NULL,                \
+	        "tls+tcp:// node: its private key (PEM)"),                   \
+	    FED_CFG_OPT_STRING(T, M.tls_ca, "tls-ca", NULL,                  \
+	        "tls+tcp:// node: the CA (PEM) that signed the node's "      \
+	        "certificate"),                                              \
+	    FED_CFG_OPT_STRING(T, M.node_server_name, "node-server-name",    \
+	        NULL,                                                        \
+	        "tls+tcp:// node: name expected in its certificate "         \
+	        "(default: the host of --node)")
 
 #define EDGE_MAIN_SITE_OPT(T, M, site_def)                           \
 	FED_CFG_OPT_STRING_LEN(T, M.site, "site", (site_def), 1, 64, \
@@ -64,6 +84,7 @@ typedef struct edge_main_cfg {
 
 #define EDGE_MAIN_END_OPTS(T, M, spool_def, drain_help)                \
 	EDGE_SENDER_CFG_OPTS(T, M.sender, spool_def, drain_help),      \
+	    FED_CFG_OPT_METRICS(T, M.metrics_listen),                  \
 	    FED_CFG_OPT_LOG_LEVEL(T, M.log_level, "log-level", "info", \
 	        "err, warning, notice, info or debug")
 
@@ -86,12 +107,16 @@ typedef struct edge_main_spec {
 
 // The whole main of a collector: loads m->spec into cfg (fed_cfg_main:
 // --help and --version print and return 0, a bad command line returns 2),
-// calls m->check, sets the log sink to stderr at --log-level, installs the
-// stop request (SIGTERM, SIGINT) and ignores SIGPIPE, makes the sender
-// from the common options (edge_sender_opts_from_cfg) and calls m->run;
-// then frees the sender and releases cfg. cfg is the caller's storage of
-// the spec's config struct (uninitialised). Returns the exit status:
-// m->run's, or the above, or 1 when the sender cannot start (logged).
+// calls m->check, checks --node with the TLS options (a tls+tcp:// node
+// without a certificate, a key and a CA: exit status 2, said on stderr),
+// sets the log sink to stderr at --log-level (warning when a token goes
+// over plain tcp:// to another machine), installs the stop request
+// (SIGTERM, SIGINT) and ignores SIGPIPE, makes the sender from the common
+// options (edge_sender_opts_from_cfg, and the TLS options) and calls
+// m->run; then frees the sender and releases cfg. cfg is the caller's
+// storage of the spec's config struct (uninitialised). Returns the exit
+// status: m->run's, or the above, or 1 when the sender cannot start
+// (logged; e.g. a certificate that cannot be read).
 int edge_main_run(const edge_main_spec *m, void *cfg, int argc, char **argv);
 
 // Whether SIGTERM or SIGINT asked the program to stop since edge_main_run

@@ -189,6 +189,21 @@ acked(edge_sender *s, fed_spool *sp, fed_spool_cursor next, bool sent)
 	pthread_mutex_unlock(&s->mu);
 }
 
+// Notes the earliest point of the record about to be sent: how far behind
+// the node is, for as long as the record waits (edge_sender_stats).
+static void
+note_oldest(edge_sender *s, const Enfed__V1__IngestRequest *req)
+{
+	int64_t oldest = INT64_MAX;
+	for (size_t i = 0; i < req->n_series; i++)
+		for (size_t k = 0; k < req->series[i]->n_ts_ms; k++)
+			if (req->series[i]->ts_ms[k] < oldest)
+				oldest = req->series[i]->ts_ms[k];
+	pthread_mutex_lock(&s->mu);
+	s->st.oldest_ts_ms = oldest != INT64_MAX ? oldest : 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
 // Sends one packed record. OK when the node took it or when it was refused
 // for good and copied to the dead-letter spool: the caller then
 // acknowledges it (*parked tells which). Otherwise the status to retry.
@@ -203,6 +218,7 @@ deliver(edge_sender *s, const uint8_t *buf, size_t len, bool *parked)
 		    s, buf, len, FED_INVALID_ARGUMENT, "not an IngestRequest");
 	}
 	char err[256] = "";
+	note_oldest(s, req);
 	fed_status st = ingest(s, req, err, sizeof(err));
 	if (st == FED_NOT_FOUND) {
 		// The node may have lost its series: declare and try again
@@ -287,6 +303,28 @@ send_one(edge_sender *s)
 	return send_sample(s);
 }
 
+// note_oldest for the record that waits first (index readings first).
+static void
+note_head(edge_sender *s)
+{
+	const uint8_t *b = NULL;
+	size_t len = 0;
+	fed_spool_cursor next;
+	bool samples = fed_spool_peek(s->spool, &b, &len, &next) != FED_OK;
+	if (samples)
+		pthread_mutex_lock(&s->samples_mu);
+	if (!samples
+	    || fed_spool_peek(s->samples, &b, &len, &next) == FED_OK) {
+		Enfed__V1__IngestRequest *req
+		    = enfed__v1__ingest_request__unpack(NULL, len, b);
+		if (req != NULL)
+			note_oldest(s, req);
+		enfed__v1__ingest_request__free_unpacked(req, NULL);
+	}
+	if (samples)
+		pthread_mutex_unlock(&s->samples_mu);
+}
+
 static void *
 sender_main(void *arg)
 {
@@ -301,6 +339,7 @@ sender_main(void *arg)
 			continue;
 		}
 		count(s, &s->st.n_retries, 1);
+		note_head(s); // the call that failed may not have read it
 		backoff = edge_sender_next_backoff(
 		    backoff, s->opts.backoff_min_ms, s->opts.backoff_max_ms);
 		pause_ms(s, backoff);
@@ -560,10 +599,10 @@ edge_sender_drain(edge_sender *s, int64_t timeout_ms)
 void
 edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 {
-	uint64_t n = 0, n_samples = 0;
+	uint64_t n = 0, n_samples = 0, len = 0, len_samples = 0;
 	fed_spool_stats main_st, samples_st;
-	fed_spool_pending(s->spool, &n, NULL);
-	fed_spool_pending(s->samples, &n_samples, NULL);
+	fed_spool_pending(s->spool, &n, &len);
+	fed_spool_pending(s->samples, &n_samples, &len_samples);
 	fed_spool_get_stats(s->spool, &main_st);
 	fed_spool_get_stats(s->samples, &samples_st);
 	pthread_mutex_lock(&s->mu);
@@ -573,6 +612,10 @@ edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 	st->n_lost += main_st.n_records_lost + samples_st.n_records_lost;
 	st->n_pending = n + n_samples;
 	st->n_samples_pending = n_samples;
+	st->pending_bytes = len + len_samples;
+	st->samples_pending_bytes = len_samples;
+	if (st->n_pending == 0)
+		st->oldest_ts_ms = 0;
 	st->n_declared = edge_series_n_declared(&s->reg);
 }
 
@@ -648,7 +691,15 @@ start(edge_sender *s)
 	ro.url = s->node_url;
 	ro.token = s->token;
 	ro.timeout_ms = s->opts.rpc_timeout_ms;
-	FED_TRY(fed_rpc_client_new(&ro, &s->rpc));
+	ro.tls = s->opts.tls;
+	fed_status st = fed_rpc_client_new(&ro, &s->rpc);
+	s->opts.tls = NULL; // borrowed until here only
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, s->opts.component,
+		    "cannot dial the node %s: %s", s->node_url,
+		    fed_status_str(st));
+		return st;
+	}
 	if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
 		return FED_RESOURCE_EXHAUSTED;
 	s->started = true;

@@ -62,12 +62,15 @@
 #include "fed/cfg.h"
 #include "fed/spool.h"
 #include "fed/status.h"
+#include "fed/transport.h"
 
 typedef struct edge_sender edge_sender;
 
 typedef struct edge_sender_opts {
 	const char *node_url; // the fed-node's RPC address (copied)
 	const char *token; // writer token, or NULL (copied)
+	const fed_tls_opts *tls; // for a tls+tcp:// node_url, or NULL
+	                         // (borrowed until edge_sender_new returns)
 	const char *spool_dir; // created if missing, one level (copied)
 	fed_spool_sync_mode sync; // of the spool (group: group_ms 20)
 	uint64_t spool_max_bytes; // cap of the spool, >= 1 MiB
@@ -81,8 +84,7 @@ typedef struct edge_sender_opts {
 
 // Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
 // backoff 1 s .. 60 s, 1024 records in memory, samples spool 16 MiB,
-// component "edge"; node_url,
-// token and spool_dir NULL.
+// component "edge"; node_url, token, tls and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
 
 // The sender's settings as every collector reads them from its
@@ -145,11 +147,18 @@ typedef struct edge_sender_stats {
 	uint64_t n_thin_rounds; // times the full samples spool was thinned
 	uint64_t n_index_spilled; // index requests the full main spool
 	                          // refused, kept in the samples spool
+	uint64_t pending_bytes; // on disk in both spools (record headers
+	                        // included)
+	uint64_t samples_pending_bytes; // of which in the samples spool
+	// The earliest point of the record the sender is sending or retrying
+	// (Unix ms); 0 when nothing is pending or no record was tried yet.
+	int64_t oldest_ts_ms;
 } edge_sender_stats;
 
 // Opens the spool (and its dead-letter spool), reads series.pb, creates
-// the RPC client and starts the sender thread. opts is copied. On OK *out
-// is the caller's, freed with edge_sender_free. INVALID_ARGUMENT for
+// the RPC client (which reads the TLS files now) and starts the sender
+// thread. opts is copied (but for tls). On OK *out is the caller's, freed
+// with edge_sender_free. INVALID_ARGUMENT for
 // missing or out-of-range options (logged), FAILED_PRECONDITION when
 // another process holds the spool, or the status of fed_spool_open /
 // fed_rpc_client_new.

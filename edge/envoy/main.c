@@ -70,9 +70,9 @@ static const fed_cfg_opt envoy_opts[] = {
         "firmware before 7: its digest password, by default the last six "
         "digits of the gateway's serial number (@FILE reads a file)"),
     FED_CFG_OPT_STRING(C, ca_file, "ca-file", NULL,
-        "https: PEM file of the gateway's certificate or its CA"),
+        "gateway https: PEM file of its certificate or its CA"),
     FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
-        "https: name to check in the certificate (default: the URL's)"),
+        "gateway https: name to check in its certificate (default: --url's)"),
     FED_CFG_OPT_BOOL(C, tls_verify, "tls-verify", "true",
         "https: check the gateway's certificate against --ca-file"),
     FED_CFG_OPT_ENUM(C, totals, "totals", "api", "api|production-json|none",

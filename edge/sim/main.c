@@ -30,6 +30,7 @@
 #include "fed/log.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
+#include "fed/transport.h"
 #include "sim_envoy.h"
 #include "sim_model.h"
 #include "sim_tic.h"
@@ -56,6 +57,7 @@ struct sim_cfg {
 	char *meter_id;
 	char *envoy_listen;
 	int64_t start_ms;
+	char *tls_cert, *tls_key, *tls_ca;
 	fed_log_level log_level;
 };
 
@@ -71,6 +73,7 @@ static const fed_cfg_opt sim_opts[] = {
         "RPC address of the fed-node to feed"),
     FED_CFG_OPT_STRING(C, token, "token", NULL,
         "token with the writer role on that node (@FILE reads a file)"),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_STRING_LEN(C, site, "site", "kermelo", 1, 64,
         "site name: the first part of the series ids"),
     FED_CFG_OPT_ENUM(
@@ -319,13 +322,16 @@ send_slots(struct sim *s, int64_t from_ms, size_t n)
 	return st;
 }
 
-// Waits up to ms for a stop signal; 1 if one came.
+// Waits up to ms for a stop signal; 1 if one came. A SIGHUP runs the
+// reloads (none of its own: its token comes from the config) and ends the
+// wait early, which only makes the loop look at the clock once more.
 static int
 stop_requested(const sigset_t *stop, int64_t ms)
 {
-	struct timespec ts
-	    = {(time_t) (ms / 1000), (long) (ms % 1000) * 1000000L};
-	return sigtimedwait(stop, NULL, &ts) > 0;
+	fed_process_event e = fed_process_wait(stop, ms, NULL);
+	if (e == FED_PROCESS_RELOAD)
+		fed_process_reload();
+	return e == FED_PROCESS_STOP;
 }
 
 static int
@@ -694,8 +700,16 @@ main(int argc, char **argv)
 	o.url = cfg.node;
 	o.token = cfg.token;
 	o.timeout_ms = 30000;
+	fed_tls_opts tls = {cfg.tls_cert, cfg.tls_key, cfg.tls_ca, NULL};
+	o.tls = &tls;
 	rc = 1;
-	if (cfg.envoy_listen[0] != '\0' && sim_pv_check(&s.pv) == FED_OK) {
+	char terr[300];
+	if (fed_transport_check(cfg.node, &tls, terr, sizeof(terr))
+	    != FED_OK) {
+		fprintf(stderr, "fed-edge-sim: --node: %s\n", terr);
+		rc = 2;
+	} else if (cfg.envoy_listen[0] != '\0'
+	    && sim_pv_check(&s.pv) == FED_OK) {
 		if (cfg.model != MODEL_PV)
 			fprintf(stderr,
 			    "fed-edge-sim: --envoy-listen: only --model=pv "

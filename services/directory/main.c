@@ -14,6 +14,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/token.h"
 
@@ -30,6 +31,7 @@ struct dir_cfg {
 	char *tls_key;
 	char *tls_ca;
 	uint64_t workers;
+	char *metrics_listen;
 	fed_log_level log_level;
 	char *admin_token;
 	char *admin_hash;
@@ -66,6 +68,7 @@ static const fed_cfg_opt dir_opts[] = {
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -138,7 +141,7 @@ admin_hash(const struct dir_cfg *cfg, const char *enrol, char *hash)
 }
 
 // Serves until SIGTERM or SIGINT; the signals are blocked in every thread
-// and taken here with sigwait, so no handler runs inside nng or sqlite.
+// and taken here (fed_process_serve), so no handler runs inside nng or sqlite.
 static int
 run(const struct dir_cfg *cfg, const char *hash, const char *admin)
 {
@@ -155,11 +158,20 @@ run(const struct dir_cfg *cfg, const char *hash, const char *admin)
 		    fed_status_str(st));
 		return 1;
 	}
+	fed_metrics_server *ms = NULL;
+	if (fed_metrics_listen(cfg->metrics_listen, "fed-directory", &ms)
+	    != FED_OK) {
+		dir_service_free(d);
+		return 1;
+	}
 	fed_log(FED_LOG_NOTICE, "directory", "ready: rpc %s, stream %s",
 	    cfg->listen, cfg->stream);
-	int sig = 0;
-	sigwait(&set, &sig);
+	// Its tokens live in its database and its enrolment token in the
+	// config: a SIGHUP has nothing of its own to reread, but runs the
+	// reloads that others register (TLS) and does not stop it.
+	int sig = fed_process_serve(&set);
 	fed_log(FED_LOG_NOTICE, "directory", "stopping on signal %d", sig);
+	fed_metrics_server_free(ms);
 	dir_service_free(d);
 	return 0;
 }

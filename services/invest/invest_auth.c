@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,20 @@
 #define ANY \
 	(INVEST_ROLE_INVESTOR | INVEST_ROLE_ORGANISATION | INVEST_ROLE_ADMIN)
 
-struct invest_auth {
+// One reading of the tokens: built whole, then swapped in.
+typedef struct table {
 	size_t n;
 	invest_principal p[MAX_TOKENS];
+} table;
+
+// The table is swapped under the write side of `lock`; readers hold the
+// read side only while they look it up and copy a principal out, so a
+// reload never waits for a call and a call never sees a table being built
+// or freed.
+struct invest_auth {
+	pthread_rwlock_t lock;
+	table *t; // under lock
+	fed_token_source src; // read again at each reload
 };
 
 // The roles each method admits. Methods not listed: admin only.
@@ -67,7 +79,7 @@ invest_role_parse(const char *s, invest_role *out)
 }
 
 static fed_status
-add(invest_auth *a, const char *name, invest_role role, const char *hash,
+add(table *a, const char *name, invest_role role, const char *hash,
     const char *bound)
 {
 	if (a->n == MAX_TOKENS)
@@ -108,23 +120,22 @@ token_line(const char *name, const char *role_s, const char *hash,
 	return add(arg, name, role, hash, bound);
 }
 
+// Reads the admin token, its hash and the tokens file of a into a new
+// table.
 static fed_status
-add_admin(invest_auth *a, const char *token, const char *hash, char *err,
-    size_t err_len)
+load(const invest_auth *a, table **out, char *err, size_t err_len)
 {
-	if (token != NULL && token[0] != '\0') {
-		char h[FED_TOKEN_HASH_LEN + 1];
-		fed_token_hash(token, h);
-		FED_TRY(add(a, "admin", INVEST_ROLE_ADMIN, h, ""));
+	table *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st
+	    = fed_token_source_read(&a->src, token_line, t, err, err_len);
+	if (st != FED_OK) {
+		free(t);
+		return st;
 	}
-	if (hash == NULL || hash[0] == '\0')
-		return FED_OK;
-	if (!fed_token_is_hash(hash)) {
-		snprintf(
-		    err, err_len, "admin-token-hash: expected 64 hex digits");
-		return FED_INVALID_ARGUMENT;
-	}
-	return add(a, "admin", INVEST_ROLE_ADMIN, hash, "");
+	*out = t;
+	return FED_OK;
 }
 
 fed_status
@@ -134,41 +145,68 @@ invest_auth_new(const char *admin_token, const char *admin_hash,
 	invest_auth *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	fed_status st = add_admin(a, admin_token, admin_hash, err, err_len);
-	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
-		st = fed_token_file_read(
-		    tokens_file, token_line, a, err, err_len);
+	fed_status st = fed_token_source_init(
+	    &a->src, admin_token, admin_hash, tokens_file);
 	if (st != FED_OK) {
 		free(a);
+		return st;
+	}
+	pthread_rwlock_init(&a->lock, NULL);
+	st = load(a, &a->t, err, err_len);
+	if (st != FED_OK) {
+		invest_auth_free(a);
 		return st;
 	}
 	*out = a;
 	return FED_OK;
 }
 
+fed_status
+invest_auth_reload(invest_auth *a, char *err, size_t err_len)
+{
+	table *t = NULL;
+	FED_TRY(load(a, &t, err, err_len));
+	pthread_rwlock_wrlock(&a->lock);
+	table *old = a->t;
+	a->t = t;
+	pthread_rwlock_unlock(&a->lock);
+	free(old); // no reader holds it: they copy under the read lock
+	return FED_OK;
+}
+
 void
 invest_auth_free(invest_auth *a)
 {
+	if (a == NULL)
+		return;
+	pthread_rwlock_destroy(&a->lock);
+	free(a->t);
+	fed_token_source_fini(&a->src);
 	free(a);
 }
 
 size_t
-invest_auth_count(const invest_auth *a)
+invest_auth_count(invest_auth *a)
 {
-	return a->n;
+	pthread_rwlock_rdlock(&a->lock);
+	size_t n = a->t->n;
+	pthread_rwlock_unlock(&a->lock);
+	return n;
 }
 
 bool
-invest_auth_knows_investor(const invest_auth *a, const char *investor)
+invest_auth_knows_investor(invest_auth *a, const char *investor)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->p[i].role == INVEST_ROLE_INVESTOR
-		    && strcmp(a->p[i].bound, investor) == 0)
-			return true;
+	bool known = false;
+	pthread_rwlock_rdlock(&a->lock);
+	for (size_t i = 0; i < a->t->n && !known; i++) {
+		const invest_principal *p = &a->t->p[i];
+		known = p->role == INVEST_ROLE_INVESTOR
+		    && strcmp(p->bound, investor) == 0;
 	}
-	return false;
+	pthread_rwlock_unlock(&a->lock);
+	return known;
 }
-
 static int
 admitted_roles(const char *method)
 {
@@ -180,24 +218,41 @@ admitted_roles(const char *method)
 	return INVEST_ROLE_ADMIN;
 }
 
+// Where the caller's principal lives during a call: one per thread, as an
+// RPC worker serves one call at a time and the principal is read only
+// within that call (fed/rpc.h), so it stays valid until the same thread's
+// next call, whatever a reload does to the table meanwhile.
+static _Thread_local invest_principal call_principal;
+
+// The principal whose hash is h, copied into call_principal. Every entry
+// is compared, so the time taken says nothing about which token matched.
+static const invest_principal *
+lookup(invest_auth *a, const char *h)
+{
+	int found = 0;
+	pthread_rwlock_rdlock(&a->lock);
+	for (size_t i = 0; i < a->t->n; i++) {
+		if (fed_token_equal(h, a->t->p[i].hash) && !found) {
+			call_principal = a->t->p[i];
+			found = 1;
+		}
+	}
+	pthread_rwlock_unlock(&a->lock);
+	return found ? &call_principal : NULL;
+}
+
 fed_status
 invest_auth_check(const char *token, const char *method, const char *peer,
     void **principal, void *arg)
 {
 	(void) peer;
-	const invest_auth *a = arg;
+	invest_auth *a = arg;
 	int roles = admitted_roles(method);
 	if (roles == 0)
 		return FED_OK;
-	// Every entry is compared, so the time taken says nothing about
-	// which token matched.
 	char h[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(token, h);
-	const invest_principal *found = NULL;
-	for (size_t i = 0; i < a->n; i++) {
-		if (fed_token_equal(h, a->p[i].hash) && found == NULL)
-			found = &a->p[i];
-	}
+	const invest_principal *found = lookup(a, h);
 	if (found == NULL)
 		return FED_UNAUTHENTICATED;
 	if (((int) found->role & roles) == 0)

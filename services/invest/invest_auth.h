@@ -14,8 +14,11 @@
 // The method table below gives the roles each method admits; the handlers
 // then check the binding (invest_auth_may_*). Health/Check needs no token.
 //
-// The table is loaded once and then immutable: the auth hook reads it from
-// any worker thread without locking.
+// The table is read at start and again at each reload (SIGHUP,
+// invest_auth_reload): the new table is built whole, then swapped in under
+// a lock that readers hold only while they copy a principal out, so a call
+// never sees a half-built table and a removed token is refused from the
+// next call on. A file that cannot be read keeps the old table.
 
 #ifndef INVEST_AUTH_H
 #define INVEST_AUTH_H
@@ -53,14 +56,21 @@ fed_status invest_auth_new(const char *admin_token, const char *admin_hash,
 // Frees the table. NULL does nothing.
 void invest_auth_free(invest_auth *a);
 
+// Reads the admin token, its hash and the tokens file given to
+// invest_auth_new again into a new table and swaps it in while calls run.
+// On an error (as invest_auth_new's, with its message in err) the table in
+// force stays. Thread-safe against the readers below.
+fed_status invest_auth_reload(invest_auth *a, char *err, size_t err_len);
+
 // Number of tokens known.
-size_t invest_auth_count(const invest_auth *a);
+size_t invest_auth_count(invest_auth *a);
 
 // True when some investor token is bound to `investor`.
-bool invest_auth_knows_investor(const invest_auth *a, const char *investor);
+bool invest_auth_knows_investor(invest_auth *a, const char *investor);
 
 // The RPC auth hook (fed_rpc_auth_fn; arg is the invest_auth): OK with
-// *principal set to the borrowed invest_principal (NULL for Health),
+// *principal set to the borrowed invest_principal (a copy private to the
+// calling thread, valid until its next call; NULL for Health),
 // UNAUTHENTICATED for a missing or unknown token, PERMISSION_DENIED when
 // the token's role is not admitted by the method.
 fed_status invest_auth_check(const char *token, const char *method,

@@ -26,7 +26,7 @@
 typedef struct invest_rpc {
 	invest_store *store;
 	invest_nodes *nodes;
-	const invest_auth *auth;
+	invest_auth *auth;
 	const fed_tz
 	    *tz; // the zone of today/month/year when a call names none
 	invest_factors factors;

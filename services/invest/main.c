@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; every write was
-// committed before its reply.
+// committed before its reply. SIGHUP rereads the tokens file without
+// closing a connection.
 
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "fed/cfg.h"
 #include "fed/health.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/tz.h"
@@ -47,6 +49,7 @@ struct invest_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *metrics_listen;
 	fed_log_level log_level;
 	int64_t scrub_ms;
 };
@@ -93,6 +96,7 @@ static const fed_cfg_opt invest_opts[] = {
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -183,21 +187,52 @@ serve(const struct invest_cfg *cfg, struct parts *p, invest_rpc *ir)
 	return fed_rpc_server_start(p->srv);
 }
 
+struct tokens_reload {
+	const struct invest_cfg *cfg;
+	invest_auth *auth;
+};
+
+// SIGHUP: the tokens file again. A refused file keeps the tokens in force.
+static fed_status
+reload_tokens(void *arg)
+{
+	const struct tokens_reload *r = arg;
+	char err[384] = "";
+	fed_status st = invest_auth_reload(r->auth, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "invest", "tokens not reloaded: %s",
+		    err[0] ? err : fed_status_str(st));
+		return st;
+	}
+	fed_log(FED_LOG_NOTICE, "invest", "tokens reloaded: %zu from %s",
+	    invest_auth_count(r->auth),
+	    r->cfg->tokens_file != NULL && r->cfg->tokens_file[0] != '\0'
+	        ? r->cfg->tokens_file
+	        : "the admin token only");
+	return FED_OK;
+}
+
 static int
 run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 {
 	struct parts p = {0};
 	invest_rpc ir;
+	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK)
+	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-invest", &ms)
+	        != FED_OK)
 		goto out;
+	struct tokens_reload tr = {cfg, p.auth};
+	fed_process_on_reload("invest tokens", reload_tokens, &tr);
 	fed_log(FED_LOG_NOTICE, "invest", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
-	int sig = 0;
-	sigwait(stop_signals, &sig);
+	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "invest", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	fed_process_reload_clear();
+	fed_metrics_server_free(ms);
 	fed_scrub_stop(p.scrub); // a check in progress ends at its next batch
 	fed_rpc_server_free(p.srv); // finishes calls in progress first
 	fed_scrub_free(p.scrub);

@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; nothing that was
-// acknowledged is lost (each ingest is committed before its reply).
+// acknowledged is lost (each ingest is committed before its reply). SIGHUP
+// rereads the tokens and peers files without closing a connection.
 
 #include <errno.h>
 #include <malloc.h>
@@ -21,6 +22,7 @@
 
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
@@ -29,6 +31,7 @@
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
+#include "node_metrics.h"
 #include "node_server.h"
 #include "node_replicate.h"
 #include "node_rpc.h"
@@ -69,6 +72,7 @@ struct node_cfg {
 	char *tls_key;
 	char *tls_ca;
 	char *stream_tls_ca;
+	char *metrics_listen;
 	fed_log_level log_level;
 };
 
@@ -162,6 +166,7 @@ static const fed_cfg_opt node_opts[] = {
         "tls+tcp://: only certificates it signed may subscribe. Required "
         "there, and never the federation's --tls-ca, whose members would "
         "then receive every private series"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -276,6 +281,52 @@ join_directory(const struct node_cfg *cfg, node_store *store,
 	return st;
 }
 
+struct reloads {
+	const struct node_cfg *cfg;
+	node_auth *auth;
+	node_replicator *repl;
+};
+
+// SIGHUP: the tokens file again. A refused file keeps the tokens in force.
+static fed_status
+reload_tokens(void *arg)
+{
+	const struct node_cfg *cfg = ((struct reloads *) arg)->cfg;
+	node_auth *auth = ((struct reloads *) arg)->auth;
+	char err[256] = "";
+	fed_status st = node_auth_reload(auth, err, sizeof(err));
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "node", "tokens not reloaded: %s",
+		    err[0] ? err : fed_status_str(st));
+		return st;
+	}
+	fed_log(FED_LOG_NOTICE, "node", "tokens reloaded: %zu from %s",
+	    node_auth_count(auth),
+	    cfg->tokens_file != NULL && cfg->tokens_file[0] != '\0'
+	        ? cfg->tokens_file
+	        : "the admin token only");
+	return FED_OK;
+}
+
+// SIGHUP: the peers file again. A refused file keeps the peers in force.
+static fed_status
+reload_peers(void *arg)
+{
+	const struct reloads *r = arg;
+	size_t n = 0;
+	fed_status st = node_replicator_reload_peers(r->repl, &n);
+	if (st != FED_OK) {
+		fed_log(FED_LOG_ERR, "node",
+		    "peers not reloaded: %s (see the line above)",
+		    fed_status_str(st));
+		return st;
+	}
+	if (r->cfg->peers_file != NULL && r->cfg->peers_file[0] != '\0')
+		fed_log(FED_LOG_NOTICE, "node", "peers reloaded: %zu from %s",
+		    n, r->cfg->peers_file);
+	return FED_OK;
+}
+
 static void
 kick(void *repl)
 {
@@ -294,8 +345,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
 	node_scrub *scrub = NULL;
+	node_backup *backup = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
+	node_metrics *nm = NULL;
+	fed_metrics_server *msrv = NULL;
 	char err[256] = "";
 	int rc = 1;
 	if (node_auth_new(cfg->admin_token, cfg->admin_token_hash,
@@ -377,32 +431,47 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (dir != NULL) // other members may read the public series
 		node_auth_set_member_check(
 		    auth, node_directory_is_member, dir);
+	if (node_backup_new(store, cfg->data_dir, &backup) != FED_OK)
+		goto out;
 	node_server_parts parts = {.auth = auth,
 	    .policy = policy,
 	    .series = &nr,
 	    .grants = grants,
 	    .alarms = &nar,
 	    .scrub = scrub,
+	    .backup = backup,
 	    .name = cfg->name};
 	if (node_server_new(&parts, &ro, &srv, err, sizeof(err)) != FED_OK) {
 		fed_log(FED_LOG_ERR, "node", "%s", err);
 		goto out;
 	}
+	// Metrics first: once Health answers, /metrics does too.
+	node_metrics_parts mp = {store, alarms, cfg->data_dir};
+	if (node_metrics_new(&mp, &nm) != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-node", &msrv)
+	        != FED_OK)
+		goto out;
 	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
+	struct reloads tr = {cfg, auth, repl};
+	fed_process_on_reload("node tokens", reload_tokens, &tr);
+	fed_process_on_reload("node peers", reload_peers, &tr);
 	fed_log(FED_LOG_NOTICE, "node", "%s ready (data in %s)", cfg->name,
 	    cfg->data_dir);
-	int sig = 0;
-	sigwait(stop_signals, &sig);
+	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
 	rc = 0;
 out:
+	fed_process_reload_clear();
 	// The server first: its workers may be asking the directory. A
 	// check in progress (Integrity/Check) ends at its next batch.
 	node_scrub_stop(scrub);
+	fed_metrics_server_free(msrv); // its collectors read the store
+	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
 	node_scrub_free(scrub); // stops a scrub in progress at its next batch
+	node_backup_free(backup); // removes the last snapshot
 	node_directory_free(dir);
 	node_replicator_free(repl);
 	node_alarms_free(alarms); // publishes: before the stream closes

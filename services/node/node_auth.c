@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,20 @@
 
 #define MAX_TOKENS 256
 
-struct node_auth {
+// One reading of the tokens: built whole, then swapped in.
+typedef struct table {
 	size_t n;
 	node_principal p[MAX_TOKENS];
+} table;
+
+// The table is swapped under the write side of `lock`; the auth hook
+// holds the read side only while it looks a token up and copies the
+// principal out (see node_auth_check), so a reload never waits for a call
+// and a call never sees a table being built or freed.
+struct node_auth {
+	pthread_rwlock_t lock;
+	table *t; // under lock
+	fed_token_source src; // read again at each reload
 	struct node_grants *grants;
 	int (*is_member)(const char *token, const char *peer, void *arg);
 	void *member_arg;
@@ -48,7 +60,7 @@ node_role_parse(const char *s, node_role *out)
 }
 
 static fed_status
-add(node_auth *a, const char *name, node_role role, const char *hash,
+add(table *a, const char *name, node_role role, const char *hash,
     const char *prefix)
 {
 	if (a->n == MAX_TOKENS)
@@ -113,6 +125,24 @@ token_line(const char *name, const char *role_s, const char *hash,
 	return add(arg, name, role, hash, binding);
 }
 
+// Reads the admin token, its hash and the tokens file of a into a new
+// table.
+static fed_status
+load(const node_auth *a, table **out, char *err, size_t err_len)
+{
+	table *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st
+	    = fed_token_source_read(&a->src, token_line, t, err, err_len);
+	if (st != FED_OK) {
+		free(t);
+		return st;
+	}
+	*out = t;
+	return FED_OK;
+}
+
 fed_status
 node_auth_new(const char *admin_token, const char *admin_hash,
     const char *tokens_file, node_auth **out, char *err, size_t err_len)
@@ -120,35 +150,43 @@ node_auth_new(const char *admin_token, const char *admin_hash,
 	node_auth *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	fed_status st = FED_OK;
-	if (admin_token != NULL && admin_token[0] != '\0') {
-		char h[FED_TOKEN_HASH_LEN + 1];
-		fed_token_hash(admin_token, h);
-		st = add(a, "admin", NODE_ROLE_ADMIN, h, "");
-	}
-	if (st == FED_OK && admin_hash != NULL && admin_hash[0] != '\0') {
-		if (!fed_token_is_hash(admin_hash)) {
-			snprintf(err, err_len,
-			    "admin-token-hash: expected 64 hex digits");
-			st = FED_INVALID_ARGUMENT;
-		} else {
-			st = add(a, "admin", NODE_ROLE_ADMIN, admin_hash, "");
-		}
-	}
-	if (st == FED_OK && tokens_file != NULL && tokens_file[0] != '\0')
-		st = fed_token_file_read(
-		    tokens_file, token_line, a, err, err_len);
+	fed_status st = fed_token_source_init(
+	    &a->src, admin_token, admin_hash, tokens_file);
 	if (st != FED_OK) {
 		free(a);
+		return st;
+	}
+	pthread_rwlock_init(&a->lock, NULL);
+	st = load(a, &a->t, err, err_len);
+	if (st != FED_OK) {
+		node_auth_free(a);
 		return st;
 	}
 	*out = a;
 	return FED_OK;
 }
 
+fed_status
+node_auth_reload(node_auth *a, char *err, size_t err_len)
+{
+	table *t = NULL;
+	FED_TRY(load(a, &t, err, err_len));
+	pthread_rwlock_wrlock(&a->lock);
+	table *old = a->t;
+	a->t = t;
+	pthread_rwlock_unlock(&a->lock);
+	free(old); // no reader holds it: they copy under the read lock
+	return FED_OK;
+}
+
 void
 node_auth_free(node_auth *a)
 {
+	if (a == NULL)
+		return;
+	pthread_rwlock_destroy(&a->lock);
+	free(a->t);
+	fed_token_source_fini(&a->src);
 	free(a);
 }
 
@@ -182,9 +220,12 @@ node_principal_covers(const node_principal *p, const char *id)
 }
 
 size_t
-node_auth_count(const node_auth *a)
+node_auth_count(node_auth *a)
 {
-	return a->n;
+	pthread_rwlock_rdlock(&a->lock);
+	size_t n = a->t->n;
+	pthread_rwlock_unlock(&a->lock);
+	return n;
 }
 
 // A token that is no configured principal may be a grant's, or a
@@ -204,23 +245,42 @@ other_principal(
 	return &member;
 }
 
+// The configured principal whose hash is h, copied into *copy: the copy
+// outlives a reload that frees the table. Every entry is compared, so the
+// time taken says nothing about which token (or how much of it) matched.
+static const node_principal *
+configured(node_auth *a, const char *h, node_principal *copy)
+{
+	int found = 0;
+	pthread_rwlock_rdlock(&a->lock);
+	const table *t = a->t;
+	for (size_t i = 0; i < t->n; i++) {
+		if (fed_token_equal(h, t->p[i].hash) && !found) {
+			*copy = t->p[i];
+			found = 1;
+		}
+	}
+	pthread_rwlock_unlock(&a->lock);
+	return found ? copy : NULL;
+}
+
+// Where a configured principal lives during a call: one per thread, as an
+// RPC worker serves one call at a time and the principal is read only
+// within that call (fed/rpc.h), so it stays valid until the same thread's
+// next call, whatever a reload does to the table meanwhile.
+static _Thread_local node_principal call_principal;
+
 fed_status
 node_auth_check(const char *token, const char *method, const char *peer,
     void **principal, void *arg)
 {
-	const node_auth *a = arg;
+	node_auth *a = arg;
 	unsigned roles = node_policy_roles(method);
 	if (roles & NODE_ROLE_BIT(NODE_ROLE_NONE))
 		return FED_OK;
-	// Every entry is compared, so the time taken says nothing about
-	// which token (or how much of it) matched.
 	char h[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(token, h);
-	const node_principal *found = NULL;
-	for (size_t i = 0; i < a->n; i++) {
-		if (fed_token_equal(h, a->p[i].hash) && found == NULL)
-			found = &a->p[i];
-	}
+	const node_principal *found = configured(a, h, &call_principal);
 	if (found == NULL)
 		found = other_principal(a, token, peer, h);
 	if (found == NULL)

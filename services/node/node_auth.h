@@ -16,8 +16,11 @@
 // place, node_policy.h; the auth hook asks it which roles may call the
 // method at all, before the body is decoded.
 //
-// The table is loaded once and then immutable: the RPC auth hook reads it
-// from any worker thread without locking.
+// The table is read at start and again at each reload (SIGHUP,
+// node_auth_reload): the new table is built whole, then swapped in under
+// a lock that the auth hook holds only while it copies a principal out, so
+// a call never sees a half-built table and a removed token is refused from
+// the next call on. A file that cannot be read keeps the old table.
 
 #ifndef NODE_AUTH_H
 #define NODE_AUTH_H
@@ -72,6 +75,12 @@ fed_status node_auth_new(const char *admin_token, const char *admin_hash,
 // Frees the table. NULL does nothing.
 void node_auth_free(node_auth *a);
 
+// Reads the admin token, its hash and the tokens file given to
+// node_auth_new again into a new table and swaps it in while calls run.
+// On an error (as node_auth_new's, with its message in err) the table in
+// force stays. Thread-safe against node_auth_check.
+fed_status node_auth_reload(node_auth *a, char *err, size_t err_len);
+
 struct node_grants;
 
 // Lets the table accept the grant tokens of gs (borrowed; may be NULL):
@@ -88,11 +97,13 @@ void node_auth_set_member_check(node_auth *a,
     void *arg);
 
 // Number of tokens known.
-size_t node_auth_count(const node_auth *a);
+size_t node_auth_count(node_auth *a);
 
 // The RPC auth hook (fed_rpc_auth_fn; arg is the node_auth): OK with
 // *principal set to the borrowed node_principal (for a grant token, the
-// first member of its node_grant; NULL for a method anyone may call),
+// first member of its node_grant; for a configured token, a copy private
+// to the calling thread, valid until its next call; NULL for a method
+// anyone may call),
 // UNAUTHENTICATED for a missing or unknown token, PERMISSION_DENIED when
 // the policy lets no principal of its role call the method, or its grant
 // is revoked or expired.

@@ -457,6 +457,9 @@ decide_alarm_ack(fed_rpc_ctx *call, decision *d, const ProtobufCMessage *req)
 static const row table[] = {
     {"/enfed.v1.Health/Check", R(NONE), decide_nothing},
     {"/enfed.v1.Integrity/Check", R(ADMIN), decide_nothing},
+    // A copy of the whole store: every series, grant token hash and
+    // alarm, so the administrator's alone.
+    {"/enfed.v1.Backup/Read", R(ADMIN), decide_nothing},
     {"/enfed.v1.SeriesStore/Query", SERIES_READ, decide_query},
     {"/enfed.v1.SeriesStore/Latest", SERIES_READ, decide_latest},
     {"/enfed.v1.SeriesStore/GetSeries", SERIES_READ, decide_get_series},

@@ -50,8 +50,10 @@ struct declared {
 struct node_replicator {
 	node_replicator_opts o;
 	char node_name[72];
-	struct peer peers[MAX_PEERS];
+	struct peer peers[MAX_PEERS]; // the thread's (rpc under rpc_mtx)
 	size_t n_peers;
+	struct peer *pending; // a reloaded peers file, under mtx: the
+	size_t n_pending; // thread adopts it between two rounds
 	struct declared *declared;
 	node_store_outbox_row *rows;
 	pthread_t thread;
@@ -84,8 +86,9 @@ token_value(const char *v, char *out, size_t len)
 	return 0;
 }
 
+// Reads the peers file into peers (MAX_PEERS) and *n.
 static fed_status
-load_peers(node_replicator *r, const char *path)
+load_peers(const char *path, struct peer *peers, size_t *n_peers)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -101,8 +104,8 @@ load_peers(node_replicator *r, const char *path)
 			continue;
 		char *url = strtok_r(NULL, " \t\r\n", &save);
 		char *tok = strtok_r(NULL, " \t\r\n", &save);
-		struct peer *p = &r->peers[r->n_peers];
-		if (url == NULL || tok == NULL || r->n_peers == MAX_PEERS
+		struct peer *p = &peers[*n_peers];
+		if (url == NULL || tok == NULL || *n_peers == MAX_PEERS
 		    || strlen(name) >= sizeof(p->name)
 		    || strlen(url) >= sizeof(p->url)
 		    || token_value(tok, p->token, sizeof(p->token)) != 0) {
@@ -115,7 +118,7 @@ load_peers(node_replicator *r, const char *path)
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		snprintf(p->url, sizeof(p->url), "%s", url);
 		p->max_rows = BATCH;
-		r->n_peers++;
+		(*n_peers)++;
 	}
 	fclose(f);
 	return st;
@@ -730,11 +733,93 @@ stopping(node_replicator *r)
 	return s;
 }
 
+static int
+same_peer(const struct peer *a, const struct peer *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->url, b->url) == 0
+	    && strcmp(a->token, b->token) == 0;
+}
+
+// Forgets what was declared on the grantees: a reloaded peer may be
+// another node under the same name, where nothing was declared yet.
+static void
+forget_declared(node_replicator *r)
+{
+	while (r->declared != NULL) {
+		struct declared *d = r->declared;
+		r->declared = d->next;
+		free(d);
+	}
+}
+
+// Takes a reloaded peers file in, between two rounds (on the thread, the
+// only one that uses the peers): a peer unchanged keeps its connection and
+// its backoff, the others get new ones at their next use.
+static void
+adopt_peers(node_replicator *r)
+{
+	pthread_mutex_lock(&r->mtx);
+	struct peer *next = r->pending;
+	size_t n = r->n_pending;
+	r->pending = NULL;
+	pthread_mutex_unlock(&r->mtx);
+	if (next == NULL)
+		return;
+	pthread_mutex_lock(&r->rpc_mtx);
+	for (size_t i = 0; i < r->n_peers; i++) {
+		struct peer *old = &r->peers[i];
+		for (size_t j = 0; j < n && old->rpc != NULL; j++) {
+			if (next[j].rpc == NULL && same_peer(old, &next[j])) {
+				next[j] = *old;
+				old->rpc = NULL;
+			}
+		}
+	}
+	fed_rpc_client *gone[MAX_PEERS]; // the connections of the others
+	for (size_t i = 0; i < r->n_peers; i++)
+		gone[i] = r->peers[i].rpc;
+	size_t n_gone = r->n_peers;
+	memcpy(r->peers, next, n * sizeof(*next));
+	r->n_peers = n;
+	pthread_mutex_unlock(&r->rpc_mtx);
+	for (size_t i = 0; i < n_gone; i++)
+		fed_rpc_client_free(gone[i]);
+	free(next);
+	forget_declared(r);
+}
+
+fed_status
+node_replicator_reload_peers(node_replicator *r, size_t *n)
+{
+	if (r->o.peers_file == NULL || r->o.peers_file[0] == '\0') {
+		*n = 0;
+		return FED_OK;
+	}
+	struct peer *next = calloc(MAX_PEERS, sizeof(*next));
+	if (next == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	*n = 0;
+	fed_status st = load_peers(r->o.peers_file, next, n);
+	if (st != FED_OK) {
+		free(next);
+		return st;
+	}
+	pthread_mutex_lock(&r->mtx);
+	free(r->pending); // one not yet adopted: this one replaces it
+	r->pending = next;
+	r->n_pending = *n;
+	r->kicked = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+	return FED_OK;
+}
+
 static void *
 run(void *arg)
 {
 	node_replicator *r = arg;
 	while (!stopping(r)) {
+		adopt_peers(r);
 		size_t n = 0;
 		node_store_err e = {{0}};
 		release_due(r);
@@ -764,7 +849,7 @@ node_replicator_new(const node_replicator_opts *opts, node_replicator **out)
 	pthread_mutex_init(&r->rpc_mtx, NULL);
 	fed_status st = r->rows != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
 	if (st == FED_OK && opts->peers_file != NULL && opts->peers_file[0])
-		st = load_peers(r, opts->peers_file);
+		st = load_peers(opts->peers_file, r->peers, &r->n_peers);
 	if (st == FED_OK && pthread_create(&r->thread, NULL, run, r) != 0)
 		st = FED_RESOURCE_EXHAUSTED;
 	if (st != FED_OK) {
@@ -794,11 +879,8 @@ node_replicator_free(node_replicator *r)
 	pthread_join(r->thread, NULL);
 	for (size_t i = 0; i < r->n_peers; i++)
 		fed_rpc_client_free(r->peers[i].rpc);
-	while (r->declared != NULL) {
-		struct declared *d = r->declared;
-		r->declared = d->next;
-		free(d);
-	}
+	free(r->pending);
+	forget_declared(r);
 	pthread_mutex_destroy(&r->mtx);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->rpc_mtx);

@@ -43,6 +43,13 @@ typedef struct node_replicator_opts {
 fed_status node_replicator_new(
     const node_replicator_opts *opts, node_replicator **out);
 
+// Reads the peers file again (SIGHUP) into *n peers and hands them to the
+// thread, which takes them in before its next round: a peer unchanged
+// (name, address, token) keeps its connection, a removed one gets no more
+// rows. INVALID_ARGUMENT (logged with file:line) for a malformed file: the
+// peers in force stay. OK with *n = 0 without a peers file. Main thread.
+fed_status node_replicator_reload_peers(node_replicator *r, size_t *n);
+
 // Wakes the thread now rather than at its next poll (after an ingest that
 // may have filled the outbox). Any thread; cheap.
 void node_replicator_kick(node_replicator *r);

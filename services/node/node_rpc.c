@@ -15,6 +15,7 @@
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
+#include "node_metrics.h"
 #include "node_policy.h"
 
 // The store's message, or the status' own text, back to the caller.
@@ -157,6 +158,7 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		publish_public(&cb); // frees what was kept, even on error
 	if (st != FED_OK)
 		return store_error(call, st, &err);
+	node_metrics_count_ingest(&counts);
 	rep->n_stored = counts.n_stored;
 	rep->n_duplicate = counts.n_duplicate;
 	rep->n_replaced = counts.n_replaced;

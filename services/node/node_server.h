@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
 // node_server.h: fed-node's RPC server, assembled in one place: every
-// service fed-node serves (SeriesStore, Grants, AlarmService, Health) on
-// one server, behind the token table (node_auth.h) and the policy
-// (node_policy.h), and refused when the policy lacks a row for one of its
-// methods. fed-node's main and the fuzzers build their server here, so no
+// service fed-node serves (SeriesStore, Grants, AlarmService, Integrity,
+// Backup, Health) on one server, behind the token table (node_auth.h) and the
+// policy (node_policy.h), and refused when the policy lacks a row for one of
+// its methods. fed-node's main and the fuzzers build their server here, so no
 // server serves the node's handlers without the policy.
 
 #ifndef NODE_SERVER_H
@@ -15,6 +15,7 @@
 #include "fed/rpc.h"
 #include "node_alarm_rpc.h"
 #include "node_auth.h"
+#include "node_backup.h"
 #include "node_grants.h"
 #include "node_policy.h"
 #include "node_rpc.h"
@@ -28,6 +29,7 @@ typedef struct node_server_parts {
 	node_grants *grants; // Grants
 	node_alarm_rpc *alarms; // AlarmService; NULL: not served
 	node_scrub *scrub; // Integrity, and Health's last check; NULL: neither
+	node_backup *backup; // Backup; NULL: not served
 	const char *name; // the node's name, in Health's answer
 } node_server_parts;
 

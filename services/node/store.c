@@ -292,16 +292,17 @@ schema_setup(store_conn *c, node_store_err *err)
 		    version, SCHEMA_VERSION);
 	if (version == SCHEMA_VERSION)
 		return FED_OK;
+	// Every step in one transaction: a crash anywhere leaves the database
+	// at `version`, and the next start migrates it again from there.
+	static const char *const steps[SCHEMA_VERSION] = {schema_sql,
+	    schema_v2_sql, schema_v3_sql, schema_v4_sql, schema_v5_sql};
 	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
-	fed_status st = version < 1 ? node__store_exec(c, schema_sql) : FED_OK;
-	if (st == FED_OK && version < 2)
-		st = node__store_exec(c, schema_v2_sql);
-	if (st == FED_OK && version < 3)
-		st = node__store_exec(c, schema_v3_sql);
-	if (st == FED_OK && version < 4)
-		st = node__store_exec(c, schema_v4_sql);
-	if (st == FED_OK)
-		st = node__store_exec(c, schema_v5_sql);
+	fed_status st = FED_OK;
+	for (int v = version; st == FED_OK && v < SCHEMA_VERSION; v++) {
+		if (node__store_migrate_probe != NULL)
+			node__store_migrate_probe();
+		st = node__store_exec(c, steps[v]);
+	}
 	if (st == FED_OK)
 		st = node__store_exec(c, "COMMIT");
 	if (st != FED_OK)

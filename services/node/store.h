@@ -331,6 +331,16 @@ typedef struct node_store_scrub_opts {
 fed_status node_store_scrub(node_store *st, const node_store_scrub_opts *opts,
     node_store_scrub_report *out, node_store_err *err);
 
+// Writes a consistent copy of the whole store to the file `dest`
+// (replaced if it exists) with sqlite's online backup, while the store
+// keeps serving: the copy is one read snapshot, holding every commit made
+// before it started and none after. The copy is a self-contained sqlite
+// file (rollback journal) that fed-node opens as its series.db.
+// INVALID_ARGUMENT for an empty dest, RESOURCE_EXHAUSTED when the disk is
+// full, UNAVAILABLE on other errors (nothing left at dest).
+fed_status node_store_backup(
+    node_store *st, const char *dest, node_store_err *err);
+
 // ---- Consent grants ------------------------------------------------------
 //
 // The store keeps grants (proto/enfed/v1/grant.proto) with the hex SHA-256
@@ -435,6 +445,22 @@ fed_status node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
 // Rows waiting for grant_id ("" = all grants).
 fed_status node_store_outbox_count(
     node_store *st, const char *grant_id, uint64_t *n, node_store_err *err);
+
+// What waits in the outbox for one grant (node_metrics.c).
+typedef struct node_store_outbox_depth {
+	char grant_id[40];
+	uint64_t n; // rows
+	int64_t oldest_ts_ms; // the earliest point among them
+} node_store_outbox_depth;
+
+// The grants with rows waiting, most rows first, at most max of them, into
+// out[0..*n). One read transaction; any thread.
+fed_status node_store_outbox_depths(node_store *st,
+    node_store_outbox_depth *out, size_t max, size_t *n, node_store_err *err);
+
+// The number of alarms still active, into *n. One read; any thread.
+fed_status node_store_alarm_count_active(
+    node_store *st, uint64_t *n, node_store_err *err);
 
 // ---- Alarm rules and alarms
 // -------------------------------------------------

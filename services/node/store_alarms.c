@@ -315,3 +315,24 @@ node_store_alarm_list(node_store *st, const Enfed__V1__ListAlarmsRequest *f,
 	node__store_read_end(st, c);
 	return res;
 }
+
+fed_status
+node_store_alarm_count_active(node_store *st, uint64_t *n, node_store_err *err)
+{
+	(void) err;
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT count(*) FROM alarms WHERE active = 1", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	fed_status res = rc == SQLITE_ROW
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "active alarms");
+	if (res == FED_OK)
+		*n = (uint64_t) sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}

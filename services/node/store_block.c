@@ -82,10 +82,14 @@ node__store_block_bad(node_store_err *err, const char *series, int64_t key,
 	    a, b, why);
 }
 
+void (*node__store_migrate_probe)(void);
+
 static void
 sql_block_crc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void) argc;
+	if (node__store_migrate_probe != NULL)
+		node__store_migrate_probe();
 	store_block b;
 	b.key = sqlite3_value_int64(argv[0]);
 	b.n = (size_t) sqlite3_value_int64(argv[1]);

@@ -556,3 +556,43 @@ drop_outbox(store_conn *c, const char *grant_id)
 	}
 	return FED_OK;
 }
+
+static fed_status
+depth_rows(
+    sqlite3_stmt *s, node_store_outbox_depth *out, size_t max, size_t *n)
+{
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		node_store_outbox_depth *d = &out[(*n)++];
+		snprintf(d->grant_id, sizeof(d->grant_id), "%s",
+		    (const char *) sqlite3_column_text(s, 0));
+		d->n = (uint64_t) sqlite3_column_int64(s, 1);
+		d->oldest_ts_ms = sqlite3_column_int64(s, 2);
+	}
+	return *n == max || rc == SQLITE_DONE ? FED_OK : FED_INTERNAL;
+}
+
+fed_status
+node_store_outbox_depths(node_store *st, node_store_outbox_depth *out,
+    size_t max, size_t *n, node_store_err *err)
+{
+	(void) err;
+	*n = 0;
+	store_conn *c = NULL;
+	FED_TRY(node__store_read_begin(st, &c));
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	    "SELECT grant_id, count(*), min(ts) FROM outbox GROUP BY grant_id"
+	    " ORDER BY count(*) DESC, grant_id LIMIT ?",
+	    -1, &s, NULL);
+	fed_status res = rc == SQLITE_OK
+	    ? FED_OK
+	    : node__store_sql_status(c->db, rc, "outbox depths");
+	if (res == FED_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64) max);
+		res = depth_rows(s, out, max, n);
+	}
+	sqlite3_finalize(s);
+	node__store_read_end(st, c);
+	return res;
+}

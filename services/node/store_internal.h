@@ -270,6 +270,11 @@ fed_status node__store_check_utf8(
 
 // Registers the SQL function enfed_block_crc(key, n, first_ts, last_ts,
 // vals, data) on db: the schema migration to version 5 fills `crc` with it.
+// Called, when set, at each step of a schema migration and for each block
+// the version 5 migration checksums: the upgrade test sets it to kill the
+// process there (kill -9 in the middle of a migration). NULL otherwise.
+extern void (*node__store_migrate_probe)(void);
+
 fed_status node__store_block_sql_fn(sqlite3 *db);
 
 #endif // NODE_STORE_INTERNAL_H

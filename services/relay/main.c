@@ -8,8 +8,8 @@
 // configuration from the table below (file, FED_* environment, command
 // line) and runs until SIGTERM or SIGINT, logging to stderr.
 
-#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include "fed/log.h"
 #include "fed/process.h"
 #include "fed/stream.h"
+#include "fed/transport.h"
 
 // Most patterns --topics may list.
 #define MAX_PATTERNS 64
@@ -30,6 +31,7 @@ struct relay_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *tls_server_name;
 	int64_t stats_ms;
 	fed_log_level log_level;
 };
@@ -46,6 +48,9 @@ static const fed_cfg_opt relay_opts[] = {
         "what to carry, comma-separated: a series id, a prefix ending in "
         "'/', or a '!' topic such as !alarm (default: everything)"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
+        "tls+tcp:// upstream: name expected in its certificate (default: "
+        "the host of --upstream)"),
     FED_CFG_OPT_DURATION(C, stats_ms, "stats-interval", "60s", 100, 86400000,
         "how often the messages relayed are logged (info)"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
@@ -98,7 +103,8 @@ static int
 run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
     int n_patterns)
 {
-	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
+	fed_tls_opts tls
+	    = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, cfg->tls_server_name};
 	fed_stream_relay_opts o = {.upstream = cfg->upstream,
 	    .listen = cfg->listen,
 	    .tls = &tls,
@@ -113,16 +119,44 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 	}
 	fed_log(FED_LOG_NOTICE, "relay", "ready: %s -> %s", cfg->upstream,
 	    cfg->listen);
-	struct timespec every = {(time_t) (cfg->stats_ms / 1000),
-	    (long) (cfg->stats_ms % 1000) * 1000000L};
-	int sig;
-	while ((sig = sigtimedwait(stop, NULL, &every)) < 0)
-		if (errno == EAGAIN) // the interval passed (not EINTR)
+	int sig = 0;
+	fed_process_event e;
+	while ((e = fed_process_wait(stop, cfg->stats_ms, &sig))
+	    != FED_PROCESS_STOP) {
+		if (e == FED_PROCESS_RELOAD) // nothing of its own to reread
+			fed_process_reload();
+		else
 			log_stats(r);
+	}
 	fed_log(FED_LOG_NOTICE, "relay", "signal %d: stopping", sig);
 	log_stats(r);
 	fed_stream_relay_free(r);
 	return 0;
+}
+
+// The upstream and every listen address, with the TLS settings: a
+// tls+tcp:// one without a certificate, a key and a CA stops the relay at
+// start, said on stderr, instead of a relay that never connects.
+static bool
+addresses_ok(const struct relay_cfg *cfg)
+{
+	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
+	char err[512];
+	if (fed_transport_check(cfg->upstream, &tls, err, sizeof(err))
+	    != FED_OK) {
+		fprintf(stderr, "fed-relay: --upstream: %s\n", err);
+		return false;
+	}
+	char *copy = strdup(cfg->listen), *save = NULL;
+	bool ok = copy != NULL;
+	for (char *u = ok ? strtok_r(copy, ",", &save) : NULL; u != NULL && ok;
+	     u = strtok_r(NULL, ",", &save))
+		if (fed_transport_check(u, &tls, err, sizeof(err)) != FED_OK) {
+			fprintf(stderr, "fed-relay: --listen: %s\n", err);
+			ok = false;
+		}
+	free(copy);
+	return ok;
 }
 
 int
@@ -136,7 +170,7 @@ main(int argc, char **argv)
 	}
 	const char *patterns[MAX_PATTERNS];
 	int n = split_topics(cfg.topics, patterns);
-	if (n < 0) {
+	if (n < 0 || !addresses_ok(&cfg)) {
 		rc = 2;
 	} else {
 		sigset_t stop;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// web_auth.c: users (from the users file), password hashes (PBKDF2-HMAC-
-// SHA-256 from mbedtls) and the in-memory session table.
+// web_auth.c: users (from the users file, reread at a reload), password
+// hashes (PBKDF2-HMAC-SHA-256 from mbedtls) and the session table, kept in
+// memory and, when asked, in a sessions file that survives a restart.
 //
 // Why PBKDF2: it is in mbedtls, already a dependency, and with 300,000
 // iterations of SHA-256 a guess costs about as much as OWASP's 2023 advice
@@ -9,9 +10,12 @@
 // hard KDF (scrypt, Argon2) would resist GPUs better but would add a
 // library; docs/web.md says so.
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
@@ -36,21 +40,29 @@ struct user {
 	int64_t locked_until_ms; // no login before (under mu)
 };
 
+// A session knows its user by name, so that a reload that removes the
+// user ends its sessions, and one that keeps it keeps them.
 struct slot {
 	char sid_hash[FED_TOKEN_HASH_LEN + 1]; // "" = free
-	int user; // index in users
-	char csrf[FED_TOKEN_LEN + 1];
+	char user[65];
 	int64_t expires_ms;
 };
 
+// One reading of the users file.
+struct users {
+	struct user *u;
+	size_t n;
+};
+
 struct web_auth {
-	pthread_mutex_t mu;
-	struct user *users;
-	size_t n_users;
+	pthread_mutex_t mu; // users (the pointer and the counters), slots
+	struct users users;
 	struct slot *slots;
 	size_t n_slots;
 	int64_t ttl_ms;
-	const char *token_dir; // borrowed while reading the users file
+	char *users_file; // NULL: none; read again at each reload
+	char *token_dir; // NULL: the working directory
+	char *sessions_file; // NULL: sessions in memory only
 	char dummy_hash[WEB_HASH_LEN]; // checked for unknown users
 };
 
@@ -296,7 +308,8 @@ check_shape(const struct user *u)
 }
 
 static const char *
-check_user(struct web_auth *a, struct user *u, char **words, int n)
+check_user(const struct web_auth *a, const struct users *us, struct user *u,
+    char **words, int n)
 {
 	unsigned it;
 	unsigned char salt[SALT_LEN];
@@ -312,8 +325,8 @@ check_user(struct web_auth *a, struct user *u, char **words, int n)
 		return "the hash must be pbkdf2-sha256$ITER$SALT$KEY with at "
 		       "least 10000 iterations (made by fed-web "
 		       "--hash-password)";
-	for (size_t i = 0; i < a->n_users; i++)
-		if (strcmp(a->users[i].name, words[0]) == 0)
+	for (size_t i = 0; i < us->n; i++)
+		if (strcmp(us->u[i].name, words[0]) == 0)
 			return "this user name appears twice";
 	if (n > MAX_WORDS)
 		return "too many words";
@@ -340,15 +353,19 @@ static int
 split_words(char *line, char **words, int max)
 {
 	int n = 0;
-	for (char *p = strtok(line, " \t\r\n"); p != NULL;
-	     p = strtok(NULL, " \t\r\n"))
+	char *save = NULL;
+	for (char *p = strtok_r(line, " \t\r\n", &save); p != NULL;
+	     p = strtok_r(NULL, " \t\r\n", &save))
 		if (n < max + 1)
 			words[n++] = p;
 	return n;
 }
 
+// Reads the users file into *us (empty on entry; freed by the caller
+// whatever the status).
 static fed_status
-read_users(struct web_auth *a, const char *path, char *err, size_t err_len)
+read_users(const struct web_auth *a, const char *path, struct users *us,
+    char *err, size_t err_len)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -362,24 +379,34 @@ read_users(struct web_auth *a, const char *path, char *err, size_t err_len)
 		int n = split_words(line, words, MAX_WORDS);
 		if (n == 0 || words[0][0] == '#')
 			continue;
-		struct user *u
-		    = realloc(a->users, (a->n_users + 1) * sizeof(*u));
+		struct user *u = realloc(us->u, (us->n + 1) * sizeof(*u));
 		if (u == NULL) {
 			st = FED_RESOURCE_EXHAUSTED;
 			break;
 		}
-		a->users = u;
-		memset(&u[a->n_users], 0, sizeof(*u));
-		const char *why = check_user(a, &u[a->n_users], words, n);
+		us->u = u;
+		memset(&u[us->n], 0, sizeof(*u));
+		const char *why = check_user(a, us, &u[us->n], words, n);
 		if (why != NULL) {
 			snprintf(err, err_len, "%s:%d: %s", path, ln, why);
 			st = FED_INVALID_ARGUMENT;
 		} else {
-			a->n_users++;
+			us->n++;
 		}
 	}
 	fclose(f);
 	return st;
+}
+
+// A copy of s, NULL for NULL; *ok cleared when the copy fails.
+static char *
+keep(const char *s, int *ok)
+{
+	if (s == NULL)
+		return NULL;
+	char *c = strdup(s);
+	*ok &= c != NULL;
+	return c;
 }
 
 fed_status
@@ -393,14 +420,15 @@ web_auth_new(const char *users_file, const char *token_dir, int64_t ttl_ms,
 	a->ttl_ms = ttl_ms;
 	a->n_slots = max_sessions ? max_sessions : 1;
 	a->slots = calloc(a->n_slots, sizeof(*a->slots));
-	fed_status st = a->slots ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	int ok = a->slots != NULL;
+	a->users_file = keep(users_file, &ok);
+	a->token_dir = keep(token_dir, &ok);
+	fed_status st = ok ? FED_OK : FED_RESOURCE_EXHAUSTED;
 	if (st == FED_OK)
 		st = web_auth_hash_password("unknown user", WEB_KDF_ITER,
 		    a->dummy_hash, sizeof(a->dummy_hash));
-	a->token_dir = token_dir;
 	if (st == FED_OK && users_file != NULL)
-		st = read_users(a, users_file, err, err_len);
-	a->token_dir = NULL;
+		st = read_users(a, users_file, &a->users, err, err_len);
 	if (st != FED_OK) {
 		web_auth_free(a);
 		return st;
@@ -415,15 +443,21 @@ web_auth_free(web_auth *a)
 	if (a == NULL)
 		return;
 	pthread_mutex_destroy(&a->mu);
-	free(a->users);
+	free(a->users.u);
 	free(a->slots);
+	free(a->users_file);
+	free(a->token_dir);
+	free(a->sessions_file);
 	free(a);
 }
 
 size_t
-web_auth_n_users(const web_auth *a)
+web_auth_n_users(web_auth *a)
 {
-	return a->n_users;
+	pthread_mutex_lock(&a->mu);
+	size_t n = a->users.n;
+	pthread_mutex_unlock(&a->mu);
+	return n;
 }
 
 static int
@@ -435,18 +469,18 @@ is_one_of(const char *name, const char *const *names, size_t n)
 	return 0;
 }
 
-fed_status
-web_auth_check_nodes(const web_auth *a, const char *const *names, size_t n,
+static fed_status
+check_nodes(const struct users *us, const char *const *names, size_t n,
     char *err, size_t err_len)
 {
-	for (size_t u = 0; u < a->n_users; u++) {
-		const struct user *us = &a->users[u];
-		for (size_t i = 0; i < us->n_creds; i++) {
-			const web_cred *c = &us->creds[i];
+	for (size_t u = 0; u < us->n; u++) {
+		const struct user *user = &us->u[u];
+		for (size_t i = 0; i < user->n_creds; i++) {
+			const web_cred *c = &user->creds[i];
 			if (is_one_of(c->node, names, n))
 				continue;
 			snprintf(err, err_len,
-			    "user %s: %s:%s: not one of --nodes", us->name,
+			    "user %s: %s:%s: not one of --nodes", user->name,
 			    c->owner ? "owner" : "node", c->node);
 			return FED_INVALID_ARGUMENT;
 		}
@@ -454,12 +488,79 @@ web_auth_check_nodes(const web_auth *a, const char *const *names, size_t n,
 	return FED_OK;
 }
 
+fed_status
+web_auth_check_nodes(
+    web_auth *a, const char *const *names, size_t n, char *err, size_t err_len)
+{
+	pthread_mutex_lock(&a->mu);
+	fed_status st = check_nodes(&a->users, names, n, err, err_len);
+	pthread_mutex_unlock(&a->mu);
+	return st;
+}
+
+static int
+find_user(const struct users *us, const char *name)
+{
+	for (size_t i = 0; i < us->n; i++)
+		if (strcmp(us->u[i].name, name) == 0)
+			return (int) i;
+	return -1;
+}
+
+// The failed-login counters of the users that stay, carried over from old
+// to new, so that a reload does not unlock a user under attack.
+static void
+carry_counters(const struct users *old, struct users *new)
+{
+	for (size_t i = 0; i < new->n; i++) {
+		int o = find_user(old, new->u[i].name);
+		if (o < 0)
+			continue;
+		new->u[i].n_failed = old->u[o].n_failed;
+		new->u[i].locked_until_ms = old->u[o].locked_until_ms;
+	}
+}
+
+fed_status
+web_auth_reload(web_auth *a, const char *const *names, size_t n_names,
+    char *err, size_t err_len)
+{
+	struct users us = {0};
+	fed_status st = FED_OK;
+	if (a->users_file != NULL)
+		st = read_users(a, a->users_file, &us, err, err_len);
+	if (st == FED_OK)
+		st = check_nodes(&us, names, n_names, err, err_len);
+	if (st != FED_OK) {
+		free(us.u);
+		return st;
+	}
+	pthread_mutex_lock(&a->mu);
+	carry_counters(&a->users, &us);
+	struct users old = a->users;
+	a->users = us;
+	pthread_mutex_unlock(&a->mu);
+	free(old.u);
+	return FED_OK;
+}
+
 // --- Sessions ------------------------------------------------------------
 
+// The CSRF token of session sid: derived from the id (a hash of it under
+// another label), so that it needs no storage and survives a restart, yet
+// tells nothing of the id, nor of the sid_hash kept in the sessions file.
 static void
-fill(const struct web_auth *a, const struct slot *s, web_session *out)
+csrf_of(const char *sid, char *out)
 {
-	const struct user *u = &a->users[s->user];
+	char in[FED_TOKEN_LEN + 16];
+	snprintf(in, sizeof(in), "csrf:%s", sid);
+	fed_token_hash(in, out);
+}
+
+static void
+fill(const struct user *u, const struct slot *s, const char *sid,
+    web_session *out)
+{
 	memset(out, 0, sizeof(*out));
 	snprintf(out->user, sizeof(out->user), "%s", u->name);
 	out->role = u->role;
@@ -468,7 +569,7 @@ fill(const struct web_auth *a, const struct slot *s, web_session *out)
 	    u->invest_token);
 	memcpy(out->creds, u->creds, sizeof(out->creds));
 	out->n_creds = u->n_creds;
-	memcpy(out->csrf, s->csrf, sizeof(out->csrf));
+	csrf_of(sid, out->csrf);
 	out->expires_ms = s->expires_ms;
 }
 
@@ -487,70 +588,177 @@ pick_slot(struct web_auth *a, int64_t now_ms)
 	return best;
 }
 
+// --- The sessions file ---------------------------------------------------
+//
+// One line a session, `sid_hash user expires_ms`: the SHA-256 of the id
+// only (the cookie holds the id), so that reading the file gives no way
+// in. Written whole to a temporary file then renamed over the old one at
+// each change (under mu), so a crash leaves the old file or the new one.
+
 static int
-find_user(const struct web_auth *a, const char *name)
+write_slots(FILE *f, const struct web_auth *a, int64_t now_ms)
 {
-	for (size_t i = 0; i < a->n_users; i++)
-		if (strcmp(a->users[i].name, name) == 0)
-			return (int) i;
-	return -1;
+	int ok = fprintf(f, "# fed-web sessions: sha256(id) user expires_ms\n")
+	    > 0;
+	for (size_t i = 0; ok && i < a->n_slots; i++) {
+		const struct slot *s = &a->slots[i];
+		if (s->sid_hash[0] != '\0' && s->expires_ms > now_ms)
+			ok = fprintf(f, "%s %s %lld\n", s->sid_hash, s->user,
+			         (long long) s->expires_ms)
+			    > 0;
+	}
+	return ok;
 }
 
-// 1 when user ui may try to log in now.
+// Writes the sessions file (call under mu). A failure is logged: the
+// sessions go on in memory, and would be lost at the next restart only.
+static void
+save(struct web_auth *a, int64_t now_ms)
+{
+	if (a->sessions_file == NULL)
+		return;
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->sessions_file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int ok = f != NULL && write_slots(f, a, now_ms) && fflush(f) == 0
+	    && fsync(fileno(f)) == 0;
+	if (f != NULL)
+		ok &= fclose(f) == 0;
+	else if (fd >= 0)
+		close(fd);
+	if (ok && rename(tmp, a->sessions_file) == 0)
+		return;
+	fed_log(FED_LOG_ERR, "web", "cannot write the sessions file %s: %s",
+	    a->sessions_file, strerror(errno));
+	unlink(tmp);
+}
+
+// One line of the sessions file into a free slot; 0 when malformed.
 static int
-may_try(struct web_auth *a, int ui, int64_t now_ms)
+load_line(struct web_auth *a, char *line, int64_t now_ms, size_t *next)
+{
+	char *words[4];
+	int n = split_words(line, words, 3);
+	if (n == 0 || words[0][0] == '#')
+		return 1;
+	char *end = NULL;
+	long long exp = n == 3 ? strtoll(words[2], &end, 10) : 0;
+	if (n != 3 || !fed_token_is_hash(words[0])
+	    || strlen(words[1]) >= sizeof(a->slots[0].user) || end == NULL
+	    || *end != '\0')
+		return 0;
+	if (exp <= now_ms || *next == a->n_slots)
+		return 1; // expired, or more than --max-sessions now: dropped
+	struct slot *s = &a->slots[(*next)++];
+	snprintf(s->sid_hash, sizeof(s->sid_hash), "%s", words[0]);
+	snprintf(s->user, sizeof(s->user), "%s", words[1]);
+	s->expires_ms = exp;
+	return 1;
+}
+
+fed_status
+web_auth_persist(web_auth *a, const char *path, int64_t now_ms,
+    size_t *n_loaded, char *err, size_t err_len)
+{
+	int ok = 1;
+	char *p = keep(path, &ok);
+	if (!ok)
+		return FED_RESOURCE_EXHAUSTED;
+	FILE *f = fopen(path, "r");
+	if (f == NULL && errno != ENOENT) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		free(p);
+		return FED_UNAVAILABLE;
+	}
+	size_t next = 0;
+	char line[512];
+	int ln = 0;
+	for (ln = 1; ok && f != NULL && fgets(line, sizeof(line), f); ln++)
+		ok = load_line(a, line, now_ms, &next);
+	if (f != NULL)
+		fclose(f);
+	if (!ok) {
+		snprintf(err, err_len,
+		    "%s:%d: expected 'sha256hex user "
+		    "expires_ms'",
+		    path, ln - 1);
+		free(p);
+		return FED_INVALID_ARGUMENT;
+	}
+	pthread_mutex_lock(&a->mu);
+	a->sessions_file = p;
+	save(a, now_ms); // drops what expired, checks that it can write
+	pthread_mutex_unlock(&a->mu);
+	if (n_loaded != NULL)
+		*n_loaded = next;
+	return FED_OK;
+}
+
+// 1 when user `name` may try to log in now; *hash gets a copy of its hash
+// (the dummy one for an unknown user), for the KDF outside the lock.
+static int
+may_try(struct web_auth *a, const char *name, int64_t now_ms, char *hash)
 {
 	pthread_mutex_lock(&a->mu);
-	int ok = ui < 0 || a->users[ui].locked_until_ms <= now_ms;
+	int ui = name != NULL ? find_user(&a->users, name) : -1;
+	int ok = ui < 0 || a->users.u[ui].locked_until_ms <= now_ms;
+	memcpy(
+	    hash, ui >= 0 ? a->users.u[ui].hash : a->dummy_hash, WEB_HASH_LEN);
 	pthread_mutex_unlock(&a->mu);
 	return ok;
 }
 
-// Counts a failed or a good login of user ui; every WEB_LOGIN_TRIES
-// failures in a row lock the user for WEB_LOGIN_LOCK_MS.
-static void
-count_try(struct web_auth *a, int ui, int good, int64_t now_ms)
+// Counts a failed or a good login of user `name`; every WEB_LOGIN_TRIES
+// failures in a row lock the user for WEB_LOGIN_LOCK_MS. 0 when the user
+// is unknown (now: a reload may have removed it since may_try).
+static int
+count_try(struct web_auth *a, const char *name, int good, int64_t now_ms)
 {
-	if (ui < 0)
-		return;
 	pthread_mutex_lock(&a->mu);
-	struct user *u = &a->users[ui];
-	u->n_failed = good ? 0 : u->n_failed + 1;
-	if (u->n_failed >= WEB_LOGIN_TRIES) {
-		u->n_failed = 0;
-		u->locked_until_ms = now_ms + WEB_LOGIN_LOCK_MS;
-		fed_log(FED_LOG_WARNING, "web",
-		    "user %s: %d failed logins, locked for %d s", u->name,
-		    WEB_LOGIN_TRIES, WEB_LOGIN_LOCK_MS / 1000);
+	int ui = name != NULL ? find_user(&a->users, name) : -1;
+	struct user *u = ui >= 0 ? &a->users.u[ui] : NULL;
+	if (u != NULL) {
+		u->n_failed = good ? 0 : u->n_failed + 1;
+		if (u->n_failed >= WEB_LOGIN_TRIES) {
+			u->n_failed = 0;
+			u->locked_until_ms = now_ms + WEB_LOGIN_LOCK_MS;
+			fed_log(FED_LOG_WARNING, "web",
+			    "user %s: %d failed logins, locked for %d s",
+			    u->name, WEB_LOGIN_TRIES,
+			    WEB_LOGIN_LOCK_MS / 1000);
+		}
 	}
 	pthread_mutex_unlock(&a->mu);
+	return u != NULL;
 }
 
 fed_status
 web_auth_login(web_auth *a, const char *user, const char *password,
     int64_t now_ms, char *sid, web_session *out)
 {
-	int ui = user ? find_user(a, user) : -1;
-	if (!may_try(a, ui, now_ms))
+	char hash[WEB_HASH_LEN];
+	if (!may_try(a, user, now_ms, hash))
 		return FED_RESOURCE_EXHAUSTED;
 	// An unknown user costs the same KDF time as a known one.
-	const char *hash = ui >= 0 ? a->users[ui].hash : a->dummy_hash;
 	int ok = web_auth_verify_password(password ? password : "", hash);
-	count_try(a, ui, ok, now_ms);
-	if (ui < 0 || !ok)
+	if (!count_try(a, user, ok, now_ms) || !ok)
 		return FED_UNAUTHENTICATED;
-	char csrf[FED_TOKEN_LEN + 1];
 	FED_TRY(fed_token_new(sid, FED_TOKEN_LEN + 1));
-	FED_TRY(fed_token_new(csrf, sizeof(csrf)));
+	fed_status st = FED_UNAUTHENTICATED;
 	pthread_mutex_lock(&a->mu);
-	struct slot *s = pick_slot(a, now_ms);
-	fed_token_hash(sid, s->sid_hash);
-	memcpy(s->csrf, csrf, sizeof(csrf));
-	s->user = ui;
-	s->expires_ms = now_ms + a->ttl_ms;
-	fill(a, s, out);
+	int ui = find_user(&a->users, user);
+	if (ui >= 0) {
+		struct slot *s = pick_slot(a, now_ms);
+		fed_token_hash(sid, s->sid_hash);
+		snprintf(s->user, sizeof(s->user), "%s", user);
+		s->expires_ms = now_ms + a->ttl_ms;
+		fill(&a->users.u[ui], s, sid, out);
+		save(a, now_ms);
+		st = FED_OK;
+	}
 	pthread_mutex_unlock(&a->mu);
-	return FED_OK;
+	return st;
 }
 
 static struct slot *
@@ -574,11 +782,13 @@ web_auth_session(
 	fed_status st = FED_UNAUTHENTICATED;
 	pthread_mutex_lock(&a->mu);
 	struct slot *s = find_slot(a, sid);
-	if (s != NULL && s->expires_ms > now_ms) {
-		fill(a, s, out);
+	int ui = s != NULL ? find_user(&a->users, s->user) : -1;
+	if (s != NULL && ui >= 0 && s->expires_ms > now_ms) {
+		fill(&a->users.u[ui], s, sid, out);
 		st = FED_OK;
-	} else if (s != NULL) {
-		s->sid_hash[0] = '\0';
+	} else if (s != NULL) { // expired, or its user removed at a reload
+		memset(s, 0, sizeof(*s));
+		save(a, now_ms);
 	}
 	pthread_mutex_unlock(&a->mu);
 	return st;
@@ -589,7 +799,9 @@ web_auth_logout(web_auth *a, const char *sid)
 {
 	pthread_mutex_lock(&a->mu);
 	struct slot *s = find_slot(a, sid);
-	if (s != NULL)
+	if (s != NULL) {
 		memset(s, 0, sizeof(*s));
+		save(a, 0); // what expired goes at the next write
+	}
 	pthread_mutex_unlock(&a->mu);
 }

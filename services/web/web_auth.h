@@ -32,10 +32,17 @@
 // WEB_KDF_MIN_ITER iterations; lines are made with `fed-web
 // --hash-password` (see docs/web.md).
 //
-// Sessions live in memory (a restart logs everyone out): a random id
-// (fed/token.h) that the browser holds in an HttpOnly SameSite=Strict
-// cookie, known here only by its SHA-256, with an expiry and a random CSRF
-// token that every form must send back. All functions are thread-safe.
+// The users file is read at start and again at each reload (SIGHUP,
+// web_auth_reload): a file that cannot be read keeps the users in force;
+// a user removed from it can no longer log in, and its sessions end.
+//
+// Sessions: a random id (fed/token.h) that the browser holds in an
+// HttpOnly SameSite=Strict cookie, known here only by its SHA-256, with an
+// expiry, and a CSRF token derived from the id (its hash under another
+// label) that every form must send back. They live in memory and, with
+// web_auth_persist, in a sessions file (the hashes, users and expiries
+// only) that a restart reads back: nobody is logged out by a restart, and
+// the file gives no way in. All functions are thread-safe.
 
 #ifndef WEB_AUTH_H
 #define WEB_AUTH_H
@@ -79,7 +86,7 @@ typedef struct web_session {
 	char invest_token[256]; // the investor's fed-invest token, or ""
 	web_cred creds[WEB_MAX_CREDS]; // the user's node credentials
 	size_t n_creds;
-	char csrf[FED_TOKEN_LEN + 1];
+	char csrf[FED_TOKEN_HASH_LEN + 1];
 	int64_t expires_ms;
 } web_session;
 
@@ -104,12 +111,31 @@ fed_status web_auth_new(const char *users_file, const char *token_dir,
 void web_auth_free(web_auth *a);
 
 // How many users were read.
-size_t web_auth_n_users(const web_auth *a);
+size_t web_auth_n_users(web_auth *a);
+
+// Reads the users file given to web_auth_new again, checks its credentials
+// against the n_names node names (as web_auth_check_nodes) and swaps the
+// users in while requests run; the failed-login counters of the users
+// that stay are kept. On an error (as web_auth_new's or
+// web_auth_check_nodes', with its message in err) the users in force stay.
+fed_status web_auth_reload(web_auth *a, const char *const *names,
+    size_t n_names, char *err, size_t err_len);
+
+// Keeps the sessions in the file at path (borrowed): reads those it holds
+// that have not expired at now_ms (no file: none; *n_loaded, which may be
+// NULL, gets their number), then rewrites it (mode 0600) at each login,
+// logout and end of a session. A session whose user is no longer in the
+// users file ends at its next use. INVALID_ARGUMENT ("file:line: ..." in
+// err) for a malformed line, UNAVAILABLE when the file cannot be read.
+// Call once, before serving. A failure to write later is logged; the
+// sessions go on in memory.
+fed_status web_auth_persist(web_auth *a, const char *path, int64_t now_ms,
+    size_t *n_loaded, char *err, size_t err_len);
 
 // Checks that every credential names one of the n node names (borrowed):
 // INVALID_ARGUMENT ("user U: node:N: not one of --nodes" in err)
 // otherwise, so that a misspelt node does not silently hide a user's data.
-fed_status web_auth_check_nodes(const web_auth *a, const char *const *names,
+fed_status web_auth_check_nodes(web_auth *a, const char *const *names,
     size_t n, char *err, size_t err_len);
 
 // Checks user and password (a slow KDF: blocks for its time) and opens a
@@ -127,7 +153,8 @@ fed_status web_auth_login(web_auth *a, const char *user, const char *password,
 fed_status web_auth_session(
     web_auth *a, const char *sid, int64_t now_ms, web_session *out);
 
-// Ends the session of id sid, if any.
+// Ends the session of id sid, if any (and removes it from the sessions
+// file).
 void web_auth_logout(web_auth *a, const char *sid);
 
 // Writes a users-file hash of password ("pbkdf2-sha256$300000$...") with a

@@ -35,6 +35,8 @@ struct keyed {
 
 struct web_backend {
 	char *invest_url;
+	char *tls_files[4]; // copies of the TLS settings' strings
+	fed_tls_opts tls; // pointing to them, for every client
 	uint32_t timeout_ms;
 	fed_rpc_client *invest; // with fed-web's own token
 	fed_rpc_client *directory; // with the directory token; NULL: none
@@ -45,15 +47,52 @@ struct web_backend {
 	size_t n_clients;
 };
 
+// Clients are made at first use, long after web_backend_new: the TLS
+// settings are copied for them.
 static fed_status
-client(const char *url, const char *token, uint32_t timeout_ms,
+copy_tls(web_backend *be, const fed_tls_opts *tls)
+{
+	if (tls == NULL)
+		return FED_OK;
+	const char *src[4]
+	    = {tls->cert_file, tls->key_file, tls->ca_file, tls->server_name};
+	for (size_t i = 0; i < 4; i++)
+		if (src[i] != NULL
+		    && (be->tls_files[i] = strdup(src[i])) == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+	be->tls = (fed_tls_opts) {be->tls_files[0], be->tls_files[1],
+	    be->tls_files[2], be->tls_files[3]};
+	return FED_OK;
+}
+
+// Checks url (of option `what`) with the TLS settings, and warns when the
+// tokens sent there would travel in clear.
+static fed_status
+check_url(const web_backend *be, const char *what, const char *url, char *err,
+    size_t err_len)
+{
+	char why[512];
+	if (fed_transport_check(url, &be->tls, why, sizeof(why)) != FED_OK) {
+		snprintf(err, err_len, "%s: %s%s", what, why,
+		    fed_transport_is_tls(url)
+		        ? " (--tls-cert, --tls-key and --tls-ca)"
+		        : "");
+		return FED_INVALID_ARGUMENT;
+	}
+	fed_transport_warn_clear(url, "web");
+	return FED_OK;
+}
+
+static fed_status
+client(const web_backend *be, const char *url, const char *token,
     fed_rpc_client **out)
 {
 	fed_rpc_client_opts o;
 	fed_rpc_client_opts_default(&o);
 	o.url = url;
+	o.tls = &be->tls;
 	o.token = token;
-	o.timeout_ms = timeout_ms;
+	o.timeout_ms = be->timeout_ms;
 	return fed_rpc_client_new(&o, out);
 }
 
@@ -76,10 +115,7 @@ add_node(web_backend *be, const char *item, char *err, size_t err_len)
 		snprintf(err, err_len, "nodes: '%s' appears twice", n->name);
 		return FED_INVALID_ARGUMENT;
 	}
-	if (fed_transport_check(eq + 1, NULL, NULL, 0) != FED_OK) {
-		snprintf(err, err_len, "nodes: bad address '%s'", eq + 1);
-		return FED_INVALID_ARGUMENT;
-	}
+	FED_TRY(check_url(be, "nodes", eq + 1, err, err_len));
 	n->url = strdup(eq + 1);
 	if (n->url == NULL)
 		return FED_RESOURCE_EXHAUSTED;
@@ -108,10 +144,13 @@ add_directory(
 {
 	if (o->directory_url == NULL || o->directory_url[0] == '\0')
 		return FED_OK;
-	fed_status st = client(o->directory_url, o->directory_token,
-	    o->timeout_ms, &be->directory);
+	FED_TRY(check_url(be, "directory", o->directory_url, err, err_len));
+	fed_status st
+	    = client(be, o->directory_url, o->directory_token, &be->directory);
 	if (st != FED_OK)
-		snprintf(err, err_len, "directory: bad address '%s'",
+		snprintf(err, err_len,
+		    "directory: cannot dial '%s' (address, or TLS files "
+		    "that cannot be read)",
 		    o->directory_url);
 	return st;
 }
@@ -126,13 +165,17 @@ web_backend_new(
 	pthread_mutex_init(&be->mu, NULL);
 	be->timeout_ms = o->timeout_ms;
 	be->invest_url = strdup(o->invest_url);
-	fed_status st = be->invest_url ? FED_OK : FED_RESOURCE_EXHAUSTED;
+	fed_status st
+	    = be->invest_url ? copy_tls(be, o->tls) : FED_RESOURCE_EXHAUSTED;
 	if (st == FED_OK)
-		st = client(o->invest_url, o->invest_token, o->timeout_ms,
-		    &be->invest);
-	if (st != FED_OK)
-		snprintf(
-		    err, err_len, "invest: bad address '%s'", o->invest_url);
+		st = check_url(be, "invest", o->invest_url, err, err_len);
+	if (st == FED_OK
+	    && (st = client(be, o->invest_url, o->invest_token, &be->invest))
+	        != FED_OK)
+		snprintf(err, err_len,
+		    "invest: cannot dial '%s' (address, or TLS files that "
+		    "cannot be read)",
+		    o->invest_url);
 	if (st == FED_OK)
 		st = add_nodes(be, o->nodes, err, err_len);
 	if (st == FED_OK)
@@ -158,6 +201,8 @@ web_backend_free(web_backend *be)
 		fed_rpc_client_free(be->clients[i].client);
 	pthread_mutex_destroy(&be->mu);
 	free(be->invest_url);
+	for (size_t i = 0; i < 4; i++)
+		free(be->tls_files[i]);
 	free(be);
 }
 
@@ -182,7 +227,7 @@ keyed_client(web_backend *be, int target, const char *token,
 		    && strcmp(be->clients[i].token_hash, h) == 0)
 			*c = be->clients[i].client;
 	if (*c == NULL) {
-		st = client(target_url(be, target), token, be->timeout_ms, c);
+		st = client(be, target_url(be, target), token, c);
 		if (st == FED_OK && be->n_clients < WEB_BACKEND_MAX_CLIENTS) {
 			struct keyed *k = &be->clients[be->n_clients++];
 			k->target = target;

@@ -24,6 +24,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "fed/status.h"
+#include "fed/transport.h"
 
 #define WEB_BACKEND_MAX_NODES   16
 #define WEB_BACKEND_MAX_CLIENTS 256
@@ -35,13 +36,18 @@ typedef struct web_backend_opts {
 	const char *directory_url; // fed-directory (NULL or "": none)
 	const char *directory_token; // a token fed-directory accepts
 	uint32_t timeout_ms; // deadline of each call
+	const fed_tls_opts *tls; // fed-web's certificate, key and CA for the
+	                         // tls+tcp:// addresses (NULL: none; copied)
 } web_backend_opts;
 
 typedef struct web_backend web_backend;
 
 // Makes the backend from o (borrowed for the call). INVALID_ARGUMENT (why
-// in err) for a malformed node list, a duplicate node name or a bad
-// address; RESOURCE_EXHAUSTED when out of memory.
+// in err) for a malformed node list, a duplicate node name, a bad
+// address, a tls+tcp:// address without o->tls's three files, or files
+// that cannot be read; RESOURCE_EXHAUSTED when out of memory. Logs a
+// warning for each plain tcp:// address on another machine (the users'
+// tokens would travel in clear).
 fed_status web_backend_new(
     const web_backend_opts *o, web_backend **out, char *err, size_t err_len);
 

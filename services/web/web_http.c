@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "web_http.h"
 
 #define CSP                                                              \
@@ -55,6 +56,7 @@ static void
 reply(nng_aio *aio, web_res *res)
 {
 	nng_http_res *r = NULL;
+	fed_metrics_http_response(res->status);
 	int rv = nng_http_res_alloc(&r);
 	if (rv == 0)
 		rv = nng_http_res_set_status(r, res->status);
@@ -110,6 +112,8 @@ decode(
 	req->method = nng_http_req_get_method(hr);
 	const char *ck = nng_http_req_get_header(hr, "Cookie");
 	req->cookie = ck ? ck : "";
+	const char *fw = nng_http_req_get_header(hr, "X-Forwarded-For");
+	req->forwarded_for = fw ? fw : "";
 	if (q != NULL
 	    && web_params_parse(q + 1, strlen(q + 1), &req->query) != FED_OK) {
 		plain_error(res, 400, "malformed query string\n");

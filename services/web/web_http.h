@@ -31,6 +31,9 @@ typedef struct web_req {
 	web_params query;
 	web_params form; // a POSTed x-www-form-urlencoded body
 	const char *cookie; // the Cookie header, "" when absent
+	const char *forwarded_for; // X-Forwarded-For, "" when absent: the
+	                           // client's address only behind a trusted
+	                           // proxy (nng's server does not tell it)
 } web_req;
 
 // The response the application fills: status 200 and an empty HTML body

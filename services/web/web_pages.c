@@ -378,6 +378,51 @@ logged_in_page(web_ctx *c, const char *next)
 	web_buf_put(c->b, "\">→</a></p></body></html>\n");
 }
 
+// The client's address for the logs: the last X-Forwarded-For entry (the
+// one the proxy added) when a trusted proxy is in front, else "unknown"
+// (nng's HTTP server does not give the connection's address).
+static void
+client_addr(const web_ctx *c, char *out, size_t len)
+{
+	const char *fw = c->req->forwarded_for;
+	const char *last = strrchr(fw, ',');
+	last = last != NULL ? last + 1 : fw;
+	last += strspn(last, " \t");
+	size_t n = strspn(last, "0123456789abcdefABCDEF.:");
+	if (!c->app->o.trusted_proxy || n == 0 || n >= len)
+		n = 0;
+	snprintf(out, len, "%.*s", (int) n, last);
+	if (n == 0)
+		snprintf(out, len, "unknown");
+}
+
+// c when it may appear in a logged user name, else '?'.
+static char
+log_safe(char c)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-";
+	return c != '\0' && strchr(ok, c) != NULL ? c : '?';
+}
+
+// `login failed for user "X" from ADDR`, the line contrib/fail2ban
+// matches: the name comes from the form, so only a safe set of characters
+// is kept, and nothing in it can fake the address at the line's end.
+static void
+log_failed_login(const web_ctx *c, const char *user, int locked)
+{
+	char name[65], addr[64];
+	const char *u = user != NULL ? user : "";
+	size_t i = 0;
+	for (; u[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = log_safe(u[i]);
+	name[i] = '\0';
+	client_addr(c, addr, sizeof(addr));
+	fed_log(FED_LOG_WARNING, "web",
+	    "login failed for user \"%s\" from %s%s", name, addr,
+	    locked ? ": user locked" : "");
+}
+
 static void
 page_login(web_ctx *c)
 {
@@ -392,8 +437,7 @@ page_login(web_ctx *c)
 	    c->app->o.auth, user, pw, fed_clock_now_ms(), sid, &c->session);
 	if (st != FED_OK) {
 		int locked = st == FED_RESOURCE_EXHAUSTED;
-		fed_log(FED_LOG_NOTICE, "web", "failed login%s",
-		    locked ? " (user locked)" : "");
+		log_failed_login(c, user, locked);
 		c->res->status = locked ? 429 : 401;
 		login_form(c,
 		    web_tr(c->lang, locked ? WEB_S_LOCKED : WEB_S_BAD_LOGIN));

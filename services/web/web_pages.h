@@ -29,6 +29,7 @@ typedef struct web_app_opts {
 	int64_t session_ttl_ms; // the cookie's Max-Age
 	int cookie_secure; // add Secure to the cookie (served behind TLS)
 	const char *invest_url; // named on the technical page (borrowed)
+	int trusted_proxy; // 1: X-Forwarded-For names the client (logs)
 } web_app_opts;
 
 typedef struct web_app web_app;

@@ -131,6 +131,54 @@ test_file(void **state)
 	    FED_NOT_FOUND);
 }
 
+// A service's token source: the admin token and its hash come first, as
+// admin lines, then the file; a bad hash is refused by name; the file is
+// read again at each call (a reload), so a line removed is gone.
+static void
+test_source(void **state)
+{
+	(void) state;
+	char path[] = "/tmp/test_token_src_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410f"
+	                "f61f20015ad";
+	char text[512];
+	snprintf(text, sizeof(text), "a reader %s\nb writer %s x/\n", h, h);
+	write_file(path, text);
+	fed_token_source src;
+	assert_int_equal(
+	    fed_token_source_init(&src, "secret",
+	        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB"
+	        "410FF61F20015AD",
+	        path),
+	    FED_OK);
+	struct seen s = {0};
+	char err[256] = "";
+	assert_int_equal(
+	    fed_token_source_read(&src, line_fn, &s, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.last_binding, "x/");
+	snprintf(text, sizeof(text), "a reader %s\n", h);
+	write_file(path, text);
+	s = (struct seen) {0};
+	assert_int_equal(
+	    fed_token_source_read(&src, line_fn, &s, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(s.n, 3);
+	fed_token_source_fini(&src);
+
+	assert_int_equal(fed_token_source_init(&src, NULL, "abc", ""), FED_OK);
+	assert_int_equal(
+	    fed_token_source_read(&src, line_fn, &s, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "admin-token-hash"));
+	fed_token_source_fini(&src);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -138,6 +186,7 @@ main(void)
 	    cmocka_unit_test(test_new),
 	    cmocka_unit_test(test_hash_and_check),
 	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -426,12 +426,41 @@ fed_test_ingest_every(fed_rpc_client *c, const char *id, int64_t from_ms,
 void
 fed_test_isolate_fedctl(const char *home)
 {
-	static const char *const vars[] = {"XDG_CONFIG_HOME", "FED_CONFIG",
-	    "FED_TOKEN", "FED_NODE", "FED_STREAM", "FED_TZ", "FED_DIRECTORY",
-	    "FED_DIRECTORY_TOKEN", "FED_INVEST", "FED_INVEST_TOKEN"};
+	static const char *const vars[]
+	    = {"XDG_CONFIG_HOME", "FED_CONFIG", "FED_TOKEN", "FED_NODE",
+	        "FED_STREAM", "FED_TZ", "FED_DIRECTORY", "FED_DIRECTORY_TOKEN",
+	        "FED_INVEST", "FED_INVEST_TOKEN", "FED_TLS_CERT",
+	        "FED_TLS_KEY", "FED_TLS_CA", "FED_TLS_SERVER_NAME"};
 	setenv("HOME", home, 1);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
+}
+
+int
+fed_test_promtool(const char *path)
+{
+	const char *bin = getenv("FED_PROMTOOL");
+	if (bin == NULL || bin[0] == '\0')
+		bin = "/usr/bin/promtool";
+	static int said;
+	if (access(bin, X_OK) != 0) {
+		if (!said)
+			fprintf(stderr,
+			    "%s: not found (Debian package "
+			    "prometheus): format check skipped\n",
+			    bin);
+		said = 1;
+		return 0;
+	}
+	char *argv[] = {(char *) bin, "check", "metrics", NULL};
+	char *out = NULL, *err = NULL;
+	int rc = fed_test_run(argv, path, &out, &err);
+	if (rc != 0)
+		fprintf(stderr, "promtool check metrics: %s%s\n",
+		    out ? out : "", err ? err : "");
+	free(out);
+	free(err);
+	return rc == 0 ? 1 : -1;
 }
 
 fed_status

@@ -120,6 +120,13 @@ fed_status fed_test_ingest_every(fed_rpc_client *c, const char *id,
 // fedctl runs depends on its arguments only.
 void fed_test_isolate_fedctl(const char *home);
 
+// Checks the Prometheus text in file `path` with `promtool check metrics`:
+// FED_PROMTOOL names the program (./run test takes it out of Debian's
+// prometheus package), else promtool in /usr/bin. 1 when it passed, -1
+// when it failed (promtool's words on stderr), 0 when there is no promtool
+// (said once on stderr: the format check is skipped).
+int fed_test_promtool(const char *path);
+
 // Calls Health/Check on url until it answers OK (up to timeout_ms).
 // Returns FED_OK, or the last failure.
 fed_status fed_test_wait_health(const char *url, int timeout_ms);

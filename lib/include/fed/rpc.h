@@ -59,7 +59,11 @@ typedef struct fed_rpc_method {
 // caller's address (as fed_rpc_ctx_peer: for limits that apply per
 // source). Returns OK (optionally setting *principal, which handlers read
 // back with fed_rpc_ctx_principal), UNAUTHENTICATED or PERMISSION_DENIED.
-// Called on worker threads concurrently.
+// Called on worker threads concurrently, on the thread that then runs the
+// call's authz hook and handler, and for no other call in between: a
+// principal may live in thread-local storage until the handler returns
+// (fed-node's and fed-invest's copy it there, out of a table a reload
+// may free).
 typedef fed_status (*fed_rpc_auth_fn)(const char *token, const char *method,
     const char *peer, void **principal, void *arg);
 

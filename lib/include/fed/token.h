@@ -55,4 +55,28 @@ typedef fed_status (*fed_token_line_fn)(const char *name, const char *role,
 fed_status fed_token_file_read(const char *path, fed_token_line_fn fn,
     void *arg, char *err, size_t err_len);
 
+// Where a service's tokens come from, kept to read them again at each
+// reload (SIGHUP): the administrator's token or its hash from the config,
+// and a tokens file. Each string is owned, NULL when not given.
+typedef struct fed_token_source {
+	char *admin_token;
+	char *admin_hash;
+	char *tokens_file;
+} fed_token_source;
+
+// Copies the three (each may be NULL or ""). RESOURCE_EXHAUSTED without
+// memory (nothing to release then).
+fed_status fed_token_source_init(fed_token_source *s, const char *admin_token,
+    const char *admin_hash, const char *tokens_file);
+void fed_token_source_fini(fed_token_source *s);
+
+// Reads the source: fn gets the administrator's token (hashed) and its
+// hash as lines `admin admin HASH` (INVALID_ARGUMENT when the configured
+// hash is not 64 hex digits), then each line of the tokens file, as
+// fed_token_file_read gives them. A service builds a new table from the
+// calls and swaps it in only when this returns OK: a file that cannot be
+// read keeps the old table in force.
+fed_status fed_token_source_read(const fed_token_source *s,
+    fed_token_line_fn fn, void *arg, char *err, size_t err_len);
+
 #endif // FED_TOKEN_H

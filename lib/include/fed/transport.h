@@ -55,4 +55,10 @@ fed_status fed_transport_probe(const char *url, int timeout_ms);
 fed_status fed_transport_check(
     const char *url, const fed_tls_opts *tls, char *err, size_t err_len);
 
+// For a client about to dial url with a token: logs at warning level,
+// under component, that the token (and everything else) travels in clear
+// when url is tcp:// to an address that is not this machine's. Nothing
+// for TLS, ipc:// or a local address.
+void fed_transport_warn_clear(const char *url, const char *component);
+
 #endif // FED_TRANSPORT_H

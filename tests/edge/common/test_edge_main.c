@@ -257,10 +257,31 @@ test_run(void **state)
 	assert_int_equal(T.seen.common.log_level, FED_LOG_ERR);
 	free(out);
 	free(err);
-	// A sender that cannot start: exit 1, the collector not run.
-	assert_int_equal(MAIN(MODE_RECORD, &out, &err, "--node=bogus://x"), 1);
+	// An address that is none, or a tls+tcp:// node without the
+	// board's certificate, key and CA: a usage error (exit 2) at once,
+	// the collector not run.
+	assert_int_equal(MAIN(MODE_RECORD, &out, &err, "--node=bogus://x"), 2);
 	assert_int_equal(T.runs, 0);
 	assert_non_null(strstr(err, "bogus://x"));
+	free(out);
+	free(err);
+	assert_int_equal(MAIN(MODE_RECORD, &out, &err,
+	                     "--node=tls+tcp://127.0.0.1:1", "--tls-cert=c"),
+	    2);
+	assert_int_equal(T.runs, 0);
+	assert_non_null(strstr(err, "--tls-key"));
+	free(out);
+	free(err);
+	// A sender that cannot start (its certificate cannot be read): exit
+	// 1, the collector not run.
+	assert_int_equal(
+	    MAIN(MODE_RECORD, &out, &err, "--node=tls+tcp://127.0.0.1:1",
+	        "--tls-cert=/nonexistent/board.crt",
+	        "--tls-key=/nonexistent/board.key",
+	        "--tls-ca=/nonexistent/ca.crt"),
+	    1);
+	assert_int_equal(T.runs, 0);
+	assert_non_null(strstr(err, "/nonexistent/board.crt"));
 	free(out);
 	free(err);
 }

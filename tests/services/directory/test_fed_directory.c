@@ -229,6 +229,11 @@ test_runs_and_stops(void **state)
 	ipc_urls(&r);
 	spawn(&r);
 	wait_ready(&r);
+	// SIGHUP (systemctl reload) does not stop it: it goes on serving.
+	assert_int_equal(kill(r.pid, SIGHUP), 0);
+	nap_ms(200);
+	assert_int_equal(waitpid(r.pid, NULL, WNOHANG), 0);
+	wait_ready(&r);
 	Enfed__V1__LookupRequest lq = ENFED__V1__LOOKUP_REQUEST__INIT;
 	lq.organisation = "Bretagne Energie Citoyenne";
 	Enfed__V1__LookupResponse *lr = NULL;

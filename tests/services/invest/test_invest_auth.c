@@ -126,12 +126,15 @@ static void
 test_bindings(void **state)
 {
 	invest_auth *a = load(*state);
-	const invest_principal *alice
-	    = who(a, "alice-secret", "/enfed.v1.Invest/Summary", FED_OK);
-	const invest_principal *bec
-	    = who(a, "bec-secret", "/enfed.v1.Invest/GetProject", FED_OK);
-	const invest_principal *admin
-	    = who(a, "admin-secret", "/enfed.v1.Invest/Summary", FED_OK);
+	// Copies: a principal is the calling thread's until its next check.
+	invest_principal alice_p
+	    = *who(a, "alice-secret", "/enfed.v1.Invest/Summary", FED_OK);
+	invest_principal bec_p
+	    = *who(a, "bec-secret", "/enfed.v1.Invest/GetProject", FED_OK);
+	invest_principal admin_p
+	    = *who(a, "admin-secret", "/enfed.v1.Invest/Summary", FED_OK);
+	const invest_principal *alice = &alice_p, *bec = &bec_p,
+	                       *admin = &admin_p;
 	const char *inv = NULL;
 	char err[256];
 	assert_int_equal(

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "enfed/v1/alarm.pb-c.h"
+#include "enfed/v1/backup.pb-c.h"
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/health.pb-c.h"
 #include "enfed/v1/rpc.pb-c.h"
@@ -88,6 +89,7 @@ static struct {
 	node_rpc nr;
 	node_alarm_rpc nar;
 	node_scrub *scrub;
+	node_backup *backup;
 	fed_rpc_server *srv;
 	char tokens[N_PRINCIPALS][80];
 	size_t token_len[N_PRINCIPALS];
@@ -295,12 +297,14 @@ open_node(void)
 	f.nar = (node_alarm_rpc) {.store = f.store, .alarms = f.alarms};
 	node_scrub_opts sco = {.store = f.store};
 	assert_int_equal(node_scrub_new(&sco, &f.scrub), FED_OK);
+	assert_int_equal(node_backup_new(f.store, f.dir, &f.backup), FED_OK);
 	node_server_parts parts = {.auth = f.auth,
 	    .policy = f.policy,
 	    .series = &f.nr,
 	    .grants = f.grants,
 	    .alarms = &f.nar,
 	    .scrub = f.scrub,
+	    .backup = f.backup,
 	    .name = "policy"};
 	assert_int_equal(
 	    node_server_new(&parts, NULL, &f.srv, err, sizeof(err)), FED_OK);
@@ -358,6 +362,7 @@ teardown(void **state)
 	(void) state;
 	fed_rpc_server_free(f.srv);
 	node_scrub_free(f.scrub);
+	node_backup_free(f.backup);
 	node_alarms_free(f.alarms);
 	node_policy_free(f.policy);
 	node_grants_free(f.grants);
@@ -593,6 +598,7 @@ build_rows(size_t *n)
 	static Enfed__V1__AcknowledgeAlarmRequest al_ack;
 	static Enfed__V1__HealthCheckRequest health;
 	static Enfed__V1__IntegrityCheckRequest integrity;
+	static Enfed__V1__BackupRequest backup;
 	static int64_t ts[1] = {T0 + 3 * DAY};
 	static double val[1] = {1};
 
@@ -674,6 +680,7 @@ build_rows(size_t *n)
 	al_ack.id = 999;
 	enfed__v1__health_check_request__init(&health);
 	enfed__v1__integrity_check_request__init(&integrity);
+	enfed__v1__backup_request__init(&backup);
 
 	const int DFLT = ENFED__V1__AGGREGATE__AGG_DEFAULT;
 	const int RAW = ENFED__V1__STEP__STEP_RAW,
@@ -736,6 +743,7 @@ build_rows(size_t *n)
 	{A("Acknowledge"), "no such alarm", &al_ack.base, "NDDNNDDDDDDDDUUU", NULL},
 	{"/enfed.v1.Health/Check", "-", &health.base, "OOOOOOOOOOOOOOUO", NULL},
 	{"/enfed.v1.Integrity/Check", "the whole store", &integrity.base, "ODDDDDDDDDDDDUUU", NULL},
+	{"/enfed.v1.Backup/Read", "a copy of the whole store", &backup.base, "ODDDDDDDDDDDDUUU", NULL},
 	};
 	// clang-format on
 	assert_true(sizeof(all) / sizeof(all[0]) <= 64);

@@ -320,6 +320,95 @@ test_lockout(void **state)
 	web_auth_free(a);
 }
 
+// The sessions file: what a second web_auth (a restart) reads back, what
+// it drops (expired, past --max-sessions), what it refuses.
+static void
+test_persist(void **state)
+{
+	(void) state;
+	char path[600], err[256], sid[FED_TOKEN_LEN + 1],
+	    old[FED_TOKEN_LEN + 1];
+	snprintf(path, sizeof(path), "%s/sessions", dir);
+	remove(path);
+	web_auth *a = auth_of_one(4);
+	size_t n = 99;
+	assert_int_equal(
+	    web_auth_persist(a, path, 0, &n, err, sizeof(err)), FED_OK);
+	assert_int_equal(n, 0); // no file yet
+	web_session s, t;
+	assert_int_equal(web_auth_login(a, "root", "pw", 0, old, &s), FED_OK);
+	assert_int_equal(
+	    web_auth_login(a, "teacher", "pw", 50000, sid, &s), FED_OK);
+	char csrf[sizeof(s.csrf)];
+	memcpy(csrf, s.csrf, sizeof(csrf));
+	web_auth_free(a);
+
+	// At 70 s, root's session (0 + 60 s) has expired; teacher's has not,
+	// and its CSRF token is the same.
+	a = auth_of_one(4);
+	assert_int_equal(
+	    web_auth_persist(a, path, 70000, &n, err, sizeof(err)), FED_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+	    web_auth_session(a, old, 70000, &t), FED_UNAUTHENTICATED);
+	assert_int_equal(web_auth_session(a, sid, 70000, &t), FED_OK);
+	assert_string_equal(t.user, "teacher");
+	assert_true(web_auth_csrf_ok(&t, csrf));
+	web_auth_logout(a, sid);
+	web_auth_free(a);
+	a = auth_of_one(4);
+	assert_int_equal(
+	    web_auth_persist(a, path, 70000, &n, err, sizeof(err)), FED_OK);
+	assert_int_equal(n, 0);
+	web_auth_free(a);
+
+	// A malformed line is refused with its place.
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "# ok\nnot-a-hash root 100\n");
+	fclose(f);
+	a = auth_of_one(4);
+	assert_int_equal(web_auth_persist(a, path, 0, &n, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "sessions:2:"));
+	web_auth_free(a);
+	remove(path);
+}
+
+// A reload swaps the users; the sessions of those who stay go on.
+static void
+test_reload(void **state)
+{
+	(void) state;
+	char path[600], text[512], err[256];
+	char s_root[FED_TOKEN_LEN + 1], s_teacher[FED_TOKEN_LEN + 1];
+	web_auth *a = auth_of_one(4);
+	web_session s;
+	assert_int_equal(
+	    web_auth_login(a, "root", "pw", 0, s_root, &s), FED_OK);
+	assert_int_equal(
+	    web_auth_login(a, "teacher", "pw", 0, s_teacher, &s), FED_OK);
+	snprintf(
+	    text, sizeof(text), "root admin %s\nann viewer %s\n", hash, hash);
+	write_users(text, path, sizeof(path));
+	assert_int_equal(
+	    web_auth_reload(a, NULL, 0, err, sizeof(err)), FED_OK);
+	assert_int_equal(web_auth_n_users(a), 2);
+	assert_int_equal(web_auth_session(a, s_root, 1, &s), FED_OK);
+	assert_int_equal(
+	    web_auth_session(a, s_teacher, 1, &s), FED_UNAUTHENTICATED);
+	assert_int_equal(
+	    web_auth_login(a, "ann", "pw", 1, s_teacher, &s), FED_OK);
+	// A credential for a node that is not one of --nodes is refused.
+	snprintf(text, sizeof(text), "root admin %s node:nowhere=tok\n", hash);
+	write_users(text, path, sizeof(path));
+	assert_int_equal(web_auth_reload(a, NULL, 0, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	assert_non_null(strstr(err, "nowhere"));
+	assert_int_equal(web_auth_n_users(a), 2);
+	web_auth_free(a);
+}
+
 int
 main(void)
 {
@@ -329,6 +418,8 @@ main(void)
 	    cmocka_unit_test(test_credentials),
 	    cmocka_unit_test(test_sessions),
 	    cmocka_unit_test(test_lockout),
+	    cmocka_unit_test(test_persist),
+	    cmocka_unit_test(test_reload),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
