@@ -3,13 +3,14 @@
 // transport.c: URLs, TLS configuration and the nng error boundary.
 //
 // A dialer retries in the background and nng 1.5.2 tells no one why a
-// connection failed: a TLS handshake refused for a certificate looks, to a
-// caller, exactly like a peer that is down. So every tls+tcp:// dial is
-// followed, at most once a minute per address and TLS settings, by one
-// synchronous probe dial on a socket of its own, whose result is the
-// handshake's: a verification failure is logged as such.
+// connection failed: a TLS handshake refused for a certificate would look,
+// to a caller, exactly like a peer that is down. Every TLS configuration
+// made here therefore uses enfed's own TLS engine (tls_engine.c), which
+// logs each refused handshake, on either side, with the peer and the
+// reason, and applies the revocation list.
 
 #include "transport_internal.h"
+#include "tls_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,12 +26,12 @@
 #include <time.h>
 #include <string.h>
 
-#include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 
 #include "fed/clock.h"
 #include "fed/log.h"
 #include "fed/metrics.h"
+#include "fed/tls.h"
 
 static const char *const schemes[] = {
     "ipc://",
@@ -170,6 +171,24 @@ fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len)
 }
 
 fed_status
+fed__transport_pipe_cert(
+    nng_pipe p, char *cn, size_t cn_len, char *serial, size_t serial_len)
+{
+	nng_sockaddr loc, rem;
+	char local[64], remote[64];
+	if (nng_pipe_id(p) <= 0
+	    || nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &loc) != 0
+	    || nng_pipe_get_addr(p, NNG_OPT_REMADDR, &rem) != 0)
+		return FED_NOT_FOUND;
+	fed__tls_addr_str(&loc, local, sizeof(local));
+	fed__tls_addr_str(&rem, remote, sizeof(remote));
+	if (local[0] == '\0' || remote[0] == '\0')
+		return FED_NOT_FOUND;
+	return fed__tls_peer_cert(
+	    local, remote, cn, cn_len, serial, serial_len);
+}
+
+fed_status
 fed_transport_check(
     const char *url, const fed_tls_opts *tls, char *err, size_t err_len)
 {
@@ -285,6 +304,7 @@ tls_config(nng_tls_mode mode, const fed_tls_opts *tls, const char *server_name,
     nng_tls_config **out)
 {
 	nng_tls_config *cfg = NULL;
+	FED_TRY(fed_tls_engine_install());
 	int rv = nng_tls_config_alloc(&cfg, mode);
 	if (rv != 0)
 		return fed__nng_status(rv, "tls config");
@@ -316,6 +336,10 @@ fed__transport_listen(nng_socket s, const char *url, const fed_tls_opts *tls)
 		fed_log(FED_LOG_ERR, "transport", "%s", err);
 		return FED_INVALID_ARGUMENT;
 	}
+	// nng gives a TLS listener a configuration of its own at once: the
+	// engine must be in place before.
+	if (fed_transport_is_tls(url))
+		FED_TRY(fed_tls_engine_install());
 	nng_listener l;
 	int rv = nng_listener_create(&l, s, url);
 	if (rv != 0)
@@ -369,116 +393,7 @@ fed__transport_listen_list(
 	return st == FED_OK && n == 0 ? FED_INVALID_ARGUMENT : st;
 }
 
-enum {
-	PROBE_INTERVAL_MS = 60000,
-	N_PROBED = 64
-};
-
-// The dials probed lately (by hash of the address and the TLS settings),
-// for one probe a minute each.
-static pthread_mutex_t probed_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	uint64_t hash;
-	int64_t at_ms;
-} probed[N_PROBED];
-
-// True when key was not probed in the last PROBE_INTERVAL_MS; records the
-// probe.
-static int
-probe_due(const char *key)
-{
-	uint64_t h = 1469598103934665603u; // FNV-1a
-	for (const char *c = key; *c != '\0'; c++)
-		h = (h ^ (uint8_t) *c) * 1099511628211u;
-	int64_t now = fed_clock_now_ms();
-	pthread_mutex_lock(&probed_mtx);
-	size_t slot = h % N_PROBED;
-	int due = probed[slot].hash != h || probed[slot].at_ms == 0
-	    || now - probed[slot].at_ms >= PROBE_INTERVAL_MS;
-	if (due) {
-		probed[slot].hash = h;
-		probed[slot].at_ms = now;
-	}
-	pthread_mutex_unlock(&probed_mtx);
-	return due;
-}
-
-struct tls_probe {
-	char *url;
-	char name[256]; // the name expected in the peer's certificate
-	nng_tls_config *cfg; // a reference of the probe's own
-};
-
-// nng 1.5.2's mbedtls engine maps a few mbedtls codes (no client
-// certificate, peer verify failed, no usable cipher suite) to
-// NNG_EPEERAUTH and every other one to NNG_ECRYPTO: mbedtls 2.28's
-// X509_CERT_VERIFY_FAILED (this side refused the peer's certificate) and
-// SSL_FATAL_ALERT_MESSAGE (the peer refused this side's) both end up as
-// NNG_ECRYPTO, so the two cannot be told apart here.
-static void
-probe_log(const struct tls_probe *p, int rv)
-{
-	if (rv != NNG_ECRYPTO && rv != NNG_EPEERAUTH)
-		return;
-	fed_metrics_tls_handshake_failure();
-	fed_log(FED_LOG_WARNING, "tls",
-	    "TLS: the peer's certificate failed verification (not signed by "
-	    "the federation CA, or not issued for '%s'), or the peer refused "
-	    "this side's certificate: handshake with %s (nng: %s)",
-	    p->name, p->url, nng_strerror(rv));
-}
-
-static void *
-probe_main(void *arg)
-{
-	struct tls_probe *p = arg;
-	nng_socket s;
-	nng_dialer d;
-	int rv = nng_req0_open(&s);
-	if (rv == 0) {
-		if ((rv = nng_dialer_create(&d, s, p->url)) == 0
-		    && (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, p->cfg))
-		        == 0)
-			rv = nng_dialer_start(d, 0); // blocks: one handshake
-		nng_close(s);
-	}
-	probe_log(p, rv);
-	nng_tls_config_free(p->cfg);
-	free(p->url);
-	free(p);
-	return NULL;
-}
-
-// Starts one probe of url on a detached thread, unless the same dial (url,
-// name, certificate and CA) was probed in the last minute.
-static void
-probe_start(const char *url, const char *name, const fed_tls_opts *tls,
-    nng_tls_config *cfg)
-{
-	char key[2048];
-	snprintf(key, sizeof(key), "%s|%s|%s|%s", url, name, tls->cert_file,
-	    tls->ca_file);
-	if (!probe_due(key))
-		return;
-	struct tls_probe *p = calloc(1, sizeof(*p));
-	pthread_t t;
-	if (p == NULL || (p->url = strdup(url)) == NULL) {
-		free(p);
-		return;
-	}
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	nng_tls_config_hold(cfg);
-	p->cfg = cfg;
-	if (pthread_create(&t, NULL, probe_main, p) != 0) {
-		nng_tls_config_free(cfg);
-		free(p->url);
-		free(p);
-		return;
-	}
-	pthread_detach(t);
-}
-
-// Applies the TLS configuration of a dialer to url, and starts a probe.
+// Applies the TLS configuration of a dialer to url.
 static fed_status
 dialer_tls(nng_dialer d, const char *url, const fed_tls_opts *tls)
 {
@@ -487,9 +402,7 @@ dialer_tls(nng_dialer d, const char *url, const fed_tls_opts *tls)
 	expected_name(url, tls, name, sizeof(name));
 	FED_TRY(tls_config(NNG_TLS_MODE_CLIENT, tls, name, &cfg));
 	int rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
-	if (rv == 0)
-		probe_start(url, name, tls, cfg);
-	nng_tls_config_free(cfg); // the dialer and the probe hold their own
+	nng_tls_config_free(cfg); // the dialer holds its own reference
 	return fed__nng_status(rv, "dialer tls");
 }
 
@@ -502,6 +415,8 @@ fed__transport_dial(
 		fed_log(FED_LOG_ERR, "transport", "%s", err);
 		return FED_INVALID_ARGUMENT;
 	}
+	if (fed_transport_is_tls(url)) // as for a listener
+		FED_TRY(fed_tls_engine_install());
 	nng_dialer d;
 	int rv = nng_dialer_create(&d, s, url);
 	if (rv != 0)

@@ -29,11 +29,8 @@ fed_status fed__transport_listen_list(
 // Starts a dialer on s to url in the background: the socket reconnects by
 // itself whenever the peer goes away or is not there yet. *d (may be NULL)
 // gets the dialer, to close before the socket (fed__transport_close).
-// For tls+tcp://, unless the same address and settings were probed in the
-// last minute, a detached thread also dials once synchronously on a
-// socket of its own and logs a failed handshake at warning level (nng
-// does not report why the background dialer fails); it holds its own
-// reference to the TLS configuration and may outlive the call.
+// For tls+tcp://, a refused handshake is logged by enfed's TLS engine
+// (fed/tls.h), since nng does not report why the background dialer fails.
 fed_status fed__transport_dial(
     nng_socket s, const char *url, const fed_tls_opts *tls, nng_dialer *d);
 
@@ -59,6 +56,14 @@ int fed__transport_pipe_is_local(nng_pipe p);
 // unknown (no pipe: fed_rpc_server_serve_bytes). Written to buf (len
 // bytes, FED__PEER_LEN is enough).
 void fed__transport_pipe_peer(nng_pipe p, char *buf, size_t len);
+
+// The subject CN and serial ("0x1f02ab") of the certificate that the peer
+// at the other end of pipe p presented, as this side's TLS engine verified
+// it, into cn (cn_len bytes, 96 is enough) and serial (serial_len, 43).
+// OK; NOT_FOUND for a pipe that is not tls+tcp://, a listener's pipe whose
+// client sent no certificate, or a pipe already closed.
+fed_status fed__transport_pipe_cert(
+    nng_pipe p, char *cn, size_t cn_len, char *serial, size_t serial_len);
 
 // Sets the socket's maximum receive size (bytes, 0 = nng default of none:
 // never used by enfed).

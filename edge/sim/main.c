@@ -30,6 +30,7 @@
 #include "fed/log.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
+#include "fed/tls.h"
 #include "fed/transport.h"
 #include "sim_envoy.h"
 #include "sim_model.h"
@@ -57,7 +58,7 @@ struct sim_cfg {
 	char *meter_id;
 	char *envoy_listen;
 	int64_t start_ms;
-	char *tls_cert, *tls_key, *tls_ca;
+	char *tls_cert, *tls_key, *tls_ca, *tls_revoked;
 	fed_log_level log_level;
 };
 
@@ -73,7 +74,7 @@ static const fed_cfg_opt sim_opts[] = {
         "RPC address of the fed-node to feed"),
     FED_CFG_OPT_STRING(C, token, "token", NULL,
         "token with the writer role on that node (@FILE reads a file)"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_STRING_LEN(C, site, "site", "kermelo", 1, 64,
         "site name: the first part of the series ids"),
     FED_CFG_OPT_ENUM(

@@ -16,6 +16,7 @@
 #include "fed/log.h"
 #include "fed/metrics.h"
 #include "fed/process.h"
+#include "fed/tls.h"
 #include "fed/token.h"
 
 struct dir_cfg {
@@ -30,6 +31,7 @@ struct dir_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *tls_revoked;
 	uint64_t workers;
 	char *metrics_listen;
 	fed_log_level log_level;
@@ -65,7 +67,7 @@ static const fed_cfg_opt dir_opts[] = {
         "how often the database is checked (sqlite's quick_check, every "
         "row's checksum); the result is logged and shown by Health; 0: "
         "never (fedctl directory check still runs one)"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
     FED_CFG_OPT_METRICS(C, metrics_listen),
@@ -152,7 +154,9 @@ run(const struct dir_cfg *cfg, const char *hash, const char *admin)
 	    cfg->sync == 0, hash, cfg->lease_ms, cfg->check_ms, &tls,
 	    (unsigned) cfg->workers, admin, cfg->scrub_ms};
 	dir_service *d = NULL;
-	fed_status st = dir_service_new(&o, &d);
+	fed_status st = fed_tls_revocation_init(cfg->tls_revoked);
+	if (st == FED_OK)
+		st = dir_service_new(&o, &d);
 	if (st != FED_OK) {
 		fed_log(FED_LOG_ERR, "directory", "cannot start: %s",
 		    fed_status_str(st));

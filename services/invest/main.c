@@ -25,6 +25,7 @@
 #include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/rpc.h"
+#include "fed/tls.h"
 #include "fed/tz.h"
 #include "invest_auth.h"
 #include "invest_nodes.h"
@@ -50,6 +51,7 @@ struct invest_cfg {
 	char *tls_key;
 	char *tls_ca;
 	char *metrics_listen;
+	char *tls_revoked;
 	fed_log_level log_level;
 	int64_t scrub_ms;
 };
@@ -95,7 +97,7 @@ static const fed_cfg_opt invest_opts[] = {
         "an average household's electricity use in a year, kWh"),
     FED_CFG_OPT_DOUBLE(C, grid_g_co2_per_kwh, "grid-g-co2-per-kwh", "52", 1,
         2000, "carbon intensity of grid electricity, g CO2e per kWh"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
@@ -219,7 +221,8 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 	invest_rpc ir;
 	fed_metrics_server *ms = NULL;
 	int rc = 1;
-	if (build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK
+	if (fed_tls_revocation_init(cfg->tls_revoked) != FED_OK
+	    || build(cfg, &p) != FED_OK || serve(cfg, &p, &ir) != FED_OK
 	    || fed_metrics_listen(cfg->metrics_listen, "fed-invest", &ms)
 	        != FED_OK)
 		goto out;

@@ -26,6 +26,7 @@
 #include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/stream.h"
+#include "fed/tls.h"
 #include "node_alarm_rpc.h"
 #include "node_alarms.h"
 #include "node_auth.h"
@@ -71,6 +72,7 @@ struct node_cfg {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *tls_revoked;
 	char *stream_tls_ca;
 	char *metrics_listen;
 	fed_log_level log_level;
@@ -160,7 +162,7 @@ static const fed_cfg_opt node_opts[] = {
         86400000,
         "an RPC connection without a request for this long is "
         "closed (clients reconnect by themselves)"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_STRING(C, stream_tls_ca, "stream-tls-ca", "",
         "the organisation's own CA (PEM) for the private --stream on "
         "tls+tcp://: only certificates it signed may subscribe. Required "
@@ -352,6 +354,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_metrics_server *msrv = NULL;
 	char err[256] = "";
 	int rc = 1;
+	if (fed_tls_revocation_init(cfg->tls_revoked) != FED_OK)
+		goto out;
 	if (node_auth_new(cfg->admin_token, cfg->admin_token_hash,
 	        cfg->tokens_file, &auth, err, sizeof(err))
 	    != FED_OK) {

@@ -20,6 +20,7 @@
 #include "fed/process.h"
 #include "fed/stream.h"
 #include "fed/transport.h"
+#include "fed/tls.h"
 
 // Most patterns --topics may list.
 #define MAX_PATTERNS 64
@@ -32,6 +33,7 @@ struct relay_cfg {
 	char *tls_key;
 	char *tls_ca;
 	char *tls_server_name;
+	char *tls_revoked;
 	int64_t stats_ms;
 	fed_log_level log_level;
 };
@@ -47,7 +49,7 @@ static const fed_cfg_opt relay_opts[] = {
     FED_CFG_OPT_STRING_LEN(C, topics, "topics", "", 0, 4000,
         "what to carry, comma-separated: a series id, a prefix ending in "
         "'/', or a '!' topic such as !alarm (default: everything)"),
-    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca),
+    FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_STRING(C, tls_server_name, "tls-server-name", NULL,
         "tls+tcp:// upstream: name expected in its certificate (default: "
         "the host of --upstream)"),
@@ -111,7 +113,9 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 	    .patterns = patterns,
 	    .n_patterns = (size_t) n_patterns};
 	fed_stream_relay *r = NULL;
-	fed_status st = fed_stream_relay_new(&o, &r);
+	fed_status st = fed_tls_revocation_init(cfg->tls_revoked);
+	if (st == FED_OK)
+		st = fed_stream_relay_new(&o, &r);
 	if (st != FED_OK) {
 		fed_log(FED_LOG_ERR, "relay", "cannot start: %s",
 		    fed_status_str(st));

@@ -188,16 +188,20 @@ typedef struct fed_cfg_opt {
 		    FED_CFG__AT(T, field, fed_log_level), (def), 0, 0, NULL, \
 		    (help)                                                   \
 	}
-// The three rows of a program's TLS settings (fed_tls_opts), --tls-cert,
-// --tls-key and --tls-ca, into the char * fields cert, key and ca of T.
-#define FED_CFG_OPTS_TLS(T, cert, key, ca)                                   \
+// The four rows of a program's TLS settings, --tls-cert, --tls-key and
+// --tls-ca (fed_tls_opts) and --tls-revoked (fed_tls_revocation_init in
+// fed/tls.h), into the char * fields cert, key, ca and revoked of T.
+#define FED_CFG_OPTS_TLS(T, cert, key, ca, revoked)                          \
 	FED_CFG_OPT_STRING(T, cert, "tls-cert", NULL,                        \
 	    "certificate (PEM) for tls+tcp:// addresses"),                   \
 	    FED_CFG_OPT_STRING(                                              \
 	        T, key, "tls-key", NULL, "its private key (PEM)"),           \
 	    FED_CFG_OPT_STRING(T, ca, "tls-ca", NULL,                        \
 	        "the federation CA (PEM); peers must present a certificate " \
-	        "it signed")
+	        "it signed"),                                                \
+	    FED_CFG_OPT_STRING(T, revoked, "tls-revoked", NULL,              \
+	        "file of revoked certificate serials (hex, one a line), "    \
+	        "refused in TLS handshakes; reread on reload")
 
 // The number of entries of a table array.
 #define FED_CFG_N(table) (sizeof(table) / sizeof((table)[0]))

@@ -10,11 +10,16 @@
 // CA and the server name (the configured one, else the host of the URL).
 // mbedtls 2.28 matches that name against the certificate's DNS names only,
 // so a peer dialled by IP address needs the address as a DNS name too
-// (fed-pki node --ip writes both). A dialer whose TLS handshake fails
-// logs it at warning level ("tls: TLS: the peer's certificate failed
-// verification ..."), at most once a minute per address and settings.
-// nng 1.5.2 cannot tell which certificate a peer presented, so identity comes
-// from the token in the RPC envelope.
+// (fed-pki node --ip writes both). Every TLS connection goes through
+// enfed's TLS engine (fed/tls.h): a certificate whose serial is in the
+// revocation list is refused on either side, and a refused handshake is
+// logged at warning level by both sides, naming the peer's address, its
+// certificate's CN and serial, and the reason ("tls: TLS: refused the
+// client at 192.0.2.7:51234 (CN=board-3, serial 0x1f): certificate
+// revoked (serial 0x1f)"), at most once a minute per peer and reason.
+// The RPC layer does not use the certificate yet (the engine can tell
+// which one a pipe's peer presented): identity comes from the token in
+// the RPC envelope.
 
 #ifndef FED_TRANSPORT_H
 #define FED_TRANSPORT_H
