@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "fed/clock.h"
+#include "fed/crc32c.h"
 #include "fed/log.h"
 #include "spool_internal.h"
 
@@ -147,7 +148,7 @@ write_cursor(fed_spool *sp)
 	memcpy(b, SPOOL_CURSOR_MAGIC, 8);
 	fed__spool_put64(b + 8, sp->ack.segment);
 	fed__spool_put64(b + 16, sp->ack.offset);
-	fed__spool_put32(b + 24, fed__spool_crc32c(0, b, 24));
+	fed__spool_put32(b + 24, fed_crc32c(0, b, 24));
 	int fd = openat(sp->dirfd, "cursor.tmp",
 	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -81,9 +81,6 @@ struct fed_spool {
 	size_t wbuf_cap;
 };
 
-// CRC32C (Castagnoli), continuing from crc (0 to start).
-uint32_t fed__spool_crc32c(uint32_t crc, const void *buf, size_t len);
-
 // Reads exactly len bytes at off (retrying short reads and EINTR); false
 // on an error or at the end of the file.
 bool fed__spool_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fed/crc32c.h"
 #include "spool_internal.h"
 
 #define SCAN_CHUNK (64u << 10)
@@ -23,8 +24,8 @@ fed__spool_rec_header(uint8_t *hdr, const uint8_t *buf, size_t len)
 {
 	fed__spool_put32(hdr, SPOOL_REC_MAGIC);
 	fed__spool_put32(hdr + 4, (uint32_t) len);
-	fed__spool_put32(hdr + 8, fed__spool_crc32c(0, buf, len));
-	fed__spool_put32(hdr + 12, fed__spool_crc32c(0, hdr, 12));
+	fed__spool_put32(hdr + 8, fed_crc32c(0, buf, len));
+	fed__spool_put32(hdr + 12, fed_crc32c(0, hdr, 12));
 }
 
 // The payload length a header announces, or 0 when the header is not one.
@@ -39,7 +40,7 @@ header_len(const struct spool_seg *s, const uint8_t *h, const char **why)
 		if (fed__spool_get32(h) != SPOOL_REC_MAGIC)
 			return 0;
 		*why = "damaged record header";
-		if (fed__spool_crc32c(0, h, 12) != fed__spool_get32(h + 12))
+		if (fed_crc32c(0, h, 12) != fed__spool_get32(h + 12))
 			return 0;
 		len = fed__spool_get32(h + 4);
 	}
@@ -51,11 +52,11 @@ static bool
 payload_ok(const struct spool_seg *s, const uint8_t *rec, uint32_t len)
 {
 	if (s->rec_hdr == SPOOL_REC_HDR_V1) {
-		uint32_t crc = fed__spool_crc32c(0, rec, 4);
-		crc = fed__spool_crc32c(crc, rec + SPOOL_REC_HDR_V1, len);
+		uint32_t crc = fed_crc32c(0, rec, 4);
+		crc = fed_crc32c(crc, rec + SPOOL_REC_HDR_V1, len);
 		return crc == fed__spool_get32(rec + 4);
 	}
-	uint32_t crc = fed__spool_crc32c(0, rec + SPOOL_REC_HDR, len);
+	uint32_t crc = fed_crc32c(0, rec + SPOOL_REC_HDR, len);
 	return crc == fed__spool_get32(rec + 8);
 }
 

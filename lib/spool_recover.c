@@ -6,8 +6,7 @@
 // next good one (spool_record.c resynchronises), a bad record with no good
 // one after it is the torn tail of the newest segment (truncated) or ends
 // an older segment. Everything is counted in sp->stats and logged; bad
-// data never makes open fail. Also the CRC32C used by records and the
-// cursor file.
+// data never makes open fail.
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,35 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fed/crc32c.h"
 #include "fed/log.h"
 #include "spool_internal.h"
 
 #define C "spool"
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t
-fed__spool_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	pthread_once(&crc_once, crc_init);
-	const uint8_t *p = buf;
-	crc = ~crc;
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 void
 fed__spool_seg_name(char *name, uint64_t id)
@@ -129,7 +104,7 @@ read_cursor(fed_spool *sp)
 	ssize_t n = read(fd, b, sizeof(b));
 	close(fd);
 	if (n != SPOOL_CURSOR_LEN || memcmp(b, SPOOL_CURSOR_MAGIC, 8) != 0
-	    || fed__spool_crc32c(0, b, 24) != fed__spool_get32(b + 24)) {
+	    || fed_crc32c(0, b, 24) != fed__spool_get32(b + 24)) {
 		fed_log(FED_LOG_WARNING, C,
 		    "cursor file damaged: resending from the oldest segment");
 		return false;

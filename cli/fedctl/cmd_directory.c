@@ -3,15 +3,17 @@
 // cmd_directory.c: `fedctl directory ls|show|lookup`, the nodes of the
 // federation as fed-directory knows them (enfed.v1.Directory List and
 // Lookup): name, organisation, addresses, lease status and, with show,
-// the series each offers with their description boxes. Calls go to
+// the series each offers with their description boxes; and `fedctl
+// directory check`, the check of its database (svc_check.c). Calls go to
 // --directory with --directory-token (or --token): the enrolment token or
-// a node token.
+// a node token (the directory's admin token for check).
 
 #include <string.h>
 
 #include "enfed/v1/directory.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
+#include "svc_check.h"
 #include "verb.h"
 
 // --- Output -----------------------------------------------------------------
@@ -265,6 +267,13 @@ dir_lookup(fedctl *c, const fedctl_verb_input *in)
 	return fedctl_reply(c, NULL, st, rep);
 }
 
+static int
+dir_check(fedctl *c, const fedctl_verb_input *in)
+{
+	(void) in;
+	return fedctl_svc_check(c, FEDCTL_SVC_DIRECTORY);
+}
+
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
@@ -281,6 +290,10 @@ static const fedctl_verb verbs[] = {
         .run = dir_lookup,
         .help = "nodes by series (id or prefix/), org or name",
         FEDCTL_OPTS(lookup_spec, struct lookup_cfg)},
+    {.name = "check",
+        .run = dir_check,
+        .help = "verify the directory's database now (admin)",
+        FEDCTL_OPTS(fedctl_directory_check_spec, fedctl_plain_cfg)},
 };
 
 int

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 //
-// cmd_invest.c: `fedctl invest add|ls|rm|link|summary`, citizens' holdings
-// in projects and the investor's widget, on fed-invest (enfed.v1.Invest
-// PutInvestment, ListInvestments, RemoveInvestment, LinkConsumption,
-// Summary and Detail). The summary's figures are computed by fed-invest;
-// this file only lays them out: euros, energies with their unit, coverage
-// when a period is partly covered, and a sparkline of the last days'
+// cmd_invest.c: `fedctl invest add|ls|rm|link|summary|check`, citizens'
+// holdings in projects and the investor's widget, on fed-invest
+// (enfed.v1.Invest PutInvestment, ListInvestments, RemoveInvestment,
+// LinkConsumption, Summary and Detail), and the check of its database
+// (Integrity/Check, svc_check.c). The summary's figures are computed by
+// fed-invest; this file only lays them out: euros, energies with their unit,
+// coverage when a period is partly covered, and a sparkline of the last days'
 // attributed production in which a day without data is a gap.
 
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
 #include "fedctl.h"
+#include "svc_check.h"
 #include "verb.h"
 
 // Parses a time argument of option `opt` in --tz; -1 when it parses.
@@ -286,6 +288,13 @@ invest_link(fedctl *c, const fedctl_verb_input *in)
 	return fedctl_reply(c, NULL, st, rep);
 }
 
+static int
+invest_check(fedctl *c, const fedctl_verb_input *in)
+{
+	(void) in;
+	return fedctl_svc_check(c, FEDCTL_SVC_INVEST);
+}
+
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
@@ -312,6 +321,10 @@ static const fedctl_verb verbs[] = {
     {.name = "summary",
         .main = fedctl_invest_summary,
         .help = "the investor's widget: shares, production, equivalents"},
+    {.name = "check",
+        .run = invest_check,
+        .help = "verify fed-invest's database now (admin)",
+        FEDCTL_OPTS(fedctl_invest_check_spec, fedctl_plain_cfg)},
 };
 
 int

@@ -37,11 +37,13 @@ struct dir_rpc {
 	fed_stream_pub *pub;
 	int64_t lease_ms;
 	char enrol_hash[FED_TOKEN_HASH_LEN + 1];
+	char admin_hash[FED_TOKEN_HASH_LEN + 1]; // "" when none
 };
 
 // What dir_rpc_auth sets as the principal: which kind of token it saw.
 static const char principal_enrol[] = "enrolment";
 static const char principal_node[] = "node";
+static const char principal_admin[] = "admin";
 
 static const char denied[] = "the token does not allow this on that node";
 
@@ -233,6 +235,17 @@ check_lookup(fed_rpc_ctx *call, const Enfed__V1__LookupRequest *q)
 	return FED_OK;
 }
 
+// The reply to a failure of the store: DATA_LOSS with the store's message
+// (the table and key of a damaged row, one the call asked about), anything
+// else without detail (the store logged it).
+static fed_status
+store_failed(fed_rpc_ctx *call, fed_status st, const dir_store_err *err)
+{
+	if (st == FED_DATA_LOSS && err->msg[0] != '\0')
+		return fed_rpc_ctx_error(call, st, "%s", err->msg);
+	return fed_rpc_ctx_error(call, st, "the directory failed");
+}
+
 // Each offer's site belongs to the caller's organisation, or to none yet.
 // The message names the offer, never the organisation that has the site.
 static fed_status
@@ -240,13 +253,13 @@ check_sites(dir_rpc *r, fed_rpc_ctx *call, const Enfed__V1__NodeRecord *n)
 {
 	for (size_t i = 0; i < n->n_offers; i++) {
 		char org[MAX_ORG + 1];
+		dir_store_err err = {""};
 		fed_status st = dir_store_site_org(
-		    r->store, n->offers[i]->id, org, sizeof(org));
+		    r->store, n->offers[i]->id, org, sizeof(org), &err);
 		if (st == FED_NOT_FOUND)
 			continue;
 		if (st != FED_OK)
-			return fed_rpc_ctx_error(
-			    call, st, "the directory failed");
+			return store_failed(call, st, &err);
 		if (strcmp(org, n->organisation) != 0)
 			return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
 			    "node.offers[%zu].id: its site belongs to another "
@@ -281,12 +294,12 @@ call_allocator(fed_rpc_ctx *call)
 
 static fed_status
 find_one(dir_rpc *r, const char *name, ProtobufCAllocator *a,
-    Enfed__V1__NodeRecord **out)
+    Enfed__V1__NodeRecord **out, dir_store_err *err)
 {
 	dir_filter f = {.name = name};
 	Enfed__V1__NodeRecord **nodes = NULL;
 	size_t n = 0;
-	FED_TRY(dir_store_find(r->store, &f, a, &nodes, &n));
+	FED_TRY(dir_store_find(r->store, &f, a, &nodes, &n, err));
 	if (n != 1)
 		return FED_NOT_FOUND;
 	*out = nodes[0];
@@ -312,7 +325,8 @@ publish(dir_rpc *r, Enfed__V1__MembershipEvent__Kind kind, const char *name)
 	Enfed__V1__MembershipEvent ev = ENFED__V1__MEMBERSHIP_EVENT__INIT;
 	fed_status st = dir_arena_new(&arena);
 	if (st == FED_OK)
-		st = find_one(r, name, dir_arena_allocator(arena), &ev.node);
+		st = find_one(
+		    r, name, dir_arena_allocator(arena), &ev.node, NULL);
 	if (st == FED_OK) {
 		ev.kind = kind;
 		ev.ts_ms = fed_clock_now_ms();
@@ -384,10 +398,12 @@ create_node(dir_rpc *r, fed_rpc_ctx *call,
 	fed_token_hash(token, hash);
 	int chosen = req->node_token[0] != '\0';
 	*kind = ENFED__V1__MEMBERSHIP_EVENT__KIND__JOINED;
-	fed_status st = dir_store_create(r->store, req->node, hash, lease);
+	dir_store_err err = {""};
+	fed_status st
+	    = dir_store_create(r->store, req->node, hash, lease, &err);
 	if (st == FED_ALREADY_EXISTS && chosen) {
 		*kind = ENFED__V1__MEMBERSHIP_EVENT__KIND__UPDATED;
-		st = dir_store_update(r->store, req->node, hash, lease);
+		st = dir_store_update(r->store, req->node, hash, lease, &err);
 	}
 	if (st == FED_ABORTED)
 		st = site_taken(call);
@@ -396,7 +412,7 @@ create_node(dir_rpc *r, fed_rpc_ctx *call,
 		st = fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
 	else if (st != FED_OK)
-		st = fed_rpc_ctx_error(call, st, "the directory failed");
+		st = store_failed(call, st, &err);
 	if (st == FED_OK && !chosen) {
 		rep->node_token = fed_rpc_ctx_strdup(call, token);
 		if (rep->node_token == NULL)
@@ -413,14 +429,15 @@ update_node(dir_rpc *r, fed_rpc_ctx *call, const Enfed__V1__NodeRecord *rec,
 {
 	char hash[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(fed_rpc_ctx_token(call), hash);
-	fed_status st = dir_store_update(r->store, rec, hash, lease);
+	dir_store_err err = {""};
+	fed_status st = dir_store_update(r->store, rec, hash, lease, &err);
 	if (st == FED_ABORTED)
 		return site_taken(call);
 	if (st == FED_NOT_FOUND || st == FED_PERMISSION_DENIED)
 		return fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
 	if (st != FED_OK)
-		return fed_rpc_ctx_error(call, st, "the directory failed");
+		return store_failed(call, st, &err);
 	return FED_OK;
 }
 
@@ -440,9 +457,10 @@ register_node(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	FED_TRY(is_enrol(call) ? create_node(r, call, req, &lease, rep, &kind)
 	                       : update_node(r, call, req->node, &lease));
 	ProtobufCAllocator a = call_allocator(call);
-	fed_status st = find_one(r, req->node->name, &a, &rep->node);
+	dir_store_err err = {""};
+	fed_status st = find_one(r, req->node->name, &a, &rep->node, &err);
 	if (st != FED_OK)
-		return fed_rpc_ctx_error(call, st, "the directory failed");
+		return store_failed(call, st, &err);
 	publish(r, kind, req->node->name);
 	return FED_OK;
 }
@@ -465,13 +483,14 @@ heartbeat(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 	char hash[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(fed_rpc_ctx_token(call), hash);
 	bool revived = false;
+	dir_store_err err = {""};
 	fed_status st = dir_store_heartbeat(r->store, req->name, hash,
-	    fed_clock_now_ms(), &rep->lease_expires_ms, &revived);
+	    fed_clock_now_ms(), &rep->lease_expires_ms, &revived, &err);
 	if (st == FED_NOT_FOUND || st == FED_PERMISSION_DENIED)
 		return fed_rpc_ctx_error(
 		    call, FED_PERMISSION_DENIED, "%s", denied);
 	if (st != FED_OK)
-		return fed_rpc_ctx_error(call, st, "the directory failed");
+		return store_failed(call, st, &err);
 	if (revived)
 		publish(
 		    r, ENFED__V1__MEMBERSHIP_EVENT__KIND__RENEWED, req->name);
@@ -483,10 +502,11 @@ answer(dir_rpc *r, fed_rpc_ctx *call, const dir_filter *f,
     Enfed__V1__LookupResponse *rep)
 {
 	ProtobufCAllocator a = call_allocator(call);
-	fed_status st
-	    = dir_store_find(r->store, f, &a, &rep->nodes, &rep->n_nodes);
+	dir_store_err err = {""};
+	fed_status st = dir_store_find(
+	    r->store, f, &a, &rep->nodes, &rep->n_nodes, &err);
 	if (st != FED_OK)
-		return fed_rpc_ctx_error(call, st, "the directory failed");
+		return store_failed(call, st, &err);
 	return FED_OK;
 }
 
@@ -530,6 +550,12 @@ dir_rpc_new(const dir_rpc_opts *opts, dir_rpc **out)
 	if (opts == NULL || opts->store == NULL || opts->lease_ms <= 0
 	    || !is_hex_hash(opts->enrol_hash))
 		return FED_INVALID_ARGUMENT;
+	int has_admin
+	    = opts->admin_hash != NULL && opts->admin_hash[0] != '\0';
+	if (has_admin
+	    && (!is_hex_hash(opts->admin_hash)
+	        || fed_token_equal(opts->admin_hash, opts->enrol_hash)))
+		return FED_INVALID_ARGUMENT;
 	dir_rpc *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return FED_RESOURCE_EXHAUSTED;
@@ -537,6 +563,8 @@ dir_rpc_new(const dir_rpc_opts *opts, dir_rpc **out)
 	r->pub = opts->pub;
 	r->lease_ms = opts->lease_ms;
 	memcpy(r->enrol_hash, opts->enrol_hash, sizeof(r->enrol_hash));
+	if (has_admin)
+		memcpy(r->admin_hash, opts->admin_hash, sizeof(r->admin_hash));
 	*out = r;
 	return FED_OK;
 }
@@ -547,6 +575,19 @@ dir_rpc_free(dir_rpc *r)
 	free(r);
 }
 
+// Which kind of token hash is: a principal, or NULL when unknown.
+static const char *
+principal_of(dir_rpc *r, const char *hash)
+{
+	if (r->admin_hash[0] != '\0' && fed_token_equal(hash, r->admin_hash))
+		return principal_admin;
+	if (fed_token_equal(hash, r->enrol_hash))
+		return principal_enrol;
+	if (dir_store_token_known(r->store, hash))
+		return principal_node;
+	return NULL;
+}
+
 fed_status
 dir_rpc_auth(const char *token, const char *method, const char *peer,
     void **principal, void *arg)
@@ -554,21 +595,22 @@ dir_rpc_auth(const char *token, const char *method, const char *peer,
 	(void) peer;
 	dir_rpc *r = arg;
 	static const char health[] = "/enfed.v1.Health/";
+	static const char integrity[] = "/enfed.v1.Integrity/";
 	if (strncmp(method, health, sizeof(health) - 1) == 0)
 		return FED_OK;
 	if (token == NULL || token[0] == '\0')
 		return FED_UNAUTHENTICATED;
 	char hash[FED_TOKEN_HASH_LEN + 1];
 	fed_token_hash(token, hash);
-	if (fed_token_equal(hash, r->enrol_hash)) {
-		*principal = (void *) principal_enrol;
-		return FED_OK;
-	}
-	if (dir_store_token_known(r->store, hash)) {
-		*principal = (void *) principal_node;
-		return FED_OK;
-	}
-	return FED_UNAUTHENTICATED;
+	const char *who = principal_of(r, hash);
+	if (who == NULL)
+		return FED_UNAUTHENTICATED;
+	int admin_only
+	    = strncmp(method, integrity, sizeof(integrity) - 1) == 0;
+	if (admin_only && who != principal_admin)
+		return FED_PERMISSION_DENIED;
+	*principal = (void *) who;
+	return FED_OK;
 }
 
 fed_status

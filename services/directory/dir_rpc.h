@@ -7,9 +7,11 @@
 // the directory by its SHA-256) lets its holder register a NEW node name;
 // the directory then returns a node token, keeps its hash with the record,
 // and accepts only that token for the node's Heartbeat and later
-// RegisterNode calls. Lookup and List take either kind of token. Health
-// needs none. Membership changes are published on the directory's stream
-// under the topic "!members " as enfed.v1.MembershipEvent.
+// RegisterNode calls. Lookup and List take either kind of token, or the
+// administrator's. enfed.v1.Integrity (the check of the database, served
+// by dir_service) takes the administrator's token only. Health needs none.
+// Membership changes are published on the directory's stream under the
+// topic "!members " as enfed.v1.MembershipEvent.
 
 #ifndef DIR_RPC_H
 #define DIR_RPC_H
@@ -40,11 +42,14 @@ typedef struct dir_rpc_opts {
 	fed_stream_pub *pub; // borrowed, may be NULL (no events)
 	const char *enrol_hash; // hex SHA-256 of the enrolment token (copied)
 	int64_t lease_ms; // the lease granted (and the longest), > 0
+	const char *admin_hash; // hex SHA-256 of the administrator's token
+	                        // (copied); NULL or "": none
 } dir_rpc_opts;
 
-// Creates the service state. INVALID_ARGUMENT when enrol_hash is not 64
-// hex digits, store is NULL or lease_ms <= 0; RESOURCE_EXHAUSTED when
-// memory is short.
+// Creates the service state. INVALID_ARGUMENT when enrol_hash (or a
+// non-empty admin_hash) is not 64 hex digits, when admin_hash is the
+// enrolment token's, store is NULL or lease_ms <= 0; RESOURCE_EXHAUSTED
+// when memory is short.
 fed_status dir_rpc_new(const dir_rpc_opts *opts, dir_rpc **out);
 
 // Frees the state. Call after the server that uses it is freed. NULL does
@@ -52,9 +57,13 @@ fed_status dir_rpc_new(const dir_rpc_opts *opts, dir_rpc **out);
 void dir_rpc_free(dir_rpc *r);
 
 // The authentication hook of the server (fed_rpc_auth_fn), with arg the
-// dir_rpc: OK for any Health method; for Directory methods OK when token
-// is the enrolment token or a registered node's token (the principal
-// tells which), UNAUTHENTICATED otherwise. Called on worker threads.
+// dir_rpc: OK for any Health method; for Integrity methods OK for the
+// administrator's token only, PERMISSION_DENIED for the enrolment token or
+// a node's; for Directory methods OK when token is the enrolment token, a
+// registered node's token or the
+// administrator's (the principal tells which; the administrator may read,
+// not register); UNAUTHENTICATED for any other token. Called on worker
+// threads.
 fed_status dir_rpc_auth(const char *token, const char *method,
     const char *peer, void **principal, void *arg);
 

@@ -17,6 +17,7 @@
 #include "fed/health.h"
 #include "fed/log.h"
 #include "fed/rpc.h"
+#include "fed/scrub.h"
 #include "fed/stream.h"
 
 #define LOG "directory"
@@ -25,6 +26,7 @@ struct dir_service {
 	dir_store *store;
 	fed_stream_pub *pub;
 	dir_rpc *rpc;
+	fed_scrub *scrub;
 	fed_rpc_server *srv;
 	int64_t check_ms;
 	pthread_t thread;
@@ -74,9 +76,25 @@ start_stream(dir_service *d, const dir_service_opts *o)
 }
 
 static fed_status
+check_store(void *arg, const atomic_int *stop, fed_scrub_report *out)
+{
+	return dir_store_check(arg, stop, out);
+}
+
+static fed_status
+start_scrub(dir_service *d, const dir_service_opts *o)
+{
+	if (o->scrub_ms < 0)
+		return FED_INVALID_ARGUMENT;
+	fed_scrub_opts so = {LOG, check_store, d->store, o->scrub_ms};
+	return fed_scrub_new(&so, &d->scrub);
+}
+
+static fed_status
 start_rpc(dir_service *d, const dir_service_opts *o)
 {
-	dir_rpc_opts ro = {d->store, d->pub, o->enrol_hash, o->lease_ms};
+	dir_rpc_opts ro
+	    = {d->store, d->pub, o->enrol_hash, o->lease_ms, o->admin_hash};
 	FED_TRY(dir_rpc_new(&ro, &d->rpc));
 	fed_rpc_server_opts so;
 	fed_rpc_server_opts_default(&so);
@@ -87,7 +105,9 @@ start_rpc(dir_service *d, const dir_service_opts *o)
 		so.n_workers = o->n_workers;
 	FED_TRY(fed_rpc_server_new(&so, &d->srv));
 	FED_TRY(dir_rpc_add(d->srv, d->rpc));
-	FED_TRY(fed_health_register(d->srv, "fed-directory", "directory"));
+	FED_TRY(fed_scrub_register(d->srv, d->scrub));
+	FED_TRY(fed_health_register_fill(
+	    d->srv, "fed-directory", "directory", fed_scrub_health, d->scrub));
 	FED_TRY(fed_rpc_server_listen(d->srv, o->listen, o->tls));
 	return fed_rpc_server_start(d->srv);
 }
@@ -109,6 +129,8 @@ dir_service_new(const dir_service_opts *opts, dir_service **out)
 	pthread_condattr_destroy(&ca);
 	fed_status st
 	    = dir_store_open(opts->db_path, opts->sync_full, &d->store);
+	if (st == FED_OK)
+		st = start_scrub(d, opts);
 	if (st == FED_OK)
 		st = start_stream(d, opts);
 	if (st == FED_OK)
@@ -135,7 +157,9 @@ dir_service_free(dir_service *d)
 		pthread_mutex_unlock(&d->mtx);
 		pthread_join(d->thread, NULL);
 	}
+	fed_scrub_stop(d->scrub); // a check in progress ends at its next batch
 	fed_rpc_server_free(d->srv);
+	fed_scrub_free(d->scrub);
 	dir_rpc_free(d->rpc);
 	fed_stream_pub_free(d->pub);
 	dir_store_close(d->store);

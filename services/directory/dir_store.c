@@ -6,6 +6,13 @@
 // node's token and the write it allows see the same row. sqlite result
 // codes become fed_status in one place, sql_status(), which logs the
 // native code and message.
+//
+// Each table's `crc` is crc32c_row() of its columns (row_check.h): the
+// statements below write it with the values they bind (NODE_CRC_OF with
+// the new values) and read `crc = NODE_CRC` beside the columns they use. An
+// UPDATE that keeps some columns reads them through a row that was
+// verified first in the same transaction, so a damaged row is never
+// sealed again under a fresh checksum.
 
 #include "dir_store.h"
 
@@ -18,8 +25,31 @@
 
 #include "fed/log.h"
 #include "fed/token.h"
+#include "row_check.h"
 
 #define LOG "directory"
+
+// The checksum of a row of each table, from SQL expressions for its
+// columns in order (parameters for a write, columns for a read).
+#define NODE_CRC_OF(name, org, rpc, stream, hash, reg, lease, expires, av)  \
+	"crc32c_row('nodes', " name ", " org ", " rpc ", " stream ", " hash \
+	", " reg ", " lease ", " expires ", " av ")"
+#define NODE_CRC                                                           \
+	NODE_CRC_OF("name", "organisation", "rpc_addr", "stream_addr",     \
+	    "token_hash", "registered_ms", "lease_ms", "lease_expires_ms", \
+	    "available")
+#define OFFER_CRC_OF(id, node, meta) \
+	"crc32c_row('offers', " id ", " node ", " meta ")"
+#define OFFER_CRC              OFFER_CRC_OF("series_id", "node", "meta")
+#define SITE_CRC_OF(site, org) "crc32c_row('sites', " site ", " org ")"
+#define SITE_CRC               SITE_CRC_OF("site", "organisation")
+
+static const row_check_table nodes_table = {"nodes", {"name"}, NODE_CRC};
+static const row_check_table offers_table
+    = {"offers", {"series_id", "node"}, OFFER_CRC};
+static const row_check_table sites_table = {"sites", {"site"}, SITE_CRC};
+
+#define CHECK_BATCH 256 // rows per statement of dir_store_check
 
 struct dir_store {
 	sqlite3 *db;
@@ -59,6 +89,17 @@ static const char schema_v2[]
       " ELSE o.series_id END, n.organisation"
       " FROM offers o JOIN nodes n ON n.name = o.node"
       " ORDER BY n.registered_ms, n.name;";
+
+// Version 3: a checksum per row, computed here for the rows already
+// stored (a damage older than the migration is thus taken as it is).
+static const char schema_v3[]
+    = "ALTER TABLE nodes ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE offers ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE sites ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE nodes SET crc = " NODE_CRC ";"
+      "UPDATE offers SET crc = " OFFER_CRC ";"
+      "UPDATE sites SET crc = " SITE_CRC ";"
+      "PRAGMA user_version = 3;";
 
 // The one translation of sqlite's codes; logs the native code.
 static fed_status
@@ -152,10 +193,15 @@ migrate(dir_store *s)
 		return FED_OK;
 	FED_TRY(begin(s));
 	fed_status r = version < 1 ? exec(s, schema_v1) : FED_OK;
-	if (r == FED_OK)
+	if (r == FED_OK && version < 2)
 		r = exec(s, schema_v2);
 	if (r == FED_OK)
-		r = exec(s, "PRAGMA user_version = 2");
+		r = exec(s, schema_v3);
+	if (r == FED_OK && version > 0)
+		fed_log(FED_LOG_NOTICE, LOG,
+		    "database schema %d migrated to %d: every row sealed "
+		    "with its checksum",
+		    version, DIR_STORE_SCHEMA);
 	return finish(s, r);
 }
 
@@ -168,6 +214,7 @@ configure(dir_store *s, bool sync_full)
 	    sync_full ? "PRAGMA synchronous = FULL"
 	              : "PRAGMA synchronous = NORMAL"));
 	FED_TRY(exec(s, "PRAGMA foreign_keys = ON"));
+	FED_TRY(sql_status(s, row_check_register(s->db), "crc32c_row"));
 	return migrate(s);
 }
 
@@ -213,33 +260,62 @@ site_len(const char *id)
 	return slash != NULL ? (size_t) (slash - id) + 1 : strlen(id);
 }
 
-// The organisation the site of series id belongs to, into org; NOT_FOUND
-// when it belongs to none yet. Called with the mutex held.
+static char *
+err_msg(dir_store_err *err)
+{
+	return err != NULL ? err->msg : NULL;
+}
+
+static size_t
+err_len(const dir_store_err *err)
+{
+	return err != NULL ? sizeof(err->msg) : 0;
+}
+
+// The current row of st fails its checksum (its key at column col):
+// logged, described in err, DATA_LOSS.
 static fed_status
-site_org_locked(dir_store *s, const char *id, char *org, size_t org_len)
+bad_row(
+    const row_check_table *t, sqlite3_stmt *st, int col, dir_store_err *err)
+{
+	row_check_report(t, st, col, LOG, err_msg(err), err_len(err));
+	return FED_DATA_LOSS;
+}
+
+// The organisation the site of series id belongs to, into org; NOT_FOUND
+// when it belongs to none yet, DATA_LOSS when its row fails its checksum.
+// Called with the mutex held.
+static fed_status
+site_org_locked(dir_store *s, const char *id, char *org, size_t org_len,
+    dir_store_err *err)
 {
 	sqlite3_stmt *st;
-	FED_TRY(
-	    prep(s, "SELECT organisation FROM sites WHERE site = ?1", &st));
+	FED_TRY(prep(s,
+	    "SELECT site, organisation, crc = " SITE_CRC " FROM sites"
+	    " WHERE site = ?1",
+	    &st));
 	sqlite3_bind_text(st, 1, id, (int) site_len(id), SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	fed_status r = FED_NOT_FOUND;
-	if (rc == SQLITE_ROW)
-		snprintf(org, org_len, "%s",
-		    (const char *) sqlite3_column_text(st, 0));
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 2) == 0)
+		r = bad_row(&sites_table, st, 0, err);
+	else if (rc == SQLITE_ROW)
 		r = FED_OK;
 	else if (rc != SQLITE_DONE)
 		r = sql_status(s, rc, "select site");
+	if (r == FED_OK)
+		snprintf(org, org_len, "%s",
+		    (const char *) sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
 	return r;
 }
 
 fed_status
-dir_store_site_org(dir_store *s, const char *id, char *org, size_t org_len)
+dir_store_site_org(dir_store *s, const char *id, char *org, size_t org_len,
+    dir_store_err *err)
 {
 	pthread_mutex_lock(&s->mtx);
-	fed_status r = site_org_locked(s, id, org, org_len);
+	fed_status r = site_org_locked(s, id, org, org_len, err);
 	pthread_mutex_unlock(&s->mtx);
 	return r;
 }
@@ -256,8 +332,8 @@ insert_offer(dir_store *s, const char *node, const Enfed__V1__SeriesMeta *m)
 	enfed__v1__series_meta__pack(m, buf);
 	sqlite3_stmt *st;
 	fed_status r = prep(s,
-	    "INSERT OR REPLACE INTO offers (series_id, node, meta)"
-	    " VALUES (?1, ?2, ?3)",
+	    "INSERT OR REPLACE INTO offers (series_id, node, meta, crc)"
+	    " VALUES (?1, ?2, ?3, " OFFER_CRC_OF("?1", "?2", "?3") ")",
 	    &st);
 	if (r == FED_OK) {
 		sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
@@ -270,34 +346,36 @@ insert_offer(dir_store *s, const char *node, const Enfed__V1__SeriesMeta *m)
 }
 
 // Gives the site of series id to organisation org, unless another has it:
-// ABORTED then.
+// ABORTED then; DATA_LOSS when the site's row fails its checksum.
 static fed_status
-claim_site(dir_store *s, const char *org, const char *id)
+claim_site(dir_store *s, const char *org, const char *id, dir_store_err *err)
 {
 	sqlite3_stmt *st;
-	FED_TRY(prep(s,
-	    "INSERT INTO sites (site, organisation) VALUES (?1, ?2)"
-	    " ON CONFLICT (site) DO NOTHING",
-	    &st));
+	static const char sql[] = "INSERT INTO sites (site, organisation, crc)"
+	                          " VALUES (?1, ?2, " SITE_CRC_OF("?1",
+	                              "?2") ") ON CONFLICT (site) DO NOTHING";
+	FED_TRY(prep(s, sql, &st));
 	sqlite3_bind_text(st, 1, id, (int) site_len(id), SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
 	FED_TRY(run(s, st, "claim site"));
 	char owner[256];
-	fed_status r = site_org_locked(s, id, owner, sizeof(owner));
+	fed_status r = site_org_locked(s, id, owner, sizeof(owner), err);
 	if (r == FED_OK && strcmp(owner, org) != 0)
 		r = FED_ABORTED;
 	return r;
 }
 
 static fed_status
-replace_offers(dir_store *s, const Enfed__V1__NodeRecord *rec)
+replace_offers(
+    dir_store *s, const Enfed__V1__NodeRecord *rec, dir_store_err *err)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s, "DELETE FROM offers WHERE node = ?1", &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
 	FED_TRY(run(s, st, "delete offers"));
 	for (size_t i = 0; i < rec->n_offers; i++) {
-		FED_TRY(claim_site(s, rec->organisation, rec->offers[i]->id));
+		FED_TRY(
+		    claim_site(s, rec->organisation, rec->offers[i]->id, err));
 		FED_TRY(insert_offer(s, rec->name, rec->offers[i]));
 	}
 	return FED_OK;
@@ -311,8 +389,9 @@ insert_node(dir_store *s, const Enfed__V1__NodeRecord *rec,
 	FED_TRY(prep(s,
 	    "INSERT INTO nodes (name, organisation, rpc_addr, stream_addr,"
 	    " token_hash, registered_ms, lease_ms, lease_expires_ms,"
-	    " available) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
-	    " ON CONFLICT DO NOTHING",
+	    " available, crc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "1, " NODE_CRC_OF("?1", "?2", "?3", "?4", "?5", "?6", "?7", "?8",
+	        "1") ") ON CONFLICT DO NOTHING",
 	    &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rec->organisation, -1, SQLITE_STATIC);
@@ -328,38 +407,50 @@ insert_node(dir_store *s, const Enfed__V1__NodeRecord *rec,
 
 fed_status
 dir_store_create(dir_store *s, const Enfed__V1__NodeRecord *rec,
-    const char *token_hash, const dir_lease *lease)
+    const char *token_hash, const dir_lease *lease, dir_store_err *err)
 {
 	FED_TRY(begin(s));
 	fed_status r = insert_node(s, rec, token_hash, lease);
 	if (r == FED_OK)
-		r = replace_offers(s, rec);
+		r = replace_offers(s, rec, err);
 	return finish(s, r);
 }
 
-// Checks that node `name` exists and belongs to token_hash; reads its
-// lease length and availability when asked.
+// The owner check of the current row of st (name, token_hash, lease_ms,
+// available, whether its checksum holds). A row that fails its checksum
+// is PERMISSION_DENIED unless its token hash still equals the caller's:
+// then the caller owns it, and learns that it is damaged.
+static fed_status
+owner_of_row(sqlite3_stmt *st, const char *token_hash, dir_store_err *err)
+{
+	const char *h = (const char *) sqlite3_column_text(st, 1);
+	if (h == NULL || !fed_token_equal(h, token_hash))
+		return FED_PERMISSION_DENIED;
+	if (sqlite3_column_int(st, 4) == 0)
+		return bad_row(&nodes_table, st, 0, err);
+	return FED_OK;
+}
+
+// Checks that node `name` exists, is sound and belongs to token_hash;
+// reads its lease length and availability when asked.
 static fed_status
 check_owner(dir_store *s, const char *name, const char *token_hash,
-    int64_t *lease_ms, bool *available)
+    int64_t *lease_ms, bool *available, dir_store_err *err)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
-	    "SELECT token_hash, lease_ms, available FROM nodes"
-	    " WHERE name = ?1",
+	    "SELECT name, token_hash, lease_ms, available, crc = " NODE_CRC
+	    " FROM nodes WHERE name = ?1",
 	    &st));
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	fed_status r = FED_NOT_FOUND;
 	if (rc == SQLITE_ROW) {
-		const char *h = (const char *) sqlite3_column_text(st, 0);
-		r = h != NULL && fed_token_equal(h, token_hash)
-		    ? FED_OK
-		    : FED_PERMISSION_DENIED;
+		r = owner_of_row(st, token_hash, err);
 		if (lease_ms != NULL)
-			*lease_ms = sqlite3_column_int64(st, 1);
+			*lease_ms = sqlite3_column_int64(st, 2);
 		if (available != NULL)
-			*available = sqlite3_column_int(st, 2) != 0;
+			*available = sqlite3_column_int(st, 3) != 0;
 	} else if (rc != SQLITE_DONE) {
 		r = sql_status(s, rc, "select owner");
 	}
@@ -367,6 +458,8 @@ check_owner(dir_store *s, const char *name, const char *token_hash,
 	return r;
 }
 
+// Called after check_owner in the same transaction: the columns kept
+// (name, token_hash, registered_ms) are those of a verified row.
 static fed_status
 update_node(dir_store *s, const Enfed__V1__NodeRecord *rec, const dir_lease *l)
 {
@@ -374,7 +467,9 @@ update_node(dir_store *s, const Enfed__V1__NodeRecord *rec, const dir_lease *l)
 	FED_TRY(prep(s,
 	    "UPDATE nodes SET organisation = ?2, rpc_addr = ?3,"
 	    " stream_addr = ?4, lease_ms = ?5, lease_expires_ms = ?6,"
-	    " available = 1 WHERE name = ?1",
+	    " available = 1, crc = " NODE_CRC_OF("name", "?2", "?3", "?4",
+	        "token_hash", "registered_ms", "?5", "?6",
+	        "1") " WHERE name = ?1",
 	    &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rec->organisation, -1, SQLITE_STATIC);
@@ -387,24 +482,27 @@ update_node(dir_store *s, const Enfed__V1__NodeRecord *rec, const dir_lease *l)
 
 fed_status
 dir_store_update(dir_store *s, const Enfed__V1__NodeRecord *rec,
-    const char *token_hash, const dir_lease *lease)
+    const char *token_hash, const dir_lease *lease, dir_store_err *err)
 {
 	FED_TRY(begin(s));
-	fed_status r = check_owner(s, rec->name, token_hash, NULL, NULL);
+	fed_status r = check_owner(s, rec->name, token_hash, NULL, NULL, err);
 	if (r == FED_OK)
 		r = update_node(s, rec, lease);
 	if (r == FED_OK)
-		r = replace_offers(s, rec);
+		r = replace_offers(s, rec, err);
 	return finish(s, r);
 }
 
+// Called after check_owner in the same transaction, as update_node.
 static fed_status
 renew(dir_store *s, const char *name, int64_t expires_ms)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
-	    "UPDATE nodes SET lease_expires_ms = ?2, available = 1"
-	    " WHERE name = ?1",
+	    "UPDATE nodes SET lease_expires_ms = ?2, available = 1, crc "
+	    "= " NODE_CRC_OF("name", "organisation", "rpc_addr", "stream_addr",
+	        "token_hash", "registered_ms", "lease_ms", "?2",
+	        "1") " WHERE name = ?1",
 	    &st));
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, expires_ms);
@@ -413,12 +511,13 @@ renew(dir_store *s, const char *name, int64_t expires_ms)
 
 fed_status
 dir_store_heartbeat(dir_store *s, const char *name, const char *token_hash,
-    int64_t now_ms, int64_t *expires_ms, bool *revived)
+    int64_t now_ms, int64_t *expires_ms, bool *revived, dir_store_err *err)
 {
 	FED_TRY(begin(s));
 	int64_t lease_ms = 0;
 	bool available = false;
-	fed_status r = check_owner(s, name, token_hash, &lease_ms, &available);
+	fed_status r
+	    = check_owner(s, name, token_hash, &lease_ms, &available, err);
 	if (r == FED_OK)
 		r = renew(s, name, now_ms + lease_ms);
 	r = finish(s, r);
@@ -454,7 +553,7 @@ select_expired(dir_store *s, int64_t now_ms, char ***names, size_t *n)
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
 	    "SELECT name FROM nodes WHERE available = 1"
-	    " AND lease_expires_ms <= ?1 ORDER BY name",
+	    " AND lease_expires_ms <= ?1 AND crc = " NODE_CRC " ORDER BY name",
 	    &st));
 	sqlite3_bind_int64(st, 1, now_ms);
 	size_t cap = 0;
@@ -474,8 +573,11 @@ mark_expired(dir_store *s, int64_t now_ms)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
-	    "UPDATE nodes SET available = 0 WHERE available = 1"
-	    " AND lease_expires_ms <= ?1",
+	    "UPDATE nodes SET available = 0, crc = " NODE_CRC_OF("name",
+	        "organisation", "rpc_addr", "stream_addr", "token_hash",
+	        "registered_ms", "lease_ms", "lease_expires_ms",
+	        "0") " WHERE available = 1 AND lease_expires_ms <= ?1"
+	             " AND crc = " NODE_CRC,
 	    &st));
 	sqlite3_bind_int64(st, 1, now_ms);
 	return run(s, st, "mark expired");
@@ -515,12 +617,21 @@ dir_store_token_known(dir_store *s, const char *token_hash)
 	pthread_mutex_lock(&s->mtx);
 	sqlite3_stmt *st;
 	int known = 0;
-	if (prep(s, "SELECT 1 FROM nodes WHERE token_hash = ?1", &st)
+	if (prep(s,
+	        "SELECT name, crc = " NODE_CRC " FROM nodes"
+	        " WHERE token_hash = ?1",
+	        &st)
 	    == FED_OK) {
 		sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
+		// A row that fails its checksum still authenticates: its
+		// hash matched exactly, and the call then meets the damage
+		// and says so to the node (DATA_LOSS) instead of "invalid
+		// token".
 		known = rc == SQLITE_ROW;
-		if (rc != SQLITE_ROW)
+		if (known && sqlite3_column_int(st, 1) == 0)
+			bad_row(&nodes_table, st, 0, NULL);
+		else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			sql_status(s, rc, "select token");
 		sqlite3_finalize(st);
 	}
@@ -632,13 +743,38 @@ nodes_array(ProtobufCAllocator *a, struct item *head, size_t n,
 	return FED_OK;
 }
 
+// One offer row (meta, series_id, node, whether its checksum holds) into
+// *m; DATA_LOSS when it fails its checksum or does not decode.
+static fed_status
+offer_from_row(sqlite3_stmt *st, ProtobufCAllocator *a,
+    Enfed__V1__SeriesMeta **m, dir_store_err *err)
+{
+	if (sqlite3_column_int(st, 3) == 0)
+		return bad_row(&offers_table, st, 1, err);
+	*m = enfed__v1__series_meta__unpack(a,
+	    (size_t) sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 0));
+	if (*m != NULL)
+		return FED_OK;
+	char key[sizeof(((fed_scrub_bad *) 0)->key)];
+	row_check_key(&offers_table, st, 1, key, sizeof(key));
+	fed_log(FED_LOG_ERR, LOG,
+	    "offers %s: the stored offer does not decode", key);
+	if (err != NULL)
+		snprintf(err->msg, sizeof(err->msg),
+		    "offers %s: the stored offer does not decode", key);
+	return FED_DATA_LOSS;
+}
+
+// The offers of rec (matching r) into rec->offers. A damaged offer is
+// DATA_LOSS when `get`, else left out (it was logged).
 static fed_status
 read_offers(dir_store *s, const struct series_range *r, ProtobufCAllocator *a,
-    Enfed__V1__NodeRecord *rec)
+    Enfed__V1__NodeRecord *rec, bool get, dir_store_err *err)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
-	    "SELECT meta FROM offers WHERE node = ?1 AND " SERIES_MATCH(
+	    "SELECT meta, series_id, node, crc = " OFFER_CRC
+	    " FROM offers WHERE node = ?1 AND " SERIES_MATCH(
 	        "series_id") " ORDER BY series_id",
 	    &st));
 	sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
@@ -648,17 +784,16 @@ read_offers(dir_store *s, const struct series_range *r, ProtobufCAllocator *a,
 	fed_status res = FED_OK;
 	int rc;
 	while (res == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		Enfed__V1__SeriesMeta *m = enfed__v1__series_meta__unpack(a,
-		    (size_t) sqlite3_column_bytes(st, 0),
-		    sqlite3_column_blob(st, 0));
-		res = m != NULL ? list_push(a, &head, &n, m) : FED_DATA_LOSS;
+		Enfed__V1__SeriesMeta *m = NULL;
+		res = offer_from_row(st, a, &m, get ? err : NULL);
+		if (res == FED_DATA_LOSS && !get)
+			res = FED_OK; // left out
+		else if (res == FED_OK)
+			res = list_push(a, &head, &n, m);
 	}
 	if (res == FED_OK)
 		res = sql_status(s, rc, "select offers");
 	sqlite3_finalize(st);
-	if (res == FED_DATA_LOSS)
-		fed_log(FED_LOG_ERR, LOG, "an offer of '%s' does not decode",
-		    rec->name);
 	FED_TRY(res);
 	rec->n_offers = n;
 	return offers_array(a, head, n, &rec->offers);
@@ -687,16 +822,19 @@ node_from_row(
 	return FED_OK;
 }
 
+// The nodes matching f into the list. A node whose row fails its checksum
+// is DATA_LOSS when `get`, else left out (logged).
 static fed_status
 read_nodes(dir_store *s, const dir_filter *f, const struct series_range *r,
-    ProtobufCAllocator *a, struct item **head, size_t *n)
+    ProtobufCAllocator *a, struct item **head, size_t *n, bool get,
+    dir_store_err *err)
 {
 	sqlite3_stmt *st;
 	FED_TRY(prep(s,
 	    "SELECT name, organisation, rpc_addr, stream_addr,"
 	    " registered_ms, lease_expires_ms, available,"
-	    " (SELECT count(*) FROM offers c WHERE c.node = n.name)"
-	    " FROM nodes n"
+	    " (SELECT count(*) FROM offers c WHERE c.node = n.name),"
+	    " crc = " NODE_CRC " FROM nodes n"
 	    " WHERE (?1 = '' OR name = ?1) AND (?2 = '' OR organisation = ?2)"
 	    " AND (?3 = '' OR EXISTS (SELECT 1 FROM offers o"
 	    " WHERE o.node = n.name AND " SERIES_MATCH(
@@ -709,6 +847,12 @@ read_nodes(dir_store *s, const dir_filter *f, const struct series_range *r,
 	int rc;
 	while (res == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		Enfed__V1__NodeRecord *rec = NULL;
+		if (sqlite3_column_int(st, 8) == 0) {
+			res = bad_row(&nodes_table, st, 0, get ? err : NULL);
+			if (!get)
+				res = FED_OK; // left out
+			continue;
+		}
 		res = node_from_row(st, a, &rec);
 		if (res == FED_OK)
 			res = list_push(a, head, n, rec);
@@ -721,19 +865,21 @@ read_nodes(dir_store *s, const dir_filter *f, const struct series_range *r,
 
 static fed_status
 find_locked(dir_store *s, const dir_filter *f, const struct series_range *r,
-    ProtobufCAllocator *a, Enfed__V1__NodeRecord ***nodes, size_t *n)
+    ProtobufCAllocator *a, Enfed__V1__NodeRecord ***nodes, size_t *n,
+    dir_store_err *err)
 {
 	struct item *head = NULL;
-	FED_TRY(read_nodes(s, f, r, a, &head, n));
+	bool get = f->name[0] != '\0';
+	FED_TRY(read_nodes(s, f, r, a, &head, n, get, err));
 	for (struct item *it = head; it != NULL && !f->no_offers;
 	     it = it->next)
-		FED_TRY(read_offers(s, r, a, it->msg));
+		FED_TRY(read_offers(s, r, a, it->msg, get, err));
 	return nodes_array(a, head, *n, nodes);
 }
 
 fed_status
 dir_store_find(dir_store *s, const dir_filter *f, ProtobufCAllocator *a,
-    Enfed__V1__NodeRecord ***nodes, size_t *n)
+    Enfed__V1__NodeRecord ***nodes, size_t *n, dir_store_err *err)
 {
 	*nodes = NULL;
 	*n = 0;
@@ -748,7 +894,7 @@ dir_store_find(dir_store *s, const dir_filter *f, ProtobufCAllocator *a,
 	// One read transaction, so that nodes and offers agree.
 	fed_status st = exec(s, "BEGIN");
 	if (st == FED_OK) {
-		st = find_locked(s, &all, &r, a, nodes, n);
+		st = find_locked(s, &all, &r, a, nodes, n, err);
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	}
 	pthread_mutex_unlock(&s->mtx);
@@ -758,4 +904,56 @@ dir_store_find(dir_store *s, const dir_filter *f, ProtobufCAllocator *a,
 		*n = 0;
 	}
 	return st;
+}
+
+// --- Check ------------------------------------------------------------
+
+// sqlite's quick_check into out->quick_check, counted as one failure when
+// it finds a problem.
+static fed_status
+check_file(dir_store *s, fed_scrub_report *out)
+{
+	pthread_mutex_lock(&s->mtx);
+	int rc = row_check_quick(
+	    s->db, out->quick_check, sizeof(out->quick_check));
+	pthread_mutex_unlock(&s->mtx);
+	if (rc != SQLITE_OK)
+		return sql_status(s, rc, "quick_check");
+	if (strcmp(out->quick_check, "ok") != 0) {
+		out->n_bad++;
+		fed_log(FED_LOG_ERR, LOG, "quick_check: %s", out->quick_check);
+	}
+	return FED_OK;
+}
+
+static fed_status
+check_table(dir_store *s, const row_check_table *t, const atomic_int *stop,
+    fed_scrub_report *out)
+{
+	row_check_walk w;
+	row_check_walk_init(&w, t);
+	fed_status r = FED_OK;
+	while (r == FED_OK && !w.done) {
+		if (stop != NULL && atomic_load(stop))
+			r = FED_CANCELLED;
+		if (r != FED_OK)
+			break;
+		pthread_mutex_lock(&s->mtx);
+		int rc = row_check_walk_step(&w, s->db, CHECK_BATCH, out, LOG);
+		pthread_mutex_unlock(&s->mtx);
+		r = sql_status(s, rc, "check rows");
+	}
+	row_check_walk_fini(&w);
+	return r;
+}
+
+fed_status
+dir_store_check(dir_store *s, const atomic_int *stop, fed_scrub_report *out)
+{
+	static const row_check_table *const tables[]
+	    = {&nodes_table, &offers_table, &sites_table};
+	FED_TRY(check_file(s, out));
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		FED_TRY(check_table(s, tables[i], stop, out));
+	return FED_OK;
 }

@@ -5,6 +5,7 @@
 // dir_service until SIGTERM or SIGINT, and logs to stderr. See
 // docs/directory.md.
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,9 @@ struct dir_cfg {
 	uint64_t workers;
 	char *metrics_listen;
 	fed_log_level log_level;
+	char *admin_token;
+	char *admin_hash;
+	int64_t scrub_ms;
 };
 
 #define C struct dir_cfg
@@ -50,10 +54,19 @@ static const fed_cfg_opt dir_opts[] = {
         "hex SHA-256 of the federation enrolment token"),
     FED_CFG_OPT_STRING(C, enrol_token, "enrolment-token", NULL,
         "the enrolment token itself (use @FILE); instead of its hash"),
+    FED_CFG_OPT_STRING(C, admin_token, "admin-token", NULL,
+        "administrator token, for Integrity/Check (use @FILE)"),
+    FED_CFG_OPT_STRING(C, admin_hash, "admin-token-hash", NULL,
+        "hex SHA-256 of the administrator token, instead of the token"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 100, 86400000,
         "lease granted to nodes, renewed by Heartbeat"),
     FED_CFG_OPT_DURATION(C, check_ms, "expiry-check", "1s", 10, 3600000,
         "how often expired leases are looked for"),
+    FED_CFG_OPT_DURATION(C, scrub_ms, "scrub-interval", "24h", 0,
+        INT64_C(31622400000),
+        "how often the database is checked (sqlite's quick_check, every "
+        "row's checksum); the result is logged and shown by Health; 0: "
+        "never (fedctl directory check still runs one)"),
     FED_CFG_OPTS_TLS(C, tls_cert, tls_key, tls_ca, tls_revoked),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "16", 1, 256, "requests served at once"),
@@ -96,17 +109,50 @@ enrol_hash(const struct dir_cfg *cfg, char *hash)
 	return 0;
 }
 
+// The administrator token's hash, from at most one of the two options,
+// into hash ("" when neither is set).
+static int
+admin_hash(const struct dir_cfg *cfg, const char *enrol, char *hash)
+{
+	int has_hash = cfg->admin_hash != NULL && cfg->admin_hash[0] != '\0';
+	int has_token
+	    = cfg->admin_token != NULL && cfg->admin_token[0] != '\0';
+	hash[0] = '\0';
+	if (has_hash && has_token) {
+		fprintf(stderr,
+		    "fed-directory: set one of admin-token-hash and "
+		    "admin-token\n");
+		return -1;
+	}
+	if (has_token)
+		fed_token_hash(cfg->admin_token, hash);
+	if (has_hash && !fed_token_is_hash(cfg->admin_hash)) {
+		fprintf(stderr,
+		    "fed-directory: admin-token-hash: 64 hex digits\n");
+		return -1;
+	}
+	for (size_t i = 0; has_hash && i <= FED_TOKEN_HASH_LEN; i++)
+		hash[i] = (char) tolower((unsigned char) cfg->admin_hash[i]);
+	if (hash[0] != '\0' && fed_token_equal(hash, enrol)) {
+		fprintf(stderr,
+		    "fed-directory: the admin token must not be the "
+		    "enrolment token\n");
+		return -1;
+	}
+	return 0;
+}
+
 // Serves until SIGTERM or SIGINT; the signals are blocked in every thread
 // and taken here (fed_process_serve), so no handler runs inside nng or sqlite.
 static int
-run(const struct dir_cfg *cfg, const char *hash)
+run(const struct dir_cfg *cfg, const char *hash, const char *admin)
 {
 	sigset_t set;
 	fed_process_init(cfg->log_level, &set);
 	fed_tls_opts tls = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca, NULL};
-	dir_service_opts o
-	    = {cfg->listen, cfg->stream, cfg->db, cfg->sync == 0, hash,
-	        cfg->lease_ms, cfg->check_ms, &tls, (unsigned) cfg->workers};
+	dir_service_opts o = {cfg->listen, cfg->stream, cfg->db,
+	    cfg->sync == 0, hash, cfg->lease_ms, cfg->check_ms, &tls,
+	    (unsigned) cfg->workers, admin, cfg->scrub_ms};
 	dir_service *d = NULL;
 	fed_status st = fed_tls_revocation_init(cfg->tls_revoked);
 	if (st == FED_OK)
@@ -138,12 +184,14 @@ int
 main(int argc, char **argv)
 {
 	struct dir_cfg cfg = {0};
-	char hash[FED_TOKEN_HASH_LEN + 1];
+	char hash[FED_TOKEN_HASH_LEN + 1], admin[FED_TOKEN_HASH_LEN + 1];
 	int rc = fed_cfg_main(&dir_spec, &cfg, argc, argv, NULL);
-	if (rc < 0 && enrol_hash(&cfg, hash) != 0)
+	if (rc < 0
+	    && (enrol_hash(&cfg, hash) != 0
+	        || admin_hash(&cfg, hash, admin) != 0))
 		rc = 2;
 	if (rc < 0)
-		rc = run(&cfg, hash);
+		rc = run(&cfg, hash, admin);
 	fed_cfg_fini(&dir_spec, &cfg);
 	return rc;
 }

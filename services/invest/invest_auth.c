@@ -57,6 +57,7 @@ static const struct {
     {"/enfed.v1.Invest/Summary", INVEST_ROLE_INVESTOR | INVEST_ROLE_ADMIN},
     {"/enfed.v1.Invest/Detail", ANY},
     {"/enfed.v1.Invest/Distribution", ANY},
+    {"/enfed.v1.Integrity/Check", INVEST_ROLE_ADMIN},
 };
 
 int

@@ -169,7 +169,7 @@ summary_projects(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 	invest_holding *h = NULL;
 	size_t n = 0;
 	FED_TRY(invest_store_holdings(
-	    r->store, investor, NULL, &h, &n, err, err_len));
+	    r->store, investor, NULL, false, &h, &n, err, err_len));
 	fed_status st = fed_rpc_ctx_defer_free(call, h);
 	s->projects = fed_rpc_ctx_alloc(call, (n ? n : 1) * sizeof(void *));
 	if (st == FED_OK && s->projects == NULL)
@@ -237,8 +237,8 @@ detail_holding(invest_rpc *r, const invest_principal *who,
 		FED_TRY(invest__investor_known(r, investor, err, err_len));
 	invest_holding *list = NULL;
 	size_t n = 0;
-	FED_TRY(invest_store_holdings(
-	    r->store, investor, req->project_id, &list, &n, err, err_len));
+	FED_TRY(invest_store_holdings(r->store, investor, req->project_id,
+	    false, &list, &n, err, err_len));
 	if (n == 1)
 		*h = list[0];
 	free(list);
@@ -432,7 +432,7 @@ invest__distribution(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	    = invest__project(call, r, req->id, &p, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_holdings(
-		    r->store, NULL, req->id, &h, &n, err, sizeof(err));
+		    r->store, NULL, req->id, false, &h, &n, err, sizeof(err));
 	if (st != FED_OK)
 		return invest__fail(call, st, err);
 	st = fill_holders(call, p, h, n, d);

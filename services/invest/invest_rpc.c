@@ -334,7 +334,7 @@ list_investments(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	}
 	if (st == FED_OK)
 		st = invest_store_holdings(r->store, investor, req->project_id,
-		    &h, &n, err, sizeof(err));
+		    true, &h, &n, err, sizeof(err));
 	if (st != FED_OK)
 		return invest__fail(call, st, err);
 	st = reply_holdings(call, h, n, (void *) out);
@@ -420,6 +420,19 @@ link_consumption(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	return FED_OK;
 }
 
+static fed_status
+check_store(void *arg, const atomic_int *stop, fed_scrub_report *out)
+{
+	return invest_store_check(arg, stop, out);
+}
+
+fed_status
+invest_rpc_scrub_new(invest_store *store, int64_t interval_ms, fed_scrub **out)
+{
+	fed_scrub_opts o = {"invest", check_store, store, interval_ms};
+	return fed_scrub_new(&o, out);
+}
+
 fed_status
 invest_rpc_register(fed_rpc_server *srv, invest_rpc *r)
 {
@@ -436,6 +449,8 @@ invest_rpc_register(fed_rpc_server *srv, invest_rpc *r)
 	    {"Detail", invest__detail},
 	    {"Distribution", invest__distribution},
 	};
+	if (r->scrub != NULL)
+		FED_TRY(fed_scrub_register(srv, r->scrub));
 	return fed_rpc_server_add_service(srv, &enfed__v1__invest__descriptor,
 	    methods, sizeof(methods) / sizeof(methods[0]), r);
 }

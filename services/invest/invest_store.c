@@ -4,6 +4,11 @@
 // connection behind a mutex: fed-invest's writes are rare and small, and
 // serialising them makes the "shares never exceed the total" check and the
 // write one atomic step without relying on sqlite's busy handling.
+//
+// Each table's `crc` is crc32c_row() of its columns (row_check.h): written
+// by the statement that writes the row (PROJECT_CRC_OF with the values it
+// binds), compared by every statement that reads one (`crc = PROJECT_CRC`
+// beside the columns it uses).
 
 #include "invest_store.h"
 
@@ -20,8 +25,33 @@
 #include <sqlite3.h>
 
 #include "fed/log.h"
+#include "row_check.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+#define LOG            "invest"
+#define CHECK_BATCH    256 // rows per statement of invest_store_check
+
+// The checksum of a row of each table, from SQL expressions for its
+// columns in order (parameters for a write, columns for a read).
+#define PROJECT_CRC_OF(id, org, total, body) \
+	"crc32c_row('project', " id ", " org ", " total ", " body ")"
+#define PROJECT_CRC \
+	PROJECT_CRC_OF("id", "organisation", "total_shares", "body")
+#define HOLDING_CRC_OF(investor, project, shares, acquired)        \
+	"crc32c_row('holding', " investor ", " project ", " shares \
+	", " acquired ")"
+#define HOLDING_CRC \
+	HOLDING_CRC_OF("investor", "project_id", "shares", "acquired_ms")
+#define LINK_CRC_OF(investor, series, node, grant)                       \
+	"crc32c_row('consumption_link', " investor ", " series ", " node \
+	", " grant ")"
+#define LINK_CRC LINK_CRC_OF("investor", "series_id", "node", "grant_token")
+
+static const row_check_table project_table = {"project", {"id"}, PROJECT_CRC};
+static const row_check_table holding_table
+    = {"holding", {"investor", "project_id"}, HOLDING_CRC};
+static const row_check_table link_table
+    = {"consumption_link", {"investor"}, LINK_CRC};
 
 struct invest_store {
 	sqlite3 *db;
@@ -51,6 +81,18 @@ static const char schema_v2_sql[]
     = "ALTER TABLE consumption_link ADD COLUMN grant_token TEXT NOT NULL"
       " DEFAULT '';"
       "PRAGMA user_version = 2;";
+
+// Version 3: a checksum per row, computed here for the rows already stored
+// (a damage older than the migration is thus taken as it is).
+static const char schema_v3_sql[]
+    = "ALTER TABLE project ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE holding ADD COLUMN crc INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE consumption_link ADD COLUMN crc INTEGER NOT NULL"
+      " DEFAULT 0;"
+      "UPDATE project SET crc = " PROJECT_CRC ";"
+      "UPDATE holding SET crc = " HOLDING_CRC ";"
+      "UPDATE consumption_link SET crc = " LINK_CRC ";"
+      "PRAGMA user_version = 3;";
 
 static fed_status fail(char *err, size_t err_len, fed_status st,
     const char *fmt, ...) FED__PRINTF(4, 5);
@@ -130,8 +172,10 @@ check_version(invest_store *s, char *err, size_t err_len)
 		return FED_OK;
 	FED_TRY(exec(s, "BEGIN IMMEDIATE", err, err_len));
 	fed_status r = v < 1 ? exec(s, schema_sql, err, err_len) : FED_OK;
-	if (r == FED_OK)
+	if (r == FED_OK && v < 2)
 		r = exec(s, schema_v2_sql, err, err_len);
+	if (r == FED_OK)
+		r = exec(s, schema_v3_sql, err, err_len);
 	if (r == FED_OK && v > 0)
 		fed_log(FED_LOG_NOTICE, "invest",
 		    "store: schema %d migrated to %d", v, SCHEMA_VERSION);
@@ -154,6 +198,9 @@ configure(invest_store *s, char *err, size_t err_len)
 		return sql_status(s->db, rc, "journal_mode", err, err_len);
 	FED_TRY(exec(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", err,
 	    err_len));
+	rc = row_check_register(s->db);
+	if (rc != SQLITE_OK)
+		return sql_status(s->db, rc, "crc32c_row", err, err_len);
 	return check_version(s, err, err_len);
 }
 
@@ -222,8 +269,19 @@ invest_store_close(invest_store *s)
 
 // --- projects -------------------------------------------------------------
 
+// The current row of st fails its checksum (its key from column col):
+// logged, described in err, DATA_LOSS.
+static fed_status
+bad_row(const row_check_table *t, sqlite3_stmt *st, int col, char *err,
+    size_t err_len)
+{
+	row_check_report(t, st, col, LOG, err, err_len);
+	return FED_DATA_LOSS;
+}
+
 // The stored body of project id: *body NULL when absent (a heap copy
-// otherwise, caller frees). Called with the mutex held.
+// otherwise, caller frees); DATA_LOSS when its row fails its checksum.
+// Called with the mutex held.
 static fed_status
 load_body(invest_store *s, const char *id, uint8_t **body, size_t *len,
     char *err, size_t err_len)
@@ -231,12 +289,15 @@ load_body(invest_store *s, const char *id, uint8_t **body, size_t *len,
 	sqlite3_stmt *st = NULL;
 	*body = NULL;
 	*len = 0;
-	FED_TRY(prepare(
-	    s, "SELECT body FROM project WHERE id = ?", &st, err, err_len));
+	FED_TRY(prepare(s,
+	    "SELECT body, id, crc = " PROJECT_CRC " FROM project WHERE id = ?",
+	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	fed_status r = FED_OK;
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 2) == 0) {
+		r = bad_row(&project_table, st, 1, err, err_len);
+	} else if (rc == SQLITE_ROW) {
 		*len = (size_t) sqlite3_column_bytes(st, 0);
 		*body = malloc(*len ? *len : 1);
 		if (*body == NULL)
@@ -261,10 +322,12 @@ write_project(
 	enfed__v1__project__pack(p, buf);
 	sqlite3_stmt *st = NULL;
 	fed_status r = prepare(s,
-	    "INSERT INTO project(id, organisation, total_shares, body) "
-	    "VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-	    "organisation = excluded.organisation, "
-	    "total_shares = excluded.total_shares, body = excluded.body",
+	    "INSERT INTO project(id, organisation, total_shares, body, crc) "
+	    "VALUES (?1, ?2, ?3, ?4, " PROJECT_CRC_OF("?1", "?2", "?3",
+	        "?4") ") ON CONFLICT(id) DO UPDATE SET "
+	              "organisation = excluded.organisation, "
+	              "total_shares = excluded.total_shares, "
+	              "body = excluded.body, crc = excluded.crc",
 	    &st, err, err_len);
 	if (r == FED_OK) {
 		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
@@ -346,25 +409,35 @@ invest_store_project_create(
 	return in_tx(s, create_fn, p, err, err_len);
 }
 
+// The sum of the shares of project_id held by all but `except`, each row
+// verified: DATA_LOSS when one fails its checksum, as the sum would be
+// wrong.
 static fed_status
 held_locked(invest_store *s, const char *project_id, const char *except,
     uint64_t *out, char *err, size_t err_len)
 {
 	sqlite3_stmt *st = NULL;
 	FED_TRY(prepare(s,
-	    "SELECT COALESCE(SUM(shares), 0) FROM holding "
-	    "WHERE project_id = ?1 AND investor <> COALESCE(?2, '')",
+	    "SELECT investor, project_id, shares, crc = " HOLDING_CRC
+	    " FROM holding WHERE project_id = ?1"
+	    " AND investor <> COALESCE(?2, '')",
 	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	if (except != NULL)
 		sqlite3_bind_text(st, 2, except, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	uint64_t sum = 0;
 	fed_status r = FED_OK;
-	if (rc == SQLITE_ROW)
-		*out = (uint64_t) sqlite3_column_int64(st, 0);
-	else
+	int rc;
+	while (r == FED_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 3) == 0)
+			r = bad_row(&holding_table, st, 0, err, err_len);
+		sum += (uint64_t) sqlite3_column_int64(st, 2);
+	}
+	if (r == FED_OK && rc != SQLITE_DONE)
 		r = sql_status(s->db, rc, "sum shares", err, err_len);
 	sqlite3_finalize(st);
+	if (r == FED_OK)
+		*out = sum;
 	return r;
 }
 
@@ -424,11 +497,17 @@ invest_store_project_list_free(Enfed__V1__Project **list, size_t n)
 	free(list);
 }
 
-// Appends the project of the current row to *list.
+// Appends the project of the current row (body, id, whether its checksum
+// holds) to *list; a row that fails its checksum or does not decode is
+// left out, and logged.
 static fed_status
 append_row(
     sqlite3_stmt *st, Enfed__V1__Project ***list, size_t *n, size_t *cap)
 {
+	if (sqlite3_column_int(st, 2) == 0) {
+		bad_row(&project_table, st, 1, NULL, 0);
+		return FED_OK;
+	}
 	if (*n == *cap) {
 		size_t c = *cap ? 2 * *cap : 8;
 		Enfed__V1__Project **l = realloc(*list, c * sizeof(*l));
@@ -440,8 +519,11 @@ append_row(
 	Enfed__V1__Project *p = enfed__v1__project__unpack(NULL,
 	    (size_t) sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 0));
 	if (p == NULL)
-		return FED_DATA_LOSS;
-	(*list)[(*n)++] = p;
+		fed_log(FED_LOG_ERR, LOG,
+		    "project id=%s: the stored record does not decode",
+		    (const char *) sqlite3_column_text(st, 1));
+	if (p != NULL)
+		(*list)[(*n)++] = p;
 	return FED_OK;
 }
 
@@ -451,8 +533,8 @@ list_locked(invest_store *s, const char *organisation,
 {
 	sqlite3_stmt *st = NULL;
 	FED_TRY(prepare(s,
-	    "SELECT body FROM project WHERE ?1 IS NULL OR organisation = ?1 "
-	    "ORDER BY id",
+	    "SELECT body, id, crc = " PROJECT_CRC " FROM project"
+	    " WHERE ?1 IS NULL OR organisation = ?1 ORDER BY id",
 	    &st, err, err_len));
 	if (organisation != NULL && organisation[0] != '\0')
 		sqlite3_bind_text(st, 1, organisation, -1, SQLITE_STATIC);
@@ -493,12 +575,16 @@ total_shares_locked(invest_store *s, const char *project_id, uint32_t *out,
     char *err, size_t err_len)
 {
 	sqlite3_stmt *st = NULL;
-	FED_TRY(prepare(s, "SELECT total_shares FROM project WHERE id = ?",
+	FED_TRY(prepare(s,
+	    "SELECT total_shares, id, crc = " PROJECT_CRC
+	    " FROM project WHERE id = ?",
 	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	fed_status r = FED_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 2) == 0)
+		r = bad_row(&project_table, st, 1, err, err_len);
+	else if (rc == SQLITE_ROW)
 		*out = (uint32_t) sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
 		r = fail(
@@ -523,7 +609,8 @@ put_fn(invest_store *s, const void *arg, char *err, size_t err_len)
 	sqlite3_stmt *st = NULL;
 	FED_TRY(prepare(s,
 	    "INSERT OR REPLACE INTO holding(investor, project_id, shares, "
-	    "acquired_ms) VALUES (?, ?, ?, ?)",
+	    "acquired_ms, crc) VALUES (?1, ?2, ?3, ?4, " HOLDING_CRC_OF(
+	        "?1", "?2", "?3", "?4") ")",
 	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, h->investor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, h->project_id, -1, SQLITE_STATIC);
@@ -574,12 +661,22 @@ invest_store_holding_remove(invest_store *s, const char *investor,
 	return in_tx(s, remove_fn, &k, err, err_len);
 }
 
+// The holdings of the rows of st (investor, project_id, shares,
+// acquired_ms, whether the checksum holds). A row that fails its checksum
+// is left out (logged) when skip_bad, else DATA_LOSS with err.
 static fed_status
-read_holdings(sqlite3_stmt *st, invest_holding **out, size_t *n)
+read_holdings(sqlite3_stmt *st, bool skip_bad, invest_holding **out, size_t *n,
+    char *err, size_t err_len)
 {
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 4) == 0 && skip_bad) {
+			bad_row(&holding_table, st, 0, NULL, 0);
+			continue;
+		}
+		if (sqlite3_column_int(st, 4) == 0)
+			return bad_row(&holding_table, st, 0, err, err_len);
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 8;
 			invest_holding *h = realloc(*out, cap * sizeof(*h));
@@ -600,18 +697,19 @@ read_holdings(sqlite3_stmt *st, invest_holding **out, size_t *n)
 
 fed_status
 invest_store_holdings(invest_store *s, const char *investor,
-    const char *project_id, invest_holding **out, size_t *n, char *err,
-    size_t err_len)
+    const char *project_id, bool skip_bad, invest_holding **out, size_t *n,
+    char *err, size_t err_len)
 {
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = NULL;
 	pthread_mutex_lock(&s->mtx);
 	fed_status r = prepare(s,
-	    "SELECT investor, project_id, shares, acquired_ms FROM holding "
-	    "WHERE (?1 IS NULL OR investor = ?1) AND "
-	    "(?2 IS NULL OR project_id = ?2) "
-	    "ORDER BY shares DESC, project_id, investor",
+	    "SELECT investor, project_id, shares, acquired_ms,"
+	    " crc = " HOLDING_CRC " FROM holding"
+	    " WHERE (?1 IS NULL OR investor = ?1) AND"
+	    " (?2 IS NULL OR project_id = ?2)"
+	    " ORDER BY shares DESC, project_id, investor",
 	    &st, err, err_len);
 	if (r == FED_OK) {
 		if (investor != NULL && investor[0] != '\0')
@@ -619,7 +717,7 @@ invest_store_holdings(invest_store *s, const char *investor,
 		if (project_id != NULL && project_id[0] != '\0')
 			sqlite3_bind_text(
 			    st, 2, project_id, -1, SQLITE_STATIC);
-		r = read_holdings(st, out, n);
+		r = read_holdings(st, skip_bad, out, n, err, err_len);
 		if (r == FED_INTERNAL)
 			r = sql_status(s->db, sqlite3_errcode(s->db),
 			    "list holdings", err, err_len);
@@ -658,9 +756,10 @@ link_fn(invest_store *s, const void *arg, char *err, size_t err_len)
 	bool unlink = a->link->series_id[0] == '\0';
 	sqlite3_stmt *st = NULL;
 	FED_TRY(prepare(s,
-	    unlink ? "DELETE FROM consumption_link WHERE investor = ?"
+	    unlink ? "DELETE FROM consumption_link WHERE investor = ?1"
 	           : "INSERT OR REPLACE INTO consumption_link(investor, "
-	             "series_id, node, grant_token) VALUES (?, ?, ?, ?)",
+	             "series_id, node, grant_token, crc) VALUES (?1, ?2, ?3, "
+	             "?4, " LINK_CRC_OF("?1", "?2", "?3", "?4") ")",
 	    &st, err, err_len));
 	sqlite3_bind_text(st, 1, a->investor, -1, SQLITE_STATIC);
 	if (!unlink) {
@@ -705,13 +804,15 @@ invest_store_link_get(invest_store *s, const char *investor, invest_link *out,
 	*found = false;
 	pthread_mutex_lock(&s->mtx);
 	fed_status r = prepare(s,
-	    "SELECT series_id, node, grant_token FROM consumption_link "
-	    "WHERE investor = ?",
+	    "SELECT series_id, node, grant_token, investor, crc = " LINK_CRC
+	    " FROM consumption_link WHERE investor = ?",
 	    &st, err, err_len);
 	if (r == FED_OK) {
 		sqlite3_bind_text(st, 1, investor, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		if (rc == SQLITE_ROW && sqlite3_column_int(st, 4) == 0) {
+			r = bad_row(&link_table, st, 3, err, err_len);
+		} else if (rc == SQLITE_ROW) {
 			*found = true;
 			read_link(st, out);
 		} else if (rc != SQLITE_DONE) {
@@ -744,4 +845,58 @@ invest_store_investor_known(invest_store *s, const char *investor, bool *known)
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mtx);
 	return r;
+}
+
+// --- check ----------------------------------------------------------------
+
+// sqlite's quick_check into out->quick_check, counted as one failure when
+// it finds a problem.
+static fed_status
+check_file(invest_store *s, fed_scrub_report *out)
+{
+	pthread_mutex_lock(&s->mtx);
+	int rc = row_check_quick(
+	    s->db, out->quick_check, sizeof(out->quick_check));
+	pthread_mutex_unlock(&s->mtx);
+	if (rc != SQLITE_OK)
+		return sql_status(s->db, rc, "quick_check", NULL, 0);
+	if (strcmp(out->quick_check, "ok") != 0) {
+		out->n_bad++;
+		fed_log(FED_LOG_ERR, LOG, "quick_check: %s", out->quick_check);
+	}
+	return FED_OK;
+}
+
+static fed_status
+check_table(invest_store *s, const row_check_table *t, const atomic_int *stop,
+    fed_scrub_report *out)
+{
+	row_check_walk w;
+	row_check_walk_init(&w, t);
+	fed_status r = FED_OK;
+	while (r == FED_OK && !w.done) {
+		if (stop != NULL && atomic_load(stop)) {
+			r = FED_CANCELLED;
+			break;
+		}
+		pthread_mutex_lock(&s->mtx);
+		int rc = row_check_walk_step(&w, s->db, CHECK_BATCH, out, LOG);
+		pthread_mutex_unlock(&s->mtx);
+		if (rc != SQLITE_OK)
+			r = sql_status(s->db, rc, "check rows", NULL, 0);
+	}
+	row_check_walk_fini(&w);
+	return r;
+}
+
+fed_status
+invest_store_check(
+    invest_store *s, const atomic_int *stop, fed_scrub_report *out)
+{
+	static const row_check_table *const tables[]
+	    = {&project_table, &holding_table, &link_table};
+	FED_TRY(check_file(s, out));
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		FED_TRY(check_table(s, tables[i], stop, out));
+	return FED_OK;
 }

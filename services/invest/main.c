@@ -53,6 +53,7 @@ struct invest_cfg {
 	char *metrics_listen;
 	char *tls_revoked;
 	fed_log_level log_level;
+	int64_t scrub_ms;
 };
 
 #define C struct invest_cfg
@@ -84,6 +85,11 @@ static const fed_cfg_opt invest_opts[] = {
         "[investor-id|organisation]' a line"),
     FED_CFG_OPT_UINT(
         C, workers, "workers", "8", 1, 256, "RPC requests served at once"),
+    FED_CFG_OPT_DURATION(C, scrub_ms, "scrub-interval", "24h", 0,
+        INT64_C(31622400000),
+        "how often the database is checked (sqlite's quick_check, every "
+        "row's checksum); the result is logged and shown by Health; 0: "
+        "never (fedctl invest check still runs one)"),
     FED_CFG_OPT_DOUBLE(C, panel_m2_per_kwc, "panel-m2-per-kwc", "5", 1, 20,
         "panel surface of 1 kWc when a project gives none (docs/invest.md)"),
     FED_CFG_OPT_DOUBLE(C, household_kwh_per_year, "household-kwh-per-year",
@@ -126,6 +132,7 @@ struct parts {
 	invest_auth *auth;
 	invest_nodes *nodes;
 	fed_tz *tz;
+	fed_scrub *scrub;
 	fed_rpc_server *srv;
 };
 
@@ -151,7 +158,8 @@ build(const struct invest_cfg *cfg, struct parts *p)
 		fed_log(FED_LOG_WARNING, "invest",
 		    "no token configured: every call but Health is refused "
 		    "(set --admin-token or --tokens-file)");
-	return open_store(cfg, &p->store);
+	FED_TRY(open_store(cfg, &p->store));
+	return invest_rpc_scrub_new(p->store, cfg->scrub_ms, &p->scrub);
 }
 
 static fed_status
@@ -172,9 +180,11 @@ serve(const struct invest_cfg *cfg, struct parts *p, invest_rpc *ir)
 	ir->factors.household_wh_per_day
 	    = cfg->household_kwh_per_year * 1000.0 / 365.0;
 	ir->factors.grid_g_co2_per_kwh = cfg->grid_g_co2_per_kwh;
+	ir->scrub = p->scrub;
 	FED_TRY(fed_rpc_server_new(&ro, &p->srv));
 	FED_TRY(invest_rpc_register(p->srv, ir));
-	FED_TRY(fed_health_register(p->srv, "fed-invest", cfg->name));
+	FED_TRY(fed_health_register_fill(
+	    p->srv, "fed-invest", cfg->name, fed_scrub_health, p->scrub));
 	FED_TRY(fed_rpc_server_listen_list(p->srv, cfg->listen, &tls));
 	return fed_rpc_server_start(p->srv);
 }
@@ -226,7 +236,9 @@ run(const struct invest_cfg *cfg, const sigset_t *stop_signals)
 out:
 	fed_process_reload_clear();
 	fed_metrics_server_free(ms);
+	fed_scrub_stop(p.scrub); // a check in progress ends at its next batch
 	fed_rpc_server_free(p.srv); // finishes calls in progress first
+	fed_scrub_free(p.scrub);
 	invest_nodes_free(p.nodes);
 	invest_store_close(p.store);
 	invest_auth_free(p.auth);

@@ -239,9 +239,6 @@ typedef struct store_block {
 	store_summary sum; // vals, decoded
 } store_block;
 
-// CRC-32C of len bytes (tests use it on known vectors).
-uint32_t node__store_crc32c(const void *buf, size_t len);
-
 // The checksum stored in a block row's `crc` (store_block.c): CRC-32C of
 // key, n, first_ts, last_ts (8 bytes little-endian each), vals and data.
 uint32_t node__store_block_crc(const store_block *b);

@@ -770,9 +770,9 @@ test_help_and_doc(void **state)
 {
 	(void) state;
 	char *doc = read_doc();
-	check_verbs(doc, "directory", 3);
+	check_verbs(doc, "directory", 4);
 	check_verbs(doc, "project", 4);
-	check_verbs(doc, "invest", 5);
+	check_verbs(doc, "invest", 6);
 	assert_non_null(strstr(doc, "`--directory URL`"));
 	assert_non_null(strstr(doc, "`--invest URL`"));
 	free(doc);

@@ -4,9 +4,12 @@
 // create, conflicting create, update, list by organisation), holdings
 // (the shares never exceed the total, idempotent put and remove, unknown
 // project), consumption links with their grant tokens, durability across a
-// reopen, a database of schema 1 migrated (its links kept, without a
-// grant), the file kept private to its owner, and a database from a newer
-// schema refused.
+// reopen, databases of schemas 1 and 2 migrated (links kept, without a
+// grant; every row sealed with its checksum), the file kept private to its
+// owner, and a database from a newer schema refused. A byte changed behind
+// the store's back in a project, a holding and a link: each call about
+// that row, or whose answer depends on it, is DATA_LOSS naming its table
+// and key; lists leave it out; the check lists all three.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,8 +177,8 @@ test_holdings(void **state)
 	    FED_NOT_FOUND);
 	invest_holding *h = NULL;
 	size_t n = 0;
-	assert_int_equal(invest_store_holdings(x->s, NULL, "kermelo-pv", &h,
-	                     &n, err, sizeof(err)),
+	assert_int_equal(invest_store_holdings(x->s, NULL, "kermelo-pv", false,
+	                     &h, &n, err, sizeof(err)),
 	    FED_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(h[0].investor, "bob"); // largest first
@@ -191,8 +194,8 @@ test_holdings(void **state)
 	assert_int_equal(invest_store_holding_remove(
 	                     x->s, "alice", "nope", err, sizeof(err)),
 	    FED_NOT_FOUND);
-	assert_int_equal(invest_store_holdings(
-	                     x->s, "alice", NULL, &h, &n, err, sizeof(err)),
+	assert_int_equal(invest_store_holdings(x->s, "alice", NULL, true, &h,
+	                     &n, err, sizeof(err)),
 	    FED_OK);
 	assert_int_equal(n, 0);
 	assert_null(h);
@@ -310,7 +313,7 @@ test_migrate_v1(void **state)
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(
 	    invest_store_open(x->dir, &x->s, err, sizeof(err)), FED_OK);
-	assert_int_equal(user_version(path), 2);
+	assert_int_equal(user_version(path), 3);
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -329,6 +332,243 @@ test_migrate_v1(void **state)
 	                     x->s, "dave", &got, &found, err, sizeof(err)),
 	    FED_OK);
 	assert_string_equal(got.grant_token, "fed_grant-now");
+	fed_scrub_report r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(invest_store_check(x->s, NULL, &r), FED_OK);
+	assert_int_equal(r.n_rows, 1);
+	assert_int_equal(r.n_bad, 0);
+}
+
+// Closes the fixture's store and removes its files.
+static void
+remove_store(struct fx *x, char *path, size_t len)
+{
+	invest_store_close(x->s);
+	x->s = NULL;
+	snprintf(path, len, "%s/invest.db", x->dir);
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char f[640];
+		snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+		remove(f);
+	}
+}
+
+// A database of schema 2 (no checksums) with a project, two holdings and
+// a link: opened, each row gets its checksum in the migration; a second
+// open changes nothing, and everything reads back.
+static void
+test_migrate_v2(void **state)
+{
+	struct fx *x = *state;
+	char path[600], err[256] = "";
+	remove_store(x, path, sizeof(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, v1_sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "ALTER TABLE consumption_link ADD COLUMN"
+	        " grant_token TEXT NOT NULL DEFAULT '';"
+	        "UPDATE consumption_link SET grant_token = 'fed_g';"
+	        "INSERT INTO holding VALUES ('alice', 'kermelo-pv',"
+	        " 6, 1769900400000);"
+	        "INSERT INTO holding VALUES ('bob', 'kermelo-pv',"
+	        " 130, 1769900400000);"
+	        "PRAGMA user_version = 2;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	Enfed__V1__Project p = project("kermelo-pv", "BEC");
+	uint8_t body[512];
+	size_t len = enfed__v1__project__pack(&p, body);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "INSERT INTO project VALUES ('kermelo-pv', 'BEC',"
+	                     " 136, ?1)",
+	                     -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(st, 1, body, (int) len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	for (int i = 0; i < 2; i++) {
+		invest_store_close(x->s);
+		assert_int_equal(
+		    invest_store_open(x->dir, &x->s, err, sizeof(err)),
+		    FED_OK);
+		assert_int_equal(user_version(path), 3);
+		fed_scrub_report r;
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(invest_store_check(x->s, NULL, &r), FED_OK);
+		assert_string_equal(r.quick_check, "ok");
+		assert_int_equal(r.n_rows, 4);
+		assert_int_equal(r.n_bad, 0);
+	}
+	Enfed__V1__Project *got = NULL;
+	assert_int_equal(invest_store_project_get(
+	                     x->s, "kermelo-pv", &got, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(got->total_shares, 136);
+	enfed__v1__project__free_unpacked(got, NULL);
+	uint64_t held = 0;
+	assert_int_equal(invest_store_shares_held(x->s, "kermelo-pv", NULL,
+	                     &held, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(held, 136);
+	invest_link l;
+	bool found = false;
+	assert_int_equal(
+	    invest_store_link_get(x->s, "dave", &l, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_string_equal(l.grant_token, "fed_g");
+}
+
+// Runs sql on the store's file through a connection of its own: what a
+// flipped bit does, without the checksum following.
+static void
+damage(struct fx *x, const char *sql)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/invest.db", x->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+static void
+test_damaged_rows(void **state)
+{
+	struct fx *x = *state;
+	char err[256] = "";
+	Enfed__V1__Project p = project("kermelo-pv", "BEC");
+	Enfed__V1__Project q = project("lucioles-pv", "BEC");
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_project_create(x->s, &q, err, sizeof(err)), FED_OK);
+	invest_holding a = holding("alice", "lucioles-pv", 6);
+	invest_holding b = holding("bob", "lucioles-pv", 3);
+	invest_holding c = holding("carol", "kermelo-pv", 1);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &a, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &b, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    invest_store_holding_put(x->s, &c, err, sizeof(err)), FED_OK);
+	invest_link l1 = {"bmhs/h/energy", "bmhs", "fed_grant-1"};
+	invest_link l2 = {"bmhs/g/energy", "bmhs", "fed_grant-2"};
+	assert_int_equal(
+	    invest_store_link_put(x->s, "carol", &l1, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(
+	    invest_store_link_put(x->s, "dave", &l2, err, sizeof(err)),
+	    FED_OK);
+	// A byte in the middle of a project's packed body; one bit of a
+	// holding's shares (6 to 7); one bit of a link's node ('s' to 'r').
+	damage(x,
+	    "UPDATE project SET body = CAST(substr(body, 1, length(body) / 2)"
+	    " || CASE WHEN substr(body, length(body) / 2 + 1, 1) = x'5a'"
+	    " THEN x'a5' ELSE x'5a' END"
+	    " || substr(body, length(body) / 2 + 2) AS BLOB)"
+	    " WHERE id = 'kermelo-pv'");
+	damage(x, "UPDATE holding SET shares = 7 WHERE investor = 'alice'");
+	damage(x,
+	    "UPDATE consumption_link SET node = 'bmhr'"
+	    " WHERE investor = 'carol'");
+
+	Enfed__V1__Project *got = NULL;
+	assert_int_equal(invest_store_project_get(
+	                     x->s, "kermelo-pv", &got, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	assert_string_equal(
+	    err, "project id=kermelo-pv: the stored row fails its checksum");
+	assert_int_equal(
+	    invest_store_project_create(x->s, &p, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	assert_int_equal(
+	    invest_store_project_update(x->s, &p, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	invest_holding c2 = holding("carol", "kermelo-pv", 2);
+	assert_int_equal(invest_store_holding_put(x->s, &c2, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	Enfed__V1__Project **list = NULL;
+	size_t n = 0;
+	assert_int_equal(
+	    invest_store_project_list(x->s, NULL, &list, &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0]->id, "lucioles-pv");
+	invest_store_project_list_free(list, n);
+
+	// The holdings of lucioles-pv: figures need them all, a list does
+	// not.
+	invest_holding *h = NULL;
+	assert_int_equal(invest_store_holdings(x->s, NULL, "lucioles-pv",
+	                     false, &h, &n, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	assert_string_equal(err,
+	    "holding investor=alice project_id=lucioles-pv: the stored row "
+	    "fails its checksum");
+	assert_null(h);
+	assert_int_equal(invest_store_holdings(x->s, NULL, "lucioles-pv", true,
+	                     &h, &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].investor, "bob");
+	free(h);
+	uint64_t held = 0;
+	assert_int_equal(invest_store_shares_held(x->s, "lucioles-pv", NULL,
+	                     &held, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	assert_int_equal(invest_store_shares_held(x->s, "lucioles-pv", "alice",
+	                     &held, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(held, 3);
+	assert_int_equal(invest_store_holdings(x->s, "carol", NULL, false, &h,
+	                     &n, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(n, 1);
+	free(h);
+
+	invest_link got_l;
+	bool found = true;
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "carol", &got_l, &found, err, sizeof(err)),
+	    FED_DATA_LOSS);
+	assert_false(found);
+	assert_string_equal(err,
+	    "consumption_link investor=carol: the stored row fails its "
+	    "checksum");
+	assert_int_equal(invest_store_link_get(
+	                     x->s, "dave", &got_l, &found, err, sizeof(err)),
+	    FED_OK);
+	assert_string_equal(got_l.node, "bmhs");
+
+	fed_scrub_report r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(invest_store_check(x->s, NULL, &r), FED_OK);
+	assert_string_equal(r.quick_check, "ok");
+	assert_int_equal(r.n_rows, 2 + 3 + 2);
+	assert_int_equal(r.n_bad, 3);
+	assert_int_equal(r.n_listed, 3);
+	assert_string_equal(r.bad[0].table, "project");
+	assert_string_equal(r.bad[0].key, "id=kermelo-pv");
+	assert_string_equal(r.bad[1].table, "holding");
+	assert_string_equal(
+	    r.bad[1].key, "investor=alice project_id=lucioles-pv");
+	assert_string_equal(r.bad[2].table, "consumption_link");
+	assert_string_equal(r.bad[2].key, "investor=carol");
+	// A link put again replaces the damaged row with a sound one.
+	assert_int_equal(
+	    invest_store_link_put(x->s, "carol", &l1, err, sizeof(err)),
+	    FED_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(invest_store_check(x->s, NULL, &r), FED_OK);
+	assert_int_equal(r.n_bad, 2);
 }
 
 // A new database is private to its owner from the start.
@@ -341,7 +581,7 @@ test_private(void **state)
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(user_version(path), 2);
+	assert_int_equal(user_version(path), 3);
 }
 
 static void
@@ -373,6 +613,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_links_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_damaged_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_newer_schema, setup, teardown),
