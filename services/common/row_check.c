@@ -48,9 +48,13 @@ value_crc(uint32_t crc, sqlite3_value *v)
 	}
 }
 
+void (*row_check_probe)(void);
+
 static void
 crc32c_row(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+	if (row_check_probe != NULL)
+		row_check_probe();
 	uint32_t crc = 0;
 	for (int i = 0; i < argc; i++)
 		crc = value_crc(crc, argv[i]);

@@ -38,6 +38,11 @@
 // file. Returns sqlite's code.
 int row_check_register(sqlite3 *db);
 
+// Called, when set, by crc32c_row() for each row it seals or checks: the
+// upgrade test sets it to kill the process in the middle of a migration
+// (every stored row is sealed in it). NULL otherwise.
+extern void (*row_check_probe)(void);
+
 // A table whose rows carry a checksum.
 typedef struct row_check_table {
 	const char *name; // "offers"
