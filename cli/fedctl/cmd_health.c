@@ -5,10 +5,19 @@
 // for a fed-node, its last check of the stored data. Needs no token.
 
 #include <stdio.h>
+#include <string.h>
 
 #include "enfed/v1/health.pb-c.h"
 #include "fedctl.h"
 #include "verb.h"
+
+// What a check counted: fed-node's blocks of points, or the rows of a
+// service whose report carries sqlite's quick_check.
+static const char *
+checked_what(const Enfed__V1__IntegrityReport *k)
+{
+	return k->quick_check[0] != '\0' ? "rows" : "blocks";
+}
 
 static const fed_cfg_spec health_spec
     = FEDCTL_PLAIN_SPEC("fedctl health", "[OPTION]...",
@@ -39,6 +48,8 @@ health_json(const fedctl *c, const void *msg)
 		    k, "blocks", (double) r->last_check->n_blocks);
 		cJSON_AddNumberToObject(
 		    k, "bad_blocks", (double) r->last_check->n_failed);
+		cJSON_AddStringToObject(
+		    k, "counted", checked_what(r->last_check));
 	}
 	return j;
 }
@@ -60,11 +71,16 @@ health_text(const fedctl *c, const void *msg)
 	printf("\n");
 	if (r->last_check == NULL)
 		return;
+	const Enfed__V1__IntegrityReport *k = r->last_check;
 	char at[40];
-	fedctl_time_iso(c, r->last_check->started_ms, at, sizeof(at));
-	printf("checked:  %s: %llu blocks, %llu bad\n", at,
-	    (unsigned long long) r->last_check->n_blocks,
-	    (unsigned long long) r->last_check->n_failed);
+	fedctl_time_iso(c, k->started_ms, at, sizeof(at));
+	printf("checked:  %s: %llu %s, %llu bad", at,
+	    (unsigned long long) k->n_blocks, checked_what(k),
+	    (unsigned long long) k->n_failed);
+	// A row store's sqlite check (fed-directory, fed-invest).
+	if (k->quick_check[0] != '\0' && strcmp(k->quick_check, "ok") != 0)
+		printf("; sqlite: %s", k->quick_check);
+	printf("\n");
 }
 
 static const fedctl_view health_view
