@@ -83,7 +83,7 @@ log_summary(
 	    "messages=%llu spooled=%llu stale=%llu ignored=%llu invalid=%llu "
 	    "unmapped=%llu retained=%llu points=%llu connects=%llu",
 	    (unsigned long long) st.n_messages,
-	    (unsigned long long) st.n_result[MQTT_STORED],
+	    (unsigned long long) st.n_result[MQTT_SPOOLED],
 	    (unsigned long long) st.n_result[MQTT_STALE],
 	    (unsigned long long) st.n_result[MQTT_IGNORED],
 	    (unsigned long long) st.n_result[MQTT_INVALID],

@@ -38,7 +38,7 @@ struct mqtt_collect {
 };
 
 static const char *const result_names[MQTT_RESULT_N]
-    = {"stored", "stale", "ignored", "invalid", "unmapped", "retained"};
+    = {"spooled", "stale", "ignored", "invalid", "unmapped", "retained"};
 
 const char *
 mqtt_result_name(mqtt_result r)
@@ -50,7 +50,7 @@ static void
 metrics_init(mqtt_collect *c)
 {
 	fed_metrics_desc d = {.name = "enfed_mqtt_messages_total",
-	    .help = "MQTT messages received, by result (stored, stale, "
+	    .help = "MQTT messages received, by result (spooled, stale, "
 	            "ignored, invalid, unmapped, retained)",
 	    .type = FED_METRIC_COUNTER,
 	    .labels = {"result"},
@@ -174,11 +174,16 @@ log_invalid(mqtt_collect *c, const char *topic, const char *why)
 		c->invalid_logged = n;
 }
 
+// Counts a message's result (and says it at debug level).
 static mqtt_result
-count(mqtt_collect *c, mqtt_result r)
+count(mqtt_collect *c, mqtt_result r, const char *topic, size_t points)
 {
 	c->st.n_result[r]++;
 	fed_metric_inc(c->m_result[r]);
+	if (fed_log_enabled(FED_LOG_DEBUG))
+		fed_log(FED_LOG_DEBUG, "mqtt",
+		    "message on %.200s: %s, %zu points", topic,
+		    result_names[r], points);
 	return r;
 }
 
@@ -244,13 +249,13 @@ mqtt_collect_message(mqtt_collect *c, const char *topic, const void *payload,
 	mqtt_capture cap;
 	const mqtt_route *rt = mqtt_map_find(c->map, topic, &cap);
 	if (rt == NULL)
-		return count(c, MQTT_UNMAPPED);
+		return count(c, MQTT_UNMAPPED, topic, 0);
 	static mqtt_decoded dec; // 1.5 KB: one thread, not on the stack
 	static batch b;
 	char why[160];
 	fed_status st = mqtt_decode(rt, payload, len, &dec, why, sizeof(why));
 	if (st == FED_NOT_FOUND)
-		return count(c, MQTT_IGNORED);
+		return count(c, MQTT_IGNORED, topic, 0);
 	char rel[MQTT_SERIES_MAX + 1], prefix[MQTT_SERIES_MAX + 80];
 	if (st == FED_OK
 	    && mqtt_series_expand(rt->series, &cap, rel, sizeof(rel))
@@ -265,25 +270,25 @@ mqtt_collect_message(mqtt_collect *c, const char *topic, const void *payload,
 		snprintf(why, sizeof(why), "series id too long");
 	}
 	if (st != FED_OK) {
-		count(c, MQTT_INVALID);
+		count(c, MQTT_INVALID, topic, 0);
 		log_invalid(c, topic, why);
 		return MQTT_INVALID;
 	}
 	bool own_time = dec.ts_ms > 0 && !rt->receive_time;
 	if (retained && !own_time)
-		return count(c, MQTT_RETAINED);
+		return count(c, MQTT_RETAINED, topic, 0);
 	int64_t ts = own_time ? dec.ts_ms : recv_ms;
 	c->st.n_payload_time += own_time;
 	b.n = 0;
 	for (size_t i = 0; i < dec.n; i++)
 		add_point(c, &b, rt, &dec.r[i], &dec, prefix, ts);
 	if (b.n == 0)
-		return count(c, MQTT_STALE);
+		return count(c, MQTT_STALE, topic, 0);
 	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
 	req.series = b.ptrs;
 	req.n_series = b.n;
 	if (edge_sender_submit(c->sender, &req) != FED_OK)
 		c->st.n_submit_failed++;
 	c->st.n_points += b.n;
-	return count(c, MQTT_STORED);
+	return count(c, MQTT_SPOOLED, topic, b.n);
 }

@@ -36,7 +36,7 @@
 #include "mqtt_map.h"
 
 typedef enum mqtt_result {
-	MQTT_STORED = 0, // points spooled
+	MQTT_SPOOLED = 0, // its points handed to the spool
 	MQTT_STALE, // decoded, but no point due (not after the last one,
 	            // before the period's next slot, registers at 0)
 	MQTT_IGNORED, // of the right shape, but holding no reading

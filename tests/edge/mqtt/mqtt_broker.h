@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+//
+// mqtt_broker.h: a real mosquitto broker for fed-edge-mqtt's tests and
+// benchmark, started on a free loopback port with its configuration and
+// its persistence (QoS 1 messages queued for a persistent session survive
+// a restart) in a temporary folder; and a small publisher over
+// libmosquitto that waits for the broker's PUBACK of every message.
+
+#ifndef MQTT_BROKER_H
+#define MQTT_BROKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct mqtt_broker {
+	char *dir; // configuration, persistence, log
+	int port;
+	int pid;
+	char url[64]; // mqtt://127.0.0.1:PORT
+} mqtt_broker;
+
+// The mosquitto program (PATH, /usr/sbin), or NULL when not installed.
+const char *mqtt_broker_program(void);
+
+// Starts a broker in a new temporary folder. 0 when it accepts
+// connections (within 10 s), else -1.
+int mqtt_broker_start(mqtt_broker *b);
+
+// Stops it (SIGTERM: it saves its persistence) and starts it again on the
+// same port and folder. 0 on success.
+int mqtt_broker_restart(mqtt_broker *b);
+
+// Stops it (SIGTERM, then SIGKILL after 10 s).
+void mqtt_broker_stop(mqtt_broker *b);
+
+// Stops it if running and removes its folder.
+void mqtt_broker_free(mqtt_broker *b);
+
+// Publishes n messages (payloads[i] on topic, QoS qos, retained or not) to
+// the broker at 127.0.0.1:port and waits for each acknowledgement (up to
+// 20 s). 0 on success.
+int mqtt_publish(int port, const char *topic, const char *const *payloads,
+    size_t n, int qos, bool retain);
+
+#endif // MQTT_BROKER_H
