@@ -287,15 +287,14 @@ test_decoders(void **state)
 	assert_int_equal(mqtt_broker_start(&b), 0);
 	collector c;
 	collector_init(&c, &n,
-	    "teleinfo/+ teleinfo2mqtt t2m/{1}\n"
-	    "esphome/+/sensor/papp/state number esp/{1}/papp unit=VA\n"
+	    "teleinfo/+ teleinfo2mqtt linky\n"
+	    "+/sensor/papp/state number {1}/power unit=VA\n"
 	    "homeassistant/sensor/+/state number ha/{1} unit=kWh\n");
 	// A retained state, published before the collector subscribes: it
 	// comes at each subscription, without a time of its own: skipped.
 	const char *retained[] = {"42"};
-	assert_int_equal(
-	    mqtt_publish(b.port, "esphome/linky/sensor/papp/state", retained,
-	        1, 1, true),
+	assert_int_equal(mqtt_publish(b.port, "esp-linky/sensor/papp/state",
+	                     retained, 1, 1, true),
 	    0);
 	collector_start(&c, &n, &b, "decoders");
 
@@ -314,9 +313,8 @@ test_decoders(void **state)
 	    mqtt_publish(b.port, "teleinfo/041876543210", t2m, 3, 1, false),
 	    0);
 	const char *papp[] = {"730", "unavailable", "7 30"};
-	assert_int_equal(
-	    mqtt_publish(
-	        b.port, "esphome/linky/sensor/papp/state", papp, 3, 1, false),
+	assert_int_equal(mqtt_publish(b.port, "esp-linky/sensor/papp/state",
+	                     papp, 3, 1, false),
 	    0);
 	const char *kwh[] = {"12345.678"};
 	assert_int_equal(
@@ -329,20 +327,19 @@ test_decoders(void **state)
 	        1, 1, false),
 	    0);
 
-	assert_int_equal(edge_wait_points(n.client,
-	                     "mqtt/t2m/041876543210/index_east", 1, 20000),
-	    1);
+	assert_int_equal(
+	    edge_wait_points(n.client, "mqtt/linky/index_east", 1, 20000), 1);
 	assert_int_equal(
 	    edge_wait_points(n.client, "mqtt/ha/linky_energy", 1, 20000), 1);
 	assert_int_equal(
-	    edge_wait_points(n.client, "mqtt/esp/linky/papp", 1, 20000), 1);
+	    edge_wait_points(n.client, "mqtt/esp-linky/power", 1, 20000), 1);
 	collector_stop(&c, SIGTERM);
 
 	int64_t *ts = NULL;
 	double *v = NULL;
 	size_t got = 0;
-	assert_int_equal(edge_query_raw(n.client,
-	                     "mqtt/t2m/041876543210/power", &ts, &v, &got),
+	assert_int_equal(
+	    edge_query_raw(n.client, "mqtt/linky/power", &ts, &v, &got),
 	    FED_OK);
 	assert_int_equal(got, 1);
 	assert_int_equal(ts[0], T0);
@@ -357,27 +354,26 @@ test_decoders(void **state)
 	free(ts);
 	free(v);
 	assert_int_equal(
-	    edge_query_raw(n.client, "mqtt/esp/linky/papp", &ts, &v, &got),
+	    edge_query_raw(n.client, "mqtt/esp-linky/power", &ts, &v, &got),
 	    FED_OK);
 	assert_int_equal(got, 1); // 730; the retained 42 skipped
 	assert_true(v[0] == 730);
 	free(ts);
 	free(v);
 	// EASF02 at 0 is held back.
-	assert_int_equal(edge_wait_points(n.client,
-	                     "mqtt/t2m/041876543210/index_easf02", 1, 100),
-	    0);
+	assert_int_equal(
+	    edge_wait_points(n.client, "mqtt/linky/index_easf02", 1, 100), 0);
 
-	check_meta(&n, "mqtt/t2m/041876543210/index_east",
+	check_meta(&n, "mqtt/linky/index_east",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX,
 	    ENFED__V1__UNIT__UNIT_WH);
-	check_meta(&n, "mqtt/t2m/041876543210/power",
+	check_meta(&n, "mqtt/linky/power",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_POWER,
 	    ENFED__V1__UNIT__UNIT_VA);
 	check_meta(&n, "mqtt/ha/linky_energy",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX,
 	    ENFED__V1__UNIT__UNIT_WH);
-	check_meta(&n, "mqtt/esp/linky/papp",
+	check_meta(&n, "mqtt/esp-linky/power",
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_POWER,
 	    ENFED__V1__UNIT__UNIT_VA);
 

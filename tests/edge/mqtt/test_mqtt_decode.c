@@ -47,8 +47,9 @@ static const char *const map_text
       "\n"
       "tele/+/SENSOR  tasmota-teleinfo  linky\n"
       "tasmota/utc/SENSOR tasmota-teleinfo linky tz=UTC time=receive\n"
-      "teleinfo/+     teleinfo2mqtt     t2m/{1}\n"
-      "esphome/+/sensor/papp/state number esp/{1}/papp unit=VA\n"
+      "teleinfo/+     teleinfo2mqtt     linky\n"
+      "+/sensor/papp/state number {1}/power unit=VA\n"
+      "+/sensor/base/state number {1}/index_base unit=Wh\n"
       "homeassistant/sensor/+/state number ha/{1} unit=kWh period=5m\n"
       "  deep/#   number  deep/{1} unit=W kind=production scale=0.5\r\n";
 
@@ -131,7 +132,7 @@ static void
 test_map(void **state)
 {
 	(void) state;
-	assert_int_equal(map.n, 6);
+	assert_int_equal(map.n, 7);
 	assert_int_equal(map.routes[0].decoder, MQTT_DEC_TASMOTA);
 	assert_string_equal(map.routes[0].filter, "tele/+/SENSOR");
 	assert_int_equal(map.routes[0].line, 3);
@@ -140,13 +141,14 @@ test_map(void **state)
 	assert_int_equal(map.routes[3].unit, ENFED__V1__UNIT__UNIT_VA);
 	assert_int_equal(
 	    map.routes[3].kind, ENFED__V1__SERIES_KIND__SERIES_KIND_POWER);
-	assert_int_equal(map.routes[4].unit, ENFED__V1__UNIT__UNIT_WH);
+	assert_int_equal(map.routes[5].unit, ENFED__V1__UNIT__UNIT_WH);
 	assert_true(map.routes[4].cumulative);
-	assert_true(map.routes[4].scale == 1000);
-	assert_int_equal(map.routes[4].period_ms, 300000);
-	assert_int_equal(map.routes[5].kind,
+	assert_true(map.routes[5].cumulative);
+	assert_true(map.routes[5].scale == 1000);
+	assert_int_equal(map.routes[5].period_ms, 300000);
+	assert_int_equal(map.routes[6].kind,
 	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION);
-	assert_true(map.routes[5].scale == 0.5);
+	assert_true(map.routes[6].scale == 0.5);
 
 	mqtt_capture cap;
 	const mqtt_route *r
@@ -373,12 +375,25 @@ test_number(void **state)
 	(void) state;
 	static mqtt_decoded d;
 	char why[160];
-	assert_int_equal(decode("esphome/linky/sensor/papp/state",
+	assert_int_equal(decode("linky/sensor/papp/state",
 	                     "esphome_papp_state.txt", &d, why),
 	    FED_OK);
 	assert_int_equal(d.n, 1);
 	assert_true(d.r[0].value == 720);
 	assert_int_equal(d.ts_ms, 0);
+	// ESPHome's teleinfo BASE index, Wh: an index under the node's name.
+	mqtt_capture cap;
+	const mqtt_route *base
+	    = mqtt_map_find(&map, "linky/sensor/base/state", &cap);
+	assert_non_null(base);
+	assert_true(base->cumulative);
+	char id[64];
+	assert_int_equal(
+	    mqtt_series_expand(base->series, &cap, id, sizeof(id)), FED_OK);
+	assert_string_equal(id, "linky/index_base");
+	assert_int_equal(
+	    mqtt_decode(base, "12345678", 8, &d, why, sizeof(why)), FED_OK);
+	assert_true(d.r[0].value == 12345678);
 	// kWh stored as Wh.
 	assert_int_equal(decode("homeassistant/sensor/linky_energy/state",
 	                     "homeassistant_energy_kwh_state.txt", &d, why),
@@ -387,8 +402,8 @@ test_number(void **state)
 	assert_int_equal(decode("homeassistant/sensor/linky_energy/state",
 	                     "homeassistant_unavailable_state.txt", &d, why),
 	    FED_NOT_FOUND);
-	assert_int_equal(decode("esphome/linky/sensor/papp/state",
-	                     "number_garbage.txt", &d, why),
+	assert_int_equal(
+	    decode("linky/sensor/papp/state", "number_garbage.txt", &d, why),
 	    FED_INVALID_ARGUMENT);
 
 	const mqtt_route *w = mqtt_map_find(&map, "deep/a/b", NULL);
