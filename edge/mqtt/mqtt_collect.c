@@ -246,6 +246,8 @@ mqtt_collect_message(mqtt_collect *c, const char *topic, const void *payload,
     size_t len, bool retained, int64_t recv_ms)
 {
 	c->st.n_messages++;
+	if (payload == NULL) // an empty message
+		payload = "";
 	mqtt_capture cap;
 	const mqtt_route *rt = mqtt_map_find(c->map, topic, &cap);
 	if (rt == NULL)

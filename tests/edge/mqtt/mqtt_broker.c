@@ -62,7 +62,7 @@ launch(mqtt_broker *b)
 }
 
 int
-mqtt_broker_start(mqtt_broker *b)
+mqtt_broker_dir(mqtt_broker *b)
 {
 	memset(b, 0, sizeof(*b));
 	if (mqtt_broker_program() == NULL)
@@ -72,6 +72,14 @@ mqtt_broker_start(mqtt_broker *b)
 	if (b->dir == NULL || b->port <= 0)
 		return -1;
 	snprintf(b->url, sizeof(b->url), "mqtt://127.0.0.1:%d", b->port);
+	return 0;
+}
+
+int
+mqtt_broker_start_with(mqtt_broker *b, const char *head, const char *tail)
+{
+	if (b->dir == NULL && mqtt_broker_dir(b) != 0)
+		return -1;
 	char conf[1024];
 	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", b->dir);
 	FILE *f = fopen(conf, "w");
@@ -80,8 +88,7 @@ mqtt_broker_start(mqtt_broker *b)
 	// user root: mosquitto started as root (CI) would otherwise become
 	// user mosquitto, who cannot write this folder.
 	fprintf(f,
-	    "listener %d 127.0.0.1\n"
-	    "allow_anonymous true\n"
+	    "%s"
 	    "persistence true\n"
 	    "persistence_location %s/\n"
 	    "autosave_interval 1\n"
@@ -90,10 +97,22 @@ mqtt_broker_start(mqtt_broker *b)
 	    "log_type error\n"
 	    "log_type warning\n"
 	    "log_type notice\n"
+	    "%s"
+	    "listener %d 127.0.0.1\n"
+	    "allow_anonymous true\n"
 	    "%s",
-	    b->port, b->dir, getuid() == 0 ? "user root\n" : "");
+	    head != NULL ? head : "", b->dir,
+	    getuid() == 0 ? "user root\n" : "", b->port,
+	    tail != NULL ? tail : "");
 	fclose(f);
 	return launch(b);
+}
+
+int
+mqtt_broker_start(mqtt_broker *b)
+{
+	memset(b, 0, sizeof(*b));
+	return mqtt_broker_start_with(b, NULL, NULL);
 }
 
 void

@@ -22,9 +22,17 @@ typedef struct mqtt_broker {
 // The mosquitto program (PATH, /usr/sbin), or NULL when not installed.
 const char *mqtt_broker_program(void);
 
-// Starts a broker in a new temporary folder. 0 when it accepts
-// connections (within 10 s), else -1.
+// Starts a broker in a new temporary folder, anonymous clients allowed on
+// b->port. 0 when it accepts connections (within 10 s), else -1.
 int mqtt_broker_start(mqtt_broker *b);
+
+// As mqtt_broker_start, with lines of configuration before everything
+// (head, e.g. "per_listener_settings true\n") and after (tail: more
+// listeners); either may be NULL. b->dir is made first by mqtt_broker_dir,
+// so that the caller can write files there (certificates, a password
+// file) and name them.
+int mqtt_broker_dir(mqtt_broker *b);
+int mqtt_broker_start_with(mqtt_broker *b, const char *head, const char *tail);
 
 // Stops it (SIGTERM: it saves its persistence) and starts it again on the
 // same port and folder. 0 on success.

@@ -12,7 +12,9 @@
 //     power points, each once, at the payloads' times;
 //   - every decoder into the node: teleinfo2mqtt and plain numbers, the
 //     series they make (kind, unit), invalid payloads counted and never
-//     stored, a retained state without time skipped.
+//     stored, a retained state without time skipped;
+//   - mqtts:// with the broker's CA, a user name and a password read from
+//     a file; another CA and a wrong password: no session, said.
 // Without mosquitto (Debian package mosquitto, in ./run's TEST_PKGS) the
 // tests are skipped, said on stderr.
 
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -114,28 +117,41 @@ collector_init(collector *c, const edge_node *n, const char *mapping)
 	c->pid = 0;
 }
 
-// Starts the collector, its log in <node dir>/<tag>.log, and waits for its
-// subscriptions.
+// Starts the collector with the extra options (NULL-terminated, may be
+// NULL), its log in <node dir>/<tag>.log; waits for its subscriptions
+// unless wait is 0.
 static void
-collector_start(
-    collector *c, const edge_node *n, const mqtt_broker *b, const char *tag)
+collector_start_ex(collector *c, const edge_node *n, const char *broker,
+    const char *tag, const char *const *extra, int wait)
 {
 	char a[8][1100];
 	snprintf(c->log, sizeof(c->log), "%s/%s.log", n->dir, tag);
 	snprintf(a[0], sizeof(a[0]), "--node=%s", n->rpc);
 	snprintf(a[1], sizeof(a[1]), "--token=%s", EDGE_TEST_ADMIN);
-	snprintf(a[2], sizeof(a[2]), "--broker=%s", b->url);
+	snprintf(a[2], sizeof(a[2]), "--broker=%s", broker);
 	snprintf(a[3], sizeof(a[3]), "--mapping=%s", c->map);
 	snprintf(a[4], sizeof(a[4]), "--spool-dir=%s", c->spool);
-	char *argv[] = {FED_EDGE_MQTT_BIN, a[0], a[1], a[2], a[3], a[4],
+	char *argv[24] = {FED_EDGE_MQTT_BIN, a[0], a[1], a[2], a[3], a[4],
 	    "--site=mqtt", "--log-level=debug", "--backoff-min=100ms",
 	    "--backoff-max=500ms", "--rpc-timeout=2s", NULL};
+	for (size_t i = 0, k = 11; extra != NULL && extra[i] != NULL && k < 23;
+	     i++, k++) {
+		argv[k] = (char *) extra[i];
+		argv[k + 1] = NULL;
+	}
 	c->pid = edge_proc_start(argv, c->log);
 	assert_true(c->pid > 0);
-	if (!wait_in_file(c->log, "subscribed to all", 1, 10000)) {
+	if (wait && !wait_in_file(c->log, "subscribed to all", 1, 10000)) {
 		edge_dump_file(c->log);
 		fail_msg("the collector did not subscribe");
 	}
+}
+
+static void
+collector_start(
+    collector *c, const edge_node *n, const mqtt_broker *b, const char *tag)
+{
+	collector_start_ex(c, n, b->url, tag, NULL, 1);
 }
 
 static void
@@ -391,12 +407,125 @@ test_decoders(void **state)
 	edge_node_stop(&n);
 }
 
+// Runs argv (a path first) and fails the test unless it exits 0.
+static void
+must_run(char *const argv[])
+{
+	char *err = NULL;
+	int rc = fed_test_run(argv, NULL, NULL, &err);
+	if (rc != 0)
+		fail_msg(
+		    "%s exited %d: %s", argv[0], rc, err != NULL ? err : "");
+	free(err);
+}
+
+// A self-signed certificate for 127.0.0.1: dir/name.crt and dir/name.key.
+static void
+make_cert(const char *dir, const char *name)
+{
+	char key[1024], crt[1024];
+	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", dir, name);
+	char *argv[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec",
+	    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+	    key, "-out", crt, "-days", "2", "-subj", "/CN=127.0.0.1",
+	    "-addext", "subjectAltName=IP:127.0.0.1", NULL};
+	must_run(argv);
+}
+
+// mqtts:// with the broker's CA, a user name and a password from a file;
+// then a CA that did not sign the broker's certificate, and a wrong
+// password: no session, said in the log.
+static void
+test_tls_and_password(void **state)
+{
+	(void) state;
+	if (skip_without_broker())
+		skip();
+	if (access("/usr/bin/openssl", X_OK) != 0
+	    || access("/usr/bin/mosquitto_passwd", X_OK) != 0) {
+		fprintf(stderr,
+		    "openssl or mosquitto_passwd missing: the mqtts:// test "
+		    "is skipped\n");
+		skip();
+	}
+	make_payloads();
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "mqtt-tls"), 0);
+	mqtt_broker b;
+	assert_int_equal(mqtt_broker_dir(&b), 0);
+	make_cert(b.dir, "broker");
+	make_cert(b.dir, "other");
+	char passwd[1024], pwfile[1024], tail[4096];
+	snprintf(passwd, sizeof(passwd), "%s/passwd", b.dir);
+	char *pw_argv[] = {"/usr/bin/mosquitto_passwd", "-b", "-c", passwd,
+	    "enfed", "s3cret word", NULL};
+	must_run(pw_argv);
+	snprintf(pwfile, sizeof(pwfile), "%s/mqtt.password", n.dir);
+	FILE *f = fopen(pwfile, "w");
+	assert_non_null(f);
+	fputs("s3cret word\n", f);
+	fclose(f);
+	int tls_port = fed_test_free_port();
+	snprintf(tail, sizeof(tail),
+	    "listener %d 127.0.0.1\n"
+	    "allow_anonymous false\n"
+	    "password_file %s\n"
+	    "certfile %s/broker.crt\n"
+	    "keyfile %s/broker.key\n",
+	    tls_port, passwd, b.dir, b.dir);
+	assert_int_equal(
+	    mqtt_broker_start_with(&b, "per_listener_settings true\n", tail),
+	    0);
+	char url[64], ca[1100], other[1100], pw[1100];
+	snprintf(url, sizeof(url), "mqtts://127.0.0.1:%d", tls_port);
+	snprintf(ca, sizeof(ca), "--broker-ca=%s/broker.crt", b.dir);
+	snprintf(other, sizeof(other), "--broker-ca=%s/other.crt", b.dir);
+	snprintf(pw, sizeof(pw), "--broker-password=@%s", pwfile);
+
+	collector c;
+	collector_init(&c, &n, "tele/+/SENSOR tasmota-teleinfo linky\n");
+	const char *good[] = {ca, "--broker-username=enfed", pw, NULL};
+	collector_start_ex(&c, &n, url, "tls", good, 1);
+	publish(&b, 0, 3);
+	assert_int_equal(
+	    edge_wait_points(n.client, "mqtt/linky/index_base", 3, 20000), 3);
+	collector_stop(&c, SIGTERM);
+
+	// Another CA: the handshake fails, nothing comes.
+	const char *bad_ca[] = {other, "--broker-username=enfed", pw,
+	    "--client-id=enfed-bad-ca", NULL};
+	collector_start_ex(&c, &n, url, "tls-bad-ca", bad_ca, 0);
+	if (!wait_in_file(c.log, "unreachable", 1, 10000)) {
+		edge_dump_file(c.log);
+		fail_msg("no word of the failed handshake");
+	}
+	collector_stop(&c, SIGTERM);
+	assert_int_equal(count_in_file(c.log, "subscribed"), 0);
+
+	// A wrong password: the broker refuses the session.
+	const char *bad_pw[] = {ca, "--broker-username=enfed",
+	    "--broker-password=guess", "--client-id=enfed-bad-pw", NULL};
+	collector_start_ex(&c, &n, url, "tls-bad-pw", bad_pw, 0);
+	if (!wait_in_file(c.log, "refused the connection", 1, 10000)) {
+		edge_dump_file(c.log);
+		fail_msg("no word of the refused password");
+	}
+	collector_stop(&c, SIGTERM);
+	assert_int_equal(count_in_file(c.log, "subscribed"), 0);
+
+	mqtt_broker_free(&b);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_exactly_once, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_decoders, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_tls_and_password, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
