@@ -16,7 +16,10 @@
 #   collectors           the real edge paths, live: the house's Linky read
 #                        through its TIC output by fed-edge-tic, the plant's
 #                        60 micro-inverters through an Envoy's local API by
-#                        fed-edge-envoy (both simulated by fed-edge-sim)
+#                        fed-edge-envoy (both simulated by fed-edge-sim);
+#                        where mosquitto is installed, a second house whose
+#                        Tasmota board publishes its Linky on MQTT, read by
+#                        fed-edge-mqtt (the board simulated by a shell loop)
 #   grants               the plants' production lognact -> bmhs, the house's
 #                        consumption bmhs -> lognact, and nothing else
 #   fed-invest           two citizen projects and three investors, computed
@@ -38,10 +41,11 @@ bin_sim=$build/edge/sim/fed-edge-sim
 bin_invest=$build/services/invest/fed-invest
 bin_tic=$build/edge/tic/fed-edge-tic
 bin_envoy=$build/edge/envoy/fed-edge-envoy
+bin_mqtt=$build/edge/mqtt/fed-edge-mqtt
 bin_web=$build/services/web/fed-web
 bin_relay=$build/services/relay/fed-relay
 fedctl=$build/cli/fedctl/fedctl
-for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$bin_web" "$bin_relay" "$fedctl"; do
+for b in "$bin_dir" "$bin_node" "$bin_sim" "$bin_invest" "$bin_tic" "$bin_envoy" "$bin_mqtt" "$bin_web" "$bin_relay" "$fedctl"; do
 	[ -x "$b" ] || { echo "demo: $b is missing: build first (./run build)" >&2; exit 1; }
 done
 mkdir -p "$data/logs"
@@ -73,6 +77,7 @@ bmhs_stream=tcp://127.0.0.1:$((base + 21))
 invest_rpc=tcp://127.0.0.1:$((base + 30))
 envoy_url=http://127.0.0.1:$((base + 40))
 web_url=http://127.0.0.1:$((base + 80))
+mqtt_port=$((base + 83))
 
 enrol=$(secret enrolment.token)
 adm_l=$(secret lognact.token)
@@ -89,12 +94,14 @@ legall=$(secret legall.token)
 sim_k=$(secret sim-kermelo.token)
 sim_l=$(secret sim-lucioles.token)
 sim_h=$(secret sim-house.token)
+sim_q=$(secret sim-mqtt-house.token)
 printf 'bmhs replica %s\nsim-kermelo writer %s kermelo/\nsim-lucioles writer %s lucioles/\n' \
 	"$(hash_of "$push_bl")" "$(hash_of "$sim_k")" "$(hash_of "$sim_l")" >"$data/lognact.tokens"
 # fed-invest's own token reads the plants' production only; it reads a
 # household only under that household's grant (below, legall's).
 printf 'lognact replica %s\nfed-invest reader %s kermelo/pv/,lucioles/pv/\nsim-house writer %s maison-lorient/\n' \
 	"$(hash_of "$push_lb")" "$(hash_of "$inv_read")" "$(hash_of "$sim_h")" >"$data/bmhs.tokens"
+printf 'sim-mqtt-house writer %s maison-quimper/\n' "$(hash_of "$sim_q")" >>"$data/bmhs.tokens"
 # fed-web's users: each reads the nodes with tokens of their own, kept by
 # fed-web for their sessions (fed-web has no node token of its own; see
 # docs/web.md). alice: the production of her projects, replicated on bmhs.
@@ -221,6 +228,59 @@ start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_u
 	--site=kermelo --public --owner="Bretagne Energie Citoyenne" \
 	--period="$envoy_period" --spool-dir="$data/spool-envoy"
 
+# A second house, read over MQTT (docs/integrations.md, "Tasmota"): its
+# Tasmota board's Teleinfo telemetry, a BASE index and the apparent power
+# with their time (SetOption52: with its offset), published every second
+# (a simulated minute at the default speed) to a local mosquitto, and read
+# by fed-edge-mqtt through its spool. Only where mosquitto and
+# mosquitto_pub are installed (Debian packages mosquitto and
+# mosquitto-clients, not installed by ./run demo).
+mqtt_house=0
+mosquitto_bin=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
+if [ -n "$mosquitto_bin" ] && command -v mosquitto_pub >/dev/null 2>&1; then
+	mqtt_house=1
+	mkdir -p "$data/mosquitto"
+	{
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$mqtt_port"
+		printf 'persistence true\npersistence_location %s/mosquitto/\n' "$data"
+		# As root, mosquitto would become user mosquitto, who cannot
+		# write the demo's folder.
+		[ "$(id -u)" -ne 0 ] || printf 'user root\n'
+	} >"$data/mosquitto.conf"
+	start mosquitto "$mosquitto_bin" -c "$data/mosquitto.conf"
+	i=0
+	until mosquitto_pub -p "$mqtt_port" -t enfed/demo/ping -n >/dev/null 2>&1; do
+		i=$((i + 1))
+		kill -0 "$last_pid" 2>/dev/null && [ $i -lt 100 ] ||
+			{ echo "demo: mosquitto does not start; see $log/mosquitto.log" >&2; stop 1; }
+		sleep 0.1
+	done
+	echo 'tele/+/SENSOR  tasmota-teleinfo  linky' >"$data/mqtt.map"
+	start mqtt "$bin_mqtt" --node="$bmhs_rpc" --token=@"$sim_q" \
+		--broker=mqtt://127.0.0.1:"$mqtt_port" --mapping="$data/mqtt.map" \
+		--site=maison-quimper --owner="famille Riou" --spool-dir="$data/spool-mqtt"
+	# The board: every real second, a simulated speed seconds later, the
+	# index grows by the power over that time (kept in tasmota.base).
+	tasmota() {
+		t=$(date +%s)
+		b=$(cat "$data/tasmota.base" 2>/dev/null || echo 3200000)
+		while :; do
+			t=$((t + speed))
+			p=$((250 + (t / 900 % 12) * 90 + (t / 60 % 7) * 15))
+			b=$((b + p * speed / 3600))
+			echo "$b" >"$data/tasmota.base"
+			when=$(TZ=Europe/Paris date -d "@$t" +%Y-%m-%dT%H:%M:%S%:z)
+			mosquitto_pub -p "$mqtt_port" -q 1 -t tele/tasmota_linky/SENSOR -m \
+				"{\"Time\":\"$when\",\"ENERGY\":{\"Power\":$p},\"TIC\":{\"ADCO\":\"031762009876\",\"OPTARIF\":\"BASE\",\"ISOUSC\":30,\"BASE\":$b,\"PTEC\":\"TH..\",\"PAPP\":$p,\"MOTDETAT\":0}}" ||
+				echo "tasmota: publishing failed"
+			sleep 1
+		done
+	}
+	start tasmota tasmota
+else
+	echo "demo: mosquitto or mosquitto_pub not installed: no MQTT-fed house (apt-get install mosquitto mosquitto-clients)" >>"$log/mqtt.log"
+fi
+
 # The grants, made once: the plant to bmhs (its investors), the house to
 # lognact (the school's comparison of load curves).
 grant() { # node admin series to
@@ -325,6 +385,10 @@ until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${ser
 	sleep 0.1
 done
 
+mqtt_line=""
+[ "$mqtt_house" -eq 0 ] || mqtt_line="
+                     maison-quimper/linky/index_base, .../power (fed-edge-mqtt:
+                     a Tasmota board on MQTT, mosquitto on port $mqtt_port)"
 cat <<MSG
 enfed demo federation running (logs in $log):
   fed-directory      RPC $dir_rpc   events $dir_stream
@@ -335,7 +399,7 @@ enfed demo federation running (logs in $log):
                      alarm rules on the plant
   fed-node bmhs      RPC $bmhs_rpc   stream $bmhs_stream
                      maison-lorient/linky/energy (+ the plant, replicated)
-                     maison-lorient/linky/index_east, .../power (fed-edge-tic)
+                     maison-lorient/linky/index_east, .../power (fed-edge-tic)$mqtt_line
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
   fed-web            $web_url   (dashboard, load curves)
   simulators         $history of history, then live at ${speed}x real time

@@ -4,12 +4,12 @@
 
 #include "tic_collect.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge_tic_series.h"
 #include "fed/log.h"
 
 #define ID_MAX       200
@@ -33,36 +33,6 @@ struct tic_collect {
 	tic_collect_stats st;
 	int64_t log_ms;
 };
-
-// What each index register measures, for the description box.
-static const char *const registers[][2] = {
-    {"BASE", "base tariff index"},
-    {"HCHC", "off-peak hours index (heures creuses)"},
-    {"HCHP", "peak hours index (heures pleines)"},
-    {"EJPHN", "EJP normal hours index"},
-    {"EJPHPM", "EJP peak-day hours index"},
-    {"BBRHCJB", "Tempo blue days, off-peak index"},
-    {"BBRHPJB", "Tempo blue days, peak index"},
-    {"BBRHCJW", "Tempo white days, off-peak index"},
-    {"BBRHPJW", "Tempo white days, peak index"},
-    {"BBRHCJR", "Tempo red days, off-peak index"},
-    {"BBRHPJR", "Tempo red days, peak index"},
-    {"EAST", "total energy withdrawn"},
-    {"EAIT", "total energy injected"},
-};
-
-static const char *
-describe(const char *label)
-{
-	for (size_t i = 0; i < sizeof(registers) / sizeof(registers[0]); i++)
-		if (strcmp(registers[i][0], label) == 0)
-			return registers[i][1];
-	if (strncmp(label, "EASF", 4) == 0)
-		return "supplier register (index of energy withdrawn)";
-	if (strncmp(label, "EASD", 4) == 0)
-		return "distributor register (index of energy withdrawn)";
-	return "energy index";
-}
 
 fed_status
 tic_collect_new(
@@ -117,40 +87,17 @@ tic_collect_frame_time(const tic_frame *f, int64_t clock_ms, int *from_meter)
 static fed_status
 declare(tic_collect *c, const channel *ch, tic_mode mode)
 {
-	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
-	Enfed__V1__Fact f[3], *box[3];
-	const char *kv[3][2] = {
-	    {"meter",
-	        mode == TIC_MODE_STANDARD ? "Linky, standard TIC"
-	                                  : "Linky, historic TIC"},
-	    {"register",
-	        ch->label[0] != '\0'            ? ch->label
-	            : mode == TIC_MODE_STANDARD ? "SINSTS"
-	                                        : "PAPP"},
-	    {"measures",
-	        ch->label[0] != '\0' ? describe(ch->label) : "apparent power"},
-	};
-	for (size_t i = 0; i < 3; i++) {
-		enfed__v1__fact__init(&f[i]);
-		f[i].key = (char *) kv[i][0];
-		f[i].value = (char *) kv[i][1];
-		box[i] = &f[i];
-	}
-	int64_t period
-	    = ch->label[0] != '\0' ? c->period_ms : c->power_period_ms;
-	m.id = (char *) ch->id;
-	m.kind = ch->label[0] != '\0'
-	    ? ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX
-	    : ENFED__V1__SERIES_KIND__SERIES_KIND_POWER;
-	m.unit = ch->label[0] != '\0' ? ENFED__V1__UNIT__UNIT_WH
-	                              : ENFED__V1__UNIT__UNIT_VA;
-	m.cumulative = ch->label[0] != '\0';
-	m.interval_s = period >= 1000 ? (uint32_t) (period / 1000) : 1;
-	m.source = "Linky";
-	m.owner = c->owner;
-	m.box = box;
-	m.n_box = 3;
-	return edge_sender_declare(c->sender, &m);
+	const char *reg = ch->label[0] != '\0' ? ch->label
+	    : mode == TIC_MODE_STANDARD        ? "SINSTS"
+	                                       : "PAPP";
+	edge_tic_series s;
+	if (edge_tic_series_of(reg, &s) != FED_OK)
+		return FED_INTERNAL;
+	edge_tic_meta meta;
+	edge_tic_series_meta(&meta, &s, reg, mode == TIC_MODE_STANDARD, ch->id,
+	    c->owner,
+	    ch->label[0] != '\0' ? c->period_ms : c->power_period_ms);
+	return edge_sender_declare(c->sender, &meta.m);
 }
 
 // The channel of `label` ("" for the power), created (and its series
@@ -166,11 +113,11 @@ channel_of(tic_collect *c, const char *label, tic_mode mode)
 	channel *ch = &c->ch[c->n_ch];
 	memset(ch, 0, sizeof(*ch));
 	snprintf(ch->label, sizeof(ch->label), "%s", label);
-	char q[TIC_LABEL_MAX + 8] = "power";
-	if (label[0] != '\0')
-		snprintf(q, sizeof(q), "index_%s", label);
-	for (char *p = q; *p != '\0'; p++)
-		*p = (char) tolower((unsigned char) *p);
+	edge_tic_series s;
+	if (edge_tic_series_of(label[0] != '\0' ? label : "PAPP", &s)
+	    != FED_OK)
+		return NULL;
+	const char *q = s.suffix;
 	// tic_collect_new checked that site, meter and label fit.
 	size_t np = strlen(c->prefix), nq = strlen(q);
 	memcpy(ch->id, c->prefix, np);
@@ -214,9 +161,8 @@ add_point(tic_collect *c, batch *b, channel *ch, int64_t ts, double v)
 static bool
 is_index(const char *label)
 {
-	tic_unit unit;
-	return tic_label_unit(label, &unit, NULL) == FED_OK
-	    && unit == TIC_UNIT_WH;
+	edge_tic_series s;
+	return edge_tic_series_of(label, &s) == FED_OK && s.is_index;
 }
 
 // The frame's indexes; true when at least one was present and valid.

@@ -2,7 +2,8 @@
 //
 // tic_collect.h: from decoded TIC frames to the points of fed-edge-tic.
 //
-// Series, for a meter named `meter` at `site`:
+// Series, for a meter named `meter` at `site` (named and described by
+// edge/common/edge_tic_series, shared with fed-edge-mqtt):
 //   <site>/<meter>/index_<label>  one per energy index the frames carry
 //       (BASE, HCHC, HCHP, EJPHN, EJPHPM, BBRHCJB .. BBRHPJR in historic
 //       mode; EAST, EASF01..10, EASD01..04, EAIT in standard mode), label

@@ -70,6 +70,22 @@ for i in $(seq 1 150); do
 	sleep 0.2
 done
 [ $ok -eq 1 ] || fail "no points came through fed-edge-tic and fed-edge-envoy"
+# The MQTT-fed house, where mosquitto is installed: a Tasmota board's
+# telemetry read by fed-edge-mqtt.
+if grep -q "fed-edge-mqtt" "$work/out"; then
+	ok=0
+	for i in $(seq 1 150); do
+		if has_points "$bmhs" "$data/bmhs.token" maison-quimper/linky/power &&
+			has_points "$bmhs" "$data/bmhs.token" maison-quimper/linky/index_base; then
+			ok=1
+			break
+		fi
+		sleep 0.2
+	done
+	[ $ok -eq 1 ] || fail "no points came through fed-edge-mqtt"
+else
+	echo "mosquitto not installed: the demo's MQTT house not checked"
+fi
 "$F" --node "$bmhs" --token @"$data/bmhs.token" series show kermelo/pv/energy | grep -q "origin" ||
 	fail "the replicated plant does not name its origin"
 # The school's consumption is not granted: it never reaches bmhs.
