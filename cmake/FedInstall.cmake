@@ -4,7 +4,8 @@
 #   server  (package enfed)       fed-node, fed-directory, fed-invest,
 #                                 fed-web, fed-relay, fed-edge-sim, fedctl,
 #                                 fed-pki, their units and example configs
-#   edge    (package enfed-edge)  fed-edge-tic, fed-edge-envoy, their units
+#   edge    (package enfed-edge)  fed-edge-tic, fed-edge-envoy, fed-edge-mqtt,
+#                                 their units
 #                                 and example configs: what a collector
 #                                 board needs, nothing else
 # Every program goes to bin/ (they are run by ordinary users too: the demo,
@@ -16,7 +17,7 @@ include(GNUInstallDirs)
 
 set(FED_SERVER_PROGRAMS fed-node fed-directory fed-invest fed-web fed-relay
   fed-edge-sim fedctl)
-set(FED_EDGE_PROGRAMS fed-edge-tic fed-edge-envoy)
+set(FED_EDGE_PROGRAMS fed-edge-tic fed-edge-envoy fed-edge-mqtt)
 
 # /etc/enfed, and the units' directory: /lib/systemd/system for the /usr
 # prefix (Debian 12's place), under the prefix otherwise.
@@ -56,6 +57,7 @@ set(FED_MAN_fedctl "command-line client of enfed nodes and services")
 set(FED_MAN_fed-pki "make the federation's TLS certificates with openssl")
 set(FED_MAN_fed-edge-tic "send a Linky meter's TIC readings to an enfed node")
 set(FED_MAN_fed-edge-envoy "send an Enphase Envoy's production to an enfed node")
+set(FED_MAN_fed-edge-mqtt "send the readings boards publish on MQTT to an enfed node")
 
 # The unit (if any) and config of each program, for the man page's FILES.
 set(FED_UNIT_fed-node "fed-node@NAME.service|node-NAME.conf")
@@ -65,6 +67,7 @@ set(FED_UNIT_fed-web "fed-web.service|web.conf")
 set(FED_UNIT_fed-relay "fed-relay@NAME.service|relay-NAME.conf")
 set(FED_UNIT_fed-edge-tic "fed-edge-tic@NAME.service|edge-tic-NAME.conf")
 set(FED_UNIT_fed-edge-envoy "fed-edge-envoy@NAME.service|edge-envoy-NAME.conf")
+set(FED_UNIT_fed-edge-mqtt "fed-edge-mqtt@NAME.service|edge-mqtt-NAME.conf")
 
 # fed_install_man(PROGRAM COMPONENT EXE [help2man options...]): PROGRAM.1.gz
 # from `EXE --help` and `EXE --version`, built with the programs.
@@ -169,10 +172,11 @@ fed_install_docs(server enfed ${PROJECT_SOURCE_DIR}/README.md ${_server_docs})
 
 # The edge side.
 fed_install_programs(edge ${FED_EDGE_PROGRAMS})
-foreach(u fed-edge-tic@.service fed-edge-envoy@.service)
+foreach(u fed-edge-tic@.service fed-edge-envoy@.service fed-edge-mqtt@.service)
   fed_install_unit(${u} edge)
 endforeach()
 install(FILES ${_pkg}/config/edge-tic.conf ${_pkg}/config/edge-envoy.conf
+  ${_pkg}/config/edge-mqtt.conf
   DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/enfed-edge/examples COMPONENT edge)
 fed_install_docs(edge enfed-edge ${PROJECT_SOURCE_DIR}/docs/operations.md
   ${PROJECT_SOURCE_DIR}/docs/edge.md ${PROJECT_SOURCE_DIR}/docs/tic.md

@@ -65,7 +65,7 @@ exe=$root/usr/share/doc/enfed-edge/examples
 
 # Every program, installed, runs (its libraries are the system's).
 for p in fed-node fed-directory fed-invest fed-web fed-relay fed-edge-sim fedctl \
-	fed-edge-tic fed-edge-envoy; do
+	fed-edge-tic fed-edge-envoy fed-edge-mqtt; do
 	[ -x "$bin/$p" ] || fail "$p is not in the packages"
 	[ -s "$root/usr/share/man/man1/$p.1.gz" ] || fail "$p's man page is not in the packages"
 	out=$($X "$bin/$p" --version 2>&1) || fail "$p --version: $out"
@@ -77,7 +77,7 @@ done
 for f in "$bin/fed-pki" "$root/usr/share/man/man1/fed-pki.1.gz" \
 	"$root/etc/enfed/directory.conf" "$root/etc/enfed/invest.conf" \
 	"$root/etc/enfed/web.conf" "$ex/node.conf" "$ex/relay.conf" \
-	"$exe/edge-tic.conf" "$exe/edge-envoy.conf" \
+	"$exe/edge-tic.conf" "$exe/edge-envoy.conf" "$exe/edge-mqtt.conf" \
 	"$root/usr/share/doc/enfed/copyright" "$root/usr/share/doc/enfed-edge/copyright"; do
 	[ -s "$f" ] || fail "$f is not in the packages"
 done
@@ -222,10 +222,10 @@ if command -v systemd-analyze >/dev/null; then
 	(cd "$work/units" && MANPATH=$root/usr/share/man systemd-analyze verify "$man" \
 		fed-node@school.service fed-directory.service fed-invest.service \
 		fed-web.service fed-relay@school.service fed-edge-tic@linky.service \
-		fed-edge-envoy@plant.service) >"$work/verify.log" 2>&1 ||
+		fed-edge-envoy@plant.service fed-edge-mqtt@house.service) >"$work/verify.log" 2>&1 ||
 		fail "systemd-analyze verify: $(cat "$work/verify.log")"
 	[ -s "$work/verify.log" ] && fail "systemd-analyze verify: $(cat "$work/verify.log")"
-	echo "systemd-analyze verify: 7 units ok ($man)"
+	echo "systemd-analyze verify: 8 units ok ($man)"
 else
 	echo "SKIP (part): systemd-analyze is absent, the units were not verified"
 fi
