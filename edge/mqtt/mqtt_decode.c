@@ -18,6 +18,9 @@
 // Year 2001 in UTC ms: an earlier payload time is a clock never set.
 #define CLOCK_SET_MS INT64_C(978307200000)
 
+static fed_status invalid(char *why, size_t why_len, const char *fmt, ...)
+    FED__PRINTF(3, 4);
+
 static fed_status
 invalid(char *why, size_t why_len, const char *fmt, ...)
 {

@@ -155,6 +155,9 @@ mqtt_map_fini(mqtt_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static fed_status fail(char *err, size_t err_len, int line, fed_status st,
+    const char *fmt, ...) FED__PRINTF(5, 6);
+
 static fed_status
 fail(char *err, size_t err_len, int line, fed_status st, const char *fmt, ...)
 {
