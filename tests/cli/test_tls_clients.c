@@ -86,6 +86,7 @@ make_pki(struct env *e)
 	assert_int_equal(pki("ca", e->other, NULL, NULL), 0);
 	assert_int_equal(pki("node", e->fed, "node", NULL), 0);
 	assert_int_equal(pki("edge", e->fed, "board1", NULL), 0);
+	assert_int_equal(pki("edge", e->fed, "board3", NULL), 0);
 	assert_int_equal(pki("edge", e->fed, "operator", NULL), 0);
 	assert_int_equal(pki("edge", e->org, "dashboard", NULL), 0);
 	assert_int_equal(pki("edge", e->other, "rogue", NULL), 0);
@@ -99,13 +100,20 @@ node_start(struct env *e)
 	snprintf(e->stream, sizeof(e->stream), "tls+tcp://127.0.0.1:%d",
 	    fed_test_free_port());
 	fed_test_ipc_url(e->local, sizeof(e->local), "tlsclients");
-	char o[5][800];
+	// The revocation list, empty until a test revokes a board.
+	char revoked[700];
+	snprintf(revoked, sizeof(revoked), "%s/revoked.txt", e->dir);
+	FILE *f = fopen(revoked, "w");
+	assert_non_null(f);
+	fclose(f);
+	char o[6][800];
 	snprintf(o[0], sizeof(o[0]), "--listen=%s,%s", e->rpc, e->local);
 	snprintf(o[1], sizeof(o[1]), "--tls-cert=%s/node.crt", e->fed);
 	snprintf(o[2], sizeof(o[2]), "--tls-key=%s/node.key", e->fed);
 	snprintf(o[3], sizeof(o[3]), "--tls-ca=%s/ca.crt", e->fed);
 	snprintf(o[4], sizeof(o[4]), "--stream-tls-ca=%s/ca.crt", e->org);
-	const char *extra[] = {o[0], o[1], o[2], o[3], o[4], NULL};
+	snprintf(o[5], sizeof(o[5]), "--tls-revoked=%s", revoked);
+	const char *extra[] = {o[0], o[1], o[2], o[3], o[4], o[5], NULL};
 	e->pid = fed_test_node_start_ex(FED_NODE_BIN, "tlsnode", e->dir,
 	    e->local, e->stream, ADMIN, NULL, extra);
 	assert_true(e->pid > 0);
@@ -537,6 +545,57 @@ test_edge_tic_other_ca(void **state)
 	free(v);
 }
 
+// A board whose certificate the operator revoked: `fed-pki revoke` adds
+// its serial to the node's --tls-revoked file, a SIGHUP makes the running
+// node read it (no restart), and the board is refused at the handshake:
+// nothing sent, its points kept, the node's log naming the serial.
+static void
+test_edge_tic_revoked(void **state)
+{
+	(void) state;
+	char crt[800], key[800], log[800], revoked[800], nodelog[800];
+	snprintf(crt, sizeof(crt), "%s/board3.crt", E->fed);
+	snprintf(key, sizeof(key), "%s/board3.key", E->fed);
+	snprintf(log, sizeof(log), "%s/tic-board3.log", E->dir);
+	snprintf(revoked, sizeof(revoked), "%s/revoked.txt", E->dir);
+	snprintf(nodelog, sizeof(nodelog), "%s/tlsnode.log", E->dir);
+	assert_int_equal(run_tic("board3a", crt, key, "30s", log), 0);
+
+	char *out = NULL;
+	assert_int_equal(pki("revoke", crt, revoked, &out), 0);
+	free(out);
+	assert_int_equal(kill(E->pid, SIGHUP), 0);
+	int reloaded = 0;
+	for (int i = 0; i < 100 && !reloaded; i++) {
+		char *text = read_text(nodelog);
+		reloaded = text != NULL
+		    && strstr(text, "revocation list reloaded") != NULL;
+		free(text);
+		if (!reloaded)
+			fed_test_sleep_ms(50);
+	}
+	assert_true(reloaded);
+
+	snprintf(log, sizeof(log), "%s/tic-board3-revoked.log", E->dir);
+	assert_int_equal(run_tic("board3b", crt, key, "3s", log), 3);
+	char *text = read_text(log);
+	assert_non_null(strstr(text, "certificate is revoked there"));
+	free(text);
+	uint64_t sent = 1, pending = 0;
+	assert_int_equal(edge_log_counter(log, "sent", &sent), 0);
+	assert_int_equal(edge_log_counter(log, "pending", &pending), 0);
+	assert_int_equal(sent, 0);
+	assert_true(pending > 0);
+	text = read_text(nodelog);
+	assert_non_null(strstr(text, "certificate revoked (serial"));
+	free(text);
+	// The other boards go on.
+	snprintf(crt, sizeof(crt), "%s/board1.crt", E->fed);
+	snprintf(key, sizeof(key), "%s/board1.key", E->fed);
+	snprintf(log, sizeof(log), "%s/tic-board1-after.log", E->dir);
+	assert_int_equal(run_tic("board1b", crt, key, "30s", log), 0);
+}
+
 // A board's certificate is no server's: a node that presents one is
 // refused by its clients (no serverAuth), although the CA signed it.
 static void
@@ -679,6 +738,7 @@ main(void)
 	    cmocka_unit_test(test_web_starts_with_tls),
 	    cmocka_unit_test(test_edge_tic_over_tls),
 	    cmocka_unit_test(test_edge_tic_other_ca),
+	    cmocka_unit_test(test_edge_tic_revoked),
 	    cmocka_unit_test(test_edge_cert_cannot_serve),
 	    cmocka_unit_test(test_relay_upstream_tls),
 	};
