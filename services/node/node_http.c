@@ -57,6 +57,9 @@ answer(node_http_res *res, uint16_t status, node_json *j)
 }
 
 // {"error":"..."} with status.
+static void answer_error(node_http_res *res, uint16_t status, const char *fmt,
+    ...) FED__PRINTF(3, 4);
+
 static void
 answer_error(node_http_res *res, uint16_t status, const char *fmt, ...)
 {
@@ -140,8 +143,8 @@ url_decode(const char *s, size_t n, char *dst, size_t cap)
 }
 
 // The decoded value of parameter name in the form s (n bytes) into a
-// malloc'd string (*out, NULL when absent). False when malformed or out of
-// memory.
+// malloc'd string (*out, NULL when absent). False (and *out NULL) when
+// malformed or out of memory.
 static bool
 param(const char *s, size_t n, const char *name, char **out)
 {
@@ -157,8 +160,11 @@ param(const char *s, size_t n, const char *name, char **out)
 			free(*out); // the last one wins, as in Go's url.Values
 			*out = malloc(vl + 1);
 			if (*out == NULL
-			    || !url_decode(p + nl + 1, vl, *out, vl + 1))
+			    || !url_decode(p + nl + 1, vl, *out, vl + 1)) {
+				free(*out);
+				*out = NULL;
 				return false;
+			}
 		}
 		p = e < end ? e + 1 : end;
 	}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fed/status.h"
+
 typedef struct node_json {
 	char *p;
 	size_t len, cap;
@@ -28,8 +30,7 @@ bool node_json_ok(const node_json *j);
 void node_json_put(node_json *j, const char *s);
 
 // Appends printf-formatted text.
-void node_json_printf(node_json *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void node_json_printf(node_json *j, const char *fmt, ...) FED__PRINTF(2, 3);
 
 // Appends s as a JSON string, quoted and escaped (control bytes as \u00XX).
 void node_json_str(node_json *j, const char *s);

@@ -55,6 +55,8 @@ typedef struct lex {
 	bool failed;
 } lex;
 
+static bool fail(lex *lx, const char *fmt, ...) FED__PRINTF(2, 3);
+
 static bool
 fail(lex *lx, const char *fmt, ...)
 {
@@ -399,44 +401,63 @@ rfc3339_ns(const char *s, int64_t *ns)
 	return true;
 }
 
-// A time of a WHERE condition, in nanoseconds.
+// Times are kept within +-8e18 ns (1716-2223): sums and the +1 of a
+// bound cannot overflow, and everything the node stores is inside.
+#define TIME_MAX_NS INT64_C(8000000000000000000)
+
 static bool
-time_value(lex *lx, int64_t *ns)
+time_in_range(lex *lx, int64_t ns)
 {
-	if (lx->cur.kind == T_DURATION && !lx->cur.months) {
-		*ns = lx->cur.dur_ns;
-		next(lx);
-		return true;
-	}
-	if (lx->cur.kind == T_NUMBER) { // InfluxDB reads a bare number as ns
-		*ns = (int64_t) lx->cur.num;
-		next(lx);
-		return true;
-	}
-	if (lx->cur.kind == T_STRING) {
-		char s[64];
-		if (!tok_text(&lx->cur, s, sizeof(s)) || !rfc3339_ns(s, ns))
-			return fail(lx, "bad time '%.*s'",
-			    (int) (lx->cur.len > 40 ? 40 : lx->cur.len),
-			    lx->cur.p);
-		next(lx);
-		return true;
-	}
-	if (!is_kw(lx, "now"))
-		return near(lx, "a time");
+	if (ns > TIME_MAX_NS || ns < -TIME_MAX_NS)
+		return fail(lx, "time out of range");
+	return true;
+}
+
+// now() [- duration | + duration], with `now` the current token.
+static bool
+time_now(lex *lx, int64_t *ns)
+{
 	next(lx);
 	if (!expect_punct(lx, '(') || !expect_punct(lx, ')'))
 		return false;
 	*ns = lx->now_ms * 1000000;
 	if (!is_punct(lx, '-') && !is_punct(lx, '+'))
 		return true;
-	int sign = is_punct(lx, '-') ? -1 : 1;
+	int64_t sign = is_punct(lx, '-') ? -1 : 1;
 	next(lx);
 	if (lx->cur.kind != T_DURATION || lx->cur.months)
 		return near(lx, "a duration");
+	if (!time_in_range(lx, lx->cur.dur_ns))
+		return false;
 	*ns += sign * lx->cur.dur_ns;
 	next(lx);
-	return true;
+	return time_in_range(lx, *ns);
+}
+
+// A time of a WHERE condition, in nanoseconds.
+static bool
+time_value(lex *lx, int64_t *ns)
+{
+	if (lx->cur.kind == T_DURATION && !lx->cur.months) {
+		*ns = lx->cur.dur_ns;
+	} else if (lx->cur.kind == T_NUMBER) { // a bare number is ns
+		if (!(lx->cur.num <= (double) TIME_MAX_NS
+		        && lx->cur.num >= (double) -TIME_MAX_NS))
+			return fail(lx, "time out of range");
+		*ns = (int64_t) lx->cur.num;
+	} else if (lx->cur.kind == T_STRING) {
+		char s[64];
+		if (!tok_text(&lx->cur, s, sizeof(s)) || !rfc3339_ns(s, ns))
+			return fail(lx, "bad time '%.*s'",
+			    (int) (lx->cur.len > 40 ? 40 : lx->cur.len),
+			    lx->cur.p);
+	} else if (is_kw(lx, "now")) {
+		return time_now(lx, ns);
+	} else {
+		return near(lx, "a time");
+	}
+	next(lx);
+	return time_in_range(lx, *ns);
 }
 
 // time <op> value, with `time` already read.
