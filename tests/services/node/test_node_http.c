@@ -831,6 +831,34 @@ test_show(void **state)
 	free(r.body);
 }
 
+// Grafana's HTTP method POST: q in a form body, db and epoch in the URL,
+// the token as u/p.
+static void
+test_query_post_form(void **state)
+{
+	(void) state;
+	const char *body = "q=SHOW+MEASUREMENTS+WITH+MEASUREMENT+%3D%7E+%2F%5E"
+	                   "kermelo%5C%2F%2F";
+	node_http_req req = {.method = "POST",
+	    .uri = "/query?db=grafana&epoch=ms&u=grafana&p=http-reader",
+	    .content_type = "application/x-www-form-urlencoded",
+	    .body = body,
+	    .body_len = strlen(body)};
+	node_http_res r;
+	node_http_handle(&f.ho, &req, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body,
+	    "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":"
+	    "\"measurements\",\"columns\":[\"name\"],\"values\":[["
+	    "\"kermelo/pv/energy\"]]}]}]}\n");
+	free(r.body);
+	req.body = "q=%ZZ";
+	req.body_len = 5;
+	node_http_handle(&f.ho, &req, &r);
+	assert_int_equal(r.status, 400);
+	free(r.body);
+}
+
 int
 main(void)
 {
@@ -851,6 +879,7 @@ main(void)
 	    cmocka_unit_test(test_query_consent),
 	    cmocka_unit_test(test_access_log),
 	    cmocka_unit_test(test_show),
+	    cmocka_unit_test(test_query_post_form),
 	};
 	int rc = cmocka_run_group_tests_name("parsers", parsers, NULL, NULL);
 	return rc | cmocka_run_group_tests_name("node", node, setup, teardown);
