@@ -835,6 +835,14 @@ node_http_handle(
 	c->o = o;
 	if (!PATH_IS("/write") && !PATH_IS("/query"))
 		answer_error(res, 404, "not found: /ping, /write and /query");
+	else if (req->transfer_encoding != NULL
+	    && strcasecmp(req->transfer_encoding, "identity") != 0)
+		answer_error(res, 411,
+		    "chunked bodies are not read: send a "
+		    "Content-Length");
+	else if (req->content_encoding != NULL
+	    && strcasecmp(req->content_encoding, "identity") != 0)
+		answer_error(res, 415, "compressed bodies are not supported");
 	else if (!find_token(req, qs, qs_len, c))
 		answer_error(res, 401, "malformed credentials");
 	else if (PATH_IS("/write") && post)

@@ -42,6 +42,10 @@ typedef struct node_http_req {
 	const char *uri; // path and query string: "/query?q=...&epoch=ms"
 	const char *authorization; // the header, or NULL
 	const char *content_type; // the header, or NULL
+	// Refused when set (411, 415): nng 1.5.2 does not read a chunked
+	// body (it would look empty), and bodies are not decompressed.
+	const char *transfer_encoding; // the header, or NULL
+	const char *content_encoding; // the header, or NULL
 	const char *body; // len bytes (not NUL-terminated), may be NULL
 	size_t body_len;
 } node_http_req;
@@ -57,7 +61,8 @@ typedef struct node_http_res {
 
 // Serves one request into *res (always filled: 200 or 204 on success; 400
 // malformed; 401 no or unknown token; 403 a token that does not cover
-// it; 404 unknown path; 405 wrong method; 413 too many points; 500/503
+// it; 404 unknown path; 405 wrong method; 411 a chunked body; 413 too
+// many points or series; 415 a compressed body; 500/503
 // when the node fails). Blocks for the node's call (sqlite); thread-safe:
 // several requests may be served at once.
 void node_http_handle(
@@ -68,7 +73,8 @@ typedef struct node_http_server node_http_server;
 // Listens on url (http://host:port, or https://host:port with tls's
 // certificate and key; the CA is not used: Grafana and Home Assistant
 // present no client certificate) and serves node_http_handle on
-// n_workers threads, bodies up to max_body bytes (413 beyond). o is
+// n_workers threads, bodies up to max_body bytes (nng answers 400
+// beyond). o is
 // copied; o->rpc must outlive the server. INVALID_ARGUMENT for a bad url or
 // TLS files, UNAVAILABLE when the address cannot be bound (both logged).
 fed_status node_http_server_new(const node_http_opts *o, const char *url,

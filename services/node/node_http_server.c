@@ -76,6 +76,10 @@ process(node_http_server *s, nng_aio *aio)
 	    .uri = nng_http_req_get_uri(hr),
 	    .authorization = nng_http_req_get_header(hr, "Authorization"),
 	    .content_type = nng_http_req_get_header(hr, "Content-Type"),
+	    .transfer_encoding
+	    = nng_http_req_get_header(hr, "Transfer-Encoding"),
+	    .content_encoding
+	    = nng_http_req_get_header(hr, "Content-Encoding"),
 	    .body = body,
 	    .body_len = len,
 	};

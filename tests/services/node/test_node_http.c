@@ -570,6 +570,18 @@ test_ping_and_routes(void **state)
 	r = http("GET", "/write", "Token " ADMIN, NULL);
 	assert_int_equal(r.status, 405);
 	free(r.body);
+	node_http_req chunked = {.method = "POST",
+	    .uri = "/write",
+	    .authorization = "Token " ADMIN,
+	    .transfer_encoding = "chunked"};
+	node_http_handle(&f.ho, &chunked, &r);
+	assert_int_equal(r.status, 411);
+	free(r.body);
+	chunked.transfer_encoding = NULL;
+	chunked.content_encoding = "gzip";
+	node_http_handle(&f.ho, &chunked, &r);
+	assert_int_equal(r.status, 415);
+	free(r.body);
 	r = query_as(ADMIN, "DROP DATABASE x");
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "only SELECT and SHOW"));
