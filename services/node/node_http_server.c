@@ -190,6 +190,20 @@ port_number(uint16_t be)
 	return (b[0] << 8) | b[1];
 }
 
+// Tokens travel in every request: in clear on http:// beyond this machine.
+static void
+warn_if_clear(const nng_url *u, const char *url, bool https)
+{
+	const char *h = u->u_hostname;
+	if (https || strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0
+	    || strcmp(h, "::1") == 0)
+		return;
+	fed_log(FED_LOG_WARNING, "http",
+	    "--http-listen %s is plain http on an address others can reach: "
+	    "tokens and data travel in clear (use https://)",
+	    url);
+}
+
 static fed_status
 bind_server(node_http_server *s, const char *url, const fed_tls_opts *tls,
     size_t max_body)
@@ -205,6 +219,7 @@ bind_server(node_http_server *s, const char *url, const fed_tls_opts *tls,
 		return FED_INVALID_ARGUMENT;
 	}
 	bool https = strcmp(u->u_scheme, "https") == 0;
+	warn_if_clear(u, url, https);
 	int rv = nng_http_server_hold(&s->srv, u);
 	nng_url_free(u);
 	if (rv == 0 && https && set_tls(s, tls, url) != FED_OK)
