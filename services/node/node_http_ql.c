@@ -192,38 +192,90 @@ time_cond(node_ql_lex *lx, int64_t *from_ns, int64_t *to_ns)
 }
 
 // "series" = 'id' or =~ /^id$/: the series to read.
+// Adds the literal regex part [p, end) (escapes removed) to the series.
+static bool
+add_series_literal(
+    node_ql_lex *lx, node_ql_stmt *s, const char *p, const char *end)
+{
+	if (s->n_series == NODE_QL_MAX_SOURCES)
+		return node_ql_fail(
+		    lx, "more than %d series", NODE_QL_MAX_SOURCES);
+	char *dst = s->series[s->n_series];
+	size_t n = 0;
+	for (; p < end; p++) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		else if (strchr(".^$|()[]{}*+?", *p) != NULL)
+			return node_ql_fail(lx,
+			    "the series tag matches /^id$/ or /^(id|id)$/ "
+			    "only");
+		if (n + 1 >= NODE_QL_ID_LEN)
+			return node_ql_fail(lx, "series id too long");
+		dst[n++] = *p;
+	}
+	dst[n] = '\0';
+	s->n_series++;
+	return true;
+}
+
+// /^id$/ or /^(id1|id2)$/: what Grafana makes of a template variable,
+// with one value or several.
+static bool
+series_regex(node_ql_lex *lx, node_ql_stmt *s)
+{
+	const char *p = lx->cur.p, *end = p + lx->cur.len;
+	if (end - p < 2 || p[0] != '^' || end[-1] != '$' || end[-2] == '\\')
+		return node_ql_fail(
+		    lx, "the series tag matches /^id$/ or /^(id|id)$/ only");
+	p++;
+	end--;
+	bool group
+	    = end - p >= 2 && p[0] == '(' && end[-1] == ')' && end[-2] != '\\';
+	if (group) {
+		p++;
+		end--;
+	}
+	const char *part = p;
+	for (const char *q = p; q <= end; q++) {
+		if (q < end && *q == '\\') {
+			q++;
+			continue;
+		}
+		if (q < end && (*q != '|' || !group))
+			continue;
+		if (!add_series_literal(lx, s, part, q))
+			return false;
+		part = q + 1;
+	}
+	node_ql_next(lx);
+	return true;
+}
+
+// "series" = 'id' or =~ /^id$/ or /^(id|id)$/: the series to read.
 static bool
 series_cond(node_ql_lex *lx, node_ql_stmt *s, bool *by_tag)
 {
 	if (!*by_tag) // the tag replaces the measurements of FROM
 		s->n_series = 0;
 	*by_tag = true;
+	if (node_ql_is_op(lx, "=~")) {
+		node_ql_next(lx);
+		if (lx->cur.kind != NODE_QL_T_REGEX)
+			return node_ql_near(lx, "/^series id$/");
+		return series_regex(lx, s);
+	}
+	if (!node_ql_is_op(lx, "="))
+		return node_ql_near(lx, "= or =~");
+	node_ql_next(lx);
 	if (s->n_series == NODE_QL_MAX_SOURCES)
 		return node_ql_fail(
 		    lx, "more than %d series", NODE_QL_MAX_SOURCES);
-	char *dst = s->series[s->n_series];
-	if (node_ql_is_op(lx, "=")) {
-		node_ql_next(lx);
-		if (lx->cur.kind != NODE_QL_T_STRING
-		    || !node_ql_tok_text(&lx->cur, dst, NODE_QL_ID_LEN))
-			return node_ql_near(
-			    lx, "a series id in single quotes");
-		node_ql_next(lx);
-	} else if (node_ql_is_op(lx, "=~")) {
-		node_ql_next(lx);
-		node_ql_stmt tmp;
-		memset(&tmp, 0, sizeof(tmp));
-		if (lx->cur.kind != NODE_QL_T_REGEX
-		    || !regex_literal(lx, &tmp))
-			return node_ql_near(lx, "/^series id$/");
-		if (tmp.match != NODE_QL_MATCH_EXACT || tmp.match_icase)
-			return node_ql_fail(
-			    lx, "the series tag matches /^id$/ only");
-		memcpy(dst, tmp.pattern, sizeof(tmp.pattern));
-	} else {
-		return node_ql_near(lx, "= or =~");
-	}
+	if (lx->cur.kind != NODE_QL_T_STRING
+	    || !node_ql_tok_text(
+	        &lx->cur, s->series[s->n_series], NODE_QL_ID_LEN))
+		return node_ql_near(lx, "a series id in single quotes");
 	s->n_series++;
+	node_ql_next(lx);
 	return true;
 }
 

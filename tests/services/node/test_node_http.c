@@ -258,6 +258,12 @@ test_ql_select(void **state)
 	    "time(1h)");
 	assert_int_equal(s.n_series, 1);
 	assert_string_equal(s.series[0], "kermelo/pv/energy");
+	s = parse1("SELECT mean(\"value\") FROM \"enfed\" WHERE \"series\" =~ "
+	           "/^(kermelo\\/pv\\/energy|maison\\/linky\\/energy)$/ AND "
+	           "time >= now() - 6h GROUP BY time(1h)");
+	assert_int_equal(s.n_series, 2);
+	assert_string_equal(s.series[0], "kermelo/pv/energy");
+	assert_string_equal(s.series[1], "maison/linky/energy");
 	s = parse1(
 	    "SHOW MEASUREMENTS WITH MEASUREMENT =~ /(?i)kerm/ LIMIT 100");
 	assert_int_equal(s.match, NODE_QL_MATCH_SUBSTRING);
