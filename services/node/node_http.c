@@ -332,6 +332,7 @@ serve_write(const node_http_caller *c, const node_http_req *req,
 		if (out != NULL)
 			enfed__v1__ingest_response__free_unpacked(out, NULL);
 	}
+	size_t skipped = b.n_skipped;
 	node_lp_batch_fini(&b);
 	if (st != FED_OK) {
 		node_http_answer_error(res, node_http_status(st), "%s", msg);
@@ -339,6 +340,7 @@ serve_write(const node_http_caller *c, const node_http_req *req,
 	}
 	res->status = 204;
 	res->content_type = "application/json";
+	res->n_skipped = skipped;
 }
 
 // ---- Entry ----------------------------------------------------------------

@@ -57,6 +57,9 @@ typedef struct node_http_res {
 	const char *content_type; // static
 	char *body;
 	size_t body_len;
+	// /write: lines without a numeric `value` (not stored), sent back in
+	// the header X-Enfed-Skipped-Lines when not 0.
+	size_t n_skipped;
 } node_http_res;
 
 // Serves one request into *res (always filled: 200 or 204 on success; 400

@@ -46,6 +46,11 @@ reply(nng_aio *aio, const node_http_res *res)
 	if (rv == 0) {
 		nng_http_res_set_header(r, "X-Influxdb-Version", "1.8.10");
 		nng_http_res_set_header(r, "X-Influxdb-Build", "OSS");
+		if (res->n_skipped > 0) {
+			char n[24];
+			snprintf(n, sizeof(n), "%zu", res->n_skipped);
+			nng_http_res_set_header(r, "X-Enfed-Skipped-Lines", n);
+		}
 		if (res->content_type != NULL)
 			nng_http_res_set_header(
 			    r, "Content-Type", res->content_type);
@@ -127,8 +132,10 @@ on_request(nng_aio *aio)
 	if (queued)
 		return;
 	static const char busy[] = "{\"error\":\"busy: try again\"}\n";
-	node_http_res res
-	    = {503, "application/json", (char *) busy, sizeof(busy) - 1};
+	node_http_res res = {.status = 503,
+	    .content_type = "application/json",
+	    .body = (char *) busy,
+	    .body_len = sizeof(busy) - 1};
 	reply(aio, &res);
 }
 

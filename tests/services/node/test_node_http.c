@@ -609,8 +609,10 @@ test_write_and_read(void **state)
 	free(body);
 	r = http("POST", "/write?precision=s", "Bearer " ADMIN,
 	    "W,domain=sensor,entity_id=house_power value=1532 1767222000\n"
-	    "W,domain=sensor,entity_id=house_power value=1610.5 1767222060\n");
+	    "W,domain=sensor,entity_id=house_power value=1610.5 1767222060\n"
+	    "W,domain=sensor,entity_id=house_power state=\"on\" 1767222060\n");
 	assert_int_equal(r.status, 204);
+	assert_int_equal(r.n_skipped, 1);
 	free(r.body);
 	char basic[128] = "Basic ";
 	// base64("grafana:http-admin-token")
