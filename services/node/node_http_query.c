@@ -15,6 +15,7 @@
 
 #include "enfed/v1/series.pb-c.h"
 #include "fed/clock.h"
+#include "fed/tz.h"
 #include "node_http_internal.h"
 #include "node_http_json.h"
 #include "node_http_lp.h"
@@ -29,6 +30,7 @@
 typedef struct run {
 	const node_http_caller *c;
 	int64_t epoch_ns; // 0: RFC 3339 times
+	fed_tz *tz; // RFC 3339 with this zone's offset (a SELECT with tz())
 	const char *db;
 	fed_status denied; // UNAUTHENTICATED or PERMISSION_DENIED met
 	char denied_msg[256];
@@ -57,6 +59,13 @@ stmt_error(node_json *j, const char *msg)
 static void
 put_time(const run *r, node_json *j, int64_t ts_ms)
 {
+	char local[40];
+	if (r->epoch_ns == 0 && r->tz != NULL
+	    && fed_tz_format_iso(r->tz, ts_ms, local, sizeof(local))
+	        == FED_OK) {
+		node_json_str(j, local);
+		return;
+	}
 	if (r->epoch_ns == 0) {
 		node_json_time(j, ts_ms);
 		return;
@@ -166,11 +175,18 @@ run_select(run *r, const node_ql_stmt *q, node_json *j)
 			stmt_error(j, msg[0] ? msg : fed_status_str(st));
 		return;
 	}
+	// As InfluxDB: with tz(), RFC 3339 times carry the zone's offset (the
+	// zone the buckets followed: a coarse grant's is the owner's).
+	if (r->epoch_ns == 0 && q->tz[0] != '\0' && out->tz != NULL
+	    && fed_tz_load(out->tz, &r->tz) != FED_OK)
+		r->tz = NULL;
 	node_json_put(j, ",\"series\":[");
 	bool first = true;
 	for (size_t i = 0; i < out->n_results && i < q->n_series; i++)
 		put_series(r, q, q->series[i], out->results[i], j, &first);
 	node_json_put(j, "]");
+	fed_tz_free(r->tz);
+	r->tz = NULL;
 	enfed__v1__query_response__free_unpacked(out, NULL);
 }
 

@@ -851,6 +851,31 @@ test_show(void **state)
 	free(r.body);
 }
 
+// Without epoch, RFC 3339: UTC, or with tz() the zone's offset.
+static void
+test_rfc3339_times(void **state)
+{
+	(void) state;
+	static const char *const uris[] = {
+	    "/query?q=SELECT+sum(value)+FROM+%22maison%2Flinky%2Fenergy%22+"
+	    "WHERE"
+	    "+time+%3E%3D+1767222000000ms+AND+time+%3C+1767308400000ms+GROUP+"
+	    "BY+time(1d)",
+	    "/query?q=SELECT+sum(value)+FROM+%22maison%2Flinky%2Fenergy%22+"
+	    "WHERE"
+	    "+time+%3E%3D+1767222000000ms+AND+time+%3C+1767308400000ms+GROUP+"
+	    "BY+time(1d)+tz(%27Europe%2FParis%27)"};
+	static const char *const want[] = {
+	    "[[\"2025-12-31T23:00:00Z\",", "[[\"2026-01-01T00:00:00+01:00\","};
+	for (size_t i = 0; i < 2; i++) {
+		node_http_res r = http("GET", uris[i], "Token " ADMIN, NULL);
+		assert_int_equal(r.status, 200);
+		if (strstr(r.body, want[i]) == NULL)
+			fail_msg("%s", r.body);
+		free(r.body);
+	}
+}
+
 // Grafana's HTTP method POST: q in a form body, db and epoch in the URL,
 // the token as u/p.
 static void
@@ -900,6 +925,7 @@ main(void)
 	    cmocka_unit_test(test_access_log),
 	    cmocka_unit_test(test_show),
 	    cmocka_unit_test(test_query_post_form),
+	    cmocka_unit_test(test_rfc3339_times),
 	};
 	int rc = cmocka_run_group_tests_name("parsers", parsers, NULL, NULL);
 	return rc | cmocka_run_group_tests_name("node", node, setup, teardown);

@@ -194,7 +194,7 @@ influx_cli(void **state)
 	    "BY time(15m) fill(none) tz('Europe/Paris')",
 	    NULL};
 	int rc = fed_test_run(argv, NULL, &out, &err);
-	if (rc != 0 || strstr(out, "2026-01-01T00:15:00Z 1022.5") == NULL)
+	if (rc != 0 || strstr(out, "2026-01-01T01:15:00+01:00 1022.5") == NULL)
 		fail_msg("influx: %d\n%s\n%s", rc, out, err);
 	free(out);
 	free(err);
