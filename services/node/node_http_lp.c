@@ -425,6 +425,9 @@ static fed_status
 one_line(parser *ps, line *l, size_t n, char *err, size_t err_len)
 {
 	char id[NODE_LP_MAX_ID + 1];
+	// A NUL would cut a name short: the point would go elsewhere.
+	if (memchr(l->p, '\0', (size_t) (l->end - l->p)) != NULL)
+		return fail_line(err, err_len, n, l, "NUL byte");
 	if (!parse_line(l) || !line_id(l, id))
 		return fail_line(err, err_len, n, l, l->why);
 	if (!l->has_value) {

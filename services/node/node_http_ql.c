@@ -774,6 +774,10 @@ node_ql_parse(const char *q, size_t len, int64_t now_ms, node_ql_stmt *out,
 		    NODE_QL_MAX_LEN);
 		return FED_INVALID_ARGUMENT;
 	}
+	if (memchr(q, '\0', len) != NULL) { // it would cut a name short
+		snprintf(err, err_len, "NUL byte in the query");
+		return FED_INVALID_ARGUMENT;
+	}
 	node_ql_lex lx = {.p = q,
 	    .end = q + len,
 	    .now_ms = now_ms,

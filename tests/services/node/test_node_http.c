@@ -130,8 +130,16 @@ test_lp_bad_lines(void **state)
 	    "m value=1x", "m value=1 12a", "m,tag value=1", "m value=\"open",
 	    ",t=1 value=1", "m value=nan", "m value=-5u",
 	    "m value=1 99999999999999999999"};
+	char err[256] = "";
+	node_lp_batch nul;
+	assert_int_equal(
+	    node_lp_parse("a\\\0b value=1", 12, 1, 0, &nul, err, sizeof(err)),
+	    FED_INVALID_ARGUMENT);
+	node_lp_batch_fini(&nul);
+	assert_non_null(strstr(err, "NUL"));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char body[128], err[256] = "";
+		char body[128];
+		err[0] = '\0';
 		snprintf(body, sizeof(body), "ok value=1\n%s\n", bad[i]);
 		node_lp_batch b;
 		assert_int_equal(node_lp_parse(body, strlen(body), 1, 0, &b,
