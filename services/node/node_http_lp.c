@@ -67,22 +67,31 @@ node_lp_precision(const char *s, int64_t *out)
 	return FED_INVALID_ARGUMENT;
 }
 
-// Copies the escaped text from *pp up to an unescaped byte of stops (or
-// the end) into the line's scratch buffer, unescaping it. Leaves *pp at
-// the stop. NULL when the scratch buffer is full.
-static const char *
-take(line *l, const char **pp, const char *stops, size_t *len)
+static bool
+escapable(char c)
 {
-	const char *p = *pp;
+	return c == ',' || c == '=' || c == ' ' || c == '\\' || c == '"';
+}
+
+// Copies the escaped text from *pp up to an unescaped comma or space (and
+// equals sign, with stop_eq) or the end into the line's scratch buffer,
+// unescaping it. Leaves *pp at the stop. NULL when the scratch buffer is
+// full. (The hot loop of /write: a byte compared, not looked up.)
+static const char *
+take(line *l, const char **pp, bool stop_eq, size_t *len)
+{
+	const char *p = *pp, *end = l->end;
 	char *dst = l->buf + l->used;
 	size_t n = 0, room = SCRATCH - l->used;
-	while (p < l->end && strchr(stops, *p) == NULL) {
-		if (*p == '\\' && p + 1 < l->end
-		    && strchr(",= \\\"", p[1]) != NULL)
-			p++;
+	for (; p < end; p++) {
+		char c = *p;
+		if (c == ',' || c == ' ' || (stop_eq && c == '='))
+			break;
+		if (c == '\\' && p + 1 < end && escapable(p[1]))
+			c = *++p;
 		if (n + 1 >= room)
 			return NULL;
-		dst[n++] = *p++;
+		dst[n++] = c;
 	}
 	dst[n] = '\0';
 	l->used += n + 1;
@@ -92,9 +101,9 @@ take(line *l, const char **pp, const char *stops, size_t *len)
 }
 
 static bool
-parse_key(line *l, const char **pp, const char *stops, span *out)
+parse_key(line *l, const char **pp, bool stop_eq, span *out)
 {
-	out->p = take(l, pp, stops, &out->len);
+	out->p = take(l, pp, stop_eq, &out->len);
 	if (out->p == NULL) {
 		l->why = "names too long";
 		return false;
@@ -116,14 +125,14 @@ parse_tags(line *l, const char **pp)
 			l->why = "too many tags";
 			return false;
 		}
-		if (!parse_key(l, &p, "=, ", &l->tag_k[l->n_tags]))
+		if (!parse_key(l, &p, true, &l->tag_k[l->n_tags]))
 			return false;
 		if (p >= l->end || *p != '=') {
 			l->why = "tag without '='";
 			return false;
 		}
 		p++;
-		if (!parse_key(l, &p, ", ", &l->tag_v[l->n_tags]))
+		if (!parse_key(l, &p, false, &l->tag_v[l->n_tags]))
 			return false;
 		l->n_tags++;
 	}
@@ -194,7 +203,7 @@ parse_field(line *l, const char **pp)
 {
 	span k;
 	size_t mark = l->used;
-	if (!parse_key(l, pp, "=, ", &k))
+	if (!parse_key(l, pp, true, &k))
 		return false;
 	bool is_value = k.len == 5 && memcmp(k.p, "value", 5) == 0;
 	l->used = mark; // field names are not kept
@@ -273,7 +282,7 @@ static bool
 parse_line(line *l)
 {
 	const char *p = l->p;
-	if (!parse_key(l, &p, ", ", &l->meas) || !parse_tags(l, &p))
+	if (!parse_key(l, &p, false, &l->meas) || !parse_tags(l, &p))
 		return false;
 	if (p >= l->end || *p != ' ') {
 		l->why = "no fields";
