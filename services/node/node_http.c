@@ -321,7 +321,7 @@ serve_write(const node_http_caller *c, const node_http_req *req,
 		    "unable to parse: %s", msg);
 		return;
 	}
-	if (b.n_series > 0) {
+	{ // even with no points: the node says whether the token may write
 		Enfed__V1__IngestRequest in = ENFED__V1__INGEST_REQUEST__INIT;
 		Enfed__V1__IngestResponse *out = NULL;
 		in.series = b.series;

@@ -642,6 +642,29 @@ test_write_and_read(void **state)
 	free(r.body);
 }
 
+// Home Assistant's connection check: a write of no points, SHOW
+// DATABASES; with its semicolon (homeassistant/components/influxdb).
+static void
+test_home_assistant_checks(void **state)
+{
+	(void) state;
+	node_http_res r
+	    = http("POST", "/write?db=home&u=ha&p=" ADMIN, NULL, "");
+	assert_int_equal(r.status, 204);
+	free(r.body);
+	r = http("GET", "/query?db=home&u=ha&p=" ADMIN "&q=SHOW+DATABASES%3B",
+	    NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "[[\"home\"]]"));
+	free(r.body);
+	r = http("POST", "/write?db=home&u=ha&p=wrong", NULL, "");
+	assert_int_equal(r.status, 401); // as InfluxDB: a wrong password
+	free(r.body);
+	r = http("POST", "/write?db=home&u=ha&p=http-reader", NULL, "");
+	assert_int_equal(r.status, 403);
+	free(r.body);
+}
+
 // The roles and prefixes of Ingest, through /write.
 static void
 test_write_consent(void **state)
@@ -928,6 +951,7 @@ main(void)
 	const struct CMUnitTest node[] = {
 	    cmocka_unit_test(test_ping_and_routes),
 	    cmocka_unit_test(test_write_and_read),
+	    cmocka_unit_test(test_home_assistant_checks),
 	    cmocka_unit_test(test_write_consent),
 	    cmocka_unit_test(test_query_consent),
 	    cmocka_unit_test(test_access_log),
