@@ -22,7 +22,7 @@
 #include "node_http_json.h"
 #include "node_http_lp.h"
 
-// ---- Answers ---------------------------------------------------------------
+// ---- Answers --------------------------------------------------------------
 
 void
 node_http_answer(node_http_res *res, uint16_t status, node_json *j)
@@ -238,8 +238,8 @@ find_token(const node_http_req *req, const char *qs, size_t qs_len,
 	return c->token_len < sizeof(c->token);
 }
 
-// ---- The node's calls
-// -------------------------------------------------------
+// ---- The node's calls -----------------------------------------------------
+// --------------------------------------------------------
 
 // Calls method on the node with the caller's token, as a network call
 // would. OK with *out (of type d; the caller frees it), or the node's
@@ -292,8 +292,8 @@ node_http_call(const node_http_caller *c, const char *method,
 	return st;
 }
 
-// ---- /write
-// -------------------------------------------------------------------
+// ---- /write ---------------------------------------------------------------
+// ------------------------------------------------------------------
 
 static void
 serve_write(const node_http_caller *c, const node_http_req *req,

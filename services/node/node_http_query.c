@@ -24,8 +24,8 @@
 #define LIST_PAGES   100 // pages of ListSeries read for one SHOW
 #define LIST_DEFAULT 10000 // names answered without a LIMIT
 
-// ---- /query
-// -------------------------------------------------------------------
+// ---- /query ---------------------------------------------------------------
+// ------------------------------------------------------------------
 
 typedef struct run {
 	const node_http_caller *c;
