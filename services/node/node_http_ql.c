@@ -604,9 +604,12 @@ parse_select(node_ql_lex *lx, node_ql_stmt *s)
 			return false;
 	if (!at_end(lx))
 		return node_ql_near(lx, "the end of the statement");
-	if (s->agg != 0 && s->step == ENFED__V1__STEP__STEP_RAW)
-		return node_ql_fail(
-		    lx, "an aggregate needs GROUP BY time(...)");
+	// An aggregate over the whole range (Home Assistant's sensors, a
+	// Grafana stat): the node's 5-minute buckets, combined into one row.
+	if (s->agg != 0 && s->step == ENFED__V1__STEP__STEP_RAW) {
+		s->whole = 1;
+		s->step = ENFED__V1__STEP__STEP_5MIN;
+	}
 	if (s->agg == 0 && s->step != ENFED__V1__STEP__STEP_RAW)
 		return node_ql_fail(lx,
 		    "GROUP BY time(...) needs an aggregate, e.g. "

@@ -10,6 +10,9 @@
 //     GROUP BY time(5m|15m|1h|1d|1w|1mo|1y) [fill(null|none|0|previous)]
 //     [ORDER BY time ASC|DESC] [LIMIT n] [tz('Europe/Paris')]
 //   SELECT "value" FROM ... WHERE time ...           (raw points)
+//   SELECT last("value") FROM ... WHERE time ...     (one row: the node's
+//                                                    5-minute buckets
+//                                                    combined)
 //   SHOW MEASUREMENTS [WITH MEASUREMENT =~ /re/|= "id"] [LIMIT n]
 //   SHOW TAG KEYS [FROM ...], SHOW TAG VALUES [FROM ...] WITH KEY = "k"
 //   SHOW FIELD KEYS [FROM ...], SHOW DATABASES, SHOW RETENTION POLICIES
@@ -63,6 +66,9 @@ typedef struct node_ql_stmt {
 	// SELECT
 	int agg; // an Enfed__V1__Aggregate; 0 (default) for raw points
 	int step; // an Enfed__V1__Step; STEP_RAW without GROUP BY time
+	// An aggregate without GROUP BY time: asked at STEP_5MIN, answered
+	// as one row (the buckets combined) at the range's start.
+	int whole;
 	char column[64]; // the value column: alias, function or "value"
 	char series[NODE_QL_MAX_SOURCES][NODE_QL_ID_LEN];
 	size_t n_series;

@@ -149,6 +149,65 @@ put_series(const run *r, const node_ql_stmt *q, const char *name,
 	node_json_put(j, "]}");
 }
 
+// The node's buckets combined into one value for an aggregate without
+// GROUP BY time: sums and counts add up, a mean is weighted by each
+// bucket's points, min, max, first and last are taken over the buckets
+// with data. False when no bucket has any.
+static bool
+combine(int agg, const Enfed__V1__SeriesResult *s, size_t n, double *out)
+{
+	double acc = 0, weight = 0;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (empty_bucket(s, i))
+			continue;
+		double v = s->value[i];
+		double w = i < s->n_n_points ? s->n_points[i] : 0;
+		if (agg == ENFED__V1__AGGREGATE__AGG_MEAN) {
+			acc += v * w;
+			weight += w;
+		} else if (agg == ENFED__V1__AGGREGATE__AGG_MIN) {
+			acc = !any || v < acc ? v : acc;
+		} else if (agg == ENFED__V1__AGGREGATE__AGG_MAX) {
+			acc = !any || v > acc ? v : acc;
+		} else if (agg == ENFED__V1__AGGREGATE__AGG_FIRST) {
+			acc = any ? acc : v;
+		} else if (agg == ENFED__V1__AGGREGATE__AGG_LAST) {
+			acc = v;
+		} else { // sum, count
+			acc += v;
+		}
+		any = true;
+	}
+	if (agg == ENFED__V1__AGGREGATE__AGG_MEAN)
+		acc = weight > 0 ? acc / weight : 0;
+	*out = acc;
+	return any && (agg != ENFED__V1__AGGREGATE__AGG_MEAN || weight > 0);
+}
+
+// One row at the range's start, as InfluxDB answers an aggregate without
+// GROUP BY time.
+static void
+put_whole(const run *r, const node_ql_stmt *q, const char *name,
+    const Enfed__V1__SeriesResult *s, node_json *j, bool *first)
+{
+	size_t n = s->n_ts_ms < s->n_value ? s->n_ts_ms : s->n_value;
+	double v = 0;
+	if (!combine(q->agg, s, n, &v))
+		return;
+	node_json_put(j, *first ? "" : ",");
+	*first = false;
+	node_json_put(j, "{\"name\":");
+	node_json_str(j, name);
+	node_json_put(j, ",\"columns\":[\"time\",");
+	node_json_str(j, q->column);
+	node_json_put(j, "],\"values\":[[");
+	put_time(r, j, q->from_ms);
+	node_json_put(j, ",");
+	node_json_num(j, v);
+	node_json_put(j, "]]}");
+}
+
 static void
 run_select(run *r, const node_ql_stmt *q, node_json *j)
 {
@@ -183,7 +242,8 @@ run_select(run *r, const node_ql_stmt *q, node_json *j)
 	node_json_put(j, ",\"series\":[");
 	bool first = true;
 	for (size_t i = 0; i < out->n_results && i < q->n_series; i++)
-		put_series(r, q, q->series[i], out->results[i], j, &first);
+		(q->whole ? put_whole : put_series)(
+		    r, q, q->series[i], out->results[i], j, &first);
 	node_json_put(j, "]");
 	fed_tz_free(r->tz);
 	r->tz = NULL;

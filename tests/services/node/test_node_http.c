@@ -882,6 +882,43 @@ test_show(void **state)
 	free(r.body);
 }
 
+// An aggregate without GROUP BY time: one row from the node's 5-minute
+// buckets, equal to what the points give; a daily grant may not ask it.
+static void
+test_whole_range(void **state)
+{
+	(void) state;
+	// The first day of maison/linky/energy: 288 points, 10 + (i % 7) / 4.
+	double sum = 0, last = 0;
+	for (int i = 0; i < 288; i++)
+		sum += last = 10 + (double) (i % 7) / 4;
+	const struct {
+		const char *fn;
+		double want;
+	} cases[] = {{"sum", sum}, {"mean", sum / 288}, {"count", 288},
+	    {"min", 10}, {"max", 11.5}, {"first", 10}, {"last", last}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char q[256];
+		snprintf(q, sizeof(q),
+		    "SELECT %s(\"value\") FROM \"maison/linky/energy\" WHERE "
+		    "time >= 1767222000000ms AND time < 1767308400000ms",
+		    cases[i].fn);
+		node_http_res r = query_as(ADMIN, q);
+		int64_t ts[2];
+		double v[2];
+		assert_int_equal(r.status, 200);
+		assert_int_equal(rows_of(r.body, ts, v, 2), 1);
+		assert_int_equal(ts[0], T0);
+		if (v[0] < cases[i].want - 1e-9 || v[0] > cases[i].want + 1e-9)
+			fail_msg("%s: %.17g, not %.17g", cases[i].fn, v[0],
+			    cases[i].want);
+		free(r.body);
+		r = query_as(f.grant_day, q);
+		assert_int_equal(r.status, 403);
+		free(r.body);
+	}
+}
+
 // Without epoch, RFC 3339: UTC, or with tz() the zone's offset.
 static void
 test_rfc3339_times(void **state)
@@ -958,6 +995,7 @@ main(void)
 	    cmocka_unit_test(test_show),
 	    cmocka_unit_test(test_query_post_form),
 	    cmocka_unit_test(test_rfc3339_times),
+	    cmocka_unit_test(test_whole_range),
 	};
 	int rc = cmocka_run_group_tests_name("parsers", parsers, NULL, NULL);
 	return rc | cmocka_run_group_tests_name("node", node, setup, teardown);
