@@ -32,6 +32,7 @@
 #include "node_auth.h"
 #include "node_directory.h"
 #include "node_grants.h"
+#include "node_http.h"
 #include "node_metrics.h"
 #include "node_server.h"
 #include "node_replicate.h"
@@ -75,6 +76,7 @@ struct node_cfg {
 	char *tls_revoked;
 	char *stream_tls_ca;
 	char *metrics_listen;
+	char *http_listen;
 	fed_log_level log_level;
 };
 
@@ -169,6 +171,11 @@ static const fed_cfg_opt node_opts[] = {
         "there, and never the federation's --tls-ca, whose members would "
         "then receive every private series"),
     FED_CFG_OPT_METRICS(C, metrics_listen),
+    FED_CFG_OPT_STRING_LEN(C, http_listen, "http-listen", "", 0, 4000,
+        "InfluxDB 1.x-compatible HTTP endpoint for Grafana and Home "
+        "Assistant (http://host:port, or https:// with --tls-cert and "
+        "--tls-key); every call goes through the tokens and the policy "
+        "(docs/integrations.md). Empty: none"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -352,6 +359,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_rpc_server *srv = NULL;
 	node_metrics *nm = NULL;
 	fed_metrics_server *msrv = NULL;
+	node_http_server *hsrv = NULL;
 	char err[256] = "";
 	int rc = 1;
 	if (fed_tls_revocation_init(cfg->tls_revoked) != FED_OK)
@@ -458,6 +466,12 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	if (fed_rpc_server_listen_list(srv, cfg->listen, &tls) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK)
 		goto out;
+	node_http_opts ho = {.rpc = srv, .db = cfg->name};
+	if (cfg->http_listen[0] != '\0'
+	    && node_http_server_new(&ho, cfg->http_listen, &tls,
+	           (unsigned) cfg->workers, cfg->max_msg, &hsrv)
+	        != FED_OK)
+		goto out;
 	struct reloads tr = {cfg, auth, repl};
 	fed_process_on_reload("node tokens", reload_tokens, &tr);
 	fed_process_on_reload("node peers", reload_peers, &tr);
@@ -471,6 +485,7 @@ out:
 	// The server first: its workers may be asking the directory. A
 	// check in progress (Integrity/Check) ends at its next batch.
 	node_scrub_stop(scrub);
+	node_http_server_free(hsrv); // calls the RPC server's handlers
 	fed_metrics_server_free(msrv); // its collectors read the store
 	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
