@@ -234,7 +234,7 @@ start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_u
 # (a simulated minute at the default speed) to a local mosquitto, and read
 # by fed-edge-mqtt through its spool. Only where mosquitto and
 # mosquitto_pub are installed (Debian packages mosquitto and
-# mosquitto-clients, not installed by ./run demo).
+# mosquitto-clients, which ./run demo installs).
 mqtt_house=0
 mosquitto_bin=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
 if [ -n "$mosquitto_bin" ] && command -v mosquitto_pub >/dev/null 2>&1; then
