@@ -17,6 +17,7 @@
 
 #include "fed/cfg.h"
 #include "fed/log.h"
+#include "fed/metrics.h"
 #include "fed/process.h"
 #include "fed/stream.h"
 #include "fed/transport.h"
@@ -34,6 +35,7 @@ struct relay_cfg {
 	char *tls_ca;
 	char *tls_server_name;
 	char *tls_revoked;
+	char *metrics_listen;
 	int64_t stats_ms;
 	fed_log_level log_level;
 };
@@ -55,6 +57,7 @@ static const fed_cfg_opt relay_opts[] = {
         "the host of --upstream)"),
     FED_CFG_OPT_DURATION(C, stats_ms, "stats-interval", "60s", 100, 86400000,
         "how often the messages relayed are logged (info)"),
+    FED_CFG_OPT_METRICS(C, metrics_listen),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -100,6 +103,25 @@ log_stats(const fed_stream_relay *r)
 	    (unsigned long long) s.forwarded, (unsigned long long) s.failed);
 }
 
+// enfed_relay_messages_total{result}: the relay's counters at each scrape.
+static void
+collect(fed_metrics_sink *sink, void *arg)
+{
+	fed_stream_relay_stats s;
+	fed_stream_relay_get_stats(arg, &s);
+	const char *forwarded[] = {"forwarded"}, *lost[] = {"lost"};
+	fed_metrics_emit(sink, forwarded, (double) s.forwarded);
+	fed_metrics_emit(sink, lost, (double) s.failed);
+}
+
+static const fed_metrics_desc relay_messages
+    = {.name = "enfed_relay_messages_total",
+        .help = "stream messages published again (forwarded) or lost here "
+                "(subscribers back-fill them)",
+        .type = FED_METRIC_COUNTER,
+        .labels = {"result"},
+        .n_labels = 1};
+
 // Relays until SIGTERM or SIGINT, logging the counters every stats_ms.
 static int
 run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
@@ -121,6 +143,17 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 		    fed_status_str(st));
 		return 1;
 	}
+	fed_metrics_collector *mc = NULL;
+	fed_metrics_server *ms = NULL;
+	if (fed_metrics_collector_new(
+	        fed_metrics_default(), &relay_messages, collect, r, &mc)
+	        != FED_OK
+	    || fed_metrics_listen(cfg->metrics_listen, "fed-relay", &ms)
+	        != FED_OK) {
+		fed_metrics_collector_free(mc);
+		fed_stream_relay_free(r);
+		return 1;
+	}
 	fed_log(FED_LOG_NOTICE, "relay", "ready: %s -> %s", cfg->upstream,
 	    cfg->listen);
 	int sig = 0;
@@ -134,6 +167,8 @@ run(const struct relay_cfg *cfg, const sigset_t *stop, const char **patterns,
 	}
 	fed_log(FED_LOG_NOTICE, "relay", "signal %d: stopping", sig);
 	log_stats(r);
+	fed_metrics_server_free(ms);
+	fed_metrics_collector_free(mc); // before the relay it reads
 	fed_stream_relay_free(r);
 	return 0;
 }

@@ -171,14 +171,17 @@ test_follow_with_drops(void **state)
 }
 
 static int
-relay_start(const char *upstream, const char *listen, const char *dir)
+relay_start(
+    const char *upstream, const char *listen, const char *dir, int metrics)
 {
-	char up[200], li[200], log[600];
+	char up[200], li[200], log[600], me[100];
 	snprintf(up, sizeof(up), "--upstream=%s", upstream);
 	snprintf(li, sizeof(li), "--listen=%s", listen);
 	snprintf(log, sizeof(log), "%s/relay.log", dir);
+	snprintf(
+	    me, sizeof(me), "--metrics-listen=http://127.0.0.1:%d", metrics);
 	char *argv[] = {FED_RELAY_BIN, up, li, "--topics=maison/,!alarm",
-	    "--stats-interval=1s", NULL};
+	    "--stats-interval=1s", me, NULL};
 	int pid = fed_test_proc_start(argv, log);
 	assert_true(pid > 0);
 	return pid;
@@ -202,7 +205,8 @@ test_follow_through_relay(void **state)
 	int pid = fed_test_node_start(
 	    FED_NODE_BIN, "bmhs", dir, rpc, stream, ADMIN, NULL);
 	assert_true(pid > 0);
-	int relay = relay_start(stream, relayed, dir);
+	int metrics = fed_test_free_port();
+	int relay = relay_start(stream, relayed, dir, metrics);
 	fed_rpc_client *c = admin_client(rpc);
 	create_series(c);
 	fed_follow_opts fo
@@ -225,11 +229,28 @@ test_follow_through_relay(void **state)
 	assert_int_equal(fed_test_proc_stop(relay, SIGKILL, 10000), 128 + 9);
 	for (size_t end = k + 500; k < end; k++) // the relay is down
 		ingest_point(c, k);
-	relay = relay_start(stream, relayed, dir);
+	relay = relay_start(stream, relayed, dir, metrics);
 	ingest_until_seen(c, f, &s, &k); // back-fills the 500 first
 	for (; k < N_POINTS; k++)
 		ingest_point(c, k);
 	receive_all(f, &s);
+	// The restarted relay's /metrics counts what it forwarded.
+	char url[100], scrape[700], *text = NULL;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", metrics);
+	char *argv[] = {
+	    "/usr/bin/curl", "-sS", "--fail", "--max-time", "10", url, NULL};
+	assert_int_equal(fed_test_run(argv, NULL, &text, NULL), 0);
+	const char *fw = strstr(
+	    text, "enfed_relay_messages_total{result=\"forwarded\"} ");
+	assert_non_null(fw);
+	assert_true(strtoull(strchr(fw, ' ') + 1, NULL, 10) > 0);
+	snprintf(scrape, sizeof(scrape), "%s/relay-metrics.txt", dir);
+	FILE *sf = fopen(scrape, "w");
+	assert_non_null(sf);
+	fputs(text, sf);
+	fclose(sf);
+	free(text);
+	assert_int_not_equal(fed_test_promtool(scrape), -1);
 	fed_follow_free(f);
 	fed_rpc_client_free(c);
 	assert_int_equal(fed_test_proc_stop(relay, SIGTERM, 10000), 0);
