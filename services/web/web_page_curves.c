@@ -5,7 +5,7 @@
 // /curves?s=ID&s=ID&scale=day|week|month|year&at=YYYY-MM-DD[&overlay=1]:
 // each chosen series in a panel of its own, one under another, on the same
 // time axis (the local day, week, month or year containing `at`), with the
-// description box of the series beside it; or all of them on one chart.
+// description box of the series under it; or all of them on one chart.
 // /live?s=ID shows a meter's current power, which the page's script
 // refreshes from /api/live?s=ID (JSON) without reloading.
 //
@@ -200,12 +200,12 @@ panels(web_ctx *c, const struct view *v)
 		const Enfed__V1__SeriesResult *r0 = v->curves[0].q->results[0];
 		web_buf_put(c->b,
 		    "<section class=\"curve-panel overlay\">"
-		    "<div class=\"boxes\">");
-		for (size_t i = 0; i < v->n; i++)
-			box(c, &v->curves[i], (int) i);
-		web_buf_put(c->b, "</div><div class=\"plot\">");
+		    "<div class=\"plot\">");
 		chart(c, v, s, v->n, unit_name(r0->unit),
 		    web_tr(c->lang, WEB_S_CURVES), 0);
+		web_buf_put(c->b, "</div><div class=\"boxes\">");
+		for (size_t i = 0; i < v->n; i++)
+			box(c, &v->curves[i], (int) i);
 		web_buf_put(c->b, "</div></section>");
 		return;
 	}
@@ -215,11 +215,12 @@ panels(web_ctx *c, const struct view *v)
 		web_buf_put(
 		    c->b, "<section class=\"curve-panel\" data-series=\"");
 		web_buf_html(c->b, cu->id);
-		web_buf_put(c->b, "\">");
-		box(c, cu, (int) i);
-		web_buf_put(c->b, "<div class=\"plot\">");
+		web_buf_put(c->b, "\"><div class=\"plot\">");
 		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), cu->id,
 		    i);
+		// Under the curve, which keeps the whole width on any screen.
+		web_buf_put(c->b, "</div><div class=\"boxes\">");
+		box(c, cu, (int) i);
 		web_buf_put(c->b, "</div></section>");
 	}
 }

@@ -5,7 +5,9 @@
 // the pages work offline. Large type and strong contrast for a classroom
 // projector; the colours of the keys are the charts' (Okabe & Ito). The
 // script only refreshes the live figures ([data-live-series]) every 5 s
-// from /api/live; every page works without it.
+// from /api/live; every page works without it. The layout follows the
+// screen: curves take the whole width with their boxes under them, and a
+// table wider than the screen scrolls by itself, never the page.
 
 #include "web_pages_internal.h"
 
@@ -18,9 +20,10 @@ const char web_static_css[]
       "nav a[aria-current]{text-decoration:underline}\n"
       "nav .lang{margin-left:auto}\n"
       "nav form{display:inline;color:#fff}\n"
-      "main{padding:1em 2em;max-width:1200px}\n"
+      "main{padding:1em 2em}\n"
       "h1{font-size:1.8em;margin:.3em 0}\n"
-      "table{border-collapse:collapse;margin:.5em 0}\n"
+      "table{border-collapse:collapse;margin:.5em 0;display:block;"
+      "max-width:100%;overflow-x:auto}\n"
       "th,td{padding:.3em .7em;border-bottom:1px solid "
       "#ccc;text-align:right}\n"
       "th:first-child,td:first-child{text-align:left}\n"
@@ -48,12 +51,12 @@ const char web_static_css[]
       "svg.chart .grid{stroke:#ddd}\n"
       "svg.chart .tick{stroke:#333}\n"
       "svg.split{width:100%;height:40px}\n"
-      ".curve-panel{display:grid;grid-template-columns:18em 1fr;gap:1em;"
-      "border-top:1px solid #999;padding:.5em 0}\n"
-      ".curve-panel.overlay{grid-template-columns:1fr}\n"
-      ".curve-panel .boxes{display:flex;flex-wrap:wrap;gap:1em}\n"
-      ".box{font-size:.9em;background:#f4f4f4;padding:.5em;border-radius:6px}"
-      "\n"
+      ".curve-panel{border-top:1px solid #999;padding:.5em 0}\n"
+      ".curve-panel .boxes{display:flex;flex-wrap:wrap;gap:1em;"
+      "margin-top:.5em}\n"
+      ".box{font-size:.9em;background:#f4f4f4;padding:.5em;border-radius:6px;"
+      "flex:1 1 18em;max-width:32em}\n"
+      ".box dd{overflow-wrap:anywhere}\n"
       ".box h3{font-size:1em;margin:0 0 .3em}\n"
       ".box dl{display:grid;grid-template-columns:max-content auto;"
       "gap:0 .6em;margin:0}\n"
@@ -68,7 +71,19 @@ const char web_static_css[]
       "label{display:inline-block;margin:.3em 1em .3em 0}\n"
       "form.project-form label,form.login label{display:block}\n"
       "label.pick{display:block}\n"
-      "input,select,button{font-size:1em}\n";
+      "input,select,button{font-size:1em;max-width:100%}\n"
+      "fieldset{min-width:0}label{max-width:100%}\n"
+      // Phones and small tablets: less margin, boxes one under another.
+      "@media (max-width:45em){body{font-size:16px}"
+      "main{padding:.5em .75em}nav{padding:.5em .75em;gap:.6em}"
+      ".box{flex-basis:100%;max-width:none}"
+      "form.grant label{display:block}select{width:100%}"
+      // The chart is drawn 960 units wide and shrinks with the screen:
+      // larger labels and lines in its units stay readable on a phone.
+      "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"
+      "th,td{padding:.3em .4em}h1{font-size:1.4em}}\n"
+      // A projector: the room reads from afar.
+      "@media (min-width:100em){body{font-size:22px}}\n";
 
 const char web_static_js[]
     = "'use strict';\n"
