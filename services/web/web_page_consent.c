@@ -588,7 +588,7 @@ web_page_consent(web_ctx *c)
 		return;
 	const char *action = web_arg(c, "action");
 	if (action == NULL || strcmp(action, "create") != 0) {
-		web_page_error(c, 400, "action: expected create");
+		web_page_error(c, 400, web_tr(c->lang, WEB_S_BAD_ACTION));
 		return;
 	}
 	consent_post(c);

@@ -196,9 +196,9 @@ grant_args(web_ctx *c, const char **node, const char **id)
 	*node = web_arg(c, "node");
 	*id = web_arg(c, "grant");
 	if (!web_is_ident(*node, 63, 0, 0))
-		return "node: a node name";
+		return web_tr(c->lang, WEB_S_BAD_NODE);
 	if (!web_is_ident(*id, 64, 0, 0))
-		return "grant: a grant id";
+		return web_tr(c->lang, WEB_S_BAD_GRANT);
 	return NULL;
 }
 
