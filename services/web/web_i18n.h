@@ -311,6 +311,32 @@ typedef enum web_lang {
 	X(BOX_STORAGE, "Stockage", "Storage")                                \
 	X(BOX_PANELS, "Panneaux", "Panels")                                  \
 	X(ID, "Identifiant", "Id")                                           \
+	/* The alarms page */                                                \
+	X(ALARMS, "Alarmes", "Alarms")                                       \
+	X(ALARMS_INTRO, "Les alarmes des séries que vous pouvez voir.",      \
+	    "The alarms of the series you may see.")                         \
+	X(ACTIVE_ALARMS, "En cours", "Active")                               \
+	X(PAST_ALARMS, "Passées", "Past")                                    \
+	X(NO_ALARM, "Aucune alarme.", "No alarm.")                           \
+	X(WHAT, "Quoi", "What")                                              \
+	X(RAISED, "Levée le", "Raised")                                      \
+	X(ENDED, "Terminée le", "Cleared")                                   \
+	X(VALUE, "Valeur", "Value")                                          \
+	X(RULE, "Règle", "Rule")                                             \
+	X(ACKED, "Acquittée", "Acknowledged")                                \
+	X(BY, "par", "by")                                                   \
+	X(NOT_ACKED, "pas encore", "not yet")                                \
+	X(ACK, "Acquitter", "Acknowledge")                                   \
+	X(ACKED_OK, "Alarme acquittée.", "Alarm acknowledged.")              \
+	X(ACK_REFUSED, "Vous ne pouvez pas acquitter cette alarme.",         \
+	    "You may not acknowledge this alarm.")                           \
+	X(BAD_ALARM, "id : un numéro d'alarme", "id: an alarm number")       \
+	X(ALARM_THRESHOLD, "seuil franchi", "threshold crossed")             \
+	X(ALARM_STALE, "plus de nouvelles données", "no new data")           \
+	X(ALARM_DAYLIGHT, "pas de production en plein jour",                 \
+	    "no production in daylight")                                     \
+	X(ALARM_SIBLING, "en retrait de ses voisins", "behind its siblings") \
+	X(ALARM_DAILY, "journée inhabituelle", "unusual day")                \
 	/* --- The curves' and investor pages' strings: add below --- */
 
 typedef enum web_str {

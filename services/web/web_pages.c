@@ -50,6 +50,7 @@ static const struct route routes[] = {
     {"/consent/log", 0, NEED_HOUSEHOLD, web_page_consent_log},
     {"/curves", 0, NEED_SESSION, web_page_curves},
     {"/live", 0, NEED_SESSION, web_page_live},
+    {"/alarms", 1, NEED_SESSION, web_page_alarms},
     {"/api/live", 0, NEED_SESSION, web_api_live},
     {"/static/app.css", 0, NEED_NONE, page_css},
     {"/static/app.js", 0, NEED_NONE, page_js},
@@ -143,8 +144,10 @@ nav(web_ctx *c)
 		nav_link(c, "/consent", WEB_S_CONSENT);
 	if (c->logged_in && c->session.role == WEB_ROLE_ADMIN)
 		nav_link(c, "/admin/projects", WEB_S_ADMIN);
-	if (c->logged_in)
+	if (c->logged_in) {
 		nav_link(c, "/curves", WEB_S_CURVES);
+		nav_link(c, "/alarms", WEB_S_ALARMS);
+	}
 	lang_switch(c);
 	if (c->logged_in) {
 		web_buf_put(c->b,

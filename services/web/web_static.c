@@ -41,7 +41,7 @@ const char web_static_css[]
       "border-radius:4px}\n"
       ".ok{background:#dff3e4;padding:.5em 1em}\n"
       "table.grants td,table.grants th,table.access-log td,"
-      "table.access-log th{text-align:left}\n"
+      "table.access-log th,table.cards td,table.cards th{text-align:left}\n"
       "form.grant label{display:inline-block;margin:.3em 1em .3em 0}\n"
       "button.danger{background:#a61b1b;color:#fff;border:0;"
       "padding:.4em 1em;border-radius:4px}\n"
@@ -78,6 +78,13 @@ const char web_static_css[]
       "main{padding:.5em .75em}nav{padding:.5em .75em;gap:.6em}"
       ".box{flex-basis:100%;max-width:none}"
       "form.grant label{display:block}select{width:100%}"
+      // A table of records becomes one card per row, each cell under
+      // its column's name (data-label).
+      "table.cards thead{display:none}table.cards tr{display:block;"
+      "border-bottom:1px solid #999;padding:.4em 0}"
+      "table.cards td{display:block;border:0;padding:.1em 0}"
+      "table.cards td[data-label]::before{content:attr(data-label);"
+      "display:block;font-size:.85em;font-weight:600;color:#333}"
       // The chart is drawn 960 units wide and shrinks with the screen:
       // larger labels and lines in its units stay readable on a phone.
       "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"

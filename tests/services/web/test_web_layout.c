@@ -179,6 +179,16 @@ test_curves_widths(void **state)
 }
 
 static void
+test_alarms_widths(void **state)
+{
+	(void) state;
+	assert_int_equal(web_fx_alarms(&fx), 0);
+	login("ops");
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+		check_width("alarms", "/alarms", widths[i]);
+}
+
+static void
 test_household_widths(void **state)
 {
 	(void) state;
@@ -204,6 +214,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_curves_widths),
 	    cmocka_unit_test(test_household_widths),
+	    cmocka_unit_test(test_alarms_widths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
