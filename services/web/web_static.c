@@ -3,9 +3,10 @@
 // web_static.c: fed-web's only style sheet and script, served from memory
 // (/static/app.css, /static/app.js): nothing is fetched from elsewhere, so
 // the pages work offline. Large type and strong contrast for a classroom
-// projector; the colours of the keys are the charts' (Okabe & Ito). The
+// projector; the colours of the keys are the charts' (web_svg.c). The
 // script only refreshes the live figures ([data-live-series]) every 5 s
-// from /api/live; every page works without it. The layout follows the
+// from /api/live and lets the keyboard reach a table that scrolls; every
+// page works without it. The layout follows the
 // screen: curves take the whole width with their boxes under them, and a
 // table wider than the screen scrolls by itself, never the page.
 
@@ -61,9 +62,9 @@ const char web_static_css[]
       ".box dl{display:grid;grid-template-columns:max-content auto;"
       "gap:0 .6em;margin:0}\n"
       ".box dd{margin:0}\n"
-      ".key.c0{color:#0072B2}.key.c1{color:#E69F00}.key.c2{color:#009E73}"
-      ".key.c3{color:#CC79A7}.key.c4{color:#56B4E9}.key.c5{color:#D55E00}"
-      ".key.c6{color:#000}.key.c7{color:#F0E442}\n"
+      ".key.c0{color:#0072B2}.key.c1{color:#C47A00}.key.c2{color:#009E73}"
+      ".key.c3{color:#B85C90}.key.c4{color:#2F86C4}.key.c5{color:#D55E00}"
+      ".key.c6{color:#000}.key.c7{color:#8C7D00}\n"
       ".timenav a{margin:0 .3em}\n"
       ".timenav a.current{font-weight:700;text-decoration:none}\n"
       ".live output{font-weight:700;font-size:1.3em}\n"
@@ -88,13 +89,25 @@ const char web_static_css[]
       // The chart is drawn 960 units wide and shrinks with the screen:
       // larger labels and lines in its units stay readable on a phone.
       "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"
-      "th,td{padding:.3em .4em}h1{font-size:1.4em}}\n"
+      "table{font-size:.85em}th,td{padding:.3em .25em}"
+      "h1{font-size:1.4em}}\n"
       // A projector: the room reads from afar.
       "@media (min-width:100em){body{font-size:22px}}\n";
 
 const char web_static_js[]
     = "'use strict';\n"
       "(function () {\n"
+      // A table wider than the screen scrolls inside itself: it takes
+      // the keyboard's focus then, so that it can be scrolled without a
+      // mouse.
+      "  function scrollers() {\n"
+      "    document.querySelectorAll('table').forEach(function (t) {\n"
+      "      if (t.scrollWidth > t.clientWidth) t.tabIndex = 0;\n"
+      "      else t.removeAttribute('tabindex');\n"
+      "    });\n"
+      "  }\n"
+      "  scrollers();\n"
+      "  window.addEventListener('resize', scrollers);\n"
       "  var outs = document.querySelectorAll('[data-live-series]');\n"
       "  if (!outs.length) return;\n"
       "  var lang = document.documentElement.lang === 'en' ? 'en' : 'fr';\n"
