@@ -56,7 +56,7 @@ static const struct {
     {"heating", WEB_S_BOX_HEATING},
     {"hot water", WEB_S_BOX_HOT_WATER},
     {"location", WEB_S_LOCATION},
-    {"meter", WEB_S_METER},
+    {"meter", WEB_S_BOX_METER}, // WEB_S_METER is the series' source
     {"pupils", WEB_S_BOX_PUPILS},
     {"canteen", WEB_S_BOX_CANTEEN},
     {"peak power", WEB_S_BOX_PEAK},

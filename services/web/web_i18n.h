@@ -309,6 +309,7 @@ typedef enum web_lang {
 	X(BOX_INSULATION, "Isolation", "Insulation")                         \
 	X(BOX_CONTRACT, "Abonnement", "Contract")                            \
 	X(BOX_STORAGE, "Stockage", "Storage")                                \
+	X(BOX_METER, "Relevé", "Meter reading")                              \
 	X(BOX_PANELS, "Panneaux", "Panels")                                  \
 	X(ID, "Identifiant", "Id")                                           \
 	/* The alarms page */                                                \

@@ -89,6 +89,7 @@ const char web_static_css[]
       // The chart is drawn 960 units wide and shrinks with the screen:
       // larger labels and lines in its units stay readable on a phone.
       "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"
+      "svg.chart .unit{font-size:16px}"
       "table{font-size:.85em}th,td{padding:.3em .25em}"
       "h1{font-size:1.4em}}\n"
       // A projector: the room reads from afar.
