@@ -37,7 +37,7 @@ const char web_static_css[]
       "margin:.5em 0}\n"
       ".incomplete{font-style:italic}\n"
       "tr.incomplete{background:#fff4d6}\n"
-      ".mark{color:#D55E00;text-decoration:none}\n"
+      ".mark{color:#B34A00;text-decoration:none}\n" // 4.5:1 on the row
       ".error{color:#fff;background:#a61b1b;padding:.5em 1em;"
       "border-radius:4px}\n"
       ".ok{background:#dff3e4;padding:.5em 1em}\n"

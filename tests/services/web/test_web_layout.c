@@ -188,6 +188,28 @@ test_alarms_widths(void **state)
 		check_width("alarms", "/alarms", widths[i]);
 }
 
+// The same without script: the layout is the style sheet's alone.
+static void
+test_without_script(void **state)
+{
+	(void) state;
+	login("bob");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "value", 1);
+	cJSON *r = cdp_call(&br, "Emulation.setScriptExecutionDisabled", p);
+	assert_non_null(r);
+	cJSON_Delete(r);
+	assert_int_equal(
+	    check_width("curves-noscript",
+	        "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+	        "&scale=week&at=2026-06-10",
+	        390),
+	    2);
+	p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "value", 0);
+	cJSON_Delete(cdp_call(&br, "Emulation.setScriptExecutionDisabled", p));
+}
+
 static void
 test_household_widths(void **state)
 {
@@ -213,6 +235,7 @@ main(void)
 	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_curves_widths),
+	    cmocka_unit_test(test_without_script),
 	    cmocka_unit_test(test_household_widths),
 	    cmocka_unit_test(test_alarms_widths),
 	};
