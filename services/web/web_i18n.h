@@ -312,6 +312,7 @@ typedef enum web_lang {
 	X(BOX_METER, "Relevé", "Meter reading")                              \
 	X(BOX_PANELS, "Panneaux", "Panels")                                  \
 	X(ID, "Identifiant", "Id")                                           \
+	X(UNIT_KWP, "kWc", "kWp")                                            \
 	/* The alarms page */                                                \
 	X(ALARMS, "Alarmes", "Alarms")                                       \
 	X(ALARMS_INTRO, "Les alarmes des séries que vous pouvez voir.",      \

@@ -137,12 +137,14 @@ load_curve(
 	return FED_OK;
 }
 
+// A fact of a box; given: the value is the owner's free text, in
+// whatever language the owner wrote it (class "given").
 static void
-box_item(web_ctx *c, const char *k, const char *v)
+box_item(web_ctx *c, const char *k, const char *v, int given)
 {
 	web_buf_put(c->b, "<dt>");
 	web_buf_html(c->b, k);
-	web_buf_put(c->b, "</dt><dd>");
+	web_buf_put(c->b, given ? "</dt><dd class=\"given\">" : "</dt><dd>");
 	web_buf_html(c->b, v && v[0] ? v : "—");
 	web_buf_put(c->b, "</dd>");
 }
@@ -173,22 +175,22 @@ box(web_ctx *c, const struct curve *cu, int color)
 	web_buf_html(c->b, name);
 	web_buf_put(c->b, "</h3><dl>");
 	if (name != cu->id)
-		box_item(c, web_tr(c->lang, WEB_S_SERIES), cu->id);
+		box_item(c, web_tr(c->lang, WEB_S_SERIES), cu->id, 0);
 	if (m != NULL) {
 		box_item(c, web_tr(c->lang, WEB_S_KIND),
-		    web_tr(c->lang, kind_label(m->kind)));
-		box_item(c, web_tr(c->lang, WEB_S_OWNER), m->owner);
-		box_item(c, web_tr(c->lang, WEB_S_METER), m->source);
+		    web_tr(c->lang, kind_label(m->kind)), 0);
+		box_item(c, web_tr(c->lang, WEB_S_OWNER), m->owner, 1);
+		box_item(c, web_tr(c->lang, WEB_S_METER), m->source, 1);
 		for (size_t i = 0; i < m->n_box; i++) {
 			const char *k = m->box[i]->key;
 			if (k && strcasecmp(k, "name") == 0)
 				continue;
 			const char *known = web_box_key(c->lang, k);
-			box_item(c, known ? known : k, m->box[i]->value);
+			box_item(c, known ? known : k, m->box[i]->value, 1);
 		}
 	}
 	box_item(c, web_tr(c->lang, WEB_S_NODE),
-	    web_backend_node_name(c->app->o.backend, cu->where.node));
+	    web_backend_node_name(c->app->o.backend, cu->where.node), 0);
 	web_buf_put(c->b, "</dl></aside>");
 }
 

@@ -37,6 +37,8 @@ list_projects(
 	return r;
 }
 
+// Each cell carries its column's name (data-label), shown above it when
+// the table turns into cards on a narrow screen.
 static void
 project_facts(web_ctx *c, const Enfed__V1__Project *p)
 {
@@ -46,22 +48,29 @@ project_facts(web_ctx *c, const Enfed__V1__Project *p)
 	web_fmt_num(kw, sizeof(kw), c->lang, p->peak_kw, 1);
 	web_buf_put(c->b, "<tr data-project=\"");
 	web_buf_html(c->b, p->id);
-	web_buf_put(c->b, "\"><td>");
-	web_buf_html(c->b, p->name);
 	web_buf_printf(
-	    c->b, "</td><td>%s</td><td>", web_type_name(c->lang, p->type));
+	    c->b, "\"><td data-label=\"%s\">", web_tr(c->lang, WEB_S_PROJECT));
+	web_buf_html(c->b, p->name);
+	web_buf_printf(c->b,
+	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_TYPE), web_type_name(c->lang, p->type),
+	    web_tr(c->lang, WEB_S_ORGANISATION));
 	web_buf_html(c->b, p->organisation);
 	web_buf_printf(c->b,
-	    "</td><td>%s kWc</td><td>%s</td><td>%s</td>"
-	    "<td>%u</td>",
-	    kw, cost, price, p->total_shares);
+	    "</td><td data-label=\"%s\">%s %s</td><td data-label=\"%s\">%s"
+	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">%u"
+	    "</td>",
+	    web_tr(c->lang, WEB_S_POWER), kw, web_tr(c->lang, WEB_S_UNIT_KWP),
+	    web_tr(c->lang, WEB_S_COST), cost,
+	    web_tr(c->lang, WEB_S_SHARE_PRICE), price,
+	    web_tr(c->lang, WEB_S_SHARES), p->total_shares);
 }
 
 static void
 projects_head(web_ctx *c, int admin)
 {
 	web_buf_printf(c->b,
-	    "<table class=\"projects\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"projects cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s"
 	    "</tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_TYPE),
