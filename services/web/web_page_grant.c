@@ -341,29 +341,36 @@ put_method(web_ctx *c, const char *method)
 		web_buf_html(c->b, method);
 }
 
+// Each cell under its column's name (data-label), as in the grants.
 static void
 log_row(web_ctx *c, const Enfed__V1__GrantAccess *e)
 {
-	web_buf_printf(
-	    c->b, "<tr data-at=\"%lld\"><td>", (long long) e->at_ms);
+	web_lang l = c->lang;
+	web_buf_printf(c->b, "<tr data-at=\"%lld\"><td data-label=\"%s\">",
+	    (long long) e->at_ms, web_tr(l, WEB_S_WHEN));
 	put_date_or(c, e->at_ms, WEB_S_NEVER);
-	web_buf_put(c->b, "</td><td>");
+	web_buf_printf(
+	    c->b, "</td><td data-label=\"%s\">", web_tr(l, WEB_S_GRANTEE));
 	web_buf_html(c->b, e->grantee_node);
 	web_buf_put(c->b, "</td><td data-method=\"");
 	web_buf_html(c->b, e->method);
-	web_buf_put(c->b, "\">");
+	web_buf_printf(c->b, "\" data-label=\"%s\">", web_tr(l, WEB_S_CALL));
 	put_method(c, e->method);
-	web_buf_put(c->b, "</td><td class=\"series\">");
+	web_buf_printf(c->b, "</td><td class=\"series\" data-label=\"%s\">",
+	    web_tr(l, WEB_S_SERIES));
 	for (size_t i = 0; i < e->n_series_ids; i++) {
 		web_buf_put(c->b, i ? ", " : "");
 		web_buf_html(c->b, e->series_ids[i]);
 	}
-	web_buf_put(c->b, "</td><td>");
+	web_buf_printf(
+	    c->b, "</td><td data-label=\"%s\">", web_tr(l, WEB_S_DATA_RANGE));
 	put_range(c, e->range);
-	web_buf_printf(c->b, "</td><td>%s</td><td data-status=\"%s\">%s",
-	    web_step_label(c->lang, e->step),
-	    fed_status_name((fed_status) e->status),
-	    web_tr(c->lang,
+	web_buf_printf(c->b,
+	    "</td><td data-label=\"%s\">%s</td><td data-status=\"%s\" "
+	    "data-label=\"%s\">%s",
+	    web_tr(l, WEB_S_FINEST), web_step_label(l, e->step),
+	    fed_status_name((fed_status) e->status), web_tr(l, WEB_S_RESULT),
+	    web_tr(l,
 	        e->status == ENFED__V1__STATUS_CODE__OK ? WEB_S_ANSWERED
 	                                                : WEB_S_REFUSED));
 	if (e->status != ENFED__V1__STATUS_CODE__OK)
@@ -381,7 +388,8 @@ log_table(web_ctx *c, const Enfed__V1__GrantLogResponse *r)
 		return;
 	}
 	web_buf_printf(c->b,
-	    "<table class=\"access-log\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"access-log "
+	    "cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "</tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_WHEN), web_tr(c->lang, WEB_S_GRANTEE),
