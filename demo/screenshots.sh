@@ -6,6 +6,8 @@
 #   OUT_DIR/dashboard.png   legall's investor widget (use case 1)
 #   OUT_DIR/curves.png      the school, the house and the plant over a week,
 #                           one curve under another (use case 2)
+#   OUT_DIR/curves-phone.png the same on a phone (390 px wide): each curve
+#                           the whole width, its box under it
 # The demo must be running (./run demo) with its data in DATA_DIR; the
 # logins are the demo's own (DATA_DIR/<user>.password). Environment:
 # DEMO_BASE_PORT as for the demo (default 7400), CHROMIUM (default
@@ -36,11 +38,11 @@ launcher() { # file user next
 HTML
 }
 
-shot() { # name user next height
+shot() { # name user next height [width]
 	launcher "$1.html" "$2" "$3"
 	timeout 60 "$chromium" --headless --no-sandbox --disable-gpu \
 		--user-data-dir="$work/profile-$1" --hide-scrollbars \
-		--virtual-time-budget=8000 --window-size=1280,"$4" \
+		--virtual-time-budget=8000 --window-size="${5:-1280}","$4" \
 		--screenshot="$out/$1.png" "file://$work/$1.html" >/dev/null 2>&1
 	[ -s "$out/$1.png" ] || { echo "screenshots: $1 failed" >&2; exit 1; }
 	echo "$out/$1.png"
@@ -48,4 +50,6 @@ shot() { # name user next height
 
 shot dashboard legall /dashboard 1500
 shot curves teacher \
-	"/curves?s=kermelo/school/energy&s=maison-lorient/linky/energy&s=kermelo/pv/energy&scale=week" 1100
+	"/curves?s=kermelo/school/energy&s=maison-lorient/linky/energy&s=kermelo/pv/energy&scale=week" 1350
+shot curves-phone teacher \
+	"/curves?s=kermelo/school/energy&s=maison-lorient/linky/energy&s=kermelo/pv/energy&scale=week" 1650 390

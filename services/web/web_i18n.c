@@ -43,6 +43,58 @@ web_lang_code(web_lang lang)
 	return lang == WEB_LANG_EN ? "en" : "fr";
 }
 
+// The vocabulary of description boxes: the keys the collectors and the
+// owners' tools write (edge/sim, edge/tic, edge/envoy, replication).
+static const struct {
+	const char *key;
+	web_str label;
+} box_keys[] = {
+    {"name", WEB_S_NAME},
+    {"type", WEB_S_TYPE},
+    {"occupants", WEB_S_BOX_OCCUPANTS},
+    {"surface", WEB_S_BOX_SURFACE},
+    {"heating", WEB_S_BOX_HEATING},
+    {"hot water", WEB_S_BOX_HOT_WATER},
+    {"location", WEB_S_LOCATION},
+    {"meter", WEB_S_BOX_METER}, // WEB_S_METER is the series' source
+    {"pupils", WEB_S_BOX_PUPILS},
+    {"canteen", WEB_S_BOX_CANTEEN},
+    {"peak power", WEB_S_BOX_PEAK},
+    {"inverters", WEB_S_BOX_INVERTERS},
+    {"inverter", WEB_S_BOX_INVERTER},
+    {"orientation", WEB_S_BOX_ORIENTATION},
+    {"commissioned", WEB_S_BOX_COMMISSIONED},
+    {"register", WEB_S_BOX_REGISTER},
+    {"measures", WEB_S_BOX_MEASURES},
+    {"resolution", WEB_S_BOX_RESOLUTION},
+    {"address", WEB_S_BOX_ADDRESS},
+    {"built", WEB_S_BOX_BUILT},
+    {"insulation", WEB_S_BOX_INSULATION},
+    {"contract", WEB_S_BOX_CONTRACT},
+    {"storage", WEB_S_BOX_STORAGE},
+    {"panels", WEB_S_BOX_PANELS},
+    {"owner", WEB_S_OWNER},
+    {"organisation", WEB_S_ORGANISATION},
+};
+
+const char *
+web_box_key(web_lang lang, const char *key)
+{
+	for (size_t i = 0; key && i < sizeof(box_keys) / sizeof(box_keys[0]);
+	     i++)
+		if (strcasecmp(key, box_keys[i].key) == 0)
+			return web_tr(lang, box_keys[i].label);
+	return NULL;
+}
+
+const char *
+web_type_name(web_lang lang, int type)
+{
+	static const web_str types[] = {WEB_S_TYPE_PV, WEB_S_TYPE_WIND,
+	    WEB_S_TYPE_HYDRO, WEB_S_TYPE_OTHER};
+	return type >= 1 && type <= 4 ? web_tr(lang, types[type - 1]) : "—";
+}
+
 // Inserts thousands separators into the integer part of a plain number.
 static void
 group_digits(char *buf, size_t len, const char *plain, web_lang lang)

@@ -236,7 +236,110 @@ typedef enum web_lang {
 	X(BAD_EXPIRES, "expires : une date AAAA-MM-JJ, pas encore passée",   \
 	    "expires: a date YYYY-MM-DD, not past yet")                      \
 	X(NO_SUCH_GRANT, "Aucun partage de ce nom sur vos séries.",          \
-	    "No grant of that name on your series.")
+	    "No grant of that name on your series.")                         \
+	/* Errors of forms and requests */                                   \
+	X(METHOD, "Méthode non permise.", "Method not allowed.")             \
+	X(CONFLICT, "Conflit avec l'état actuel.",                           \
+	    "Conflict with the current state.")                              \
+	X(BAD_REQUEST, "Requête invalide.", "Invalid request.")              \
+	X(CSRF_STALE,                                                        \
+	    "Le jeton du formulaire manque ou a expiré : rechargez la "     \
+	    "page et réessayez.",                                            \
+	    "The form's token is missing or stale: reload the page and "     \
+	    "try again.")                                                    \
+	X(BAD_ACTION, "action : valeur inattendue",                          \
+	    "action: unexpected value")                                      \
+	X(BAD_PROJECT, "project : choisissez un projet de la liste",         \
+	    "project: choose a project from the list")                       \
+	X(BAD_SHARES, "shares : un nombre entier de 1 à 1000000",            \
+	    "shares: expected a whole number from 1 to 1000000")             \
+	X(NO_SUCH_PROJECT, "Aucun projet de ce nom.", "No such project.")    \
+	X(BAD_ID, "id : 1 à 100 caractères parmi A-Z a-z 0-9 . _ -",         \
+	    "id: 1 to 100 characters of A-Z a-z 0-9 . _ -")                  \
+	X(BAD_NAME, "name : obligatoire, 200 caractères au plus",            \
+	    "name: required, at most 200 characters")                        \
+	X(BAD_ORGANISATION, "organisation : obligatoire",                    \
+	    "organisation: required")                                        \
+	X(BAD_TYPE, "type : choisissez dans la liste",                       \
+	    "type: choose one from the list")                                \
+	X(BAD_PEAK, "peak_kw : un nombre de kWc, 0 ou plus",                 \
+	    "peak_kw: a number of kWp, 0 or more")                           \
+	X(BAD_COST, "cost_eur : un montant en euros, plus de 0",             \
+	    "cost_eur: an amount in euros, more than 0")                     \
+	X(BAD_PRICE, "share_price_eur : un montant en euros, plus de 0",     \
+	    "share_price_eur: an amount in euros, more than 0")              \
+	X(BAD_PANEL, "panel_m2 : un nombre de m², 0 si inconnu",             \
+	    "panel_m2: a number of m², 0 when unknown")                      \
+	X(BAD_COMMISSIONED, "commissioned : une date AAAA-MM-JJ",            \
+	    "commissioned: a date YYYY-MM-DD")                               \
+	X(BAD_URL, "url : une adresse commençant par https:// ou http://",   \
+	    "url: an address starting with https:// or http://")             \
+	X(BAD_SERIES_ID, "une série : site/compteur/grandeur",               \
+	    "a series: site/meter/quantity")                                 \
+	X(BAD_NODE, "node : un nom de nœud", "node: a node name")            \
+	X(BAD_GRANT, "grant : un identifiant de partage",                    \
+	    "grant: a grant id")                                             \
+	X(BAD_SCALE, "scale : jour, semaine, mois ou année attendu",         \
+	    "scale: expected day, week, month or year")                      \
+	X(BAD_AT, "at : une date AAAA-MM-JJ", "at: a date YYYY-MM-DD")       \
+	X(TOO_MANY_CURVES, "8 courbes au plus à la fois",                    \
+	    "at most 8 curves at once")                                      \
+	/* Kinds of installation (a project's type) */                       \
+	X(TYPE_PV, "photovoltaïque", "photovoltaic")                         \
+	X(TYPE_WIND, "éolien", "wind")                                       \
+	X(TYPE_HYDRO, "hydraulique", "hydro")                                \
+	X(TYPE_OTHER, "autre", "other")                                      \
+	/* The known keys of description boxes (web_box_key) */              \
+	X(BOX_OCCUPANTS, "Occupants", "Occupants")                           \
+	X(BOX_SURFACE, "Surface", "Surface")                                 \
+	X(BOX_HEATING, "Chauffage", "Heating")                               \
+	X(BOX_HOT_WATER, "Eau chaude", "Hot water")                          \
+	X(BOX_PUPILS, "Élèves", "Pupils")                                    \
+	X(BOX_CANTEEN, "Cantine", "Canteen")                                 \
+	X(BOX_PEAK, "Puissance crête", "Peak power")                         \
+	X(BOX_INVERTERS, "Onduleurs", "Inverters")                           \
+	X(BOX_INVERTER, "Onduleur", "Inverter")                              \
+	X(BOX_ORIENTATION, "Orientation", "Orientation")                     \
+	X(BOX_COMMISSIONED, "Mise en service", "Commissioned")               \
+	X(BOX_REGISTER, "Registre", "Register")                              \
+	X(BOX_MEASURES, "Mesure", "Measures")                                \
+	X(BOX_RESOLUTION, "Résolution", "Resolution")                        \
+	X(BOX_ADDRESS, "Adresse", "Address")                                 \
+	X(BOX_BUILT, "Construction", "Built")                                \
+	X(BOX_INSULATION, "Isolation", "Insulation")                         \
+	X(BOX_CONTRACT, "Abonnement", "Contract")                            \
+	X(BOX_STORAGE, "Stockage", "Storage")                                \
+	X(BOX_METER, "Relevé", "Meter reading")                              \
+	X(BOX_PANELS, "Panneaux", "Panels")                                  \
+	X(ID, "Identifiant", "Id")                                           \
+	X(UNIT_KWP, "kWc", "kWp")                                            \
+	/* The alarms page */                                                \
+	X(ALARMS, "Alarmes", "Alarms")                                       \
+	X(ALARMS_INTRO, "Les alarmes des séries que vous pouvez voir.",      \
+	    "The alarms of the series you may see.")                         \
+	X(ACTIVE_ALARMS, "En cours", "Active")                               \
+	X(PAST_ALARMS, "Passées", "Past")                                    \
+	X(NO_ALARM, "Aucune alarme.", "No alarm.")                           \
+	X(WHAT, "Quoi", "What")                                              \
+	X(RAISED, "Levée le", "Raised")                                      \
+	X(ENDED, "Terminée le", "Cleared")                                   \
+	X(VALUE, "Valeur", "Value")                                          \
+	X(RULE, "Règle", "Rule")                                             \
+	X(ACKED, "Acquittée", "Acknowledged")                                \
+	X(BY, "par", "by")                                                   \
+	X(NOT_ACKED, "pas encore", "not yet")                                \
+	X(ACK, "Acquitter", "Acknowledge")                                   \
+	X(ACKED_OK, "Alarme acquittée.", "Alarm acknowledged.")              \
+	X(ACK_REFUSED, "Vous ne pouvez pas acquitter cette alarme.",         \
+	    "You may not acknowledge this alarm.")                           \
+	X(BAD_ALARM, "id : un numéro d'alarme", "id: an alarm number")       \
+	X(ALARM_THRESHOLD, "seuil franchi", "threshold crossed")             \
+	X(ALARM_STALE, "plus de nouvelles données", "no new data")           \
+	X(ALARM_DAYLIGHT, "pas de production en plein jour",                 \
+	    "no production in daylight")                                     \
+	X(ALARM_SIBLING, "en retrait de ses voisins", "behind its siblings") \
+	X(ALARM_DAILY, "journée inhabituelle", "unusual day")                \
+	/* --- The curves' and investor pages' strings: add below --- */
 
 typedef enum web_str {
 #define WEB__STR_ENUM(id, fr, en) WEB_S_##id,
@@ -257,6 +360,16 @@ const char *web_colon(web_lang lang);
 
 // "fr" or "en".
 const char *web_lang_code(web_lang lang);
+
+// A description box's key in lang when it is one of fed-web's vocabulary
+// ("type", "occupants", "surface", "peak power", "inverters", "heating"...,
+// any case); NULL otherwise: a key outside it is the owner's free text,
+// shown as given.
+const char *web_box_key(web_lang lang, const char *key);
+
+// A project's installation type (1 photovoltaic .. 4 other) in lang;
+// "—" for any other value.
+const char *web_type_name(web_lang lang, int type);
 
 // v with `decimals` decimals in lang's notation ("1 234,5" / "1,234.5").
 void web_fmt_num(char *buf, size_t len, web_lang lang, double v, int decimals);

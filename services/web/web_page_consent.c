@@ -105,7 +105,8 @@ static void
 grantee_cell(web_ctx *c, const struct consent *k, const char *name)
 {
 	const Enfed__V1__NodeRecord *m = member(k->members, name);
-	web_buf_put(c->b, "<td class=\"grantee\">");
+	web_buf_printf(c->b, "<td class=\"grantee\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_GRANTEE));
 	if (m != NULL && m->organisation[0] != '\0') {
 		web_buf_put(c->b, "<strong>");
 		web_buf_html(c->b, m->organisation);
@@ -153,7 +154,7 @@ grants_table(web_ctx *c, const struct consent *k)
 		return;
 	}
 	web_buf_printf(c->b,
-	    "<table class=\"grants\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"grants cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th></th></tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_GRANTEE), web_tr(c->lang, WEB_S_SERIES),
@@ -523,7 +524,7 @@ created_page(web_ctx *c, const struct consent *k,
 {
 	web_page_begin(c, WEB_S_GRANT_CREATED, NULL);
 	web_buf_printf(
-	    c->b, "<table class=\"grants\"><tbody><tr data-grant=\"");
+	    c->b, "<table class=\"grants cards\"><tbody><tr data-grant=\"");
 	web_buf_html(c->b, rep->grant->id);
 	web_buf_put(c->b, "\">");
 	grantee_cell(c, k, rep->grant->grantee_node);
@@ -588,7 +589,7 @@ web_page_consent(web_ctx *c)
 		return;
 	const char *action = web_arg(c, "action");
 	if (action == NULL || strcmp(action, "create") != 0) {
-		web_page_error(c, 400, "action: expected create");
+		web_page_error(c, 400, web_tr(c->lang, WEB_S_BAD_ACTION));
 		return;
 	}
 	consent_post(c);

@@ -5,7 +5,7 @@
 // /curves?s=ID&s=ID&scale=day|week|month|year&at=YYYY-MM-DD[&overlay=1]:
 // each chosen series in a panel of its own, one under another, on the same
 // time axis (the local day, week, month or year containing `at`), with the
-// description box of the series beside it; or all of them on one chart.
+// description box of the series under it; or all of them on one chart.
 // /live?s=ID shows a meter's current power, which the page's script
 // refreshes from /api/live?s=ID (JSON) without reloading.
 //
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fed/clock.h"
 #include "web_access.h"
@@ -85,11 +86,11 @@ parse_view(web_ctx *c, struct view *v)
 		if (strcmp(sc, scales[i].name) == 0)
 			v->scale = &scales[i];
 	if (sc != NULL && strcmp(sc, v->scale->name) != 0)
-		return "scale: expected day, week, month or year";
+		return web_tr(c->lang, WEB_S_BAD_SCALE);
 	int64_t at = fed_clock_now_ms();
 	const char *a = web_arg(c, "at");
 	if (a != NULL && a[0] && web_parse_date(c, a, &at) != FED_OK)
-		return "at: expected a date YYYY-MM-DD";
+		return web_tr(c->lang, WEB_S_BAD_AT);
 	v->from = fed_tz_floor(c->app->o.tz, at, v->scale->unit);
 	v->to = fed_tz_next(c->app->o.tz, v->from, v->scale->unit);
 	const char *ov = web_arg(c, "overlay");
@@ -97,10 +98,10 @@ parse_view(web_ctx *c, struct view *v)
 	const char *ids[MAX_CURVES + 1];
 	size_t n = web_params_all(&c->req->query, "s", ids, MAX_CURVES + 1);
 	if (n > MAX_CURVES)
-		return "at most 8 curves at once";
+		return web_tr(c->lang, WEB_S_TOO_MANY_CURVES);
 	for (size_t i = 0; i < n; i++) {
 		if (!web_is_ident(ids[i], 200, 1, 0))
-			return "s: a series id (site/meter/quantity)";
+			return web_tr(c->lang, WEB_S_BAD_SERIES_ID);
 		v->curves[v->n++].id = ids[i];
 	}
 	return NULL;
@@ -136,36 +137,60 @@ load_curve(
 	return FED_OK;
 }
 
+// A fact of a box; given: the value is the owner's free text, in
+// whatever language the owner wrote it (class "given").
 static void
-box_item(web_ctx *c, const char *k, const char *v)
+box_item(web_ctx *c, const char *k, const char *v, int given)
 {
 	web_buf_put(c->b, "<dt>");
 	web_buf_html(c->b, k);
-	web_buf_put(c->b, "</dt><dd>");
+	web_buf_put(c->b, given ? "</dt><dd class=\"given\">" : "</dt><dd>");
 	web_buf_html(c->b, v && v[0] ? v : "—");
 	web_buf_put(c->b, "</dd>");
 }
 
+// The series' name: its box's "name" fact, else its id.
+static const char *
+curve_name(const struct curve *cu)
+{
+	const Enfed__V1__SeriesMeta *m = cu->info ? cu->info->meta : NULL;
+	for (size_t i = 0; m != NULL && i < m->n_box; i++)
+		if (m->box[i]->key && strcasecmp(m->box[i]->key, "name") == 0
+		    && m->box[i]->value && m->box[i]->value[0])
+			return m->box[i]->value;
+	return cu->id;
+}
+
+// A box titled by the series' name; its facts' keys in the page's
+// language when fed-web knows them, the owner's words as given.
 static void
 box(web_ctx *c, const struct curve *cu, int color)
 {
 	const Enfed__V1__SeriesMeta *m = cu->info->meta;
+	const char *name = curve_name(cu);
 	web_buf_printf(c->b,
 	    "<aside class=\"box\"><h3><span class=\"key "
-	    "c%d\">■</span> ",
+	    "c%d\" aria-hidden=\"true\">■</span> ",
 	    color);
-	web_buf_html(c->b, cu->id);
+	web_buf_html(c->b, name);
 	web_buf_put(c->b, "</h3><dl>");
+	if (name != cu->id)
+		box_item(c, web_tr(c->lang, WEB_S_SERIES), cu->id, 0);
 	if (m != NULL) {
 		box_item(c, web_tr(c->lang, WEB_S_KIND),
-		    web_tr(c->lang, kind_label(m->kind)));
-		box_item(c, web_tr(c->lang, WEB_S_OWNER), m->owner);
-		box_item(c, web_tr(c->lang, WEB_S_METER), m->source);
-		for (size_t i = 0; i < m->n_box; i++)
-			box_item(c, m->box[i]->key, m->box[i]->value);
+		    web_tr(c->lang, kind_label(m->kind)), 0);
+		box_item(c, web_tr(c->lang, WEB_S_OWNER), m->owner, 1);
+		box_item(c, web_tr(c->lang, WEB_S_METER), m->source, 1);
+		for (size_t i = 0; i < m->n_box; i++) {
+			const char *k = m->box[i]->key;
+			if (k && strcasecmp(k, "name") == 0)
+				continue;
+			const char *known = web_box_key(c->lang, k);
+			box_item(c, known ? known : k, m->box[i]->value, 1);
+		}
 	}
 	box_item(c, web_tr(c->lang, WEB_S_NODE),
-	    web_backend_node_name(c->app->o.backend, cu->where.node));
+	    web_backend_node_name(c->app->o.backend, cu->where.node), 0);
 	web_buf_put(c->b, "</dl></aside>");
 }
 
@@ -200,12 +225,12 @@ panels(web_ctx *c, const struct view *v)
 		const Enfed__V1__SeriesResult *r0 = v->curves[0].q->results[0];
 		web_buf_put(c->b,
 		    "<section class=\"curve-panel overlay\">"
-		    "<div class=\"boxes\">");
-		for (size_t i = 0; i < v->n; i++)
-			box(c, &v->curves[i], (int) i);
-		web_buf_put(c->b, "</div><div class=\"plot\">");
+		    "<div class=\"plot\">");
 		chart(c, v, s, v->n, unit_name(r0->unit),
 		    web_tr(c->lang, WEB_S_CURVES), 0);
+		web_buf_put(c->b, "</div><div class=\"boxes\">");
+		for (size_t i = 0; i < v->n; i++)
+			box(c, &v->curves[i], (int) i);
 		web_buf_put(c->b, "</div></section>");
 		return;
 	}
@@ -215,11 +240,12 @@ panels(web_ctx *c, const struct view *v)
 		web_buf_put(
 		    c->b, "<section class=\"curve-panel\" data-series=\"");
 		web_buf_html(c->b, cu->id);
-		web_buf_put(c->b, "\">");
+		web_buf_put(c->b, "\"><div class=\"plot\">");
+		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit),
+		    curve_name(cu), i);
+		// Under the curve, which keeps the whole width on any screen.
+		web_buf_put(c->b, "</div><div class=\"boxes\">");
 		box(c, cu, (int) i);
-		web_buf_put(c->b, "<div class=\"plot\">");
-		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), cu->id,
-		    i);
 		web_buf_put(c->b, "</div></section>");
 	}
 }
@@ -404,7 +430,7 @@ web_page_live(web_ctx *c)
 {
 	const char *id = web_arg(c, "s");
 	if (!web_is_ident(id, 200, 1, 0)) {
-		web_page_error(c, 400, "s: a series id (site/meter/quantity)");
+		web_page_error(c, 400, web_tr(c->lang, WEB_S_BAD_SERIES_ID));
 		return;
 	}
 	web_where w;
@@ -468,7 +494,7 @@ web_api_live(web_ctx *c)
 {
 	const char *id = web_arg(c, "s");
 	if (!web_is_ident(id, 200, 1, 0)) {
-		json_error(c, 400, "s: a series id (site/meter/quantity)");
+		json_error(c, 400, web_tr(c->lang, WEB_S_BAD_SERIES_ID));
 		return;
 	}
 	web_where w;

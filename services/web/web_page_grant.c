@@ -151,25 +151,37 @@ state_of(const Enfed__V1__Grant *g, int64_t now_ms)
 void
 web_put_grant_cells(web_ctx *c, const Enfed__V1__Grant *g, int64_t now_ms)
 {
-	web_buf_put(c->b, "<td class=\"series\">");
+	// data-label: the column's name, shown above each cell when the
+	// table turns into cards on a narrow screen.
+	web_buf_printf(c->b, "<td class=\"series\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_SERIES));
 	web_buf_html(c->b, g->series);
-	web_buf_put(c->b, "</td><td class=\"scopes\">");
+	web_buf_printf(c->b, "</td><td class=\"scopes\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_SCOPES));
 	put_scopes(c, g);
-	web_buf_printf(c->b, "</td><td class=\"finest\" data-step=\"%d\">%s",
-	    (int) g->finest_step, web_step_label(c->lang, g->finest_step));
-	web_buf_put(c->b, "</td><td class=\"range\">");
+	web_buf_printf(c->b,
+	    "</td><td class=\"finest\" data-step=\"%d\" "
+	    "data-label=\"%s\">%s",
+	    (int) g->finest_step, web_tr(c->lang, WEB_S_FINEST),
+	    web_step_label(c->lang, g->finest_step));
+	web_buf_printf(c->b, "</td><td class=\"range\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_DATA_RANGE));
 	put_range(c, g->data_range);
-	web_buf_put(c->b, "</td><td class=\"expires\">");
+	web_buf_printf(c->b, "</td><td class=\"expires\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_EXPIRES));
 	put_date_or(c, g->expires_ms, WEB_S_NEVER);
-	web_buf_put(c->b, "</td><td class=\"replicated\">");
+	web_buf_printf(c->b,
+	    "</td><td class=\"replicated\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_LAST_REPLICATED));
 	put_date_or(c, g->last_replicated_ms, WEB_S_NEVER);
 	web_str st = state_of(g, now_ms);
 	web_buf_printf(c->b,
-	    "</td><td class=\"state\" data-state=\"%s\">%s</td>",
+	    "</td><td class=\"state\" data-state=\"%s\" "
+	    "data-label=\"%s\">%s</td>",
 	    st == WEB_S_ACTIVE        ? "active"
 	        : st == WEB_S_REVOKED ? "revoked"
 	                              : "expired",
-	    web_tr(c->lang, st));
+	    web_tr(c->lang, WEB_S_STATE), web_tr(c->lang, st));
 }
 
 void
@@ -196,9 +208,9 @@ grant_args(web_ctx *c, const char **node, const char **id)
 	*node = web_arg(c, "node");
 	*id = web_arg(c, "grant");
 	if (!web_is_ident(*node, 63, 0, 0))
-		return "node: a node name";
+		return web_tr(c->lang, WEB_S_BAD_NODE);
 	if (!web_is_ident(*id, 64, 0, 0))
-		return "grant: a grant id";
+		return web_tr(c->lang, WEB_S_BAD_GRANT);
 	return NULL;
 }
 
@@ -225,7 +237,7 @@ static void
 grant_summary(web_ctx *c, const struct web_grant_ref *ref)
 {
 	web_buf_printf(c->b,
-	    "<table class=\"grants\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"grants cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th></tr></thead><tbody><tr data-grant=\"",
 	    web_tr(c->lang, WEB_S_GRANTEE), web_tr(c->lang, WEB_S_SERIES),
@@ -234,7 +246,8 @@ grant_summary(web_ctx *c, const struct web_grant_ref *ref)
 	    web_tr(c->lang, WEB_S_LAST_REPLICATED),
 	    web_tr(c->lang, WEB_S_STATE));
 	web_buf_html(c->b, ref->grant->id);
-	web_buf_put(c->b, "\"><td class=\"grantee\">");
+	web_buf_printf(c->b, "\"><td class=\"grantee\" data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_GRANTEE));
 	web_buf_html(c->b, ref->grant->grantee_node);
 	web_buf_put(c->b, "</td>");
 	web_put_grant_cells(c, ref->grant, fed_clock_now_ms());
@@ -328,29 +341,36 @@ put_method(web_ctx *c, const char *method)
 		web_buf_html(c->b, method);
 }
 
+// Each cell under its column's name (data-label), as in the grants.
 static void
 log_row(web_ctx *c, const Enfed__V1__GrantAccess *e)
 {
-	web_buf_printf(
-	    c->b, "<tr data-at=\"%lld\"><td>", (long long) e->at_ms);
+	web_lang l = c->lang;
+	web_buf_printf(c->b, "<tr data-at=\"%lld\"><td data-label=\"%s\">",
+	    (long long) e->at_ms, web_tr(l, WEB_S_WHEN));
 	put_date_or(c, e->at_ms, WEB_S_NEVER);
-	web_buf_put(c->b, "</td><td>");
+	web_buf_printf(
+	    c->b, "</td><td data-label=\"%s\">", web_tr(l, WEB_S_GRANTEE));
 	web_buf_html(c->b, e->grantee_node);
 	web_buf_put(c->b, "</td><td data-method=\"");
 	web_buf_html(c->b, e->method);
-	web_buf_put(c->b, "\">");
+	web_buf_printf(c->b, "\" data-label=\"%s\">", web_tr(l, WEB_S_CALL));
 	put_method(c, e->method);
-	web_buf_put(c->b, "</td><td class=\"series\">");
+	web_buf_printf(c->b, "</td><td class=\"series\" data-label=\"%s\">",
+	    web_tr(l, WEB_S_SERIES));
 	for (size_t i = 0; i < e->n_series_ids; i++) {
 		web_buf_put(c->b, i ? ", " : "");
 		web_buf_html(c->b, e->series_ids[i]);
 	}
-	web_buf_put(c->b, "</td><td>");
+	web_buf_printf(
+	    c->b, "</td><td data-label=\"%s\">", web_tr(l, WEB_S_DATA_RANGE));
 	put_range(c, e->range);
-	web_buf_printf(c->b, "</td><td>%s</td><td data-status=\"%s\">%s",
-	    web_step_label(c->lang, e->step),
-	    fed_status_name((fed_status) e->status),
-	    web_tr(c->lang,
+	web_buf_printf(c->b,
+	    "</td><td data-label=\"%s\">%s</td><td data-status=\"%s\" "
+	    "data-label=\"%s\">%s",
+	    web_tr(l, WEB_S_FINEST), web_step_label(l, e->step),
+	    fed_status_name((fed_status) e->status), web_tr(l, WEB_S_RESULT),
+	    web_tr(l,
 	        e->status == ENFED__V1__STATUS_CODE__OK ? WEB_S_ANSWERED
 	                                                : WEB_S_REFUSED));
 	if (e->status != ENFED__V1__STATUS_CODE__OK)
@@ -368,7 +388,8 @@ log_table(web_ctx *c, const Enfed__V1__GrantLogResponse *r)
 		return;
 	}
 	web_buf_printf(c->b,
-	    "<table class=\"access-log\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"access-log "
+	    "cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "</tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_WHEN), web_tr(c->lang, WEB_S_GRANTEE),

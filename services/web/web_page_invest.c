@@ -673,7 +673,8 @@ web_page_production(web_ctx *c)
 // --- Distribution
 // ------------------------------------------------------------
 
-// A horizontal bar split in parts (fractions of 1), with a label each.
+// A horizontal bar split in parts (fractions of 1), with a label each;
+// hidden from screen readers, which read the same figures in the table.
 static void
 split_bar(web_ctx *c, const char *cls, const double *f, const char **labels,
     size_t n)
@@ -681,7 +682,7 @@ split_bar(web_ctx *c, const char *cls, const double *f, const char **labels,
 	web_buf_printf(c->b,
 	    "<svg class=\"split %s\" viewBox=\"0 0 960 40\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\" "
-	    "role=\"img\">",
+	    "aria-hidden=\"true\">",
 	    cls);
 	double x = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -16,15 +16,6 @@
 #include "enfed/v1/invest.pb-c.h"
 #include "web_pages_internal.h"
 
-static const char *const type_names[]
-    = {"", "photovoltaic", "wind", "hydro", "other"};
-
-static const char *
-type_name(int t)
-{
-	return t >= 1 && t <= 4 ? type_names[t] : "—";
-}
-
 static void
 redirect_saved(web_ctx *c, const char *path)
 {
@@ -46,6 +37,8 @@ list_projects(
 	return r;
 }
 
+// Each cell carries its column's name (data-label), shown above it when
+// the table turns into cards on a narrow screen.
 static void
 project_facts(web_ctx *c, const Enfed__V1__Project *p)
 {
@@ -55,21 +48,29 @@ project_facts(web_ctx *c, const Enfed__V1__Project *p)
 	web_fmt_num(kw, sizeof(kw), c->lang, p->peak_kw, 1);
 	web_buf_put(c->b, "<tr data-project=\"");
 	web_buf_html(c->b, p->id);
-	web_buf_put(c->b, "\"><td>");
+	web_buf_printf(
+	    c->b, "\"><td data-label=\"%s\">", web_tr(c->lang, WEB_S_PROJECT));
 	web_buf_html(c->b, p->name);
-	web_buf_printf(c->b, "</td><td>%s</td><td>", type_name(p->type));
+	web_buf_printf(c->b,
+	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_TYPE), web_type_name(c->lang, p->type),
+	    web_tr(c->lang, WEB_S_ORGANISATION));
 	web_buf_html(c->b, p->organisation);
 	web_buf_printf(c->b,
-	    "</td><td>%s kWc</td><td>%s</td><td>%s</td>"
-	    "<td>%u</td>",
-	    kw, cost, price, p->total_shares);
+	    "</td><td data-label=\"%s\">%s %s</td><td data-label=\"%s\">%s"
+	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">%u"
+	    "</td>",
+	    web_tr(c->lang, WEB_S_POWER), kw, web_tr(c->lang, WEB_S_UNIT_KWP),
+	    web_tr(c->lang, WEB_S_COST), cost,
+	    web_tr(c->lang, WEB_S_SHARE_PRICE), price,
+	    web_tr(c->lang, WEB_S_SHARES), p->total_shares);
 }
 
 static void
 projects_head(web_ctx *c, int admin)
 {
 	web_buf_printf(c->b,
-	    "<table class=\"projects\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"projects cards\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s"
 	    "</tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_TYPE),
@@ -201,15 +202,15 @@ settings_post(web_ctx *c, char *msg, size_t len, uint16_t *status)
 	const char *project = web_arg(c, "project");
 	*status = 400;
 	if (!web_is_ident(project, 100, 0, 0))
-		return "project: choose a project from the list";
+		return web_tr(c->lang, WEB_S_BAD_PROJECT);
 	int remove = action && strcmp(action, "remove") == 0;
 	if (!remove && !(action && strcmp(action, "add") == 0))
-		return "action: expected add or remove";
+		return web_tr(c->lang, WEB_S_BAD_ACTION);
 	int64_t shares = 0;
 	if (!remove
 	    && web_parse_int(web_arg(c, "shares"), 1, 1000000, &shares)
 	        != FED_OK)
-		return "shares: expected a whole number from 1 to 1000000";
+		return web_tr(c->lang, WEB_S_BAD_SHARES);
 	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
 	iv.investor = c->session.investor;
 	iv.project_id = (char *) project;
@@ -301,7 +302,8 @@ project_form(web_ctx *c, const Enfed__V1__Project *p, int edit)
 	    web_tr(c->lang, WEB_S_TYPE));
 	for (int t = 1; t <= 4; t++)
 		web_buf_printf(c->b, "<option value=\"%d\"%s>%s</option>", t,
-		    (int) p->type == t ? " selected" : "", type_name(t));
+		    (int) p->type == t ? " selected" : "",
+		    web_type_name(c->lang, t));
 	web_buf_put(c->b, "</select></label>");
 	text_field(c, WEB_S_LOCATION, "location", p->location, 0);
 	num_field(c, WEB_S_PEAK, "peak_kw", p->peak_kw, set);
@@ -359,7 +361,7 @@ admin_page(web_ctx *c, const char *error, const Enfed__V1__Project *posted,
 		if (strcmp(pl->projects[i]->id, edit) == 0)
 			p = pl->projects[i];
 	if (edit != NULL && p == NULL) {
-		web_page_error(c, 404, "no such project");
+		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_PROJECT));
 	} else {
 		web_page_begin(c, WEB_S_ADMIN, NULL);
 		if (web_params_get(&c->req->query, "saved"))
@@ -385,42 +387,41 @@ read_project(web_ctx *c, Enfed__V1__Project *p)
 	p->series_node = (char *) web_arg(c, "series_node");
 	p->url = (char *) web_arg(c, "url");
 	if (!web_is_ident(p->id, 100, 0, 0))
-		return "id: 1 to 100 characters of A-Z a-z 0-9 . _ -";
+		return web_tr(c->lang, WEB_S_BAD_ID);
 	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 200)
-		return "name: required, at most 200 characters";
+		return web_tr(c->lang, WEB_S_BAD_NAME);
 	if (p->organisation == NULL || p->organisation[0] == '\0')
-		return "organisation: required";
+		return web_tr(c->lang, WEB_S_BAD_ORGANISATION);
 	int64_t type;
 	if (web_parse_int(web_arg(c, "type"), 1, 4, &type) != FED_OK)
-		return "type: choose one from the list";
+		return web_tr(c->lang, WEB_S_BAD_TYPE);
 	p->type = (Enfed__V1__InstallationType) type;
 	if (web_parse_double(web_arg(c, "peak_kw"), 0, 1e7, &p->peak_kw)
 	    != FED_OK)
-		return "peak power: a number of kWc, 0 or more";
+		return web_tr(c->lang, WEB_S_BAD_PEAK);
 	if (web_parse_cents(
 	        web_arg(c, "cost_eur"), INT64_C(100000000000), &p->cost_cents)
 	        != FED_OK
 	    || p->cost_cents <= 0)
-		return "cost: an amount in euros, more than 0";
+		return web_tr(c->lang, WEB_S_BAD_COST);
 	if (web_parse_cents(web_arg(c, "share_price_eur"),
 	        INT64_C(100000000000), &p->share_price_cents)
 	        != FED_OK
 	    || p->share_price_cents <= 0)
-		return "share price: an amount in euros, more than 0";
+		return web_tr(c->lang, WEB_S_BAD_PRICE);
 	if (web_parse_double(web_arg(c, "panel_m2"), 0, 1e8, &p->panel_m2)
 	    != FED_OK)
-		return "panel surface: a number of m², 0 when unknown";
+		return web_tr(c->lang, WEB_S_BAD_PANEL);
 	const char *d = web_arg(c, "commissioned");
 	if (d != NULL && d[0]
 	    && web_parse_date(c, d, &p->commissioned_ms) != FED_OK)
-		return "commissioned: a date YYYY-MM-DD";
+		return web_tr(c->lang, WEB_S_BAD_COMMISSIONED);
 	if (p->url && p->url[0] && strncmp(p->url, "https://", 8) != 0
 	    && strncmp(p->url, "http://", 7) != 0)
-		return "web page: an address starting with https:// or "
-		       "http://";
+		return web_tr(c->lang, WEB_S_BAD_URL);
 	if (p->series_id && p->series_id[0]
 	    && !web_is_ident(p->series_id, 200, 1, 0))
-		return "series: site/meter/quantity of A-Z a-z 0-9 . _ - /";
+		return web_tr(c->lang, WEB_S_BAD_SERIES_ID);
 	return NULL;
 }
 

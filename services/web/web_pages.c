@@ -50,6 +50,7 @@ static const struct route routes[] = {
     {"/consent/log", 0, NEED_HOUSEHOLD, web_page_consent_log},
     {"/curves", 0, NEED_SESSION, web_page_curves},
     {"/live", 0, NEED_SESSION, web_page_live},
+    {"/alarms", 1, NEED_SESSION, web_page_alarms},
     {"/api/live", 0, NEED_SESSION, web_api_live},
     {"/static/app.css", 0, NEED_NONE, page_css},
     {"/static/app.js", 0, NEED_NONE, page_js},
@@ -143,8 +144,10 @@ nav(web_ctx *c)
 		nav_link(c, "/consent", WEB_S_CONSENT);
 	if (c->logged_in && c->session.role == WEB_ROLE_ADMIN)
 		nav_link(c, "/admin/projects", WEB_S_ADMIN);
-	if (c->logged_in)
+	if (c->logged_in) {
 		nav_link(c, "/curves", WEB_S_CURVES);
+		nav_link(c, "/alarms", WEB_S_ALARMS);
+	}
 	lang_switch(c);
 	if (c->logged_in) {
 		web_buf_put(c->b,
@@ -235,17 +238,29 @@ web_http_status(fed_status st)
 	}
 }
 
+// The page's words for what went wrong, then the service's own message as
+// it wrote it, marked as English (the services speak English only).
 void
 web_page_rpc_error(web_ctx *c, fed_status st, const char *err)
 {
-	char msg[700];
 	uint16_t status = web_http_status(st);
-	if (status == 503)
-		snprintf(msg, sizeof(msg), "%s: %s",
-		    web_tr(c->lang, WEB_S_UNAVAILABLE), err);
-	else
-		snprintf(msg, sizeof(msg), "%s", err);
-	web_page_error(c, status, msg);
+	web_str head = status == 503 ? WEB_S_UNAVAILABLE
+	    : status == 403          ? WEB_S_FORBIDDEN
+	    : status == 404          ? WEB_S_NOT_FOUND
+	    : status == 409          ? WEB_S_CONFLICT
+	    : status == 400          ? WEB_S_BAD_REQUEST
+	                             : WEB_S_ERROR;
+	web_buf_fini(c->b);
+	c->res->status = status;
+	c->res->type = "text/html; charset=utf-8";
+	web_page_begin(c, WEB_S_ERROR, NULL);
+	web_put_error(c, web_tr(c->lang, head));
+	if (err != NULL && err[0] != '\0') {
+		web_buf_put(c->b, "<p class=\"detail\" lang=\"en\">");
+		web_buf_html(c->b, err);
+		web_buf_put(c->b, "</p>");
+	}
+	web_page_end(c);
 }
 
 void
@@ -269,9 +284,7 @@ web_post_refused(web_ctx *c)
 {
 	if (strcmp(c->req->method, "POST") != 0 || web_csrf_ok(c))
 		return 0;
-	web_page_error(c, 403,
-	    "the form's token is missing or stale: reload the page and try "
-	    "again");
+	web_page_error(c, 403, web_tr(c->lang, WEB_S_CSRF_STALE));
 	return 1;
 }
 
@@ -455,7 +468,7 @@ static void
 page_logout(web_ctx *c)
 {
 	if (strcmp(c->req->method, "POST") != 0 || !web_csrf_ok(c)) {
-		web_page_error(c, 400, "logout needs the form's token");
+		web_page_error(c, 400, web_tr(c->lang, WEB_S_CSRF_STALE));
 		return;
 	}
 	char sid[FED_TOKEN_LEN + 1];
@@ -559,7 +572,7 @@ web_app_handle(const web_req *req, web_res *res, void *arg)
 		if (strcmp(r->path, req->path) != 0)
 			continue;
 		if (!is_get && !(is_post && r->post)) {
-			web_page_error(&c, 405, "method not allowed");
+			web_page_error(&c, 405, web_tr(c.lang, WEB_S_METHOD));
 			return;
 		}
 		if (allowed(&c, r))

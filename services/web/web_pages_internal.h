@@ -138,6 +138,7 @@ void web_api_live(web_ctx *c);
 void web_page_consent(web_ctx *c);
 void web_page_consent_revoke(web_ctx *c);
 void web_page_consent_log(web_ctx *c);
+void web_page_alarms(web_ctx *c);
 
 // The static files.
 extern const char web_static_css[];

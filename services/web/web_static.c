@@ -3,9 +3,12 @@
 // web_static.c: fed-web's only style sheet and script, served from memory
 // (/static/app.css, /static/app.js): nothing is fetched from elsewhere, so
 // the pages work offline. Large type and strong contrast for a classroom
-// projector; the colours of the keys are the charts' (Okabe & Ito). The
+// projector; the colours of the keys are the charts' (web_svg.c). The
 // script only refreshes the live figures ([data-live-series]) every 5 s
-// from /api/live; every page works without it.
+// from /api/live and lets the keyboard reach a table that scrolls; every
+// page works without it. The layout follows the
+// screen: curves take the whole width with their boxes under them, and a
+// table wider than the screen scrolls by itself, never the page.
 
 #include "web_pages_internal.h"
 
@@ -18,9 +21,10 @@ const char web_static_css[]
       "nav a[aria-current]{text-decoration:underline}\n"
       "nav .lang{margin-left:auto}\n"
       "nav form{display:inline;color:#fff}\n"
-      "main{padding:1em 2em;max-width:1200px}\n"
+      "main{padding:1em 2em}\n"
       "h1{font-size:1.8em;margin:.3em 0}\n"
-      "table{border-collapse:collapse;margin:.5em 0}\n"
+      "table{border-collapse:collapse;margin:.5em 0;display:block;"
+      "max-width:100%;overflow-x:auto}\n"
       "th,td{padding:.3em .7em;border-bottom:1px solid "
       "#ccc;text-align:right}\n"
       "th:first-child,td:first-child{text-align:left}\n"
@@ -33,12 +37,12 @@ const char web_static_css[]
       "margin:.5em 0}\n"
       ".incomplete{font-style:italic}\n"
       "tr.incomplete{background:#fff4d6}\n"
-      ".mark{color:#D55E00;text-decoration:none}\n"
+      ".mark{color:#B34A00;text-decoration:none}\n" // 4.5:1 on the row
       ".error{color:#fff;background:#a61b1b;padding:.5em 1em;"
       "border-radius:4px}\n"
       ".ok{background:#dff3e4;padding:.5em 1em}\n"
       "table.grants td,table.grants th,table.access-log td,"
-      "table.access-log th{text-align:left}\n"
+      "table.access-log th,table.cards td,table.cards th{text-align:left}\n"
       "form.grant label{display:inline-block;margin:.3em 1em .3em 0}\n"
       "button.danger{background:#a61b1b;color:#fff;border:0;"
       "padding:.4em 1em;border-radius:4px}\n"
@@ -48,19 +52,19 @@ const char web_static_css[]
       "svg.chart .grid{stroke:#ddd}\n"
       "svg.chart .tick{stroke:#333}\n"
       "svg.split{width:100%;height:40px}\n"
-      ".curve-panel{display:grid;grid-template-columns:18em 1fr;gap:1em;"
-      "border-top:1px solid #999;padding:.5em 0}\n"
-      ".curve-panel.overlay{grid-template-columns:1fr}\n"
-      ".curve-panel .boxes{display:flex;flex-wrap:wrap;gap:1em}\n"
-      ".box{font-size:.9em;background:#f4f4f4;padding:.5em;border-radius:6px}"
-      "\n"
+      ".curve-panel{border-top:1px solid #999;padding:.5em 0}\n"
+      ".curve-panel .boxes{display:flex;flex-wrap:wrap;gap:1em;"
+      "margin-top:.5em}\n"
+      ".box{font-size:.9em;background:#f4f4f4;padding:.5em;border-radius:6px;"
+      "flex:1 1 18em;max-width:32em}\n"
+      ".box dd{overflow-wrap:anywhere}\n"
       ".box h3{font-size:1em;margin:0 0 .3em}\n"
       ".box dl{display:grid;grid-template-columns:max-content auto;"
       "gap:0 .6em;margin:0}\n"
       ".box dd{margin:0}\n"
-      ".key.c0{color:#0072B2}.key.c1{color:#E69F00}.key.c2{color:#009E73}"
-      ".key.c3{color:#CC79A7}.key.c4{color:#56B4E9}.key.c5{color:#D55E00}"
-      ".key.c6{color:#000}.key.c7{color:#F0E442}\n"
+      ".key.c0{color:#0072B2}.key.c1{color:#C47A00}.key.c2{color:#009E73}"
+      ".key.c3{color:#B85C90}.key.c4{color:#2F86C4}.key.c5{color:#D55E00}"
+      ".key.c6{color:#000}.key.c7{color:#8C7D00}\n"
       ".timenav a{margin:0 .3em}\n"
       ".timenav a.current{font-weight:700;text-decoration:none}\n"
       ".live output{font-weight:700;font-size:1.3em}\n"
@@ -68,11 +72,43 @@ const char web_static_css[]
       "label{display:inline-block;margin:.3em 1em .3em 0}\n"
       "form.project-form label,form.login label{display:block}\n"
       "label.pick{display:block}\n"
-      "input,select,button{font-size:1em}\n";
+      "input,select,button{font-size:1em;max-width:100%}\n"
+      "fieldset{min-width:0}label{max-width:100%}\n"
+      // Phones and small tablets: less margin, boxes one under another.
+      "@media (max-width:45em){body{font-size:16px}"
+      "main{padding:.5em .75em}nav{padding:.5em .75em;gap:.6em}"
+      ".box{flex-basis:100%;max-width:none}"
+      "form.grant label{display:block}select{width:100%}"
+      // A table of records becomes one card per row, each cell under
+      // its column's name (data-label).
+      "table.cards thead{display:none}table.cards tr{display:block;"
+      "border-bottom:1px solid #999;padding:.4em 0}"
+      "table.cards td{display:block;border:0;padding:.1em 0}"
+      "table.cards td[data-label]::before{content:attr(data-label);"
+      "display:block;font-size:.85em;font-weight:600;color:#333}"
+      // The chart is drawn 960 units wide and shrinks with the screen:
+      // larger labels and lines in its units stay readable on a phone.
+      "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"
+      "svg.chart .unit{font-size:16px}"
+      "table{font-size:.85em}th,td{padding:.3em .25em}"
+      "h1{font-size:1.4em}}\n"
+      // A projector: the room reads from afar.
+      "@media (min-width:100em){body{font-size:22px}}\n";
 
 const char web_static_js[]
     = "'use strict';\n"
       "(function () {\n"
+      // A table wider than the screen scrolls inside itself: it takes
+      // the keyboard's focus then, so that it can be scrolled without a
+      // mouse.
+      "  function scrollers() {\n"
+      "    document.querySelectorAll('table').forEach(function (t) {\n"
+      "      if (t.scrollWidth > t.clientWidth) t.tabIndex = 0;\n"
+      "      else t.removeAttribute('tabindex');\n"
+      "    });\n"
+      "  }\n"
+      "  scrollers();\n"
+      "  window.addEventListener('resize', scrollers);\n"
       "  var outs = document.querySelectorAll('[data-live-series]');\n"
       "  if (!outs.length) return;\n"
       "  var lang = document.documentElement.lang === 'en' ? 'en' : 'fr';\n"

@@ -396,7 +396,7 @@ test_settings(void **state)
 	char csrf[128], body[512];
 	get("/settings", alice, 200, &r);
 	csrf_of(r.body, csrf, sizeof(csrf));
-	assert_non_null(strstr(r.body, "photovoltaic"));
+	assert_non_null(strstr(r.body, "photovoltaïque"));
 	assert_non_null(strstr(r.body, "Bretagne Energie Citoyenne"));
 	http_res_free(&r);
 	post("/settings", alice, "action=add&project=kermelo-pv&shares=3", 403,
@@ -405,7 +405,7 @@ test_settings(void **state)
 	snprintf(body, sizeof(body),
 	    "csrf=%s&action=add&project=kermelo-pv&shares=abc", csrf);
 	post("/settings", alice, body, 400, &r);
-	assert_non_null(strstr(r.body, "shares: expected a whole number"));
+	assert_non_null(strstr(r.body, "shares : un nombre entier"));
 	http_res_free(&r);
 	snprintf(body, sizeof(body),
 	    "csrf=%s&action=add&project=kermelo-pv&shares=500", csrf);
@@ -458,7 +458,7 @@ test_admin(void **state)
 	    "&share_price_eur=100%s",
 	    csrf, fields);
 	post("/admin/projects", root_, body, 400, &r);
-	assert_non_null(strstr(r.body, "cost: an amount in euros"));
+	assert_non_null(strstr(r.body, "cost_eur : un montant en euros"));
 	http_res_free(&r);
 	snprintf(body, sizeof(body),
 	    "csrf=%s&mode=create&id=new-pv&name=New&cost_eur=1000"
@@ -469,7 +469,7 @@ test_admin(void **state)
 	get("/admin/projects?saved=1", root_, 200, &r);
 	const char *p = strstr(r.body, "data-project=\"new-pv\"");
 	assert_non_null(p);
-	assert_non_null(strstr(p, "<td>10</td>"));
+	assert_non_null(strstr(p, ">10</td>"));
 	http_res_free(&r);
 	get("/admin/projects?edit=nope", root_, 404, &r);
 	http_res_free(&r);
@@ -499,7 +499,9 @@ test_curves(void **state)
 	assert_true(num_attr(p2, "<svg", "data-from") == 1780869600000.0);
 	assert_true(num_attr(p2, "<svg", "data-to") == 1781474400000.0);
 	assert_non_null(strstr(p1, "16.2 kWc")); // the description box
-	assert_non_null(strstr(p2, "occupants"));
+	assert_non_null(
+	    strstr(p2, "<dt>Occupants</dt><dd class=\"given\">4</dd>"));
+	assert_non_null(strstr(p1, "<dt>Puissance crête</dt>")); // translated
 	assert_non_null(strstr(r.body, "at=2026-06-01")); // previous week
 	assert_non_null(strstr(r.body, "at=2026-06-15")); // next week
 	http_res_free(&r);

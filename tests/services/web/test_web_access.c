@@ -264,10 +264,11 @@ test_consent_list(void **state)
 	assert_non_null(strstr(row, "Lorient Agglomération"));
 	assert_non_null(strstr(row, "consultation, envoi en continu"));
 	assert_non_null(strstr(row, "data-step=\"0\""));
-	assert_non_null(strstr(row, "<td class=\"expires\">jamais"));
+	assert_non_null(
+	    strstr(row, "<td class=\"expires\" data-label=\"Expire\">jamais"));
 	char v[32];
 	assert_non_null(attr_after(
-	    row, "<td class=\"replicated\">", "data-ms", v, sizeof(v)));
+	    row, "<td class=\"replicated\"", "data-ms", v, sizeof(v)));
 	assert_true(strtoll(v, NULL, 10) > 0);
 	assert_non_null(strstr(row, "data-state=\"active\""));
 	assert_non_null(strstr(row, "/consent/revoke?node=bmhs&amp;grant="));
@@ -399,7 +400,9 @@ test_consent_create(void **state)
 	assert_non_null(code);
 	assert_true(strncmp(code + 23, "fed_", 4) == 0);
 	assert_non_null(strstr(r.body, "data-step=\"4\"")); // STEP_DAY
-	assert_non_null(strstr(r.body, "<td class=\"scopes\">consultation<"));
+	assert_non_null(strstr(r.body,
+	    "<td class=\"scopes\" "
+	    "data-label=\"Autorisations\">consultation<"));
 	assert_non_null(strstr(r.body, "depuis le 01/03/2026"));
 	http_res_free(&r);
 	assert_int_equal(n_grants(), before + 1);

@@ -31,6 +31,23 @@ test_strings(void **state)
 	assert_int_equal(web_lang_parse(NULL), WEB_LANG_FR);
 }
 
+// The vocabulary of description boxes, and the installation types.
+static void
+test_box_keys(void **state)
+{
+	(void) state;
+	assert_string_equal(
+	    web_box_key(WEB_LANG_FR, "peak power"), "Puissance crête");
+	assert_string_equal(web_box_key(WEB_LANG_EN, "Heating"), "Heating");
+	assert_string_equal(web_box_key(WEB_LANG_FR, "heating"), "Chauffage");
+	assert_null(web_box_key(WEB_LANG_FR, "colour of the door"));
+	assert_null(web_box_key(WEB_LANG_FR, NULL));
+	assert_string_equal(web_type_name(WEB_LANG_FR, 1), "photovoltaïque");
+	assert_string_equal(web_type_name(WEB_LANG_EN, 1), "photovoltaic");
+	assert_string_equal(web_type_name(WEB_LANG_EN, 0), "—");
+	assert_string_equal(web_type_name(WEB_LANG_EN, 99), "—");
+}
+
 static void
 test_formats(void **state)
 {
@@ -80,6 +97,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_box_keys),
 	    cmocka_unit_test(test_formats),
 	    cmocka_unit_test(test_dates),
 	};

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "enfed/v1/alarm.pb-c.h"
 #include "enfed/v1/grant.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
 #include "enfed/v1/series.pb-c.h"
@@ -47,6 +48,7 @@ static const struct node_token lognact_tokens[] = {
     {"web-legall", "reader", "legall-reads-lognact", "kermelo/pv/"},
     {"web-bob", "reader", "bob-reads-lognact", "kermelo/,maison-legall/"},
     {"web-root", "reader", "root-reads-lognact", ""},
+    {"web-ops", "writer", "ops-writes-lognact", "kermelo/"},
 };
 
 static const struct node_token bmhs_tokens[] = {
@@ -67,7 +69,8 @@ static const char users[]
       "martin household %s owner:bmhs=martin-owns-maison-martin\n"
       "bob viewer %s node:lognact=bob-reads-lognact\n"
       "root admin %s node:lognact=root-reads-lognact "
-      "node:bmhs=root-reads-bmhs\n";
+      "node:bmhs=root-reads-bmhs\n"
+      "ops viewer %s node:lognact=ops-writes-lognact\n";
 
 fed_rpc_client *
 web_fx_invest(const struct web_fx *fx, const char *token)
@@ -142,6 +145,34 @@ web_fx_ingest(const struct web_fx *fx, const char *id, int64_t from_ms,
 {
 	fed_rpc_client *c = web_fx_bmhs(fx);
 	int rc = c ? ingest_hours(c, id, from_ms, to_ms, wh, 0) : -1;
+	fed_rpc_client_free(c);
+	return rc;
+}
+
+int
+web_fx_alarms(const struct web_fx *fx)
+{
+	fed_rpc_client *c = web_fx_lognact(fx);
+	if (c == NULL)
+		return -1;
+	Enfed__V1__AlarmLimit above = ENFED__V1__ALARM_LIMIT__INIT;
+	above.value = 1000;
+	Enfed__V1__AlarmRule r = ENFED__V1__ALARM_RULE__INIT;
+	r.id = "school-over-1kwh";
+	r.series = "kermelo/school/energy";
+	r.type = ENFED__V1__ALARM_RULE_TYPE__ALARM_RULE_TYPE_THRESHOLD;
+	r.above = &above;
+	Enfed__V1__CreateAlarmRuleRequest req
+	    = ENFED__V1__CREATE_ALARM_RULE_REQUEST__INIT;
+	req.rule = &r;
+	int rc = call(
+	    c, &enfed__v1__alarm_service__descriptor, "CreateRule", &req);
+	// Raised, cleared by the next hour, raised again.
+	static const double wh[] = {5000, 10, 6000};
+	for (int i = 0; i < 3 && rc == 0; i++)
+		rc = ingest_hours(c, "kermelo/school/energy",
+		    WEB_FX_AT + i * HOUR, WEB_FX_AT + (i + 1) * HOUR, wh[i],
+		    0);
 	fed_rpc_client_free(c);
 	return rc;
 }
@@ -501,7 +532,7 @@ write_users(struct web_fx *fx)
 	if (web_auth_hash_password(WEB_FX_PW, WEB_KDF_ITER, h, sizeof(h))
 	    != FED_OK)
 		return -1;
-	snprintf(text, sizeof(text), users, h, h, h, h, h);
+	snprintf(text, sizeof(text), users, h, h, h, h, h, h);
 	return write_file(fx->dir, "users", text);
 }
 

@@ -25,7 +25,9 @@
 // - martin: household (maison-martin/ on bmhs, owner token);
 // - bob: viewer (a teacher); reads kermelo/ and maison-legall/ on lognact
 //   (not maison-martin/, whose replica lognact also holds);
-// - root: admin; reads everything on both nodes.
+// - root: admin; reads everything on both nodes;
+// - ops: viewer (an operator) whose lognact token is a writer's of
+//   kermelo/: it may acknowledge the alarms of those series.
 
 #ifndef WEB_FIXTURE_H
 #define WEB_FIXTURE_H
@@ -87,6 +89,12 @@ uint64_t web_fx_count(fed_rpc_client *c, const char *id);
 // of series id over [from_ms, to_ms). 0 on success.
 int web_fx_ingest(const struct web_fx *fx, const char *id, int64_t from_ms,
     int64_t to_ms, double wh);
+
+// Creates the alarm rule school-over-1kwh on lognact (kermelo/school/
+// energy above 1000 Wh) and ingests three hours after WEB_FX_AT that raise
+// an alarm, clear it and raise another: one past alarm, one active. 0 on
+// success.
+int web_fx_alarms(const struct web_fx *fx);
 
 // The state of grant id on bmhs: 1 active, 0 revoked, -1 not found.
 int web_fx_grant_active(const struct web_fx *fx, const char *id);

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+//
+// test_web_layout.c: fed-web's pages at the widths people use: a phone
+// (390 px), tablets (600 and 800), a desktop (1280) and a projector
+// (1920). Headless Chromium is driven over its DevTools pipe (cdp.h): the
+// test logs in through the login form, sets the window's width, loads a
+// page and measures it in the browser: every curve's plot is at least
+// 80 % of the content width, the description boxes sit under their curve,
+// and nothing is wider than the screen (tables reflow or scroll inside
+// themselves, never the page). A screenshot of each page at each width is
+// left in <build>/web-screenshots/. Without Chromium it exits 77, which
+// ctest reports as skipped.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cdp.h"
+#include "fed_test.h"
+#include "web_fixture.h"
+
+#define SKIP 77
+
+static struct web_fx fx;
+static cdp br;
+static char chromium[256], shots[600];
+
+static const int widths[] = {390, 600, 800, 1280, 1920};
+
+static int
+find_chromium(void)
+{
+	const char *env = getenv("FED_CHROMIUM");
+	const char *cands[]
+	    = {env, "/usr/bin/chromium", "/usr/bin/chromium-browser"};
+	for (size_t i = 0; i < 3; i++)
+		if (cands[i] && access(cands[i], X_OK) == 0) {
+			snprintf(chromium, sizeof(chromium), "%s", cands[i]);
+			return 1;
+		}
+	return 0;
+}
+
+// Logs `user` in through fed-web's own login form.
+static void
+login(const char *user)
+{
+	char url[300], js[600];
+	snprintf(url, sizeof(url), "%s/login?next=/", fx.url);
+	assert_int_equal(cdp_goto(&br, url), 0);
+	snprintf(js, sizeof(js),
+	    "(() => { const f = document.querySelector('form.login');"
+	    " f.user.value = '%s'; f.password.value = '%s';"
+	    " f.submit(); return true; })()",
+	    user, WEB_FX_PW);
+	free(cdp_eval(&br, js));
+	// The login page moves on by itself once the cookie is set.
+	assert_int_equal(cdp_wait(&br,
+	                     "location.pathname !== '/login' && "
+	                     "document.readyState === 'complete' && "
+	                     "!!document.querySelector('main')",
+	                     10000),
+	    0);
+}
+
+// What the page looks like at its width, measured in the browser.
+static const char measure_js[]
+    = "(() => {"
+      " const vw = document.documentElement.clientWidth;"
+      " const main = document.querySelector('main');"
+      " const panels = [...document.querySelectorAll('.curve-panel')]"
+      "   .map(p => { const s = p.querySelector('svg.chart')"
+      "     .getBoundingClientRect();"
+      "     const b = [...p.querySelectorAll('.box')]"
+      "       .every(x => x.getBoundingClientRect().top >= s.bottom - 1);"
+      "     return {w: s.width, h: s.height, under: b}; });"
+      " const cs = getComputedStyle(main);"
+      " const content = main.clientWidth - parseFloat(cs.paddingLeft)"
+      "   - parseFloat(cs.paddingRight);"
+      " const wide = [...document.querySelectorAll('main *')]"
+      "   .filter(e => e.getBoundingClientRect().right > vw + 1 && "
+      "!e.closest('table'))"
+      "   .slice(0, 5).map(e => e.tagName + '.' + e.className);"
+      " return {vw, content, sw: document.documentElement.scrollWidth,"
+      "   panels, wide}; })()";
+
+// Loads path at width, checks the layout, takes its screenshot; returns
+// the number of curve panels.
+static int
+check_width(const char *name, const char *path, int width)
+{
+	char url[600], shot[800];
+	assert_int_equal(cdp_viewport(&br, width, 900), 0);
+	snprintf(url, sizeof(url), "%s%s", fx.url, path);
+	assert_int_equal(cdp_goto(&br, url), 0);
+	char *text = cdp_eval(&br, measure_js);
+	assert_non_null(text);
+	cJSON *m = cJSON_Parse(text);
+	assert_non_null(m);
+	double vw = cJSON_GetObjectItem(m, "vw")->valuedouble;
+	double content = cJSON_GetObjectItem(m, "content")->valuedouble;
+	double sw = cJSON_GetObjectItem(m, "sw")->valuedouble;
+	cJSON *panels = cJSON_GetObjectItem(m, "panels");
+	if (vw != width || sw > vw || content < 0.8 * vw)
+		fail_msg("%s at %d px: %s", name, width, text);
+	int n = cJSON_GetArraySize(panels);
+	for (int i = 0; i < n; i++) {
+		cJSON *p = cJSON_GetArrayItem(panels, i);
+		double w = cJSON_GetObjectItem(p, "w")->valuedouble;
+		if (w < 0.8 * content
+		    || !cJSON_IsTrue(cJSON_GetObjectItem(p, "under")))
+			fail_msg(
+			    "%s at %d px, curve %d: %s", name, width, i, text);
+	}
+	cJSON_Delete(m);
+	free(text);
+	snprintf(shot, sizeof(shot), "%s/%s-%d.png", shots, name, width);
+	unlink(shot);
+	assert_int_equal(cdp_screenshot(&br, shot), 0);
+	struct stat st;
+	assert_int_equal(stat(shot, &st), 0);
+	assert_true(st.st_size > 1000);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	(void) state;
+	const char *b = getenv("FED_BUILD_DIR");
+	snprintf(shots, sizeof(shots), "%s/web-screenshots", b ? b : ".");
+	mkdir(shots, 0755);
+	if (web_fx_start(&fx) != 0)
+		return -1;
+	char profile[700];
+	snprintf(profile, sizeof(profile), "%s/chromium-cdp", fx.dir);
+	if (cdp_start(&br, chromium, profile) != 0) {
+		web_fx_stop(&fx);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	cdp_stop(&br);
+	return web_fx_stop(&fx) == 0 ? 0 : -1;
+}
+
+static void
+test_curves_widths(void **state)
+{
+	(void) state;
+	login("bob");
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		assert_int_equal(
+		    check_width("curves",
+		        "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+		        "&scale=week&at=2026-06-10",
+		        widths[i]),
+		    2);
+		assert_int_equal(
+		    check_width("curves-overlay",
+		        "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+		        "&scale=week&at=2026-06-10&overlay=1",
+		        widths[i]),
+		    1);
+	}
+}
+
+static void
+test_alarms_widths(void **state)
+{
+	(void) state;
+	assert_int_equal(web_fx_alarms(&fx), 0);
+	login("ops");
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+		check_width("alarms", "/alarms", widths[i]);
+}
+
+// The same without script: the layout is the style sheet's alone.
+static void
+test_without_script(void **state)
+{
+	(void) state;
+	login("bob");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "value", 1);
+	cJSON *r = cdp_call(&br, "Emulation.setScriptExecutionDisabled", p);
+	assert_non_null(r);
+	cJSON_Delete(r);
+	assert_int_equal(
+	    check_width("curves-noscript",
+	        "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
+	        "&scale=week&at=2026-06-10",
+	        390),
+	    2);
+	p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "value", 0);
+	cJSON_Delete(cdp_call(&br, "Emulation.setScriptExecutionDisabled", p));
+}
+
+static void
+test_household_widths(void **state)
+{
+	(void) state;
+	char log[300];
+	snprintf(log, sizeof(log), "/consent/log?node=bmhs&grant=%s",
+	    fx.legall_grant);
+	login("legall");
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		check_width(
+		    "dashboard", "/dashboard?at=" WEB_FX_AT_ISO, widths[i]);
+		check_width("consent", "/consent", widths[i]);
+		check_width("consent-log", log, widths[i]);
+	}
+}
+
+int
+main(void)
+{
+	if (!find_chromium()) {
+		fprintf(stderr, "chromium is not installed: skipped\n");
+		return SKIP;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_curves_widths),
+	    cmocka_unit_test(test_without_script),
+	    cmocka_unit_test(test_household_widths),
+	    cmocka_unit_test(test_alarms_widths),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
