@@ -196,6 +196,26 @@ setup(struct mosquitto *m, const mqtt_client_opts *o, bool tls)
 	return FED_OK;
 }
 
+// The delay before the next attempt: doubling from BACKOFF_LO to
+// BACKOFF_HI.
+static int64_t
+next_backoff(int64_t backoff)
+{
+	return backoff == 0            ? BACKOFF_LO
+	    : backoff * 2 > BACKOFF_HI ? BACKOFF_HI
+	                               : backoff * 2;
+}
+
+// A connection that did not come up (refused, TLS handshake, CONNECT
+// refused), at most once a minute.
+static void
+log_unreachable(ctx *c, int rc)
+{
+	fed_log_limited(&c->log_ms, 60000, FED_LOG_WARNING, "mqtt",
+	    "broker %s unreachable: %s; retrying", c->o->broker,
+	    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+}
+
 static void
 run_loop(struct mosquitto *m, ctx *c, const char *host, int port)
 {
@@ -212,14 +232,8 @@ run_loop(struct mosquitto *m, ctx *c, const char *host, int port)
 				first = false;
 				continue;
 			}
-			backoff = backoff == 0         ? BACKOFF_LO
-			    : backoff * 2 > BACKOFF_HI ? BACKOFF_HI
-			                               : backoff * 2;
-			fed_log_limited(&c->log_ms, 60000, FED_LOG_WARNING,
-			    "mqtt", "broker %s unreachable: %s; retrying",
-			    o->broker,
-			    rc == MOSQ_ERR_ERRNO ? strerror(errno)
-			                         : mosquitto_strerror(rc));
+			backoff = next_backoff(backoff);
+			log_unreachable(c, rc);
 			pause_ms(o, backoff);
 			continue;
 		}
@@ -231,9 +245,10 @@ run_loop(struct mosquitto *m, ctx *c, const char *host, int port)
 		socket = false;
 		if (c->connected) // libmosquitto did not say it
 			on_disconnect(m, c, rc);
-		backoff = backoff == 0         ? BACKOFF_LO
-		    : backoff * 2 > BACKOFF_HI ? BACKOFF_HI
-		                               : backoff * 2;
+		else // the TLS handshake or the CONNECT failed after the
+		     // TCP connection (mosquitto_connect said nothing)
+			log_unreachable(c, rc);
+		backoff = next_backoff(backoff);
 		pause_ms(o, backoff);
 	}
 	if (socket) {
