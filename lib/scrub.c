@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// scrub.c: the periodic and on-demand checks of a service's rows
+// scrub.c: the periodic and on-demand checks of a service's stored data
 // (fed/scrub.h). The thread sleeps on a condition variable on the monotonic
 // clock, so that stopping wakes it at once; a check in progress sees the
 // stop flag between its batches.
@@ -62,30 +62,62 @@ fed_scrub_report_bad(
 	if (r->n_listed == FED_SCRUB_MAX_BAD)
 		return;
 	fed_scrub_bad *b = &r->bad[r->n_listed++];
+	memset(b, 0, sizeof(*b));
 	snprintf(b->table, sizeof(b->table), "%s", table);
 	snprintf(b->key, sizeof(b->key), "%s", key);
 	snprintf(b->why, sizeof(b->why), "%s", why);
 }
 
-static void
-log_report(const char *log, const fed_scrub_report *r)
+void
+fed_scrub_report_bad_block(fed_scrub_report *r, const char *series,
+    int64_t from_ms, int64_t to_ms, const char *why)
 {
-	int db_ok = strcmp(r->quick_check, "ok") == 0;
+	r->n_bad++;
+	if (r->n_listed == FED_SCRUB_MAX_BAD)
+		return;
+	fed_scrub_bad *b = &r->bad[r->n_listed++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->series, sizeof(b->series), "%s", series);
+	b->from_ms = from_ms;
+	b->to_ms = to_ms;
+	snprintf(b->why, sizeof(b->why), "%s", why);
+}
+
+// The first bad one, as the log names it.
+static void
+describe_bad(const fed_scrub_bad *b, char *buf, size_t len)
+{
+	if (b->series[0] != '\0')
+		snprintf(buf, len, "series %s, window [%lld, %lld) %s",
+		    b->series, (long long) b->from_ms, (long long) b->to_ms,
+		    b->why);
+	else
+		snprintf(buf, len, "%s %s: %s", b->table, b->key, b->why);
+}
+
+static void
+log_report(const fed_scrub_opts *o, const fed_scrub_report *r)
+{
+	const char *what = o->what != NULL ? o->what : "rows";
+	int ran_db = r->quick_check[0] != '\0'; // sqlite's own check ran
+	int db_ok = !ran_db || strcmp(r->quick_check, "ok") == 0;
 	if (r->n_bad == 0) {
-		fed_log(FED_LOG_NOTICE, log,
-		    "check: %llu rows checked in %lld ms, quick_check ok: all "
-		    "sound",
-		    (unsigned long long) r->n_rows, (long long) r->elapsed_ms);
+		fed_log(FED_LOG_NOTICE, o->log,
+		    "check: %llu %s checked in %lld ms%s: all sound",
+		    (unsigned long long) r->n_rows, what,
+		    (long long) r->elapsed_ms,
+		    ran_db ? ", quick_check ok" : "");
 		return;
 	}
-	uint64_t rows_bad = r->n_bad - (db_ok ? 0 : 1);
-	fed_log(FED_LOG_ERR, log,
-	    "check: %llu of %llu rows are bad (checked in %lld ms)%s%s%s%s; "
-	    "quick_check: %s",
-	    (unsigned long long) rows_bad, (unsigned long long) r->n_rows,
-	    (long long) r->elapsed_ms, r->n_listed > 0 ? "; first: " : "",
-	    r->n_listed > 0 ? r->bad[0].table : "", r->n_listed > 0 ? " " : "",
-	    r->n_listed > 0 ? r->bad[0].key : "", r->quick_check);
+	char first[600] = "";
+	if (r->n_listed > 0)
+		describe_bad(&r->bad[0], first, sizeof(first));
+	fed_log(FED_LOG_ERR, o->log,
+	    "check: %llu of %llu %s are bad (checked in %lld ms)%s%s%s%s",
+	    (unsigned long long) (r->n_bad - (db_ok ? 0 : 1)),
+	    (unsigned long long) r->n_rows, what, (long long) r->elapsed_ms,
+	    r->n_listed > 0 ? "; first: " : "", first,
+	    ran_db ? "; quick_check: " : "", ran_db ? r->quick_check : "");
 }
 
 fed_status
@@ -105,7 +137,7 @@ fed_scrub_run(fed_scrub *s, fed_scrub_report *out)
 		    fed_status_str(st));
 		return st;
 	}
-	log_report(s->o.log, out);
+	log_report(&s->o, out);
 	pthread_mutex_lock(&s->mtx);
 	s->last = *out;
 	s->has_last = 1;
@@ -239,13 +271,17 @@ fill_report(fed_rpc_ctx *call, const fed_scrub_report *r, int rows,
 	if (b == NULL || msg->bad == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	for (size_t i = 0; i < r->n_listed; i++) {
+		const fed_scrub_bad *x = &r->bad[i];
 		enfed__v1__bad_block__init(&b[i]);
-		b[i].table = fed_rpc_ctx_strdup(call, r->bad[i].table);
-		b[i].key = fed_rpc_ctx_strdup(call, r->bad[i].key);
-		b[i].reason = fed_rpc_ctx_strdup(call, r->bad[i].why);
+		b[i].table = fed_rpc_ctx_strdup(call, x->table);
+		b[i].key = fed_rpc_ctx_strdup(call, x->key);
+		b[i].series_id = fed_rpc_ctx_strdup(call, x->series);
+		b[i].reason = fed_rpc_ctx_strdup(call, x->why);
 		if (b[i].table == NULL || b[i].key == NULL
-		    || b[i].reason == NULL)
+		    || b[i].series_id == NULL || b[i].reason == NULL)
 			return FED_RESOURCE_EXHAUSTED;
+		b[i].from_ms = x->from_ms;
+		b[i].to_ms = x->to_ms;
 		msg->bad[i] = &b[i];
 	}
 	msg->n_bad = r->n_listed;

@@ -86,7 +86,10 @@ start_scrub(dir_service *d, const dir_service_opts *o)
 {
 	if (o->scrub_ms < 0)
 		return FED_INVALID_ARGUMENT;
-	fed_scrub_opts so = {LOG, check_store, d->store, o->scrub_ms};
+	fed_scrub_opts so = {.log = LOG,
+	    .check = check_store,
+	    .arg = d->store,
+	    .interval_ms = o->scrub_ms};
 	return fed_scrub_new(&so, &d->scrub);
 }
 

@@ -429,7 +429,10 @@ check_store(void *arg, const atomic_int *stop, fed_scrub_report *out)
 fed_status
 invest_rpc_scrub_new(invest_store *store, int64_t interval_ms, fed_scrub **out)
 {
-	fed_scrub_opts o = {"invest", check_store, store, interval_ms};
+	fed_scrub_opts o = {.log = "invest",
+	    .check = check_store,
+	    .arg = store,
+	    .interval_ms = interval_ms};
 	return fed_scrub_new(&o, out);
 }
 

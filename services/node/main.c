@@ -353,7 +353,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_replicator *repl = NULL;
 	node_directory *dir = NULL;
 	node_alarms *alarms = NULL;
-	node_scrub *scrub = NULL;
+	node_scrub_src scrub_src = {0}; // borrowed by scrub
+	fed_scrub *scrub = NULL;
 	node_backup *backup = NULL;
 	fed_stream_pub *pub = NULL, *public_pub = NULL;
 	fed_rpc_server *srv = NULL;
@@ -410,10 +411,11 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 		goto out;
 	}
 	node_alarm_rpc nar = {.store = store, .alarms = alarms};
-	node_scrub_opts sco = {.store = store,
-	    .interval_ms = cfg->scrub_interval_ms,
-	    .pause_ms = (unsigned) cfg->scrub_pause_ms};
-	if (node_scrub_new(&sco, &scrub) != FED_OK)
+	scrub_src = (node_scrub_src) {
+	    .store = store, .pause_ms = (unsigned) cfg->scrub_pause_ms};
+	fed_scrub_opts sco
+	    = node_scrub_opts_of(&scrub_src, cfg->scrub_interval_ms);
+	if (fed_scrub_new(&sco, &scrub) != FED_OK)
 		goto out;
 	if (node_policy_new(store, grants, &policy) != FED_OK)
 		goto out;
@@ -484,12 +486,12 @@ out:
 	fed_process_reload_clear();
 	// The server first: its workers may be asking the directory. A
 	// check in progress (Integrity/Check) ends at its next batch.
-	node_scrub_stop(scrub);
+	fed_scrub_stop(scrub);
 	node_http_server_free(hsrv); // calls the RPC server's handlers
 	fed_metrics_server_free(msrv); // its collectors read the store
 	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
-	node_scrub_free(scrub); // stops a scrub in progress at its next batch
+	fed_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_backup_free(backup); // removes the last snapshot
 	node_directory_free(dir);
 	node_replicator_free(repl);

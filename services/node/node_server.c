@@ -16,11 +16,11 @@ register_all(fed_rpc_server *srv, const node_server_parts *p)
 	if (p->alarms != NULL)
 		FED_TRY(node_alarm_rpc_register(srv, p->alarms));
 	if (p->scrub != NULL)
-		FED_TRY(node_scrub_register(srv, p->scrub));
+		FED_TRY(fed_scrub_register(srv, p->scrub));
 	if (p->backup != NULL)
 		FED_TRY(node_backup_register(srv, p->backup));
 	return fed_health_register_fill(srv, "fed-node", p->name,
-	    p->scrub != NULL ? node_scrub_health : NULL, p->scrub);
+	    p->scrub != NULL ? fed_scrub_health : NULL, p->scrub);
 }
 
 fed_status

@@ -28,7 +28,7 @@ typedef struct node_server_parts {
 	node_rpc *series; // SeriesStore
 	node_grants *grants; // Grants
 	node_alarm_rpc *alarms; // AlarmService; NULL: not served
-	node_scrub *scrub; // Integrity, and Health's last check; NULL: neither
+	fed_scrub *scrub; // Integrity, and Health's last check; NULL: neither
 	node_backup *backup; // Backup; NULL: not served
 	const char *name; // the node's name, in Health's answer
 } node_server_parts;

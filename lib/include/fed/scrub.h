@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
-// fed/scrub.h: the periodic and on-demand check of a service's stored data,
-// for the services whose state is rows of an sqlite database
-// (fed-directory, fed-invest). The service gives a check function (its
-// store's: sqlite's quick_check and every row's checksum); a fed_scrub runs
-// it every interval on its own thread and logs what it found, runs it on
-// demand for enfed.v1.Integrity/Check (fed_scrub_register), and keeps the
-// last report for Health (fed_scrub_health). One check runs at a time: an
-// on-demand one waits for a periodic one in progress, then runs its own.
-// fed-node's node_scrub does the same for its blocks.
+// fed/scrub.h: the periodic and on-demand check of a service's stored data:
+// fed-directory's and fed-invest's rows (sqlite's quick_check and every
+// row's checksum), fed-node's blocks of points (node_scrub.h: every block's
+// checksum, decoding and row). The service gives a check function; a
+// fed_scrub runs it every interval on its own thread and logs what it
+// found, runs it on demand for enfed.v1.Integrity/Check (fed_scrub_register),
+// and keeps the last report for Health (fed_scrub_health). One check runs
+// at a time: an on-demand one waits for a periodic one in progress, then
+// runs its own.
 
 #ifndef FED_SCRUB_H
 #define FED_SCRUB_H
@@ -23,10 +23,12 @@
 
 #define FED_SCRUB_MAX_BAD 16 // bad rows listed in a report
 
-// A row that failed its check.
+// A row, or a block of points, that failed its check.
 typedef struct fed_scrub_bad {
-	char table[32];
+	char table[32]; // a row: its table and key; "" for a block
 	char key[224]; // "col=value col=value", printable (fed_scrub_escape)
+	char series[208]; // a block: its series and window [from_ms, to_ms)
+	int64_t from_ms, to_ms;
 	char why[64]; // "fails its checksum"
 } fed_scrub_bad;
 
@@ -34,9 +36,10 @@ typedef struct fed_scrub_bad {
 typedef struct fed_scrub_report {
 	int64_t started_ms; // Unix ms
 	int64_t elapsed_ms;
-	uint64_t n_rows; // rows read
+	uint64_t n_rows; // rows (or blocks) read
 	uint64_t n_bad; // rows that failed, plus 1 when quick_check did
-	char quick_check[200]; // "ok", or sqlite's first complaint
+	char quick_check[200]; // "ok", or sqlite's first complaint; "" when
+	                       // the check runs none (fed-node's blocks)
 	size_t n_listed; // bad[0..n_listed): the first bad rows
 	fed_scrub_bad bad[FED_SCRUB_MAX_BAD];
 } fed_scrub_report;
@@ -51,6 +54,8 @@ typedef fed_status (*fed_scrub_fn)(
 
 typedef struct fed_scrub_opts {
 	const char *log; // log component ("directory"), borrowed, static
+	const char *what; // what a check reads, for the log: "rows" (NULL)
+	                  // or "blocks"
 	fed_scrub_fn check;
 	void *arg; // check's; borrowed, must outlive the fed_scrub
 	int64_t interval_ms; // between periodic checks; 0: none
@@ -88,6 +93,10 @@ int fed_scrub_last(fed_scrub *s, fed_scrub_report *out);
 void fed_scrub_report_bad(
     fed_scrub_report *r, const char *table, const char *key, const char *why);
 
+// The same for a block of points of `series` holding [from_ms, to_ms).
+void fed_scrub_report_bad_block(fed_scrub_report *r, const char *series,
+    int64_t from_ms, int64_t to_ms, const char *why);
+
 // Writes len bytes of src to dst (dst_len bytes, always NUL-terminated,
 // truncated) with every byte that is not printable ASCII, and '\', as
 // "\xNN": a damaged key shows as it is stored, and stays valid UTF-8 in a
@@ -96,7 +105,8 @@ size_t fed_scrub_escape(
     char *dst, size_t dst_len, const void *src, size_t len);
 
 // Registers enfed.v1.Integrity on srv: Check runs fed_scrub_run and answers
-// the report (rows as BadBlock's table and key). s is borrowed and must
+// the report (rows as BadBlock's table and key, blocks as its series_id and
+// window). s is borrowed and must
 // outlive srv. Who may call it is the server's auth hook's business (an
 // administrator only). As fed_rpc_server_add_service.
 fed_status fed_scrub_register(fed_rpc_server *srv, fed_scrub *s);

@@ -88,7 +88,8 @@ static struct {
 	node_alarms *alarms;
 	node_rpc nr;
 	node_alarm_rpc nar;
-	node_scrub *scrub;
+	node_scrub_src scrub_src;
+	fed_scrub *scrub;
 	node_backup *backup;
 	fed_rpc_server *srv;
 	char tokens[N_PRINCIPALS][80];
@@ -295,8 +296,9 @@ open_node(void)
 	    .max_batch_points = 100000,
 	    .max_query_series = 64};
 	f.nar = (node_alarm_rpc) {.store = f.store, .alarms = f.alarms};
-	node_scrub_opts sco = {.store = f.store};
-	assert_int_equal(node_scrub_new(&sco, &f.scrub), FED_OK);
+	f.scrub_src = (node_scrub_src) {.store = f.store};
+	fed_scrub_opts sco = node_scrub_opts_of(&f.scrub_src, 0);
+	assert_int_equal(fed_scrub_new(&sco, &f.scrub), FED_OK);
 	assert_int_equal(node_backup_new(f.store, f.dir, &f.backup), FED_OK);
 	node_server_parts parts = {.auth = f.auth,
 	    .policy = f.policy,
@@ -361,7 +363,7 @@ teardown(void **state)
 {
 	(void) state;
 	fed_rpc_server_free(f.srv);
-	node_scrub_free(f.scrub);
+	fed_scrub_free(f.scrub);
 	node_backup_free(f.backup);
 	node_alarms_free(f.alarms);
 	node_policy_free(f.policy);
