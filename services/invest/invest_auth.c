@@ -57,6 +57,8 @@ static const struct {
     {"/enfed.v1.Invest/Summary", INVEST_ROLE_INVESTOR | INVEST_ROLE_ADMIN},
     {"/enfed.v1.Invest/Detail", ANY},
     {"/enfed.v1.Invest/Distribution", ANY},
+    {"/enfed.v1.Invest/DeleteProject",
+        INVEST_ROLE_ORGANISATION | INVEST_ROLE_ADMIN},
 };
 
 int
