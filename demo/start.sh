@@ -260,7 +260,19 @@ start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
 	--admin-token=@"$adm_i" --tokens-file="$data/invest.tokens"
 wait_health "$invest_rpc"
 inv() { "$fedctl" --invest "$invest_rpc" --invest-token @"$adm_i" "$@" >>"$log/invest-setup.log" 2>&1; }
+# fed-invest checks a project's series on its node when the project is
+# entered: the plants' series reach bmhs by replication, so wait for them.
+wait_replica() { # series
+	i=0
+	until "$fedctl" --node "$bmhs_rpc" --token @"$adm_b" series show "$1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || { echo "demo: series $1 never reached bmhs; see $log/" >&2; stop 1; }
+		sleep 0.2
+	done
+}
 if [ ! -e "$data/invest.done" ]; then
+	wait_replica kermelo/pv/energy
+	wait_replica lucioles/pv/energy
 	inv project add --id kermelo-pv --name "Kermélo — Bretagne Energie Citoyenne" \
 		--organisation "Bretagne Energie Citoyenne" --type pv --location "Lorient, Morbihan" \
 		--peak-kw 16.2 --cost-eur 34000 --share-price-eur 250 --commissioned 2024-09-01 \

@@ -85,7 +85,8 @@ reply_project(ProtobufCMessage *out, const Enfed__V1__Project *p)
 // manage its organisation. *p is a shallow copy of the request's project.
 static fed_status
 check_project(invest_rpc *r, const invest_principal *who,
-    Enfed__V1__Project *p, char *err, size_t err_len)
+    Enfed__V1__Project *p, const Enfed__V1__Project *old, char *err,
+    size_t err_len)
 {
 	FED_TRY(invest_calc_check_project(p, &r->factors, err, err_len));
 	FED_TRY(invest_auth_may_manage(who, p->organisation, err, err_len));
@@ -93,7 +94,11 @@ check_project(invest_rpc *r, const invest_principal *who,
 	// The series is checked at entry, on the node named, so that a typo
 	// is refused to whoever types it rather than shown later to every
 	// holder as a project without figures.
-	if (p->series_id == NULL || p->series_id[0] == '\0')
+	// An update that keeps the series (archiving a project whose series
+	// has gone, say) is not refused for it.
+	if (p->series_id == NULL || p->series_id[0] == '\0'
+	    || (old != NULL && strcmp(old->series_id, p->series_id) == 0
+	        && strcmp(old->series_node, p->series_node) == 0))
 		return FED_OK;
 	int64_t last_ms = 0;
 	return invest_nodes_production(
@@ -111,8 +116,8 @@ create_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "project: missing");
 	Enfed__V1__Project p = *req->project;
-	fed_status st
-	    = check_project(r, invest__caller(call), &p, err, sizeof(err));
+	fed_status st = check_project(
+	    r, invest__caller(call), &p, NULL, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_project_create(
 		    r->store, &p, err, sizeof(err));
@@ -146,7 +151,7 @@ update_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		st = invest_auth_may_manage(
 		    who, old->organisation, err, sizeof(err));
 	if (st == FED_OK)
-		st = check_project(r, who, &p, err, sizeof(err));
+		st = check_project(r, who, &p, old, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_project_update(
 		    r->store, &p, err, sizeof(err));

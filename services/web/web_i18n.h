@@ -236,7 +236,69 @@ typedef enum web_lang {
 	X(BAD_EXPIRES, "expires : une date AAAA-MM-JJ, pas encore passée",   \
 	    "expires: a date YYYY-MM-DD, not past yet")                      \
 	X(NO_SUCH_GRANT, "Aucun partage de ce nom sur vos séries.",          \
-	    "No grant of that name on your series.")
+	    "No grant of that name on your series.")                         \
+	/* --- Curves, classes, holdings and projects (webcurves) --- */     \
+	X(TOTAL_SHARES, "Parts au total", "Total shares")                    \
+	X(ACQUIRED, "Date d'acquisition", "Acquired on")                     \
+	X(ACQUIRED_FIELD, "Acquises le (AAAA-MM-JJ, vide : aujourd'hui)",    \
+	    "Acquired on (YYYY-MM-DD, empty: today)")                        \
+	X(REMOVE_TITLE, "Retirer cette participation ?",                     \
+	    "Remove this holding?")                                          \
+	X(REMOVE_EXPLAIN,                                                    \
+	    "Ses chiffres disparaîtront du tableau de bord. Vous "          \
+	    "pourrez la saisir de nouveau.",                                 \
+	    "Its figures will leave the dashboard. You can enter "           \
+	    "it again.")                                                     \
+	X(DATA_UNAVAILABLE,                                                  \
+	    "Les données de production de ce projet sont "                  \
+	    "indisponibles pour l'instant ; les autres projets ne"           \
+	    " sont pas touchés.",                                            \
+	    "This project's production data is unavailable for "             \
+	    "now; the other projects are not affected.")                     \
+	X(ARCHIVE, "Archiver", "Archive")                                    \
+	X(UNARCHIVE, "Désarchiver", "Unarchive")                             \
+	X(ARCHIVED, "archivé", "archived")                                   \
+	X(DELETE, "Supprimer", "Delete")                                     \
+	X(DELETE_TITLE, "Supprimer ce projet ?", "Delete this project?")     \
+	X(DELETE_EXPLAIN,                                                    \
+	    "Seul un projet dont personne ne détient de parts "             \
+	    "peut être supprimé ; sinon, archivez-le.",                      \
+	    "Only a project nobody holds shares of can be "                  \
+	    "deleted; otherwise archive it.")                                \
+	X(PER_HOUR, "par heure", "per hour")                                 \
+	X(PER_15MIN, "par 15 minutes", "per 15 minutes")                     \
+	X(PER_DAY, "par jour", "per day")                                    \
+	X(PER_WEEK, "par semaine", "per week")                               \
+	X(PER_MONTH, "par mois", "per month")                                \
+	X(PER_5MIN, "par 5 minutes", "per 5 minutes")                        \
+	X(FREE_RANGE, "Période libre", "Free range")                         \
+	X(BUCKET, "Pas", "Step")                                             \
+	X(AUTO, "automatique", "automatic")                                  \
+	X(DOWNLOAD_CSV, "Télécharger ces données (CSV)",                     \
+	    "Download this data (CSV)")                                      \
+	X(DATA_TABLE, "Tableau des valeurs", "Table of values")              \
+	X(VALUE, "Valeur", "Value")                                          \
+	X(PRESETS, "Comparaisons enregistrées", "Saved comparisons")         \
+	X(SAVE_PRESET, "Enregistrer cette comparaison sous le nom",          \
+	    "Save this comparison as")                                       \
+	X(NO_PRESET, "Aucune comparaison enregistrée.",                      \
+	    "No saved comparison.")                                          \
+	X(NOT_SHARED, "non partagée avec vous", "not shared with you")       \
+	X(NORMALISE, "Ramener", "Normalise")                                 \
+	X(NORM_NONE, "valeurs brutes", "raw values")                         \
+	X(NORM_PUPIL, "par élève", "per pupil")                              \
+	X(NORM_OCCUPANT, "par occupant", "per occupant")                     \
+	X(NORM_M2, "par m²", "per m²")                                       \
+	X(NORM_KWC, "par kWc", "per kWc")                                    \
+	X(NORM_MISSING, "sa fiche ne donne pas ce fait : valeurs brutes",    \
+	    "its box does not give this fact: raw values")                   \
+	X(SELF_CONSUMPTION, "Autoconsommation", "Self-consumption")          \
+	X(SELF_EXPLAIN,                                                      \
+	    "Heure par heure, la part de votre consommation "                \
+	    "couverte par la production de vos parts.",                      \
+	    "Hour by hour, the part of your consumption covered "            \
+	    "by your shares' production.")                                   \
+	X(COVERED_PART, "part couverte", "part covered")
 
 typedef enum web_str {
 #define WEB__STR_ENUM(id, fr, en) WEB_S_##id,

@@ -153,7 +153,17 @@ project_card(web_ctx *c, const Enfed__V1__ProjectSummary *ps)
 	web_buf_html(c->b, p->id);
 	web_buf_put(c->b, "\"><h3>");
 	web_buf_html(c->b, p->name);
-	web_buf_put(c->b, "</h3><dl class=\"figures\">");
+	web_buf_put(c->b, "</h3>");
+	if (ps->unavailable != NULL && ps->unavailable[0] != '\0') {
+		// One card says so; fed-invest's message (the node's) is for
+		// the log and the curious, in a data- attribute.
+		web_buf_put(
+		    c->b, "<p class=\"unavailable\" data-unavailable=\"");
+		web_buf_html(c->b, ps->unavailable);
+		web_buf_printf(c->b, "\">%s</p>",
+		    web_tr(c->lang, WEB_S_DATA_UNAVAILABLE));
+	}
+	web_buf_put(c->b, "<dl class=\"figures\">");
 	snprintf(t, sizeof(t), "%u %s %u", ps->shares,
 	    web_tr(c->lang, WEB_S_OF), p->total_shares);
 	figure_item(c, WEB_S_SHARES, "shares", ps->shares, t);
@@ -162,7 +172,8 @@ project_card(web_ctx *c, const Enfed__V1__ProjectSummary *ps)
 	    c, WEB_S_BUDGET, "budget_fraction", ps->budget_fraction, t);
 	money_and_surface(c, ps->invested_cents, ps->panel_m2);
 	web_buf_put(c->b, "</dl>");
-	if (ps->attributed != NULL)
+	if (ps->attributed != NULL
+	    && (ps->unavailable == NULL || ps->unavailable[0] == '\0'))
 		energy_table(c, ps->attributed, NULL);
 	project_links(c, p);
 	web_buf_put(c->b, "</article>");
@@ -222,6 +233,12 @@ attributed_days(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t from,
 	for (size_t i = 0; i < n; i++)
 		cov[i] = 1;
 	for (size_t p = 0; p < s->n_projects; p++) {
+		if (s->projects[p]->unavailable != NULL
+		    && s->projects[p]->unavailable[0] != '\0') {
+			for (size_t i = 0; i < n; i++)
+				cov[i] = 0; // its share of each day is unknown
+			continue;
+		}
 		Enfed__V1__DetailRequest rq = ENFED__V1__DETAIL_REQUEST__INIT;
 		Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
 		r.from_ms = from;
@@ -556,10 +573,15 @@ sources(web_ctx *c, const Enfed__V1__Project *p)
 	web_where w;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char err[256];
+	// Read on the project's own node first: a replicated series says
+	// where it came from only there (its origin holds it as its own).
 	if (p->series_id && p->series_id[0]
-	    && web_access_find(c->app->o.backend, &c->session, p->series_id,
-	           &w, &info, err, sizeof(err))
-	        == FED_OK) {
+	    && (web_access_find_at(c->app->o.backend, &c->session,
+	            p->series_node, p->series_id, &w, &info)
+	            == FED_OK
+	        || web_access_find(c->app->o.backend, &c->session,
+	               p->series_id, &w, &info, err, sizeof(err))
+	            == FED_OK)) {
 		const Enfed__V1__SeriesMeta *m = info->meta;
 		char t[WEB_FMT_LEN];
 		web_fmt_datetime(

@@ -469,7 +469,7 @@ test_admin(void **state)
 	get("/admin/projects?saved=1", root_, 200, &r);
 	const char *p = strstr(r.body, "data-project=\"new-pv\"");
 	assert_non_null(p);
-	assert_non_null(strstr(p, "<td>10</td>"));
+	assert_non_null(strstr(p, "data-total-shares=\"10\">10</td>"));
 	http_res_free(&r);
 	get("/admin/projects?edit=nope", root_, 404, &r);
 	http_res_free(&r);
