@@ -12,8 +12,11 @@
 #   fed-node bmhs        the household app: a 4-person house in Lorient
 #   fed-relay            lognact's stream published again for watchers, so
 #                        that the node sends each frame once
-#   simulators           a year of history, then live on an accelerated clock
-#   collectors           the real edge paths, live: the house's Linky read
+#   simulators           a year of history up to now, then live on the wall
+#                        clock (nothing is ever dated in the future)
+#   collectors           the real edge paths, replaying the last hours on
+#                        an accelerated clock until it meets the present,
+#                        then live: the house's Linky read
 #                        through its TIC output by fed-edge-tic, the plant's
 #                        60 micro-inverters through an Envoy's local API by
 #                        fed-edge-envoy (both simulated by fed-edge-sim)
@@ -23,13 +26,16 @@
 #                        from the production replicated to bmhs
 #   fed-web              the dashboard and load curves, http://127.0.0.1:7480
 #
-# Environment: DEMO_SPEED (simulated seconds per real second once live,
-# default 60), DEMO_HISTORY (past data filled at the first start, default
-# 365d), DEMO_BASE_PORT (default 7400).
+# Environment: DEMO_SPEED (simulated seconds per real second while the
+# collectors' replay catches up with the present, default 60),
+# DEMO_REPLAY (how far back that replay starts, default 12h), DEMO_HISTORY
+# (past data filled at the first start, default 365d), DEMO_BASE_PORT
+# (default 7400). No simulated clock ever passes the wall clock.
 set -eu
 build=$1
 data=$2
 speed=${DEMO_SPEED:-60}
+replay=${DEMO_REPLAY:-12h}
 history=${DEMO_HISTORY:-365d}
 base=${DEMO_BASE_PORT:-7400}
 bin_dir=$build/services/directory/fed-directory
@@ -211,11 +217,12 @@ start tic "$bin_tic" --node="$bmhs_rpc" --token=@"$sim_h" --input="$tic_fifo" \
 	--follow --mode=standard --site=maison-lorient --owner="famille Le Gall" \
 	--power-period=1m --spool-dir="$data/spool-tic"
 start sim-linky "$bin_sim" --model=house --emit-tic="$tic_fifo" --tic-mode=standard \
-	--speed="$speed"
-# Inverter 23 fails 6 simulated hours after going live, for the alarm
+	--speed="$speed" --replay="$replay"
+# Inverter 23 fails 6 simulated hours into the replay (6 hours ago with the
+# default replay of 12h), for the alarm
 # rules below.
 start sim-envoy "$bin_sim" --model=pv --envoy-listen="$envoy_url" --speed="$speed" \
-	--fail-inverter=23 --fail-after=6h
+	--replay="$replay" --fail-inverter=23 --fail-after=6h
 envoy_period=$(awk -v s="$speed" 'BEGIN { p = int(300 / s); print (p < 1 ? 1 : p) "s" }')
 start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_url" \
 	--site=kermelo --public --owner="Bretagne Energie Citoyenne" \
@@ -350,7 +357,8 @@ enfed demo federation running (logs in $log):
                      maison-lorient/linky/index_east, .../power (fed-edge-tic)
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
   fed-web            $web_url   (dashboard, load curves)
-  simulators         $history of history, then live at ${speed}x real time
+  simulators         $history of history up to now, then live on the wall clock
+  collectors         the last $replay replayed at ${speed}x, then live
 Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol
 Investor logins: alice ($alice), legall ($legall)
 Dashboard logins ($web_url; the password is in the file):
