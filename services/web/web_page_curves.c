@@ -2,10 +2,17 @@
 //
 // web_page_curves.c: load curves compared (use case 2) and live power.
 //
-// /curves?s=ID&s=ID&scale=day|week|month|year&at=YYYY-MM-DD[&overlay=1]:
+// /curves?s=ID&s=ID&scale=day|week|month|year&at=YYYY-MM-DD[&overlay=1]
+// [&step=15min|hour|day|week|month][&norm=pupil|occupant|m2|kwc]
+// [&format=csv], or &from=YYYY-MM-DD&to=YYYY-MM-DD for a free range:
 // each chosen series in a panel of its own, one under another, on the same
-// time axis (the local day, week, month or year containing `at`), with the
-// description box of the series beside it; or all of them on one chart.
+// time axis (the local day, week, month or year containing `at`, or the
+// days from..to), with the description box of the series beside it; or
+// all of them on one chart. The step the values are summed over is named
+// on the axis ("kWh par heure"); each panel has a table of its values (for
+// screen readers and for copying), and format=csv serves exactly those
+// values, after the same checks. A series keeps its colour whatever the
+// order of the curves.
 // /live?s=ID shows a meter's current power, which the page's script
 // refreshes from /api/live?s=ID (JSON) without reloading.
 //
@@ -14,12 +21,16 @@
 // the live power are what the node shows that user, and an id the user
 // may not see is "not found" whether it exists or not.
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fed/clock.h"
 #include "web_access.h"
+#include "web_curves_js.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
 
@@ -43,17 +54,61 @@ static const struct scale scales[] = {
         7 * 86400000},
 };
 
+// The steps a view may ask for; a step's length is nominal (a local day
+// may have 23 or 25 hours, a month 28 to 31 days): it bounds the number
+// of buckets and sizes the bars.
+struct step {
+	const char *name;
+	web_str per;
+	Enfed__V1__Step step;
+	int64_t bucket_ms;
+};
+
+static const struct step steps[] = {
+    {"15min", WEB_S_PER_15MIN, ENFED__V1__STEP__STEP_15MIN, 900000},
+    {"hour", WEB_S_PER_HOUR, ENFED__V1__STEP__STEP_HOUR, 3600000},
+    {"day", WEB_S_PER_DAY, ENFED__V1__STEP__STEP_DAY, 86400000},
+    {"week", WEB_S_PER_WEEK, ENFED__V1__STEP__STEP_WEEK, 7 * 86400000},
+    {"month", WEB_S_PER_MONTH, ENFED__V1__STEP__STEP_MONTH,
+        INT64_C(30) * 86400000},
+};
+
+#define N_STEPS     (sizeof(steps) / sizeof(steps[0]))
+#define MAX_BUCKETS 3000
+#define MAX_DAYS    3660
+
+// A normalised view divides each curve by a fact of its description box
+// (the first number of its value: "230", "1,500 m²", "16.2 kWc").
+struct norm {
+	const char *name;
+	web_str label;
+	const char *keys[3]; // box keys that give the fact
+};
+
+static const struct norm norms[] = {
+    {"pupil", WEB_S_NORM_PUPIL, {"pupils", "élèves", NULL}},
+    {"occupant", WEB_S_NORM_OCCUPANT, {"occupants", "occupants", NULL}},
+    {"m2", WEB_S_NORM_M2, {"surface", "surface_m2", NULL}},
+    {"kwc", WEB_S_NORM_KWC, {"peak power", "peak_kwc", "kWc"}},
+};
+
 struct curve {
 	const char *id; // borrowed from the query
 	web_where where; // borrows the request's session
 	Enfed__V1__SeriesInfo *info;
 	Enfed__V1__QueryResponse *q;
+	int color; // fixed for the series (colour_of)
+	double divisor; // the normalising fact, 1 when none (or not found)
+	double *shown; // values / divisor (heap), what the page shows
 };
 
 struct view {
-	const struct scale *scale;
+	const struct scale *scale; // NULL for a free range
+	const struct step *step;
+	const struct norm *norm; // NULL: raw values
 	int64_t from, to;
 	int overlay;
+	int csv;
 	struct curve curves[MAX_CURVES];
 	size_t n;
 };
@@ -76,6 +131,58 @@ kind_label(Enfed__V1__SeriesKind k)
 	                                                     : WEB_S_INDEX_K;
 }
 
+// The step asked for (step=...), or the scale's, or one that suits a
+// free range of span_ms.
+static const char *
+parse_step(web_ctx *c, struct view *v)
+{
+	const char *st = web_arg(c, "step");
+	int64_t span = v->to - v->from;
+	v->step = NULL;
+	for (size_t i = 0; st && st[0] && i < N_STEPS; i++)
+		if (strcmp(st, steps[i].name) == 0)
+			v->step = &steps[i];
+	if (st != NULL && st[0] && strcmp(st, "auto") != 0 && v->step == NULL)
+		return "step: expected 15min, hour, day, week or month";
+	if (v->step == NULL) {
+		const char *want = v->scale
+		    ? (v->scale->step == ENFED__V1__STEP__STEP_15MIN ? "15min"
+		            : v->scale->step == ENFED__V1__STEP__STEP_HOUR
+		            ? "hour"
+		            : v->scale->step == ENFED__V1__STEP__STEP_DAY
+		            ? "day"
+		            : "week")
+		    : span <= 2 * 86400000            ? "15min"
+		    : span <= INT64_C(14) * 86400000  ? "hour"
+		    : span <= INT64_C(400) * 86400000 ? "day"
+		                                      : "week";
+		for (size_t i = 0; i < N_STEPS; i++)
+			if (strcmp(want, steps[i].name) == 0)
+				v->step = &steps[i];
+	}
+	if (span / v->step->bucket_ms > MAX_BUCKETS)
+		return "step: too fine for this period (3000 values at most "
+		       "per curve)";
+	return NULL;
+}
+
+// A free range: from and to are local days, to included.
+static const char *
+parse_range(web_ctx *c, struct view *v, const char *f, const char *t)
+{
+	int64_t a = 0, b = 0;
+	if (web_parse_date(c, f, &a) != FED_OK
+	    || web_parse_date(c, t ? t : "", &b) != FED_OK)
+		return "from, to: dates YYYY-MM-DD";
+	v->scale = NULL;
+	v->from = fed_tz_floor(c->app->o.tz, a, FED_TZ_DAY);
+	v->to = fed_tz_next(c->app->o.tz,
+	    fed_tz_floor(c->app->o.tz, b, FED_TZ_DAY), FED_TZ_DAY);
+	if (v->to <= v->from || v->to - v->from > MAX_DAYS * INT64_C(86400000))
+		return "from, to: from on or before to, at most 3660 days";
+	return NULL;
+}
+
 static const char *
 parse_view(web_ctx *c, struct view *v)
 {
@@ -86,14 +193,35 @@ parse_view(web_ctx *c, struct view *v)
 			v->scale = &scales[i];
 	if (sc != NULL && strcmp(sc, v->scale->name) != 0)
 		return "scale: expected day, week, month or year";
-	int64_t at = fed_clock_now_ms();
-	const char *a = web_arg(c, "at");
-	if (a != NULL && a[0] && web_parse_date(c, a, &at) != FED_OK)
-		return "at: expected a date YYYY-MM-DD";
-	v->from = fed_tz_floor(c->app->o.tz, at, v->scale->unit);
-	v->to = fed_tz_next(c->app->o.tz, v->from, v->scale->unit);
+	const char *f = web_arg(c, "from");
+	const char *bad = NULL;
+	if (f != NULL && f[0]) {
+		bad = parse_range(c, v, f, web_arg(c, "to"));
+	} else {
+		int64_t at = fed_clock_now_ms();
+		const char *a = web_arg(c, "at");
+		if (a != NULL && a[0] && web_parse_date(c, a, &at) != FED_OK)
+			return "at: expected a date YYYY-MM-DD";
+		v->from = fed_tz_floor(c->app->o.tz, at, v->scale->unit);
+		v->to = fed_tz_next(c->app->o.tz, v->from, v->scale->unit);
+	}
+	if (bad == NULL)
+		bad = parse_step(c, v);
+	if (bad != NULL)
+		return bad;
+	const char *nm = web_arg(c, "norm");
+	for (size_t i = 0; nm && nm[0] && i < sizeof(norms) / sizeof(norms[0]);
+	     i++)
+		if (strcmp(nm, norms[i].name) == 0)
+			v->norm = &norms[i];
+	if (nm != NULL && nm[0] && strcmp(nm, "none") != 0 && v->norm == NULL)
+		return "norm: expected pupil, occupant, m2 or kwc";
 	const char *ov = web_arg(c, "overlay");
 	v->overlay = ov != NULL && strcmp(ov, "1") == 0;
+	const char *fm = web_arg(c, "format");
+	v->csv = fm != NULL && strcmp(fm, "csv") == 0;
+	if (fm != NULL && fm[0] && !v->csv)
+		return "format: expected csv";
 	const char *ids[MAX_CURVES + 1];
 	size_t n = web_params_all(&c->req->query, "s", ids, MAX_CURVES + 1);
 	if (n > MAX_CURVES)
@@ -104,6 +232,82 @@ parse_view(web_ctx *c, struct view *v)
 		v->curves[v->n++].id = ids[i];
 	}
 	return NULL;
+}
+
+// FNV-1a of the id: the colour a series has on every page.
+static int
+colour_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return (int) (h % 8);
+}
+
+// Each curve's colour: its own (hashed from its id), unless a curve whose
+// id sorts first has it in this view; then the next free one. The result
+// depends on the set of curves, never on their order.
+static void
+assign_colours(struct view *v)
+{
+	int used[8] = {0};
+	int done[MAX_CURVES] = {0};
+	for (size_t k = 0; k < v->n; k++) {
+		size_t first = v->n;
+		for (size_t i = 0; i < v->n; i++)
+			if (!done[i]
+			    && (first == v->n
+			        || strcmp(v->curves[i].id, v->curves[first].id)
+			            < 0))
+				first = i;
+		int col = colour_hash(v->curves[first].id);
+		for (int t = 0; t < 8 && used[col]; t++)
+			col = (col + 1) % 8;
+		used[col] = 1;
+		v->curves[first].color = col;
+		done[first] = 1;
+	}
+}
+
+// The first number in a fact's value: "230", "1,500 m²" (English
+// thousands), "16.2 kWc"; 0 when there is none.
+static double
+fact_number(const char *s)
+{
+	char buf[32];
+	size_t o = 0;
+	while (*s == ' ')
+		s++;
+	for (; *s && o + 1 < sizeof(buf); s++) {
+		if (*s >= '0' && *s <= '9')
+			buf[o++] = *s;
+		else if (*s == '.')
+			buf[o++] = '.';
+		else if (*s != ',')
+			break;
+	}
+	buf[o] = '\0';
+	char *end = NULL;
+	double d = o ? strtod(buf, &end) : 0;
+	return d > 0 && isfinite(d) ? d : 0;
+}
+
+// The divisor of a curve for the view's normalisation (1: none found).
+static double
+divisor_of(const struct view *v, const Enfed__V1__SeriesInfo *info)
+{
+	const Enfed__V1__SeriesMeta *m = info->meta;
+	if (v->norm == NULL || m == NULL)
+		return 1;
+	for (size_t i = 0; i < m->n_box; i++)
+		for (size_t k = 0; k < 3 && v->norm->keys[k]; k++)
+			if (strcasecmp(m->box[i]->key, v->norm->keys[k])
+			    == 0) {
+				double d = fact_number(m->box[i]->value);
+				if (d > 0)
+					return d;
+			}
+	return 1;
 }
 
 static fed_status
@@ -121,7 +325,7 @@ load_curve(
 	q.series_ids = ids;
 	q.n_series_ids = 1;
 	q.range = &r;
-	q.step = v->scale->step;
+	q.step = v->step->step;
 	q.tz = (char *) fed_tz_name(c->app->o.tz);
 	FED_TRY(web_access_store(be, &cu->where, "Query", &q.base,
 	    (ProtobufCMessage **) &cu->q, err, len));
@@ -133,6 +337,12 @@ load_curve(
 		    err, len, "node gave a malformed answer for %s", cu->id);
 		return FED_INTERNAL;
 	}
+	cu->divisor = divisor_of(v, cu->info);
+	cu->shown = malloc((res->n_value ? res->n_value : 1) * sizeof(double));
+	if (cu->shown == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	for (size_t i = 0; i < res->n_value; i++)
+		cu->shown[i] = res->value[i] / cu->divisor;
 	return FED_OK;
 }
 
@@ -147,13 +357,13 @@ box_item(web_ctx *c, const char *k, const char *v)
 }
 
 static void
-box(web_ctx *c, const struct curve *cu, int color)
+box(web_ctx *c, const struct view *v, const struct curve *cu)
 {
 	const Enfed__V1__SeriesMeta *m = cu->info->meta;
 	web_buf_printf(c->b,
 	    "<aside class=\"box\"><h3><span class=\"key "
 	    "c%d\">■</span> ",
-	    color);
+	    cu->color);
 	web_buf_html(c->b, cu->id);
 	web_buf_put(c->b, "</h3><dl>");
 	if (m != NULL) {
@@ -166,75 +376,162 @@ box(web_ctx *c, const struct curve *cu, int color)
 	}
 	box_item(c, web_tr(c->lang, WEB_S_NODE),
 	    web_backend_node_name(c->app->o.backend, cu->where.node));
-	web_buf_put(c->b, "</dl></aside>");
+	web_buf_put(c->b, "</dl>");
+	if (v->norm != NULL && cu->divisor == 1)
+		web_buf_printf(c->b, "<p class=\"norm-missing\">%s</p>",
+		    web_tr(c->lang, WEB_S_NORM_MISSING));
+	else if (v->norm != NULL)
+		web_buf_printf(c->b,
+		    "<p class=\"norm\" data-divisor=\"%.17g\">÷ %.15g</p>",
+		    cu->divisor, cu->divisor);
+	web_buf_put(c->b, "</aside>");
+}
+
+// What the values are per: "par heure" for energy, ", par élève" when
+// normalised (and the curve's box gave the fact).
+static void
+per_text(web_ctx *c, const struct view *v, const struct curve *cu, char *buf,
+    size_t len)
+{
+	int energy = cu->q->results[0]->unit == ENFED__V1__UNIT__UNIT_WH;
+	int norm = v->norm != NULL && cu->divisor != 1;
+	snprintf(buf, len, "%s%s%s",
+	    energy ? web_tr(c->lang, v->step->per) : "",
+	    energy && norm ? ", " : "",
+	    norm ? web_tr(c->lang, v->norm->label) : "");
 }
 
 static web_svg_series
-series_of(const struct curve *cu, int color)
+series_of(const struct curve *cu)
 {
 	const Enfed__V1__SeriesResult *r = cu->q->results[0];
-	web_svg_series s
-	    = {cu->id, r->ts_ms, r->value, r->coverage, r->n_value, color};
+	web_svg_series s = {
+	    cu->id, r->ts_ms, cu->shown, r->coverage, r->n_value, cu->color};
 	return s;
 }
 
 static void
 chart(web_ctx *c, const struct view *v, const web_svg_series *s, size_t n,
-    const char *unit, const char *title, size_t index)
+    const char *unit, const char *per, const char *title, size_t index)
 {
 	static const char *const ids[] = {"curve-0", "curve-1", "curve-2",
 	    "curve-3", "curve-4", "curve-5", "curve-6", "curve-7"};
-	web_svg_chart ch = {ids[index % 8], title, unit, v->from, v->to,
-	    v->scale->bucket_ms, WEB_SVG_LINES, s, n, c->app->o.tz, c->lang,
-	    960, 240};
+	web_svg_chart ch
+	    = {ids[index % 8], title, unit, v->from, v->to, v->step->bucket_ms,
+	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 240, per};
 	web_svg_chart_write(c->b, &ch);
+}
+
+// The values of a curve as a table: the same numbers as the chart, for a
+// screen reader, for copying, and for a page read without the chart.
+static void
+data_table(web_ctx *c, const struct curve *cu, const char *per)
+{
+	const Enfed__V1__SeriesResult *r = cu->q->results[0];
+	const char *unit = unit_name(r->unit);
+	web_buf_printf(c->b, "<details class=\"data-table\"><summary>%s — ",
+	    web_tr(c->lang, WEB_S_DATA_TABLE));
+	web_buf_html(c->b, cu->id);
+	web_buf_put(c->b, "</summary><table><caption>");
+	web_buf_html(c->b, cu->id);
+	web_buf_printf(c->b, " (%s%s", unit, per[0] ? " " : "");
+	web_buf_html(c->b, per);
+	web_buf_printf(c->b,
+	    ")</caption><thead><tr><th scope=\"col\">%s</th>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+	    "</thead><tbody>",
+	    web_tr(c->lang, WEB_S_DATE), web_tr(c->lang, WEB_S_VALUE),
+	    web_tr(c->lang, WEB_S_COVERAGE));
+	for (size_t i = 0; i < r->n_value; i++) {
+		char d[WEB_FMT_LEN], val[WEB_FMT_LEN], cov[WEB_FMT_LEN];
+		web_fmt_datetime(
+		    d, sizeof(d), c->lang, c->app->o.tz, r->ts_ms[i]);
+		web_fmt_num(val, sizeof(val), c->lang, cu->shown[i],
+		    fabs(cu->shown[i]) >= 100 ? 0 : 2);
+		web_fmt_pct(cov, sizeof(cov), c->lang, r->coverage[i]);
+		web_buf_printf(c->b,
+		    "<tr data-t=\"%lld\"><th scope=\"row\">%s</th>"
+		    "<td data-v=\"%.17g\">%s %s</td><td>%s</td></tr>",
+		    (long long) r->ts_ms[i], d, cu->shown[i], val, unit, cov);
+	}
+	web_buf_put(c->b, "</tbody></table></details>");
 }
 
 static void
 panels(web_ctx *c, const struct view *v)
 {
+	char per[128];
 	if (v->overlay) {
 		web_svg_series s[MAX_CURVES];
 		for (size_t i = 0; i < v->n; i++)
-			s[i] = series_of(&v->curves[i], (int) i);
+			s[i] = series_of(&v->curves[i]);
 		const Enfed__V1__SeriesResult *r0 = v->curves[0].q->results[0];
+		per_text(c, v, &v->curves[0], per, sizeof(per));
 		web_buf_put(c->b,
 		    "<section class=\"curve-panel overlay\">"
 		    "<div class=\"boxes\">");
 		for (size_t i = 0; i < v->n; i++)
-			box(c, &v->curves[i], (int) i);
+			box(c, v, &v->curves[i]);
 		web_buf_put(c->b, "</div><div class=\"plot\">");
-		chart(c, v, s, v->n, unit_name(r0->unit),
+		chart(c, v, s, v->n, unit_name(r0->unit), per,
 		    web_tr(c->lang, WEB_S_CURVES), 0);
+		for (size_t i = 0; i < v->n; i++) {
+			per_text(c, v, &v->curves[i], per, sizeof(per));
+			data_table(c, &v->curves[i], per);
+		}
 		web_buf_put(c->b, "</div></section>");
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct curve *cu = &v->curves[i];
-		web_svg_series s = series_of(cu, (int) i);
+		web_svg_series s = series_of(cu);
+		per_text(c, v, cu, per, sizeof(per));
 		web_buf_put(
 		    c->b, "<section class=\"curve-panel\" data-series=\"");
 		web_buf_html(c->b, cu->id);
 		web_buf_put(c->b, "\">");
-		box(c, cu, (int) i);
+		box(c, v, cu);
 		web_buf_put(c->b, "<div class=\"plot\">");
-		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), cu->id,
-		    i);
+		chart(c, v, &s, 1, unit_name(cu->q->results[0]->unit), per,
+		    cu->id, i);
+		data_table(c, cu, per);
 		web_buf_put(c->b, "</div></section>");
 	}
 }
 
-// The href of this view moved to another instant, scale or overlay.
+// What a link changes of the current view.
+struct nav {
+	int64_t from, to; // a free range when scale is NULL
+	const struct scale *scale;
+	int overlay;
+	const char *format;
+};
+
+// The href of this view with n's period, scale, overlay and format.
 static void
-view_href(web_ctx *c, const struct view *v, int64_t at, const char *scale,
-    int overlay)
+view_href(web_ctx *c, const struct view *v, const struct nav *n)
 {
-	char iso[16];
-	web_fmt_isodate(iso, sizeof(iso), c->app->o.tz, at);
+	char iso[16], iso2[16];
 	web_buf b2;
 	web_buf_init(&b2);
-	web_buf_printf(&b2, "/curves?scale=%s&at=%s%s", scale, iso,
-	    overlay ? "&overlay=1" : "");
+	web_fmt_isodate(iso, sizeof(iso), c->app->o.tz, n->from);
+	if (n->scale != NULL) {
+		web_buf_printf(
+		    &b2, "/curves?scale=%s&at=%s", n->scale->name, iso);
+	} else {
+		web_fmt_isodate(iso2, sizeof(iso2), c->app->o.tz, n->to - 1);
+		web_buf_printf(&b2, "/curves?from=%s&to=%s", iso, iso2);
+	}
+	// A step chosen by hand is kept within the same kind of period.
+	const char *st = web_arg(c, "step");
+	if (st != NULL && st[0] && n->scale == v->scale)
+		web_buf_printf(&b2, "&step=%s", v->step->name);
+	if (v->norm != NULL)
+		web_buf_printf(&b2, "&norm=%s", v->norm->name);
+	if (n->overlay)
+		web_buf_put(&b2, "&overlay=1");
+	if (n->format != NULL)
+		web_buf_printf(&b2, "&format=%s", n->format);
 	for (size_t i = 0; i < v->n; i++) {
 		web_buf_put(&b2, "&s=");
 		web_buf_url(&b2, v->curves[i].id);
@@ -247,32 +544,106 @@ static void
 navigation(web_ctx *c, const struct view *v)
 {
 	char f[WEB_FMT_LEN], t[WEB_FMT_LEN];
+	const fed_tz *tz = c->app->o.tz;
+	struct nav n = {v->from, v->to, v->scale, v->overlay, NULL};
+	if (v->scale != NULL) {
+		n.from = fed_tz_floor(tz, v->from - 1, v->scale->unit);
+	} else { // a free range moves by its own length, in local days
+		int64_t days = (v->to - v->from + 43200000) / 86400000;
+		n.to = v->from;
+		n.from = v->from;
+		for (int64_t d = 0; d < days && d < MAX_DAYS; d++)
+			n.from = fed_tz_floor(tz, n.from - 1, FED_TZ_DAY);
+	}
 	web_buf_put(c->b, "<p class=\"timenav\"><a class=\"prev\" href=\"");
-	view_href(c, v,
-	    fed_tz_floor(c->app->o.tz, v->from - 1, v->scale->unit),
-	    v->scale->name, v->overlay);
-	web_fmt_date(f, sizeof(f), c->lang, c->app->o.tz, v->from);
-	web_fmt_date(t, sizeof(t), c->lang, c->app->o.tz, v->to - 1);
+	view_href(c, v, &n);
+	web_fmt_date(f, sizeof(f), c->lang, tz, v->from);
+	web_fmt_date(t, sizeof(t), c->lang, tz, v->to - 1);
 	web_buf_printf(c->b,
 	    "\">%s</a> <strong class=\"range\" data-from=\"%lld\" "
 	    "data-to=\"%lld\">%s – %s</strong> <a "
 	    "class=\"next\" href=\"",
 	    web_tr(c->lang, WEB_S_PREV), (long long) v->from,
 	    (long long) v->to, f, t);
-	view_href(c, v, v->to, v->scale->name, v->overlay);
+	n = (struct nav) {v->to, v->to, v->scale, v->overlay, NULL};
+	if (v->scale == NULL) {
+		int64_t days = (v->to - v->from + 43200000) / 86400000;
+		for (int64_t d = 0; d < days && d < MAX_DAYS; d++)
+			n.to = fed_tz_next(tz, n.to, FED_TZ_DAY);
+	}
+	view_href(c, v, &n);
 	web_buf_printf(c->b, "\">%s</a> · %s%s", web_tr(c->lang, WEB_S_NEXT),
 	    web_tr(c->lang, WEB_S_SCALE), web_colon(c->lang));
 	for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
 		web_buf_printf(c->b, " <a class=\"scale%s\" href=\"",
 		    &scales[i] == v->scale ? " current" : "");
-		view_href(c, v, v->from, scales[i].name, v->overlay);
+		n = (struct nav) {v->from, 0, &scales[i], v->overlay, NULL};
+		view_href(c, v, &n);
 		web_buf_printf(
 		    c->b, "\">%s</a>", web_tr(c->lang, scales[i].label));
 	}
 	web_buf_put(c->b, " · <a class=\"overlay-toggle\" href=\"");
-	view_href(c, v, v->from, v->scale->name, !v->overlay);
-	web_buf_printf(c->b, "\">%s%s</a></p>", v->overlay ? "✓ " : "",
+	n = (struct nav) {v->from, v->to, v->scale, !v->overlay, NULL};
+	view_href(c, v, &n);
+	web_buf_printf(c->b, "\">%s%s</a>", v->overlay ? "✓ " : "",
 	    web_tr(c->lang, WEB_S_OVERLAY));
+	if (v->n > 0) {
+		web_buf_put(c->b, " · <a class=\"csv\" download href=\"");
+		n = (struct nav) {v->from, v->to, v->scale, v->overlay, "csv"};
+		view_href(c, v, &n);
+		web_buf_printf(
+		    c->b, "\">%s</a>", web_tr(c->lang, WEB_S_DOWNLOAD_CSV));
+	}
+	web_buf_put(c->b, "</p>");
+}
+
+// The free range, the step and the normalisation: a GET form that keeps
+// the chosen curves.
+static void
+range_form(web_ctx *c, const struct view *v)
+{
+	char f[16], t[16];
+	web_fmt_isodate(f, sizeof(f), c->app->o.tz, v->from);
+	web_fmt_isodate(t, sizeof(t), c->app->o.tz, v->to - 1);
+	web_buf_printf(c->b,
+	    "<form method=\"get\" action=\"/curves\" class=\"range-form\">"
+	    "<fieldset><legend>%s</legend><label>%s <input type=\"date\" "
+	    "name=\"from\" value=\"%s\" required></label> <label>%s <input "
+	    "type=\"date\" name=\"to\" value=\"%s\" required></label> "
+	    "<label>%s <select name=\"step\"><option value=\"auto\">%s"
+	    "</option>",
+	    web_tr(c->lang, WEB_S_FREE_RANGE), web_tr(c->lang, WEB_S_FROM), f,
+	    web_tr(c->lang, WEB_S_TO), t, web_tr(c->lang, WEB_S_BUCKET),
+	    web_tr(c->lang, WEB_S_AUTO));
+	const char *st = web_arg(c, "step");
+	for (size_t i = 0; i < N_STEPS; i++)
+		web_buf_printf(c->b, "<option value=\"%s\"%s>%s</option>",
+		    steps[i].name,
+		    st && strcmp(st, steps[i].name) == 0 ? " selected" : "",
+		    web_tr(c->lang, steps[i].per));
+	web_buf_printf(c->b,
+	    "</select></label> <label>%s <select name=\"norm\">"
+	    "<option value=\"none\">%s</option>",
+	    web_tr(c->lang, WEB_S_NORMALISE),
+	    web_tr(c->lang, WEB_S_NORM_NONE));
+	for (size_t i = 0; i < sizeof(norms) / sizeof(norms[0]); i++)
+		web_buf_printf(c->b, "<option value=\"%s\"%s>%s</option>",
+		    norms[i].name, v->norm == &norms[i] ? " selected" : "",
+		    web_tr(c->lang, norms[i].label));
+	web_buf_put(c->b, "</select></label>");
+	for (size_t i = 0; i < v->n; i++) {
+		web_buf_put(
+		    c->b, "<input type=\"hidden\" name=\"s\" value=\"");
+		web_buf_html(c->b, v->curves[i].id);
+		web_buf_put(c->b, "\">");
+	}
+	web_buf_printf(c->b,
+	    "<input type=\"hidden\" name=\"lang\" value=\"%s\">%s"
+	    "<button>%s</button></fieldset></form>",
+	    web_lang_code(c->lang),
+	    v->overlay ? "<input type=\"hidden\" name=\"overlay\" value=\"1\">"
+	               : "",
+	    web_tr(c->lang, WEB_S_SHOW));
 }
 
 static int
@@ -333,7 +704,7 @@ choose_form(web_ctx *c, const struct view *v)
 	    "<label><input type=\"checkbox\" name=\"overlay\" "
 	    "value=\"1\"%s> %s</label> <button>%s</button>"
 	    "</form></details>",
-	    v->scale->name, iso, web_lang_code(c->lang),
+	    v->scale ? v->scale->name : "week", iso, web_lang_code(c->lang),
 	    v->overlay ? " checked" : "", web_tr(c->lang, WEB_S_OVERLAY),
 	    web_tr(c->lang, WEB_S_SHOW));
 }
@@ -348,6 +719,49 @@ free_view(struct view *v)
 		if (v->curves[i].q)
 			enfed__v1__query_response__free_unpacked(
 			    v->curves[i].q, NULL);
+		free(v->curves[i].shown);
+	}
+}
+
+// A CSV field: quoted, quotes doubled (ids are [A-Za-z0-9._/-] already).
+static void
+csv_field(web_buf *b, const char *s)
+{
+	web_buf_put(b, "\"");
+	for (; *s; s++)
+		web_buf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+	web_buf_put(b, "\"");
+}
+
+// The values the page shows, one line per bucket and curve: the same
+// loads and checks as the page (a series the user may not read is 404
+// before any of this), the same normalisation.
+static void
+csv(web_ctx *c, const struct view *v)
+{
+	c->res->type = "text/csv; charset=utf-8";
+	web_buf_put(
+	    c->b, "series,node,start,start_ms,value,unit,per,coverage\r\n");
+	for (size_t k = 0; k < v->n; k++) {
+		const struct curve *cu = &v->curves[k];
+		const Enfed__V1__SeriesResult *r = cu->q->results[0];
+		char per[128];
+		per_text(c, v, cu, per, sizeof(per));
+		for (size_t i = 0; i < r->n_value; i++) {
+			char iso[48];
+			fed_tz_format_iso(
+			    c->app->o.tz, r->ts_ms[i], iso, sizeof(iso));
+			csv_field(c->b, cu->id);
+			web_buf_put(c->b, ",");
+			csv_field(c->b,
+			    web_backend_node_name(
+			        c->app->o.backend, cu->where.node));
+			web_buf_printf(c->b, ",%s,%lld,%.17g,%s,", iso,
+			    (long long) r->ts_ms[i], cu->shown[i],
+			    unit_name(r->unit));
+			csv_field(c->b, per);
+			web_buf_printf(c->b, ",%.6g\r\n", r->coverage[i]);
+		}
 	}
 }
 
@@ -365,13 +779,19 @@ web_page_curves(web_ctx *c)
 	fed_status st = FED_OK;
 	for (size_t i = 0; i < v.n && st == FED_OK; i++)
 		st = load_curve(c, &v, &v.curves[i], err, sizeof(err));
+	assign_colours(&v);
 	if (st == FED_NOT_FOUND) {
 		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_SERIES));
 	} else if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
+	} else if (v.csv) {
+		csv(c, &v);
 	} else {
 		web_page_begin(c, WEB_S_CURVES, NULL);
+		web_buf_put(
+		    c->b, "<script src=\"/static/curves.js\" defer></script>");
 		navigation(c, &v);
+		range_form(c, &v);
 		choose_form(c, &v);
 		if (v.n == 0)
 			web_buf_printf(c->b, "<p>%s</p>",
@@ -381,6 +801,17 @@ web_page_curves(web_ctx *c)
 		web_page_end(c);
 	}
 	free_view(&v);
+}
+
+// The page's script: one file, cacheable, from memory.
+void
+web_page_curves_js(web_ctx *c)
+{
+	static const char *const chunks[] = {WEB_CURVES_JS_CHUNKS};
+	c->res->type = "text/javascript; charset=utf-8";
+	c->res->cacheable = 1;
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
+		web_buf_put(c->b, chunks[i]);
 }
 
 // --- Live

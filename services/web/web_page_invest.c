@@ -329,7 +329,8 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 	// is a small fraction of a household's use and would not show on
 	// the consumption's scale.
 	web_svg_chart ch = {"days", web_tr(c->lang, WEB_S_LAST_30), "Wh", from,
-	    to, DAY_MS, WEB_SVG_BARS, se, 1, tz, c->lang, 960, 200};
+	    to, DAY_MS, WEB_SVG_BARS, se, 1, tz, c->lang, 960, 200,
+	    web_tr(c->lang, WEB_S_PER_DAY)};
 	web_buf_printf(c->b, "<section class=\"days\"><h2>%s</h2>",
 	    web_tr(c->lang, WEB_S_LAST_30));
 	for (size_t i = 0; i < n_series; i++) {
@@ -541,7 +542,8 @@ detail_chart(
 	web_svg_chart ch
 	    = {"production-chart", web_tr(c->lang, WEB_S_PROJECT_PROD), "Wh",
 	        p->from, p->to, p->hourly ? DAY_MS / 24 : DAY_MS, WEB_SVG_BARS,
-	        se, 1, c->app->o.tz, c->lang, 0, 0};
+	        se, 1, c->app->o.tz, c->lang, 0, 0,
+	        web_tr(c->lang, p->hourly ? WEB_S_PER_HOUR : WEB_S_PER_DAY)};
 	web_svg_chart_write(c->b, &ch);
 	if (n == 2) { // the share is a small fraction: its own scale
 		ch.id = "share-chart";

@@ -53,6 +53,7 @@ static const struct route routes[] = {
     {"/api/live", 0, NEED_SESSION, web_api_live},
     {"/static/app.css", 0, NEED_NONE, page_css},
     {"/static/app.js", 0, NEED_NONE, page_js},
+    {"/static/curves.js", 0, NEED_NONE, web_page_curves_js},
     {"/healthz", 0, NEED_NONE, page_health},
 };
 
