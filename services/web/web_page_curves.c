@@ -31,6 +31,7 @@
 #include "fed/clock.h"
 #include "web_access.h"
 #include "web_curves_js.h"
+#include "web_presets.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
 
@@ -100,6 +101,7 @@ struct curve {
 	int color; // fixed for the series (colour_of)
 	double divisor; // the normalising fact, 1 when none (or not found)
 	double *shown; // values / divisor (heap), what the page shows
+	int hidden; // a preset's series the user may not read: not fetched
 };
 
 struct view {
@@ -109,6 +111,8 @@ struct view {
 	int64_t from, to;
 	int overlay;
 	int csv;
+	const char *preset; // opened from this preset: unreadable series are
+	                    // "not shared with you", not a 404
 	struct curve curves[MAX_CURVES];
 	size_t n;
 };
@@ -222,6 +226,9 @@ parse_view(web_ctx *c, struct view *v)
 	v->csv = fm != NULL && strcmp(fm, "csv") == 0;
 	if (fm != NULL && fm[0] && !v->csv)
 		return "format: expected csv";
+	v->preset = web_arg(c, "preset");
+	if (v->preset != NULL && !web_preset_name_ok(v->preset))
+		return "preset: a name of the list";
 	const char *ids[MAX_CURVES + 1];
 	size_t n = web_params_all(&c->req->query, "s", ids, MAX_CURVES + 1);
 	if (n > MAX_CURVES)
@@ -457,33 +464,73 @@ data_table(web_ctx *c, const struct curve *cu, const char *per)
 	web_buf_put(c->b, "</tbody></table></details>");
 }
 
+// A series of a preset that the user's credentials do not show: its id
+// (which the preset names) and nothing else; it was not fetched.
+static void
+not_shared(web_ctx *c, const struct curve *cu)
+{
+	web_buf_put(c->b,
+	    "<section class=\"curve-panel not-shared\" "
+	    "data-series=\"");
+	web_buf_html(c->b, cu->id);
+	web_buf_put(c->b, "\"><p><strong>");
+	web_buf_html(c->b, cu->id);
+	web_buf_printf(c->b, "</strong> — %s</p></section>",
+	    web_tr(c->lang, WEB_S_NOT_SHARED));
+}
+
+static void
+overlay_panel(web_ctx *c, const struct view *v)
+{
+	char per[128];
+	web_svg_series s[MAX_CURVES];
+	size_t n = 0, first = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->curves[i].hidden)
+			continue;
+		if (first == v->n)
+			first = i;
+		s[n++] = series_of(&v->curves[i]);
+	}
+	if (n == 0)
+		return;
+	const Enfed__V1__SeriesResult *r0 = v->curves[first].q->results[0];
+	per_text(c, v, &v->curves[first], per, sizeof(per));
+	web_buf_put(c->b,
+	    "<section class=\"curve-panel overlay\">"
+	    "<div class=\"boxes\">");
+	for (size_t i = 0; i < v->n; i++)
+		if (!v->curves[i].hidden)
+			box(c, v, &v->curves[i]);
+	web_buf_put(c->b, "</div><div class=\"plot\">");
+	chart(c, v, s, n, unit_name(r0->unit), per,
+	    web_tr(c->lang, WEB_S_CURVES), 0);
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->curves[i].hidden)
+			continue;
+		per_text(c, v, &v->curves[i], per, sizeof(per));
+		data_table(c, &v->curves[i], per);
+	}
+	web_buf_put(c->b, "</div></section>");
+}
+
 static void
 panels(web_ctx *c, const struct view *v)
 {
 	char per[128];
 	if (v->overlay) {
-		web_svg_series s[MAX_CURVES];
+		overlay_panel(c, v);
 		for (size_t i = 0; i < v->n; i++)
-			s[i] = series_of(&v->curves[i]);
-		const Enfed__V1__SeriesResult *r0 = v->curves[0].q->results[0];
-		per_text(c, v, &v->curves[0], per, sizeof(per));
-		web_buf_put(c->b,
-		    "<section class=\"curve-panel overlay\">"
-		    "<div class=\"boxes\">");
-		for (size_t i = 0; i < v->n; i++)
-			box(c, v, &v->curves[i]);
-		web_buf_put(c->b, "</div><div class=\"plot\">");
-		chart(c, v, s, v->n, unit_name(r0->unit), per,
-		    web_tr(c->lang, WEB_S_CURVES), 0);
-		for (size_t i = 0; i < v->n; i++) {
-			per_text(c, v, &v->curves[i], per, sizeof(per));
-			data_table(c, &v->curves[i], per);
-		}
-		web_buf_put(c->b, "</div></section>");
+			if (v->curves[i].hidden)
+				not_shared(c, &v->curves[i]);
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct curve *cu = &v->curves[i];
+		if (cu->hidden) {
+			not_shared(c, cu);
+			continue;
+		}
 		web_svg_series s = series_of(cu);
 		per_text(c, v, cu, per, sizeof(per));
 		web_buf_put(
@@ -532,6 +579,10 @@ view_href(web_ctx *c, const struct view *v, const struct nav *n)
 		web_buf_put(&b2, "&overlay=1");
 	if (n->format != NULL)
 		web_buf_printf(&b2, "&format=%s", n->format);
+	if (v->preset != NULL) {
+		web_buf_put(&b2, "&preset=");
+		web_buf_url(&b2, v->preset);
+	}
 	for (size_t i = 0; i < v->n; i++) {
 		web_buf_put(&b2, "&s=");
 		web_buf_url(&b2, v->curves[i].id);
@@ -744,6 +795,8 @@ csv(web_ctx *c, const struct view *v)
 	    c->b, "series,node,start,start_ms,value,unit,per,coverage\r\n");
 	for (size_t k = 0; k < v->n; k++) {
 		const struct curve *cu = &v->curves[k];
+		if (cu->hidden)
+			continue; // not shown, not fetched: not in the file
 		const Enfed__V1__SeriesResult *r = cu->q->results[0];
 		char per[128];
 		per_text(c, v, cu, per, sizeof(per));
@@ -765,9 +818,163 @@ csv(web_ctx *c, const struct view *v)
 	}
 }
 
+// --- Presets ------------------------------------------------------------
+
+// The query that makes view v again: its curves, scale (not its date: a
+// preset "— semaine" opens on the current week) or free range, the step
+// when one was chosen, the normalisation, the overlay.
+static void
+preset_query(web_ctx *c, const struct view *v, web_buf *q)
+{
+	if (v->scale != NULL) {
+		web_buf_printf(q, "scale=%s", v->scale->name);
+	} else {
+		char f[16], t[16];
+		web_fmt_isodate(f, sizeof(f), c->app->o.tz, v->from);
+		web_fmt_isodate(t, sizeof(t), c->app->o.tz, v->to - 1);
+		web_buf_printf(q, "from=%s&to=%s", f, t);
+	}
+	const char *st = web_arg(c, "step");
+	if (st != NULL && st[0] && strcmp(st, "auto") != 0)
+		web_buf_printf(q, "&step=%s", v->step->name);
+	if (v->norm != NULL)
+		web_buf_printf(q, "&norm=%s", v->norm->name);
+	if (v->overlay)
+		web_buf_put(q, "&overlay=1");
+	for (size_t i = 0; i < v->n; i++) {
+		web_buf_put(q, "&s=");
+		web_buf_url(q, v->curves[i].id);
+	}
+}
+
+// To the view a preset holds (303), marked with its name.
+static void
+open_preset(web_ctx *c, const web_preset *p)
+{
+	web_buf to;
+	web_buf_init(&to);
+	web_buf_printf(&to, "/curves?%s&preset=", p->query);
+	web_buf_url(&to, p->name);
+	if (c->lang == WEB_LANG_EN)
+		web_buf_put(&to, "&lang=en");
+	c->res->status = 303;
+	snprintf(c->res->location, sizeof(c->res->location), "%s",
+	    to.data ? to.data : "/curves");
+	web_buf_fini(&to);
+	web_buf_fini(c->b);
+}
+
+// The presets, each one click away; a form to save the current view.
+static void
+presets_section(
+    web_ctx *c, const struct view *v, const web_preset *list, size_t n)
+{
+	web_buf_printf(c->b, "<section class=\"presets\"><h2>%s</h2>",
+	    web_tr(c->lang, WEB_S_PRESETS));
+	if (n == 0)
+		web_buf_printf(
+		    c->b, "<p>%s</p>", web_tr(c->lang, WEB_S_NO_PRESET));
+	else
+		web_buf_put(c->b, "<ul>");
+	for (size_t i = 0; i < n; i++) {
+		web_buf b2;
+		web_buf_init(&b2);
+		web_buf_put(&b2, "/curves?preset=");
+		web_buf_url(&b2, list[i].name);
+		web_buf_printf(c->b, "<li><a class=\"preset%s\" href=\"",
+		    v->preset && strcmp(v->preset, list[i].name) == 0
+		        ? " current"
+		        : "");
+		web_put_href(c, b2.data);
+		web_buf_put(c->b, "\">");
+		web_buf_html(c->b, list[i].name);
+		web_buf_put(c->b, "</a></li>");
+		web_buf_fini(&b2);
+	}
+	if (n > 0)
+		web_buf_put(c->b, "</ul>");
+	int may_save = c->session.role == WEB_ROLE_VIEWER
+	    || c->session.role == WEB_ROLE_ADMIN;
+	if (v->n > 0 && may_save && c->app->o.presets_file != NULL) {
+		web_buf q;
+		web_buf_init(&q);
+		preset_query(c, v, &q);
+		web_buf_put(c->b,
+		    "<form method=\"post\" class=\"save-preset\" action=\"");
+		web_put_href(c, "/curves");
+		web_buf_put(c->b, "\">");
+		web_put_csrf(c);
+		web_buf_put(
+		    c->b, "<input type=\"hidden\" name=\"query\" value=\"");
+		web_buf_html(c->b, q.data ? q.data : "");
+		web_buf_printf(c->b,
+		    "\"><label>%s <input name=\"name\" maxlength=\"80\" "
+		    "required value=\"",
+		    web_tr(c->lang, WEB_S_SAVE_PRESET));
+		web_buf_html(c->b, v->preset ? v->preset : "");
+		web_buf_printf(c->b, "\"></label> <button>%s</button></form>",
+		    web_tr(c->lang, WEB_S_SAVE));
+		web_buf_fini(&q);
+	}
+	web_buf_put(c->b, "</section>");
+}
+
+// POST /curves: saves a preset (a teacher's or an administrator's), then
+// opens it. The query is the one the page made; it is checked again every
+// time the preset is opened, with the opener's own credentials.
+static void
+save_preset(web_ctx *c)
+{
+	if (web_post_refused(c))
+		return;
+	if (c->session.role != WEB_ROLE_VIEWER
+	    && c->session.role != WEB_ROLE_ADMIN) {
+		web_page_error(c, 403, web_tr(c->lang, WEB_S_FORBIDDEN));
+		return;
+	}
+	web_preset p;
+	memset(&p, 0, sizeof(p));
+	const char *name = web_arg(c, "name");
+	const char *query = web_arg(c, "query");
+	char err[256] = "";
+	if (!web_preset_name_ok(name) || query == NULL
+	    || strlen(query) > WEB_PRESET_QUERY_MAX
+	    || strstr(query, "preset=") != NULL
+	    || strstr(query, "format=") != NULL) {
+		web_page_error(c, 400,
+		    "name: 1 to 80 characters, without tabs or line breaks; "
+		    "query: a view of this page");
+		return;
+	}
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.author, sizeof(p.author), "%s", c->session.user);
+	snprintf(p.query, sizeof(p.query), "%s", query);
+	fed_status st = web_presets_save(c->app->o.presets_file, &p,
+	    c->session.role == WEB_ROLE_ADMIN, err, sizeof(err));
+	if (st != FED_OK) {
+		web_page_error(c, web_http_status(st), err);
+		return;
+	}
+	open_preset(c, &p);
+}
+
+// 1 + the index of the preset named `name`; 0 when there is none.
+static int
+find_preset(const web_preset *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].name, name) == 0)
+			return (int) i + 1;
+	return 0;
+}
+
 void
 web_page_curves(web_ctx *c)
 {
+	if (strcmp(c->req->method, "POST") == 0) {
+		save_preset(c);
+		return;
+	}
 	struct view v;
 	memset(&v, 0, sizeof(v));
 	const char *bad = parse_view(c, &v);
@@ -775,10 +982,37 @@ web_page_curves(web_ctx *c)
 		web_page_error(c, 400, bad);
 		return;
 	}
+	web_preset *presets = calloc(WEB_PRESETS_MAX, sizeof(*presets));
+	size_t n_presets = 0;
+	if (presets != NULL)
+		web_presets_load(c->app->o.presets_file, presets,
+		    WEB_PRESETS_MAX, &n_presets);
+	// A preset without its curves in the URL: open it. The first screen
+	// of a class (nothing asked) is the first preset, its curves drawn.
+	int k = v.preset ? find_preset(presets, n_presets, v.preset) : 0;
+	int bare = v.n == 0 && v.preset == NULL && web_arg(c, "scale") == NULL
+	    && web_arg(c, "from") == NULL && n_presets > 0;
+	if (v.preset != NULL && k == 0) {
+		web_page_error(c, 404, web_tr(c->lang, WEB_S_NOT_FOUND));
+		free(presets);
+		return;
+	}
+	if ((v.n == 0 && k > 0) || bare) {
+		open_preset(c, &presets[bare ? 0 : k - 1]);
+		free(presets);
+		return;
+	}
 	char err[512];
 	fed_status st = FED_OK;
-	for (size_t i = 0; i < v.n && st == FED_OK; i++)
+	for (size_t i = 0; i < v.n && st == FED_OK; i++) {
 		st = load_curve(c, &v, &v.curves[i], err, sizeof(err));
+		// Opened from a preset, a series the user may not read is
+		// said so; it was asked with the user's credentials only.
+		if (st == FED_NOT_FOUND && v.preset != NULL) {
+			v.curves[i].hidden = 1;
+			st = FED_OK;
+		}
+	}
 	assign_colours(&v);
 	if (st == FED_NOT_FOUND) {
 		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_SERIES));
@@ -790,6 +1024,7 @@ web_page_curves(web_ctx *c)
 		web_page_begin(c, WEB_S_CURVES, NULL);
 		web_buf_put(
 		    c->b, "<script src=\"/static/curves.js\" defer></script>");
+		presets_section(c, &v, presets, n_presets);
 		navigation(c, &v);
 		range_form(c, &v);
 		choose_form(c, &v);
@@ -800,6 +1035,7 @@ web_page_curves(web_ctx *c)
 			panels(c, &v);
 		web_page_end(c);
 	}
+	free(presets);
 	free_view(&v);
 }
 

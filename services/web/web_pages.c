@@ -48,7 +48,7 @@ static const struct route routes[] = {
     {"/consent", 1, NEED_HOUSEHOLD, web_page_consent},
     {"/consent/revoke", 1, NEED_HOUSEHOLD, web_page_consent_revoke},
     {"/consent/log", 0, NEED_HOUSEHOLD, web_page_consent_log},
-    {"/curves", 0, NEED_SESSION, web_page_curves},
+    {"/curves", 1, NEED_SESSION, web_page_curves},
     {"/live", 0, NEED_SESSION, web_page_live},
     {"/api/live", 0, NEED_SESSION, web_api_live},
     {"/static/app.css", 0, NEED_NONE, page_css},

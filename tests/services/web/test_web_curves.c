@@ -263,6 +263,99 @@ test_script(void **state)
 	http_res_free(&r);
 }
 
+static void
+post(const char *path, const char *cookie, const char *body, int status,
+    struct http_res *r)
+{
+	assert_int_equal(web_http(&fx, "POST", path, cookie, body, r), 0);
+	if (r->status != status)
+		fail_msg("POST %s: %d, expected %d\n%.2000s", path, r->status,
+		    status, r->body);
+}
+
+// Follows a 303 to its page, as cookie.
+static void
+follow(const struct http_res *r, const char *cookie, struct http_res *out)
+{
+	char loc[1024];
+	assert_non_null(http_header(r, "Location", loc, sizeof(loc)));
+	get(loc, cookie, 200, out);
+}
+
+// A teacher saves a comparison; the class opens it with one click, each
+// pupil reading with their own credentials: what they may not read is
+// "not shared with you" and nothing of it is in their page or CSV.
+static void
+test_presets(void **state)
+{
+	(void) state;
+	struct http_res r, page;
+	char csrf[128], body[1024], loc[1024];
+	const char *q = "scale%3Dweek%26s%3Dkermelo%252Fschool%252Fenergy"
+	                "%26s%3Dmaison-legall%252Flinky%252Fenergy"
+	                "%26s%3Dkermelo%252Fpv%252Fenergy";
+	const char *name
+	    = "%C3%A9cole%2C+maison%2C+centrale+%E2%80%94+semaine";
+	get("/curves?scale=week&s=" SCHOOL, bob, 200, &r);
+	has(r.body, "class=\"save-preset\"");
+	assert_non_null(
+	    attr_after(r.body, "name=\"csrf\"", "value", csrf, sizeof(csrf)));
+	http_res_free(&r);
+	// Refusals: no CSRF token; a role that does not teach.
+	snprintf(body, sizeof(body), "name=%s&query=%s", name, q);
+	post("/curves", bob, body, 403, &r);
+	http_res_free(&r);
+	snprintf(
+	    body, sizeof(body), "csrf=%s&name=%s&query=%s", csrf, name, q);
+	post("/curves", alice, body, 403, &r);
+	http_res_free(&r);
+	snprintf(body, sizeof(body), "csrf=%s&name=%%09tab&query=%s", csrf, q);
+	post("/curves", bob, body, 400, &r);
+	http_res_free(&r);
+	// Saved, then opened: the teacher sees the three curves.
+	snprintf(
+	    body, sizeof(body), "csrf=%s&name=%s&query=%s", csrf, name, q);
+	post("/curves", bob, body, 303, &r);
+	follow(&r, bob, &page);
+	http_res_free(&r);
+	assert_int_equal(count(page.body, "<svg class=\"chart\""), 3);
+	assert_null(strstr(page.body, "not-shared"));
+	has(page.body, "école, maison, centrale — semaine");
+	http_res_free(&page);
+	// The first screen of /curves: the first preset, its curves drawn.
+	get("/curves", bob, 303, &r);
+	assert_non_null(http_header(&r, "Location", loc, sizeof(loc)));
+	assert_non_null(strstr(loc, "preset="));
+	http_res_free(&r);
+	// alice reads the plant only: one chart, two "not shared with you",
+	// nothing of the school or of the house in her page or her CSV.
+	get("/curves?preset="
+	    "%C3%A9cole%2C%20maison%2C%20centrale%20%E2%80%94"
+	    "%20semaine",
+	    alice, 303, &r);
+	follow(&r, alice, &page);
+	assert_int_equal(count(page.body, "<svg class=\"chart\""), 1);
+	assert_int_equal(
+	    count(page.body, "class=\"curve-panel not-shared\""), 2);
+	has(page.body, "non partagée avec vous");
+	assert_null(strstr(page.body, "<caption>kermelo/school"));
+	assert_null(strstr(page.body, "<caption>maison-legall"));
+	assert_null(strstr(page.body, "pupils"));
+	assert_null(strstr(page.body, "class=\"save-preset\""));
+	http_res_free(&page);
+	assert_non_null(http_header(&r, "Location", loc, sizeof(loc)));
+	http_res_free(&r);
+	char path[1200];
+	snprintf(path, sizeof(path), "%s&format=csv", loc);
+	get(path, alice, 200, &r);
+	assert_null(strstr(r.body, "kermelo/school"));
+	assert_null(strstr(r.body, "maison-legall"));
+	has(r.body, "\"kermelo/pv/energy\"");
+	http_res_free(&r);
+	get("/curves?preset=nope", bob, 404, &r);
+	http_res_free(&r);
+}
+
 int
 main(void)
 {
@@ -273,6 +366,7 @@ main(void)
 	    cmocka_unit_test(test_csv),
 	    cmocka_unit_test(test_normalised),
 	    cmocka_unit_test(test_script),
+	    cmocka_unit_test(test_presets),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
