@@ -218,7 +218,10 @@ widget(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 		    "data-live-series=\"",
 		    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
 		web_buf_html(c->b, s->consumption_series);
-		web_buf_put(c->b, "\">…</output></p>");
+		web_buf_put(c->b, "\">…</output> · <a href=\"");
+		web_put_href(c, "/self-consumption");
+		web_buf_printf(c->b, "\">%s</a></p>",
+		    web_tr(c->lang, WEB_S_SELF_CONSUMPTION));
 	}
 	web_buf_put(c->b, "</section>");
 	for (size_t i = 0; i < s->n_projects; i++)

@@ -43,6 +43,7 @@ static const struct route routes[] = {
     {"/dashboard", 0, NEED_INVESTOR, web_page_dashboard},
     {"/production", 0, NEED_INVESTOR, web_page_production},
     {"/distribution", 0, NEED_INVESTOR, web_page_distribution},
+    {"/self-consumption", 0, NEED_INVESTOR, web_page_self},
     {"/settings", 1, NEED_INVESTOR, web_page_settings},
     {"/admin/projects", 1, NEED_ADMIN, web_page_admin},
     {"/consent", 1, NEED_HOUSEHOLD, web_page_consent},

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,47 @@ test_broken_project(void **state)
 	http_res_free(&r);
 }
 
+// Self-consumption: legall's house hour by hour, its shares' production,
+// and the part covered (the smaller of the two); alice has no household
+// linked and gets no consumption; a viewer may not open the page.
+static void
+test_self_consumption(void **state)
+{
+	(void) state;
+	struct http_res r;
+	get("/self-consumption?day=2026-06-14", legall, 200, &r);
+	assert_int_equal(strstr(r.body, "id=\"self-chart\"") != NULL, 1);
+	size_t rows = 0, checked = 0;
+	for (const char *p = strstr(r.body, "<tr data-t="); p;
+	     p = strstr(p + 1, "<tr data-t=")) {
+		char a[64], b[64], v[64];
+		assert_non_null(attr_after(p, NULL, "data-wh", a, sizeof(a)));
+		const char *q = strstr(p, "</td><td>");
+		assert_non_null(attr_after(q, NULL, "data-wh", b, sizeof(b)));
+		assert_non_null(
+		    attr_after(p, NULL, "data-covered-wh", v, sizeof(v)));
+		double cons = strtod(a, NULL), prod = strtod(b, NULL);
+		double want = cons < prod ? cons : prod;
+		if (fabs(strtod(v, NULL) - want) > 1e-6)
+			fail_msg("covered %s, consumption %s, production %s",
+			    v, a, b);
+		checked += cons > 0 && prod > 0;
+		rows++;
+	}
+	assert_int_equal(rows, 24);
+	assert_true(checked > 0);
+	has(r.body, "data-figure=\"self_share\"");
+	http_res_free(&r);
+	get("/self-consumption?day=2026-06-14", alice, 200, &r);
+	assert_null(strstr(r.body, "<tr data-t="));
+	assert_null(strstr(r.body, "maison-legall"));
+	http_res_free(&r);
+	get("/self-consumption?day=bad", legall, 400, &r);
+	http_res_free(&r);
+	get("/self-consumption", root_, 403, &r);
+	http_res_free(&r);
+}
+
 int
 main(void)
 {
@@ -322,6 +364,7 @@ main(void)
 	    cmocka_unit_test(test_remove_confirmation),
 	    cmocka_unit_test(test_project_validation),
 	    cmocka_unit_test(test_broken_project),
+	    cmocka_unit_test(test_self_consumption),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
