@@ -325,18 +325,26 @@ web_user() { # name role [word...]: the users-file line
 	for w in "$@"; do printf ' %s' "$w"; done
 	printf '\n'
 }
+# The token files are named relative to fed-web's --data-dir ($data).
 {
-	web_user alice investor alice "@$alice" "node:bmhs=@$web_alice_b"
-	web_user legall household legall "@$legall" "owner:bmhs=@$web_legall_own" \
-		"node:bmhs=@$web_legall_b"
-	web_user teacher viewer "node:lognact=@$web_teacher_l"
-	web_user admin admin "node:lognact=@$web_admin_l" "node:bmhs=@$web_admin_b"
+	web_user alice investor alice "@${alice##*/}" "node:bmhs=@${web_alice_b##*/}"
+	web_user legall household legall "@${legall##*/}" "owner:bmhs=@${web_legall_own##*/}" \
+		"node:bmhs=@${web_legall_b##*/}"
+	web_user teacher viewer "node:lognact=@${web_teacher_l##*/}"
+	web_user admin admin "node:lognact=@${web_admin_l##*/}" "node:bmhs=@${web_admin_b##*/}"
 } >"$data/web.users"
+# A comparison saved for the class, so that the teacher's first screen of
+# load curves has curves: the school, the Le Gall house and the plant, by
+# week (each reader sees what their own tokens show).
+[ -e "$data/web-presets" ] ||
+	printf '%s\tteacher\t%s\n' "école, maison, centrale — semaine" \
+		"scale=week&s=kermelo%2Fschool%2Fenergy&s=maison-lorient%2Flinky%2Fenergy&s=kermelo%2Fpv%2Fenergy" \
+		>"$data/web-presets"
 served=$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null || true)
 start web "$bin_web" --listen="$web_url" --invest="$invest_rpc" --invest-token=@"$adm_i" \
 	--nodes="lognact=$lognact_rpc,bmhs=$bmhs_rpc" \
 	--directory="$dir_rpc" --directory-token=@"$data/bmhs/directory.token" \
-	--users-file="$data/web.users"
+	--users-file="$data/web.users" --data-dir="$data"
 i=0
 until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${served:-0}" ]; do
 	i=$((i + 1))
