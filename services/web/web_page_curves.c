@@ -38,21 +38,19 @@
 #define MAX_CURVES 8
 #define MAX_LISTED 200
 
+// A period and its default step (a view may ask for another).
 struct scale {
 	const char *name;
 	web_str label;
 	fed_tz_unit unit;
 	Enfed__V1__Step step;
-	int64_t bucket_ms;
 };
 
 static const struct scale scales[] = {
-    {"day", WEB_S_DAY, FED_TZ_DAY, ENFED__V1__STEP__STEP_15MIN, 900000},
-    {"week", WEB_S_WEEK, FED_TZ_WEEK, ENFED__V1__STEP__STEP_HOUR, 3600000},
-    {"month", WEB_S_MONTH_S, FED_TZ_MONTH, ENFED__V1__STEP__STEP_DAY,
-        86400000},
-    {"year", WEB_S_YEAR_S, FED_TZ_YEAR, ENFED__V1__STEP__STEP_WEEK,
-        7 * 86400000},
+    {"day", WEB_S_DAY, FED_TZ_DAY, ENFED__V1__STEP__STEP_15MIN},
+    {"week", WEB_S_WEEK, FED_TZ_WEEK, ENFED__V1__STEP__STEP_HOUR},
+    {"month", WEB_S_MONTH_S, FED_TZ_MONTH, ENFED__V1__STEP__STEP_DAY},
+    {"year", WEB_S_YEAR_S, FED_TZ_YEAR, ENFED__V1__STEP__STEP_WEEK},
 };
 
 // The steps a view may ask for; a step's length is nominal (a local day
@@ -148,22 +146,16 @@ parse_step(web_ctx *c, struct view *v)
 			v->step = &steps[i];
 	if (st != NULL && st[0] && strcmp(st, "auto") != 0 && v->step == NULL)
 		return "step: expected 15min, hour, day, week or month";
-	if (v->step == NULL) {
-		const char *want = v->scale
-		    ? (v->scale->step == ENFED__V1__STEP__STEP_15MIN ? "15min"
-		            : v->scale->step == ENFED__V1__STEP__STEP_HOUR
-		            ? "hour"
-		            : v->scale->step == ENFED__V1__STEP__STEP_DAY
-		            ? "day"
-		            : "week")
-		    : span <= 2 * 86400000            ? "15min"
-		    : span <= INT64_C(14) * 86400000  ? "hour"
-		    : span <= INT64_C(400) * 86400000 ? "day"
-		                                      : "week";
-		for (size_t i = 0; i < N_STEPS; i++)
-			if (strcmp(want, steps[i].name) == 0)
-				v->step = &steps[i];
-	}
+	// By default: the scale's own step, or for a free range one that
+	// keeps the curve readable (a few hundred values at most).
+	Enfed__V1__Step want = v->scale       ? v->scale->step
+	    : span <= 2 * 86400000            ? ENFED__V1__STEP__STEP_15MIN
+	    : span <= INT64_C(14) * 86400000  ? ENFED__V1__STEP__STEP_HOUR
+	    : span <= INT64_C(400) * 86400000 ? ENFED__V1__STEP__STEP_DAY
+	                                      : ENFED__V1__STEP__STEP_WEEK;
+	for (size_t i = 0; v->step == NULL && i < N_STEPS; i++)
+		if (steps[i].step == want)
+			v->step = &steps[i];
 	if (span / v->step->bucket_ms > MAX_BUCKETS)
 		return "step: too fine for this period (3000 values at most "
 		       "per curve)";
