@@ -233,14 +233,15 @@ parse_view(web_ctx *c, struct view *v)
 	return NULL;
 }
 
-// FNV-1a of the id: the colour a series has on every page.
+// FNV-1a of the id: the colour a series has on every page (one of the
+// palette's first seven).
 static int
 colour_hash(const char *id)
 {
 	uint32_t h = 2166136261u;
 	for (const unsigned char *p = (const unsigned char *) id; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return (int) (h % 8);
+	return (int) (h % 7);
 }
 
 // Each curve's colour: its own (hashed from its id), unless a curve whose
@@ -259,9 +260,13 @@ assign_colours(struct view *v)
 			        || strcmp(v->curves[i].id, v->curves[first].id)
 			            < 0))
 				first = i;
+		// The palette's yellow (7) reads badly as a thin line on
+		// white: only an eighth curve gets it.
 		int col = colour_hash(v->curves[first].id);
-		for (int t = 0; t < 8 && used[col]; t++)
-			col = (col + 1) % 8;
+		for (int t = 0; t < 7 && used[col]; t++)
+			col = (col + 1) % 7;
+		if (used[col])
+			col = 7;
 		used[col] = 1;
 		v->curves[first].color = col;
 		done[first] = 1;
