@@ -372,6 +372,8 @@ web_page_dashboard(web_ctx *c)
 		return;
 	}
 	web_page_begin(c, WEB_S_DASHBOARD, NULL);
+	web_buf_put(c->b,
+	    "<script src=\"/static/curves.js\" defer></script>"); // tooltips
 	if (s->n_projects == 0)
 		web_buf_printf(
 		    c->b, "<p>%s</p>", web_tr(c->lang, WEB_S_NO_HOLDING));
@@ -640,6 +642,8 @@ production_body(web_ctx *c, const Enfed__V1__Project *p,
     const Enfed__V1__DetailResponse *d, const struct period *per)
 {
 	web_page_begin(c, WEB_S_PRODUCTION, p->name);
+	web_buf_put(c->b,
+	    "<script src=\"/static/curves.js\" defer></script>"); // tooltips
 	period_form(c, p->id, per);
 	char f[WEB_FMT_LEN], t[WEB_FMT_LEN];
 	web_fmt_date(f, sizeof(f), c->lang, c->app->o.tz, per->from);

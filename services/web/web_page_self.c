@@ -156,6 +156,8 @@ self_body(web_ctx *c, const struct day *d, int have_cons)
 	char t[WEB_FMT_LEN];
 	web_fmt_date(t, sizeof(t), c->lang, c->app->o.tz, d->from);
 	web_page_begin(c, WEB_S_SELF_CONSUMPTION, NULL);
+	web_buf_put(c->b,
+	    "<script src=\"/static/curves.js\" defer></script>"); // tooltips
 	web_buf_put(
 	    c->b, "<form method=\"get\" action=\"/self-consumption\">");
 	web_buf_printf(c->b,
