@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // web_page_settings.c: the forms: an investor's list of holdings with
-// "add an investment" (and remove), and the administrator's projects
-// (add and edit). Every POST checks the session's CSRF token and its
-// fields, and shows the form again with a clear message when something is
-// wrong; fed-invest's own refusals (not enough shares left, a price that
-// does not divide the cost) are shown as they come. A success redirects
-// (303) so that reloading does not post again.
+// their acquisition date, "add an investment", edit, and remove (asked
+// first); and the administrator's projects (add, edit, archive, and
+// delete, asked first; fed-invest checks a project's series on its node
+// and refuses to delete a project still held). Every POST checks the session's
+// CSRF token and its fields, and shows the form again with a clear message
+// when something is wrong; fed-invest's own refusals (not enough shares left,
+// a price that does not divide the cost) are shown as they come. A success
+// redirects (303) so that reloading does not post again.
 
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +49,7 @@ list_projects(
 	return r;
 }
 
-// The shares the investor holds of project id (0: none), from its list.
+// The investor's holding of project id in its list, or NULL.
 static const Enfed__V1__Investment *
 held(const Enfed__V1__ListInvestmentsResponse *inv, const char *id)
 {
