@@ -12,8 +12,11 @@
 #   fed-node bmhs        the household app: a 4-person house in Lorient
 #   fed-relay            lognact's stream published again for watchers, so
 #                        that the node sends each frame once
-#   simulators           a year of history, then live on an accelerated clock
-#   collectors           the real edge paths, live: the house's Linky read
+#   simulators           a year of history up to now, then live on the wall
+#                        clock (nothing is ever dated in the future)
+#   collectors           the real edge paths, replaying the last hours on
+#                        an accelerated clock until it meets the present,
+#                        then live: the house's Linky read
 #                        through its TIC output by fed-edge-tic, the plant's
 #                        60 micro-inverters through an Envoy's local API by
 #                        fed-edge-envoy (both simulated by fed-edge-sim);
@@ -26,13 +29,16 @@
 #                        from the production replicated to bmhs
 #   fed-web              the dashboard and load curves, http://127.0.0.1:7480
 #
-# Environment: DEMO_SPEED (simulated seconds per real second once live,
-# default 60), DEMO_HISTORY (past data filled at the first start, default
-# 365d), DEMO_BASE_PORT (default 7400).
+# Environment: DEMO_SPEED (simulated seconds per real second while the
+# collectors' replay catches up with the present, default 60),
+# DEMO_REPLAY (how far back that replay starts, default 12h), DEMO_HISTORY
+# (past data filled at the first start, default 365d), DEMO_BASE_PORT
+# (default 7400). No simulated clock ever passes the wall clock.
 set -eu
 build=$1
 data=$2
 speed=${DEMO_SPEED:-60}
+replay=${DEMO_REPLAY:-12h}
 history=${DEMO_HISTORY:-365d}
 base=${DEMO_BASE_PORT:-7400}
 bin_dir=$build/services/directory/fed-directory
@@ -218,11 +224,12 @@ start tic "$bin_tic" --node="$bmhs_rpc" --token=@"$sim_h" --input="$tic_fifo" \
 	--follow --mode=standard --site=maison-lorient --owner="famille Le Gall" \
 	--power-period=1m --spool-dir="$data/spool-tic"
 start sim-linky "$bin_sim" --model=house --emit-tic="$tic_fifo" --tic-mode=standard \
-	--speed="$speed"
-# Inverter 23 fails 6 simulated hours after going live, for the alarm
+	--speed="$speed" --replay="$replay"
+# Inverter 23 fails 6 simulated hours into the replay (6 hours ago with the
+# default replay of 12h), for the alarm
 # rules below.
 start sim-envoy "$bin_sim" --model=pv --envoy-listen="$envoy_url" --speed="$speed" \
-	--fail-inverter=23 --fail-after=6h
+	--replay="$replay" --fail-inverter=23 --fail-after=6h
 envoy_period=$(awk -v s="$speed" 'BEGIN { p = int(300 / s); print (p < 1 ? 1 : p) "s" }')
 start envoy "$bin_envoy" --node="$lognact_rpc" --token=@"$sim_k" --url="$envoy_url" \
 	--site=kermelo --public --owner="Bretagne Energie Citoyenne" \
@@ -320,7 +327,19 @@ start invest "$bin_invest" --data-dir="$data/invest" --listen="$invest_rpc" \
 	--admin-token=@"$adm_i" --tokens-file="$data/invest.tokens"
 wait_health "$invest_rpc"
 inv() { "$fedctl" --invest "$invest_rpc" --invest-token @"$adm_i" "$@" >>"$log/invest-setup.log" 2>&1; }
+# fed-invest checks a project's series on its node when the project is
+# entered: the plants' series reach bmhs by replication, so wait for them.
+wait_replica() { # series
+	i=0
+	until "$fedctl" --node "$bmhs_rpc" --token @"$adm_b" series show "$1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || { echo "demo: series $1 never reached bmhs; see $log/" >&2; stop 1; }
+		sleep 0.2
+	done
+}
 if [ ! -e "$data/invest.done" ]; then
+	wait_replica kermelo/pv/energy
+	wait_replica lucioles/pv/energy
 	inv project add --id kermelo-pv --name "Kermélo — Bretagne Energie Citoyenne" \
 		--organisation "Bretagne Energie Citoyenne" --type pv --location "Lorient, Morbihan" \
 		--peak-kw 16.2 --cost-eur 34000 --share-price-eur 250 --commissioned 2024-09-01 \
@@ -366,18 +385,26 @@ web_user() { # name role [word...]: the users-file line
 	for w in "$@"; do printf ' %s' "$w"; done
 	printf '\n'
 }
+# The token files are named relative to fed-web's --data-dir ($data).
 {
-	web_user alice investor alice "@$alice" "node:bmhs=@$web_alice_b"
-	web_user legall household legall "@$legall" "owner:bmhs=@$web_legall_own" \
-		"node:bmhs=@$web_legall_b"
-	web_user teacher viewer "node:lognact=@$web_teacher_l"
-	web_user admin admin "node:lognact=@$web_admin_l" "node:bmhs=@$web_admin_b"
+	web_user alice investor alice "@${alice##*/}" "node:bmhs=@${web_alice_b##*/}"
+	web_user legall household legall "@${legall##*/}" "owner:bmhs=@${web_legall_own##*/}" \
+		"node:bmhs=@${web_legall_b##*/}"
+	web_user teacher viewer "node:lognact=@${web_teacher_l##*/}"
+	web_user admin admin "node:lognact=@${web_admin_l##*/}" "node:bmhs=@${web_admin_b##*/}"
 } >"$data/web.users"
+# A comparison saved for the class, so that the teacher's first screen of
+# load curves has curves: the school, the Le Gall house and the plant, by
+# week (each reader sees what their own tokens show).
+[ -e "$data/web-presets" ] ||
+	printf '%s\tteacher\t%s\n' "école, maison, centrale — semaine" \
+		"scale=week&s=kermelo%2Fschool%2Fenergy&s=maison-lorient%2Flinky%2Fenergy&s=kermelo%2Fpv%2Fenergy" \
+		>"$data/web-presets"
 served=$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null || true)
 start web "$bin_web" --listen="$web_url" --invest="$invest_rpc" --invest-token=@"$adm_i" \
 	--nodes="lognact=$lognact_rpc,bmhs=$bmhs_rpc" \
 	--directory="$dir_rpc" --directory-token=@"$data/bmhs/directory.token" \
-	--users-file="$data/web.users"
+	--users-file="$data/web.users" --data-dir="$data"
 i=0
 until [ "$(grep -c "notice web: serving" "$log/web.log" 2>/dev/null)" -gt "${served:-0}" ]; do
 	i=$((i + 1))
@@ -402,7 +429,8 @@ enfed demo federation running (logs in $log):
                      maison-lorient/linky/index_east, .../power (fed-edge-tic)$mqtt_line
   fed-invest         RPC $invest_rpc   projects kermelo-pv, lucioles-pv
   fed-web            $web_url   (dashboard, load curves)
-  simulators         $history of history, then live at ${speed}x real time
+  simulators         $history of history up to now, then live on the wall clock
+  collectors         the last $replay replayed at ${speed}x, then live
 Tokens (admin): $adm_l, $adm_b, $adm_i; enrolment: $enrol
 Investor logins: alice ($alice), legall ($legall)
 Dashboard logins ($web_url; the password is in the file):

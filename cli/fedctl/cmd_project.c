@@ -447,6 +447,68 @@ project_edit(fedctl *c, const fedctl_verb_input *in)
 	return rc;
 }
 
+// --- archive, unarchive, rm ------------------------------------------------
+
+static const fed_cfg_spec archive_spec
+    = FEDCTL_PLAIN_SPEC("fedctl project archive", "[OPTION]... ID",
+        "Archives a project: its holders keep their holdings and figures, "
+        "no new investor may buy in (UpdateProject with archived set).\n"
+        "Example:\n"
+        "  fedctl project archive kermelo-pv");
+
+static const fed_cfg_spec unarchive_spec
+    = FEDCTL_PLAIN_SPEC("fedctl project unarchive", "[OPTION]... ID",
+        "Opens an archived project to new investors again.\n"
+        "Example:\n"
+        "  fedctl project unarchive kermelo-pv");
+
+static const fed_cfg_spec rm_spec
+    = FEDCTL_PLAIN_SPEC("fedctl project rm", "[OPTION]... ID",
+        "Deletes a project nobody holds shares of (DeleteProject); one still "
+        "held is refused (FAILED_PRECONDITION, exit 1): archive it instead.\n"
+        "Example:\n"
+        "  fedctl project rm typo-pv");
+
+static int
+set_archived(fedctl *c, const char *id, protobuf_c_boolean archived)
+{
+	Enfed__V1__ProjectRequest get = ENFED__V1__PROJECT_REQUEST__INIT;
+	get.id = (char *) id;
+	Enfed__V1__Project *old = NULL;
+	fed_status st = fedctl_invest_call(c, "GetProject", id, &get, &old);
+	if (st != FED_OK)
+		return fedctl_exit_code(st);
+	old->archived = archived;
+	int rc = put(c, "UpdateProject", id, old);
+	enfed__v1__project__free_unpacked(old, NULL);
+	return rc;
+}
+
+static int
+project_archive(fedctl *c, const fedctl_verb_input *in)
+{
+	return set_archived(c, in->args[0], 1);
+}
+
+static int
+project_unarchive(fedctl *c, const fedctl_verb_input *in)
+{
+	return set_archived(c, in->args[0], 0);
+}
+
+static int
+project_rm(fedctl *c, const fedctl_verb_input *in)
+{
+	Enfed__V1__ProjectRequest req = ENFED__V1__PROJECT_REQUEST__INIT;
+	req.id = in->args[0];
+	Enfed__V1__InvestEmpty *rep = NULL;
+	fed_status st
+	    = fedctl_invest_call(c, "DeleteProject", req.id, &req, &rep);
+	if (st == FED_OK && c->format != FEDCTL_JSON)
+		printf("deleted %s\n", req.id);
+	return fedctl_reply(c, NULL, st, rep);
+}
+
 // --- Dispatch ---------------------------------------------------------------
 
 static const fedctl_verb verbs[] = {
@@ -468,6 +530,21 @@ static const fedctl_verb verbs[] = {
         .run = project_edit,
         .help = "change the fields given of a project",
         FEDCTL_OPTS(edit_spec, struct put_cfg),
+        .args = ONE_ID},
+    {.name = "archive",
+        .run = project_archive,
+        .help = "no new investor (holders keep their figures)",
+        FEDCTL_OPTS(archive_spec, fedctl_plain_cfg),
+        .args = ONE_ID},
+    {.name = "unarchive",
+        .run = project_unarchive,
+        .help = "open an archived project again",
+        FEDCTL_OPTS(unarchive_spec, fedctl_plain_cfg),
+        .args = ONE_ID},
+    {.name = "rm",
+        .run = project_rm,
+        .help = "delete a project nobody holds shares of",
+        FEDCTL_OPTS(rm_spec, fedctl_plain_cfg),
         .args = ONE_ID},
 };
 

@@ -243,6 +243,10 @@ project_json(const fedctl *c, const Enfed__V1__ProjectSummary *ps,
 	} else {
 		cJSON_AddNullToObject(j, "data_until");
 	}
+	if (ps->unavailable[0] != '\0')
+		cJSON_AddStringToObject(j, "unavailable", ps->unavailable);
+	else
+		cJSON_AddNullToObject(j, "unavailable");
 	cJSON_AddItemToObject(j, "daily", daily_json(c, d));
 	return j;
 }
@@ -441,6 +445,8 @@ print_project(const fedctl *c, const Enfed__V1__ProjectSummary *ps,
 	print_equivalents(ps->households_days, ps->co2_avoided_kg);
 	if (p->series_id[0] == '\0')
 		printf("  %-14s no production series yet\n", "data:");
+	else if (ps->unavailable[0] != '\0')
+		printf("  %-14s unavailable: %s\n", "data:", ps->unavailable);
 	print_spark(d, ascii);
 }
 
@@ -536,7 +542,9 @@ dailies(fedctl *c, const Enfed__V1__InvestorSummary *s, int64_t at,
 	int rc = spark_range(c, at, days, range);
 	for (size_t i = 0; rc < 0 && i < s->n_projects; i++) {
 		const Enfed__V1__Project *p = s->projects[i]->project;
-		if (p != NULL && p->series_id[0] != '\0')
+		// A project whose data fed-invest cannot read has no days.
+		if (p != NULL && p->series_id[0] != '\0'
+		    && s->projects[i]->unavailable[0] == '\0')
 			rc = project_daily(
 			    c, s->investor, s->projects[i], range, &per[i]);
 	}

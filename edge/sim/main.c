@@ -4,10 +4,14 @@
 // house, the Kermélo school or its solar plant (edge/sim models). It
 // declares its series on the node (with their description boxes), fills
 // `history` of past data, then goes live: every slot that the simulated
-// clock completes is sent, the clock running `speed` times faster than
-// real time. The models are deterministic functions of (seed, time), so a
-// restart resumes after the node's last point and a resend stores nothing
-// twice: nothing is lost while the node is down, it is sent once it is back.
+// clock completes is sent. The simulated clock never passes the wall
+// clock: it starts `replay` in the past (or at `start`), runs `speed`
+// times faster than real time while it is behind, and follows the wall
+// clock once it has caught up. So an accelerated run replays the past
+// and never writes a point dated in the future. The models are deterministic
+// functions of (seed, time), so a restart resumes after the node's last point
+// and a resend stores nothing twice: nothing is lost while the node is down,
+// it is sent once it is back.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +62,7 @@ struct sim_cfg {
 	char *meter_id;
 	char *envoy_listen;
 	int64_t start_ms;
+	int64_t replay_ms;
 	char *tls_cert, *tls_key, *tls_ca, *tls_revoked;
 	fed_log_level log_level;
 };
@@ -83,12 +88,17 @@ static const fed_cfg_opt sim_opts[] = {
     FED_CFG_OPT_DURATION(C, history_ms, "history", "365d", 0,
         INT64_C(3650) * 86400000, "past data to fill at start"),
     FED_CFG_OPT_DOUBLE(C, speed, "speed", "1", 0.001, 100000,
-        "simulated seconds per real second once live"),
+        "simulated seconds per real second while the simulated clock is "
+        "behind the wall clock (it never passes it)"),
+    FED_CFG_OPT_DURATION(C, replay_ms, "replay", "0", 0,
+        INT64_C(3650) * 86400000,
+        "start the simulated clock this long in the past, to replay it at "
+        "--speed until it meets the present (0: live from now)"),
     FED_CFG_OPT_STRING(C, owner, "owner", "", "owner written in the series"),
     FED_CFG_OPT_DURATION(C, fail_after_ms, "fail-after", "0", 0,
         INT64_C(3650) * 86400000,
-        "pv: the failing inverter stops this long after going live (0: "
-        "never)"),
+        "pv: the failing inverter stops this long after the simulated "
+        "clock's start (0: never)"),
     FED_CFG_OPT_INT(C, fail_inverter, "fail-inverter", "-1", -1, 1023,
         "pv: the inverter that fails (-1: none)"),
     FED_CFG_OPT_INT(C, fail_at_ms, "fail-at", "0", 0, INT64_C(4102444800000),
@@ -110,8 +120,8 @@ static const fed_cfg_opt sim_opts[] = {
         "pv: serve the plant as an Envoy's local API at this URL "
         "(http://127.0.0.1:PORT) instead of feeding the node"),
     FED_CFG_OPT_INT(C, start_ms, "start", "0", 0, INT64_C(4102444800000),
-        "--emit-tic, --envoy-listen: UTC ms the simulated clock starts "
-        "at (0: now)"),
+        "UTC ms the simulated clock starts at (0: now minus --replay); a "
+        "time to come holds the clock at the present"),
     FED_CFG_OPT_LOG_LEVEL(C, log_level, "log-level", "info",
         "err, warning, notice, info or debug"),
 };
@@ -335,6 +345,47 @@ stop_requested(const sigset_t *stop, int64_t ms)
 	return e == FED_PROCESS_STOP;
 }
 
+// The simulated clock: from origin at `speed` times the monotonic clock,
+// never past the wall clock.
+typedef struct sim_clock {
+	int64_t origin_ms, mono0;
+	double speed;
+} sim_clock;
+
+static sim_clock
+clock_start(const struct sim_cfg *cfg)
+{
+	int64_t now = fed_clock_now_ms();
+	sim_clock k
+	    = {cfg->start_ms > 0 ? cfg->start_ms : now - cfg->replay_ms,
+	        fed_clock_mono_ms(), cfg->speed};
+	return k;
+}
+
+static int64_t
+clock_now(const sim_clock *k)
+{
+	int64_t t = k->origin_ms
+	    + (int64_t) ((double) (fed_clock_mono_ms() - k->mono0) * k->speed);
+	int64_t wall = fed_clock_now_ms();
+	return t < wall ? t : wall;
+}
+
+// Real milliseconds until the simulated clock reaches t (>= 0): at
+// `speed` while behind the wall clock, at 1 once it follows it.
+static int64_t
+clock_wait(const sim_clock *k, int64_t t)
+{
+	int64_t now = clock_now(k);
+	if (t <= now)
+		return 0;
+	int64_t fast = k->origin_ms
+	    + (int64_t) ((double) (fed_clock_mono_ms() - k->mono0) * k->speed);
+	if (fast >= fed_clock_now_ms())
+		return t - now; // following the wall clock
+	return (int64_t) ((double) (t - now) / k->speed);
+}
+
 static int
 run(struct sim *s, const sigset_t *stop)
 {
@@ -342,13 +393,12 @@ run(struct sim *s, const sigset_t *stop)
 	while (declare(s) != FED_OK)
 		if (stop_requested(stop, 2000))
 			return 0;
-	int64_t real0 = fed_clock_now_ms(), mono0 = fed_clock_mono_ms();
+	int64_t real0 = fed_clock_now_ms();
+	sim_clock k = clock_start(cfg);
 	int64_t next = 0; // start of the next slot to send
 	int64_t sent = 0;
 	for (;;) {
-		int64_t sim_now = real0
-		    + (int64_t) ((double) (fed_clock_mono_ms() - mono0)
-		        * cfg->speed);
+		int64_t sim_now = clock_now(&k);
 		if (next == 0) {
 			int64_t last = 0;
 			if (last_stored(s, &last) != FED_OK) {
@@ -379,8 +429,7 @@ run(struct sim *s, const sigset_t *stop)
 			}
 		}
 		// Sleep until the next slot completes on the simulated clock.
-		int64_t wait = (int64_t) ((double) (next + SLOT_MS - sim_now)
-		    / cfg->speed);
+		int64_t wait = clock_wait(&k, next + SLOT_MS);
 		if (wait < 10)
 			wait = 10;
 		if (wait > 1000)
@@ -394,13 +443,6 @@ run(struct sim *s, const sigset_t *stop)
 }
 
 // --- TIC output ----------------------------------------------------------
-
-// Where the simulated clock of --emit-tic and --envoy-listen starts.
-static int64_t
-sim_start(const struct sim_cfg *cfg)
-{
-	return cfg->start_ms > 0 ? cfg->start_ms : fed_clock_now_ms();
-}
 
 // Opens the TIC output for writing: a FIFO waits (without blocking the stop
 // signals) until a reader opens it. -1 when stopped, -2 on error (logged).
@@ -465,16 +507,14 @@ static int
 run_tic(struct sim *s, const sigset_t *stop)
 {
 	const struct sim_cfg *cfg = s->cfg;
-	int64_t real0 = sim_start(cfg), mono0 = fed_clock_mono_ms();
+	sim_clock k = clock_start(cfg);
 	int64_t period = cfg->tic_period_ms;
-	int64_t next = real0 / period * period;
+	int64_t next = clock_now(&k) / period * period;
 	sim_tic_index cache = {0};
 	uint64_t n_frames = 0;
 	int fd = tic_open(cfg->emit_tic, stop);
 	while (fd >= 0) {
-		int64_t sim_now = real0
-		    + (int64_t) ((double) (fed_clock_mono_ms() - mono0)
-		        * cfg->speed);
+		int64_t sim_now = clock_now(&k);
 		if (sim_now - next > 10 * period)
 			next = sim_now / period * period;
 		if (sim_now >= next) {
@@ -496,8 +536,7 @@ run_tic(struct sim *s, const sigset_t *stop)
 			next += period;
 			continue;
 		}
-		int64_t wait
-		    = (int64_t) ((double) (next - sim_now) / cfg->speed);
+		int64_t wait = clock_wait(&k, next);
 		if (stop_requested(stop,
 		        wait < 1          ? 1
 		            : wait > 1000 ? 1000
@@ -519,8 +558,7 @@ run_tic(struct sim *s, const sigset_t *stop)
 struct envoy_srv {
 	pthread_mutex_t mu;
 	sim_envoy env;
-	int64_t real0, mono0;
-	double speed;
+	sim_clock clock;
 };
 
 typedef fed_status (*envoy_reply_fn)(const sim_envoy *e, char **out);
@@ -545,9 +583,7 @@ static char *
 envoy_body(struct envoy_srv *srv, envoy_reply_fn fn)
 {
 	pthread_mutex_lock(&srv->mu);
-	int64_t now = srv->real0
-	    + (int64_t) ((double) (fed_clock_mono_ms() - srv->mono0)
-	        * srv->speed);
+	int64_t now = clock_now(&srv->clock);
 	char *body = NULL;
 	fed_status st = sim_envoy_advance(&srv->env, now);
 	if (st == FED_OK)
@@ -620,9 +656,7 @@ envoy_handlers(nng_http_server *hs, struct envoy_srv *srv)
 static int
 run_envoy(struct sim *s, const sigset_t *stop)
 {
-	struct envoy_srv srv = {.real0 = sim_start(s->cfg),
-	    .mono0 = fed_clock_mono_ms(),
-	    .speed = s->cfg->speed};
+	struct envoy_srv srv = {.clock = clock_start(s->cfg)};
 	if (sim_envoy_init(&srv.env, &s->pv, s->cfg->seed) != FED_OK)
 		return 1;
 	pthread_mutex_init(&srv.mu, NULL);
@@ -683,9 +717,9 @@ main(int argc, char **argv)
 	    && (cfg.fail_after_ms > 0 || cfg.fail_at_ms > 0)) {
 		s.pv.failures[0].inverter = (int) cfg.fail_inverter;
 		s.pv.failures[0].from_ms
-		    = (cfg.fail_at_ms > 0
-		              ? cfg.fail_at_ms
-		              : fed_clock_now_ms() + cfg.fail_after_ms)
+		    = (cfg.fail_at_ms > 0 ? cfg.fail_at_ms
+		                          : clock_start(&cfg).origin_ms
+		                  + cfg.fail_after_ms)
 		    / SLOT_MS * SLOT_MS;
 		s.pv.n_failures = 1;
 	}

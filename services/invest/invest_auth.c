@@ -58,6 +58,8 @@ static const struct {
     {"/enfed.v1.Invest/Detail", ANY},
     {"/enfed.v1.Invest/Distribution", ANY},
     {"/enfed.v1.Integrity/Check", INVEST_ROLE_ADMIN},
+    {"/enfed.v1.Invest/DeleteProject",
+        INVEST_ROLE_ORGANISATION | INVEST_ROLE_ADMIN},
 };
 
 int

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fed/clock.h"
+#include "fed/log.h"
 #include "invest_rpc_internal.h"
 
 static void
@@ -98,6 +99,29 @@ project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 	return FED_OK;
 }
 
+// A project whose series its node will not give (no longer a production
+// series fed-invest may read, or gone) is one card without figures, not a
+// summary refused: the other projects' figures stay served. Its periods
+// are zero with coverage 0, so the investor's totals say "incomplete".
+static fed_status
+project_unavailable(
+    fed_rpc_ctx *call, Enfed__V1__ProjectSummary *ps, char *err)
+{
+	fed_log(FED_LOG_NOTICE, "invest",
+	    "project %s: figures unavailable: %s", ps->project->id, err);
+	ps->unavailable = fed_rpc_ctx_strdup(call, err);
+	ps->project_production = NEW_MSG(call, Enfed__V1__PeriodEnergy,
+	    enfed__v1__period_energy__descriptor);
+	ps->attributed = NEW_MSG(call, Enfed__V1__PeriodEnergy,
+	    enfed__v1__period_energy__descriptor);
+	if (!ps->unavailable || !ps->project_production || !ps->attributed)
+		return FED_RESOURCE_EXHAUSTED;
+	ps->attributed->total_from_ms = ps->acquired_ms;
+	ps->data_until_ms = 0;
+	err[0] = '\0';
+	return FED_OK;
+}
+
 static fed_status
 project_summary(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
     int64_t at_ms, const invest_holding *h, Enfed__V1__ProjectSummary **out,
@@ -121,7 +145,11 @@ project_summary(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 		    err, err_len, "project '%s': amount out of range", p->id);
 		return FED_OUT_OF_RANGE;
 	}
-	FED_TRY(project_energy(call, r, tz, at_ms, h, ps, err, err_len));
+	fed_status st
+	    = project_energy(call, r, tz, at_ms, h, ps, err, err_len);
+	if (st == FED_FAILED_PRECONDITION || st == FED_NOT_FOUND)
+		st = project_unavailable(call, ps, err);
+	FED_TRY(st);
 	ps->households_days = invest_calc_household_days(
 	    ps->attributed->total_wh, &r->factors);
 	ps->co2_avoided_kg

@@ -85,11 +85,24 @@ reply_project(ProtobufCMessage *out, const Enfed__V1__Project *p)
 // manage its organisation. *p is a shallow copy of the request's project.
 static fed_status
 check_project(invest_rpc *r, const invest_principal *who,
-    Enfed__V1__Project *p, char *err, size_t err_len)
+    Enfed__V1__Project *p, const Enfed__V1__Project *old, char *err,
+    size_t err_len)
 {
 	FED_TRY(invest_calc_check_project(p, &r->factors, err, err_len));
 	FED_TRY(invest_auth_may_manage(who, p->organisation, err, err_len));
-	return invest_nodes_check(r->nodes, p->series_node, err, err_len);
+	FED_TRY(invest_nodes_check(r->nodes, p->series_node, err, err_len));
+	// The series is checked at entry, on the node named, so that a typo
+	// is refused to whoever types it rather than shown later to every
+	// holder as a project without figures.
+	// An update that keeps the series (archiving a project whose series
+	// has gone, say) is not refused for it.
+	if (p->series_id == NULL || p->series_id[0] == '\0'
+	    || (old != NULL && strcmp(old->series_id, p->series_id) == 0
+	        && strcmp(old->series_node, p->series_node) == 0))
+		return FED_OK;
+	int64_t last_ms = 0;
+	return invest_nodes_production(
+	    r->nodes, p->series_node, p->series_id, &last_ms, err, err_len);
 }
 
 static fed_status
@@ -103,8 +116,8 @@ create_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "project: missing");
 	Enfed__V1__Project p = *req->project;
-	fed_status st
-	    = check_project(r, invest__caller(call), &p, err, sizeof(err));
+	fed_status st = check_project(
+	    r, invest__caller(call), &p, NULL, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_project_create(
 		    r->store, &p, err, sizeof(err));
@@ -138,7 +151,7 @@ update_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		st = invest_auth_may_manage(
 		    who, old->organisation, err, sizeof(err));
 	if (st == FED_OK)
-		st = check_project(r, who, &p, err, sizeof(err));
+		st = check_project(r, who, &p, old, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_project_update(
 		    r->store, &p, err, sizeof(err));
@@ -146,6 +159,33 @@ update_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
 		return invest__fail(call, st, err);
 	fed_log(FED_LOG_INFO, "invest", "project %s updated", p.id);
 	reply_project(out, &p);
+	return FED_OK;
+}
+
+static fed_status
+delete_project(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) out;
+	invest_rpc *r = arg;
+	const Enfed__V1__ProjectRequest *req = (const void *) in;
+	Enfed__V1__Project *old = NULL;
+	char err[INVEST_ERR_LEN] = "";
+	fed_status st
+	    = invest_calc_check_id(req->id, "id", false, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest__project(call, r, req->id, &old, err, sizeof(err));
+	if (st == FED_NOT_FOUND)
+		return FED_OK; // already deleted: a resent request
+	if (st == FED_OK)
+		st = invest_auth_may_manage(
+		    invest__caller(call), old->organisation, err, sizeof(err));
+	if (st == FED_OK)
+		st = invest_store_project_delete(
+		    r->store, req->id, err, sizeof(err));
+	if (st != FED_OK)
+		return invest__fail(call, st, err);
+	fed_log(FED_LOG_INFO, "invest", "project %s deleted", req->id);
 	return FED_OK;
 }
 
@@ -227,6 +267,30 @@ holding_from(const Enfed__V1__Investment *inv, const char *investor,
 	return FED_OK;
 }
 
+// An archived project takes no new holder; one who holds shares of it
+// may still change its holding (its date, its count).
+static fed_status
+check_open(fed_rpc_ctx *call, invest_rpc *r, const invest_holding *h,
+    char *err, size_t err_len)
+{
+	Enfed__V1__Project *p = NULL;
+	FED_TRY(invest__project(call, r, h->project_id, &p, err, err_len));
+	if (!p->archived)
+		return FED_OK;
+	invest_holding *held = NULL;
+	size_t n = 0;
+	FED_TRY(invest_store_holdings(r->store, h->investor, h->project_id,
+	    false, &held, &n, err, err_len));
+	free(held);
+	if (n > 0)
+		return FED_OK;
+	snprintf(err, err_len,
+	    "project '%s' is archived: it takes no new "
+	    "holding",
+	    h->project_id);
+	return FED_FAILED_PRECONDITION;
+}
+
 static fed_status
 put_investment(fed_rpc_ctx *call, const ProtobufCMessage *in,
     ProtobufCMessage *out, void *arg)
@@ -245,6 +309,8 @@ put_investment(fed_rpc_ctx *call, const ProtobufCMessage *in,
 	if (st == FED_OK)
 		st = holding_from(
 		    req->investment, investor, &h, err, sizeof(err));
+	if (st == FED_OK)
+		st = check_open(call, r, &h, err, sizeof(err));
 	if (st == FED_OK)
 		st = invest_store_holding_put(r->store, &h, err, sizeof(err));
 	if (st != FED_OK)
@@ -451,6 +517,7 @@ invest_rpc_register(fed_rpc_server *srv, invest_rpc *r)
 	    {"Summary", invest__summary},
 	    {"Detail", invest__detail},
 	    {"Distribution", invest__distribution},
+	    {"DeleteProject", delete_project},
 	};
 	if (r->scrub != NULL)
 		FED_TRY(fed_scrub_register(srv, r->scrub));

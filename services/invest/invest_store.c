@@ -469,6 +469,36 @@ invest_store_project_update(
 	return in_tx(s, update_fn, p, err, err_len);
 }
 
+// Deletes project id when no holding names it; a project with holders
+// is archived instead, so that no investor's figures vanish.
+static fed_status
+delete_fn(invest_store *s, const void *arg, char *err, size_t err_len)
+{
+	const char *id = arg;
+	uint64_t held = 0;
+	FED_TRY(held_locked(s, id, NULL, &held, err, err_len));
+	if (held > 0)
+		return fail(err, err_len, FED_FAILED_PRECONDITION,
+		    "project '%s': %llu shares are held; archive it instead",
+		    id, (unsigned long long) held);
+	sqlite3_stmt *st = NULL;
+	FED_TRY(
+	    prepare(s, "DELETE FROM project WHERE id = ?", &st, err, err_len));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE
+	    ? FED_OK
+	    : sql_status(s->db, rc, "delete project", err, err_len);
+}
+
+fed_status
+invest_store_project_delete(
+    invest_store *s, const char *id, char *err, size_t err_len)
+{
+	return in_tx(s, delete_fn, id, err, err_len);
+}
+
 fed_status
 invest_store_project_get(invest_store *s, const char *id,
     Enfed__V1__Project **out, char *err, size_t err_len)

@@ -88,6 +88,11 @@ fed_status invest_store_project_create(
 fed_status invest_store_project_update(
     invest_store *s, const Enfed__V1__Project *p, char *err, size_t err_len);
 
+// Deletes a project no holding names: FAILED_PRECONDITION while shares
+// are held (archive it instead); OK when there is no such project.
+fed_status invest_store_project_delete(
+    invest_store *s, const char *id, char *err, size_t err_len);
+
 // A project by id: *out is a new message owned by the caller
 // (enfed__v1__project__free_unpacked). NOT_FOUND when unknown; DATA_LOSS
 // ("project id=x: the stored row fails its checksum" in err) when its row

@@ -238,8 +238,10 @@ build(const struct web_cfg *cfg, struct parts *p)
 	if (web_auth_n_users(p->auth) == 0)
 		fed_log(FED_LOG_WARNING, "web",
 		    "no user configured (--users-file): nobody can log in");
+	static char presets[4200];
+	snprintf(presets, sizeof(presets), "%s/web-presets", cfg->data_dir);
 	web_app_opts ao = {p->backend, p->auth, p->tz, cfg->session_ttl_ms,
-	    cfg->cookie_secure, cfg->invest, cfg->trusted_proxy};
+	    cfg->cookie_secure, cfg->invest, cfg->trusted_proxy, presets};
 	FED_TRY(web_app_new(&ao, &p->app));
 	st = web_http_new(cfg->listen, (unsigned) cfg->workers, 256, 64 * 1024,
 	    web_app_handle, p->app, &p->http);

@@ -77,6 +77,18 @@ web_access_find(web_backend *be, const web_session *s, const char *id,
 }
 
 fed_status
+web_access_find_at(web_backend *be, const web_session *s, const char *node,
+    const char *id, web_where *w, Enfed__V1__SeriesInfo **info)
+{
+	*info = NULL;
+	int n = node != NULL ? web_backend_node_index(be, node) : -1;
+	if (n < 0)
+		return FED_NOT_FOUND;
+	fed_status st = find_on(be, s, (size_t) n, id, w, info);
+	return st == FED_OK || st == FED_UNAVAILABLE ? st : FED_NOT_FOUND;
+}
+
+fed_status
 web_access_store(web_backend *be, const web_where *w, const char *method,
     const ProtobufCMessage *req, ProtobufCMessage **reply, char *err,
     size_t err_len)

@@ -45,6 +45,13 @@ fed_status web_access_find(web_backend *be, const web_session *s,
     const char *id, web_where *w, Enfed__V1__SeriesInfo **info, char *err,
     size_t err_len);
 
+// As web_access_find, on the node named `node` only (NOT_FOUND when it is
+// not one of the backend's): for a series whose node is known, such as a
+// project's, whose metadata there says where it was replicated from.
+fed_status web_access_find_at(web_backend *be, const web_session *s,
+    const char *node, const char *id, web_where *w,
+    Enfed__V1__SeriesInfo **info);
+
 // Calls SeriesStore/method on w's node with w's credential.
 fed_status web_access_store(web_backend *be, const web_where *w,
     const char *method, const ProtobufCMessage *req, ProtobufCMessage **reply,

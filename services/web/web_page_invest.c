@@ -153,7 +153,17 @@ project_card(web_ctx *c, const Enfed__V1__ProjectSummary *ps)
 	web_buf_html(c->b, p->id);
 	web_buf_put(c->b, "\"><h3>");
 	web_buf_html(c->b, p->name);
-	web_buf_put(c->b, "</h3><dl class=\"figures\">");
+	web_buf_put(c->b, "</h3>");
+	if (ps->unavailable != NULL && ps->unavailable[0] != '\0') {
+		// One card says so; fed-invest's message (the node's) is for
+		// the log and the curious, in a data- attribute.
+		web_buf_put(
+		    c->b, "<p class=\"unavailable\" data-unavailable=\"");
+		web_buf_html(c->b, ps->unavailable);
+		web_buf_printf(c->b, "\">%s</p>",
+		    web_tr(c->lang, WEB_S_DATA_UNAVAILABLE));
+	}
+	web_buf_put(c->b, "<dl class=\"figures\">");
 	snprintf(t, sizeof(t), "%u %s %u", ps->shares,
 	    web_tr(c->lang, WEB_S_OF), p->total_shares);
 	figure_item(c, WEB_S_SHARES, "shares", ps->shares, t);
@@ -162,7 +172,8 @@ project_card(web_ctx *c, const Enfed__V1__ProjectSummary *ps)
 	    c, WEB_S_BUDGET, "budget_fraction", ps->budget_fraction, t);
 	money_and_surface(c, ps->invested_cents, ps->panel_m2);
 	web_buf_put(c->b, "</dl>");
-	if (ps->attributed != NULL)
+	if (ps->attributed != NULL
+	    && (ps->unavailable == NULL || ps->unavailable[0] == '\0'))
 		energy_table(c, ps->attributed, NULL);
 	project_links(c, p);
 	web_buf_put(c->b, "</article>");
@@ -207,7 +218,10 @@ widget(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 		    "data-live-series=\"",
 		    web_tr(c->lang, WEB_S_CURRENT_POWER), web_colon(c->lang));
 		web_buf_html(c->b, s->consumption_series);
-		web_buf_put(c->b, "\">…</output></p>");
+		web_buf_put(c->b, "\">…</output> · <a href=\"");
+		web_put_href(c, "/self-consumption");
+		web_buf_printf(c->b, "\">%s</a></p>",
+		    web_tr(c->lang, WEB_S_SELF_CONSUMPTION));
 	}
 	web_buf_put(c->b, "</section>");
 	for (size_t i = 0; i < s->n_projects; i++)
@@ -222,6 +236,12 @@ attributed_days(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t from,
 	for (size_t i = 0; i < n; i++)
 		cov[i] = 1;
 	for (size_t p = 0; p < s->n_projects; p++) {
+		if (s->projects[p]->unavailable != NULL
+		    && s->projects[p]->unavailable[0] != '\0') {
+			for (size_t i = 0; i < n; i++)
+				cov[i] = 0; // its share of each day is unknown
+			continue;
+		}
 		Enfed__V1__DetailRequest rq = ENFED__V1__DETAIL_REQUEST__INIT;
 		Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
 		r.from_ms = from;
@@ -312,7 +332,8 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 	// is a small fraction of a household's use and would not show on
 	// the consumption's scale.
 	web_svg_chart ch = {"days", web_tr(c->lang, WEB_S_LAST_30), "Wh", from,
-	    to, DAY_MS, WEB_SVG_BARS, se, 1, tz, c->lang, 960, 200};
+	    to, DAY_MS, WEB_SVG_BARS, se, 1, tz, c->lang, 960, 200,
+	    web_tr(c->lang, WEB_S_PER_DAY)};
 	web_buf_printf(c->b, "<section class=\"days\"><h2>%s</h2>",
 	    web_tr(c->lang, WEB_S_LAST_30));
 	for (size_t i = 0; i < n_series; i++) {
@@ -351,6 +372,8 @@ web_page_dashboard(web_ctx *c)
 		return;
 	}
 	web_page_begin(c, WEB_S_DASHBOARD, NULL);
+	web_buf_put(c->b,
+	    "<script src=\"/static/curves.js\" defer></script>"); // tooltips
 	if (s->n_projects == 0)
 		web_buf_printf(
 		    c->b, "<p>%s</p>", web_tr(c->lang, WEB_S_NO_HOLDING));
@@ -524,7 +547,8 @@ detail_chart(
 	web_svg_chart ch
 	    = {"production-chart", web_tr(c->lang, WEB_S_PROJECT_PROD), "Wh",
 	        p->from, p->to, p->hourly ? DAY_MS / 24 : DAY_MS, WEB_SVG_BARS,
-	        se, 1, c->app->o.tz, c->lang, 0, 0};
+	        se, 1, c->app->o.tz, c->lang, 0, 0,
+	        web_tr(c->lang, p->hourly ? WEB_S_PER_HOUR : WEB_S_PER_DAY)};
 	web_svg_chart_write(c->b, &ch);
 	if (n == 2) { // the share is a small fraction: its own scale
 		ch.id = "share-chart";
@@ -556,10 +580,15 @@ sources(web_ctx *c, const Enfed__V1__Project *p)
 	web_where w;
 	Enfed__V1__SeriesInfo *info = NULL;
 	char err[256];
+	// Read on the project's own node first: a replicated series says
+	// where it came from only there (its origin holds it as its own).
 	if (p->series_id && p->series_id[0]
-	    && web_access_find(c->app->o.backend, &c->session, p->series_id,
-	           &w, &info, err, sizeof(err))
-	        == FED_OK) {
+	    && (web_access_find_at(c->app->o.backend, &c->session,
+	            p->series_node, p->series_id, &w, &info)
+	            == FED_OK
+	        || web_access_find(c->app->o.backend, &c->session,
+	               p->series_id, &w, &info, err, sizeof(err))
+	            == FED_OK)) {
 		const Enfed__V1__SeriesMeta *m = info->meta;
 		char t[WEB_FMT_LEN];
 		web_fmt_datetime(
@@ -613,6 +642,8 @@ production_body(web_ctx *c, const Enfed__V1__Project *p,
     const Enfed__V1__DetailResponse *d, const struct period *per)
 {
 	web_page_begin(c, WEB_S_PRODUCTION, p->name);
+	web_buf_put(c->b,
+	    "<script src=\"/static/curves.js\" defer></script>"); // tooltips
 	period_form(c, p->id, per);
 	char f[WEB_FMT_LEN], t[WEB_FMT_LEN];
 	web_fmt_date(f, sizeof(f), c->lang, c->app->o.tz, per->from);

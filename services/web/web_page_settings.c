@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // web_page_settings.c: the forms: an investor's list of holdings with
-// "add an investment" (and remove), and the administrator's projects
-// (add and edit). Every POST checks the session's CSRF token and its
-// fields, and shows the form again with a clear message when something is
-// wrong; fed-invest's own refusals (not enough shares left, a price that
-// does not divide the cost) are shown as they come. A success redirects
-// (303) so that reloading does not post again.
+// their acquisition date, "add an investment", edit, and remove (asked
+// first); and the administrator's projects (add, edit, archive, and
+// delete, asked first; fed-invest checks a project's series on its node
+// and refuses to delete a project still held). Every POST checks the session's
+// CSRF token and its fields, and shows the form again with a clear message
+// when something is wrong; fed-invest's own refusals (not enough shares left,
+// a price that does not divide the cost) are shown as they come. A success
+// redirects (303) so that reloading does not post again.
 
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "enfed/v1/invest.pb-c.h"
+#include "fed/clock.h"
 #include "web_pages_internal.h"
 
 static void
@@ -37,8 +40,20 @@ list_projects(
 	return r;
 }
 
-// Each cell carries its column's name (data-label), shown above it when
-// the table turns into cards on a narrow screen.
+// The investor's holding of project id in its list, or NULL.
+static const Enfed__V1__Investment *
+held(const Enfed__V1__ListInvestmentsResponse *inv, const char *id)
+{
+	for (size_t i = 0; inv != NULL && i < inv->n_investments; i++)
+		if (strcmp(inv->investments[i]->project_id, id) == 0)
+			return inv->investments[i];
+	return NULL;
+}
+
+// One project's facts; "held" is the investor's own count (the table of
+// "add an investment"), the total is the project's. Each cell carries its
+// column's name (data-label), shown above it when the table turns into
+// cards on a narrow screen.
 static void
 project_facts(web_ctx *c, const Enfed__V1__Project *p)
 {
@@ -48,9 +63,13 @@ project_facts(web_ctx *c, const Enfed__V1__Project *p)
 	web_fmt_num(kw, sizeof(kw), c->lang, p->peak_kw, 1);
 	web_buf_put(c->b, "<tr data-project=\"");
 	web_buf_html(c->b, p->id);
-	web_buf_printf(
-	    c->b, "\"><td data-label=\"%s\">", web_tr(c->lang, WEB_S_PROJECT));
+	web_buf_printf(c->b, "\"%s><td data-label=\"%s\">",
+	    p->archived ? " class=\"archived\"" : "",
+	    web_tr(c->lang, WEB_S_PROJECT));
 	web_buf_html(c->b, p->name);
+	if (p->archived)
+		web_buf_printf(
+		    c->b, " <em>(%s)</em>", web_tr(c->lang, WEB_S_ARCHIVED));
 	web_buf_printf(c->b,
 	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">",
 	    web_tr(c->lang, WEB_S_TYPE), web_type_name(c->lang, p->type),
@@ -58,25 +77,44 @@ project_facts(web_ctx *c, const Enfed__V1__Project *p)
 	web_buf_html(c->b, p->organisation);
 	web_buf_printf(c->b,
 	    "</td><td data-label=\"%s\">%s %s</td><td data-label=\"%s\">%s"
-	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\">%u"
-	    "</td>",
+	    "</td><td data-label=\"%s\">%s</td><td data-label=\"%s\" "
+	    "data-total-shares=\"%u\">%u</td>",
 	    web_tr(c->lang, WEB_S_POWER), kw, web_tr(c->lang, WEB_S_UNIT_KWP),
 	    web_tr(c->lang, WEB_S_COST), cost,
 	    web_tr(c->lang, WEB_S_SHARE_PRICE), price,
-	    web_tr(c->lang, WEB_S_SHARES), p->total_shares);
+	    web_tr(c->lang, WEB_S_TOTAL_SHARES), p->total_shares,
+	    p->total_shares);
 }
 
+// The table's head; the last column is the investor's own shares, or
+// the administrator's actions.
 static void
 projects_head(web_ctx *c, int admin)
 {
 	web_buf_printf(c->b,
 	    "<table class=\"projects cards\"><thead><tr><th>%s</th><th>%s</th>"
-	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s"
-	    "</tr></thead><tbody>",
+	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	    "<th>%s</th></tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_TYPE),
 	    web_tr(c->lang, WEB_S_ORGANISATION), web_tr(c->lang, WEB_S_POWER),
 	    web_tr(c->lang, WEB_S_COST), web_tr(c->lang, WEB_S_SHARE_PRICE),
-	    web_tr(c->lang, WEB_S_SHARES), admin ? "<th></th>" : "");
+	    web_tr(c->lang, WEB_S_TOTAL_SHARES),
+	    admin ? "" : web_tr(c->lang, WEB_S_SHARES));
+}
+
+// A link to path?key=id (kept in the user's language).
+static void
+id_link(web_ctx *c, const char *path, const char *key, const char *id,
+    web_str label)
+{
+	web_buf b2;
+	web_buf_init(&b2);
+	web_buf_printf(&b2, "%s?%s=", path, key);
+	web_buf_url(&b2, id);
+	web_buf_put(c->b, "<a href=\"");
+	web_put_href(c, b2.data);
+	web_buf_printf(c->b, "\">%s</a>", web_tr(c->lang, label));
+	web_buf_fini(&b2);
 }
 
 // --- The investor's holdings ------------------------------------------------
@@ -91,45 +129,62 @@ holdings(web_ctx *c, const Enfed__V1__ListInvestmentsResponse *inv)
 	}
 	web_buf_printf(c->b,
 	    "<table class=\"holdings\"><thead><tr><th>%s</th>"
-	    "<th>%s</th><th></th></tr></thead><tbody>",
-	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_NB_SHARES));
+	    "<th>%s</th><th>%s</th><th></th></tr></thead><tbody>",
+	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_NB_SHARES),
+	    web_tr(c->lang, WEB_S_ACQUIRED));
 	for (size_t i = 0; i < inv->n_investments; i++) {
 		const Enfed__V1__Investment *v = inv->investments[i];
+		char d[WEB_FMT_LEN];
+		web_fmt_date(
+		    d, sizeof(d), c->lang, c->app->o.tz, v->acquired_ms);
 		web_buf_put(c->b, "<tr data-project=\"");
 		web_buf_html(c->b, v->project_id);
 		web_buf_put(c->b, "\"><td>");
 		web_buf_html(c->b, v->project_id);
 		web_buf_printf(c->b,
-		    "</td><td data-shares=\"%u\">%u</td><td>"
-		    "<form method=\"post\" action=\"",
-		    v->shares, v->shares);
-		web_put_href(c, "/settings");
-		web_buf_put(c->b, "\">");
-		web_put_csrf(c);
-		web_buf_put(c->b,
-		    "<input type=\"hidden\" name=\"action\" "
-		    "value=\"remove\"><input type=\"hidden\" "
-		    "name=\"project\" value=\"");
-		web_buf_html(c->b, v->project_id);
-		web_buf_printf(c->b, "\"><button>%s</button></form></td></tr>",
-		    web_tr(c->lang, WEB_S_REMOVE));
+		    "</td><td data-shares=\"%u\">%u</td>"
+		    "<td data-acquired-ms=\"%lld\">%s</td><td>",
+		    v->shares, v->shares, (long long) v->acquired_ms, d);
+		id_link(c, "/settings", "edit", v->project_id, WEB_S_EDIT);
+		web_buf_put(c->b, " · ");
+		id_link(c, "/settings", "remove", v->project_id, WEB_S_REMOVE);
+		web_buf_put(c->b, "</td></tr>");
 	}
 	web_buf_put(c->b, "</tbody></table>");
 }
 
+// The projects one may invest in, with the investor's own shares of each
+// beside their total; archived ones only when already held.
 static void
-add_form(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl)
+add_table(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl,
+    const Enfed__V1__ListInvestmentsResponse *inv)
 {
-	web_buf_printf(
-	    c->b, "<h2>%s</h2>", web_tr(c->lang, WEB_S_ADD_INVESTMENT));
 	projects_head(c, 0);
 	for (size_t i = 0; pl && i < pl->n_projects; i++) {
-		project_facts(c, pl->projects[i]);
-		web_buf_put(c->b, "</tr>");
+		const Enfed__V1__Project *p = pl->projects[i];
+		const Enfed__V1__Investment *h = held(inv, p->id);
+		if (p->archived && h == NULL)
+			continue;
+		project_facts(c, p);
+		web_buf_printf(c->b,
+		    "<td data-shares-held=\"%u\">%u</td></tr>",
+		    h ? h->shares : 0, h ? h->shares : 0);
 	}
-	web_buf_put(c->b,
-	    "</tbody></table><form method=\"post\" "
-	    "class=\"add-investment\" action=\"");
+	web_buf_put(c->b, "</tbody></table>");
+}
+
+// "Add an investment", or, with edit (a holding), change that one.
+static void
+add_form(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl,
+    const Enfed__V1__ListInvestmentsResponse *inv,
+    const Enfed__V1__Investment *edit)
+{
+	web_buf_printf(c->b, "<h2>%s</h2>",
+	    web_tr(c->lang, edit ? WEB_S_EDIT : WEB_S_ADD_INVESTMENT));
+	if (edit == NULL)
+		add_table(c, pl, inv);
+	web_buf_put(
+	    c->b, "<form method=\"post\" class=\"add-investment\" action=\"");
 	web_put_href(c, "/settings");
 	web_buf_put(c->b, "\">");
 	web_put_csrf(c);
@@ -140,24 +195,95 @@ add_form(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl)
 	    web_tr(c->lang, WEB_S_PROJECT));
 	for (size_t i = 0; pl && i < pl->n_projects; i++) {
 		const Enfed__V1__Project *p = pl->projects[i];
+		int mine = edit && strcmp(edit->project_id, p->id) == 0;
+		if ((edit && !mine) || (p->archived && !held(inv, p->id)))
+			continue;
 		char price[WEB_FMT_LEN];
 		web_fmt_eur(
 		    price, sizeof(price), c->lang, p->share_price_cents);
 		web_buf_put(c->b, "<option value=\"");
 		web_buf_html(c->b, p->id);
-		web_buf_put(c->b, "\">");
+		web_buf_printf(c->b, "\"%s>", mine ? " selected" : "");
 		web_buf_html(c->b, p->name);
 		web_buf_put(c->b, " — ");
 		web_buf_html(c->b, p->organisation);
 		web_buf_printf(c->b, " (%s %s)</option>", price,
 		    c->lang == WEB_LANG_EN ? "a share" : "la part");
 	}
+	char shares[16] = "", day[16] = "";
+	if (edit) {
+		snprintf(shares, sizeof(shares), "%u", edit->shares);
+		web_fmt_isodate(
+		    day, sizeof(day), c->app->o.tz, edit->acquired_ms);
+	}
 	web_buf_printf(c->b,
 	    "</select></label> <label>%s <input "
 	    "name=\"shares\" type=\"number\" min=\"1\" "
-	    "max=\"1000000\" required></label> "
-	    "<button>%s</button></form>",
-	    web_tr(c->lang, WEB_S_NB_SHARES), web_tr(c->lang, WEB_S_ADD));
+	    "max=\"1000000\" value=\"%s\" required></label> "
+	    "<label>%s <input name=\"acquired\" type=\"date\" "
+	    "value=\"%s\"></label> <button>%s</button></form>",
+	    web_tr(c->lang, WEB_S_NB_SHARES), shares,
+	    web_tr(c->lang, WEB_S_ACQUIRED_FIELD), day,
+	    web_tr(c->lang, edit ? WEB_S_SAVE : WEB_S_ADD));
+}
+
+// Removing a holding asks first: the figures it carries leave the
+// dashboard. The POST that follows carries the CSRF token as any other.
+static void
+remove_confirm(web_ctx *c, const Enfed__V1__Investment *v)
+{
+	char d[WEB_FMT_LEN];
+	web_fmt_date(d, sizeof(d), c->lang, c->app->o.tz, v->acquired_ms);
+	web_buf_printf(c->b,
+	    "<section class=\"confirm\"><h2>%s</h2><p><strong>",
+	    web_tr(c->lang, WEB_S_REMOVE_TITLE));
+	web_buf_html(c->b, v->project_id);
+	web_buf_printf(c->b, "</strong> · %u %s · %s %s</p><p>%s</p>",
+	    v->shares, web_tr(c->lang, WEB_S_NB_SHARES),
+	    web_tr(c->lang, WEB_S_ACQUIRED), d,
+	    web_tr(c->lang, WEB_S_REMOVE_EXPLAIN));
+	web_buf_put(c->b, "<form method=\"post\" class=\"remove\" action=\"");
+	web_put_href(c, "/settings");
+	web_buf_put(c->b, "\">");
+	web_put_csrf(c);
+	web_buf_put(c->b,
+	    "<input type=\"hidden\" name=\"action\" value=\"remove\">"
+	    "<input type=\"hidden\" name=\"project\" value=\"");
+	web_buf_html(c->b, v->project_id);
+	web_buf_printf(c->b, "\"><button>%s</button> <a href=\"",
+	    web_tr(c->lang, WEB_S_REMOVE));
+	web_put_href(c, "/settings");
+	web_buf_printf(
+	    c->b, "\">%s</a></form></section>", web_tr(c->lang, WEB_S_CANCEL));
+}
+
+static void
+settings_body(web_ctx *c, const char *error,
+    const Enfed__V1__ListInvestmentsResponse *inv,
+    const Enfed__V1__ListProjectsResponse *pl)
+{
+	const char *edit_id = web_params_get(&c->req->query, "edit");
+	const char *remove_id = web_params_get(&c->req->query, "remove");
+	const Enfed__V1__Investment *edit
+	    = edit_id ? held(inv, edit_id) : NULL;
+	const Enfed__V1__Investment *rm
+	    = remove_id ? held(inv, remove_id) : NULL;
+	if ((edit_id && !edit) || (remove_id && !rm)) {
+		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_HOLDING));
+		return;
+	}
+	web_page_begin(c, WEB_S_SETTINGS, NULL);
+	if (web_params_get(&c->req->query, "saved"))
+		web_buf_printf(c->b, "<p class=\"ok\">%s</p>",
+		    web_tr(c->lang, WEB_S_SAVED));
+	web_put_error(c, error);
+	if (rm != NULL) {
+		remove_confirm(c, rm);
+	} else {
+		holdings(c, inv);
+		add_form(c, pl, inv, edit);
+	}
+	web_page_end(c);
 }
 
 static void
@@ -175,18 +301,10 @@ settings_page(web_ctx *c, const char *error)
 	if (st == FED_OK)
 		pl = list_projects(
 		    c, c->session.invest_token, err, sizeof(err), &st);
-	if (st != FED_OK) {
+	if (st != FED_OK)
 		web_page_rpc_error(c, st, err);
-	} else {
-		web_page_begin(c, WEB_S_SETTINGS, NULL);
-		if (web_params_get(&c->req->query, "saved"))
-			web_buf_printf(c->b, "<p class=\"ok\">%s</p>",
-			    web_tr(c->lang, WEB_S_SAVED));
-		web_put_error(c, error);
-		holdings(c, inv);
-		add_form(c, pl);
-		web_page_end(c);
-	}
+	else
+		settings_body(c, error, inv, pl);
 	if (inv)
 		enfed__v1__list_investments_response__free_unpacked(inv, NULL);
 	if (pl)
@@ -206,15 +324,24 @@ settings_post(web_ctx *c, char *msg, size_t len, uint16_t *status)
 	int remove = action && strcmp(action, "remove") == 0;
 	if (!remove && !(action && strcmp(action, "add") == 0))
 		return web_tr(c->lang, WEB_S_BAD_ACTION);
-	int64_t shares = 0;
+	int64_t shares = 0, acquired = 0;
 	if (!remove
 	    && web_parse_int(web_arg(c, "shares"), 1, 1000000, &shares)
 	        != FED_OK)
 		return web_tr(c->lang, WEB_S_BAD_SHARES);
+	// The date the holding started: its totals count from there, so an
+	// investor who entered an old holding does not see "0 Wh since the
+	// start". Empty is today (fed-invest's now).
+	const char *day = web_arg(c, "acquired");
+	if (!remove && day != NULL && day[0] != '\0'
+	    && (web_parse_date(c, day, &acquired) != FED_OK || acquired <= 0
+	        || acquired > fed_clock_now_ms()))
+		return web_tr(c->lang, WEB_S_BAD_ACQUIRED);
 	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
 	iv.investor = c->session.investor;
 	iv.project_id = (char *) project;
 	iv.shares = (uint32_t) shares;
+	iv.acquired_ms = acquired;
 	Enfed__V1__PutInvestmentRequest put
 	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
 	put.investment = &iv;
@@ -320,8 +447,29 @@ project_form(web_ctx *c, const Enfed__V1__Project *p, int edit)
 	text_field(c, WEB_S_SERIES, "series_id", p->series_id, 0);
 	text_field(c, WEB_S_NODE, "series_node", p->series_node, 0);
 	text_field(c, WEB_S_URL, "url", p->url, 0);
+	// Kept through an edit: archiving has its own button.
+	if (p->archived)
+		web_buf_put(c->b,
+		    "<input type=\"hidden\" name=\"archived\" value=\"1\">");
 	web_buf_printf(
 	    c->b, "<button>%s</button></form>", web_tr(c->lang, WEB_S_SAVE));
+}
+
+// A small POST form of the projects page: mode, id, the CSRF token.
+static void
+mode_button(web_ctx *c, const char *mode, const char *id, web_str label)
+{
+	web_buf_put(c->b, "<form method=\"post\" class=\"inline\" action=\"");
+	web_put_href(c, "/admin/projects");
+	web_buf_put(c->b, "\">");
+	web_put_csrf(c);
+	web_buf_printf(c->b,
+	    "<input type=\"hidden\" name=\"mode\" value=\"%s\">"
+	    "<input type=\"hidden\" name=\"id\" value=\"",
+	    mode);
+	web_buf_html(c->b, id);
+	web_buf_printf(
+	    c->b, "\"><button>%s</button></form>", web_tr(c->lang, label));
 }
 
 static void
@@ -329,18 +477,36 @@ admin_list(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl)
 {
 	projects_head(c, 1);
 	for (size_t i = 0; i < pl->n_projects; i++) {
-		project_facts(c, pl->projects[i]);
-		web_buf b2;
-		web_buf_init(&b2);
-		web_buf_put(&b2, "/admin/projects?edit=");
-		web_buf_url(&b2, pl->projects[i]->id);
-		web_buf_put(c->b, "<td><a href=\"");
-		web_put_href(c, b2.data);
-		web_buf_printf(
-		    c->b, "\">%s</a></td></tr>", web_tr(c->lang, WEB_S_EDIT));
-		web_buf_fini(&b2);
+		const Enfed__V1__Project *p = pl->projects[i];
+		project_facts(c, p);
+		web_buf_put(c->b, "<td>");
+		id_link(c, "/admin/projects", "edit", p->id, WEB_S_EDIT);
+		web_buf_put(c->b, " ");
+		mode_button(c, p->archived ? "unarchive" : "archive", p->id,
+		    p->archived ? WEB_S_UNARCHIVE : WEB_S_ARCHIVE);
+		web_buf_put(c->b, " ");
+		id_link(c, "/admin/projects", "delete", p->id, WEB_S_DELETE);
+		web_buf_put(c->b, "</td></tr>");
 	}
 	web_buf_put(c->b, "</tbody></table>");
+}
+
+static void
+delete_confirm(web_ctx *c, const Enfed__V1__Project *p)
+{
+	web_buf_printf(c->b,
+	    "<section class=\"confirm\"><h2>%s</h2><p><strong>",
+	    web_tr(c->lang, WEB_S_DELETE_TITLE));
+	web_buf_html(c->b, p->name);
+	web_buf_put(c->b, "</strong> (");
+	web_buf_html(c->b, p->id);
+	web_buf_printf(
+	    c->b, ")</p><p>%s</p>", web_tr(c->lang, WEB_S_DELETE_EXPLAIN));
+	mode_button(c, "delete", p->id, WEB_S_DELETE);
+	web_buf_put(c->b, " <a href=\"");
+	web_put_href(c, "/admin/projects");
+	web_buf_printf(
+	    c->b, "\">%s</a></section>", web_tr(c->lang, WEB_S_CANCEL));
 }
 
 static void
@@ -356,12 +522,19 @@ admin_page(web_ctx *c, const char *error, const Enfed__V1__Project *posted,
 		return;
 	}
 	const char *edit = web_params_get(&c->req->query, "edit");
+	const char *del = web_params_get(&c->req->query, "delete");
 	const Enfed__V1__Project *p = posted;
+	if (p == NULL && del != NULL)
+		edit = del;
 	for (size_t i = 0; p == NULL && edit && i < pl->n_projects; i++)
 		if (strcmp(pl->projects[i]->id, edit) == 0)
 			p = pl->projects[i];
 	if (edit != NULL && p == NULL) {
 		web_page_error(c, 404, web_tr(c->lang, WEB_S_NO_SUCH_PROJECT));
+	} else if (del != NULL && posted == NULL) {
+		web_page_begin(c, WEB_S_ADMIN, NULL);
+		delete_confirm(c, p);
+		web_page_end(c);
 	} else {
 		web_page_begin(c, WEB_S_ADMIN, NULL);
 		if (web_params_get(&c->req->query, "saved"))
@@ -386,6 +559,7 @@ read_project(web_ctx *c, Enfed__V1__Project *p)
 	p->series_id = (char *) web_arg(c, "series_id");
 	p->series_node = (char *) web_arg(c, "series_node");
 	p->url = (char *) web_arg(c, "url");
+	p->archived = web_arg(c, "archived") != NULL;
 	if (!web_is_ident(p->id, 100, 0, 0))
 		return web_tr(c->lang, WEB_S_BAD_ID);
 	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 200)
@@ -425,6 +599,51 @@ read_project(web_ctx *c, Enfed__V1__Project *p)
 	return NULL;
 }
 
+// Archive, unarchive (the project as stored, its flag changed) or delete
+// (fed-invest refuses a project still held: 409 with its message).
+static void
+admin_state_post(web_ctx *c, const char *mode)
+{
+	const char *id = web_arg(c, "id");
+	char err[512] = "";
+	if (!web_is_ident(id, 100, 0, 0)) {
+		admin_page(c, "id: a project of the list", NULL, 0);
+		c->res->status = 400;
+		return;
+	}
+	Enfed__V1__ProjectRequest pr = ENFED__V1__PROJECT_REQUEST__INIT;
+	pr.id = (char *) id;
+	ProtobufCMessage *rep = NULL;
+	fed_status st;
+	if (strcmp(mode, "delete") == 0) {
+		st = web_backend_invest(c->app->o.backend, NULL,
+		    "DeleteProject", &pr.base, &rep, err, sizeof(err));
+	} else {
+		Enfed__V1__Project *p = NULL;
+		st = web_backend_invest(c->app->o.backend, NULL, "GetProject",
+		    &pr.base, (ProtobufCMessage **) &p, err, sizeof(err));
+		if (st == FED_OK) {
+			p->archived = strcmp(mode, "archive") == 0;
+			Enfed__V1__PutProjectRequest rq
+			    = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+			rq.project = p;
+			st = web_backend_invest(c->app->o.backend, NULL,
+			    "UpdateProject", &rq.base, &rep, err, sizeof(err));
+		}
+		if (p != NULL)
+			enfed__v1__project__free_unpacked(p, NULL);
+	}
+	if (rep != NULL)
+		protobuf_c_message_free_unpacked(rep, NULL);
+	if (st == FED_OK) {
+		redirect_saved(c, "/admin/projects");
+		return;
+	}
+	admin_page(c, err, NULL, 0);
+	if (c->res->status == 200)
+		c->res->status = web_http_status(st);
+}
+
 void
 web_page_admin(web_ctx *c)
 {
@@ -434,8 +653,14 @@ web_page_admin(web_ctx *c)
 	}
 	if (web_post_refused(c))
 		return;
-	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
 	const char *mode = web_arg(c, "mode");
+	if (mode != NULL
+	    && (strcmp(mode, "archive") == 0 || strcmp(mode, "unarchive") == 0
+	        || strcmp(mode, "delete") == 0)) {
+		admin_state_post(c, mode);
+		return;
+	}
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
 	const char *bad = read_project(c, &p);
 	char err[512] = "";
 	fed_status st = FED_INVALID_ARGUMENT;

@@ -30,6 +30,7 @@ typedef struct web_app_opts {
 	int cookie_secure; // add Secure to the cookie (served behind TLS)
 	const char *invest_url; // named on the technical page (borrowed)
 	int trusted_proxy; // 1: X-Forwarded-For names the client (logs)
+	const char *presets_file; // saved comparisons (web_presets.h), or NULL
 } web_app_opts;
 
 typedef struct web_app web_app;

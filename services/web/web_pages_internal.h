@@ -133,6 +133,8 @@ void web_page_distribution(web_ctx *c);
 void web_page_settings(web_ctx *c);
 void web_page_admin(web_ctx *c);
 void web_page_curves(web_ctx *c);
+void web_page_curves_js(web_ctx *c);
+void web_page_self(web_ctx *c);
 void web_page_live(web_ctx *c);
 void web_api_live(web_ctx *c);
 void web_page_consent(web_ctx *c);

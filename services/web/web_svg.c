@@ -112,6 +112,10 @@ y_axis(web_buf *b, const struct geom *g)
 	}
 	web_buf_printf(b, "<text x=\"4\" y=\"%d\" class=\"unit\">", TOP - 10);
 	web_buf_html(b, g->unit);
+	if (g->c->per != NULL && g->c->per[0] != '\0') {
+		web_buf_put(b, " ");
+		web_buf_html(b, g->c->per);
+	}
 	web_buf_put(b, "</text></g>");
 }
 
@@ -292,13 +296,26 @@ valid(const web_svg_chart *c)
 }
 
 static void
-open_svg(web_buf *b, const web_svg_chart *c, int w, int h)
+open_svg(web_buf *b, const struct geom *g, int w, int h)
 {
+	const web_svg_chart *c = g->c;
 	web_buf_printf(b,
 	    "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "viewBox=\"0 0 %d %d\" data-from=\"%lld\" data-to=\"%lld\" "
-	    "data-n-series=\"%zu\" role=\"img\" aria-label=\"",
-	    w, h, (long long) c->from_ms, (long long) c->to_ms, c->n_series);
+	    "data-n-series=\"%zu\" data-x0=\"%.1f\" data-x1=\"%.1f\" "
+	    "data-y0=\"%.1f\" data-y1=\"%.1f\" data-div=\"%.17g\" "
+	    "data-bucket=\"%lld\" data-unit=\"",
+	    w, h, (long long) c->from_ms, (long long) c->to_ms, c->n_series,
+	    g->x0, g->x0 + g->w, g->y0, g->y0 + g->h, g->scale,
+	    (long long) c->bucket_ms);
+	web_buf_html(b, g->unit);
+	if (c->per != NULL && c->per[0] != '\0') {
+		web_buf_put(b, " ");
+		web_buf_html(b, c->per);
+	}
+	web_buf_put(b, "\" data-tz=\"");
+	web_buf_html(b, fed_tz_name(c->tz));
+	web_buf_put(b, "\" role=\"img\" aria-label=\"");
 	web_buf_html(b, c->title);
 	web_buf_put(b, "\"");
 	if (c->id != NULL) {
@@ -318,6 +335,26 @@ open_svg(web_buf *b, const web_svg_chart *c, int w, int h)
 	    "stroke-width=\"3\"/></pattern></defs>");
 }
 
+// The buckets of s as attributes, for the page's script: what a tooltip
+// reads is what was drawn.
+static void
+series_data(web_buf *b, const web_svg_series *s)
+{
+	web_buf_put(b, " data-ts=\"");
+	for (size_t i = 0; i < s->n; i++)
+		web_buf_printf(
+		    b, "%s%lld", i ? "," : "", (long long) s->ts_ms[i]);
+	web_buf_put(b, "\" data-vs=\"");
+	for (size_t i = 0; i < s->n; i++)
+		web_buf_printf(b, "%s%.6g", i ? "," : "",
+		    isfinite(s->value[i]) ? s->value[i] : 0);
+	web_buf_put(b, "\" data-cs=\"");
+	for (size_t i = 0; i < s->n; i++)
+		web_buf_printf(b, "%s%.3g", i ? "," : "",
+		    s->coverage != NULL ? s->coverage[i] : 1.0);
+	web_buf_put(b, "\"");
+}
+
 fed_status
 web_svg_chart_write(web_buf *b, const web_svg_chart *c)
 {
@@ -335,7 +372,7 @@ web_svg_chart_write(web_buf *b, const web_svg_chart *c)
 	    .scale = 1,
 	    .unit = ""};
 	pick_scale(&g);
-	open_svg(b, c, w, h);
+	open_svg(b, &g, w, h);
 	y_axis(b, &g);
 	x_axis(b, &g);
 	for (size_t s = 0; s < c->n_series; s++) {
@@ -344,7 +381,9 @@ web_svg_chart_write(web_buf *b, const web_svg_chart *c)
 		    "data-label=\"",
 		    web_svg_color(c->series[s].color));
 		web_buf_html(b, c->series[s].label);
-		web_buf_put(b, "\">");
+		web_buf_put(b, "\"");
+		series_data(b, &c->series[s]);
+		web_buf_put(b, ">");
 		if (c->kind == WEB_SVG_BARS)
 			draw_bars(b, &g, s);
 		else

@@ -9,7 +9,11 @@
 // Two charts given the same from_ms, to_ms and width draw the same time
 // axis at the same x positions: the load-curve page stacks its panels on
 // it. The <svg> element carries class "chart" and data-from / data-to (the
-// axis, UTC ms), so that a test or a script can check it.
+// axis, UTC ms), so that a test or a script can check it; and, for the
+// page's script (tooltip, crosshair), the plot area (data-x0, data-x1,
+// data-y0, data-y1 in viewBox units), the displayed unit and its divisor
+// (data-unit, data-div), and each series' buckets on its <g> (data-ts,
+// data-vs, data-cs: comma-separated starts in UTC ms, values, coverages).
 
 #ifndef WEB_SVG_H
 #define WEB_SVG_H
@@ -50,6 +54,9 @@ typedef struct web_svg_chart {
 	const fed_tz *tz; // for the axis labels
 	web_lang lang;
 	int width, height; // pixels of the viewBox; 0: 960 x 260
+	// The step the values are summed over, shown after the unit on the
+	// value axis ("par heure": "kWh par heure"); NULL: none.
+	const char *per;
 } web_svg_chart;
 
 // The palette's colour i (cycled): "#0072B2", ...

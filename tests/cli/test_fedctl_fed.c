@@ -771,7 +771,7 @@ test_help_and_doc(void **state)
 	(void) state;
 	char *doc = read_doc();
 	check_verbs(doc, "directory", 4);
-	check_verbs(doc, "project", 4);
+	check_verbs(doc, "project", 7);
 	check_verbs(doc, "invest", 6);
 	assert_non_null(strstr(doc, "`--directory URL`"));
 	assert_non_null(strstr(doc, "`--invest URL`"));

@@ -125,12 +125,22 @@ web_get legall /consent | grep -q 'data-state="active"' ||
 	fail "legall's consent page lacks the house's grant to lognact"
 web_get legall /consent | grep -q '<td class="series">maison-lorient/</td>' ||
 	fail "legall's consent page does not name the house's series"
-web_get alice /curves | grep -q 'maison-lorient' && fail "alice's curves list the Le Gall house"
+web_get alice '/curves?scale=week' | grep -q 'maison-lorient' && fail "alice's curves list the Le Gall house"
 web_get alice /api/live?s=maison-lorient/linky/energy | tail -n 1 | grep -q 404 ||
 	fail "alice reads the Le Gall house's live power"
 web_get teacher /api/live?s=maison-lorient/linky/energy | grep -q '"node":"lognact"' ||
 	fail "the teacher does not read the house's replica on lognact"
-web_get teacher /curves | grep -q '(bmhs)' && fail "the teacher's curves list bmhs's series"
+web_get teacher '/curves?scale=week' | grep -q '(bmhs)' && fail "the teacher's curves list bmhs's series"
+# The class's first screen: the saved comparison, its three curves drawn
+# for the teacher; alice, who reads only the plant, is told the others
+# are not shared with her.
+web_get teacher /curves | tail -n 1 | grep -q 303 || fail "the teacher's /curves does not open the saved comparison"
+preset='/curves?preset=%C3%A9cole%2C%20maison%2C%20centrale%20%E2%80%94%20semaine'
+loc=$(curl -sS -m 30 -b "$work/teacher.cookies" -o /dev/null -w '%{redirect_url}' "$web$preset")
+[ "$(web_get teacher "${loc#"$web"}" | grep -o '<svg class="chart"' | wc -l)" -eq 3 ] ||
+	fail "the saved comparison does not show the teacher three curves"
+web_get alice "${loc#"$web"}" | grep -q 'class="curve-panel not-shared" data-series="maison-lorient' ||
+	fail "alice is not told the house is not shared with her"
 kill -TERM "$demo"
 i=0
 while kill -0 "$demo" 2>/dev/null; do

@@ -72,6 +72,22 @@ check_series(edge_node *n, const char *id, int is_index)
 	return np;
 }
 
+// The latest timestamp of id (0 when it has no point).
+static int64_t
+last_ts(edge_node *n, const char *id)
+{
+	int64_t *ts = NULL, last = 0;
+	double *v = NULL;
+	size_t np = 0;
+	assert_int_equal(edge_query_raw(n->client, id, &ts, &v, &np), FED_OK);
+	for (size_t i = 0; i < np; i++)
+		if (ts[i] > last)
+			last = ts[i];
+	free(ts);
+	free(v);
+	return last;
+}
+
 static void
 test_tic_end_to_end(void **state)
 {
@@ -94,11 +110,12 @@ test_tic_end_to_end(void **state)
 	    "--power-period=5m", "--spool-sync=group", NULL};
 	int tic = edge_proc_start(tic_argv, tic_log);
 	assert_true(tic > 0);
-	// 600 simulated seconds a second: a frame every 0.1 s, a 5-minute
-	// point every 0.5 s.
+	// 600 simulated seconds a second over the last two hours, which the
+	// simulated clock replays (it never passes the present): a frame
+	// every 0.1 s, a 5-minute point every 0.5 s.
 	char *sim_argv[] = {FED_EDGE_SIM_BIN, a[4], "--model=house",
 	    "--seed=" SEED, "--tic-mode=standard", "--tic-period=60s",
-	    "--speed=600", NULL};
+	    "--speed=600", "--replay=2h", NULL};
 	int sim = edge_proc_start(sim_argv, sim_log);
 	assert_true(sim > 0);
 	size_t got
@@ -114,6 +131,9 @@ test_tic_end_to_end(void **state)
 	assert_true(check_series(&n, "simtic/linky/index_easf01", 1) >= 8);
 	assert_true(check_series(&n, "simtic/linky/index_easd01", 1) >= 8);
 	assert_true(check_series(&n, "simtic/linky/power", 0) >= 8);
+	// Replayed from two hours ago: nothing dated after the present.
+	assert_true(
+	    last_ts(&n, "simtic/linky/index_east") <= fed_test_now_ms());
 	uint64_t dead = 1;
 	assert_int_equal(edge_log_counter(tic_log, "dead", &dead), 0);
 	assert_int_equal(dead, 0);
@@ -236,11 +256,44 @@ test_envoy_end_to_end(void **state)
 	edge_node_stop(&n);
 }
 
+// Fed straight into the node at 600x, the simulator fills its history up
+// to the present and then follows the wall clock: after seconds that
+// would have been an hour ahead, no point is dated in the future.
+static void
+test_present(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sim-now"), 0);
+	char log[1024], a[2][1100];
+	snprintf(log, sizeof(log), "%s/sim.log", n.dir);
+	snprintf(a[0], sizeof(a[0]), "--node=%s", n.rpc);
+	snprintf(a[1], sizeof(a[1]), "--token=%s", EDGE_TEST_ADMIN);
+	char *argv[] = {FED_EDGE_SIM_BIN, a[0], a[1], "--model=house",
+	    "--site=simnow", "--history=2h", "--speed=600", NULL};
+	int sim = edge_proc_start(argv, log);
+	assert_true(sim > 0);
+	size_t got
+	    = edge_wait_points(n.client, "simnow/linky/energy", 22, 20000);
+	if (got < 22)
+		edge_dump_file(log);
+	assert_true(got >= 22);
+	fed_test_sleep_ms(3000); // 30 simulated minutes at 600x
+	int64_t now = fed_test_now_ms();
+	int64_t last = last_ts(&n, "simnow/linky/energy");
+	if (last > now || last < now - 15 * 60000)
+		fail_msg("last point %lld, now %lld", (long long) last,
+		    (long long) now);
+	assert_int_equal(edge_proc_stop(sim, SIGTERM, 10000), 0);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_tic_end_to_end, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_present, edge_test_teardown),
 	    cmocka_unit_test_teardown(
 	        test_envoy_end_to_end, edge_test_teardown),
 	};

@@ -115,6 +115,10 @@ test_methods(void **state)
 	    FED_PERMISSION_DENIED);
 	who(a, "bec-secret", "/enfed.v1.Invest/CreateProject", FED_OK);
 	who(a, "bec-secret", "/enfed.v1.Invest/Distribution", FED_OK);
+	// Deleting a project is its organisation's (or the administrator's).
+	who(a, "alice-secret", "/enfed.v1.Invest/DeleteProject",
+	    FED_PERMISSION_DENIED);
+	who(a, "bec-secret", "/enfed.v1.Invest/DeleteProject", FED_OK);
 	// A method nobody listed is the administrator's.
 	who(a, "alice-secret", "/enfed.v1.Invest/Unknown",
 	    FED_PERMISSION_DENIED);

@@ -661,39 +661,122 @@ test_expired(void **state)
 }
 
 // An organisation cannot make fed-invest read a household with its own
-// token by calling it a plant's production.
+// token by calling it a plant's production: the series is checked on its
+// node when the project is entered, and a series that does not exist is
+// refused the same way.
 static void
 test_project_not_production(void **state)
 {
 	(void) state;
 	char err[512];
-	assert_int_equal(
-	    put_project(fx.bec, "sneaky", HOUSE, "bmhs", err), FED_OK);
-	Enfed__V1__TimeRange r = ENFED__V1__TIME_RANGE__INIT;
-	r.from_ms = JUNE_14;
-	r.to_ms = TODAY;
-	Enfed__V1__DetailRequest dr = ENFED__V1__DETAIL_REQUEST__INIT;
-	dr.project_id = "sneaky";
-	dr.range = &r;
-	dr.step = ENFED__V1__STEP__STEP_HOUR;
-	Enfed__V1__DetailResponse *d = NULL;
-	expect(icall(fx.bec, "Detail", &dr, &d, err), FED_FAILED_PRECONDITION,
-	    err,
+	expect(put_project(fx.bec, "sneaky", HOUSE, "bmhs", err),
+	    FED_FAILED_PRECONDITION, err,
 	    "series '" HOUSE "' on node 'bmhs' is not a production series");
-	assert_null(d);
+	expect(
+	    put_project(fx.bec, "typo", "kermelo/pv/energie", "lognact", err),
+	    FED_FAILED_PRECONDITION, err, "kermelo/pv/energie");
+	Enfed__V1__ProjectRequest pr = ENFED__V1__PROJECT_REQUEST__INIT;
+	pr.id = "sneaky";
+	Enfed__V1__Project *p = NULL;
 	assert_int_equal(
-	    put_holding(fx.bob, "", "sneaky", 1, JUNE_10, err), FED_OK);
-	Enfed__V1__InvestorSummary *s
-	    = summary_tz(fx.bob, "", AT, "", FED_FAILED_PRECONDITION, err);
-	assert_null(s);
-	assert_non_null(strstr(err, "is not a production series"));
+	    icall(fx.bec, "GetProject", &pr, &p, err), FED_NOT_FOUND);
+	assert_null(p);
+	assert_int_equal(
+	    put_holding(fx.bob, "", "sneaky", 1, JUNE_10, err), FED_NOT_FOUND);
+}
+
+static fed_status
+delete_project(fed_rpc_client *c, const char *id, char *err)
+{
+	Enfed__V1__ProjectRequest pr = ENFED__V1__PROJECT_REQUEST__INIT;
+	pr.id = (char *) id;
+	Enfed__V1__InvestEmpty *e = NULL;
+	fed_status st = icall(c, "DeleteProject", &pr, &e, err);
+	enfed__v1__invest_empty__free_unpacked(e, NULL);
+	return st;
+}
+
+// A project whose series disappears after entry is one summary entry
+// marked unavailable; the summary itself, and the other projects in it,
+// are still served. Such a project cannot be deleted while held, can be
+// archived (no new holder), and deleted once nobody holds it.
+static void
+test_project_gone(void **state)
+{
+	(void) state;
+	char err[512];
+	create_series(fx.lognact, "gone/pv/energy",
+	    ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION);
+	ingest_hours(fx.lognact, "gone/pv/energy", JUNE_14, AT, 100);
+	assert_int_equal(
+	    put_project(fx.bec, "gone", "gone/pv/energy", "lognact", err),
+	    FED_OK);
+	assert_int_equal(
+	    put_holding(fx.bob, "", "gone", 2, JUNE_10, err), FED_OK);
+	Enfed__V1__DeleteSeriesRequest ds
+	    = ENFED__V1__DELETE_SERIES_REQUEST__INIT;
+	ds.id = "gone/pv/energy";
+	Enfed__V1__Empty *e = NULL;
+	assert_int_equal(
+	    fed_test_store_call(fx.lognact, "DeleteSeries", &ds, &e), FED_OK);
+	enfed__v1__empty__free_unpacked(e, NULL);
+	Enfed__V1__InvestorSummary *s = summary(fx.bob, AT);
+	size_t seen = 0;
+	for (size_t i = 0; i < s->n_projects; i++) {
+		const Enfed__V1__ProjectSummary *ps = s->projects[i];
+		if (strcmp(ps->project->id, "gone") == 0) {
+			assert_non_null(
+			    strstr(ps->unavailable, "gone/pv/energy"));
+			assert_true(ps->attributed->total_wh == 0);
+			assert_true(ps->attributed->total_coverage == 0);
+			seen++;
+		} else if (strcmp(ps->project->id, "kermelo-pv") == 0) {
+			assert_string_equal(ps->unavailable, "");
+			assert_true(ps->attributed->total_wh > 0);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	assert_true(s->attributed->total_coverage == 0);
+	enfed__v1__investor_summary__free_unpacked(s, NULL);
+	// Held: not deleted, by nobody; an investor may not even try.
+	expect(delete_project(fx.bec, "gone", err), FED_FAILED_PRECONDITION,
+	    err, "archive it instead");
+	assert_int_equal(
+	    delete_project(fx.bob, "gone", err), FED_PERMISSION_DENIED);
+	// Archived: the holder keeps (and may change) its holding, a new
+	// investor is refused.
+	Enfed__V1__ProjectRequest pr = ENFED__V1__PROJECT_REQUEST__INIT;
+	pr.id = "gone";
+	Enfed__V1__Project *p = NULL;
+	assert_int_equal(icall(fx.bec, "GetProject", &pr, &p, err), FED_OK);
+	p->archived = 1;
+	// The series is gone, and kept: archiving does not check it again.
+	Enfed__V1__PutProjectRequest up = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+	up.project = p;
+	Enfed__V1__Project *rep = NULL;
+	assert_int_equal(
+	    icall(fx.bec, "UpdateProject", &up, &rep, err), FED_OK);
+	assert_true(rep->archived);
+	enfed__v1__project__free_unpacked(rep, NULL);
+	enfed__v1__project__free_unpacked(p, NULL);
+	assert_int_equal(
+	    put_holding(fx.bob, "", "gone", 3, JUNE_14, err), FED_OK);
+	expect(put_holding(fx.alice, "", "gone", 1, JUNE_14, err),
+	    FED_FAILED_PRECONDITION, err, "archived");
+	// Nobody holds it: deleted, and deleting it again is OK.
 	Enfed__V1__RemoveInvestmentRequest rm
 	    = ENFED__V1__REMOVE_INVESTMENT_REQUEST__INIT;
-	rm.project_id = "sneaky";
-	Enfed__V1__InvestEmpty *e = NULL;
+	rm.project_id = "gone";
+	Enfed__V1__InvestEmpty *ie = NULL;
 	assert_int_equal(
-	    icall(fx.bob, "RemoveInvestment", &rm, &e, err), FED_OK);
-	enfed__v1__invest_empty__free_unpacked(e, NULL);
+	    icall(fx.bob, "RemoveInvestment", &rm, &ie, err), FED_OK);
+	enfed__v1__invest_empty__free_unpacked(ie, NULL);
+	assert_int_equal(delete_project(fx.bec, "gone", err), FED_OK);
+	assert_int_equal(delete_project(fx.bec, "gone", err), FED_OK);
+	p = NULL;
+	assert_int_equal(
+	    icall(fx.bec, "GetProject", &pr, &p, err), FED_NOT_FOUND);
 }
 
 // No grant token ever reached the log, whatever happened to it.
@@ -737,6 +820,7 @@ main(void)
 	    cmocka_unit_test(test_revoked),
 	    cmocka_unit_test(test_expired),
 	    cmocka_unit_test(test_project_not_production),
+	    cmocka_unit_test(test_project_gone),
 	    cmocka_unit_test(test_no_token_logged),
 	    cmocka_unit_test(test_household_node_down),
 	};

@@ -470,6 +470,7 @@ test_admin(void **state)
 	const char *p = strstr(r.body, "data-project=\"new-pv\"");
 	assert_non_null(p);
 	assert_non_null(strstr(p, ">10</td>"));
+	assert_non_null(strstr(p, "data-total-shares=\"10\""));
 	http_res_free(&r);
 	get("/admin/projects?edit=nope", root_, 404, &r);
 	http_res_free(&r);

@@ -50,7 +50,7 @@ static web_svg_chart
 week_chart(const web_svg_series *s, size_t n, web_svg_kind kind)
 {
 	web_svg_chart c = {"c1", "a <chart>", "Wh", JUNE_8, JUNE_8 + 7 * DAY,
-	    DAY, kind, s, n, tz, WEB_LANG_FR, 0, 0};
+	    DAY, kind, s, n, tz, WEB_LANG_FR, 0, 0, NULL};
 	return c;
 }
 
@@ -148,6 +148,36 @@ test_coverage(void **state)
 	web_buf_fini(&b);
 }
 
+// The step on the value axis, and what the page's script reads: the
+// plot area, the unit shown and its divisor, each series' buckets.
+static void
+test_per_and_data(void **state)
+{
+	(void) state;
+	int64_t ts[3] = {JUNE_8, JUNE_8 + DAY, JUNE_8 + 2 * DAY};
+	double v[3] = {1500, NAN, 2500}, cov[3] = {1, 0, 0.5};
+	web_svg_series s = {"s", ts, v, cov, 3, 2};
+	web_buf b;
+	web_buf_init(&b);
+	web_svg_chart c = week_chart(&s, 1, WEB_SVG_BARS);
+	c.per = "par jour";
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
+	assert_non_null(strstr(b.data, "class=\"unit\">kWh par jour</text>"));
+	assert_non_null(strstr(b.data, "data-unit=\"kWh par jour\""));
+	assert_non_null(strstr(b.data, "data-div=\"1000\""));
+	assert_non_null(strstr(b.data, "data-x0=\"64.0\""));
+	assert_non_null(strstr(b.data, "data-tz=\"Europe/Paris\""));
+	assert_non_null(strstr(
+	    b.data, "data-ts=\"1780869600000,1780956000000,1781042400000\""));
+	assert_non_null(strstr(b.data, "data-vs=\"1500,0,2500\"")); // no NaN
+	assert_non_null(strstr(b.data, "data-cs=\"1,0,0.5\""));
+	web_buf_fini(&b);
+	c.per = NULL;
+	assert_int_equal(web_svg_chart_write(&b, &c), FED_OK);
+	assert_non_null(strstr(b.data, "class=\"unit\">kWh</text>"));
+	web_buf_fini(&b);
+}
+
 int
 main(void)
 {
@@ -155,6 +185,7 @@ main(void)
 	    cmocka_unit_test(test_bad_args),
 	    cmocka_unit_test(test_same_axis),
 	    cmocka_unit_test(test_coverage),
+	    cmocka_unit_test(test_per_and_data),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

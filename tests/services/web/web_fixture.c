@@ -555,7 +555,7 @@ wait_http(struct web_fx *fx)
 static int
 start_web(struct web_fx *fx, const char *dir_url)
 {
-	char a[8][700], log[700];
+	char a[9][700], log[700];
 	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->url);
 	snprintf(a[1], sizeof(a[1]), "--invest=%s", fx->invest_rpc);
 	snprintf(a[2], sizeof(a[2]), "--invest-token=%s", WEB_FX_ADMIN);
@@ -566,9 +566,12 @@ start_web(struct web_fx *fx, const char *dir_url)
 	    "--directory-token=@%s/data-bmhs/directory.token", fx->dir);
 	snprintf(a[6], sizeof(a[6]), "--users-file=%s/users", fx->dir);
 	snprintf(a[7], sizeof(a[7]), "--timeout=3s");
+	// Its own folder: the sessions and the saved comparisons of one run
+	// are not another's.
+	snprintf(a[8], sizeof(a[8]), "--data-dir=%s", fx->dir);
 	snprintf(log, sizeof(log), "%s/web.log", fx->dir);
 	char *argv[] = {FED_WEB_BIN, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-	    a[7], "--log-level=debug", NULL};
+	    a[7], a[8], "--log-level=debug", NULL};
 	fx->web_pid = fed_test_proc_start(argv, log);
 	return fx->web_pid > 0 ? wait_http(fx) : -1;
 }
