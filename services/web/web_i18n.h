@@ -409,7 +409,7 @@ typedef enum web_lang {
 	X(NORM_PUPIL, "par élève", "per pupil")                               \
 	X(NORM_OCCUPANT, "par occupant", "per occupant")                      \
 	X(NORM_M2, "par m²", "per m²")                                        \
-	X(NORM_KWC, "par kWc", "per kWc")                                     \
+	X(NORM_KWC, "par kWc", "per kWp")                                     \
 	X(NORM_MISSING, "sa fiche ne donne pas ce fait : valeurs brutes",     \
 	    "its box does not give this fact: raw values")                    \
 	X(SELF_CONSUMPTION, "Autoconsommation", "Self-consumption")           \

@@ -123,7 +123,7 @@ web_get legall /dashboard | grep -q 'data-figure="shares_total" data-value="4"' 
 	fail "fed-web's dashboard lacks legall's 4 shares"
 web_get legall /consent | grep -q 'data-state="active"' ||
 	fail "legall's consent page lacks the house's grant to lognact"
-web_get legall /consent | grep -q '<td class="series">maison-lorient/</td>' ||
+web_get legall /consent | grep -q '<td class="series"[^>]*>maison-lorient/</td>' ||
 	fail "legall's consent page does not name the house's series"
 web_get alice '/curves?scale=week' | grep -q 'maison-lorient' && fail "alice's curves list the Le Gall house"
 web_get alice /api/live?s=maison-lorient/linky/energy | tail -n 1 | grep -q 404 ||

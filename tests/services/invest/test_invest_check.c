@@ -25,6 +25,7 @@
 
 #include "enfed/v1/health.pb-c.h"
 #include "enfed/v1/invest.pb-c.h"
+#include "enfed/v1/series.pb-c.h"
 #include "fed/rpc.h"
 #include "fed/token.h"
 #include "fed_test.h"
@@ -36,8 +37,8 @@
 
 static struct {
 	char *dir;
-	char rpc[200], node[200], db[600];
-	int pid;
+	char rpc[200], node[200], stream[200], db[600];
+	int pid, node_pid;
 	fed_rpc_client *admin, *alice, *bec, *anon;
 } e;
 
@@ -130,7 +131,30 @@ setup(void **state)
 	e.dir = fed_test_tmpdir("invcheck");
 	fed_test_isolate_fedctl(e.dir);
 	fed_test_ipc_url(e.rpc, sizeof(e.rpc), "invcheck-rpc");
-	fed_test_ipc_url(e.node, sizeof(e.node), "invcheck-node"); // none
+	fed_test_ipc_url(e.node, sizeof(e.node), "invcheck-node");
+	fed_test_ipc_url(e.stream, sizeof(e.stream), "invcheck-stream");
+	// The node holding the projects' production series: fed-invest
+	// checks that a project's series exists there when it is entered.
+	e.node_pid = fed_test_node_start(
+	    FED_NODE_BIN, "lognact", e.dir, e.node, e.stream, ADMIN, NULL);
+	assert_true(e.node_pid > 0);
+	fed_rpc_client *nc = fed_test_client(e.node, ADMIN);
+	assert_non_null(nc);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = "kermelo/pv/energy";
+	m.owner = ORG;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 300;
+	m.visibility = ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
+	Enfed__V1__CreateSeriesRequest cs
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cs.meta = &m;
+	Enfed__V1__SeriesInfo *info = NULL;
+	assert_int_equal(
+	    fed_test_store_call(nc, "CreateSeries", &cs, &info), FED_OK);
+	protobuf_c_message_free_unpacked(&info->base, NULL);
+	fed_rpc_client_free(nc);
 	snprintf(e.db, sizeof(e.db), "%s/invest/invest.db", e.dir);
 	write_tokens();
 	char a[4][700], log[700];
@@ -139,9 +163,9 @@ setup(void **state)
 	snprintf(a[2], sizeof(a[2]), "--nodes=lognact=%s", e.node);
 	snprintf(a[3], sizeof(a[3]), "--tokens-file=%s/invest-tokens", e.dir);
 	snprintf(log, sizeof(log), "%s/invest.log", e.dir);
-	char *argv[]
-	    = {FED_INVEST_BIN, a[0], a[1], a[2], a[3], "--admin-token=" ADMIN,
-	        "--scrub-interval=300ms", "--workers=4", NULL};
+	char *argv[] = {FED_INVEST_BIN, a[0], a[1], a[2], a[3],
+	    "--admin-token=" ADMIN, "--node-token=" ADMIN,
+	    "--scrub-interval=300ms", "--workers=4", NULL};
 	e.pid = fed_test_proc_start(argv, log);
 	assert_true(e.pid > 0);
 	assert_int_equal(fed_test_wait_health(e.rpc, 10000), FED_OK);
@@ -166,6 +190,9 @@ teardown(void **state)
 	fed_rpc_client_free(e.anon);
 	if (e.pid > 0)
 		assert_int_equal(fed_test_proc_stop(e.pid, SIGTERM, 5000), 0);
+	if (e.node_pid > 0)
+		assert_int_equal(
+		    fed_test_proc_stop(e.node_pid, SIGTERM, 5000), 0);
 	fed_test_rmtree(e.dir);
 	free(e.dir);
 	return 0;

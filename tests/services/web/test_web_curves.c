@@ -103,7 +103,7 @@ test_step(void **state)
 	http_res_free(&r);
 	get("/curves?scale=year&at=2026-06-14&step=15min&s=" SCHOOL, bob, 400,
 	    &r);
-	has(r.body, "step: too fine");
+	has(r.body, "step : trop fin pour cette période");
 	http_res_free(&r);
 	get("/curves?scale=day&step=second&s=" SCHOOL, bob, 400, &r);
 	http_res_free(&r);

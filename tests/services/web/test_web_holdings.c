@@ -100,7 +100,8 @@ test_acquisition_date(void **state)
 	    "data-acquired-ms", v, sizeof(v)));
 	assert_int_equal(strtoll(v, NULL, 10), FEB_1_MS);
 	// kermelo-pv: 136 shares in all, 2 of them alice's.
-	const char *row = strstr(r.body, "<table class=\"projects\"><thead>");
+	const char *row
+	    = strstr(r.body, "<table class=\"projects cards\"><thead>");
 	assert_non_null(row);
 	row = strstr(row, "data-project=\"kermelo-pv\"");
 	assert_non_null(row);
@@ -119,7 +120,7 @@ test_acquisition_date(void **state)
 		    "&acquired=%s",
 		    csrf, bad[i]);
 		post("/settings", alice, body, 400, &r);
-		has(r.body, "acquired: a date YYYY-MM-DD");
+		has(r.body, "acquired : une date AAAA-MM-JJ");
 		http_res_free(&r);
 	}
 	snprintf(body, sizeof(body),
