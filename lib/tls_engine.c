@@ -1186,6 +1186,7 @@ reload_cb(void *arg)
 
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static fed_status install_status = FED_INTERNAL;
+static atomic_bool reload_registered;
 
 static void
 install(void)
@@ -1203,19 +1204,22 @@ install(void)
 		return;
 	}
 	install_status = FED_OK;
-	// Every program that makes TLS configurations through the transport
-	// rereads its certificates at SIGHUP (`systemctl reload`), with no
-	// code of its own.
-	if (fed_process_on_reload("TLS certificates", reload_cb, NULL)
-	    != FED_OK)
-		fed_log(FED_LOG_WARNING, "tls",
-		    "too many reloadable parts: certificates will not be "
-		    "reread at reload");
 }
 
 fed_status
 fed_tls_engine_install(void)
 {
 	pthread_once(&install_once, install);
+	// Every program that makes TLS configurations through the transport
+	// rereads its certificates at SIGHUP (`systemctl reload`), with no
+	// code of its own. Outside the once: a thread that waits here for
+	// the reload lock holds nothing another thread's install needs.
+	if (install_status == FED_OK
+	    && !atomic_exchange(&reload_registered, true)
+	    && fed_process_on_reload("TLS certificates", reload_cb, NULL)
+	        != FED_OK)
+		fed_log(FED_LOG_WARNING, "tls",
+		    "too many reloadable parts: certificates will not be "
+		    "reread at reload");
 	return install_status;
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // test_tls_rotate.c: certificate rotation through enfed's TLS engine
-// (fed_tls_credentials_reload, what SIGHUP runs), on tls+tcp://127.0.0.1
-// with certificates made by cli/fed-pki for this test: a server whose
-// certificate is replaced keeps its established connection as it was and
-// presents the new certificate to new ones; a CA rotated in two steps (old
-// and new, then new only) refuses the clients of the old CA after the
-// second step; a broken, mismatched or missing file at a reload changes
-// nothing, and says which file and why.
+// (fed_tls_credentials_reload, which SIGHUP runs through
+// fed_process_reload), on tls+tcp://127.0.0.1 with certificates made by
+// cli/fed-pki for this test: a server whose certificate is replaced keeps
+// its established connection as it was and presents the new certificate
+// to new ones; a CA rotated in two steps (old and new, then new only)
+// refuses the clients of the old CA after the second step; a broken,
+// mismatched or missing file at a reload changes nothing, and says which
+// file and why.
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -26,6 +27,7 @@
 
 #include "enfed/test/echo.pb-c.h"
 #include "fed/log.h"
+#include "fed/process.h"
 #include "fed/rpc.h"
 #include "fed/tls.h"
 #include "fed_test.h"
@@ -373,8 +375,10 @@ test_rotate_ca(void **state)
 	assert_int_equal(call(url, &old_cli, 5000), FED_OK);
 	assert_int_equal(call(url, &new_cli, 1500), FED_UNAVAILABLE);
 
+	// As SIGHUP does it: the engine registered its reload when the
+	// transport installed it.
 	copy_file(p->path[CA_AB], l.ca);
-	assert_int_equal(fed_tls_credentials_reload(), FED_OK);
+	assert_int_equal(fed_process_reload(), FED_OK);
 	assert_int_equal(call(url, &old_cli, 5000), FED_OK);
 	assert_int_equal(call(url, &new_cli, 5000), FED_OK);
 

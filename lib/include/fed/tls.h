@@ -89,7 +89,12 @@ fed_status fed_tls_credentials_reload(void);
 size_t fed_tls_revocation_count(void);
 
 // Installs enfed's TLS engine in nng, once per process (later calls return
-// the first result). Called by lib/transport.c before it makes any TLS
+// the first result), and registers fed_tls_credentials_reload with
+// fed_process_on_reload ("TLS certificates"), once: the process's first
+// TLS configuration must therefore not be made inside a reload callback
+// (the reload lock is not recursive), and a program that calls
+// fed_process_reload_clear before it serves again has to register it
+// itself. Called by lib/transport.c before it makes any TLS
 // configuration; a program calls it itself only if it makes nng TLS
 // configurations of its own that should follow the revocation list.
 // Returns OK, or INTERNAL (logged) if nng refused the engine: no TLS
