@@ -328,6 +328,11 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	struct nng_tls_engine_conn *ec = arg;
 	if (depth != 0)
 		return 0;
+	// Written under peers_mtx, which fed__tls_peer_cert and
+	// fed__tls_recheck take to read them: the handshake may end on
+	// another nng thread than this one, and nng's own ordering of the
+	// two is invisible to ThreadSanitizer (tests/sanitizers/tsan.supp).
+	pthread_mutex_lock(&peers_mtx);
 	crt_cn(crt, ec->cn, sizeof(ec->cn));
 	fed__tls_serial_str(
 	    crt->serial.p, crt->serial.len, ec->serial, sizeof(ec->serial));
@@ -336,6 +341,7 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 		memcpy(ec->serial_raw, crt->serial.p, crt->serial.len);
 		ec->serial_len = crt->serial.len;
 	}
+	pthread_mutex_unlock(&peers_mtx);
 	if (fed__tls_revoked_has(crt->serial.p, crt->serial.len)) {
 		ec->revoked = true;
 		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
@@ -830,6 +836,7 @@ engine_config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 {
 	int server = mode == NNG_TLS_MODE_SERVER;
 	cfg->mode = mode;
+	pthread_mutex_init(&cfg->mtx, NULL); // fini destroys it in any case
 	// nng's defaults: a client verifies the server, a server asks for
 	// nothing unless told (enfed's listeners require it); TLS 1.2 only.
 	cfg->authmode
@@ -851,7 +858,6 @@ engine_config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 		paths_free(&cfg->paths);
 		return rv;
 	}
-	pthread_mutex_init(&cfg->mtx, NULL);
 	if (cfg->paths.cert != NULL) {
 		pthread_mutex_lock(&live_mtx);
 		cfg->prev = NULL;
