@@ -14,6 +14,21 @@
 // verified: to tell the RPC layer which certificate a pipe's peer
 // presented, and to close those whose peer a reload revoked.
 //
+// Certificates rotate without a restart. A configuration made by
+// lib/transport.c knows the files it came from (the transport names them
+// through fed__tls_config_paths around nng_tls_config_alloc, whose config
+// init runs on the calling thread). What mbedtls needs for a handshake
+// (the mbedtls_ssl_config with the CA chain, this side's certificate and
+// key, the auth mode, the versions) lives in a "generation" with a
+// reference count: each connection holds the generation it started with
+// until it ends, the configuration holds its current one.
+// fed_tls_credentials_reload reads the files of every live configuration
+// again, builds complete new generations and, only if all of them were
+// built, swaps them in: new handshakes use the new credentials, the
+// established connections keep theirs, and an old generation is freed with
+// its last connection. nng itself never sees a change: its own
+// configuration object stays the same (it cannot change once used).
+//
 // Its structure follows nng's own mbedtls engine
 // (src/supplemental/tls/mbedtls/tls.c, MIT, Staysail Systems and
 // contributors): the same configuration and connection operations, the
@@ -43,6 +58,7 @@
 #include "fed/clock.h"
 #include "fed/log.h"
 #include "fed/metrics.h"
+#include "fed/process.h"
 #include "fed/tls.h"
 
 // This side's certificate and its key (a server may have several).
@@ -52,13 +68,34 @@ struct own_pair {
 	struct own_pair *next;
 };
 
-struct nng_tls_engine_config {
+// What new connections of one configuration use: replaced as a whole by a
+// reload, freed when the configuration and the last connection that
+// started with it are gone.
+struct gen {
+	atomic_size_t refs;
 	mbedtls_ssl_config ssl;
-	nng_tls_mode mode;
-	char *server_name;
 	mbedtls_x509_crt ca;
 	mbedtls_x509_crl crl; // only if one was given with the CA
 	struct own_pair *pairs;
+};
+
+// The files a configuration was made from (fed__tls_config_paths).
+struct paths {
+	char *cert, *key, *ca;
+};
+
+struct nng_tls_engine_config {
+	nng_tls_mode mode;
+	char *server_name;
+	// The settings each new generation gets (nng sets them once, before
+	// any connection).
+	int authmode; // MBEDTLS_SSL_VERIFY_*
+	int min_minor, max_minor; // MBEDTLS_SSL_MINOR_VERSION_*
+	struct paths paths; // all NULL: not reloadable
+	pthread_mutex_t mtx; // gen
+	struct gen *gen; // the current generation (one reference)
+	// In the list of reloadable configurations (live_mtx).
+	nng_tls_engine_config *prev, *next;
 };
 
 enum {
@@ -71,6 +108,7 @@ struct nng_tls_engine_conn {
 	void *tls; // nng's connection: the argument of nng_tls_engine_send
 	mbedtls_ssl_context ssl;
 	const nng_tls_engine_config *cfg;
+	struct gen *gen; // the generation ssl uses (one reference)
 	char addr[ADDR_LEN]; // the peer's "ip:port", or "" when unknown
 	char local[ADDR_LEN]; // this side's "ip:port", or ""
 	char cn[CN_LEN]; // its certificate's subject CN, once seen
@@ -290,6 +328,11 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	struct nng_tls_engine_conn *ec = arg;
 	if (depth != 0)
 		return 0;
+	// Written under peers_mtx, which fed__tls_peer_cert and
+	// fed__tls_recheck take to read them: the handshake may end on
+	// another nng thread than this one, and nng's own ordering of the
+	// two is invisible to ThreadSanitizer (tests/sanitizers/tsan.supp).
+	pthread_mutex_lock(&peers_mtx);
 	crt_cn(crt, ec->cn, sizeof(ec->cn));
 	fed__tls_serial_str(
 	    crt->serial.p, crt->serial.len, ec->serial, sizeof(ec->serial));
@@ -298,6 +341,7 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 		memcpy(ec->serial_raw, crt->serial.p, crt->serial.len);
 		ec->serial_len = crt->serial.len;
 	}
+	pthread_mutex_unlock(&peers_mtx);
 	if (fed__tls_revoked_has(crt->serial.p, crt->serial.len)) {
 		ec->revoked = true;
 		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
@@ -481,6 +525,9 @@ handshake_failed(const struct nng_tls_engine_conn *ec, int rv)
 
 // ---- Connection operations
 
+static void gen_release(struct gen *g);
+static struct gen *gen_hold(nng_tls_engine_config *cfg);
+
 static int
 engine_conn_init(
     nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *cfg)
@@ -489,15 +536,24 @@ engine_conn_init(
 	ec->cfg = cfg;
 	atomic_init(&ec->cut, false);
 	mbedtls_ssl_init(&ec->ssl);
+	// The credentials in force now, for the whole life of the
+	// connection, whatever a reload does meanwhile.
+	ec->gen = gen_hold(cfg);
 	mbedtls_ssl_set_bio(&ec->ssl, tls, net_send, net_recv, NULL);
-	int rv = mbedtls_ssl_setup(&ec->ssl, &cfg->ssl);
-	if (rv != 0)
+	int rv = mbedtls_ssl_setup(&ec->ssl, &ec->gen->ssl);
+	if (rv == 0) {
+		mbedtls_ssl_set_verify(&ec->ssl, verify, ec);
+		if (cfg->server_name != NULL)
+			rv = mbedtls_ssl_set_hostname(
+			    &ec->ssl, cfg->server_name);
+	}
+	if (rv != 0) {
+		// Whether or not nng calls fini after a failed init.
+		mbedtls_ssl_free(&ec->ssl);
+		gen_release(ec->gen);
+		ec->gen = NULL;
 		return nng_err(rv);
-	mbedtls_ssl_set_verify(&ec->ssl, verify, ec);
-	if (cfg->server_name != NULL
-	    && (rv = mbedtls_ssl_set_hostname(&ec->ssl, cfg->server_name))
-	        != 0)
-		return nng_err(rv);
+	}
 	conn_addr(tls, NNG_OPT_REMADDR, ec->addr, sizeof(ec->addr));
 	conn_addr(tls, NNG_OPT_LOCADDR, ec->local, sizeof(ec->local));
 	return 0;
@@ -507,7 +563,9 @@ static void
 engine_conn_fini(nng_tls_engine_conn *ec)
 {
 	peers_remove(ec);
-	mbedtls_ssl_free(&ec->ssl);
+	mbedtls_ssl_free(&ec->ssl); // before its configuration goes
+	gen_release(ec->gen);
+	ec->gen = NULL;
 }
 
 static void
@@ -596,22 +654,181 @@ engine_conn_verified(nng_tls_engine_conn *ec)
 	return mbedtls_ssl_get_verify_result(&ec->ssl) == 0;
 }
 
+// ---- Generations
+
+static void
+gen_free(struct gen *g)
+{
+	if (g == NULL)
+		return;
+	mbedtls_ssl_config_free(&g->ssl);
+	mbedtls_x509_crt_free(&g->ca);
+	mbedtls_x509_crl_free(&g->crl);
+	while (g->pairs != NULL) {
+		struct own_pair *p = g->pairs;
+		g->pairs = p->next;
+		mbedtls_x509_crt_free(&p->crt);
+		mbedtls_pk_free(&p->key);
+		free(p);
+	}
+	free(g);
+}
+
+// A generation with cfg's settings, no CA and no certificate yet, and one
+// reference (the caller's). NNG_ENOMEM or an mbedtls error mapped.
+static int
+gen_new(const nng_tls_engine_config *cfg, struct gen **out)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return NNG_ENOMEM;
+	atomic_init(&g->refs, 1);
+	mbedtls_ssl_config_init(&g->ssl);
+	mbedtls_x509_crt_init(&g->ca);
+	mbedtls_x509_crl_init(&g->crl);
+	int rv = mbedtls_ssl_config_defaults(&g->ssl,
+	    cfg->mode == NNG_TLS_MODE_SERVER ? MBEDTLS_SSL_IS_SERVER
+	                                     : MBEDTLS_SSL_IS_CLIENT,
+	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	if (rv != 0) {
+		gen_free(g);
+		return nng_err(rv);
+	}
+	mbedtls_ssl_conf_authmode(&g->ssl, cfg->authmode);
+	mbedtls_ssl_conf_min_version(
+	    &g->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, cfg->min_minor);
+	mbedtls_ssl_conf_max_version(
+	    &g->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, cfg->max_minor);
+	mbedtls_ssl_conf_rng(&g->ssl, rng, NULL);
+	*out = g;
+	return 0;
+}
+
+// Takes a reference on cfg's current generation (any thread).
+static struct gen *
+gen_hold(nng_tls_engine_config *cfg)
+{
+	pthread_mutex_lock(&cfg->mtx);
+	struct gen *g = cfg->gen;
+	atomic_fetch_add(&g->refs, 1);
+	pthread_mutex_unlock(&cfg->mtx);
+	return g;
+}
+
+// Drops a reference; the last one frees g (NULL: nothing).
+static void
+gen_release(struct gen *g)
+{
+	if (g != NULL && atomic_fetch_sub(&g->refs, 1) == 1)
+		gen_free(g);
+}
+
+// Adds the CA certificates of certs (NUL-terminated PEM, several blocks
+// allowed) and the CRL of crl (may be NULL) to g. 0 or an mbedtls error.
+static int
+gen_ca(struct gen *g, const char *certs, const char *crl)
+{
+	int rv = mbedtls_x509_crt_parse(
+	    &g->ca, (const unsigned char *) certs, strlen(certs) + 1);
+	if (rv > 0) // that many blocks were not certificates
+		rv = MBEDTLS_ERR_X509_INVALID_FORMAT;
+	if (rv == 0 && crl != NULL)
+		rv = mbedtls_x509_crl_parse(
+		    &g->crl, (const unsigned char *) crl, strlen(crl) + 1);
+	if (rv == 0)
+		mbedtls_ssl_conf_ca_chain(
+		    &g->ssl, &g->ca, crl != NULL ? &g->crl : NULL);
+	return rv;
+}
+
+// Adds a certificate (PEM) and its key (PEM, pass may be NULL) to g. 0, an
+// mbedtls error, or MBEDTLS_ERR_PK_BAD_INPUT_DATA when the key is not the
+// certificate's.
+static int
+gen_own_cert(
+    struct gen *g, const char *cert, const char *key, const char *pass)
+{
+	struct own_pair *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+	mbedtls_x509_crt_init(&p->crt);
+	mbedtls_pk_init(&p->key);
+	int rv = mbedtls_x509_crt_parse(
+	    &p->crt, (const unsigned char *) cert, strlen(cert) + 1);
+	if (rv > 0)
+		rv = MBEDTLS_ERR_X509_INVALID_FORMAT;
+	if (rv == 0)
+		rv = mbedtls_pk_parse_key(&p->key, (const unsigned char *) key,
+		    strlen(key) + 1, (const unsigned char *) pass,
+		    pass != NULL ? strlen(pass) : 0);
+	// A certificate rotated without its key (or the other way round)
+	// would fail every handshake: refuse it here instead.
+	if (rv == 0 && mbedtls_pk_check_pair(&p->crt.pk, &p->key) != 0)
+		rv = MBEDTLS_ERR_PK_BAD_INPUT_DATA;
+	if (rv == 0)
+		rv = mbedtls_ssl_conf_own_cert(&g->ssl, &p->crt, &p->key);
+	if (rv != 0) {
+		mbedtls_x509_crt_free(&p->crt);
+		mbedtls_pk_free(&p->key);
+		free(p);
+		return rv;
+	}
+	p->next = g->pairs; // kept until the generation is freed
+	g->pairs = p;
+	return 0;
+}
+
+// ---- Reloadable configurations
+
+// The paths the transport names for the configuration being made on this
+// thread (fed__tls_config_paths), read by engine_config_init.
+static _Thread_local struct {
+	const char *cert, *key, *ca;
+} pending;
+
+void
+fed__tls_config_paths(const char *cert, const char *key, const char *ca)
+{
+	pending.cert = cert;
+	pending.key = key;
+	pending.ca = ca;
+}
+
+// The configurations made with paths, for fed_tls_credentials_reload. A
+// reload holds live_mtx throughout, so a configuration cannot be freed
+// while it is rebuilt.
+static pthread_mutex_t live_mtx = PTHREAD_MUTEX_INITIALIZER;
+static nng_tls_engine_config *live;
+
+static void
+paths_free(struct paths *p)
+{
+	free(p->cert);
+	free(p->key);
+	free(p->ca);
+	p->cert = p->key = p->ca = NULL;
+}
+
 // ---- Configuration operations
 
 static void
 engine_config_fini(nng_tls_engine_config *cfg)
 {
-	mbedtls_ssl_config_free(&cfg->ssl);
-	mbedtls_x509_crt_free(&cfg->ca);
-	mbedtls_x509_crl_free(&cfg->crl);
-	free(cfg->server_name);
-	while (cfg->pairs != NULL) {
-		struct own_pair *p = cfg->pairs;
-		cfg->pairs = p->next;
-		mbedtls_x509_crt_free(&p->crt);
-		mbedtls_pk_free(&p->key);
-		free(p);
+	if (cfg->paths.cert != NULL) {
+		pthread_mutex_lock(&live_mtx);
+		if (cfg->prev != NULL)
+			cfg->prev->next = cfg->next;
+		else
+			live = cfg->next;
+		if (cfg->next != NULL)
+			cfg->next->prev = cfg->prev;
+		pthread_mutex_unlock(&live_mtx);
 	}
+	gen_release(cfg->gen); // its connections may still hold it
+	cfg->gen = NULL;
+	pthread_mutex_destroy(&cfg->mtx);
+	paths_free(&cfg->paths);
+	free(cfg->server_name);
 }
 
 static int
@@ -619,25 +836,37 @@ engine_config_init(nng_tls_engine_config *cfg, nng_tls_mode mode)
 {
 	int server = mode == NNG_TLS_MODE_SERVER;
 	cfg->mode = mode;
-	mbedtls_ssl_config_init(&cfg->ssl);
-	mbedtls_x509_crt_init(&cfg->ca);
-	mbedtls_x509_crl_init(&cfg->crl);
-	int rv = mbedtls_ssl_config_defaults(&cfg->ssl,
-	    server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
-	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-	if (rv != 0) {
-		engine_config_fini(cfg);
-		return nng_err(rv);
-	}
+	pthread_mutex_init(&cfg->mtx, NULL); // fini destroys it in any case
 	// nng's defaults: a client verifies the server, a server asks for
 	// nothing unless told (enfed's listeners require it); TLS 1.2 only.
-	mbedtls_ssl_conf_authmode(&cfg->ssl,
-	    server ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_min_version(&cfg->ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
-	    MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_max_version(&cfg->ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
-	    MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_rng(&cfg->ssl, rng, NULL);
+	cfg->authmode
+	    = server ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED;
+	cfg->min_minor = cfg->max_minor = MBEDTLS_SSL_MINOR_VERSION_3;
+	if (pending.cert != NULL && pending.key != NULL
+	    && pending.ca != NULL) {
+		cfg->paths.cert = strdup(pending.cert);
+		cfg->paths.key = strdup(pending.key);
+		cfg->paths.ca = strdup(pending.ca);
+		if (cfg->paths.cert == NULL || cfg->paths.key == NULL
+		    || cfg->paths.ca == NULL) {
+			paths_free(&cfg->paths);
+			return NNG_ENOMEM;
+		}
+	}
+	int rv = gen_new(cfg, &cfg->gen);
+	if (rv != 0) {
+		paths_free(&cfg->paths);
+		return rv;
+	}
+	if (cfg->paths.cert != NULL) {
+		pthread_mutex_lock(&live_mtx);
+		cfg->prev = NULL;
+		cfg->next = live;
+		if (live != NULL)
+			live->prev = cfg;
+		live = cfg;
+		pthread_mutex_unlock(&live_mtx);
+	}
 	return 0;
 }
 
@@ -655,20 +884,25 @@ engine_config_server(nng_tls_engine_config *cfg, const char *name)
 static int
 engine_config_auth(nng_tls_engine_config *cfg, nng_tls_auth_mode mode)
 {
+	int m;
 	switch (mode) {
 	case NNG_TLS_AUTH_MODE_NONE:
-		mbedtls_ssl_conf_authmode(&cfg->ssl, MBEDTLS_SSL_VERIFY_NONE);
-		return 0;
+		m = MBEDTLS_SSL_VERIFY_NONE;
+		break;
 	case NNG_TLS_AUTH_MODE_OPTIONAL:
-		mbedtls_ssl_conf_authmode(
-		    &cfg->ssl, MBEDTLS_SSL_VERIFY_OPTIONAL);
-		return 0;
+		m = MBEDTLS_SSL_VERIFY_OPTIONAL;
+		break;
 	case NNG_TLS_AUTH_MODE_REQUIRED:
-		mbedtls_ssl_conf_authmode(
-		    &cfg->ssl, MBEDTLS_SSL_VERIFY_REQUIRED);
-		return 0;
+		m = MBEDTLS_SSL_VERIFY_REQUIRED;
+		break;
+	default:
+		return NNG_EINVAL;
 	}
-	return NNG_EINVAL;
+	pthread_mutex_lock(&cfg->mtx);
+	cfg->authmode = m;
+	mbedtls_ssl_conf_authmode(&cfg->gen->ssl, m);
+	pthread_mutex_unlock(&cfg->mtx);
+	return 0;
 }
 
 // certs and crl are NUL-terminated PEM (several blocks allowed); crl may
@@ -677,46 +911,20 @@ static int
 engine_config_ca_chain(
     nng_tls_engine_config *cfg, const char *certs, const char *crl)
 {
-	int rv = mbedtls_x509_crt_parse(
-	    &cfg->ca, (const unsigned char *) certs, strlen(certs) + 1);
-	if (rv != 0)
-		return nng_err(rv);
-	if (crl != NULL
-	    && (rv = mbedtls_x509_crl_parse(
-	            &cfg->crl, (const unsigned char *) crl, strlen(crl) + 1))
-	        != 0)
-		return nng_err(rv);
-	mbedtls_ssl_conf_ca_chain(
-	    &cfg->ssl, &cfg->ca, crl != NULL ? &cfg->crl : NULL);
-	return 0;
+	pthread_mutex_lock(&cfg->mtx);
+	int rv = gen_ca(cfg->gen, certs, crl);
+	pthread_mutex_unlock(&cfg->mtx);
+	return rv != 0 ? nng_err(rv) : 0;
 }
 
 static int
 engine_config_own_cert(nng_tls_engine_config *cfg, const char *cert,
     const char *key, const char *pass)
 {
-	struct own_pair *p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return NNG_ENOMEM;
-	mbedtls_x509_crt_init(&p->crt);
-	mbedtls_pk_init(&p->key);
-	int rv = mbedtls_x509_crt_parse(
-	    &p->crt, (const unsigned char *) cert, strlen(cert) + 1);
-	if (rv == 0)
-		rv = mbedtls_pk_parse_key(&p->key, (const unsigned char *) key,
-		    strlen(key) + 1, (const unsigned char *) pass,
-		    pass != NULL ? strlen(pass) : 0);
-	if (rv == 0)
-		rv = mbedtls_ssl_conf_own_cert(&cfg->ssl, &p->crt, &p->key);
-	if (rv != 0) {
-		mbedtls_x509_crt_free(&p->crt);
-		mbedtls_pk_free(&p->key);
-		free(p);
-		return nng_err(rv);
-	}
-	p->next = cfg->pairs; // kept until the configuration is freed
-	cfg->pairs = p;
-	return 0;
+	pthread_mutex_lock(&cfg->mtx);
+	int rv = gen_own_cert(cfg->gen, cert, key, pass);
+	pthread_mutex_unlock(&cfg->mtx);
+	return rv != 0 ? nng_err(rv) : 0;
 }
 
 // mbedtls 2.28 speaks TLS 1.0 to 1.2: 1.3 is read as 1.2, as nng does.
@@ -748,10 +956,14 @@ engine_config_version(nng_tls_engine_config *cfg, nng_tls_version min_ver,
 	    || minor_version(min_ver, &lo) != 0
 	    || minor_version(max_ver, &hi) != 0)
 		return NNG_ENOTSUP;
+	pthread_mutex_lock(&cfg->mtx);
+	cfg->min_minor = lo;
+	cfg->max_minor = hi;
 	mbedtls_ssl_conf_min_version(
-	    &cfg->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, lo);
+	    &cfg->gen->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, lo);
 	mbedtls_ssl_conf_max_version(
-	    &cfg->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, hi);
+	    &cfg->gen->ssl, MBEDTLS_SSL_MAJOR_VERSION_3, hi);
+	pthread_mutex_unlock(&cfg->mtx);
 	return 0;
 }
 
@@ -788,8 +1000,199 @@ static nng_tls_engine engine = {
     .fips_mode = false,
 };
 
+// ---- Reload
+
+enum {
+	PEM_MAX = 1 << 20, // a credential file larger than this is refused
+	WHY_LEN = 256,
+};
+
+// Reads path (at most PEM_MAX bytes) into a NUL-terminated heap string,
+// into *out. OK; NOT_FOUND, UNAVAILABLE, INVALID_ARGUMENT (empty or too
+// large) or RESOURCE_EXHAUSTED with the reason in why.
+static fed_status
+read_pem(const char *path, char **out, char *why, size_t why_len)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(why, why_len, "%s", strerror(errno));
+		return errno == ENOENT ? FED_NOT_FOUND : FED_UNAVAILABLE;
+	}
+	char *buf = malloc(PEM_MAX + 1);
+	size_t n = buf != NULL ? fread(buf, 1, PEM_MAX, f) : 0;
+	fed_status st = FED_OK;
+	if (buf == NULL) {
+		snprintf(why, why_len, "out of memory");
+		st = FED_RESOURCE_EXHAUSTED;
+	} else if (ferror(f)) {
+		snprintf(why, why_len, "read error");
+		st = FED_UNAVAILABLE;
+	} else if (!feof(f) || n == 0) {
+		snprintf(why, why_len, n == 0 ? "empty file" : "over 1 MiB");
+		st = FED_INVALID_ARGUMENT;
+	}
+	fclose(f);
+	if (st != FED_OK) {
+		free(buf);
+		return st;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return FED_OK;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL)
+		memset(s, 0, strlen(s));
+	free(s);
+}
+
+// A complete new generation for cfg from its files, into *out. OK, or the
+// status with the file at fault and the reason in why (nothing changes).
+// Called with live_mtx held.
+static fed_status
+gen_load(const nng_tls_engine_config *cfg, struct gen **out, char *why,
+    size_t why_len)
+{
+	char *ca = NULL, *cert = NULL, *key = NULL, reason[WHY_LEN] = "";
+	const char *file = cfg->paths.ca;
+	struct gen *g = NULL;
+	fed_status st = read_pem(file, &ca, reason, sizeof(reason));
+	if (st == FED_OK) {
+		file = cfg->paths.cert;
+		st = read_pem(file, &cert, reason, sizeof(reason));
+	}
+	if (st == FED_OK) {
+		file = cfg->paths.key;
+		st = read_pem(file, &key, reason, sizeof(reason));
+	}
+	if (st != FED_OK)
+		goto out;
+	if (gen_new(cfg, &g) != 0) {
+		snprintf(reason, sizeof(reason), "cannot set up mbedtls");
+		st = FED_RESOURCE_EXHAUSTED;
+		goto out;
+	}
+	// As nng_tls_config_ca_file reads the CA file: a CRL in it applies.
+	file = cfg->paths.ca;
+	int rv = gen_ca(
+	    g, ca, strstr(ca, "-----BEGIN X509 CRL-----") != NULL ? ca : NULL);
+	if (rv == 0) {
+		file = cfg->paths.cert;
+		rv = gen_own_cert(g, cert, key, NULL);
+		if (rv == MBEDTLS_ERR_PK_BAD_INPUT_DATA)
+			file = cfg->paths.key;
+	}
+	if (rv == MBEDTLS_ERR_PK_BAD_INPUT_DATA) {
+		snprintf(reason, sizeof(reason),
+		    "the key is not the one of certificate %s",
+		    cfg->paths.cert);
+		st = FED_INVALID_ARGUMENT;
+	} else if (rv != 0) {
+		char e[160];
+		mbedtls_strerror(rv, e, sizeof(e));
+		snprintf(reason, sizeof(reason), "%s", e);
+		st = FED_INVALID_ARGUMENT;
+	}
+out:
+	if (st != FED_OK) {
+		snprintf(why, why_len, "%s: %s", file, reason);
+		gen_free(g);
+		g = NULL;
+	}
+	free(ca);
+	free(cert);
+	wipe_free(key);
+	*out = g;
+	return st;
+}
+
+// Appends " PATH (serial 0x.., expires YYYY-MM-DD HH:MM:SS UTC)" for g's
+// own certificate to line, unless PATH is already there (a listener and
+// its dialers usually share their files).
+static void
+describe(const char *path, const struct gen *g, char *line, size_t len)
+{
+	if (g->pairs == NULL || strstr(line, path) != NULL)
+		return;
+	const mbedtls_x509_crt *c = &g->pairs->crt;
+	char serial[SERIAL_LEN];
+	fed__tls_serial_str(
+	    c->serial.p, c->serial.len, serial, sizeof(serial));
+	size_t n = strlen(line);
+	snprintf(line + n, len - n,
+	    "%s %s (serial %s, expires %04d-%02d-%02d %02d:%02d:%02d UTC)",
+	    n > 0 ? "," : "", path, serial, c->valid_to.year, c->valid_to.mon,
+	    c->valid_to.day, c->valid_to.hour, c->valid_to.min,
+	    c->valid_to.sec);
+}
+
+fed_status
+fed_tls_credentials_reload(void)
+{
+	fed_status st = FED_OK;
+	char why[2 * WHY_LEN] = "", line[1024] = "";
+	size_t n = 0;
+	pthread_mutex_lock(&live_mtx);
+	for (const nng_tls_engine_config *c = live; c != NULL; c = c->next)
+		n++;
+	struct gen **fresh = n > 0 ? calloc(n, sizeof(*fresh)) : NULL;
+	if (n > 0 && fresh == NULL) {
+		snprintf(why, sizeof(why), "out of memory");
+		st = FED_RESOURCE_EXHAUSTED;
+	}
+	// Everything is read and parsed before anything changes: a reload
+	// applies to every configuration, or to none.
+	size_t i = 0;
+	for (const nng_tls_engine_config *c = live; c != NULL && st == FED_OK;
+	     c = c->next)
+		st = gen_load(c, &fresh[i++], why, sizeof(why));
+	if (st == FED_OK) {
+		i = 0;
+		for (nng_tls_engine_config *c = live; c != NULL; c = c->next) {
+			struct gen *g = fresh[i++];
+			describe(c->paths.cert, g, line, sizeof(line));
+			pthread_mutex_lock(&c->mtx);
+			struct gen *old = c->gen;
+			c->gen = g;
+			pthread_mutex_unlock(&c->mtx);
+			gen_release(old); // freed with its last connection
+		}
+	} else {
+		for (size_t j = 0; j < i; j++)
+			gen_free(fresh[j]);
+	}
+	pthread_mutex_unlock(&live_mtx);
+	free(fresh);
+	if (st != FED_OK)
+		fed_log(FED_LOG_ERR, "tls",
+		    "TLS certificates not reloaded, the previous ones stay in "
+		    "force: %s",
+		    why);
+	else if (n > 0)
+		fed_log(FED_LOG_NOTICE, "tls",
+		    "TLS certificates reloaded for %zu configuration(s), new "
+		    "connections use:%s",
+		    n, line);
+	else
+		fed_log(FED_LOG_DEBUG, "tls",
+		    "TLS certificates: no configuration to reload");
+	return st;
+}
+
+static fed_status
+reload_cb(void *arg)
+{
+	(void) arg;
+	return fed_tls_credentials_reload();
+}
+
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static fed_status install_status = FED_INTERNAL;
+static atomic_bool reload_registered;
 
 static void
 install(void)
@@ -813,5 +1216,16 @@ fed_status
 fed_tls_engine_install(void)
 {
 	pthread_once(&install_once, install);
+	// Every program that makes TLS configurations through the transport
+	// rereads its certificates at SIGHUP (`systemctl reload`), with no
+	// code of its own. Outside the once: a thread that waits here for
+	// the reload lock holds nothing another thread's install needs.
+	if (install_status == FED_OK
+	    && !atomic_exchange(&reload_registered, true)
+	    && fed_process_on_reload("TLS certificates", reload_cb, NULL)
+	        != FED_OK)
+		fed_log(FED_LOG_WARNING, "tls",
+		    "too many reloadable parts: certificates will not be "
+		    "reread at reload");
 	return install_status;
 }

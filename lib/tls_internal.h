@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // tls_internal.h: what the TLS engine (tls_engine.c) asks of the revocation
-// list (tls_revoked.c).
+// list (tls_revoked.c), and what the transport (transport.c) tells the
+// engine.
 
 #ifndef FED_TLS_INTERNAL_H
 #define FED_TLS_INTERNAL_H
@@ -43,5 +44,13 @@ void fed__tls_addr_str(const nng_sockaddr *sa, char *buf, size_t len);
 // certificate, one already closed). Any thread.
 fed_status fed__tls_peer_cert(const char *local, const char *remote, char *cn,
     size_t cn_len, char *serial, size_t serial_len);
+
+// Names the files (borrowed, copied by the engine) of the TLS
+// configuration that the calling thread is about to make: call it just
+// before nng_tls_config_alloc, whose engine config init runs on this thread
+// and keeps them, and call it again with NULLs just after. Such a
+// configuration is reread by fed_tls_credentials_reload; one made without
+// them keeps what it was given.
+void fed__tls_config_paths(const char *cert, const char *key, const char *ca);
 
 #endif // FED_TLS_INTERNAL_H

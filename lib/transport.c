@@ -305,7 +305,12 @@ tls_config(nng_tls_mode mode, const fed_tls_opts *tls, const char *server_name,
 {
 	nng_tls_config *cfg = NULL;
 	FED_TRY(fed_tls_engine_install());
+	// The engine keeps the paths, to read the files again at a reload
+	// (fed_tls_credentials_reload); nng_tls_config_alloc runs its config
+	// init on this thread.
+	fed__tls_config_paths(tls->cert_file, tls->key_file, tls->ca_file);
 	int rv = nng_tls_config_alloc(&cfg, mode);
+	fed__tls_config_paths(NULL, NULL, NULL);
 	if (rv != 0)
 		return fed__nng_status(rv, "tls config");
 	if ((rv = nng_tls_config_ca_file(cfg, tls->ca_file)) != 0

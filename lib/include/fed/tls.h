@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// fed/tls.h: certificate revocation for tls+tcp://, reloadable while the
-// program runs, and what is known of the certificate a peer presented.
+// fed/tls.h: certificate revocation and certificate rotation for
+// tls+tcp://, both reloadable while the program runs, and what is known of
+// the certificate a peer presented.
 //
 // Every tls+tcp:// connection of an enfed program goes through enfed's own
 // TLS engine (lib/tls_engine.c, on mbedtls 2.28, plugged into nng 1.5.2
@@ -28,6 +29,15 @@
 // new list holds is closed at its next message, read or written (logged
 // at warning level: "closing the connection with the client at ...").
 // An idle connection stays open until it carries something.
+//
+// This side's certificate, key and CA (--tls-cert, --tls-key, --tls-ca) are
+// read again at each reload too (fed_tls_credentials_reload, registered
+// with fed_process_on_reload when the engine is installed): every listener
+// and dialer made by lib/transport.c uses the new files for its NEW
+// handshakes, while the connections already established keep the
+// credentials they started with. A reload whose files do not all parse
+// (a certificate, a key that is not the certificate's, a CA) changes
+// nothing.
 
 #ifndef FED_TLS_H
 #define FED_TLS_H
@@ -63,11 +73,28 @@ fed_status fed_tls_revocation_init(const char *path);
 // the number of serials at notice level on success.
 fed_status fed_tls_revocation_reload(void);
 
+// Reads the certificate, key and CA files of every live TLS configuration
+// made by lib/transport.c again and, once all of them parsed, makes them
+// the ones of the next handshakes (established connections are left as
+// they are). Logs at notice level how many configurations were reloaded
+// and each certificate's serial and expiry. On any error nothing changes:
+// the file and the reason are logged at error level, and the status is
+// NOT_FOUND (a missing file), UNAVAILABLE (unreadable), INVALID_ARGUMENT
+// (not PEM, not a certificate, a key that is not the certificate's) or
+// RESOURCE_EXHAUSTED. OK, doing nothing, without such configurations.
+// Blocks on the file reads; not async-signal-safe; any thread.
+fed_status fed_tls_credentials_reload(void);
+
 // The number of serials in the list in force.
 size_t fed_tls_revocation_count(void);
 
 // Installs enfed's TLS engine in nng, once per process (later calls return
-// the first result). Called by lib/transport.c before it makes any TLS
+// the first result), and registers fed_tls_credentials_reload with
+// fed_process_on_reload ("TLS certificates"), once: the process's first
+// TLS configuration must therefore not be made inside a reload callback
+// (the reload lock is not recursive), and a program that calls
+// fed_process_reload_clear before it serves again has to register it
+// itself. Called by lib/transport.c before it makes any TLS
 // configuration; a program calls it itself only if it makes nng TLS
 // configurations of its own that should follow the revocation list.
 // Returns OK, or INTERNAL (logged) if nng refused the engine: no TLS
