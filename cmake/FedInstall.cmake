@@ -154,7 +154,7 @@ install(PROGRAMS ${PROJECT_SOURCE_DIR}/cli/fed-pki/fed-pki
 if(NOT CMAKE_CROSSCOMPILING OR FED_HOST_BUILD_DIR)
   # A shell script: help2man runs it on the build machine in any case.
   fed_install_man(fed-pki server ${PROJECT_SOURCE_DIR}/cli/fed-pki/fed-pki
-    --version-string=${PROJECT_VERSION})
+    --version-string=${FED_VERSION_FULL})
 endif()
 foreach(u fed-node@.service fed-directory.service fed-invest.service
     fed-web.service fed-relay@.service)

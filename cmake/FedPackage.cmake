@@ -3,22 +3,11 @@
 # build tree; `./run package` does it): enfed (the server side) and
 # enfed-edge (the collectors), from the components of FedInstall.cmake.
 #
-# Version: `git describe --tags` when a v<x.y.z> tag exists (v0.1.0 ->
-# 0.1.0; 12 commits after it -> 0.1.0+12.g1a2b3c4, which sorts after 0.1.0
-# and before the next tag), else the project() version.
-set(FED_PACKAGE_VERSION ${PROJECT_VERSION})
+# Version: FED_VERSION_FULL (cmake/FedVersion.cmake), which the programs
+# report too. The changelog's date: the last commit's.
+set(FED_PACKAGE_VERSION ${FED_VERSION_FULL})
 find_package(Git QUIET)
 if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
-  execute_process(COMMAND ${GIT_EXECUTABLE} describe --tags --match "v[0-9]*"
-    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    OUTPUT_VARIABLE _describe OUTPUT_STRIP_TRAILING_WHITESPACE
-    RESULT_VARIABLE _rc ERROR_QUIET)
-  if(_rc EQUAL 0 AND _describe MATCHES "^v([0-9][0-9.]*)(-([0-9]+)-(g[0-9a-f]+))?$")
-    set(FED_PACKAGE_VERSION ${CMAKE_MATCH_1})
-    if(CMAKE_MATCH_3)
-      set(FED_PACKAGE_VERSION "${CMAKE_MATCH_1}+${CMAKE_MATCH_3}.${CMAKE_MATCH_4}")
-    endif()
-  endif()
   execute_process(COMMAND ${GIT_EXECUTABLE} log -1 --format=%cD
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     OUTPUT_VARIABLE _date OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
