@@ -283,7 +283,17 @@ typedef enum web_lang {
 	    "grant: a grant id")                                              \
 	X(BAD_SCALE, "scale : jour, semaine, mois ou année attendu",          \
 	    "scale: expected day, week, month or year")                       \
-	X(BAD_AT, "at : une date AAAA-MM-JJ", "at: a date YYYY-MM-DD")        \
+	X(BAD_AT, "la date : AAAA-MM-JJ", "at: a date YYYY-MM-DD")            \
+	X(BAD_AT_TIME, "la date : AAAA-MM-JJ ou une heure ISO 8601",          \
+	    "at: a date YYYY-MM-DD or an ISO 8601 time")                      \
+	X(BAD_DAY, "le jour : une date AAAA-MM-JJ", "day: a date YYYY-MM-DD") \
+	X(BAD_PERIOD_ORDER, "la période doit finir après son début",          \
+	    "the period must end after it starts")                            \
+	X(BAD_PERIOD_LONG, "la période ne peut dépasser 400 jours",           \
+	    "the period may not pass 400 days")                               \
+	X(BAD_PROJECT_ID,                                                     \
+	    "project : un identifiant fait de A-Z a-z 0-9 . _ -",             \
+	    "project: an id of A-Z a-z 0-9 . _ -")                            \
 	X(TOO_MANY_CURVES, "8 courbes au plus à la fois",                     \
 	    "at most 8 curves at once")                                       \
 	X(BAD_FORMAT, "format : csv attendu", "format: expected csv")         \
@@ -298,10 +308,11 @@ typedef enum web_lang {
 	    "par courbe)",                                                    \
 	    "step: too fine for this period (3000 values at most per "        \
 	    "curve)")                                                         \
-	X(BAD_RANGE, "from, to : des dates AAAA-MM-JJ",                       \
+	X(BAD_RANGE, "début et fin de la période : des dates AAAA-MM-JJ",     \
 	    "from, to: dates YYYY-MM-DD")                                     \
 	X(BAD_RANGE_SPAN,                                                     \
-	    "from, to : from au plus tard le jour de to, 3660 jours au plus", \
+	    "la période commence au plus tard le jour où elle finit, "      \
+	    "3660 jours au plus",                                             \
 	    "from, to: from on or before to, at most 3660 days")              \
 	/* Kinds of installation (a project's type) */                        \
 	X(TYPE_PV, "photovoltaïque", "photovoltaic")                          \

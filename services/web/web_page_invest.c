@@ -355,9 +355,7 @@ web_page_dashboard(web_ctx *c)
 {
 	int64_t at;
 	if (summary_at(c, &at) != FED_OK) {
-		web_page_error(c, 400,
-		    "at: expected a date (YYYY-MM-DD) or an "
-		    "ISO 8601 time");
+		web_page_error(c, 400, web_tr(c->lang, WEB_S_BAD_AT_TIME));
 		return;
 	}
 	Enfed__V1__SummaryRequest rq = ENFED__V1__SUMMARY_REQUEST__INIT;
@@ -399,7 +397,7 @@ parse_period(web_ctx *c, struct period *p)
 	const char *from = web_arg(c, "from"), *to = web_arg(c, "to");
 	if (day != NULL && day[0] != '\0') {
 		if (web_parse_date(c, day, &p->from) != FED_OK)
-			return "day: expected a date YYYY-MM-DD";
+			return web_tr(c->lang, WEB_S_BAD_DAY);
 		p->from = fed_tz_floor(tz, p->from, FED_TZ_DAY);
 		p->to = fed_tz_next(tz, p->from, FED_TZ_DAY);
 		p->hourly = 1;
@@ -410,17 +408,17 @@ parse_period(web_ctx *c, struct period *p)
 	p->from = fed_tz_floor(tz, p->to - CHART_DAYS * DAY_MS, FED_TZ_DAY);
 	if (from != NULL && from[0]
 	    && web_parse_date(c, from, &p->from) != FED_OK)
-		return "from: expected a date YYYY-MM-DD";
+		return web_tr(c->lang, WEB_S_BAD_RANGE);
 	if (to != NULL && to[0] && web_parse_date(c, to, &p->to) != FED_OK)
-		return "to: expected a date YYYY-MM-DD";
+		return web_tr(c->lang, WEB_S_BAD_RANGE);
 	if (to != NULL && to[0]) // the last day shown is included
 		p->to = fed_tz_next(
 		    tz, fed_tz_floor(tz, p->to, FED_TZ_DAY), FED_TZ_DAY);
 	p->from = fed_tz_floor(tz, p->from, FED_TZ_DAY);
 	if (p->from >= p->to)
-		return "the period must end after it starts";
+		return web_tr(c->lang, WEB_S_BAD_PERIOD_ORDER);
 	if (p->to - p->from > MAX_DAYS * DAY_MS)
-		return "the period may not pass 400 days";
+		return web_tr(c->lang, WEB_S_BAD_PERIOD_LONG);
 	return NULL;
 }
 
@@ -614,9 +612,8 @@ pick_project(web_ctx *c, char *id, size_t len, char *err, size_t err_len)
 	const char *p = web_arg(c, "project");
 	if (p != NULL) {
 		if (!web_is_ident(p, 100, 0, 0)) {
-			snprintf(err, err_len,
-			    "project: expected an id of "
-			    "[A-Za-z0-9._-]");
+			snprintf(err, err_len, "%s",
+			    web_tr(c->lang, WEB_S_BAD_PROJECT_ID));
 			return FED_INVALID_ARGUMENT;
 		}
 		snprintf(id, len, "%s", p);

@@ -359,7 +359,7 @@ test_production(void **state)
 	assert_int_equal(rows, 24);
 	http_res_free(&r);
 	get("/production?project=kermelo-pv&from=garbage", alice, 400, &r);
-	assert_non_null(strstr(r.body, "from: expected a date"));
+	assert_non_null(strstr(r.body, "des dates AAAA-MM-JJ"));
 	http_res_free(&r);
 	get("/production?project=kermelo-pv&from=2026-06-10&to=2026-06-01",
 	    alice, 400, &r);
