@@ -73,6 +73,20 @@ const char web_static_css[]
       "form.project-form label,form.login label{display:block}\n"
       "label.pick{display:block}\n"
       "input,select,button{font-size:1em;max-width:100%}\n"
+      // The curves' own controls: the saved comparisons, the range and
+      // step, the normalised view, the CSV link and the table of values.
+      ".presets,.range-form,.save-preset{margin:.5em 0}\n"
+      ".presets ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;"
+      "gap:.4em}\n"
+      ".presets a{display:inline-block;padding:.3em .8em;border:1px solid "
+      "#1b2f4b;border-radius:4px;text-decoration:none}\n"
+      ".presets a.current{background:#1b2f4b;color:#fff}\n"
+      ".csv{display:inline-block;margin:.3em 0}\n"
+      "details.data-table{margin:.3em 0}\n"
+      "details.data-table summary{cursor:pointer}\n"
+      ".curve-panel.not-shared{color:#555;font-style:italic}\n"
+      ".norm,.norm-missing{font-size:.85em;margin:.3em 0 0}\n"
+      ".norm-missing{color:#7a4a00}\n"
       "fieldset{min-width:0}label{max-width:100%}\n"
       // Phones and small tablets: less margin, boxes one under another.
       "@media (max-width:45em){body{font-size:16px}"
