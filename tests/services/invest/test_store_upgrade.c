@@ -27,55 +27,20 @@
 #include "dir_arena.h"
 #include "dir_store.h"
 #include "fed_test.h"
+#include "fed_test_db.h"
 #include "invest_store.h"
 #include "row_check.h"
 
 static char *dir;
 
-static void
-copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb");
-	assert_non_null(in);
-	FILE *out = fopen(to, "wb");
-	assert_non_null(out);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
 // A fresh copy of fixture `name` as `path` (its -wal and -shm removed).
 static void
 fresh_copy(const char *name, const char *path)
 {
-	static const char *const sfx[] = {"", "-wal", "-shm"};
 	char p[600];
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
+	fed_test_remove_db(path);
 	snprintf(p, sizeof(p), "%s/0.1.0/%s", FED_UPGRADE_FIXTURES, name);
-	copy_file(p, path);
-}
-
-static int
-user_version(const char *path)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *s = NULL;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+	assert_int_equal(fed_test_copy_file(p, path), 0);
 }
 
 // What 0.1.0's directory held: lognact, of Bretagne Energie Citoyenne,
@@ -153,11 +118,11 @@ test_directory(void **state)
 	char path[600];
 	snprintf(path, sizeof(path), "%s/directory.db", dir);
 	fresh_copy("directory.db", path);
-	assert_int_equal(user_version(path), 1);
+	assert_int_equal(fed_test_user_version(path), 1);
 	check_directory(path);
-	assert_int_equal(user_version(path), DIR_STORE_SCHEMA);
+	assert_int_equal(fed_test_user_version(path), DIR_STORE_SCHEMA);
 	check_directory(path); // idempotent
-	assert_int_equal(user_version(path), DIR_STORE_SCHEMA);
+	assert_int_equal(fed_test_user_version(path), DIR_STORE_SCHEMA);
 }
 
 static void
@@ -167,11 +132,11 @@ test_invest(void **state)
 	char path[600];
 	snprintf(path, sizeof(path), "%s/invest.db", dir);
 	fresh_copy("invest.db", path);
-	assert_int_equal(user_version(path), 1);
+	assert_int_equal(fed_test_user_version(path), 1);
 	check_invest(dir);
-	assert_int_equal(user_version(path), 3);
+	assert_int_equal(fed_test_user_version(path), 3);
 	check_invest(dir);
-	assert_int_equal(user_version(path), 3);
+	assert_int_equal(fed_test_user_version(path), 3);
 }
 
 static int probe_calls, probe_kill_at;
@@ -232,7 +197,8 @@ test_kill_during_migration(void **state)
 			if (!open_killed_at(which, path, k))
 				break;
 			killed++;
-			assert_int_equal(user_version(path), 1); // rolled back
+			assert_int_equal(
+			    fed_test_user_version(path), 1); // rolled back
 			if (which == 0)
 				check_directory(path);
 			else

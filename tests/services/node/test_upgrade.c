@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "fed_test_db.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -62,38 +63,14 @@ typedef struct fixture {
 	char path[300];
 } fixture;
 
-static void
-copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb");
-	assert_non_null(in);
-	FILE *out = fopen(to, "wb");
-	assert_non_null(out);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
-static void
-remove_db(const fixture *f)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm"};
-	char p[400];
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-}
-
 // A fresh copy of the 0.1.0 database in f->path.
 static void
 fresh_copy(const fixture *f)
 {
-	remove_db(f);
-	copy_file(FED_UPGRADE_FIXTURES "/0.1.0/series.db", f->path);
+	fed_test_remove_db(f->path);
+	assert_int_equal(fed_test_copy_file(
+	                     FED_UPGRADE_FIXTURES "/0.1.0/series.db", f->path),
+	    0);
 }
 
 static int
@@ -114,27 +91,10 @@ static int
 teardown(void **state)
 {
 	fixture *f = *state;
-	remove_db(f);
+	fed_test_remove_db(f->path);
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static int
-user_version(const char *path)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_stmt *s = NULL;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	int v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
 }
 
 // Checks every raw point of `id` against at(i) for i < n, `every_ms`
@@ -235,9 +195,9 @@ test_migrates_exact(void **state)
 {
 	fixture *f = *state;
 	fresh_copy(f);
-	assert_int_equal(user_version(f->path), 3);
+	assert_int_equal(fed_test_user_version(f->path), 3);
 	check_contents(f->path);
-	assert_int_equal(user_version(f->path), 5);
+	assert_int_equal(fed_test_user_version(f->path), 5);
 }
 
 static void
@@ -314,9 +274,9 @@ test_kill_during_migration(void **state)
 			break;
 		killed++;
 		// Killed mid-transaction: still the old schema, nothing lost.
-		assert_int_equal(user_version(f->path), 3);
+		assert_int_equal(fed_test_user_version(f->path), 3);
 		check_contents(f->path);
-		assert_int_equal(user_version(f->path), 5);
+		assert_int_equal(fed_test_user_version(f->path), 5);
 	}
 	// Two schema steps and at least one block were each interrupted.
 	assert_true(killed >= 3);
