@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -21,6 +22,7 @@
 #include "enfed/v1/stream.pb-c.h"
 #include "fed/log.h"
 #include "fed/metrics.h"
+#include "rpc_conns_internal.h"
 #include "stream_internal.h"
 #include "transport_internal.h"
 
@@ -117,7 +119,21 @@ struct fed_stream_pub {
 	uint64_t epoch;
 	pthread_mutex_t mtx; // orders sequence numbers with sends
 	struct series_tab seqs;
+	fed__rpc_conns *subs; // bounds the subscribers' connections
 };
+
+// The subscribers a publisher holds at once: FED_STREAM_PUB_MAX_SUBS, or
+// 128 (half the descriptors an RPC server leaves free, rpc.c's
+// FD_RESERVE) when the process may not open many more than that.
+static size_t
+max_subscribers(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY
+	    || rl.rlim_cur >= 8 * FED_STREAM_PUB_MAX_SUBS)
+		return FED_STREAM_PUB_MAX_SUBS;
+	return 128;
+}
 
 fed_status
 fed_stream_pub_new(fed_stream_pub **out)
@@ -145,10 +161,28 @@ fed_stream_pub_new(fed_stream_pub **out)
 		free(p);
 		return fed__nng_status(rv, "pub0 sendbuf");
 	}
+	// Nothing in nng bounds a listener's connections: without this, idle
+	// subscribers could take every descriptor of the process (and each
+	// holds a queue of frames). No idle timeout: a subscriber only reads.
+	fed__rpc_conns_opts co = {.max_total = max_subscribers(),
+	    .max_per_peer = FED_STREAM_PUB_MAX_PER_PEER,
+	    .name = "stream"};
+	fed_status st = fed__rpc_conns_new(p->sock, &co, &p->subs);
+	if (st != FED_OK) {
+		nng_close(p->sock);
+		free(p);
+		return st;
+	}
 	p->epoch = ((uint64_t) nng_random() << 32) | nng_random();
 	pthread_mutex_init(&p->mtx, NULL);
 	*out = p;
 	return FED_OK;
+}
+
+size_t
+fed_stream_pub_n_subscribers(fed_stream_pub *pub)
+{
+	return fed__rpc_conns_count(pub->subs);
 }
 
 nng_socket
@@ -282,8 +316,9 @@ fed_stream_pub_free(fed_stream_pub *pub)
 	// Bounded: nng 1.5.2 may never return from closing a socket one of
 	// whose pipes wedged (seen with a subscriber closing at the same
 	// time over ipc://); the process goes on after 2 s.
+	fed__rpc_conns_stop(pub->subs);
 	fed__transport_close(
-	    pub->sock, (nng_dialer) NNG_DIALER_INITIALIZER, NULL);
+	    pub->sock, (nng_dialer) NNG_DIALER_INITIALIZER, pub->subs);
 	tab_fini(&pub->seqs);
 	pthread_mutex_destroy(&pub->mtx);
 	free(pub);

@@ -3,7 +3,8 @@
 // test_stream.c: live streams: topic selection (one series, a subtree, '!'
 // topics), gap and restart detection on crafted frames, a subscriber
 // that is forced to drop frames and still accounts for every one, and a
-// relay that passes frames on unchanged and only those it carries.
+// relay that passes frames on unchanged and only those it carries, and the
+// bound on the subscribers' connections a publisher holds.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
 
 #include "enfed/v1/health.pb-c.h"
 #include "enfed/v1/stream.pb-c.h"
@@ -420,6 +422,56 @@ test_relay(void **state)
 	assert_null(bad);
 }
 
+// Waits up to 5 s for pub to hold want subscribers; the count it holds.
+static size_t
+wait_subscribers(fed_stream_pub *pub, size_t want)
+{
+	size_t n = 0;
+	for (int i = 0;
+	     i < 500 && (n = fed_stream_pub_n_subscribers(pub)) != want; i++)
+		fed_test_sleep_ms(10);
+	return n;
+}
+
+// Subscribers' connections are bounded (per address here: all come from
+// 127.0.0.1): those beyond the bound are closed as they arrive, however
+// often they redial, and one that leaves makes room for another.
+static void
+test_subscriber_bound(void **state)
+{
+	(void) state;
+	enum {
+		EXTRA = 8,
+		N = FED_STREAM_PUB_MAX_PER_PEER + EXTRA
+	};
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_stream_pub *pub = NULL;
+	assert_int_equal(fed_stream_pub_new(&pub), FED_OK);
+	assert_int_equal(fed_stream_pub_listen(pub, url, NULL), FED_OK);
+	nng_socket subs[N];
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(nng_sub0_open(&subs[i]), 0);
+		assert_int_equal(
+		    nng_dial(subs[i], url, NULL, NNG_FLAG_NONBLOCK), 0);
+	}
+	assert_int_equal(wait_subscribers(pub, FED_STREAM_PUB_MAX_PER_PEER),
+	    FED_STREAM_PUB_MAX_PER_PEER);
+	// The extra ones keep redialling; the bound holds.
+	fed_test_sleep_ms(300);
+	assert_int_equal(
+	    fed_stream_pub_n_subscribers(pub), FED_STREAM_PUB_MAX_PER_PEER);
+	for (int i = 0; i < EXTRA + 1; i++)
+		nng_close(subs[i]);
+	// The redialling ones take the free places, up to the bound again.
+	assert_int_equal(
+	    wait_subscribers(pub, N - (EXTRA + 1)), N - (EXTRA + 1));
+	for (int i = EXTRA + 1; i < N; i++)
+		nng_close(subs[i]);
+	assert_int_equal(wait_subscribers(pub, 0), 0);
+	fed_stream_pub_free(pub);
+}
+
 int
 main(void)
 {
@@ -429,6 +481,7 @@ main(void)
 	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_forced_drops),
 	    cmocka_unit_test(test_relay),
+	    cmocka_unit_test(test_subscriber_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,9 +34,19 @@ typedef struct fed_stream_sub fed_stream_sub;
 // ingest of 1,000 series publishes 1,000 frames at once).
 #define FED_STREAM_PUB_QUEUE 4096
 
+// Subscribers' connections a publisher holds at once, and from one
+// address: a connection beyond either is closed as it arrives, and logged
+// (at most once per 10 s). The total is lowered to 128 when the
+// descriptor limit is under 8 times it.
+#define FED_STREAM_PUB_MAX_SUBS     1024
+#define FED_STREAM_PUB_MAX_PER_PEER 32
+
 // Creates a publisher with a fresh epoch and every sequence at 0.
 // UNAVAILABLE if the socket cannot be opened.
 fed_status fed_stream_pub_new(fed_stream_pub **out);
+
+// The subscribers' connections held now. Any thread.
+size_t fed_stream_pub_n_subscribers(fed_stream_pub *pub);
 
 // Listens on url (several addresses allowed). As fed_rpc_server_listen.
 fed_status fed_stream_pub_listen(
