@@ -123,16 +123,15 @@ struct fed_stream_pub {
 };
 
 // The subscribers a publisher holds at once: FED_STREAM_PUB_MAX_SUBS, or
-// 128 (half the descriptors an RPC server leaves free, rpc.c's
-// FD_RESERVE) when the process may not open many more than that.
+// an eighth of the descriptor limit when that is under 4 times as many.
 static size_t
 max_subscribers(void)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY
-	    || rl.rlim_cur >= 8 * FED_STREAM_PUB_MAX_SUBS)
+	    || rl.rlim_cur >= 4 * FED_STREAM_PUB_MAX_SUBS)
 		return FED_STREAM_PUB_MAX_SUBS;
-	return 128;
+	return rl.rlim_cur >= 128 ? (size_t) rl.rlim_cur / 8 : 16;
 }
 
 fed_status

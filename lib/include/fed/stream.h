@@ -36,10 +36,11 @@ typedef struct fed_stream_sub fed_stream_sub;
 
 // Subscribers' connections a publisher holds at once, and from one
 // address: a connection beyond either is closed as it arrives, and logged
-// (at most once per 10 s). The total is lowered to 128 when the
-// descriptor limit is under 8 times it.
-#define FED_STREAM_PUB_MAX_SUBS     1024
-#define FED_STREAM_PUB_MAX_PER_PEER 32
+// (at most once per 10 s). The total is lowered to an eighth of the
+// descriptor limit when that is under 4 times the total (128 under 1,024).
+// A fed-relay or a test bench may well hold a thousand from one address.
+#define FED_STREAM_PUB_MAX_SUBS     4096
+#define FED_STREAM_PUB_MAX_PER_PEER 1024
 
 // Creates a publisher with a fresh epoch and every sequence at 0.
 // UNAVAILABLE if the socket cannot be opened.
