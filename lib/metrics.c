@@ -706,6 +706,25 @@ fed_metrics_tls_handshake_failure(void)
 	fed_metric_inc(tls_failures);
 }
 
+static fed_metric *stuck_closes;
+static pthread_once_t stuck_once = PTHREAD_ONCE_INIT;
+
+static void
+stuck_init(void)
+{
+	stuck_closes = fed_metrics_counter(fed_metrics_default(),
+	    "enfed_socket_close_stuck_total",
+	    "socket closes that nng did not finish within 2 s (its reaper "
+	    "is stuck: restart the program when convenient)");
+}
+
+void
+fed_metrics_socket_close_stuck(void)
+{
+	pthread_once(&stuck_once, stuck_init);
+	fed_metric_inc(stuck_closes);
+}
+
 static fed_metric *frames_sent, *frames_dropped;
 static pthread_once_t frames_once = PTHREAD_ONCE_INIT;
 

@@ -512,9 +512,11 @@ fed__transport_close(nng_socket s, nng_dialer d, void *free_after)
 		rc = pthread_cond_timedwait(&c->cond, &c->mtx, &until);
 	int done = c->done;
 	pthread_mutex_unlock(&c->mtx);
-	if (!done)
+	if (!done) {
 		fed_log(FED_LOG_WARNING, "transport",
 		    "closing a socket did not finish in 2 s (nng); going on");
+		fed_metrics_socket_close_stuck();
+	}
 	closer_unref(c);
 }
 

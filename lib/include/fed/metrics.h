@@ -192,6 +192,10 @@ void fed_metrics_server_free(fed_metrics_server *s);
 // for the transport to call where it sees one. Lock-free, any thread.
 void fed_metrics_tls_handshake_failure(void);
 
+// Counts a socket close that nng did not finish in time
+// (enfed_socket_close_stuck_total; lib/transport.c).
+void fed_metrics_socket_close_stuck(void);
+
 // Counts a stream frame handed to the publishing socket (sent true:
 // enfed_stream_frames_sent_total) or refused by it (false:
 // enfed_stream_frames_dropped_total). Lock-free, any thread.
