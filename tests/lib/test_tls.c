@@ -7,7 +7,6 @@
 // a peer dialled by IP address whose certificate holds that address
 // (fed-pki node --ip), and the log line of a refused certificate.
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 #include "fed/rpc.h"
 #include "fed/stream.h"
 #include "fed_test.h"
+#include "fed_test_tls.h"
 
 enum {
 	CA_A,
@@ -46,18 +46,6 @@ struct pki {
 };
 
 static int
-pki_run(const char *a0, const char *a1, const char *a2, const char *a3,
-    const char *a4)
-{
-	char tool[512];
-	snprintf(tool, sizeof(tool), "%s/cli/fed-pki/fed-pki",
-	    getenv("FED_SOURCE_DIR"));
-	char *argv[] = {tool, (char *) a0, (char *) a1, (char *) a2,
-	    (char *) a3, (char *) a4, NULL};
-	return fed_test_spawn(argv, 0);
-}
-
-static int
 setup(void **state)
 {
 	struct pki *p = calloc(1, sizeof(*p));
@@ -65,13 +53,14 @@ setup(void **state)
 	char a[512], b[512];
 	snprintf(a, sizeof(a), "%s/a", p->dir);
 	snprintf(b, sizeof(b), "%s/b", p->dir);
-	if (pki_run("ca", a, NULL, NULL, NULL) != 0
-	    || pki_run("node", a, "server", "--dns", "localhost") != 0
-	    || pki_run("node", a, "client", NULL, NULL) != 0
-	    || pki_run("ca", b, NULL, NULL, NULL) != 0
-	    || pki_run("node", b, "rogue", NULL, NULL) != 0
-	    || pki_run("node", a, "ip1", "--ip", "127.0.0.1") != 0
-	    || pki_run("node", a, "ip2", "--ip", "127.0.0.2") != 0)
+	if (fed_test_pki("ca", a, NULL) != 0
+	    || fed_test_pki("node", a, "server", "--dns", "localhost", NULL)
+	        != 0
+	    || fed_test_pki("node", a, "client", NULL) != 0
+	    || fed_test_pki("ca", b, NULL) != 0
+	    || fed_test_pki("node", b, "rogue", NULL) != 0
+	    || fed_test_pki("node", a, "ip1", "--ip", "127.0.0.1", NULL) != 0
+	    || fed_test_pki("node", a, "ip2", "--ip", "127.0.0.2", NULL) != 0)
 		return -1;
 	const char *files[] = {"a/ca.crt", "a/server.crt", "a/server.key",
 	    "a/client.crt", "a/client.key", "b/ca.crt", "b/rogue.crt",
@@ -93,34 +82,6 @@ teardown(void **state)
 	return 0;
 }
 
-static fed_status
-call(const char *url, const fed_tls_opts *tls, uint32_t timeout_ms)
-{
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.tls = tls;
-	o.timeout_ms = timeout_ms;
-	fed_rpc_client *c = NULL;
-	fed_status st = fed_rpc_client_new(&o, &c);
-	if (st != FED_OK)
-		return st;
-	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
-	req.payload.data = (uint8_t *) "over tls";
-	req.payload.len = 8;
-	ProtobufCMessage *rep = NULL;
-	char err[256];
-	st = fed_rpc_call(c, &enfed__test__echo__descriptor, "Echo", &req.base,
-	    &rep, err, sizeof(err));
-	if (st == FED_OK) {
-		Enfed__Test__EchoReply *er = (Enfed__Test__EchoReply *) rep;
-		assert_memory_equal(er->payload.data, "over tls", 8);
-		protobuf_c_message_free_unpacked(rep, NULL);
-	}
-	fed_rpc_client_free(c);
-	return st;
-}
-
 static void
 test_rpc_tls(void **state)
 {
@@ -138,37 +99,44 @@ test_rpc_tls(void **state)
 
 	fed_tls_opts good
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], "localhost"};
-	assert_int_equal(call(url, &good, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &good, 5000), FED_OK);
 
 	// A member certificate of another federation: the server refuses it.
 	fed_tls_opts rogue = {p->path[ROGUE_CRT], p->path[ROGUE_KEY],
 	    p->path[CA_A], "localhost"};
-	assert_int_equal(call(url, &rogue, 1500), FED_UNAVAILABLE);
+	assert_int_equal(
+	    fed_test_echo_call(url, &rogue, 1500), FED_UNAVAILABLE);
 	// A client that trusts another CA refuses the server.
 	fed_tls_opts other_ca = {p->path[ROGUE_CRT], p->path[ROGUE_KEY],
 	    p->path[CA_B], "localhost"};
-	assert_int_equal(call(url, &other_ca, 1500), FED_UNAVAILABLE);
+	assert_int_equal(
+	    fed_test_echo_call(url, &other_ca, 1500), FED_UNAVAILABLE);
 	// The right CA but the wrong server name.
 	fed_tls_opts wrong_name = {p->path[CLI_CRT], p->path[CLI_KEY],
 	    p->path[CA_A], "elsewhere.example"};
-	assert_int_equal(call(url, &wrong_name, 1500), FED_UNAVAILABLE);
+	assert_int_equal(
+	    fed_test_echo_call(url, &wrong_name, 1500), FED_UNAVAILABLE);
 	// No name configured: the URL's host (127.0.0.1) is expected, and the
 	// server's certificate names only server and localhost.
 	fed_tls_opts url_name
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
-	assert_int_equal(call(url, &url_name, 1500), FED_UNAVAILABLE);
+	assert_int_equal(
+	    fed_test_echo_call(url, &url_name, 1500), FED_UNAVAILABLE);
 	// Plain TCP to a TLS port.
 	char plain[64];
 	snprintf(plain, sizeof(plain), "tcp://%s", url + strlen("tls+tcp://"));
-	assert_int_equal(call(plain, NULL, 1500), FED_UNAVAILABLE);
+	assert_int_equal(
+	    fed_test_echo_call(plain, NULL, 1500), FED_UNAVAILABLE);
 	// TLS without the files is refused before any traffic.
-	assert_int_equal(call(url, NULL, 1500), FED_INVALID_ARGUMENT);
+	assert_int_equal(
+	    fed_test_echo_call(url, NULL, 1500), FED_INVALID_ARGUMENT);
 	// Unreadable files.
 	fed_tls_opts missing
 	    = {"/nonexistent.crt", p->path[CLI_KEY], p->path[CA_A], NULL};
-	assert_int_equal(call(url, &missing, 1500), FED_INVALID_ARGUMENT);
+	assert_int_equal(
+	    fed_test_echo_call(url, &missing, 1500), FED_INVALID_ARGUMENT);
 	// Still serving the good client.
-	assert_int_equal(call(url, &good, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &good, 5000), FED_OK);
 	fed_rpc_server_free(srv);
 }
 
@@ -178,11 +146,8 @@ echo_server(const struct pki *p, const char *url, int crt)
 {
 	fed_tls_opts tls
 	    = {p->path[crt], p->path[crt + 1], p->path[CA_A], NULL};
-	fed_rpc_server *srv = NULL;
-	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
-	assert_int_equal(fed_test_echo_register(srv), FED_OK);
-	assert_int_equal(fed_rpc_server_listen(srv, url, &tls), FED_OK);
-	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	fed_rpc_server *srv = fed_test_echo_server(url, &tls);
+	assert_non_null(srv);
 	return srv;
 }
 
@@ -199,38 +164,8 @@ test_dial_by_ip(void **state)
 	fed_rpc_server *srv = echo_server(p, url, IP1_CRT);
 	fed_tls_opts cli
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 	fed_rpc_server_free(srv);
-}
-
-struct captured {
-	pthread_mutex_t mtx;
-	char lines[16384];
-};
-
-static struct captured cap = {.mtx = PTHREAD_MUTEX_INITIALIZER};
-
-static void
-capture(
-    fed_log_level level, const char *component, const char *line, void *arg)
-{
-	struct captured *c = arg;
-	if (level > FED_LOG_WARNING)
-		return;
-	pthread_mutex_lock(&c->mtx);
-	size_t n = strlen(c->lines);
-	snprintf(
-	    c->lines + n, sizeof(c->lines) - n, "%s: %s\n", component, line);
-	pthread_mutex_unlock(&c->mtx);
-}
-
-static int
-captured_has(struct captured *c, const char *what)
-{
-	pthread_mutex_lock(&c->mtx);
-	int has = strstr(c->lines, what) != NULL;
-	pthread_mutex_unlock(&c->mtx);
-	return has;
 }
 
 // A certificate for 127.0.0.2 only does not stand in for 127.0.0.1: the
@@ -244,26 +179,19 @@ test_wrong_ip_logged(void **state)
 	snprintf(
 	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
 	fed_rpc_server *srv = echo_server(p, url, IP2_CRT);
-	pthread_mutex_lock(&cap.mtx);
-	cap.lines[0] = '\0';
-	pthread_mutex_unlock(&cap.mtx);
+	fed_test_log_reset();
 	fed_tls_opts cli
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA_A], NULL};
-	assert_int_equal(call(url, &cli, 1500), FED_UNAVAILABLE);
+	assert_int_equal(fed_test_echo_call(url, &cli, 1500), FED_UNAVAILABLE);
 	char want[128];
 	snprintf(want, sizeof(want), "refused the server at %s",
 	    url + strlen("tls+tcp://"));
-	for (int i = 0; i < 100 && !captured_has(&cap, want); i++)
-		fed_test_sleep_ms(20);
-	assert_true(captured_has(&cap, want));
-	assert_true(captured_has(&cap, "(CN=ip2, serial 0x"));
-	assert_true(captured_has(&cap, "not issued for '127.0.0.1'"));
+	assert_true(fed_test_log_wait(want, NULL, NULL, 2000));
+	assert_true(fed_test_log_has("(CN=ip2, serial 0x", NULL, NULL));
+	assert_true(
+	    fed_test_log_has("not issued for '127.0.0.1'", NULL, NULL));
 	// Logged once for the address, not once per redial.
-	pthread_mutex_lock(&cap.mtx);
-	const char *first = strstr(cap.lines, want);
-	int again = first != NULL && strstr(first + 1, want) != NULL;
-	pthread_mutex_unlock(&cap.mtx);
-	assert_false(again);
+	assert_int_equal(fed_test_log_count(want, NULL, NULL), 1);
 	fed_rpc_server_free(srv);
 }
 
@@ -314,6 +242,6 @@ main(void)
 	    cmocka_unit_test(test_wrong_ip_logged),
 	};
 	// Before any thread: the sink may not change while nng's threads log.
-	fed_log_set_sink(capture, &cap);
+	fed_test_log_capture(FED_LOG_WARNING);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,6 @@
 // can tell which certificate the other presented; a connection already
 // open when its peer is revoked is closed at its next message.
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +19,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <mbedtls/x509_crt.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -30,6 +28,7 @@
 #include "fed/rpc.h"
 #include "fed/tls.h"
 #include "fed_test.h"
+#include "fed_test_tls.h"
 #include "tls_internal.h"
 #include "transport_internal.h"
 
@@ -53,18 +52,6 @@ struct pki {
 };
 
 static int
-pki_run(const char *a0, const char *a1, const char *a2, const char *a3,
-    const char *a4)
-{
-	char tool[512];
-	snprintf(tool, sizeof(tool), "%s/cli/fed-pki/fed-pki",
-	    getenv("FED_SOURCE_DIR"));
-	char *argv[] = {tool, (char *) a0, (char *) a1, (char *) a2,
-	    (char *) a3, (char *) a4, NULL};
-	return fed_test_spawn(argv, 0);
-}
-
-static int
 setup(void **state)
 {
 	struct pki *p = calloc(1, sizeof(*p));
@@ -72,12 +59,13 @@ setup(void **state)
 	char a[512], b[512];
 	snprintf(a, sizeof(a), "%s/a", p->dir);
 	snprintf(b, sizeof(b), "%s/b", p->dir);
-	if (pki_run("ca", a, NULL, NULL, NULL) != 0
-	    || pki_run("node", a, "server", "--dns", "localhost") != 0
-	    || pki_run("node", a, "client", NULL, NULL) != 0
-	    || pki_run("node", a, "other", NULL, NULL) != 0
-	    || pki_run("ca", b, NULL, NULL, NULL) != 0
-	    || pki_run("node", b, "rogue", NULL, NULL) != 0)
+	if (fed_test_pki("ca", a, NULL) != 0
+	    || fed_test_pki("node", a, "server", "--dns", "localhost", NULL)
+	        != 0
+	    || fed_test_pki("node", a, "client", NULL) != 0
+	    || fed_test_pki("node", a, "other", NULL) != 0
+	    || fed_test_pki("ca", b, NULL) != 0
+	    || fed_test_pki("node", b, "rogue", NULL) != 0)
 		return -1;
 	const char *files[] = {"a/ca.crt", "a/server.crt", "a/server.key",
 	    "a/client.crt", "a/client.key", "a/other.crt", "a/other.key",
@@ -109,123 +97,13 @@ write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-// The serial of the certificate at path, as "openssl x509 -serial" prints
-// it ("serial=0A1B..") and as the engine logs it ("0xa1b..").
-static void
-cert_serial(const char *path, char *openssl, size_t len, char *logged,
-    size_t logged_len)
-{
-	mbedtls_x509_crt crt;
-	mbedtls_x509_crt_init(&crt);
-	assert_int_equal(mbedtls_x509_crt_parse_file(&crt, path), 0);
-	size_t o = (size_t) snprintf(openssl, len, "serial=");
-	for (size_t i = 0; i < crt.serial.len && o + 3 < len; i++)
-		o += (size_t) snprintf(
-		    openssl + o, len - o, "%02X", crt.serial.p[i]);
-	size_t i = 0;
-	while (i + 1 < crt.serial.len && crt.serial.p[i] == 0)
-		i++;
-	o = (size_t) snprintf(logged, logged_len, "0x%x", crt.serial.p[i]);
-	for (i++; i < crt.serial.len && o + 3 < logged_len; i++)
-		o += (size_t) snprintf(
-		    logged + o, logged_len - o, "%02x", crt.serial.p[i]);
-	mbedtls_x509_crt_free(&crt);
-}
-
-struct captured {
-	pthread_mutex_t mtx;
-	char lines[16384];
-};
-
-static struct captured cap = {.mtx = PTHREAD_MUTEX_INITIALIZER};
-
-static void
-capture(
-    fed_log_level level, const char *component, const char *line, void *arg)
-{
-	struct captured *c = arg;
-	if (level > FED_LOG_WARNING)
-		return;
-	pthread_mutex_lock(&c->mtx);
-	size_t n = strlen(c->lines);
-	snprintf(
-	    c->lines + n, sizeof(c->lines) - n, "%s: %s\n", component, line);
-	pthread_mutex_unlock(&c->mtx);
-}
-
-static void
-capture_reset(void)
-{
-	pthread_mutex_lock(&cap.mtx);
-	cap.lines[0] = '\0';
-	pthread_mutex_unlock(&cap.mtx);
-}
-
-// True when one captured line holds both a and b (b may be NULL).
-static int
-captured_line(const char *a, const char *b)
-{
-	int has = 0;
-	pthread_mutex_lock(&cap.mtx);
-	for (const char *l = cap.lines; *l != '\0' && !has;) {
-		size_t n = strcspn(l, "\n");
-		char line[1024];
-		snprintf(line, sizeof(line), "%.*s", (int) n, l);
-		has = strstr(line, a) != NULL
-		    && (b == NULL || strstr(line, b) != NULL);
-		l += n + (l[n] == '\n');
-	}
-	pthread_mutex_unlock(&cap.mtx);
-	return has;
-}
-
-// Waits up to 2 s for such a line (the other side may log a little later).
-static int
-wait_line(const char *a, const char *b)
-{
-	for (int i = 0; i < 100; i++) {
-		if (captured_line(a, b))
-			return 1;
-		fed_test_sleep_ms(20);
-	}
-	return 0;
-}
-
-static fed_status
-call(const char *url, const fed_tls_opts *tls, uint32_t timeout_ms)
-{
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.tls = tls;
-	o.timeout_ms = timeout_ms;
-	fed_rpc_client *c = NULL;
-	fed_status st = fed_rpc_client_new(&o, &c);
-	if (st != FED_OK)
-		return st;
-	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
-	req.payload.data = (uint8_t *) "revocation";
-	req.payload.len = 10;
-	ProtobufCMessage *rep = NULL;
-	char err[256];
-	st = fed_rpc_call(c, &enfed__test__echo__descriptor, "Echo", &req.base,
-	    &rep, err, sizeof(err));
-	if (rep != NULL)
-		protobuf_c_message_free_unpacked(rep, NULL);
-	fed_rpc_client_free(c);
-	return st;
-}
-
 static fed_rpc_server *
 echo_server(const struct pki *p, const char *url)
 {
 	fed_tls_opts tls
 	    = {p->path[SRV_CRT], p->path[SRV_KEY], p->path[CA], NULL};
-	fed_rpc_server *srv = NULL;
-	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
-	assert_int_equal(fed_test_echo_register(srv), FED_OK);
-	assert_int_equal(fed_rpc_server_listen(srv, url, &tls), FED_OK);
-	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	fed_rpc_server *srv = fed_test_echo_server(url, &tls);
+	assert_non_null(srv);
 	return srv;
 }
 
@@ -331,28 +209,31 @@ test_revoke_client(void **state)
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA], "localhost"};
 	fed_tls_opts other = {
 	    p->path[OTHER_CRT], p->path[OTHER_KEY], p->path[CA], "localhost"};
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
-	capture_reset();
-	cert_serial(
-	    p->path[CLI_CRT], serial, sizeof(serial), logged, sizeof(logged));
+	fed_test_log_reset();
+	assert_int_equal(fed_test_cert_serial(p->path[CLI_CRT], logged,
+	                     sizeof(logged), serial, sizeof(serial)),
+	    0);
 	snprintf(text, sizeof(text), "# client board, stolen\n%s\n", serial);
 	write_file(path, text);
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
 	assert_int_equal(fed_tls_revocation_count(), 1);
-	assert_int_equal(call(url, &cli, 1500), FED_UNAVAILABLE);
+	assert_int_equal(fed_test_echo_call(url, &cli, 1500), FED_UNAVAILABLE);
 	char want[256];
 	snprintf(
 	    want, sizeof(want), "certificate revoked (serial %s)", logged);
-	assert_true(wait_line("refused the client at 127.0.0.1:", want));
-	assert_true(captured_line("CN=client", want));
-	assert_true(wait_line("this side's certificate is revoked there",
-	    "the server at 127.0.0.1:"));
-	assert_int_equal(call(url, &other, 5000), FED_OK);
+	assert_true(fed_test_log_wait(
+	    "refused the client at 127.0.0.1:", want, NULL, 2000));
+	assert_true(fed_test_log_has("CN=client", want, NULL));
+	assert_true(
+	    fed_test_log_wait("this side's certificate is revoked there",
+	        "the server at 127.0.0.1:", NULL, 2000));
+	assert_int_equal(fed_test_echo_call(url, &other, 5000), FED_OK);
 
 	write_file(path, "# client board found again\n");
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 	fed_rpc_server_free(srv);
 }
 
@@ -372,29 +253,31 @@ test_revoke_server(void **state)
 	fed_rpc_server *srv = echo_server(p, url);
 	fed_tls_opts cli
 	    = {p->path[CLI_CRT], p->path[CLI_KEY], p->path[CA], "localhost"};
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
-	capture_reset();
-	cert_serial(
-	    p->path[SRV_CRT], serial, sizeof(serial), logged, sizeof(logged));
+	fed_test_log_reset();
+	assert_int_equal(fed_test_cert_serial(p->path[SRV_CRT], logged,
+	                     sizeof(logged), serial, sizeof(serial)),
+	    0);
 	// As an operator does it; twice is once.
 	remove(path);
 	assert_int_equal(
-	    pki_run("revoke", p->path[SRV_CRT], path, NULL, NULL), 0);
+	    fed_test_pki("revoke", p->path[SRV_CRT], path, NULL), 0);
 	assert_int_equal(
-	    pki_run("revoke", p->path[SRV_CRT], path, NULL, NULL), 0);
+	    fed_test_pki("revoke", p->path[SRV_CRT], path, NULL), 0);
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
 	assert_int_equal(fed_tls_revocation_count(), 1);
-	assert_int_equal(call(url, &cli, 1500), FED_UNAVAILABLE);
+	assert_int_equal(fed_test_echo_call(url, &cli, 1500), FED_UNAVAILABLE);
 	char want[256];
 	snprintf(
 	    want, sizeof(want), "certificate revoked (serial %s)", logged);
-	assert_true(wait_line("refused the server at 127.0.0.1:", want));
-	assert_true(captured_line("CN=server", want));
+	assert_true(fed_test_log_wait(
+	    "refused the server at 127.0.0.1:", want, NULL, 2000));
+	assert_true(fed_test_log_has("CN=server", want, NULL));
 
 	write_file(path, "");
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 	fed_rpc_server_free(srv);
 }
 
@@ -408,14 +291,15 @@ test_other_ca_named(void **state)
 	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
 	assert_int_equal(fed_tls_revocation_load(NULL, NULL, 0), FED_OK);
 	fed_rpc_server *srv = echo_server(p, url);
-	capture_reset();
+	fed_test_log_reset();
 	fed_tls_opts rogue = {
 	    p->path[ROGUE_CRT], p->path[ROGUE_KEY], p->path[CA], "localhost"};
-	assert_int_equal(call(url, &rogue, 1500), FED_UNAVAILABLE);
-	assert_true(wait_line("refused the client at 127.0.0.1:",
-	    "not signed by the federation CA"));
-	assert_true(
-	    captured_line("CN=rogue", "not signed by the federation CA"));
+	assert_int_equal(
+	    fed_test_echo_call(url, &rogue, 1500), FED_UNAVAILABLE);
+	assert_true(fed_test_log_wait("refused the client at 127.0.0.1:",
+	    "not signed by the federation CA", NULL, 2000));
+	assert_true(fed_test_log_has(
+	    "CN=rogue", "not signed by the federation CA", NULL));
 	fed_rpc_server_free(srv);
 }
 
@@ -453,9 +337,10 @@ test_revoke_established(void **state)
 	protobuf_c_message_free_unpacked(rep, NULL);
 	rep = NULL;
 
-	capture_reset();
-	cert_serial(p->path[OTHER_CRT], serial, sizeof(serial), logged,
-	    sizeof(logged));
+	fed_test_log_reset();
+	assert_int_equal(fed_test_cert_serial(p->path[OTHER_CRT], logged,
+	                     sizeof(logged), serial, sizeof(serial)),
+	    0);
 	snprintf(text, sizeof(text), "%s\n", serial);
 	write_file(path, text);
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
@@ -465,8 +350,9 @@ test_revoke_established(void **state)
 	assert_null(rep);
 	snprintf(
 	    want, sizeof(want), "certificate revoked (serial %s)", logged);
-	assert_true(wait_line("closing the connection with the client", want));
-	assert_true(captured_line("CN=other", want));
+	assert_true(fed_test_log_wait(
+	    "closing the connection with the client", want, NULL, 2000));
+	assert_true(fed_test_log_has("CN=other", want, NULL));
 	fed_rpc_client_free(c);
 	write_file(path, "");
 	assert_int_equal(fed_tls_revocation_reload(), FED_OK);
@@ -542,15 +428,17 @@ test_pipe_cert(void **state)
 	                     sp, cn, sizeof(cn), serial, sizeof(serial)),
 	    FED_OK);
 	assert_string_equal(cn, "client");
-	cert_serial(
-	    p->path[CLI_CRT], other, sizeof(other), want, sizeof(want));
+	assert_int_equal(fed_test_cert_serial(p->path[CLI_CRT], want,
+	                     sizeof(want), other, sizeof(other)),
+	    0);
 	assert_string_equal(serial, want);
 	assert_int_equal(fed__transport_pipe_cert(
 	                     cp, cn, sizeof(cn), serial, sizeof(serial)),
 	    FED_OK);
 	assert_string_equal(cn, "server");
-	cert_serial(
-	    p->path[SRV_CRT], other, sizeof(other), want, sizeof(want));
+	assert_int_equal(fed_test_cert_serial(p->path[SRV_CRT], want,
+	                     sizeof(want), other, sizeof(other)),
+	    0);
 	assert_string_equal(serial, want);
 	close_pair(req, d, rep);
 
@@ -578,6 +466,6 @@ main(void)
 	    cmocka_unit_test(test_pipe_cert),
 	};
 	// Before any thread: the sink may not change while nng's threads log.
-	fed_log_set_sink(capture, &cap);
+	fed_test_log_capture(FED_LOG_WARNING);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,6 @@
 // mismatched or missing file at a reload changes nothing, and says which
 // file and why.
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +19,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <mbedtls/x509_crt.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -31,6 +29,7 @@
 #include "fed/rpc.h"
 #include "fed/tls.h"
 #include "fed_test.h"
+#include "fed_test_tls.h"
 #include "transport_internal.h"
 
 enum {
@@ -57,18 +56,6 @@ struct pki {
 struct live {
 	char ca[600], crt[600], key[600];
 };
-
-static int
-pki_run(const char *a0, const char *a1, const char *a2, const char *a3,
-    const char *a4)
-{
-	char tool[512];
-	snprintf(tool, sizeof(tool), "%s/cli/fed-pki/fed-pki",
-	    getenv("FED_SOURCE_DIR"));
-	char *argv[] = {tool, (char *) a0, (char *) a1, (char *) a2,
-	    (char *) a3, (char *) a4, NULL};
-	return fed_test_spawn(argv, 0);
-}
 
 // Writes the files src[0..n) one after the other into dst.
 static int
@@ -114,12 +101,14 @@ setup(void **state)
 	char a[512], b[512];
 	snprintf(a, sizeof(a), "%s/a", p->dir);
 	snprintf(b, sizeof(b), "%s/b", p->dir);
-	if (pki_run("ca", a, NULL, NULL, NULL) != 0
-	    || pki_run("node", a, "server", "--dns", "localhost") != 0
-	    || pki_run("node", a, "server2", "--dns", "localhost") != 0
-	    || pki_run("node", a, "client", NULL, NULL) != 0
-	    || pki_run("ca", b, NULL, NULL, NULL) != 0
-	    || pki_run("node", b, "client", NULL, NULL) != 0)
+	if (fed_test_pki("ca", a, NULL) != 0
+	    || fed_test_pki("node", a, "server", "--dns", "localhost", NULL)
+	        != 0
+	    || fed_test_pki("node", a, "server2", "--dns", "localhost", NULL)
+	        != 0
+	    || fed_test_pki("node", a, "client", NULL) != 0
+	    || fed_test_pki("ca", b, NULL) != 0
+	    || fed_test_pki("node", b, "client", NULL) != 0)
 		return -1;
 	const char *files[] = {"a/ca.crt", "a/server.crt", "a/server.key",
 	    "a/server2.crt", "a/server2.key", "a/client.crt", "a/client.key",
@@ -157,107 +146,12 @@ live_init(const struct pki *p, const char *tag, struct live *l)
 	copy_file(p->path[SRV_A_KEY], l->key);
 }
 
-// The serial of the certificate at path, as the engine logs it ("0xa1b..").
-static void
-cert_serial(const char *path, char *buf, size_t len)
-{
-	mbedtls_x509_crt crt;
-	mbedtls_x509_crt_init(&crt);
-	assert_int_equal(mbedtls_x509_crt_parse_file(&crt, path), 0);
-	size_t i = 0;
-	while (i + 1 < crt.serial.len && crt.serial.p[i] == 0)
-		i++;
-	size_t o = (size_t) snprintf(buf, len, "0x%x", crt.serial.p[i]);
-	for (i++; i < crt.serial.len && o + 3 < len; i++)
-		o += (size_t) snprintf(
-		    buf + o, len - o, "%02x", crt.serial.p[i]);
-	mbedtls_x509_crt_free(&crt);
-}
-
-struct captured {
-	pthread_mutex_t mtx;
-	char lines[16384];
-};
-
-static struct captured cap = {.mtx = PTHREAD_MUTEX_INITIALIZER};
-
-// Keeps notice lines too: a reload reports at notice level.
-static void
-capture(
-    fed_log_level level, const char *component, const char *line, void *arg)
-{
-	struct captured *c = arg;
-	if (level > FED_LOG_NOTICE)
-		return;
-	pthread_mutex_lock(&c->mtx);
-	size_t n = strlen(c->lines);
-	snprintf(
-	    c->lines + n, sizeof(c->lines) - n, "%s: %s\n", component, line);
-	pthread_mutex_unlock(&c->mtx);
-}
-
-static void
-capture_reset(void)
-{
-	pthread_mutex_lock(&cap.mtx);
-	cap.lines[0] = '\0';
-	pthread_mutex_unlock(&cap.mtx);
-}
-
-// True when one captured line holds a, b and c (b and c may be NULL).
-static int
-captured_line(const char *a, const char *b, const char *c)
-{
-	int has = 0;
-	pthread_mutex_lock(&cap.mtx);
-	for (const char *l = cap.lines; *l != '\0' && !has;) {
-		size_t n = strcspn(l, "\n");
-		char line[2048];
-		snprintf(line, sizeof(line), "%.*s", (int) n, l);
-		has = strstr(line, a) != NULL
-		    && (b == NULL || strstr(line, b) != NULL)
-		    && (c == NULL || strstr(line, c) != NULL);
-		l += n + (l[n] == '\n');
-	}
-	pthread_mutex_unlock(&cap.mtx);
-	return has;
-}
-
-// One Echo call on a new client (a new connection): its status.
-static fed_status
-call(const char *url, const fed_tls_opts *tls, uint32_t timeout_ms)
-{
-	fed_rpc_client_opts o;
-	fed_rpc_client_opts_default(&o);
-	o.url = url;
-	o.tls = tls;
-	o.timeout_ms = timeout_ms;
-	fed_rpc_client *c = NULL;
-	fed_status st = fed_rpc_client_new(&o, &c);
-	if (st != FED_OK)
-		return st;
-	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
-	req.payload.data = (uint8_t *) "rotation";
-	req.payload.len = 8;
-	ProtobufCMessage *rep = NULL;
-	char err[256];
-	st = fed_rpc_call(c, &enfed__test__echo__descriptor, "Echo", &req.base,
-	    &rep, err, sizeof(err));
-	if (rep != NULL)
-		protobuf_c_message_free_unpacked(rep, NULL);
-	fed_rpc_client_free(c);
-	return st;
-}
-
 static fed_rpc_server *
 echo_server(const struct live *l, const char *url)
 {
 	fed_tls_opts tls = {l->crt, l->key, l->ca, NULL};
-	fed_rpc_server *srv = NULL;
-	assert_int_equal(fed_rpc_server_new(NULL, &srv), FED_OK);
-	assert_int_equal(fed_test_echo_register(srv), FED_OK);
-	assert_int_equal(fed_rpc_server_listen(srv, url, &tls), FED_OK);
-	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	fed_rpc_server *srv = fed_test_echo_server(url, &tls);
+	assert_non_null(srv);
 	return srv;
 }
 
@@ -308,8 +202,12 @@ test_rotate_server_cert(void **state)
 	struct live l;
 	live_init(p, "cert", &l);
 	char url[64], a_serial[64], b_serial[64], seen[64];
-	cert_serial(p->path[SRV_A_CRT], a_serial, sizeof(a_serial));
-	cert_serial(p->path[SRV_B_CRT], b_serial, sizeof(b_serial));
+	assert_int_equal(fed_test_cert_serial(p->path[SRV_A_CRT], a_serial,
+	                     sizeof(a_serial), NULL, 0),
+	    0);
+	assert_int_equal(fed_test_cert_serial(p->path[SRV_B_CRT], b_serial,
+	                     sizeof(b_serial), NULL, 0),
+	    0);
 	assert_string_not_equal(a_serial, b_serial);
 	snprintf(
 	    url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_test_free_port());
@@ -331,12 +229,12 @@ test_rotate_server_cert(void **state)
 
 	copy_file(p->path[SRV_B_CRT], l.crt);
 	copy_file(p->path[SRV_B_KEY], l.key);
-	capture_reset();
+	fed_test_log_reset();
 	assert_int_equal(fed_tls_credentials_reload(), FED_OK);
-	assert_true(
-	    captured_line("TLS certificates reloaded for", l.crt, b_serial));
-	assert_true(
-	    captured_line("TLS certificates reloaded for", "expires", NULL));
+	assert_true(fed_test_log_has(
+	    "TLS certificates reloaded for", l.crt, b_serial));
+	assert_true(fed_test_log_has(
+	    "TLS certificates reloaded for", "expires", NULL));
 
 	// The established connection: same pipe, same certificate.
 	exchange(req1, rep, &again);
@@ -377,30 +275,27 @@ test_rotate_ca(void **state)
 	    p->path[CA_AB], "localhost"};
 	fed_tls_opts new_cli = {p->path[CLI_B_CRT], p->path[CLI_B_KEY],
 	    p->path[CA_AB], "localhost"};
-	assert_int_equal(call(url, &old_cli, 5000), FED_OK);
-	assert_int_equal(call(url, &new_cli, 1500), FED_UNAVAILABLE);
+	assert_int_equal(fed_test_echo_call(url, &old_cli, 5000), FED_OK);
+	assert_int_equal(
+	    fed_test_echo_call(url, &new_cli, 1500), FED_UNAVAILABLE);
 
 	// As SIGHUP does it: the engine registered its reload when the
 	// transport installed it.
 	copy_file(p->path[CA_AB], l.ca);
 	assert_int_equal(fed_process_reload(), FED_OK);
-	assert_int_equal(call(url, &old_cli, 5000), FED_OK);
-	assert_int_equal(call(url, &new_cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &old_cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &new_cli, 5000), FED_OK);
 
 	copy_file(p->path[CA_B], l.ca);
-	capture_reset();
+	fed_test_log_reset();
 	assert_int_equal(fed_tls_credentials_reload(), FED_OK);
-	assert_int_equal(call(url, &old_cli, 1500), FED_UNAVAILABLE);
-	assert_int_equal(call(url, &new_cli, 5000), FED_OK);
+	assert_int_equal(
+	    fed_test_echo_call(url, &old_cli, 1500), FED_UNAVAILABLE);
+	assert_int_equal(fed_test_echo_call(url, &new_cli, 5000), FED_OK);
 	// The server says why (it logs at most once a minute per peer and
 	// reason, and this is the first such refusal of CN=client).
-	for (int i = 0; i < 100
-	     && !captured_line("refused the client", "CN=client",
-	         "not signed by the federation CA");
-	     i++)
-		fed_test_sleep_ms(20);
-	assert_true(captured_line("refused the client", "CN=client",
-	    "not signed by the federation CA"));
+	assert_true(fed_test_log_wait("refused the client", "CN=client",
+	    "not signed by the federation CA", 2000));
 	fed_rpc_server_free(srv);
 }
 
@@ -419,37 +314,38 @@ test_reload_broken(void **state)
 	fed_rpc_server *srv = echo_server(&l, url);
 	fed_tls_opts cli = {p->path[CLI_A_CRT], p->path[CLI_A_KEY],
 	    p->path[CA_A], "localhost"};
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
 	write_file(l.crt,
 	    "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
 	    "-----END CERTIFICATE-----\n");
-	capture_reset();
+	fed_test_log_reset();
 	assert_int_equal(fed_tls_credentials_reload(), FED_INVALID_ARGUMENT);
 	assert_true(
-	    captured_line("TLS certificates not reloaded", l.crt, NULL));
-	assert_false(captured_line("TLS certificates reloaded", NULL, NULL));
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	    fed_test_log_has("TLS certificates not reloaded", l.crt, NULL));
+	assert_false(
+	    fed_test_log_has("TLS certificates reloaded", NULL, NULL));
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
 	// Half a rotation: the new certificate, the old key.
 	copy_file(p->path[SRV_B_CRT], l.crt);
-	capture_reset();
+	fed_test_log_reset();
 	assert_int_equal(fed_tls_credentials_reload(), FED_INVALID_ARGUMENT);
-	assert_true(captured_line("TLS certificates not reloaded", l.key,
+	assert_true(fed_test_log_has("TLS certificates not reloaded", l.key,
 	    "is not the one of certificate"));
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
 	assert_int_equal(remove(l.key), 0);
-	capture_reset();
+	fed_test_log_reset();
 	assert_int_equal(fed_tls_credentials_reload(), FED_NOT_FOUND);
 	assert_true(
-	    captured_line("TLS certificates not reloaded", l.key, NULL));
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	    fed_test_log_has("TLS certificates not reloaded", l.key, NULL));
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 
 	// Complete again: the reload takes.
 	copy_file(p->path[SRV_B_KEY], l.key);
 	assert_int_equal(fed_tls_credentials_reload(), FED_OK);
-	assert_int_equal(call(url, &cli, 5000), FED_OK);
+	assert_int_equal(fed_test_echo_call(url, &cli, 5000), FED_OK);
 	fed_rpc_server_free(srv);
 }
 
@@ -462,6 +358,6 @@ main(void)
 	    cmocka_unit_test(test_reload_broken),
 	};
 	// Before any thread: the sink may not change while nng's threads log.
-	fed_log_set_sink(capture, &cap);
+	fed_test_log_capture(FED_LOG_NOTICE);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
