@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
-// tls_internal.h: what the TLS engine (tls_engine.c) asks of the revocation
-// list (tls_revoked.c), and what the transport (transport.c) tells the
-// engine.
+// tls_internal.h: what the TLS engine (tls_engine.c, with its credentials
+// in tls_creds.c) asks of the revocation list (tls_revoked.c), and what the
+// transport (transport.c) tells the engine. What the engine's own files
+// share is in tls_engine_internal.h.
 
 #ifndef FED_TLS_INTERNAL_H
 #define FED_TLS_INTERNAL_H
