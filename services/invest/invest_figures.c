@@ -80,7 +80,8 @@ project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 	struct series_ref ref = {r, p->series_node, p->series_id, tz};
 	if (p->series_id != NULL && p->series_id[0] != '\0')
 		FED_TRY(invest_nodes_production(r->nodes, p->series_node,
-		    p->series_id, &ps->data_until_ms, err, err_len));
+		    p->series_id, p->organisation, &ps->data_until_ms, err,
+		    err_len));
 	invest_periods prod, own;
 	invest_calc_periods(tz, at_ms, p->commissioned_ms, &prod);
 	invest_calc_periods(tz, at_ms, h->acquired_ms, &own);
@@ -374,8 +375,8 @@ detail(fed_rpc_ctx *call, invest_rpc *r, const Enfed__V1__DetailRequest *req,
 		return FED_FAILED_PRECONDITION;
 	}
 	int64_t last_ms = 0;
-	FED_TRY(invest_nodes_production(
-	    r->nodes, p->series_node, p->series_id, &last_ms, err, err_len));
+	FED_TRY(invest_nodes_production(r->nodes, p->series_node, p->series_id,
+	    p->organisation, &last_ms, err, err_len));
 	FED_TRY(invest_nodes_query(r->nodes, p->series_node, p->series_id,
 	    req->range->from_ms, req->range->to_ms, req->step, fed_tz_name(tz),
 	    &prod, err, err_len));

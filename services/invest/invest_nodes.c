@@ -246,26 +246,48 @@ invest_nodes_sum(invest_nodes *n, const char *node, const char *series,
 
 fed_status
 invest_nodes_production(invest_nodes *n, const char *node, const char *series,
-    int64_t *last_ms, char *err, size_t err_len)
+    const char *organisation, int64_t *last_ms, char *err, size_t err_len)
 {
 	struct node *d = find(n, node);
 	if (d == NULL)
 		return invest_nodes_check(n, node, err, err_len);
 	Enfed__V1__SeriesInfo *info = NULL;
-	char msg[256];
-	fed_status st = get_on(d->client, series, &info, msg, sizeof(msg));
-	if (st != FED_OK)
-		return node_failure(d, series, st, msg, err, err_len);
-	bool production = info->meta != NULL
-	    && info->meta->kind
-	        == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
-	*last_ms = info->last_ms;
-	enfed__v1__series_info__free_unpacked(info, NULL);
-	if (production)
-		return FED_OK;
+	char why[256] = "";
+	fed_status st = get_on(d->client, series, &info, why, sizeof(why));
+	if (st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED)
+		return node_failure(d, series, st, why, err, err_len);
+	if (st == FED_OK) {
+		const Enfed__V1__SeriesMeta *m = info->meta;
+		*last_ms = info->last_ms;
+		if (m == NULL
+		    || m->kind
+		        != ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION)
+			snprintf(why, sizeof(why), "not a production series");
+		else if (m->visibility
+		        != ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC
+		    && strcmp(m->owner != NULL ? m->owner : "",
+		           organisation != NULL ? organisation : "")
+		        != 0)
+			snprintf(why, sizeof(why),
+			    "private, owned by '%s', not by the project's "
+			    "organisation",
+			    m->owner != NULL ? m->owner : "");
+		else
+			why[0] = '\0';
+		enfed__v1__series_info__free_unpacked(info, NULL);
+		if (why[0] == '\0')
+			return FED_OK;
+	}
+	fed_log(FED_LOG_NOTICE, "invest",
+	    "series '%s' on node '%s' refused for a project of '%s': %s%s%s",
+	    series, d->name, organisation != NULL ? organisation : "",
+	    st != FED_OK ? fed_status_name(st) : "", st != FED_OK ? ": " : "",
+	    why);
 	snprintf(err, err_len,
-	    "series '%s' on node '%s' is not a production series", series,
-	    d->name);
+	    "series '%s' on node '%s' is not a production series that "
+	    "fed-invest may read for '%s' (it must exist, be a production "
+	    "series, and be public or owned by that organisation)",
+	    series, d->name, organisation != NULL ? organisation : "");
 	return FED_FAILED_PRECONDITION;
 }
 

@@ -52,13 +52,19 @@ fed_status invest_nodes_check(
 //
 // Every function below blocks on the node, from any thread.
 
-// OK when series on node is a production series (SERIES_KIND_PRODUCTION),
-// with the timestamp of its last point in *last_ms (0 when it has none);
-// FAILED_PRECONDITION for a series of another kind (a project cannot make
-// fed-invest read a household's consumption or power), for one the node
-// does not know or does not show to fed-invest's token.
+// OK when series on node is a production series (SERIES_KIND_PRODUCTION)
+// that organisation may turn into project figures: a public series, or one
+// whose owner is organisation itself (the owner's consent: fed-invest's
+// node token may read other organisations' private plants, which it must
+// not hand to whoever enters a project). The timestamp of its last point
+// goes to *last_ms (0 when it has none). FAILED_PRECONDITION, with one
+// message whatever the reason (a series the node does not know or does not
+// show to fed-invest's token, of another kind, or of another owner), so
+// that entering projects cannot probe which series exist; the node's own
+// answer goes to the log.
 fed_status invest_nodes_production(invest_nodes *n, const char *node,
-    const char *series, int64_t *last_ms, char *err, size_t err_len);
+    const char *series, const char *organisation, int64_t *last_ms, char *err,
+    size_t err_len);
 
 // Energy (SUM, Wh) of series on node over [from_ms, to_ms), and the part
 // of the range covered by data (invest_calc_sum). An empty range costs no

@@ -101,8 +101,8 @@ check_project(invest_rpc *r, const invest_principal *who,
 	        && strcmp(old->series_node, p->series_node) == 0))
 		return FED_OK;
 	int64_t last_ms = 0;
-	return invest_nodes_production(
-	    r->nodes, p->series_node, p->series_id, &last_ms, err, err_len);
+	return invest_nodes_production(r->nodes, p->series_node, p->series_id,
+	    p->organisation, &last_ms, err, err_len);
 }
 
 static fed_status

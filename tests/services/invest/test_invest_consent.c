@@ -133,8 +133,10 @@ start_node(const char *name, char *rpc, char *stream)
 	return pid;
 }
 
+// A series owned by owner, private unless public is set.
 static void
-create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind)
+create_owned(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind,
+    const char *owner, int public)
 {
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
 	m.id = (char *) id;
@@ -142,7 +144,9 @@ create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind)
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 3600;
 	m.source = "simulator";
-	m.owner = "a household";
+	m.owner = (char *) owner;
+	if (public)
+		m.visibility = ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
 	Enfed__V1__CreateSeriesRequest req
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	req.meta = &m;
@@ -150,6 +154,18 @@ create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind)
 	assert_int_equal(
 	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
 	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+// A private series: a production series owned by the projects'
+// organisation, any other owned by a household.
+static void
+create_series(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind)
+{
+	create_owned(c, id, kind,
+	    kind == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION
+	        ? ORG
+	        : "a household",
+	    0);
 }
 
 static void
@@ -685,6 +701,51 @@ test_project_not_production(void **state)
 	    put_holding(fx.bob, "", "sneaky", 1, JUNE_10, err), FED_NOT_FOUND);
 }
 
+// fed-invest's node token may read other organisations' plants; an
+// organisation cannot turn one that is private into project figures (its
+// owner did not consent), and is told exactly what it is told for a
+// series that does not exist. Another organisation's public plant, which
+// the whole federation may read, can be entered.
+static void
+test_project_other_organisation(void **state)
+{
+	(void) state;
+	char err[512], absent[512];
+	const Enfed__V1__SeriesKind pv
+	    = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	create_owned(fx.lognact, "lucioles/pv/energy", pv,
+	    "Les Lucioles de la Ria d'Etel", 0);
+	ingest_hours(fx.lognact, "lucioles/pv/energy", JUNE_14, AT, 100);
+	assert_int_equal(put_project(fx.bec, "theirs", "lucioles/pv/energy",
+	                     "lognact", err),
+	    FED_FAILED_PRECONDITION);
+	assert_int_equal(put_project(fx.bec, "theirs", "lucioles/pv/energz",
+	                     "lognact", absent),
+	    FED_FAILED_PRECONDITION);
+	// The same words, but for the id.
+	char *at = strstr(absent, "energz");
+	assert_non_null(at);
+	at[5] = 'y';
+	assert_string_equal(err, absent);
+	assert_null(strstr(err, "Lucioles"));
+	// Nor can the administrator enter it for BEC.
+	assert_int_equal(put_project(fx.admin, "theirs", "lucioles/pv/energy",
+	                     "lognact", err),
+	    FED_FAILED_PRECONDITION);
+	Enfed__V1__ProjectRequest pr = ENFED__V1__PROJECT_REQUEST__INIT;
+	pr.id = "theirs";
+	Enfed__V1__Project *p = NULL;
+	assert_int_equal(
+	    icall(fx.bec, "GetProject", &pr, &p, err), FED_NOT_FOUND);
+	assert_null(p);
+
+	create_owned(fx.lognact, "lucioles/pv/public", pv,
+	    "Les Lucioles de la Ria d'Etel", 1);
+	assert_int_equal(put_project(fx.bec, "public", "lucioles/pv/public",
+	                     "lognact", err),
+	    FED_OK);
+}
+
 static fed_status
 delete_project(fed_rpc_client *c, const char *id, char *err)
 {
@@ -820,6 +881,7 @@ main(void)
 	    cmocka_unit_test(test_revoked),
 	    cmocka_unit_test(test_expired),
 	    cmocka_unit_test(test_project_not_production),
+	    cmocka_unit_test(test_project_other_organisation),
 	    cmocka_unit_test(test_project_gone),
 	    cmocka_unit_test(test_no_token_logged),
 	    cmocka_unit_test(test_household_node_down),

@@ -110,8 +110,9 @@ test_unreachable(void **state)
 		fail_msg("'%s' not in '%s'", want, err);
 	assert_non_null(strstr(err, "'kermelo/pv/energy' cannot be computed"));
 	int64_t last = -1;
-	assert_int_equal(invest_nodes_production(n, "", "kermelo/pv/energy",
-	                     &last, err, sizeof(err)),
+	assert_int_equal(
+	    invest_nodes_production(n, "", "kermelo/pv/energy",
+	        "Bretagne Energie Citoyenne", &last, err, sizeof(err)),
 	    FED_UNAVAILABLE);
 	assert_int_equal(last, -1);
 	invest_nodes_free(n);
