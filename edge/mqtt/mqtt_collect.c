@@ -277,6 +277,18 @@ mqtt_collect_message(mqtt_collect *c, const char *topic, const void *payload,
 		return MQTT_INVALID;
 	}
 	bool own_time = dec.ts_ms > 0 && !rt->receive_time;
+	if (own_time && dec.ts_ms > recv_ms + MQTT_MAX_AHEAD_MS) {
+		// A reading from the future would hold every later one back
+		// (a series only moves forward): refused, whoever sent it.
+		snprintf(why, sizeof(why),
+		    "its time is %lld s ahead of this board's clock (at most "
+		    "%d s allowed)",
+		    (long long) ((dec.ts_ms - recv_ms) / 1000),
+		    MQTT_MAX_AHEAD_MS / 1000);
+		count(c, MQTT_INVALID, topic, 0);
+		log_invalid(c, topic, why);
+		return MQTT_INVALID;
+	}
 	if (retained && !own_time)
 		return count(c, MQTT_RETAINED, topic, 0);
 	int64_t ts = own_time ? dec.ts_ms : recv_ms;

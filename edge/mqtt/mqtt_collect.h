@@ -56,6 +56,12 @@ typedef struct mqtt_collect_opts {
 	edge_sender *sender; // borrowed
 } mqtt_collect_opts;
 
+// How far ahead of the board's clock a payload's own time may be: a
+// device's clock a little fast is accepted, a reading dated later (a
+// wrong clock, or a forged message on the broker) is invalid, since it
+// would hold back every genuine reading of its series after it.
+#define MQTT_MAX_AHEAD_MS 600000
+
 typedef struct mqtt_collect_stats {
 	uint64_t n_messages;
 	uint64_t n_result[MQTT_RESULT_N];

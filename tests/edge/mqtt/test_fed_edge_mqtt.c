@@ -315,6 +315,11 @@ test_decoders(void **state)
 	collector_start(&c, &n, &b, "decoders");
 
 	const char *t2m[] = {
+	    // Dated 2199, before the genuine reading below: refused, and the
+	    // series not held back by it.
+	    "{\"ADSC\":{\"raw\":\"041876543210\"},\"DATE\":{\"timestamp\":"
+	    "{\"dst\":\"winter\",\"date\":\"2199-01-01T00:00:00.000Z\"}},"
+	    "\"SINSTS\":{\"raw\":\"09999\",\"value\":9999}}",
 	    "{\"ADSC\":{\"raw\":\"041876543210\",\"value\":41876543210},"
 	    "\"DATE\":{\"raw\":\"\",\"value\":\"\",\"timestamp\":{\"dst\":"
 	    "\"winter\",\"date\":\"2026-01-15T10:00:00.000Z\"}},"
@@ -326,7 +331,7 @@ test_decoders(void **state)
 	    "not json",
 	};
 	assert_int_equal(
-	    mqtt_publish(b.port, "teleinfo/041876543210", t2m, 3, 1, false),
+	    mqtt_publish(b.port, "teleinfo/041876543210", t2m, 4, 1, false),
 	    0);
 	const char *papp[] = {"730", "unavailable", "7 30"};
 	assert_int_equal(mqtt_publish(b.port, "esp-linky/sensor/papp/state",
@@ -395,13 +400,16 @@ test_decoders(void **state)
 
 	uint64_t k = 0;
 	assert_int_equal(edge_log_counter(c.log, "invalid", &k), 0);
-	assert_int_equal(k, 4); // bad EAST, not JSON, "7 30", "bad level"
+	// 2199, bad EAST, not JSON, "7 30", "bad level"
+	assert_int_equal(k, 5);
 	assert_int_equal(edge_log_counter(c.log, "ignored", &k), 0);
 	assert_int_equal(k, 1); // "unavailable"
 	assert_int_equal(edge_log_counter(c.log, "retained", &k), 0);
 	assert_int_equal(k, 1);
 	assert_int_equal(
 	    count_in_file(c.log, "invalid messages so far: 1"), 1);
+	assert_int_equal(
+	    count_in_file(c.log, "ahead of this board's clock"), 1);
 
 	mqtt_broker_free(&b);
 	edge_node_stop(&n);
