@@ -402,6 +402,13 @@ decide_grant_create(
 	if (g == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "grant: missing");
+	// Where the replicator pushes is the operator's to say (as the
+	// peers file is): an address an owner could set would send other
+	// households' series wherever it points.
+	if (g->grantee_rpc_addr != NULL && g->grantee_rpc_addr[0] != '\0'
+	    && !is(d, NODE_ROLE_ADMIN))
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "grantee_rpc_addr: set by the admin only");
 	return need(call, d, ACCESS_GRANT, g->series);
 }
 
