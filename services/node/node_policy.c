@@ -780,6 +780,12 @@ node_policy_clip_info(const fed_rpc_ctx *call, Enfed__V1__SeriesInfo *info)
 	}
 }
 
+int
+node_policy_is_admin(const fed_rpc_ctx *call)
+{
+	return is(decision_of(call), NODE_ROLE_ADMIN);
+}
+
 const char *
 node_policy_caller(const fed_rpc_ctx *call)
 {

@@ -133,6 +133,10 @@ int node_policy_sees_alarms(const fed_rpc_ctx *call, const char *id);
 void node_policy_clip_info(
     const fed_rpc_ctx *call, Enfed__V1__SeriesInfo *info);
 
+// 1 when the caller is the node's administrator (what only the operator
+// sees: alarm rules' hooks).
+int node_policy_is_admin(const fed_rpc_ctx *call);
+
 // The caller's principal: its name for logs and alarms' acknowledgements
 // ("anonymous" without one).
 const char *node_policy_caller(const fed_rpc_ctx *call);
