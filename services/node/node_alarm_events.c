@@ -157,10 +157,11 @@ message(const alarm_rule *r, const alarm_member *m, int64_t ts, double v,
 		    m->series, v, d, ref, when);
 		break;
 	case ENFED__V1__ALARM_RULE_TYPE__ALARM_RULE_TYPE_SIBLING:
+		// Not the siblings' median: the alarm is listed and streamed
+		// to whoever may read m->series, who may not read the others.
 		snprintf(buf, len,
-		    "%s: %g, far below its siblings (median %g) for %s (at "
-		    "%s)",
-		    m->series, v, ref, d, when);
+		    "%s: %g, far below its siblings for %s (at %s)", m->series,
+		    v, d, when);
 		break;
 	default:
 		snprintf(buf, len,

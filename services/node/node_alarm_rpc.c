@@ -63,6 +63,18 @@ struct rule_list {
 	fed_status st;
 };
 
+// A rule's hook is the operator's (its arguments may hold a webhook's
+// secret URL): the admin alone sees it; the copy c (call memory) loses it.
+static void
+hide_hook(const fed_rpc_ctx *call, Enfed__V1__AlarmRule *c)
+{
+	if (node_policy_is_admin(call))
+		return;
+	c->hook_argv = NULL;
+	c->n_hook_argv = 0;
+	c->hook_timeout_ms = 0;
+}
+
 static fed_status
 add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 {
@@ -78,6 +90,7 @@ add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 	Enfed__V1__AlarmRule *c = node_reply_copy(l->call, &r->base);
 	if (c == NULL)
 		return FED_RESOURCE_EXHAUSTED;
+	hide_hook(l->call, c);
 	l->rep->rules[l->rep->n_rules++] = c;
 	return FED_OK;
 }

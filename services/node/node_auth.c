@@ -100,7 +100,8 @@ valid_prefixes(const char *list)
 }
 
 // One line of the tokens file:
-// `name reader|writer|owner|admin|replica hash [prefix/,prefix/...]`.
+// `name reader|writer|owner|admin|replica hash [prefix/,prefix/...]`
+// (a replica's prefixes: what its node may replicate here).
 static fed_status
 token_line(const char *name, const char *role_s, const char *hash,
     const char *binding, void *arg, char *err, size_t err_len)
@@ -110,16 +111,15 @@ token_line(const char *name, const char *role_s, const char *hash,
 	int ok = node_role_parse(role_s, &role) == 0
 	    && strlen(name) < sizeof(((node_principal *) 0)->name);
 	if (ok && prefixed)
-		ok = role != NODE_ROLE_ADMIN && role != NODE_ROLE_REPLICA
-		    && valid_prefixes(binding);
+		ok = role != NODE_ROLE_ADMIN && valid_prefixes(binding);
 	if (ok && role == NODE_ROLE_OWNER)
 		ok = prefixed; // an owner owns some series, not all
 	if (!ok) {
 		snprintf(err, err_len,
 		    "expected 'name reader|writer|owner|admin|replica "
-		    "sha256hex', a reader, writer or owner followed by its "
-		    "series prefixes ending in '/' (comma-separated; required "
-		    "for an owner)");
+		    "sha256hex', a reader, writer, owner or replica followed "
+		    "by its series prefixes ending in '/' (comma-separated; "
+		    "required for an owner)");
 		return FED_INVALID_ARGUMENT;
 	}
 	return add(arg, name, role, hash, binding);
@@ -217,6 +217,22 @@ node_principal_covers(const node_principal *p, const char *id)
 		q += n + (q[n] == ',');
 	}
 	return 0;
+}
+
+int
+node_auth_local_covers(node_auth *a, const char *id)
+{
+	int in = 0;
+	pthread_rwlock_rdlock(&a->lock);
+	const table *t = a->t;
+	for (size_t i = 0; i < t->n && !in; i++) {
+		const node_principal *p = &t->p[i];
+		in = (p->role == NODE_ROLE_WRITER
+		         || p->role == NODE_ROLE_OWNER)
+		    && p->prefixes[0] != '\0' && node_principal_covers(p, id);
+	}
+	pthread_rwlock_unlock(&a->lock);
+	return in;
 }
 
 size_t

@@ -8,8 +8,9 @@
 // reader (query, list, latest), writer (a reader that may also ingest and
 // create series: collectors, simulators), owner (a household: reads its
 // series and manages the grants on them), replica (another node pushing
-// its own series here), admin (everything). A reader, writer or owner may
-// be limited to one or more series prefixes (an owner must be).
+// its own series here), admin (everything). A reader, writer, owner or
+// replica may be limited to one or more series prefixes (an owner must
+// be).
 //
 // This module only says WHO calls: the token becomes a principal. WHAT the
 // principal may do with a method and the series it names is decided in one
@@ -51,9 +52,10 @@ typedef struct node_principal {
 	char name[64]; // "admin", "edge-kermelo", ...
 	node_role role;
 	char hash[65]; // hex SHA-256 of the token
-	// Readers, writers and owners: when not empty, the series prefixes
-	// their token is limited to, comma-separated, each ending in '/'
-	// ("kermelo/": an edge board's own meters).
+	// Readers, writers, owners and replicas: when not empty, the series
+	// prefixes their token is limited to, comma-separated, each ending
+	// in '/' ("kermelo/": an edge board's own meters; for a replica, the
+	// series its node may replicate here).
 	char prefixes[512];
 } node_principal;
 
@@ -95,6 +97,11 @@ void node_auth_set_grants(node_auth *a, struct node_grants *gs);
 void node_auth_set_member_check(node_auth *a,
     int (*is_member)(const char *token, const char *peer, void *arg),
     void *arg);
+
+// 1 when series id is under a prefix of a writer or owner token of the
+// table: a series of this node's own organisation, which no replica may
+// create or write (node_policy.h). Thread-safe against a reload.
+int node_auth_local_covers(node_auth *a, const char *id);
 
 // Number of tokens known.
 size_t node_auth_count(node_auth *a);

@@ -97,7 +97,9 @@ hex(char c)
 }
 
 // Percent-decodes s (n bytes) into dst (cap bytes); false if it does not
-// fit or is malformed.
+// fit or is malformed. A NUL byte (%00) is malformed: every decoded value
+// is used as a C string, where it would cut the value short (a token
+// followed by %00 and anything would be that token).
 static bool
 url_decode(const char *s, size_t n, char *dst, size_t cap)
 {
@@ -114,6 +116,8 @@ url_decode(const char *s, size_t n, char *dst, size_t cap)
 				return false;
 			c = (char) (a * 16 + b);
 			i += 2;
+			if (c == '\0')
+				return false;
 		}
 		if (k + 1 >= cap)
 			return false;
@@ -190,7 +194,7 @@ basic_password(const char *s, char *dst, size_t cap, size_t *len)
 		}
 	}
 	const char *colon = memchr(plain, ':', n);
-	if (colon == NULL)
+	if (colon == NULL || memchr(plain, '\0', n) != NULL)
 		return false;
 	size_t pl = n - (size_t) (colon + 1 - plain);
 	if (pl >= cap)
@@ -206,6 +210,20 @@ node_http_starts(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+// Copies a decoded credential of len bytes into c: refused (false) when it
+// holds a NUL byte or does not fit, so that the token the node compares
+// is exactly the bytes the client sent, its length included.
+static bool
+set_credential(node_http_caller *c, const char *t, size_t len)
+{
+	c->token_len = 0;
+	if (len >= sizeof(c->token) || memchr(t, '\0', len) != NULL)
+		return false;
+	memcpy(c->token, t, len);
+	c->token_len = len;
+	return true;
+}
+
 // The caller's token from the Authorization header, else from `p`.
 static bool
 find_token(const node_http_req *req, const char *qs, size_t qs_len,
@@ -217,25 +235,23 @@ find_token(const node_http_req *req, const char *qs, size_t qs_len,
 	    && (node_http_starts(a, "Token ")
 	        || node_http_starts(a, "Bearer "))) {
 		const char *t = strchr(a, ' ') + 1;
-		c->token_len = strlen(t);
-		if (c->token_len >= sizeof(c->token))
-			return false;
-		memcpy(c->token, t, c->token_len);
-		return true;
+		return set_credential(c, t, strlen(t));
 	}
-	if (a != NULL && node_http_starts(a, "Basic "))
-		return basic_password(
-		    a + 6, c->token, sizeof(c->token), &c->token_len);
+	if (a != NULL && node_http_starts(a, "Basic ")) {
+		char pw[NODE_HTTP_TOKEN_MAX];
+		size_t len = 0;
+		bool ok = basic_password(a + 6, pw, sizeof(pw), &len)
+		    && set_credential(c, pw, len);
+		memset(pw, 0, sizeof(pw));
+		return ok;
+	}
 	char *p = NULL;
 	if (!node_http_param(qs, qs_len, "p", &p))
 		return false;
-	if (p != NULL) {
-		c->token_len = strlen(p);
-		if (c->token_len < sizeof(c->token))
-			memcpy(c->token, p, c->token_len);
-	}
+	// node_http_param refused a %00, so p's length is all of it.
+	bool ok = p == NULL || set_credential(c, p, strlen(p));
 	free(p);
-	return c->token_len < sizeof(c->token);
+	return ok;
 }
 
 // ---- The node's calls -----------------------------------------------------

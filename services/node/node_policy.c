@@ -8,6 +8,7 @@
 
 #include "node_policy.h"
 #include <inttypes.h>
+#include <stddef.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 struct node_policy {
 	node_store *store;
 	node_grants *grants;
+	node_auth *auth; // local tokens' prefixes (set by _server_opts)
 	uint64_t max_series_per_token; // 0: no quota
 };
 
@@ -93,17 +95,78 @@ is_public(node_policy *pol, const char *id)
 	return pub;
 }
 
-// A replica writes only series it replicates here: their origin is its
-// name. A series that does not exist yet is its to create (CreateSeries
-// checks the origin it declares).
+// The origin of series id: "" for this node's own, NULL when it does
+// not exist (or cannot be read), else a copy in buf.
+static const char *
+origin_of(node_policy *pol, const char *id, char *buf, size_t len)
+{
+	Enfed__V1__SeriesInfo *info = info_of(pol, id);
+	if (info == NULL)
+		return NULL;
+	snprintf(buf, len, "%s", info->meta->origin_node);
+	node_store_info_free(info);
+	return buf;
+}
+
+// How many series of a site are looked at for their origin: they all
+// share one (site_is_others keeps it so), the first ones tell.
+#define SITE_SAMPLE 8
+
+// 1 when the site of id (its first path component, as the directory
+// assigns sites to organisations) holds a series whose origin is not
+// `origin` ("" = this node's own), or cannot be read: a replica cannot
+// add a series beside this node's own, nor beside another origin's.
+static int
+site_is_others(node_policy *pol, const char *id, const char *origin)
+{
+	const char *slash = strchr(id, '/');
+	char site[NODE_STORE_MAX_ID + 2], o[128];
+	snprintf(site, sizeof(site), "%.*s",
+	    (int) (slash != NULL ? slash - id + 1 : (ptrdiff_t) strlen(id)),
+	    id);
+	Enfed__V1__ListSeriesRequest f = ENFED__V1__LIST_SERIES_REQUEST__INIT;
+	f.prefix = site;
+	char **ids = NULL;
+	size_t n = 0;
+	node_store_err err = {{0}};
+	if (node_store_list_ids(pol->store, &f, &ids, &n, &err) != FED_OK)
+		return 1;
+	int others = 0;
+	for (size_t i = 0; i < n && i < SITE_SAMPLE && !others; i++) {
+		const char *got = origin_of(pol, ids[i], o, sizeof(o));
+		others = got != NULL && strcmp(got, origin) != 0;
+	}
+	node_store_ids_free(ids, n);
+	return others;
+}
+
+// A replica writes (creates, ingests) only series it replicates here:
+// their origin is its name, they are under its prefixes when its tokens
+// line gives some, under none of this node's own writers' and owners'
+// prefixes, and a new one only in a site that holds no series of another
+// origin (this node's own included). So a replica cannot squat an id
+// this node's boards are to create, nor write into this node's series.
 static int
 replicates(node_policy *pol, const node_principal *p, const char *id)
 {
-	Enfed__V1__SeriesInfo *info = info_of(pol, id);
-	int own
-	    = info == NULL || strcmp(info->meta->origin_node, p->name) == 0;
-	node_store_info_free(info);
-	return own;
+	char o[128];
+	if (!node_principal_covers(p, id)
+	    || (pol->auth != NULL && node_auth_local_covers(pol->auth, id)))
+		return 0;
+	const char *origin = origin_of(pol, id, o, sizeof(o));
+	if (origin != NULL)
+		return strcmp(origin, p->name) == 0;
+	return !site_is_others(pol, id, p->name);
+}
+
+// A local writer writes only this node's own series: a replicated one is
+// its origin's (only its replica, or the admin, writes there).
+static int
+is_own(node_policy *pol, const char *id)
+{
+	char o[128];
+	const char *origin = origin_of(pol, id, o, sizeof(o));
+	return origin == NULL || origin[0] == '\0';
 }
 
 // The one rule of what a principal may do with series (or pattern) id.
@@ -121,7 +184,8 @@ may(const decision *d, access a, const char *id)
 	case NODE_ROLE_READER:
 		return a == ACCESS_READ && covered;
 	case NODE_ROLE_WRITER:
-		return a != ACCESS_GRANT && covered;
+		return a != ACCESS_GRANT && covered
+		    && (a != ACCESS_WRITE || is_own(pol, id));
 	case NODE_ROLE_OWNER:
 		return (a == ACCESS_READ || a == ACCESS_GRANT) && covered;
 	case NODE_ROLE_REPLICA:
@@ -402,6 +466,13 @@ decide_grant_create(
 	if (g == NULL)
 		return fed_rpc_ctx_error(
 		    call, FED_INVALID_ARGUMENT, "grant: missing");
+	// Where the replicator pushes is the operator's to say (as the
+	// peers file is): an address an owner could set would send other
+	// households' series wherever it points.
+	if (g->grantee_rpc_addr != NULL && g->grantee_rpc_addr[0] != '\0'
+	    && !is(d, NODE_ROLE_ADMIN))
+		return fed_rpc_ctx_error(call, FED_PERMISSION_DENIED,
+		    "grantee_rpc_addr: set by the admin only");
 	return need(call, d, ACCESS_GRANT, g->series);
 }
 
@@ -635,6 +706,7 @@ node_policy_server_opts(
 	ro->auth_arg = auth;
 	ro->authz = node_policy_authorize;
 	ro->authz_arg = pol;
+	pol->auth = auth; // what a replica may not write: local prefixes
 }
 
 // ---- For the handlers
@@ -706,6 +778,12 @@ node_policy_clip_info(const fed_rpc_ctx *call, Enfed__V1__SeriesInfo *info)
 		info->last_ms = 0;
 		info->last_value = 0;
 	}
+}
+
+int
+node_policy_is_admin(const fed_rpc_ctx *call)
+{
+	return is(decision_of(call), NODE_ROLE_ADMIN);
 }
 
 const char *

@@ -28,15 +28,21 @@
 //            lists alarms and rules;
 //   writer   a reader that also ingests, creates series (limited to
 //            prefixes: at most a quota of them) and acknowledges alarms;
+//            it writes only this node's own series, not replicated ones;
 //   owner    a household: reads its series and manages the grants on them
-//            (Create, List, Revoke, Log);
-//   replica  ingests and creates the series whose origin is its own name;
+//            (Create, List, Revoke, Log); where a grant is pushed
+//            (grantee_rpc_addr) is the admin's alone to set;
+//   replica  ingests and creates the series whose origin is its own name,
+//            under its prefixes if it has some, under no writer's or
+//            owner's prefix, and new ones only in a site holding no
+//            series of another origin (this node's own included);
 //   grantee  (a grant's token) reads what its grant covers, within its data
 //            range; a grant coarser than raw answers only whole buckets of
 //            its step, completed, on the owner's calendar, no metadata finer
 //            than that, and no Latest; every call is logged for the owner;
 //   member   (a federation member's directory token) reads public series;
 //   none     Health only.
+// Alarm rules' hooks are listed to the admin only.
 //
 // Thread-safe: the table is constant; the lookups go through the store and
 // the grants table, both thread-safe.
@@ -126,6 +132,10 @@ int node_policy_sees_alarms(const fed_rpc_ctx *call, const char *id);
 // outside, what it could Query).
 void node_policy_clip_info(
     const fed_rpc_ctx *call, Enfed__V1__SeriesInfo *info);
+
+// 1 when the caller is the node's administrator (what only the operator
+// sees: alarm rules' hooks).
+int node_policy_is_admin(const fed_rpc_ctx *call);
 
 // The caller's principal: its name for logs and alarms' acknowledgements
 // ("anonymous" without one).

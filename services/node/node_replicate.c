@@ -52,6 +52,10 @@ struct node_replicator {
 	char node_name[72];
 	struct peer peers[MAX_PEERS]; // the thread's (rpc under rpc_mtx)
 	size_t n_peers;
+	// Clients to the addresses grants name other than their peer's
+	// (route_of), without the peer's token; as peers (n under rpc_mtx).
+	struct peer routes[MAX_PEERS];
+	size_t n_routes;
 	struct peer *pending; // a reloaded peers file, under mtx: the
 	size_t n_pending; // thread adopts it between two rounds
 	struct declared *declared;
@@ -126,15 +130,61 @@ load_peers(const char *path, struct peer *peers, size_t *n_peers)
 
 static int stopping(node_replicator *r);
 
-// The peer a grant replicates to, its client opened on first use (none
-// once the replicator stops).
+// Where grant g's rows go from peer p: p itself, whose client carries
+// the peers file's token, for p's configured address; for another
+// address (one the admin set on the grant), a client of its own keyed by
+// (peer, address) that carries no token, since the token is p's secret
+// for p's address alone. So neither a grant's address nor the order in
+// which grants open clients after an outage can send p's token, or
+// another grant's rows, anywhere else. NULL when the routes are full.
+static struct peer *
+route_of(node_replicator *r, struct peer *p, const char *addr)
+{
+	if (addr[0] == '\0' || strcmp(addr, p->url) == 0)
+		return p;
+	for (size_t i = 0; i < r->n_routes; i++)
+		if (strcmp(r->routes[i].name, p->name) == 0
+		    && strcmp(r->routes[i].url, addr) == 0)
+			return &r->routes[i];
+	if (r->n_routes == MAX_PEERS || strlen(addr) >= sizeof(p->url))
+		return NULL;
+	struct peer *q = &r->routes[r->n_routes];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", p->name);
+	snprintf(q->url, sizeof(q->url), "%s", addr);
+	q->max_rows = BATCH;
+	pthread_mutex_lock(&r->rpc_mtx);
+	r->n_routes++;
+	pthread_mutex_unlock(&r->rpc_mtx);
+	return q;
+}
+
+// Frees the routes' clients (a reloaded peers file, or the stop).
+static void
+forget_routes(node_replicator *r)
+{
+	pthread_mutex_lock(&r->rpc_mtx);
+	size_t n = r->n_routes;
+	r->n_routes = 0;
+	pthread_mutex_unlock(&r->rpc_mtx);
+	for (size_t i = 0; i < n; i++) {
+		fed_rpc_client_free(r->routes[i].rpc);
+		r->routes[i].rpc = NULL;
+	}
+}
+
+// The peer (or route) a grant replicates to, its client opened on first
+// use to its own address with its own token (none once the replicator
+// stops).
 static struct peer *
 peer_of(node_replicator *r, const node_grant *g)
 {
 	for (size_t i = 0; i < r->n_peers; i++) {
-		struct peer *p = &r->peers[i];
-		if (strcmp(p->name, g->grantee) != 0)
+		if (strcmp(r->peers[i].name, g->grantee) != 0)
 			continue;
+		struct peer *p = route_of(r, &r->peers[i], g->grantee_addr);
+		if (p == NULL)
+			return NULL;
 		fed_status st = FED_OK;
 		pthread_mutex_lock(&r->rpc_mtx);
 		if (p->rpc == NULL && stopping(r)) {
@@ -142,9 +192,9 @@ peer_of(node_replicator *r, const node_grant *g)
 		} else if (p->rpc == NULL) {
 			fed_rpc_client_opts o;
 			fed_rpc_client_opts_default(&o);
-			o.url = g->grantee_addr[0] ? g->grantee_addr : p->url;
+			o.url = p->url;
 			o.tls = r->o.tls;
-			o.token = p->token;
+			o.token = p->token[0] != '\0' ? p->token : NULL;
 			o.timeout_ms = (uint32_t) r->o.timeout_ms;
 			st = fed_rpc_client_new(&o, &p->rpc);
 		}
@@ -785,6 +835,7 @@ adopt_peers(node_replicator *r)
 	for (size_t i = 0; i < n_gone; i++)
 		fed_rpc_client_free(gone[i]);
 	free(next);
+	forget_routes(r);
 	forget_declared(r);
 }
 
@@ -875,10 +926,13 @@ node_replicator_free(node_replicator *r)
 	pthread_mutex_lock(&r->rpc_mtx);
 	for (size_t i = 0; i < r->n_peers; i++)
 		fed_rpc_client_abort(r->peers[i].rpc);
+	for (size_t i = 0; i < r->n_routes; i++)
+		fed_rpc_client_abort(r->routes[i].rpc);
 	pthread_mutex_unlock(&r->rpc_mtx);
 	pthread_join(r->thread, NULL);
 	for (size_t i = 0; i < r->n_peers; i++)
 		fed_rpc_client_free(r->peers[i].rpc);
+	forget_routes(r);
 	free(r->pending);
 	forget_declared(r);
 	pthread_mutex_destroy(&r->mtx);

@@ -15,7 +15,10 @@
 //
 // Peers: a file of `name rpc-address token` lines (the token, or @FILE);
 // the grantee's node names itself with `name`, and holds the token's hash
-// with the role `replica` in its tokens file.
+// with the role `replica` in its tokens file. The token is sent to that
+// line's address only: a grant naming another address (grantee_rpc_addr,
+// set by the admin) is pushed there through a client of its own, per
+// (peer, address), that carries no token.
 
 #ifndef NODE_REPLICATE_H
 #define NODE_REPLICATE_H

@@ -582,6 +582,39 @@ test_sibling_sim_plant(void **state)
 	enfed__v1__alarm__free_unpacked(a, NULL);
 }
 
+// A sibling alarm is listed and streamed to whoever may read its series,
+// an owner of quartier/a/ say, who may not read b and c: its message says
+// nothing of them (their median, before, was in it).
+static void
+test_sibling_message_keeps_siblings_private(void **state)
+{
+	fx *f = *state;
+	char ids[64][64]
+	    = {"quartier/a/power", "quartier/b/power", "quartier/c/power"};
+	for (int k = 0; k < 3; k++)
+		create_series(f, ids[k], ENFED__V1__UNIT__UNIT_W, 60);
+	Enfed__V1__AlarmRule r = ENFED__V1__ALARM_RULE__INIT;
+	r.id = "quartier-below";
+	r.type = ENFED__V1__ALARM_RULE_TYPE__ALARM_RULE_TYPE_SIBLING;
+	r.series = "quartier/";
+	r.duration_ms = 2 * MIN_MS;
+	r.sibling_ratio = 0.5;
+	r.sibling_min = 1;
+	assert_int_equal(add_rule(f, &r, NULL), FED_OK);
+	int64_t t0 = INT64_C(1780000000000);
+	for (int i = 0; i < 6; i++) {
+		double v[3] = {17, 4321.5 + i, 4321.5 + i};
+		ingest_slot(f, ids, 3, t0 + i * MIN_MS, v);
+	}
+	Enfed__V1__Alarm *a = NULL;
+	assert_int_equal(alarms_of(f, "quartier-below", &a), 1);
+	assert_string_equal(a->series, ids[0]);
+	assert_non_null(strstr(a->message, "siblings"));
+	assert_null(strstr(a->message, "432"));
+	assert_null(strstr(a->message, "median"));
+	enfed__v1__alarm__free_unpacked(a, NULL);
+}
+
 // ---- Daily: consumption far above the usual for the weekday
 // ----------------------
 
@@ -719,6 +752,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_daylight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_sibling_sim_plant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_sibling_message_keeps_siblings_private, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_daily, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
 	};

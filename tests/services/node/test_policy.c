@@ -583,13 +583,13 @@ build_rows(size_t *n)
 	static Enfed__V1__SeriesPoints *pl_maison[1], *pl_school[1],
 	    *pl_peer[1];
 	static Enfed__V1__IngestRequest i_maison, i_school, i_peer, i_replace;
-	static Enfed__V1__SeriesMeta m_new, m_peer;
-	static Enfed__V1__CreateSeriesRequest c_new, c_peer;
+	static Enfed__V1__SeriesMeta m_new, m_peer, m_squat;
+	static Enfed__V1__CreateSeriesRequest c_new, c_peer, c_squat;
 	static Enfed__V1__UpdateSeriesRequest u_pv;
 	static Enfed__V1__DeleteSeriesRequest d_tmp;
-	static Enfed__V1__Grant gr_maison, gr_kermelo;
+	static Enfed__V1__Grant gr_maison, gr_kermelo, gr_addr;
 	static Enfed__V1__Scope scope[1] = {ENFED__V1__SCOPE__SCOPE_QUERY};
-	static Enfed__V1__CreateGrantRequest gc_maison, gc_kermelo;
+	static Enfed__V1__CreateGrantRequest gc_maison, gc_kermelo, gc_addr;
 	static Enfed__V1__ListGrantsRequest gl;
 	static Enfed__V1__RevokeGrantRequest gv_victim, gv_kermelo;
 	static Enfed__V1__GrantLogRequest glog_all, glog_victim, glog_kermelo;
@@ -646,6 +646,10 @@ build_rows(size_t *n)
 	c_new.meta = &m_new;
 	enfed__v1__create_series_request__init(&c_peer);
 	c_peer.meta = &m_peer;
+	m_squat = m_peer;
+	m_squat.id = "kermelo/squat/energy";
+	enfed__v1__create_series_request__init(&c_squat);
+	c_squat.meta = &m_squat;
 	enfed__v1__update_series_request__init(&u_pv);
 	u_pv.id = pv[0];
 	u_pv.source = "test";
@@ -663,6 +667,10 @@ build_rows(size_t *n)
 	gc_maison.grant = &gr_maison;
 	enfed__v1__create_grant_request__init(&gc_kermelo);
 	gc_kermelo.grant = &gr_kermelo;
+	gr_addr = gr_maison;
+	gr_addr.grantee_rpc_addr = "tcp://127.0.0.1:9";
+	enfed__v1__create_grant_request__init(&gc_addr);
+	gc_addr.grant = &gr_addr;
 	enfed__v1__list_grants_request__init(&gl);
 	enfed__v1__revoke_grant_request__init(&gv_victim);
 	gv_victim.id = f.victim_id;
@@ -728,10 +736,12 @@ build_rows(size_t *n)
 	{S("Ingest"), "maison, replacing", &i_replace.base, "ODDDDDDDDDDDDUUU", NULL},
 	{S("CreateSeries"), "kermelo/new/", &c_new.base, "ODDOODDDDDDDDUUU", NULL},
 	{S("CreateSeries"), "peer/x/ with origin peer", &c_peer.base, "IDDIIDODDDDDDUUU", NULL},
-	{S("Ingest"), "peer/x/ (the replica's own)", &i_peer.base, "ODDODDODDDDDDUUU", NULL},
+	{S("CreateSeries"), "kermelo/squat/ with origin peer (this node's site)", &c_squat.base, "IDDIIDDDDDDDDUUU", NULL},
+	{S("Ingest"), "peer/x/ (the replica's own; not a local writer's)", &i_peer.base, "ODDDDDODDDDDDUUU", NULL},
 	{S("UpdateSeries"), "pv", &u_pv.base, "ODDDDDDDDDDDDUUU", NULL},
 	{G("Create"), "maison/linky/energy", &gc_maison.base, "ODDDDODDDDDDDUUU", NULL},
 	{G("Create"), "kermelo/", &gc_kermelo.base, "ODDDDDDDDDDDDUUU", NULL},
+	{G("Create"), "maison/linky/energy, pushed to an address", &gc_addr.base, "ODDDDDDDDDDDDUUU", NULL},
 	{G("List"), "all", &gl.base, "CDDDDCDDDDDDDUUU", check_grants},
 	{G("Log"), "every grant", &glog_all.base, "ODDDDODDDDDDDUUU", NULL},
 	{G("Log"), "a maison grant", &glog_victim.base, "ODDDDODDDDDDDUUU", NULL},
