@@ -445,8 +445,8 @@ chart(web_ctx *c, const struct view *v, const web_svg_series *s, size_t n,
 	    "curve-3", "curve-4", "curve-5", "curve-6", "curve-7"};
 	web_svg_chart ch
 	    = {ids[index % 8], title, unit, v->from, v->to, v->step->bucket_ms,
-	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 240, per};
-	web_svg_chart_write(c->b, &ch);
+	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 280, per};
+	web_svg_chart_write_both(c->b, &ch);
 }
 
 // The values of a curve as a table: the same numbers as the chart, for a

@@ -144,6 +144,7 @@ void web_page_alarms(web_ctx *c);
 
 // The static files.
 extern const char web_static_css[];
+extern const char web_static_css_narrow[];
 extern const char web_static_js[];
 
 #endif // WEB_PAGES_INTERNAL_H

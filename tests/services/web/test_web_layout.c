@@ -77,11 +77,16 @@ static const char measure_js[]
       " const vw = document.documentElement.clientWidth;"
       " const main = document.querySelector('main');"
       " const panels = [...document.querySelectorAll('.curve-panel')]"
-      "   .map(p => { const s = p.querySelector('svg.chart')"
-      "     .getBoundingClientRect();"
+      "   .map(p => { const svg = [...p.querySelectorAll('svg.chart')]"
+      "       .find(x => x.getBoundingClientRect().width > 0);"
+      "     if (!svg) return {w: 0, h: 0, plot: 0, under: false};"
+      "     const s = svg.getBoundingClientRect();"
+      "     const vb = svg.viewBox.baseVal;"
+      "     const plot = (svg.dataset.y1 - svg.dataset.y0) * s.height"
+      "       / vb.height;"
       "     const b = [...p.querySelectorAll('.box')]"
       "       .every(x => x.getBoundingClientRect().top >= s.bottom - 1);"
-      "     return {w: s.width, h: s.height, under: b}; });"
+      "     return {w: s.width, h: s.height, plot, under: b}; });"
       " const cs = getComputedStyle(main);"
       " const content = main.clientWidth - parseFloat(cs.paddingLeft)"
       "   - parseFloat(cs.paddingRight);"
@@ -89,13 +94,23 @@ static const char measure_js[]
       "   .filter(e => e.getBoundingClientRect().right > vw + 1 && "
       "!e.closest('table'))"
       "   .slice(0, 5).map(e => e.tagName + '.' + e.className);"
+      " const scrolled = [...document.querySelectorAll('main table')]"
+      "   .filter(t => t.scrollWidth > t.clientWidth + 1)"
+      "   .map(t => t.className || 'table');"
       " return {vw, content, sw: document.documentElement.scrollWidth,"
-      "   panels, wide}; })()";
+      "   panels, wide, scrolled}; })()";
+
+// The least height of a curve's plot area (its axes left out), in CSS
+// pixels: on a phone and a small tablet, where the chart is drawn taller
+// than wide screens' 4:1 (web_svg_chart_write_both); elsewhere.
+#define MIN_PLOT_NARROW 200
+#define MIN_PLOT_WIDE   150
 
 // Loads path at width, checks the layout, takes its screenshot; returns
-// the number of curve panels.
+// the number of curve panels. With reflow, no table of the page may
+// scroll sideways inside itself either: its rows are stacked instead.
 static int
-check_width(const char *name, const char *path, int width)
+check_page(const char *name, const char *path, int width, int reflow)
 {
 	char url[600], shot[800];
 	assert_int_equal(cdp_viewport(&br, width, 900), 0);
@@ -115,11 +130,18 @@ check_width(const char *name, const char *path, int width)
 	for (int i = 0; i < n; i++) {
 		cJSON *p = cJSON_GetArrayItem(panels, i);
 		double w = cJSON_GetObjectItem(p, "w")->valuedouble;
-		if (w < 0.8 * content
+		double plot = cJSON_GetObjectItem(p, "plot")->valuedouble;
+		double min_plot
+		    = width <= 600 ? MIN_PLOT_NARROW : MIN_PLOT_WIDE;
+		if (w < 0.8 * content || plot < min_plot
 		    || !cJSON_IsTrue(cJSON_GetObjectItem(p, "under")))
 			fail_msg(
 			    "%s at %d px, curve %d: %s", name, width, i, text);
 	}
+	if (reflow
+	    && cJSON_GetArraySize(cJSON_GetObjectItem(m, "scrolled")) > 0)
+		fail_msg("%s at %d px, a table scrolls sideways: %s", name,
+		    width, text);
 	cJSON_Delete(m);
 	free(text);
 	snprintf(shot, sizeof(shot), "%s/%s-%d.png", shots, name, width);
@@ -129,6 +151,12 @@ check_width(const char *name, const char *path, int width)
 	assert_int_equal(stat(shot, &st), 0);
 	assert_true(st.st_size > 1000);
 	return n;
+}
+
+static int
+check_width(const char *name, const char *path, int width)
+{
+	return check_page(name, path, width, 0);
 }
 
 static int
@@ -219,11 +247,36 @@ test_household_widths(void **state)
 	    fx.legall_grant);
 	login("legall");
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
-		check_width(
-		    "dashboard", "/dashboard?at=" WEB_FX_AT_ISO, widths[i]);
 		check_width("consent", "/consent", widths[i]);
 		check_width("consent-log", log, widths[i]);
 	}
+}
+
+// The investor's pages: at every width nothing is wider than the screen;
+// on a phone and a small tablet every table reflows (one card per row,
+// each cell under its column's name) rather than scrolling sideways.
+static void
+test_investor_widths(void **state)
+{
+	(void) state;
+	static const struct {
+		const char *name, *path;
+	} pages[] = {
+	    {"dashboard", "/dashboard?at=" WEB_FX_AT_ISO},
+	    {"production",
+	        "/production?project=kermelo-pv&from=2026-06-01"
+	        "&to=2026-06-15"},
+	    {"production-day",
+	        "/production?project=kermelo-pv&day=2026-06-15"},
+	    {"distribution", "/distribution"},
+	    {"settings", "/settings"},
+	    {"self-consumption", "/self-consumption?day=2026-06-14"},
+	};
+	login("legall");
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+		for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
+			check_page(pages[k].name, pages[k].path, widths[i],
+			    widths[i] <= 600);
 }
 
 int
@@ -237,6 +290,7 @@ main(void)
 	    cmocka_unit_test(test_curves_widths),
 	    cmocka_unit_test(test_without_script),
 	    cmocka_unit_test(test_household_widths),
+	    cmocka_unit_test(test_investor_widths),
 	    cmocka_unit_test(test_alarms_widths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
