@@ -16,6 +16,7 @@
 
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
+#include "fed/log.h"
 #include "web_access.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
@@ -220,7 +221,8 @@ widget(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 	web_buf_put(c->b, "</dl>");
 	if (s->attributed != NULL)
 		energy_table(c, s->attributed, s);
-	equivalents(c, s);
+	if (s->factors != NULL) // none when read project by project
+		equivalents(c, s);
 	if (s->consumption_series != NULL && s->consumption_series[0]) {
 		web_buf_printf(c->b,
 		    "<p class=\"live\">%s%s <output "
@@ -359,6 +361,16 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 		enfed__v1__query_response__free_unpacked(q, NULL);
 }
 
+// A Summary that failed for something other than the caller's request
+// or rights: one project's figures may be all that is missing.
+static int
+fallback(fed_status st)
+{
+	return st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED
+	    || st == FED_INTERNAL || st == FED_OUT_OF_RANGE
+	    || st == FED_FAILED_PRECONDITION || st == FED_DATA_LOSS;
+}
+
 void
 web_page_dashboard(web_ctx *c)
 {
@@ -374,6 +386,19 @@ web_page_dashboard(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
+	if (st != FED_OK && fallback(st)) {
+		// One project's node that does not answer fails the whole
+		// Summary: the holdings are read one by one instead, and only
+		// that project's card says its data is unavailable.
+		fed_log(FED_LOG_NOTICE, "web",
+		    "investor %s: summary failed (%s), read project by "
+		    "project",
+		    c->session.investor, err);
+		char err2[512];
+		if (web_dashboard_degraded(c, at, &s, err2, sizeof(err2))
+		    == FED_OK)
+			st = FED_OK;
+	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;

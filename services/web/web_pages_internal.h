@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "enfed/v1/grant.pb-c.h"
+#include "enfed/v1/invest.pb-c.h"
 #include "web_access.h"
 #include "web_auth.h"
 #include "web_backend.h"
@@ -141,6 +142,15 @@ void web_page_consent(web_ctx *c);
 void web_page_consent_revoke(web_ctx *c);
 void web_page_consent_log(web_ctx *c);
 void web_page_alarms(web_ctx *c);
+
+// The investor's summary rebuilt from ListInvestments, GetProject and
+// Detail (web_dashboard_degraded.c), for a dashboard whose Summary failed:
+// a project whose figures cannot be read is marked unavailable, the
+// others keep theirs; no consumption, no factors. OK with *out to free
+// with enfed__v1__investor_summary__free_unpacked; the holdings' or a
+// project's own failure otherwise (err says which).
+fed_status web_dashboard_degraded(web_ctx *c, int64_t at,
+    Enfed__V1__InvestorSummary **out, char *err, size_t len);
 
 // The static files.
 extern const char web_static_css[];
