@@ -18,6 +18,7 @@
 #include "web_http.h"
 #include "web_i18n.h"
 #include "web_pages.h"
+#include "web_presets.h"
 
 struct web_app {
 	web_app_opts o;
@@ -142,6 +143,18 @@ void web_page_consent(web_ctx *c);
 void web_page_consent_revoke(web_ctx *c);
 void web_page_consent_log(web_ctx *c);
 void web_page_alarms(web_ctx *c);
+
+// The saved comparisons (web_page_presets.c): a teacher or an
+// administrator may save one; an administrator may delete any, a teacher
+// those it saved; no other role either.
+int web_preset_may_save(const web_ctx *c);
+int web_preset_may_delete(const web_ctx *c, const web_preset *p);
+// GET /curves?delete=NAME: the confirmation (404 for a name not in list,
+// 403 for one the user may not delete).
+void web_page_preset_confirm(
+    web_ctx *c, const char *name, const web_preset *list, size_t n);
+// POST /curves with action=delete.
+void web_page_preset_delete(web_ctx *c);
 
 // The investor's summary rebuilt from ListInvestments, GetProject and
 // Detail (web_dashboard_degraded.c), for a dashboard whose Summary failed:
