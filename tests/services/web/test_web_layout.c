@@ -8,8 +8,11 @@
 // 80 % of the content width, the description boxes sit under their curve,
 // and nothing is wider than the screen (tables reflow or scroll inside
 // themselves, never the page). A screenshot of each page at each width is
-// left in <build>/web-screenshots/. Without Chromium it exits 77, which
-// ctest reports as skipped.
+// left in <build>/web-screenshots/; the README's (readme-*.png) are taken
+// last, over data shaped like a school's, a house's and a plant's
+// (web_shots_data.h), and tests/services/web/readme_shots.sh copies them
+// to docs/screenshots/. Without Chromium it exits 77, which ctest reports
+// as skipped.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include "cdp.h"
 #include "fed_test.h"
 #include "web_fixture.h"
+#include "web_shots_data.h"
 
 #define SKIP 77
 
@@ -133,6 +137,8 @@ check_page(const char *name, const char *path, int width, int reflow)
 		double plot = cJSON_GetObjectItem(p, "plot")->valuedouble;
 		double min_plot
 		    = width <= 600 ? MIN_PLOT_NARROW : MIN_PLOT_WIDE;
+		printf("layout %-16s %4d px: curve %d plot %.0f x %.0f px\n",
+		    name, width, i, w, plot);
 		if (w < 0.8 * content || plot < min_plot
 		    || !cJSON_IsTrue(cJSON_GetObjectItem(p, "under")))
 			fail_msg(
@@ -279,6 +285,27 @@ test_investor_widths(void **state)
 			    widths[i] <= 600);
 }
 
+// The README's pictures, over shaped data: the three curves of use case
+// 2 on a desktop and on a phone, and a household investor's dashboard on
+// both; the same checks as every page. Last: it adds a project to
+// legall's dashboard.
+static void
+test_readme(void **state)
+{
+	(void) state;
+	assert_int_equal(web_shots_data(&fx), 0);
+	const char *curves
+	    = "/curves?s=" WEB_SHOTS_SCHOOL "&s=" WEB_SHOTS_HOUSE
+	      "&s=" WEB_SHOTS_PLANT "&scale=week&at=2026-06-10";
+	login("bob");
+	assert_int_equal(check_page("readme-curves", curves, 1280, 0), 3);
+	assert_int_equal(check_page("readme-curves", curves, 390, 1), 3);
+	login("legall");
+	check_page(
+	    "readme-dashboard", "/dashboard?at=" WEB_FX_AT_ISO, 1280, 0);
+	check_page("readme-dashboard", "/dashboard?at=" WEB_FX_AT_ISO, 390, 1);
+}
+
 int
 main(void)
 {
@@ -292,6 +319,7 @@ main(void)
 	    cmocka_unit_test(test_household_widths),
 	    cmocka_unit_test(test_investor_widths),
 	    cmocka_unit_test(test_alarms_widths),
+	    cmocka_unit_test(test_readme),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
