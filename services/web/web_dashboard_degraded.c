@@ -11,7 +11,8 @@
 // project's production attributed to the investor (Detail: by month from
 // the holding's month to the summary's, and by day for today). A project
 // whose Detail fails is marked unavailable with fed-invest's message; its
-// periods are zero with coverage 0, so the totals say "incomplete". The
+// periods are zero with coverage 0, so the totals say "incomplete"
+// (the distribution page, which shows no energy, asks for none). The
 // consumption of a linked home and the equivalents (fed-invest's
 // factors) are left out of such a page. Every message is built with
 // protobuf-c's default allocator, so that the caller frees the summary
@@ -155,7 +156,7 @@ accumulate(
 // One holding's card: its project, what the shares are, and the energy
 // (or the project marked unavailable).
 static fed_status
-holding(web_ctx *c, const Enfed__V1__Investment *iv, int64_t at,
+holding(web_ctx *c, const Enfed__V1__Investment *iv, int64_t at, int energy,
     Enfed__V1__ProjectSummary **out)
 {
 	Enfed__V1__ProjectSummary *ps = malloc(sizeof(*ps));
@@ -180,7 +181,7 @@ holding(web_ctx *c, const Enfed__V1__Investment *iv, int64_t at,
 	ps->attributed = new_period(iv->acquired_ms);
 	if (ps->attributed == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	if (project_energy(c, ps, at, err, sizeof(err)) != FED_OK) {
+	if (energy && project_energy(c, ps, at, err, sizeof(err)) != FED_OK) {
 		fed_log(FED_LOG_NOTICE, "web",
 		    "project %s: figures unavailable: %s", p->id, err);
 		ps->unavailable = strdup(err[0] ? err : "unavailable");
@@ -194,7 +195,7 @@ holding(web_ctx *c, const Enfed__V1__Investment *iv, int64_t at,
 }
 
 fed_status
-web_dashboard_degraded(web_ctx *c, int64_t at,
+web_dashboard_degraded(web_ctx *c, int64_t at, int energy,
     Enfed__V1__InvestorSummary **out, char *err, size_t len)
 {
 	*out = NULL;
@@ -217,7 +218,8 @@ web_dashboard_degraded(web_ctx *c, int64_t at,
 	if (!s->investor || !s->tz || !s->attributed || !s->projects)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		st = holding(c, l->investments[i], at, &s->projects[i]);
+		st = holding(
+		    c, l->investments[i], at, energy, &s->projects[i]);
 		s->n_projects = i + 1;
 		if (st != FED_OK) {
 			snprintf(err, len, "project %s: %s",

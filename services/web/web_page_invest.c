@@ -395,7 +395,7 @@ web_page_dashboard(web_ctx *c)
 		    "project",
 		    c->session.investor, err);
 		char err2[512];
-		if (web_dashboard_degraded(c, at, &s, err2, sizeof(err2))
+		if (web_dashboard_degraded(c, at, 1, &s, err2, sizeof(err2))
 		    == FED_OK)
 			st = FED_OK;
 	}
@@ -852,6 +852,15 @@ web_page_distribution(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
+	if (st != FED_OK && fallback(st)) {
+		// The money and the shares need no node: read them holding by
+		// holding, as the dashboard does.
+		char err2[512];
+		if (web_dashboard_degraded(
+		        c, fed_clock_now_ms(), 0, &s, err2, sizeof(err2))
+		    == FED_OK)
+			st = FED_OK;
+	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;

@@ -5,7 +5,8 @@
 // lognact; bmhs is stopped. fed-invest's Summary then fails as a whole
 // (it cannot read that plant), and the dashboard must still be a 200
 // page: kermelo-pv's card with the same figures as before, the plant's
-// card saying, in French and in English, that its data is unavailable.
+// card saying, in French and in English, that its data is unavailable;
+// the distribution page (money and shares, no energy) still whole.
 
 #include <setjmp.h>
 #include <signal.h>
@@ -202,6 +203,13 @@ test_node_down(void **state)
 		free(f);
 		http_res_free(&r);
 	}
+	// The distribution needs no node: both projects, their holders.
+	get("/distribution", alice, 200, &r);
+	assert_non_null(strstr(
+	    r.body, "<article class=\"holders\" data-project=\"ferme-pv\""));
+	assert_non_null(strstr(
+	    r.body, "<article class=\"holders\" data-project=\"kermelo-pv\""));
+	http_res_free(&r);
 }
 
 int
