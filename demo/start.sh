@@ -390,7 +390,7 @@ web_user() { # name role [word...]: the users-file line
 	web_user alice investor alice "@${alice##*/}" "node:bmhs=@${web_alice_b##*/}"
 	web_user legall household legall "@${legall##*/}" "owner:bmhs=@${web_legall_own##*/}" \
 		"node:bmhs=@${web_legall_b##*/}"
-	web_user teacher viewer "node:lognact=@${web_teacher_l##*/}"
+	web_user teacher teacher "node:lognact=@${web_teacher_l##*/}"
 	web_user admin admin "node:lognact=@${web_admin_l##*/}" "node:bmhs=@${web_admin_b##*/}"
 } >"$data/web.users"
 # A comparison saved for the class, so that the teacher's first screen of

@@ -189,9 +189,9 @@ parse_role(const char *s, web_role *out)
 	static const struct {
 		const char *name;
 		web_role role;
-	} roles[]
-	    = {{"viewer", WEB_ROLE_VIEWER}, {"investor", WEB_ROLE_INVESTOR},
-	        {"household", WEB_ROLE_HOUSEHOLD}, {"admin", WEB_ROLE_ADMIN}};
+	} roles[] = {{"viewer", WEB_ROLE_VIEWER},
+	    {"teacher", WEB_ROLE_TEACHER}, {"investor", WEB_ROLE_INVESTOR},
+	    {"household", WEB_ROLE_HOUSEHOLD}, {"admin", WEB_ROLE_ADMIN}};
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (strcmp(s, roles[i].name) == 0) {
 			*out = roles[i].role;
@@ -302,8 +302,8 @@ check_shape(const struct user *u)
 		return "owner: credentials belong to household lines";
 	if (inv && u->role != WEB_ROLE_INVESTOR
 	    && u->role != WEB_ROLE_HOUSEHOLD)
-		return "too many words (an investor id on a viewer or admin "
-		       "line)";
+		return "too many words (an investor id on a viewer, teacher "
+		       "or admin line)";
 	return NULL;
 }
 
@@ -319,7 +319,8 @@ check_user(const struct web_auth *a, const struct users *us, struct user *u,
 		       "[node:NODE=TOKEN "
 		       "...]'";
 	if (!parse_role(words[1], &u->role))
-		return "role must be viewer, investor, household or admin";
+		return "role must be viewer, teacher, investor, household or "
+		       "admin";
 	if (strlen(words[2]) >= sizeof(u->hash)
 	    || !parse_hash(words[2], &it, salt, key))
 		return "the hash must be pbkdf2-sha256$ITER$SALT$KEY with at "
@@ -337,6 +338,7 @@ check_user(const struct web_auth *a, const struct users *us, struct user *u,
 	if (n > w && !is_cred(words[w])) {
 		if (n == w + 1 || is_cred(words[w + 1]))
 			return u->role == WEB_ROLE_VIEWER
+			        || u->role == WEB_ROLE_TEACHER
 			        || u->role == WEB_ROLE_ADMIN
 			    ? "too many words"
 			    : "an investor id goes with its fed-invest token";

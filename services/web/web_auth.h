@@ -18,7 +18,10 @@
 // for a node sees nothing of it.
 //
 // role is
-// - `viewer`: load curves and live power only (a teacher);
+// - `viewer`: load curves, live power and alarms only (a pupil, a
+//   classroom);
+// - `teacher`: a viewer that may also save comparisons of load curves
+//   (web_presets.h) and delete those it saved;
 // - `investor`: the investor pages, for the fed-invest investor id and
 //   token that follow the hash (both required);
 // - `household`: the consent page ("Mes partages") of the series its
@@ -67,6 +70,7 @@ typedef enum web_role {
 	WEB_ROLE_INVESTOR,
 	WEB_ROLE_HOUSEHOLD,
 	WEB_ROLE_ADMIN,
+	WEB_ROLE_TEACHER,
 } web_role;
 
 // One node credential of a user: the token presented to node `node` for

@@ -414,6 +414,15 @@ typedef enum web_lang {
 	    "Save this comparison as")                                        \
 	X(NO_PRESET, "Aucune comparaison enregistrée.",                       \
 	    "No saved comparison.")                                           \
+	X(PRESET_DELETE_TITLE, "Supprimer cette comparaison ?",               \
+	    "Delete this saved comparison?")                                  \
+	X(PRESET_DELETE_EXPLAIN,                                              \
+	    "Elle quittera la liste de la classe ; aucune donnée n'est "     \
+	    "touchée.",                                                       \
+	    "It will leave the class's list; no data is touched.")            \
+	X(PRESET_AUTHOR, "enregistrée par", "saved by")                       \
+	X(PRESET_DELETED, "Comparaison supprimée.",                           \
+	    "Saved comparison deleted.")                                      \
 	X(NOT_SHARED, "non partagée avec vous", "not shared with you")        \
 	X(NORMALISE, "Ramener", "Normalise")                                  \
 	X(NORM_NONE, "valeurs brutes", "raw values")                          \

@@ -445,8 +445,8 @@ chart(web_ctx *c, const struct view *v, const web_svg_series *s, size_t n,
 	    "curve-3", "curve-4", "curve-5", "curve-6", "curve-7"};
 	web_svg_chart ch
 	    = {ids[index % 8], title, unit, v->from, v->to, v->step->bucket_ms,
-	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 240, per};
-	web_svg_chart_write(c->b, &ch);
+	        WEB_SVG_LINES, s, n, c->app->o.tz, c->lang, 960, 280, per};
+	web_svg_chart_write_both(c->b, &ch);
 }
 
 // The values of a curve as a table: the same numbers as the chart, for a
@@ -893,6 +893,9 @@ presets_section(
 {
 	web_buf_printf(c->b, "<section class=\"presets\"><h2>%s</h2>",
 	    web_tr(c->lang, WEB_S_PRESETS));
+	if (web_arg(c, "deleted") != NULL)
+		web_buf_printf(c->b, "<p class=\"ok\" role=\"status\">%s</p>",
+		    web_tr(c->lang, WEB_S_PRESET_DELETED));
 	if (n == 0)
 		web_buf_printf(
 		    c->b, "<p>%s</p>", web_tr(c->lang, WEB_S_NO_PRESET));
@@ -910,14 +913,28 @@ presets_section(
 		web_put_href(c, b2.data);
 		web_buf_put(c->b, "\">");
 		web_buf_html(c->b, list[i].name);
-		web_buf_put(c->b, "</a></li>");
+		web_buf_put(c->b, "</a>");
+		if (web_preset_may_delete(c, &list[i])) {
+			// Deleting asks first (web_page_presets.c).
+			web_buf_fini(&b2);
+			web_buf_init(&b2);
+			web_buf_put(&b2, "/curves?delete=");
+			web_buf_url(&b2, list[i].name);
+			web_buf_put(c->b, " <a class=\"delete\" href=\"");
+			web_put_href(c, b2.data);
+			web_buf_printf(c->b, "\" aria-label=\"%s ",
+			    web_tr(c->lang, WEB_S_DELETE));
+			web_buf_html(c->b, list[i].name);
+			web_buf_printf(
+			    c->b, "\">%s</a>", web_tr(c->lang, WEB_S_DELETE));
+		}
+		web_buf_put(c->b, "</li>");
 		web_buf_fini(&b2);
 	}
 	if (n > 0)
 		web_buf_put(c->b, "</ul>");
-	int may_save = c->session.role == WEB_ROLE_VIEWER
-	    || c->session.role == WEB_ROLE_ADMIN;
-	if (v->n > 0 && may_save && c->app->o.presets_file != NULL) {
+	if (v->n > 0 && web_preset_may_save(c)
+	    && c->app->o.presets_file != NULL) {
 		web_buf q;
 		web_buf_init(&q);
 		preset_query(c, v, &q);
@@ -949,8 +966,7 @@ save_preset(web_ctx *c)
 {
 	if (web_post_refused(c))
 		return;
-	if (c->session.role != WEB_ROLE_VIEWER
-	    && c->session.role != WEB_ROLE_ADMIN) {
+	if (!web_preset_may_save(c)) {
 		web_page_error(c, 403, web_tr(c->lang, WEB_S_FORBIDDEN));
 		return;
 	}
@@ -994,7 +1010,11 @@ void
 web_page_curves(web_ctx *c)
 {
 	if (strcmp(c->req->method, "POST") == 0) {
-		save_preset(c);
+		const char *action = web_arg(c, "action");
+		if (action != NULL && strcmp(action, "delete") == 0)
+			web_page_preset_delete(c);
+		else
+			save_preset(c);
 		return;
 	}
 	struct view v;
@@ -1012,8 +1032,15 @@ web_page_curves(web_ctx *c)
 	// A preset without its curves in the URL: open it. The first screen
 	// of a class (nothing asked) is the first preset, its curves drawn.
 	int k = v.preset ? find_preset(presets, n_presets, v.preset) : 0;
+	const char *del = web_arg(c, "delete");
+	if (del != NULL) {
+		web_page_preset_confirm(c, del, presets, n_presets);
+		free(presets);
+		return;
+	}
 	int bare = v.n == 0 && v.preset == NULL && web_arg(c, "scale") == NULL
-	    && web_arg(c, "from") == NULL && n_presets > 0;
+	    && web_arg(c, "from") == NULL && web_arg(c, "deleted") == NULL
+	    && n_presets > 0;
 	if (v.preset != NULL && k == 0) {
 		web_page_error(c, 404, web_tr(c->lang, WEB_S_NOT_FOUND));
 		free(presets);

@@ -16,6 +16,7 @@
 
 #include "enfed/v1/invest.pb-c.h"
 #include "fed/clock.h"
+#include "fed/log.h"
 #include "web_access.h"
 #include "web_pages_internal.h"
 #include "web_svg.h"
@@ -41,6 +42,12 @@ summary_at(web_ctx *c, int64_t *at)
 	return s ? web_parse_date(c, s, at) : FED_OK;
 }
 
+// The energy table's columns: each cell carries its column's name
+// (data-label), shown above it when the table turns into cards on a
+// narrow screen.
+static const web_str period_cols[4]
+    = {WEB_S_TODAY, WEB_S_MONTH, WEB_S_YEAR, WEB_S_TOTAL};
+
 static void
 energy_row(web_ctx *c, const char *row, web_str label,
     const Enfed__V1__PeriodEnergy *e)
@@ -52,7 +59,8 @@ energy_row(web_ctx *c, const char *row, web_str label,
 	const double cv[4] = {e->today_coverage, e->month_coverage,
 	    e->year_coverage, e->total_coverage};
 	for (int i = 0; i < 4; i++) {
-		web_buf_put(c->b, "<td>");
+		web_buf_printf(c->b, "<td data-label=\"%s\">",
+		    web_tr(c->lang, period_cols[i]));
 		web_put_energy(c, v[i], cv[i]);
 		web_buf_put(c->b, "</td>");
 	}
@@ -69,7 +77,8 @@ ratio_row(web_ctx *c, const Enfed__V1__PeriodRatio *r)
 	for (int i = 0; i < 4; i++) {
 		char t[WEB_FMT_LEN];
 		web_fmt_pct(t, sizeof(t), c->lang, v[i]);
-		web_buf_put(c->b, "<td>");
+		web_buf_printf(c->b, "<td data-label=\"%s\">",
+		    web_tr(c->lang, period_cols[i]));
 		web_put_figure(c, "ratio", v[i], t);
 		web_buf_put(c->b, "</td>");
 	}
@@ -81,7 +90,8 @@ energy_table(web_ctx *c, const Enfed__V1__PeriodEnergy *att,
     const Enfed__V1__InvestorSummary *s)
 {
 	web_buf_printf(c->b,
-	    "<table class=\"energy\"><thead><tr><th></th><th>%s</th>"
+	    "<table class=\"energy cards "
+	    "pairs\"><thead><tr><th></th><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_TODAY), web_tr(c->lang, WEB_S_MONTH),
 	    web_tr(c->lang, WEB_S_YEAR), web_tr(c->lang, WEB_S_TOTAL));
@@ -211,7 +221,8 @@ widget(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 	web_buf_put(c->b, "</dl>");
 	if (s->attributed != NULL)
 		energy_table(c, s->attributed, s);
-	equivalents(c, s);
+	if (s->factors != NULL) // none when read project by project
+		equivalents(c, s);
 	if (s->consumption_series != NULL && s->consumption_series[0]) {
 		web_buf_printf(c->b,
 		    "<p class=\"live\">%s%s <output "
@@ -343,11 +354,21 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 		ch.id = i == 0 ? "days-production" : "days-consumption";
 		ch.title = se[i].label;
 		ch.series = &se[i];
-		web_svg_chart_write(c->b, &ch);
+		web_svg_chart_write_both(c->b, &ch);
 	}
 	web_buf_put(c->b, "</section>");
 	if (q != NULL)
 		enfed__v1__query_response__free_unpacked(q, NULL);
+}
+
+// A Summary that failed for something other than the caller's request
+// or rights: one project's figures may be all that is missing.
+static int
+fallback(fed_status st)
+{
+	return st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED
+	    || st == FED_INTERNAL || st == FED_OUT_OF_RANGE
+	    || st == FED_FAILED_PRECONDITION || st == FED_DATA_LOSS;
 }
 
 void
@@ -365,6 +386,19 @@ web_page_dashboard(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
+	if (st != FED_OK && fallback(st)) {
+		// One project's node that does not answer fails the whole
+		// Summary: the holdings are read one by one instead, and only
+		// that project's card says its data is unavailable.
+		fed_log(FED_LOG_NOTICE, "web",
+		    "investor %s: summary failed (%s), read project by "
+		    "project",
+		    c->session.investor, err);
+		char err2[512];
+		if (web_dashboard_degraded(c, at, 1, &s, err2, sizeof(err2))
+		    == FED_OK)
+			st = FED_OK;
+	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;
@@ -472,15 +506,20 @@ static void
 detail_row(web_ctx *c, const char *project, int64_t t, int hourly, double wh,
     double cov, double share)
 {
-	web_buf_printf(c->b, "<tr%s data-t=\"%lld\"><td>",
+	web_buf_printf(c->b, "<tr%s data-t=\"%lld\"><th scope=\"row\">",
 	    cov < 0.999 ? " class=\"incomplete\"" : "", (long long) t);
 	bucket_label(c, project, t, hourly);
-	web_buf_put(c->b, "</td><td>");
+	web_buf_printf(c->b, "</th><td data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_PROJECT_PROD));
 	web_put_energy(c, wh, cov);
-	web_buf_printf(c->b, "</td><td>%.0f %%%s</td><td>", cov * 100,
+	web_buf_printf(c->b,
+	    "</td><td data-label=\"%s\">%.0f %%%s</td><td "
+	    "data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_COVERAGE), cov * 100,
 	    cov <= 0          ? " — "
 	        : cov < 0.999 ? " ⚠"
-	                      : "");
+	                      : "",
+	    web_tr(c->lang, WEB_S_MY_SHARE));
 	if (cov <= 0)
 		web_buf_html(c->b, web_tr(c->lang, WEB_S_NO_DATA));
 	web_put_energy(c, share, cov);
@@ -497,7 +536,8 @@ detail_table(web_ctx *c, const char *project,
 	const fed_tz *tz = c->app->o.tz;
 	fed_tz_unit u = per->hourly ? FED_TZ_HOUR : FED_TZ_DAY;
 	web_buf_printf(c->b,
-	    "<table class=\"detail\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<table class=\"detail cards "
+	    "pairs\"><thead><tr><th>%s</th><th>%s</th>"
 	    "<th>%s</th><th>%s</th></tr></thead><tbody>",
 	    web_tr(c->lang, per->hourly ? WEB_S_HOUR : WEB_S_DATE),
 	    web_tr(c->lang, WEB_S_PROJECT_PROD),
@@ -517,10 +557,14 @@ detail_table(web_ctx *c, const char *project,
 		sum += wh;
 		sum_at += a;
 	}
-	web_buf_printf(c->b, "</tbody><tfoot><tr><th>%s</th><td>",
-	    web_tr(c->lang, WEB_S_TOTAL_ROW));
+	web_buf_printf(c->b,
+	    "</tbody><tfoot><tr><th scope=\"row\">%s</th><td "
+	    "data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_TOTAL_ROW),
+	    web_tr(c->lang, WEB_S_PROJECT_PROD));
 	web_put_energy(c, sum, 1);
-	web_buf_put(c->b, "</td><td></td><td>");
+	web_buf_printf(c->b, "</td><td></td><td data-label=\"%s\">",
+	    web_tr(c->lang, WEB_S_MY_SHARE));
 	web_put_energy(c, sum_at, 1);
 	web_buf_put(c->b, "</td></tr></tfoot></table>");
 }
@@ -547,7 +591,7 @@ detail_chart(
 	        p->from, p->to, p->hourly ? DAY_MS / 24 : DAY_MS, WEB_SVG_BARS,
 	        se, 1, c->app->o.tz, c->lang, 0, 0,
 	        web_tr(c->lang, p->hourly ? WEB_S_PER_HOUR : WEB_S_PER_DAY)};
-	web_svg_chart_write(c->b, &ch);
+	web_svg_chart_write_both(c->b, &ch);
 	if (n == 2) { // the share is a small fraction: its own scale
 		ch.id = "share-chart";
 		ch.title = web_tr(c->lang, WEB_S_MY_SHARE);
@@ -555,7 +599,7 @@ detail_chart(
 		ch.height = 180;
 		web_buf_printf(
 		    c->b, "<h3>%s</h3>", web_tr(c->lang, WEB_S_MY_SHARE));
-		web_svg_chart_write(c->b, &ch);
+		web_svg_chart_write_both(c->b, &ch);
 	}
 }
 
@@ -740,22 +784,26 @@ money_split(web_ctx *c, const Enfed__V1__InvestorSummary *s)
 	}
 	split_bar(c, "portfolio", f, labels, n);
 	web_buf_printf(c->b,
-	    "<table><thead><tr><th>%s</th><th>%s</th><th>%s"
-	    "</th></tr></thead><tbody>",
+	    "<table class=\"money cards\"><thead><tr><th>%s</th><th>%s</th>"
+	    "<th>%s</th></tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_INVESTED),
 	    web_tr(c->lang, WEB_S_PORTFOLIO));
 	for (size_t i = 0; i < n; i++) {
 		char t[WEB_FMT_LEN];
-		web_buf_printf(
-		    c->b, "<tr><td><span class=\"key c%zu\">■</span> ", i);
+		web_buf_printf(c->b,
+		    "<tr><td data-label=\"%s\"><span class=\"key "
+		    "c%zu\">■</span> ",
+		    web_tr(c->lang, WEB_S_PROJECT), i);
 		web_buf_html(c->b, labels[i]);
-		web_buf_put(c->b, "</td><td>");
+		web_buf_printf(c->b, "</td><td data-label=\"%s\">",
+		    web_tr(c->lang, WEB_S_INVESTED));
 		web_fmt_eur(
 		    t, sizeof(t), c->lang, s->projects[i]->invested_cents);
 		web_put_figure(c, "invested_cents",
 		    (double) s->projects[i]->invested_cents, t);
-		web_buf_put(c->b, "</td><td>");
 		web_fmt_pct(t, sizeof(t), c->lang, f[i]);
+		web_buf_printf(c->b, "</td><td data-label=\"%s\">",
+		    web_tr(c->lang, WEB_S_PORTFOLIO));
 		web_put_figure(c, "portfolio_fraction", f[i], t);
 		web_buf_put(c->b, "</td></tr>");
 	}
@@ -804,6 +852,15 @@ web_page_distribution(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
+	if (st != FED_OK && fallback(st)) {
+		// The money and the shares need no node: read them holding by
+		// holding, as the dashboard does.
+		char err2[512];
+		if (web_dashboard_degraded(
+		        c, fed_clock_now_ms(), 0, &s, err2, sizeof(err2))
+		    == FED_OK)
+			st = FED_OK;
+	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;

@@ -121,7 +121,8 @@ static void
 hours_table(web_ctx *c, const struct day *d)
 {
 	web_buf_printf(c->b,
-	    "<table class=\"self\"><caption>%s</caption><thead><tr>"
+	    "<table class=\"self cards "
+	    "pairs\"><caption>%s</caption><thead><tr>"
 	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
 	    "</thead><tbody>",
@@ -137,15 +138,19 @@ hours_table(web_ctx *c, const struct day *d)
 		    h, sizeof(h), c->lang, c->app->o.tz, d->ts[i]);
 		web_fmt_pct(pct, sizeof(pct), c->lang, share);
 		web_buf_printf(c->b,
-		    "<tr data-t=\"%lld\"><th scope=\"row\">%s</th><td>",
-		    (long long) d->ts[i], h);
+		    "<tr data-t=\"%lld\"><th scope=\"row\">%s</th><td "
+		    "data-label=\"%s\">",
+		    (long long) d->ts[i], h,
+		    web_tr(c->lang, WEB_S_MY_CONSUMPTION));
 		web_put_energy(c, d->cons[i], d->cov[i]);
-		web_buf_put(c->b, "</td><td>");
+		web_buf_printf(c->b, "</td><td data-label=\"%s\">",
+		    web_tr(c->lang, WEB_S_MY_PRODUCTION));
 		web_put_energy(c, d->prod[i], 1);
 		web_buf_printf(c->b,
-		    "</td><td data-covered-wh=\"%.17g\" "
+		    "</td><td data-label=\"%s\" data-covered-wh=\"%.17g\" "
 		    "data-share=\"%.17g\">%s</td></tr>",
-		    covered, share, d->cons[i] > 0 ? pct : "—");
+		    web_tr(c->lang, WEB_S_COVERED_PART), covered, share,
+		    d->cons[i] > 0 ? pct : "—");
 	}
 	web_buf_put(c->b, "</tbody></table>");
 }
@@ -194,7 +199,7 @@ self_body(web_ctx *c, const struct day *d, int have_cons)
 	    = {"self-chart", web_tr(c->lang, WEB_S_SELF_CONSUMPTION), "Wh",
 	        d->from, d->to, 3600000, WEB_SVG_BARS, se, 2, c->app->o.tz,
 	        c->lang, 960, 260, web_tr(c->lang, WEB_S_PER_HOUR)};
-	web_svg_chart_write(c->b, &ch);
+	web_svg_chart_write_both(c->b, &ch);
 	hours_table(c, d);
 	web_page_end(c);
 }

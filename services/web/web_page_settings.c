@@ -128,7 +128,7 @@ holdings(web_ctx *c, const Enfed__V1__ListInvestmentsResponse *inv)
 		return;
 	}
 	web_buf_printf(c->b,
-	    "<table class=\"holdings\"><thead><tr><th>%s</th>"
+	    "<table class=\"holdings cards\"><thead><tr><th>%s</th>"
 	    "<th>%s</th><th>%s</th><th></th></tr></thead><tbody>",
 	    web_tr(c->lang, WEB_S_PROJECT), web_tr(c->lang, WEB_S_NB_SHARES),
 	    web_tr(c->lang, WEB_S_ACQUIRED));
@@ -139,12 +139,16 @@ holdings(web_ctx *c, const Enfed__V1__ListInvestmentsResponse *inv)
 		    d, sizeof(d), c->lang, c->app->o.tz, v->acquired_ms);
 		web_buf_put(c->b, "<tr data-project=\"");
 		web_buf_html(c->b, v->project_id);
-		web_buf_put(c->b, "\"><td>");
+		web_buf_printf(c->b, "\"><td data-label=\"%s\">",
+		    web_tr(c->lang, WEB_S_PROJECT));
 		web_buf_html(c->b, v->project_id);
 		web_buf_printf(c->b,
-		    "</td><td data-shares=\"%u\">%u</td>"
-		    "<td data-acquired-ms=\"%lld\">%s</td><td>",
-		    v->shares, v->shares, (long long) v->acquired_ms, d);
+		    "</td><td data-label=\"%s\" data-shares=\"%u\">%u</td>"
+		    "<td data-label=\"%s\" data-acquired-ms=\"%lld\">%s</td>"
+		    "<td>",
+		    web_tr(c->lang, WEB_S_NB_SHARES), v->shares, v->shares,
+		    web_tr(c->lang, WEB_S_ACQUIRED),
+		    (long long) v->acquired_ms, d);
 		id_link(c, "/settings", "edit", v->project_id, WEB_S_EDIT);
 		web_buf_put(c->b, " · ");
 		id_link(c, "/settings", "remove", v->project_id, WEB_S_REMOVE);
@@ -167,8 +171,10 @@ add_table(web_ctx *c, const Enfed__V1__ListProjectsResponse *pl,
 			continue;
 		project_facts(c, p);
 		web_buf_printf(c->b,
-		    "<td data-shares-held=\"%u\">%u</td></tr>",
-		    h ? h->shares : 0, h ? h->shares : 0);
+		    "<td data-label=\"%s\" data-shares-held=\"%u\">%u</td>"
+		    "</tr>",
+		    web_tr(c->lang, WEB_S_SHARES), h ? h->shares : 0,
+		    h ? h->shares : 0);
 	}
 	web_buf_put(c->b, "</tbody></table>");
 }

@@ -498,6 +498,7 @@ page_css(web_ctx *c)
 	c->res->type = "text/css; charset=utf-8";
 	c->res->cacheable = 1;
 	web_buf_put(c->b, web_static_css);
+	web_buf_put(c->b, web_static_css_narrow);
 }
 
 static void

@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "enfed/v1/grant.pb-c.h"
+#include "enfed/v1/invest.pb-c.h"
 #include "web_access.h"
 #include "web_auth.h"
 #include "web_backend.h"
 #include "web_http.h"
 #include "web_i18n.h"
 #include "web_pages.h"
+#include "web_presets.h"
 
 struct web_app {
 	web_app_opts o;
@@ -142,8 +144,31 @@ void web_page_consent_revoke(web_ctx *c);
 void web_page_consent_log(web_ctx *c);
 void web_page_alarms(web_ctx *c);
 
+// The saved comparisons (web_page_presets.c): a teacher or an
+// administrator may save one; an administrator may delete any, a teacher
+// those it saved; no other role either.
+int web_preset_may_save(const web_ctx *c);
+int web_preset_may_delete(const web_ctx *c, const web_preset *p);
+// GET /curves?delete=NAME: the confirmation (404 for a name not in list,
+// 403 for one the user may not delete).
+void web_page_preset_confirm(
+    web_ctx *c, const char *name, const web_preset *list, size_t n);
+// POST /curves with action=delete.
+void web_page_preset_delete(web_ctx *c);
+
+// The investor's summary rebuilt from ListInvestments, GetProject and
+// Detail (web_dashboard_degraded.c), for a dashboard (or a distribution
+// page) whose Summary failed: a project whose figures cannot be read is
+// marked unavailable, the others keep theirs; no consumption, no factors.
+// Without energy, no Detail is asked and every period is zero. OK with *out to
+// free with enfed__v1__investor_summary__free_unpacked; the holdings' or a
+// project's own failure otherwise (err says which).
+fed_status web_dashboard_degraded(web_ctx *c, int64_t at, int energy,
+    Enfed__V1__InvestorSummary **out, char *err, size_t len);
+
 // The static files.
 extern const char web_static_css[];
+extern const char web_static_css_narrow[];
 extern const char web_static_js[];
 
 #endif // WEB_PAGES_INTERNAL_H

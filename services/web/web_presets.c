@@ -142,3 +142,36 @@ web_presets_save(const char *path, const web_preset *p, int admin, char *err,
 	free(list);
 	return st;
 }
+
+fed_status
+web_presets_delete(const char *path, const char *name, const char *author,
+    int admin, char *err, size_t err_len)
+{
+	if (path == NULL) {
+		snprintf(err, err_len, "no presets file");
+		return FED_UNAVAILABLE;
+	}
+	web_preset *list = calloc(WEB_PRESETS_MAX, sizeof(*list));
+	if (list == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	fed_status st = FED_OK;
+	size_t n = 0, i = 0;
+	pthread_mutex_lock(&presets_mu);
+	load_locked(path, list, WEB_PRESETS_MAX, &n);
+	while (i < n && (name == NULL || strcmp(list[i].name, name) != 0))
+		i++;
+	if (i == n) {
+		snprintf(err, err_len, "no saved comparison of that name");
+		st = FED_NOT_FOUND;
+	} else if (!admin
+	    && (author == NULL || strcmp(list[i].author, author) != 0)) {
+		snprintf(err, err_len, "'%s' was saved by someone else", name);
+		st = FED_PERMISSION_DENIED;
+	} else {
+		memmove(&list[i], &list[i + 1], (n - i - 1) * sizeof(*list));
+		st = write_all(path, list, n - 1, err, err_len);
+	}
+	pthread_mutex_unlock(&presets_mu);
+	free(list);
+	return st;
+}

@@ -46,4 +46,11 @@ fed_status web_presets_load(
 fed_status web_presets_save(const char *path, const web_preset *p, int admin,
     char *err, size_t err_len);
 
+// Deletes the preset named name: allowed when `author` wrote it or
+// `admin` is set, else PERMISSION_DENIED (nothing changed); NOT_FOUND when
+// there is none; UNAVAILABLE when the file cannot be written (err says
+// why).
+fed_status web_presets_delete(const char *path, const char *name,
+    const char *author, int admin, char *err, size_t err_len);
+
 #endif // WEB_PRESETS_H

@@ -49,6 +49,7 @@ const char web_static_css[]
       "#grant-token{font-size:1.1em;background:#f4f4f4;padding:.3em;"
       "word-break:break-all}\n"
       "svg.chart{width:100%;height:auto;display:block;font-size:13px}\n"
+      "svg.chart.narrow{display:none}\n"
       "svg.chart .grid{stroke:#ddd}\n"
       "svg.chart .tick{stroke:#333}\n"
       "svg.split{width:100%;height:40px}\n"
@@ -87,27 +88,39 @@ const char web_static_css[]
       ".curve-panel.not-shared{color:#555;font-style:italic}\n"
       ".norm,.norm-missing{font-size:.85em;margin:.3em 0 0}\n"
       ".norm-missing{color:#7a4a00}\n"
-      "fieldset{min-width:0}label{max-width:100%}\n"
-      // Phones and small tablets: less margin, boxes one under another.
-      "@media (max-width:45em){body{font-size:16px}"
-      "main{padding:.5em .75em}nav{padding:.5em .75em;gap:.6em}"
-      ".box{flex-basis:100%;max-width:none}"
-      "form.grant label{display:block}select{width:100%}"
-      // A table of records becomes one card per row, each cell under
-      // its column's name (data-label).
-      "table.cards thead{display:none}table.cards tr{display:block;"
-      "border-bottom:1px solid #999;padding:.4em 0}"
-      "table.cards td{display:block;border:0;padding:.1em 0}"
-      "table.cards td[data-label]::before{content:attr(data-label);"
-      "display:block;font-size:.85em;font-weight:600;color:#333}"
-      // The chart is drawn 960 units wide and shrinks with the screen:
-      // larger labels and lines in its units stay readable on a phone.
-      "svg.chart{font-size:24px}svg.chart polyline{stroke-width:4}"
-      "svg.chart .unit{font-size:16px}"
-      "table{font-size:.85em}th,td{padding:.3em .25em}"
-      "h1{font-size:1.4em}}\n"
-      // A projector: the room reads from afar.
-      "@media (min-width:100em){body{font-size:22px}}\n";
+      "fieldset{min-width:0}label{max-width:100%}\n";
+
+// The narrow screens' rules, served after web_static_css (one string
+// would pass the 4095 characters C99 promises a literal).
+const char web_static_css_narrow[] =
+    // Phones and small tablets: less margin, boxes one under another.
+    "@media (max-width:45em){body{font-size:16px}"
+    "main{padding:.5em .75em}nav{padding:.5em .75em;gap:.6em}"
+    ".box{flex-basis:100%;max-width:none}"
+    "form.grant label{display:block}select{width:100%}"
+    // A table of records becomes one card per row, each cell under
+    // its column's name (data-label).
+    "table.cards thead{display:none}table.cards tr{display:block;"
+    "border-bottom:1px solid #999;padding:.4em 0}"
+    "table.cards td,table.cards th{display:block;border:0;"
+    "padding:.1em 0;text-align:left}"
+    "table.cards td[data-label]::before{content:attr(data-label);"
+    "display:block;font-size:.85em;font-weight:600;color:#333}"
+    "table.cards td:empty{display:none}table.cards tbody{display:block}"
+    // Figures by period or by hour: two a line under the row's name.
+    "table.cards.pairs tr{display:grid;grid-template-columns:1fr 1fr;"
+    "gap:.1em 1em}table.cards.pairs th{grid-column:1/-1}"
+    "table.cards caption{text-align:left}"
+    // Each chart is drawn twice (web_svg_chart_write_both): 960 units
+    // wide for a wide screen, 640 wide and taller for this one, whose
+    // labels and lines are larger in its units to stay readable.
+    "svg.chart{display:none}svg.chart.narrow{display:block;"
+    "font-size:20px}svg.chart polyline{stroke-width:3}"
+    "svg.chart .unit{font-size:17px}"
+    "table{font-size:.85em}th,td{padding:.3em .25em}"
+    "h1{font-size:1.4em}}\n"
+    // A projector: the room reads from afar.
+    "@media (min-width:100em){body{font-size:22px}}\n";
 
 const char web_static_js[]
     = "'use strict';\n"

@@ -5,7 +5,9 @@
 // Layout: a left margin for the value labels, a bottom margin for the
 // time labels, a plot area of fixed width so that charts of the same axis
 // line up. Values are scaled to a "nice" maximum (1, 2 or 5 x 10^k) with
-// four grid lines.
+// four grid lines. A chart drawn for a narrow screen has the same margins
+// in a viewBox NARROW_W wide and half as tall again, and half the time
+// labels, so that a phone shows it about as tall as it is wide.
 
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #define TOP        22
 #define BOTTOM     28
 #define MAX_SERIES 16
+#define NARROW_W   640
 
 // Okabe & Ito's hues, the light ones darkened to a contrast of at least
 // 3:1 with the white chart and the grey boxes (WCAG's non-text contrast).
@@ -38,6 +41,7 @@ struct geom {
 	int n_grid; // intervals between grid lines: round steps
 	double scale; // displayed = value / scale
 	const char *unit;
+	int narrow; // drawn for a narrow screen: class and ids marked
 };
 
 static double
@@ -157,7 +161,7 @@ x_axis(web_buf *b, const struct geom *g)
 	for (int64_t t = first; t < c->to_ms && n < 2000;
 	     t = fed_tz_next(c->tz, t, u))
 		n++;
-	size_t every = n / 12 + 1;
+	size_t every = n / (g->narrow ? 6 : 12) + 1;
 	web_buf_printf(b,
 	    "<g class=\"x-axis\" data-from=\"%lld\" "
 	    "data-to=\"%lld\">",
@@ -235,6 +239,7 @@ draw_bars(web_buf *b, const struct geom *g, size_t si)
 		if (inc) {
 			web_buf_put(b, "url(#hatch-");
 			web_buf_html(b, g->c->id ? g->c->id : "chart");
+			web_buf_put(b, g->narrow ? "-n" : "");
 			web_buf_put(b, ")\" class=\"incomplete\">");
 		} else {
 			web_buf_printf(b, "%s\">", web_svg_color(s->color));
@@ -300,14 +305,14 @@ open_svg(web_buf *b, const struct geom *g, int w, int h)
 {
 	const web_svg_chart *c = g->c;
 	web_buf_printf(b,
-	    "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "<svg class=\"chart%s\" xmlns=\"http://www.w3.org/2000/svg\" "
 	    "viewBox=\"0 0 %d %d\" data-from=\"%lld\" data-to=\"%lld\" "
 	    "data-n-series=\"%zu\" data-x0=\"%.1f\" data-x1=\"%.1f\" "
 	    "data-y0=\"%.1f\" data-y1=\"%.1f\" data-div=\"%.17g\" "
 	    "data-bucket=\"%lld\" data-unit=\"",
-	    w, h, (long long) c->from_ms, (long long) c->to_ms, c->n_series,
-	    g->x0, g->x0 + g->w, g->y0, g->y0 + g->h, g->scale,
-	    (long long) c->bucket_ms);
+	    g->narrow ? " narrow" : "", w, h, (long long) c->from_ms,
+	    (long long) c->to_ms, c->n_series, g->x0, g->x0 + g->w, g->y0,
+	    g->y0 + g->h, g->scale, (long long) c->bucket_ms);
 	web_buf_html(b, g->unit);
 	if (c->per != NULL && c->per[0] != '\0') {
 		web_buf_put(b, " ");
@@ -321,11 +326,12 @@ open_svg(web_buf *b, const struct geom *g, int w, int h)
 	if (c->id != NULL) {
 		web_buf_put(b, " id=\"");
 		web_buf_html(b, c->id);
-		web_buf_put(b, "\"");
+		web_buf_put(b, g->narrow ? "-n\"" : "\"");
 	}
 	// One pattern per chart, named after it: ids are unique in a page.
 	web_buf_put(b, "><defs><pattern id=\"hatch-");
 	web_buf_html(b, c->id ? c->id : "chart");
+	web_buf_put(b, g->narrow ? "-n" : "");
 	web_buf_put(b,
 	    "\" width=\"6\" height=\"6\" "
 	    "patternUnits=\"userSpaceOnUse\" "
@@ -355,22 +361,28 @@ series_data(web_buf *b, const web_svg_series *s)
 	web_buf_put(b, "\"");
 }
 
-fed_status
-web_svg_chart_write(web_buf *b, const web_svg_chart *c)
+static void
+write_chart(web_buf *b, const web_svg_chart *c, int narrow)
 {
-	if (!valid(c))
-		return FED_INVALID_ARGUMENT;
 	int w = c->width > 0 ? c->width : 960;
 	int h = c->height > 0 ? c->height : 260;
+	if (narrow) {
+		w = NARROW_W;
+		h = h * 3 / 2;
+	}
+	// The narrow chart's labels are larger in its units: the unit's
+	// line needs more room above the top value.
+	int top = narrow ? TOP + 12 : TOP;
 	struct geom g = {.c = c,
 	    .x0 = LEFT,
 	    .w = w - LEFT - RIGHT,
-	    .y0 = TOP,
-	    .h = h - TOP - BOTTOM,
+	    .y0 = top,
+	    .h = h - top - BOTTOM,
 	    .vmax = 1,
 	    .n_grid = 5,
 	    .scale = 1,
-	    .unit = ""};
+	    .unit = "",
+	    .narrow = narrow};
 	pick_scale(&g);
 	open_svg(b, &g, w, h);
 	y_axis(b, &g);
@@ -391,5 +403,23 @@ web_svg_chart_write(web_buf *b, const web_svg_chart *c)
 		web_buf_put(b, "</g>");
 	}
 	web_buf_put(b, "</svg>");
+}
+
+fed_status
+web_svg_chart_write(web_buf *b, const web_svg_chart *c)
+{
+	if (!valid(c))
+		return FED_INVALID_ARGUMENT;
+	write_chart(b, c, 0);
+	return FED_OK;
+}
+
+fed_status
+web_svg_chart_write_both(web_buf *b, const web_svg_chart *c)
+{
+	if (!valid(c))
+		return FED_INVALID_ARGUMENT;
+	write_chart(b, c, 0);
+	write_chart(b, c, 1);
 	return FED_OK;
 }

@@ -68,4 +68,12 @@ const char *web_svg_color(int i);
 // text fitted).
 fed_status web_svg_chart_write(web_buf *b, const web_svg_chart *c);
 
+// The same chart twice: as c asks (class "chart"), then drawn for a narrow
+// screen (class "chart narrow": 640 units wide, half as tall again as c
+// asks, half the time labels; its id and its pattern's suffixed "-n").
+// The style sheet shows the first on a wide screen and the second on a
+// phone or a small tablet, so that a curve keeps a readable height there.
+// Same errors as web_svg_chart_write.
+fed_status web_svg_chart_write_both(web_buf *b, const web_svg_chart *c);
+
 #endif // WEB_SVG_H

@@ -331,7 +331,7 @@ test_production(void **state)
 	if (num_attr(d10, NULL, "data-wh") != 2400)
 		fail_msg("%.300s", d10);
 	assert_true(
-	    fabs(num_attr(d10, " %</td><td>", "data-wh") - 2400.0 * 2 / 136)
+	    fabs(num_attr(d10, " %</td><td", "data-wh") - 2400.0 * 2 / 136)
 	    < 1e-9);
 	// The 15th is incomplete (a gap, and data up to noon), and marked.
 	assert_non_null(strstr(

@@ -173,7 +173,17 @@ setup(void **state)
 		return -1;
 	char profile[700];
 	snprintf(profile, sizeof(profile), "%s/chromium-a11y", fx.dir);
-	if (web_fx_alarms(&fx) != 0
+	// One saved comparison of bob's: the list, its delete link and the
+	// confirmation are pages too.
+	char presets[700];
+	snprintf(presets, sizeof(presets), "%s/web-presets", fx.dir);
+	FILE *f = fopen(presets, "w");
+	int ok = f != NULL
+	    && fputs("semaine\tbob\tscale=week&s=kermelo%2Fpv%2Fenergy\n", f)
+	        >= 0;
+	if (f != NULL)
+		ok = fclose(f) == 0 && ok;
+	if (!ok || web_fx_alarms(&fx) != 0
 	    || cdp_start(&br, chromium, profile) != 0) {
 		web_fx_stop(&fx);
 		return -1;
@@ -200,7 +210,9 @@ test_every_page(void **state)
 	check_pages(anon, 1);
 	login("legall");
 	const char *legall[] = {"/dashboard?at=" WEB_FX_AT_ISO,
-	    "/production?day=2026-06-14", "/distribution", "/settings",
+	    "/production?day=2026-06-14",
+	    "/production?project=kermelo-pv&from=2026-06-01&to=2026-06-15",
+	    "/self-consumption?day=2026-06-14", "/distribution", "/settings",
 	    "/consent", log, "/live?s=" WEB_FX_LEGALL_SERIES, "/no-such-page"};
 	check_pages(legall, sizeof(legall) / sizeof(legall[0]));
 	login("bob");
@@ -209,7 +221,7 @@ test_every_page(void **state)
 	    "&scale=week&at=2026-06-10",
 	    "/curves?s=kermelo/pv/energy&s=" WEB_FX_LEGALL_SERIES
 	    "&scale=week&at=2026-06-10&overlay=1",
-	    "/alarms"};
+	    "/curves?deleted=1", "/curves?delete=semaine", "/alarms"};
 	check_pages(bob, sizeof(bob) / sizeof(bob[0]));
 	login("ops");
 	const char *ops[] = {"/alarms"};

@@ -120,6 +120,7 @@ test_users_file(void **state)
 	    {"x investor H inv\n", "goes with its fed-invest token"},
 	    {"x investor H inv node:bmhs=t\n", "goes with its fed-invest"},
 	    {"x viewer H inv tok\n", "too many words"},
+	    {"x teacher H inv tok\n", "too many words"},
 	    {"x household H\n", "needs an owner:NODE=TOKEN"},
 	    {"x household H inv tok node:bmhs=t\n", "needs an owner:"},
 	    {"x investor H inv tok owner:bmhs=t\n", "belong to household"},

@@ -29,7 +29,7 @@
 #define SCHOOL "kermelo%2Fschool%2Fenergy"
 
 static struct web_fx fx;
-static char alice[128], bob[128];
+static char alice[128], bob[128], ops[128], root_[128];
 
 static void
 get(const char *path, const char *cookie, int status, struct http_res *r)
@@ -63,7 +63,9 @@ setup(void **state)
 	if (web_fx_start(&fx) != 0)
 		return -1;
 	if (web_fx_login(&fx, "alice", alice, sizeof(alice)) != 0
-	    || web_fx_login(&fx, "bob", bob, sizeof(bob)) != 0)
+	    || web_fx_login(&fx, "bob", bob, sizeof(bob)) != 0
+	    || web_fx_login(&fx, "ops", ops, sizeof(ops)) != 0
+	    || web_fx_login(&fx, "root", root_, sizeof(root_)) != 0)
 		return -1;
 	return 0;
 }
@@ -356,6 +358,132 @@ test_presets(void **state)
 	http_res_free(&r);
 }
 
+// The CSRF token of cookie's session, from a page with a form.
+static void
+csrf_of(const char *cookie, char *buf, size_t len)
+{
+	struct http_res r;
+	get("/curves?scale=week&s=kermelo%2Fpv%2Fenergy", cookie, 200, &r);
+	assert_non_null(
+	    attr_after(r.body, "name=\"csrf\"", "value", buf, len));
+	http_res_free(&r);
+}
+
+static void
+save_as(const char *cookie, const char *csrf, const char *name, int status)
+{
+	struct http_res r;
+	char body[512];
+	snprintf(body, sizeof(body),
+	    "csrf=%s&name=%s&query=scale%%3Dweek%%26s%%3Dkermelo%%252Fpv"
+	    "%%252Fenergy",
+	    csrf, name);
+	post("/curves", cookie, body, status, &r);
+	http_res_free(&r);
+}
+
+static void
+delete_as(const char *cookie, const char *csrf, const char *name, int status)
+{
+	struct http_res r;
+	char body[512];
+	snprintf(body, sizeof(body), "%s%s%saction=delete&name=%s",
+	    csrf ? "csrf=" : "", csrf ? csrf : "", csrf ? "&" : "", name);
+	post("/curves", cookie, body, status, &r);
+	if (status == 303) {
+		char loc[256];
+		assert_non_null(http_header(&r, "Location", loc, sizeof(loc)));
+		assert_string_equal(loc, "/curves?deleted=1");
+	}
+	http_res_free(&r);
+}
+
+// 1 when /curves lists a preset of that name (its link), as cookie.
+static int
+listed(const char *cookie, const char *name, int *deletable)
+{
+	struct http_res r;
+	char link[200], del[200];
+	get("/curves?scale=week&s=kermelo%2Fpv%2Fenergy", cookie, 200, &r);
+	snprintf(link, sizeof(link), "href=\"/curves?preset=%s\"", name);
+	snprintf(del, sizeof(del), "href=\"/curves?delete=%s\"", name);
+	int in = strstr(r.body, link) != NULL;
+	*deletable = strstr(r.body, del) != NULL;
+	http_res_free(&r);
+	return in;
+}
+
+// Who may save and delete a comparison: a teacher saves and deletes its
+// own; an administrator saves and deletes any; a viewer and an investor
+// neither. Deleting asks first, and its POST needs the CSRF token.
+static void
+test_preset_rights(void **state)
+{
+	(void) state;
+	struct http_res r;
+	char bc[128], oc[128], rc[128], ac[128];
+	csrf_of(bob, bc, sizeof(bc));
+	csrf_of(ops, oc, sizeof(oc));
+	csrf_of(root_, rc, sizeof(rc));
+	csrf_of(alice, ac, sizeof(ac));
+	// Saving: the viewer has no form and is refused.
+	get("/curves?scale=week&s=kermelo%2Fpv%2Fenergy", ops, 200, &r);
+	assert_null(strstr(r.body, "class=\"save-preset\""));
+	http_res_free(&r);
+	save_as(ops, oc, "ops-own", 403);
+	save_as(bob, bc, "bob-own", 303);
+	save_as(root_, rc, "root-own", 303);
+	int del = 0;
+	assert_false(listed(bob, "ops-own", &del));
+	// The delete link only where the user may delete.
+	assert_true(listed(bob, "bob-own", &del));
+	assert_true(del);
+	assert_true(listed(bob, "root-own", &del));
+	assert_false(del);
+	assert_true(listed(ops, "bob-own", &del));
+	assert_false(del);
+	assert_true(listed(root_, "bob-own", &del));
+	assert_true(del);
+	// The confirmation: the teacher's own, not the administrator's;
+	// none for a viewer; 404 for a name not in the list.
+	get("/curves?delete=bob-own", bob, 200, &r);
+	has(r.body, "Supprimer cette comparaison ?");
+	has(r.body, "name=\"action\" value=\"delete\"");
+	has(r.body, "name=\"csrf\"");
+	http_res_free(&r);
+	get("/curves?delete=bob-own&lang=en", bob, 200, &r);
+	has(r.body, "Delete this saved comparison?");
+	http_res_free(&r);
+	get("/curves?delete=root-own", bob, 403, &r);
+	http_res_free(&r);
+	get("/curves?delete=bob-own", ops, 403, &r);
+	http_res_free(&r);
+	get("/curves?delete=nope", bob, 404, &r);
+	http_res_free(&r);
+	// The POST: refused to a viewer, an investor, a teacher for
+	// another's and without the CSRF token; each leaves it listed.
+	delete_as(ops, oc, "bob-own", 403);
+	delete_as(alice, ac, "bob-own", 403);
+	delete_as(bob, bc, "root-own", 403);
+	delete_as(bob, NULL, "bob-own", 403);
+	delete_as(bob, rc, "bob-own", 403); // another session's token
+	assert_true(listed(ops, "bob-own", &del));
+	assert_true(listed(ops, "root-own", &del));
+	delete_as(bob, bc, "nope", 404);
+	// The teacher deletes its own; the page says so.
+	delete_as(bob, bc, "bob-own", 303);
+	get("/curves?deleted=1", bob, 200, &r);
+	has(r.body, "Comparaison supprimée.");
+	http_res_free(&r);
+	assert_false(listed(ops, "bob-own", &del));
+	// The administrator deletes a teacher's.
+	save_as(bob, bc, "bob-again", 303);
+	delete_as(root_, rc, "bob-again", 303);
+	assert_false(listed(bob, "bob-again", &del));
+	delete_as(root_, rc, "root-own", 303);
+	assert_false(listed(bob, "root-own", &del));
+}
+
 int
 main(void)
 {
@@ -367,6 +495,7 @@ main(void)
 	    cmocka_unit_test(test_normalised),
 	    cmocka_unit_test(test_script),
 	    cmocka_unit_test(test_presets),
+	    cmocka_unit_test(test_preset_rights),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

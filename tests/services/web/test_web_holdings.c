@@ -96,7 +96,7 @@ test_acquisition_date(void **state)
 	struct http_res r;
 	char csrf[128], body[512], v[64];
 	get("/settings", alice, 200, &r);
-	assert_non_null(attr_after(r.body, "<table class=\"holdings\"",
+	assert_non_null(attr_after(r.body, "<table class=\"holdings cards\"",
 	    "data-acquired-ms", v, sizeof(v)));
 	assert_int_equal(strtoll(v, NULL, 10), FEB_1_MS);
 	// kermelo-pv: 136 shares in all, 2 of them alice's.
@@ -134,7 +134,7 @@ test_acquisition_date(void **state)
 	has(r.body, "value=\"2\" required");
 	http_res_free(&r);
 	get("/settings", alice, 200, &r);
-	assert_non_null(attr_after(r.body, "<table class=\"holdings\"",
+	assert_non_null(attr_after(r.body, "<table class=\"holdings cards\"",
 	    "data-acquired-ms", v, sizeof(v)));
 	assert_int_equal(strtoll(v, NULL, 10), MAR_1_MS);
 	http_res_free(&r);
@@ -332,7 +332,7 @@ test_self_consumption(void **state)
 	     p = strstr(p + 1, "<tr data-t=")) {
 		char a[64], b[64], v[64];
 		assert_non_null(attr_after(p, NULL, "data-wh", a, sizeof(a)));
-		const char *q = strstr(p, "</td><td>");
+		const char *q = strstr(p, "</td><td");
 		assert_non_null(attr_after(q, NULL, "data-wh", b, sizeof(b)));
 		assert_non_null(
 		    attr_after(p, NULL, "data-covered-wh", v, sizeof(v)));

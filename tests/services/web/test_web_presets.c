@@ -113,6 +113,50 @@ test_refused(void **state)
 	assert_false(web_preset_name_ok(long_name));
 }
 
+// Deleting: its author or an administrator; another teacher is refused
+// and the file stays as it was; a name not in the file is NOT_FOUND.
+static void
+test_delete(void **state)
+{
+	(void) state;
+	char err[256];
+	unlink(path);
+	web_preset a = preset("semaine", "bob", "scale=week");
+	web_preset b = preset("jour", "carol", "scale=day");
+	web_preset c = preset("mois", "bob", "scale=month");
+	assert_int_equal(
+	    web_presets_save(path, &a, 0, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    web_presets_save(path, &b, 0, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    web_presets_save(path, &c, 0, err, sizeof(err)), FED_OK);
+	assert_int_equal(
+	    web_presets_delete(path, "jour", "bob", 0, err, sizeof(err)),
+	    FED_PERMISSION_DENIED);
+	assert_int_equal(
+	    web_presets_delete(path, "nope", "bob", 0, err, sizeof(err)),
+	    FED_NOT_FOUND);
+	assert_int_equal(
+	    web_presets_delete(path, "semaine", NULL, 0, err, sizeof(err)),
+	    FED_PERMISSION_DENIED);
+	web_preset list[8];
+	size_t n = 0;
+	assert_int_equal(web_presets_load(path, list, 8, &n), FED_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(
+	    web_presets_delete(path, "semaine", "bob", 0, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(
+	    web_presets_delete(path, "jour", "root", 1, err, sizeof(err)),
+	    FED_OK);
+	assert_int_equal(web_presets_load(path, list, 8, &n), FED_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "mois");
+	assert_int_equal(
+	    web_presets_delete(NULL, "mois", "bob", 0, err, sizeof(err)),
+	    FED_UNAVAILABLE);
+}
+
 // A file edited by hand: lines that do not parse are skipped.
 static void
 test_bad_lines(void **state)
@@ -139,6 +183,7 @@ main(void)
 	    cmocka_unit_test(test_save_and_load),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_bad_lines),
+	    cmocka_unit_test(test_delete),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

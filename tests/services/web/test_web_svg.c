@@ -178,6 +178,51 @@ test_per_and_data(void **state)
 	web_buf_fini(&b);
 }
 
+// Drawn twice: the wide chart as asked, then the narrow one (640 units
+// wide, half as tall again, half the time labels), whose ids do not
+// repeat the first's; both refused alike.
+static void
+test_both(void **state)
+{
+	(void) state;
+	int64_t ts[7];
+	double v[7], cov[7];
+	for (int i = 0; i < 7; i++) {
+		ts[i] = JUNE_8 + i * DAY;
+		v[i] = 1000 * (i + 1);
+		cov[i] = i == 3 ? 0.5 : 1;
+	}
+	web_svg_series s = {"pv", ts, v, cov, 7, 0};
+	web_svg_chart c = week_chart(&s, 1, WEB_SVG_BARS);
+	c.width = 960;
+	c.height = 280;
+	web_buf b;
+	web_buf_init(&b);
+	assert_int_equal(web_svg_chart_write_both(&b, &c), FED_OK);
+	assert_int_equal(count(b.data, "<svg "), 2);
+	assert_int_equal(count(b.data, "<svg class=\"chart\""), 1);
+	assert_int_equal(count(b.data, "<svg class=\"chart narrow\""), 1);
+	const char *narrow = strstr(b.data, "<svg class=\"chart narrow\"");
+	assert_non_null(strstr(b.data, "viewBox=\"0 0 960 280\""));
+	assert_non_null(strstr(narrow, "viewBox=\"0 0 640 420\""));
+	assert_non_null(strstr(narrow, " id=\"c1-n\""));
+	assert_non_null(strstr(narrow, "<pattern id=\"hatch-c1-n\""));
+	assert_non_null(strstr(narrow, "url(#hatch-c1-n)"));
+	assert_null(strstr(narrow, "url(#hatch-c1)"));
+	// Seven days: a label each on the wide chart, every other one on
+	// the narrow.
+	char *wide_axis = axis_of(b.data), *narrow_axis = axis_of(narrow);
+	assert_int_equal(count(wide_axis, "class=\"tick-label\""), 7);
+	assert_int_equal(count(narrow_axis, "class=\"tick-label\""), 4);
+	free(wide_axis);
+	free(narrow_axis);
+	web_buf_fini(&b);
+	c.to_ms = c.from_ms;
+	assert_int_equal(
+	    web_svg_chart_write_both(&b, &c), FED_INVALID_ARGUMENT);
+	assert_int_equal(b.len, 0);
+}
+
 int
 main(void)
 {
@@ -186,6 +231,7 @@ main(void)
 	    cmocka_unit_test(test_same_axis),
 	    cmocka_unit_test(test_coverage),
 	    cmocka_unit_test(test_per_and_data),
+	    cmocka_unit_test(test_both),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -67,7 +67,7 @@ static const char users[]
       " owner:bmhs=legall-owns-maison-legall "
       "node:lognact=legall-reads-lognact\n"
       "martin household %s owner:bmhs=martin-owns-maison-martin\n"
-      "bob viewer %s node:lognact=bob-reads-lognact\n"
+      "bob teacher %s node:lognact=bob-reads-lognact\n"
       "root admin %s node:lognact=root-reads-lognact "
       "node:bmhs=root-reads-bmhs\n"
       "ops viewer %s node:lognact=ops-writes-lognact\n";

@@ -23,11 +23,13 @@
 // - legall: household (maison-legall/ on bmhs, owner token) that invests;
 //   reads kermelo/pv/ on lognact;
 // - martin: household (maison-martin/ on bmhs, owner token);
-// - bob: viewer (a teacher); reads kermelo/ and maison-legall/ on lognact
-//   (not maison-martin/, whose replica lognact also holds);
+// - bob: teacher (a viewer that also saves comparisons of curves); reads
+//   kermelo/ and maison-legall/ on lognact (not maison-martin/, whose
+//   replica lognact also holds);
 // - root: admin; reads everything on both nodes;
-// - ops: viewer (an operator) whose lognact token is a writer's of
-//   kermelo/: it may acknowledge the alarms of those series.
+// - ops: viewer (an operator; opens comparisons, saves none) whose
+//   lognact token is a writer's of kermelo/: it may acknowledge the alarms
+//   of those series.
 
 #ifndef WEB_FIXTURE_H
 #define WEB_FIXTURE_H
