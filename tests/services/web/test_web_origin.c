@@ -24,8 +24,9 @@
 #include "web_fixture.h"
 
 #define FEB_1_MS INT64_C(1769900400000) // 2026-02-01T00:00+01:00
-// Under alice's prefix on lognact (kermelo/pv/), held by bmhs.
-#define PLANT "kermelo/pv/east"
+// Under alice's prefix on lognact, on a site of bmhs's own (a replica
+// may not write under lognact's own sites, such as kermelo/).
+#define PLANT "ferme-est/pv/energy"
 
 static struct web_fx fx;
 static char alice[128];
@@ -94,7 +95,7 @@ add_project(void)
 	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
 	p.id = "east-pv";
 	p.name = "Centrale de l'Est";
-	p.organisation = "BEC";
+	p.organisation = "Ferme de l'Est"; // the series' owner
 	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
 	p.peak_kw = 9;
 	p.cost_cents = 100000;

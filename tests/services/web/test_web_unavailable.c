@@ -85,6 +85,7 @@ add_plant(void)
 	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 3600;
+	m.owner = "BEC"; // the project's organisation
 	Enfed__V1__CreateSeriesRequest req
 	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
 	req.meta = &m;

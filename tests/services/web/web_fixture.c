@@ -44,7 +44,9 @@ struct node_token {
 static const struct node_token lognact_tokens[] = {
     {"fed-invest", "reader", WEB_FX_READER, ""},
     {"bmhs", "replica", PUSH, ""},
-    {"web-alice", "reader", "alice-reads-lognact", "kermelo/pv/"},
+    // ferme-est/pv/: a plant replicated from bmhs (test_web_origin).
+    {"web-alice", "reader", "alice-reads-lognact",
+        "kermelo/pv/,ferme-est/pv/"},
     {"web-legall", "reader", "legall-reads-lognact", "kermelo/pv/"},
     {"web-bob", "reader", "bob-reads-lognact", "kermelo/,maison-legall/"},
     {"web-root", "reader", "root-reads-lognact", ""},

@@ -85,7 +85,11 @@ create(fed_rpc_client *c, const char *id, Enfed__V1__SeriesKind kind,
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 3600;
 	m.source = "Linky";
-	m.owner = "Lorient Agglomération";
+	// The plant is the association's, which finances it; the school's
+	// meters are the town's.
+	m.owner = kind == ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION
+	    ? "Bretagne Energie Citoyenne"
+	    : "Lorient Agglomération";
 	m.box = fs;
 	m.n_box = n < 6 ? n : 6;
 	Enfed__V1__CreateSeriesRequest req
