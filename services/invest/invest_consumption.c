@@ -7,8 +7,9 @@
 // local days of fed-invest's own zone (invest_calc_day_periods,
 // invest_calc_whole_sum): no instant, zone or holding date that a caller
 // chooses can make a figure finer than a completed day. A grant that the
-// node no longer honours makes the consumption unavailable, said in the
-// summary and in the log, not the summary an error.
+// node no longer honours, or a node that does not answer, makes the
+// consumption unavailable, said in the summary and in the log, not the
+// summary an error.
 
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +56,8 @@ fill_periods(const Enfed__V1__QueryResponse *res, const invest_periods *pp,
 }
 
 // Why a grant read failed, for the summary: a refusal is the grant's (it
-// was revoked, expired or narrowed), anything else the node's message.
+// was revoked, expired or narrowed), anything else the node's message (a
+// node that does not answer: "node '...' is unreachable ...").
 static fed_status
 grant_failed(fed_rpc_ctx *call, const char *investor, const invest_link *l,
     fed_status st, const char *err, Enfed__V1__InvestorSummary *s)
@@ -87,7 +89,7 @@ read_days(fed_rpc_ctx *call, invest_rpc *r, const char *investor,
 		fed_status st = invest_nodes_grant_days(r->nodes, &g,
 		    pp->from_ms[INVEST_TOTAL], pp->to_ms, fed_tz_name(r->tz),
 		    &res, err, err_len);
-		if (st == FED_UNAVAILABLE || st == FED_RESOURCE_EXHAUSTED)
+		if (st == FED_RESOURCE_EXHAUSTED)
 			return st;
 		if (st != FED_OK)
 			return grant_failed(call, investor, l, st, err, s);

@@ -101,9 +101,10 @@ project_energy(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 }
 
 // A project whose series its node will not give (no longer a production
-// series fed-invest may read, or gone) is one card without figures, not a
-// summary refused: the other projects' figures stay served. Its periods
-// are zero with coverage 0, so the investor's totals say "incomplete".
+// series fed-invest may read, or gone) or cannot give now (the node does
+// not answer) is one card without figures, saying why, not a summary
+// refused: the other projects' figures stay served. Its periods are zero
+// with coverage 0, so the investor's totals say "incomplete".
 static fed_status
 project_unavailable(
     fed_rpc_ctx *call, Enfed__V1__ProjectSummary *ps, char *err)
@@ -148,7 +149,8 @@ project_summary(fed_rpc_ctx *call, invest_rpc *r, const fed_tz *tz,
 	}
 	fed_status st
 	    = project_energy(call, r, tz, at_ms, h, ps, err, err_len);
-	if (st == FED_FAILED_PRECONDITION || st == FED_NOT_FOUND)
+	if (st == FED_FAILED_PRECONDITION || st == FED_NOT_FOUND
+	    || st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED)
 		st = project_unavailable(call, ps, err);
 	FED_TRY(st);
 	ps->households_days = invest_calc_household_days(

@@ -22,7 +22,8 @@
 //   a new grant restores it; unlinking and relinking work;
 // - a project cannot point fed-invest's own token at a household series;
 // - the grant token appears in no reply and in no log line;
-// - the household's node down: UNAVAILABLE.
+// - the household's node down: the consumption unavailable, the rest
+//   served.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -851,8 +852,8 @@ test_no_token_logged(void **state)
 			fail_msg("grant token %zu is in the log", i);
 }
 
-// The household's node down: the summary and a link are UNAVAILABLE,
-// naming the node.
+// The household's node down: the summary is served with its consumption
+// unavailable, naming the node; a new link is UNAVAILABLE.
 static void
 test_household_node_down(void **state)
 {
@@ -860,10 +861,16 @@ test_household_node_down(void **state)
 	char err[512];
 	assert_int_equal(fed_test_proc_stop(fx.bmhs_pid, SIGTERM, 10000), 0);
 	fx.bmhs_pid = 0;
+	// The summary is served, its consumption said unavailable.
 	Enfed__V1__InvestorSummary *s
-	    = summary_tz(fx.alice, "", AT, "", FED_UNAVAILABLE, err);
-	assert_null(s);
-	assert_non_null(strstr(err, "node 'bmhs' is unreachable"));
+	    = summary_tz(fx.alice, "", AT, "", FED_OK, err);
+	assert_non_null(s);
+	assert_non_null(s->consumption_unavailable);
+	assert_non_null(
+	    strstr(s->consumption_unavailable, "node 'bmhs' is unreachable"));
+	assert_null(s->consumption);
+	assert_true(s->n_projects > 0);
+	enfed__v1__investor_summary__free_unpacked(s, NULL);
 	expect(
 	    invest_test_link(fx.alice, "", HOUSE, "bmhs", fx.tokens[0], err),
 	    FED_UNAVAILABLE, err, "node 'bmhs' is unreachable");
