@@ -767,6 +767,10 @@ struct fed_rpc_client {
 	// long finishes in the background, after the client is freed.
 	atomic_int *n_pipes;
 	atomic_int aborted; // fed_rpc_client_abort was called
+	uint32_t down_ms; // opts->down_ms
+	// When a call last found no connection (fed_clock_mono_ms), 0 after
+	// a call that reached the server.
+	_Atomic int64_t down_since_ms;
 	pthread_mutex_t mtx; // guards the pool and the busy list
 	struct call_slot *pool; // idle (context, aio) pairs
 	struct call_slot *busy; // pairs of the calls in progress
@@ -816,6 +820,7 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	c->url = dup_or_empty(opts->url);
 	c->n_pipes = calloc(1, sizeof(*c->n_pipes));
 	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
+	c->down_ms = opts->down_ms;
 	c->codec = opts->codec;
 	if (!c->codec.compress_local && fed_transport_is_local(opts->url))
 		c->codec.compress_threshold = 0;
@@ -1065,14 +1070,27 @@ fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
 	if (atomic_load(&c->aborted))
 		return set_err(err, err_len, FED_UNAVAILABLE,
 		    "%s: the client was closed (%s)", full, c->url);
+	int64_t since = atomic_load(&c->down_since_ms);
+	if (c->down_ms > 0 && since != 0 && atomic_load(c->n_pipes) == 0
+	    && fed_clock_mono_ms() - since < (int64_t) c->down_ms)
+		return set_err(err, err_len, FED_UNAVAILABLE,
+		    "%s: cannot reach the service, no connection for %lld s "
+		    "(%s)",
+		    full, (long long) (fed_clock_mono_ms() - since) / 1000,
+		    c->url);
 	uint64_t id = atomic_fetch_add(&c->next_id, 1);
 	nng_msg *msg = NULL, *rmsg = NULL;
 	FED_TRY(build_request(c, full, id, req, &msg));
 	fed_status st = exchange(c, msg, &rmsg);
+	if (st == FED_DEADLINE_EXCEEDED && atomic_load(c->n_pipes) == 0) {
+		st = FED_UNAVAILABLE;
+		int64_t zero = 0;
+		atomic_compare_exchange_strong(
+		    &c->down_since_ms, &zero, fed_clock_mono_ms());
+	} else if (st != FED_UNAVAILABLE) {
+		atomic_store(&c->down_since_ms, 0);
+	}
 	if (st != FED_OK) {
-		if (st == FED_DEADLINE_EXCEEDED
-		    && atomic_load(c->n_pipes) == 0)
-			st = FED_UNAVAILABLE;
 		return set_err(err, err_len, st, "%s: %s (%s)", full,
 		    st == FED_UNAVAILABLE ? "cannot reach the service"
 		                          : fed_status_str(st),

@@ -66,6 +66,9 @@ add_node(invest_nodes *n, char *entry, const char *token, uint32_t timeout_ms,
 	o.url = d->url;
 	o.token = token;
 	o.timeout_ms = timeout_ms;
+	// A node that does not answer costs one timeout, not one per project
+	// of every summary: later calls fail at once until it is back.
+	o.down_ms = INVEST_NODE_DOWN_MS;
 	if (fed_rpc_client_new(&o, &d->client) != FED_OK) {
 		snprintf(
 		    err, err_len, "nodes: '%s': bad address '%s'", name, url);

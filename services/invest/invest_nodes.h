@@ -31,6 +31,11 @@
 
 typedef struct invest_nodes invest_nodes;
 
+// After a call found a node unreachable, how long later calls to it with
+// fed-invest's own token fail at once (fed_rpc_client_opts.down_ms), while
+// it is still not connected.
+#define INVEST_NODE_DOWN_MS 30000
+
 // Clients for a comma-separated list of `name=url` (a bare url is named
 // "node"), all calling with `token` (copied; may be NULL: fed-invest's own
 // node token, for production series only) and a per-call timeout.

@@ -72,8 +72,9 @@ static const fed_cfg_opt invest_opts[] = {
         "token for reading the projects' production series on the nodes "
         "(a reader limited to their prefixes; use @FILE); households' "
         "series are read with their own grants only"),
-    FED_CFG_OPT_DURATION(C, node_timeout_ms, "node-timeout", "5s", 100, 600000,
-        "deadline of each call to a node"),
+    FED_CFG_OPT_DURATION(C, node_timeout_ms, "node-timeout", "3s", 100, 600000,
+        "deadline of each call to a node (keep it below fed-web's "
+        "--timeout, 5 s)"),
     FED_CFG_OPT_STRING_LEN(C, tz, "tz", "Europe/Paris", 1, 64,
         "time zone of today, this month and this year"),
     FED_CFG_OPT_STRING(C, admin_token, "admin-token", NULL,

@@ -93,6 +93,9 @@ client(const web_backend *be, const char *url, const char *token,
 	o.tls = &be->tls;
 	o.token = token;
 	o.timeout_ms = be->timeout_ms;
+	// A node or fed-invest down costs a page one timeout, then pages
+	// fail at once until it is back, rather than each waiting.
+	o.down_ms = 30000;
 	return fed_rpc_client_new(&o, out);
 }
 

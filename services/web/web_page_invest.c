@@ -361,16 +361,6 @@ days_chart(web_ctx *c, const Enfed__V1__InvestorSummary *s, int64_t at)
 		enfed__v1__query_response__free_unpacked(q, NULL);
 }
 
-// A Summary that failed for something other than the caller's request
-// or rights: one project's figures may be all that is missing.
-static int
-fallback(fed_status st)
-{
-	return st == FED_UNAVAILABLE || st == FED_DEADLINE_EXCEEDED
-	    || st == FED_INTERNAL || st == FED_OUT_OF_RANGE
-	    || st == FED_FAILED_PRECONDITION || st == FED_DATA_LOSS;
-}
-
 void
 web_page_dashboard(web_ctx *c)
 {
@@ -386,19 +376,6 @@ web_page_dashboard(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
-	if (st != FED_OK && fallback(st)) {
-		// One project's node that does not answer fails the whole
-		// Summary: the holdings are read one by one instead, and only
-		// that project's card says its data is unavailable.
-		fed_log(FED_LOG_NOTICE, "web",
-		    "investor %s: summary failed (%s), read project by "
-		    "project",
-		    c->session.investor, err);
-		char err2[512];
-		if (web_dashboard_degraded(c, at, 1, &s, err2, sizeof(err2))
-		    == FED_OK)
-			st = FED_OK;
-	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;
@@ -852,15 +829,6 @@ web_page_distribution(web_ctx *c)
 	Enfed__V1__InvestorSummary *s = NULL;
 	char err[512];
 	fed_status st = invest(c, "Summary", &rq, &s, err, sizeof(err));
-	if (st != FED_OK && fallback(st)) {
-		// The money and the shares need no node: read them holding by
-		// holding, as the dashboard does.
-		char err2[512];
-		if (web_dashboard_degraded(
-		        c, fed_clock_now_ms(), 0, &s, err2, sizeof(err2))
-		    == FED_OK)
-			st = FED_OK;
-	}
 	if (st != FED_OK) {
 		web_page_rpc_error(c, st, err);
 		return;

@@ -156,16 +156,6 @@ void web_page_preset_confirm(
 // POST /curves with action=delete.
 void web_page_preset_delete(web_ctx *c);
 
-// The investor's summary rebuilt from ListInvestments, GetProject and
-// Detail (web_dashboard_degraded.c), for a dashboard (or a distribution
-// page) whose Summary failed: a project whose figures cannot be read is
-// marked unavailable, the others keep theirs; no consumption, no factors.
-// Without energy, no Detail is asked and every period is zero. OK with *out to
-// free with enfed__v1__investor_summary__free_unpacked; the holdings' or a
-// project's own failure otherwise (err says which).
-fed_status web_dashboard_degraded(web_ctx *c, int64_t at, int energy,
-    Enfed__V1__InvestorSummary **out, char *err, size_t len);
-
 // The static files.
 extern const char web_static_css[];
 extern const char web_static_css_narrow[];

@@ -820,6 +820,48 @@ test_unavailable_and_reconnect(void **state)
 	fed_rpc_client_free(c);
 }
 
+// With down_ms, a call that found no server makes the next ones fail at
+// once (their message says for how long there has been no connection)
+// instead of each waiting its timeout; once the server is up, the client
+// reaches it again without waiting for down_ms to pass.
+static void
+test_down_fails_fast(void **state)
+{
+	(void) state;
+	char url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", fed_test_free_port());
+	fed_rpc_client_opts co;
+	fed_rpc_client_opts_default(&co);
+	co.url = url;
+	co.token = "secret";
+	co.timeout_ms = 300;
+	co.down_ms = 60000;
+	fed_rpc_client *c = NULL;
+	assert_int_equal(fed_rpc_client_new(&co, &c), FED_OK);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &rep, err), FED_UNAVAILABLE);
+	assert_null(strstr(err, "no connection for"));
+	assert_int_equal(echo(c, &req, &rep, err), FED_UNAVAILABLE);
+	assert_non_null(strstr(err, "no connection for"));
+
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.n_workers = 2;
+	fed_rpc_server *srv = start_server(url, &o);
+	fed_status st = FED_UNAVAILABLE;
+	for (int i = 0; i < 500 && st != FED_OK; i++) {
+		st = echo(c, &req, &rep, err);
+		if (st != FED_OK)
+			fed_test_sleep_ms(10);
+	}
+	assert_int_equal(st, FED_OK);
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
+	fed_rpc_server_free(srv);
+	fed_rpc_client_free(c);
+}
+
 struct abort_call {
 	fed_rpc_client *c;
 	fed_status st;
@@ -984,6 +1026,7 @@ main(void)
 	        test_auth_token_exact_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 	    cmocka_unit_test(test_unavailable_and_reconnect),
+	    cmocka_unit_test(test_down_fails_fast),
 	    cmocka_unit_test(test_bad_addresses),
 	    cmocka_unit_test(test_defer_reads_call_memory),
 	};

@@ -228,6 +228,13 @@ typedef struct fed_rpc_client_opts {
 	size_t max_msg; // largest reply accepted (default 16 MiB)
 	fed_codec_opts codec; // compression of requests, bounds of replies
 	                      // (every envelope accepts zstd replies)
+	// Once a call found no connection to the server (UNAVAILABLE after
+	// its timeout), later calls fail at once with UNAVAILABLE for this
+	// long while there is still none, instead of each waiting its whole
+	// timeout; a connection made again ends it at once. 0 (the default):
+	// every call waits. For a service that calls a server on behalf of
+	// others: one server down must not hold every request for a timeout.
+	uint32_t down_ms;
 } fed_rpc_client_opts;
 
 // Fills opts with defaults (url and token NULL).

@@ -2,11 +2,11 @@
 //
 // test_web_unavailable.c: a project whose node does not answer. alice
 // holds shares of a plant on bmhs besides her shares of kermelo-pv on
-// lognact; bmhs is stopped. fed-invest's Summary then fails as a whole
-// (it cannot read that plant), and the dashboard must still be a 200
-// page: kermelo-pv's card with the same figures as before, the plant's
-// card saying, in French and in English, that its data is unavailable;
-// the distribution page (money and shares, no energy) still whole.
+// lognact; bmhs is stopped. fed-invest's Summary then marks that plant
+// unavailable, and the dashboard must be a 200 page: kermelo-pv's card
+// with the same figures as before, the plant's card saying, in French and
+// in English, that its data is unavailable; the distribution page (money
+// and shares, no energy) still whole.
 
 #include <setjmp.h>
 #include <signal.h>
@@ -171,8 +171,7 @@ test_node_down(void **state)
 	free(f);
 	http_res_free(&r);
 
-	// bmhs stopped: Summary fails; the page is rebuilt project by
-	// project.
+	// bmhs stopped: the plant's card says its data is unavailable.
 	assert_int_equal(fed_test_proc_stop(fx.bmhs_pid, SIGTERM, 10000), 0);
 	fx.bmhs_pid = 0;
 	static const char *const langs[][2] = {

@@ -422,7 +422,7 @@ start_invest(struct web_fx *fx)
 	    h2);
 	if (write_file(fx->dir, "invest-tokens", text) != 0)
 		return -1;
-	char a[6][700], log[700];
+	char a[7][700], log[700];
 	snprintf(a[0], sizeof(a[0]), "--listen=%s", fx->invest_rpc);
 	snprintf(a[1], sizeof(a[1]), "--data-dir=%s/invest", fx->dir);
 	snprintf(a[2], sizeof(a[2]), "--nodes=lognact=%s,bmhs=%s",
@@ -431,9 +431,12 @@ start_invest(struct web_fx *fx)
 	snprintf(a[4], sizeof(a[4]), "--admin-token=%s", WEB_FX_ADMIN);
 	snprintf(
 	    a[5], sizeof(a[5]), "--tokens-file=%s/invest-tokens", fx->dir);
+	// Below fed-web's --timeout (3 s here), as in production (3 s and
+	// 5 s): a node down makes a card unavailable, not the page time out.
+	snprintf(a[6], sizeof(a[6]), "--node-timeout=1s");
 	snprintf(log, sizeof(log), "%s/invest.log", fx->dir);
 	char *argv[]
-	    = {FED_INVEST_BIN, a[0], a[1], a[2], a[3], a[4], a[5], NULL};
+	    = {FED_INVEST_BIN, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL};
 	fx->invest_pid = fed_test_proc_start(argv, log);
 	if (fx->invest_pid <= 0
 	    || fed_test_wait_health(fx->invest_rpc, 10000) != FED_OK)
