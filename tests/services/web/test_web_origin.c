@@ -50,16 +50,9 @@ replicate_plant(void)
 	fed_rpc_client *b = web_fx_bmhs(&fx), *l = web_fx_lognact(&fx);
 	assert_non_null(b);
 	assert_non_null(l);
-	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
-	m.id = PLANT;
-	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
-	m.unit = ENFED__V1__UNIT__UNIT_WH;
-	m.interval_s = 3600;
-	m.owner = "Ferme de l'Est";
-	Enfed__V1__CreateSeriesRequest cs
-	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
-	cs.meta = &m;
-	rpc(b, &enfed__v1__series_store__descriptor, "CreateSeries", &cs.base);
+	char err[512];
+	if (web_fx_plant(b, PLANT, "Ferme de l'Est", err, sizeof(err)) != 0)
+		fail_msg("CreateSeries: %s", err);
 	assert_int_equal(
 	    web_fx_ingest(&fx, PLANT, FEB_1_MS, WEB_FX_AT, 40), 0);
 	Enfed__V1__Scope sc[2]
@@ -90,31 +83,12 @@ replicate_plant(void)
 static void
 add_project(void)
 {
-	fed_rpc_client *c = web_fx_invest(&fx, WEB_FX_ADMIN);
-	assert_non_null(c);
-	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
-	p.id = "east-pv";
-	p.name = "Centrale de l'Est";
-	p.organisation = "Ferme de l'Est"; // the series' owner
-	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
-	p.peak_kw = 9;
-	p.cost_cents = 100000;
-	p.share_price_cents = 10000;
-	p.series_id = PLANT;
-	p.series_node = "lognact";
-	Enfed__V1__PutProjectRequest pr = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
-	pr.project = &p;
-	rpc(c, &enfed__v1__invest__descriptor, "CreateProject", &pr.base);
-	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
-	iv.investor = "alice";
-	iv.project_id = "east-pv";
-	iv.shares = 2;
-	iv.acquired_ms = FEB_1_MS;
-	Enfed__V1__PutInvestmentRequest ir
-	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
-	ir.investment = &iv;
-	rpc(c, &enfed__v1__invest__descriptor, "PutInvestment", &ir.base);
-	fed_rpc_client_free(c);
+	char err[512];
+	if (web_fx_project(&fx, "east-pv", "Centrale de l'Est",
+	        "Ferme de l'Est", PLANT, "lognact", "alice", 2, FEB_1_MS, err,
+	        sizeof(err))
+	    != 0)
+		fail_msg("project: %s", err);
 }
 
 static int

@@ -80,59 +80,16 @@ add_plant(void)
 {
 	fed_rpc_client *c = web_fx_bmhs(&fx);
 	assert_non_null(c);
-	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
-	m.id = PLANT;
-	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
-	m.unit = ENFED__V1__UNIT__UNIT_WH;
-	m.interval_s = 3600;
-	m.owner = "BEC"; // the project's organisation
-	Enfed__V1__CreateSeriesRequest req
-	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
-	req.meta = &m;
-	Enfed__V1__SeriesInfo *info = NULL;
-	assert_int_equal(
-	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
-	enfed__v1__series_info__free_unpacked(info, NULL);
+	char err[512];
+	if (web_fx_plant(c, PLANT, "BEC", err, sizeof(err)) != 0)
+		fail_msg("CreateSeries: %s", err);
 	fed_rpc_client_free(c);
 	assert_int_equal(
 	    web_fx_ingest(&fx, PLANT, FEB_1_MS, WEB_FX_AT, 50), 0);
-
-	c = web_fx_invest(&fx, WEB_FX_ADMIN);
-	assert_non_null(c);
-	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
-	p.id = "ferme-pv";
-	p.name = "Ferme solaire";
-	p.organisation = "BEC";
-	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
-	p.peak_kw = 9;
-	p.cost_cents = 100000;
-	p.share_price_cents = 10000;
-	p.series_id = PLANT;
-	p.series_node = "bmhs";
-	Enfed__V1__PutProjectRequest pr = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
-	pr.project = &p;
-	ProtobufCMessage *rep = NULL;
-	char err[512];
-	if (fed_rpc_call(c, &enfed__v1__invest__descriptor, "CreateProject",
-	        &pr.base, &rep, err, sizeof(err))
-	    != FED_OK)
-		fail_msg("CreateProject: %s", err);
-	protobuf_c_message_free_unpacked(rep, NULL);
-	Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
-	iv.investor = "alice";
-	iv.project_id = "ferme-pv";
-	iv.shares = 3;
-	iv.acquired_ms = FEB_1_MS;
-	Enfed__V1__PutInvestmentRequest ir
-	    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
-	ir.investment = &iv;
-	rep = NULL;
-	if (fed_rpc_call(c, &enfed__v1__invest__descriptor, "PutInvestment",
-	        &ir.base, &rep, err, sizeof(err))
-	    != FED_OK)
-		fail_msg("PutInvestment: %s", err);
-	protobuf_c_message_free_unpacked(rep, NULL);
-	fed_rpc_client_free(c);
+	if (web_fx_project(&fx, "ferme-pv", "Ferme solaire", "BEC", PLANT,
+	        "bmhs", "alice", 3, FEB_1_MS, err, sizeof(err))
+	    != 0)
+		fail_msg("project: %s", err);
 }
 
 static int

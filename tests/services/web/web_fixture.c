@@ -824,3 +824,71 @@ attr_after(
 	snprintf(buf, len, "%.*s", (int) n, p);
 	return buf;
 }
+
+int
+web_fx_plant(fed_rpc_client *c, const char *id, const char *owner, char *err,
+    size_t err_len)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.interval_s = 3600;
+	m.owner = (char *) owner;
+	Enfed__V1__CreateSeriesRequest req
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	req.meta = &m;
+	ProtobufCMessage *rep = NULL;
+	fed_status st = fed_rpc_call(c, &enfed__v1__series_store__descriptor,
+	    "CreateSeries", &req.base, &rep, err, err_len);
+	if (rep != NULL)
+		protobuf_c_message_free_unpacked(rep, NULL);
+	return st == FED_OK ? 0 : -1;
+}
+
+int
+web_fx_project(const struct web_fx *fx, const char *id, const char *name,
+    const char *org, const char *series, const char *node,
+    const char *investor, uint32_t shares, int64_t acquired_ms, char *err,
+    size_t err_len)
+{
+	fed_rpc_client *c = web_fx_invest(fx, WEB_FX_ADMIN);
+	if (c == NULL) {
+		snprintf(err, err_len, "no client of fed-invest");
+		return -1;
+	}
+	Enfed__V1__Project p = ENFED__V1__PROJECT__INIT;
+	p.id = (char *) id;
+	p.name = (char *) name;
+	p.organisation = (char *) org;
+	p.type = ENFED__V1__INSTALLATION_TYPE__INSTALLATION_PHOTOVOLTAIC;
+	p.peak_kw = 9;
+	p.cost_cents = 100000;
+	p.share_price_cents = 10000;
+	p.series_id = (char *) series;
+	p.series_node = (char *) node;
+	Enfed__V1__PutProjectRequest pr = ENFED__V1__PUT_PROJECT_REQUEST__INIT;
+	pr.project = &p;
+	ProtobufCMessage *rep = NULL;
+	fed_status st = fed_rpc_call(c, &enfed__v1__invest__descriptor,
+	    "CreateProject", &pr.base, &rep, err, err_len);
+	if (rep != NULL)
+		protobuf_c_message_free_unpacked(rep, NULL);
+	if (st == FED_OK) {
+		Enfed__V1__Investment iv = ENFED__V1__INVESTMENT__INIT;
+		iv.investor = (char *) investor;
+		iv.project_id = (char *) id;
+		iv.shares = shares;
+		iv.acquired_ms = acquired_ms;
+		Enfed__V1__PutInvestmentRequest ir
+		    = ENFED__V1__PUT_INVESTMENT_REQUEST__INIT;
+		ir.investment = &iv;
+		rep = NULL;
+		st = fed_rpc_call(c, &enfed__v1__invest__descriptor,
+		    "PutInvestment", &ir.base, &rep, err, err_len);
+		if (rep != NULL)
+			protobuf_c_message_free_unpacked(rep, NULL);
+	}
+	fed_rpc_client_free(c);
+	return st == FED_OK ? 0 : -1;
+}

@@ -87,6 +87,20 @@ fed_rpc_client *web_fx_bmhs(const struct web_fx *fx);
 // holds no such series).
 uint64_t web_fx_count(fed_rpc_client *c, const char *id);
 
+// Creates on the node behind c a private hourly production series id
+// (Wh) owned by owner. 0 on success; the node's message in err otherwise.
+int web_fx_plant(fed_rpc_client *c, const char *id, const char *owner,
+    char *err, size_t err_len);
+
+// Enters, as fed-invest's administrator, a photovoltaic project id (name,
+// organisation org, 9 kWc, 1,000 EUR at 100 EUR a share) on series on
+// node, and gives investor shares of it from acquired_ms. 0 on success;
+// fed-invest's message in err otherwise.
+int web_fx_project(const struct web_fx *fx, const char *id, const char *name,
+    const char *org, const char *series, const char *node,
+    const char *investor, uint32_t shares, int64_t acquired_ms, char *err,
+    size_t err_len);
+
 // Ingests on bmhs, as its administrator, the hourly points of value wh
 // of series id over [from_ms, to_ms). 0 on success.
 int web_fx_ingest(const struct web_fx *fx, const char *id, int64_t from_ms,
