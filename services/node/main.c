@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; nothing that was
-// acknowledged is lost (each ingest is committed before its reply). SIGHUP
+// acknowledged is lost (each ingest is committed before its reply, alone or
+// in a group commit shared with concurrent calls). SIGHUP
 // rereads the tokens and peers files without closing a connection.
 
 #include <errno.h>
@@ -63,6 +64,7 @@ struct node_cfg {
 	int64_t scrub_interval_ms;
 	uint64_t scrub_pause_ms;
 	uint64_t workers;
+	uint64_t commit_wait_ms;
 	size_t max_msg;
 	uint64_t max_batch_points;
 	uint64_t max_query_cells;
@@ -143,8 +145,15 @@ static const fed_cfg_opt node_opts[] = {
         "never starves ingest and queries"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
-    FED_CFG_OPT_UINT(
-        C, workers, "workers", "16", 1, 256, "RPC requests served at once"),
+    FED_CFG_OPT_UINT(C, workers, "workers", "16", 1, 4096,
+        "RPC requests served at once (one thread each; the HTTP "
+        "endpoint takes at most 64): at most this many Ingest calls "
+        "share one commit, raise it for many collectors"),
+    FED_CFG_OPT_UINT(C, commit_wait_ms, "commit-wait-ms", "2", 0, 1000,
+        "group commit: Ingest calls running at once share one "
+        "transaction and one fsync, each acknowledged once it is "
+        "durable; a call waits at most this long for others on their "
+        "way (a lone call never waits). 0: every call commits alone"),
     FED_CFG_OPT_SIZE(C, max_msg, "max-msg", "16MiB", 4096, 1 << 30,
         "largest request accepted, compressed or not"),
     FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
@@ -199,6 +208,7 @@ open_store(const struct node_cfg *cfg, node_store **out)
 	so.sync_normal = cfg->sync == 1;
 	so.default_tz = cfg->tz;
 	so.init = cfg->init;
+	so.commit_wait_ms = (unsigned) cfg->commit_wait_ms;
 	node_store_err err = {{0}};
 	fed_status st = node_store_open(cfg->data_dir, &so, out, &err);
 	if (st != FED_OK)
@@ -471,7 +481,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_http_opts ho = {.rpc = srv, .db = cfg->name};
 	if (cfg->http_listen[0] != '\0'
 	    && node_http_server_new(&ho, cfg->http_listen, &tls,
-	           (unsigned) cfg->workers, cfg->max_msg, &hsrv)
+	           (unsigned) (cfg->workers < 64 ? cfg->workers : 64),
+	           cfg->max_msg, &hsrv)
 	        != FED_OK)
 		goto out;
 	struct reloads tr = {cfg, auth, repl};

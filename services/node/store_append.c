@@ -9,6 +9,11 @@
 // case, points after the block's last one, skips the merge: the decoded
 // block is extended and re-encoded, one read and one write per window per
 // request, so a bulk load costs O(block size) per batch, not per point.
+//
+// Group commit (store_group.c queues the calls): the calls of a group are
+// applied in queue order in one transaction, each inside its own
+// savepoint so that one that fails is undone alone; one COMMIT, one fsync,
+// then each call's new points go to its on_new, in the same order.
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +21,7 @@
 
 #include "store_internal.h"
 
-typedef struct in_point {
+typedef struct node__in_point {
 	int64_t ts_ms;
 	double value;
 	size_t idx; // position in the request, for a stable sort
@@ -365,6 +370,111 @@ notify(const Enfed__V1__IngestRequest *req, const node_points *fresh,
 	}
 }
 
+// Ends call m's savepoint: kept when a is OK, else undone. A failure to
+// release it is the transaction's, returned.
+static fed_status
+savepoint_end(store_conn *c, fed_status a)
+{
+	node__store_reset_all(c);
+	if (a == FED_OK)
+		return node__store_exec(c, "RELEASE call");
+	sqlite3_exec(c->db, "ROLLBACK TO call", NULL, NULL, NULL);
+	sqlite3_exec(c->db, "RELEASE call", NULL, NULL, NULL);
+	return FED_OK;
+}
+
+// Applies call m inside the open transaction (in a savepoint when
+// `alone` is 0); sets m->status. Returns what ends the whole transaction:
+// m's own failure when alone, a savepoint or a transaction that sqlite
+// rolled back itself (as on SQLITE_FULL) otherwise.
+static fed_status
+apply_call(node_store *st, store_conn *c, node__commit *m, int live, int alone)
+{
+	int collect = m->on_new != NULL || live;
+	fed_status t = alone ? FED_OK : node__store_exec(c, "SAVEPOINT call");
+	if (t != FED_OK)
+		return m->status = t;
+	fed_status a = apply_request(c, m->req, m->buf,
+	    collect ? &m->fresh : NULL, m->starts, &m->counts, m->err);
+	if (a == FED_OK && live)
+		a = outbox(st, c, m->req, &m->fresh, m->starts);
+	m->status = a;
+	if (a != FED_OK)
+		m->fresh.n = 0;
+	if (alone)
+		return a;
+	t = savepoint_end(c, a);
+	if (t == FED_OK && sqlite3_get_autocommit(c->db))
+		t = a != FED_OK ? a : FED_UNAVAILABLE; // transaction gone
+	return t;
+}
+
+void
+node__store_commit(node_store *st, node__commit *first, size_t n)
+{
+	store_conn *c = node__store_writer_lock(st);
+	// The writer lock guards the live grants: read them under it.
+	int live = node__store_live(st)->n > 0;
+	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
+	node__commit *m = first;
+	size_t applied = 0;
+	for (; applied < n && s == FED_OK; applied++) {
+		s = apply_call(st, c, m, live, n == 1);
+		if (applied + 1
+		    < n) // never the last's link: arrivals write it
+			m = m->next;
+	}
+	s = node__store_write_end(c, s);
+	m = first;
+	for (size_t i = 0; i < n; i++) {
+		// A failed transaction stored nothing of the group.
+		if (s != FED_OK && (i >= applied || m->status == FED_OK))
+			m->status = s;
+		// Still under the writer lock: the stream sees commits in
+		// order.
+		if (s == FED_OK && m->status == FED_OK && m->on_new != NULL)
+			notify(
+			    m->req, &m->fresh, m->starts, m->on_new, m->arg);
+		if (i + 1 < n)
+			m = m->next;
+	}
+	node__store_writer_unlock(st);
+}
+
+// Validates req and fills m for the queue; RESOURCE_EXHAUSTED or the
+// validation's status.
+static fed_status
+commit_init(node__commit *m, const Enfed__V1__IngestRequest *req,
+    node_store_new_fn on_new, void *arg, node_store_err *err)
+{
+	*m = (node__commit) {.req = req,
+	    .on_new = on_new,
+	    .arg = arg,
+	    .err = err,
+	    .status = FED_INTERNAL};
+	node_points_init(&m->fresh);
+	FED_TRY(check_request(req, err));
+	size_t max_n = 1;
+	for (size_t i = 0; i < req->n_series; i++) {
+		m->n_points += req->series[i]->n_ts_ms;
+		if (req->series[i]->n_ts_ms > max_n)
+			max_n = req->series[i]->n_ts_ms;
+	}
+	m->buf = malloc(max_n * sizeof(*m->buf));
+	m->starts = calloc(req->n_series + 1, sizeof(*m->starts));
+	if (m->buf == NULL || m->starts == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	return FED_OK;
+}
+
+static void
+commit_fini(node__commit *m)
+{
+	node_points_fini(&m->fresh);
+	free(m->buf);
+	free(m->starts);
+}
+
 fed_status
 node_store_append(node_store *st, const Enfed__V1__IngestRequest *req,
     node_store_counts *counts, node_store_err *err)
@@ -377,43 +487,18 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
     node_store_counts *counts, node_store_new_fn on_new, void *arg,
     node_store_err *err)
 {
-	FED_TRY(check_request(req, err));
-	size_t max_n = 1;
-	for (size_t i = 0; i < req->n_series; i++)
-		if (req->series[i]->n_ts_ms > max_n)
-			max_n = req->series[i]->n_ts_ms;
-	in_point *buf = malloc(max_n * sizeof(*buf));
-	// The writer lock guards the live grants: read them under it.
-	store_conn *c = node__store_writer_lock(st);
-	int live = node__store_live(st)->n > 0;
-	int collect = on_new != NULL || live;
-	size_t *starts
-	    = collect ? calloc(req->n_series + 1, sizeof(*starts)) : NULL;
-	if (buf == NULL || (collect && starts == NULL)) {
-		node__store_writer_unlock(st);
-		free(buf);
-		free(starts);
-		return FED_RESOURCE_EXHAUSTED;
-	}
-	node_points fresh;
-	node_points_init(&fresh);
-	node_store_counts got = {0, 0, 0};
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK) {
-		fed_status a = apply_request(
-		    c, req, buf, collect ? &fresh : NULL, starts, &got, err);
-		if (a == FED_OK && live)
-			a = outbox(st, c, req, &fresh, starts);
-		s = node__store_write_end(c, a);
-	}
-	// Still under the writer lock: the stream sees commits in order.
-	if (s == FED_OK && on_new != NULL)
-		notify(req, &fresh, starts, on_new, arg);
-	node__store_writer_unlock(st);
-	node_points_fini(&fresh);
-	free(buf);
-	free(starts);
+	node__group *g = node__store_group(st);
+	node__group_enter(g); // a leader may wait for this call
+	node__commit m;
+	fed_status s = commit_init(&m, req, on_new, arg, err);
+	if (s != FED_OK)
+		node__group_leave(g);
+	else
+		node__group_run(st, g, &m);
+	if (s == FED_OK)
+		s = m.status;
 	if (s == FED_OK && counts != NULL)
-		*counts = got;
+		*counts = m.counts;
+	commit_fini(&m);
 	return s;
 }

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+//
+// store_group.c: the commit queue of group commit, part of the store module
+// (store.h).
+//
+// Appends queue here in arrival order. The call at the head of the queue
+// leads: it takes the calls queued behind it (bounded in calls and
+// points), applies them all in one transaction with one fsync
+// (node__store_commit), then wakes them and hands the lead to the next
+// head. While a group commits, the calls that arrive queue behind it, so
+// the next group forms by itself whatever the wait bound: the more
+// callers, the larger the groups. Before taking its group, a leader also
+// waits, at most wait_ms, for calls that have entered
+// node_store_append but are still validating: company that is surely
+// coming. A lone call never waits.
+//
+// The shape is LevelDB's writer queue: only the head ever leads, and it
+// stays in the queue until its group is over, so there is one leader at a
+// time and groups commit in queue order.
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "store_internal.h"
+
+// A group's bounds: the head always goes, others while both hold.
+#define GROUP_MAX_CALLS  1024
+#define GROUP_MAX_POINTS 100000
+
+struct node__group {
+	pthread_mutex_t mu;
+	pthread_cond_t arrive; // a call queued or gave up: leaders look again
+	unsigned wait_ms;
+	size_t n_pending; // entered, neither queued nor gone yet
+	node__commit *head, *tail;
+};
+
+fed_status
+node__group_new(unsigned wait_ms, node__group **out)
+{
+	node__group *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->arrive, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&g->mu, NULL);
+	g->wait_ms = wait_ms;
+	*out = g;
+	return FED_OK;
+}
+
+void
+node__group_free(node__group *g)
+{
+	if (g == NULL)
+		return;
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->arrive);
+	free(g);
+}
+
+void
+node__group_enter(node__group *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->n_pending++;
+	pthread_mutex_unlock(&g->mu);
+}
+
+void
+node__group_leave(node__group *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->n_pending--;
+	pthread_cond_broadcast(&g->arrive);
+	pthread_mutex_unlock(&g->mu);
+}
+
+// How many calls from the head make the next group, and their points.
+static size_t
+group_size(const node__group *g, size_t *n_points)
+{
+	const node__commit *m = g->head;
+	size_t n = 1, points = m->n_points;
+	for (m = m->next; m != NULL && n < GROUP_MAX_CALLS; m = m->next) {
+		if (points + m->n_points > GROUP_MAX_POINTS)
+			break;
+		points += m->n_points;
+		n++;
+	}
+	*n_points = points;
+	return n;
+}
+
+static struct timespec
+deadline_in(unsigned ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long) (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+// The leader, under mu: waits while calls are on their way, the group
+// has room and the bound is not reached. Returns the group's size.
+static size_t
+wait_for_company(node__group *g)
+{
+	struct timespec until = deadline_in(g->wait_ms);
+	size_t points, n = group_size(g, &points);
+	while (g->n_pending > 0 && n < GROUP_MAX_CALLS
+	    && points < GROUP_MAX_POINTS) {
+		if (pthread_cond_timedwait(&g->arrive, &g->mu, &until)
+		    == ETIMEDOUT)
+			break;
+		n = group_size(g, &points);
+	}
+	return group_size(g, &points);
+}
+
+// The leader, under mu, after its group of n committed: wakes the others,
+// hands the lead to the call queued after them.
+static void
+finish_group(node__group *g, size_t n)
+{
+	node__commit *m = g->head;
+	for (size_t i = 0; i < n; i++) {
+		node__commit *next = m->next;
+		if (m != g->head) {
+			m->done = 1;
+			pthread_cond_signal(&m->cv);
+		}
+		m = next;
+	}
+	g->head = m;
+	if (m == NULL)
+		g->tail = NULL;
+	else
+		pthread_cond_signal(&m->cv);
+}
+
+void
+node__group_run(node_store *st, node__group *g, node__commit *m)
+{
+	if (g->wait_ms == 0) {
+		node__group_leave(g);
+		node__store_commit(st, m, 1);
+		return;
+	}
+	pthread_cond_init(&m->cv, NULL);
+	m->done = 0;
+	m->next = NULL;
+	pthread_mutex_lock(&g->mu);
+	g->n_pending--;
+	if (g->tail != NULL)
+		g->tail->next = m;
+	else
+		g->head = m;
+	g->tail = m;
+	pthread_cond_broadcast(&g->arrive);
+	while (!m->done && g->head != m)
+		pthread_cond_wait(&m->cv, &g->mu);
+	if (!m->done) { // the head: lead
+		size_t n = wait_for_company(g);
+		pthread_mutex_unlock(&g->mu);
+		// Links from m to its group's last call are not written while
+		// it commits: arrivals only link themselves after the tail.
+		node__store_commit(st, m, n);
+		pthread_mutex_lock(&g->mu);
+		finish_group(g, n);
+	}
+	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&m->cv);
+}
