@@ -567,6 +567,12 @@ node__store_group(node_store *st)
 	return st->group;
 }
 
+void
+node_store_get_commit_stats(node_store *st, node_store_commit_stats *out)
+{
+	node__group_stats(st->group, out);
+}
+
 node__live_grants *
 node__store_live(node_store *st)
 {

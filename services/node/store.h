@@ -248,6 +248,18 @@ fed_status node_store_append_notify(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_new_fn on_new, void *arg, node_store_err *err);
 
+// What group commit did since the store opened (node_metrics.c, tests,
+// benchmarks). n_calls / n_commits is the mean group size.
+typedef struct node_store_commit_stats {
+	uint64_t n_calls; // appends that reached a commit (stored or failed)
+	uint64_t n_commits; // transactions they took
+	uint64_t n_queued; // appends queued now, the committing group included
+} node_store_commit_stats;
+
+// Fills *out. Takes the queue's mutex only: any thread, never blocks on
+// I/O.
+void node_store_get_commit_stats(node_store *st, node_store_commit_stats *out);
+
 // Answers `req` (borrowed): for each series, the points (STEP_RAW) or the
 // buckets of the range [from_ms, to_ms) with their aggregate, coverage and
 // point count; all series share the same buckets. Bucket i is

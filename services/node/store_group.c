@@ -34,6 +34,7 @@ struct node__group {
 	unsigned wait_ms;
 	size_t n_pending; // entered, neither queued nor gone yet
 	node__commit *head, *tail;
+	node_store_commit_stats stats;
 };
 
 fed_status
@@ -142,6 +143,9 @@ finish_group(node__group *g, size_t n)
 		m = next;
 	}
 	g->head = m;
+	g->stats.n_calls += n;
+	g->stats.n_commits++;
+	g->stats.n_queued -= n;
 	if (m == NULL)
 		g->tail = NULL;
 	else
@@ -152,8 +156,12 @@ void
 node__group_run(node_store *st, node__group *g, node__commit *m)
 {
 	if (g->wait_ms == 0) {
-		node__group_leave(g);
 		node__store_commit(st, m, 1);
+		pthread_mutex_lock(&g->mu);
+		g->n_pending--;
+		g->stats.n_calls++;
+		g->stats.n_commits++;
+		pthread_mutex_unlock(&g->mu);
 		return;
 	}
 	pthread_cond_init(&m->cv, NULL);
@@ -166,6 +174,7 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 	else
 		g->head = m;
 	g->tail = m;
+	g->stats.n_queued++;
 	pthread_cond_broadcast(&g->arrive);
 	while (!m->done && g->head != m)
 		pthread_cond_wait(&m->cv, &g->mu);
@@ -180,4 +189,12 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 	}
 	pthread_mutex_unlock(&g->mu);
 	pthread_cond_destroy(&m->cv);
+}
+
+void
+node__group_stats(node__group *g, node_store_commit_stats *out)
+{
+	pthread_mutex_lock(&g->mu);
+	*out = g->stats;
+	pthread_mutex_unlock(&g->mu);
 }

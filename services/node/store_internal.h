@@ -324,6 +324,9 @@ void node__group_leave(node__group *g);
 // (waiting for company, then node__store_commit). Blocks.
 void node__group_run(node_store *st, node__group *g, node__commit *m);
 
+// Fills *out (store.h: node_store_get_commit_stats).
+void node__group_stats(node__group *g, node_store_commit_stats *out);
+
 // Applies the n calls first, first->next, ... in one transaction under
 // the writer lock, each in its own savepoint when n > 1, commits, then
 // calls each successful call's on_new in order (store_append.c). Sets
