@@ -492,6 +492,12 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    cfg->data_dir);
 	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
+	node_store_commit_stats cs;
+	node_store_get_commit_stats(store, &cs);
+	fed_log(FED_LOG_NOTICE, "node",
+	    "group commit: %llu Ingest calls in %llu commits since the start",
+	    (unsigned long long) cs.n_calls,
+	    (unsigned long long) cs.n_commits);
 	rc = 0;
 out:
 	fed_process_reload_clear();
