@@ -370,6 +370,19 @@ notify(const Enfed__V1__IngestRequest *req, const node_points *fresh,
 	}
 }
 
+// Steps one of the savepoint statements (prepared once: a group runs
+// them for every call).
+static fed_status
+savepoint_step(store_conn *c, store_stmt which, const char *what)
+{
+	sqlite3_stmt *s = node__store_stmt(c, which);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return node__store_sql_status(c->db, rc, what);
+	return FED_OK;
+}
+
 // Ends call m's savepoint: kept when a is OK, else undone. A failure to
 // release it is the transaction's, returned.
 static fed_status
@@ -377,9 +390,9 @@ savepoint_end(store_conn *c, fed_status a)
 {
 	node__store_reset_all(c);
 	if (a == FED_OK)
-		return node__store_exec(c, "RELEASE call");
-	sqlite3_exec(c->db, "ROLLBACK TO call", NULL, NULL, NULL);
-	sqlite3_exec(c->db, "RELEASE call", NULL, NULL, NULL);
+		return savepoint_step(c, STMT_RELEASE, "release");
+	savepoint_step(c, STMT_ROLLBACK_TO, "rollback to");
+	savepoint_step(c, STMT_RELEASE, "release");
 	return FED_OK;
 }
 
@@ -391,7 +404,8 @@ static fed_status
 apply_call(node_store *st, store_conn *c, node__commit *m, int live, int alone)
 {
 	int collect = m->on_new != NULL || live;
-	fed_status t = alone ? FED_OK : node__store_exec(c, "SAVEPOINT call");
+	fed_status t
+	    = alone ? FED_OK : savepoint_step(c, STMT_SAVEPOINT, "savepoint");
 	if (t != FED_OK)
 		return m->status = t;
 	fed_status a = apply_request(c, m->req, m->buf,

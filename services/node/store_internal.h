@@ -75,7 +75,10 @@
 	    " WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT 1")       \
 	X(BLOCK_AFTER,                                                       \
 	    "SELECT " STORE_BLOCK_COLS " FROM blocks"                        \
-	    " WHERE key > ?1 AND key <= ?2 ORDER BY key LIMIT 1")
+	    " WHERE key > ?1 AND key <= ?2 ORDER BY key LIMIT 1")            \
+	X(SAVEPOINT, "SAVEPOINT call")                                       \
+	X(RELEASE, "RELEASE call")                                           \
+	X(ROLLBACK_TO, "ROLLBACK TO call")
 
 typedef enum store_stmt {
 #define STORE__STMT_ENUM(name, sql) STMT_##name,
