@@ -32,6 +32,7 @@
 #include "node_alarms.h"
 #include "node_auth.h"
 #include "node_directory.h"
+#include "node_fanout.h"
 #include "node_grants.h"
 #include "node_http.h"
 #include "node_metrics.h"
@@ -441,14 +442,17 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	ro.max_conns_per_peer = cfg->max_conns_per_peer;
 	ro.idle_timeout_ms = (uint32_t) cfg->idle_timeout_ms;
 	node_rpc nr = {.store = store,
-	    .pub = pub,
-	    .public_pub = public_pub,
-	    .alarms = alarms,
 	    .max_batch_points = cfg->max_batch_points,
 	    .max_query_series = 64,
-	    .max_query_cells = cfg->max_query_cells,
-	    .on_stored = kick,
-	    .on_stored_arg = repl};
+	    .max_query_cells = cfg->max_query_cells};
+	// Every commit's new points: the streams, the alarm rules and the
+	// replicator, in commit order.
+	node_fanout fanout = {.pub = pub,
+	    .public_pub = public_pub,
+	    .alarms = alarms,
+	    .wake = kick,
+	    .wake_arg = repl};
+	node_store_set_on_commit(store, node_fanout_on_commit, &fanout);
 	if (cfg->directory[0] != '\0'
 	    && join_directory(cfg, store, &tls, &dir) != FED_OK)
 		goto out;
@@ -508,6 +512,8 @@ out:
 	fed_metrics_server_free(msrv); // its collectors read the store
 	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	if (store != NULL) // the fan-out's parts go next
+		node_store_set_on_commit(store, NULL, NULL);
 	fed_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_backup_free(backup); // removes the last snapshot
 	node_directory_free(dir);

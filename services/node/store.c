@@ -567,12 +567,6 @@ node__store_group(node_store *st)
 	return st->group;
 }
 
-void
-node_store_get_commit_stats(node_store *st, node_store_commit_stats *out)
-{
-	node__group_stats(st->group, out);
-}
-
 node__live_grants *
 node__store_live(node_store *st)
 {
@@ -788,6 +782,7 @@ node__store_series(
 		return node__store_sql_status(c->db, rc, "series lookup");
 	out->sid = sqlite3_column_int64(s, 0);
 	out->kind = sqlite3_column_int(s, 1);
+	out->visibility = sqlite3_column_int(s, 6);
 	out->unit = sqlite3_column_int(s, 2);
 	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
 	out->cumulative = sqlite3_column_int(s, 7);

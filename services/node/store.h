@@ -248,6 +248,33 @@ fed_status node_store_append_notify(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_new_fn on_new, void *arg, node_store_err *err);
 
+// ---- After each commit: the new points, for the fan-out -------------------
+
+// One series' points that one append newly stored or replaced, sorted by
+// time, with the series' visibility as the commit saw it.
+typedef struct node_store_fresh {
+	const char *series_id;
+	int is_public; // visibility PUBLIC
+	const int64_t *ts_ms;
+	const double *value;
+	size_t n;
+} node_store_fresh;
+
+// Called once per commit that stored or replaced points (all the appends
+// of a group together), with fresh[0..n): each series of each successful
+// append, in the order they were applied (a series may come more than
+// once). Called after the commit, still under the writer lock, so that
+// calls come in commit order, on the thread that committed; everything is
+// borrowed for the call, which must not call the store.
+typedef void (*node_store_commit_fn)(
+    const node_store_fresh *fresh, size_t n, void *arg);
+
+// Sets the store's commit hook (fn NULL: none), taking the writer lock:
+// appends that commit after it returns call it. fed-node's fan-out
+// (node_fanout.h).
+void node_store_set_on_commit(
+    node_store *st, node_store_commit_fn fn, void *arg);
+
 // What group commit did since the store opened (node_metrics.c, tests,
 // benchmarks). n_calls / n_commits is the mean group size.
 typedef struct node_store_commit_stats {

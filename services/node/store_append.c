@@ -298,11 +298,13 @@ save_stats(store_conn *c, const store_series *row, const apply_stats *a)
 static fed_status
 apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
     in_point *buf, node_points *fresh, node_store_counts *counts,
-    node_store_err *err)
+    int *is_public, node_store_err *err)
 {
 	store_series row;
 	FED_TRY(node__store_series(c, sp->series_id, &row, err));
 	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
+	*is_public
+	    = row.visibility == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
 	apply_stats a = {0, 0, 0, replace, INT64_MAX, INT64_MIN, 0, fresh,
 	    sp->series_id, row.window_ms, err};
 	if (fresh != NULL)
@@ -324,18 +326,17 @@ apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
 	return save_stats(c, &row, &a);
 }
 
-// Applies every series of req; starts[i] (when fresh is not NULL) is where
-// series i's newly stored points begin in fresh.
+// Applies every series of call m; m->starts[i] (when fresh is not NULL)
+// is where series i's newly stored points begin in fresh.
 static fed_status
-apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
-    in_point *buf, node_points *fresh, size_t *starts,
-    node_store_counts *counts, node_store_err *err)
+apply_request(store_conn *c, node__commit *m, node_points *fresh)
 {
+	const Enfed__V1__IngestRequest *req = m->req;
 	for (size_t i = 0; i < req->n_series; i++) {
 		if (fresh != NULL)
-			starts[i] = fresh->n;
-		FED_TRY(apply_series(
-		    c, req->series[i], req->replace, buf, fresh, counts, err));
+			m->starts[i] = fresh->n;
+		FED_TRY(apply_series(c, req->series[i], req->replace, m->buf,
+		    fresh, &m->counts, &m->is_public[i], m->err));
 	}
 	return FED_OK;
 }
@@ -401,15 +402,15 @@ savepoint_end(store_conn *c, fed_status a)
 // m's own failure when alone, a savepoint or a transaction that sqlite
 // rolled back itself (as on SQLITE_FULL) otherwise.
 static fed_status
-apply_call(node_store *st, store_conn *c, node__commit *m, int live, int alone)
+apply_call(node_store *st, store_conn *c, node__commit *m, int collect,
+    int live, int alone)
 {
-	int collect = m->on_new != NULL || live;
 	fed_status t
 	    = alone ? FED_OK : savepoint_step(c, STMT_SAVEPOINT, "savepoint");
 	if (t != FED_OK)
 		return m->status = t;
-	fed_status a = apply_request(c, m->req, m->buf,
-	    collect ? &m->fresh : NULL, m->starts, &m->counts, m->err);
+	collect = collect || m->on_new != NULL || live;
+	fed_status a = apply_request(c, m, collect ? &m->fresh : NULL);
 	if (a == FED_OK && live)
 		a = outbox(st, c, m->req, &m->fresh, m->starts);
 	m->status = a;
@@ -423,17 +424,58 @@ apply_call(node_store *st, store_conn *c, node__commit *m, int live, int alone)
 	return t;
 }
 
+// The n calls' new points, series by series, to the store's commit hook.
+static void
+tell_commit(node_store_commit_fn fn, void *arg, node__commit *first, size_t n)
+{
+	size_t total = 0, k = 0;
+	node__commit *m = first;
+	for (size_t i = 0; i < n; i++, m = i < n ? m->next : m)
+		if (m->status == FED_OK)
+			total += m->req->n_series;
+	if (total == 0)
+		return;
+	node_store_fresh *f = malloc(total * sizeof(*f));
+	if (f == NULL) {
+		fed_log(FED_LOG_WARNING, "store",
+		    "commit hook: out of memory, new points not handed on");
+		return;
+	}
+	m = first;
+	for (size_t i = 0; i < n; i++, m = i < n ? m->next : m) {
+		const Enfed__V1__IngestRequest *req = m->req;
+		for (size_t j = 0; m->status == FED_OK && j < req->n_series;
+		     j++) {
+			size_t end = j + 1 < req->n_series ? m->starts[j + 1]
+			                                   : m->fresh.n;
+			if (end > m->starts[j])
+				f[k++] = (node_store_fresh) {
+				    req->series[j]->series_id, m->is_public[j],
+				    m->fresh.ts_ms + m->starts[j],
+				    m->fresh.value + m->starts[j],
+				    end - m->starts[j]};
+		}
+	}
+	if (k > 0)
+		fn(f, k, arg);
+	free(f);
+}
+
 void
 node__store_commit(node_store *st, node__commit *first, size_t n)
 {
 	store_conn *c = node__store_writer_lock(st);
-	// The writer lock guards the live grants: read them under it.
+	// The writer lock guards the live grants and the hook: read them
+	// under it.
 	int live = node__store_live(st)->n > 0;
+	node_store_commit_fn hook;
+	void *hook_arg;
+	node__store_on_commit(st, &hook, &hook_arg);
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
 	node__commit *m = first;
 	size_t applied = 0;
 	for (; applied < n && s == FED_OK; applied++) {
-		s = apply_call(st, c, m, live, n == 1);
+		s = apply_call(st, c, m, hook != NULL, live, n == 1);
 		if (applied + 1
 		    < n) // never the last's link: arrivals write it
 			m = m->next;
@@ -452,6 +494,8 @@ node__store_commit(node_store *st, node__commit *first, size_t n)
 		if (i + 1 < n)
 			m = m->next;
 	}
+	if (s == FED_OK && hook != NULL)
+		tell_commit(hook, hook_arg, first, n);
 	node__store_writer_unlock(st);
 }
 
@@ -476,7 +520,8 @@ commit_init(node__commit *m, const Enfed__V1__IngestRequest *req,
 	}
 	m->buf = malloc(max_n * sizeof(*m->buf));
 	m->starts = calloc(req->n_series + 1, sizeof(*m->starts));
-	if (m->buf == NULL || m->starts == NULL)
+	m->is_public = calloc(req->n_series + 1, sizeof(*m->is_public));
+	if (m->buf == NULL || m->starts == NULL || m->is_public == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	return FED_OK;
 }
@@ -487,6 +532,7 @@ commit_fini(node__commit *m)
 	node_points_fini(&m->fresh);
 	free(m->buf);
 	free(m->starts);
+	free(m->is_public);
 }
 
 fed_status

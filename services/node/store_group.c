@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
-// store_group.c: the commit queue of group commit, part of the store module
-// (store.h).
+// store_group.c: the commit queue of group commit, its statistics and the
+// commit hook, part of the store module (store.h).
 //
 // Appends queue here in arrival order. The call at the head of the queue
 // leads: it takes the calls queued behind it (bounded in calls and
@@ -35,6 +35,8 @@ struct node__group {
 	size_t n_pending; // entered, neither queued nor gone yet
 	node__commit *head, *tail;
 	node_store_commit_stats stats;
+	node_store_commit_fn on_commit; // under the store's writer lock
+	void *on_commit_arg;
 };
 
 fed_status
@@ -192,9 +194,28 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 }
 
 void
-node__group_stats(node__group *g, node_store_commit_stats *out)
+node_store_get_commit_stats(node_store *st, node_store_commit_stats *out)
 {
+	node__group *g = node__store_group(st);
 	pthread_mutex_lock(&g->mu);
 	*out = g->stats;
 	pthread_mutex_unlock(&g->mu);
+}
+
+void
+node_store_set_on_commit(node_store *st, node_store_commit_fn fn, void *arg)
+{
+	node__group *g = node__store_group(st);
+	node__store_writer_lock(st);
+	g->on_commit = fn;
+	g->on_commit_arg = arg;
+	node__store_writer_unlock(st);
+}
+
+void
+node__store_on_commit(node_store *st, node_store_commit_fn *fn, void **arg)
+{
+	node__group *g = node__store_group(st);
+	*fn = g->on_commit;
+	*arg = g->on_commit_arg;
 }

@@ -110,6 +110,7 @@ typedef struct store_summary {
 typedef struct store_series {
 	int64_t sid;
 	int kind;
+	int visibility;
 	int unit;
 	uint32_t interval_s;
 	int cumulative;
@@ -295,6 +296,7 @@ typedef struct node__commit {
 	size_t n_points; // in req, for the group's size bound
 	struct node__in_point *buf; // room for req's largest series
 	size_t *starts; // where each series' new points begin in fresh
+	int *is_public; // each series' visibility, as applied
 	node_points fresh; // points newly stored, for outbox and on_new
 	node_store_counts counts; // on OK
 	fed_status status; // set by the leader
@@ -327,8 +329,10 @@ void node__group_leave(node__group *g);
 // (waiting for company, then node__store_commit). Blocks.
 void node__group_run(node_store *st, node__group *g, node__commit *m);
 
-// Fills *out (store.h: node_store_get_commit_stats).
-void node__group_stats(node__group *g, node_store_commit_stats *out);
+// The store's commit hook (node_store_set_on_commit); *fn NULL: none.
+// Under the writer lock.
+void node__store_on_commit(
+    node_store *st, node_store_commit_fn *fn, void **arg);
 
 // Applies the n calls first, first->next, ... in one transaction under
 // the writer lock, each in its own savepoint when n > 1, commits, then

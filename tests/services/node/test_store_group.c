@@ -7,7 +7,8 @@
 // commits once, in queue order: idempotent resends and replace inside
 // one group, a call for an unknown series failing alone, a call refused
 // by validation never queued, on_new called in commit order; with
-// commit_wait_ms 0, one commit per call.
+// commit_wait_ms 0, one commit per call; the commit hook called once per
+// commit with every call's new points and their series' visibility.
 //
 // Groups are made deterministic without sleeping: the first call's
 // on_new waits until the test, polling node_store_get_commit_stats, has
@@ -81,10 +82,11 @@ teardown(void **state)
 }
 
 static void
-create(node_store *st, const char *id)
+create_vis(node_store *st, const char *id, Enfed__V1__Visibility vis)
 {
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
 	m.id = (char *) id;
+	m.visibility = vis;
 	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 300;
@@ -92,6 +94,12 @@ create(node_store *st, const char *id)
 	m.owner = (char *) "tester";
 	node_store_err err = {""};
 	assert_int_equal(node_store_create(st, &m, NULL, &err), FED_OK);
+}
+
+static void
+create(node_store *st, const char *id)
+{
+	create_vis(st, id, ENFED__V1__VISIBILITY__VISIBILITY_PRIVATE);
 }
 
 // One call: n points of series id from ts, values v0, v0+1, ...
@@ -406,6 +414,66 @@ test_group_bad_call_fails_alone(void **state)
 	node_store_query_free(r);
 }
 
+// What the commit hook saw: one entry per call of the hook.
+typedef struct hooked {
+	int n_calls;
+	size_t n_fresh[8];
+	char ids[8][4][32];
+	int is_public[8][4];
+	double first_value[8][4];
+} hooked;
+
+static void
+on_commit(const node_store_fresh *fresh, size_t n, void *arg)
+{
+	hooked *h = arg;
+	if (h->n_calls >= 8)
+		return;
+	h->n_fresh[h->n_calls] = n;
+	for (size_t i = 0; i < n && i < 4; i++) {
+		snprintf(h->ids[h->n_calls][i], 32, "%s", fresh[i].series_id);
+		h->is_public[h->n_calls][i] = fresh[i].is_public;
+		h->first_value[h->n_calls][i] = fresh[i].value[0];
+	}
+	h->n_calls++;
+}
+
+// The commit hook: once per commit, every successful call's series with
+// its visibility, in commit order; nothing for duplicates or failures.
+static void
+test_commit_hook(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "g/a/e");
+	create_vis(f->st, "g/p/e", ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC);
+	hooked h = {0};
+	node_store_set_on_commit(f->st, on_commit, &h);
+	seen s = {.n = 0};
+	member m[5];
+	member_init(&m[0], f->st, &s, 0, "g/a/e", T0, 0, 1);
+	member_init(&m[1], f->st, &s, 1, "g/p/e", T0, 10, 2);
+	member_init(&m[2], f->st, &s, 2, "g/nobody/e", T0, 20, 1);
+	member_init(&m[3], f->st, &s, 3, "g/a/e", T0, 30, 1); // duplicate
+	member_init(&m[4], f->st, &s, 4, "g/a/e", T0 + MIN5, 40, 1);
+	run_group(f->st, m, 5);
+	node_store_set_on_commit(f->st, NULL, NULL);
+	assert_int_equal(h.n_calls, 2);
+	assert_int_equal(h.n_fresh[0], 1);
+	assert_string_equal(h.ids[0][0], "g/a/e");
+	assert_int_equal(h.n_fresh[1], 2);
+	assert_string_equal(h.ids[1][0], "g/p/e");
+	assert_int_equal(h.is_public[1][0], 1);
+	assert_true(h.first_value[1][0] == 10);
+	assert_string_equal(h.ids[1][1], "g/a/e");
+	assert_int_equal(h.is_public[1][1], 0);
+	assert_true(h.first_value[1][1] == 40);
+	// Unset: later commits call nothing.
+	call c;
+	call_init(&c, "g/a/e", T0 + 2 * MIN5, 50, 1);
+	assert_int_equal(node_store_append(f->st, &c.req, NULL, NULL), FED_OK);
+	assert_int_equal(h.n_calls, 2);
+}
+
 // With commit_wait_ms 0 every call commits alone, held or not.
 static void
 test_wait_zero_commits_alone(void **state)
@@ -460,6 +528,7 @@ main(void)
 	    T(test_group_commits_once_in_order),
 	    T(test_group_resends_and_replace),
 	    T(test_group_bad_call_fails_alone),
+	    T(test_commit_hook),
 	    T(test_wait_zero_commits_alone),
 	    T(test_wait_bound_checked),
 	};
