@@ -42,6 +42,9 @@
 //   enfed_durable_w16  the same with the default --workers=16
 //   enfed_durable_cw0  --commit-wait-ms=0: one commit per call, as before
 //                  group commit
+//   store_cw2, store_cw0  the store alone, in-process, 256 threads
+//                  appending to their own series, with and without group
+//                  commit: the ceiling the node's RPC path works under
 // `bench_peers_mqtt [MOSQUITTO] --durable` runs only that case.
 //
 // The broker runs from a generated config in a temporary folder, on a
@@ -671,6 +674,23 @@ bench_durable(const cfg *c)
 		peers_durable_fed(c->node_bin, dir, flags[s], DURABLE_N,
 		    batches, 2, DURABLE_MS, e[s]);
 	}
+	// The store alone, 256 threads (one per worker of the first node).
+	for (size_t b = 0; b < 2; b++)
+		for (unsigned cw = 0; cw <= 2; cw += 2) {
+			double group = 0;
+			snprintf(dir, sizeof(dir), "%s/durable-store-%zu-%u",
+			    c->dir, b, cw);
+			double p = peers_durable_store(
+			    dir, 256, batches[b], cw, DURABLE_MS, &group);
+			char k[96];
+			snprintf(k, sizeof(k),
+			    "mqtt_d256_b%zu_store_cw%u_points", batches[b],
+			    cw);
+			peers_print(k, p, "points/s");
+			snprintf(k, sizeof(k),
+			    "mqtt_d256_b%zu_store_cw%u_group", batches[b], cw);
+			peers_print(k, group, "calls/commit");
+		}
 	for (size_t b = 0; b < 2; b++) {
 		print_durable("qos1_durable", batches[b], &q[b]);
 		for (int s = 0; s < 3; s++)

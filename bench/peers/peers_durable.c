@@ -31,6 +31,7 @@
 #include "fed_test.h"
 #include "peers_common.h"
 #include "peers_durable_internal.h"
+#include "store.h"
 
 void
 peers_durable_record(peers_coll *c, int64_t ns)
@@ -99,6 +100,109 @@ peers_durable_raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+// --- the store alone -------------------------------------------------------
+
+typedef struct store_thread {
+	node_store *st;
+	peers_coll c;
+	size_t batch;
+	int64_t end_ns;
+	uint64_t n_calls;
+	pthread_t th;
+} store_thread;
+
+static void *
+store_main(void *arg)
+{
+	store_thread *t = arg;
+	char id[32];
+	snprintf(id, sizeof(id), PEERS_DURABLE_SERIES, t->c.index);
+	while (fed_clock_mono_ns() < t->end_ns) {
+		int64_t ts[PEERS_DURABLE_MAX_BATCH];
+		double v[PEERS_DURABLE_MAX_BATCH];
+		peers_durable_points(&t->c, t->batch, ts, v);
+		Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+		sp.series_id = id;
+		sp.ts_ms = ts;
+		sp.value = v;
+		sp.n_ts_ms = sp.n_value = t->batch;
+		Enfed__V1__SeriesPoints *list[] = {&sp};
+		Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+		req.n_series = 1;
+		req.series = list;
+		if (node_store_append(t->st, &req, NULL, NULL) != FED_OK) {
+			fprintf(stderr, "peers_durable: store append\n");
+			exit(1);
+		}
+		t->c.next += t->batch;
+		t->n_calls++;
+	}
+	return NULL;
+}
+
+static node_store *
+store_open(const char *dir, int n, unsigned commit_wait_ms)
+{
+	char *mk[] = {"mkdir", "-p", (char *) dir, NULL};
+	fed_test_spawn(mk, 0);
+	node_store_opts o;
+	node_store_opts_init(&o);
+	o.commit_wait_ms = commit_wait_ms;
+	node_store *st = NULL;
+	if (node_store_open(dir, &o, &st, NULL) != FED_OK)
+		exit(1);
+	for (int i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), PEERS_DURABLE_SERIES, i);
+		Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+		m.id = id;
+		m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_CONSUMPTION;
+		m.unit = ENFED__V1__UNIT__UNIT_WH;
+		m.interval_s = 300;
+		if (node_store_create(st, &m, NULL, NULL) != FED_OK)
+			exit(1);
+	}
+	return st;
+}
+
+double
+peers_durable_store(const char *dir, int n, size_t batch,
+    unsigned commit_wait_ms, int run_ms, double *mean_group)
+{
+	*mean_group = 0;
+	if (n <= 0)
+		return 0;
+	node_store *st = store_open(dir, n, commit_wait_ms);
+	store_thread *t = calloc((size_t) n, sizeof(*t));
+	if (t == NULL)
+		exit(1);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int64_t t0 = fed_clock_mono_ns();
+	for (int i = 0; i < n; i++) {
+		t[i] = (store_thread) {.st = st,
+		    .c = {.index = i},
+		    .batch = batch,
+		    .end_ns = t0 + INT64_C(1000000) * run_ms};
+		if (pthread_create(&t[i].th, &attr, store_main, &t[i]) != 0)
+			exit(1);
+	}
+	uint64_t calls = 0;
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i].th, NULL);
+		calls += t[i].n_calls;
+	}
+	double secs = (double) (fed_clock_mono_ns() - t0) / 1e9;
+	node_store_commit_stats cs;
+	node_store_get_commit_stats(st, &cs);
+	*mean_group = cs.n_commits ? (double) cs.n_calls / cs.n_commits : 0;
+	node_store_close(st);
+	pthread_attr_destroy(&attr);
+	free(t);
+	return (double) calls * (double) batch / secs;
 }
 
 // --- enfed: REQ sockets on aio callbacks -----------------------------------

@@ -40,4 +40,11 @@ void peers_durable_fed(const char *bin, const char *dir,
 void peers_durable_mqtt(const char *mosquitto, const char *dir, int n,
     const size_t *batches, size_t n_b, int run_ms, peers_durable_fig *out);
 
+// The store's own rate for the same kind of calls, in-process (no RPC):
+// n threads, each appending `batch` points a call to its own series of a
+// store in dir (synchronous=FULL, commit_wait_ms as given), for run_ms.
+// *mean_group gets the calls per commit. Returns points/s.
+double peers_durable_store(const char *dir, int n, size_t batch,
+    unsigned commit_wait_ms, int run_ms, double *mean_group);
+
 #endif // PEERS_DURABLE_H
