@@ -16,9 +16,12 @@
 //
 // The shape is LevelDB's writer queue: only the head ever leads, and it
 // stays in the queue until its group is over, so there is one leader at a
-// time and groups commit in queue order.
+// time and groups commit in queue order. A waiting call sleeps on a
+// semaphore of its own, posted once the queue's mutex is released: a
+// group of hundreds wakes without queueing again on that mutex.
 
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -130,19 +133,19 @@ wait_for_company(node__group *g)
 	return group_size(g, &points);
 }
 
-// The leader, under mu, after its group of n committed: wakes the others,
-// hands the lead to the call queued after them.
-static void
-finish_group(node__group *g, size_t n)
+// The leader, under mu, after its group of n committed: marks the others
+// done and hands the lead to the call queued after them. Returns the first
+// of the others (NULL when alone) and, in *after, the next head; the
+// leader wakes them once mu is released (wake_group), so that they do not
+// wake only to wait for mu.
+static node__commit *
+finish_group(node__group *g, size_t n, node__commit **after)
 {
-	node__commit *m = g->head;
+	node__commit *m = g->head, *first = n > 1 ? m->next : NULL;
 	for (size_t i = 0; i < n; i++) {
-		node__commit *next = m->next;
-		if (m != g->head) {
+		if (i > 0)
 			m->done = 1;
-			pthread_cond_signal(&m->cv);
-		}
-		m = next;
+		m = m->next;
 	}
 	g->head = m;
 	g->stats.n_calls += n;
@@ -150,8 +153,41 @@ finish_group(node__group *g, size_t n)
 	g->stats.n_queued -= n;
 	if (m == NULL)
 		g->tail = NULL;
-	else
-		pthread_cond_signal(&m->cv);
+	*after = m;
+	return first;
+}
+
+// Wakes the n - 1 others of a group from `first`, then the next head. A
+// call's link is read before it is woken (it may return at once), never
+// the last one's (an arrival may be writing it).
+static void
+wake_group(node__commit *first, size_t n, node__commit *after)
+{
+	node__commit *m = first;
+	for (size_t i = 1; i < n; i++) {
+		node__commit *next = i + 1 < n ? m->next : NULL;
+		sem_post(&m->wake);
+		m = next;
+	}
+	if (after != NULL)
+		sem_post(&after->wake);
+}
+
+// Call m is the head: waits for company, commits its group, wakes it.
+static void
+lead(node_store *st, node__group *g, node__commit *m)
+{
+	pthread_mutex_lock(&g->mu);
+	size_t n = wait_for_company(g);
+	pthread_mutex_unlock(&g->mu);
+	// Links from m to its group's last call are not written while it
+	// commits: arrivals only link themselves after the tail.
+	node__store_commit(st, m, n);
+	pthread_mutex_lock(&g->mu);
+	node__commit *after = NULL;
+	node__commit *first = finish_group(g, n, &after);
+	pthread_mutex_unlock(&g->mu);
+	wake_group(first, n, after);
 }
 
 void
@@ -166,7 +202,7 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 		pthread_mutex_unlock(&g->mu);
 		return;
 	}
-	pthread_cond_init(&m->cv, NULL);
+	sem_init(&m->wake, 0, 0);
 	m->done = 0;
 	m->next = NULL;
 	pthread_mutex_lock(&g->mu);
@@ -178,19 +214,14 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 	g->tail = m;
 	g->stats.n_queued++;
 	pthread_cond_broadcast(&g->arrive);
-	while (!m->done && g->head != m)
-		pthread_cond_wait(&m->cv, &g->mu);
-	if (!m->done) { // the head: lead
-		size_t n = wait_for_company(g);
-		pthread_mutex_unlock(&g->mu);
-		// Links from m to its group's last call are not written while
-		// it commits: arrivals only link themselves after the tail.
-		node__store_commit(st, m, n);
-		pthread_mutex_lock(&g->mu);
-		finish_group(g, n);
-	}
+	int head = g->head == m;
 	pthread_mutex_unlock(&g->mu);
-	pthread_cond_destroy(&m->cv);
+	// Woken once: its group committed (done), or it is the head now.
+	while (!head && sem_wait(&m->wake) != 0)
+		;
+	if (!m->done)
+		lead(st, g, m);
+	sem_destroy(&m->wake);
 }
 
 void

@@ -14,6 +14,7 @@
 #define NODE_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -300,9 +301,10 @@ typedef struct node__commit {
 	node_points fresh; // points newly stored, for outbox and on_new
 	node_store_counts counts; // on OK
 	fed_status status; // set by the leader
-	// The queue's own (store_group.c), under its mutex.
+	// The queue's own (store_group.c), under its mutex; `done` is read
+	// by the call itself once `wake` is posted.
 	int done;
-	pthread_cond_t cv;
+	sem_t wake;
 	struct node__commit *next;
 } node__commit;
 
