@@ -5,10 +5,11 @@
 // acknowledged, and still there after a reopen; a group forms behind a
 // commit that is held (its on_new blocks under the writer lock) and
 // commits once, in queue order: idempotent resends and replace inside
-// one group, a call for an unknown series failing alone, a call refused
-// by validation never queued, on_new called in commit order; with
-// commit_wait_ms 0, one commit per call; the commit hook called once per
-// commit with every call's new points and their series' visibility.
+// one group, outbox rows committed with their call's points (and undone
+// with a failing call's), a call for an unknown series failing alone, a
+// call refused by validation never queued, on_new called in commit order;
+// with commit_wait_ms 0, one commit per call; the commit hook called once
+// per commit with every call's new points and their series' visibility.
 //
 // Groups are made deterministic without sleeping: the first call's
 // on_new waits until the test, polling node_store_get_commit_stats, has
@@ -414,6 +415,49 @@ test_group_bad_call_fails_alone(void **state)
 	node_store_query_free(r);
 }
 
+// The replication outbox rows of a group's calls commit with their points,
+// and those of a call that fails go with it.
+static void
+test_group_outbox(void **state)
+{
+	fixture *f = *state;
+	create(f->st, "g/a/e");
+	create(f->st, "g/b/e");
+	Enfed__V1__Scope sc[1] = {ENFED__V1__SCOPE__SCOPE_LIVE};
+	Enfed__V1__Grant g = ENFED__V1__GRANT__INIT;
+	g.id = "g-live";
+	g.series = "g/";
+	g.grantee_node = "peer";
+	g.scopes = sc;
+	g.n_scopes = 1;
+	node_store_err err = {""};
+	assert_int_equal(node_store_grant_put(f->st, &g, "00", &err), FED_OK);
+	seen s = {.n = 0};
+	member m[5];
+	member_init(&m[0], f->st, &s, 0, "g/a/e", T0, 0, 1);
+	member_init(&m[1], f->st, &s, 1, "g/b/e", T0, 1, 3);
+	member_init(&m[2], f->st, &s, 2, "g/nobody/e", T0, 2, 2); // fails
+	member_init(&m[3], f->st, &s, 3, "g/b/e", T0, 1, 3); // duplicates
+	member_init(&m[4], f->st, &s, 4, "g/a/e", T0 + MIN5, 4, 2);
+	run_group(f->st, m, 5);
+	assert_int_equal(m[2].status, FED_NOT_FOUND);
+	uint64_t n = 0;
+	assert_int_equal(node_store_outbox_count(f->st, "", &n, &err), FED_OK);
+	assert_int_equal(n, 1 + 3 + 2); // new points only, none of m[2]
+	node_store_outbox_row rows[8];
+	size_t got = 0;
+	assert_int_equal(
+	    node_store_outbox_peek(f->st, rows, 8, &got, &err), FED_OK);
+	assert_int_equal(got, 6);
+	// In commit order: m[0], m[1]'s three, m[4]'s two.
+	static const char *const want[]
+	    = {"g/a/e", "g/b/e", "g/b/e", "g/b/e", "g/a/e", "g/a/e"};
+	for (size_t i = 0; i < got; i++) {
+		assert_string_equal(rows[i].series_id, want[i]);
+		assert_true(i == 0 || rows[i].seq > rows[i - 1].seq);
+	}
+}
+
 // What the commit hook saw: one entry per call of the hook.
 typedef struct hooked {
 	int n_calls;
@@ -528,6 +572,7 @@ main(void)
 	    T(test_group_commits_once_in_order),
 	    T(test_group_resends_and_replace),
 	    T(test_group_bad_call_fails_alone),
+	    T(test_group_outbox),
 	    T(test_commit_hook),
 	    T(test_wait_zero_commits_alone),
 	    T(test_wait_bound_checked),
