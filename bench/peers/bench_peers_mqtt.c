@@ -30,6 +30,23 @@
 //              back-fills every lost frame by Query; waits (30 s at most)
 //              until every point arrived.
 //
+// Then the durable case with 1,000 collectors at once (peers_durable.h),
+// each one connection and one message at a time, of 1 and of 12 points,
+// DURABLE_MS each:
+//   qos1_durable   mosquitto QoS 1, persistence on (its closest durable
+//                  setting: it still acknowledges before writing), a
+//                  subscriber with a persistent session
+//   enfed_durable  Ingest to a fed-node, --sync=full, acknowledged once
+//                  on disk, group commit as configured by default
+//                  (--commit-wait-ms=2) with --workers=256
+//   enfed_durable_w16  the same with the default --workers=16
+//   enfed_durable_cw0  --commit-wait-ms=0: one commit per call, as before
+//                  group commit
+//   store_cw2, store_cw0  the store alone, in-process, 256 threads
+//                  appending to their own series, with and without group
+//                  commit: the ceiling the node's RPC path works under
+// `bench_peers_mqtt [MOSQUITTO] --durable` runs only that case.
+//
 // The broker runs from a generated config in a temporary folder, on a
 // free loopback port, and is stopped at the end (also on failure).
 
@@ -49,6 +66,7 @@
 #include "fed/stream.h"
 #include "fed_test.h"
 #include "peers_common.h"
+#include "peers_durable.h"
 
 #define RUN_MS      1500
 #define MAX_MSGS    2000000
@@ -57,6 +75,8 @@
 #define LIVE_FMT    "bench/live/%03d"
 #define COLLECTORS  16
 #define QOS1_WINDOW 1000
+#define DURABLE_N   1000
+#define DURABLE_MS  3000
 
 typedef struct cfg {
 	const char *mosquitto;
@@ -611,14 +631,98 @@ bench_batch(const cfg *c, int port, size_t batch)
 	peers_ratio(k, ff.points_s, q1.points_s);
 }
 
+// --- 1,000 collectors, durable ----------------------------------------------
+
+static void
+print_durable(const char *side, size_t batch, const peers_durable_fig *f)
+{
+	char k[96];
+	snprintf(
+	    k, sizeof(k), "mqtt_d%d_b%zu_%s_points", DURABLE_N, batch, side);
+	peers_print(k, f->points_s, "points/s");
+	snprintf(k, sizeof(k), "mqtt_d%d_b%zu_%s_p50", DURABLE_N, batch, side);
+	peers_print(k, f->p50_us, "us");
+	snprintf(k, sizeof(k), "mqtt_d%d_b%zu_%s_p99", DURABLE_N, batch, side);
+	peers_print(k, f->p99_us, "us");
+	if (f->n_failed > 0) {
+		snprintf(k, sizeof(k), "mqtt_d%d_b%zu_%s_failed", DURABLE_N,
+		    batch, side);
+		peers_print(k, (double) f->n_failed, "calls");
+	}
+}
+
+static void
+bench_durable(const cfg *c)
+{
+	static const size_t batches[] = {1, 12};
+	static const char *const sides[]
+	    = {"enfed_durable", "enfed_durable_w16", "enfed_durable_cw0"};
+	static const char *const flags[][5] = {
+	    {"--log-level=notice", "--max-conns-per-peer=4096",
+	        "--workers=256", NULL},
+	    {"--log-level=notice", "--max-conns-per-peer=4096", NULL},
+	    {"--log-level=notice", "--max-conns-per-peer=4096",
+	        "--workers=256", "--commit-wait-ms=0", NULL},
+	};
+	peers_durable_fig q[2], e[3][2];
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/durable-mqtt", c->dir);
+	peers_durable_mqtt(
+	    c->mosquitto, dir, DURABLE_N, batches, 2, DURABLE_MS, q);
+	for (int s = 0; s < 3; s++) {
+		snprintf(dir, sizeof(dir), "%s/durable-%d", c->dir, s);
+		peers_durable_fed(c->node_bin, dir, flags[s], DURABLE_N,
+		    batches, 2, DURABLE_MS, e[s]);
+	}
+	// The store alone, 256 threads (one per worker of the first node).
+	for (size_t b = 0; b < 2; b++)
+		for (unsigned cw = 0; cw <= 2; cw += 2) {
+			double group = 0;
+			snprintf(dir, sizeof(dir), "%s/durable-store-%zu-%u",
+			    c->dir, b, cw);
+			double p = peers_durable_store(
+			    dir, 256, batches[b], cw, DURABLE_MS, &group);
+			char k[96];
+			snprintf(k, sizeof(k),
+			    "mqtt_d256_b%zu_store_cw%u_points", batches[b],
+			    cw);
+			peers_print(k, p, "points/s");
+			snprintf(k, sizeof(k),
+			    "mqtt_d256_b%zu_store_cw%u_group", batches[b], cw);
+			peers_print(k, group, "calls/commit");
+		}
+	for (size_t b = 0; b < 2; b++) {
+		print_durable("qos1_durable", batches[b], &q[b]);
+		for (int s = 0; s < 3; s++)
+			print_durable(sides[s], batches[b], &e[s][b]);
+		char k[96];
+		snprintf(k, sizeof(k), "mqtt_d%d_b%zu_enfed_durable_vs_qos1",
+		    DURABLE_N, batches[b]);
+		peers_ratio(k, e[0][b].points_s, q[b].points_s);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	cfg c;
-	c.mosquitto = argc > 1 ? argv[1] : "/usr/sbin/mosquitto";
+	int durable_only = 0;
+	c.mosquitto = "/usr/sbin/mosquitto";
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--durable") == 0)
+			durable_only = 1;
+		else
+			c.mosquitto = argv[i];
 	snprintf(c.node_bin, sizeof(c.node_bin), "%s", FED_NODE_BIN);
 	c.dir = fed_test_tmpdir("bench-peers-mqtt");
 	mosquitto_lib_init();
+	if (durable_only) {
+		bench_durable(&c);
+		mosquitto_lib_cleanup();
+		fed_test_rmtree(c.dir);
+		free(c.dir);
+		return 0;
+	}
 	int port = 0;
 	int pid = broker_start(&c, &port);
 	if (pid < 0) {
@@ -630,6 +734,7 @@ main(int argc, char **argv)
 	bench_batch(&c, port, 100);
 	fed_test_proc_stop(pid, SIGTERM, 10000);
 	peers_forget(pid);
+	bench_durable(&c);
 	mosquitto_lib_cleanup();
 	fed_test_rmtree(c.dir);
 	free(c.dir);

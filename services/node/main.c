@@ -8,7 +8,8 @@
 // Configuration: the table below (file, FED_* environment, --flags; see
 // --help). Logs go to stderr. SIGTERM or SIGINT stops it cleanly: calls in
 // progress finish, the store is checkpointed and closed; nothing that was
-// acknowledged is lost (each ingest is committed before its reply). SIGHUP
+// acknowledged is lost (each ingest is committed before its reply, alone or
+// in a group commit shared with concurrent calls). SIGHUP
 // rereads the tokens and peers files without closing a connection.
 
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include "node_alarms.h"
 #include "node_auth.h"
 #include "node_directory.h"
+#include "node_fanout.h"
 #include "node_grants.h"
 #include "node_http.h"
 #include "node_metrics.h"
@@ -63,6 +65,7 @@ struct node_cfg {
 	int64_t scrub_interval_ms;
 	uint64_t scrub_pause_ms;
 	uint64_t workers;
+	uint64_t commit_wait_ms;
 	size_t max_msg;
 	uint64_t max_batch_points;
 	uint64_t max_query_cells;
@@ -143,8 +146,15 @@ static const fed_cfg_opt node_opts[] = {
         "never starves ingest and queries"),
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
-    FED_CFG_OPT_UINT(
-        C, workers, "workers", "16", 1, 256, "RPC requests served at once"),
+    FED_CFG_OPT_UINT(C, workers, "workers", "16", 1, 4096,
+        "RPC requests served at once (one thread each; the HTTP "
+        "endpoint takes at most 64): at most this many Ingest calls "
+        "share one commit, raise it for many collectors"),
+    FED_CFG_OPT_UINT(C, commit_wait_ms, "commit-wait-ms", "2", 0, 1000,
+        "group commit: Ingest calls running at once share one "
+        "transaction and one fsync, each acknowledged once it is "
+        "durable; a call waits at most this long for others on their "
+        "way (a lone call never waits). 0: every call commits alone"),
     FED_CFG_OPT_SIZE(C, max_msg, "max-msg", "16MiB", 4096, 1 << 30,
         "largest request accepted, compressed or not"),
     FED_CFG_OPT_UINT(C, max_batch_points, "max-batch-points", "1000000", 1,
@@ -199,6 +209,7 @@ open_store(const struct node_cfg *cfg, node_store **out)
 	so.sync_normal = cfg->sync == 1;
 	so.default_tz = cfg->tz;
 	so.init = cfg->init;
+	so.commit_wait_ms = (unsigned) cfg->commit_wait_ms;
 	node_store_err err = {{0}};
 	fed_status st = node_store_open(cfg->data_dir, &so, out, &err);
 	if (st != FED_OK)
@@ -431,14 +442,17 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	ro.max_conns_per_peer = cfg->max_conns_per_peer;
 	ro.idle_timeout_ms = (uint32_t) cfg->idle_timeout_ms;
 	node_rpc nr = {.store = store,
-	    .pub = pub,
-	    .public_pub = public_pub,
-	    .alarms = alarms,
 	    .max_batch_points = cfg->max_batch_points,
 	    .max_query_series = 64,
-	    .max_query_cells = cfg->max_query_cells,
-	    .on_stored = kick,
-	    .on_stored_arg = repl};
+	    .max_query_cells = cfg->max_query_cells};
+	// Every commit's new points: the streams, the alarm rules and the
+	// replicator, in commit order.
+	node_fanout fanout = {.pub = pub,
+	    .public_pub = public_pub,
+	    .alarms = alarms,
+	    .wake = kick,
+	    .wake_arg = repl};
+	node_store_set_on_commit(store, node_fanout_on_commit, &fanout);
 	if (cfg->directory[0] != '\0'
 	    && join_directory(cfg, store, &tls, &dir) != FED_OK)
 		goto out;
@@ -471,7 +485,8 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	node_http_opts ho = {.rpc = srv, .db = cfg->name};
 	if (cfg->http_listen[0] != '\0'
 	    && node_http_server_new(&ho, cfg->http_listen, &tls,
-	           (unsigned) cfg->workers, cfg->max_msg, &hsrv)
+	           (unsigned) (cfg->workers < 64 ? cfg->workers : 64),
+	           cfg->max_msg, &hsrv)
 	        != FED_OK)
 		goto out;
 	struct reloads tr = {cfg, auth, repl};
@@ -481,6 +496,12 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	    cfg->data_dir);
 	int sig = fed_process_serve(stop_signals);
 	fed_log(FED_LOG_NOTICE, "node", "signal %d: stopping", sig);
+	node_store_commit_stats cs;
+	node_store_get_commit_stats(store, &cs);
+	fed_log(FED_LOG_NOTICE, "node",
+	    "group commit: %llu Ingest calls in %llu commits since the start",
+	    (unsigned long long) cs.n_calls,
+	    (unsigned long long) cs.n_commits);
 	rc = 0;
 out:
 	fed_process_reload_clear();
@@ -491,6 +512,8 @@ out:
 	fed_metrics_server_free(msrv); // its collectors read the store
 	node_metrics_free(nm);
 	fed_rpc_server_free(srv); // finishes calls in progress first
+	if (store != NULL) // the fan-out's parts go next
+		node_store_set_on_commit(store, NULL, NULL);
 	fed_scrub_free(scrub); // stops a scrub in progress at its next batch
 	node_backup_free(backup); // removes the last snapshot
 	node_directory_free(dir);

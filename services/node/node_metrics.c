@@ -15,7 +15,7 @@
 #include "fed/log.h"
 #include "fed/metrics.h"
 
-#define N_COLLECTORS 8
+#define N_COLLECTORS 10
 
 #define N_ALARM_FIELDS 4
 
@@ -113,6 +113,26 @@ alarms_active(fed_metrics_sink *sink, void *arg)
 		fed_metrics_emit(sink, NULL, (double) n);
 }
 
+// Group commit: calls committed and the commits they took (their ratio is
+// the mean group size).
+static void
+commit_calls(fed_metrics_sink *sink, void *arg)
+{
+	const node_metrics *m = arg;
+	node_store_commit_stats cs;
+	node_store_get_commit_stats(m->store, &cs);
+	fed_metrics_emit(sink, NULL, (double) cs.n_calls);
+}
+
+static void
+commits(fed_metrics_sink *sink, void *arg)
+{
+	const node_metrics *m = arg;
+	node_store_commit_stats cs;
+	node_store_get_commit_stats(m->store, &cs);
+	fed_metrics_emit(sink, NULL, (double) cs.n_commits);
+}
+
 // The alarm engine's counters, one family each: `which` picks the field.
 struct alarm_field {
 	const char *name, *help;
@@ -176,6 +196,13 @@ register_all(node_metrics *m)
 	    .help = "alarms raised and not cleared",
 	    .type = FED_METRIC_GAUGE};
 	FED_TRY(add(m, &k, &d, alarms_active, m));
+	d = (fed_metrics_desc) {.name = "enfed_store_commit_calls_total",
+	    .help = "Ingest calls that reached a commit (group commit)",
+	    .type = FED_METRIC_COUNTER};
+	FED_TRY(add(m, &k, &d, commit_calls, m));
+	d.name = "enfed_store_commits_total";
+	d.help = "transactions those calls took (one fsync each)";
+	FED_TRY(add(m, &k, &d, commits, m));
 	for (size_t i = 0; m->alarms != NULL && i < N_ALARM_FIELDS; i++) {
 		m->alarm_args[i] = (struct alarm_arg) {m, i};
 		d = (fed_metrics_desc) {.name = alarm_fields[i].name,

@@ -4,8 +4,9 @@
 // they run (node_policy.h): they run the query the policy allows, show
 // the list entries and metadata it lets through. The store validates ids,
 // timestamps and values and names the offending field; this layer adds
-// the limits of one call, moves store results into the replies, and
-// publishes what an ingest newly stored.
+// the limits of one call and moves store results into the replies; what
+// an ingest newly stored is handed on by the store's commit hook
+// (node_fanout.h).
 
 #include "node_rpc.h"
 
@@ -26,111 +27,6 @@ store_error(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
 	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
 }
 
-// 1 when series id exists and is public.
-static int
-is_public(node_store *store, const char *id)
-{
-	Enfed__V1__SeriesInfo *info = NULL;
-	node_store_err err = {{0}};
-	int pub = node_store_get(store, id, &info, &err) == FED_OK
-	    && info->meta->visibility
-	        == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
-	node_store_info_free(info);
-	return pub;
-}
-
-// After the commit: the new points go to the stream and to the alarm
-// engine, which only queues them when a rule matches (node_alarms.h).
-// What one ingest newly stored, kept for the public stream: published
-// once the store's writer lock is released, where visibility may be read.
-struct fresh_series {
-	char *id;
-	int64_t *ts_ms;
-	double *value;
-	size_t n;
-};
-
-struct ingest_cb {
-	node_rpc *nr;
-	struct fresh_series *fresh; // one per series of the request at most
-	size_t n_fresh;
-	int lost; // out of memory: the public stream misses points
-};
-
-static void
-keep_fresh(struct ingest_cb *cb, const char *series_id, const int64_t *ts_ms,
-    const double *value, size_t n)
-{
-	if (cb->fresh == NULL) {
-		cb->lost = 1;
-		return;
-	}
-	struct fresh_series *f = &cb->fresh[cb->n_fresh];
-	f->id = strdup(series_id);
-	f->ts_ms = malloc(n * sizeof(*ts_ms));
-	f->value = malloc(n * sizeof(*value));
-	if (f->id == NULL || f->ts_ms == NULL || f->value == NULL) {
-		free(f->id);
-		free(f->ts_ms);
-		free(f->value);
-		cb->lost = 1;
-		return;
-	}
-	memcpy(f->ts_ms, ts_ms, n * sizeof(*ts_ms));
-	memcpy(f->value, value, n * sizeof(*value));
-	f->n = n;
-	cb->n_fresh++;
-}
-
-// Publishes a series' new points (fed_stream_publish cuts them into
-// frames); a failure is logged, subscribers back-fill what they miss.
-static void
-publish_frames(fed_stream_pub *pub, const char *series_id,
-    const int64_t *ts_ms, const double *value, size_t n)
-{
-	fed_status st
-	    = fed_stream_publish(pub, series_id, ts_ms, value, n, NULL);
-	if (st != FED_OK)
-		fed_log(FED_LOG_WARNING, "node",
-		    "publishing %s: %s (subscribers will back-fill)",
-		    series_id, fed_status_name(st));
-}
-
-// After the ingest: the public series' new points to the public stream.
-static void
-publish_public(struct ingest_cb *cb)
-{
-	node_rpc *nr = cb->nr;
-	for (size_t i = 0; i < cb->n_fresh; i++) {
-		struct fresh_series *f = &cb->fresh[i];
-		if (is_public(nr->store, f->id))
-			publish_frames(
-			    nr->public_pub, f->id, f->ts_ms, f->value, f->n);
-		free(f->id);
-		free(f->ts_ms);
-		free(f->value);
-	}
-	if (cb->lost)
-		fed_log(FED_LOG_WARNING, "node",
-		    "public stream: out of memory, points not published "
-		    "(subscribers will back-fill)");
-	free(cb->fresh);
-}
-
-static void
-publish_new(const char *series_id, const int64_t *ts_ms, const double *value,
-    size_t n, void *arg)
-{
-	struct ingest_cb *cb = arg;
-	node_rpc *nr = cb->nr;
-	if (nr->public_pub != NULL)
-		keep_fresh(cb, series_id, ts_ms, value, n);
-	if (nr->alarms != NULL)
-		node_alarms_offer(nr->alarms, series_id, ts_ms, value, n);
-	if (nr->pub != NULL)
-		publish_frames(nr->pub, series_id, ts_ms, value, n);
-}
-
 static fed_status
 ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
@@ -148,22 +44,15 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    total, n->max_batch_points);
 	node_store_counts counts;
 	node_store_err err = {{0}};
-	struct ingest_cb cb = {.nr = n};
-	if (n->public_pub != NULL && req->n_series > 0)
-		cb.fresh = calloc(req->n_series, sizeof(*cb.fresh));
-	int notify = n->pub != NULL || n->public_pub != NULL || n->alarms;
-	fed_status st = node_store_append_notify(
-	    n->store, req, &counts, notify ? publish_new : NULL, &cb, &err);
-	if (n->public_pub != NULL)
-		publish_public(&cb); // frees what was kept, even on error
+	// The new points go to the streams, alarms and replicator from the
+	// store's commit hook (node_fanout.h).
+	fed_status st = node_store_append(n->store, req, &counts, &err);
 	if (st != FED_OK)
 		return store_error(call, st, &err);
 	node_metrics_count_ingest(&counts);
 	rep->n_stored = counts.n_stored;
 	rep->n_duplicate = counts.n_duplicate;
 	rep->n_replaced = counts.n_replaced;
-	if (counts.n_stored + counts.n_replaced > 0 && n->on_stored != NULL)
-		n->on_stored(n->on_stored_arg);
 	return FED_OK;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // node_rpc.h: the enfed.v1.SeriesStore service of fed-node: request
-// validation, the store, and the live stream of newly stored points.
+// validation and the store (the newly stored points reach the live
+// streams through the store's commit hook, node_fanout.h).
 //
 // A Query costs memory in proportion to its cells, series x buckets (the
 // number of buckets of its step over its range, counted before the query
@@ -25,19 +26,12 @@
 // What the handlers share; borrowed, and alive as long as the server.
 typedef struct node_rpc {
 	node_store *store;
-	fed_stream_pub *pub; // newly stored points are published here
-	fed_stream_pub *public_pub; // and those of public series here (the
-	                            // stream a federation may reach); may be
-	                            // NULL
-	node_alarms *alarms; // and offered to the alarm rules; may be NULL
 	size_t max_batch_points; // Ingest: more points in one call is
 	                         // INVALID_ARGUMENT
 	size_t max_query_series; // Query/Latest: more ids is INVALID_ARGUMENT
 	size_t max_query_cells; // Query: ids x buckets (or raw points) above
 	                        // this is RESOURCE_EXHAUSTED; 0: the default,
 	                        // NODE_RPC_MAX_QUERY_CELLS
-	void (*on_stored)(void *); // called after an ingest stored points
-	void *on_stored_arg; // (e.g. to wake the replicator); may be NULL
 } node_rpc;
 
 // Registers SeriesStore on srv with `n` as the handlers' state.

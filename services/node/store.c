@@ -49,6 +49,7 @@ struct node_store {
 	uint64_t zone_clock; // stamps each use, for least-recently-used
 	const fed_tz *default_zone; // held (never evicted) while open
 	pthread_mutex_t zone_mtx;
+	node__group *group; // the commit queue of appends (store_group.c)
 };
 
 static const char *const stmt_sql[STMT_COUNT] = {
@@ -133,6 +134,7 @@ node_store_opts_init(node_store_opts *opts)
 	opts->max_raw_points = 200000;
 	opts->max_buckets = 200000;
 	opts->default_tz = "Europe/Paris";
+	opts->commit_wait_ms = 2;
 }
 
 const node_store_opts *
@@ -343,6 +345,9 @@ check_opts(node_store_opts *o, node_store_err *err)
 	if (o->default_tz == NULL || o->default_tz[0] == '\0')
 		return node__store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.default_tz: must name a zone");
+	if (o->commit_wait_ms > 1000)
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "opts.commit_wait_ms: must be 0..1000");
 	return FED_OK;
 }
 
@@ -513,7 +518,9 @@ node_store_open(const char *dir_or_path, const node_store_opts *opts,
 	pthread_mutex_init(&st->pool_mtx, NULL);
 	pthread_cond_init(&st->pool_cond, NULL);
 	pthread_mutex_init(&st->zone_mtx, NULL);
-	fed_status s = store_init(st, path, err);
+	fed_status s = node__group_new(o.commit_wait_ms, &st->group);
+	if (s == FED_OK)
+		s = store_init(st, path, err);
 	if (s != FED_OK && err != NULL && err->msg[0] == '\0')
 		node__store_fail(err, s, "%s: cannot open store (%s)", path,
 		    fed_status_str(s));
@@ -542,6 +549,7 @@ node_store_close(node_store *st)
 			    st->writer.db, rc, "checkpoint");
 	}
 	conn_close(&st->writer);
+	node__group_free(st->group);
 	pthread_mutex_destroy(&st->writer_mtx);
 	pthread_mutex_destroy(&st->pool_mtx);
 	pthread_cond_destroy(&st->pool_cond);
@@ -551,6 +559,12 @@ node_store_close(node_store *st)
 	free(st->default_tz);
 	free(st->live.g);
 	free(st);
+}
+
+node__group *
+node__store_group(node_store *st)
+{
+	return st->group;
 }
 
 node__live_grants *
@@ -768,6 +782,7 @@ node__store_series(
 		return node__store_sql_status(c->db, rc, "series lookup");
 	out->sid = sqlite3_column_int64(s, 0);
 	out->kind = sqlite3_column_int(s, 1);
+	out->visibility = sqlite3_column_int(s, 6);
 	out->unit = sqlite3_column_int(s, 2);
 	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
 	out->cumulative = sqlite3_column_int(s, 7);

@@ -6,8 +6,9 @@
 // A store is one sqlite database in WAL mode holding series metadata and
 // their points. Points are kept in compressed blocks, one per series and
 // fixed time window (store_codec.h; layout in docs/storage.md), never one
-// row per point. Every write is one transaction, committed (durable with
-// synchronous=FULL, the default) before the call returns.
+// row per point. Every write is committed (durable with synchronous=FULL,
+// the default) before the call returns; appends that run at once share
+// one transaction and one fsync (group commit, node_store_append).
 //
 // Threads: every function may be called from any number of threads at
 // once. Writes are serialised on one writer connection; reads take one of a
@@ -60,6 +61,10 @@ typedef struct node_store_opts {
 	                        // copied by open
 	int init; // 1: an existing empty file may become a new store;
 	          // 0 (default): it is refused (a missing file is created)
+	unsigned commit_wait_ms; // group commit (node_store_append): the
+	                         // longest an append waits for company while
+	                         // others are on their way; 0: every append
+	                         // commits alone; default 2, at most 1000
 } node_store_opts;
 
 #define NODE_STORE_ERR_LEN 256
@@ -198,21 +203,30 @@ typedef struct node_store_counts {
 	uint64_t n_replaced; // with req->replace: stored values changed
 } node_store_counts;
 
-// Stores the points of `req` (borrowed) in one transaction, committed on
-// return. Idempotent on (series, ts): a point whose timestamp is already
-// stored (or appears earlier in the same request) is a duplicate and the
-// first value stays, even when the resend carries a different value, so
-// at-least-once delivery never rewrites history. With req->replace, an
-// existing (series, ts) takes the new value instead (counted as replaced
-// when it differs, duplicate when it does not); the caller decides who may
-// ask for it. Points may come in any
-// order and into any past window. All or nothing: INVALID_ARGUMENT (bad id,
-// ts_ms and value counts differ, ts outside [NODE_STORE_MIN_TS_MS,
-// NODE_STORE_END_TS_MS), NaN or infinite value; message names series[i]
-// and the index) or NOT_FOUND (unknown series) store nothing, nor does
-// RESOURCE_EXHAUSTED (a block window would pass NODE_CODEC_MAX_POINTS, a
-// million points) or DATA_LOSS (a block on disk is corrupt). *counts (may
-// be NULL) gets the counts on OK.
+// Stores the points of `req` (borrowed), committed on return. Idempotent
+// on (series, ts): a point whose timestamp is already stored (or appears
+// earlier in the same request) is a duplicate and the first value stays,
+// even when the resend carries a different value, so at-least-once
+// delivery never rewrites history. With req->replace, an existing (series,
+// ts) takes the new value instead (counted as replaced when it differs,
+// duplicate when it does not); the caller decides who may ask for it.
+// Points may come in any order and into any past window. All or nothing:
+// INVALID_ARGUMENT (bad id, ts_ms and value counts differ, ts outside
+// [NODE_STORE_MIN_TS_MS, NODE_STORE_END_TS_MS), NaN or infinite value;
+// message names series[i] and the index) or NOT_FOUND (unknown series)
+// store nothing, nor does RESOURCE_EXHAUSTED (a block window would pass
+// NODE_CODEC_MAX_POINTS, a million points) or DATA_LOSS (a block on disk
+// is corrupt). *counts (may be NULL) gets the counts on OK.
+//
+// Group commit (opts.commit_wait_ms > 0): appends running at once on
+// several threads are applied one after another, in the order they
+// queued, in one transaction with one fsync; each returns once the commit
+// that holds its points is durable. A call waits for company at most
+// commit_wait_ms, and only while another append is on its way to the
+// queue; a lone append commits at once. Each call is applied inside its own
+// savepoint, so a call that fails (NOT_FOUND, RESOURCE_EXHAUSTED,
+// DATA_LOSS) stores nothing and fails alone; a failed COMMIT fails every
+// call of the group, none of which stored anything.
 fed_status node_store_append(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_err *err);
@@ -223,13 +237,55 @@ fed_status node_store_append(node_store *st,
 typedef void (*node_store_new_fn)(const char *series_id, const int64_t *ts_ms,
     const double *value, size_t n, void *arg);
 
-// As node_store_append, and then tells on_new (called on this thread,
-// after the commit, still holding the writer lock so that calls come in
-// commit order: on_new must not call the store) which points were new: what a
-// live stream publishes, so that a resent batch publishes nothing twice.
+// As node_store_append, and then tells on_new which points were new: what
+// a live stream publishes, so that a resent batch publishes nothing twice.
+// on_new is called after the commit, still holding the writer lock so that
+// calls come in commit order (and, within a group, in the order the calls
+// were applied), on the thread that led the group commit, which may be
+// another caller's: on_new must not call the store, and `arg` must stay
+// valid until this call returns (it does: the call waits for the commit).
 fed_status node_store_append_notify(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_new_fn on_new, void *arg, node_store_err *err);
+
+// ---- After each commit: the new points, for the fan-out -------------------
+
+// One series' points that one append newly stored or replaced, sorted by
+// time, with the series' visibility as the commit saw it.
+typedef struct node_store_fresh {
+	const char *series_id;
+	int is_public; // visibility PUBLIC
+	const int64_t *ts_ms;
+	const double *value;
+	size_t n;
+} node_store_fresh;
+
+// Called once per commit that stored or replaced points (all the appends
+// of a group together), with fresh[0..n): each series of each successful
+// append, in the order they were applied (a series may come more than
+// once). Called after the commit, still under the writer lock, so that
+// calls come in commit order, on the thread that committed; everything is
+// borrowed for the call, which must not call the store.
+typedef void (*node_store_commit_fn)(
+    const node_store_fresh *fresh, size_t n, void *arg);
+
+// Sets the store's commit hook (fn NULL: none), taking the writer lock:
+// appends that commit after it returns call it. fed-node's fan-out
+// (node_fanout.h).
+void node_store_set_on_commit(
+    node_store *st, node_store_commit_fn fn, void *arg);
+
+// What group commit did since the store opened (node_metrics.c, tests,
+// benchmarks). n_calls / n_commits is the mean group size.
+typedef struct node_store_commit_stats {
+	uint64_t n_calls; // appends that reached a commit (stored or failed)
+	uint64_t n_commits; // transactions they took
+	uint64_t n_queued; // appends queued now, the committing group included
+} node_store_commit_stats;
+
+// Fills *out. Takes the queue's mutex only: any thread, never blocks on
+// I/O.
+void node_store_get_commit_stats(node_store *st, node_store_commit_stats *out);
 
 // Answers `req` (borrowed): for each series, the points (STEP_RAW) or the
 // buckets of the range [from_ms, to_ms) with their aggregate, coverage and

@@ -9,6 +9,11 @@
 // case, points after the block's last one, skips the merge: the decoded
 // block is extended and re-encoded, one read and one write per window per
 // request, so a bulk load costs O(block size) per batch, not per point.
+//
+// Group commit (store_group.c queues the calls): the calls of a group are
+// applied in queue order in one transaction, each inside its own
+// savepoint so that one that fails is undone alone; one COMMIT, one fsync,
+// then each call's new points go to its on_new, in the same order.
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +21,7 @@
 
 #include "store_internal.h"
 
-typedef struct in_point {
+typedef struct node__in_point {
 	int64_t ts_ms;
 	double value;
 	size_t idx; // position in the request, for a stable sort
@@ -293,11 +298,13 @@ save_stats(store_conn *c, const store_series *row, const apply_stats *a)
 static fed_status
 apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
     in_point *buf, node_points *fresh, node_store_counts *counts,
-    node_store_err *err)
+    int *is_public, node_store_err *err)
 {
 	store_series row;
 	FED_TRY(node__store_series(c, sp->series_id, &row, err));
 	sqlite3_reset(c->stmt[STMT_SERIES_BY_ID]);
+	*is_public
+	    = row.visibility == ENFED__V1__VISIBILITY__VISIBILITY_PUBLIC;
 	apply_stats a = {0, 0, 0, replace, INT64_MAX, INT64_MIN, 0, fresh,
 	    sp->series_id, row.window_ms, err};
 	if (fresh != NULL)
@@ -319,18 +326,17 @@ apply_series(store_conn *c, const Enfed__V1__SeriesPoints *sp, int replace,
 	return save_stats(c, &row, &a);
 }
 
-// Applies every series of req; starts[i] (when fresh is not NULL) is where
-// series i's newly stored points begin in fresh.
+// Applies every series of call m; m->starts[i] (when fresh is not NULL)
+// is where series i's newly stored points begin in fresh.
 static fed_status
-apply_request(store_conn *c, const Enfed__V1__IngestRequest *req,
-    in_point *buf, node_points *fresh, size_t *starts,
-    node_store_counts *counts, node_store_err *err)
+apply_request(store_conn *c, node__commit *m, node_points *fresh)
 {
+	const Enfed__V1__IngestRequest *req = m->req;
 	for (size_t i = 0; i < req->n_series; i++) {
 		if (fresh != NULL)
-			starts[i] = fresh->n;
-		FED_TRY(apply_series(
-		    c, req->series[i], req->replace, buf, fresh, counts, err));
+			m->starts[i] = fresh->n;
+		FED_TRY(apply_series(c, req->series[i], req->replace, m->buf,
+		    fresh, &m->counts, &m->is_public[i], m->err));
 	}
 	return FED_OK;
 }
@@ -365,6 +371,170 @@ notify(const Enfed__V1__IngestRequest *req, const node_points *fresh,
 	}
 }
 
+// Steps one of the savepoint statements (prepared once: a group runs
+// them for every call).
+static fed_status
+savepoint_step(store_conn *c, store_stmt which, const char *what)
+{
+	sqlite3_stmt *s = node__store_stmt(c, which);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return node__store_sql_status(c->db, rc, what);
+	return FED_OK;
+}
+
+// Ends call m's savepoint: kept when a is OK, else undone. A failure to
+// release it is the transaction's, returned.
+static fed_status
+savepoint_end(store_conn *c, fed_status a)
+{
+	node__store_reset_all(c);
+	if (a == FED_OK)
+		return savepoint_step(c, STMT_RELEASE, "release");
+	savepoint_step(c, STMT_ROLLBACK_TO, "rollback to");
+	savepoint_step(c, STMT_RELEASE, "release");
+	return FED_OK;
+}
+
+// Applies call m inside the open transaction (in a savepoint when
+// `alone` is 0); sets m->status. Returns what ends the whole transaction:
+// m's own failure when alone, a savepoint or a transaction that sqlite
+// rolled back itself (as on SQLITE_FULL) otherwise.
+static fed_status
+apply_call(node_store *st, store_conn *c, node__commit *m, int collect,
+    int live, int alone)
+{
+	fed_status t
+	    = alone ? FED_OK : savepoint_step(c, STMT_SAVEPOINT, "savepoint");
+	if (t != FED_OK)
+		return m->status = t;
+	collect = collect || m->on_new != NULL || live;
+	fed_status a = apply_request(c, m, collect ? &m->fresh : NULL);
+	if (a == FED_OK && live)
+		a = outbox(st, c, m->req, &m->fresh, m->starts);
+	m->status = a;
+	if (a != FED_OK)
+		m->fresh.n = 0;
+	if (alone)
+		return a;
+	t = savepoint_end(c, a);
+	if (t == FED_OK && sqlite3_get_autocommit(c->db))
+		t = a != FED_OK ? a : FED_UNAVAILABLE; // transaction gone
+	return t;
+}
+
+// The n calls' new points, series by series, to the store's commit hook.
+static void
+tell_commit(node_store_commit_fn fn, void *arg, node__commit *first, size_t n)
+{
+	size_t total = 0, k = 0;
+	node__commit *m = first;
+	for (size_t i = 0; i < n; i++, m = i < n ? m->next : m)
+		if (m->status == FED_OK)
+			total += m->req->n_series;
+	if (total == 0)
+		return;
+	node_store_fresh *f = malloc(total * sizeof(*f));
+	if (f == NULL) {
+		fed_log(FED_LOG_WARNING, "store",
+		    "commit hook: out of memory, new points not handed on");
+		return;
+	}
+	m = first;
+	for (size_t i = 0; i < n; i++, m = i < n ? m->next : m) {
+		const Enfed__V1__IngestRequest *req = m->req;
+		for (size_t j = 0; m->status == FED_OK && j < req->n_series;
+		     j++) {
+			size_t end = j + 1 < req->n_series ? m->starts[j + 1]
+			                                   : m->fresh.n;
+			if (end > m->starts[j])
+				f[k++] = (node_store_fresh) {
+				    req->series[j]->series_id, m->is_public[j],
+				    m->fresh.ts_ms + m->starts[j],
+				    m->fresh.value + m->starts[j],
+				    end - m->starts[j]};
+		}
+	}
+	if (k > 0)
+		fn(f, k, arg);
+	free(f);
+}
+
+void
+node__store_commit(node_store *st, node__commit *first, size_t n)
+{
+	store_conn *c = node__store_writer_lock(st);
+	// The writer lock guards the live grants and the hook: read them
+	// under it.
+	int live = node__store_live(st)->n > 0;
+	node_store_commit_fn hook;
+	void *hook_arg;
+	node__store_on_commit(st, &hook, &hook_arg);
+	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
+	node__commit *m = first;
+	size_t applied = 0;
+	for (; applied < n && s == FED_OK; applied++) {
+		s = apply_call(st, c, m, hook != NULL, live, n == 1);
+		if (applied + 1
+		    < n) // never the last's link: arrivals write it
+			m = m->next;
+	}
+	s = node__store_write_end(c, s);
+	m = first;
+	for (size_t i = 0; i < n; i++) {
+		// A failed transaction stored nothing of the group.
+		if (s != FED_OK && (i >= applied || m->status == FED_OK))
+			m->status = s;
+		// Still under the writer lock: the stream sees commits in
+		// order.
+		if (s == FED_OK && m->status == FED_OK && m->on_new != NULL)
+			notify(
+			    m->req, &m->fresh, m->starts, m->on_new, m->arg);
+		if (i + 1 < n)
+			m = m->next;
+	}
+	if (s == FED_OK && hook != NULL)
+		tell_commit(hook, hook_arg, first, n);
+	node__store_writer_unlock(st);
+}
+
+// Validates req and fills m for the queue; RESOURCE_EXHAUSTED or the
+// validation's status.
+static fed_status
+commit_init(node__commit *m, const Enfed__V1__IngestRequest *req,
+    node_store_new_fn on_new, void *arg, node_store_err *err)
+{
+	*m = (node__commit) {.req = req,
+	    .on_new = on_new,
+	    .arg = arg,
+	    .err = err,
+	    .status = FED_INTERNAL};
+	node_points_init(&m->fresh);
+	FED_TRY(check_request(req, err));
+	size_t max_n = 1;
+	for (size_t i = 0; i < req->n_series; i++) {
+		m->n_points += req->series[i]->n_ts_ms;
+		if (req->series[i]->n_ts_ms > max_n)
+			max_n = req->series[i]->n_ts_ms;
+	}
+	m->buf = malloc(max_n * sizeof(*m->buf));
+	m->starts = calloc(req->n_series + 1, sizeof(*m->starts));
+	m->is_public = calloc(req->n_series + 1, sizeof(*m->is_public));
+	if (m->buf == NULL || m->starts == NULL || m->is_public == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	return FED_OK;
+}
+
+static void
+commit_fini(node__commit *m)
+{
+	node_points_fini(&m->fresh);
+	free(m->buf);
+	free(m->starts);
+	free(m->is_public);
+}
+
 fed_status
 node_store_append(node_store *st, const Enfed__V1__IngestRequest *req,
     node_store_counts *counts, node_store_err *err)
@@ -377,43 +547,18 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
     node_store_counts *counts, node_store_new_fn on_new, void *arg,
     node_store_err *err)
 {
-	FED_TRY(check_request(req, err));
-	size_t max_n = 1;
-	for (size_t i = 0; i < req->n_series; i++)
-		if (req->series[i]->n_ts_ms > max_n)
-			max_n = req->series[i]->n_ts_ms;
-	in_point *buf = malloc(max_n * sizeof(*buf));
-	// The writer lock guards the live grants: read them under it.
-	store_conn *c = node__store_writer_lock(st);
-	int live = node__store_live(st)->n > 0;
-	int collect = on_new != NULL || live;
-	size_t *starts
-	    = collect ? calloc(req->n_series + 1, sizeof(*starts)) : NULL;
-	if (buf == NULL || (collect && starts == NULL)) {
-		node__store_writer_unlock(st);
-		free(buf);
-		free(starts);
-		return FED_RESOURCE_EXHAUSTED;
-	}
-	node_points fresh;
-	node_points_init(&fresh);
-	node_store_counts got = {0, 0, 0};
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK) {
-		fed_status a = apply_request(
-		    c, req, buf, collect ? &fresh : NULL, starts, &got, err);
-		if (a == FED_OK && live)
-			a = outbox(st, c, req, &fresh, starts);
-		s = node__store_write_end(c, a);
-	}
-	// Still under the writer lock: the stream sees commits in order.
-	if (s == FED_OK && on_new != NULL)
-		notify(req, &fresh, starts, on_new, arg);
-	node__store_writer_unlock(st);
-	node_points_fini(&fresh);
-	free(buf);
-	free(starts);
+	node__group *g = node__store_group(st);
+	node__group_enter(g); // a leader may wait for this call
+	node__commit m;
+	fed_status s = commit_init(&m, req, on_new, arg, err);
+	if (s != FED_OK)
+		node__group_leave(g);
+	else
+		node__group_run(st, g, &m);
+	if (s == FED_OK)
+		s = m.status;
 	if (s == FED_OK && counts != NULL)
-		*counts = got;
+		*counts = m.counts;
+	commit_fini(&m);
 	return s;
 }

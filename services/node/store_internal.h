@@ -13,6 +13,8 @@
 #ifndef NODE_STORE_INTERNAL_H
 #define NODE_STORE_INTERNAL_H
 
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -74,7 +76,10 @@
 	    " WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT 1")       \
 	X(BLOCK_AFTER,                                                       \
 	    "SELECT " STORE_BLOCK_COLS " FROM blocks"                        \
-	    " WHERE key > ?1 AND key <= ?2 ORDER BY key LIMIT 1")
+	    " WHERE key > ?1 AND key <= ?2 ORDER BY key LIMIT 1")            \
+	X(SAVEPOINT, "SAVEPOINT call")                                       \
+	X(RELEASE, "RELEASE call")                                           \
+	X(ROLLBACK_TO, "ROLLBACK TO call")
 
 typedef enum store_stmt {
 #define STORE__STMT_ENUM(name, sql) STMT_##name,
@@ -106,6 +111,7 @@ typedef struct store_summary {
 typedef struct store_series {
 	int64_t sid;
 	int kind;
+	int visibility;
 	int unit;
 	uint32_t interval_s;
 	int cumulative;
@@ -276,5 +282,64 @@ fed_status node__store_check_utf8(
 extern void (*node__store_migrate_probe)(void);
 
 fed_status node__store_block_sql_fn(sqlite3 *db);
+
+// ---- Group commit (store_group.c, store_append.c)
+// ---------------------------
+
+// One append waiting for its commit. Prepared (validated, its scratch
+// allocated) by the caller's thread before it queues; applied by whichever
+// thread leads the group that takes it. Lives on the caller's stack.
+typedef struct node__commit {
+	const Enfed__V1__IngestRequest *req; // borrowed
+	node_store_new_fn on_new; // may be NULL
+	void *arg;
+	node_store_err *err; // may be NULL
+	size_t n_points; // in req, for the group's size bound
+	struct node__in_point *buf; // room for req's largest series
+	size_t *starts; // where each series' new points begin in fresh
+	int *is_public; // each series' visibility, as applied
+	node_points fresh; // points newly stored, for outbox and on_new
+	node_store_counts counts; // on OK
+	fed_status status; // set by the leader
+	// The queue's own (store_group.c), under its mutex; `done` is read
+	// by the call itself once `wake` is posted.
+	int done;
+	sem_t wake;
+	struct node__commit *next;
+} node__commit;
+
+// The store's commit queue (NULL while opening fails).
+typedef struct node__group node__group;
+
+// A queue whose leaders wait at most wait_ms for company (0: every
+// commit alone). RESOURCE_EXHAUSTED.
+fed_status node__group_new(unsigned wait_ms, node__group **out);
+
+// Frees the queue; nobody may be in it. NULL does nothing.
+void node__group_free(node__group *g);
+
+// The store's queue.
+node__group *node__store_group(node_store *st);
+
+// A call is on its way to the queue (validating): a leader waits for it.
+// Balanced by node__group_run, or by node__group_leave when it gives up.
+void node__group_enter(node__group *g);
+void node__group_leave(node__group *g);
+
+// Queues m and returns once the commit holding it is over, m->status set:
+// either another thread led a group that held m, or this one led it
+// (waiting for company, then node__store_commit). Blocks.
+void node__group_run(node_store *st, node__group *g, node__commit *m);
+
+// The store's commit hook (node_store_set_on_commit); *fn NULL: none.
+// Under the writer lock.
+void node__store_on_commit(
+    node_store *st, node_store_commit_fn *fn, void **arg);
+
+// Applies the n calls first, first->next, ... in one transaction under
+// the writer lock, each in its own savepoint when n > 1, commits, then
+// calls each successful call's on_new in order (store_append.c). Sets
+// every call's status.
+void node__store_commit(node_store *st, node__commit *first, size_t n);
 
 #endif // NODE_STORE_INTERNAL_H

@@ -10,8 +10,10 @@
 //   closed: the replicator's call times out, --replicate-timeout, and it
 //   redials); connections reset in the middle of a message;
 // - fed-node killed (-9) 20 times at random moments, the owner mostly and
-//   sometimes the grantee, while a collector ingests and replication runs:
-//   every acknowledged point is on both exactly once, the outbox drains,
+//   sometimes the grantee, while a collector ingests days of points and 8
+//   meters send one point a call at once (their calls share commits: group
+//   commit, fed-node's default), and replication runs: every acknowledged
+//   point is on both exactly once, the outbox drains,
 //   and both databases pass node_store_check (sqlite's integrity_check
 //   and every block against its row);
 // - in two network namespaces joined by a veth pair (a private /30 that
@@ -205,10 +207,10 @@ prepare(struct world *w, const char *bmhs_addr)
 }
 
 static void
-create(fed_rpc_client *c)
+create_id(fed_rpc_client *c, const char *id)
 {
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
-	m.id = SERIES;
+	m.id = (char *) id;
 	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_PRODUCTION;
 	m.unit = ENFED__V1__UNIT__UNIT_WH;
 	m.interval_s = 300;
@@ -219,6 +221,12 @@ create(fed_rpc_client *c)
 	assert_int_equal(
 	    fed_test_store_call(c, "CreateSeries", &req, &info), FED_OK);
 	enfed__v1__series_info__free_unpacked(info, NULL);
+}
+
+static void
+create(fed_rpc_client *c)
+{
+	create_id(c, SERIES);
 }
 
 static void
@@ -243,23 +251,23 @@ grant_live(fed_rpc_client *owner)
 	enfed__v1__create_grant_response__free_unpacked(rep, NULL);
 }
 
-// Sends day `day` to the owner behind c: points day*288 .. day*288+287,
-// the value of each its index.
+// Sends points first .. first+n-1 (n <= DAY) of series id to the owner
+// behind c, the value of each its index.
 static fed_status
-send_day(fed_rpc_client *c, int day)
+send_points(fed_rpc_client *c, const char *id, int first, int n)
 {
 	int64_t ts[DAY];
 	double v[DAY];
-	for (int i = 0; i < DAY; i++) {
-		ts[i] = T0 + (int64_t) (day * DAY + i) * 300000;
-		v[i] = day * DAY + i;
+	for (int i = 0; i < n; i++) {
+		ts[i] = T0 + (int64_t) (first + i) * 300000;
+		v[i] = first + i;
 	}
 	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT,
 	                        *l[1] = {&sp};
-	sp.series_id = SERIES;
+	sp.series_id = (char *) id;
 	sp.ts_ms = ts;
 	sp.value = v;
-	sp.n_ts_ms = sp.n_value = DAY;
+	sp.n_ts_ms = sp.n_value = (size_t) n;
 	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
 	req.series = l;
 	req.n_series = 1;
@@ -268,6 +276,13 @@ send_day(fed_rpc_client *c, int day)
 	if (rep != NULL)
 		enfed__v1__ingest_response__free_unpacked(rep, NULL);
 	return st;
+}
+
+// Sends day `day` of SERIES: points day*288 .. day*288+287.
+static fed_status
+send_day(fed_rpc_client *c, int day)
+{
+	return send_points(c, SERIES, day * DAY, DAY);
 }
 
 // Ingests the next day on the owner.
@@ -556,6 +571,68 @@ collect(void *arg)
 	return NULL;
 }
 
+// A meter: one point a call on its own series, the next once the owner
+// acknowledged the last (resent until it does, as the collector).
+#define N_METERS 8
+
+struct meter {
+	const char *url;
+	char id[64];
+	atomic_int *stop;
+	int acked; // points acknowledged; read once joined
+	int failed;
+	pthread_t thread;
+};
+
+static void *
+meter_run(void *arg)
+{
+	struct meter *m = arg;
+	fed_rpc_client *cli = fed_test_client(m->url, ADMIN_L);
+	if (cli == NULL) {
+		m->failed = 1;
+		return NULL;
+	}
+	while (!atomic_load(m->stop) && m->acked < DAY * 100) {
+		int64_t end = fed_test_now_ms() + 60000;
+		fed_status st;
+		while ((st = send_points(cli, m->id, m->acked, 1)) != FED_OK
+		    && fed_test_now_ms() < end)
+			fed_test_sleep_ms(20);
+		if (st != FED_OK) {
+			m->failed = 1;
+			break;
+		}
+		m->acked++;
+	}
+	fed_rpc_client_free(cli);
+	return NULL;
+}
+
+static void
+meters_start(struct world *w, struct meter *m, atomic_int *stop)
+{
+	for (int k = 0; k < N_METERS; k++) {
+		m[k] = (struct meter) {.url = w->l.rpc, .stop = stop};
+		snprintf(m[k].id, sizeof(m[k].id), "kermelo/pv/m%d", k);
+		create_id(w->l.cli, m[k].id);
+		assert_int_equal(
+		    pthread_create(&m[k].thread, NULL, meter_run, &m[k]), 0);
+	}
+}
+
+// Each meter's acknowledged points, exactly, on node c.
+static void
+meters_check(fed_rpc_client *c, const struct meter *m)
+{
+	for (int k = 0; k < N_METERS; k++) {
+		assert_false(m[k].failed);
+		assert_true(fed_test_exact_points(c, m[k].id, T0, 300000,
+		    (size_t) m[k].acked,
+		    T0 + (int64_t) (m[k].acked + 1) * 300000));
+	}
+}
+
 // The store of node `name`, stopped, passes node_store_check.
 static void
 check_store(const struct world *w, const char *name)
@@ -590,6 +667,8 @@ test_kill_loop(void **state)
 	grant_live(w->l.cli);
 	struct collector c = {.w = w, .cli = client(w->l.rpc, ADMIN_L)};
 	assert_int_equal(pthread_create(&c.thread, NULL, collect, &c), 0);
+	struct meter meters[N_METERS];
+	meters_start(w, meters, &c.stop);
 	unsigned seed = (unsigned) fed_test_now_ms();
 	print_message("kill loop: seed %u\n", seed);
 	int n_owner = 0, n_grantee = 0;
@@ -612,11 +691,21 @@ test_kill_loop(void **state)
 	pthread_join(c.thread, NULL);
 	fed_rpc_client_free(c.cli);
 	assert_false(c.failed);
+	int n_meter_points = 0;
+	for (int k = 0; k < N_METERS; k++) {
+		pthread_join(meters[k].thread, NULL);
+		n_meter_points += meters[k].acked;
+	}
 	print_message("kill loop: %d kills of the owner, %d of the grantee; "
 	              "%d days (%d points) acknowledged, %d sends retried\n",
 	    n_owner, n_grantee, w->days, w->days * DAY, c.n_retries);
+	print_message(
+	    "kill loop: %d meters, %d one-point calls acknowledged\n",
+	    N_METERS, n_meter_points);
 	settle(w); // on the grantee exactly once; the outbox drained
 	check_exact(w->l.cli, w->days);
+	meters_check(w->l.cli, meters);
+	meters_check(w->b.cli, meters); // the outbox drained: all replicated
 	stop_all(w);
 	check_store(w, "lognact");
 	check_store(w, "bmhs");

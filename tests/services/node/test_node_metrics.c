@@ -208,6 +208,9 @@ figures_match_the_calls(void **state)
 	assert_int_equal(
 	    sample(text, "enfed_points_ingested_total{result=\"duplicate\"}"),
 	    10);
+	// Group commit: three calls one after another, three commits.
+	assert_int_equal(sample(text, "enfed_store_commit_calls_total"), 3);
+	assert_int_equal(sample(text, "enfed_store_commits_total"), 3);
 	// One frame per series and call that stored something.
 	assert_int_equal(sample(text, "enfed_stream_frames_sent_total"), 2);
 	assert_true(sample(text, "enfed_store_size_bytes{file=\"db\"}") > 0);
