@@ -347,20 +347,24 @@ dispatch(edge_sender *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
-// Acknowledges the first n records of the window (done) in their spool:
-// the samples spool only if no thinning went through it meanwhile.
+// Acknowledges the first n records of the window (done, n_sent of them
+// sent) in their spool: the samples spool only if no thinning went
+// through it meanwhile. Counted before the ack, so that whoever sees the
+// spool empty sees them counted.
 static void
-ack_prefix(edge_sender *s, size_t n)
+ack_prefix(edge_sender *s, size_t n, uint64_t n_sent)
 {
 	fed_spool_cursor to = rec_at(s, n - 1)->next;
 	bool samples = s->w_src == s->samples;
 	fed_status st = FED_OK;
 	if (samples)
 		pthread_mutex_lock(&s->samples_mu);
-	if (samples && s->samples_gen != s->w_gen)
+	if (samples && s->samples_gen != s->w_gen) {
 		s->w_stale = true;
-	else
+	} else {
+		edge_sender_count(s, &s->st.n_sent, n_sent);
 		st = fed_spool_ack(s->w_src, to);
+	}
 	if (samples)
 		pthread_mutex_unlock(&s->samples_mu);
 	if (st != FED_OK)
@@ -426,11 +430,10 @@ advance(edge_sender *s)
 		s->backoff_ms = 0;
 	}
 	if (n_done > 0 && !s->w_stale)
-		ack_prefix(s, n_done);
+		ack_prefix(s, n_done, n_sent);
 	if (n_done > 0)
 		window_pop(s, n_done);
 	pthread_mutex_lock(&s->mu);
-	s->st.n_sent += s->w_stale ? 0 : n_sent;
 	bool idle = s->n_flying == 0;
 	if (s->w_n > 0)
 		s->st.oldest_ts_ms = rec_at(s, 0)->oldest_ts_ms;

@@ -5,14 +5,18 @@
 //
 // A collector hands its points to edge_sender_submit() as an
 // enfed.v1.IngestRequest; the request is packed and appended to a durable
-// spool (fed/spool.h) before anything is sent. A sender thread peeks the
-// oldest record, calls SeriesStore/Ingest on the node (idempotent on
-// (series, ts)) and acknowledges the record only on OK:
+// spool (fed/spool.h) before anything is sent. The sender reads the spool
+// in order and calls SeriesStore/Ingest on the node (idempotent on
+// (series, ts)), up to in_flight calls at once, never two holding the same
+// series, and a series' record only once its earlier ones are committed
+// (edge_flight.c; docs/edge.md). A record is acknowledged in the spool
+// once it and every record before it are done:
 //
 //   UNAVAILABLE, DEADLINE_EXCEEDED and every other status that a later try
 //   may cure (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED,
 //   INTERNAL, ...) are retried with a backoff doubling from backoff_min_ms
-//   to backoff_max_ms; the record stays first in the spool.
+//   to backoff_max_ms; the record stays in the spool, and nothing more
+//   is sent before the backoff ends.
 //   NOT_FOUND (an unknown series: the node lost or deleted it) makes the
 //   sender declare every series again and retry once; a second NOT_FOUND,
 //   or INVALID_ARGUMENT (a bug, a value the node refuses), parks the record
@@ -49,8 +53,10 @@
 // the whole rule.
 //
 // Threads: submit, declare, drain and free are called from one thread (the
-// collector's); the sender thread is private. stats may be called from any
-// thread. Logs go through fed_log under the component given in the options.
+// collector's); the sender's threads (a dispatcher and in_flight workers,
+// each making one call at a time on one shared RPC client) are private. stats
+// may be called from any thread. Logs go through fed_log under the component
+// given in the options.
 
 #ifndef EDGE_SENDER_H
 #define EDGE_SENDER_H
@@ -202,10 +208,11 @@ fed_status edge_sender_drain(edge_sender *s, int64_t timeout_ms);
 // The counters (see edge_sender_stats). Neither pointer NULL.
 void edge_sender_get_stats(edge_sender *s, edge_sender_stats *st);
 
-// Stops the sender thread (waiting for a call in progress, at most the RPC
-// timeout), appends what is held in memory to the spool (what still does
-// not fit is logged as lost), closes the spools and frees s. Records not
-// yet sent stay in the spool for the next start. NULL does nothing.
+// Stops the sender's threads (waiting for the calls in progress, at most
+// the RPC timeout; records they got through are acknowledged), appends what is
+// held in memory to the spool (what still does not fit is logged as lost),
+// closes the spools and frees s. Records not yet sent stay in the spool for
+// the next start. NULL does nothing.
 void edge_sender_free(edge_sender *s);
 
 #ifdef FED_TESTING
