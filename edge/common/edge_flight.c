@@ -173,6 +173,7 @@ worker_main(void *arg)
 		r->state = st == FED_OK ? EDGE_REC_DONE : EDGE_REC_FAILED;
 		r->parked = parked;
 		s->n_flying--;
+		s->n_ended++;
 		pthread_cond_broadcast(&s->cv);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -397,6 +398,7 @@ collect(edge_sender *s, size_t *n_done, uint64_t *n_sent)
 	*n_done = 0;
 	*n_sent = 0;
 	pthread_mutex_lock(&s->mu);
+	s->n_ended_seen = s->n_ended;
 	for (size_t i = 0; i < s->w_n; i++) {
 		edge_rec *r = rec_at(s, i);
 		if (r->state == EDGE_REC_FAILED) {
@@ -456,8 +458,21 @@ failed(edge_sender *s)
 	s->retry_at_ms = fed_clock_mono_ms() + s->backoff_ms;
 }
 
-// Waits for something to do: a call to end, new records, the end of the
-// backoff, or stop.
+// Waits up to ms for a call to end (one that ended since advance looked
+// ends the wait at once) or for stop.
+static void
+wait_call(edge_sender *s, int64_t ms)
+{
+	struct timespec ts = fed_clock_deadline(CLOCK_MONOTONIC, ms);
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && s->n_ended == s->n_ended_seen
+	    && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0) {
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+// Waits for something to do: a call to end, new records (polled every
+// IDLE_POLL_MS while calls are out), the end of the backoff, or stop.
 static void
 idle_wait(edge_sender *s)
 {
@@ -465,9 +480,10 @@ idle_wait(edge_sender *s)
 	size_t n_flying = s->n_flying, w_n = s->w_n;
 	pthread_mutex_unlock(&s->mu);
 	int64_t wait = s->retry_at_ms - fed_clock_mono_ms();
-	if (n_flying > 0 || (w_n > 0 && wait > 0)) {
-		if (n_flying > 0 && (wait <= 0 || wait > IDLE_POLL_MS))
-			wait = IDLE_POLL_MS;
+	if (n_flying > 0) {
+		wait_call(
+		    s, wait > 0 && wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
+	} else if (w_n > 0 && wait > 0) {
 		edge_sender_pause(s, wait);
 	} else if (w_n == 0) {
 		(void) fed_spool_wait(s->spool, 100);

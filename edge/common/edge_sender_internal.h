@@ -90,6 +90,8 @@ struct edge_sender {
 	fed_spool_cursor w_end; // past the last record read ({0,0}: none)
 	bool w_stale; // thinning went through the samples window
 	int64_t backoff_ms, retry_at_ms;
+	uint64_t n_ended; // calls ended (under mu) ...
+	uint64_t n_ended_seen; // ... when the dispatcher last looked
 };
 
 // Adds n to *field under s->mu.
