@@ -135,9 +135,13 @@ deliver(edge_sender *s, const edge_rec *r, bool *parked)
 		return park(s, r, st, err);
 	if (st == FED_UNAVAILABLE)
 		edge_series_mark_all(&s->reg); // it may come back empty
+	// Workers fail together (the node went away): one line a minute in
+	// all, its clock under s->mu.
+	pthread_mutex_lock(&s->mu);
 	fed_log_limited(&s->log_retry_ms, LOG_EVERY_MS, FED_LOG_WARNING,
 	    s->opts.component, "ingest: %s (%s); will retry", err,
 	    fed_status_name(st));
+	pthread_mutex_unlock(&s->mu);
 	return st;
 }
 
