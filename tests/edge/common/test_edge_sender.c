@@ -678,14 +678,15 @@ n_holding(int k, int n_rec)
 }
 
 static edge_sender *
-sender_in_flight(const char *url, const char *spool, unsigned in_flight)
+sender_in_flight(const char *url, const char *spool, unsigned in_flight,
+    uint32_t timeout_ms)
 {
 	edge_sender_opts o;
 	edge_sender_opts_default(&o);
 	o.node_url = url;
 	o.token = EDGE_TEST_ADMIN;
 	o.spool_dir = spool;
-	o.rpc_timeout_ms = 1000;
+	o.rpc_timeout_ms = timeout_ms;
 	o.backoff_min_ms = 50;
 	o.backoff_max_ms = 400;
 	o.in_flight = in_flight;
@@ -721,12 +722,14 @@ overlap_run(unsigned in_flight, edge_fake_stats *st)
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
 	fed_test_ipc_url(nobody, sizeof(nobody), "nobody");
 	const int n_rec = 200;
-	edge_sender *s = sender_in_flight(nobody, spool, in_flight);
+	edge_sender *s = sender_in_flight(nobody, spool, in_flight, 10000);
 	declare_all(s, "f/");
 	for (int r = 0; r < n_rec; r++)
 		assert_int_equal(submit_pair(s, "f/", r), FED_OK);
 	edge_sender_free(s);
-	s = sender_in_flight(url, spool, in_flight);
+	// A long call timeout: a call that timed out and was sent again
+	// would count as out of order here.
+	s = sender_in_flight(url, spool, in_flight, 10000);
 	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
 	edge_sender_stats ss;
 	edge_sender_get_stats(s, &ss);
@@ -912,7 +915,7 @@ test_in_flight_restart_and_link_down(void **state)
 	watch w;
 	watch_start(&w, &n);
 	char *spool = spool_in(&n);
-	edge_sender *s = sender_in_flight(n.rpc, spool, 4);
+	edge_sender *s = sender_in_flight(n.rpc, spool, 4, 1000);
 	declare_all(s, "t/m/s");
 	const int n_rec = 300;
 	int r = 0;
