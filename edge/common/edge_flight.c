@@ -15,6 +15,16 @@
 // later points can never be committed before its earlier ones, also
 // across retries. Records of other series pass a blocked one.
 //
+// A call may carry several records: the first one queued and the later
+// waiting records of the window that hold only series of the first's and
+// have no earlier record outside the call left to commit, merged into one
+// request (each series' points in record order; one transaction on the
+// node), at most GROUP_MAX records and GROUP_MAX_BYTES. A single meter's
+// backlog thus goes out in a few large calls rather than many small ones.
+// A merged call the node refuses for good (INVALID_ARGUMENT, NOT_FOUND
+// after declaring again) is split: its records go again one per call, so
+// that only the refused one is parked.
+//
 // Exactly-once: a record is acknowledged in the spool only once it and
 // every record before it are done (the acknowledgement advances over the
 // contiguous prefix of done records, in one cursor write); a crash or a
@@ -40,6 +50,8 @@
 #define WINDOW_MAX_BYTES (1u << 20) // of copies, beyond the first record
 #define IDLE_POLL_MS     20 // new records while calls are in flight
 #define WORKER_STACK     (512u << 10)
+#define GROUP_MAX        64 // records merged into one call, at most
+#define GROUP_MAX_BYTES  (256u << 10) // of packed records in one call
 
 FED_TESTABLE int64_t
 edge_sender_next_backoff(int64_t cur, int64_t min_ms, int64_t max_ms)
@@ -145,37 +157,206 @@ deliver(edge_sender *s, const edge_rec *r, bool *parked)
 	return st;
 }
 
-// The first record queued and not yet taken (s->mu held), or NULL.
-static edge_rec *
-take_queued(edge_sender *s)
+// --- Several records in one call -------------------------------------------
+
+// Whether r may be merged with its neighbours: a request whose every
+// series has as many values as timestamps, not `replace`.
+static bool
+mergeable(const edge_rec *r)
+{
+	if (r->req == NULL || r->alone || r->req->replace)
+		return false;
+	for (size_t i = 0; i < r->req->n_series; i++)
+		if (r->req->series[i]->n_ts_ms != r->req->series[i]->n_value)
+			return false;
+	return true;
+}
+
+static void
+merged_free(Enfed__V1__IngestRequest *m)
+{
+	for (size_t i = 0; i < m->n_series; i++) {
+		free(m->series[i]->ts_ms);
+		free(m->series[i]->value);
+		free(m->series[i]);
+	}
+	free(m->series);
+}
+
+// The slot of series id in m, added (empty, its id borrowed) if new; NULL
+// when memory is short.
+static Enfed__V1__SeriesPoints *
+merged_slot(Enfed__V1__IngestRequest *m, char *id)
+{
+	for (size_t i = 0; i < m->n_series; i++)
+		if (strcmp(m->series[i]->series_id, id) == 0)
+			return m->series[i];
+	Enfed__V1__SeriesPoints *sp = calloc(1, sizeof(*sp));
+	if (sp == NULL)
+		return NULL;
+	enfed__v1__series_points__init(sp);
+	sp->series_id = id;
+	m->series[m->n_series++] = sp;
+	return sp;
+}
+
+// Each series of m with room for the points the records hold of it (the
+// counts are taken, then reset for the copy).
+static fed_status
+merged_alloc(Enfed__V1__IngestRequest *m, edge_rec *const *recs, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < recs[k]->req->n_series; i++) {
+			const Enfed__V1__SeriesPoints *p
+			    = recs[k]->req->series[i];
+			Enfed__V1__SeriesPoints *sp
+			    = merged_slot(m, p->series_id);
+			if (sp == NULL)
+				return FED_RESOURCE_EXHAUSTED;
+			sp->n_ts_ms += p->n_ts_ms;
+		}
+	for (size_t i = 0; i < m->n_series; i++) {
+		Enfed__V1__SeriesPoints *sp = m->series[i];
+		size_t cap = sp->n_ts_ms > 0 ? sp->n_ts_ms : 1;
+		sp->ts_ms = malloc(cap * sizeof(*sp->ts_ms));
+		sp->value = malloc(cap * sizeof(*sp->value));
+		sp->n_ts_ms = 0;
+		if (sp->ts_ms == NULL || sp->value == NULL)
+			return FED_RESOURCE_EXHAUSTED;
+	}
+	return FED_OK;
+}
+
+// The n records recs[] as one request, each series' points in record
+// order (one transaction on the node: the order within is kept).
+// RESOURCE_EXHAUSTED when memory is short (m then freed).
+static fed_status
+merge(edge_rec *const *recs, size_t n, Enfed__V1__IngestRequest *m)
+{
+	size_t n_series = 0;
+	for (size_t k = 0; k < n; k++)
+		n_series += recs[k]->req->n_series;
+	m->series = calloc(n_series > 0 ? n_series : 1, sizeof(*m->series));
+	if (m->series == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	if (merged_alloc(m, recs, n) != FED_OK) {
+		merged_free(m);
+		return FED_RESOURCE_EXHAUSTED;
+	}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < recs[k]->req->n_series; i++) {
+			const Enfed__V1__SeriesPoints *p
+			    = recs[k]->req->series[i];
+			Enfed__V1__SeriesPoints *sp
+			    = merged_slot(m, p->series_id);
+			memcpy(sp->ts_ms + sp->n_ts_ms, p->ts_ms,
+			    p->n_ts_ms * sizeof(*p->ts_ms));
+			memcpy(sp->value + sp->n_value, p->value,
+			    p->n_value * sizeof(*p->value));
+			sp->n_ts_ms += p->n_ts_ms;
+			sp->n_value += p->n_value;
+		}
+	return FED_OK;
+}
+
+// What a call of several records came to, for each of them.
+typedef enum group_result {
+	GROUP_DONE, // the node took them all
+	GROUP_FAILED, // to retry after the backoff
+	GROUP_SPLIT, // refused for good: each is sent alone, to park only
+	             // the culprit
+} group_result;
+
+static group_result
+deliver_group(edge_sender *s, edge_rec *const *recs, size_t n)
+{
+	Enfed__V1__IngestRequest m = ENFED__V1__INGEST_REQUEST__INIT;
+	if (merge(recs, n, &m) != FED_OK)
+		return GROUP_SPLIT;
+	char err[256] = "";
+	fed_status st = ingest(s, &m, err, sizeof(err));
+	if (st == FED_NOT_FOUND) {
+		edge_series_mark_all(&s->reg);
+		st = declare_pending(s);
+		if (st == FED_OK)
+			st = ingest(s, &m, err, sizeof(err));
+	}
+	merged_free(&m);
+	if (st == FED_OK)
+		return GROUP_DONE;
+	if (!retryable(st))
+		return GROUP_SPLIT;
+	if (st == FED_UNAVAILABLE)
+		edge_series_mark_all(&s->reg);
+	pthread_mutex_lock(&s->mu);
+	fed_log_limited(&s->log_retry_ms, LOG_EVERY_MS, FED_LOG_WARNING,
+	    s->opts.component, "ingest: %s (%s); will retry", err,
+	    fed_status_name(st));
+	pthread_mutex_unlock(&s->mu);
+	return GROUP_FAILED;
+}
+
+// --- Workers
+// -----------------------------------------------------------------
+
+// The records of the first call queued and not yet taken, marked flying
+// (s->mu held): their number, 0 when none.
+static size_t
+take_queued(edge_sender *s, edge_rec **recs)
 {
 	for (size_t i = 0; i < s->w_n; i++) {
 		edge_rec *r = &s->win[(s->w_head + i) % s->n_window];
-		if (r->state == EDGE_REC_QUEUED) {
+		if (r->state != EDGE_REC_QUEUED || r->n_group == 0)
+			continue;
+		size_t n = 0;
+		for (; r != NULL && n < GROUP_MAX; r = r->group_next) {
 			r->state = EDGE_REC_FLYING;
-			return r;
+			recs[n++] = r;
 		}
+		return n;
 	}
-	return NULL;
+	return 0;
+}
+
+// Sends the n records of one call; their states after it (s->mu held
+// on return, not on entry).
+static void
+call(edge_sender *s, edge_rec *const *recs, size_t n)
+{
+	if (n == 1) {
+		bool parked;
+		fed_status st = deliver(s, recs[0], &parked);
+		pthread_mutex_lock(&s->mu);
+		recs[0]->state
+		    = st == FED_OK ? EDGE_REC_DONE : EDGE_REC_FAILED;
+		recs[0]->parked = parked;
+		return;
+	}
+	group_result g = deliver_group(s, recs, n);
+	pthread_mutex_lock(&s->mu);
+	for (size_t k = 0; k < n; k++) {
+		recs[k]->state = g == GROUP_DONE ? EDGE_REC_DONE
+		    : g == GROUP_FAILED          ? EDGE_REC_FAILED
+		                                 : EDGE_REC_WAITING;
+		recs[k]->alone = g == GROUP_SPLIT;
+		recs[k]->parked = false;
+	}
 }
 
 static void *
 worker_main(void *arg)
 {
 	edge_sender *s = arg;
+	edge_rec *recs[GROUP_MAX];
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		edge_rec *r = NULL;
-		while (!s->stop && (r = take_queued(s)) == NULL)
+		size_t n = 0;
+		while (!s->stop && (n = take_queued(s, recs)) == 0)
 			pthread_cond_wait(&s->work_cv, &s->mu);
-		if (r == NULL)
+		if (n == 0)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		bool parked;
-		fed_status st = deliver(s, r, &parked);
-		pthread_mutex_lock(&s->mu);
-		r->state = st == FED_OK ? EDGE_REC_DONE : EDGE_REC_FAILED;
-		r->parked = parked;
+		call(s, recs, n);
 		s->n_flying--;
 		s->n_ended++;
 		pthread_cond_broadcast(&s->cv);
@@ -332,8 +513,73 @@ may_fly(edge_sender *s, size_t i)
 	return true;
 }
 
+static bool
+keys_within(const edge_rec *r, const edge_rec *lead)
+{
+	for (size_t i = 0; i < r->n_keys; i++) {
+		bool found = false;
+		for (size_t k = 0; k < lead->n_keys && !found; k++)
+			found = r->keys[i] == lead->keys[k];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+// Whether record k may join the call being formed (its records marked
+// `grouping`): no earlier record outside it that is not done holds one
+// of its series.
+static bool
+may_join(edge_sender *s, size_t k)
+{
+	const edge_rec *r = rec_at(s, k);
+	for (size_t j = 0; j < k; j++) {
+		const edge_rec *e = rec_at(s, j);
+		if (e->state != EDGE_REC_DONE && !e->grouping
+		    && shares_series(e, r))
+			return false;
+	}
+	return true;
+}
+
+// Forms the call that starts at record lead: with it, the later waiting
+// records of the window that hold only series of lead's and may join
+// (in window order, so each series' points stay in order within the
+// call), within GROUP_MAX records and GROUP_MAX_BYTES. Records of other
+// series are left for other calls, which may then fly beside this one.
+// Returns the number of records, linked through group_next (s->mu held).
+static size_t
+group_form(edge_sender *s, size_t lead)
+{
+	edge_rec *first = rec_at(s, lead), *last = first;
+	size_t n = 1, bytes = first->len;
+	first->group_next = NULL;
+	first->grouping = true;
+	for (size_t k = lead + 1;
+	     mergeable(first) && k < s->w_n && n < GROUP_MAX; k++) {
+		edge_rec *r = rec_at(s, k);
+		if (r->state != EDGE_REC_WAITING || !mergeable(r)
+		    || bytes + r->len > GROUP_MAX_BYTES
+		    || !keys_within(r, first) || !may_join(s, k))
+			continue;
+		r->grouping = true;
+		r->group_next = NULL;
+		last->group_next = r;
+		last = r;
+		bytes += r->len;
+		n++;
+	}
+	for (edge_rec *r = first; r != NULL; r = r->group_next) {
+		r->grouping = false;
+		r->state = EDGE_REC_QUEUED;
+		r->n_group = r == first ? n : 0;
+	}
+	return n;
+}
+
 // Queues the waiting records that may fly, in order, up to in_flight
-// calls at once.
+// calls at once; a call also takes later records of the same series
+// (group_form: one transaction, the order within kept).
 static void
 dispatch(edge_sender *s)
 {
@@ -343,7 +589,7 @@ dispatch(edge_sender *s)
 	     i++) {
 		if (rec_at(s, i)->state != EDGE_REC_WAITING || !may_fly(s, i))
 			continue;
-		rec_at(s, i)->state = EDGE_REC_QUEUED;
+		(void) group_form(s, i);
 		s->n_flying++;
 		queued++;
 	}

@@ -50,6 +50,12 @@ typedef struct edge_rec {
 	int64_t oldest_ts_ms; // its earliest point, 0 if none
 	edge_rec_state state; // under s->mu
 	bool parked; // done by the dead-letter spool (under s->mu)
+	bool alone; // never merged with others (its merged call was
+	            // refused: sent alone to find the culprit)
+	size_t n_group; // queued first of a call: records in it; 0 for
+	                // the others of that call
+	struct edge_rec *group_next; // the next record of its call, or NULL
+	bool grouping; // being put in a call (dispatch, under s->mu)
 } edge_rec;
 
 struct edge_sender {
