@@ -11,7 +11,9 @@
 //     fsync per record and with group commit, while the node is away;
 //     then the backlog forwarded to the node, records per second;
 //   - calls in flight: a full spool forwarded to a fed-node over tcp://
-//     loopback with --in-flight 1 and 4, points per second and the
+//     loopback with --in-flight 1 and 4, --batch-max 1 (one record a
+//     call) and 64 (records of the same series merged), points per
+//     second (all of them checked stored) and the
 //     forwarding process's peak resident memory (VmHWM), for a gateway's
 //     backlog (16 meters, each record one meter's two indexes over an
 //     hour: 24 points) and for a single meter's (the TIC record: the same
@@ -313,11 +315,19 @@ declare_index(edge_sender *s, const char *id)
 // A backlog of n records for site (gateway: 16 meters; else the TIC
 // record) in spool, written while no node is there.
 static long
-fill_backlog(const char *spool, const char *site, bool gateway, long n)
+fill_backlog(
+    const char *spool, const char *site, bool gateway, long n, long k0)
 {
 	char dead_url[1100], id[64];
 	fed_test_ipc_url(dead_url, sizeof(dead_url), "nobody");
 	edge_sender *s = sender(dead_url, spool, FED_SPOOL_SYNC_GROUP);
+	static const char *tic[7]
+	    = {"index_bbrhcjb", "index_bbrhpjb", "index_bbrhcjw",
+	        "index_bbrhpjw", "index_bbrhcjr", "index_bbrhpjr", "power"};
+	for (int i = 0; !gateway && i < 7; i++) {
+		snprintf(id, sizeof(id), "b/linky/%s", tic[i]);
+		declare_index(s, id);
+	}
 	for (int m = 0; gateway && m < 16; m++)
 		for (int q = 0; q < 2; q++) {
 			snprintf(id, sizeof(id), "%s/m%d/index_%s", site, m,
@@ -327,7 +337,7 @@ fill_backlog(const char *spool, const char *site, bool gateway, long n)
 	for (long k = 0; k < n; k++) {
 		fed_status st = gateway
 		    ? submit_meter_hour(s, site, (int) (k % 16), k / 16)
-		    : submit_tic_record(s, 2000000 + k);
+		    : submit_tic_record(s, k0 + k);
 		if (st != FED_OK)
 			die("submit failed");
 	}
@@ -340,7 +350,7 @@ fill_backlog(const char *spool, const char *site, bool gateway, long n)
 // alone): writes "<points/s> <VmHWM kB>" to fd and exits.
 static void
 forward_child(int fd, const char *url, const char *spool, unsigned in_flight,
-    long points)
+    unsigned batch, long points)
 {
 	edge_sender_opts o;
 	edge_sender_opts_default(&o);
@@ -353,13 +363,18 @@ forward_child(int fd, const char *url, const char *spool, unsigned in_flight,
 	o.backoff_min_ms = 20;
 	o.backoff_max_ms = 100;
 	o.in_flight = in_flight;
+	o.batch_max = batch;
 	edge_sender *s = NULL;
 	if (edge_sender_new(&o, &s) != FED_OK)
 		_exit(1);
 	int64_t t0 = fed_clock_mono_ns();
 	fed_status st = edge_sender_drain(s, 600000);
 	int64_t ns = fed_clock_mono_ns() - t0;
+	edge_sender_stats ss;
+	edge_sender_get_stats(s, &ss);
 	edge_sender_free(s);
+	if (ss.n_points_stored != (uint64_t) points) // all new, all stored
+		_exit(1);
 	char line[128];
 	int n = snprintf(line, sizeof(line), "%.0f %ld\n",
 	    (double) points * 1e9 / (double) ns, proc_kb(getpid(), "VmHWM"));
@@ -368,67 +383,74 @@ forward_child(int fd, const char *url, const char *spool, unsigned in_flight,
 	_exit(0);
 }
 
+// One backlog forwarded with in_flight calls of up to batch records.
+static void
+forward_run(const char *dir, const char *tcp_url, int run, bool gateway,
+    unsigned in_flight, unsigned batch)
+{
+	char spool[1100], site[16];
+	snprintf(spool, sizeof(spool), "%s/flight-%d", dir, run);
+	snprintf(site, sizeof(site), "f%d", run);
+	long points = fill_backlog(spool, site, gateway, gateway ? 8000 : 5000,
+	    3000000 + (long) run * 10000);
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe");
+	fflush(stdout);
+	// A new program (nng does not survive a fork): this one again, with
+	// --forward.
+	char nf[16], nb[16], np[32];
+	snprintf(nf, sizeof(nf), "%u", in_flight);
+	snprintf(nb, sizeof(nb), "%u", batch);
+	snprintf(np, sizeof(np), "%ld", points);
+	char *argv[] = {"bench_edge", "--forward", (char *) tcp_url, spool, nf,
+	    nb, np, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], STDOUT_FILENO);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	char line[128] = "";
+	ssize_t n = pid > 0 ? read(p[0], line, sizeof(line) - 1) : -1;
+	close(p[0]);
+	int status = 0;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	double rate = 0;
+	long hwm = 0;
+	if (n <= 0 || sscanf(line, "%lf %ld", &rate, &hwm) != 2)
+		die("the forwarding child failed");
+	const char *kind = gateway ? "gateway" : "tic";
+	printf("forward_%s_in_flight_%u_batch_%u %.0f points/s\n", kind,
+	    in_flight, batch, rate);
+	printf("forward_%s_in_flight_%u_batch_%u_vmhwm %.2f MB\n", kind,
+	    in_flight, batch, (double) hwm / 1024);
+	fed_test_rmtree(spool);
+}
+
 static void
 bench_in_flight(const char *dir, const char *tcp_url)
 {
-	static const char *kinds[2] = {"gateway", "tic"};
-	static const unsigned flights[2] = {1, 4};
+	static const unsigned flights[2] = {1, 4}, batches[2] = {1, 64};
 	int run = 0;
 	for (int g = 0; g < 2; g++)
-		for (int f = 0; f < 2; f++, run++) {
-			char spool[1100], site[16];
-			snprintf(
-			    spool, sizeof(spool), "%s/flight-%d", dir, run);
-			snprintf(site, sizeof(site), "f%d", run);
-			long points = fill_backlog(
-			    spool, site, g == 0, g == 0 ? 8000 : 5000);
-			int p[2];
-			if (pipe(p) != 0)
-				die("pipe");
-			fflush(stdout);
-			// A new program (nng does not survive a fork): this
-			// one again, with --forward.
-			char nf[16], np[32];
-			snprintf(nf, sizeof(nf), "%u", flights[f]);
-			snprintf(np, sizeof(np), "%ld", points);
-			char *argv[] = {"bench_edge", "--forward",
-			    (char *) tcp_url, spool, nf, np, NULL};
-			pid_t pid = fork();
-			if (pid == 0) {
-				close(p[0]);
-				dup2(p[1], STDOUT_FILENO);
-				execv("/proc/self/exe", argv);
-				_exit(127);
-			}
-			close(p[1]);
-			char line[128] = "";
-			ssize_t n = pid > 0
-			    ? read(p[0], line, sizeof(line) - 1)
-			    : -1;
-			close(p[0]);
-			int status = 0;
-			if (pid > 0)
-				waitpid(pid, &status, 0);
-			double rate = 0;
-			long hwm = 0;
-			if (n <= 0
-			    || sscanf(line, "%lf %ld", &rate, &hwm) != 2)
-				die("the forwarding child failed");
-			printf("forward_%s_in_flight_%u %.0f points/s\n",
-			    kinds[g], flights[f], rate);
-			printf("forward_%s_in_flight_%u_vmhwm %.2f MB\n",
-			    kinds[g], flights[f], (double) hwm / 1024);
-			fed_test_rmtree(spool);
-		}
+		for (int b = 0; b < 2; b++)
+			for (int f = 0; f < 2; f++)
+				forward_run(dir, tcp_url, run++, g == 0,
+				    flights[f], batches[b]);
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc == 6 && strcmp(argv[1], "--forward") == 0)
+	if (argc == 7 && strcmp(argv[1], "--forward") == 0)
 		forward_child(STDOUT_FILENO, argv[2], argv[3],
 		    (unsigned) strtoul(argv[4], NULL, 10),
-		    strtol(argv[5], NULL, 10));
+		    (unsigned) strtoul(argv[5], NULL, 10),
+		    strtol(argv[6], NULL, 10));
 	// --in-flight: only the calls-in-flight figures.
 	bool only_flight = argc > 1 && strcmp(argv[1], "--in-flight") == 0;
 	long copies

@@ -19,7 +19,7 @@
 // waiting records of the window that hold only series of the first's and
 // have no earlier record outside the call left to commit, merged into one
 // request (each series' points in record order; one transaction on the
-// node), at most GROUP_MAX records and GROUP_MAX_BYTES. A single meter's
+// node), at most batch_max records and GROUP_MAX_BYTES. A single meter's
 // backlog thus goes out in a few large calls rather than many small ones.
 // A merged call the node refuses for good (INVALID_ARGUMENT, NOT_FOUND
 // after declaring again) is split: its records go again one per call, so
@@ -47,11 +47,10 @@
 #include "fed/log.h"
 
 #define LOG_EVERY_MS     60000
-#define WINDOW_PER_CALL  8 // records read ahead per call in flight
+#define WINDOW_PER_CALL  8 // records read ahead per call, at least
 #define WINDOW_MAX_BYTES (1u << 20) // of copies, beyond the first record
 #define IDLE_POLL_MS     20 // new records while calls are in flight
 #define WORKER_STACK     (512u << 10)
-#define GROUP_MAX        64 // records merged into one call, at most
 #define GROUP_MAX_BYTES  (256u << 10) // of packed records in one call
 
 FED_TESTABLE int64_t
@@ -210,7 +209,8 @@ take_queued(edge_sender *s, edge_rec **recs)
 		if (r->state != EDGE_REC_QUEUED || r->n_group == 0)
 			continue;
 		size_t n = 0;
-		for (; r != NULL && n < GROUP_MAX; r = r->group_next) {
+		for (; r != NULL && n < EDGE_SENDER_BATCH_MAX;
+		     r = r->group_next) {
 			r->state = EDGE_REC_FLYING;
 			recs[n++] = r;
 		}
@@ -248,7 +248,7 @@ static void *
 worker_main(void *arg)
 {
 	edge_sender *s = arg;
-	edge_rec *recs[GROUP_MAX];
+	edge_rec *recs[EDGE_SENDER_BATCH_MAX];
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		size_t n = 0;
@@ -446,7 +446,7 @@ may_join(edge_sender *s, size_t k)
 // Forms the call that starts at record lead: with it, the later waiting
 // records of the window that hold only series of lead's and may join
 // (in window order, so each series' points stay in order within the
-// call), within GROUP_MAX records and GROUP_MAX_BYTES. Records of other
+// call), within opts.batch_max records and GROUP_MAX_BYTES. Records of other
 // series are left for other calls, which may then fly beside this one.
 // Returns the number of records, linked through group_next (s->mu held).
 static size_t
@@ -457,7 +457,8 @@ group_form(edge_sender *s, size_t lead)
 	first->group_next = NULL;
 	first->grouping = true;
 	for (size_t k = lead + 1;
-	     edge_merge_ok(first) && k < s->w_n && n < GROUP_MAX; k++) {
+	     edge_merge_ok(first) && k < s->w_n && n < s->opts.batch_max;
+	     k++) {
 		edge_rec *r = rec_at(s, k);
 		if (r->state != EDGE_REC_WAITING || !edge_merge_ok(r)
 		    || bytes + r->len > GROUP_MAX_BYTES
@@ -672,7 +673,11 @@ dispatcher_main(void *arg)
 fed_status
 edge_flight_start(edge_sender *s)
 {
-	s->n_window = (size_t) s->opts.in_flight * WINDOW_PER_CALL;
+	// Room for every call's records, and some to pass a blocked one.
+	size_t per_call = s->opts.batch_max > WINDOW_PER_CALL
+	    ? s->opts.batch_max
+	    : WINDOW_PER_CALL;
+	s->n_window = (size_t) s->opts.in_flight * per_call;
 	s->win = calloc(s->n_window, sizeof(*s->win));
 	s->workers = calloc(s->opts.in_flight, sizeof(*s->workers));
 	if (s->win == NULL || s->workers == NULL)

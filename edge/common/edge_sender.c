@@ -37,6 +37,7 @@ edge_sender_opts_default(edge_sender_opts *o)
 	o->samples_max_bytes = 16u << 20;
 	o->component = "edge";
 	o->in_flight = 4;
+	o->batch_max = 64;
 }
 
 void
@@ -55,6 +56,7 @@ edge_sender_opts_from_cfg(edge_sender_opts *opts, const edge_sender_cfg *cfg,
 	opts->backoff_min_ms = cfg->backoff_min_ms;
 	opts->backoff_max_ms = cfg->backoff_max_ms;
 	opts->in_flight = (unsigned) cfg->in_flight;
+	opts->batch_max = (unsigned) cfg->batch_max;
 	opts->component = component;
 }
 
@@ -381,6 +383,8 @@ check_opts(const edge_sender_opts *o)
 		bad = "samples_max_bytes";
 	else if (o->in_flight < 1 || o->in_flight > EDGE_SENDER_IN_FLIGHT_MAX)
 		bad = "in_flight";
+	else if (o->batch_max < 1 || o->batch_max > EDGE_SENDER_BATCH_MAX)
+		bad = "batch_max";
 	if (bad == NULL)
 		return FED_OK;
 	fed_log(FED_LOG_ERR, "edge", "sender options: bad %s", bad);

@@ -86,17 +86,23 @@ typedef struct edge_sender_opts {
 	size_t mem_records; // requests kept in memory when the spool refuses
 	uint64_t samples_max_bytes; // cap of the samples spool, >= 2 MiB
 	const char *component; // log component, e.g. "tic" (borrowed, static)
-	unsigned
-	    in_flight; // Ingest calls at once, 1..EDGE_SENDER_IN_FLIGHT_MAX
+	// Ingest calls at once, 1..EDGE_SENDER_IN_FLIGHT_MAX
+	unsigned in_flight;
+	// Records merged into one call, at most, 1..EDGE_SENDER_BATCH_MAX
+	// (1: one record a call)
+	unsigned batch_max;
 } edge_sender_opts;
 
 // The most Ingest calls a sender keeps in flight.
 #define EDGE_SENDER_IN_FLIGHT_MAX 64
 
+// The most records one call carries.
+#define EDGE_SENDER_BATCH_MAX 256
+
 // Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
 // backoff 1 s .. 60 s, 1024 records in memory, samples spool 16 MiB,
-// component "edge", 4 calls in flight; node_url, token, tls and spool_dir
-// NULL.
+// component "edge", 4 calls in flight of up to 64 records each; node_url,
+// token, tls and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
 
 // The sender's settings as every collector reads them from its
@@ -113,6 +119,7 @@ typedef struct edge_sender_cfg {
 	int64_t backoff_max_ms;
 	int64_t drain_ms; // time to send the rest when the input ends
 	int64_t in_flight; // Ingest calls at once
+	int64_t batch_max; // records merged into one call
 } edge_sender_cfg;
 
 #define EDGE_SENDER_CFG_OPTS(T, M, spool_def, drain_help)                   \
@@ -138,6 +145,10 @@ typedef struct edge_sender_cfg {
 	        EDGE_SENDER_IN_FLIGHT_MAX,                                  \
 	        "Ingest calls to the node at once (a series is never in "   \
 	        "two of them)"),                                            \
+	    FED_CFG_OPT_INT(T, M.batch_max, "batch-max", "64", 1,           \
+	        EDGE_SENDER_BATCH_MAX,                                      \
+	        "spooled records merged into one call, at most (1: one "    \
+	        "a call)"),                                                 \
 	    FED_CFG_OPT_DURATION(T, M.drain_ms, "drain-timeout", "30s", 0,  \
 	        INT64_C(86400000), (drain_help))
 
