@@ -431,16 +431,34 @@ forward_run(const char *dir, const char *tcp_url, int run, bool gateway,
 	fed_test_rmtree(spool);
 }
 
+// Each backlog to a node of its own over tcp:// loopback (so that no run
+// meets the store, or a checkpoint, that an earlier one left).
 static void
-bench_in_flight(const char *dir, const char *tcp_url)
+bench_in_flight(const char *dir, const char *stream)
 {
 	static const unsigned flights[2] = {1, 4}, batches[2] = {1, 64};
 	int run = 0;
 	for (int g = 0; g < 2; g++)
 		for (int b = 0; b < 2; b++)
-			for (int f = 0; f < 2; f++)
-				forward_run(dir, tcp_url, run++, g == 0,
-				    flights[f], batches[b]);
+			for (int f = 0; f < 2; f++, run++) {
+				char tcp[64], ndir[1100];
+				snprintf(tcp, sizeof(tcp),
+				    "tcp://127.0.0.1:%d",
+				    fed_test_free_port());
+				snprintf(ndir, sizeof(ndir), "%s/node-%d", dir,
+				    run);
+				mkdir(ndir, 0700);
+				int pid = fed_test_node_start(FED_NODE_BIN,
+				    "node", ndir, tcp, stream, ADMIN, NULL);
+				if (pid <= 0)
+					die("cannot start fed-node on tcp");
+				node_pid = pid;
+				forward_run(dir, tcp, run, g == 0, flights[f],
+				    batches[b]);
+				fed_test_proc_stop(pid, SIGTERM, 10000);
+				node_pid = 0;
+				fed_test_rmtree(ndir);
+			}
 }
 
 int
@@ -488,20 +506,7 @@ main(int argc, char **argv)
 	fed_rpc_client_free(c);
 	fed_test_proc_stop(pid, SIGTERM, 10000);
 	node_pid = 0;
-	// The same node program over tcp:// loopback, for the calls in
-	// flight.
-	char tcp[64], ndir[1100];
-	snprintf(tcp, sizeof(tcp), "tcp://127.0.0.1:%d", fed_test_free_port());
-	snprintf(ndir, sizeof(ndir), "%s/tcp-node", dir);
-	mkdir(ndir, 0700);
-	pid = fed_test_node_start(
-	    FED_NODE_BIN, "node", ndir, tcp, stream, ADMIN, NULL);
-	if (pid <= 0)
-		die("cannot start fed-node on tcp");
-	node_pid = pid;
-	bench_in_flight(dir, tcp);
-	fed_test_proc_stop(pid, SIGTERM, 10000);
-	node_pid = 0;
+	bench_in_flight(dir, stream);
 	fed_test_rmtree(dir);
 	free(dir);
 	return 0;
