@@ -9,8 +9,10 @@
 // in order and calls SeriesStore/Ingest on the node (idempotent on
 // (series, ts)), up to in_flight calls at once, never two holding the same
 // series, and a series' record only once its earlier ones are committed
-// (edge_flight.c; docs/edge.md). A record is acknowledged in the spool
-// once it and every record before it are done:
+// (edge_flight.c; docs/edge.md); a call may carry up to batch_max
+// records of the same series, merged in order into one request. A record
+// is acknowledged in the spool once it and every record before it are
+// done:
 //
 //   UNAVAILABLE, DEADLINE_EXCEEDED and every other status that a later try
 //   may cure (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED,
