@@ -60,8 +60,7 @@ edge_sender_next_backoff(int64_t cur, int64_t min_ms, int64_t max_ms)
 	return next > max_ms ? max_ms : next;
 }
 
-// --- One call
-// ----------------------------------------------------------------
+// --- One call -------------------------------------------------------------
 
 static bool
 retryable(fed_status st)
@@ -196,8 +195,7 @@ deliver_group(edge_sender *s, edge_rec *const *recs, size_t n)
 	return GROUP_FAILED;
 }
 
-// --- Workers
-// -----------------------------------------------------------------
+// --- Workers --------------------------------------------------------------
 
 // The records of the first call queued and not yet taken, marked flying
 // (s->mu held): their number, 0 when none.
@@ -667,8 +665,7 @@ dispatcher_main(void *arg)
 	return NULL;
 }
 
-// --- Start and stop
-// ----------------------------------------------------------
+// --- Start and stop -------------------------------------------------------
 
 fed_status
 edge_flight_start(edge_sender *s)

@@ -359,8 +359,7 @@ edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 	st->n_declared = edge_series_n_declared(&s->reg);
 }
 
-// --- Life cycle
-// --------------------------------------------------------------
+// --- Life cycle -----------------------------------------------------------
 
 static fed_status
 check_opts(const edge_sender_opts *o)
