@@ -183,8 +183,13 @@ deliver_group(edge_sender *s, edge_rec *const *recs, size_t n)
 	edge_merge_free(&m);
 	if (st == FED_OK)
 		return GROUP_DONE;
-	if (!retryable(st))
+	if (!retryable(st)) {
+		fed_log(FED_LOG_NOTICE, s->opts.component,
+		    "node refused a call of %zu records (%s: %s): sending "
+		    "them one by one",
+		    n, fed_status_name(st), err);
 		return GROUP_SPLIT;
+	}
 	if (st == FED_UNAVAILABLE)
 		edge_series_mark_all(&s->reg);
 	pthread_mutex_lock(&s->mu);
