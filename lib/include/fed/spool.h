@@ -44,12 +44,14 @@
 // corrupt record is never handed out. Open never fails on bad data, only
 // on I/O.
 //
-// Threads: one appender thread and one sender thread may use a spool at
-// once (the sender may read ahead of its acknowledgement with
-// fed_spool_peek_after); every call takes the spool's mutex (which is held
-// across the fsync of a SYNC_EACH append or ack). A spool belongs to one
-// process: a second open of the same directory, in this or another process,
-// gets FED_FAILED_PRECONDITION.
+// Threads: every call takes the spool's mutex (held across the fsync of a
+// SYNC_EACH append or ack), so calls from several threads are safe; the
+// design case is one appender thread and one sender thread (which may read
+// ahead of its acknowledgement with fed_spool_peek_after), and appends
+// from several threads at once queue for that mutex, one fsync each
+// (docs/spool.md, "Group commit of concurrent appends"). A spool belongs
+// to one process: a second open of the same directory, in this or another
+// process, gets FED_FAILED_PRECONDITION.
 
 #ifndef FED_SPOOL_H
 #define FED_SPOOL_H
