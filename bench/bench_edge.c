@@ -9,11 +9,24 @@
 //   - the spool as the collectors use it (edge_sender_submit of a typical
 //     TIC record: six indexes and the power): records per second with an
 //     fsync per record and with group commit, while the node is away;
-//     then the backlog forwarded to the node, records per second.
+//     then the backlog forwarded to the node, records per second;
+//   - calls in flight: a full spool forwarded to a fed-node over tcp://
+//     loopback with --in-flight 1 and 4, --batch-max 1 (one record a
+//     call) and 64 (records of the same series merged), points per
+//     second (all of them checked stored) and the
+//     forwarding process's peak resident memory (VmHWM), for a gateway's
+//     backlog (16 meters, each record one meter's two indexes over an
+//     hour: 24 points) and for a single meter's (the TIC record: the same
+//     seven series in every record, which never fly together).
 //
 // Usage: bench_edge [n_copies] (of the 10-frame capture; default 300)
+//        bench_edge --in-flight (the calls-in-flight figures only)
 
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,10 +271,208 @@ bench_forward(const char *dir, const char *rpc, long n)
 	    (double) n * 1e9 / (double) ns);
 }
 
+// One gateway record: meter m's two indexes, 12 five-minute readings each,
+// the hour h.
+static fed_status
+submit_meter_hour(edge_sender *s, const char *site, int m, long h)
+{
+	char ids[2][64];
+	int64_t ts[12];
+	double v[2][12];
+	Enfed__V1__SeriesPoints sp[2], *ptrs[2] = {&sp[0], &sp[1]};
+	for (int i = 0; i < 12; i++)
+		ts[i] = T0 + h * 3600000 + i * 300000;
+	for (int q = 0; q < 2; q++) {
+		snprintf(ids[q], sizeof(ids[q]), "%s/m%d/index_%s", site, m,
+		    q == 0 ? "hchc" : "hchp");
+		for (int i = 0; i < 12; i++)
+			v[q][i] = 1e6 + (double) (h * 12 + i) * 50 + q;
+		enfed__v1__series_points__init(&sp[q]);
+		sp[q].series_id = ids[q];
+		sp[q].ts_ms = ts;
+		sp[q].value = v[q];
+		sp[q].n_ts_ms = sp[q].n_value = 12;
+	}
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 2;
+	return edge_sender_submit(s, &req);
+}
+
+static void
+declare_index(edge_sender *s, const char *id)
+{
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = (char *) id;
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.cumulative = 1;
+	m.interval_s = 300;
+	if (edge_sender_declare(s, &m) != FED_OK)
+		die("declare failed");
+}
+
+// A backlog of n records for site (gateway: 16 meters; else the TIC
+// record) in spool, written while no node is there.
+static long
+fill_backlog(
+    const char *spool, const char *site, bool gateway, long n, long k0)
+{
+	char dead_url[1100], id[64];
+	fed_test_ipc_url(dead_url, sizeof(dead_url), "nobody");
+	edge_sender *s = sender(dead_url, spool, FED_SPOOL_SYNC_GROUP);
+	static const char *tic[7]
+	    = {"index_bbrhcjb", "index_bbrhpjb", "index_bbrhcjw",
+	        "index_bbrhpjw", "index_bbrhcjr", "index_bbrhpjr", "power"};
+	for (int i = 0; !gateway && i < 7; i++) {
+		snprintf(id, sizeof(id), "b/linky/%s", tic[i]);
+		declare_index(s, id);
+	}
+	for (int m = 0; gateway && m < 16; m++)
+		for (int q = 0; q < 2; q++) {
+			snprintf(id, sizeof(id), "%s/m%d/index_%s", site, m,
+			    q == 0 ? "hchc" : "hchp");
+			declare_index(s, id);
+		}
+	for (long k = 0; k < n; k++) {
+		fed_status st = gateway
+		    ? submit_meter_hour(s, site, (int) (k % 16), k / 16)
+		    : submit_tic_record(s, k0 + k);
+		if (st != FED_OK)
+			die("submit failed");
+	}
+	edge_sender_free(s);
+	return gateway ? n * 24 : n * 7;
+}
+
+// Forwards the backlog (run as "bench_edge --forward URL SPOOL IN_FLIGHT
+// POINTS", a process of its own, so that its VmHWM is the sender's
+// alone): writes "<points/s> <VmHWM kB>" to fd and exits.
+static void
+forward_child(int fd, const char *url, const char *spool, unsigned in_flight,
+    unsigned batch, long points)
+{
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = url;
+	o.token = ADMIN;
+	o.spool_dir = spool;
+	o.sync = FED_SPOOL_SYNC_GROUP;
+	o.spool_max_bytes = 256u << 20;
+	o.rpc_timeout_ms = 10000;
+	o.backoff_min_ms = 20;
+	o.backoff_max_ms = 100;
+	o.in_flight = in_flight;
+	o.batch_max = batch;
+	edge_sender *s = NULL;
+	if (edge_sender_new(&o, &s) != FED_OK)
+		_exit(1);
+	int64_t t0 = fed_clock_mono_ns();
+	fed_status st = edge_sender_drain(s, 600000);
+	int64_t ns = fed_clock_mono_ns() - t0;
+	edge_sender_stats ss;
+	edge_sender_get_stats(s, &ss);
+	edge_sender_free(s);
+	if (ss.n_points_stored != (uint64_t) points) // all new, all stored
+		_exit(1);
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%.0f %ld\n",
+	    (double) points * 1e9 / (double) ns, proc_kb(getpid(), "VmHWM"));
+	if (st != FED_OK || write(fd, line, (size_t) n) != n)
+		_exit(1);
+	_exit(0);
+}
+
+// One backlog forwarded with in_flight calls of up to batch records.
+static void
+forward_run(const char *dir, const char *tcp_url, int run, bool gateway,
+    unsigned in_flight, unsigned batch)
+{
+	char spool[1100], site[16];
+	snprintf(spool, sizeof(spool), "%s/flight-%d", dir, run);
+	snprintf(site, sizeof(site), "f%d", run);
+	long points = fill_backlog(spool, site, gateway, gateway ? 8000 : 5000,
+	    3000000 + (long) run * 10000);
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe");
+	fflush(stdout);
+	// A new program (nng does not survive a fork): this one again, with
+	// --forward.
+	char nf[16], nb[16], np[32];
+	snprintf(nf, sizeof(nf), "%u", in_flight);
+	snprintf(nb, sizeof(nb), "%u", batch);
+	snprintf(np, sizeof(np), "%ld", points);
+	char *argv[] = {"bench_edge", "--forward", (char *) tcp_url, spool, nf,
+	    nb, np, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], STDOUT_FILENO);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	char line[128] = "";
+	ssize_t n = pid > 0 ? read(p[0], line, sizeof(line) - 1) : -1;
+	close(p[0]);
+	int status = 0;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	double rate = 0;
+	long hwm = 0;
+	if (n <= 0 || sscanf(line, "%lf %ld", &rate, &hwm) != 2)
+		die("the forwarding child failed");
+	const char *kind = gateway ? "gateway" : "tic";
+	printf("forward_%s_in_flight_%u_batch_%u %.0f points/s\n", kind,
+	    in_flight, batch, rate);
+	printf("forward_%s_in_flight_%u_batch_%u_vmhwm %.2f MB\n", kind,
+	    in_flight, batch, (double) hwm / 1024);
+	fed_test_rmtree(spool);
+}
+
+// Each backlog to a node of its own over tcp:// loopback (so that no run
+// meets the store, or a checkpoint, that an earlier one left).
+static void
+bench_in_flight(const char *dir, const char *stream)
+{
+	static const unsigned flights[2] = {1, 4}, batches[2] = {1, 64};
+	int run = 0;
+	for (int g = 0; g < 2; g++)
+		for (int b = 0; b < 2; b++)
+			for (int f = 0; f < 2; f++, run++) {
+				char tcp[64], ndir[1100];
+				snprintf(tcp, sizeof(tcp),
+				    "tcp://127.0.0.1:%d",
+				    fed_test_free_port());
+				snprintf(ndir, sizeof(ndir), "%s/node-%d", dir,
+				    run);
+				mkdir(ndir, 0700);
+				int pid = fed_test_node_start(FED_NODE_BIN,
+				    "node", ndir, tcp, stream, ADMIN, NULL);
+				if (pid <= 0)
+					die("cannot start fed-node on tcp");
+				node_pid = pid;
+				forward_run(dir, tcp, run, g == 0, flights[f],
+				    batches[b]);
+				fed_test_proc_stop(pid, SIGTERM, 10000);
+				node_pid = 0;
+				fed_test_rmtree(ndir);
+			}
+}
+
 int
 main(int argc, char **argv)
 {
-	long copies = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
+	if (argc == 7 && strcmp(argv[1], "--forward") == 0)
+		forward_child(STDOUT_FILENO, argv[2], argv[3],
+		    (unsigned) strtoul(argv[4], NULL, 10),
+		    (unsigned) strtoul(argv[5], NULL, 10),
+		    strtol(argv[6], NULL, 10));
+	// --in-flight: only the calls-in-flight figures.
+	bool only_flight = argc > 1 && strcmp(argv[1], "--in-flight") == 0;
+	long copies
+	    = argc > 1 && !only_flight ? strtol(argv[1], NULL, 10) : 300;
 	if (copies < 1 || copies > 100000)
 		die("n_copies: 1 to 100000");
 	fed_log_set_sink(fed_log_stderr_sink, NULL);
@@ -284,15 +495,18 @@ main(int argc, char **argv)
 	fed_rpc_client *c = NULL;
 	if (fed_rpc_client_new(&o, &c) != FED_OK)
 		die("cannot reach the node");
-	bench_tic_rss(dir, rpc, c, copies);
-	printf("sender_submit_fsync_each %.0f records/s\n",
-	    bench_submit(dir, FED_SPOOL_SYNC_EACH, 2000));
-	printf("sender_submit_group %.0f records/s\n",
-	    bench_submit(dir, FED_SPOOL_SYNC_GROUP, 20000));
-	bench_forward(dir, rpc, 5000);
+	if (!only_flight) {
+		bench_tic_rss(dir, rpc, c, copies);
+		printf("sender_submit_fsync_each %.0f records/s\n",
+		    bench_submit(dir, FED_SPOOL_SYNC_EACH, 2000));
+		printf("sender_submit_group %.0f records/s\n",
+		    bench_submit(dir, FED_SPOOL_SYNC_GROUP, 20000));
+		bench_forward(dir, rpc, 5000);
+	}
 	fed_rpc_client_free(c);
 	fed_test_proc_stop(pid, SIGTERM, 10000);
 	node_pid = 0;
+	bench_in_flight(dir, stream);
 	fed_test_rmtree(dir);
 	free(dir);
 	return 0;

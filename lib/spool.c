@@ -42,8 +42,8 @@ io_error(const char *what, const char *name)
 	return e == ENOENT ? FED_NOT_FOUND : FED_INTERNAL;
 }
 
-static int
-pos_cmp(fed_spool_cursor a, fed_spool_cursor b)
+int
+fed__spool_pos_cmp(fed_spool_cursor a, fed_spool_cursor b)
 {
 	if (a.segment != b.segment)
 		return a.segment < b.segment ? -1 : 1;
@@ -52,8 +52,8 @@ pos_cmp(fed_spool_cursor a, fed_spool_cursor b)
 	return 0;
 }
 
-static struct spool_seg *
-seg_find(fed_spool *sp, uint64_t id)
+struct spool_seg *
+fed__spool_seg_find(fed_spool *sp, uint64_t id)
 {
 	for (size_t i = 0; i < sp->n_segs; i++)
 		if (sp->segs[i].id == id)
@@ -84,8 +84,8 @@ grow(uint8_t **buf, size_t *cap, size_t need)
 
 // A read fd for segment id: the writer's for the active segment, else one
 // cached descriptor.
-static fed_status
-read_fd(fed_spool *sp, uint64_t id, int *fd)
+fed_status
+fed__spool_read_fd(fed_spool *sp, uint64_t id, int *fd)
 {
 	struct spool_seg *a = seg_active(sp);
 	if (a != NULL && a->id == id && sp->wfd >= 0) {
@@ -133,11 +133,12 @@ normalize_ack(fed_spool *sp)
 	}
 }
 
-static bool
-durable_pending(fed_spool *sp)
+bool
+fed__spool_durable_pending(fed_spool *sp)
 {
 	normalize_ack(sp);
-	return sp->n_pending > 0 && pos_cmp(sp->ack, sp->durable) < 0;
+	return sp->n_pending > 0
+	    && fed__spool_pos_cmp(sp->ack, sp->durable) < 0;
 }
 
 // The cursor file: magic, segment, offset, CRC32C of the 24 bytes before.
@@ -384,36 +385,6 @@ fed_spool_append(fed_spool *sp, const uint8_t *buf, size_t len)
 	return st;
 }
 
-// A record that fails its check at peek time: the rest of its segment is
-// given up (an active segment is sealed, appends go to a new one).
-static void
-skip_rest(fed_spool *sp, struct spool_seg *s, const char *why)
-{
-	uint64_t lost = s->end - sp->ack.offset;
-	fed_log(FED_LOG_ERR, C,
-	    "segment %" PRIu64 " offset %" PRIu64 ": %s; skipping %" PRIu64
-	    " bytes (%" PRIu64 " records)",
-	    s->id, sp->ack.offset, why, lost, s->n_live);
-	sp->stats.n_corrupt++;
-	sp->stats.bytes_dropped += lost;
-	sp->stats.n_records_lost += s->n_live;
-	sp->n_pending -= s->n_live;
-	sp->pending_bytes -= s->live_bytes;
-	s->n_live = 0;
-	s->live_bytes = 0;
-	s->end = sp->ack.offset;
-	if (sp->durable.segment == s->id && sp->durable.offset > s->end)
-		sp->durable.offset = s->end;
-	sp->has_peeked = false;
-	if (!s->sealed) {
-		s->sealed = true;
-		if (sp->wfd >= 0)
-			close(sp->wfd);
-		sp->wfd = -1;
-		sp->dirty = false;
-	}
-}
-
 static fed_status
 read_at(fed_spool *sp, int fd, uint64_t off, size_t len)
 {
@@ -429,108 +400,6 @@ read_at(fed_spool *sp, int fd, uint64_t off, size_t len)
 		done += (size_t) n;
 	}
 	return FED_OK;
-}
-
-// Reads and checks the record at sp->ack into sp->rbuf. DATA_LOSS with
-// *why for a record that is not what was written.
-static fed_status
-read_record(fed_spool *sp, struct spool_seg *s, size_t *len, const char **why)
-{
-	int fd;
-	fed_status st = read_fd(sp, s->id, &fd);
-	*why = "segment file missing";
-	if (st == FED_NOT_FOUND)
-		return FED_DATA_LOSS;
-	FED_TRY(st);
-	uint64_t rec;
-	if (fed__spool_rec_check(sp, fd, s, sp->ack.offset, s->end, &rec, why)
-	    != SPOOL_REC_OK)
-		return FED_DATA_LOSS;
-	*len = (size_t) (rec - s->rec_hdr);
-	return FED_OK;
-}
-
-static uint64_t
-min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-// A record that went bad after open: the bytes up to the next good record
-// are given up as one stretch (counted, logged) and jumped from now on.
-// false when there is no good record after it (the caller skips the rest).
-static bool
-drop_stretch(fed_spool *sp, struct spool_seg *s, const char *why)
-{
-	int fd;
-	uint64_t off = sp->ack.offset, next, n_heads;
-	if (read_fd(sp, s->id, &fd) != FED_OK
-	    || !fed__spool_resync(sp, fd, s, off, s->end, &next, &n_heads)
-	    || fed__spool_gap_add(s, off, next) != FED_OK)
-		return false;
-	uint64_t n = min_u64(1 + n_heads, s->n_live);
-	uint64_t bytes = min_u64(next - off, s->live_bytes);
-	fed_log(FED_LOG_ERR, C,
-	    "segment %" PRIu64 " offset %" PRIu64 ": %s; %" PRIu64
-	    " records (%" PRIu64 " bytes) lost, reading goes on at "
-	    "offset %" PRIu64,
-	    s->id, off, why, n, next - off, next);
-	sp->stats.n_corrupt++;
-	sp->stats.n_records_lost += n;
-	sp->stats.bytes_dropped += next - off;
-	s->n_live -= n;
-	s->live_bytes -= bytes;
-	sp->n_pending -= n;
-	sp->pending_bytes -= bytes;
-	sp->ack.offset = next;
-	sp->has_peeked = false;
-	return true;
-}
-
-static fed_status
-peek_locked(
-    fed_spool *sp, const uint8_t **buf, size_t *len, fed_spool_cursor *next)
-{
-	// Each round returns, moves ack forward or gives up one segment:
-	// bounded.
-	for (;;) {
-		if (!durable_pending(sp))
-			return FED_NOT_FOUND;
-		struct spool_seg *s = seg_find(sp, sp->ack.segment);
-		if (s == NULL)
-			return FED_INTERNAL;
-		if (fed__spool_gap_jump(s, &sp->ack.offset))
-			continue;
-		const char *why = NULL;
-		size_t n = 0;
-		fed_status st = read_record(sp, s, &n, &why);
-		if (st == FED_DATA_LOSS) {
-			if (!drop_stretch(sp, s, why))
-				skip_rest(sp, s, why);
-			continue;
-		}
-		FED_TRY(st);
-		*buf = sp->rbuf + s->rec_hdr;
-		*len = n;
-		*next = (fed_spool_cursor) {
-		    s->id, sp->ack.offset + s->rec_hdr + n};
-		sp->peeked = sp->ack;
-		sp->peeked_next = *next;
-		sp->has_peeked = true;
-		return FED_OK;
-	}
-}
-
-fed_status
-fed_spool_peek(
-    fed_spool *sp, const uint8_t **buf, size_t *len, fed_spool_cursor *next)
-{
-	if (sp == NULL || buf == NULL || len == NULL || next == NULL)
-		return FED_INVALID_ARGUMENT;
-	pthread_mutex_lock(&sp->mu);
-	fed_status st = peek_locked(sp, buf, len, next);
-	pthread_mutex_unlock(&sp->mu);
-	return st;
 }
 
 static void
@@ -549,7 +418,7 @@ static fed_status
 header_at(fed_spool *sp, struct spool_seg *s, uint64_t *rec)
 {
 	int fd;
-	FED_TRY(read_fd(sp, s->id, &fd));
+	FED_TRY(fed__spool_read_fd(sp, s->id, &fd));
 	fed_status st = read_at(sp, fd, sp->ack.offset, s->rec_hdr);
 	if (st != FED_OK)
 		return FED_INTERNAL;
@@ -565,8 +434,8 @@ walk(fed_spool *sp, fed_spool_cursor to, bool apply)
 {
 	fed_spool_cursor saved = sp->ack;
 	fed_status st = FED_OK;
-	while (st == FED_OK && pos_cmp(sp->ack, to) < 0) {
-		struct spool_seg *s = seg_find(sp, sp->ack.segment);
+	while (st == FED_OK && fed__spool_pos_cmp(sp->ack, to) < 0) {
+		struct spool_seg *s = fed__spool_seg_find(sp, sp->ack.segment);
 		if (s == NULL || (sp->ack.offset >= s->end && !s->sealed)) {
 			st = FED_INVALID_ARGUMENT;
 		} else if (sp->ack.offset >= s->end) {
@@ -585,7 +454,7 @@ walk(fed_spool *sp, fed_spool_cursor to, bool apply)
 				sp->ack.offset += rec;
 		}
 	}
-	if (st == FED_OK && pos_cmp(sp->ack, to) != 0)
+	if (st == FED_OK && fed__spool_pos_cmp(sp->ack, to) != 0)
 		st = FED_INVALID_ARGUMENT;
 	if (!apply)
 		sp->ack = saved;
@@ -596,13 +465,13 @@ static fed_status
 ack_locked(fed_spool *sp, fed_spool_cursor to)
 {
 	normalize_ack(sp);
-	if (pos_cmp(to, sp->ack) <= 0)
+	if (fed__spool_pos_cmp(to, sp->ack) <= 0)
 		return FED_OK;
-	if (pos_cmp(to, sp->durable) > 0)
+	if (fed__spool_pos_cmp(to, sp->durable) > 0)
 		return FED_INVALID_ARGUMENT;
-	if (sp->has_peeked && pos_cmp(sp->ack, sp->peeked) == 0
-	    && pos_cmp(to, sp->peeked_next) == 0) {
-		consume(sp, seg_find(sp, to.segment),
+	if (sp->has_peeked && fed__spool_pos_cmp(sp->ack, sp->peeked) == 0
+	    && fed__spool_pos_cmp(to, sp->peeked_next) == 0) {
+		consume(sp, fed__spool_seg_find(sp, to.segment),
 		    to.offset - sp->peeked.offset);
 	} else {
 		FED_TRY(walk(sp, to, false));
@@ -643,13 +512,14 @@ fed_spool_wait(fed_spool *sp, int64_t timeout_ms)
 		ts = fed_clock_deadline(CLOCK_MONOTONIC, timeout_ms);
 	fed_status st = FED_OK;
 	pthread_mutex_lock(&sp->mu);
-	while (!durable_pending(sp)) {
+	while (!fed__spool_durable_pending(sp)) {
 		if (timeout_ms < 0) {
 			pthread_cond_wait(&sp->cv, &sp->mu);
 		} else if (pthread_cond_timedwait(&sp->cv, &sp->mu, &ts)
 		    != 0) {
-			st = durable_pending(sp) ? FED_OK
-			                         : FED_DEADLINE_EXCEEDED;
+			st = fed__spool_durable_pending(sp)
+			    ? FED_OK
+			    : FED_DEADLINE_EXCEEDED;
 			break;
 		}
 	}

@@ -125,6 +125,21 @@ fed_status fed__spool_gap_add(struct spool_seg *s, uint64_t off, uint64_t end);
 // does.
 bool fed__spool_gap_jump(const struct spool_seg *s, uint64_t *off);
 
+// -1, 0 or 1 as a is before, at or after b.
+int fed__spool_pos_cmp(fed_spool_cursor a, fed_spool_cursor b);
+
+// The segment of that id in sp->segs, or NULL.
+struct spool_seg *fed__spool_seg_find(fed_spool *sp, uint64_t id);
+
+// A read descriptor for segment id (the writer's for the active segment,
+// else one cached descriptor, owned by sp). NOT_FOUND when the file is
+// missing, INTERNAL on another error (logged).
+fed_status fed__spool_read_fd(fed_spool *sp, uint64_t id, int *fd);
+
+// Whether a durable record is pending (ack moved past sealed segments'
+// ends first).
+bool fed__spool_durable_pending(fed_spool *sp);
+
 // Reads the directory: cursor, segments (checked record by record, torn
 // tail truncated, corrupt rests skipped) into sp, whose dirfd, opts and
 // lock are set. Logs what it repairs. INTERNAL on an I/O error.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // edge_sender.c: spool first, then send; see edge_sender.h for the rules.
-// The series registry (declarations and series.pb) is in edge_series.c.
+// This file holds the options, submitting and the life cycle; sending,
+// with several calls in flight, is in edge_flight.c, and the series
+// registry (declarations and series.pb) in edge_series.c.
 
 #include "edge_sender.h"
 
@@ -14,42 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "edge_sender_internal.h"
 #include "edge_series.h"
 #include "edge_thin.h"
 #include "fed/clock.h"
 #include "fed/log.h"
-#include "fed/rpc.h"
 
 #define LOG_EVERY_MS 60000
-
-typedef struct mem_record {
-	uint8_t *buf;
-	size_t len;
-} mem_record;
-
-struct edge_sender {
-	edge_sender_opts opts;
-	char *node_url, *token, *spool_dir;
-	fed_spool *spool; // index readings (and unknown series): never thinned
-	fed_spool *samples; // raw samples (non-cumulative series): thinned
-	fed_spool *dead;
-	fed_rpc_client *rpc;
-	edge_series reg;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv; // stop requested, or a record acknowledged
-	bool stop;
-	edge_sender_stats st;
-	mem_record *mem; // FIFO of mem_records entries, [mem_head, +n_mem)
-	size_t mem_head, n_mem;
-	int64_t log_retry_ms, log_spool_ms, log_thin_ms, log_spill_ms;
-	// The samples spool is read by the sender and by thinning (collector
-	// thread): both under samples_mu; thinning bumps samples_gen, and a
-	// record the sender peeked before is then not acknowledged by it.
-	pthread_mutex_t samples_mu;
-	uint64_t samples_gen;
-};
 
 void
 edge_sender_opts_default(edge_sender_opts *o)
@@ -63,6 +36,8 @@ edge_sender_opts_default(edge_sender_opts *o)
 	o->mem_records = 1024;
 	o->samples_max_bytes = 16u << 20;
 	o->component = "edge";
+	o->in_flight = 4;
+	o->batch_max = 64;
 }
 
 void
@@ -80,36 +55,22 @@ edge_sender_opts_from_cfg(edge_sender_opts *opts, const edge_sender_cfg *cfg,
 	opts->rpc_timeout_ms = (uint32_t) cfg->rpc_timeout_ms;
 	opts->backoff_min_ms = cfg->backoff_min_ms;
 	opts->backoff_max_ms = cfg->backoff_max_ms;
+	opts->in_flight = (unsigned) cfg->in_flight;
+	opts->batch_max = (unsigned) cfg->batch_max;
 	opts->component = component;
 }
 
-FED_TESTABLE int64_t
-edge_sender_next_backoff(int64_t cur, int64_t min_ms, int64_t max_ms)
-{
-	int64_t next = cur <= 0 ? min_ms : cur * 2;
-	return next > max_ms ? max_ms : next;
-}
-
-static void
-count(edge_sender *s, uint64_t *field, uint64_t n)
+void
+edge_sender_count(edge_sender *s, uint64_t *field, uint64_t n)
 {
 	pthread_mutex_lock(&s->mu);
 	*field += n;
 	pthread_mutex_unlock(&s->mu);
 }
 
-static bool
-stopping(edge_sender *s)
-{
-	pthread_mutex_lock(&s->mu);
-	bool stop = s->stop;
-	pthread_mutex_unlock(&s->mu);
-	return stop;
-}
-
 // Waits ms or until stop is requested.
-static void
-pause_ms(edge_sender *s, int64_t ms)
+void
+edge_sender_pause(edge_sender *s, int64_t ms)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -124,227 +85,6 @@ pause_ms(edge_sender *s, int64_t ms)
 	    && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&s->mu);
-}
-
-// --- Sending ---------------------------------------------------------------
-
-static bool
-retryable(fed_status st)
-{
-	return st != FED_OK && st != FED_INVALID_ARGUMENT
-	    && st != FED_NOT_FOUND;
-}
-
-// Copies a refused record to the dead-letter spool (the caller then
-// acknowledges it in its spool).
-static fed_status
-park(edge_sender *s, const uint8_t *buf, size_t len, fed_status why,
-    const char *msg)
-{
-	fed_status st = fed_spool_append(s->dead, buf, len);
-	if (st != FED_OK) {
-		fed_log(FED_LOG_ERR, s->opts.component,
-		    "cannot park a refused record (%s): %s; it stays first "
-		    "in the spool",
-		    msg, fed_status_name(st));
-		return st;
-	}
-	fed_log(FED_LOG_ERR, s->opts.component,
-	    "node refused a record (%s: %s): parked in %s/dead",
-	    fed_status_name(why), msg, s->spool_dir);
-	count(s, &s->st.n_dead, 1);
-	return FED_OK;
-}
-
-static fed_status
-ingest(edge_sender *s, const Enfed__V1__IngestRequest *req, char *err,
-    size_t err_len)
-{
-	Enfed__V1__IngestResponse *rep = NULL;
-	fed_status st = fed_rpc_call(s->rpc,
-	    &enfed__v1__series_store__descriptor, "Ingest", &req->base,
-	    (ProtobufCMessage **) &rep, err, err_len);
-	if (st != FED_OK)
-		return st;
-	pthread_mutex_lock(&s->mu);
-	s->st.n_points_stored += rep->n_stored;
-	s->st.n_points_duplicate += rep->n_duplicate;
-	pthread_mutex_unlock(&s->mu);
-	enfed__v1__ingest_response__free_unpacked(rep, NULL);
-	return FED_OK;
-}
-
-// Acknowledges a record that was sent (counted) or parked.
-static void
-acked(edge_sender *s, fed_spool *sp, fed_spool_cursor next, bool sent)
-{
-	fed_status st = fed_spool_ack(sp, next);
-	if (st != FED_OK)
-		fed_log(FED_LOG_WARNING, s->opts.component,
-		    "ack not persisted (%s): the record may be sent again",
-		    fed_status_name(st));
-	pthread_mutex_lock(&s->mu);
-	s->st.n_sent += sent;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-}
-
-// Notes the earliest point of the record about to be sent: how far behind
-// the node is, for as long as the record waits (edge_sender_stats).
-static void
-note_oldest(edge_sender *s, const Enfed__V1__IngestRequest *req)
-{
-	int64_t oldest = INT64_MAX;
-	for (size_t i = 0; i < req->n_series; i++)
-		for (size_t k = 0; k < req->series[i]->n_ts_ms; k++)
-			if (req->series[i]->ts_ms[k] < oldest)
-				oldest = req->series[i]->ts_ms[k];
-	pthread_mutex_lock(&s->mu);
-	s->st.oldest_ts_ms = oldest != INT64_MAX ? oldest : 0;
-	pthread_mutex_unlock(&s->mu);
-}
-
-// Sends one packed record. OK when the node took it or when it was refused
-// for good and copied to the dead-letter spool: the caller then
-// acknowledges it (*parked tells which). Otherwise the status to retry.
-static fed_status
-deliver(edge_sender *s, const uint8_t *buf, size_t len, bool *parked)
-{
-	*parked = true;
-	Enfed__V1__IngestRequest *req
-	    = enfed__v1__ingest_request__unpack(NULL, len, buf);
-	if (req == NULL) {
-		return park(
-		    s, buf, len, FED_INVALID_ARGUMENT, "not an IngestRequest");
-	}
-	char err[256] = "";
-	note_oldest(s, req);
-	fed_status st = ingest(s, req, err, sizeof(err));
-	if (st == FED_NOT_FOUND) {
-		// The node may have lost its series: declare and try again
-		// (a node that cannot be reached now is a retry, not a
-		// refusal).
-		edge_series_mark_all(&s->reg);
-		st = edge_series_declare_pending(&s->reg, s->rpc);
-		if (st == FED_OK)
-			st = ingest(s, req, err, sizeof(err));
-		else
-			snprintf(err, sizeof(err), "declaring series again");
-	}
-	enfed__v1__ingest_request__free_unpacked(req, NULL);
-	*parked = st != FED_OK;
-	if (st == FED_OK)
-		return FED_OK;
-	if (!retryable(st))
-		return park(s, buf, len, st, err);
-	if (st == FED_UNAVAILABLE)
-		edge_series_mark_all(&s->reg); // it may come back empty
-	fed_log_limited(&s->log_retry_ms, LOG_EVERY_MS, FED_LOG_WARNING,
-	    s->opts.component, "ingest: %s (%s); will retry", err,
-	    fed_status_name(st));
-	return st;
-}
-
-// Sends the oldest index record (the spool is only read by this thread).
-static fed_status
-send_index(edge_sender *s)
-{
-	const uint8_t *buf;
-	size_t len;
-	fed_spool_cursor next;
-	FED_TRY(fed_spool_peek(s->spool, &buf, &len, &next));
-	bool parked;
-	FED_TRY(deliver(s, buf, len, &parked));
-	acked(s, s->spool, next, !parked);
-	return FED_OK;
-}
-
-// Sends the oldest samples record: copied under samples_mu (thinning may
-// peek meanwhile), acknowledged only if no thinning came in between (the
-// thinned copy of the record is then sent again: ingest is idempotent).
-static fed_status
-send_sample(edge_sender *s)
-{
-	const uint8_t *b;
-	size_t len = 0;
-	fed_spool_cursor next;
-	pthread_mutex_lock(&s->samples_mu);
-	fed_status st = fed_spool_peek(s->samples, &b, &len, &next);
-	uint8_t *buf = st == FED_OK ? malloc(len) : NULL;
-	if (buf != NULL)
-		memcpy(buf, b, len);
-	uint64_t gen = s->samples_gen;
-	pthread_mutex_unlock(&s->samples_mu);
-	if (st == FED_NOT_FOUND) {
-		(void) fed_spool_wait(s->spool, 100);
-		return FED_OK;
-	}
-	if (st != FED_OK || buf == NULL)
-		return st != FED_OK ? st : FED_RESOURCE_EXHAUSTED;
-	bool parked;
-	st = deliver(s, buf, len, &parked);
-	free(buf);
-	if (st != FED_OK)
-		return st;
-	pthread_mutex_lock(&s->samples_mu);
-	if (gen == s->samples_gen)
-		acked(s, s->samples, next, !parked);
-	pthread_mutex_unlock(&s->samples_mu);
-	return FED_OK;
-}
-
-// Sends the oldest record, index readings first. OK when it was sent,
-// parked or there was none; otherwise the status to retry after a backoff.
-static fed_status
-send_one(edge_sender *s)
-{
-	if (fed_spool_wait(s->spool, 0) == FED_OK)
-		return send_index(s);
-	return send_sample(s);
-}
-
-// note_oldest for the record that waits first (index readings first).
-static void
-note_head(edge_sender *s)
-{
-	const uint8_t *b = NULL;
-	size_t len = 0;
-	fed_spool_cursor next;
-	bool samples = fed_spool_peek(s->spool, &b, &len, &next) != FED_OK;
-	if (samples)
-		pthread_mutex_lock(&s->samples_mu);
-	if (!samples
-	    || fed_spool_peek(s->samples, &b, &len, &next) == FED_OK) {
-		Enfed__V1__IngestRequest *req
-		    = enfed__v1__ingest_request__unpack(NULL, len, b);
-		if (req != NULL)
-			note_oldest(s, req);
-		enfed__v1__ingest_request__free_unpacked(req, NULL);
-	}
-	if (samples)
-		pthread_mutex_unlock(&s->samples_mu);
-}
-
-static void *
-sender_main(void *arg)
-{
-	edge_sender *s = arg;
-	int64_t backoff = 0;
-	while (!stopping(s)) {
-		fed_status st = edge_series_declare_pending(&s->reg, s->rpc);
-		if (st == FED_OK)
-			st = send_one(s);
-		if (st == FED_OK) {
-			backoff = 0;
-			continue;
-		}
-		count(s, &s->st.n_retries, 1);
-		note_head(s); // the call that failed may not have read it
-		backoff = edge_sender_next_backoff(
-		    backoff, s->opts.backoff_min_ms, s->opts.backoff_max_ms);
-		pause_ms(s, backoff);
-	}
-	return NULL;
 }
 
 // --- Submitting ------------------------------------------------------------
@@ -375,7 +115,7 @@ mem_push(edge_sender *s, uint8_t *buf, size_t len)
 		    "lost",
 		    mem_at(s, 0)->len);
 		mem_pop(s);
-		count(s, &s->st.n_lost, 1);
+		edge_sender_count(s, &s->st.n_lost, 1);
 	}
 	*mem_at(s, s->n_mem) = (mem_record) {buf, len};
 	pthread_mutex_lock(&s->mu);
@@ -460,7 +200,7 @@ spill_index(edge_sender *s, const uint8_t *buf, size_t len)
 	fed_status st = samples_append(s, buf, len);
 	if (st != FED_OK)
 		return st;
-	count(s, &s->st.n_index_spilled, 1);
+	edge_sender_count(s, &s->st.n_index_spilled, 1);
 	fed_log_limited(&s->log_spill_ms, LOG_EVERY_MS, FED_LOG_WARNING,
 	    s->opts.component,
 	    "spool full: index readings go to the samples spool, whose raw "
@@ -480,7 +220,7 @@ submit_samples(edge_sender *s, const Enfed__V1__IngestRequest *req)
 	free(buf);
 	if (st != FED_OK) {
 		uint64_t n = n_points(req);
-		count(s, &s->st.n_points_thinned, n);
+		edge_sender_count(s, &s->st.n_points_thinned, n);
 		fed_log_limited(&s->log_thin_ms, LOG_EVERY_MS, FED_LOG_ERR,
 		    s->opts.component,
 		    "samples spool refuses a record (%s): its %" PRIu64
@@ -540,7 +280,7 @@ edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
 		fed_log(FED_LOG_ERR, s->opts.component,
 		    "request of %zu series, %zu bytes: not spooled",
 		    req->n_series, len);
-		count(s, &s->st.n_lost, 1);
+		edge_sender_count(s, &s->st.n_lost, 1);
 		return FED_INVALID_ARGUMENT;
 	}
 	Enfed__V1__IngestRequest idx = ENFED__V1__INGEST_REQUEST__INIT;
@@ -549,7 +289,7 @@ edge_sender_submit(edge_sender *s, const Enfed__V1__IngestRequest *req)
 	smp.series = calloc(req->n_series, sizeof(*smp.series));
 	fed_status st = FED_RESOURCE_EXHAUSTED;
 	if (idx.series != NULL && smp.series != NULL) {
-		count(s, &s->st.n_submitted, 1);
+		edge_sender_count(s, &s->st.n_submitted, 1);
 		// series.pb first: no spooled record may name a series it
 		// lacks.
 		(void) edge_series_save(&s->reg);
@@ -592,7 +332,7 @@ edge_sender_drain(edge_sender *s, int64_t timeout_ms)
 		int64_t left = end - fed_clock_mono_ms();
 		if (left <= 0)
 			return FED_DEADLINE_EXCEEDED;
-		pause_ms(s, left < 50 ? left : 50);
+		edge_sender_pause(s, left < 50 ? left : 50);
 	}
 }
 
@@ -619,8 +359,7 @@ edge_sender_get_stats(edge_sender *s, edge_sender_stats *st)
 	st->n_declared = edge_series_n_declared(&s->reg);
 }
 
-// --- Life cycle
-// --------------------------------------------------------------
+// --- Life cycle -----------------------------------------------------------
 
 static fed_status
 check_opts(const edge_sender_opts *o)
@@ -641,6 +380,10 @@ check_opts(const edge_sender_opts *o)
 		bad = "mem_records";
 	else if (o->samples_max_bytes < (2u << 20))
 		bad = "samples_max_bytes";
+	else if (o->in_flight < 1 || o->in_flight > EDGE_SENDER_IN_FLIGHT_MAX)
+		bad = "in_flight";
+	else if (o->batch_max < 1 || o->batch_max > EDGE_SENDER_BATCH_MAX)
+		bad = "batch_max";
 	if (bad == NULL)
 		return FED_OK;
 	fed_log(FED_LOG_ERR, "edge", "sender options: bad %s", bad);
@@ -700,10 +443,7 @@ start(edge_sender *s)
 		    fed_status_str(st));
 		return st;
 	}
-	if (pthread_create(&s->thread, NULL, sender_main, s) != 0)
-		return FED_RESOURCE_EXHAUSTED;
-	s->started = true;
-	return FED_OK;
+	return edge_flight_start(s);
 }
 
 fed_status
@@ -722,6 +462,8 @@ edge_sender_new(const edge_sender_opts *opts, edge_sender **out)
 	s->mem = calloc(opts->mem_records, sizeof(*s->mem));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->samples_mu, NULL);
+	pthread_mutex_init(&s->declare_mu, NULL);
+	pthread_cond_init(&s->work_cv, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -763,13 +505,7 @@ edge_sender_free(edge_sender *s)
 {
 	if (s == NULL)
 		return;
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = true;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-	}
+	edge_flight_stop(s);
 	flush_at_exit(s);
 	if (s->reg.path != NULL)
 		(void) edge_series_save(&s->reg);
@@ -780,6 +516,8 @@ edge_sender_free(edge_sender *s)
 	edge_series_fini(&s->reg);
 	free(s->mem);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->work_cv);
+	pthread_mutex_destroy(&s->declare_mu);
 	pthread_mutex_destroy(&s->samples_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s->node_url);

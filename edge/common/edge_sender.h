@@ -5,14 +5,20 @@
 //
 // A collector hands its points to edge_sender_submit() as an
 // enfed.v1.IngestRequest; the request is packed and appended to a durable
-// spool (fed/spool.h) before anything is sent. A sender thread peeks the
-// oldest record, calls SeriesStore/Ingest on the node (idempotent on
-// (series, ts)) and acknowledges the record only on OK:
+// spool (fed/spool.h) before anything is sent. The sender reads the spool
+// in order and calls SeriesStore/Ingest on the node (idempotent on
+// (series, ts)), up to in_flight calls at once, never two holding the same
+// series, and a series' record only once its earlier ones are committed
+// (edge_flight.c; docs/edge.md); a call may carry up to batch_max
+// records of the same series, merged in order into one request. A record
+// is acknowledged in the spool once it and every record before it are
+// done:
 //
 //   UNAVAILABLE, DEADLINE_EXCEEDED and every other status that a later try
 //   may cure (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED,
 //   INTERNAL, ...) are retried with a backoff doubling from backoff_min_ms
-//   to backoff_max_ms; the record stays first in the spool.
+//   to backoff_max_ms; the record stays in the spool, and nothing more
+//   is sent before the backoff ends.
 //   NOT_FOUND (an unknown series: the node lost or deleted it) makes the
 //   sender declare every series again and retry once; a second NOT_FOUND,
 //   or INVALID_ARGUMENT (a bug, a value the node refuses), parks the record
@@ -49,8 +55,10 @@
 // the whole rule.
 //
 // Threads: submit, declare, drain and free are called from one thread (the
-// collector's); the sender thread is private. stats may be called from any
-// thread. Logs go through fed_log under the component given in the options.
+// collector's); the sender's threads (a dispatcher and in_flight workers,
+// each making one call at a time on one shared RPC client) are private. stats
+// may be called from any thread. Logs go through fed_log under the component
+// given in the options.
 
 #ifndef EDGE_SENDER_H
 #define EDGE_SENDER_H
@@ -80,11 +88,23 @@ typedef struct edge_sender_opts {
 	size_t mem_records; // requests kept in memory when the spool refuses
 	uint64_t samples_max_bytes; // cap of the samples spool, >= 2 MiB
 	const char *component; // log component, e.g. "tic" (borrowed, static)
+	// Ingest calls at once, 1..EDGE_SENDER_IN_FLIGHT_MAX
+	unsigned in_flight;
+	// Records merged into one call, at most, 1..EDGE_SENDER_BATCH_MAX
+	// (1: one record a call)
+	unsigned batch_max;
 } edge_sender_opts;
+
+// The most Ingest calls a sender keeps in flight.
+#define EDGE_SENDER_IN_FLIGHT_MAX 64
+
+// The most records one call carries.
+#define EDGE_SENDER_BATCH_MAX 256
 
 // Fills opts with defaults: spool SYNC_EACH, 64 MiB, rpc timeout 10 s,
 // backoff 1 s .. 60 s, 1024 records in memory, samples spool 16 MiB,
-// component "edge"; node_url, token, tls and spool_dir NULL.
+// component "edge", 4 calls in flight of up to 64 records each; node_url,
+// token, tls and spool_dir NULL.
 void edge_sender_opts_default(edge_sender_opts *opts);
 
 // The sender's settings as every collector reads them from its
@@ -100,6 +120,8 @@ typedef struct edge_sender_cfg {
 	int64_t backoff_min_ms;
 	int64_t backoff_max_ms;
 	int64_t drain_ms; // time to send the rest when the input ends
+	int64_t in_flight; // Ingest calls at once
+	int64_t batch_max; // records merged into one call
 } edge_sender_cfg;
 
 #define EDGE_SENDER_CFG_OPTS(T, M, spool_def, drain_help)                   \
@@ -121,6 +143,14 @@ typedef struct edge_sender_cfg {
 	        10, 3600000, "first delay before retrying a failed send"),  \
 	    FED_CFG_OPT_DURATION(T, M.backoff_max_ms, "backoff-max", "60s", \
 	        10, 3600000, "longest delay between retries"),              \
+	    FED_CFG_OPT_INT(T, M.in_flight, "in-flight", "4", 1,            \
+	        EDGE_SENDER_IN_FLIGHT_MAX,                                  \
+	        "Ingest calls to the node at once (a series is never in "   \
+	        "two of them)"),                                            \
+	    FED_CFG_OPT_INT(T, M.batch_max, "batch-max", "64", 1,           \
+	        EDGE_SENDER_BATCH_MAX,                                      \
+	        "spooled records merged into one call, at most (1: one "    \
+	        "a call)"),                                                 \
 	    FED_CFG_OPT_DURATION(T, M.drain_ms, "drain-timeout", "30s", 0,  \
 	        INT64_C(86400000), (drain_help))
 
@@ -191,10 +221,11 @@ fed_status edge_sender_drain(edge_sender *s, int64_t timeout_ms);
 // The counters (see edge_sender_stats). Neither pointer NULL.
 void edge_sender_get_stats(edge_sender *s, edge_sender_stats *st);
 
-// Stops the sender thread (waiting for a call in progress, at most the RPC
-// timeout), appends what is held in memory to the spool (what still does
-// not fit is logged as lost), closes the spools and frees s. Records not
-// yet sent stay in the spool for the next start. NULL does nothing.
+// Stops the sender's threads (waiting for the calls in progress, at most
+// the RPC timeout; records they got through are acknowledged), appends what is
+// held in memory to the spool (what still does not fit is logged as lost),
+// closes the spools and frees s. Records not yet sent stay in the spool for
+// the next start. NULL does nothing.
 void edge_sender_free(edge_sender *s);
 
 #ifdef FED_TESTING

@@ -746,6 +746,103 @@ test_any_bit_costs_one_record(void **state)
 	}
 }
 
+static uint64_t
+n_corrupt(fed_spool *sp)
+{
+	fed_spool_stats st;
+	fed_spool_get_stats(sp, &st);
+	return st.n_corrupt;
+}
+
+// Reads ahead from `after` up to max records; their seqs and cursors.
+static size_t
+read_ahead(fed_spool *sp, fed_spool_cursor after, uint64_t *seqs,
+    fed_spool_cursor *cur, size_t max)
+{
+	size_t n = 0;
+	const uint8_t *buf;
+	size_t len;
+	while (n < max
+	    && fed_spool_peek_after(sp, after, &buf, &len, &cur[n])
+	        == FED_OK) {
+		seqs[n] = rec_seq(buf, len);
+		after = cur[n++];
+	}
+	return n;
+}
+
+// Reading ahead of the acknowledgement (a sender with calls in flight):
+// every record in order across segments, nothing that is not durable,
+// acks of a prefix, a cursor at or before the ack naming the oldest, and
+// damage ahead ending the read-ahead until the oldest record reaches it
+// (then skipped there, once).
+static void
+test_peek_after(void **state)
+{
+	(void) state;
+	char *dir = tmp_dir();
+	fed_spool_opts o = small_opts(FED_SPOOL_SYNC_GROUP);
+	o.group_ms = 10000; // nothing synced unless asked
+	fed_spool *sp;
+	assert_int_equal(fed_spool_open(dir, &o, &sp), FED_OK);
+	append_range(sp, 0, 60);
+	uint64_t seqs[80];
+	fed_spool_cursor cur[80], head = {0, 0};
+	size_t n = read_ahead(sp, head, seqs, cur, 80);
+	assert_true(n < 60); // the active segment is not synced yet
+	assert_int_equal(fed_spool_sync(sp), FED_OK);
+	n = read_ahead(sp, head, seqs, cur, 80);
+	assert_int_equal(n, 60);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seqs[i], i);
+	assert_true(cur[59].segment > cur[0].segment); // rotated
+	// Acks of a prefix; reading on from any record ahead still works.
+	assert_int_equal(fed_spool_ack(sp, cur[9]), FED_OK);
+	const uint8_t *buf;
+	size_t len;
+	fed_spool_cursor c;
+	assert_int_equal(
+	    fed_spool_peek_after(sp, cur[4], &buf, &len, &c), FED_OK);
+	assert_int_equal(rec_seq(buf, len), 10); // the oldest
+	assert_int_equal(
+	    fed_spool_peek_after(sp, cur[29], &buf, &len, &c), FED_OK);
+	assert_int_equal(rec_seq(buf, len), 30);
+	assert_int_equal(fed_spool_ack(sp, cur[39]), FED_OK);
+	uint64_t pend;
+	fed_spool_pending(sp, &pend, NULL);
+	assert_int_equal(pend, 20);
+	// Damage in record 50: reading ahead stops before it ...
+	char *p = seg_path(dir, cur[50].segment);
+	size_t flen;
+	uint8_t *f = read_file(p, &flen);
+	fed_spool_cursor at = cur[49].segment == cur[50].segment
+	    ? cur[49]
+	    : (fed_spool_cursor) {cur[50].segment, SPOOL_SEG_HDR};
+	flip_byte(p, (off_t) at.offset + 20);
+	n = read_ahead(sp, cur[39], seqs, cur + 40, 40);
+	assert_int_equal(n, 10);
+	assert_int_equal(seqs[9], 49);
+	assert_int_equal(n_corrupt(sp), 0);
+	// ... and the oldest record, once there, skips it.
+	assert_int_equal(fed_spool_ack(sp, cur[49]), FED_OK);
+	assert_int_equal(
+	    fed_spool_peek_after(sp, cur[49], &buf, &len, &c), FED_OK);
+	assert_int_equal(rec_seq(buf, len), 51);
+	assert_int_equal(n_corrupt(sp), 1);
+	assert_int_equal(fed_spool_ack(sp, c), FED_OK);
+	n = read_ahead(sp, c, seqs, cur, 80);
+	assert_int_equal(n, 8);
+	assert_int_equal(seqs[7], 59);
+	assert_int_equal(fed_spool_ack(sp, cur[7]), FED_OK);
+	assert_int_equal(
+	    fed_spool_peek_after(sp, cur[7], &buf, &len, &c), FED_NOT_FOUND);
+	expect_empty(sp);
+	fed_spool_close(sp);
+	free(f);
+	free(p);
+	rm_dir(dir);
+}
+
 static void
 test_cap(void **state)
 {
@@ -1056,6 +1153,7 @@ main(void)
 	    cmocka_unit_test(test_any_bit_costs_one_record),
 	    cmocka_unit_test(test_damage_then_torn_tail),
 	    cmocka_unit_test(test_reads_old_format),
+	    cmocka_unit_test(test_peek_after),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_damaged_cursor),
 	    cmocka_unit_test(test_crafted_cursor),

@@ -44,11 +44,14 @@
 // corrupt record is never handed out. Open never fails on bad data, only
 // on I/O.
 //
-// Threads: one appender thread and one sender thread may use a spool at
-// once; every call takes the spool's mutex (which is held across the fsync
-// of a SYNC_EACH append or ack). A spool belongs to one process: a second
-// open of the same directory, in this or another process, gets
-// FED_FAILED_PRECONDITION.
+// Threads: every call takes the spool's mutex (held across the fsync of a
+// SYNC_EACH append or ack), so calls from several threads are safe; the
+// design case is one appender thread and one sender thread (which may read
+// ahead of its acknowledgement with fed_spool_peek_after), and appends
+// from several threads at once queue for that mutex, one fsync each
+// (docs/spool.md, "Group commit of concurrent appends"). A spool belongs
+// to one process: a second open of the same directory, in this or another
+// process, gets FED_FAILED_PRECONDITION.
 
 #ifndef FED_SPOOL_H
 #define FED_SPOOL_H
@@ -142,6 +145,20 @@ fed_status fed_spool_append(fed_spool *sp, const uint8_t *buf, size_t len);
 // skipped up to the next good record (counted, logged), never returned.
 fed_status fed_spool_peek(
     fed_spool *sp, const uint8_t **buf, size_t *len, fed_spool_cursor *next);
+
+// The durable unacknowledged record that follows another one, for a sender
+// that keeps several records in flight: `after` is the *next cursor that
+// fed_spool_peek or fed_spool_peek_after returned for the record before
+// (a cursor at or before the acknowledgement, e.g. {0, 0}, names the
+// oldest record: this is then fed_spool_peek). *buf, *len and *next as for
+// fed_spool_peek (borrowed until the next peek, ack or close). Reading
+// ahead changes nothing: acks still name cursors in order, and damage is
+// handled only once the oldest record reaches it (a record ahead that
+// fails its check ends the read-ahead: NOT_FOUND). NOT_FOUND when no
+// durable record follows; INVALID_ARGUMENT for a cursor in no segment;
+// INTERNAL on a read error.
+fed_status fed_spool_peek_after(fed_spool *sp, fed_spool_cursor after,
+    const uint8_t **buf, size_t *len, fed_spool_cursor *next);
 
 // Acknowledges every record before `next` (a cursor from fed_spool_peek).
 // A cursor at or before the current acknowledgement is a no-op (OK).

@@ -200,9 +200,10 @@ test_help_and_usage(void **state)
 	assert_int_equal(T.checks + T.runs, 0);
 	assert_non_null(strstr(out, "Usage: fed-edge-test [OPTION]..."));
 	// The rows where the table puts them, with their defaults.
-	const char *order[] = {"--node=STRING", "--token=STRING",
-	    "--site=STRING", "--own=INT", "--owner=STRING",
-	    "--spool-dir=", "--drain-timeout=", "--log-level="};
+	const char *order[]
+	    = {"--node=STRING", "--token=STRING", "--site=STRING", "--own=INT",
+	        "--owner=STRING", "--spool-dir=", "--in-flight=",
+	        "--batch-max=", "--drain-timeout=", "--log-level="};
 	const char *at = out;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const char *p = strstr(at, order[i]);

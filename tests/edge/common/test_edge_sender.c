@@ -8,9 +8,16 @@
 // in memory, the oldest lost and counted when memory is full too), and the
 // full-spool rule for raw samples (edge_thin: the oldest half thinned to
 // every other point; index readings never, also when a full main spool
-// sends them to the samples spool).
+// sends them to the samples spool). With calls in flight: a node that
+// watches the calls (edge_fake_node) sees no series in two calls at once
+// and every series' points in order, and calls overlapping; a real node
+// killed mid-stream and then hung longer than the call timeout stores
+// every point once, and its stream shows each series committed in order.
 
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,11 +29,13 @@
 
 #include <cmocka.h>
 
+#include "edge_fake_node.h"
 #include "edge_sender.h"
 #include "edge_thin.h"
 #include "edge_test.h"
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
+#include "fed/stream.h"
 #include "fed_test.h"
 
 #define T0 INT64_C(1767222000000)
@@ -143,12 +152,14 @@ test_dead_letters(void **state)
 	edge_sender_free(s);
 	assert_points(&n, "t/m/index_base", 3);
 
-	// The parked records are in the dead-letter spool, unchanged.
+	// The parked records are in the dead-letter spool, unchanged (in
+	// either order: they hold different series, which calls in flight
+	// need not keep in order).
 	char dead[700];
 	snprintf(dead, sizeof(dead), "%s/dead", spool);
 	fed_spool *d = NULL;
 	assert_int_equal(fed_spool_open(dead, NULL, &d), FED_OK);
-	const char *want[2] = {"t/m/unknown", "t/m/index_base"};
+	int seen_unknown = 0, seen_nan = 0;
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *buf;
 		size_t len;
@@ -157,10 +168,18 @@ test_dead_letters(void **state)
 		Enfed__V1__IngestRequest *r
 		    = enfed__v1__ingest_request__unpack(NULL, len, buf);
 		assert_non_null(r);
-		assert_string_equal(r->series[0]->series_id, want[i]);
+		assert_int_equal(r->n_series, 1);
+		assert_int_equal(r->series[0]->n_value, 1);
+		if (strcmp(r->series[0]->series_id, "t/m/unknown") == 0)
+			seen_unknown++;
+		else if (strcmp(r->series[0]->series_id, "t/m/index_base") == 0
+		    && isnan(r->series[0]->value[0]))
+			seen_nan++;
 		enfed__v1__ingest_request__free_unpacked(r, NULL);
 		assert_int_equal(fed_spool_ack(d, next), FED_OK);
 	}
+	assert_int_equal(seen_unknown, 1);
+	assert_int_equal(seen_nan, 1);
 	fed_spool_close(d);
 	free(spool);
 	edge_node_stop(&n);
@@ -619,6 +638,416 @@ test_index_kept_over_samples(void **state)
 	edge_node_stop(&n);
 }
 
+// --- Calls in flight
+// ---------------------------------------------------------
+
+#define N_SERIES 8
+
+// Record r holds series r % 8 and (3r + 1) % 8 (once when they are the
+// same): records share series with some of their neighbours only, so
+// that some may fly together and some must wait.
+static int
+series_of(int r, int which)
+{
+	return which == 0 ? r % N_SERIES : (3 * r + 1) % N_SERIES;
+}
+
+// Record r: one point at minute r, value 1000 + r, of each of its series,
+// named prefix<k>.
+static fed_status
+submit_pair(edge_sender *s, const char *prefix, int r)
+{
+	char ids[2][64];
+	int64_t ts = T0 + (int64_t) r * 60000;
+	double v = 1000.0 + r;
+	Enfed__V1__SeriesPoints sp[2], *ptrs[2] = {&sp[0], &sp[1]};
+	size_t n = series_of(r, 0) == series_of(r, 1) ? 1 : 2;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%s%d", prefix,
+		    series_of(r, (int) i));
+		enfed__v1__series_points__init(&sp[i]);
+		sp[i].series_id = ids[i];
+		sp[i].ts_ms = &ts;
+		sp[i].value = &v;
+		sp[i].n_ts_ms = sp[i].n_value = 1;
+	}
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = n;
+	return edge_sender_submit(s, &req);
+}
+
+// How many of records 0 .. n_rec-1 hold series k.
+static size_t
+n_holding(int k, int n_rec)
+{
+	size_t n = 0;
+	for (int r = 0; r < n_rec; r++)
+		n += series_of(r, 0) == k || series_of(r, 1) == k;
+	return n;
+}
+
+static edge_sender *
+sender_in_flight(const char *url, const char *spool, unsigned in_flight,
+    uint32_t timeout_ms)
+{
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = url;
+	o.token = EDGE_TEST_ADMIN;
+	o.spool_dir = spool;
+	o.rpc_timeout_ms = timeout_ms;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.in_flight = in_flight;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	return s;
+}
+
+static void
+declare_all(edge_sender *s, const char *prefix)
+{
+	for (int k = 0; k < N_SERIES; k++) {
+		char id[64];
+		snprintf(id, sizeof(id), "%s%d", prefix, k);
+		declare(s, id);
+	}
+}
+
+// A backlog of n_rec records (left by a run that could not reach any
+// node), then sent to a node that holds every call a while and watches
+// how they overlap: a series is never in two calls at once, its points
+// come in order, each once, and with in_flight > 1 calls do overlap.
+static void
+overlap_run(unsigned in_flight, edge_fake_stats *st)
+{
+	char url[160], nobody[160];
+	edge_fake_node *f = edge_fake_node_start(url, sizeof(url), 5);
+	assert_non_null(f);
+	char *dir = fed_test_tmpdir("sender-overlap");
+	assert_non_null(dir);
+	char spool[600];
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	fed_test_ipc_url(nobody, sizeof(nobody), "nobody");
+	const int n_rec = 200;
+	edge_sender *s = sender_in_flight(nobody, spool, in_flight, 10000);
+	declare_all(s, "f/");
+	for (int r = 0; r < n_rec; r++)
+		assert_int_equal(submit_pair(s, "f/", r), FED_OK);
+	edge_sender_free(s);
+	// A long call timeout: a call that timed out and was sent again
+	// would count as out of order here.
+	s = sender_in_flight(url, spool, in_flight, 10000);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_stats ss;
+	edge_sender_get_stats(s, &ss);
+	assert_int_equal(ss.n_sent, n_rec);
+	assert_int_equal(ss.n_retries, 0);
+	edge_sender_free(s);
+	edge_fake_node_stats(f, st);
+	edge_fake_node_stop(f);
+	assert_true(st->n_calls >= 1 && st->n_calls <= (uint64_t) n_rec);
+	assert_int_equal(st->n_overlaps, 0);
+	assert_int_equal(st->n_out_of_order, 0);
+	for (int k = 0; k < N_SERIES; k++)
+		assert_int_equal(st->n_points[k], n_holding(k, n_rec));
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_in_flight_never_shares_a_series(void **state)
+{
+	(void) state;
+	edge_fake_stats st;
+	overlap_run(4, &st);
+	assert_true(st.max_at_once >= 2); // calls did fly together
+	assert_true(st.max_at_once <= 4);
+	overlap_run(1, &st);
+	assert_int_equal(st.max_at_once, 1);
+}
+
+// A single meter's backlog (the same series in every record): its calls
+// never overlap, but each carries many records, merged in order.
+static void
+test_one_series_merged(void **state)
+{
+	(void) state;
+	char url[160], nobody[160];
+	edge_fake_node *f = edge_fake_node_start(url, sizeof(url), 1);
+	assert_non_null(f);
+	char *dir = fed_test_tmpdir("sender-merge");
+	assert_non_null(dir);
+	char spool[600];
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	fed_test_ipc_url(nobody, sizeof(nobody), "nobody");
+	const int n_rec = 300;
+	edge_sender *s = sender_in_flight(nobody, spool, 4, 10000);
+	declare(s, "f/3");
+	for (int r = 0; r < n_rec; r++)
+		assert_int_equal(submit_point(s, "f/3", r, 1000 + r), FED_OK);
+	edge_sender_free(s);
+	s = sender_in_flight(url, spool, 4, 10000);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_stats ss;
+	edge_sender_get_stats(s, &ss);
+	assert_int_equal(ss.n_sent, n_rec);
+	assert_int_equal(ss.n_points_stored, n_rec);
+	edge_sender_free(s);
+	edge_fake_stats st;
+	edge_fake_node_stats(f, &st);
+	edge_fake_node_stop(f);
+	assert_int_equal(st.max_at_once, 1);
+	assert_int_equal(st.n_overlaps, 0);
+	assert_int_equal(st.n_out_of_order, 0);
+	assert_int_equal(st.n_points[3], n_rec);
+	assert_true(st.n_calls <= (uint64_t) n_rec / 8); // merged
+	fed_test_rmtree(dir);
+	free(dir);
+}
+
+// A backlog whose records go out merged, one of them refused by the node
+// (NaN) and one of a series it does not know: the merged call is refused,
+// its records are sent alone, and only those two are parked.
+static void
+test_merged_call_refused(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-split"), 0);
+	edge_node_kill(&n, SIGTERM);
+	char *spool = spool_in(&n);
+	edge_sender *s = sender_in_flight(n.rpc, spool, 4, 2000);
+	const char *id = "t/m/index_base";
+	declare(s, id);
+	for (int k = 0; k < 20; k++) {
+		assert_int_equal(submit_point(s, id, k, 1000 + k), FED_OK);
+		if (k == 7)
+			assert_int_equal(
+			    submit_point(s, id, 100, NAN), FED_OK);
+		if (k == 12)
+			assert_int_equal(
+			    submit_point(s, "t/m/unknown", 0, 1), FED_OK);
+	}
+	assert_int_equal(edge_node_restart(&n), 0);
+	assert_int_equal(edge_sender_drain(s, 30000), FED_OK);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_dead, 2);
+	assert_int_equal(st.n_sent, 20);
+	assert_int_equal(st.n_points_stored, 20);
+	assert_int_equal(st.n_lost, 0);
+	edge_sender_free(s);
+	assert_points(&n, id, 20);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+// Watches a node's stream: per series t/m/s<k>, the points must come in
+// time order (the order of their commits), whatever is lost on the way.
+typedef struct watch {
+	fed_stream_sub *sub;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	bool stop;
+	int64_t last[N_SERIES];
+	uint64_t n_points, n_back;
+} watch;
+
+static void
+on_points(const fed_stream_event *ev, void *arg)
+{
+	watch *w = arg;
+	int k;
+	if (ev->kind != FED_STREAM_POINTS
+	    || sscanf(ev->series_id, "t/m/s%d", &k) != 1 || k < 0
+	    || k >= N_SERIES)
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < ev->n; i++) {
+		if (ev->ts_ms[i] <= w->last[k])
+			w->n_back++;
+		else
+			w->last[k] = ev->ts_ms[i];
+		w->n_points++;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *
+watch_main(void *arg)
+{
+	watch *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		bool stop = w->stop;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			return NULL;
+		(void) fed_stream_sub_recv(w->sub, 50, on_points, w);
+	}
+}
+
+// Subscribes to n's stream, and waits until a probe point of series
+// t/m/s0 (an hour before T0, a second apart) comes through.
+static void
+watch_start(watch *w, edge_node *n)
+{
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->mu, NULL);
+	fed_stream_sub_opts so = {.url = n->stream};
+	assert_int_equal(fed_stream_sub_new(&so, &w->sub), FED_OK);
+	assert_int_equal(fed_stream_sub_subscribe(w->sub, "t/m/"), FED_OK);
+	assert_int_equal(pthread_create(&w->thread, NULL, watch_main, w), 0);
+	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
+	m.id = "t/m/s0";
+	m.kind = ENFED__V1__SERIES_KIND__SERIES_KIND_INDEX;
+	m.unit = ENFED__V1__UNIT__UNIT_WH;
+	m.cumulative = 1;
+	m.interval_s = 300;
+	m.source = "test";
+	Enfed__V1__CreateSeriesRequest cr
+	    = ENFED__V1__CREATE_SERIES_REQUEST__INIT;
+	cr.meta = &m;
+	ProtobufCMessage *rep = NULL;
+	assert_int_equal(
+	    fed_rpc_call(n->client, &enfed__v1__series_store__descriptor,
+	        "CreateSeries", &cr.base, &rep, NULL, 0),
+	    FED_OK);
+	protobuf_c_message_free_unpacked(rep, NULL);
+	int64_t ts = T0 - 3600000; // probes: increasing, before T0
+	double v = 999;
+	Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
+	Enfed__V1__SeriesPoints *ptrs[1] = {&sp};
+	sp.series_id = "t/m/s0";
+	sp.ts_ms = &ts;
+	sp.value = &v;
+	sp.n_ts_ms = sp.n_value = 1;
+	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
+	req.series = ptrs;
+	req.n_series = 1;
+	uint64_t seen = 0;
+	for (int i = 0; i < 200 && seen == 0; i++, ts += 1000, v++) {
+		assert_int_equal(fed_rpc_call(n->client,
+		                     &enfed__v1__series_store__descriptor,
+		                     "Ingest", &req.base, &rep, NULL, 0),
+		    FED_OK);
+		protobuf_c_message_free_unpacked(rep, NULL);
+		for (int k = 0; k < 10 && seen == 0; k++) {
+			struct timespec d = {0, 10000000L};
+			nanosleep(&d, NULL);
+			pthread_mutex_lock(&w->mu);
+			seen = w->n_points;
+			pthread_mutex_unlock(&w->mu);
+		}
+	}
+	assert_true(seen > 0);
+}
+
+static void
+watch_stop(watch *w, uint64_t *n_points, uint64_t *n_back)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	fed_stream_sub_free(w->sub);
+	*n_points = w->n_points;
+	*n_back = w->n_back;
+	pthread_mutex_destroy(&w->mu);
+}
+
+// Every series holds exactly the points of its records, once, right.
+static void
+assert_pairs(edge_node *n, int n_rec)
+{
+	for (int k = 0; k < N_SERIES; k++) {
+		char id[64];
+		snprintf(id, sizeof(id), "t/m/s%d", k);
+		int64_t *ts;
+		double *v;
+		size_t got, j = 0;
+		assert_int_equal(
+		    edge_query_raw(n->client, id, &ts, &v, &got), FED_OK);
+		if (k == 0) // the watch's probe points, before T0
+			while (j < got && ts[j] < T0)
+				j++;
+		assert_int_equal(got - j, n_holding(k, n_rec));
+		for (int r = 0; r < n_rec; r++) {
+			if (series_of(r, 0) != k && series_of(r, 1) != k)
+				continue;
+			assert_int_equal(ts[j], T0 + (int64_t) r * 60000);
+			assert_true(v[j] == 1000.0 + r);
+			j++;
+		}
+		free(ts);
+		free(v);
+	}
+}
+
+// Four calls in flight through a node killed (SIGKILL) mid-stream and
+// restarted, then a link that hangs (the node stopped with SIGSTOP longer
+// than the call timeout, so calls time out and may still commit when it
+// resumes): every point stored once, and the node's stream shows each
+// series' points committed in order.
+static void
+test_in_flight_restart_and_link_down(void **state)
+{
+	(void) state;
+	edge_node n;
+	assert_int_equal(edge_node_start(&n, "sender-flight"), 0);
+	watch w;
+	watch_start(&w, &n);
+	char *spool = spool_in(&n);
+	edge_sender *s = sender_in_flight(n.rpc, spool, 4, 1000);
+	declare_all(s, "t/m/s");
+	const int n_rec = 300;
+	int r = 0;
+	for (; r < 100; r++)
+		assert_int_equal(submit_pair(s, "t/m/s", r), FED_OK);
+	assert_true(edge_wait_points(n.client, "t/m/s3", 5, 20000) >= 5);
+	edge_node_kill(&n, SIGKILL); // mid-stream: records still pending
+	for (; r < 150; r++)
+		assert_int_equal(submit_pair(s, "t/m/s", r), FED_OK);
+	assert_int_equal(edge_node_restart(&n), 0);
+	for (; r < 200; r++)
+		assert_int_equal(submit_pair(s, "t/m/s", r), FED_OK);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	// The link hangs: calls time out (1 s) while the node is stopped.
+	for (; r < 250; r++)
+		assert_int_equal(submit_pair(s, "t/m/s", r), FED_OK);
+	assert_int_equal(kill(n.pid, SIGSTOP), 0);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	uint64_t retries = st.n_retries;
+	for (; r < n_rec; r++)
+		assert_int_equal(submit_pair(s, "t/m/s", r), FED_OK);
+	for (int i = 0; i < 100 && st.n_retries < retries + 2; i++) {
+		(void) edge_sender_drain(s, 50);
+		edge_sender_get_stats(s, &st);
+	}
+	assert_int_equal(kill(n.pid, SIGCONT), 0);
+	assert_true(st.n_retries >= retries + 2);
+	assert_int_equal(edge_sender_drain(s, 60000), FED_OK);
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_dead, 0);
+	assert_int_equal(st.n_lost, 0);
+	edge_sender_free(s);
+	assert_pairs(&n, n_rec);
+	uint64_t n_points, n_back;
+	for (int i = 0; i < 20; i++) { // the last frames, if still coming
+		struct timespec d = {0, 10000000L};
+		nanosleep(&d, NULL);
+	}
+	watch_stop(&w, &n_points, &n_back);
+	assert_int_equal(n_back, 0);
+	assert_true(n_points > 100); // the check saw the stream
+	free(spool);
+	edge_node_stop(&n);
+}
+
 int
 main(void)
 {
@@ -638,6 +1067,12 @@ main(void)
 	    cmocka_unit_test(test_thin_keeps_index),
 	    cmocka_unit_test_teardown(
 	        test_index_kept_over_samples, edge_test_teardown),
+	    cmocka_unit_test(test_in_flight_never_shares_a_series),
+	    cmocka_unit_test(test_one_series_merged),
+	    cmocka_unit_test_teardown(
+	        test_merged_call_refused, edge_test_teardown),
+	    cmocka_unit_test_teardown(
+	        test_in_flight_restart_and_link_down, edge_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
