@@ -116,6 +116,25 @@ declare_pending(edge_sender *s)
 	return st;
 }
 
+// After a NOT_FOUND: the node may have lost its series (a new database),
+// so every series is declared again, but at most once a minute; in
+// between, only those not declared yet. A series the node will not create
+// (its quota, its policy: logged by edge_series) then costs its records
+// a refusal each, not a CreateSeries of every series each.
+static fed_status
+redeclare(edge_sender *s)
+{
+	pthread_mutex_lock(&s->declare_mu);
+	int64_t now = fed_clock_mono_ms();
+	if (s->redeclared_ms == 0 || now - s->redeclared_ms >= 60000) {
+		edge_series_mark_all(&s->reg);
+		s->redeclared_ms = now;
+	}
+	fed_status st = edge_series_declare_pending(&s->reg, s->rpc);
+	pthread_mutex_unlock(&s->declare_mu);
+	return st;
+}
+
 // Sends one record (on a worker). OK when the node took it or when it was
 // refused for good and copied to the dead-letter spool (*parked tells
 // which). Otherwise the status to retry.
@@ -132,8 +151,7 @@ deliver(edge_sender *s, const edge_rec *r, bool *parked)
 		// The node may have lost its series: declare and try again
 		// (a node that cannot be reached now is a retry, not a
 		// refusal).
-		edge_series_mark_all(&s->reg);
-		st = declare_pending(s);
+		st = redeclare(s);
 		if (st == FED_OK)
 			st = ingest(s, r->req, err, sizeof(err));
 		else
@@ -175,8 +193,7 @@ deliver_group(edge_sender *s, edge_rec *const *recs, size_t n)
 	char err[256] = "";
 	fed_status st = ingest(s, &m, err, sizeof(err));
 	if (st == FED_NOT_FOUND) {
-		edge_series_mark_all(&s->reg);
-		st = declare_pending(s);
+		st = redeclare(s);
 		if (st == FED_OK)
 			st = ingest(s, &m, err, sizeof(err));
 	}

@@ -67,6 +67,8 @@ struct edge_sender {
 	fed_rpc_client *rpc;
 	edge_series reg;
 	pthread_mutex_t declare_mu; // one declare_pending at a time
+	int64_t redeclared_ms; // the last redeclare of every series (mono;
+	                       // declare_mu)
 	pthread_t thread; // the dispatcher (edge_flight.c)
 	bool started;
 	pthread_t *workers; // opts.in_flight of them, each one call at once

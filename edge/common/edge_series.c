@@ -326,6 +326,20 @@ create(edge_series *r, fed_rpc_client *rpc, const Enfed__V1__SeriesMeta *m)
 		    fed_status_name(st));
 		return FED_OK;
 	}
+	if (st == FED_PERMISSION_DENIED || st == FED_RESOURCE_EXHAUSTED
+	    || st == FED_FAILED_PRECONDITION) {
+		// Final for this series (a writer's series quota reached, a
+		// series this token may not create): its points will be
+		// refused and go to the dead-letter spool; the other series
+		// are not held back. Logged once a minute, since a broker's
+		// topics may make many such series.
+		fed_log_limited(&r->log_refused_ms, 60000, FED_LOG_ERR,
+		    r->component,
+		    "declaring %s: %s (%s); its points will be refused (this "
+		    "line at most once a minute)",
+		    m->id, err, fed_status_name(st));
+		return FED_OK;
+	}
 	fed_log_limited(&r->log_ms, 60000, FED_LOG_WARNING, r->component,
 	    "declaring %s: %s (%s); will retry", m->id, err,
 	    fed_status_name(st));

@@ -34,6 +34,7 @@ typedef struct edge_series {
 	uint64_t n_declared; // successful CreateSeries calls
 	bool dirty; // added since series.pb was written
 	int64_t log_ms;
+	int64_t log_refused_ms; // CreateSeries refused for good
 } edge_series;
 
 // Prepares an empty registry kept in dir/series.pb (dir is copied;
@@ -66,8 +67,10 @@ void edge_series_mark_all(edge_series *r);
 // Calls CreateSeries for every undeclared series. OK when none is left;
 // else the status of the first call that failed with a retryable status
 // (logged, rate-limited). ALREADY_EXISTS counts as declared (logged), and
-// so does INVALID_ARGUMENT (logged as an error: the node will refuse the
-// series' points, which then go to the dead-letter spool).
+// so do INVALID_ARGUMENT, PERMISSION_DENIED, RESOURCE_EXHAUSTED (a quota)
+// and FAILED_PRECONDITION (logged as errors: the node will refuse the
+// series' points, which then go to the dead-letter spool, and the other
+// series go on).
 fed_status edge_series_declare_pending(edge_series *r, fed_rpc_client *rpc);
 
 // True unless `id` is a registered series declared non-cumulative: an

@@ -93,6 +93,36 @@ edge_node_start(edge_node *n, const char *tag)
 }
 
 int
+edge_node_start_with(edge_node *n, const char *tag, const char *tokens_text,
+    const char *const *extra)
+{
+	memset(n, 0, sizeof(*n));
+	n->dir = fed_test_tmpdir(tag);
+	if (n->dir == NULL)
+		return -1;
+	track(n, 0);
+	fed_test_ipc_url(n->rpc, sizeof(n->rpc), "edgerpc");
+	fed_test_ipc_url(n->stream, sizeof(n->stream), "edgestream");
+	char tokens[600];
+	snprintf(tokens, sizeof(tokens), "%s/tokens", n->dir);
+	FILE *f = fopen(tokens, "w");
+	if (f == NULL)
+		return -1;
+	int bad = fputs(tokens_text, f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad)
+		return -1;
+	n->pid = fed_test_node_start_ex(FED_NODE_BIN, "node", n->dir, n->rpc,
+	    n->stream, EDGE_TEST_ADMIN, tokens, extra);
+	track(n, 0);
+	if (n->pid <= 0)
+		return -1;
+	int rc = connect_client(n);
+	track(n, 0);
+	return rc;
+}
+
+int
 edge_node_restart(edge_node *n)
 {
 	n->pid = fed_test_node_start(FED_NODE_BIN, "node", n->dir, n->rpc,

@@ -28,6 +28,12 @@ typedef struct edge_node {
 // success.
 int edge_node_start(edge_node *n, const char *tag);
 
+// As edge_node_start, with a tokens file holding tokens_text (its lines,
+// as fed-node reads them) and more options (extra: NULL-terminated, at
+// most 8). edge_node_restart starts such a node without them.
+int edge_node_start_with(edge_node *n, const char *tag,
+    const char *tokens_text, const char *const *extra);
+
 // Starts the node again on the same folder and addresses (after a kill).
 // 0 on success.
 int edge_node_restart(edge_node *n);

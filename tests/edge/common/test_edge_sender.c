@@ -36,6 +36,7 @@
 #include "enfed/v1/series.pb-c.h"
 #include "fed/log.h"
 #include "fed/stream.h"
+#include "fed/token.h"
 #include "fed_test.h"
 
 #define T0 INT64_C(1767222000000)
@@ -181,6 +182,56 @@ test_dead_letters(void **state)
 	assert_int_equal(seen_unknown, 1);
 	assert_int_equal(seen_nan, 1);
 	fed_spool_close(d);
+	free(spool);
+	edge_node_stop(&n);
+}
+
+// A series the node will not create for this board (its token's series
+// quota reached) costs its own points, parked, and holds back nothing
+// else: the board's other series are sent.
+static void
+test_series_refused(void **state)
+{
+	(void) state;
+	char hash[FED_TOKEN_HASH_LEN + 1], tokens[200];
+	fed_token_hash("board-token", hash);
+	snprintf(tokens, sizeof(tokens), "board writer %s t/q/\n", hash);
+	const char *extra[] = {"--max-series-per-token=2", NULL};
+	edge_node n;
+	assert_int_equal(
+	    edge_node_start_with(&n, "sender-quota", tokens, extra), 0);
+	char *spool = spool_in(&n);
+	edge_sender_opts o;
+	edge_sender_opts_default(&o);
+	o.node_url = n.rpc;
+	o.token = "board-token";
+	o.spool_dir = spool;
+	o.rpc_timeout_ms = 2000;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 400;
+	o.component = "test";
+	edge_sender *s = NULL;
+	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	declare(s, "t/q/a");
+	declare(s, "t/q/b");
+	declare(s, "t/q/c"); // the third: over the quota
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(
+		    submit_point(s, "t/q/c", k, 1000 + k), FED_OK);
+		assert_int_equal(
+		    submit_point(s, "t/q/a", k, 1000 + k), FED_OK);
+		assert_int_equal(
+		    submit_point(s, "t/q/b", k, 1000 + k), FED_OK);
+	}
+	assert_int_equal(edge_sender_drain(s, 20000), FED_OK);
+	edge_sender_stats st;
+	edge_sender_get_stats(s, &st);
+	assert_int_equal(st.n_points_stored, 6);
+	assert_int_equal(st.n_dead, 3);
+	assert_int_equal(st.n_pending, 0);
+	edge_sender_free(s);
+	assert_points(&n, "t/q/a", 3);
+	assert_points(&n, "t/q/b", 3);
 	free(spool);
 	edge_node_stop(&n);
 }
@@ -1056,6 +1107,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backoff),
 	    cmocka_unit_test_teardown(test_dead_letters, edge_test_teardown),
+	    cmocka_unit_test_teardown(test_series_refused, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_node_killed, edge_test_teardown),
 	    cmocka_unit_test_teardown(test_node_wiped, edge_test_teardown),
 	    cmocka_unit_test_teardown(
