@@ -544,6 +544,7 @@ struct collector {
 	atomic_int stop;
 	atomic_int acked; // days acknowledged so far
 	int failed; // a day not acknowledged within 60 s
+	fed_status last; // the last refused send's status, when failed
 	int n_retries;
 	pthread_t thread;
 };
@@ -562,6 +563,7 @@ collect(void *arg)
 		}
 		if (st != FED_OK) {
 			c->failed = 1;
+			c->last = st;
 			break;
 		}
 		c->w->days++;
@@ -581,6 +583,8 @@ struct meter {
 	atomic_int *stop;
 	int acked; // points acknowledged; read once joined
 	int failed;
+	fed_status last; // the last refused call's status, when failed
+	int64_t failed_at_ms; // when it gave up (fed_test_now_ms)
 	pthread_t thread;
 };
 
@@ -601,6 +605,8 @@ meter_run(void *arg)
 			fed_test_sleep_ms(20);
 		if (st != FED_OK) {
 			m->failed = 1;
+			m->last = st;
+			m->failed_at_ms = fed_test_now_ms();
 			break;
 		}
 		m->acked++;
@@ -621,11 +627,40 @@ meters_start(struct world *w, struct meter *m, atomic_int *stop)
 	}
 }
 
+// Prints the last lines of node n's log (what it did when a check failed:
+// the folder is removed at teardown).
+static void
+log_tail(const struct world *w, const struct node *n)
+{
+	char path[700], *text = NULL;
+	snprintf(path, sizeof(path), "%s/%s.log", w->dir, n->name);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f), from = len > 6000 ? len - 6000 : 0;
+	fseek(f, from, SEEK_SET);
+	text = calloc(1, (size_t) (len - from) + 1);
+	if (text != NULL && fread(text, 1, (size_t) (len - from), f) > 0)
+		print_message(
+		    "--- the end of %s's log:\n%s\n---\n", n->name, text);
+	free(text);
+	fclose(f);
+}
+
 // Each meter's acknowledged points, exactly, on node c.
 static void
-meters_check(fed_rpc_client *c, const struct meter *m)
+meters_check(const struct world *w, fed_rpc_client *c, const struct meter *m)
 {
 	for (int k = 0; k < N_METERS; k++) {
+		if (m[k].failed) {
+			print_message(
+			    "meter %d gave up at point %d, %lld ms "
+			    "after the epoch of the test clock: %s\n",
+			    k, m[k].acked, (long long) m[k].failed_at_ms,
+			    fed_status_name(m[k].last));
+			log_tail(w, &w->l);
+		}
 		assert_false(m[k].failed);
 		assert_true(fed_test_exact_points(c, m[k].id, T0, 300000,
 		    (size_t) m[k].acked,
@@ -690,6 +725,11 @@ test_kill_loop(void **state)
 	atomic_store(&c.stop, 1);
 	pthread_join(c.thread, NULL);
 	fed_rpc_client_free(c.cli);
+	if (c.failed) {
+		print_message("the collector gave up on day %d: %s\n", w->days,
+		    fed_status_name(c.last));
+		log_tail(w, &w->l);
+	}
 	assert_false(c.failed);
 	int n_meter_points = 0;
 	for (int k = 0; k < N_METERS; k++) {
@@ -704,8 +744,9 @@ test_kill_loop(void **state)
 	    N_METERS, n_meter_points);
 	settle(w); // on the grantee exactly once; the outbox drained
 	check_exact(w->l.cli, w->days);
-	meters_check(w->l.cli, meters);
-	meters_check(w->b.cli, meters); // the outbox drained: all replicated
+	meters_check(w, w->l.cli, meters);
+	meters_check(
+	    w, w->b.cli, meters); // the outbox drained: all replicated
 	stop_all(w);
 	check_store(w, "lognact");
 	check_store(w, "bmhs");
