@@ -768,6 +768,9 @@ struct fed_rpc_client {
 	atomic_int *n_pipes;
 	atomic_int aborted; // fed_rpc_client_abort was called
 	uint32_t down_ms; // opts->down_ms
+	// The TLS files, copied, for a new dialer (redial); NULL without TLS.
+	char *tls_cert, *tls_key, *tls_ca, *tls_name;
+	_Atomic int64_t redialled_ms; // the last redial (fed_clock_mono_ms)
 	// When a call last found no connection (fed_clock_mono_ms), 0 after
 	// a call that reached the server.
 	_Atomic int64_t down_since_ms;
@@ -810,6 +813,51 @@ dup_or_empty(const char *s)
 	return strdup(s != NULL ? s : "");
 }
 
+static void
+free_tls(fed_rpc_client *c)
+{
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
+	free(c->tls_name);
+}
+
+// A client without a connection for REDIAL_AFTER_MS gets a new dialer.
+// nng 1.5.2's dialer may stop redialling for good when its server dies
+// between accepting a connection and the SP handshake (nng issue #970:
+// one client of a node killed at random moments never came back, while
+// the others did); a new dialer starts over. At most one redial per
+// REDIAL_AFTER_MS, by the call that finds it due.
+enum {
+	REDIAL_AFTER_MS = 5000
+};
+
+static void
+maybe_redial(fed_rpc_client *c)
+{
+	int64_t now = fed_clock_mono_ms();
+	int64_t since = atomic_load(&c->down_since_ms);
+	int64_t last = atomic_load(&c->redialled_ms);
+	if (since == 0 || now - since < REDIAL_AFTER_MS
+	    || now - last < REDIAL_AFTER_MS || atomic_load(c->n_pipes) > 0
+	    || !atomic_compare_exchange_strong(&c->redialled_ms, &last, now))
+		return;
+	fed_tls_opts tls = {c->tls_cert, c->tls_key, c->tls_ca, c->tls_name};
+	pthread_mutex_lock(&c->mtx);
+	nng_dialer old = c->dialer;
+	nng_dialer d;
+	fed_status st = fed__transport_dial(
+	    c->sock, c->url, c->tls_cert != NULL ? &tls : NULL, &d);
+	if (st == FED_OK)
+		c->dialer = d;
+	pthread_mutex_unlock(&c->mtx);
+	if (st == FED_OK && nng_dialer_id(old) > 0)
+		nng_dialer_close(old);
+	fed_log(st == FED_OK ? FED_LOG_INFO : FED_LOG_WARNING, "rpc",
+	    "no connection to %s for %lld s: dialling again%s", c->url,
+	    (long long) (now - since) / 1000, st == FED_OK ? "" : " failed");
+}
+
 fed_status
 fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 {
@@ -821,6 +869,14 @@ fed_rpc_client_new(const fed_rpc_client_opts *opts, fed_rpc_client **out)
 	c->n_pipes = calloc(1, sizeof(*c->n_pipes));
 	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 10000;
 	c->down_ms = opts->down_ms;
+	if (opts->tls != NULL) {
+		c->tls_cert = dup_or_empty(opts->tls->cert_file);
+		c->tls_key = dup_or_empty(opts->tls->key_file);
+		c->tls_ca = dup_or_empty(opts->tls->ca_file);
+		c->tls_name = opts->tls->server_name != NULL
+		    ? strdup(opts->tls->server_name)
+		    : NULL;
+	}
 	c->codec = opts->codec;
 	if (!c->codec.compress_local && fed_transport_is_local(opts->url))
 		c->codec.compress_threshold = 0;
@@ -846,6 +902,7 @@ out:
 		if (rv == 0)
 			nng_close(c->sock);
 		free(c->n_pipes);
+		free_tls(c);
 		free(c->token);
 		free(c->url);
 		free(c);
@@ -869,6 +926,7 @@ fed_rpc_client_free(fed_rpc_client *c)
 	}
 	fed__transport_close(c->sock, c->dialer, c->n_pipes);
 	pthread_mutex_destroy(&c->mtx);
+	free_tls(c);
 	free(c->token);
 	free(c->url);
 	free(c);
@@ -1072,12 +1130,14 @@ fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
 		    "%s: the client was closed (%s)", full, c->url);
 	int64_t since = atomic_load(&c->down_since_ms);
 	if (c->down_ms > 0 && since != 0 && atomic_load(c->n_pipes) == 0
-	    && fed_clock_mono_ms() - since < (int64_t) c->down_ms)
+	    && fed_clock_mono_ms() - since < (int64_t) c->down_ms) {
+		maybe_redial(c);
 		return set_err(err, err_len, FED_UNAVAILABLE,
 		    "%s: cannot reach the service, no connection for %lld s "
 		    "(%s)",
 		    full, (long long) (fed_clock_mono_ms() - since) / 1000,
 		    c->url);
+	}
 	uint64_t id = atomic_fetch_add(&c->next_id, 1);
 	nng_msg *msg = NULL, *rmsg = NULL;
 	FED_TRY(build_request(c, full, id, req, &msg));
@@ -1087,6 +1147,7 @@ fed_rpc_call(fed_rpc_client *c, const ProtobufCServiceDescriptor *svc,
 		int64_t zero = 0;
 		atomic_compare_exchange_strong(
 		    &c->down_since_ms, &zero, fed_clock_mono_ms());
+		maybe_redial(c);
 	} else if (st != FED_UNAVAILABLE) {
 		atomic_store(&c->down_since_ms, 0);
 	}
