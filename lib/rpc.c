@@ -853,7 +853,7 @@ maybe_redial(fed_rpc_client *c)
 	pthread_mutex_unlock(&c->mtx);
 	if (st == FED_OK && nng_dialer_id(old) > 0)
 		nng_dialer_close(old);
-	fed_log(st == FED_OK ? FED_LOG_INFO : FED_LOG_WARNING, "rpc",
+	fed_log(st == FED_OK ? FED_LOG_NOTICE : FED_LOG_WARNING, "rpc",
 	    "no connection to %s for %lld s: dialling again%s", c->url,
 	    (long long) (now - since) / 1000, st == FED_OK ? "" : " failed");
 }

@@ -241,7 +241,9 @@ typedef struct fed_rpc_client_opts {
 void fed_rpc_client_opts_default(fed_rpc_client_opts *opts);
 
 // Creates a client that dials url in the background and redials whenever
-// the connection drops; the server need not be up yet. INVALID_ARGUMENT
+// the connection drops; the server need not be up yet. A call that finds
+// no connection after 5 s without one replaces the dialer (nng's may stop
+// redialling; docs/reliability.md). INVALID_ARGUMENT
 // for a bad URL or TLS settings. Safe to share between threads.
 fed_status fed_rpc_client_new(
     const fed_rpc_client_opts *opts, fed_rpc_client **out);
