@@ -49,8 +49,10 @@ card(const char *body, const char *id)
 	    "data-project=\"%s\"",
 	    id);
 	const char *p = strstr(body, key);
-	if (p == NULL)
+	if (p == NULL) {
 		fail_msg("no card of %s in\n%s", id, body);
+		return NULL; // fail_msg does not return; the compiler is told
+	}
 	const char *e = strstr(p + 1, "</article>");
 	assert_non_null(e);
 	return strndup(p, (size_t) (e - p));
