@@ -431,7 +431,7 @@ reg_many(
 	Enfed__V1__Fact *box[] = {&f};
 	Enfed__V1__SeriesMeta *metas = calloc(n, sizeof(*metas));
 	Enfed__V1__SeriesMeta **offers = calloc(n, sizeof(*offers));
-	char(*ids)[16] = calloc(n, sizeof(*ids));
+	char(*ids)[24] = calloc(n, sizeof(*ids)); // "s/" and any size_t
 	for (size_t i = 0; i < n; i++) {
 		enfed__v1__series_meta__init(&metas[i]);
 		snprintf(ids[i], sizeof(ids[i]), "s/%zu", i);
