@@ -403,6 +403,11 @@ fill(edge_sender *s)
 		pthread_mutex_lock(&s->mu);
 		*rec_at(s, s->w_n) = r;
 		s->w_n++;
+		// The window's first record is the oldest waiting: its age is
+		// known from now on, whether or not a call is ever made (a
+		// node down from the start fails the declarations first).
+		if (s->w_n == 1)
+			s->st.oldest_ts_ms = r.oldest_ts_ms;
 		pthread_mutex_unlock(&s->mu);
 		s->w_bytes += r.len;
 		s->w_end = r.next;
