@@ -266,16 +266,28 @@ if [ -n "$mosquitto_bin" ] && command -v mosquitto_pub >/dev/null 2>&1; then
 	start mqtt "$bin_mqtt" --node="$bmhs_rpc" --token=@"$sim_q" \
 		--broker=mqtt://127.0.0.1:"$mqtt_port" --mapping="$data/mqtt.map" \
 		--site=maison-quimper --owner="famille Riou" --spool-dir="$data/spool-mqtt"
-	# The board: every real second, a simulated speed seconds later, the
-	# index grows by the power over that time (kept in tasmota.base).
+	# The board, in the present like the other collectors: it replays the
+	# last 12 hours (or from where it stopped) at speed seconds a second,
+	# then follows the wall clock, never dated ahead of it. The index grows
+	# by the power over each step (kept, with the time, in tasmota.base).
 	tasmota() {
-		t=$(date +%s)
-		b=$(cat "$data/tasmota.base" 2>/dev/null || echo 3200000)
+		now=$(date +%s)
+		set -- $(cat "$data/tasmota.base" 2>/dev/null) 3200000 0
+		b=$1
+		t=$2
+		[ "$t" -ge $((now - 43200)) ] || t=$((now - 43200))
 		while :; do
-			t=$((t + speed))
+			now=$(date +%s)
+			step=$speed
+			[ $((t + step)) -le "$now" ] || step=$((now - t))
+			if [ "$step" -le 0 ]; then
+				sleep 1
+				continue
+			fi
+			t=$((t + step))
 			p=$((250 + (t / 900 % 12) * 90 + (t / 60 % 7) * 15))
-			b=$((b + p * speed / 3600))
-			echo "$b" >"$data/tasmota.base"
+			b=$((b + p * step / 3600))
+			echo "$b $t" >"$data/tasmota.base"
 			when=$(TZ=Europe/Paris date -d "@$t" +%Y-%m-%dT%H:%M:%S%:z)
 			mosquitto_pub -p "$mqtt_port" -q 1 -t tele/tasmota_linky/SENSOR -m \
 				"{\"Time\":\"$when\",\"ENERGY\":{\"Power\":$p},\"TIC\":{\"ADCO\":\"031762009876\",\"OPTARIF\":\"BASE\",\"ISOUSC\":30,\"BASE\":$b,\"PTEC\":\"TH..\",\"PAPP\":$p,\"MOTDETAT\":0}}" ||

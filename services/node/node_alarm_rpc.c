@@ -64,7 +64,7 @@ struct rule_list {
 };
 
 // A rule's hook is the operator's (its arguments may hold a webhook's
-// secret URL): the admin alone sees it; the copy c (call memory) loses it.
+// secret URL): the admin alone sees it; c (a shallow copy) loses it.
 static void
 hide_hook(const fed_rpc_ctx *call, Enfed__V1__AlarmRule *c)
 {
@@ -87,10 +87,13 @@ add_rule(const Enfed__V1__AlarmRule *r, void *arg)
 	            l->call, l->rep->rules, l->rep->n_rules, &l->cap))
 	        == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	Enfed__V1__AlarmRule *c = node_reply_copy(l->call, &r->base);
+	// The hook is hidden in a shallow copy before the deep one, so that
+	// nothing the copy allocated is dropped unfreed.
+	Enfed__V1__AlarmRule shown = *r;
+	hide_hook(l->call, &shown);
+	Enfed__V1__AlarmRule *c = node_reply_copy(l->call, &shown.base);
 	if (c == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	hide_hook(l->call, c);
 	l->rep->rules[l->rep->n_rules++] = c;
 	return FED_OK;
 }
