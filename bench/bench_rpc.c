@@ -7,6 +7,9 @@
 // REQ/REP echo (asynchronous REP contexts, the best raw nng offers), on
 // ipc:// and tcp://127.0.0.1, with 64-byte and 4 KiB bodies: median and
 // p99 latency with one client, calls/s with 1 and 16 concurrent clients.
+// Echo is marked inline, as Health is: answered on nng's thread. The
+// same Echo on a server where it is not (answered by a worker, as Query
+// and Ingest are) gives rpc_worker_*: the cost of the hand-off.
 // Stream: points/s delivered to one subscriber with batches of 1 and 100
 // points published flat out, and the share of frames the subscriber had to
 // back-fill (reported as gaps).
@@ -237,8 +240,9 @@ throughput(int raw, const char *url, size_t payload, int n)
 	return (double) done / ((double) (fed_clock_mono_ns() - t0) / 1e9);
 }
 
-static void
-unary(const char *tname, const char *url_fed, const char *url_raw)
+// An Echo server on url: Echo answered inline, or by a worker.
+static fed_rpc_server *
+echo_server(const char *url, int inline_echo)
 {
 	fed_rpc_server_opts o;
 	fed_rpc_server_opts_default(&o);
@@ -246,20 +250,37 @@ unary(const char *tname, const char *url_fed, const char *url_raw)
 	    ? (unsigned) atoi(getenv("BENCH_WORKERS"))
 	    : N_CONC;
 	fed_rpc_server *srv = NULL;
-	fed_rpc_server_new(&o, &srv);
-	fed_test_echo_register(srv);
-	if (fed_rpc_server_listen(srv, url_fed, NULL) != FED_OK
+	if (fed_rpc_server_new(&o, &srv) != FED_OK
+	    || fed_test_echo_register(srv) != FED_OK
+	    || (inline_echo
+	        && fed_rpc_server_set_inline(srv, "/enfed.test.Echo/Echo")
+	            != FED_OK)
+	    || fed_rpc_server_listen(srv, url, NULL) != FED_OK
 	    || fed_rpc_server_start(srv) != FED_OK) {
-		fprintf(stderr, "bench_rpc: cannot serve %s\n", url_fed);
+		fprintf(stderr, "bench_rpc: cannot serve %s\n", url);
 		exit(1);
 	}
+	return srv;
+}
+
+static void
+unary(const char *tname, const char *url_fed, const char *url_worker,
+    const char *url_raw)
+{
+	fed_rpc_server *srv = echo_server(url_fed, 1);
+	fed_rpc_server *wsrv = echo_server(url_worker, 0);
 	struct raw_server raw;
 	raw_start(&raw, url_raw);
 	const size_t sizes[] = {64, 4096};
 	for (int s = 0; s < 2; s++) {
-		double fm, fp, rm, rp;
+		double fm, fp, rm, rp, wm, wp;
 		latency(0, url_fed, sizes[s], &fm, &fp);
 		latency(1, url_raw, sizes[s], &rm, &rp);
+		latency(0, url_worker, sizes[s], &wm, &wp);
+		printf(
+		    "rpc_worker_%s_%zu_median %.1f us\n", tname, sizes[s], wm);
+		printf("rpc_worker_%s_%zu_median_vs_raw %.3f ratio\n", tname,
+		    sizes[s], wm / rm);
 		printf("rpc_%s_%zu_median %.1f us\n", tname, sizes[s], fm);
 		printf("rpc_%s_%zu_p99 %.1f us\n", tname, sizes[s], fp);
 		printf("raw_nng_%s_%zu_median %.1f us\n", tname, sizes[s], rm);
@@ -279,6 +300,7 @@ unary(const char *tname, const char *url_fed, const char *url_raw)
 		fflush(stdout);
 	}
 	raw_stop(&raw);
+	fed_rpc_server_free(wsrv);
 	fed_rpc_server_free(srv);
 }
 
@@ -376,17 +398,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_rpc [--rpc | --stream]\n");
 		return 2;
 	}
-	char a[256], b[256];
+	char a[256], b[256], w[256];
 	if (!only_stream) {
 		fed_test_ipc_url(a, sizeof(a), "bench");
+		fed_test_ipc_url(w, sizeof(w), "benchworker");
 		fed_test_ipc_url(b, sizeof(b), "benchraw");
-		unary("ipc", a, b);
+		unary("ipc", a, w, b);
 		int pa = fed_test_free_port(), pb = fed_test_free_port();
-		for (int i = 0; i < 100 && pb == pa; i++)
-			pb = fed_test_free_port();
+		int pw = fed_test_free_port();
+		for (int i = 0; i < 100 && (pb == pa || pw == pa || pw == pb);
+		     i++)
+			pb = fed_test_free_port(), pw = fed_test_free_port();
 		snprintf(a, sizeof(a), "tcp://127.0.0.1:%d", pa);
 		snprintf(b, sizeof(b), "tcp://127.0.0.1:%d", pb);
-		unary("tcp", a, b);
+		snprintf(w, sizeof(w), "tcp://127.0.0.1:%d", pw);
+		unary("tcp", a, w, b);
 	}
 	if (!only_rpc) {
 		fed_test_ipc_url(a, sizeof(a), "stream1");

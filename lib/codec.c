@@ -195,6 +195,15 @@ fed_codec_unpack(const fed_codec_opts *opts,
     const ProtobufCMessageDescriptor *desc, fed_codec codec,
     const uint8_t *body, size_t len, ProtobufCMessage **msg)
 {
+	return fed_codec_unpack_with(opts, desc, codec, body, len, NULL, msg);
+}
+
+fed_status
+fed_codec_unpack_with(const fed_codec_opts *opts,
+    const ProtobufCMessageDescriptor *desc, fed_codec codec,
+    const uint8_t *body, size_t len, ProtobufCAllocator *alloc,
+    ProtobufCMessage **msg)
+{
 	uint8_t *plain = NULL;
 	size_t plain_len = len;
 	if (codec == FED_CODEC_ZSTD) {
@@ -207,7 +216,7 @@ fed_codec_unpack(const fed_codec_opts *opts,
 		return FED_RESOURCE_EXHAUSTED;
 	}
 	ProtobufCMessage *m
-	    = protobuf_c_message_unpack(desc, NULL, plain_len, body);
+	    = protobuf_c_message_unpack(desc, alloc, plain_len, body);
 	free(plain);
 	if (m == NULL)
 		return FED_INVALID_ARGUMENT;

@@ -139,8 +139,13 @@ prepare_stores(const cfg *c)
 	node_store_close(st);
 	snprintf(
 	    path, sizeof(path), "%s/" PEERS_NODE_DATA "/series.db", c->dir);
+	char alone[600];
+	snprintf(alone, sizeof(alone), "%s/store", c->dir);
+	char *mk2[] = {"mkdir", "-p", alone, NULL};
+	fed_test_spawn(mk2, 0);
 	char *cp[] = {"cp", path, copy, NULL};
-	if (fed_test_spawn(cp, 0) != 0) {
+	char *cp2[] = {"cp", path, alone, NULL};
+	if (fed_test_spawn(cp, 0) != 0 || fed_test_spawn(cp2, 0) != 0) {
 		fprintf(stderr, "bench_peers_grpc: cannot copy %s\n", path);
 		exit(1);
 	}
@@ -288,10 +293,11 @@ ingest_fill(ingest_call *b, size_t p0, size_t n)
 	}
 }
 
-static int
-fed_ingest(fed_rpc_client *c, const ingest_call *b)
+// The Ingest request of a batch, pointing into it and into sp and list.
+static Enfed__V1__IngestRequest
+ingest_request(const ingest_call *b, Enfed__V1__SeriesPoints *sp,
+    Enfed__V1__SeriesPoints **list)
 {
-	Enfed__V1__SeriesPoints sp[IN_SERIES], *list[IN_SERIES];
 	for (size_t i = 0; i < IN_SERIES; i++) {
 		enfed__v1__series_points__init(&sp[i]);
 		sp[i].series_id = (char *) b->ids[i];
@@ -303,6 +309,14 @@ fed_ingest(fed_rpc_client *c, const ingest_call *b)
 	Enfed__V1__IngestRequest req = ENFED__V1__INGEST_REQUEST__INIT;
 	req.n_series = IN_SERIES;
 	req.series = list;
+	return req;
+}
+
+static int
+fed_ingest(fed_rpc_client *c, const ingest_call *b)
+{
+	Enfed__V1__SeriesPoints sp[IN_SERIES], *list[IN_SERIES];
+	Enfed__V1__IngestRequest req = ingest_request(b, sp, list);
 	ProtobufCMessage *rep = NULL;
 	fed_status st = fed_rpc_call(c, &enfed__v1__series_store__descriptor,
 	    "Ingest", &req.base, &rep, NULL, 0);
@@ -312,6 +326,18 @@ fed_ingest(fed_rpc_client *c, const ingest_call *b)
 	    == IN_SERIES * b->n;
 	protobuf_c_message_free_unpacked(rep, NULL);
 	return ok ? 0 : 1;
+}
+
+// The store alone, in this process: what both servers write through.
+static int
+store_ingest(node_store *st, const ingest_call *b)
+{
+	Enfed__V1__SeriesPoints sp[IN_SERIES], *list[IN_SERIES];
+	Enfed__V1__IngestRequest req = ingest_request(b, sp, list);
+	node_store_counts counts;
+	node_store_err err = {""};
+	return node_store_append(st, &req, &counts, &err) != FED_OK
+	    || counts.n_stored != IN_SERIES * b->n;
 }
 
 static int
@@ -324,10 +350,16 @@ grpc_ingest(peer_grpc_client *c, const ingest_call *b)
 	    || stored != IN_SERIES * b->n;
 }
 
+enum ingest_side {
+	SIDE_ENFED,
+	SIDE_GRPC,
+	SIDE_STORE
+};
+
 // Points/s of every call over the time spent in the calls (filling the
-// batch is not timed); `grpc` picks the side.
+// batch is not timed).
 static double
-ingest_run(void *cli, int grpc, size_t per_series, ingest_call *b)
+ingest_run(void *cli, enum ingest_side side, size_t per_series, ingest_call *b)
 {
 	int64_t ns = 0;
 	for (size_t p0 = 0; p0 < per_series; p0 += IN_CALL) {
@@ -335,7 +367,9 @@ ingest_run(void *cli, int grpc, size_t per_series, ingest_call *b)
 		    = per_series - p0 < IN_CALL ? per_series - p0 : IN_CALL;
 		ingest_fill(b, p0, n);
 		int64_t t = fed_clock_mono_ns();
-		int rc = grpc ? grpc_ingest(cli, b) : fed_ingest(cli, b);
+		int rc = side == SIDE_GRPC ? grpc_ingest(cli, b)
+		    : side == SIDE_STORE   ? store_ingest(cli, b)
+		                           : fed_ingest(cli, b);
 		ns += fed_clock_mono_ns() - t;
 		if (rc != 0) {
 			fprintf(stderr, "bench_peers_grpc: ingest failed\n");
@@ -362,13 +396,24 @@ bench_ingest(const cfg *c, const char *fed_url, const char *grpc_target)
 		fprintf(stderr, "bench_peers_grpc: ingest clients\n");
 		exit(1);
 	}
-	double f = ingest_run(fc, 0, c->ingest_points, b);
-	double g = ingest_run(gc, 1, c->ingest_points, b);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/store", c->dir);
+	node_store *st = NULL;
+	node_store_err err = {""};
+	fed_status s = node_store_open(path, NULL, &st, &err);
+	if (s != FED_OK)
+		store_die(path, s, &err);
+	double f = ingest_run(fc, SIDE_ENFED, c->ingest_points, b);
+	double g = ingest_run(gc, SIDE_GRPC, c->ingest_points, b);
+	double a = ingest_run(st, SIDE_STORE, c->ingest_points, b);
+	node_store_close(st);
 	peers_print("grpc_ingest_points",
 	    (double) (c->ingest_points * IN_SERIES), "points");
 	peers_print("grpc_ingest_enfed", f, "points/s");
 	peers_print("grpc_ingest_grpc", g, "points/s");
+	peers_print("grpc_ingest_store", a, "points/s");
 	peers_ratio("grpc_ingest_vs_grpc", f, g);
+	peers_ratio("grpc_ingest_vs_store", f, a);
 	fed_close(fc);
 	grpc_close(gc);
 	for (size_t i = 0; i < IN_SERIES; i++)

@@ -6,6 +6,8 @@
 // unknown methods, malformed input, authentication, concurrency and
 // reconnection.
 
+#define _GNU_SOURCE // pthread_getname_np
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1001,11 +1003,88 @@ test_defer_reads_call_memory(void **state)
 	assert_int_equal(deferred_saw, 0x5eed);
 }
 
+// Answers with the name of the thread it runs on, in `token`.
+static fed_status
+echo_thread(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) in;
+	(void) arg;
+	Enfed__Test__EchoReply *rep = (void *) out;
+	char name[16] = "";
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	rep->token = fed_rpc_ctx_strdup(call, name);
+	return rep->token != NULL ? FED_OK : FED_RESOURCE_EXHAUSTED;
+}
+
+static char *
+thread_of_echo(fed_rpc_client *c)
+{
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	assert_int_equal(echo(c, &req, &rep, err), FED_OK);
+	char *name = strdup(rep->token);
+	protobuf_c_message_free_unpacked(&rep->base, NULL);
+	return name;
+}
+
+// A method marked inline is answered on nng's thread, any other by one of
+// the server's workers (named after the server); marking is checked.
+static void
+test_inline_method(void **state)
+{
+	(void) state;
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.n_workers = 2;
+	o.name = "inl";
+	static const fed_rpc_method methods[] = {{"Echo", echo_thread}};
+	for (int inl = 0; inl < 2; inl++) {
+		char url[128];
+		fed_test_ipc_url(url, sizeof(url), "rpcinline");
+		fed_rpc_server *srv = NULL;
+		assert_int_equal(fed_rpc_server_new(&o, &srv), FED_OK);
+		assert_int_equal(
+		    fed_rpc_server_add_service(
+		        srv, &enfed__test__echo__descriptor, methods, 1, NULL),
+		    FED_OK);
+		assert_int_equal(
+		    fed_rpc_server_set_inline(srv, "/enfed.test.Echo/Nope"),
+		    FED_INVALID_ARGUMENT);
+		assert_int_equal(
+		    fed_rpc_server_set_inline(srv, "/enfed.v1.Health/Check"),
+		    FED_INVALID_ARGUMENT);
+		if (inl)
+			assert_int_equal(fed_rpc_server_set_inline(
+			                     srv, "/enfed.test.Echo/Echo"),
+			    FED_OK);
+		assert_int_equal(
+		    fed_rpc_server_listen(srv, url, NULL), FED_OK);
+		assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+		assert_int_equal(
+		    fed_rpc_server_set_inline(srv, "/enfed.test.Echo/Echo"),
+		    FED_FAILED_PRECONDITION);
+		fed_rpc_client *c = new_client(url, NULL, 3000);
+		for (int i = 0; i < 20; i++) {
+			char *name = thread_of_echo(c);
+			if (inl)
+				assert_string_not_equal(name, "inl-rpc");
+			else
+				assert_string_equal(name, "inl-rpc");
+			free(name);
+		}
+		fed_rpc_client_free(c);
+		fed_rpc_server_free(srv);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test(test_inline_method),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_accept_codecs, setup_tcp, teardown),

@@ -73,4 +73,12 @@ fed_status fed_codec_unpack(const fed_codec_opts *opts,
     const ProtobufCMessageDescriptor *desc, fed_codec codec,
     const uint8_t *body, size_t len, ProtobufCMessage **msg);
 
+// fed_codec_unpack, with the message's memory from `alloc` (NULL: the
+// heap); the caller frees *msg with protobuf_c_message_free_unpacked(*msg,
+// alloc), or releases the arena behind alloc.
+fed_status fed_codec_unpack_with(const fed_codec_opts *opts,
+    const ProtobufCMessageDescriptor *desc, fed_codec codec,
+    const uint8_t *body, size_t len, ProtobufCAllocator *alloc,
+    ProtobufCMessage **msg);
+
 #endif // FED_CODEC_H

@@ -30,7 +30,9 @@ typedef fed_status (*fed_health_fill_fn)(
     fed_rpc_ctx *call, Enfed__V1__HealthCheckResponse *rep, void *arg);
 
 // fed_health_register, with fill (may be NULL) called on each reply with
-// arg (borrowed: it must outlive the server).
+// arg (borrowed: it must outlive the server). Health is answered on nng's
+// completion thread (fed_rpc_server_set_inline): fill must not block (no
+// store, no file, no RPC; a mutex held briefly is fine).
 fed_status fed_health_register_fill(fed_rpc_server *srv, const char *service,
     const char *node, fed_health_fill_fn fill, void *arg);
 

@@ -8,9 +8,11 @@
 // services' ProtobufCServiceDescriptor: the method name of the envelope is
 // looked up in the descriptor, and the handler registered under that name
 // is called with the decoded request and a reply message of the method's
-// output type. A fixed number of worker threads, each with its own REP
-// context, serve requests concurrently; handlers may block (on sqlite,
-// on another RPC) without stalling nng's own threads.
+// output type. A fixed number of REP contexts take requests; a fixed number
+// of worker threads answer them, so that handlers may block (on sqlite, on
+// another RPC) without stalling nng's own threads. Methods marked inline
+// (fed_rpc_server_set_inline) are answered on nng's completion thread
+// instead, without the hand-off to a worker.
 //
 // Ownership (STYLE.md):
 // - The runtime owns the decoded request; a handler borrows it and keeps no
@@ -42,8 +44,8 @@ typedef struct fed_rpc_ctx fed_rpc_ctx;
 
 // A method handler. `req` is of the method's input type, `reply` of its
 // output type (cast them). Returns OK, or the status to send back, with a
-// message set by fed_rpc_ctx_error(). Called on a worker thread; several
-// handlers run at once.
+// message set by fed_rpc_ctx_error(). Called on a worker thread (on nng's
+// completion thread for an inline method); several handlers run at once.
 typedef fed_status (*fed_rpc_handler)(fed_rpc_ctx *call,
     const ProtobufCMessage *req, ProtobufCMessage *reply, void *arg);
 
@@ -59,8 +61,9 @@ typedef struct fed_rpc_method {
 // caller's address (as fed_rpc_ctx_peer: for limits that apply per
 // source). Returns OK (optionally setting *principal, which handlers read
 // back with fed_rpc_ctx_principal), UNAUTHENTICATED or PERMISSION_DENIED.
-// Called on worker threads concurrently, on the thread that then runs the
-// call's authz hook and handler, and for no other call in between: a
+// Called concurrently, on the thread that then runs the call's authz hook
+// and handler (a worker, or nng's thread for an inline method: there the
+// hook must not block either), and for no other call in between: a
 // principal may live in thread-local storage until the handler returns
 // (fed-node's and fed-invest's copy it there, out of a table a reload
 // may free).
@@ -73,7 +76,7 @@ typedef fed_status (*fed_rpc_auth_fn)(const char *token, const char *method,
 // what this caller may do with this request. Returns OK to run the handler
 // (optionally leaving a decision for it with fed_rpc_ctx_set_decision), or
 // the status to send back, with a message set by fed_rpc_ctx_error(), and
-// the handler does not run. Called on worker threads concurrently.
+// the handler does not run. Called concurrently, on the handler's thread.
 typedef fed_status (*fed_rpc_authz_fn)(
     fed_rpc_ctx *call, const ProtobufCMessage *req, void *arg);
 
@@ -117,6 +120,15 @@ fed_status fed_rpc_server_add_service(fed_rpc_server *srv,
     const ProtobufCServiceDescriptor *desc, const fed_rpc_method *methods,
     size_t n_methods, void *arg);
 
+// Marks a registered method ("/enfed.v1.Health/Check") as one whose
+// handler never blocks: no store, no file, no RPC, no lock held for long.
+// Its calls are answered on nng's completion thread, right where the
+// request arrives, with no hand-off to a worker: one thread wake-up less
+// per call. The auth and authz hooks then run there as well. Call before
+// fed_rpc_server_start; INVALID_ARGUMENT for a method not registered,
+// FAILED_PRECONDITION once started.
+fed_status fed_rpc_server_set_inline(fed_rpc_server *srv, const char *method);
+
 // Hands heap memory to the server: free(p) when the server is freed (for
 // state that handlers registered with it need). RESOURCE_EXHAUSTED (p is
 // freed at once) if it cannot be recorded.
@@ -152,7 +164,8 @@ fed_status fed_rpc_server_listen_list(
 // The connections the server holds now (within max_conns). Any thread.
 size_t fed_rpc_server_n_conns(fed_rpc_server *srv);
 
-// Starts the worker threads. Requests that arrived earlier are served.
+// Starts the contexts and the worker threads. Requests that arrived
+// earlier are served.
 fed_status fed_rpc_server_start(fed_rpc_server *srv);
 
 // Stops listening, lets running handlers finish (their replies may not be
