@@ -22,7 +22,7 @@
 #include "transport_internal.h"
 
 #define FED__RPC_ERR_LEN     256
-#define FED__RPC_ARENA_FIRST 4096 // bytes inside the call
+#define FED__RPC_ARENA_FIRST 2048 // bytes inside the call
 
 struct fed__rpc_block; // a heap block of the arena
 struct fed__rpc_deferred;

@@ -9,7 +9,12 @@
 // answers: no thread wake-up between the request and the reply. Any other
 // request goes to a queue served by n worker threads, so that a handler
 // blocked on sqlite, or waiting for its group commit, holds only its
-// worker. At most n requests are in progress at once (one per context).
+// worker. A handler may also suspend its call (fed_rpc_ctx_suspend) and
+// return: the call is answered when fed_rpc_ctx_resume is called, from
+// any thread (fed-node's Ingest, by the thread that commits its group),
+// while the worker goes on to the next request. At most n_contexts
+// requests are in progress at once (one per context), suspended ones
+// included.
 //
 // Dispatch resolves the envelope's "/package.Service/Method" through the
 // registered service descriptors
@@ -23,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +64,36 @@ struct rctx {
 	nng_aio *aio;
 	int open; // ctx opened
 	int sending; // 0: receiving, 1: sending a reply
+	// Bumped (release) before each operation handed to nng, read
+	// (acquire) when it completes: the order nng provides, in a form
+	// ThreadSanitizer sees (Debian's libnng is not instrumented).
+	atomic_uint handoff;
 	nng_msg *msg; // the request being answered
 	Enfed__V1__Request *req; // its envelope, in call's arena; NULL: bad
 	const struct service *svc; // the method resolved, or NULL
 	const ProtobufCMethodDescriptor *m;
 	int64_t t0; // when it was received (fed_clock_mono_ns)
+	ProtobufCMessage *out; // the handler's reply, in call's arena
+	int local; // the request came over a local link
+	int can_suspend; // 0 for fed_rpc_server_serve_bytes
+	// A suspended call (fed_rpc_ctx_suspend): see call_state.
+	atomic_int state;
+	fed_status resumed; // the status fed_rpc_ctx_resume gave
 	struct rctx *next; // in the work queue
 	fed_rpc_ctx call;
+};
+
+// Where a call stands between its handler and its reply. A handler that
+// suspends its call returns while the call waits (for its group commit);
+// fed_rpc_ctx_resume may come before that return, even from inside the
+// handler (its own thread led the commit), or after it. Whichever of the
+// two comes last finishes the call: the handler's thread, when resumed
+// early (RESUMED), or the resuming thread (SUSPENDED).
+enum call_state {
+	CALL_RUNNING, // not suspended
+	CALL_SUSPENDING, // suspended, its handler still running
+	CALL_SUSPENDED, // suspended, its handler returned
+	CALL_RESUMED, // resumed before its handler returned
 };
 
 struct fed_rpc_server {
@@ -88,6 +117,11 @@ struct fed_rpc_server {
 	fed__rpc_conns *conns;
 	fed__rpc_metrics *metrics; // made at start, from the services
 	atomic_int stopping;
+	// Calls suspended and not yet resumed: the server is not freed
+	// before they are answered (or dropped, when stopping).
+	pthread_mutex_t smu;
+	pthread_cond_t scv;
+	size_t n_suspended;
 };
 
 void
@@ -140,8 +174,12 @@ fed_rpc_server_new(const fed_rpc_server_opts *opts, fed_rpc_server **out)
 		srv->opts.n_workers = 1;
 	if (srv->opts.name == NULL)
 		srv->opts.name = "rpc";
+	if (srv->opts.n_contexts < srv->opts.n_workers)
+		srv->opts.n_contexts = srv->opts.n_workers;
 	pthread_mutex_init(&srv->qmu, NULL);
 	pthread_cond_init(&srv->qcv, NULL);
+	pthread_mutex_init(&srv->smu, NULL);
+	pthread_cond_init(&srv->scv, NULL);
 	int rv = nng_rep0_open(&srv->sock);
 	if (rv != 0) {
 		free(srv);
@@ -376,32 +414,34 @@ log_refused(const fed_rpc_server *srv, const fed_rpc_ctx *call, refusal why)
 	    call->method, peer, why.text, (unsigned long long) left_out);
 }
 
-// Runs the handler for a decoded envelope whose method begin() resolved;
-// fills rep (status, message, body). The body buffer is handed to
-// *body_out for the caller to free.
-static void
-dispatch(fed_rpc_server *srv, struct rctx *r, Enfed__V1__Reply *rep,
-    uint8_t **body_out, int local)
+// Runs a call whose envelope begin() decoded, up to and including its
+// handler (which leaves its reply in r->out). Returns the call's status so
+// far.
+static fed_status
+start_call(fed_rpc_server *srv, struct rctx *r)
 {
 	const Enfed__V1__Request *req = r->req;
 	fed_rpc_ctx *call = &r->call;
 	const struct service *svc = r->svc;
 	const ProtobufCMethodDescriptor *m = r->m;
-	fed_status st = FED_OK;
-	fed_rpc_handler h
-	    = svc != NULL ? svc->handlers[m - svc->desc->methods] : NULL;
-	if (h != NULL)
-		call->metric = fed__rpc_metrics_index(srv->metrics,
-		    (size_t) (svc - srv->services),
-		    (size_t) (m - svc->desc->methods));
-	if (h == NULL) {
-		st = fed_rpc_ctx_error(call, FED_UNIMPLEMENTED,
+	if (req == NULL)
+		return fed_rpc_ctx_error(
+		    call, FED_INVALID_ARGUMENT, "malformed request envelope");
+	call->token = envelope_token(call, &req->token);
+	call->method = req->method;
+	nng_pipe pipe = nng_msg_get_pipe(r->msg);
+	fed__transport_pipe_peer(pipe, call->peer, sizeof(call->peer));
+	if (nng_pipe_id(pipe) > 0)
+		fed__rpc_conns_touch(srv->conns, pipe);
+	r->local = fed__transport_pipe_is_local(pipe);
+	if (svc == NULL)
+		return fed_rpc_ctx_error(call, FED_UNIMPLEMENTED,
 		    "unknown method '%.200s'", req->method);
-		rep->status = (Enfed__V1__StatusCode) st;
-		return;
-	}
+	fed_rpc_handler h = svc->handlers[m - svc->desc->methods];
+	call->metric = fed__rpc_metrics_index(srv->metrics,
+	    (size_t) (svc - srv->services), (size_t) (m - svc->desc->methods));
 	if (srv->opts.auth != NULL) {
-		st = call->bad_token
+		fed_status st = call->bad_token
 		    ? FED_UNAUTHENTICATED
 		    : srv->opts.auth(call->token, req->method, call->peer,
 		        &call->principal, srv->opts.auth_arg);
@@ -409,51 +449,77 @@ dispatch(fed_rpc_server *srv, struct rctx *r, Enfed__V1__Reply *rep,
 			refusal why = refusal_of(call, st);
 			log_refused(srv, call, why);
 			fed__rpc_metrics_auth_failure(srv->metrics, why.label);
-			rep->status = (Enfed__V1__StatusCode) st;
-			snprintf(call->err, sizeof(call->err), "%s",
+			return fed_rpc_ctx_error(call, st, "%s",
 			    st == FED_UNAUTHENTICATED
 			        ? "missing or invalid token"
 			        : "the token does not allow this call");
-			return;
 		}
 	}
 	ProtobufCMessage *in = NULL;
-	st = fed_codec_unpack_with(&srv->opts.codec, m->input,
+	fed_status st = fed_codec_unpack_with(&srv->opts.codec, m->input,
 	    (fed_codec) req->codec, req->body.data, req->body.len, &call->pb,
 	    &in);
-	if (st != FED_OK) {
-		rep->status = (Enfed__V1__StatusCode) st;
-		snprintf(call->err, sizeof(call->err),
+	if (st != FED_OK)
+		return fed_rpc_ctx_error(call, st,
 		    st == FED_RESOURCE_EXHAUSTED
 		        ? "request body too large"
 		        : "malformed body: not a valid %s",
 		    m->input->name);
-		return;
-	}
-	ProtobufCMessage *out
-	    = fed__rpc_call_raw(call, m->output->sizeof_message);
-	if (out == NULL) {
-		rep->status = (Enfed__V1__StatusCode) FED_RESOURCE_EXHAUSTED;
-		return;
-	}
-	protobuf_c_message_init(m->output, out);
-	st = run_handler(srv, svc->arg, h, call, in, out);
+	r->out = fed__rpc_call_raw(call, m->output->sizeof_message);
+	if (r->out == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	protobuf_c_message_init(m->output, r->out);
+	return run_handler(srv, svc->arg, h, call, in, r->out);
+}
+
+// Ends a call with status st: packs its reply (r->out when OK) into the
+// reply envelope, as an nng message (NULL when out of memory), counts it,
+// and releases the call and its request message.
+static nng_msg *
+finish_call(fed_rpc_server *srv, struct rctx *r, fed_status st)
+{
+	fed_rpc_ctx *call = &r->call;
+	const Enfed__V1__Request *req = r->req;
+	Enfed__V1__Reply rep = ENFED__V1__REPLY__INIT;
+	uint8_t *body = NULL;
+	if (req != NULL)
+		rep.id = req->id;
 	if (st == FED_OK) {
 		fed_codec codec = FED_CODEC_NONE;
 		fed_codec_opts co = srv->opts.codec;
-		if ((local && !co.compress_local) || !accepts_zstd(req))
+		if ((r->local && !co.compress_local) || !accepts_zstd(req))
 			co.compress_threshold = 0;
-		st = fed_codec_pack(
-		    &co, out, body_out, &rep->body.len, &codec);
-		rep->body.data = *body_out;
-		rep->codec = (Enfed__V1__Codec) codec;
+		st = fed_codec_pack(&co, r->out, &body, &rep.body.len, &codec);
+		rep.body.data = body;
+		rep.codec = (Enfed__V1__Codec) codec;
 		if (st != FED_OK)
-			snprintf(
-			    call->err, sizeof(call->err), "reply too large");
+			fed_rpc_ctx_error(call, st, "reply too large");
 	}
-	rep->status = (Enfed__V1__StatusCode) st;
 	// The request and the reply's top-level struct are in the call's
 	// arena; the reply's sub-fields belong to the call (see fed/rpc.h).
+	rep.status = (Enfed__V1__StatusCode) st;
+	if (st != FED_OK) {
+		rep.message
+		    = call->err[0] ? call->err : (char *) fed_status_str(st);
+		rep.body.len = 0;
+		rep.codec = ENFED__V1__CODEC__CODEC_NONE;
+	}
+	int64_t ns = fed_clock_mono_ns() - r->t0;
+	fed_log(FED_LOG_DEBUG, srv->opts.name, "%s -> %s (%lld us)",
+	    req ? req->method : "?", fed_status_name(st),
+	    (long long) (ns / 1000));
+	fed__rpc_metrics_call(srv->metrics, call->metric, st, ns);
+	nng_msg *out = NULL;
+	size_t len = enfed__v1__reply__get_packed_size(&rep);
+	if (nng_msg_alloc(&out, len) == 0)
+		enfed__v1__reply__pack(&rep, nng_msg_body(out));
+	free(body);
+	fed__rpc_call_release(call);
+	nng_msg_free(r->msg);
+	r->msg = NULL;
+	r->req = NULL;
+	r->out = NULL;
+	return out;
 }
 
 // A request message received: decodes its envelope into the call's
@@ -467,6 +533,9 @@ begin(fed_rpc_server *srv, struct rctx *r, nng_msg *msg)
 	r->msg = msg;
 	r->svc = NULL;
 	r->m = NULL;
+	r->out = NULL;
+	r->local = 0;
+	atomic_store(&r->state, CALL_RUNNING);
 	fed__rpc_call_init(&r->call);
 	r->req = enfed__v1__request__unpack(
 	    &r->call.pb, nng_msg_len(msg), nng_msg_body(msg));
@@ -481,56 +550,6 @@ begin(fed_rpc_server *srv, struct rctx *r, nng_msg *msg)
 		return 1;
 	}
 	return r->svc->inline_ok[r->m - r->svc->desc->methods];
-}
-
-// Answers the request begin() decoded: the reply nng message, NULL when
-// none can be sent (out of memory). Frees the request message and
-// releases the call.
-static nng_msg *
-answer(fed_rpc_server *srv, struct rctx *r)
-{
-	fed_rpc_ctx *call = &r->call;
-	const Enfed__V1__Request *req = r->req;
-	Enfed__V1__Reply rep = ENFED__V1__REPLY__INIT;
-	uint8_t *body = NULL;
-	if (req == NULL) {
-		rep.status = ENFED__V1__STATUS_CODE__INVALID_ARGUMENT;
-		snprintf(call->err, sizeof(call->err),
-		    "malformed request envelope");
-	} else {
-		rep.id = req->id;
-		call->token = envelope_token(call, &req->token);
-		call->method = req->method;
-		nng_pipe pipe = nng_msg_get_pipe(r->msg);
-		fed__transport_pipe_peer(pipe, call->peer, sizeof(call->peer));
-		if (nng_pipe_id(pipe) > 0)
-			fed__rpc_conns_touch(srv->conns, pipe);
-		dispatch(
-		    srv, r, &rep, &body, fed__transport_pipe_is_local(pipe));
-	}
-	if (rep.status != ENFED__V1__STATUS_CODE__OK) {
-		rep.message = call->err[0]
-		    ? call->err
-		    : (char *) fed_status_str((fed_status) rep.status);
-		rep.body.len = 0;
-		rep.codec = ENFED__V1__CODEC__CODEC_NONE;
-	}
-	int64_t ns = fed_clock_mono_ns() - r->t0;
-	fed_log(FED_LOG_DEBUG, srv->opts.name, "%s -> %s (%lld us)",
-	    req ? req->method : "?", fed_status_name((fed_status) rep.status),
-	    (long long) (ns / 1000));
-	fed__rpc_metrics_call(
-	    srv->metrics, call->metric, (fed_status) rep.status, ns);
-	nng_msg *out = NULL;
-	size_t len = enfed__v1__reply__get_packed_size(&rep);
-	if (nng_msg_alloc(&out, len) == 0)
-		enfed__v1__reply__pack(&rep, nng_msg_body(out));
-	free(body);
-	fed__rpc_call_release(call);
-	nng_msg_free(r->msg);
-	r->msg = NULL;
-	r->req = NULL;
-	return out;
 }
 
 fed_status
@@ -549,7 +568,7 @@ fed_rpc_server_serve_bytes(fed_rpc_server *srv, const uint8_t *req, size_t len,
 		memcpy(nng_msg_body(msg), req, len);
 	r->srv = srv;
 	(void) begin(srv, r, msg);
-	nng_msg *rep = answer(srv, r);
+	nng_msg *rep = finish_call(srv, r, start_call(srv, r));
 	free(r);
 	if (rep == NULL)
 		return FED_RESOURCE_EXHAUSTED;
@@ -567,8 +586,10 @@ fed_rpc_server_serve_bytes(fed_rpc_server *srv, const uint8_t *req, size_t len,
 static void
 receive(struct rctx *r)
 {
-	if (!atomic_load(&r->srv->stopping))
-		nng_ctx_recv(r->ctx, r->aio);
+	if (atomic_load(&r->srv->stopping))
+		return;
+	atomic_fetch_add_explicit(&r->handoff, 1, memory_order_release);
+	nng_ctx_recv(r->ctx, r->aio);
 }
 
 // Sends a reply (NULL: none could be made: the caller's call times out,
@@ -583,7 +604,70 @@ reply(struct rctx *r, nng_msg *out)
 	}
 	r->sending = 1;
 	nng_aio_set_msg(r->aio, out);
+	atomic_fetch_add_explicit(&r->handoff, 1, memory_order_release);
 	nng_ctx_send(r->ctx, r->aio);
+}
+
+static struct rctx *
+rctx_of(fed_rpc_ctx *call)
+{
+	return (struct rctx *) (void *) ((char *) call
+	    - offsetof(struct rctx, call));
+}
+
+int
+fed_rpc_ctx_suspend(fed_rpc_ctx *call)
+{
+	struct rctx *r = rctx_of(call);
+	if (!r->can_suspend)
+		return 0;
+	fed_rpc_server *srv = r->srv;
+	pthread_mutex_lock(&srv->smu);
+	srv->n_suspended++;
+	pthread_mutex_unlock(&srv->smu);
+	atomic_store(&r->state, CALL_SUSPENDING);
+	return 1;
+}
+
+// A suspended call is over: the server may be freed once none is left.
+static void
+unsuspend(fed_rpc_server *srv)
+{
+	pthread_mutex_lock(&srv->smu);
+	if (--srv->n_suspended == 0)
+		pthread_cond_broadcast(&srv->scv);
+	pthread_mutex_unlock(&srv->smu);
+}
+
+void
+fed_rpc_ctx_resume(fed_rpc_ctx *call, fed_status st)
+{
+	struct rctx *r = rctx_of(call);
+	fed_rpc_server *srv = r->srv;
+	r->resumed = st;
+	int expected = CALL_SUSPENDING;
+	if (atomic_compare_exchange_strong(&r->state, &expected, CALL_RESUMED))
+		return; // the handler's thread finishes it
+	reply(r, finish_call(srv, r, st));
+	unsuspend(srv);
+}
+
+// Runs a call begun on this context, and replies unless its handler
+// suspended it.
+static void
+serve(fed_rpc_server *srv, struct rctx *r)
+{
+	fed_status st = start_call(srv, r);
+	int expected = CALL_SUSPENDING;
+	if (atomic_load(&r->state) != CALL_RUNNING) {
+		if (atomic_compare_exchange_strong(
+		        &r->state, &expected, CALL_SUSPENDED))
+			return; // fed_rpc_ctx_resume finishes it
+		reply(r, finish_call(srv, r, r->resumed));
+		unsuspend(srv);
+		return;
+	}
+	reply(r, finish_call(srv, r, st));
 }
 
 // The context's aio completed: a reply went out (or its client went away,
@@ -592,6 +676,7 @@ static void
 ctx_done(void *arg)
 {
 	struct rctx *r = arg;
+	(void) atomic_load_explicit(&r->handoff, memory_order_acquire);
 	fed_rpc_server *srv = r->srv;
 	int rv = nng_aio_result(r->aio);
 	if (r->sending) {
@@ -608,7 +693,7 @@ ctx_done(void *arg)
 		return;
 	}
 	if (begin(srv, r, nng_aio_get_msg(r->aio))) {
-		reply(r, answer(srv, r));
+		serve(srv, r);
 		return;
 	}
 	pthread_mutex_lock(&srv->qmu);
@@ -649,7 +734,7 @@ worker_main(void *arg)
 			r->msg = NULL;
 			continue;
 		}
-		reply(r, answer(srv, r));
+		serve(srv, r);
 	}
 }
 
@@ -665,9 +750,9 @@ fed_rpc_server_start(fed_rpc_server *srv)
 	if (srv->started)
 		return FED_FAILED_PRECONDITION;
 	srv->started = 1;
-	unsigned n = srv->opts.n_workers;
+	unsigned n = srv->opts.n_contexts, nw = srv->opts.n_workers;
 	srv->ctxs = calloc(n, sizeof(*srv->ctxs));
-	srv->threads = calloc(n, sizeof(*srv->threads));
+	srv->threads = calloc(nw, sizeof(*srv->threads));
 	if (srv->ctxs == NULL || srv->threads == NULL)
 		return FED_RESOURCE_EXHAUSTED;
 	const ProtobufCServiceDescriptor *descs[MAX_SERVICES];
@@ -679,6 +764,7 @@ fed_rpc_server_start(fed_rpc_server *srv)
 	for (unsigned i = 0; i < n; i++) {
 		struct rctx *r = &srv->ctxs[i];
 		r->srv = srv;
+		r->can_suspend = 1;
 		int rv = nng_aio_alloc(&r->aio, ctx_done, r);
 		if (rv != 0)
 			return fed__nng_status(rv, "aio");
@@ -687,7 +773,7 @@ fed_rpc_server_start(fed_rpc_server *srv)
 		r->open = 1;
 		srv->n_ctxs++;
 	}
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < nw; i++) {
 		if (pthread_create(&srv->threads[i], NULL, worker_main, srv)
 		    != 0)
 			return FED_RESOURCE_EXHAUSTED;
@@ -709,7 +795,8 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	// pending receive fail at once and waits for a callback running
 	// (which may still queue its request or answer it inline).
 	atomic_store(&srv->stopping, 1);
-	for (unsigned i = 0; srv->ctxs != NULL && i < srv->opts.n_workers; i++)
+	for (unsigned i = 0; srv->ctxs != NULL && i < srv->opts.n_contexts;
+	     i++)
 		if (srv->ctxs[i].aio != NULL)
 			nng_aio_stop(srv->ctxs[i].aio);
 	// A worker inside a handler finishes it; its send fails at once on
@@ -720,7 +807,13 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	pthread_mutex_unlock(&srv->qmu);
 	for (unsigned i = 0; i < srv->n_threads; i++)
 		pthread_join(srv->threads[i], NULL);
-	for (unsigned i = 0; srv->ctxs != NULL && i < srv->opts.n_workers;
+	// Calls suspended (waiting for their commit) are resumed by whoever
+	// commits them; their replies are dropped.
+	pthread_mutex_lock(&srv->smu);
+	while (srv->n_suspended > 0)
+		pthread_cond_wait(&srv->scv, &srv->smu);
+	pthread_mutex_unlock(&srv->smu);
+	for (unsigned i = 0; srv->ctxs != NULL && i < srv->opts.n_contexts;
 	     i++) {
 		struct rctx *r = &srv->ctxs[i];
 		if (r->aio != NULL)
@@ -739,6 +832,8 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	free(srv->threads);
 	pthread_mutex_destroy(&srv->qmu);
 	pthread_cond_destroy(&srv->qcv);
+	pthread_mutex_destroy(&srv->smu);
+	pthread_cond_destroy(&srv->scv);
 	fed__rpc_metrics_free(srv->metrics);
 	for (size_t i = 0; i < srv->n_services; i++) {
 		free(srv->services[i].handlers);

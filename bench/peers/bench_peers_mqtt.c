@@ -38,8 +38,9 @@
 //                  subscriber with a persistent session
 //   enfed_durable  Ingest to a fed-node, --sync=full, acknowledged once
 //                  on disk, group commit as configured by default
-//                  (--commit-wait-ms=2) with --workers=256
-//   enfed_durable_w16  the same with the default --workers=16
+//                  (--commit-wait-ms=2) with --max-calls=1024 (every
+//                  collector's call in progress at once)
+//   enfed_durable_c256  the same with the default --max-calls=256
 //   enfed_durable_cw0  --commit-wait-ms=0: one commit per call, as before
 //                  group commit
 //   store_cw2, store_cw0  the store alone, in-process, 256 threads
@@ -656,13 +657,13 @@ bench_durable(const cfg *c)
 {
 	static const size_t batches[] = {1, 12};
 	static const char *const sides[]
-	    = {"enfed_durable", "enfed_durable_w16", "enfed_durable_cw0"};
+	    = {"enfed_durable", "enfed_durable_c256", "enfed_durable_cw0"};
 	static const char *const flags[][5] = {
 	    {"--log-level=notice", "--max-conns-per-peer=4096",
-	        "--workers=256", NULL},
+	        "--max-calls=1024", NULL},
 	    {"--log-level=notice", "--max-conns-per-peer=4096", NULL},
 	    {"--log-level=notice", "--max-conns-per-peer=4096",
-	        "--workers=256", "--commit-wait-ms=0", NULL},
+	        "--max-calls=1024", "--commit-wait-ms=0", NULL},
 	};
 	peers_durable_fig q[2], e[3][2];
 	char dir[600];

@@ -65,6 +65,7 @@ struct node_cfg {
 	int64_t scrub_interval_ms;
 	uint64_t scrub_pause_ms;
 	uint64_t workers;
+	uint64_t max_calls;
 	uint64_t commit_wait_ms;
 	size_t max_msg;
 	uint64_t max_batch_points;
@@ -147,9 +148,12 @@ static const fed_cfg_opt node_opts[] = {
     FED_CFG_OPT_DURATION(C, lease_ms, "lease", "60s", 3000, 86400000,
         "directory lease asked for; renewed at a third of it"),
     FED_CFG_OPT_UINT(C, workers, "workers", "16", 1, 4096,
-        "RPC requests served at once (one thread each; the HTTP "
-        "endpoint takes at most 64): at most this many Ingest calls "
-        "share one commit, raise it for many collectors"),
+        "threads running RPC handlers at once (the HTTP endpoint takes "
+        "at most 64); an Ingest call waiting for its commit holds none"),
+    FED_CFG_OPT_UINT(C, max_calls, "max-calls", "256", 1, 65536,
+        "RPC requests in progress at once, Ingest calls waiting for "
+        "their commit included (at least --workers): at most this many "
+        "share one commit; raise it for thousands of collectors"),
     FED_CFG_OPT_UINT(C, commit_wait_ms, "commit-wait-ms", "2", 0, 1000,
         "group commit: Ingest calls running at once share one "
         "transaction and one fsync, each acknowledged once it is "
@@ -434,6 +438,7 @@ run(const struct node_cfg *cfg, const sigset_t *stop_signals)
 	fed_rpc_server_opts ro;
 	fed_rpc_server_opts_default(&ro);
 	ro.n_workers = (unsigned) cfg->workers;
+	ro.n_contexts = (unsigned) cfg->max_calls;
 	ro.max_msg = cfg->max_msg;
 	ro.codec.max_len
 	    = cfg->max_msg > (16u << 20) ? cfg->max_msg : 16u << 20;

@@ -27,6 +27,39 @@ store_error(fed_rpc_ctx *call, fed_status st, const node_store_err *err)
 	    err->msg[0] != '\0' ? err->msg : fed_status_str(st));
 }
 
+// An Ingest call suspended while its points wait for their group commit.
+struct ingest_call {
+	fed_rpc_ctx *call;
+	Enfed__V1__IngestResponse *rep;
+	node_store_err err;
+};
+
+static void
+fill_reply(Enfed__V1__IngestResponse *rep, const node_store_counts *counts)
+{
+	node_metrics_count_ingest(counts);
+	rep->n_stored = counts->n_stored;
+	rep->n_duplicate = counts->n_duplicate;
+	rep->n_replaced = counts->n_replaced;
+}
+
+// The commit holding the call is over (on the store's committer thread):
+// answers the call.
+static void
+ingest_done(void *arg, fed_status st, const node_store_counts *counts)
+{
+	struct ingest_call *ic = arg;
+	if (st == FED_OK)
+		fill_reply(ic->rep, counts);
+	else
+		st = store_error(ic->call, st, &ic->err);
+	fed_rpc_ctx_resume(ic->call, st);
+}
+
+// Ingest: the call is suspended and its points queued for group commit;
+// the worker goes on to the next request, and the call is answered by
+// the thread that commits it, once durable (ingest_done). Served without
+// a socket (fed-node's HTTP endpoint), the call waits for its commit.
 static fed_status
 ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
     void *arg)
@@ -42,17 +75,26 @@ ingest(fed_rpc_ctx *call, const ProtobufCMessage *in, ProtobufCMessage *out,
 		    "series: %zu points in one call, more than the maximum "
 		    "of %zu",
 		    total, n->max_batch_points);
-	node_store_counts counts;
-	node_store_err err = {{0}};
 	// The new points go to the streams, alarms and replicator from the
 	// store's commit hook (node_fanout.h).
-	fed_status st = node_store_append(n->store, req, &counts, &err);
+	struct ingest_call *ic = fed_rpc_ctx_alloc(call, sizeof(*ic));
+	if (ic == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	if (fed_rpc_ctx_suspend(call)) {
+		ic->call = call;
+		ic->rep = rep;
+		fed_status st = node_store_append_async(
+		    n->store, req, &ic->err, ingest_done, ic);
+		if (st != FED_OK)
+			fed_rpc_ctx_resume(
+			    call, store_error(call, st, &ic->err));
+		return FED_OK; // ignored: the call is suspended
+	}
+	node_store_counts counts;
+	fed_status st = node_store_append(n->store, req, &counts, &ic->err);
 	if (st != FED_OK)
-		return store_error(call, st, &err);
-	node_metrics_count_ingest(&counts);
-	rep->n_stored = counts.n_stored;
-	rep->n_duplicate = counts.n_duplicate;
-	rep->n_replaced = counts.n_replaced;
+		return store_error(call, st, &ic->err);
+	fill_reply(rep, &counts);
 	return FED_OK;
 }
 

@@ -231,6 +231,25 @@ fed_status node_store_append(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_err *err);
 
+// Called once with the outcome of node_store_append_async: its status (as
+// node_store_append's; err, given to the append, is filled when not OK)
+// and, when OK, its counts (borrowed for the call).
+typedef void (*node_store_done_fn)(
+    void *arg, fed_status st, const node_store_counts *counts);
+
+// As node_store_append, without waiting for the commit: validates req
+// (a status other than OK then comes back at once, and done is never
+// called), queues it for group commit and returns OK. done(arg, ...) is
+// called once the commit holding it is over, durable or failed, on the
+// thread that committed it: the store's committer thread, or this one,
+// before the return, when it commits alone (commit_wait_ms = 0). req and
+// err must stay valid until done is called; done must not call the store.
+// Serves RPC calls that are answered by whoever commits them, so that no
+// thread waits per call (fed-node's Ingest).
+fed_status node_store_append_async(node_store *st,
+    const Enfed__V1__IngestRequest *req, node_store_err *err,
+    node_store_done_fn done, void *arg);
+
 // Called by node_store_append_notify after the commit, once per series
 // that gained points, with the points newly stored or replaced (duplicates
 // left out), sorted by time. The arrays are borrowed for the call.

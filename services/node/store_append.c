@@ -562,3 +562,33 @@ node_store_append_notify(node_store *st, const Enfed__V1__IngestRequest *req,
 	commit_fini(&m);
 	return s;
 }
+
+void
+node__commit_complete(node__commit *m)
+{
+	m->done_fn(m->done_arg, m->status, &m->counts);
+	commit_fini(m);
+	free(m);
+}
+
+fed_status
+node_store_append_async(node_store *st, const Enfed__V1__IngestRequest *req,
+    node_store_err *err, node_store_done_fn done, void *arg)
+{
+	node__group *g = node__store_group(st);
+	node__group_enter(g); // a leader may wait for this call
+	node__commit *m = malloc(sizeof(*m));
+	fed_status s = m != NULL ? commit_init(m, req, NULL, NULL, err)
+	                         : FED_RESOURCE_EXHAUSTED;
+	if (s != FED_OK) {
+		node__group_leave(g);
+		if (m != NULL)
+			commit_fini(m);
+		free(m);
+		return s;
+	}
+	m->done_fn = done;
+	m->done_arg = arg;
+	node__group_run(st, g, m);
+	return FED_OK;
+}

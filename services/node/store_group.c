@@ -19,8 +19,18 @@
 // time and groups commit in queue order. A waiting call sleeps on a
 // semaphore of its own, posted once the queue's mutex is released: a
 // group of hundreds wakes without queueing again on that mutex.
+//
+// An asynchronous append (node_store_append_async: fed-node's Ingest, its
+// RPC answered by whoever commits it) has no thread waiting in the queue.
+// When one is at the head, the lead goes to the store's committer thread
+// (started at the first such append), which leads group after group while
+// the next head is asynchronous too, and completes each asynchronous call
+// of a group (its done function answers the RPC). A waiting call that
+// becomes the head still leads itself. One thread wake-up per group
+// instead of one per call, and no thread per call in flight.
 
 #include <errno.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <time.h>
@@ -40,7 +50,19 @@ struct node__group {
 	node_store_commit_stats stats;
 	node_store_commit_fn on_commit; // under the store's writer lock
 	void *on_commit_arg;
+	// The committer thread, for asynchronous heads.
+	node_store *st; // set when it starts
+	pthread_t committer;
+	int committer_started, stop;
+	pthread_cond_t lead_cv; // lead_async was set, or stop
+	node__commit *lead_async; // an asynchronous head for it to lead
 };
+
+static int
+is_async(const node__commit *m)
+{
+	return m->done_fn != NULL;
+}
 
 fed_status
 node__group_new(unsigned wait_ms, node__group **out)
@@ -53,6 +75,7 @@ node__group_new(unsigned wait_ms, node__group **out)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&g->arrive, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&g->lead_cv, NULL);
 	pthread_mutex_init(&g->mu, NULL);
 	g->wait_ms = wait_ms;
 	*out = g;
@@ -64,8 +87,15 @@ node__group_free(node__group *g)
 {
 	if (g == NULL)
 		return;
+	pthread_mutex_lock(&g->mu);
+	g->stop = 1;
+	pthread_cond_signal(&g->lead_cv);
+	pthread_mutex_unlock(&g->mu);
+	if (g->committer_started)
+		pthread_join(g->committer, NULL);
 	pthread_mutex_destroy(&g->mu);
 	pthread_cond_destroy(&g->arrive);
+	pthread_cond_destroy(&g->lead_cv);
 	free(g);
 }
 
@@ -157,25 +187,31 @@ finish_group(node__group *g, size_t n, node__commit **after)
 	return first;
 }
 
-// Wakes the n - 1 others of a group from `first`, then the next head. A
-// call's link is read before it is woken (it may return at once), never
-// the last one's (an arrival may be writing it).
+// Wakes the n - 1 others of a group from `first`: a waiting call by its
+// semaphore, an asynchronous one by completing it. A call's link is read
+// before it is woken or completed (it may return, or be freed, at once),
+// never the last one's (an arrival may be writing it).
 static void
-wake_group(node__commit *first, size_t n, node__commit *after)
+wake_group(node__commit *first, size_t n)
 {
 	node__commit *m = first;
 	for (size_t i = 1; i < n; i++) {
 		node__commit *next = i + 1 < n ? m->next : NULL;
-		sem_post(&m->wake);
+		if (is_async(m))
+			node__commit_complete(m);
+		else
+			sem_post(&m->wake);
 		m = next;
 	}
-	if (after != NULL)
-		sem_post(&after->wake);
 }
 
-// Call m is the head: waits for company, commits its group, wakes it.
-static void
-lead(node_store *st, node__group *g, node__commit *m)
+// Call m is the head: waits for company, commits its group, wakes or
+// completes it, then hands the lead on: a waiting next head is woken to
+// lead itself; an asynchronous one goes to the committer thread. Called
+// by the committer, returns that asynchronous head for it to lead next
+// (NULL otherwise).
+static node__commit *
+lead(node_store *st, node__group *g, node__commit *m, int committer)
 {
 	pthread_mutex_lock(&g->mu);
 	size_t n = wait_for_company(g);
@@ -186,23 +222,89 @@ lead(node_store *st, node__group *g, node__commit *m)
 	pthread_mutex_lock(&g->mu);
 	node__commit *after = NULL;
 	node__commit *first = finish_group(g, n, &after);
+	// Read under mu: once handed over, an asynchronous head may be
+	// completed and freed at any time.
+	int after_async = after != NULL && is_async(after);
+	if (after_async && !committer) {
+		g->lead_async = after;
+		pthread_cond_signal(&g->lead_cv);
+	}
 	pthread_mutex_unlock(&g->mu);
-	wake_group(first, n, after);
+	wake_group(first, n);
+	if (is_async(m))
+		node__commit_complete(m);
+	if (after != NULL && !after_async)
+		sem_post(&after->wake);
+	return committer && after_async ? after : NULL;
+}
+
+static void *
+committer_main(void *arg)
+{
+	node__group *g = arg;
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		while (g->lead_async == NULL && !g->stop)
+			pthread_cond_wait(&g->lead_cv, &g->mu);
+		node__commit *m = g->lead_async;
+		if (m == NULL)
+			break; // stopping, nothing left to lead
+		g->lead_async = NULL;
+		pthread_mutex_unlock(&g->mu);
+		while (m != NULL)
+			m = lead(g->st, g, m, 1);
+		pthread_mutex_lock(&g->mu);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+// Commits m alone, on this thread, and completes it if asynchronous.
+static void
+commit_alone(node_store *st, node__group *g, node__commit *m)
+{
+	node__store_commit(st, m, 1);
+	pthread_mutex_lock(&g->mu);
+	g->n_pending--;
+	g->stats.n_calls++;
+	g->stats.n_commits++;
+	pthread_mutex_unlock(&g->mu);
+	if (is_async(m))
+		node__commit_complete(m);
+}
+
+// Starts the committer thread, under mu; 0 if it cannot start.
+static int
+committer_ready(node_store *st, node__group *g)
+{
+	if (!g->committer_started) {
+		g->st = st;
+		g->committer_started
+		    = pthread_create(&g->committer, NULL, committer_main, g)
+		    == 0;
+	}
+	return g->committer_started;
 }
 
 void
 node__group_run(node_store *st, node__group *g, node__commit *m)
 {
+	int async = is_async(m);
 	if (g->wait_ms == 0) {
-		node__store_commit(st, m, 1);
-		pthread_mutex_lock(&g->mu);
-		g->n_pending--;
-		g->stats.n_calls++;
-		g->stats.n_commits++;
-		pthread_mutex_unlock(&g->mu);
+		commit_alone(st, g, m);
 		return;
 	}
-	sem_init(&m->wake, 0, 0);
+	if (async) {
+		pthread_mutex_lock(&g->mu);
+		int ready = committer_ready(st, g);
+		pthread_mutex_unlock(&g->mu);
+		if (!ready) {
+			commit_alone(st, g, m); // no thread: no better
+			return;
+		}
+	} else {
+		sem_init(&m->wake, 0, 0);
+	}
 	m->done = 0;
 	m->next = NULL;
 	pthread_mutex_lock(&g->mu);
@@ -215,12 +317,18 @@ node__group_run(node_store *st, node__group *g, node__commit *m)
 	g->stats.n_queued++;
 	pthread_cond_broadcast(&g->arrive);
 	int head = g->head == m;
+	if (head && async) {
+		g->lead_async = m;
+		pthread_cond_signal(&g->lead_cv);
+	}
 	pthread_mutex_unlock(&g->mu);
+	if (async)
+		return; // m may be gone already
 	// Woken once: its group committed (done), or it is the head now.
 	while (!head && sem_wait(&m->wake) != 0)
 		;
 	if (!m->done)
-		lead(st, g, m);
+		(void) lead(st, g, m, 0);
 	sem_destroy(&m->wake);
 }
 

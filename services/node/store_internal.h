@@ -301,6 +301,10 @@ typedef struct node__commit {
 	node_points fresh; // points newly stored, for outbox and on_new
 	node_store_counts counts; // on OK
 	fed_status status; // set by the leader
+	// An asynchronous append (node_store_append_async): the committer
+	// calls done_fn, then frees m (heap); NULL for one that waits.
+	node_store_done_fn done_fn;
+	void *done_arg;
 	// The queue's own (store_group.c), under its mutex; `done` is read
 	// by the call itself once `wake` is posted.
 	int done;
@@ -328,13 +332,20 @@ void node__group_leave(node__group *g);
 
 // Queues m and returns once the commit holding it is over, m->status set:
 // either another thread led a group that held m, or this one led it
-// (waiting for company, then node__store_commit). Blocks.
+// (waiting for company, then node__store_commit). Blocks. An asynchronous
+// m (done_fn set) returns at once, unless committed alone on this thread
+// (wait_ms 0): the store's committer thread leads a group whose head is
+// asynchronous, and completes each asynchronous call of it
+// (node__commit_complete).
 void node__group_run(node_store *st, node__group *g, node__commit *m);
 
 // The store's commit hook (node_store_set_on_commit); *fn NULL: none.
 // Under the writer lock.
 void node__store_on_commit(
     node_store *st, node_store_commit_fn *fn, void **arg);
+
+// Ends an asynchronous append: calls its done_fn, frees it.
+void node__commit_complete(node__commit *m);
 
 // Applies the n calls first, first->next, ... in one transaction under
 // the writer lock, each in its own savepoint when n > 1, commits, then

@@ -1079,12 +1079,178 @@ test_inline_method(void **state)
 	}
 }
 
+// --- Suspended calls
+// ---------------------------------------------------------
+
+#define N_SUSPENDED 8
+
+struct parked {
+	fed_rpc_ctx *call;
+	Enfed__Test__EchoReply *rep;
+	ProtobufCBinaryData payload; // the request's, in the call's arena
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct parked list[N_SUSPENDED];
+	size_t n;
+} parking = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+// Suspends every call; "now" is resumed at once, from inside the
+// handler; the others wait in `parking` for resume_parked.
+static fed_status
+echo_suspend(fed_rpc_ctx *call, const ProtobufCMessage *in,
+    ProtobufCMessage *out, void *arg)
+{
+	(void) arg;
+	const Enfed__Test__EchoRequest *req = (const void *) in;
+	Enfed__Test__EchoReply *rep = (void *) out;
+	if (!fed_rpc_ctx_suspend(call))
+		return fed_rpc_ctx_error(
+		    call, FED_FAILED_PRECONDITION, "cannot suspend");
+	rep->payload = req->payload;
+	if (req->payload.len == 3
+	    && memcmp(req->payload.data, "now", 3) == 0) {
+		fed_rpc_ctx_resume(call, FED_OK);
+		return FED_OK; // ignored: the call is resumed
+	}
+	pthread_mutex_lock(&parking.mu);
+	parking.list[parking.n++] = (struct parked) {call, rep, req->payload};
+	pthread_mutex_unlock(&parking.mu);
+	return FED_INTERNAL; // ignored: the call is suspended
+}
+
+// Resumes the parked calls once N_SUSPENDED are parked at once (the one
+// worker went on to the next request after each), the odd ones with an
+// error; 0 if they never were.
+static void *
+resume_parked(void *arg)
+{
+	(void) arg;
+	int64_t until = fed_clock_mono_ms() + 5000;
+	pthread_mutex_lock(&parking.mu);
+	while (parking.n < N_SUSPENDED && fed_clock_mono_ms() < until) {
+		pthread_mutex_unlock(&parking.mu);
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&parking.mu);
+	}
+	size_t n = parking.n;
+	for (size_t i = 0; i < n; i++) {
+		struct parked *p = &parking.list[i];
+		int odd = p->payload.len > 0 && (p->payload.data[0] & 1);
+		fed_rpc_ctx_resume(p->call,
+		    odd ? fed_rpc_ctx_error(p->call, FED_NOT_FOUND, "odd one")
+		        : FED_OK);
+	}
+	parking.n = 0;
+	pthread_mutex_unlock(&parking.mu);
+	return (void *) (uintptr_t) (n == N_SUSPENDED);
+}
+
+struct suspend_client {
+	const char *url;
+	char payload[8];
+	fed_status st;
+	int echoed;
+};
+
+static void *
+suspend_client_main(void *arg)
+{
+	struct suspend_client *sc = arg;
+	fed_rpc_client *c = new_client(sc->url, NULL, 5000);
+	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
+	req.payload.data = (uint8_t *) sc->payload;
+	req.payload.len = strlen(sc->payload);
+	Enfed__Test__EchoReply *rep = NULL;
+	char err[256];
+	sc->st = echo(c, &req, &rep, err);
+	if (sc->st == FED_OK) {
+		sc->echoed = rep->payload.len == req.payload.len
+		    && memcmp(rep->payload.data, sc->payload, req.payload.len)
+		        == 0;
+		protobuf_c_message_free_unpacked(&rep->base, NULL);
+	} else {
+		sc->echoed = strcmp(err, "odd one") != 0 ? 0 : 1;
+	}
+	fed_rpc_client_free(c);
+	return NULL;
+}
+
+// A handler suspends its call and returns; the call is answered when
+// resumed, from another thread or from inside the handler, with its
+// reply or its error. N_SUSPENDED calls wait at once with one worker:
+// suspended calls hold contexts, not workers.
+static void
+test_suspend_resume(void **state)
+{
+	(void) state;
+	char url[128];
+	fed_test_ipc_url(url, sizeof(url), "rpcsuspend");
+	fed_rpc_server_opts o;
+	fed_rpc_server_opts_default(&o);
+	o.n_workers = 1;
+	o.n_contexts = N_SUSPENDED + 2;
+	fed_rpc_server *srv = NULL;
+	static const fed_rpc_method methods[] = {{"Echo", echo_suspend}};
+	assert_int_equal(fed_rpc_server_new(&o, &srv), FED_OK);
+	assert_int_equal(fed_rpc_server_add_service(srv,
+	                     &enfed__test__echo__descriptor, methods, 1, NULL),
+	    FED_OK);
+	assert_int_equal(fed_rpc_server_listen(srv, url, NULL), FED_OK);
+	assert_int_equal(fed_rpc_server_start(srv), FED_OK);
+	for (int round = 0; round < 3; round++) {
+		pthread_t resumer, th[N_SUSPENDED + 1];
+		struct suspend_client sc[N_SUSPENDED + 1];
+		pthread_create(&resumer, NULL, resume_parked, NULL);
+		for (int i = 0; i <= N_SUSPENDED; i++) {
+			sc[i] = (struct suspend_client) {.url = url};
+			if (i == N_SUSPENDED)
+				snprintf(sc[i].payload, sizeof(sc[i].payload),
+				    "now");
+			else
+				snprintf(sc[i].payload, sizeof(sc[i].payload),
+				    "%c%d", 'a' + i, round);
+			pthread_create(
+			    &th[i], NULL, suspend_client_main, &sc[i]);
+		}
+		for (int i = 0; i <= N_SUSPENDED; i++)
+			pthread_join(th[i], NULL);
+		void *all_at_once = NULL;
+		pthread_join(resumer, &all_at_once);
+		assert_true(all_at_once != NULL);
+		for (int i = 0; i <= N_SUSPENDED; i++) {
+			int odd = i < N_SUSPENDED && ((('a' + i) & 1) != 0);
+			assert_int_equal(
+			    sc[i].st, odd ? FED_NOT_FOUND : FED_OK);
+			assert_true(sc[i].echoed);
+		}
+	}
+	// Served without sockets, a call cannot be suspended: the handler
+	// sees it and answers by itself.
+	Enfed__V1__Request env = ENFED__V1__REQUEST__INIT;
+	env.method = "/enfed.test.Echo/Echo";
+	uint8_t buf[256], *reply = NULL;
+	size_t len = enfed__v1__request__pack(&env, buf), reply_len = 0;
+	assert_int_equal(
+	    fed_rpc_server_serve_bytes(srv, buf, len, &reply, &reply_len),
+	    FED_OK);
+	Enfed__V1__Reply *r = enfed__v1__reply__unpack(NULL, reply_len, reply);
+	assert_non_null(r);
+	assert_int_equal(r->status, FED_FAILED_PRECONDITION);
+	enfed__v1__reply__free_unpacked(r, NULL);
+	free(reply);
+	fed_rpc_server_free(srv);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test(test_inline_method),
+	    cmocka_unit_test(test_suspend_resume),
 	    cmocka_unit_test_setup_teardown(test_compression, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_accept_codecs, setup_tcp, teardown),

@@ -81,7 +81,11 @@ typedef fed_status (*fed_rpc_authz_fn)(
     fed_rpc_ctx *call, const ProtobufCMessage *req, void *arg);
 
 typedef struct fed_rpc_server_opts {
-	unsigned n_workers; // requests served at once (default 16)
+	unsigned n_workers; // worker threads: handlers run at once
+	                    // (default 16)
+	unsigned n_contexts; // requests in progress at once, suspended
+	                     // ones included (default and at least:
+	                     // n_workers)
 	size_t max_msg; // largest request accepted (default 16 MiB)
 	fed_codec_opts codec; // compression of replies (only for callers
 	                      // whose envelope's accept lists CODEC_ZSTD or
@@ -182,6 +186,21 @@ fed_status fed_rpc_server_serve_bytes(fed_rpc_server *srv, const uint8_t *req,
     size_t len, uint8_t **reply, size_t *reply_len);
 
 // --- Inside a handler -----------------------------------------------------
+
+// Suspends the call: the handler returns (its status is then ignored)
+// and the call is answered once fed_rpc_ctx_resume(call, status) is
+// called, exactly once, from any thread, possibly before the handler has
+// returned. Until then the call's memory (request, reply, arena) stays
+// valid and the call holds one of the server's n_contexts; whoever
+// resumes it fills the reply first. Returns 0 (and nothing changes) where
+// a call cannot be suspended (fed_rpc_server_serve_bytes): the handler
+// then completes the call as usual.
+int fed_rpc_ctx_suspend(fed_rpc_ctx *call);
+
+// Answers a suspended call with status st (its reply, filled by then,
+// when OK; a message set with fed_rpc_ctx_error otherwise). The call must
+// not be touched afterwards.
+void fed_rpc_ctx_resume(fed_rpc_ctx *call, fed_status st);
 
 // The envelope's token (never NULL; "" when absent). Borrowed for the call.
 const char *fed_rpc_ctx_token(const fed_rpc_ctx *call);

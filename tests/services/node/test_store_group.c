@@ -9,7 +9,9 @@
 // with a failing call's), a call for an unknown series failing alone, a
 // call refused by validation never queued, on_new called in commit order;
 // with commit_wait_ms 0, one commit per call; the commit hook called once
-// per commit with every call's new points and their series' visibility.
+// per commit with every call's new points and their series' visibility;
+// asynchronous appends (node_store_append_async) beside waiting ones,
+// each completed once after its commit.
 //
 // Groups are made deterministic without sleeping: the first call's
 // on_new waits until the test, polling node_store_get_commit_stats, has
@@ -562,6 +564,155 @@ test_wait_bound_checked(void **state)
 	assert_null(st);
 }
 
+// ---- Asynchronous appends
+// ---------------------------------------------------
+
+// One asynchronous call and what its done function saw.
+typedef struct async_call {
+	call c;
+	node_store_err err;
+	atomic_int n_done; // times done was called
+	fed_status status;
+	node_store_counts counts;
+	atomic_int *pending; // the thread's calls not done yet
+} async_call;
+
+static void
+async_done(void *arg, fed_status st, const node_store_counts *counts)
+{
+	async_call *a = arg;
+	a->status = st;
+	if (st == FED_OK)
+		a->counts = *counts;
+	atomic_fetch_add(&a->n_done, 1);
+	atomic_fetch_sub(a->pending, 1);
+}
+
+typedef struct async_worker {
+	node_store *st;
+	int k;
+	char id[32];
+	async_call calls[N_CALLS];
+	atomic_int pending;
+} async_worker;
+
+// Queues N_CALLS appends without waiting for any, then waits for all.
+static void *
+run_async_worker(void *arg)
+{
+	async_worker *w = arg;
+	for (int i = 0; i < N_CALLS; i++) {
+		async_call *a = &w->calls[i];
+		call_init(&a->c, w->id, T0 + i * MIN5, w->k * 1000 + i, 1);
+		a->pending = &w->pending;
+		atomic_fetch_add(&w->pending, 1);
+		if (node_store_append_async(
+		        w->st, &a->c.req, &a->err, async_done, a)
+		    != FED_OK)
+			atomic_fetch_sub(&w->pending, 1);
+	}
+	for (long spin = 0; atomic_load(&w->pending) > 0 && spin < POLL_MAX;
+	     spin++)
+		sched_yield();
+	return NULL;
+}
+
+// Asynchronous appends from several threads, beside waiting ones: each
+// done called once, OK, after its commit, every point stored and still
+// there after a reopen; an unknown series fails in done, a malformed
+// request at once (done never called); with commit_wait_ms 0 too.
+static void
+test_async_appends(void **state)
+{
+	fixture *f = *state;
+	for (unsigned wait_ms = 2; wait_ms != UINT32_MAX;
+	     wait_ms = wait_ms ? 0 : UINT32_MAX) {
+		if (wait_ms == 0) {
+			node_store_close(f->st);
+			f->st = NULL;
+			assert_int_equal(open_store(f, 0), FED_OK);
+		}
+		enum {
+			N_ASYNC = N_THREADS / 2
+		};
+		async_worker *aw = calloc(N_ASYNC, sizeof(*aw));
+		worker w[N_THREADS - N_ASYNC];
+		pthread_t th[N_THREADS];
+		for (int k = 0; k < N_THREADS; k++) {
+			char id[32];
+			snprintf(id, sizeof(id), "a%u/%d/e", wait_ms, k);
+			create(f->st, id);
+			if (k < N_ASYNC) {
+				aw[k].st = f->st;
+				aw[k].k = k;
+				memcpy(aw[k].id, id, sizeof(id));
+			} else {
+				w[k - N_ASYNC]
+				    = (worker) {.st = f->st, .k = k};
+				memcpy(w[k - N_ASYNC].id, id, sizeof(id));
+			}
+		}
+		for (int k = 0; k < N_THREADS; k++)
+			assert_int_equal(
+			    pthread_create(&th[k], NULL,
+			        k < N_ASYNC ? run_async_worker : run_worker,
+			        k < N_ASYNC ? (void *) &aw[k]
+			                    : &w[k - N_ASYNC]),
+			    0);
+		for (int k = 0; k < N_THREADS; k++)
+			pthread_join(th[k], NULL);
+		for (int k = 0; k < N_ASYNC; k++) {
+			assert_int_equal(atomic_load(&aw[k].pending), 0);
+			for (int i = 0; i < N_CALLS; i++) {
+				async_call *a = &aw[k].calls[i];
+				assert_int_equal(atomic_load(&a->n_done), 1);
+				assert_int_equal(a->status, FED_OK);
+				assert_int_equal(a->counts.n_stored, 1);
+			}
+		}
+		for (int k = 0; k < N_THREADS - N_ASYNC; k++)
+			assert_int_equal(w[k].n_stored, N_CALLS);
+		// An unknown series: queued, then NOT_FOUND in done.
+		async_call *bad = calloc(1, sizeof(*bad));
+		atomic_int pending = 1;
+		bad->pending = &pending;
+		call_init(&bad->c, "a/none/e", T0, 1, 1);
+		assert_int_equal(node_store_append_async(f->st, &bad->c.req,
+		                     &bad->err, async_done, bad),
+		    FED_OK);
+		for (long spin = 0;
+		     atomic_load(&pending) > 0 && spin < POLL_MAX; spin++)
+			sched_yield();
+		assert_int_equal(atomic_load(&bad->n_done), 1);
+		assert_int_equal(bad->status, FED_NOT_FOUND);
+		assert_non_null(strstr(bad->err.msg, "a/none/e"));
+		// Malformed (values and times differ in number): refused at
+		// once, never queued.
+		call_init(&bad->c, aw[0].id, T0, 1, 2);
+		bad->c.sp.n_value = 1;
+		atomic_store(&bad->n_done, 0);
+		assert_int_equal(node_store_append_async(f->st, &bad->c.req,
+		                     &bad->err, async_done, bad),
+		    FED_INVALID_ARGUMENT);
+		assert_int_equal(atomic_load(&bad->n_done), 0);
+		free(bad);
+		// Durable: all there after a reopen.
+		node_store_close(f->st);
+		f->st = NULL;
+		assert_int_equal(open_store(f, wait_ms), FED_OK);
+		for (int k = 0; k < N_ASYNC; k++) {
+			Enfed__V1__QueryResponse *r
+			    = query_raw(f->st, aw[k].id, 100);
+			assert_int_equal(r->results[0]->n_value, N_CALLS);
+			for (int i = 0; i < N_CALLS; i++)
+				assert_true(
+				    r->results[0]->value[i] == k * 1000 + i);
+			node_store_query_free(r);
+		}
+		free(aw);
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -576,6 +727,7 @@ main(void)
 	    T(test_commit_hook),
 	    T(test_wait_zero_commits_alone),
 	    T(test_wait_bound_checked),
+	    T(test_async_appends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
