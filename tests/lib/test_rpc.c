@@ -10,6 +10,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -1148,8 +1149,26 @@ resume_parked(void *arg)
 	return (void *) (uintptr_t) (n == N_SUSPENDED);
 }
 
+static atomic_int resumed_late;
+
+// Resumes the one parked call 200 ms from now.
+static void *
+resume_later(void *arg)
+{
+	(void) arg;
+	struct timespec ts = {0, 200000000};
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&parking.mu);
+	atomic_store(&resumed_late, 1); // the free must not be over yet
+	fed_rpc_ctx_resume(parking.list[0].call, FED_OK);
+	parking.n = 0;
+	pthread_mutex_unlock(&parking.mu);
+	return NULL;
+}
+
 struct suspend_client {
 	const char *url;
+	uint32_t timeout_ms; // 0: 5 s
 	char payload[8];
 	fed_status st;
 	int echoed;
@@ -1159,7 +1178,8 @@ static void *
 suspend_client_main(void *arg)
 {
 	struct suspend_client *sc = arg;
-	fed_rpc_client *c = new_client(sc->url, NULL, 5000);
+	fed_rpc_client *c = new_client(
+	    sc->url, NULL, sc->timeout_ms ? sc->timeout_ms : 5000);
 	Enfed__Test__EchoRequest req = ENFED__TEST__ECHO_REQUEST__INIT;
 	req.payload.data = (uint8_t *) sc->payload;
 	req.payload.len = strlen(sc->payload);
@@ -1241,7 +1261,29 @@ test_suspend_resume(void **state)
 	assert_int_equal(r->status, FED_FAILED_PRECONDITION);
 	enfed__v1__reply__free_unpacked(r, NULL);
 	free(reply);
+	// Freed while a call is suspended: the free waits for its resume
+	// (whose reply is dropped), so that nothing touches a freed context.
+	struct suspend_client late
+	    = {.url = url, .timeout_ms = 1000, .payload = "late"};
+	pthread_t th;
+	pthread_create(&th, NULL, suspend_client_main, &late);
+	int64_t until = fed_clock_mono_ms() + 5000;
+	size_t n = 0;
+	while (n == 0 && fed_clock_mono_ms() < until) {
+		pthread_mutex_lock(&parking.mu);
+		n = parking.n;
+		pthread_mutex_unlock(&parking.mu);
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(n, 1);
+	pthread_t resumer;
+	pthread_create(&resumer, NULL, resume_later, NULL);
 	fed_rpc_server_free(srv);
+	assert_int_equal(atomic_load(&resumed_late), 1);
+	pthread_join(resumer, NULL);
+	pthread_join(th, NULL);
+	assert_int_not_equal(late.st, FED_OK); // its reply was dropped
 }
 
 int
