@@ -298,6 +298,7 @@ schema_setup(store_conn *c, node_store_err *err)
 	// at `version`, and the next start migrates it again from there.
 	static const char *const steps[SCHEMA_VERSION] = {schema_sql,
 	    schema_v2_sql, schema_v3_sql, schema_v4_sql, schema_v5_sql};
+	// Not node__store_write: the migration runs before the store exists.
 	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
 	fed_status st = FED_OK;
 	for (int v = version; st == FED_OK && v < SCHEMA_VERSION; v++) {

@@ -29,49 +29,9 @@ scope_bits(const Enfed__V1__Grant *g)
 	return bits;
 }
 
-// Runs the grant's insert, then its backlog, in its transaction.
-static fed_status
-write_grant(node_store *st, sqlite3_stmt *s, store_conn *c, const char *id)
+static void
+bind_grant(sqlite3_stmt *s, const Enfed__V1__Grant *g, const char *token_hash)
 {
-	int rc = sqlite3_step(s);
-	fed_status res = FED_OK;
-	if (rc == SQLITE_CONSTRAINT)
-		res = FED_ALREADY_EXISTS;
-	else if (rc != SQLITE_DONE)
-		res = node__store_sql_status(c->db, rc, "grant insert");
-	sqlite3_finalize(s);
-	if (res == FED_OK)
-		res = grant_added(st, c, id);
-	res = node__store_write_end(c, res);
-	if (res != FED_OK)
-		node__store_live_reload(st, c); // the rollback undid it
-	node__store_writer_unlock(st);
-	return res;
-}
-
-fed_status
-node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
-    const char *token_hash, node_store_err *err)
-{
-	FED_TRY(node__store_check_utf8(&g->base, "grant", err));
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	sqlite3_stmt *s = NULL;
-	int rc = res == FED_OK ? sqlite3_prepare_v2(c->db,
-	             "INSERT INTO grants(id, series, grantee, scopes,"
-	             " finest_step, from_ms, to_ms, expires_ms, created_ms,"
-	             " revoked, token_hash, grantee_addr)"
-	             " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-	             -1, &s, NULL)
-	                       : SQLITE_ERROR;
-	if (rc != SQLITE_OK) {
-		if (res == FED_OK)
-			res = node__store_sql_status(
-			    c->db, rc, "grant insert");
-		res = node__store_write_end(c, res);
-		node__store_writer_unlock(st);
-		return res;
-	}
 	const Enfed__V1__TimeRange *r = g->data_range;
 	sqlite3_bind_text(s, 1, g->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, g->series, -1, SQLITE_STATIC);
@@ -84,7 +44,56 @@ node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
 	sqlite3_bind_int64(s, 9, g->created_ms);
 	sqlite3_bind_text(s, 10, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, g->grantee_rpc_addr, -1, SQLITE_STATIC);
-	res = write_grant(st, s, c, g->id);
+}
+
+typedef struct grant_args {
+	node_store *st;
+	const Enfed__V1__Grant *g; // for a put
+	const char *token_hash; // for a put
+	const char *id; // for a revoke
+	node_store_err *err;
+} grant_args;
+
+// The grant's insert, then its backlog, in its transaction.
+static fed_status
+put_locked(store_conn *c, void *arg)
+{
+	const grant_args *a = arg;
+	sqlite3_stmt *s = NULL;
+	FED_TRY(node__store_prepare(c,
+	    "INSERT INTO grants(id, series, grantee, scopes,"
+	    " finest_step, from_ms, to_ms, expires_ms, created_ms,"
+	    " revoked, token_hash, grantee_addr)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+	    &s, "grant insert"));
+	bind_grant(s, a->g, a->token_hash);
+	int rc = sqlite3_step(s);
+	fed_status res = FED_OK;
+	if (rc == SQLITE_CONSTRAINT)
+		res = FED_ALREADY_EXISTS;
+	else if (rc != SQLITE_DONE)
+		res = node__store_sql_status(c->db, rc, "grant insert");
+	sqlite3_finalize(s);
+	if (res == FED_OK)
+		res = grant_added(a->st, c, a->g->id);
+	return res;
+}
+
+// The rollback undid the grant: so do the live grants.
+static void
+put_undo(store_conn *c, void *arg)
+{
+	const grant_args *a = arg;
+	node__store_live_reload(a->st, c);
+}
+
+fed_status
+node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
+    const char *token_hash, node_store_err *err)
+{
+	FED_TRY(node__store_check_utf8(&g->base, "grant", err));
+	grant_args a = {st, g, token_hash, NULL, err};
+	fed_status res = node__store_write_undo(st, put_locked, put_undo, &a);
 	if (res == FED_ALREADY_EXISTS)
 		node__store_fail(err, res, "grant %s exists already", g->id);
 	return res;
@@ -92,40 +101,32 @@ node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
 
 static fed_status drop_outbox(store_conn *c, const char *grant_id);
 
-fed_status
-node_store_grant_revoke(node_store *st, const char *id, node_store_err *err)
+static fed_status
+revoke_locked(store_conn *c, void *arg)
 {
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
+	const grant_args *a = arg;
 	sqlite3_stmt *s = NULL;
-	int rc = res == FED_OK
-	    ? sqlite3_prepare_v2(c->db,
-	        "UPDATE grants SET revoked = 1 WHERE id = ?", -1, &s, NULL)
-	    : SQLITE_ERROR;
-	if (rc != SQLITE_OK) {
-		if (res == FED_OK)
-			res = node__store_sql_status(
-			    c->db, rc, "grant revoke");
-		res = node__store_write_end(c, res);
-		node__store_writer_unlock(st);
-		return res;
-	}
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
+	FED_TRY(node__store_prepare(c,
+	    "UPDATE grants SET revoked = 1 WHERE id = ?", &s, "grant revoke"));
+	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
 	int changed = sqlite3_changes(c->db);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		res = node__store_sql_status(c->db, rc, "grant revoke");
-	else if (changed == 0)
-		res = node__store_fail(err, FED_NOT_FOUND, "no grant %s", id);
+		return node__store_sql_status(c->db, rc, "grant revoke");
+	if (changed == 0)
+		return node__store_fail(
+		    a->err, FED_NOT_FOUND, "no grant %s", a->id);
 	// Nothing more leaves for a revoked grant, from this very commit.
-	if (res == FED_OK)
-		res = drop_outbox(c, id);
-	if (res == FED_OK)
-		res = node__store_live_reload(st, c);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	return res;
+	FED_TRY(drop_outbox(c, a->id));
+	return node__store_live_reload(a->st, c);
+}
+
+fed_status
+node_store_grant_revoke(node_store *st, const char *id, node_store_err *err)
+{
+	grant_args a = {st, NULL, NULL, id, err};
+	return node__store_write(st, revoke_locked, &a);
 }
 
 // Rebuilds a Grant from a row; strings borrowed from the statement.
@@ -394,40 +395,6 @@ node_store_outbox_peek(node_store *st, node_store_outbox_row *rows, size_t max,
 	return res;
 }
 
-// Runs one DELETE with a text and an integer parameter as a transaction.
-static fed_status
-delete_rows(node_store *st, const char *sql, const char *text, int64_t num)
-{
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	sqlite3_stmt *s = NULL;
-	if (res == FED_OK) {
-		int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, num);
-			rc = sqlite3_step(s);
-		}
-		if (rc != SQLITE_DONE)
-			res = node__store_sql_status(
-			    c->db, rc, "outbox delete");
-		sqlite3_finalize(s);
-	}
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	return res;
-}
-
-fed_status
-node_store_outbox_done(node_store *st, const char *grant_id, int64_t up_to_seq,
-    node_store_err *err)
-{
-	(void) err;
-	return delete_rows(st,
-	    "DELETE FROM outbox WHERE grant_id = ?1 AND seq <= ?2", grant_id,
-	    up_to_seq);
-}
-
 static fed_status
 hold_rows(store_conn *c, const char *grant_id, int64_t up_to_seq,
     const node_store_held *held, size_t n_held)
@@ -453,18 +420,36 @@ hold_rows(store_conn *c, const char *grant_id, int64_t up_to_seq,
 	return FED_OK;
 }
 
+typedef struct hold_args {
+	const char *grant_id;
+	int64_t up_to_seq;
+	const node_store_held *held;
+	size_t n_held;
+} hold_args;
+
+static fed_status
+hold_locked(store_conn *c, void *arg)
+{
+	const hold_args *a = arg;
+	return hold_rows(c, a->grant_id, a->up_to_seq, a->held, a->n_held);
+}
+
+fed_status
+node_store_outbox_done(node_store *st, const char *grant_id, int64_t up_to_seq,
+    node_store_err *err)
+{
+	(void) err;
+	hold_args a = {grant_id, up_to_seq, NULL, 0};
+	return node__store_write(st, hold_locked, &a);
+}
+
 fed_status
 node_store_outbox_hold(node_store *st, const char *grant_id, int64_t up_to_seq,
     const node_store_held *held, size_t n_held, node_store_err *err)
 {
 	(void) err;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (res == FED_OK)
-		res = hold_rows(c, grant_id, up_to_seq, held, n_held);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	return res;
+	hold_args a = {grant_id, up_to_seq, held, n_held};
+	return node__store_write(st, hold_locked, &a);
 }
 
 // The ended held buckets become outbox rows (value 0: the replicator
@@ -500,6 +485,19 @@ release_rows(store_conn *c, int64_t now_ms, size_t *n, int64_t *next_end_ms)
 	    : node__store_sql_status(c->db, rc, "outbox release");
 }
 
+typedef struct release_args {
+	int64_t now_ms;
+	size_t *n;
+	int64_t *next_end_ms;
+} release_args;
+
+static fed_status
+release_locked(store_conn *c, void *arg)
+{
+	const release_args *a = arg;
+	return release_rows(c, a->now_ms, a->n, a->next_end_ms);
+}
+
 fed_status
 node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
     int64_t *next_end_ms, node_store_err *err)
@@ -507,13 +505,8 @@ node_store_outbox_release(node_store *st, int64_t now_ms, size_t *n,
 	(void) err;
 	*n = 0;
 	*next_end_ms = INT64_MAX;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (res == FED_OK)
-		res = release_rows(c, now_ms, n, next_end_ms);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	return res;
+	release_args a = {now_ms, n, next_end_ms};
+	return node__store_write(st, release_locked, &a);
 }
 
 fed_status

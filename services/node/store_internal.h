@@ -186,9 +186,33 @@ void node__store_reader_put(node_store *st, store_conn *c);
 store_conn *node__store_writer_lock(node_store *st);
 void node__store_writer_unlock(node_store *st);
 
-// Ends the writer's transaction: COMMIT when st is OK, else ROLLBACK.
-// Returns st, or the COMMIT's failure.
+// Ends the writer's transaction: resets every statement, then COMMIT when
+// st is OK; ROLLBACK on any failure, a failed COMMIT included. Returns st,
+// or the COMMIT's failure.
 fed_status node__store_write_end(store_conn *c, fed_status st);
+
+// The body of a write transaction: runs on the writer connection c, inside
+// BEGIN IMMEDIATE, under the writer lock; OK commits, anything else rolls
+// back. arg is the caller's (a small struct of arguments and results).
+typedef fed_status (*node__store_write_fn)(store_conn *c, void *arg);
+
+// Puts back in step with the database what a write body changed in the
+// store's memory (the live grants), after its rollback, still under the
+// writer lock.
+typedef void (*node__store_undo_fn)(store_conn *c, void *arg);
+
+// Every write of the store but appends (group commit, node__store_commit)
+// and the schema migration (before the store exists): takes the writer
+// lock, BEGIN IMMEDIATE, runs fn(c, arg), ends the transaction with
+// node__store_write_end, releases the lock. Returns BEGIN's failure, fn's
+// status, or COMMIT's failure. Blocks while another write runs.
+fed_status node__store_write(
+    node_store *st, node__store_write_fn fn, void *arg);
+
+// As node__store_write; when the transaction that fn ran in fails, undo
+// (not NULL) runs after the rollback, before the lock is released.
+fed_status node__store_write_undo(node_store *st, node__store_write_fn fn,
+    node__store_undo_fn undo, void *arg);
 
 // Checks out a reader and opens a read transaction on it (one snapshot);
 // node__store_read_end ends it and returns the reader.

@@ -302,23 +302,30 @@ insert_series(store_conn *c, const Enfed__V1__SeriesMeta *m)
 	return write_box(c, sid, m->box, m->n_box);
 }
 
+typedef struct info_args {
+	const void *in; // the SeriesMeta or UpdateSeriesRequest
+	Enfed__V1__SeriesInfo *info; // the series as stored; the caller's
+	node_store_err *err;
+} info_args;
+
 // Inside the writer's transaction: compares with an existing series or
 // creates it.
 static fed_status
-create_locked(store_conn *c, const Enfed__V1__SeriesMeta *m,
-    Enfed__V1__SeriesInfo **info, node_store_err *err)
+create_locked(store_conn *c, void *arg)
 {
-	fed_status st = build_info(c, m->id, info, NULL);
+	info_args *a = arg;
+	const Enfed__V1__SeriesMeta *m = a->in;
+	fed_status st = build_info(c, m->id, &a->info, NULL);
 	if (st == FED_OK) {
-		if (meta_equal((*info)->meta, m))
+		if (meta_equal(a->info->meta, m))
 			return FED_OK;
-		return node__store_fail(err, FED_ALREADY_EXISTS,
+		return node__store_fail(a->err, FED_ALREADY_EXISTS,
 		    "series %s: exists with different metadata", m->id);
 	}
 	if (st != FED_NOT_FOUND)
 		return st;
 	FED_TRY(insert_series(c, m));
-	return build_info(c, m->id, info, err);
+	return build_info(c, m->id, &a->info, a->err);
 }
 
 // Ends the writer's transaction: COMMIT after success, else ROLLBACK.
@@ -333,13 +340,39 @@ node__store_write_end(store_conn *c, fed_status st)
 	return st;
 }
 
-static void
-hand_info(Enfed__V1__SeriesInfo *info, Enfed__V1__SeriesInfo **out)
+fed_status
+node__store_write_undo(node_store *st, node__store_write_fn fn,
+    node__store_undo_fn undo, void *arg)
 {
-	if (out != NULL)
+	store_conn *c = node__store_writer_lock(st);
+	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
+	int ran = s == FED_OK;
+	if (ran)
+		s = fn(c, arg);
+	s = node__store_write_end(c, s);
+	if (s != FED_OK && ran && undo != NULL)
+		undo(c, arg);
+	node__store_writer_unlock(st);
+	return s;
+}
+
+fed_status
+node__store_write(node_store *st, node__store_write_fn fn, void *arg)
+{
+	return node__store_write_undo(st, fn, NULL, arg);
+}
+
+// Hands a written series' info to *out (or frees it) on OK; frees it on
+// failure.
+static fed_status
+hand_info(
+    fed_status s, Enfed__V1__SeriesInfo *info, Enfed__V1__SeriesInfo **out)
+{
+	if (s == FED_OK && out != NULL)
 		*out = info;
 	else
 		node_store_info_free(info);
+	return s;
 }
 
 fed_status
@@ -347,27 +380,18 @@ node_store_create(node_store *st, const Enfed__V1__SeriesMeta *meta,
     Enfed__V1__SeriesInfo **out, node_store_err *err)
 {
 	FED_TRY(check_meta(meta, err));
-	Enfed__V1__SeriesInfo *info = NULL;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(
-		    c, create_locked(c, meta, &info, err));
-	node__store_writer_unlock(st);
-	if (s != FED_OK) {
-		node_store_info_free(info);
-		return s;
-	}
-	hand_info(info, out);
-	return FED_OK;
+	info_args a = {meta, NULL, err};
+	fed_status s = node__store_write(st, create_locked, &a);
+	return hand_info(s, a.info, out);
 }
 
 static fed_status
-update_locked(store_conn *c, const Enfed__V1__UpdateSeriesRequest *req,
-    Enfed__V1__SeriesInfo **info, node_store_err *err)
+update_locked(store_conn *c, void *arg)
 {
+	info_args *a = arg;
+	const Enfed__V1__UpdateSeriesRequest *req = a->in;
 	store_series row;
-	FED_TRY(node__store_series(c, req->id, &row, err));
+	FED_TRY(node__store_series(c, req->id, &row, a->err));
 	FED_TRY(write_box(c, row.sid, req->box, req->n_box));
 	if (req->source[0] != '\0') {
 		sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_SOURCE);
@@ -375,7 +399,7 @@ update_locked(store_conn *c, const Enfed__V1__UpdateSeriesRequest *req,
 		sqlite3_bind_text(s, 2, req->source, -1, SQLITE_STATIC);
 		FED_TRY(step_done(c, s, "series source"));
 	}
-	return build_info(c, req->id, info, err);
+	return build_info(c, req->id, &a->info, a->err);
 }
 
 fed_status
@@ -389,26 +413,23 @@ node_store_update(node_store *st, const Enfed__V1__UpdateSeriesRequest *req,
 	FED_TRY(check_box(req->box, req->n_box, err));
 	FED_TRY(check_str(req->source, MAX_STR_LEN, "source", err));
 	FED_TRY(node__store_check_utf8(&req->base, "", err));
-	Enfed__V1__SeriesInfo *info = NULL;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(
-		    c, update_locked(c, req, &info, err));
-	node__store_writer_unlock(st);
-	if (s != FED_OK) {
-		node_store_info_free(info);
-		return s;
-	}
-	hand_info(info, out);
-	return FED_OK;
+	info_args a = {req, NULL, err};
+	fed_status s = node__store_write(st, update_locked, &a);
+	return hand_info(s, a.info, out);
 }
 
+typedef struct delete_args {
+	const char *id;
+	node_store_err *err;
+} delete_args;
+
 static fed_status
-delete_locked(store_conn *c, const char *id, node_store_err *err)
+delete_locked(store_conn *c, void *arg)
 {
+	const delete_args *a = arg;
+	const char *id = a->id;
 	store_series row;
-	FED_TRY(node__store_series(c, id, &row, err));
+	FED_TRY(node__store_series(c, id, &row, a->err));
 	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCKS_DELETE);
 	sqlite3_bind_int64(s, 1, node__store_key(row.sid, 0));
 	sqlite3_bind_int64(s, 2, node__store_key(row.sid, 0xffffffff));
@@ -429,12 +450,8 @@ fed_status
 node_store_delete(node_store *st, const char *id, node_store_err *err)
 {
 	FED_TRY(node__store_check_id(id, "id", err));
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(c, delete_locked(c, id, err));
-	node__store_writer_unlock(st);
-	return s;
+	delete_args a = {id, err};
+	return node__store_write(st, delete_locked, &a);
 }
 
 // Runs a read on a reader connection inside one read transaction.
