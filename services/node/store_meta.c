@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// store_meta.c: series metadata: create (idempotent), update of the
-// description box, delete with all points, get and list. Part of the store
-// module (store.h); the SeriesInfo messages built here are malloc'ed field
-// by field, so that __free_unpacked frees them.
+// store_meta.c: series metadata: ids and the series row, create
+// (idempotent), update of the description box, delete with all points,
+// get and list. Part of the store module (store.h); the SeriesInfo
+// messages built here are malloc'ed field by field, so that
+// __free_unpacked frees them.
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,64 @@ window_for_interval(uint32_t interval_s)
 		if (windows[i] <= span)
 			return windows[i];
 	return HOUR_MS;
+}
+
+int
+node_store_valid_id(const char *id)
+{
+	if (id == NULL)
+		return 0;
+	size_t len = strlen(id);
+	if (len < 1 || len > NODE_STORE_MAX_ID)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = id[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+		    || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
+		    || ch == '/' || ch == '-';
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+fed_status
+node__store_check_id(const char *id, const char *field, node_store_err *err)
+{
+	if (!node_store_valid_id(id))
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "%s: a series id is 1-200 bytes of [A-Za-z0-9._/-]",
+		    field);
+	return FED_OK;
+}
+
+fed_status
+node__store_series(
+    store_conn *c, const char *id, store_series *out, node_store_err *err)
+{
+	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_BY_ID);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return node__store_fail(
+		    err, FED_NOT_FOUND, "series %s: not found", id);
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, "series lookup");
+	out->sid = sqlite3_column_int64(s, 0);
+	out->kind = sqlite3_column_int(s, 1);
+	out->visibility = sqlite3_column_int(s, 6);
+	out->unit = sqlite3_column_int(s, 2);
+	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
+	out->cumulative = sqlite3_column_int(s, 7);
+	out->window_ms = sqlite3_column_int64(s, 10);
+	out->n_points = (uint64_t) sqlite3_column_int64(s, 11);
+	out->first_ms = sqlite3_column_int64(s, 12);
+	out->last_ms = sqlite3_column_int64(s, 13);
+	out->last_value = 0;
+	if (sqlite3_column_bytes(s, 14) == (int) sizeof(double))
+		memcpy(&out->last_value, sqlite3_column_blob(s, 14),
+		    sizeof(double));
+	return FED_OK;
 }
 
 static int
@@ -328,40 +387,6 @@ create_locked(store_conn *c, void *arg)
 	return build_info(c, m->id, &a->info, a->err);
 }
 
-// Ends the writer's transaction: COMMIT after success, else ROLLBACK.
-fed_status
-node__store_write_end(store_conn *c, fed_status st)
-{
-	node__store_reset_all(c);
-	if (st == FED_OK)
-		st = node__store_exec(c, "COMMIT");
-	if (st != FED_OK)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	return st;
-}
-
-fed_status
-node__store_write_undo(node_store *st, node__store_write_fn fn,
-    node__store_undo_fn undo, void *arg)
-{
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	int ran = s == FED_OK;
-	if (ran)
-		s = fn(c, arg);
-	s = node__store_write_end(c, s);
-	if (s != FED_OK && ran && undo != NULL)
-		undo(c, arg);
-	node__store_writer_unlock(st);
-	return s;
-}
-
-fed_status
-node__store_write(node_store *st, node__store_write_fn fn, void *arg)
-{
-	return node__store_write_undo(st, fn, NULL, arg);
-}
-
 // Hands a written series' info to *out (or frees it) on OK; frees it on
 // failure.
 static fed_status
@@ -452,25 +477,6 @@ node_store_delete(node_store *st, const char *id, node_store_err *err)
 	FED_TRY(node__store_check_id(id, "id", err));
 	delete_args a = {id, err};
 	return node__store_write(st, delete_locked, &a);
-}
-
-// Runs a read on a reader connection inside one read transaction.
-fed_status
-node__store_read_begin(node_store *st, store_conn **c)
-{
-	*c = node__store_reader_get(st);
-	fed_status s = node__store_exec(*c, "BEGIN");
-	if (s != FED_OK)
-		node__store_reader_put(st, *c);
-	return s;
-}
-
-void
-node__store_read_end(node_store *st, store_conn *c)
-{
-	node__store_reset_all(c);
-	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	node__store_reader_put(st, c);
 }
 
 fed_status
