@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // store.c: opening and closing the series store, its connections (one
-// writer behind a mutex, a pool of readers), the schema, the sqlite error
-// boundary, and the series metadata (create, update, delete, get, list).
-// Appends live in store_append.c and queries in store_query.c.
+// writer behind a mutex, a pool of readers), the schema and its
+// migration, and the cache of time zones. The rest of the store is one
+// file per concern: transactions and the sqlite boundary (store_txn.c),
+// series metadata (store_meta.c), appends (store_append.c, queued by
+// store_group.c), queries (store_query.c), grants (store_grants.c), the
+// replication outbox (store_outbox.c), alarms (store_alarms.c), the
+// access log (store_access.c), checks (store_check.c), statistics,
+// compaction and backup (store_maint.c).
 //
 // Connections are opened with SQLITE_OPEN_NOMUTEX: the store guarantees
 // that one thread at a time uses each, so sqlite's own mutexes would only
@@ -143,67 +148,6 @@ node__store_opts(const node_store *st)
 	return &st->opts;
 }
 
-fed_status
-node__store_fail(node_store_err *err, fed_status st, const char *fmt, ...)
-{
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
-
-fed_status
-node__store_sql_status(sqlite3 *db, int rc, const char *what)
-{
-	fed_log(FED_LOG_ERR, "store", "sqlite %s: %s (%d)", what,
-	    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-		return FED_UNAVAILABLE;
-	case SQLITE_FULL:
-	case SQLITE_NOMEM:
-		return FED_RESOURCE_EXHAUSTED;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return FED_DATA_LOSS;
-	default:
-		return FED_INTERNAL;
-	}
-}
-
-fed_status
-node__store_exec(store_conn *c, const char *sql)
-{
-	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return node__store_sql_status(c->db, rc, sql);
-	return FED_OK;
-}
-
-sqlite3_stmt *
-node__store_stmt(store_conn *c, store_stmt which)
-{
-	sqlite3_stmt *s = c->stmt[which];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
-}
-
-void
-node__store_reset_all(store_conn *c)
-{
-	for (int i = 0; i < STMT_COUNT; i++)
-		sqlite3_reset(c->stmt[i]);
-}
-
 void
 node__store_summary_get(const void *blob, int len, store_summary *out)
 {
@@ -298,6 +242,7 @@ schema_setup(store_conn *c, node_store_err *err)
 	// at `version`, and the next start migrates it again from there.
 	static const char *const steps[SCHEMA_VERSION] = {schema_sql,
 	    schema_v2_sql, schema_v3_sql, schema_v4_sql, schema_v5_sql};
+	// Not node__store_write: the migration runs before the store exists.
 	FED_TRY(node__store_exec(c, "BEGIN IMMEDIATE"));
 	fed_status st = FED_OK;
 	for (int v = version; st == FED_OK && v < SCHEMA_VERSION; v++) {
@@ -588,24 +533,6 @@ zone_load_failed(fed_status s, const char *name, node_store_err *err)
 	}
 }
 
-fed_status
-node__store_prepare(
-    store_conn *c, const char *sql, sqlite3_stmt **s, const char *what)
-{
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, s, NULL);
-	return rc == SQLITE_OK ? FED_OK
-	                       : node__store_sql_status(c->db, rc, what);
-}
-
-fed_status
-node__store_step_done(store_conn *c, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? FED_OK
-	                         : node__store_sql_status(c->db, rc, what);
-}
-
 uint8_t *
 node__store_pack(const ProtobufCMessage *m, size_t *len)
 {
@@ -737,126 +664,4 @@ void
 node__store_writer_unlock(node_store *st)
 {
 	pthread_mutex_unlock(&st->writer_mtx);
-}
-
-int
-node_store_valid_id(const char *id)
-{
-	if (id == NULL)
-		return 0;
-	size_t len = strlen(id);
-	if (len < 1 || len > NODE_STORE_MAX_ID)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char ch = id[i];
-		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-		    || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
-		    || ch == '/' || ch == '-';
-		if (!ok)
-			return 0;
-	}
-	return 1;
-}
-
-fed_status
-node__store_check_id(const char *id, const char *field, node_store_err *err)
-{
-	if (!node_store_valid_id(id))
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
-		    "%s: a series id is 1-200 bytes of [A-Za-z0-9._/-]",
-		    field);
-	return FED_OK;
-}
-
-fed_status
-node__store_series(
-    store_conn *c, const char *id, store_series *out, node_store_err *err)
-{
-	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_BY_ID);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		return node__store_fail(
-		    err, FED_NOT_FOUND, "series %s: not found", id);
-	if (rc != SQLITE_ROW)
-		return node__store_sql_status(c->db, rc, "series lookup");
-	out->sid = sqlite3_column_int64(s, 0);
-	out->kind = sqlite3_column_int(s, 1);
-	out->visibility = sqlite3_column_int(s, 6);
-	out->unit = sqlite3_column_int(s, 2);
-	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
-	out->cumulative = sqlite3_column_int(s, 7);
-	out->window_ms = sqlite3_column_int64(s, 10);
-	out->n_points = (uint64_t) sqlite3_column_int64(s, 11);
-	out->first_ms = sqlite3_column_int64(s, 12);
-	out->last_ms = sqlite3_column_int64(s, 13);
-	out->last_value = 0;
-	if (sqlite3_column_bytes(s, 14) == (int) sizeof(double))
-		memcpy(&out->last_value, sqlite3_column_blob(s, 14),
-		    sizeof(double));
-	return FED_OK;
-}
-
-static fed_status
-stats_query(store_conn *c, const char *sql, uint64_t *out, int n)
-{
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return node__store_sql_status(c->db, rc, sql);
-	rc = sqlite3_step(s);
-	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
-		out[i] = (uint64_t) sqlite3_column_int64(s, i);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return node__store_sql_status(c->db, rc, sql);
-	return FED_OK;
-}
-
-static fed_status
-stats_read(store_conn *c, node_store_stats *out)
-{
-	uint64_t blocks[3], pages[3];
-	FED_TRY(
-	    stats_query(c, "SELECT count(*) FROM series", &out->n_series, 1));
-	FED_TRY(stats_query(c,
-	    "SELECT count(*), total(n), total(length(data)) FROM blocks",
-	    blocks, 3));
-	FED_TRY(stats_query(c,
-	    "SELECT page_count, freelist_count, page_size"
-	    " FROM pragma_page_count, pragma_freelist_count, pragma_page_size",
-	    pages, 3));
-	out->n_blocks = blocks[0];
-	out->n_points = blocks[1];
-	out->block_bytes = blocks[2];
-	out->file_bytes = pages[0] * pages[2];
-	out->free_bytes = pages[1] * pages[2];
-	return FED_OK;
-}
-
-fed_status
-node_store_get_stats(node_store *st, node_store_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	store_conn *c;
-	FED_TRY(node__store_read_begin(st, &c));
-	fed_status s = stats_read(c, out);
-	node__store_read_end(st, c);
-	return s;
-}
-
-fed_status
-node_store_compact(node_store *st)
-{
-	store_conn *c = node__store_writer_lock(st);
-	node__store_reset_all(c);
-	fed_status s = node__store_exec(c, "VACUUM");
-	if (s == FED_OK) {
-		int rc = sqlite3_wal_checkpoint_v2(
-		    c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			s = node__store_sql_status(c->db, rc, "checkpoint");
-	}
-	node__store_writer_unlock(st);
-	return s;
 }

@@ -44,23 +44,31 @@ prune(store_conn *c, const char *grant_id)
 	return node__store_step_done(c, s, "access prune");
 }
 
+typedef struct add_args {
+	const Enfed__V1__GrantAccess *e;
+	const uint8_t *buf; // e, packed
+	size_t len;
+} add_args;
+
+static fed_status
+add_locked(store_conn *c, void *arg)
+{
+	const add_args *a = arg;
+	FED_TRY(insert(c, a->e, a->buf, a->len));
+	return prune(c, a->e->grant_id);
+}
+
 fed_status
 node_store_access_add(
     node_store *st, const Enfed__V1__GrantAccess *e, node_store_err *err)
 {
 	FED_TRY(node__store_check_utf8(&e->base, "access", err));
-	size_t len = 0;
-	uint8_t *buf = node__store_pack(&e->base, &len);
+	add_args a = {e, NULL, 0};
+	uint8_t *buf = node__store_pack(&e->base, &a.len);
 	if (buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (res == FED_OK)
-		res = insert(c, e, buf, len);
-	if (res == FED_OK)
-		res = prune(c, e->grant_id);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
+	a.buf = buf;
+	fed_status res = node__store_write(st, add_locked, &a);
 	free(buf);
 	return res;
 }

@@ -52,28 +52,40 @@ rule_insert(store_conn *c, const char *id, const uint8_t *buf, size_t len)
 	return node__store_step_done(c, s, "alarm rule insert");
 }
 
+typedef struct rule_put_args {
+	const Enfed__V1__AlarmRule *r;
+	const uint8_t *buf; // r, packed
+	size_t len;
+	uint8_t *old; // the stored rule's spec, if any; the caller frees it
+	size_t old_len;
+	node_store_err *err;
+} rule_put_args;
+
+static fed_status
+rule_put_locked(store_conn *c, void *arg)
+{
+	rule_put_args *a = arg;
+	FED_TRY(rule_blob(c, a->r->id, &a->old, &a->old_len));
+	if (a->old == NULL)
+		return rule_insert(c, a->r->id, a->buf, a->len);
+	if (a->old_len != a->len || memcmp(a->old, a->buf, a->len) != 0)
+		return node__store_fail(a->err, FED_ALREADY_EXISTS,
+		    "id: rule %s exists with another definition", a->r->id);
+	return FED_OK;
+}
+
 fed_status
 node_store_alarm_rule_put(
     node_store *st, const Enfed__V1__AlarmRule *r, node_store_err *err)
 {
 	FED_TRY(node__store_check_utf8(&r->base, "rule", err));
-	size_t len = 0, old_len = 0;
-	uint8_t *buf = node__store_pack(&r->base, &len), *old = NULL;
+	rule_put_args a = {.r = r, .err = err};
+	uint8_t *buf = node__store_pack(&r->base, &a.len);
 	if (buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (res == FED_OK)
-		res = rule_blob(c, r->id, &old, &old_len);
-	if (res == FED_OK && old == NULL)
-		res = rule_insert(c, r->id, buf, len);
-	else if (res == FED_OK
-	    && (old_len != len || memcmp(old, buf, len) != 0))
-		res = node__store_fail(err, FED_ALREADY_EXISTS,
-		    "id: rule %s exists with another definition", r->id);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	free(old);
+	a.buf = buf;
+	fed_status res = node__store_write(st, rule_put_locked, &a);
+	free(a.old);
 	free(buf);
 	return res;
 }
@@ -124,32 +136,38 @@ clear_rule_alarms(store_conn *c, const char *id, const char *why,
 	return res;
 }
 
+typedef struct rule_delete_args {
+	const char *id;
+	const char *why; // the cleared alarms' clear_message
+	int64_t now_ms;
+	uint32_t n_cleared;
+	node_store_err *err;
+} rule_delete_args;
+
+static fed_status
+rule_delete_locked(store_conn *c, void *arg)
+{
+	rule_delete_args *a = arg;
+	sqlite3_stmt *s = NULL;
+	FED_TRY(node__store_prepare(c, "DELETE FROM alarm_rules WHERE id = ?",
+	    &s, "alarm rule delete"));
+	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+	FED_TRY(node__store_step_done(c, s, "alarm rule delete"));
+	if (sqlite3_changes(c->db) == 0)
+		return node__store_fail(
+		    a->err, FED_NOT_FOUND, "id: no rule %.64s", a->id);
+	return clear_rule_alarms(c, a->id, a->why, a->now_ms, &a->n_cleared);
+}
+
 fed_status
 node_store_alarm_rule_delete(node_store *st, const char *id,
     const char *clear_message, int64_t now_ms, uint32_t *n_cleared,
     node_store_err *err)
 {
-	uint32_t n = 0;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	sqlite3_stmt *s = NULL;
-	if (res == FED_OK)
-		res = node__store_prepare(c,
-		    "DELETE FROM alarm_rules WHERE id = ?", &s,
-		    "alarm rule delete");
-	if (res == FED_OK) {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		res = node__store_step_done(c, s, "alarm rule delete");
-	}
-	if (res == FED_OK && sqlite3_changes(c->db) == 0)
-		res = node__store_fail(
-		    err, FED_NOT_FOUND, "id: no rule %.64s", id);
-	if (res == FED_OK)
-		res = clear_rule_alarms(c, id, clear_message, now_ms, &n);
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
+	rule_delete_args a = {id, clear_message, now_ms, 0, err};
+	fed_status res = node__store_write(st, rule_delete_locked, &a);
 	if (res == FED_OK && n_cleared != NULL)
-		*n_cleared = n;
+		*n_cleared = a.n_cleared;
 	return res;
 }
 
@@ -215,34 +233,44 @@ alarm_write(store_conn *c, const Enfed__V1__Alarm *a, const uint8_t *buf,
 	return FED_OK;
 }
 
+typedef struct alarm_put_args {
+	const Enfed__V1__Alarm *a;
+	uint8_t *buf; // a, packed (repacked with its new id); the caller's
+	size_t len;
+	uint64_t id;
+	node_store_err *err;
+} alarm_put_args;
+
+static fed_status
+alarm_put_locked(store_conn *c, void *arg)
+{
+	alarm_put_args *p = arg;
+	FED_TRY(alarm_write(c, p->a, p->buf, p->len, &p->id, p->err));
+	if (p->a->id != 0)
+		return FED_OK;
+	// The id lives in the message too: rewrite it with its id.
+	Enfed__V1__Alarm copy = *p->a;
+	copy.id = p->id;
+	free(p->buf);
+	p->buf = node__store_pack(&copy.base, &p->len);
+	if (p->buf == NULL)
+		return FED_RESOURCE_EXHAUSTED;
+	return alarm_write(c, &copy, p->buf, p->len, NULL, p->err);
+}
+
 fed_status
 node_store_alarm_put(node_store *st, const Enfed__V1__Alarm *a,
     uint64_t *id_out, node_store_err *err)
 {
 	FED_TRY(node__store_check_utf8(&a->base, "alarm", err));
-	size_t len = 0;
-	uint8_t *buf = node__store_pack(&a->base, &len);
-	if (buf == NULL)
+	alarm_put_args p = {.a = a, .err = err};
+	p.buf = node__store_pack(&a->base, &p.len);
+	if (p.buf == NULL)
 		return FED_RESOURCE_EXHAUSTED;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status res = node__store_exec(c, "BEGIN IMMEDIATE");
-	uint64_t id = 0;
-	if (res == FED_OK)
-		res = alarm_write(c, a, buf, len, &id, err);
-	if (res == FED_OK && a->id == 0) {
-		// The id lives in the message too: rewrite it with its id.
-		Enfed__V1__Alarm copy = *a;
-		copy.id = id;
-		free(buf);
-		buf = node__store_pack(&copy.base, &len);
-		res = buf == NULL ? FED_RESOURCE_EXHAUSTED
-		                  : alarm_write(c, &copy, buf, len, NULL, err);
-	}
-	res = node__store_write_end(c, res);
-	node__store_writer_unlock(st);
-	free(buf);
+	fed_status res = node__store_write(st, alarm_put_locked, &p);
+	free(p.buf);
 	if (res == FED_OK && id_out != NULL)
-		*id_out = id;
+		*id_out = p.id;
 	return res;
 }
 

@@ -471,6 +471,7 @@ node__store_commit(node_store *st, node__commit *first, size_t n)
 	node_store_commit_fn hook;
 	void *hook_arg;
 	node__store_on_commit(st, &hook, &hook_arg);
+	// Not node__store_write: one transaction serves several callers.
 	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
 	node__commit *m = first;
 	size_t applied = 0;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// store_internal.h: what store.c (connections, schema, metadata, appends)
-// and store_query.c (queries) share: the connection type with its prepared
-// statements, the sqlite error boundary and the series row.
+// store_internal.h: what the store's files (store*.c, one per concern;
+// see store.c) share: the connection type with its prepared statements,
+// the sqlite error boundary, the write and read transactions
+// (store_txn.c), the series row, blocks, live grants and the group-commit
+// queue. Nothing outside the store includes it but its tests.
 //
 // Block keys: a block is the row of table `blocks` whose INTEGER PRIMARY
 // KEY is (series sid << 32) | window index, the window index being
@@ -142,6 +144,19 @@ node__live_grants *node__store_live(node_store *st);
 // writer, under its lock). Called at open and after grant changes.
 fed_status node__store_live_reload(node_store *st, store_conn *c);
 
+// 1 when a grant on `pattern` (a series id, or a prefix ending in '/')
+// covers series `id` (store_grants.c).
+int node__store_grant_covers(const char *pattern, const char *id);
+
+// Adds the backlog of new live grant g to the outbox: every stored point
+// it covers, inside its range (c: the writer, in the grant's transaction).
+fed_status node__store_outbox_backlog(
+    store_conn *c, const node__live_grant *g);
+
+// Deletes the outbox rows and held buckets of grant_id (c: the writer, in
+// the revoke's transaction).
+fed_status node__store_outbox_drop(store_conn *c, const char *grant_id);
+
 // Adds one outbox row per point and live grant covering series_id, the
 // point inside the grant's range (c: the writer, in its transaction).
 fed_status node__store_outbox_add(node_store *st, store_conn *c,
@@ -182,13 +197,38 @@ uint8_t *node__store_pack(const ProtobufCMessage *m, size_t *len);
 store_conn *node__store_reader_get(node_store *st);
 void node__store_reader_put(node_store *st, store_conn *c);
 
-// Locks the writer connection for one transaction; unlock when done.
+// Locks the writer connection (for node__store_write, a group commit,
+// VACUUM); unlock when done.
 store_conn *node__store_writer_lock(node_store *st);
 void node__store_writer_unlock(node_store *st);
 
-// Ends the writer's transaction: COMMIT when st is OK, else ROLLBACK.
-// Returns st, or the COMMIT's failure.
+// Ends the writer's transaction: resets every statement, then COMMIT when
+// st is OK; ROLLBACK on any failure, a failed COMMIT included. Returns st,
+// or the COMMIT's failure.
 fed_status node__store_write_end(store_conn *c, fed_status st);
+
+// The body of a write transaction: runs on the writer connection c, inside
+// BEGIN IMMEDIATE, under the writer lock; OK commits, anything else rolls
+// back. arg is the caller's (a small struct of arguments and results).
+typedef fed_status (*node__store_write_fn)(store_conn *c, void *arg);
+
+// Puts back in step with the database what a write body changed in the
+// store's memory (the live grants), after its rollback, still under the
+// writer lock.
+typedef void (*node__store_undo_fn)(store_conn *c, void *arg);
+
+// Every write of the store but appends (group commit, node__store_commit)
+// and the schema migration (before the store exists): takes the writer
+// lock, BEGIN IMMEDIATE, runs fn(c, arg), ends the transaction with
+// node__store_write_end, releases the lock. Returns BEGIN's failure, fn's
+// status, or COMMIT's failure. Blocks while another write runs.
+fed_status node__store_write(
+    node_store *st, node__store_write_fn fn, void *arg);
+
+// As node__store_write; when the transaction that fn ran in fails, undo
+// (not NULL) runs after the rollback, before the lock is released.
+fed_status node__store_write_undo(node_store *st, node__store_write_fn fn,
+    node__store_undo_fn undo, void *arg);
 
 // Checks out a reader and opens a read transaction on it (one snapshot);
 // node__store_read_end ends it and returns the reader.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// store_meta.c: series metadata: create (idempotent), update of the
-// description box, delete with all points, get and list. Part of the store
-// module (store.h); the SeriesInfo messages built here are malloc'ed field
-// by field, so that __free_unpacked frees them.
+// store_meta.c: series metadata: ids and the series row, create
+// (idempotent), update of the description box, delete with all points,
+// get and list. Part of the store module (store.h); the SeriesInfo
+// messages built here are malloc'ed field by field, so that
+// __free_unpacked frees them.
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,64 @@ window_for_interval(uint32_t interval_s)
 		if (windows[i] <= span)
 			return windows[i];
 	return HOUR_MS;
+}
+
+int
+node_store_valid_id(const char *id)
+{
+	if (id == NULL)
+		return 0;
+	size_t len = strlen(id);
+	if (len < 1 || len > NODE_STORE_MAX_ID)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = id[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+		    || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
+		    || ch == '/' || ch == '-';
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+fed_status
+node__store_check_id(const char *id, const char *field, node_store_err *err)
+{
+	if (!node_store_valid_id(id))
+		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		    "%s: a series id is 1-200 bytes of [A-Za-z0-9._/-]",
+		    field);
+	return FED_OK;
+}
+
+fed_status
+node__store_series(
+    store_conn *c, const char *id, store_series *out, node_store_err *err)
+{
+	sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_BY_ID);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return node__store_fail(
+		    err, FED_NOT_FOUND, "series %s: not found", id);
+	if (rc != SQLITE_ROW)
+		return node__store_sql_status(c->db, rc, "series lookup");
+	out->sid = sqlite3_column_int64(s, 0);
+	out->kind = sqlite3_column_int(s, 1);
+	out->visibility = sqlite3_column_int(s, 6);
+	out->unit = sqlite3_column_int(s, 2);
+	out->interval_s = (uint32_t) sqlite3_column_int64(s, 3);
+	out->cumulative = sqlite3_column_int(s, 7);
+	out->window_ms = sqlite3_column_int64(s, 10);
+	out->n_points = (uint64_t) sqlite3_column_int64(s, 11);
+	out->first_ms = sqlite3_column_int64(s, 12);
+	out->last_ms = sqlite3_column_int64(s, 13);
+	out->last_value = 0;
+	if (sqlite3_column_bytes(s, 14) == (int) sizeof(double))
+		memcpy(&out->last_value, sqlite3_column_blob(s, 14),
+		    sizeof(double));
+	return FED_OK;
 }
 
 static int
@@ -302,44 +361,43 @@ insert_series(store_conn *c, const Enfed__V1__SeriesMeta *m)
 	return write_box(c, sid, m->box, m->n_box);
 }
 
+typedef struct info_args {
+	const void *in; // the SeriesMeta or UpdateSeriesRequest
+	Enfed__V1__SeriesInfo *info; // the series as stored; the caller's
+	node_store_err *err;
+} info_args;
+
 // Inside the writer's transaction: compares with an existing series or
 // creates it.
 static fed_status
-create_locked(store_conn *c, const Enfed__V1__SeriesMeta *m,
-    Enfed__V1__SeriesInfo **info, node_store_err *err)
+create_locked(store_conn *c, void *arg)
 {
-	fed_status st = build_info(c, m->id, info, NULL);
+	info_args *a = arg;
+	const Enfed__V1__SeriesMeta *m = a->in;
+	fed_status st = build_info(c, m->id, &a->info, NULL);
 	if (st == FED_OK) {
-		if (meta_equal((*info)->meta, m))
+		if (meta_equal(a->info->meta, m))
 			return FED_OK;
-		return node__store_fail(err, FED_ALREADY_EXISTS,
+		return node__store_fail(a->err, FED_ALREADY_EXISTS,
 		    "series %s: exists with different metadata", m->id);
 	}
 	if (st != FED_NOT_FOUND)
 		return st;
 	FED_TRY(insert_series(c, m));
-	return build_info(c, m->id, info, err);
+	return build_info(c, m->id, &a->info, a->err);
 }
 
-// Ends the writer's transaction: COMMIT after success, else ROLLBACK.
-fed_status
-node__store_write_end(store_conn *c, fed_status st)
+// Hands a written series' info to *out (or frees it) on OK; frees it on
+// failure.
+static fed_status
+hand_info(
+    fed_status s, Enfed__V1__SeriesInfo *info, Enfed__V1__SeriesInfo **out)
 {
-	node__store_reset_all(c);
-	if (st == FED_OK)
-		st = node__store_exec(c, "COMMIT");
-	if (st != FED_OK)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	return st;
-}
-
-static void
-hand_info(Enfed__V1__SeriesInfo *info, Enfed__V1__SeriesInfo **out)
-{
-	if (out != NULL)
+	if (s == FED_OK && out != NULL)
 		*out = info;
 	else
 		node_store_info_free(info);
+	return s;
 }
 
 fed_status
@@ -347,27 +405,18 @@ node_store_create(node_store *st, const Enfed__V1__SeriesMeta *meta,
     Enfed__V1__SeriesInfo **out, node_store_err *err)
 {
 	FED_TRY(check_meta(meta, err));
-	Enfed__V1__SeriesInfo *info = NULL;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(
-		    c, create_locked(c, meta, &info, err));
-	node__store_writer_unlock(st);
-	if (s != FED_OK) {
-		node_store_info_free(info);
-		return s;
-	}
-	hand_info(info, out);
-	return FED_OK;
+	info_args a = {meta, NULL, err};
+	fed_status s = node__store_write(st, create_locked, &a);
+	return hand_info(s, a.info, out);
 }
 
 static fed_status
-update_locked(store_conn *c, const Enfed__V1__UpdateSeriesRequest *req,
-    Enfed__V1__SeriesInfo **info, node_store_err *err)
+update_locked(store_conn *c, void *arg)
 {
+	info_args *a = arg;
+	const Enfed__V1__UpdateSeriesRequest *req = a->in;
 	store_series row;
-	FED_TRY(node__store_series(c, req->id, &row, err));
+	FED_TRY(node__store_series(c, req->id, &row, a->err));
 	FED_TRY(write_box(c, row.sid, req->box, req->n_box));
 	if (req->source[0] != '\0') {
 		sqlite3_stmt *s = node__store_stmt(c, STMT_SERIES_SOURCE);
@@ -375,7 +424,7 @@ update_locked(store_conn *c, const Enfed__V1__UpdateSeriesRequest *req,
 		sqlite3_bind_text(s, 2, req->source, -1, SQLITE_STATIC);
 		FED_TRY(step_done(c, s, "series source"));
 	}
-	return build_info(c, req->id, info, err);
+	return build_info(c, req->id, &a->info, a->err);
 }
 
 fed_status
@@ -389,26 +438,23 @@ node_store_update(node_store *st, const Enfed__V1__UpdateSeriesRequest *req,
 	FED_TRY(check_box(req->box, req->n_box, err));
 	FED_TRY(check_str(req->source, MAX_STR_LEN, "source", err));
 	FED_TRY(node__store_check_utf8(&req->base, "", err));
-	Enfed__V1__SeriesInfo *info = NULL;
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(
-		    c, update_locked(c, req, &info, err));
-	node__store_writer_unlock(st);
-	if (s != FED_OK) {
-		node_store_info_free(info);
-		return s;
-	}
-	hand_info(info, out);
-	return FED_OK;
+	info_args a = {req, NULL, err};
+	fed_status s = node__store_write(st, update_locked, &a);
+	return hand_info(s, a.info, out);
 }
 
+typedef struct delete_args {
+	const char *id;
+	node_store_err *err;
+} delete_args;
+
 static fed_status
-delete_locked(store_conn *c, const char *id, node_store_err *err)
+delete_locked(store_conn *c, void *arg)
 {
+	const delete_args *a = arg;
+	const char *id = a->id;
 	store_series row;
-	FED_TRY(node__store_series(c, id, &row, err));
+	FED_TRY(node__store_series(c, id, &row, a->err));
 	sqlite3_stmt *s = node__store_stmt(c, STMT_BLOCKS_DELETE);
 	sqlite3_bind_int64(s, 1, node__store_key(row.sid, 0));
 	sqlite3_bind_int64(s, 2, node__store_key(row.sid, 0xffffffff));
@@ -429,31 +475,8 @@ fed_status
 node_store_delete(node_store *st, const char *id, node_store_err *err)
 {
 	FED_TRY(node__store_check_id(id, "id", err));
-	store_conn *c = node__store_writer_lock(st);
-	fed_status s = node__store_exec(c, "BEGIN IMMEDIATE");
-	if (s == FED_OK)
-		s = node__store_write_end(c, delete_locked(c, id, err));
-	node__store_writer_unlock(st);
-	return s;
-}
-
-// Runs a read on a reader connection inside one read transaction.
-fed_status
-node__store_read_begin(node_store *st, store_conn **c)
-{
-	*c = node__store_reader_get(st);
-	fed_status s = node__store_exec(*c, "BEGIN");
-	if (s != FED_OK)
-		node__store_reader_put(st, *c);
-	return s;
-}
-
-void
-node__store_read_end(node_store *st, store_conn *c)
-{
-	node__store_reset_all(c);
-	sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	node__store_reader_put(st, c);
+	delete_args a = {id, err};
+	return node__store_write(st, delete_locked, &a);
 }
 
 fed_status

@@ -320,7 +320,8 @@ static Enfed__V1__ListGrantsResponse *
 grants(size_t n)
 {
 	Enfed__V1__Grant g[3], *p[3];
-	char ids[3][8];
+	// Room for any size_t (a Debug build's -Wformat-truncation).
+	char ids[3][24];
 	assert_true(n <= 3);
 	for (size_t i = 0; i < n; i++) {
 		enfed__v1__grant__init(&g[i]);
