@@ -82,9 +82,10 @@ put_locked(store_conn *c, void *arg)
 	return res;
 }
 
-// The rollback undid the grant: so do the live grants.
+// The rollback undid the grant, or its revocation: so do the live grants
+// (revoke_locked reloads them before the COMMIT, which may still fail).
 static void
-put_undo(store_conn *c, void *arg)
+live_undo(store_conn *c, void *arg)
 {
 	const grant_args *a = arg;
 	node__store_live_reload(a->st, c);
@@ -96,7 +97,7 @@ node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
 {
 	FED_TRY(node__store_check_utf8(&g->base, "grant", err));
 	grant_args a = {st, g, token_hash, NULL, err};
-	fed_status res = node__store_write_undo(st, put_locked, put_undo, &a);
+	fed_status res = node__store_write_undo(st, put_locked, live_undo, &a);
 	if (res == FED_ALREADY_EXISTS)
 		node__store_fail(err, res, "grant %s exists already", g->id);
 	return res;
@@ -127,7 +128,7 @@ fed_status
 node_store_grant_revoke(node_store *st, const char *id, node_store_err *err)
 {
 	grant_args a = {st, NULL, NULL, id, err};
-	return node__store_write(st, revoke_locked, &a);
+	return node__store_write_undo(st, revoke_locked, live_undo, &a);
 }
 
 // Rebuilds a Grant from a row; strings borrowed from the statement.
