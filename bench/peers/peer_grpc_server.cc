@@ -22,6 +22,11 @@
 
 #include "enfed/v1/series.grpc.pb.h"
 
+// store.h is C11: its one atomic (a scrub's stop flag, unused here) is
+// C's atomic_int, which C++ spells std::atomic_int (same layout).
+#include <atomic>
+using std::atomic_int;
+
 extern "C" {
 #include "store.h"
 }
