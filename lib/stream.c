@@ -255,6 +255,13 @@ publish_frame(fed_stream_pub *pub, struct series_rec *r, const char *series_id,
 	f.ts_ms = (int64_t *) ts_ms;
 	f.value = (double *) value;
 	f.seq = r->seq + 1;
+	// No subscriber connected: the socket would drop the frame unseen,
+	// so it is not built. Its number is used all the same (a subscriber
+	// takes the first frame it gets as its start).
+	if (fed__rpc_conns_count(pub->subs) == 0) {
+		r->seq = f.seq;
+		return FED_OK;
+	}
 	nng_msg *m = NULL;
 	fed_status st = build_msg(series_id, id_len, 1, &f.base, &m);
 	if (st == FED_OK)

@@ -3,8 +3,9 @@
 // test_stream.c: live streams: topic selection (one series, a subtree, '!'
 // topics), gap and restart detection on crafted frames, a subscriber
 // that is forced to drop frames and still accounts for every one, and a
-// relay that passes frames on unchanged and only those it carries, and the
-// bound on the subscribers' connections a publisher holds.
+// relay that passes frames on unchanged and only those it carries, the
+// bound on the subscribers' connections a publisher holds, and a publisher
+// with no subscriber that builds no frame but numbers them all.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "enfed/v1/health.pb-c.h"
 #include "enfed/v1/stream.pb-c.h"
 #include "fed/clock.h"
+#include "fed/metrics.h"
 #include "fed/stream.h"
 #include "fed_test.h"
 
@@ -151,6 +153,69 @@ test_topics(void **state)
 	fed_stream_sub_free(one);
 	fed_stream_sub_free(tree);
 	fed_stream_sub_free(bang);
+	fed_stream_pub_free(pub);
+}
+
+// enfed_stream_frames_sent_total, as this process counts it.
+static long
+frames_sent(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(
+	    fed_metrics_render(fed_metrics_default(), &text, &len), FED_OK);
+	const char *k = "\nenfed_stream_frames_sent_total ";
+	const char *p = strstr(text, k);
+	long n = p != NULL ? strtol(p + strlen(k), NULL, 10) : 0;
+	free(text);
+	return n;
+}
+
+// With no subscriber connected, frames are neither built nor sent, but
+// their numbers are used: a subscriber that joins later takes the first
+// frame it gets as its start (no gap), then sees every number in turn.
+static void
+test_no_subscriber(void **state)
+{
+	(void) state;
+	char url[256];
+	fed_test_ipc_url(url, sizeof(url), "streamnosub");
+	fed_stream_pub *pub = NULL;
+	assert_int_equal(fed_stream_pub_new(&pub), FED_OK);
+	assert_int_equal(fed_stream_pub_listen(pub, url, NULL), FED_OK);
+	assert_int_equal(fed_stream_pub_n_subscribers(pub), 0);
+	int64_t ts = 1000;
+	double v = 1;
+	uint64_t seq = 0;
+	long sent = frames_sent();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    fed_stream_publish(pub, "nosub/a", &ts, &v, 1, &seq),
+		    FED_OK);
+	assert_int_equal(seq, 3);
+	assert_int_equal(frames_sent(), sent); // none built, none sent
+	fed_stream_sub *sub = new_sub(url, 0);
+	wait_connected(pub, sub);
+	assert_int_equal(fed_stream_sub_subscribe(sub, "nosub/a"), FED_OK);
+	struct rec r = {0};
+	for (int i = 0; i < 500 && r.n == 0; i++) {
+		fed_stream_publish(pub, "nosub/a", &ts, &v, 1, &seq);
+		fed_stream_sub_recv(sub, 10, record, &r);
+	}
+	assert_true(r.n > 0);
+	assert_int_equal(r.kind[0], FED_STREAM_POINTS);
+	assert_true(r.seq[0] >= 4);
+	uint64_t first = r.seq[0];
+	sent = frames_sent();
+	fed_stream_publish(pub, "nosub/a", &ts, &v, 1, &seq);
+	assert_int_equal(frames_sent(), sent + 1);
+	while (fed_stream_sub_recv(sub, 200, record, &r) == FED_OK)
+		;
+	for (int i = 1; i < r.n; i++) {
+		assert_int_equal(r.kind[i], FED_STREAM_POINTS);
+		assert_int_equal(r.seq[i], first + (uint64_t) i);
+	}
+	fed_stream_sub_free(sub);
 	fed_stream_pub_free(pub);
 }
 
@@ -484,6 +549,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_topics),
+	    cmocka_unit_test(test_no_subscriber),
 	    cmocka_unit_test(test_gaps),
 	    cmocka_unit_test(test_burst),
 	    cmocka_unit_test(test_forced_drops),
