@@ -261,8 +261,9 @@ typedef void (*node_store_new_fn)(const char *series_id, const int64_t *ts_ms,
 // on_new is called after the commit, still holding the writer lock so that
 // calls come in commit order (and, within a group, in the order the calls
 // were applied), on the thread that led the group commit, which may be
-// another caller's: on_new must not call the store, and `arg` must stay
-// valid until this call returns (it does: the call waits for the commit).
+// another caller's or the store's committer thread: on_new must not call the
+// store, and `arg` must stay valid until this call returns (it does: the call
+// waits for the commit).
 fed_status node_store_append_notify(node_store *st,
     const Enfed__V1__IngestRequest *req, node_store_counts *counts,
     node_store_new_fn on_new, void *arg, node_store_err *err);
