@@ -39,14 +39,11 @@
 #include <libpq-fe.h>
 
 #include "fed/clock.h"
+#include "bench_data.h"
 #include "fed_test_pg.h"
-#include "sim_model.h"
 
 #define T0            INT64_C(1767225600000) // 2026-01-01T00:00Z
-#define SLOT_MS       INT64_C(300000)
 #define SLOTS_PER_DAY 288
-#define BATCH_POINTS  100
-#define BATCH_SERIES  100
 #define DISK_SERIES   10
 #define QUERY_RUNS    21
 // PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
@@ -193,16 +190,7 @@ copy_send(PGconn *c, const char *table, const copybuf *cb)
 	return fed_clock_mono_ns() - t;
 }
 
-// ---- data --------------------------------------------------------------
-
-static void
-house_fill(uint64_t seed, int64_t start_ms, size_t n, double *out)
-{
-	sim_house h;
-	sim_house_defaults(&h);
-	if (sim_house_fill_wh(&h, seed, start_ms, SLOT_MS, n, out) != FED_OK)
-		die(NULL, "sim_house_fill_wh");
-}
+// ---- tables -----------------------------------------------------------
 
 static void
 create_table(PGconn *c, const char *name)
@@ -230,52 +218,51 @@ disk_per_point(PGconn *c, const char *table, double n)
 
 // ---- ingest ------------------------------------------------------------
 
+// One ingest figure's run: the COPY buffer, the connection, the
+// nanoseconds spent in COPY and commit, the transactions.
+typedef struct ingest_run {
+	copybuf cb;
+	PGconn *c;
+	int64_t ns;
+	size_t n_tx;
+} ingest_run;
+
 // Points [p0, p0 + np) of series [s0, s0 + ns), as one COPY.
 static void
-fill_batch(copybuf *cb, size_t s0, size_t ns, size_t p0, size_t np)
+copy_batch(void *arg, size_t s0, size_t ns, size_t p0, size_t np)
 {
-	double v[BATCH_POINTS];
-	copy_begin(cb);
+	ingest_run *x = arg;
+	double v[BENCH_BATCH_POINTS];
+	copy_begin(&x->cb);
 	for (size_t i = 0; i < ns; i++) {
-		int64_t t = T0 + (int64_t) p0 * SLOT_MS;
-		house_fill(s0 + i, t, np, v);
+		int64_t t = T0 + (int64_t) p0 * BENCH_SLOT_MS;
+		bench_house_fill(s0 + i, t, np, v);
 		for (size_t k = 0; k < np; k++)
-			copy_row(cb, (uint32_t) (s0 + i),
-			    t + (int64_t) k * SLOT_MS, v[k]);
+			copy_row(&x->cb, (uint32_t) (s0 + i),
+			    t + (int64_t) k * BENCH_SLOT_MS, v[k]);
 	}
-	copy_end(cb);
+	copy_end(&x->cb);
+	x->ns += copy_send(x->c, "points", &x->cb);
+	x->n_tx++;
 }
 
 static void
 bench_ingest(PGconn *c, const bench_cfg *cfg)
 {
 	size_t per_series = cfg->n_points / cfg->n_series;
-	copybuf cb;
-	copybuf_init(&cb, BATCH_POINTS * BATCH_SERIES);
+	ingest_run x = {.c = c};
+	copybuf_init(&x.cb, BENCH_BATCH_POINTS * BENCH_BATCH_SERIES);
 	create_table(c, "points");
-	int64_t ns = 0;
-	size_t n_tx = 0;
-	for (size_t p0 = 0; p0 < per_series; p0 += BATCH_POINTS) {
-		size_t np = per_series - p0 < BATCH_POINTS ? per_series - p0
-		                                           : BATCH_POINTS;
-		for (size_t s0 = 0; s0 < cfg->n_series; s0 += BATCH_SERIES) {
-			size_t nser = cfg->n_series - s0 < BATCH_SERIES
-			    ? cfg->n_series - s0
-			    : BATCH_SERIES;
-			fill_batch(&cb, s0, nser, p0, np);
-			ns += copy_send(c, "points", &cb);
-			n_tx++;
-		}
-	}
-	free(cb.b);
+	bench_each_batch(cfg->n_series, per_series, copy_batch, &x);
+	free(x.cb.b);
 	double n = (double) (cfg->n_series * per_series);
 	double rows = query_number(c, "SELECT count(*) FROM points");
 	if (rows != n)
 		die(NULL, "the ingest table's row count");
 	printf("ingest_points %.0f points\n", n);
-	printf("ingest_transactions %zu transactions\n", n_tx);
+	printf("ingest_transactions %zu transactions\n", x.n_tx);
 	printf(
-	    "ingest_pg_plain_copy %.0f points/s\n", n / ((double) ns / 1e9));
+	    "ingest_pg_plain_copy %.0f points/s\n", n / ((double) x.ns / 1e9));
 	printf("disk_pg_plain_ingest %.3f bytes/point\n",
 	    disk_per_point(c, "points", n));
 	fflush(stdout);
@@ -292,11 +279,11 @@ load_year(PGconn *c)
 	copybuf_init(&cb, 365 * SLOTS_PER_DAY);
 	create_table(c, "year_points");
 	for (size_t s = 0; s < DISK_SERIES; s++) {
-		house_fill(s, T0, 365 * SLOTS_PER_DAY, v);
+		bench_house_fill(s, T0, 365 * SLOTS_PER_DAY, v);
 		copy_begin(&cb);
 		for (size_t k = 0; k < 365 * SLOTS_PER_DAY; k++)
-			copy_row(&cb, (uint32_t) s, T0 + (int64_t) k * SLOT_MS,
-			    v[k]);
+			copy_row(&cb, (uint32_t) s,
+			    T0 + (int64_t) k * BENCH_SLOT_MS, v[k]);
 		copy_end(&cb);
 		copy_send(c, "year_points", &cb);
 	}
