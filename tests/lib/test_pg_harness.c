@@ -102,6 +102,27 @@ dir_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+// A new cluster; skips the test without PostgreSQL.
+static fed_test_pg *
+cluster_or_skip(void)
+{
+	if (fed_test_pg_missing())
+		skip();
+	fed_test_pg *pg = NULL;
+	assert_int_equal(fed_test_pg_start("pg", &pg), FED_OK);
+	return pg;
+}
+
+// Stops pg and checks that its folder is gone.
+static void
+stop_and_check_removed(fed_test_pg *pg)
+{
+	char *dir = strdup(fed_test_pg_dir(pg));
+	fed_test_pg_stop(pg);
+	assert_false(dir_exists(dir));
+	free(dir);
+}
+
 static void
 test_missing_server_skips(void **state)
 {
@@ -135,11 +156,7 @@ static void
 test_start_query_stop(void **state)
 {
 	(void) state;
-	if (fed_test_pg_missing())
-		skip();
-	fed_test_pg *pg = NULL;
-	assert_int_equal(fed_test_pg_start("pg", &pg), FED_OK);
-	char *dir = strdup(fed_test_pg_dir(pg));
+	fed_test_pg *pg = cluster_or_skip();
 	PGconn *c = connect_db(pg);
 	exec_ok(c, "CREATE TABLE t (id int PRIMARY KEY, v double precision)");
 	exec_ok(c,
@@ -158,25 +175,20 @@ test_start_query_stop(void **state)
 	if (geteuid() == 0) { // the data are not root's
 		char data[600];
 		struct stat st;
-		snprintf(data, sizeof(data), "%s/data", dir);
+		snprintf(data, sizeof(data), "%s/data", fed_test_pg_dir(pg));
 		assert_int_equal(stat(data, &st), 0);
 		assert_int_not_equal(st.st_uid, 0);
 	}
 	PQfinish(c);
-	fed_test_pg_stop(pg);
-	assert_false(dir_exists(dir));
+	stop_and_check_removed(pg);
 	assert_true(refused(AF_INET, "127.0.0.1", port));
-	free(dir);
 }
 
 static void
 test_kill_restart_keeps_rows(void **state)
 {
 	(void) state;
-	if (fed_test_pg_missing())
-		skip();
-	fed_test_pg *pg = NULL;
-	assert_int_equal(fed_test_pg_start("pg", &pg), FED_OK);
+	fed_test_pg *pg = cluster_or_skip();
 	PGconn *c = connect_db(pg);
 	exec_ok(c, "CREATE TABLE t (id int PRIMARY KEY)");
 	// One commit per row: each acknowledged on its own.
@@ -194,10 +206,7 @@ test_kill_restart_keeps_rows(void **state)
 	assert_value(c, "SELECT count(*) FROM t", "1000");
 	assert_value(c, "SELECT min(id) || ' ' || max(id) FROM t", "0 999");
 	PQfinish(c);
-	char *dir = strdup(fed_test_pg_dir(pg));
-	fed_test_pg_stop(pg);
-	assert_false(dir_exists(dir));
-	free(dir);
+	stop_and_check_removed(pg);
 }
 
 int
