@@ -42,6 +42,7 @@
 
 #include <sqlite3.h>
 
+#include "bench_data.h"
 #include "bench_node.h"
 #include "fed/clock.h"
 #include "sim_model.h"
@@ -80,18 +81,6 @@ fill_failed(const char *what, fed_status st)
 {
 	fprintf(stderr, "bench_store: %s: %s\n", what, fed_status_name(st));
 	exit(1);
-}
-
-// The simulator's 4-person house (heat pump, about 7,000 kWh a year), as
-// its Linky reads it: integer Wh per 5 minutes.
-static void
-house_fill(uint64_t seed, int64_t start_ms, size_t n, double *out)
-{
-	sim_house h;
-	sim_house_defaults(&h);
-	fed_status st = sim_house_fill_wh(&h, seed, start_ms, SLOT_MS, n, out);
-	if (st != FED_OK)
-		fill_failed("sim_house_fill_wh", st);
 }
 
 // The simulator's 16.2 kWc school roof plant, rounded to integer Wh per
@@ -360,9 +349,32 @@ batch_fill(batch *b, size_t s0, size_t ns, size_t p0, size_t np)
 		sp->value = b->v[i];
 		for (size_t k = 0; k < np; k++)
 			b->ts[i][k] = T0 + (int64_t) (p0 + k) * SLOT_MS;
-		house_fill(s0 + i, b->ts[i][0], np, b->v[i]);
+		bench_house_fill(s0 + i, b->ts[i][0], np, b->v[i]);
 		b->list[i] = sp;
 	}
+}
+
+// One ingest figure's run: the batch, where it goes (the store, or the
+// plain table and its insert), the nanoseconds spent there.
+typedef struct ingest_run {
+	batch *b;
+	node_store *st;
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	int64_t ns;
+} ingest_run;
+
+static void
+store_batch(void *arg, size_t s0, size_t ns, size_t p0, size_t np)
+{
+	ingest_run *x = arg;
+	batch_fill(x->b, s0, ns, p0, np);
+	int64_t t = fed_clock_mono_ns();
+	node_store_err err = {""};
+	fed_status s = node_store_append(x->st, &x->b->req, NULL, &err);
+	x->ns += fed_clock_mono_ns() - t;
+	if (s != FED_OK)
+		die("append", s, &err);
 }
 
 static double
@@ -375,27 +387,11 @@ ingest_store(const bench_cfg *cfg, batch *b, size_t per_series)
 		series_id(b->ids[0], sizeof(b->ids[0]), "house", i);
 		store_create(st, b->ids[0]);
 	}
-	int64_t ns = 0;
-	for (size_t p0 = 0; p0 < per_series; p0 += BATCH_POINTS) {
-		size_t np = per_series - p0 < BATCH_POINTS ? per_series - p0
-		                                           : BATCH_POINTS;
-		for (size_t s0 = 0; s0 < cfg->n_series; s0 += BATCH_SERIES) {
-			size_t nser = cfg->n_series - s0 < BATCH_SERIES
-			    ? cfg->n_series - s0
-			    : BATCH_SERIES;
-			batch_fill(b, s0, nser, p0, np);
-			int64_t t = fed_clock_mono_ns();
-			node_store_err err = {""};
-			fed_status s
-			    = node_store_append(st, &b->req, NULL, &err);
-			ns += fed_clock_mono_ns() - t;
-			if (s != FED_OK)
-				die("append", s, &err);
-		}
-	}
+	ingest_run x = {b, st, NULL, NULL, 0};
+	bench_each_batch(cfg->n_series, per_series, store_batch, &x);
 	node_store_close(st);
 	remove_db(path);
-	return (double) (cfg->n_series * per_series) / ((double) ns / 1e9);
+	return (double) (cfg->n_series * per_series) / ((double) x.ns / 1e9);
 }
 
 static int64_t
@@ -418,6 +414,14 @@ plain_insert_batch(sqlite3 *db, sqlite3_stmt *ins, const batch *b, size_t s0)
 	return fed_clock_mono_ns() - t;
 }
 
+static void
+plain_batch(void *arg, size_t s0, size_t ns, size_t p0, size_t np)
+{
+	ingest_run *x = arg;
+	batch_fill(x->b, s0, ns, p0, np);
+	x->ns += plain_insert_batch(x->db, x->ins, x->b, s0);
+}
+
 static double
 ingest_plain(const bench_cfg *cfg, batch *b, size_t per_series)
 {
@@ -428,22 +432,12 @@ ingest_plain(const bench_cfg *cfg, batch *b, size_t per_series)
 	sqlite3_prepare_v2(db,
 	    "INSERT OR IGNORE INTO points(series, ts, value) VALUES(?, ?, ?)",
 	    -1, &ins, NULL);
-	int64_t ns = 0;
-	for (size_t p0 = 0; p0 < per_series; p0 += BATCH_POINTS) {
-		size_t np = per_series - p0 < BATCH_POINTS ? per_series - p0
-		                                           : BATCH_POINTS;
-		for (size_t s0 = 0; s0 < cfg->n_series; s0 += BATCH_SERIES) {
-			size_t nser = cfg->n_series - s0 < BATCH_SERIES
-			    ? cfg->n_series - s0
-			    : BATCH_SERIES;
-			batch_fill(b, s0, nser, p0, np);
-			ns += plain_insert_batch(db, ins, b, s0);
-		}
-	}
+	ingest_run x = {b, NULL, db, ins, 0};
+	bench_each_batch(cfg->n_series, per_series, plain_batch, &x);
 	sqlite3_finalize(ins);
 	sqlite3_close(db);
 	remove_db(path);
-	return (double) (cfg->n_series * per_series) / ((double) ns / 1e9);
+	return (double) (cfg->n_series * per_series) / ((double) x.ns / 1e9);
 }
 
 static void
@@ -464,7 +458,7 @@ bench_ingest(const bench_cfg *cfg)
 	fflush(stdout);
 	if (cfg->node_bin[0] != '\0') {
 		double rpc = bench_node_ingest(cfg->node_bin, cfg->dir,
-		    cfg->n_series, per_series, T0, house_fill);
+		    cfg->n_series, per_series, T0, bench_house_fill);
 		printf("ingest_node_rpc %.0f points/s\n", rpc);
 		printf("ingest_node_rpc_vs_sqlite %.2f x\n", rpc / plain);
 		fflush(stdout);
@@ -691,7 +685,7 @@ build_rss_store(const char *path, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		series_id(id, sizeof(id), "house", i);
 		store_create(st, id);
-		house_fill(i, T0, YEAR_SLOTS, v);
+		bench_house_fill(i, T0, YEAR_SLOTS, v);
 		Enfed__V1__SeriesPoints sp = ENFED__V1__SERIES_POINTS__INIT;
 		sp.series_id = id;
 		sp.n_ts_ms = sp.n_value = YEAR_SLOTS;
@@ -809,7 +803,7 @@ main(int argc, char **argv)
 	}
 	bench_ingest(&cfg);
 	if (cfg.disk) {
-		bench_disk_kind(&cfg, "house", house_fill, 1);
+		bench_disk_kind(&cfg, "house", bench_house_fill, 1);
 		bench_disk_kind(&cfg, "pv", pv_fill, 0);
 	}
 	if (cfg.rss_series > 0)

@@ -2,6 +2,8 @@
 //
 // fed_test.c: helpers of fed_test.h and the Echo service's handler.
 
+#define _DEFAULT_SOURCE // setgroups
+
 #include "fed_test.h"
 
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -275,6 +278,40 @@ fed_test_proc_start(char *const argv[], const char *log_path)
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return -1;
+	track_child((int) pid, 0);
+	return (int) pid;
+}
+
+// In the child of fed_test_proc_start_as: only async-signal-safe calls
+// until exec.
+static void
+child_exec_as(char *const argv[], const char *log_path, int uid, int gid)
+{
+	if (log_path != NULL) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		if (fd > 2)
+			close(fd);
+	}
+	if (uid != -1
+	    && (setgroups(0, NULL) != 0 || setgid((gid_t) gid) != 0
+	        || setuid((uid_t) uid) != 0))
+		_exit(127);
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
+int
+fed_test_proc_start_as(
+    char *const argv[], const char *log_path, int uid, int gid)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		child_exec_as(argv, log_path, uid, gid);
 	track_child((int) pid, 0);
 	return (int) pid;
 }

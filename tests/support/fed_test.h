@@ -47,9 +47,19 @@ int fed_test_run(
 // appended to log_path (NULL: inherited). Returns its pid, or -1.
 int fed_test_proc_start(char *const argv[], const char *log_path);
 
+// As fed_test_proc_start, argv[0] a path (no PATH lookup), the program
+// run as user uid, group gid (supplementary groups dropped) when uid is
+// not -1: for servers that refuse root, such as PostgreSQL's. The log
+// file is opened before the privileges are dropped. Returns its pid, or -1
+// (the child's failure to open the log, change user or exec shows as exit
+// status 127).
+int fed_test_proc_start_as(
+    char *const argv[], const char *log_path, int uid, int gid);
+
 // Sends sig to pid and waits (up to timeout_ms, then SIGKILL) for it to
 // exit. Returns its exit status (128 + signal when killed by a signal),
-// or -1.
+// or -1. sig 0 sends nothing: a bounded wait for a program that ends by
+// itself.
 int fed_test_proc_stop(int pid, int sig, int timeout_ms);
 
 // What fed_test_grant asks the owner's node for.
