@@ -799,8 +799,9 @@ fed_rpc_server_free(fed_rpc_server *srv)
 	     i++)
 		if (srv->ctxs[i].aio != NULL)
 			nng_aio_stop(srv->ctxs[i].aio);
-	// A worker inside a handler finishes it; its send fails at once on
-	// the stopped aio. Requests still queued are dropped.
+	// A worker inside a handler finishes it; its reply is dropped
+	// (reply() sends nothing once stopping). Requests still queued are
+	// dropped unanswered.
 	pthread_mutex_lock(&srv->qmu);
 	srv->qstop = 1;
 	pthread_cond_broadcast(&srv->qcv);
