@@ -29,6 +29,8 @@
 // becomes the head still leads itself. One thread wake-up per group
 // instead of one per call, and no thread per call in flight.
 
+#define _GNU_SOURCE // pthread_setname_np
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -242,6 +244,7 @@ static void *
 committer_main(void *arg)
 {
 	node__group *g = arg;
+	pthread_setname_np(pthread_self(), "node-commit"); // as top -H shows
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
 		while (g->lead_async == NULL && !g->stop)
