@@ -102,7 +102,6 @@ struct fed_rpc_server {
 	struct service services[MAX_SERVICES];
 	size_t n_services;
 	struct rctx *ctxs; // opts.n_workers of them
-	unsigned n_ctxs; // opened
 	pthread_t *threads;
 	unsigned n_threads; // started
 	int started; // fed_rpc_server_start was called
@@ -771,7 +770,6 @@ fed_rpc_server_start(fed_rpc_server *srv)
 		if ((rv = nng_ctx_open(&r->ctx, srv->sock)) != 0)
 			return fed__nng_status(rv, "rep context");
 		r->open = 1;
-		srv->n_ctxs++;
 	}
 	for (unsigned i = 0; i < nw; i++) {
 		if (pthread_create(&srv->threads[i], NULL, worker_main, srv)
