@@ -6,7 +6,6 @@
 // engine's mutex, on the engine's thread (or an RPC's, for validation).
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +18,7 @@
 
 #define DAY_MS INT64_C(86400000)
 
-fed_status
-node__alarm_fail(node_store_err *err, fed_status st, const char *fmt, ...)
-{
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
-
-#define BAD(err, ...) node__alarm_fail(err, FED_INVALID_ARGUMENT, __VA_ARGS__)
+#define BAD(err, ...) node_store_fail(err, FED_INVALID_ARGUMENT, __VA_ARGS__)
 
 // ---- Validation ------------------------------------------------------------
 

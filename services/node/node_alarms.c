@@ -529,7 +529,7 @@ node_alarms_rule_create(node_alarms *a, const Enfed__V1__AlarmRule *r,
 	alarm_rule *have = rule_by_id(a, r->id, NULL);
 	fed_status st = FED_OK;
 	if (have != NULL && !same_rule(have->spec, r)) {
-		st = node__alarm_fail(err, FED_ALREADY_EXISTS,
+		st = node_store_fail(err, FED_ALREADY_EXISTS,
 		    "id: rule %s exists with another definition", r->id);
 	} else if (have == NULL) {
 		Enfed__V1__AlarmRule *c = rule_copy(r);
@@ -564,7 +564,7 @@ node_alarms_rule_delete(
 	size_t pos = 0;
 	alarm_rule *r = rule_by_id(a, id, &pos);
 	fed_status st = r == NULL
-	    ? node__alarm_fail(err, FED_NOT_FOUND, "id: no rule %.64s", id)
+	    ? node_store_fail(err, FED_NOT_FOUND, "id: no rule %.64s", id)
 	    : node_store_alarm_rule_delete(a->o.store, id, "rule deleted",
 	        fed_clock_now_ms(), n_cleared, err);
 	if (st == FED_OK) {

@@ -130,10 +130,6 @@ void node__alarm_eval(node_alarms *a, alarm_rule *r, const alarm_job *j);
 // The timer's work for rule r (under the mutex).
 void node__alarm_tick_rule(node_alarms *a, alarm_rule *r, int64_t now_ms);
 
-// Writes a formatted message into err (when not NULL) and returns st.
-fed_status node__alarm_fail(node_store_err *err, fed_status st,
-    const char *fmt, ...) FED__PRINTF(3, 4);
-
 // Frees a rule's members and pending instants (not the spec).
 void node__alarm_rule_clear_state(alarm_rule *r);
 

@@ -233,7 +233,7 @@ schema_setup(store_conn *c, node_store_err *err)
 	if (version < 0)
 		return node__store_sql_status(c->db, rc, "user_version");
 	if (version > SCHEMA_VERSION)
-		return node__store_fail(err, FED_FAILED_PRECONDITION,
+		return node_store_fail(err, FED_FAILED_PRECONDITION,
 		    "store schema version %d is newer than this program's %d",
 		    version, SCHEMA_VERSION);
 	if (version == SCHEMA_VERSION)
@@ -276,22 +276,22 @@ static fed_status
 check_opts(node_store_opts *o, node_store_err *err)
 {
 	if (o->n_readers == 0 || o->n_readers > 64)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.n_readers: must be 1..64");
 	if (o->zstd_level < 1 || o->zstd_level > 19)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.zstd_level: must be 1..19");
 	if (o->cache_kib < 64)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.cache_kib: must be at least 64");
 	if (o->max_raw_points == 0 || o->max_buckets == 0)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.max_raw_points, opts.max_buckets: must not be 0");
 	if (o->default_tz == NULL || o->default_tz[0] == '\0')
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.default_tz: must name a zone");
 	if (o->commit_wait_ms > 1000)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.commit_wait_ms: must be 0..1000");
 	return FED_OK;
 }
@@ -324,7 +324,7 @@ check_file(const char *path, int init, node_store_err *err)
 		return FED_OK;
 	if (sb.st_size == 0)
 		return init ? FED_OK
-		            : node__store_fail(err, FED_FAILED_PRECONDITION,
+		            : node_store_fail(err, FED_FAILED_PRECONDITION,
 		                "%s: the file exists but is empty; refusing "
 		                "to start as an empty store (initialise it "
 		                "explicitly: fed-node --init)",
@@ -332,12 +332,12 @@ check_file(const char *path, int init, node_store_err *err)
 	char head[16] = "";
 	FILE *fp = fopen(path, "rb");
 	if (fp == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_UNAVAILABLE, "%s: cannot read the file", path);
 	size_t got = fread(head, 1, sizeof(head), fp);
 	fclose(fp);
 	if (got != sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
-		return node__store_fail(err, FED_DATA_LOSS,
+		return node_store_fail(err, FED_DATA_LOSS,
 		    "%s: not an sqlite database (%lld bytes); refusing to "
 		    "touch "
 		    "it",
@@ -391,7 +391,7 @@ create_fresh(const node_store *st, const char *path, node_store_err *err)
 {
 	char tmp[4200];
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int) sizeof(tmp))
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "path: too long");
 	remove_db_files(tmp); // what a crash in here may have left
 	store_conn c;
@@ -407,7 +407,7 @@ create_fresh(const node_store *st, const char *path, node_store_err *err)
 		s = node__store_sql_status(c.db, rc, "checkpoint");
 	conn_close(&c);
 	if (s == FED_OK && rename(tmp, path) != 0)
-		s = node__store_fail(err, FED_UNAVAILABLE,
+		s = node_store_fail(err, FED_UNAVAILABLE,
 		    "%s: cannot rename the new store into place", path);
 	if (s != FED_OK)
 		remove_db_files(tmp);
@@ -425,7 +425,7 @@ store_init(node_store *st, const char *path, node_store_err *err)
 	FED_TRY(check_file(path, st->opts.init, err));
 	if (node__store_zone(st, st->default_tz, &st->default_zone, NULL)
 	    != FED_OK)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "opts.default_tz: %s: not a zone this system knows",
 		    st->default_tz);
 	FED_TRY(conn_open(&st->writer, path, &st->opts));
@@ -441,7 +441,7 @@ node_store_open(const char *dir_or_path, const node_store_opts *opts,
     node_store **out, node_store_err *err)
 {
 	if (dir_or_path == NULL || dir_or_path[0] == '\0')
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "path: must not be empty");
 	node_store_opts o;
 	if (opts == NULL)
@@ -467,7 +467,7 @@ node_store_open(const char *dir_or_path, const node_store_opts *opts,
 	if (s == FED_OK)
 		s = store_init(st, path, err);
 	if (s != FED_OK && err != NULL && err->msg[0] == '\0')
-		node__store_fail(err, s, "%s: cannot open store (%s)", path,
+		node_store_fail(err, s, "%s: cannot open store (%s)", path,
 		    fed_status_str(s));
 	free(path);
 	if (s != FED_OK) {
@@ -523,12 +523,12 @@ zone_load_failed(fed_status s, const char *name, node_store_err *err)
 {
 	switch (s) {
 	case FED_INVALID_ARGUMENT:
-		return node__store_fail(
+		return node_store_fail(
 		    err, s, "tz: %s: not a valid zone name", name);
 	case FED_NOT_FOUND:
-		return node__store_fail(err, s, "tz: %s: unknown zone", name);
+		return node_store_fail(err, s, "tz: %s: unknown zone", name);
 	default:
-		return node__store_fail(err, s, "tz: %s: cannot load (%s)",
+		return node_store_fail(err, s, "tz: %s: cannot load (%s)",
 		    name, fed_status_str(s));
 	}
 }
@@ -579,7 +579,7 @@ zone_load(node_store *st, const char *name, size_t *i, node_store_err *err)
 {
 	*i = zone_slot(st);
 	if (*i == NODE__STORE_MAX_ZONES)
-		return node__store_fail(err, FED_UNAVAILABLE,
+		return node_store_fail(err, FED_UNAVAILABLE,
 		    "tz: %s: %d zones in use at once; retry", name,
 		    NODE__STORE_MAX_ZONES);
 	fed_tz *tz;

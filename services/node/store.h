@@ -73,6 +73,11 @@ typedef struct node_store_err {
 	char msg[NODE_STORE_ERR_LEN];
 } node_store_err;
 
+// Writes a formatted message into err (when not NULL) and returns st: how
+// the store, and the alarm rules kept in it, report a refusal.
+fed_status node_store_fail(node_store_err *err, fed_status st, const char *fmt,
+    ...) FED__PRINTF(3, 4);
+
 // Fills *opts with the defaults above.
 void node_store_opts_init(node_store_opts *opts);
 

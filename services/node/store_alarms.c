@@ -69,7 +69,7 @@ rule_put_locked(store_conn *c, void *arg)
 	if (a->old == NULL)
 		return rule_insert(c, a->r->id, a->buf, a->len);
 	if (a->old_len != a->len || memcmp(a->old, a->buf, a->len) != 0)
-		return node__store_fail(a->err, FED_ALREADY_EXISTS,
+		return node_store_fail(a->err, FED_ALREADY_EXISTS,
 		    "id: rule %s exists with another definition", a->r->id);
 	return FED_OK;
 }
@@ -154,7 +154,7 @@ rule_delete_locked(store_conn *c, void *arg)
 	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
 	FED_TRY(node__store_step_done(c, s, "alarm rule delete"));
 	if (sqlite3_changes(c->db) == 0)
-		return node__store_fail(
+		return node_store_fail(
 		    a->err, FED_NOT_FOUND, "id: no rule %.64s", a->id);
 	return clear_rule_alarms(c, a->id, a->why, a->now_ms, &a->n_cleared);
 }
@@ -187,7 +187,7 @@ node_store_alarm_rule_list(node_store *st, node_store_alarm_rule_fn fn,
 		    (size_t) sqlite3_column_bytes(s, 1),
 		    sqlite3_column_blob(s, 1));
 		if (r == NULL) {
-			res = node__store_fail(err, FED_DATA_LOSS,
+			res = node_store_fail(err, FED_DATA_LOSS,
 			    "alarm rule %s does not unpack",
 			    sqlite3_column_text(s, 0));
 			break;
@@ -224,8 +224,8 @@ alarm_write(store_conn *c, const Enfed__V1__Alarm *a, const uint8_t *buf,
 		sqlite3_bind_int64(s, 6, (int64_t) a->id);
 	FED_TRY(node__store_step_done(c, s, "alarm put"));
 	if (a->id != 0 && sqlite3_changes(c->db) == 0)
-		return node__store_fail(err, FED_NOT_FOUND,
-		    "id: no alarm %llu", (unsigned long long) a->id);
+		return node_store_fail(err, FED_NOT_FOUND, "id: no alarm %llu",
+		    (unsigned long long) a->id);
 	if (id_out != NULL)
 		*id_out = a->id != 0
 		    ? a->id
@@ -292,12 +292,12 @@ node_store_alarm_get(
 			    (size_t) sqlite3_column_bytes(s, 0),
 			    sqlite3_column_blob(s, 0));
 		if (rc == SQLITE_DONE)
-			res = node__store_fail(err, FED_NOT_FOUND,
+			res = node_store_fail(err, FED_NOT_FOUND,
 			    "id: no alarm %llu", (unsigned long long) id);
 		else if (rc != SQLITE_ROW)
 			res = node__store_sql_status(c->db, rc, "alarm get");
 		else if (*out == NULL)
-			res = node__store_fail(err, FED_DATA_LOSS,
+			res = node_store_fail(err, FED_DATA_LOSS,
 			    "alarm %llu does not unpack",
 			    (unsigned long long) id);
 	}

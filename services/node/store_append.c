@@ -46,25 +46,25 @@ static fed_status
 check_series(const Enfed__V1__SeriesPoints *sp, size_t i, node_store_err *err)
 {
 	if (sp == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "series[%zu]: missing", i);
 	if (!node_store_valid_id(sp->series_id))
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "series[%zu].series_id: a series id is 1-200 bytes of "
 		    "[A-Za-z0-9._/-]",
 		    i);
 	if (sp->n_ts_ms != sp->n_value)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "series[%zu]: %zu timestamps but %zu values", i,
 		    sp->n_ts_ms, sp->n_value);
 	for (size_t k = 0; k < sp->n_ts_ms; k++) {
 		int64_t ts = sp->ts_ms[k];
 		if (ts < NODE_STORE_MIN_TS_MS || ts >= NODE_STORE_END_TS_MS)
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "series[%zu].ts_ms[%zu]: outside years 1970-2200",
 			    i, k);
 		if (!isfinite(sp->value[k]))
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "series[%zu].value[%zu]: not a finite number", i,
 			    k);
 	}
@@ -75,7 +75,7 @@ static fed_status
 check_request(const Enfed__V1__IngestRequest *req, node_store_err *err)
 {
 	if (req == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "request: missing");
 	for (size_t i = 0; i < req->n_series; i++)
 		FED_TRY(check_series(req->series[i], i, err));

@@ -77,7 +77,7 @@ node__store_block_bad(node_store_err *err, const char *series, int64_t key,
 	iso_utc(to, b, sizeof(b));
 	fed_log(FED_LOG_ERR, "store", "series %s: block [%s, %s) %s", series,
 	    a, b, why);
-	return node__store_fail(err, FED_DATA_LOSS,
+	return node_store_fail(err, FED_DATA_LOSS,
 	    "series %s: the block of [%s, %s) %s; its points are lost", series,
 	    a, b, why);
 }

@@ -121,7 +121,7 @@ node_store_scrub(node_store *st, const node_store_scrub_opts *opts,
 	fed_status res = FED_OK;
 	while (res == FED_OK && x.more) {
 		if (stopped(x.o))
-			return node__store_fail(
+			return node_store_fail(
 			    err, FED_CANCELLED, "scrub: stopped");
 		res = node__store_read_begin(st, &x.c);
 		if (res != FED_OK)
@@ -133,7 +133,7 @@ node_store_scrub(node_store *st, const node_store_scrub_opts *opts,
 	}
 	out->elapsed_ms = fed_clock_mono_ms() - t0;
 	if (res != FED_OK)
-		return node__store_fail(
+		return node_store_fail(
 		    err, res, "scrub: cannot read (%s)", fed_status_str(res));
 	return FED_OK;
 }
@@ -153,7 +153,7 @@ check_sqlite(store_conn *c, node_store_err *err)
 	} else {
 		const char *said = (const char *) sqlite3_column_text(s, 0);
 		if (said == NULL || strcmp(said, "ok") != 0)
-			res = node__store_fail(err, FED_DATA_LOSS,
+			res = node_store_fail(err, FED_DATA_LOSS,
 			    "integrity_check: %.200s", said ? said : "?");
 	}
 	sqlite3_finalize(s);
@@ -196,7 +196,7 @@ check_blocks(store_conn *c, node_store_err *err)
 		    || c->pts.ts_ms[0] != sqlite3_column_int64(s, 4)
 		    || c->pts.ts_ms[c->pts.n - 1]
 		        != sqlite3_column_int64(s, 5))
-			res = node__store_fail(err, FED_DATA_LOSS,
+			res = node_store_fail(err, FED_DATA_LOSS,
 			    "series %s: block %lld does not match its row", id,
 			    (long long) sqlite3_column_int64(s, 2));
 		got += (int64_t) c->pts.n;
@@ -204,7 +204,7 @@ check_blocks(store_conn *c, node_store_err *err)
 	if (res == FED_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		res = node__store_sql_status(c->db, rc, "check blocks");
 	if (res == FED_OK && got != want)
-		res = node__store_fail(err, FED_DATA_LOSS,
+		res = node_store_fail(err, FED_DATA_LOSS,
 		    "series %s: %lld points counted, %lld in its blocks", id,
 		    (long long) want, (long long) got);
 	sqlite3_finalize(s);
@@ -218,7 +218,7 @@ scrub_verdict(const node_store_scrub_report *r, node_store_err *err)
 	if (r->n_bad == 0)
 		return FED_OK;
 	const node_store_bad_block *b = &r->bad[0];
-	return node__store_fail(err, FED_DATA_LOSS,
+	return node_store_fail(err, FED_DATA_LOSS,
 	    "series %s: %llu bad block(s), the first of window [%lld, %lld) "
 	    "%s",
 	    b->series, (unsigned long long) r->n_bad, (long long) b->from_ms,

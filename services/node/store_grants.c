@@ -99,7 +99,7 @@ node_store_grant_put(node_store *st, const Enfed__V1__Grant *g,
 	grant_args a = {st, g, token_hash, NULL, err};
 	fed_status res = node__store_write_undo(st, put_locked, live_undo, &a);
 	if (res == FED_ALREADY_EXISTS)
-		node__store_fail(err, res, "grant %s exists already", g->id);
+		node_store_fail(err, res, "grant %s exists already", g->id);
 	return res;
 }
 
@@ -117,7 +117,7 @@ revoke_locked(store_conn *c, void *arg)
 	if (rc != SQLITE_DONE)
 		return node__store_sql_status(c->db, rc, "grant revoke");
 	if (changed == 0)
-		return node__store_fail(
+		return node_store_fail(
 		    a->err, FED_NOT_FOUND, "no grant %s", a->id);
 	// Nothing more leaves for a revoked grant, from this very commit.
 	FED_TRY(node__store_outbox_drop(c, a->id));

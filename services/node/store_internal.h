@@ -258,10 +258,6 @@ sqlite3_stmt *node__store_stmt(store_conn *c, store_stmt which);
 fed_status node__store_series(
     store_conn *c, const char *id, store_series *out, node_store_err *err);
 
-// Writes a formatted message into err (when not NULL) and returns st.
-fed_status node__store_fail(node_store_err *err, fed_status st,
-    const char *fmt, ...) FED__PRINTF(3, 4);
-
 // Block key of window `widx` of series `sid`.
 static inline int64_t
 node__store_key(int64_t sid, int64_t widx)

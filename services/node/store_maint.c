@@ -20,7 +20,7 @@ fed_status
 node_store_backup(node_store *st, const char *dest, node_store_err *err)
 {
 	if (dest == NULL || dest[0] == '\0')
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "dest: must not be empty");
 	unlink(dest);
 	sqlite3 *out = NULL;
@@ -28,7 +28,7 @@ node_store_backup(node_store *st, const char *dest, node_store_err *err)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		fed_status s = node__store_fail(err, FED_UNAVAILABLE,
+		fed_status s = node_store_fail(err, FED_UNAVAILABLE,
 		    "%s: cannot create the backup: %s", dest,
 		    out != NULL ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
 		sqlite3_close(out);
@@ -52,12 +52,12 @@ node_store_backup(node_store *st, const char *dest, node_store_err *err)
 		    out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	fed_status s = FED_OK;
 	if (rc != SQLITE_OK)
-		s = node__store_fail(err,
+		s = node_store_fail(err,
 		    rc == SQLITE_FULL ? FED_RESOURCE_EXHAUSTED
 		                      : FED_UNAVAILABLE,
 		    "%s: backup failed: %s", dest, sqlite3_errstr(rc));
 	if (sqlite3_close(out) != SQLITE_OK && s == FED_OK)
-		s = node__store_fail(
+		s = node_store_fail(
 		    err, FED_UNAVAILABLE, "%s: cannot close the backup", dest);
 	if (s != FED_OK)
 		unlink(dest);

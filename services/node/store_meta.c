@@ -72,7 +72,7 @@ fed_status
 node__store_check_id(const char *id, const char *field, node_store_err *err)
 {
 	if (!node_store_valid_id(id))
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "%s: a series id is 1-200 bytes of [A-Za-z0-9._/-]",
 		    field);
 	return FED_OK;
@@ -86,7 +86,7 @@ node__store_series(
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_NOT_FOUND, "series %s: not found", id);
 	if (rc != SQLITE_ROW)
 		return node__store_sql_status(c->db, rc, "series lookup");
@@ -117,7 +117,7 @@ static fed_status
 check_str(const char *s, size_t max, const char *field, node_store_err *err)
 {
 	if (s == NULL || strlen(s) > max)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "%s: at most %zu bytes", field, max);
 	return FED_OK;
 }
@@ -130,7 +130,7 @@ check_tz(const char *tz, node_store_err *err)
 		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
 		    || (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL;
 		if (!ok)
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "meta.tz: not a zone name");
 	}
 	return FED_OK;
@@ -140,23 +140,23 @@ static fed_status
 check_box(Enfed__V1__Fact *const *box, size_t n, node_store_err *err)
 {
 	if (n > MAX_FACTS)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "box: at most %d facts", MAX_FACTS);
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Enfed__V1__Fact *f = box[i];
 		if (f == NULL || f->key == NULL || f->key[0] == '\0'
 		    || strlen(f->key) > MAX_FACT_KEY_LEN)
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "box[%zu].key: 1-%d bytes", i, MAX_FACT_KEY_LEN);
 		if (f->value == NULL || strlen(f->value) > MAX_FACT_VALUE_LEN)
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "box[%zu].value: at most %d bytes", i,
 			    MAX_FACT_VALUE_LEN);
 		total += strlen(f->key) + strlen(f->value);
 	}
 	if (total > MAX_BOX_LEN)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "box: at most %d bytes of keys and values", MAX_BOX_LEN);
 	return FED_OK;
 }
@@ -165,20 +165,20 @@ static fed_status
 check_meta(const Enfed__V1__SeriesMeta *m, node_store_err *err)
 {
 	if (m == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "meta: missing");
 	FED_TRY(node__store_check_id(m->id, "meta.id", err));
 	if (!enum_ok(&enfed__v1__series_kind__descriptor, (int) m->kind))
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "meta.kind: unknown value");
 	if (!enum_ok(&enfed__v1__unit__descriptor, (int) m->unit))
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "meta.unit: unknown value");
 	if (!enum_ok(&enfed__v1__visibility__descriptor, (int) m->visibility))
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "meta.visibility: unknown value");
 	if (m->interval_s > MAX_INTERVAL_S)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "meta.interval_s: at most %u", MAX_INTERVAL_S);
 	FED_TRY(check_str(m->source, MAX_STR_LEN, "meta.source", err));
 	FED_TRY(check_str(m->owner, MAX_STR_LEN, "meta.owner", err));
@@ -378,7 +378,7 @@ create_locked(store_conn *c, void *arg)
 	if (st == FED_OK) {
 		if (meta_equal(a->info->meta, m))
 			return FED_OK;
-		return node__store_fail(a->err, FED_ALREADY_EXISTS,
+		return node_store_fail(a->err, FED_ALREADY_EXISTS,
 		    "series %s: exists with different metadata", m->id);
 	}
 	if (st != FED_NOT_FOUND)
@@ -432,7 +432,7 @@ node_store_update(node_store *st, const Enfed__V1__UpdateSeriesRequest *req,
     Enfed__V1__SeriesInfo **out, node_store_err *err)
 {
 	if (req == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "request: missing");
 	FED_TRY(node__store_check_id(req->id, "id", err));
 	FED_TRY(check_box(req->box, req->n_box, err));
@@ -557,7 +557,7 @@ check_filter(const Enfed__V1__ListSeriesRequest *f, node_store_err *err)
 	if (f != NULL
 	    && (f->prefix == NULL || f->owner == NULL
 	        || f->page_token == NULL))
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "filter: missing strings");
 	return FED_OK;
 }
@@ -601,7 +601,7 @@ node_store_count_prefix(
 {
 	*n_out = 0;
 	if (prefix == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "prefix: missing");
 	store_conn *c;
 	FED_TRY(node__store_read_begin(st, &c));

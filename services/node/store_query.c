@@ -124,7 +124,7 @@ make_bounds(query_ctx *q)
 	q->bounds[n++] = b;
 	while (b < q->to) {
 		if (n > q->opts->max_buckets)
-			return node__store_fail(q->err, FED_RESOURCE_EXHAUSTED,
+			return node_store_fail(q->err, FED_RESOURCE_EXHAUSTED,
 			    "range: more than %zu buckets",
 			    q->opts->max_buckets);
 		if (n == cap) {
@@ -275,7 +275,7 @@ raw_block(query_ctx *q, const block_row *b)
 		if (p->ts_ms[i] < q->from || p->ts_ms[i] >= q->to)
 			continue;
 		if (q->readings.n >= q->opts->max_raw_points)
-			return node__store_fail(q->err, FED_RESOURCE_EXHAUSTED,
+			return node_store_fail(q->err, FED_RESOURCE_EXHAUSTED,
 			    "range: more than %zu points; narrow it or use a "
 			    "step",
 			    q->opts->max_raw_points);
@@ -592,32 +592,32 @@ static fed_status
 check_query(const Enfed__V1__QueryRequest *req, node_store_err *err)
 {
 	if (req == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "request: missing");
 	if (req->n_series_ids == 0 || req->n_series_ids > MAX_SERIES_PER_QUERY)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "series_ids: 1 to %d ids", MAX_SERIES_PER_QUERY);
 	for (size_t i = 0; i < req->n_series_ids; i++)
 		if (!node_store_valid_id(req->series_ids[i]))
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "series_ids[%zu]: a series id is 1-200 bytes of "
 			    "[A-Za-z0-9._/-]",
 			    i);
 	const Enfed__V1__TimeRange *r = req->range;
 	if (r == NULL || r->from_ms < NODE_STORE_MIN_TS_MS
 	    || r->to_ms > NODE_STORE_END_TS_MS || r->from_ms >= r->to_ms)
-		return node__store_fail(err, FED_INVALID_ARGUMENT,
+		return node_store_fail(err, FED_INVALID_ARGUMENT,
 		    "range: from_ms < to_ms within years 1970-2200");
 	if (req->step < ENFED__V1__STEP__STEP_RAW
 	    || req->step > ENFED__V1__STEP__STEP_YEAR)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "step: unknown value");
 	if (req->agg < ENFED__V1__AGGREGATE__AGG_DEFAULT
 	    || req->agg > ENFED__V1__AGGREGATE__AGG_COUNT)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "agg: unknown value");
 	if (req->tz == NULL)
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "tz: missing");
 	return FED_OK;
 }

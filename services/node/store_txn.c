@@ -18,7 +18,7 @@
 #include "store_internal.h"
 
 fed_status
-node__store_fail(node_store_err *err, fed_status st, const char *fmt, ...)
+node_store_fail(node_store_err *err, fed_status st, const char *fmt, ...)
 {
 	if (err != NULL) {
 		va_list ap;

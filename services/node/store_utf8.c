@@ -74,7 +74,7 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path,
 	if (f->type == PROTOBUF_C_TYPE_STRING) {
 		const char *s = *(char *const *) v;
 		if (s != NULL && !node__store_utf8_valid(s))
-			return node__store_fail(err, FED_INVALID_ARGUMENT,
+			return node_store_fail(err, FED_INVALID_ARGUMENT,
 			    "%s: not valid UTF-8", path);
 		return FED_OK;
 	}
@@ -108,7 +108,7 @@ check_msg(const ProtobufCMessage *m, const char *path, int depth,
     node_store_err *err)
 {
 	if (depth > 16) // the schemas nest a few levels; never recurse deeper
-		return node__store_fail(
+		return node_store_fail(
 		    err, FED_INVALID_ARGUMENT, "%s: nested too deeply", path);
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	for (unsigned i = 0; i < d->n_fields; i++) {

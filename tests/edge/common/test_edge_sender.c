@@ -83,21 +83,36 @@ submit_point(edge_sender *s, const char *id, int k, double v)
 	return edge_sender_submit(s, &req);
 }
 
-static edge_sender *
-new_sender(const char *url, const char *spool)
+// The options every test starts from: the node at url with the admin
+// token, the spool in spool, short back-offs.
+static edge_sender_opts
+test_opts(const char *url, const char *spool)
 {
 	edge_sender_opts o;
 	edge_sender_opts_default(&o);
 	o.node_url = url;
 	o.token = EDGE_TEST_ADMIN;
 	o.spool_dir = spool;
-	o.rpc_timeout_ms = 2000;
 	o.backoff_min_ms = 50;
 	o.backoff_max_ms = 400;
 	o.component = "test";
+	return o;
+}
+
+static edge_sender *
+start_sender(const edge_sender_opts *o)
+{
 	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	assert_int_equal(edge_sender_new(o, &s), FED_OK);
 	return s;
+}
+
+static edge_sender *
+new_sender(const char *url, const char *spool)
+{
+	edge_sender_opts o = test_opts(url, spool);
+	o.rpc_timeout_ms = 2000;
+	return start_sender(&o);
 }
 
 // The series holds exactly points k = 0 .. n-1 with value 1000 + k, in
@@ -201,17 +216,10 @@ test_series_refused(void **state)
 	assert_int_equal(
 	    edge_node_start_with(&n, "sender-quota", tokens, extra), 0);
 	char *spool = spool_in(&n);
-	edge_sender_opts o;
-	edge_sender_opts_default(&o);
-	o.node_url = n.rpc;
+	edge_sender_opts o = test_opts(n.rpc, spool);
 	o.token = "board-token";
-	o.spool_dir = spool;
 	o.rpc_timeout_ms = 2000;
-	o.backoff_min_ms = 50;
-	o.backoff_max_ms = 400;
-	o.component = "test";
-	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	edge_sender *s = start_sender(&o);
 	declare(s, "t/q/a");
 	declare(s, "t/q/b");
 	declare(s, "t/q/c"); // the third: over the quota
@@ -369,19 +377,11 @@ test_spool_full(void **state)
 	assert_int_equal(edge_node_start(&n, "sender-full"), 0);
 	edge_node_kill(&n, SIGTERM);
 	char *spool = spool_in(&n);
-	edge_sender_opts o;
-	edge_sender_opts_default(&o);
-	o.node_url = n.rpc;
-	o.token = EDGE_TEST_ADMIN;
-	o.spool_dir = spool;
+	edge_sender_opts o = test_opts(n.rpc, spool);
 	o.spool_max_bytes = 1u << 20;
 	o.samples_max_bytes = 2u << 20;
-	o.backoff_min_ms = 50;
-	o.backoff_max_ms = 400;
 	o.mem_records = 2;
-	o.component = "test";
-	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	edge_sender *s = start_sender(&o);
 	const char *id = "t/m/index_base";
 	declare(s, id);
 	// About 300 KB a request: three fit in the 1 MiB spool, the next
@@ -513,18 +513,10 @@ test_samples_thinned(void **state)
 	assert_int_equal(edge_node_start(&n, "sender-thin"), 0);
 	edge_node_kill(&n, SIGTERM);
 	char *spool = spool_in(&n);
-	edge_sender_opts o;
-	edge_sender_opts_default(&o);
-	o.node_url = n.rpc;
-	o.token = EDGE_TEST_ADMIN;
-	o.spool_dir = spool;
+	edge_sender_opts o = test_opts(n.rpc, spool);
 	o.spool_max_bytes = 1u << 20;
 	o.samples_max_bytes = 2u << 20;
-	o.backoff_min_ms = 50;
-	o.backoff_max_ms = 400;
-	o.component = "test";
-	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	edge_sender *s = start_sender(&o);
 	const char *idx = "t/m/index_base", *pw = "t/m/power";
 	declare(s, idx);
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
@@ -636,19 +628,11 @@ test_index_kept_over_samples(void **state)
 	assert_int_equal(edge_node_start(&n, "sender-spill"), 0);
 	edge_node_kill(&n, SIGTERM);
 	char *spool = spool_in(&n);
-	edge_sender_opts o;
-	edge_sender_opts_default(&o);
-	o.node_url = n.rpc;
-	o.token = EDGE_TEST_ADMIN;
-	o.spool_dir = spool;
+	edge_sender_opts o = test_opts(n.rpc, spool);
 	o.spool_max_bytes = 1u << 20;
 	o.samples_max_bytes = 2u << 20;
 	o.mem_records = 1;
-	o.backoff_min_ms = 50;
-	o.backoff_max_ms = 400;
-	o.component = "test";
-	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
+	edge_sender *s = start_sender(&o);
 	const char *idx = "t/m/index_base", *pw = "t/m/power";
 	declare(s, idx);
 	Enfed__V1__SeriesMeta m = ENFED__V1__SERIES_META__INIT;
@@ -742,19 +726,10 @@ static edge_sender *
 sender_in_flight(const char *url, const char *spool, unsigned in_flight,
     uint32_t timeout_ms)
 {
-	edge_sender_opts o;
-	edge_sender_opts_default(&o);
-	o.node_url = url;
-	o.token = EDGE_TEST_ADMIN;
-	o.spool_dir = spool;
+	edge_sender_opts o = test_opts(url, spool);
 	o.rpc_timeout_ms = timeout_ms;
-	o.backoff_min_ms = 50;
-	o.backoff_max_ms = 400;
 	o.in_flight = in_flight;
-	o.component = "test";
-	edge_sender *s = NULL;
-	assert_int_equal(edge_sender_new(&o, &s), FED_OK);
-	return s;
+	return start_sender(&o);
 }
 
 static void
