@@ -7,11 +7,12 @@
 // that a thousand of them leave the two cores to the server under test,
 // no collector has a thread of its own: enfed's are nng REQ sockets
 // driven by their aio callbacks on nng's own threads (the envelope
-// built here as lib/rpc.c builds it), mosquitto's are libmosquitto clients
-// driven by two threads that poll their sockets (peers_durable_mqtt.c).
-// A round (one batch size) starts every collector at once and ends at the
-// same deadline; a message sent before it is waited for. Each collector
-// records the time of each acknowledged message, sent to acknowledged.
+// built here as lib/rpc_client.c builds it), mosquitto's are libmosquitto
+// clients driven by two threads that poll their sockets
+// (peers_durable_mqtt.c). A round (one batch size) starts every collector at
+// once and ends at the same deadline; a message sent before it is waited for.
+// Each collector records the time of each acknowledged message, sent to
+// acknowledged.
 
 #include "peers_durable.h"
 
